@@ -1,0 +1,88 @@
+/** Builds the native API (Fastify): parsers, conventions, error mapping and every route. */
+import compress from '@fastify/compress';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { AppError } from '../domain/errors.ts';
+import type { Services } from '../ops/context.ts';
+import { sendError } from './errors.ts';
+import { buildOpenApi, DOCS_HTML } from './openapi.ts';
+import { registerRoutes, type RouteDef } from './router.ts';
+import { logRoutes } from './routes/logs.ts';
+import { rootRoutes } from './routes/root.ts';
+import { registerWorkspaceRoutes } from './routes/workspaces.ts';
+
+export const apiRoutes: RouteDef[] = [...rootRoutes, ...logRoutes];
+
+const MIN_API_VERSION = [0, 8, 0];
+
+/** Prefect's `X-PREFECT-API-VERSION` rule: absent = latest; malformed or below 0.8.0 = 400. */
+function checkApiVersion(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const v = Array.isArray(header) ? header[0] : header;
+  if (!/^\d+\.\d+\.\d+$/.test(v)) {
+    return `Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but received ${v}`;
+  }
+  const parts = v.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    if (parts[i] > MIN_API_VERSION[i]) return undefined;
+    if (parts[i] < MIN_API_VERSION[i]) {
+      return `The request specified API version ${v} but this server requires version ${MIN_API_VERSION.join('.')} or higher.`;
+    }
+  }
+  return undefined;
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new AppError('invalid_input', 'Request body is not valid JSON', {
+      issues: [{ loc: ['body'], msg: `JSON decode error: ${(err as Error).message}`, type: 'json_invalid' }],
+      requestBody: null,
+    });
+  }
+}
+
+export async function buildApi(services: Services, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: config['max-body'],
+    // One line per request would dominate the log under ingest load; errors are logged instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: 500 },
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+
+  // Prefect treats a body without a content type as JSON; so do we, whatever the content type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJson(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+
+  await app.register(compress, { threshold: 500, encodings: ['gzip'] });
+  if (config['cors-origin'].length) await app.register(cors, { origin: [...config['cors-origin']] });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/api')) return;
+    const problem = checkApiVersion(req.headers['x-prefect-api-version']);
+    if (problem) return reply.code(400).send({ detail: problem });
+  });
+
+  app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
+  app.setNotFoundHandler((req, reply) => sendError(new AppError('route_not_found', 'Not Found'), req, reply));
+
+  registerRoutes(app, services, apiRoutes);
+  registerWorkspaceRoutes(app, services);
+
+  const openapi = buildOpenApi(apiRoutes);
+  app.get('/api/openapi.json', async () => openapi);
+  app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
+  return app;
+}

@@ -1,0 +1,70 @@
+/**
+ * The only place that knows Prefect's error body shapes. Open-source paths get the runtime shape
+ * of Prefect's server (`exception_message`, `exception_detail`, `request_body`); Cloud paths get
+ * the declared `{"detail": [{loc, msg, type}]}`. Other errors are `{"detail": "<message>"}`.
+ * The stable error code goes to the server log, never into the body.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode } from '../domain/errors.ts';
+import type { PathFamily } from '../ops/context.ts';
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_input: 422,
+  not_found: 404,
+  route_not_found: 404,
+  payload_too_large: 413,
+  forbidden: 403,
+  conflict: 409,
+  unsupported: 422,
+  unavailable: 503,
+  bad_gateway: 502,
+  gateway_timeout: 504,
+  schema_too_new: 500,
+  internal: 500,
+};
+
+export function familyOf(url: string): PathFamily {
+  return url.startsWith('/api/accounts/') ? 'cloud' : 'oss';
+}
+
+export function errorBody(err: AppError, family: PathFamily): unknown {
+  if (err.code === 'invalid_input' && err.issues.length) {
+    const detail = err.issues.map((i) => ({ loc: i.loc, msg: i.msg, type: i.type }));
+    if (family === 'cloud') return { detail };
+    return {
+      exception_message: 'Invalid request received.',
+      exception_detail: err.issues.map((i) => ({ type: i.type, loc: i.loc, msg: i.msg, input: i.input })),
+      request_body: err.requestBody ?? null,
+    };
+  }
+  if (err.code === 'route_not_found') return { detail: 'Not Found' };
+  if (err.code === 'internal') return { exception_message: 'Internal Server Error' };
+  return { detail: err.message };
+}
+
+/** Converts whatever was thrown into an AppError (Fastify's own errors included). */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  switch (e?.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', e.message ?? 'Request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('invalid_input', `Unsupported content type: ${e.message}`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('invalid_input', e.message ?? 'Invalid body');
+  }
+  if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AppError(e.statusCode === 404 ? 'route_not_found' : 'invalid_input', e.message ?? 'Bad request');
+  }
+  return new AppError('internal', e?.message ?? String(err));
+}
+
+export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const app = toAppError(err);
+  const status = HTTP_STATUS[app.code];
+  if (status >= 500) req.log.error({ code: app.code, err }, app.message);
+  else req.log.info({ code: app.code, status }, app.message);
+  return reply.code(status).type('application/json').send(errorBody(app, familyOf(req.url)));
+}

@@ -1,0 +1,72 @@
+/** The OpenAPI document of the native API, derived from the route table. */
+import { cleanJson } from '../domain/schema.ts';
+import { CLOUD_PREFIX, type RouteDef } from './router.ts';
+import { API_VERSION } from './routes/root.ts';
+
+function openapiPath(url: string): string {
+  return url.replace(/:([a-z_]+)/g, '{$1}');
+}
+
+export function buildOpenApi(routes: RouteDef[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    for (const family of r.families ?? ['oss', 'cloud']) {
+      const url = openapiPath((family === 'oss' ? '/api' : CLOUD_PREFIX) + r.path);
+      const params = [...url.matchAll(/\{([a-z_]+)\}/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string', format: 'uuid' },
+      }));
+      if (r.query) {
+        for (const [name, f] of Object.entries(r.query.fields)) {
+          params.push({ name, in: 'query', required: f.required, schema: cleanJson(f.schema.json()) as never });
+        }
+      }
+      const op: Record<string, unknown> = {
+        tags: [r.tag],
+        summary: r.summary,
+        operationId: `${r.method.toLowerCase()}_${family}_${r.path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}`,
+        parameters: params,
+        responses: {
+          [String(r.status ?? 200)]: { description: 'Success' },
+          '422': { description: 'Validation error' },
+        },
+      };
+      if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: cleanJson(r.body.json()) } } };
+      paths[url] = { ...paths[url], [r.method.toLowerCase()]: op };
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Sightline API',
+      version: API_VERSION,
+      description:
+        'Prefect-compatible API served by Sightline. Open-source paths address the default workspace; ' +
+        'Cloud-style paths address /api/accounts/{account_id}/workspaces/{workspace_id}.',
+    },
+    paths,
+  };
+}
+
+/** A self-contained docs page (no CDN): lists every operation from the OpenAPI document. */
+export const DOCS_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sightline API</title>
+<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}code{background:#f3f3f3;padding:1px 4px}
+.m{display:inline-block;width:4.5rem;font-weight:600}.GET{color:#0a7}.POST{color:#27c}.PATCH{color:#c70}.DELETE{color:#c33}
+li{margin:.3rem 0}h2{margin-top:2rem}</style></head>
+<body><h1>Sightline API</h1><p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a></p><div id="ops"></div>
+<script>
+fetch('/api/openapi.json').then(r=>r.json()).then(doc=>{
+  const byTag={};
+  for(const [p,ops] of Object.entries(doc.paths)) for(const [m,o] of Object.entries(ops)) (byTag[o.tags[0]]??=[]).push([m.toUpperCase(),p,o.summary]);
+  const root=document.getElementById('ops');
+  for(const [tag,list] of Object.entries(byTag)){
+    const h=document.createElement('h2');h.textContent=tag;root.append(h);
+    const ul=document.createElement('ul');
+    for(const [m,p,s] of list){const li=document.createElement('li');li.innerHTML='<span class="m '+m+'">'+m+'</span><code></code> ';li.querySelector('code').textContent=p;li.append(s||'');ul.append(li);}
+    root.append(ul);
+  }
+});
+</script></body></html>`;

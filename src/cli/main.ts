@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/** The `sightline` command: dispatches to a subcommand. */
+import { AppError } from '../domain/errors.ts';
+import { serve } from './serve.ts';
+
+const USAGE = `usage: sightline <command> [options]
+
+commands:
+  serve     start the server (native Prefect API on :4200)
+
+Every option --foo-bar can also be set as SIGHTLINE_FOO_BAR. Run 'sightline <command> --help'.
+`;
+
+const commands: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>> = { serve };
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`unknown command '${name}'\n\n${USAGE}`);
+    process.exit(2);
+  }
+  await command(rest, process.env);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  const message = err instanceof AppError ? err.message : (err?.stack ?? String(err));
+  process.stderr.write(`sightline: ${message}\n`);
+  process.exit(err instanceof AppError ? 2 : 1);
+});

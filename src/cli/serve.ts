@@ -1,0 +1,45 @@
+/** `sightline serve`: start the server and print where everything is. */
+import { loadOptions } from '../config/load.ts';
+import { type ServeConfig, serveOptions } from '../config/schema.ts';
+import { createSightline } from '../main.ts';
+
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const { options: config } = loadOptions<ServeConfig>(serveOptions, argv, env);
+  const logger = config['log-level'] === 'silent' ? false : { level: config['log-level'] };
+  const app = await createSightline(config, { logger });
+  await app.listen();
+  const { account, workspace } = app.services.defaults;
+  const lines = [
+    `api ${app.apiUrl}`,
+    `data ${config['data-dir']}`,
+    `account ${account.id}`,
+    `workspace ${workspace.id}`,
+    `cloud ${app.apiUrl}/accounts/${account.id}/workspaces/${workspace.id}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const deadline = setTimeout(() => {
+      process.stderr.write(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    app.close().then(
+      () => {
+        process.stderr.write(`stopped (${signal})\n`);
+        process.exit(0);
+      },
+      (err) => {
+        process.stderr.write(`error while stopping: ${err}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

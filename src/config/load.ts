@@ -1,0 +1,105 @@
+/** Parses flags and `SIGHTLINE_*` environment variables against an option schema, once. */
+import { AppError } from '../domain/errors.ts';
+import type { OptionSpec } from './schema.ts';
+
+export function envName(flag: string): string {
+  return `SIGHTLINE_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super('invalid_input', message);
+  }
+}
+
+function convert(name: string, spec: OptionSpec, raw: string, source: string): unknown {
+  switch (spec.type) {
+    case 'int': {
+      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${source} must be an integer, got '${raw}'`);
+      const n = Number(raw);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+        throw new ConfigError(`${source} must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}, got ${n}`);
+      return n;
+    }
+    case 'bool': {
+      const v = raw.toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+      throw new ConfigError(`${source} must be true or false, got '${raw}'`);
+    }
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    default:
+      if (spec.choices && !spec.choices.includes(raw))
+        throw new ConfigError(`${source} must be one of ${spec.choices.join(', ')}, got '${raw}' (option ${name})`);
+      return raw;
+  }
+}
+
+export interface Parsed<T> {
+  options: T;
+  positionals: string[];
+}
+
+/**
+ * `--name value`, `--name=value`; booleans take no value (`--no-name` sets false). Unknown
+ * flags are errors. Lists accept repetition and commas.
+ */
+export function loadOptions<T>(
+  specs: Record<string, OptionSpec>,
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Parsed<T> {
+  const fromFlags: Record<string, unknown> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    let name = arg.slice(2);
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    let spec = specs[name];
+    if (!spec && name.startsWith('no-') && specs[name.slice(3)]?.type === 'bool' && value === undefined) {
+      fromFlags[name.slice(3)] = false;
+      continue;
+    }
+    if (!spec) throw new ConfigError(`unknown option --${name}`);
+    if (spec.type === 'bool') {
+      fromFlags[name] = value === undefined ? true : convert(name, spec, value, `--${name}`);
+      continue;
+    }
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new ConfigError(`--${name} needs a value`);
+      value = argv[++i];
+    }
+    const v = convert(name, spec, value, `--${name}`);
+    fromFlags[name] = spec.type === 'list' ? [...((fromFlags[name] as string[]) ?? []), ...(v as string[])] : v;
+    spec = specs[name];
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    if (name in fromFlags) {
+      out[name] = fromFlags[name];
+      continue;
+    }
+    const e = env[envName(name)];
+    if (e !== undefined && e !== '') {
+      out[name] = convert(name, spec, e, envName(name));
+      continue;
+    }
+    const d = spec.default;
+    out[name] = typeof d === 'function' ? (d as (o: Record<string, unknown>) => unknown)(out) : d;
+  }
+  return { options: Object.freeze(out) as T, positionals };
+}

@@ -1,0 +1,53 @@
+/**
+ * The one configuration schema. Every option is a flag `--foo-bar` with the environment variable
+ * `SIGHTLINE_FOO_BAR`; flags win over the environment, the environment over defaults. Boolean
+ * flags take no value. Options are read once, at start, by `load.ts`.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type OptionType = 'string' | 'int' | 'bool' | 'list';
+
+export interface OptionSpec {
+  type: OptionType;
+  help: string;
+  /** The default, or a function of the options parsed so far (e.g. `--db` from `--data-dir`). */
+  default?: unknown | ((o: Record<string, unknown>) => unknown);
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+
+export const serveOptions = {
+  host: { type: 'string', help: 'Address to listen on.', default: '127.0.0.1' },
+  port: { type: 'int', help: 'Port of the native Prefect API (0 = any free port).', default: 4200, min: 0, max: 65535 },
+  'data-dir': { type: 'string', help: 'Directory for the embedded database and other state.', default: join(homedir(), '.sightline') },
+  db: {
+    type: 'string',
+    help: 'Database URL: sqlite:<path> (embedded default) or postgres://…',
+    default: (o: Record<string, unknown>) => `sqlite:${join(String(o['data-dir']), 'sightline.db')}`,
+  },
+  sync: { type: 'string', help: 'SQLite durability: normal survives a crash, full also survives power loss.', default: 'normal', choices: ['normal', 'full'] },
+  'max-body': { type: 'int', help: 'Largest accepted request body, in bytes.', default: 16 * 1024 * 1024, min: 1024 },
+  'prefect-version': { type: 'string', help: 'Prefect version reported by /api/admin/version.', default: '3.8.3' },
+  'cors-origin': { type: 'list', help: 'Allowed CORS origin (repeatable); CORS is off unless given.', default: [] },
+  'public-url': { type: 'string', help: 'Externally visible base URL (for absolute links such as next_page).' },
+  'log-level': { type: 'string', help: 'Server log level.', default: 'info', choices: ['silent', 'error', 'warn', 'info', 'debug'] },
+} as const satisfies Record<string, OptionSpec>;
+
+export type ServeOptionName = keyof typeof serveOptions;
+
+type ValueOf<S extends OptionSpec> = S['type'] extends 'int'
+  ? number
+  : S['type'] extends 'bool'
+    ? boolean
+    : S['type'] extends 'list'
+      ? string[]
+      : string;
+
+export type ServeConfig = {
+  readonly [K in ServeOptionName]: (typeof serveOptions)[K] extends { default: unknown }
+    ? ValueOf<(typeof serveOptions)[K]>
+    : ValueOf<(typeof serveOptions)[K]> | undefined;
+};

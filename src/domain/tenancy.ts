@@ -1,0 +1,31 @@
+/** Accounts and workspaces: the only global objects. Everything else belongs to a workspace. */
+import type { Micros } from './time.ts';
+
+export interface Account {
+  id: string;
+  name: string;
+  handle: string;
+}
+
+export interface Workspace {
+  id: string;
+  accountId: string;
+  name: string;
+  handle: string;
+  description: string | null;
+  isDefault: boolean;
+  created: Micros;
+}
+
+/** `GET /api/me/workspaces` item, shaped as Prefect Cloud's. */
+export function renderAccountWorkspace(account: Account, ws: Workspace): Record<string, unknown> {
+  return {
+    account_id: account.id,
+    account_name: account.name,
+    account_handle: account.handle,
+    workspace_id: ws.id,
+    workspace_name: ws.name,
+    workspace_description: ws.description ?? '',
+    workspace_handle: ws.handle,
+  };
+}

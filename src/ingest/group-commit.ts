@@ -1,0 +1,70 @@
+/**
+ * Group commit: concurrent writers hand their items to one queue; the queue is flushed as a
+ * single store transaction as soon as the previous flush has finished (or when it grows past
+ * `maxItems`). Each writer's promise resolves only after the transaction holding its items has
+ * committed, so an acknowledgement always means "durable". Under load many requests share one
+ * commit; when idle a write commits on the next tick.
+ */
+
+interface Pending<T> {
+  items: T[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class GroupCommit<T> {
+  private readonly write: (items: T[]) => Promise<void>;
+  private readonly maxItems: number;
+  private queue: Pending<T>[] = [];
+  private queued = 0;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(write: (items: T[]) => Promise<void>, opts: { maxItems?: number } = {}) {
+    this.write = write;
+    this.maxItems = opts.maxItems ?? 20_000;
+  }
+
+  add(items: T[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('writer is closed'));
+    if (items.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ items, resolve, reject });
+      this.queued += items.length;
+      if (!this.flushing) this.flushing = this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // Let the other requests that arrived in this turn of the event loop join the batch.
+    await new Promise<void>((r) => setImmediate(r));
+    while (this.queue.length) {
+      const batch: Pending<T>[] = [];
+      let n = 0;
+      while (this.queue.length && (n === 0 || n + this.queue[0].items.length <= this.maxItems)) {
+        const p = this.queue.shift()!;
+        batch.push(p);
+        n += p.items.length;
+      }
+      this.queued -= n;
+      const items = batch.length === 1 ? batch[0].items : batch.flatMap((p) => p.items);
+      try {
+        await this.write(items);
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  /** Waits for everything queued so far to be committed, then refuses new items. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+  }
+
+  get backlog(): number {
+    return this.queued;
+  }
+}

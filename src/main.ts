@@ -1,0 +1,59 @@
+/**
+ * Composition root: config → store → services → listeners. The only module that wires concrete
+ * implementations together; everything else receives what it needs.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from './api/app.ts';
+import type { ServeConfig } from './config/schema.ts';
+import type { NewLog } from './domain/logs.ts';
+import { GroupCommit } from './ingest/group-commit.ts';
+import { TextIndexer } from './ingest/text-indexer.ts';
+import type { Services } from './ops/context.ts';
+import type { Store } from './store/contract.ts';
+import { openStore } from './store/open.ts';
+
+export interface Sightline {
+  readonly services: Services;
+  readonly api: FastifyInstance;
+  readonly indexer: TextIndexer;
+  /** Base URL of the native API (`http://host:port/api`), once listening. */
+  apiUrl?: string;
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createSightline(config: ServeConfig, opts: { logger?: boolean | object; store?: Store } = {}): Promise<Sightline> {
+  const store = opts.store ?? (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full' }));
+  const defaults = await store.tenancy.ensureDefaults();
+  const logWriter = new GroupCommit<NewLog>(async (logs) => {
+    await store.logs.append(logs);
+  });
+  const services: Services = { config, store, logWriter, defaults };
+  const api = await buildApi(services, { logger: opts.logger });
+  const indexer = new TextIndexer(store);
+  indexer.start();
+
+  let closed = false;
+  const s: Sightline = {
+    services,
+    api,
+    indexer,
+    async listen() {
+      await api.listen({ host: config.host, port: config.port });
+      const addr = api.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      s.apiUrl = `http://${host}:${port}/api`;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Stop taking requests, let in-flight writes commit, then close the database.
+      await api.close();
+      await logWriter.close();
+      await indexer.stop();
+      await store.close();
+    },
+  };
+  return s;
+}

@@ -1,0 +1,25 @@
+/**
+ * What an operation runs with: the services built by the composition root, and the workspace the
+ * request addresses. Operations know nothing about HTTP; surfaces build the context.
+ */
+import type { ServeConfig } from '../config/schema.ts';
+import type { NewLog } from '../domain/logs.ts';
+import type { Account, Workspace } from '../domain/tenancy.ts';
+import type { GroupCommit } from '../ingest/group-commit.ts';
+import type { Store } from '../store/contract.ts';
+
+export interface Services {
+  readonly config: ServeConfig;
+  readonly store: Store;
+  readonly logWriter: GroupCommit<NewLog>;
+  readonly defaults: { readonly account: Account; readonly workspace: Workspace };
+}
+
+/** `oss`: `/api/...` paths; `cloud`: `/api/accounts/{a}/workspaces/{w}/...` paths. */
+export type PathFamily = 'oss' | 'cloud';
+
+export interface OpContext {
+  readonly services: Services;
+  readonly workspace: Workspace;
+  readonly family: PathFamily;
+}

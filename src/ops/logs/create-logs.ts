@@ -1,0 +1,34 @@
+/** Ingest a batch of logs; resolves once they are committed. */
+import { uuid7 } from '../../domain/ids.ts';
+import type { LogCreate, NewLog } from '../../domain/logs.ts';
+import { nowMicros } from '../../domain/time.ts';
+import type { OpContext } from '../context.ts';
+
+// PostgreSQL rejects NUL in text, and Prefect strips it on every engine; so do we.
+const NUL = /\u0000/g;
+
+function stripNul(s: string): string {
+  return s.includes('\u0000') ? s.replace(NUL, '') : s;
+}
+
+export async function createLogs(ctx: OpContext, batch: LogCreate[]): Promise<void> {
+  const created = nowMicros();
+  const workspaceId = ctx.workspace.id;
+  const rows: NewLog[] = new Array(batch.length);
+  for (let i = 0; i < batch.length; i++) {
+    const l = batch[i];
+    rows[i] = {
+      workspaceId,
+      id: uuid7(),
+      created,
+      name: stripNul(l.name),
+      level: l.level,
+      message: stripNul(l.message),
+      timestamp: l.timestamp,
+      flow_run_id: l.flow_run_id ?? null,
+      task_run_id: l.task_run_id ?? null,
+      worker_id: l.worker_id ?? null,
+    };
+  }
+  await ctx.services.logWriter.add(rows);
+}

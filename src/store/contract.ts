@@ -1,0 +1,63 @@
+/**
+ * The store contract: everything Sightline persists goes through these interfaces, and nothing
+ * above the store speaks SQL. Every engine (`sqlite/`, `postgres/`) implements all of it and
+ * passes the same conformance suite (`conformance/`).
+ *
+ * General rules for every method:
+ * - Every method that touches workspace data takes the workspace id first; data of one workspace
+ *   is never visible through another.
+ * - A write resolves only once it is committed (durable under the engine's sync setting).
+ * - Reads are bounded: callers always pass a limit.
+ * - Times are integer microseconds since the epoch.
+ */
+import type { Account, Workspace } from '../domain/tenancy.ts';
+import type { LogQuery, LogRow, NewLog } from '../domain/logs.ts';
+
+export interface TenancyStore {
+  /**
+   * Creates the default account and workspace on first use and returns them; later calls (from
+   * this or another instance on the same database) return the same ids.
+   */
+  ensureDefaults(): Promise<{ account: Account; workspace: Workspace }>;
+  getAccount(accountId: string): Promise<Account | undefined>;
+  /** The workspace with this id inside this account, or undefined. */
+  getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined>;
+  listWorkspaces(): Promise<Workspace[]>;
+  /** Creates a workspace. Rejects with `conflict` when the handle is taken in the account. */
+  createWorkspace(input: { accountId: string; name: string; handle: string; description: string | null }): Promise<Workspace>;
+  /**
+   * The secret that signs page tokens and cursors: created once, kept in the database so that
+   * every instance on it accepts the others' tokens.
+   */
+  tokenSecret(): Promise<string>;
+}
+
+export interface LogStore {
+  /**
+   * Appends logs (any mix of workspaces) in one transaction and returns them with their `seq`,
+   * in input order. `seq` increases with insertion order across the whole database.
+   */
+  append(logs: NewLog[]): Promise<LogRow[]>;
+  /**
+   * Logs matching `query.filter`, ordered by `(timestamp, seq)` ascending or descending per
+   * `query.sort`. `query.after` (a keyset cursor) keeps only rows strictly after that position in
+   * the chosen order; `offset` then skips rows. Text filters always return complete results: rows
+   * not yet in the text index are scanned.
+   */
+  filter(workspaceId: string, query: LogQuery): Promise<LogRow[]>;
+  /**
+   * Moves up to `maxRows` not-yet-indexed logs into the text index; returns how many it indexed.
+   * Called by the background indexer, never on the acknowledgement path.
+   */
+  indexText(maxRows: number): Promise<number>;
+  /** Number of stored logs not yet in the text index. */
+  textIndexLag(): Promise<number>;
+}
+
+export interface Store {
+  readonly engine: 'sqlite' | 'postgres';
+  readonly tenancy: TenancyStore;
+  readonly logs: LogStore;
+  /** Flushes and closes; safe to call twice. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,60 @@
+/** A thin wrapper over one `node:sqlite` connection: statement cache and transactions. */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+
+export type SyncMode = 'normal' | 'full';
+
+export class Db {
+  readonly raw: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+  private depth = 0;
+
+  constructor(path: string, sync: SyncMode) {
+    this.raw = new DatabaseSync(path);
+    // WAL + synchronous=NORMAL: a committed transaction survives a process crash (SIGKILL);
+    // FULL also survives power loss. busy_timeout lets several processes share one file.
+    this.raw.exec('PRAGMA journal_mode = WAL');
+    this.raw.exec(`PRAGMA synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.raw.exec('PRAGMA busy_timeout = 10000');
+    this.raw.exec('PRAGMA cache_size = -65536');
+    this.raw.exec('PRAGMA temp_store = MEMORY');
+    this.raw.exec('PRAGMA foreign_keys = ON');
+  }
+
+  stmt(sql: string): StatementSync {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.raw.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs `fn` in a write transaction (IMMEDIATE, so two processes never deadlock upgrading). */
+  tx<T>(fn: () => T): T {
+    if (this.depth > 0) {
+      this.depth++;
+      try {
+        return fn();
+      } finally {
+        this.depth--;
+      }
+    }
+    this.raw.exec('BEGIN IMMEDIATE');
+    this.depth = 1;
+    try {
+      const r = fn();
+      this.raw.exec('COMMIT');
+      return r;
+    } catch (err) {
+      this.raw.exec('ROLLBACK');
+      throw err;
+    } finally {
+      this.depth = 0;
+    }
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.raw.isOpen) this.raw.close();
+  }
+}

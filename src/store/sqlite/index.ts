@@ -1,0 +1,34 @@
+/** The embedded engine: one `node:sqlite` connection in WAL mode. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Store } from '../contract.ts';
+import { Db, type SyncMode } from './db.ts';
+import { SqliteLogs } from './logs.ts';
+import { migrate } from './migrations.ts';
+import { SqliteTenancy } from './tenancy.ts';
+
+export interface SqliteOptions {
+  /** File path, or `:memory:`. */
+  path: string;
+  sync: SyncMode;
+}
+
+export function openSqliteStore(opts: SqliteOptions): Store {
+  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Db(opts.path, opts.sync);
+  try {
+    migrate(db.raw);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const tenancy = new SqliteTenancy(db);
+  return {
+    engine: 'sqlite',
+    tenancy,
+    logs: new SqliteLogs(db, tenancy),
+    async close() {
+      db.close();
+    },
+  };
+}
