@@ -6,12 +6,9 @@ import { AppError } from '../domain/errors.ts';
 import type { Services } from '../ops/context.ts';
 import { sendError } from './errors.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
-import { registerRoutes, type RouteDef } from './router.ts';
-import { logRoutes } from './routes/logs.ts';
-import { rootRoutes } from './routes/root.ts';
+import { registerRoutes } from './router.ts';
+import { apiRoutes } from './routes/index.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
-
-export const apiRoutes: RouteDef[] = [...rootRoutes, ...logRoutes];
 
 const MIN_API_VERSION = [0, 8, 0];
 

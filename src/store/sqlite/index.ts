@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Store } from '../contract.ts';
 import { Db, type SyncMode } from './db.ts';
 import { SqliteLogs } from './logs.ts';
-import { migrate } from './migrations.ts';
+import { migrate } from './migrations/index.ts';
 import { SqliteTenancy } from './tenancy.ts';
 
 export interface SqliteOptions {

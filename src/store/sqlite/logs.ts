@@ -74,14 +74,26 @@ export class SqliteLogs implements LogStore {
     };
     if (f.level) {
       const c: string[] = [];
-      if (f.level.ge_ !== undefined) c.push('level >= ?'), params.push(f.level.ge_);
-      if (f.level.le_ !== undefined) c.push('level <= ?'), params.push(f.level.le_);
+      if (f.level.ge_ !== undefined) {
+        c.push('level >= ?');
+        params.push(f.level.ge_);
+      }
+      if (f.level.le_ !== undefined) {
+        c.push('level <= ?');
+        params.push(f.level.le_);
+      }
       if (c.length) conds.push(c.join(' AND '));
     }
     if (f.timestamp) {
       const c: string[] = [];
-      if (f.timestamp.after_ !== undefined) c.push('timestamp >= ?'), params.push(f.timestamp.after_);
-      if (f.timestamp.before_ !== undefined) c.push('timestamp <= ?'), params.push(f.timestamp.before_);
+      if (f.timestamp.after_ !== undefined) {
+        c.push('timestamp >= ?');
+        params.push(f.timestamp.after_);
+      }
+      if (f.timestamp.before_ !== undefined) {
+        c.push('timestamp <= ?');
+        params.push(f.timestamp.before_);
+      }
       if (c.length) conds.push(c.join(' AND '));
     }
     if (f.flow_run_id?.any_) conds.push(inList('flow_run_id', f.flow_run_id.any_));

@@ -1,0 +1,6 @@
+/** Every route of the native API, in registration order. Each resource adds its own list here. */
+import type { RouteDef } from '../router.ts';
+import { logRoutes } from './logs.ts';
+import { rootRoutes } from './root.ts';
+
+export const apiRoutes: RouteDef[] = [...rootRoutes, ...logRoutes];

@@ -1,0 +1,14 @@
+/**
+ * The store conformance suite: the contract of `store/contract.ts`, exercised the same way against
+ * every engine. Each resource adds its own file and registers it here.
+ */
+import type { Store } from '../contract.ts';
+import { logConformance } from './logs.ts';
+import { tenancyConformance } from './tenancy.ts';
+
+export type OpenTestStore = () => Promise<Store>;
+
+export function storeConformance(open: OpenTestStore): void {
+  tenancyConformance(open);
+  logConformance(open);
+}
