@@ -54,10 +54,33 @@ export interface LogStore {
   textIndexLag(): Promise<number>;
 }
 
+/** A data stream whose new rows live subscribers follow. */
+export type StreamName = 'logs' | 'events';
+
+export interface ChangeNotice {
+  workspaceId: string;
+  stream: StreamName;
+  /** Every row of the stream with `seq <= maxSeq` is committed. */
+  maxSeq: number;
+}
+
+/**
+ * Tells live subscribers that new rows were committed — through any instance sharing the database
+ * (PostgreSQL: LISTEN/NOTIFY; SQLite: in-process). Notices carry only positions, never rows:
+ * subscribers read the rows themselves, so nothing is lost when notices are coalesced.
+ */
+export interface ChangeFeed {
+  /** Announces committed rows; call after the commit. */
+  notify(notice: ChangeNotice): Promise<void>;
+  /** Listens to notices from every instance (this one included); returns the unsubscribe function. */
+  subscribe(listener: (notice: ChangeNotice) => void): () => void;
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   readonly tenancy: TenancyStore;
   readonly logs: LogStore;
+  readonly changes: ChangeFeed;
   /** Flushes and closes; safe to call twice. */
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from '../contract.ts';
+import { MemoryChangeFeed } from '../memory-change-feed.ts';
 import { Db, type SyncMode } from './db.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
@@ -27,6 +28,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     engine: 'sqlite',
     tenancy,
     logs: new SqliteLogs(db, tenancy),
+    changes: new MemoryChangeFeed(),
     async close() {
       db.close();
     },
