@@ -26,7 +26,14 @@ export async function createSightline(config: ServeConfig, opts: { logger?: bool
   const store = opts.store ?? (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full' }));
   const defaults = await store.tenancy.ensureDefaults();
   const logWriter = new GroupCommit<NewLog>(async (logs) => {
-    await store.logs.append(logs);
+    const rows = await store.logs.append(logs);
+    // After the commit, tell live subscribers (of every instance) how far each workspace got.
+    const maxSeq = new Map<string, number>();
+    for (let i = 0; i < rows.length; i++) {
+      const ws = logs[i].workspaceId;
+      if ((maxSeq.get(ws) ?? 0) < rows[i].seq) maxSeq.set(ws, rows[i].seq);
+    }
+    for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
   });
   const services: Services = { config, store, logWriter, defaults };
   const api = await buildApi(services, { logger: opts.logger });
