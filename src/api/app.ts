@@ -7,7 +7,8 @@ import type { Services } from '../ops/context.ts';
 import { sendError } from './errors.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
 import { registerRoutes } from './router.ts';
-import { apiRoutes } from './routes/index.ts';
+import { registerWebSockets } from './websocket.ts';
+import { apiRoutes, wsRoutes } from './routes/index.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
 
 const MIN_API_VERSION = [0, 8, 0];
@@ -77,6 +78,7 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
 
   registerRoutes(app, services, apiRoutes);
   registerWorkspaceRoutes(app, services);
+  registerWebSockets(app, services, wsRoutes);
 
   const openapi = buildOpenApi(apiRoutes);
   app.get('/api/openapi.json', async () => openapi);

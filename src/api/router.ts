@@ -47,11 +47,16 @@ export class WorkspaceResolver {
     this.services = services;
   }
 
-  async resolve(req: FastifyRequest, family: PathFamily): Promise<Workspace> {
-    if (family === 'oss') return this.services.defaults.workspace;
+  resolve(req: FastifyRequest, family: PathFamily): Promise<Workspace> {
     const p = req.params as { account_id: string; workspace_id: string };
-    const accountId = normalizeUuid(p.account_id);
-    const workspaceId = normalizeUuid(p.workspace_id);
+    return this.resolveIds(family, p.account_id, p.workspace_id);
+  }
+
+  /** The workspace a request addresses: the default one on open-source paths. */
+  async resolveIds(family: PathFamily, rawAccountId?: string, rawWorkspaceId?: string): Promise<Workspace> {
+    if (family === 'oss') return this.services.defaults.workspace;
+    const accountId = normalizeUuid(rawAccountId ?? '');
+    const workspaceId = normalizeUuid(rawWorkspaceId ?? '');
     if (!accountId || !workspaceId) throw new AppError('route_not_found', 'Not Found');
     const key = `${accountId}/${workspaceId}`;
     let ws = this.cache.get(key);

@@ -1,6 +1,10 @@
 /** Every route of the native API, in registration order. Each resource adds its own list here. */
 import type { RouteDef } from '../router.ts';
+import type { WsRouteDef } from '../websocket.ts';
 import { logRoutes } from './logs.ts';
 import { rootRoutes } from './root.ts';
 
 export const apiRoutes: RouteDef[] = [...rootRoutes, ...logRoutes];
+
+/** Every websocket route of the native API. */
+export const wsRoutes: WsRouteDef[] = [];

@@ -1,0 +1,87 @@
+/**
+ * Websocket routes of the native API. Like HTTP routes, each is served on both path families
+ * (`/api/<path>` and `/api/accounts/{a}/workspaces/{w}/<path>`). The `prefect` subprotocol and
+ * permessage-deflate are accepted, as Prefect's server does.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import { AppError } from '../domain/errors.ts';
+import type { OpContext, PathFamily, Services } from '../ops/context.ts';
+import { HTTP_STATUS } from './errors.ts';
+import { WorkspaceResolver } from './router.ts';
+import { WsSession } from './ws-session.ts';
+
+export interface WsRouteDef {
+  /** Relative to the API root, e.g. `/events/in`. */
+  path: string;
+  /**
+   * Whether the server answers pings itself (default true). `/events/in` turns it off and pongs
+   * only after everything received before the ping is committed.
+   */
+  autoPong?: boolean;
+  handler(ctx: OpContext, session: WsSession, req: IncomingMessage): void | Promise<void>;
+}
+
+const CLOUD = /^\/api\/accounts\/([^/]+)\/workspaces\/([^/]+)(\/.*)$/;
+
+function reject(socket: Duplex, status: number, detail: string): void {
+  const body = JSON.stringify({ detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Error'}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export function registerWebSockets(app: FastifyInstance, services: Services, routes: WsRouteDef[]): void {
+  if (routes.length === 0) return;
+  const resolver = new WorkspaceResolver(services);
+  const byPath = new Map(routes.map((r) => [r.path, r]));
+  const options = {
+    noServer: true,
+    maxPayload: services.config['max-body'],
+    perMessageDeflate: true,
+    handleProtocols: (protocols: Set<string>) => (protocols.has('prefect') ? 'prefect' : false),
+  };
+  const servers = { auto: new WebSocketServer({ ...options, autoPong: true }), manual: new WebSocketServer({ ...options, autoPong: false }) };
+
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?')[0];
+    let family: PathFamily = 'oss';
+    let rest = path.startsWith('/api/') ? path.slice(4) : undefined;
+    let ids: [string | undefined, string | undefined] = [undefined, undefined];
+    const m = CLOUD.exec(path);
+    if (m) {
+      family = 'cloud';
+      ids = [m[1], m[2]];
+      rest = m[3];
+    }
+    const route = rest === undefined ? undefined : byPath.get(rest);
+    if (!route) return reject(socket, 404, 'Not Found');
+    resolver.resolveIds(family, ids[0], ids[1]).then(
+      (workspace) => {
+        const server = route.autoPong === false ? servers.manual : servers.auto;
+        server.handleUpgrade(req, socket, head, (ws) => {
+          const session = new WsSession(ws);
+          ws.on('error', () => ws.terminate());
+          Promise.resolve(route.handler({ services, workspace, family }, session, req)).catch((err) => {
+            app.log.error({ err, path }, 'websocket handler failed');
+            session.close(1011, 'Internal error');
+          });
+        });
+      },
+      (err) => {
+        const e = err instanceof AppError ? err : new AppError('internal', String(err));
+        reject(socket, HTTP_STATUS[e.code], e.code === 'route_not_found' ? 'Not Found' : e.message);
+      },
+    );
+  });
+
+  app.addHook('onClose', async () => {
+    for (const s of Object.values(servers)) {
+      for (const client of s.clients) client.terminate();
+      s.close();
+    }
+  });
+}
