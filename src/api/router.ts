@@ -90,6 +90,8 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
           const result = await route.handler({ services, workspace, family }, req, reply);
           if (reply.sent) return reply;
           if (route.status && reply.statusCode === 200) reply.code(route.status);
+          // Fastify would send a bare string as text; Prefect's API answers JSON strings.
+          if (typeof result === 'string') return reply.type('application/json').send(JSON.stringify(result));
           return result;
         },
       });
