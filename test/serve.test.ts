@@ -49,7 +49,7 @@ describe('sightline serve', () => {
     a.child.kill('SIGKILL');
     await a.exited;
     const b = await serve(['--port', '0', '--data-dir', dir, '--log-level', 'silent', '--sync', 'full']);
-    const logs = await (await post(b.lines.api, '/logs/filter', {})).json();
+    const logs = (await (await post(b.lines.api, '/logs/filter', {})).json()) as { message: string }[];
     b.child.kill('SIGTERM');
     await b.exited;
     assert.deepEqual(logs.map((l: { message: string }) => l.message), ['acknowledged']);

@@ -80,7 +80,7 @@ export class WsSession {
     } catch {
       msg = undefined;
     }
-    if (!msg || msg.type !== 'auth') {
+    if (msg?.type !== 'auth') {
       this.close(1008, "Expected 'auth' message");
       return false;
     }
