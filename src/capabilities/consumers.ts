@@ -127,7 +127,7 @@ export function httpTarget(opts: {
       });
     } catch (err) {
       clearTimeout(timer);
-      if (ctrl.signal.aborted) throw new AppError('gateway_timeout', `${origin} did not answer within ${Math.round(timeoutMs / 1000)} s`);
+      if (ctrl.signal.aborted) throw new AppError('gateway_timeout', `${origin} did not answer within ${timeoutMs % 1000 ? `${timeoutMs} ms` : `${timeoutMs / 1000} s`}`);
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new AppError('bad_gateway', `${origin} is unreachable (${cause?.code ?? cause?.message ?? (err as Error).message})`);
     }

@@ -34,6 +34,7 @@ export function startCapabilities(
     native: { app: api, defaults: { account_id: defaults.account.id, workspace_id: defaults.workspace.id } },
     upstream: config.upstream,
     upstreamKey: config['upstream-key'] ?? (env.PREFECT_API_KEY || undefined),
+    timeoutMs: config['upstream-timeout-ms'],
   });
   const listeners = new CapabilityListeners(bound, {
     host: config.host,

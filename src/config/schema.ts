@@ -26,6 +26,7 @@ export const capabilityOptions = {
   capabilities: { type: 'list', help: 'Extra capability file or directory to load (repeatable), besides the built-in capabilities/.', default: [] },
   upstream: { type: 'string', help: 'A remote Cloud-shaped API (Prefect Cloud or another Sightline) for the capabilities instead of the local API.' },
   'upstream-key': { type: 'string', help: 'Bearer key for --upstream (default: PREFECT_API_KEY).' },
+  'upstream-timeout-ms': { type: 'int', help: 'How long a consumed API may take to answer (a download may take longer while bytes flow).', default: 30000, min: 100 },
   'mcp-max-chars': { type: 'int', help: 'Largest MCP tool result, in characters; longer lists are cut at a whole item.', default: 60000, min: 1000 },
   'allowed-host': { type: 'list', help: 'Host name the MCP server accepts besides loopback names (repeatable; for --host beyond loopback).', default: [] },
 } as const satisfies Record<string, OptionSpec>;

@@ -84,16 +84,16 @@ describe('REST gateway (seed capabilities, local API)', () => {
   it('reports its own errors as JSON with a stable code', async () => {
     const missing = await fetch(`${rest}/v1/api/accounts/${server.accountId}/workspaces/${server.workspaceId}/logs`, { method: 'POST' });
     assert.equal(missing.status, 400);
-    const body = await missing.json();
+    const body = (await missing.json()) as { code: string; message: string };
     assert.equal(body.code, 'invalid_input');
     assert.match(body.message, /'body' is required/);
     const unknown = await fetch(`${rest}/v1/nothing/here`);
     assert.equal(unknown.status, 404);
-    assert.equal((await unknown.json()).code, 'route_not_found');
+    assert.equal(((await unknown.json()) as { code: string }).code, 'route_not_found');
   });
 
   it('serves an OpenAPI document derived from the files', async () => {
-    const doc = await (await fetch(`${rest}/v1/openapi.json`)).json();
+    const doc = (await (await fetch(`${rest}/v1/openapi.json`)).json()) as any;
     assert.equal(doc.openapi, '3.1.0');
     const ops = Object.values(doc.paths as Record<string, Record<string, unknown>>).flatMap((p) => Object.keys(p));
     assert.equal(ops.length, 27);
