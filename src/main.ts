@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api/app.ts';
+import { startCapabilities, type CapabilityService } from './capabilities/service.ts';
 import type { ServeConfig } from './config/schema.ts';
 import type { NewLog } from './domain/logs.ts';
 import { GroupCommit } from './ingest/group-commit.ts';
@@ -16,13 +17,18 @@ export interface Sightline {
   readonly services: Services;
   readonly api: FastifyInstance;
   readonly indexer: TextIndexer;
+  /** The REST gateway and MCP server, unless `--no-capabilities`. */
+  readonly capabilities?: CapabilityService;
   /** Base URL of the native API (`http://host:port/api`), once listening. */
   apiUrl?: string;
   listen(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createSightline(config: ServeConfig, opts: { logger?: boolean | object; store?: Store } = {}): Promise<Sightline> {
+export async function createSightline(
+  config: ServeConfig,
+  opts: { logger?: boolean | object; store?: Store; env?: Record<string, string | undefined> } = {},
+): Promise<Sightline> {
   const store = opts.store ?? (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full' }));
   const defaults = await store.tenancy.ensureDefaults();
   const logWriter = new GroupCommit<NewLog>(async (logs) => {
@@ -39,23 +45,28 @@ export async function createSightline(config: ServeConfig, opts: { logger?: bool
   const api = await buildApi(services, { logger: opts.logger });
   const indexer = new TextIndexer(store);
   indexer.start();
+  // Loaded before anything listens: a broken capability file stops start-up with its report.
+  const capabilities = config['no-capabilities'] ? undefined : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger });
 
   let closed = false;
   const s: Sightline = {
     services,
     api,
     indexer,
+    capabilities,
     async listen() {
       await api.listen({ host: config.host, port: config.port });
       const addr = api.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       s.apiUrl = `http://${host}:${port}/api`;
+      await capabilities?.listen();
     },
     async close() {
       if (closed) return;
       closed = true;
       // Stop taking requests, let in-flight writes commit, then close the database.
+      await capabilities?.close();
       await api.close();
       await logWriter.close();
       await indexer.stop();

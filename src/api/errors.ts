@@ -12,6 +12,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_input: 422,
   not_found: 404,
   route_not_found: 404,
+  method_not_allowed: 405,
   payload_too_large: 413,
   forbidden: 403,
   conflict: 409,

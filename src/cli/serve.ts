@@ -1,5 +1,6 @@
 /** `sightline serve`: start the server and print where everything is. */
 import { loadOptions } from '../config/load.ts';
+import { formatProblem } from '../capabilities/yaml-source.ts';
 import { type ServeConfig, serveOptions } from '../config/schema.ts';
 import { createSightline } from '../main.ts';
 
@@ -9,6 +10,11 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   const { options: config } = loadOptions<ServeConfig>(serveOptions, argv, env);
   const logger = config['log-level'] === 'silent' ? false : { level: config['log-level'] };
   const app = await createSightline(config, { logger });
+  if (app.capabilities && !['silent', 'error'].includes(config['log-level'])) {
+    const { set, bound } = app.capabilities;
+    const lines = [...set.problems.map((p) => formatProblem(p)), ...bound.summary.map((l) => `capabilities: ${l}`)];
+    process.stderr.write(`${lines.join('\n')}\n`);
+  }
   await app.listen();
   const { account, workspace } = app.services.defaults;
   const lines = [
@@ -17,6 +23,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     `account ${account.id}`,
     `workspace ${workspace.id}`,
     `cloud ${app.apiUrl}/accounts/${account.id}/workspaces/${workspace.id}`,
+    ...(app.capabilities?.restUrls ?? []).map((u) => `rest ${u}`),
+    ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -18,6 +18,18 @@ export interface OptionSpec {
   max?: number;
 }
 
+/** The capability engine: REST gateway and MCP server (docs/capabilities.md). */
+export const capabilityOptions = {
+  'rest-port': { type: 'int', help: 'Port of the REST gateway (default: the ports the capability files declare, 8080; 0 = any free port).', min: 0, max: 65535 },
+  'mcp-port': { type: 'int', help: 'Port of the MCP server, Streamable HTTP at /mcp (default: the files\' ports, 9090; 0 = any free port).', min: 0, max: 65535 },
+  'no-capabilities': { type: 'bool', help: 'Serve neither the REST gateway nor the MCP server.', default: false },
+  capabilities: { type: 'list', help: 'Extra capability file or directory to load (repeatable), besides the built-in capabilities/.', default: [] },
+  upstream: { type: 'string', help: 'A remote Cloud-shaped API (Prefect Cloud or another Sightline) for the capabilities instead of the local API.' },
+  'upstream-key': { type: 'string', help: 'Bearer key for --upstream (default: PREFECT_API_KEY).' },
+  'upstream-timeout-ms': { type: 'int', help: 'How long a consumed API may take to answer (a download may take longer while bytes flow).', default: 30000, min: 100 },
+  'mcp-max-chars': { type: 'int', help: 'Largest MCP tool result, in characters; longer lists are cut at a whole item.', default: 60000, min: 1000 },
+  'allowed-host': { type: 'list', help: 'Host name the MCP server accepts besides loopback names (repeatable; for --host beyond loopback).', default: [] },
+} as const satisfies Record<string, OptionSpec>;
 
 export const serveOptions = {
   host: { type: 'string', help: 'Address to listen on.', default: '127.0.0.1' },
@@ -34,6 +46,7 @@ export const serveOptions = {
   'cors-origin': { type: 'list', help: 'Allowed CORS origin (repeatable); CORS is off unless given.', default: [] },
   'public-url': { type: 'string', help: 'Externally visible base URL (for absolute links such as next_page).' },
   'log-level': { type: 'string', help: 'Server log level.', default: 'info', choices: ['silent', 'error', 'warn', 'info', 'debug'] },
+  ...capabilityOptions,
 } as const satisfies Record<string, OptionSpec>;
 
 export type ServeOptionName = keyof typeof serveOptions;

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'invalid_input'
   | 'not_found'
   | 'route_not_found'
+  | 'method_not_allowed'
   | 'payload_too_large'
   | 'forbidden'
   | 'conflict'

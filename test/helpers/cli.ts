@@ -15,7 +15,8 @@ export interface Served {
 /** Starts `sightline serve` and resolves once it has printed its start-up lines. */
 export function serve(args: string[], env: Record<string, string> = {}, bin: string[] = [process.execPath, CLI]): Promise<Served> {
   const child = spawn(bin[0], [...bin.slice(1), 'serve', ...args], {
-    env: { ...process.env, ...env },
+    // The REST gateway and MCP listeners take free ports too, so parallel tests never collide.
+    env: { ...process.env, SIGHTLINE_REST_PORT: '0', SIGHTLINE_MCP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

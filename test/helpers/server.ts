@@ -21,7 +21,7 @@ export interface TestServer {
 }
 
 export async function startServer(engine: Engine, overrides: Record<string, string> = {}): Promise<TestServer> {
-  const argv = ['--port', '0', '--data-dir', tempDir(), '--db', await engine.newDatabaseUrl(), '--log-level', 'silent'];
+  const argv = ['--port', '0', '--rest-port', '0', '--mcp-port', '0', '--data-dir', tempDir(), '--db', await engine.newDatabaseUrl(), '--log-level', 'silent'];
   for (const [k, v] of Object.entries(overrides)) argv.push(`--${k}`, v);
   const { options: config } = loadOptions<ServeConfig>(serveOptions, argv, {});
   return startWithConfig(config);

@@ -1,0 +1,110 @@
+/**
+ * The gateway's listeners: one REST listener and one MCP listener per port (declared in the
+ * files or forced by --rest-port / --mcp-port), all bound to --host. MCP is Streamable HTTP at
+ * `/mcp` (and `/`, where Naftiko serves it), with the SDK's Host and Origin checks: loopback
+ * names always, plus --allowed-host when bound beyond loopback.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
+import type { FastifyInstance } from 'fastify';
+import type { BoundCapabilities } from './engine.ts';
+import { mcpHttpHandler } from './mcp-adapter.ts';
+import { buildRestApp, type RestEntry } from './rest-adapter.ts';
+import type { ToolEntry } from './mcp-adapter.ts';
+
+export interface ListenOptions {
+  host: string;
+  restPort?: number;
+  mcpPort?: number;
+  allowedHosts: readonly string[];
+  maxChars: number;
+  bodyLimit: number;
+  version: string;
+  logger?: boolean | object;
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+function regroup<V>(byPort: Map<number, V[]>, forced: number | undefined): Map<number, V[]> {
+  if (forced === undefined) return byPort;
+  const all = [...byPort.values()].flat();
+  return all.length ? new Map([[forced, all]]) : new Map();
+}
+
+const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
+export class CapabilityListeners {
+  readonly restUrls: string[] = [];
+  readonly mcpUrls: string[] = [];
+  private readonly restApps: FastifyInstance[] = [];
+  private readonly mcpServers: Server[] = [];
+  private readonly closers: (() => Promise<void>)[] = [];
+  private readonly bound: BoundCapabilities;
+  private readonly opts: ListenOptions;
+
+  constructor(bound: BoundCapabilities, opts: ListenOptions) {
+    this.bound = bound;
+    this.opts = opts;
+  }
+
+  async start(): Promise<void> {
+    const { host } = this.opts;
+    for (const [port, entries] of regroup(this.bound.rest, this.opts.restPort)) {
+      const app = await this.restApp(entries);
+      await app.listen({ host, port });
+      this.restApps.push(app);
+      this.restUrls.push(`http://${urlHost(host)}:${(app.server.address() as AddressInfo).port}/v1`);
+    }
+    const http = new Map([...this.bound.tools].filter(([port]) => port >= 0));
+    for (const [port, tools] of regroup(http, this.opts.mcpPort)) {
+      const server = this.mcpServer(tools);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.mcpServers.push(server);
+      this.mcpUrls.push(`http://${urlHost(host)}:${(server.address() as AddressInfo).port}/mcp`);
+    }
+  }
+
+  private restApp(entries: RestEntry[]): Promise<FastifyInstance> {
+    return buildRestApp(entries, { bodyLimit: this.opts.bodyLimit, logger: this.opts.logger, title: 'Sightline REST gateway', version: this.opts.version });
+  }
+
+  private mcpServer(tools: ToolEntry[]): Server {
+    const handler = mcpHttpHandler(tools, { maxChars: this.opts.maxChars, version: this.opts.version, instructions: this.bound.instructions });
+    this.closers.push(() => handler.close());
+    const node = toNodeHandler(handler);
+    const { host } = this.opts;
+    const loopback = LOOPBACK.includes(urlHost(host)) || LOOPBACK.includes(host);
+    const allowed = [...LOOPBACK, ...this.opts.allowedHosts, ...(loopback || host === '0.0.0.0' || host === '::' ? [] : [urlHost(host)])];
+    const checkHost = hostHeaderValidation(allowed);
+    const checkOrigin = originValidation(allowed);
+    return createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path !== '/mcp' && path !== '/mcp/' && path !== '/') {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 'route_not_found', message: `The MCP endpoint is /mcp, not ${path}` }));
+        return;
+      }
+      if (!checkHost(req, res) || !checkOrigin(req, res)) return;
+      node(req, res).catch((err) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 'internal', message: String((err as Error)?.message ?? err) }));
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.closers) await c().catch(() => {});
+    for (const app of this.restApps) await app.close();
+    for (const s of this.mcpServers) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Loads every capability file of the project's `capabilities/` folder plus any given paths,
+ * validates them, applies the Prefect Cloud parameter corrections and checks what the files
+ * must agree on together. Errors stop start-up with one line per problem (file:line: sentence);
+ * warnings are returned for the start-up log.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppError } from '../domain/errors.ts';
+import type { Capability, CapabilitySet, ConsumedOperation, Problem } from './model.ts';
+import { PREFECT_CLOUD } from './prefect-cloud.ts';
+import { buildCapability } from './validate.ts';
+import { formatProblem, Source } from './yaml-source.ts';
+
+/** The capability files shipped with Sightline (`capabilities/` next to `src/` and `dist/`). */
+export const BUILTIN_DIR = fileURLToPath(new URL('../../capabilities/', import.meta.url));
+
+export class CapabilityLoadError extends AppError {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    const errors = problems.filter((p) => p.severity === 'error');
+    super('invalid_input', `capability files have ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+function yamlFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Directories contribute their *.yaml / *.yml files; a missing path is an error. */
+export function listCapabilityFiles(paths: readonly string[], opts: { builtin?: boolean } = {}): { files: string[]; problems: Problem[] } {
+  const files: string[] = [];
+  const problems: Problem[] = [];
+  const roots = [...(opts.builtin === false ? [] : [BUILTIN_DIR]), ...paths.map((p) => resolve(p))];
+  for (const p of roots) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      problems.push({ file: p, line: 1, severity: 'error', message: 'No such capability file or directory.' });
+      continue;
+    }
+    for (const f of isDir ? yamlFilesIn(p) : [p]) if (!files.includes(f)) files.push(f);
+  }
+  return { files, problems };
+}
+
+const typeOf = (s: Record<string, unknown>) => String(s.type);
+
+/** Replaces the generator's parameter types by the Cloud document's; returns what changed. */
+function applyCloudFacts(op: ConsumedOperation): string[] {
+  const facts = PREFECT_CLOUD[`${op.method} ${op.path}`];
+  if (!facts) return [];
+  op.notes = facts.notes;
+  op.paging = facts.paging;
+  const changed: string[] = [];
+  for (const p of op.params) {
+    const schema = facts.params?.[p.name];
+    if (!schema) continue;
+    if (typeOf(schema) !== typeOf(p.schema)) changed.push(`${op.method} ${op.path} ${p.name}: ${typeOf(p.schema)} → ${typeOf(schema)}`);
+    p.schema = { ...schema };
+  }
+  return changed;
+}
+
+export function loadCapabilities(opts: {
+  paths?: readonly string[];
+  builtin?: boolean;
+  env?: Record<string, string | undefined>;
+}): CapabilitySet {
+  const { files, problems } = listCapabilityFiles(opts.paths ?? [], { builtin: opts.builtin });
+  const capabilities: Capability[] = [];
+  const corrections: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push({ file, line: 1, severity: 'error', message: `Cannot read the file: ${(err as Error).message}` });
+      continue;
+    }
+    const src = new Source(file, text);
+    const cap = src.data === undefined ? undefined : buildCapability(src, opts.env ?? process.env);
+    let fileCorrections = 0;
+    if (cap) {
+      const seen = new Set<ConsumedOperation>();
+      for (const api of cap.consumes)
+        for (const op of api.operations) {
+          if (seen.has(op)) continue;
+          seen.add(op);
+          const changed = applyCloudFacts(op);
+          for (const line of changed) {
+            if (corrections.includes(line)) continue;
+            corrections.push(line);
+            fileCorrections++;
+          }
+        }
+    }
+    if (fileCorrections)
+      src.warn(
+        ['capability', 'consumes'],
+        `${fileCorrections} parameter type${fileCorrections === 1 ? '' : 's'} corrected from the Prefect Cloud OpenAPI (listed in docs/capabilities.md).`,
+      );
+    problems.push(...src.problems);
+    if (cap && !src.problems.some((p) => p.severity === 'error')) capabilities.push(cap);
+  }
+  checkAcrossFiles(capabilities, problems);
+  if (problems.some((p) => p.severity === 'error')) throw new CapabilityLoadError(problems);
+  return { capabilities, problems, corrections };
+}
+
+/** Tool names must be unique per MCP listener; a REST route declared twice answers from the first. */
+function checkAcrossFiles(caps: Capability[], problems: Problem[]): void {
+  const tools = new Map<string, { file: string; line: number }>();
+  const routes = new Map<string, { file: string; line: number }>();
+  for (const cap of caps) {
+    for (const a of cap.mcp)
+      for (const t of a.tools) {
+        const key = `${a.transport === 'http' ? a.port : 'stdio'} ${t.name}`;
+        const first = tools.get(key);
+        if (first && first.file !== t.where.file)
+          problems.push({ ...t.where, severity: 'error', message: `Tool '${t.name}' is also declared in ${first.file}:${first.line}; tool names must be unique.` });
+        else if (!first) tools.set(key, t.where);
+      }
+    for (const a of cap.rest)
+      for (const r of a.resources)
+        for (const op of r.operations) {
+          const key = `${a.port} ${op.method} ${r.path.replace(/\{[^}]+\}/g, '{}')}`;
+          const first = routes.get(key);
+          if (first && first.file !== op.where.file)
+            problems.push({ ...op.where, severity: 'warning', message: `${op.method} ${r.path} is also declared in ${first.file}:${first.line}; the first answers.` });
+          else if (!first) routes.set(key, op.where);
+        }
+  }
+}

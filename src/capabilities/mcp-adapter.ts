@@ -1,0 +1,170 @@
+/**
+ * The MCP side: one tool per `exposes: mcp` tool, served by the official SDK (stateless
+ * Streamable HTTP, both protocol eras; or stdio). Each call maps its arguments through `with`,
+ * calls the consumed operation and turns the answer into a tool result: JSON as text and as
+ * `structuredContent`, cut to `--mcp-max-chars`; upstream 4xx/5xx, bad arguments and network
+ * failures become `isError` results that say what went wrong; an unknown tool stays a JSON-RPC
+ * error (the SDK's -32602).
+ */
+import { createMcpHandler, McpServer, type McpHttpHandler, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { AppError } from '../domain/errors.ts';
+import { readAll } from './consumers.ts';
+import { type Binding, inputNameFor, invoke } from './invoke.ts';
+import type { McpToolDef, Paging } from './model.ts';
+import { type ToolSchema, deriveToolSchema } from './tool-schema.ts';
+import { cutJson, cutText } from './truncate.ts';
+
+export interface ToolEntry {
+  tool: McpToolDef;
+  binding: Binding;
+}
+
+export interface McpOptions {
+  maxChars: number;
+  version: string;
+  instructions: string;
+}
+
+type Obj = Record<string, unknown>;
+type ToolResult = { content: { type: 'text'; text: string }[]; structuredContent?: unknown; isError?: boolean };
+
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+const DEFAULTABLE = new Set(['account_id', 'workspace_id']);
+
+/** The paging rule in terms of the tool's argument names. */
+function toolPaging(entry: ToolEntry, schema: ToolSchema): Paging {
+  const p = entry.tool.call.paging;
+  const rename = (dotted: string) => {
+    const [head, ...rest] = dotted.split('.');
+    return [inputNameFor(entry.tool, head), ...rest].join('.');
+  };
+  if (p?.kind === 'offset' || p?.kind === 'limit') return { ...p, argument: rename(p.argument) };
+  if (p?.kind === 'page') return { ...p, page: rename(p.page), limit: rename(p.limit) };
+  if (p) return p;
+  const props = (schema.json.properties ?? {}) as Obj;
+  if ('offset' in props) return { kind: 'offset', argument: 'offset' };
+  if ('limit' in props) return { kind: 'limit', argument: 'limit' };
+  return { kind: 'none' };
+}
+
+function describe(entry: ToolEntry, maxChars: number): string {
+  const { tool, binding } = entry;
+  const parts = [tool.description.replace(/\.?$/, '.')];
+  if (tool.call.notes) parts.push(tool.call.notes);
+  const ids = tool.call.params.filter((p) => p.in === 'path' && DEFAULTABLE.has(p.name)).map((p) => p.name);
+  if (binding.defaultsApply && ids.length) parts.push(`${ids.join(' and ')} default to the configured ${ids.length > 1 ? 'account and workspace' : 'account'}.`);
+  parts.push(`Answers over ${maxChars} characters are cut at a whole item and carry truncated, returned and next (the arguments that continue).`);
+  return parts.join(' ');
+}
+
+function standardSchema(schema: ToolSchema): StandardSchemaWithJSON<Obj, Obj> {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'sightline',
+      validate: (v: unknown) => schema.validate(v),
+      jsonSchema: { input: () => schema.json, output: () => schema.json },
+    },
+  } as StandardSchemaWithJSON<Obj, Obj>;
+}
+
+const text = (t: string, extra: Partial<ToolResult> = {}): ToolResult => ({ content: [{ type: 'text', text: t }], ...extra });
+
+function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(buf.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: number): Promise<ToolResult> {
+  let response: Awaited<ReturnType<typeof invoke>>['response'];
+  let request: Awaited<ReturnType<typeof invoke>>['request'];
+  try {
+    ({ request, response } = await invoke(entry.tool, entry.binding, (n) => args[n]));
+  } catch (err) {
+    if (err instanceof AppError) return text(`${entry.tool.name}: ${err.message}`, { isError: true, structuredContent: { error: err.code, message: err.message } });
+    throw err;
+  }
+  const status = response.status;
+  const type = response.headers['content-type'] ?? '';
+  const where = `${request.method} ${request.path.split('?')[0]}`;
+  if (status === 304) {
+    response.body.resume();
+    const etag = response.headers.etag;
+    return text(`Not modified: nothing changed since ETag ${etag ?? '(given)'}.`, { structuredContent: { not_modified: true, etag: etag ?? null } });
+  }
+  if (status >= 400) {
+    const body = await readAll(response.body, 1 << 20).catch(() => Buffer.alloc(0));
+    const parsed = parseJson(body);
+    const detail = parsed.ok ? parsed.value : body.toString('utf8').slice(0, 2000);
+    return text(`${entry.binding.target.label} answered HTTP ${status} to ${where}: ${parsed.ok ? JSON.stringify(detail) : detail}`, {
+      isError: true,
+      structuredContent: { status, error: detail },
+    });
+  }
+  if (/json/i.test(type) || type === '') {
+    const body = await readAll(response.body, MAX_JSON_BYTES);
+    if (body.length === 0) return text(`Done (HTTP ${status}).`, { structuredContent: { status } });
+    const parsed = parseJson(body);
+    if (parsed.ok) {
+      const cut = cutJson(parsed.value, maxChars, paging, args);
+      return text(cut.text, { structuredContent: cut.value });
+    }
+    return textBody(body.toString('utf8'), maxChars, paging);
+  }
+  // Text such as CSV: read no more than fits, then cut at a line.
+  let collected = '';
+  for await (const chunk of response.body) {
+    collected += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    if (collected.length > maxChars) {
+      response.body.destroy();
+      break;
+    }
+  }
+  return textBody(collected, maxChars, paging);
+}
+
+function textBody(body: string, maxChars: number, paging: Paging): ToolResult {
+  const hint = paging.kind === 'none' || paging.kind === 'limit' ? paging.hint : undefined;
+  const cut = cutText(body, maxChars, hint);
+  return text(cut.text, cut.truncated ? { structuredContent: { truncated: true, returned: cut.lines, ...(hint ? { hint } : {}) } } : {});
+}
+
+/** A factory producing a fresh server with every tool, as the SDK's serving entries want. */
+export function mcpServerFactory(entries: ToolEntry[], opts: McpOptions): () => McpServer {
+  const prepared = entries.map((entry) => {
+    const optional = new Set(entry.binding.defaultsApply ? [...DEFAULTABLE] : []);
+    const schema = deriveToolSchema(entry.tool, optional);
+    const hints = entry.tool.hints ?? {};
+    const annotations = {
+      ...(entry.tool.label ? { title: entry.tool.label } : {}),
+      ...(hints.readOnly !== undefined ? { readOnlyHint: hints.readOnly } : {}),
+      ...(hints.destructive !== undefined ? { destructiveHint: hints.destructive } : {}),
+      ...(hints.idempotent !== undefined ? { idempotentHint: hints.idempotent } : {}),
+      ...(hints.openWorld !== undefined ? { openWorldHint: hints.openWorld } : entry.binding.target.local ? { openWorldHint: false } : {}),
+    };
+    return { entry, schema, inputSchema: standardSchema(schema), paging: toolPaging(entry, schema), description: describe(entry, opts.maxChars), annotations };
+  });
+  return () => {
+    const server = new McpServer({ name: 'sightline', version: opts.version }, { instructions: opts.instructions });
+    for (const p of prepared) {
+      server.registerTool(
+        p.entry.tool.name,
+        {
+          ...(p.entry.tool.label ? { title: p.entry.tool.label } : {}),
+          description: p.description,
+          inputSchema: p.inputSchema,
+          annotations: p.annotations,
+        },
+        (args: Obj) => callTool(p.entry, p.paging, args, opts.maxChars) as never,
+      );
+    }
+    return server;
+  };
+}
+
+export function mcpHttpHandler(entries: ToolEntry[], opts: McpOptions): McpHttpHandler {
+  return createMcpHandler(mcpServerFactory(entries, opts), { legacy: 'stateless' });
+}

@@ -1,0 +1,132 @@
+/**
+ * The REST gateway: every `exposes: rest` resource as a route. `rest.<name>` reads a path
+ * variable (`-` ≡ `_`), then the query (repeated keys = a list), then a header, then `body`
+ * (passed through raw, so the upstream judges it). The upstream status, body and the headers
+ * that matter (`Content-Type`, `ETag`, `Content-Disposition`, `Retry-After`) come back as they
+ * were, streamed. Errors of the gateway itself are JSON `{code, message}`.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import { AppError, type ErrorCode, type Issue } from '../domain/errors.ts';
+import { type Binding, invoke } from './invoke.ts';
+import type { RestOperation, RestResource } from './model.ts';
+import { buildRestOpenApi } from './rest-openapi.ts';
+
+export interface RestEntry {
+  resource: RestResource;
+  operation: RestOperation;
+  binding: Binding;
+}
+
+const PASSED_HEADERS = ['content-type', 'etag', 'content-disposition', 'retry-after', 'cache-control', 'location'];
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  invalid_input: 400,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  not_found: 404,
+  payload_too_large: 413,
+  bad_gateway: 502,
+  gateway_timeout: 504,
+  unavailable: 503,
+};
+
+export function sendGatewayError(reply: FastifyReply, err: unknown): FastifyReply {
+  const e = err instanceof AppError ? err : toAppError(err);
+  const status = STATUS[e.code] ?? 500;
+  if (status >= 500 && e.code === 'internal') reply.log.error({ err }, 'gateway error');
+  const body: { code: ErrorCode; message: string; issues?: Issue[] } = { code: e.code, message: status === 500 ? 'Internal error' : e.message };
+  if (e.issues.length) body.issues = e.issues.map(({ loc, msg, type }) => ({ loc, msg, type }));
+  return reply.code(status).type('application/json').send(body);
+}
+
+function toAppError(err: unknown): AppError {
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 'Request body is too large');
+  if (e?.statusCode && e.statusCode < 500) return new AppError('invalid_input', e.message ?? 'Bad request');
+  return new AppError('internal', e?.message ?? String(err));
+}
+
+const norm = (name: string) => name.replaceAll('-', '_');
+
+/** `/v1/x/{account-id}` → `/v1/x/:p0` (Fastify would read `-` inside a parameter name as a separator). */
+function toRoute(path: string): { url: string; names: string[] } {
+  const names: string[] = [];
+  const url = path.replace(/\{\{?([^{}]+)\}?\}/g, (_m, name: string) => {
+    names.push(name);
+    return `:p${names.length - 1}`;
+  });
+  return { url, names };
+}
+
+export async function buildRestApp(entries: RestEntry[], opts: { bodyLimit: number; logger?: boolean | object; title: string; version: string }): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: 500 },
+    exposeHeadRoutes: false,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err, _req, reply) => sendGatewayError(reply, err));
+  app.setNotFoundHandler((req, reply) => sendGatewayError(reply, new AppError('route_not_found', `No resource at ${req.method} ${req.url.split('?')[0]}`)));
+
+  // One route per exposed path and method; the first declaration wins.
+  const byPath = new Map<string, Map<string, RestEntry>>();
+  for (const e of entries) {
+    const key = toRoute(e.resource.path).url;
+    let methods = byPath.get(key);
+    if (!methods) byPath.set(key, (methods = new Map()));
+    if (!methods.has(e.operation.method)) methods.set(e.operation.method, e);
+  }
+  for (const [url, methods] of byPath) {
+    const allow = [...methods.keys()].join(', ');
+    for (const [method, entry] of methods) {
+      const { names } = toRoute(entry.resource.path);
+      app.route({
+        method: method as 'GET',
+        url,
+        handler: async (req, reply) => {
+          const params = req.params as Record<string, string>;
+          const pathVars = new Map(names.map((n, i) => [norm(n), params[`p${i}`]]));
+          const query = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+          const raw = req.body as Buffer | undefined;
+          const lookup = (name: string): unknown => {
+            const n = norm(name);
+            if (pathVars.has(n)) return pathVars.get(n);
+            const values = query.getAll(name);
+            if (values.length) return values.length === 1 ? values[0] : values;
+            const h = req.headers[name.toLowerCase()];
+            if (h !== undefined) return Array.isArray(h) ? h.join(', ') : h;
+            if (name === 'body' && raw && raw.length) return { raw, contentType: req.headers['content-type'] };
+            return undefined;
+          };
+          const { response } = await invoke(entry.operation, entry.binding, lookup);
+          reply.code(response.status);
+          for (const h of PASSED_HEADERS) if (response.headers[h] !== undefined) reply.header(h, response.headers[h]);
+          if (response.status === 304 || response.status === 204) {
+            response.body.resume();
+            return reply.send();
+          }
+          return reply.send(response.body);
+        },
+      });
+    }
+    const others = ALL_METHODS.filter((m) => !methods.has(m));
+    app.route({
+      method: others as unknown as 'GET',
+      url,
+      handler: async (req, reply) => {
+        reply.header('allow', allow);
+        return sendGatewayError(reply, new AppError('method_not_allowed', `${req.method} is not allowed here; allowed: ${allow}`));
+      },
+    });
+  }
+
+  const openapi = buildRestOpenApi(entries, { title: opts.title, version: opts.version });
+  app.get('/v1/openapi.json', async () => openapi);
+  return app;
+}

@@ -1,0 +1,91 @@
+/**
+ * `sightline mcp --stdio`: the MCP tools over stdio, for desktop agents. It reaches a running
+ * Sightline through --api (else SIGHTLINE_API_URL, else PREFECT_API_URL), or, given --data-dir
+ * or --db (or when no API is named), opens the store in-process. Nothing but JSON-RPC is
+ * written to stdout; problems go to stderr.
+ */
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { type BoundCapabilities, bindCapabilities, SIGHTLINE_VERSION } from '../capabilities/engine.ts';
+import { loadCapabilities } from '../capabilities/loader.ts';
+import { mcpServerFactory } from '../capabilities/mcp-adapter.ts';
+import { formatProblem } from '../capabilities/yaml-source.ts';
+import { ConfigError, loadOptions } from '../config/load.ts';
+import { capabilityOptions, type OptionSpec, type ServeConfig, serveOptions } from '../config/schema.ts';
+import { createSightline, type Sightline } from '../main.ts';
+
+const mcpOptions = {
+  stdio: { type: 'bool', help: 'Serve MCP over stdin/stdout (the only transport of this command).', default: false },
+  api: { type: 'string', help: 'A running Sightline (its /api URL or a Cloud-style workspace URL); default SIGHTLINE_API_URL, then PREFECT_API_URL.' },
+  'api-key': { type: 'string', help: 'Bearer key for --api (default: PREFECT_API_KEY).' },
+  'data-dir': serveOptions['data-dir'],
+  db: serveOptions.db,
+  sync: serveOptions.sync,
+  capabilities: capabilityOptions.capabilities,
+  'mcp-max-chars': capabilityOptions['mcp-max-chars'],
+} as const satisfies Record<string, OptionSpec>;
+
+interface McpConfig {
+  stdio: boolean;
+  api?: string;
+  'api-key'?: string;
+  'data-dir': string;
+  db: string;
+  sync: string;
+  capabilities: string[];
+  'mcp-max-chars': number;
+}
+
+const HELP = `usage: sightline mcp --stdio [--api URL | --data-dir DIR | --db URL] [--capabilities PATH]
+
+Serves Sightline's MCP tools over stdio. With --api (or SIGHTLINE_API_URL, PREFECT_API_URL) it
+calls that running Sightline; with --data-dir/--db, or when no API is named, it opens the store
+itself.
+`;
+
+function explicitStore(argv: string[], env: NodeJS.ProcessEnv): boolean {
+  return argv.some((a) => /^--(data-dir|db)(=|$)/.test(a)) || !!env.SIGHTLINE_DATA_DIR || !!env.SIGHTLINE_DB;
+}
+
+export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const { options } = loadOptions<McpConfig>(mcpOptions, argv, env);
+  if (!options.stdio) throw new ConfigError('sightline mcp serves stdio only: pass --stdio (the HTTP MCP server runs inside sightline serve)');
+  const api = explicitStore(argv, env) ? undefined : (options.api ?? (env.SIGHTLINE_API_URL || env.PREFECT_API_URL || undefined));
+
+  let app: Sightline | undefined;
+  let bound: BoundCapabilities;
+  if (api) {
+    const set = loadCapabilities({ paths: options.capabilities, env });
+    report(set.problems.map(formatProblem));
+    bound = bindCapabilities({ set, upstream: api, upstreamKey: options['api-key'] ?? (env.PREFECT_API_KEY || undefined) });
+  } else {
+    const { options: config } = loadOptions<ServeConfig>(
+      serveOptions,
+      ['--data-dir', options['data-dir'], '--db', options.db, '--sync', options.sync, '--log-level', 'silent', ...options.capabilities.flatMap((c) => ['--capabilities', c])],
+      {},
+    );
+    app = await createSightline(config, { logger: false, env });
+    bound = app.capabilities!.bound;
+    report(app.capabilities!.set.problems.map(formatProblem));
+  }
+  report(bound.summary.map((l) => `capabilities: ${l}`));
+
+  const handle = serveStdio(mcpServerFactory(bound.allTools, { maxChars: options['mcp-max-chars'], version: SIGHTLINE_VERSION, instructions: bound.instructions }), {
+    onerror: (err) => process.stderr.write(`mcp: ${err.message}\n`),
+  });
+  const stop = async () => {
+    await handle.close().catch(() => {});
+    await app?.close();
+    process.exit(0);
+  };
+  process.stdin.on('end', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+function report(lines: string[]): void {
+  if (lines.length) process.stderr.write(`${lines.join('\n')}\n`);
+}
