@@ -82,20 +82,23 @@ export const engines: Engine[] = [sqlite, postgres];
  * under CI, where every engine must run.
  */
 export function forEachEngine(title: string, fn: (engine: Engine) => void): void {
-  for (const engine of engines) {
-    const name = `${title} [${engine.name}]`;
-    if (engine.unavailable) {
-      if (process.env.CI === 'true') {
-        it(name, () => {
-          throw new Error(`${engine.unavailable}; CI requires every engine`);
-        });
-      } else {
-        // A skipped test (not an empty suite), so the runner counts and names it as skipped.
-        it(name, { skip: engine.unavailable }, () => {});
-      }
-      continue;
-    }
-    describe(name, () => fn(engine));
-  }
+  for (const engine of engines) forEngine(engine.name, title, fn);
 }
 
+/** Declares a suite for one engine only (engine-specific behaviour), skipped or failed like above. */
+export function forEngine(engineName: Engine['name'], title: string, fn: (engine: Engine) => void): void {
+  const engine = engines.find((e) => e.name === engineName)!;
+  const name = `${title} [${engine.name}]`;
+  if (engine.unavailable) {
+    if (process.env.CI === 'true') {
+      it(name, () => {
+        throw new Error(`${engine.unavailable}; CI requires every engine`);
+      });
+    } else {
+      // A skipped test (not an empty suite), so the runner counts and names it as skipped.
+      it(name, { skip: engine.unavailable }, () => {});
+    }
+    return;
+  }
+  describe(name, () => fn(engine));
+}

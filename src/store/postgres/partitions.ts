@@ -53,7 +53,7 @@ export class DayPartitions {
       if (failedAt !== undefined && Date.now() - failedAt < RETRY_MS) continue;
       let p = this.creating.get(d);
       if (!p) {
-        p = this.create(d).then(
+        p = this.createDay(d).then(
           () => {
             this.known.add(d);
             this.failed.delete(d);
@@ -70,7 +70,8 @@ export class DayPartitions {
     }
   }
 
-  private async create(day: number): Promise<void> {
+  /** Creates the partitions of `day` (moving its rows out of the default partitions); idempotent. */
+  async createDay(day: number): Promise<void> {
     const lo = day * MICROS_PER_DAY;
     const hi = lo + MICROS_PER_DAY;
     await this.db.tx(async (c) => {
