@@ -11,7 +11,7 @@ import { MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
 import type { ChangeNotice, Store } from '../contract.ts';
 import { openStore } from '../open.ts';
 import { PgDb } from './db.ts';
-import { PgLogs } from './logs.ts';
+import type { PgLogs } from './logs.ts';
 import { dayOf, partitionName } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 
