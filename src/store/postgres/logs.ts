@@ -1,27 +1,25 @@
 /** PostgreSQL: log storage (bulk insert through unnest), filtering and the text indexer. */
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
-import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
+import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
 import type { LogStore } from '../contract.ts';
 import type { PgDb } from './db.ts';
 import { Params } from './params.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';
-import { type TextSearchTarget, textSearchSql } from './text-search.ts';
+import { indexable, indexMatchSql, scanSql } from './text-search.ts';
 
-const COLUMNS = 'seq, id, created, name, level, message, "timestamp", flow_run_id, task_run_id, worker_id';
+const COLUMN_NAMES = ['seq', 'id', 'created', 'name', 'level', 'message', '"timestamp"', 'flow_run_id', 'task_run_id', 'worker_id'];
+const COLUMNS = COLUMN_NAMES.join(', ');
+const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
+const WATERMARK = 'logs_text_indexed_upto';
+/** Rows a text search checks in order before it turns to the trigram index (see `filter`). */
+const SCAN_WINDOW = 10_000;
 
 // One statement for the whole batch: parallel arrays, one per column.
 const INSERT = `INSERT INTO logs (ws, seq, id, created, "timestamp", level, name, message, flow_run_id, task_run_id, worker_id)
   SELECT * FROM unnest($1::int[], $2::int8[], $3::uuid[], $4::int8[], $5::int8[], $6::int[], $7::text[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[])`;
 
-const TEXT: TextSearchTarget = {
-  alias: 'l',
-  table: 'logs',
-  text: (a) => `${a}.message || ' ' || ${a}.name`,
-  textTable: 'logs_text',
-  watermarkKey: 'logs_text_indexed_upto',
-};
 
 export class PgLogs implements LogStore {
   private readonly db: PgDb;
@@ -80,22 +78,81 @@ export class PgLogs implements LogStore {
     });
   }
 
+  /**
+   * Without a text filter: one query on the index of the filter's columns. With one the index can
+   * answer (and no `or_` mixing it with other conditions), in two steps:
+   * 1. scan the first `SCAN_WINDOW` rows the other filters leave, in the requested order, checking
+   *    the text exactly: a frequent term fills the page here, and the result is exact because the
+   *    window is a prefix of the ordered rows;
+   * 2. otherwise (a rare term), take the candidates from the trigram index for rows up to the
+   *    index watermark, plus the tail past it, and order those.
+   */
   async filter(workspaceId: string, query: LogQuery): Promise<LogRow[]> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
+    const f = query.filter;
+    const parsed = f.text ? parseTextQuery(f.text.query) : undefined;
+    const text = parsed && !isBlank(parsed) ? parsed : undefined;
+    const others = { ...f, text: undefined };
+    const onlyText = !this.conditions(others, new Params()).length;
+    if (!text || !indexable(text) || (f.operator === 'or_' && !onlyText)) return this.select(ws, query, text);
+    if (query.offset + query.limit <= SCAN_WINDOW) {
+      const rows = await this.select(ws, query, text, { window: SCAN_WINDOW });
+      if (rows.length === query.limit) return rows;
+    }
+    const wm = await this.db.one<{ upto: number }>(`SELECT value::bigint AS upto FROM meta WHERE key = '${WATERMARK}'`);
+    return this.select(ws, query, text, { indexedUpto: wm!.upto });
+  }
+
+  private select(ws: number, query: LogQuery, text: TextQuery | undefined, how: { window?: number; indexedUpto?: number } = {}): Promise<LogRow[]> {
     const p = new Params();
     const wsParam = p.add(ws);
-    let where = `l.ws = ${wsParam}`;
-    const cond = this.filterSql(query.filter, p, wsParam);
-    if (cond) where += ` AND (${cond})`;
     const desc = query.sort === 'TIMESTAMP_DESC';
-    if (query.after) where += ` AND (l."timestamp", l.seq) ${desc ? '<' : '>'} (${p.add(query.after.timestamp)}, ${p.add(query.after.seq)})`;
     const dir = desc ? 'DESC' : 'ASC';
-    const sql = `SELECT ${COLUMNS} FROM logs l WHERE ${where} ORDER BY l."timestamp" ${dir}, l.seq ${dir} LIMIT ${p.add(query.limit)} OFFSET ${p.add(query.offset)}`;
+    const order = `ORDER BY "timestamp" ${dir}, seq ${dir}`;
+    const base = [`l.ws = ${wsParam}`];
+    const after = (a: string) =>
+      query.after ? `(${a}."timestamp", ${a}.seq) ${desc ? '<' : '>'} (${p.add(query.after.timestamp)}, ${p.add(query.after.seq)})` : undefined;
+    const cursor = after('l');
+    if (cursor) base.push(cursor);
+    const page = `LIMIT ${p.add(query.limit)} OFFSET ${p.add(query.offset)}`;
+    const hay = `lower(l.message || ' ' || l.name)`;
+    const conds = this.conditions(query.filter, p);
+    if (!how.window && how.indexedUpto === undefined) {
+      // Plain: the text (if any) is one more condition, checked row by row.
+      if (text) conds.push(scanSql(text, hay, p));
+      if (conds.length) base.push(`(${conds.map((c) => `(${c})`).join(query.filter.operator === 'or_' ? ' OR ' : ' AND ')})`);
+      return this.db.query<LogRow>(`SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} ${order} ${page}`, p.values);
+    }
+    // Index-assisted searches only run with and_ semantics (see filter()).
+    base.push(...conds.map((c) => `(${c})`));
+    const textCond = scanSql(text!, hay, p);
+    if (how.window) {
+      const sql = `SELECT ${COLUMNS} FROM (
+          SELECT ${COLUMNS}, ${textCond} AS hit FROM logs l WHERE ${base.join(' AND ')} ${order} LIMIT ${p.add(how.window)}
+        ) w WHERE hit ${order} ${page}`;
+      return this.db.query<LogRow>(sql, p.values);
+    }
+    const upto = p.add(how.indexedUpto);
+    const x = [`x.ws = ${wsParam}`, `x.seq <= ${upto}`, indexMatchSql(text!, 'x.text', p)];
+    const xCursor = after('x');
+    if (xCursor) x.push(xCursor);
+    const ts = query.filter.timestamp;
+    if (ts?.after_ !== undefined) x.push(`x."timestamp" >= ${p.add(ts.after_)}`);
+    if (ts?.before_ !== undefined) x.push(`x."timestamp" <= ${p.add(ts.before_)}`);
+    const first = p.add(query.offset + query.limit);
+    const sql = `SELECT ${COLUMNS} FROM (
+        (SELECT ${QUALIFIED} FROM logs l JOIN (SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')}) x
+           ON l."timestamp" = x."timestamp" AND l.seq = x.seq
+         WHERE ${base.join(' AND ')} AND ${textCond} ORDER BY l."timestamp" ${dir}, l.seq ${dir} LIMIT ${first})
+        UNION ALL
+        (SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} AND l.seq > ${upto} AND ${textCond} ${order} LIMIT ${first})
+      ) u ${order} ${page}`;
     return this.db.query<LogRow>(sql, p.values);
   }
 
-  private filterSql(f: LogFilter, p: Params, ws: string): string {
+  /** The conditions of every filter field but `text`, on alias `l`. */
+  private conditions(f: LogFilter, p: Params): string[] {
     const conds: string[] = [];
     const both = (c: string[]) => {
       if (c.length) conds.push(c.join(' AND '));
@@ -128,11 +185,7 @@ export class PgLogs implements LogStore {
       both(c);
     }
     if (f.loggers?.any_) conds.push(anyOf('l.name', f.loggers.any_, 'text'));
-    if (f.text) {
-      const q = parseTextQuery(f.text.query);
-      if (!isBlank(q)) conds.push(textSearchSql(q, TEXT, ws, p));
-    }
-    return conds.map((c) => `(${c})`).join(f.operator === 'or_' ? ' OR ' : ' AND ');
+    return conds;
   }
 
   /**
@@ -143,7 +196,7 @@ export class PgLogs implements LogStore {
   async indexText(maxRows: number): Promise<number> {
     return this.db.tx(async (c) => {
       const wm = await this.db.one<{ value: string }>(
-        `SELECT value FROM meta WHERE key = '${TEXT.watermarkKey}' FOR UPDATE SKIP LOCKED`,
+        `SELECT value FROM meta WHERE key = '${WATERMARK}' FOR UPDATE SKIP LOCKED`,
         [],
         c,
       );
@@ -167,14 +220,14 @@ export class PgLogs implements LogStore {
           [from, upto],
         );
       }
-      await c.query(`UPDATE meta SET value = $1 WHERE key = '${TEXT.watermarkKey}'`, [String(upto)]);
+      await c.query(`UPDATE meta SET value = $1 WHERE key = '${WATERMARK}'`, [String(upto)]);
       return n;
     });
   }
 
   async textIndexLag(): Promise<number> {
     const row = await this.db.one<{ n: number }>(
-      `SELECT count(*) AS n FROM logs WHERE seq > (SELECT value::bigint FROM meta WHERE key = '${TEXT.watermarkKey}')`,
+      `SELECT count(*) AS n FROM logs WHERE seq > (SELECT value::bigint FROM meta WHERE key = '${WATERMARK}')`,
     );
     return row!.n;
   }

@@ -153,3 +153,51 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
     }
   });
 });
+
+forEngine('postgres', 'PostgreSQL text search', (engine) => {
+  it('returns exactly what the grammar matches through every search path (scan, window, index + tail)', async () => {
+    const store = await openStore({ url: await engine.newDatabaseUrl() });
+    try {
+      const { workspace } = await store.tenancy.ensureDefaults();
+      const ws = workspace.id;
+      const words = ['alpha', 'beta', 'gamma', 'rare-token', 'db', 'Timeout', '100%', 'snake_case'];
+      const t0 = nowMicros();
+      const rows: NewLog[] = [];
+      for (let i = 0; i < 600; i++) {
+        // Frequent words everywhere, a rare one every 97th row, ties in timestamps.
+        const msg = [words[i % 3], words[3 + (i % 5)], i % 97 === 0 ? 'needle' : ''].join(' ');
+        rows.push({ ...log(ws, msg, t0 + Math.floor(i / 3)), level: (i % 5) * 10 });
+      }
+      const stored = await store.logs.append(rows.slice(0, 400));
+      while ((await store.logs.indexText(150)) > 0);
+      stored.push(...(await store.logs.append(rows.slice(400)))); // an unindexed tail
+      const ordered = [...stored].sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
+      const { matchesText } = await import('../../domain/text-query.ts');
+      const { parseTextQuery } = await import('../../domain/text-query.ts');
+      for (const query of ['needle', 'alpha', 'gamma -needle', '+beta +timeout', 'db', '"100%"', 'snake_case', 'rare-token needle', '-alpha']) {
+        const tq = parseTextQuery(query);
+        const expected = ordered.filter((r) => matchesText(tq, `${r.message} ${r.name}`.toLowerCase()));
+        for (const sort of ['TIMESTAMP_ASC', 'TIMESTAMP_DESC'] as const) {
+          const exp = sort === 'TIMESTAMP_ASC' ? expected : [...expected].reverse();
+          for (const [limit, offset] of [[200, 0], [5, 0], [7, 3], [200, 150]]) {
+            const got = await store.logs.filter(ws, all({ filter: { operator: 'and_', text: { query } }, sort, limit, offset }));
+            assert.deepEqual(got.map((r) => r.seq), exp.slice(offset, offset + limit).map((r) => r.seq), `${query} ${sort} ${limit}/${offset}`);
+          }
+          const mid = exp[Math.floor(exp.length / 2)];
+          if (mid) {
+            const got = await store.logs.filter(ws, all({ filter: { operator: 'and_', text: { query } }, sort, limit: 50, after: { timestamp: mid.timestamp, seq: mid.seq } }));
+            const at = exp.indexOf(mid);
+            assert.deepEqual(got.map((r) => r.seq), exp.slice(at + 1, at + 51).map((r) => r.seq), `${query} ${sort} after`);
+          }
+        }
+        const withLevel = await store.logs.filter(ws, all({ filter: { operator: 'and_', level: { ge_: 30 }, text: { query } }, limit: 200 }));
+        assert.deepEqual(withLevel.map((r) => r.seq), expected.filter((r) => r.level >= 30).slice(0, 200).map((r) => r.seq), `${query} and level`);
+        const orLevel = await store.logs.filter(ws, all({ filter: { operator: 'or_', level: { ge_: 40 }, text: { query } }, limit: 200 }));
+        const orExp = ordered.filter((r) => r.level >= 40 || matchesText(tq, `${r.message} ${r.name}`.toLowerCase()));
+        assert.deepEqual(orLevel.map((r) => r.seq), orExp.slice(0, 200).map((r) => r.seq), `${query} or level`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
