@@ -138,6 +138,18 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
     }
   });
 
+  it('refuses a database migrated by a newer Sightline', async () => {
+    const url = await engine.newDatabaseUrl();
+    await (await openStore({ url })).close();
+    const raw = new PgDb(url, 1);
+    try {
+      await raw.query("UPDATE meta SET value = '999' WHERE key = 'schema_version'");
+      await assert.rejects(openStore({ url }), (err: { code?: string; message: string }) => err.code === 'schema_too_new' && /version 999/.test(err.message));
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('gives instances starting together on one database the same defaults and token secret', async () => {
     const url = await engine.newDatabaseUrl();
     const stores = await Promise.all([openStore({ url }), openStore({ url }), openStore({ url })]);
