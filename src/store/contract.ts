@@ -38,7 +38,7 @@ export interface LogStore {
    * in input order. `seq` increases with insertion order across the whole database. With several
    * concurrent writers (PostgreSQL) positions can commit out of order: only a `ChangeNotice`'s
    * `maxSeq` promises that nothing below it is still to come. PostgreSQL stores logs in day
-   * partitions; retention will drop whole partitions (ADR 7).
+   * partitions; retention will drop whole partitions (ADR 8).
    */
   append(logs: NewLog[]): Promise<LogRow[]>;
   /**
