@@ -14,7 +14,8 @@ const COLUMNS = COLUMN_NAMES.join(', ');
 const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
 const WATERMARK = 'logs_text_indexed_upto';
 /** Rows a text search checks in order before it turns to the trigram index (see `filter`). */
-const SCAN_WINDOW = 10_000;
+const SCAN_WINDOWS = [10_000, 50_000];
+const HAY = `lower(l.message || ' ' || l.name)`;
 
 // One statement for the whole batch: parallel arrays, one per column.
 const INSERT = `INSERT INTO logs (ws, seq, id, created, "timestamp", level, name, message, flow_run_id, task_run_id, worker_id)
@@ -25,10 +26,13 @@ export class PgLogs implements LogStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
   readonly partitions: DayPartitions;
+  private readonly scanWindows: number[];
 
-  constructor(db: PgDb, tenancy: PgTenancy) {
+  /** `scanWindows`: sizes of the in-order scans a text search tries before the index (tests shrink them). */
+  constructor(db: PgDb, tenancy: PgTenancy, opts: { scanWindows?: number[] } = {}) {
     this.db = db;
     this.tenancy = tenancy;
+    this.scanWindows = opts.scanWindows ?? SCAN_WINDOWS;
     this.partitions = new DayPartitions(db, ['logs', 'logs_text']);
   }
 
@@ -80,12 +84,15 @@ export class PgLogs implements LogStore {
 
   /**
    * Without a text filter: one query on the index of the filter's columns. With one the index can
-   * answer (and no `or_` mixing it with other conditions), in two steps:
-   * 1. scan the first `SCAN_WINDOW` rows the other filters leave, in the requested order, checking
-   *    the text exactly: a frequent term fills the page here, and the result is exact because the
-   *    window is a prefix of the ordered rows;
-   * 2. otherwise (a rare term), take the candidates from the trigram index for rows up to the
-   *    index watermark, plus the tail past it, and order those.
+   * answer (and no `or_` mixing it with other conditions):
+   * 1. scan a window of the first rows the other filters leave, in the requested order, checking
+   *    the text exactly. The window is a prefix of the ordered rows, so a full page from it is
+   *    exact; so is any answer when the window held every such row (a run's logs, a short time
+   *    range, a small workspace). A term frequent enough to fill the page from a larger window
+   *    gets one.
+   * 2. otherwise (a rare term in many rows), take the candidates from the trigram index for rows
+   *    up to the index watermark, plus the unindexed tail past it, and order those. Without other
+   *    filters than time, the page is cut from the index table before rows are fetched.
    */
   async filter(workspaceId: string, query: LogQuery): Promise<LogRow[]> {
     const ws = await this.tenancy.key(workspaceId);
@@ -93,62 +100,99 @@ export class PgLogs implements LogStore {
     const f = query.filter;
     const parsed = f.text ? parseTextQuery(f.text.query) : undefined;
     const text = parsed && !isBlank(parsed) ? parsed : undefined;
-    const others = { ...f, text: undefined };
-    const onlyText = !this.conditions(others, new Params()).length;
+    const onlyText = !this.conditions({ ...f, text: undefined }, new Params()).length;
     if (!text || !indexable(text) || (f.operator === 'or_' && !onlyText)) return this.select(ws, query, text);
-    if (query.offset + query.limit <= SCAN_WINDOW) {
-      const rows = await this.select(ws, query, text, { window: SCAN_WINDOW });
-      if (rows.length === query.limit) return rows;
+    const needed = query.offset + query.limit;
+    const windows = this.scanWindows;
+    for (let window = windows[0], i = 0; window !== undefined && needed <= window; window = windows[++i]) {
+      const { rows, scanned } = await this.scanWindow(ws, query, text, window);
+      if (rows.length === query.limit || scanned < window) return rows;
+      const hits = rows.length ? needed - query.limit + rows.length : 0;
+      const next = windows[i + 1];
+      if (next === undefined || (hits * next) / window < needed) break;
     }
     const wm = await this.db.one<{ upto: number }>(`SELECT value::bigint AS upto FROM meta WHERE key = '${WATERMARK}'`);
-    return this.select(ws, query, text, { indexedUpto: wm!.upto });
+    const onlyTime = !this.conditions({ ...f, text: undefined, timestamp: undefined }, new Params()).length;
+    return this.select(ws, query, text, { indexedUpto: wm!.upto, onlyTime });
   }
 
-  private select(ws: number, query: LogQuery, text: TextQuery | undefined, how: { window?: number; indexedUpto?: number } = {}): Promise<LogRow[]> {
+  private select(
+    ws: number,
+    query: LogQuery,
+    text: TextQuery | undefined,
+    how: { indexedUpto?: number; onlyTime?: boolean } = {},
+  ): Promise<LogRow[]> {
     const p = new Params();
     const wsParam = p.add(ws);
     const desc = query.sort === 'TIMESTAMP_DESC';
     const dir = desc ? 'DESC' : 'ASC';
-    const order = `ORDER BY "timestamp" ${dir}, seq ${dir}`;
+    const order = (a = '') => `ORDER BY ${a}"timestamp" ${dir}, ${a}seq ${dir}`;
     const base = [`l.ws = ${wsParam}`];
-    const after = (a: string) =>
-      query.after ? `(${a}."timestamp", ${a}.seq) ${desc ? '<' : '>'} (${p.add(query.after.timestamp)}, ${p.add(query.after.seq)})` : undefined;
-    const cursor = after('l');
+    const cursor = this.cursorSql(query, 'l', p);
     if (cursor) base.push(cursor);
     const page = `LIMIT ${p.add(query.limit)} OFFSET ${p.add(query.offset)}`;
-    const hay = `lower(l.message || ' ' || l.name)`;
     const conds = this.conditions(query.filter, p);
-    if (!how.window && how.indexedUpto === undefined) {
+    if (how.indexedUpto === undefined) {
       // Plain: the text (if any) is one more condition, checked row by row.
-      if (text) conds.push(scanSql(text, hay, p));
+      if (text) conds.push(scanSql(text, HAY, p));
       if (conds.length) base.push(`(${conds.map((c) => `(${c})`).join(query.filter.operator === 'or_' ? ' OR ' : ' AND ')})`);
-      return this.db.query<LogRow>(`SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} ${order} ${page}`, p.values);
+      return this.db.query<LogRow>(`SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} ${order()} ${page}`, p.values);
     }
-    // Index-assisted searches only run with and_ semantics (see filter()).
+    // Index-assisted searches run with and_ semantics only (see filter()).
     base.push(...conds.map((c) => `(${c})`));
-    const textCond = scanSql(text!, hay, p);
-    if (how.window) {
-      const sql = `SELECT ${COLUMNS} FROM (
-          SELECT ${COLUMNS}, ${textCond} AS hit FROM logs l WHERE ${base.join(' AND ')} ${order} LIMIT ${p.add(how.window)}
-        ) w WHERE hit ${order} ${page}`;
-      return this.db.query<LogRow>(sql, p.values);
-    }
+    const first = p.add(query.offset + query.limit);
     const upto = p.add(how.indexedUpto);
     const x = [`x.ws = ${wsParam}`, `x.seq <= ${upto}`, indexMatchSql(text!, 'x.text', p)];
-    const xCursor = after('x');
+    const xCursor = this.cursorSql(query, 'x', p);
     if (xCursor) x.push(xCursor);
     const ts = query.filter.timestamp;
     if (ts?.after_ !== undefined) x.push(`x."timestamp" >= ${p.add(ts.after_)}`);
     if (ts?.before_ !== undefined) x.push(`x."timestamp" <= ${p.add(ts.before_)}`);
-    const first = p.add(query.offset + query.limit);
+    // Indexed text is the same lower-cased text: the exact check can run on it.
+    if (how.onlyTime) x.push(scanSql(text!, 'x.text', p));
+    const candidates = how.onlyTime
+      ? `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')} ${order('x.')} LIMIT ${first})`
+      : `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')})`;
+    const textCond = scanSql(text!, HAY, p);
     const sql = `SELECT ${COLUMNS} FROM (
-        (SELECT ${QUALIFIED} FROM logs l JOIN (SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')}) x
-           ON l."timestamp" = x."timestamp" AND l.seq = x.seq
-         WHERE ${base.join(' AND ')} AND ${textCond} ORDER BY l."timestamp" ${dir}, l.seq ${dir} LIMIT ${first})
+        (SELECT ${QUALIFIED} FROM logs l JOIN ${candidates} x ON l."timestamp" = x."timestamp" AND l.seq = x.seq
+         WHERE ${base.join(' AND ')} AND ${textCond} ${order('l.')} LIMIT ${first})
         UNION ALL
-        (SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} AND l.seq > ${upto} AND ${textCond} ${order} LIMIT ${first})
-      ) u ${order} ${page}`;
+        (SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} AND l.seq > ${upto} AND ${textCond} ${order()} LIMIT ${first})
+      ) u ${order()} ${page}`;
     return this.db.query<LogRow>(sql, p.values);
+  }
+
+  /** Step 1 of a text search: the page from the first `window` rows, and how many rows there were. */
+  private async scanWindow(ws: number, query: LogQuery, text: TextQuery, window: number): Promise<{ rows: LogRow[]; scanned: number }> {
+    const p = new Params();
+    const base = [`l.ws = ${p.add(ws)}`];
+    const cursor = this.cursorSql(query, 'l', p);
+    if (cursor) base.push(cursor);
+    base.push(...this.conditions(query.filter, p).map((c) => `(${c})`));
+    const dir = query.sort === 'TIMESTAMP_DESC' ? 'DESC' : 'ASC';
+    const order = (a = '') => `ORDER BY ${a}"timestamp" ${dir}, ${a}seq ${dir}`;
+    const sql = `WITH w AS MATERIALIZED (
+        SELECT ${COLUMNS}, ${scanSql(text, HAY, p)} AS hit FROM logs l WHERE ${base.join(' AND ')} ${order()} LIMIT ${p.add(window)})
+      SELECT s.scanned, r.* FROM (SELECT count(*) AS scanned FROM w) s
+      LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM w WHERE hit ${order()} LIMIT ${p.add(query.limit)} OFFSET ${p.add(query.offset)}) r ON true
+      ${order('r.')}`;
+    const out = await this.db.query<LogRow & { scanned: number }>(sql, p.values);
+    const scanned = out[0]?.scanned ?? 0;
+    const rows: LogRow[] = [];
+    for (const r of out) {
+      if (r.seq === null) continue;
+      const { scanned: _, ...row } = r;
+      rows.push(row);
+    }
+    return { rows, scanned };
+  }
+
+  /** Keyset position: rows strictly after `query.after` in the requested order. */
+  private cursorSql(query: LogQuery, alias: string, p: Params): string | undefined {
+    if (!query.after) return undefined;
+    const op = query.sort === 'TIMESTAMP_DESC' ? '<' : '>';
+    return `(${alias}."timestamp", ${alias}.seq) ${op} (${p.add(query.after.timestamp)}, ${p.add(query.after.seq)})`;
   }
 
   /** The conditions of every filter field but `text`, on alias `l`. */

@@ -11,9 +11,10 @@ import { MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
 import type { ChangeNotice, Store } from '../contract.ts';
 import { openStore } from '../open.ts';
 import { PgDb } from './db.ts';
-import type { PgLogs } from './logs.ts';
+import { PgLogs } from './logs.ts';
 import { dayOf, partitionName } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
+import { PgTenancy } from './tenancy.ts';
 
 function log(workspaceId: string, message: string, timestamp = nowMicros()): NewLog {
   return { workspaceId, id: uuid7(), created: nowMicros(), name: 'pg', level: 20, message, timestamp, flow_run_id: null, task_run_id: null, worker_id: null };
@@ -166,9 +167,13 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
   });
 });
 
+const QUERIES = ['needle', 'alpha', 'gamma -needle', '+beta +timeout', 'db', '"100%"', 'snake_case', 'rare-token needle', '-alpha'];
+
 forEngine('postgres', 'PostgreSQL text search', (engine) => {
   it('returns exactly what the grammar matches through every search path (scan, window, index + tail)', async () => {
-    const store = await openStore({ url: await engine.newDatabaseUrl() });
+    const url = await engine.newDatabaseUrl();
+    const store = await openStore({ url });
+    const db = new PgDb(url, 2);
     try {
       const { workspace } = await store.tenancy.ensureDefaults();
       const ws = workspace.id;
@@ -186,29 +191,36 @@ forEngine('postgres', 'PostgreSQL text search', (engine) => {
       const ordered = [...stored].sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
       const { matchesText } = await import('../../domain/text-query.ts');
       const { parseTextQuery } = await import('../../domain/text-query.ts');
-      for (const query of ['needle', 'alpha', 'gamma -needle', '+beta +timeout', 'db', '"100%"', 'snake_case', 'rare-token needle', '-alpha']) {
-        const tq = parseTextQuery(query);
+      // Default windows (every search of 600 rows is answered from the first window), small ones
+      // (larger windows, then the index), none (straight to the index).
+      const tenancy = new PgTenancy(db);
+      const variants = [store.logs, new PgLogs(db, tenancy, { scanWindows: [40, 120] }), new PgLogs(db, tenancy, { scanWindows: [] })];
+      for (const [logs, query] of variants.flatMap((v) => QUERIES.map((q) => [v, q] as const))) {         const tq = parseTextQuery(query);
         const expected = ordered.filter((r) => matchesText(tq, `${r.message} ${r.name}`.toLowerCase()));
         for (const sort of ['TIMESTAMP_ASC', 'TIMESTAMP_DESC'] as const) {
           const exp = sort === 'TIMESTAMP_ASC' ? expected : [...expected].reverse();
           for (const [limit, offset] of [[200, 0], [5, 0], [7, 3], [200, 150]]) {
-            const got = await store.logs.filter(ws, all({ filter: { operator: 'and_', text: { query } }, sort, limit, offset }));
+            const got = await logs.filter(ws, all({ filter: { operator: 'and_', text: { query } }, sort, limit, offset }));
             assert.deepEqual(got.map((r) => r.seq), exp.slice(offset, offset + limit).map((r) => r.seq), `${query} ${sort} ${limit}/${offset}`);
           }
           const mid = exp[Math.floor(exp.length / 2)];
           if (mid) {
-            const got = await store.logs.filter(ws, all({ filter: { operator: 'and_', text: { query } }, sort, limit: 50, after: { timestamp: mid.timestamp, seq: mid.seq } }));
+            const got = await logs.filter(ws, all({ filter: { operator: 'and_', text: { query } }, sort, limit: 50, after: { timestamp: mid.timestamp, seq: mid.seq } }));
             const at = exp.indexOf(mid);
             assert.deepEqual(got.map((r) => r.seq), exp.slice(at + 1, at + 51).map((r) => r.seq), `${query} ${sort} after`);
           }
         }
-        const withLevel = await store.logs.filter(ws, all({ filter: { operator: 'and_', level: { ge_: 30 }, text: { query } }, limit: 200 }));
+        const withLevel = await logs.filter(ws, all({ filter: { operator: 'and_', level: { ge_: 30 }, text: { query } }, limit: 200 }));
         assert.deepEqual(withLevel.map((r) => r.seq), expected.filter((r) => r.level >= 30).slice(0, 200).map((r) => r.seq), `${query} and level`);
-        const orLevel = await store.logs.filter(ws, all({ filter: { operator: 'or_', level: { ge_: 40 }, text: { query } }, limit: 200 }));
+        const orLevel = await logs.filter(ws, all({ filter: { operator: 'or_', level: { ge_: 40 }, text: { query } }, limit: 200 }));
         const orExp = ordered.filter((r) => r.level >= 40 || matchesText(tq, `${r.message} ${r.name}`.toLowerCase()));
         assert.deepEqual(orLevel.map((r) => r.seq), orExp.slice(0, 200).map((r) => r.seq), `${query} or level`);
+        const windowed = await logs.filter(ws, all({ filter: { operator: 'and_', text: { query }, timestamp: { after_: t0 + 20, before_: t0 + 150 } }, limit: 30, offset: 2 }));
+        const inWindow = expected.filter((r) => r.timestamp >= t0 + 20 && r.timestamp <= t0 + 150);
+        assert.deepEqual(windowed.map((r) => r.seq), inWindow.slice(2, 32).map((r) => r.seq), `${query} in a time range`);
       }
     } finally {
+      await db.close();
       await store.close();
     }
   });
