@@ -29,8 +29,11 @@ export async function createSightline(
   config: ServeConfig,
   opts: { logger?: boolean | object; store?: Store; env?: Record<string, string | undefined> } = {},
 ): Promise<Sightline> {
-  const store = opts.store ?? (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full' }));
+  const store = opts.store ?? (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full', pool: config['db-pool'] }));
   const defaults = await store.tenancy.ensureDefaults();
+  // --token-secret wins over the database's secret, for every engine; instances sharing a
+  // database must then all be given the same one.
+  const tokenSecret = config['token-secret'] || (await store.tenancy.tokenSecret());
   const logWriter = new GroupCommit<NewLog>(async (logs) => {
     const rows = await store.logs.append(logs);
     // After the commit, tell live subscribers (of every instance) how far each workspace got.
@@ -41,7 +44,7 @@ export async function createSightline(
     }
     for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
   });
-  const services: Services = { config, store, logWriter, defaults };
+  const services: Services = { config, store, logWriter, defaults, tokenSecret };
   const api = await buildApi(services, { logger: opts.logger });
   const indexer = new TextIndexer(store);
   indexer.start();

@@ -40,6 +40,11 @@ export const serveOptions = {
     help: 'Database URL: sqlite:<path> (embedded default) or postgres://…',
     default: (o: Record<string, unknown>) => `sqlite:${join(String(o['data-dir']), 'sightline.db')}`,
   },
+  'db-pool': { type: 'int', help: 'PostgreSQL: largest number of pooled database connections per instance.', default: 10, min: 1, max: 1000 },
+  'token-secret': {
+    type: 'string',
+    help: 'Secret that signs page tokens and cursors (default: one generated once and kept in the database).',
+  },
   sync: { type: 'string', help: 'SQLite durability: normal survives a crash, full also survives power loss.', default: 'normal', choices: ['normal', 'full'] },
   'max-body': { type: 'int', help: 'Largest accepted request body, in bytes.', default: 16 * 1024 * 1024, min: 1024 },
   'prefect-version': { type: 'string', help: 'Prefect version reported by /api/admin/version.', default: '3.8.3' },

@@ -13,6 +13,8 @@ export interface Services {
   readonly store: Store;
   readonly logWriter: GroupCommit<NewLog>;
   readonly defaults: { readonly account: Account; readonly workspace: Workspace };
+  /** Signs page tokens and cursors: `--token-secret`, else the one kept in the database. */
+  readonly tokenSecret: string;
 }
 
 /** `oss`: `/api/...` paths; `cloud`: `/api/accounts/{a}/workspaces/{w}/...` paths. */

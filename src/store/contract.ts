@@ -35,7 +35,10 @@ export interface TenancyStore {
 export interface LogStore {
   /**
    * Appends logs (any mix of workspaces) in one transaction and returns them with their `seq`,
-   * in input order. `seq` increases with insertion order across the whole database.
+   * in input order. `seq` increases with insertion order across the whole database. With several
+   * concurrent writers (PostgreSQL) positions can commit out of order: only a `ChangeNotice`'s
+   * `maxSeq` promises that nothing below it is still to come. PostgreSQL stores logs in day
+   * partitions; retention will drop whole partitions (ADR 8).
    */
   append(logs: NewLog[]): Promise<LogRow[]>;
   /**

@@ -3,6 +3,7 @@
  * every engine. Each resource adds its own file and registers it here.
  */
 import type { Store } from '../contract.ts';
+import { changeFeedConformance } from './change-feed.ts';
 import { logConformance } from './logs.ts';
 import { tenancyConformance } from './tenancy.ts';
 
@@ -11,4 +12,5 @@ export type OpenTestStore = () => Promise<Store>;
 export function storeConformance(open: OpenTestStore): void {
   tenancyConformance(open);
   logConformance(open);
+  changeFeedConformance(open);
 }

@@ -1,0 +1,53 @@
+/**
+ * The scale-out engine: PostgreSQL through a bounded `pg` pool. Several stateless Sightline
+ * instances share one database; everything shared (defaults, token secret, positions, the text
+ * index watermark, live-stream notices) lives in it.
+ *
+ * Layout, one file per concern: `db.ts` (pool, `tx`, advisory lock keys), `migrations/`
+ * (versioned schema), `streams.ts` (sequence positions safe under concurrent writers),
+ * `partitions.ts` (day partitions), `change-feed.ts` (LISTEN/NOTIFY), and one file per resource
+ * (`tenancy.ts`, `logs.ts`, …) whose class implements that part of the contract.
+ */
+import type { Store } from '../contract.ts';
+import { nowMicros, MICROS_PER_DAY } from '../../domain/time.ts';
+import { PgChangeFeed } from './change-feed.ts';
+import { PgDb } from './db.ts';
+import { PgLogs } from './logs.ts';
+import { migrate } from './migrations/index.ts';
+import { PgTenancy } from './tenancy.ts';
+
+export interface PostgresOptions {
+  url: string;
+  /** Largest number of pooled connections (the LISTEN connection is extra). */
+  poolSize: number;
+}
+
+export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
+  const db = new PgDb(opts.url, opts.poolSize);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const tenancy = new PgTenancy(db);
+  const logs = new PgLogs(db, tenancy);
+  // Today's and tomorrow's partitions exist before the first write needs them.
+  const now = nowMicros();
+  await logs.partitions.ensureFor([now, now + MICROS_PER_DAY]);
+  const changes = new PgChangeFeed(db);
+  let closed: Promise<void> | undefined;
+  return {
+    engine: 'postgres',
+    tenancy,
+    logs,
+    changes,
+    close() {
+      closed ??= (async () => {
+        await changes.close();
+        await db.close();
+      })();
+      return closed;
+    },
+  };
+}

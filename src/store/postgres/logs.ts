@@ -1,0 +1,278 @@
+/** PostgreSQL: log storage (bulk insert through unnest), filtering and the text indexer. */
+import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
+import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
+import type { LogStore } from '../contract.ts';
+import type { PgDb } from './db.ts';
+import { Params } from './params.ts';
+import { DayPartitions } from './partitions.ts';
+import { allocateSeqs, committedUpto } from './streams.ts';
+import type { PgTenancy } from './tenancy.ts';
+import { indexable, indexMatchSql, scanSql } from './text-search.ts';
+
+const COLUMN_NAMES = ['seq', 'id', 'created', 'name', 'level', 'message', '"timestamp"', 'flow_run_id', 'task_run_id', 'worker_id'];
+const COLUMNS = COLUMN_NAMES.join(', ');
+const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
+const WATERMARK = 'logs_text_indexed_upto';
+/** Rows a text search checks in order before it turns to the trigram index (see `filter`). */
+const SCAN_WINDOWS = [10_000, 50_000];
+const HAY = `lower(l.message || ' ' || l.name)`;
+
+// One statement for the whole batch: parallel arrays, one per column.
+const INSERT = `INSERT INTO logs (ws, seq, id, created, "timestamp", level, name, message, flow_run_id, task_run_id, worker_id)
+  SELECT * FROM unnest($1::int[], $2::int8[], $3::uuid[], $4::int8[], $5::int8[], $6::int[], $7::text[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[])`;
+
+
+export class PgLogs implements LogStore {
+  private readonly db: PgDb;
+  private readonly tenancy: PgTenancy;
+  readonly partitions: DayPartitions;
+  private readonly scanWindows: number[];
+
+  /** `scanWindows`: sizes of the in-order scans a text search tries before the index (tests shrink them). */
+  constructor(db: PgDb, tenancy: PgTenancy, opts: { scanWindows?: number[] } = {}) {
+    this.db = db;
+    this.tenancy = tenancy;
+    this.scanWindows = opts.scanWindows ?? SCAN_WINDOWS;
+    this.partitions = new DayPartitions(db, ['logs', 'logs_text']);
+  }
+
+  async append(logs: NewLog[]): Promise<LogRow[]> {
+    if (logs.length === 0) return [];
+    const n = logs.length;
+    const wsKeys = new Map<string, number>();
+    for (const l of logs) {
+      if (wsKeys.has(l.workspaceId)) continue;
+      const k = await this.tenancy.key(l.workspaceId);
+      if (k === undefined) throw new Error(`unknown workspace ${l.workspaceId}`);
+      wsKeys.set(l.workspaceId, k);
+    }
+    await this.partitions.ensureFor(logs.map((l) => l.timestamp));
+    const cols: unknown[][] = Array.from({ length: 11 }, () => new Array(n));
+    return this.db.tx(async (c) => {
+      const seqs = await allocateSeqs(c, 'logs', n);
+      const out: LogRow[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const l = logs[i];
+        cols[0][i] = wsKeys.get(l.workspaceId);
+        cols[1][i] = seqs[i];
+        cols[2][i] = l.id;
+        cols[3][i] = l.created;
+        cols[4][i] = l.timestamp;
+        cols[5][i] = l.level;
+        cols[6][i] = l.name;
+        cols[7][i] = l.message;
+        cols[8][i] = l.flow_run_id;
+        cols[9][i] = l.task_run_id;
+        cols[10][i] = l.worker_id;
+        out[i] = {
+          seq: seqs[i],
+          id: l.id,
+          created: l.created,
+          name: l.name,
+          level: l.level,
+          message: l.message,
+          timestamp: l.timestamp,
+          flow_run_id: l.flow_run_id,
+          task_run_id: l.task_run_id,
+          worker_id: l.worker_id,
+        };
+      }
+      await c.query(INSERT, cols);
+      return out;
+    });
+  }
+
+  /**
+   * Without a text filter: one query on the index of the filter's columns. With one the index can
+   * answer (and no `or_` mixing it with other conditions):
+   * 1. scan a window of the first rows the other filters leave, in the requested order, checking
+   *    the text exactly. The window is a prefix of the ordered rows, so a full page from it is
+   *    exact; so is any answer when the window held every such row (a run's logs, a short time
+   *    range, a small workspace). A term frequent enough to fill the page from a larger window
+   *    gets one.
+   * 2. otherwise (a rare term in many rows), take the candidates from the trigram index for rows
+   *    up to the index watermark, plus the unindexed tail past it, and order those. Without other
+   *    filters than time, the page is cut from the index table before rows are fetched.
+   */
+  async filter(workspaceId: string, query: LogQuery): Promise<LogRow[]> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    const f = query.filter;
+    const parsed = f.text ? parseTextQuery(f.text.query) : undefined;
+    const text = parsed && !isBlank(parsed) ? parsed : undefined;
+    const onlyText = !this.conditions({ ...f, text: undefined }, new Params()).length;
+    if (!text || !indexable(text) || (f.operator === 'or_' && !onlyText)) return this.select(ws, query, text);
+    const needed = query.offset + query.limit;
+    const windows = this.scanWindows;
+    for (let window = windows[0], i = 0; window !== undefined && needed <= window; window = windows[++i]) {
+      const { rows, scanned } = await this.scanWindow(ws, query, text, window);
+      if (rows.length === query.limit || scanned < window) return rows;
+      const hits = rows.length ? needed - query.limit + rows.length : 0;
+      const next = windows[i + 1];
+      if (next === undefined || (hits * next) / window < needed) break;
+    }
+    const wm = await this.db.one<{ upto: number }>(`SELECT value::bigint AS upto FROM meta WHERE key = '${WATERMARK}'`);
+    const onlyTime = !this.conditions({ ...f, text: undefined, timestamp: undefined }, new Params()).length;
+    return this.select(ws, query, text, { indexedUpto: wm!.upto, onlyTime });
+  }
+
+  private select(
+    ws: number,
+    query: LogQuery,
+    text: TextQuery | undefined,
+    how: { indexedUpto?: number; onlyTime?: boolean } = {},
+  ): Promise<LogRow[]> {
+    const p = new Params();
+    const wsParam = p.add(ws);
+    const desc = query.sort === 'TIMESTAMP_DESC';
+    const dir = desc ? 'DESC' : 'ASC';
+    const order = (a = '') => `ORDER BY ${a}"timestamp" ${dir}, ${a}seq ${dir}`;
+    const base = [`l.ws = ${wsParam}`];
+    const cursor = this.cursorSql(query, 'l', p);
+    if (cursor) base.push(cursor);
+    const page = `LIMIT ${p.add(query.limit)} OFFSET ${p.add(query.offset)}`;
+    const conds = this.conditions(query.filter, p);
+    if (how.indexedUpto === undefined) {
+      // Plain: the text (if any) is one more condition, checked row by row.
+      if (text) conds.push(scanSql(text, HAY, p));
+      if (conds.length) base.push(`(${conds.map((c) => `(${c})`).join(query.filter.operator === 'or_' ? ' OR ' : ' AND ')})`);
+      return this.db.query<LogRow>(`SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} ${order()} ${page}`, p.values);
+    }
+    // Index-assisted searches run with and_ semantics only (see filter()).
+    base.push(...conds.map((c) => `(${c})`));
+    const first = p.add(query.offset + query.limit);
+    const upto = p.add(how.indexedUpto);
+    const x = [`x.ws = ${wsParam}`, `x.seq <= ${upto}`, indexMatchSql(text!, 'x.text', p)];
+    const xCursor = this.cursorSql(query, 'x', p);
+    if (xCursor) x.push(xCursor);
+    const ts = query.filter.timestamp;
+    if (ts?.after_ !== undefined) x.push(`x."timestamp" >= ${p.add(ts.after_)}`);
+    if (ts?.before_ !== undefined) x.push(`x."timestamp" <= ${p.add(ts.before_)}`);
+    // Indexed text is the same lower-cased text: the exact check can run on it.
+    if (how.onlyTime) x.push(scanSql(text!, 'x.text', p));
+    const candidates = how.onlyTime
+      ? `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')} ${order('x.')} LIMIT ${first})`
+      : `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')})`;
+    const textCond = scanSql(text!, HAY, p);
+    const sql = `SELECT ${COLUMNS} FROM (
+        (SELECT ${QUALIFIED} FROM logs l JOIN ${candidates} x ON l."timestamp" = x."timestamp" AND l.seq = x.seq
+         WHERE ${base.join(' AND ')} AND ${textCond} ${order('l.')} LIMIT ${first})
+        UNION ALL
+        (SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} AND l.seq > ${upto} AND ${textCond} ${order()} LIMIT ${first})
+      ) u ${order()} ${page}`;
+    return this.db.query<LogRow>(sql, p.values);
+  }
+
+  /** Step 1 of a text search: the page from the first `window` rows, and how many rows there were. */
+  private async scanWindow(ws: number, query: LogQuery, text: TextQuery, window: number): Promise<{ rows: LogRow[]; scanned: number }> {
+    const p = new Params();
+    const base = [`l.ws = ${p.add(ws)}`];
+    const cursor = this.cursorSql(query, 'l', p);
+    if (cursor) base.push(cursor);
+    base.push(...this.conditions(query.filter, p).map((c) => `(${c})`));
+    const dir = query.sort === 'TIMESTAMP_DESC' ? 'DESC' : 'ASC';
+    const order = (a = '') => `ORDER BY ${a}"timestamp" ${dir}, ${a}seq ${dir}`;
+    const sql = `WITH w AS MATERIALIZED (
+        SELECT ${COLUMNS}, ${scanSql(text, HAY, p)} AS hit FROM logs l WHERE ${base.join(' AND ')} ${order()} LIMIT ${p.add(window)})
+      SELECT s.scanned, r.* FROM (SELECT count(*) AS scanned FROM w) s
+      LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM w WHERE hit ${order()} LIMIT ${p.add(query.limit)} OFFSET ${p.add(query.offset)}) r ON true
+      ${order('r.')}`;
+    const out = await this.db.query<LogRow & { scanned: number }>(sql, p.values);
+    const scanned = out[0]?.scanned ?? 0;
+    const rows: LogRow[] = [];
+    for (const r of out) {
+      if (r.seq === null) continue;
+      const { scanned: _, ...row } = r;
+      rows.push(row);
+    }
+    return { rows, scanned };
+  }
+
+  /** Keyset position: rows strictly after `query.after` in the requested order. */
+  private cursorSql(query: LogQuery, alias: string, p: Params): string | undefined {
+    if (!query.after) return undefined;
+    const op = query.sort === 'TIMESTAMP_DESC' ? '<' : '>';
+    return `(${alias}."timestamp", ${alias}.seq) ${op} (${p.add(query.after.timestamp)}, ${p.add(query.after.seq)})`;
+  }
+
+  /** The conditions of every filter field but `text`, on alias `l`. */
+  private conditions(f: LogFilter, p: Params): string[] {
+    const conds: string[] = [];
+    const both = (c: string[]) => {
+      if (c.length) conds.push(c.join(' AND '));
+    };
+    const anyOf = (col: string, values: string[], type: string) => (values.length ? `${col} = ANY(${p.add(values)}::${type}[])` : 'false');
+    if (f.level) {
+      const c: string[] = [];
+      if (f.level.ge_ !== undefined) c.push(`l.level >= ${p.add(f.level.ge_)}`);
+      if (f.level.le_ !== undefined) c.push(`l.level <= ${p.add(f.level.le_)}`);
+      both(c);
+    }
+    if (f.timestamp) {
+      const c: string[] = [];
+      if (f.timestamp.after_ !== undefined) c.push(`l."timestamp" >= ${p.add(f.timestamp.after_)}`);
+      if (f.timestamp.before_ !== undefined) c.push(`l."timestamp" <= ${p.add(f.timestamp.before_)}`);
+      both(c);
+    }
+    if (f.flow_run_id?.any_) conds.push(anyOf('l.flow_run_id', f.flow_run_id.any_, 'uuid'));
+    if (f.task_run_id) {
+      const c: string[] = [];
+      if (f.task_run_id.any_) c.push(anyOf('l.task_run_id', f.task_run_id.any_, 'uuid'));
+      if (f.task_run_id.is_null_ !== undefined) c.push(f.task_run_id.is_null_ ? 'l.task_run_id IS NULL' : 'l.task_run_id IS NOT NULL');
+      both(c);
+    }
+    if (f.worker_id) {
+      const c: string[] = [];
+      if (f.worker_id.any_) c.push(anyOf('l.worker_id', f.worker_id.any_, 'uuid'));
+      if (f.worker_id.not_any_?.length) c.push(`(l.worker_id IS NULL OR NOT ${anyOf('l.worker_id', f.worker_id.not_any_, 'uuid')})`);
+      if (f.worker_id.is_null_ !== undefined) c.push(f.worker_id.is_null_ ? 'l.worker_id IS NULL' : 'l.worker_id IS NOT NULL');
+      both(c);
+    }
+    if (f.loggers?.any_) conds.push(anyOf('l.name', f.loggers.any_, 'text'));
+    return conds;
+  }
+
+  /**
+   * Indexes the next `maxRows` logs after the watermark, never past `committedUpto` (a position
+   * below which every row is committed), so a row that commits late with a low seq is never
+   * skipped. Several instances may run it: the watermark row lock serialises them.
+   */
+  async indexText(maxRows: number): Promise<number> {
+    return this.db.tx(async (c) => {
+      const wm = await this.db.one<{ value: string }>(
+        `SELECT value FROM meta WHERE key = '${WATERMARK}' FOR UPDATE SKIP LOCKED`,
+        [],
+        c,
+      );
+      if (!wm) return 0; // another indexer holds it
+      const from = Number(wm.value);
+      const safe = await committedUpto(this.db, 'logs', c);
+      if (safe <= from) return 0;
+      const last = await this.db.one<{ upto: number | null; n: number }>(
+        'SELECT max(seq) AS upto, count(*)::int AS n FROM (SELECT seq FROM logs WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3) s',
+        [from, safe, maxRows],
+        c,
+      );
+      const n = last?.n ?? 0;
+      // Fewer rows than asked for: everything up to `safe` is indexed (the gaps are rolled-back
+      // positions that will never appear), so the watermark moves to `safe`.
+      const upto = n < maxRows ? safe : last!.upto!;
+      if (n > 0) {
+        await c.query(
+          `INSERT INTO logs_text (ws, "timestamp", seq, text)
+           SELECT ws, "timestamp", seq, lower(message || ' ' || name) FROM logs WHERE seq > $1 AND seq <= $2`,
+          [from, upto],
+        );
+      }
+      await c.query(`UPDATE meta SET value = $1 WHERE key = '${WATERMARK}'`, [String(upto)]);
+      return n;
+    });
+  }
+
+  async textIndexLag(): Promise<number> {
+    const row = await this.db.one<{ n: number }>(
+      `SELECT count(*) AS n FROM logs WHERE seq > (SELECT value::bigint FROM meta WHERE key = '${WATERMARK}')`,
+    );
+    return row!.n;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Versioned schema migrations for the PostgreSQL engine, like SQLite's: each entry runs once, in
+ * order, in one transaction with the others pending; the applied version is kept in `meta`. The
+ * whole run holds an advisory lock, so instances starting together on one database migrate it once.
+ * A database whose version is newer than the last entry here was written by a newer Sightline and
+ * is refused.
+ */
+import { AppError } from '../../../domain/errors.ts';
+import { LOCK, type PgDb } from '../db.ts';
+import { foundation } from './0001-foundation.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** In version order. Each issue adds its own file; numbers are never reused. */
+export const migrations: Migration[] = [foundation];
+
+export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
+
+export async function migrate(db: PgDb): Promise<void> {
+  await db.tx(async (c) => {
+    await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK.migrate]);
+    await c.query('CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL)');
+    const row = await db.one<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'", [], c);
+    const current = row ? Number(row.value) : 0;
+    if (current > SCHEMA_VERSION) {
+      throw new AppError(
+        'schema_too_new',
+        `The database schema is version ${current}, but this Sightline knows versions up to ${SCHEMA_VERSION}. ` +
+          'It was written by a newer Sightline: upgrade Sightline, or point --db at another database.',
+      );
+    }
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      await c.query(m.sql);
+      await c.query(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [String(m.version)],
+      );
+    }
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * Day partitions for time-partitioned tables (logs and their text index; events later).
+ *
+ * Each family of tables is partitioned by range on `"timestamp"` (microseconds), one partition
+ * per UTC day named `<table>_dYYYYMMDD`, plus a default partition `<table>_default`. A writer
+ * calls `ensureFor(timestamps)` before inserting: partitions are created on demand, but only for
+ * days inside a window around now (`PAST_DAYS` back, `FUTURE_DAYS` ahead), so that arbitrary
+ * client timestamps cannot create unbounded numbers of tables; rows outside the window land in
+ * the default partition. A day that was once beyond the window (a far-future timestamp) may
+ * already have rows in the default partition when its partition is created: creation moves them
+ * over in the same transaction. Retention (later) drops whole day partitions and deletes only the
+ * default partition's old rows.
+ */
+import { MICROS_PER_DAY, formatMicros, nowMicros } from '../../domain/time.ts';
+import { LOCK, type PgDb } from './db.ts';
+
+export const PAST_DAYS = 31;
+export const FUTURE_DAYS = 2;
+/** After a failed creation (e.g. a racing insert into the default partition), wait before retrying. */
+const RETRY_MS = 30_000;
+
+export function dayOf(t: number): number {
+  return Math.floor(t / MICROS_PER_DAY);
+}
+
+export function partitionName(table: string, day: number): string {
+  return `${table}_d${formatMicros(day * MICROS_PER_DAY).slice(0, 10).replaceAll('-', '')}`;
+}
+
+export class DayPartitions {
+  private readonly db: PgDb;
+  /** Tables partitioned together (a row and its derived rows share the day). */
+  private readonly tables: string[];
+  private readonly known = new Set<number>();
+  private readonly failed = new Map<number, number>();
+  private readonly creating = new Map<number, Promise<void>>();
+
+  constructor(db: PgDb, tables: string[]) {
+    this.db = db;
+    this.tables = tables;
+  }
+
+  /** Makes sure every in-window day of `timestamps` has its partitions. Never throws. */
+  async ensureFor(timestamps: Iterable<number>): Promise<void> {
+    const today = dayOf(nowMicros());
+    const days = new Set<number>();
+    for (const t of timestamps) {
+      const d = dayOf(t);
+      if (d >= today - PAST_DAYS && d <= today + FUTURE_DAYS && !this.known.has(d)) days.add(d);
+    }
+    for (const d of days) {
+      const failedAt = this.failed.get(d);
+      if (failedAt !== undefined && Date.now() - failedAt < RETRY_MS) continue;
+      let p = this.creating.get(d);
+      if (!p) {
+        p = this.createDay(d).then(
+          () => {
+            this.known.add(d);
+            this.failed.delete(d);
+          },
+          () => {
+            // Rows of this day go to the default partition meanwhile: still stored, still found.
+            this.failed.set(d, Date.now());
+          },
+        );
+        p.finally(() => this.creating.delete(d));
+        this.creating.set(d, p);
+      }
+      await p;
+    }
+  }
+
+  /** Creates the partitions of `day` (moving its rows out of the default partitions); idempotent. */
+  async createDay(day: number): Promise<void> {
+    const lo = day * MICROS_PER_DAY;
+    const hi = lo + MICROS_PER_DAY;
+    await this.db.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK.partitions]);
+      for (const table of this.tables) {
+        const name = partitionName(table, day);
+        const exists = await this.db.one('SELECT to_regclass($1) AS r', [name], c);
+        if (exists?.r) continue;
+        // Created detached, filled with the default partition's rows of that day, then attached:
+        // attaching needs only a SHARE UPDATE EXCLUSIVE lock on the parent, so ingest continues.
+        await c.query(`CREATE TABLE ${name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+        await c.query(
+          `WITH moved AS (DELETE FROM ${table}_default WHERE "timestamp" >= $1 AND "timestamp" < $2 RETURNING *)
+           INSERT INTO ${name} SELECT * FROM moved`,
+          [lo, hi],
+        );
+        await c.query(`ALTER TABLE ${name} ADD CONSTRAINT ${name}_range CHECK ("timestamp" >= ${lo} AND "timestamp" < ${hi})`);
+        await c.query(`ALTER TABLE ${table} ATTACH PARTITION ${name} FOR VALUES FROM (${lo}) TO (${hi})`);
+      }
+    });
+  }
+}

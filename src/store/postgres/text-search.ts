@@ -1,0 +1,43 @@
+/**
+ * PostgreSQL text search for Prefect's grammar (`domain/text-query.ts`), with the same results as
+ * SQLite's. A row's searched text is lower-cased (`lower(message || ' ' || name)` for logs); a term
+ * matches when it is a substring of it.
+ *
+ * Two ways to find rows, combined by the resource's `filter` (see `logs.ts`):
+ * - scan: the exact condition, checked row by row (`scanSql`);
+ * - index: a `pg_trgm` GIN index over a copy of the lower-cased text in a side table, filled off
+ *   the acknowledgement path (`indexMatchSql`). It answers only terms with three consecutive ASCII
+ *   letters or digits (`indexable`): shorter terms give `pg_trgm` nothing to look up.
+ * Every candidate the index returns is checked exactly again, so both ways give the same rows.
+ */
+import type { TextQuery } from '../../domain/text-query.ts';
+import type { Params } from './params.ts';
+
+const TRIGRAM = /[a-z0-9]{3}/;
+
+/** Whether the index can find the candidates: some positive term, and all of them indexable. */
+export function indexable(q: TextQuery): boolean {
+  const positive = [...q.include, ...q.required];
+  return positive.length > 0 && positive.every((t) => TRIGRAM.test(t));
+}
+
+function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The exact condition on the lower-cased text expression `hay`. */
+export function scanSql(q: TextQuery, hay: string, p: Params): string {
+  const has = (t: string) => `strpos(${hay}, ${p.add(t)}) > 0`;
+  const parts: string[] = q.required.map(has);
+  if (q.include.length) parts.push(`(${q.include.map(has).join(' OR ')})`);
+  for (const t of q.exclude) parts.push(`NOT ${has(t)}`);
+  return parts.length ? parts.join(' AND ') : 'true';
+}
+
+/** The positive terms as LIKE patterns on the indexed column `col` (usable by gin_trgm_ops). */
+export function indexMatchSql(q: TextQuery, col: string, p: Params): string {
+  const like = (t: string) => `${col} LIKE ${p.add(likePattern(t))}`;
+  const parts: string[] = q.required.map(like);
+  if (q.include.length) parts.push(`(${q.include.map(like).join(' OR ')})`);
+  return parts.join(' AND ');
+}
