@@ -39,12 +39,11 @@ interface Row {
   flow_run_id: string | null;
 }
 
-function addLogger(map: Map<string, LoggerDelta>, key: string, ws: WsKey, r: Row, flowRunId: string | null): void {
-  const d = map.get(key);
-  if (!d) {
-    map.set(key, { ws, flowRunId, name: r.name, count: 1, firstSeen: r.timestamp, lastSeen: r.timestamp });
-    return;
-  }
+function newLogger(ws: WsKey, flowRunId: string | null, r: Row): LoggerDelta {
+  return { ws, flowRunId, name: r.name, count: 0, firstSeen: r.timestamp, lastSeen: r.timestamp };
+}
+
+function addTo(d: LoggerDelta, r: Row): void {
   d.count++;
   if (r.timestamp < d.firstSeen) d.firstSeen = r.timestamp;
   if (r.timestamp > d.lastSeen) d.lastSeen = r.timestamp;
@@ -55,20 +54,44 @@ export function aggregateLogStats(rows: readonly Row[], keys: readonly WsKey[]):
   const runs = new Map<string, RunDelta>();
   const loggers = new Map<string, LoggerDelta>();
   const runLoggers = new Map<string, LoggerDelta>();
+  // Batches are mostly long stretches of one run and logger: reuse the previous row's entries.
+  let prev: Row | undefined;
+  let prevWs: WsKey | undefined;
+  let logger: LoggerDelta | undefined;
+  let run: RunDelta | undefined;
+  let runLogger: LoggerDelta | undefined;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     const ws = keys[i];
-    addLogger(loggers, `${ws}\u0000${r.name}`, ws, r, null);
-    const run = r.flow_run_id;
-    if (run === null) continue;
-    const key = `${ws}\u0000${run}`;
-    const d = runs.get(key);
-    if (!d) runs.set(key, { ws, flowRunId: run, count: 1, maxSeq: r.seq });
-    else {
-      d.count++;
-      if (r.seq > d.maxSeq) d.maxSeq = r.seq;
+    const sameWs = prev !== undefined && ws === prevWs;
+    if (!(sameWs && r.name === prev!.name && logger)) {
+      const k = `${ws}\u0000${r.name}`;
+      logger = loggers.get(k);
+      if (!logger) loggers.set(k, (logger = newLogger(ws, null, r)));
     }
-    addLogger(runLoggers, `${key}\u0000${r.name}`, ws, r, run);
+    addTo(logger, r);
+    const runId = r.flow_run_id;
+    if (runId === null) {
+      run = undefined;
+      runLogger = undefined;
+    } else {
+      const sameRun = sameWs && runId === prev!.flow_run_id && run !== undefined;
+      if (!sameRun) {
+        const k = `${ws}\u0000${runId}`;
+        run = runs.get(k);
+        if (!run) runs.set(k, (run = { ws, flowRunId: runId, count: 0, maxSeq: r.seq }));
+      }
+      run!.count++;
+      if (r.seq > run!.maxSeq) run!.maxSeq = r.seq;
+      if (!(sameRun && r.name === prev!.name && runLogger)) {
+        const k = `${ws}\u0000${runId}\u0000${r.name}`;
+        runLogger = runLoggers.get(k);
+        if (!runLogger) runLoggers.set(k, (runLogger = newLogger(ws, runId, r)));
+      }
+      addTo(runLogger, r);
+    }
+    prev = r;
+    prevWs = ws;
   }
   return { runs: [...runs.values()], loggers: [...loggers.values()], runLoggers: [...runLoggers.values()] };
 }

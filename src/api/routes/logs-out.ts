@@ -9,6 +9,9 @@ import { LiveSubscriber } from '../../ops/live/subscriber.ts';
 import { LiveFilterError, parseLogFilterMessage } from '../../ops/logs/live-logs.ts';
 import type { WsRouteDef } from '../websocket.ts';
 
+/** Roughly what a queued log costs in memory: its text plus the fixed-size fields. */
+const logSize = (row: LogRow) => 2 * (row.message.length + row.name.length) + 400;
+
 export const logsOutRoute: WsRouteDef = {
   path: '/logs/out',
   async handler(ctx, session) {
@@ -16,9 +19,9 @@ export const logsOutRoute: WsRouteDef = {
       {
         send: (row, written) => session.send({ type: 'log', log: renderLog(row) }, written),
         unsentBytes: () => session.unsentBytes,
-        overflow: (limit) => session.close(1013, `Subscriber cannot keep up: more than ${limit} logs waiting`),
+        overflow: (reason) => session.close(1013, reason),
       },
-      { maxQueued: ctx.services.config['live-queue'] },
+      { maxQueued: ctx.services.config['live-queue'], size: logSize, noun: 'logs' },
     );
     const unsubscribe = await ctx.services.liveLogs.subscribe(ctx.workspace.id, subscriber);
     const stop = () => {

@@ -93,6 +93,9 @@ export class LiveHub<Row extends { seq: number }> {
           for (const [sink, start] of ch.sinks) if (row.seq > start) sink.offer(row);
         }
         ch.cursor = rows.length < READ_BATCH ? upTo : rows[rows.length - 1].seq;
+        // Let sockets drain between batches: an engine may read synchronously, and a burst must
+        // not be handed to subscribers faster than their connections can take it.
+        if (ch.cursor < ch.head) await new Promise<void>((r) => setImmediate(r));
       }
     } catch (err) {
       this.onError(err);
