@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { uuid4 } from '../../src/domain/ids.ts';
 import { forEachEngine } from '../helpers/engines.ts';
 import { isoAt, postLogs } from '../helpers/logs.ts';

@@ -163,3 +163,16 @@ forEachEngine('WS /logs/out under a burst', (engine) => {
     assert.equal((await s.closed).code, 1005);
   });
 });
+
+forEachEngine('WS /logs/out at shutdown', (engine) => {
+  it('closes subscribers with 1001 and lets the server stop promptly', async () => {
+    const server = await startServer(engine);
+    const s = await openSocket(wsUrl(await server.listen(), '/logs/out'));
+    s.send({ type: 'filter', filter: {} });
+    await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    await server.close();
+    assert.ok(Date.now() - started < 3000, 'no wait for clients to leave by themselves');
+    assert.deepEqual(await s.closed, { code: 1001, reason: 'Server is shutting down' });
+  });
+});

@@ -4,6 +4,7 @@
  */
 import type { Store } from '../contract.ts';
 import { changeFeedConformance } from './change-feed.ts';
+import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
 import { tenancyConformance } from './tenancy.ts';
@@ -16,5 +17,6 @@ export function storeConformance(open: OpenTestStore): void {
   logConformance(open);
   changeFeedConformance(open);
   logStatsConformance(open);
+  logMatchConformance(open);
   traceConformance(open);
 }
