@@ -99,6 +99,31 @@ export function logStatsConformance(open: OpenTestStore): void {
         assert.equal((await store.logs.observedLoggers(ws, byName())).length, 3, 'workspace-wide includes logs without a run');
       }));
 
+    it('keeps exact statistics under concurrent appends to the same runs and loggers', () =>
+      withStore(open, async (store, ws) => {
+        const runs = [uuid4(), uuid4(), uuid4()];
+        const names = ['a', 'b', 'c', 'd'];
+        // Each writer touches the keys in a different order: a store that locked rows in input
+        // order could deadlock here.
+        await Promise.all(
+          Array.from({ length: 12 }, (_, w) =>
+            store.logs.append(
+              Array.from({ length: 50 }, (_, i) =>
+                log(ws, { flow_run_id: runs[(i + w) % 3], name: names[(w % 2 ? 50 - i : i) % 4], timestamp: T0 + w * 100 + i }),
+              ),
+            ),
+          ),
+        );
+        const counts = await Promise.all(runs.map((r) => store.logs.runStats(ws, r)));
+        assert.deepEqual(counts.map((c) => c?.count), [200, 200, 200]);
+        const loggers = await store.logs.observedLoggers(ws, byName());
+        assert.equal(loggers.reduce((n, l) => n + l.count, 0), 600);
+        const perRun = await store.logs.observedLoggers(ws, byName('NAME_ASC', { flowRunIds: runs }));
+        assert.deepEqual(perRun.map((l) => [l.name, l.count]), loggers.map((l) => [l.name, l.count]));
+        assert.equal(Math.min(...loggers.map((l) => l.firstSeen)), T0);
+        assert.equal(Math.max(...loggers.map((l) => l.lastSeen)), T0 + 11 * 100 + 49);
+      }));
+
     it('reads a workspace’s logs by seq range for live subscribers', () =>
       withStore(open, async (store, ws) => {
         const { account } = await store.tenancy.ensureDefaults();
