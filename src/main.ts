@@ -10,6 +10,8 @@ import type { NewLog } from './domain/logs.ts';
 import { GroupCommit } from './ingest/group-commit.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
 import type { Services } from './ops/context.ts';
+import { LiveHub } from './ops/live/hub.ts';
+import { logLiveSource } from './ops/logs/live-logs.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
 
@@ -44,7 +46,10 @@ export async function createSightline(
     }
     for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
   });
-  const services: Services = { config, store, logWriter, defaults, tokenSecret };
+  const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
+    onError: (err) => api.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
+  });
+  const services: Services = { config, store, logWriter, defaults, tokenSecret, liveLogs };
   const api = await buildApi(services, { logger: opts.logger });
   const indexer = new TextIndexer(store);
   indexer.start();
@@ -71,6 +76,7 @@ export async function createSightline(
       // Stop taking requests, let in-flight writes commit, then close the database.
       await capabilities?.close();
       await api.close();
+      liveLogs.close();
       await logWriter.close();
       await indexer.stop();
       await store.close();

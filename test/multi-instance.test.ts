@@ -8,6 +8,7 @@ import type { ChangeNotice, Store } from '../src/store/contract.ts';
 import { openStore } from '../src/store/open.ts';
 import { type Served, serve } from './helpers/cli.ts';
 import { forEngine, tempDir } from './helpers/engines.ts';
+import { openSocket, wsUrl } from './helpers/ws.ts';
 
 async function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
@@ -82,6 +83,26 @@ forEngine('postgres', 'two instances on one database', (engine) => {
       assert.deepEqual(await messages(`${a.lines.api}/logs/filter`, { logs: { loggers: { any_: ['live'] } } }), ['through B']);
     } finally {
       stop();
+    }
+  });
+
+  it('deliver logs written through one instance to a live subscriber of the other, and change its ETags', async () => {
+    const run = crypto.randomUUID();
+    const page = `${a.lines.api}/flow_runs/${run}/logs`;
+    const etag = (await fetch(page)).headers.get('etag')!;
+    const s = await openSocket(wsUrl(a.lines.api, '/logs/out'));
+    try {
+      s.send({ type: 'filter', filter: { flow_run_id: { any_: [run] } } });
+      await new Promise((r) => setTimeout(r, 200));
+      const batch = ['one', 'two', 'three'].map((message) => ({ name: 'live', level: 20, message, timestamp: now(), flow_run_id: run }));
+      assert.equal((await post(`${b.lines.api}/logs/`, batch)).status, 201);
+      await s.until(() => s.messages.length >= 3, 10_000, 'logs written through B');
+      assert.deepEqual(s.messages.map((m) => m.log.message), ['one', 'two', 'three']);
+      const again = await fetch(page, { headers: { 'if-none-match': etag } });
+      assert.equal(again.status, 200);
+      assert.equal(((await again.json()) as unknown[]).length, 3);
+    } finally {
+      s.ws.close();
     }
   });
 });

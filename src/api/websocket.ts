@@ -78,10 +78,14 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
     );
   });
 
-  app.addHook('onClose', async () => {
-    for (const s of Object.values(servers)) {
-      for (const client of s.clients) client.terminate();
-      s.close();
-    }
+  // Before the HTTP server closes: it cannot finish closing while upgraded sockets stay open.
+  // Clients get 1001 (going away) and a moment to answer before their sockets are cut.
+  app.addHook('preClose', async () => {
+    const clients = Object.values(servers).flatMap((s) => [...s.clients]);
+    const gone = clients.map((c) => new Promise<void>((r) => (c.readyState === c.CLOSED ? r() : c.once('close', () => r()))));
+    for (const c of clients) c.close(1001, 'Server is shutting down');
+    await Promise.race([Promise.all(gone), new Promise((r) => setTimeout(r, 500).unref())]);
+    for (const c of clients) c.terminate();
+    for (const s of Object.values(servers)) s.close();
   });
 }

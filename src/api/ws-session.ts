@@ -52,8 +52,14 @@ export class WsSession {
     for (const m of this.buffered.splice(0)) fn(m);
   }
 
-  send(value: unknown): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(value));
+  /** Sends `value` as JSON; `written` (optional) runs once it has left the process, or failed to. */
+  send(value: unknown, written?: (err?: Error) => void): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(value), written);
+  }
+
+  /** Bytes sent by this side and not yet written to the network (a slow reader makes it grow). */
+  get unsentBytes(): number {
+    return this.socket.bufferedAmount;
   }
 
   close(code: number, reason: string): void {

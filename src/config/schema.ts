@@ -50,6 +50,12 @@ export const serveOptions = {
   'prefect-version': { type: 'string', help: 'Prefect version reported by /api/admin/version.', default: '3.8.3' },
   'cors-origin': { type: 'list', help: 'Allowed CORS origin (repeatable); CORS is off unless given.', default: [] },
   'public-url': { type: 'string', help: 'Externally visible base URL (for absolute links such as next_page).' },
+  'live-queue': {
+    type: 'int',
+    help: 'Most matching logs a live subscriber (/logs/out) may have waiting before it is disconnected (1013).',
+    default: 10_000,
+    min: 1,
+  },
   'log-level': { type: 'string', help: 'Server log level.', default: 'info', choices: ['silent', 'error', 'warn', 'info', 'debug'] },
   ...capabilityOptions,
 } as const satisfies Record<string, OptionSpec>;

@@ -168,6 +168,28 @@ export function array<T>(item: Schema<T>, opts: { max?: number; min?: number } =
   );
 }
 
+/**
+ * A comma-separated list in one string (query parameters such as `task_runs=a,b`): blank items
+ * are dropped, each other item is trimmed and parsed by `item` (issues located by index).
+ */
+export function commaList<T>(item: Schema<T>): Schema<T[]> {
+  return schema(
+    (v, loc, issues) => {
+      if (typeof v !== 'string') return fail(issues, loc, 'string_type', 'Input should be a valid string', v);
+      const parts = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
+      const out: T[] = [];
+      let ok = true;
+      for (let i = 0; i < parts.length; i++) {
+        const r = item.parse(parts[i], [...loc, i], issues);
+        if (r === INVALID) ok = false;
+        else out.push(r);
+      }
+      return ok ? out : INVALID;
+    },
+    () => ({ type: 'string', description: 'Comma-separated list' }),
+  );
+}
+
 /** Any JSON value (payloads, parameters): kept as is. */
 export function any(): Schema<unknown> {
   return schema(

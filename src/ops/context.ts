@@ -3,15 +3,18 @@
  * request addresses. Operations know nothing about HTTP; surfaces build the context.
  */
 import type { ServeConfig } from '../config/schema.ts';
-import type { NewLog } from '../domain/logs.ts';
+import type { LogRow, NewLog } from '../domain/logs.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { GroupCommit } from '../ingest/group-commit.ts';
 import type { Store } from '../store/contract.ts';
+import type { LiveHub } from './live/hub.ts';
 
 export interface Services {
   readonly config: ServeConfig;
   readonly store: Store;
   readonly logWriter: GroupCommit<NewLog>;
+  /** New logs for `/logs/out` subscribers, read once per workspace. */
+  readonly liveLogs: LiveHub<LogRow>;
   readonly defaults: { readonly account: Account; readonly workspace: Workspace };
   /** Signs page tokens and cursors: `--token-secret`, else the one kept in the database. */
   readonly tokenSecret: string;

@@ -12,6 +12,7 @@
  */
 import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { LogQuery, LogRow, NewLog } from '../domain/logs.ts';
+import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
 
 export interface TenancyStore {
   /**
@@ -55,6 +56,45 @@ export interface LogStore {
   indexText(maxRows: number): Promise<number>;
   /** Number of stored logs not yet in the text index. */
   textIndexLag(): Promise<number>;
+  /**
+   * Counters of one flow run's logs, maintained by `append` in the same transaction (never a
+   * count over the logs): how many there are and the highest `seq` among them. Undefined when
+   * the run has no logs. Any append to the run changes the pair.
+   */
+  runStats(workspaceId: string, flowRunId: string): Promise<RunLogStats | undefined>;
+  /**
+   * Logger statistics, maintained by `append` in the same transaction: per logger name the number
+   * of logs and the earliest and latest log `timestamp`. Over the whole workspace, or, with
+   * `flowRunIds`, over the logs of those flow runs only (each name once, counts summed). Ordered
+   * by `query.orderBy` (`LAST_SEEN_DESC` breaks ties by name ascending; names compare by code
+   * point), at most `query.limit` entries; `query.prefix` keeps names starting with it (case-
+   * sensitive). Empty when nothing matches.
+   */
+  observedLoggers(workspaceId: string, query: ObservedLoggerQuery & { flowRunIds?: string[] }): Promise<ObservedLogger[]>;
+  /**
+   * The position live subscribers start from: a `seq` such that every log with a lower or equal
+   * `seq` is committed and every later commit gets a higher `seq` (0 when there are no logs).
+   */
+  lastSeq(): Promise<number>;
+  /**
+   * Logs of one workspace with `after < seq <= upTo`, in `seq` order, at most `limit` — what a
+   * live subscriber reads after a change notice announced `upTo`. An empty result with
+   * `limit > 0` means the workspace has no logs in that range.
+   */
+  tail(workspaceId: string, range: { after: number; upTo: number; limit: number }): Promise<LogRow[]>;
+}
+
+export interface RunLogStats {
+  count: number;
+  maxSeq: number;
+}
+
+export interface TraceStore {
+  /**
+   * The flow runs of a trace (its root flow run and every subflow run under it), whose logs are
+   * the trace's logs. Until flow runs are recorded this is the root run alone: `[traceId]`.
+   */
+  flowRunIds(workspaceId: string, traceId: string): Promise<string[]>;
 }
 
 /** A data stream whose new rows live subscribers follow. */
@@ -83,6 +123,7 @@ export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   readonly tenancy: TenancyStore;
   readonly logs: LogStore;
+  readonly traces: TraceStore;
   readonly changes: ChangeFeed;
   /** Flushes and closes; safe to call twice. */
   close(): Promise<void>;

@@ -55,19 +55,16 @@ export const TOOL_TABLE: ToolRow[] = [
   // prefect-logs.yaml
   {
     tool: 'download-flow-run-logs',
-    pending: 'logs',
     args: (s) => ({ id: s.flowRunId }),
     native: (s) => ({ method: 'GET', path: `/flow_runs/${s.flowRunId}/download-logs-csv` }),
   },
   {
     tool: 'get-flow-run-logs',
-    pending: 'logs',
     args: (s) => ({ id: s.flowRunId, limit: 3, level_ge: 20, sort: 'TIMESTAMP_ASC' }),
     native: (s) => ({ method: 'GET', path: `/flow_runs/${s.flowRunId}/logs`, query: [['level_ge', '20'], ['sort', 'TIMESTAMP_ASC'], ['limit', '3']] }),
   },
   {
     tool: 'download-flow-run-logs-2',
-    pending: 'logs',
     args: (s, { a, w }) => ({ account_id: a, workspace_id: w, id: s.flowRunId }),
     native: (s) => ({ method: 'GET', path: `/flow_runs/${s.flowRunId}/logs/download` }),
   },
@@ -83,13 +80,11 @@ export const TOOL_TABLE: ToolRow[] = [
   },
   {
     tool: 'read-workspace-observed-loggers',
-    pending: 'logs',
     args: () => ({ limit: 5, order_by: 'NAME_ASC' }),
     native: () => ({ method: 'GET', path: '/observed-loggers', query: [['order_by', 'NAME_ASC'], ['limit', '5']] }),
   },
   {
     tool: 'read-trace-observed-loggers',
-    pending: 'logs',
     args: (s) => ({ trace_id: s.flowRunId, query: 'demo' }),
     native: (s) => ({ method: 'GET', path: `/traces/${s.flowRunId}/observed-loggers`, query: [['query', 'demo']] }),
   },

@@ -1,10 +1,13 @@
 /** Every route of the native API, in registration order. Each resource adds its own list here. */
 import type { RouteDef } from '../router.ts';
 import type { WsRouteDef } from '../websocket.ts';
+import { flowRunLogRoutes } from './flow-run-logs.ts';
 import { logRoutes } from './logs.ts';
+import { logsOutRoute } from './logs-out.ts';
+import { observedLoggerRoutes } from './observed-loggers.ts';
 import { rootRoutes } from './root.ts';
 
-export const apiRoutes: RouteDef[] = [...rootRoutes, ...logRoutes];
+export const apiRoutes: RouteDef[] = [...rootRoutes, ...logRoutes, ...flowRunLogRoutes, ...observedLoggerRoutes];
 
 /** Every websocket route of the native API. */
-export const wsRoutes: WsRouteDef[] = [];
+export const wsRoutes: WsRouteDef[] = [logsOutRoute];

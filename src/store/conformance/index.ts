@@ -4,8 +4,11 @@
  */
 import type { Store } from '../contract.ts';
 import { changeFeedConformance } from './change-feed.ts';
+import { logMatchConformance } from './log-match.ts';
+import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
 import { tenancyConformance } from './tenancy.ts';
+import { traceConformance } from './traces.ts';
 
 export type OpenTestStore = () => Promise<Store>;
 
@@ -13,4 +16,7 @@ export function storeConformance(open: OpenTestStore): void {
   tenancyConformance(open);
   logConformance(open);
   changeFeedConformance(open);
+  logStatsConformance(open);
+  logMatchConformance(open);
+  traceConformance(open);
 }

@@ -15,6 +15,7 @@ import { PgDb } from './db.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { PgTenancy } from './tenancy.ts';
+import { PgTraces } from './traces.ts';
 
 export interface PostgresOptions {
   url: string;
@@ -41,6 +42,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     engine: 'postgres',
     tenancy,
     logs,
+    traces: new PgTraces(),
     changes,
     close() {
       closed ??= (async () => {

@@ -1,8 +1,10 @@
 /** PostgreSQL: log storage (bulk insert through unnest), filtering and the text indexer. */
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
-import type { LogStore } from '../contract.ts';
+import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
+import type { LogStore, RunLogStats } from '../contract.ts';
 import type { PgDb } from './db.ts';
+import * as stats from './log-stats.ts';
 import { Params } from './params.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
@@ -78,8 +80,28 @@ export class PgLogs implements LogStore {
         };
       }
       await c.query(INSERT, cols);
+      await stats.updateLogStats(c, out, cols[0] as number[]);
       return out;
     });
+  }
+
+  async runStats(workspaceId: string, flowRunId: string): Promise<RunLogStats | undefined> {
+    const ws = await this.tenancy.key(workspaceId);
+    return ws === undefined ? undefined : stats.runStats(this.db, ws, flowRunId);
+  }
+
+  async observedLoggers(workspaceId: string, query: ObservedLoggerQuery & { flowRunIds?: string[] }): Promise<ObservedLogger[]> {
+    const ws = await this.tenancy.key(workspaceId);
+    return ws === undefined ? [] : stats.observedLoggers(this.db, ws, query);
+  }
+
+  lastSeq(): Promise<number> {
+    return stats.lastSeq(this.db);
+  }
+
+  async tail(workspaceId: string, range: { after: number; upTo: number; limit: number }): Promise<LogRow[]> {
+    const ws = await this.tenancy.key(workspaceId);
+    return ws === undefined || range.limit <= 0 ? [] : stats.tail(this.db, ws, range);
   }
 
   /**

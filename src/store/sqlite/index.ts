@@ -7,6 +7,7 @@ import { Db, type SyncMode } from './db.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { SqliteTenancy } from './tenancy.ts';
+import { SqliteTraces } from './traces.ts';
 
 export interface SqliteOptions {
   /** File path, or `:memory:`. */
@@ -28,6 +29,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     engine: 'sqlite',
     tenancy,
     logs: new SqliteLogs(db, tenancy),
+    traces: new SqliteTraces(),
     changes: new MemoryChangeFeed(),
     async close() {
       db.close();

@@ -1,7 +1,9 @@
 /** SQLite: log storage, filtering and the text indexer. */
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
+import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
-import type { LogStore } from '../contract.ts';
+import type { LogStore, RunLogStats } from '../contract.ts';
+import { aggregateLogStats } from '../log-stats.ts';
 import type { Db } from './db.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 import { textSearchSql } from './text-search.ts';
@@ -9,6 +11,15 @@ import { textSearchSql } from './text-search.ts';
 const COLUMNS = 'seq, id, created, name, level, message, timestamp, flow_run_id, task_run_id, worker_id';
 const INSERT =
   'INSERT INTO logs (ws, id, created, timestamp, level, name, message, flow_run_id, task_run_id, worker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+const UPSERT_RUN = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq) VALUES (?, ?, ?, ?)
+  ON CONFLICT (ws, flow_run_id) DO UPDATE SET count = count + excluded.count, max_seq = max(max_seq, excluded.max_seq)`;
+const LOGGER_STATS = `count = count + excluded.count, first_seen = min(first_seen, excluded.first_seen),
+  last_seen = max(last_seen, excluded.last_seen)`;
+const UPSERT_LOGGER = `INSERT INTO log_loggers (ws, name, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (ws, name) DO UPDATE SET ${LOGGER_STATS}`;
+const UPSERT_RUN_LOGGER = `INSERT INTO log_run_loggers (ws, flow_run_id, name, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (ws, flow_run_id, name) DO UPDATE SET ${LOGGER_STATS}`;
 
 type Param = string | number | null;
 
@@ -26,10 +37,12 @@ export class SqliteLogs implements LogStore {
     return this.db.tx(() => {
       const insert = this.db.stmt(INSERT);
       const out: LogRow[] = new Array(logs.length);
+      const keys: number[] = new Array(logs.length);
       for (let i = 0; i < logs.length; i++) {
         const l = logs[i];
         const ws = this.tenancy.key(l.workspaceId);
         if (ws === undefined) throw new Error(`unknown workspace ${l.workspaceId}`);
+        keys[i] = ws;
         const r = insert.run(ws, l.id, l.created, l.timestamp, l.level, l.name, l.message, l.flow_run_id, l.task_run_id, l.worker_id);
         out[i] = {
           seq: Number(r.lastInsertRowid),
@@ -44,8 +57,67 @@ export class SqliteLogs implements LogStore {
           worker_id: l.worker_id,
         };
       }
+      this.updateStats(out, keys);
       return out;
     });
+  }
+
+  /** Per-run counters and logger statistics, inside the append transaction. */
+  private updateStats(rows: LogRow[], keys: number[]): void {
+    const delta = aggregateLogStats(rows, keys);
+    const run = this.db.stmt(UPSERT_RUN);
+    for (const d of delta.runs) run.run(d.ws, d.flowRunId, d.count, d.maxSeq);
+    const logger = this.db.stmt(UPSERT_LOGGER);
+    for (const d of delta.loggers) logger.run(d.ws, d.name, d.count, d.firstSeen, d.lastSeen);
+    const runLogger = this.db.stmt(UPSERT_RUN_LOGGER);
+    for (const d of delta.runLoggers) runLogger.run(d.ws, d.flowRunId, d.name, d.count, d.firstSeen, d.lastSeen);
+  }
+
+  async runStats(workspaceId: string, flowRunId: string): Promise<RunLogStats | undefined> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return undefined;
+    const row = this.db.stmt('SELECT count, max_seq FROM log_run_stats WHERE ws = ? AND flow_run_id = ?').get(ws, flowRunId) as
+      | { count: number; max_seq: number }
+      | undefined;
+    return row && { count: row.count, maxSeq: row.max_seq };
+  }
+
+  async observedLoggers(workspaceId: string, query: ObservedLoggerQuery & { flowRunIds?: string[] }): Promise<ObservedLogger[]> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined || query.flowRunIds?.length === 0) return [];
+    const params: Param[] = [ws];
+    let where = 'ws = ?';
+    if (query.flowRunIds) {
+      where += ` AND flow_run_id IN (${query.flowRunIds.map(() => '?').join(', ')})`;
+      params.push(...query.flowRunIds);
+    }
+    if (query.prefix) {
+      // substr counts characters (code points), as does the spread below.
+      where += ' AND name >= ? AND substr(name, 1, ?) = ?';
+      params.push(query.prefix, [...query.prefix].length, query.prefix);
+    }
+    const order = query.orderBy === 'NAME_ASC' ? 'name' : 'last_seen DESC, name';
+    params.push(query.limit);
+    const sql = query.flowRunIds
+      ? `SELECT name, sum(count) AS count, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM log_run_loggers
+         WHERE ${where} GROUP BY name ORDER BY ${order} LIMIT ?`
+      : `SELECT name, count, first_seen, last_seen FROM log_loggers WHERE ${where} ORDER BY ${order} LIMIT ?`;
+    const rows = this.db.stmt(sql).all(...params) as { name: string; count: number; first_seen: number; last_seen: number }[];
+    return rows.map((r) => ({ name: r.name, count: r.count, firstSeen: r.first_seen, lastSeen: r.last_seen }));
+  }
+
+  async lastSeq(): Promise<number> {
+    // One writer at a time (IMMEDIATE transactions): the highest visible seq is committed.
+    const row = this.db.stmt('SELECT coalesce(max(seq), 0) AS seq FROM logs').get() as { seq: number };
+    return row.seq;
+  }
+
+  async tail(workspaceId: string, range: { after: number; upTo: number; limit: number }): Promise<LogRow[]> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined || range.limit <= 0) return [];
+    return this.db
+      .stmt(`SELECT ${COLUMNS} FROM logs WHERE seq > ? AND seq <= ? AND ws = ? ORDER BY seq LIMIT ?`)
+      .all(range.after, range.upTo, ws, range.limit) as unknown as LogRow[];
   }
 
   async filter(workspaceId: string, query: LogQuery): Promise<LogRow[]> {

@@ -1,0 +1,75 @@
+/**
+ * How client commands (`sightline logs`, `sightline events`, …) reach a server: `--api URL`, else
+ * `SIGHTLINE_API_URL`, else `PREFECT_API_URL` (the URL a Prefect user already has), else the
+ * local default. Either path family works: `…/api` or `…/api/accounts/{a}/workspaces/{w}`.
+ */
+import { AppError } from '../domain/errors.ts';
+import { type Micros, parseIsoMicros } from '../domain/time.ts';
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:4200/api';
+
+export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  const url = [flag, env.SIGHTLINE_API_URL, env.PREFECT_API_URL, DEFAULT_API_URL].find((u) => u !== undefined && u.trim() !== '')!;
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new AppError('invalid_input', `not a URL: '${url}' (set --api, SIGHTLINE_API_URL or PREFECT_API_URL)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new AppError('invalid_input', `the API URL must be http(s): '${url}'`);
+  }
+  return parsed.toString().replace(/\/+$/, '');
+}
+
+/** The websocket URL of a route under the API (`/logs/out` → `ws://…/api/logs/out`). */
+export function websocketUrl(api: string, path: string): string {
+  return api.replace(/^http/, 'ws') + path;
+}
+
+/** Why a request failed, in the server's words when it gave some. */
+function describeFailure(status: number, body: string): string {
+  try {
+    const json = JSON.parse(body) as { detail?: unknown; exception_message?: unknown; exception_detail?: unknown };
+    const detail = json.exception_detail ?? json.detail ?? json.exception_message;
+    if (Array.isArray(detail)) {
+      return detail.map((d: { loc?: unknown[]; msg?: string }) => `${(d.loc ?? []).join('.')}: ${d.msg}`).join('; ');
+    }
+    if (typeof detail === 'string') return detail;
+  } catch {
+    // not JSON: fall through
+  }
+  return body.slice(0, 200) || `HTTP ${status}`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const HTTP_DATE = /^\w{3}, (\d{2}) (\w{3}) (\d{4}) (\d{2}:\d{2}:\d{2}) GMT$/;
+
+/** An HTTP `Date` header (IMF-fixdate), to second precision. */
+export function parseHttpDate(value: string | null): Micros | undefined {
+  const m = value ? HTTP_DATE.exec(value) : null;
+  const month = m ? MONTHS.indexOf(m[2]) + 1 : 0;
+  if (!m || month === 0) return undefined;
+  return parseIsoMicros(`${m[3]}-${String(month).padStart(2, '0')}-${m[1]}T${m[4]}Z`);
+}
+
+/** GETs JSON from the API; a 4xx/5xx or an unreachable server becomes an `AppError`. */
+export async function getJson<T>(url: string): Promise<T> {
+  return (await getJsonWithDate<T>(url)).body;
+}
+
+/** Like `getJson`, with the server's clock (its `Date` header) at the time it answered. */
+export async function getJsonWithDate<T>(url: string): Promise<{ body: T; date: Micros | undefined }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/json' } });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new AppError('unavailable', `cannot reach the API at ${new URL(url).origin} (${cause}); set --api, SIGHTLINE_API_URL or PREFECT_API_URL`);
+  }
+  const body = await res.text();
+  if (!res.ok) {
+    throw new AppError(res.status === 404 ? 'not_found' : 'invalid_input', `${res.status}: ${describeFailure(res.status, body)}`);
+  }
+  return { body: JSON.parse(body) as T, date: parseHttpDate(res.headers.get('date')) };
+}

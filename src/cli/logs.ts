@@ -1,0 +1,180 @@
+/**
+ * `sightline logs FLOW_RUN_ID`: prints a flow run's stored logs, oldest first; with `--follow`,
+ * then prints new ones as they are committed. The live stream is opened before the stored logs
+ * are read, and logs seen in both are printed once (by id): nothing is lost or repeated at the
+ * seam.
+ */
+import { loadOptions } from '../config/load.ts';
+import type { OptionSpec } from '../config/schema.ts';
+import { AppError } from '../domain/errors.ts';
+import { normalizeUuid } from '../domain/ids.ts';
+import { parseLevel, textLine } from '../domain/log-export.ts';
+import { formatMicros, type Micros, MICROS_PER_SECOND, nowMicros, parseIsoMicros } from '../domain/time.ts';
+import { getJsonWithDate, resolveApiUrl, websocketUrl } from './api-client.ts';
+import { openLiveSocket } from './live-socket.ts';
+import { levelStyle, paint, useColour } from './style.ts';
+
+const logsOptions = {
+  api: { type: 'string', help: 'API base URL (default: $SIGHTLINE_API_URL, else $PREFECT_API_URL, else http://127.0.0.1:4200/api).' },
+  level: { type: 'string', help: 'Only logs at or above this level: a name (debug, info, warning, error, critical) or a number.' },
+  since: { type: 'string', help: 'Only logs at or after this time: ISO-8601, or a duration ago (90s, 15m, 2h, 7d).' },
+  logger: { type: 'list', help: 'Only logs of this logger (repeatable).', default: [] },
+  grep: { type: 'string', help: 'Only logs matching this text query (Prefect\'s grammar: words, "phrases", -exclude, +require).' },
+  follow: { type: 'bool', help: 'After the stored logs, keep printing new ones until interrupted (-f).', default: false },
+  json: { type: 'bool', help: 'Print each log as one line of JSON (Prefect\'s Log object).', default: false },
+} as const satisfies Record<string, OptionSpec>;
+
+interface LogsOptions {
+  api?: string;
+  level?: string;
+  since?: string;
+  logger: string[];
+  grep?: string;
+  follow: boolean;
+  json: boolean;
+}
+
+const USAGE = `usage: sightline logs FLOW_RUN_ID [options]
+
+Prints a flow run's logs, oldest first.
+
+${Object.entries(logsOptions)
+  .map(([name, spec]) => `  --${name.padEnd(8)} ${spec.help}`)
+  .join('\n')}
+
+Colour on a terminal unless NO_COLOR is set.
+`;
+
+/** A log as the API renders it. */
+interface ApiLog {
+  id: string;
+  created: string | null;
+  name: string;
+  level: number;
+  message: string;
+  timestamp: string;
+  [key: string]: unknown;
+}
+
+const PAGE = 200;
+const DURATION = /^(\d+)\s*(s|m|h|d)$/;
+const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+function parseSince(text: string, now: Micros): Micros {
+  const d = DURATION.exec(text.trim());
+  if (d) return now - Number(d[1]) * UNIT[d[2]] * MICROS_PER_SECOND;
+  const t = parseIsoMicros(text);
+  if (t === undefined) throw new AppError('invalid_input', `--since: not a time or duration: '${text}' (e.g. 2024-05-01T12:00:00Z, 15m, 2h)`);
+  return t;
+}
+
+/** Writes to stdout at the pace the reader takes it (a pipe to `less` must not fill memory). */
+async function write(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await new Promise<void>((r) => process.stdout.once('drain', () => r()));
+}
+
+export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const { options: o, positionals } = loadOptions<LogsOptions>(
+    logsOptions,
+    argv.map((a) => (a === '-f' ? '--follow' : a)),
+    {}, // flags only: SIGHTLINE_* variables configure the server, not this command
+  );
+  if (positionals.length !== 1) throw new AppError('invalid_input', `expected one FLOW_RUN_ID\n\n${USAGE}`);
+  const runId = normalizeUuid(positionals[0]);
+  if (!runId) throw new AppError('invalid_input', `FLOW_RUN_ID must be a UUID, got '${positionals[0]}'`);
+  const level = o.level === undefined ? undefined : parseLevel(o.level);
+  if (o.level !== undefined && level === undefined) throw new AppError('invalid_input', `--level: not a level: '${o.level}'`);
+  const since = o.since === undefined ? undefined : parseSince(o.since, nowMicros());
+  const api = resolveApiUrl(o.api, env);
+
+  const colour = useColour(process.stdout, env);
+  const render = (log: ApiLog): string => {
+    if (o.json) return `${JSON.stringify(log)}\n`;
+    const timestamp = parseIsoMicros(log.timestamp) ?? 0;
+    return textLine({ ...log, timestamp }, colour ? { level: (name, n) => paint(name, levelStyle(n)) } : {});
+  };
+
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    // The reader went away (`| head`): stop quietly.
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+
+  const filter = {
+    flow_run_id: { any_: [runId] },
+    level: level === undefined ? undefined : { ge_: level },
+    timestamp: since === undefined ? undefined : { after_: formatMicros(since) },
+    loggers: o.logger.length ? { any_: o.logger } : undefined,
+    text: o.grep === undefined ? undefined : { query: o.grep },
+  };
+  const live = o.follow ? await openLiveSocket(websocketUrl(api, '/logs/out'), filter, env) : undefined;
+
+  // Logs committed after the live stream started may come both ways; only those can be
+  // duplicates, and they were created at most moments before the server's first answer.
+  const seen = new Set<string>();
+  let seenFrom: Micros | undefined;
+  await readStored(api, runId, { level, since, loggers: o.logger, grep: o.grep }, async (page, serverNow) => {
+    if (live && seenFrom === undefined) seenFrom = serverNow === undefined ? Number.NEGATIVE_INFINITY : serverNow - 120 * MICROS_PER_SECOND;
+    let out = '';
+    for (const log of page) {
+      out += render(log);
+      if (live && (parseIsoMicros(log.created ?? '') ?? Number.POSITIVE_INFINITY) >= seenFrom!) seen.add(log.id);
+    }
+    await write(out);
+  });
+  if (!live) return;
+
+  process.once('SIGINT', () => live.close());
+  process.once('SIGTERM', () => live.close());
+  live.start((m) => {
+    if (m.type !== 'log') return;
+    const log = m.log as ApiLog;
+    if (seen.delete(log.id)) return;
+    process.stdout.write(render(log));
+  });
+  const { code, reason } = await live.closed;
+  if (code !== 1000 && code !== 1005) {
+    throw new AppError('unavailable', `the live stream ended: ${code}${reason ? ` ${reason}` : ''}`);
+  }
+}
+
+interface StoredQuery {
+  level?: number;
+  since?: Micros;
+  loggers: string[];
+  grep?: string;
+}
+
+/**
+ * Pages through `GET /flow_runs/{id}/logs` in timestamp order. Each next page starts at the last
+ * timestamp seen (`since` is inclusive) and skips the logs already read at that timestamp, so
+ * paging never rereads the run from the start.
+ */
+async function readStored(
+  api: string,
+  runId: string,
+  q: StoredQuery,
+  onPage: (logs: ApiLog[], serverNow: Micros | undefined) => Promise<void>,
+): Promise<void> {
+  let since = q.since;
+  let atSince = 0;
+  for (;;) {
+    const params = new URLSearchParams({ limit: String(PAGE), sort: 'TIMESTAMP_ASC' });
+    if (q.level !== undefined) params.set('level_ge', String(q.level));
+    if (since !== undefined) params.set('since', formatMicros(since));
+    if (atSince) params.set('offset', String(atSince));
+    if (q.loggers.length) params.set('loggers', q.loggers.join(','));
+    if (q.grep !== undefined) params.set('text_query', q.grep);
+    const { body: page, date } = await getJsonWithDate<ApiLog[]>(`${api}/flow_runs/${runId}/logs?${params}`);
+    await onPage(page, date);
+    if (page.length < PAGE) return;
+    const last = parseIsoMicros(page[page.length - 1].timestamp)!;
+    const sameAsLast = page.filter((l) => parseIsoMicros(l.timestamp) === last).length;
+    atSince = last === since ? atSince + sameAsLast : sameAsLast;
+    since = last;
+  }
+}

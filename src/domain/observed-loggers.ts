@@ -1,0 +1,32 @@
+/** Prefect Cloud's `ObservedLogger`: per logger name, how many logs and when first and last seen. */
+import { literal } from './schema.ts';
+import { formatMicros, type Micros } from './time.ts';
+
+export const OBSERVED_LOGGER_SORTS = ['NAME_ASC', 'LAST_SEEN_DESC'] as const;
+export type ObservedLoggerSort = (typeof OBSERVED_LOGGER_SORTS)[number];
+export const observedLoggerSortSchema = literal(OBSERVED_LOGGER_SORTS);
+
+export const OBSERVED_LOGGERS_LIMIT_MAX = 200;
+export const OBSERVED_LOGGERS_LIMIT_WORKSPACE = 200;
+export const OBSERVED_LOGGERS_LIMIT_TRACE = 100;
+export const OBSERVED_LOGGERS_QUERY_MAX = 100;
+
+/** Statistics of one logger name: `firstSeen`/`lastSeen` are the earliest and latest log `timestamp`. */
+export interface ObservedLogger {
+  name: string;
+  count: number;
+  firstSeen: Micros;
+  lastSeen: Micros;
+}
+
+export interface ObservedLoggerQuery {
+  /** Case-sensitive prefix of the logger name. */
+  prefix?: string;
+  /** `LAST_SEEN_DESC` ties and `NAME_ASC` both order names by code point. */
+  orderBy: ObservedLoggerSort;
+  limit: number;
+}
+
+export function renderObservedLogger(l: ObservedLogger): Record<string, unknown> {
+  return { logger_name: l.name, count: l.count, first_seen: formatMicros(l.firstSeen), last_seen: formatMicros(l.lastSeen) };
+}

@@ -1,0 +1,100 @@
+/**
+ * PostgreSQL: the log statistics `append` maintains (per-run counters, logger statistics) and the
+ * reads served from them; also the reads of live subscribers (`lastSeq`, `tail`).
+ *
+ * Concurrent appends upsert the same rows (a busy run, a common logger name): each statement
+ * takes its row locks in key order, and the three tables are always updated in the same order,
+ * so two writers wait for each other but never deadlock.
+ */
+import type pg from 'pg';
+import type { LogRow } from '../../domain/logs.ts';
+import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
+import type { RunLogStats } from '../contract.ts';
+import { aggregateLogStats, type LoggerDelta } from '../log-stats.ts';
+import type { PgDb } from './db.ts';
+import { Params } from './params.ts';
+import { committedUpto } from './streams.ts';
+
+const UPSERT_RUNS = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq)
+  SELECT * FROM unnest($1::int[], $2::uuid[], $3::int8[], $4::int8[])
+  ON CONFLICT (ws, flow_run_id) DO UPDATE SET count = log_run_stats.count + excluded.count,
+    max_seq = greatest(log_run_stats.max_seq, excluded.max_seq)`;
+const MERGE = (t: string) => `count = ${t}.count + excluded.count, first_seen = least(${t}.first_seen, excluded.first_seen),
+    last_seen = greatest(${t}.last_seen, excluded.last_seen)`;
+const UPSERT_LOGGERS = `INSERT INTO log_loggers (ws, name, count, first_seen, last_seen)
+  SELECT * FROM unnest($1::int[], $2::text[], $3::int8[], $4::int8[], $5::int8[])
+  ON CONFLICT (ws, name) DO UPDATE SET ${MERGE('log_loggers')}`;
+const UPSERT_RUN_LOGGERS = `INSERT INTO log_run_loggers (ws, flow_run_id, name, count, first_seen, last_seen)
+  SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::int8[], $5::int8[], $6::int8[])
+  ON CONFLICT (ws, flow_run_id, name) DO UPDATE SET ${MERGE('log_run_loggers')}`;
+
+const COLUMNS = 'seq, id, created, name, level, message, "timestamp", flow_run_id, task_run_id, worker_id';
+
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byKey = (a: { ws: number | string; flowRunId: string | null; name?: string }, b: typeof a) =>
+  Number(a.ws) - Number(b.ws) || byCodePoint(a.flowRunId ?? '', b.flowRunId ?? '') || byCodePoint(a.name ?? '', b.name ?? '');
+
+function loggerColumns(ds: LoggerDelta[], withRun: boolean): unknown[][] {
+  const cols = [ds.map((d) => d.ws), ...(withRun ? [ds.map((d) => d.flowRunId)] : []), ds.map((d) => d.name)];
+  return [...cols, ds.map((d) => d.count), ds.map((d) => d.firstSeen), ds.map((d) => d.lastSeen)];
+}
+
+/** Inside the append transaction `c`: `keys[i]` is the workspace key of `rows[i]`. */
+export async function updateLogStats(c: pg.PoolClient, rows: LogRow[], keys: number[]): Promise<void> {
+  const delta = aggregateLogStats(rows, keys);
+  // JavaScript's `<` on strings is UTF-16 order; ties between key orders across writers only need
+  // to be consistent, not to match the collation.
+  const runs = delta.runs.sort(byKey);
+  if (runs.length) {
+    await c.query(UPSERT_RUNS, [runs.map((d) => d.ws), runs.map((d) => d.flowRunId), runs.map((d) => d.count), runs.map((d) => d.maxSeq)]);
+  }
+  const loggers = delta.loggers.sort(byKey);
+  if (loggers.length) await c.query(UPSERT_LOGGERS, loggerColumns(loggers, false));
+  const runLoggers = delta.runLoggers.sort(byKey);
+  if (runLoggers.length) await c.query(UPSERT_RUN_LOGGERS, loggerColumns(runLoggers, true));
+}
+
+export async function runStats(db: PgDb, ws: number, flowRunId: string): Promise<RunLogStats | undefined> {
+  const row = await db.one<{ count: number; max_seq: number }>(
+    'SELECT count, max_seq FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2',
+    [ws, flowRunId],
+  );
+  return row && { count: row.count, maxSeq: row.max_seq };
+}
+
+export async function observedLoggers(
+  db: PgDb,
+  ws: number,
+  query: ObservedLoggerQuery & { flowRunIds?: string[] },
+): Promise<ObservedLogger[]> {
+  if (query.flowRunIds?.length === 0) return [];
+  const p = new Params();
+  const where = [`ws = ${p.add(ws)}`];
+  if (query.flowRunIds) where.push(`flow_run_id = ANY(${p.add(query.flowRunIds)}::uuid[])`);
+  if (query.prefix) {
+    const prefix = p.add(query.prefix);
+    where.push(`name >= ${prefix} AND starts_with(name, ${prefix})`);
+  }
+  const order = query.orderBy === 'NAME_ASC' ? 'name' : 'last_seen DESC, name';
+  const limit = p.add(query.limit);
+  const sql = query.flowRunIds
+    ? `SELECT name, sum(count)::int8 AS count, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+       FROM log_run_loggers WHERE ${where.join(' AND ')} GROUP BY name ORDER BY ${order} LIMIT ${limit}`
+    : `SELECT name, count, first_seen, last_seen FROM log_loggers WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
+  const rows = await db.query<{ name: string; count: number; first_seen: number; last_seen: number }>(sql, p.values);
+  return rows.map((r) => ({ name: r.name, count: r.count, firstSeen: r.first_seen, lastSeen: r.last_seen }));
+}
+
+/** Writers commit out of order here: the live position is the committed one (`streams.ts`). */
+export function lastSeq(db: PgDb): Promise<number> {
+  return committedUpto(db, 'logs');
+}
+
+export function tail(db: PgDb, ws: number, range: { after: number; upTo: number; limit: number }): Promise<LogRow[]> {
+  return db.query<LogRow>(`SELECT ${COLUMNS} FROM logs WHERE seq > $1 AND seq <= $2 AND ws = $3 ORDER BY seq LIMIT $4`, [
+    range.after,
+    range.upTo,
+    ws,
+    range.limit,
+  ]);
+}
