@@ -13,6 +13,7 @@
 import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
+import type { EventQuery, EventScope, NewEvent, StoredEvent } from '../domain/events.ts';
 
 export interface TenancyStore {
   /**
@@ -97,11 +98,56 @@ export interface TraceStore {
   flowRunIds(workspaceId: string, traceId: string): Promise<string[]>;
 }
 
+export interface EventAppendResult {
+  /** The events that were new, with their `seq`, in input order. Duplicates are left out. */
+  inserted: StoredEvent[];
+  /** How many input events were duplicates (already stored, or earlier in the same batch). */
+  duplicates: number;
+}
+
+export interface EventStore {
+  /**
+   * Appends events (any mix of tenants) in one transaction. Idempotent per tenant: an event whose
+   * id is already stored for the same workspace — or, for account-scope events (`workspaceId`
+   * null), for the same account — is skipped, even with different content (first write wins);
+   * the same id in another tenant is a different event. Every projection registered with the
+   * engine (see `EventProjection`) runs inside the same transaction, with the inserted events
+   * only, so a projection never sees a duplicate and commits or rolls back with the events.
+   */
+  append(events: NewEvent[]): Promise<EventAppendResult>;
+  /**
+   * Events of `scope` matching `query.filter`, ordered by `(occurred, id)` in `query.order`.
+   * `after` keeps only events strictly after that position in the chosen order, `offset` then
+   * skips; `maxSeq`/`minSeq` bound `seq` (snapshots for paging, new rows for live streams). With
+   * `filter.resource.distinct` only the first event (in the chosen order) of each primary
+   * resource is kept, before `after`/`offset`/`limit` apply.
+   */
+  query(scope: EventScope, query: EventQuery): Promise<StoredEvent[]>;
+  /** Exact number of events `query` would return without `after`, `offset` and `limit`. */
+  count(scope: EventScope, query: Omit<EventQuery, 'limit' | 'offset' | 'after'>): Promise<number>;
+  /** The highest `seq` committed so far (0 when empty). */
+  maxSeq(): Promise<number>;
+}
+
+/**
+ * A projection maintained inside the event append transaction (tag index, count-by rollups; the
+ * runs branch's task-run recorder). Engines keep their own list; `tx` is the engine's transaction
+ * handle (SQLite: its `Db`; PostgreSQL: the transaction's client). Registered at store open,
+ * before the first append (`registerEventProjection` on the engine's store object).
+ */
+export interface EventProjection<Tx = unknown> {
+  readonly name: string;
+  apply(tx: Tx, inserted: StoredEvent[]): void | Promise<void>;
+}
+
 /** A data stream whose new rows live subscribers follow. */
 export type StreamName = 'logs' | 'events';
 
 export interface ChangeNotice {
-  workspaceId: string;
+  /** The workspace of the rows; null for account-scope events (then `accountId` is set). */
+  workspaceId: string | null;
+  /** Set on `events` notices: the account the rows belong to. */
+  accountId?: string;
   stream: StreamName;
   /** Every row of the stream with `seq <= maxSeq` is committed. */
   maxSeq: number;
@@ -124,6 +170,7 @@ export interface Store {
   readonly tenancy: TenancyStore;
   readonly logs: LogStore;
   readonly traces: TraceStore;
+  readonly events: EventStore;
   readonly changes: ChangeFeed;
   /** Flushes and closes; safe to call twice. */
   close(): Promise<void>;

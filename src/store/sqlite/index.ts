@@ -4,6 +4,8 @@ import { dirname } from 'node:path';
 import type { Store } from '../contract.ts';
 import { MemoryChangeFeed } from '../memory-change-feed.ts';
 import { Db, type SyncMode } from './db.ts';
+import { sqliteEventProjections } from './event-projections.ts';
+import { SqliteEvents } from './events.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { SqliteTenancy } from './tenancy.ts';
@@ -30,6 +32,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     tenancy,
     logs: new SqliteLogs(db, tenancy),
     traces: new SqliteTraces(),
+    events: new SqliteEvents(db, tenancy, sqliteEventProjections()),
     changes: new MemoryChangeFeed(),
     async close() {
       db.close();

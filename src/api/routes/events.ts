@@ -1,0 +1,59 @@
+/** Event routes served on both path families: ingest, filter, next page. */
+import type { FastifyRequest } from 'fastify';
+import { eventSchema } from '../../domain/events.ts';
+import { array } from '../../domain/schema.ts';
+import type { OpContext } from '../../ops/context.ts';
+import { type EventsContext, publicOrigin, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
+import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
+import { ingestEvents } from '../../ops/events/ingest-events.ts';
+import type { RouteDef } from '../router.ts';
+
+export function requestOrigin(req: FastifyRequest): string {
+  return `${req.protocol}://${req.host}`;
+}
+
+function eventsCtx(ctx: OpContext, req: FastifyRequest): EventsContext {
+  const scope = workspaceScope(ctx);
+  return {
+    services: ctx.services,
+    scope,
+    family: ctx.family,
+    rootUrl: publicOrigin(ctx.services, requestOrigin(req)) + scopeRootPath(scope, ctx.family),
+  };
+}
+
+export function pageTokenOf(req: FastifyRequest): string | undefined {
+  const q = req.query as Record<string, string | string[] | undefined>;
+  const t = q['page-token'];
+  return Array.isArray(t) ? t[0] : t;
+}
+
+export const eventRoutes: RouteDef[] = [
+  {
+    method: 'POST',
+    path: '/events',
+    tag: 'Events',
+    summary: 'Record a batch of events (a JSON array of Event). 204 once committed; an invalid event rejects the batch with 422.',
+    body: array(eventSchema),
+    status: 204,
+    async handler(ctx, req, reply) {
+      await ingestEvents(ctx.services, { accountId: ctx.workspace.accountId, workspaceId: ctx.workspace.id }, req.body);
+      return reply.code(204).send();
+    },
+  },
+  {
+    method: 'POST',
+    path: '/events/filter',
+    tag: 'Events',
+    summary: 'First page of events matching an EventFilter (EventPage; next_page is a signed link valid for 1 hour).',
+    body: filterEventsSchema('oss'),
+    handler: (ctx, req) => filterEvents(eventsCtx(ctx, req), req.body),
+  },
+  {
+    method: 'GET',
+    path: '/events/filter/next',
+    tag: 'Events',
+    summary: 'Next page of an event query, from the page-token of next_page (403 when invalid, expired or foreign).',
+    handler: (ctx, req) => nextEventsPage(eventsCtx(ctx, req), pageTokenOf(req)),
+  },
+];
