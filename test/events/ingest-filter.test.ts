@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { forEachEngine } from '../helpers/engines.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { ev, related } from './helpers.ts';

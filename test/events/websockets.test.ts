@@ -91,7 +91,7 @@ forEachEngine('events: websockets', (engine) => {
 
   it('answers bad frames with error messages, keeps the socket open, and closes with 1007 after 10', async () => {
     const c = await eventsIn();
-    const bad = { ...ev(), resource: { name: 'no id' } };
+    const bad: Record<string, unknown> = { ...ev(), resource: { name: 'no id' } };
     c.ws.send('{not json');
     c.ws.send(JSON.stringify(bad));
     c.ws.send(JSON.stringify(ev({ event: 'ws.in.after-errors' })));

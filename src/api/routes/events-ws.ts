@@ -76,7 +76,7 @@ export const eventsOutRoute: WsRouteDef = {
     } catch {
       msg = {};
     }
-    if (!msg || msg.type !== 'filter') return session.close(1002, "Expected 'filter' message");
+    if (msg?.type !== 'filter') return session.close(1002, "Expected 'filter' message");
     let parsed: { filter?: unknown; backfill: boolean };
     try {
       parsed = parseOrThrow(filterMessages[ctx.family], { filter: msg.filter, backfill: msg.backfill }, []);
