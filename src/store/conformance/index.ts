@@ -6,6 +6,7 @@ import type { Store } from '../contract.ts';
 import { changeFeedConformance } from './change-feed.ts';
 import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
+import { eventConformance } from './events.ts';
 import { logConformance } from './logs.ts';
 import { tenancyConformance } from './tenancy.ts';
 import { traceConformance } from './traces.ts';
@@ -19,4 +20,5 @@ export function storeConformance(open: OpenTestStore): void {
   logStatsConformance(open);
   logMatchConformance(open);
   traceConformance(open);
+  eventConformance(open);
 }
