@@ -23,6 +23,7 @@ const FOREVER = 253_402_300_799_000_000; // 9999-12-31T23:59:59Z
 export const eventsInRoute: WsRouteDef = {
   path: '/events/in',
   autoPong: false,
+  deflate: false,
   async handler(ctx, session) {
     const { socket } = session;
     // The commit of the latest event received; a pong waits for it.
