@@ -121,6 +121,41 @@ forEachEngine('events: websockets', (engine) => {
     b.ws.close();
   });
 
+  it('a Prefect-shaped client (checkpoints, reconnect, re-send) reads back every event exactly once', async () => {
+    const evs = Array.from({ length: 1500 }, (_, i) => ev({ event: 'ws.client.state', payload: { i } }));
+    let unconfirmed: Record<string, unknown>[] = [];
+    let c = await eventsIn();
+    for (let i = 0; i < evs.length; i++) {
+      c.ws.send(JSON.stringify(evs[i]));
+      unconfirmed.push(evs[i]);
+      if (unconfirmed.length === 700) {
+        await ping(c.ws);
+        unconfirmed = [];
+      }
+      if (i === 1000) {
+        // Connection lost: reconnect and re-send everything unconfirmed, as the client does.
+        c.ws.terminate();
+        c = await eventsIn();
+        for (const e of unconfirmed) c.ws.send(JSON.stringify(e));
+      }
+    }
+    await ping(c.ws);
+    c.ws.close();
+    const seen: string[] = [];
+    let r = await s.request('POST', s.oss('/events/filter'), { filter: { event: { name: ['ws.client.state'] } } });
+    let page = r.json();
+    assert.equal(page.total, 1500);
+    for (;;) {
+      seen.push(...page.events.map((e: { id: string }) => e.id));
+      if (!page.next_page) break;
+      const u = new URL(page.next_page);
+      r = await s.request('GET', u.pathname + u.search);
+      page = r.json();
+    }
+    assert.equal(seen.length, 1500);
+    assert.equal(new Set(seen).size, 1500);
+  });
+
   it('streams /events/out: backfill of the last 15 minutes, then live events with related filters applied', async () => {
     const run = 'prefect.flow-run.bbbbbbbb-0000-4000-8000-000000000001';
     const old = ev({ event: 'ws.out.x', occurred: new Date(Date.now() - 20 * 60_000).toISOString(), related: [related(run, 'flow-run')] });
