@@ -13,7 +13,17 @@
 import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
-import type { EventQuery, EventScope, NewEvent, StoredEvent } from '../domain/events.ts';
+import type {
+  CountKey,
+  EventCountRow,
+  EventFilter,
+  EventOrder,
+  EventQuery,
+  EventScope,
+  NewEvent,
+  StoredEvent,
+  TimeBuckets,
+} from '../domain/events.ts';
 
 export interface TenancyStore {
   /**
@@ -127,6 +137,49 @@ export interface EventStore {
   count(scope: EventScope, query: Omit<EventQuery, 'limit' | 'offset' | 'after'>): Promise<number>;
   /** The highest `seq` committed so far (0 when empty). */
   maxSeq(): Promise<number>;
+  /**
+   * Events of `scope` matching `filter`, grouped by `key`: `time` (bucket index by `occurred`,
+   * floor((occurred − origin) / width); needs `buckets`), `event` (name), `resource` (primary
+   * resource id; label = its latest `prefect.resource.name`, else `prefect.name`), `workspace`
+   * (workspace id, `''` for account-scope events), `actor` (the `prefect.resource.id` of the first
+   * related resource with role `actor`, `''` when none; label = its latest name). Only non-empty
+   * groups, in no particular order; `first`/`last` are the min/max `occurred` of the group.
+   * Engines answer from rollups when the filter allows it (window, event names/prefixes, resource
+   * ids) and count exactly otherwise; both give the same result.
+   */
+  countBy(scope: EventScope, key: CountKey, filter: EventFilter, buckets?: TimeBuckets): Promise<EventCountRow[]>;
+  /**
+   * Events of one flow run in a workspace: primary resource `prefect.flow-run.<id>`, and with
+   * `withTaskRuns` also events whose primary resource is a `prefect.task-run.*` that carries
+   * `prefect.flow-run.<id>` as related resource with role `flow-run`. No time window; ordered by
+   * `(occurred, id)` in `order`.
+   */
+  runEvents(workspaceId: string, flowRunId: string, q: { withTaskRuns: boolean; order: EventOrder; offset: number; limit: number }): Promise<StoredEvent[]>;
+  /** How many events `runEvents` would return in total — read from counters kept at ingest. */
+  runEventCount(workspaceId: string, flowRunId: string, withTaskRuns: boolean): Promise<number>;
+}
+
+export type TagSort = 'NAME_ASC' | 'NAME_DESC' | 'LAST_SEEN_ASC' | 'LAST_SEEN_DESC';
+
+export interface TagRow {
+  name: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+}
+
+/**
+ * The workspace tag index, fed only by stored events: each related resource with role `tag` and
+ * id `prefect.tag.<name>` upserts `<name>` (first/last `occurred`, count) inside the append.
+ */
+export interface TagStore {
+  /**
+   * Tags whose name contains `search` (case-insensitive), sorted by `sort` (ties by name
+   * ascending), `limit` after `offset`; `count` is the number of matching tags.
+   */
+  list(workspaceId: string, q: { search?: string; sort: TagSort; limit: number; offset: number }): Promise<{ results: TagRow[]; count: number }>;
+  /** Removes the tag from the index (no-op when absent). Events are never rewritten. */
+  delete(workspaceId: string, name: string): Promise<void>;
 }
 
 /**
@@ -171,6 +224,7 @@ export interface Store {
   readonly logs: LogStore;
   readonly traces: TraceStore;
   readonly events: EventStore;
+  readonly tags: TagStore;
   readonly changes: ChangeFeed;
   /** Flushes and closes; safe to call twice. */
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import { AppError, notFound } from '../../domain/errors.ts';
 import { normalizeUuid } from '../../domain/ids.ts';
 import type { Services } from '../../ops/context.ts';
 import { type EventsContext, publicOrigin, scopeRootPath } from '../../ops/events/context.ts';
+import { countEvents } from '../../ops/events/count-events.ts';
 import { filterEvents, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
 import { pageTokenOf, requestOrigin } from './events.ts';
@@ -28,5 +29,8 @@ export function registerAccountEventRoutes(app: FastifyInstance, services: Servi
     return reply.code(204).send();
   });
   app.post(`${base}/filter`, async (req) => filterEvents(await accountEventsCtx(services, req), req.body));
+  app.post(`${base}/count-by/:countable`, async (req) =>
+    countEvents(await accountEventsCtx(services, req), (req.params as { countable: string }).countable, req.body),
+  );
   app.get(`${base}/filter/next`, async (req) => nextEventsPage(await accountEventsCtx(services, req), pageTokenOf(req)));
 }

@@ -5,8 +5,12 @@ import { array } from '../../domain/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { type EventsContext, publicOrigin, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
+import { countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
-import type { RouteDef } from '../router.ts';
+import { etagMatches, runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
+import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
+import { parseOrThrow } from '../../domain/schema.ts';
+import { type RouteDef, uuidParam } from '../router.ts';
 
 export function requestOrigin(req: FastifyRequest): string {
   return `${req.protocol}://${req.host}`;
@@ -55,5 +59,50 @@ export const eventRoutes: RouteDef[] = [
     tag: 'Events',
     summary: 'Next page of an event query, from the page-token of next_page (403 when invalid, expired or foreign).',
     handler: (ctx, req) => nextEventsPage(eventsCtx(ctx, req), pageTokenOf(req)),
+  },
+  {
+    method: 'POST',
+    path: '/events/count-by/:countable',
+    tag: 'Events',
+    summary: 'Count events by day, time, event, resource, workspace or actor (EventCount[]).',
+    body: countEventsSchema('oss'),
+    handler: (ctx, req) => countEvents(eventsCtx(ctx, req), (req.params as { countable: string }).countable, req.body),
+  },
+  {
+    method: 'GET',
+    path: '/flow_runs/:id/events',
+    tag: 'Events',
+    summary: "A page of a flow run's events (and its task runs'); ETag = number of matching events, If-None-Match → 304.",
+    query: runEventsQuerySchema,
+    async handler(ctx, req, reply) {
+      const flowRunId = uuidParam(req, 'id');
+      const q = parseOrThrow(runEventsQuerySchema, req.query ?? {}, ['query']);
+      const ectx = eventsCtx(ctx, req);
+      const total = await runEventCount(ectx, ctx.workspace.id, flowRunId, q);
+      reply.header('etag', `"${total}"`);
+      if (etagMatches(req.headers['if-none-match'], total)) return reply.code(304).send();
+      return runEventsPage(ectx, ctx.workspace.id, flowRunId, q, total);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/tags',
+    tag: 'Events',
+    summary: 'Page through the workspace tag index (TagPaginationResponse).',
+    query: listTagsQuerySchema,
+    handler: (ctx, req) => listTags(ctx, parseOrThrow(listTagsQuerySchema, req.query ?? {}, ['query'])),
+  },
+  {
+    method: 'DELETE',
+    path: '/tags',
+    tag: 'Events',
+    summary: 'Remove a tag from the workspace tag index (204, also when unknown). Events are not changed.',
+    query: deleteTagQuerySchema,
+    status: 204,
+    async handler(ctx, req, reply) {
+      const { tag } = parseOrThrow(deleteTagQuerySchema, req.query ?? {}, ['query']);
+      await deleteTag(ctx, tag);
+      return reply.code(204).send();
+    },
   },
 ];

@@ -1,15 +1,27 @@
 /** SQLite: event storage, dedup, filtering, and the projections run inside the append. */
-import type { EventQuery, EventScope, NewEvent, StoredEvent } from '../../domain/events.ts';
+import { FLOW_RUN_PREFIX, TASK_RUN_PREFIX } from '../../domain/event-derived.ts';
+import type {
+  CountKey,
+  EventCountRow,
+  EventFilter,
+  EventOrder,
+  EventQuery,
+  EventScope,
+  NewEvent,
+  StoredEvent,
+  TimeBuckets,
+} from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
 import type { Db } from './db.ts';
-import { eventFilterSql, type Param } from './event-filter-sql.ts';
+import { countEvents } from './event-counts.ts';
+import { eventFilterSql, type Param, prefixUpperBound } from './event-filter-sql.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 const INSERT =
   'INSERT INTO events (acct, ws, id, occurred, received, event, resource_id, resource, related, payload, follows) ' +
   'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
 const INSERT_RELATED = 'INSERT INTO event_related (rid, ws, seq, role) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING';
-const COLUMNS = 'e.seq, e.acct, e.ws, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
+export const COLUMNS = 'e.seq, e.acct, e.ws, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
 
 interface Row {
   seq: number;
@@ -26,25 +38,45 @@ interface Row {
   follows: string | null;
 }
 
-export type SqliteEventProjection = EventProjection<Db>;
+/** What a SQLite projection gets: the connection (inside the transaction) and the tenant keys. */
+export interface SqliteEventTx {
+  db: Db;
+  /** `acct` key of an inserted event's account. */
+  acct(e: StoredEvent): number;
+  /** `ws` key of an inserted event's workspace (0 for account-scope events). */
+  ws(e: StoredEvent): number;
+}
+
+export type SqliteEventProjection = EventProjection<SqliteEventTx>;
 
 export class SqliteEvents implements EventStore {
-  private readonly db: Db;
+  readonly db: Db;
   private readonly tenancy: SqliteTenancy;
   private readonly projections: SqliteEventProjection[];
   private readonly accountKeys = new Map<string, number>();
   private readonly accountIds = new Map<number, string>();
   private readonly workspaceIds = new Map<number, string>();
 
+  private readonly tx: SqliteEventTx;
+
   constructor(db: Db, tenancy: SqliteTenancy, projections: SqliteEventProjection[]) {
     this.db = db;
     this.tenancy = tenancy;
     this.projections = projections;
+    this.tx = {
+      db,
+      acct: (e) => this.accountKey(e.accountId)!,
+      ws: (e) => (e.workspaceId === null ? 0 : this.tenancy.key(e.workspaceId)!),
+    };
   }
 
   /** Adds a projection run inside every later append transaction. */
   registerEventProjection(p: SqliteEventProjection): void {
     this.projections.push(p);
+  }
+
+  tenancyKey(workspaceId: string): number | undefined {
+    return this.tenancy.key(workspaceId);
   }
 
   accountKey(accountId: string): number | undefined {
@@ -68,7 +100,7 @@ export class SqliteEvents implements EventStore {
     return id;
   }
 
-  private workspaceId(key: number): string | null {
+  workspaceId(key: number): string | null {
     if (key === 0) return null;
     let id = this.workspaceIds.get(key);
     if (id === undefined) {
@@ -107,13 +139,13 @@ export class SqliteEvents implements EventStore {
         for (const rel of e.related) insertRelated.run(rel['prefect.resource.id'], ws, seq, rel['prefect.resource.role']);
         inserted.push({ ...e, seq });
       }
-      if (inserted.length) for (const p of this.projections) p.apply(this.db, inserted);
+      if (inserted.length) for (const p of this.projections) p.apply(this.tx, inserted);
       return { inserted, duplicates: events.length - inserted.length };
     });
   }
 
-  /** WHERE clause (scope + filter + seq bounds), or undefined when the scope cannot match. */
-  private where(scope: EventScope, q: Omit<EventQuery, 'limit'>, params: Param[]): string | undefined {
+  /** WHERE clause over `events e` (scope + filter + seq bounds), or undefined when the scope cannot match. */
+  where(scope: EventScope, q: Omit<EventQuery, 'limit'>, params: Param[]): string | undefined {
     let where: string;
     if (scope.kind === 'workspace') {
       const ws = this.tenancy.key(scope.workspaceId);
@@ -166,6 +198,41 @@ export class SqliteEvents implements EventStore {
     const what = q.filter.resource?.distinct ? 'count(DISTINCT e.resource_id)' : 'count(*)';
     const row = this.db.stmt(`SELECT ${what} AS n FROM events e WHERE ${where}`).get(...params) as { n: number };
     return row.n;
+  }
+
+  countBy(scope: EventScope, key: CountKey, filter: EventFilter, buckets?: TimeBuckets): Promise<EventCountRow[]> {
+    return countEvents(this, scope, key, filter, buckets);
+  }
+
+  async runEvents(
+    workspaceId: string,
+    flowRunId: string,
+    q: { withTaskRuns: boolean; order: EventOrder; offset: number; limit: number },
+  ): Promise<StoredEvent[]> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    const rid = `${FLOW_RUN_PREFIX}${flowRunId}`;
+    const dir = q.order === 'ASC' ? 'ASC' : 'DESC';
+    const params: Param[] = [ws, rid];
+    let sql = `SELECT ${COLUMNS} FROM events e WHERE e.ws = ? AND e.resource_id = ?`;
+    if (q.withTaskRuns) {
+      sql +=
+        ` UNION ALL SELECT ${COLUMNS} FROM events e WHERE e.seq IN (SELECT seq FROM event_related WHERE rid = ? AND ws = ? AND role = 'flow-run')` +
+        ` AND e.resource_id >= ? AND e.resource_id < ?`;
+      params.push(rid, ws, TASK_RUN_PREFIX, prefixUpperBound(TASK_RUN_PREFIX)!);
+    }
+    sql = `SELECT * FROM (${sql}) e ORDER BY e.occurred ${dir}, e.id ${dir} LIMIT ? OFFSET ?`;
+    params.push(q.limit, q.offset);
+    return (this.db.stmt(sql).all(...params) as unknown as Row[]).map((r) => this.toEvent(r));
+  }
+
+  async runEventCount(workspaceId: string, flowRunId: string, withTaskRuns: boolean): Promise<number> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const row = this.db.stmt('SELECT own, task FROM flow_run_event_counts WHERE ws = ? AND flow_run_id = ?').get(ws, flowRunId) as
+      | { own: number; task: number }
+      | undefined;
+    return row ? row.own + (withTaskRuns ? row.task : 0) : 0;
   }
 
   async maxSeq(): Promise<number> {

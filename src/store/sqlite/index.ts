@@ -7,6 +7,7 @@ import { Db, type SyncMode } from './db.ts';
 import { sqliteEventProjections } from './event-projections.ts';
 import { SqliteEvents } from './events.ts';
 import { SqliteLogs } from './logs.ts';
+import { SqliteTags } from './tags.ts';
 import { migrate } from './migrations/index.ts';
 import { SqliteTenancy } from './tenancy.ts';
 import { SqliteTraces } from './traces.ts';
@@ -33,6 +34,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     logs: new SqliteLogs(db, tenancy),
     traces: new SqliteTraces(),
     events: new SqliteEvents(db, tenancy, sqliteEventProjections()),
+    tags: new SqliteTags(db, tenancy),
     changes: new MemoryChangeFeed(),
     async close() {
       db.close();
