@@ -6,6 +6,7 @@ import type { Store } from '../contract.ts';
 import { changeFeedConformance } from './change-feed.ts';
 import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
+import { eventDerivedConformance } from './event-derived.ts';
 import { eventConformance } from './events.ts';
 import { logConformance } from './logs.ts';
 import { tenancyConformance } from './tenancy.ts';
@@ -21,4 +22,5 @@ export function storeConformance(open: OpenTestStore): void {
   logMatchConformance(open);
   traceConformance(open);
   eventConformance(open);
+  eventDerivedConformance(open);
 }
