@@ -65,13 +65,16 @@ function exact(events: SqliteEvents, scope: EventScope, key: CountKey, filter: E
 }
 
 /** Whether the rollups can answer this filter (and, for time buckets, this bucket width). */
-function rollupable(filter: EventFilter, key: CountKey, buckets: TimeBuckets | undefined): 'names' | 'resources' | undefined {
+function rollupable(scope: EventScope, filter: EventFilter, key: CountKey, buckets: TimeBuckets | undefined): 'names' | 'resources' | undefined {
   if (key === 'actor') return undefined;
   if (key === 'time' && (!buckets || buckets.width % HOUR !== 0 || buckets.origin % HOUR !== 0)) return undefined;
   if (filter.related || filter.any_resource || filter.ids?.length || filter.text || filter.foreignAccount) return undefined;
   const r = filter.resource;
   if (r && (r.id_prefix?.length || r.labels || r.distinct)) return undefined;
-  return key === 'resource' || r?.id?.length ? 'resources' : 'names';
+  // The resource rollup is keyed by (workspace, resource): it answers resource-id filters in a
+  // workspace; grouping every resource of a window is cheaper from the events' own index.
+  if (r?.id?.length) return scope.kind === 'workspace' ? 'resources' : undefined;
+  return key === 'resource' ? undefined : 'names';
 }
 
 function inList(expr: string, values: string[], params: Param[]): string {
@@ -107,15 +110,15 @@ function fromRollups(
   const params: Param[] = [];
   const conds: string[] = [];
   const t = table === 'names' ? 'event_rollup_names' : 'event_rollup_resources';
+  const acct = events.accountKey(scope.accountId);
+  if (acct === undefined) return [];
   if (scope.kind === 'workspace') {
     const ws = events.tenancyKey(scope.workspaceId);
     if (ws === undefined) return [];
     conds.push(`r.ws = ${ws}`);
-  } else {
-    const acct = events.accountKey(scope.accountId);
-    if (acct === undefined) return [];
-    conds.push(`r.acct = ${acct}`);
   }
+  // Only the names rollup serves account scope (see rollupable).
+  if (table === 'names') conds.push(`r.acct = ${acct}`);
   conds.push('r.hour >= ?', 'r.hour < ?');
   params.push(fromHour, toHour);
   if (filter.workspaces) {
@@ -173,7 +176,7 @@ export function countEvents(
   filter: EventFilter,
   buckets: TimeBuckets | undefined,
 ): Promise<EventCountRow[]> {
-  const table = rollupable(filter, key, buckets);
+  const table = rollupable(scope, filter, key, buckets);
   let parts: RawRow[][];
   const firstHour = Math.ceil(filter.since / HOUR) * HOUR;
   const endHour = Math.floor((filter.until + 1) / HOUR) * HOUR;

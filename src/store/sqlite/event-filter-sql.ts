@@ -14,6 +14,26 @@ export interface SqlParts {
   params: Param[];
 }
 
+/**
+ * A 53-bit FNV-1a hash of a related resource id (two 32-bit lanes), the key of `event_related`.
+ * Lookups through it are always re-checked against the event's JSON.
+ */
+export function ridHash(s: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x050c5d1f);
+  }
+  return (b >>> 11) * 0x100000000 + (a >>> 0);
+}
+
+function ridCandidates(ids: string[], params: Param[]): string {
+  params.push(...ids.map(ridHash));
+  return `e.seq IN (SELECT seq FROM event_related WHERE rid_hash IN (${ids.map(() => '?').join(', ')}))`;
+}
+
 /** The smallest string greater than every string starting with `prefix` (undefined: none). */
 export function prefixUpperBound(prefix: string): string | undefined {
   const cps = [...prefix].map((c) => c.codePointAt(0)!);
@@ -108,24 +128,11 @@ function resourceConds(
 
 function relatedSql(f: RelatedFilter, params: Param[]): string {
   const conds: string[] = [];
-  // Index narrowing first (exact for id/role/pairs), then the same-resource check when labels
-  // are involved or several conditions must hold together.
-  if (f.id?.length) {
-    let sub = `SELECT seq FROM event_related WHERE ${inList('rid', f.id, params)}`;
-    if (f.role?.length) sub += ` AND ${inList('role', f.role, params)}`;
-    conds.push(`e.seq IN (${sub})`);
-  } else if (f.resources_in_roles?.length) {
-    const alts = f.resources_in_roles.map(([id, role]) => {
-      params.push(id, role);
-      return '(rid = ? AND role = ?)';
-    });
-    conds.push(`e.seq IN (SELECT seq FROM event_related WHERE ${alts.join(' OR ')})`);
-  }
-  const needsJson = f.labels !== undefined || (!!f.id?.length && !!f.resources_in_roles?.length) || (!f.id?.length && !!f.role?.length);
-  if (needsJson || conds.length === 0) {
-    const inner = resourceConds('r.value', f, params);
-    conds.push(`EXISTS (SELECT 1 FROM json_each(e.related) r WHERE ${inner.length ? inner.join(' AND ') : '1'})`);
-  }
+  // Candidates through the id-hash index first, then the exact same-resource check on the JSON.
+  if (f.id?.length) conds.push(ridCandidates(f.id, params));
+  else if (f.resources_in_roles?.length) conds.push(ridCandidates(f.resources_in_roles.map(([id]) => id), params));
+  const inner = resourceConds('r.value', f, params);
+  conds.push(`EXISTS (SELECT 1 FROM json_each(e.related) r WHERE ${inner.length ? inner.join(' AND ') : '1'})`);
   return conds.join(' AND ');
 }
 

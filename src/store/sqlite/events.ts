@@ -14,13 +14,13 @@ import type {
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
 import type { Db } from './db.ts';
 import { countEvents } from './event-counts.ts';
-import { eventFilterSql, type Param, prefixUpperBound } from './event-filter-sql.ts';
+import { eventFilterSql, type Param, prefixUpperBound, ridHash } from './event-filter-sql.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 const INSERT =
   'INSERT INTO events (acct, ws, id, occurred, received, event, resource_id, resource, related, payload, follows) ' +
   'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
-const INSERT_RELATED = 'INSERT INTO event_related (rid, ws, seq, role) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING';
+const INSERT_RELATED = 'INSERT INTO event_related (rid_hash, seq) VALUES (?, ?) ON CONFLICT DO NOTHING';
 export const COLUMNS = 'e.seq, e.acct, e.ws, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
 
 interface Row {
@@ -136,7 +136,7 @@ export class SqliteEvents implements EventStore {
         );
         if (r.changes === 0) continue;
         const seq = Number(r.lastInsertRowid);
-        for (const rel of e.related) insertRelated.run(rel['prefect.resource.id'], ws, seq, rel['prefect.resource.role']);
+        for (const rel of e.related) insertRelated.run(ridHash(rel['prefect.resource.id']), seq);
         inserted.push({ ...e, seq });
       }
       if (inserted.length) for (const p of this.projections) p.apply(this.tx, inserted);
@@ -154,7 +154,8 @@ export class SqliteEvents implements EventStore {
     } else {
       const acct = this.accountKey(scope.accountId);
       if (acct === undefined) return undefined;
-      where = `e.acct = ${acct}`;
+      const keys = this.db.stmt('SELECT ws FROM workspaces WHERE account_id = ?').all(scope.accountId) as { ws: number }[];
+      where = `e.ws IN (0${keys.map((k) => `, ${k.ws}`).join('')}) AND e.acct = ${acct}`;
     }
     where += ` AND ${eventFilterSql(q.filter, params, (ids) => ids.map((id) => this.tenancy.key(id)).filter((k) => k !== undefined))}`;
     if (q.maxSeq !== undefined) {
@@ -217,9 +218,10 @@ export class SqliteEvents implements EventStore {
     let sql = `SELECT ${COLUMNS} FROM events e WHERE e.ws = ? AND e.resource_id = ?`;
     if (q.withTaskRuns) {
       sql +=
-        ` UNION ALL SELECT ${COLUMNS} FROM events e WHERE e.seq IN (SELECT seq FROM event_related WHERE rid = ? AND ws = ? AND role = 'flow-run')` +
-        ` AND e.resource_id >= ? AND e.resource_id < ?`;
-      params.push(rid, ws, TASK_RUN_PREFIX, prefixUpperBound(TASK_RUN_PREFIX)!);
+        ` UNION ALL SELECT ${COLUMNS} FROM events e WHERE e.seq IN (SELECT seq FROM event_related WHERE rid_hash = ?)` +
+        ' AND e.ws = ? AND e.resource_id >= ? AND e.resource_id < ?' +
+        ` AND EXISTS (SELECT 1 FROM json_each(e.related) r WHERE r.value ->> 'prefect.resource.id' = ? AND r.value ->> 'prefect.resource.role' = 'flow-run')`;
+      params.push(ridHash(rid), ws, TASK_RUN_PREFIX, prefixUpperBound(TASK_RUN_PREFIX)!, rid);
     }
     sql = `SELECT * FROM (${sql}) e ORDER BY e.occurred ${dir}, e.id ${dir} LIMIT ? OFFSET ?`;
     params.push(q.limit, q.offset);

@@ -1,8 +1,10 @@
 /**
  * Events. `ws` is the workspace key, 0 for an account-scope event; `acct` is the account's rowid.
  * Dedup is the unique `(ws, acct, id)`: per workspace, or per account for account-scope events.
- * `event_related` indexes related resource ids (role kept for role filters); the JSON columns
- * keep the event as received.
+ * `event_related` indexes related resource ids by a 53-bit hash (`rid_hash`, see
+ * `event-filter-sql.ts`): compact rows keep ingest cheap, and every use re-checks the candidate
+ * events' JSON, so a collision never changes a result. The JSON columns keep the event as received.
+ * Account-scope reads use `ws IN (the account's workspaces, 0) AND acct = ?` on `events_ws_occurred`.
  */
 import type { Migration } from './index.ts';
 
@@ -26,15 +28,12 @@ export const events: Migration = {
       );
       CREATE UNIQUE INDEX events_dedup ON events (ws, acct, id);
       CREATE INDEX events_ws_occurred ON events (ws, occurred, id);
-      CREATE INDEX events_acct_occurred ON events (acct, occurred, id);
       CREATE INDEX events_ws_event ON events (ws, event, occurred);
       CREATE INDEX events_ws_resource ON events (ws, resource_id, occurred);
       CREATE TABLE event_related (
-        rid TEXT NOT NULL,
-        ws INTEGER NOT NULL,
+        rid_hash INTEGER NOT NULL,
         seq INTEGER NOT NULL,
-        role TEXT NOT NULL,
-        PRIMARY KEY (rid, ws, seq, role)
+        PRIMARY KEY (rid_hash, seq)
       ) WITHOUT ROWID;
     `,
 };

@@ -25,7 +25,6 @@ export const eventRollupsAndTags: Migration = {
         last_occurred INTEGER NOT NULL,
         PRIMARY KEY (acct, ws, hour, event)
       ) WITHOUT ROWID;
-      CREATE INDEX event_rollup_names_ws ON event_rollup_names (ws, hour);
       CREATE TABLE event_rollup_resources (
         acct INTEGER NOT NULL,
         ws INTEGER NOT NULL,
@@ -39,8 +38,6 @@ export const eventRollupsAndTags: Migration = {
         name_at INTEGER,
         PRIMARY KEY (ws, resource_id, hour, event, acct)
       ) WITHOUT ROWID;
-      CREATE INDEX event_rollup_resources_hour ON event_rollup_resources (ws, hour);
-      CREATE INDEX event_rollup_resources_acct ON event_rollup_resources (acct, hour);
       CREATE TABLE flow_run_event_counts (
         ws INTEGER NOT NULL,
         flow_run_id TEXT NOT NULL,
