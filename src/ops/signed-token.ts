@@ -27,7 +27,10 @@ function mac(key: Buffer, body: string): string {
 export interface TokenOptions {
   /** What the token is for (`events-page`, `spans-cursor`, …); checked on verification. */
   kind: string;
-  ttlMs: number;
+  /** Lifetime from now, or … */
+  ttlMs?: number;
+  /** … an absolute expiry (Unix ms), e.g. carried over from the token being continued. */
+  expiresAt?: number;
   now?: number;
   /**
    * A substring the token must not contain (Prefect Cloud's UI cuts `next_page` URLs at the first
@@ -37,7 +40,7 @@ export interface TokenOptions {
 }
 
 export function signToken(key: Buffer, payload: Record<string, unknown>, opts: TokenOptions): string {
-  const base = { ...payload, kind: opts.kind, exp: (opts.now ?? Date.now()) + opts.ttlMs };
+  const base = { ...payload, kind: opts.kind, exp: opts.expiresAt ?? (opts.now ?? Date.now()) + (opts.ttlMs ?? 0) };
   for (let n = 0; ; n++) {
     const body = Buffer.from(JSON.stringify(n === 0 ? base : { ...base, _: n }), 'utf8').toString('base64url');
     const token = `${body}.${mac(key, body)}`;

@@ -81,6 +81,8 @@ interface PageToken {
   d: number;
   m: number;
   c: EventCursor;
+  /** Expiry of the paging session (Unix ms): 1 hour after the first page, kept by later pages. */
+  x: number;
 }
 
 function scopeKey(scope: EventScope): string {
@@ -93,7 +95,7 @@ export interface EventPageBody {
   next_page: string | null;
 }
 
-async function page(ctx: EventsContext, state: Omit<PageToken, 'c' | 's'>, after: EventCursor | undefined, offset: number): Promise<EventPageBody> {
+async function page(ctx: EventsContext, state: Omit<PageToken, 'c' | 's' | 'x'> & { x?: number }, after: EventCursor | undefined, offset: number): Promise<EventPageBody> {
   const { store } = ctx.services;
   const events: StoredEvent[] =
     state.n === 0
@@ -103,8 +105,10 @@ async function page(ctx: EventsContext, state: Omit<PageToken, 'c' | 's'>, after
   let next: string | null = null;
   if (events.length === state.n && state.n > 0 && served < state.t) {
     const last = events[events.length - 1];
-    const token: PageToken = { ...state, s: scopeKey(ctx.scope), d: served, c: { occurred: last.occurred, id: last.id } };
-    const signed = signToken(await tokenKey(store), { ...token }, { kind: TOKEN_KIND, ttlMs: PAGE_TOKEN_TTL_MS, avoid: 'next' });
+    // The session's expiry is carried over, so the same token always yields the same next link.
+    const x = state.x ?? Date.now() + PAGE_TOKEN_TTL_MS;
+    const token: PageToken = { ...state, x, s: scopeKey(ctx.scope), d: served, c: { occurred: last.occurred, id: last.id } };
+    const signed = signToken(await tokenKey(store), { ...token }, { kind: TOKEN_KIND, expiresAt: x, avoid: 'next' });
     next = `${ctx.rootUrl}/events/filter/next?page-token=${signed}`;
   }
   const withTenant = ctx.family === 'cloud';
