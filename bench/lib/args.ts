@@ -9,6 +9,8 @@ export interface BenchArgs {
   only: string[];
   /** Logs in the shared log dataset. */
   logs: number;
+  /** Events in the shared event dataset. */
+  events: number;
   /** Where the report goes. */
   out: string;
   /** Write V8 CPU profiles of every server process into this directory (kept after the run). */
@@ -21,6 +23,7 @@ export const USAGE = `usage: npm run bench -- [options]
 
   --full            10M logs instead of 1M (slow; run rarely)
   --logs N          size of the log dataset (overrides --full); 1k, 200k, 1m suffixes allowed
+  --events N        size of the event dataset (default 1M, 10M with --full)
   --db URL          database for the servers (default: a temporary SQLite database)
   --only NAME       run only this workload (repeatable, or comma-separated)
   --out PATH        report file (default bench/RESULTS.md)
@@ -38,8 +41,9 @@ export function parseCount(raw: string): number {
 }
 
 export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
-  const a: BenchArgs = { full: false, only: [], logs: 0, out: 'bench/RESULTS.md', command: '' };
+  const a: BenchArgs = { full: false, only: [], logs: 0, events: 0, out: 'bench/RESULTS.md', command: '' };
   let logs: number | undefined;
+  let events: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.indexOf('=');
@@ -62,6 +66,9 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
       case '--logs':
         logs = parseCount(value());
         break;
+      case '--events':
+        events = parseCount(value());
+        break;
       case '--db':
         a.db = value();
         break;
@@ -79,6 +86,7 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
     }
   }
   a.logs = logs ?? (a.full ? 10_000_000 : 1_000_000);
+  a.events = events ?? (a.full ? 10_000_000 : 1_000_000);
   a.command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
   return a;
 }
