@@ -6,6 +6,7 @@
  * payload sized within `payloadBytes`. `occurred` runs from `start` to `end` in order over the
  * dataset's full size, so loading it in parts keeps one timeline.
  */
+import { uuid7 } from '../../src/domain/ids.ts';
 import { formatMicros, type Micros } from '../../src/domain/time.ts';
 import { prng } from './logs-data.ts';
 
@@ -128,7 +129,8 @@ export class EventDataset {
       if (this.pending.length === 0) this.planRun();
       const e = this.pending.shift()!;
       const at = this.timeAt(this.generated++);
-      out[i] = { id: uuidFrom(this.rand), occurred: formatMicros(at), follows: null, ...e };
+      // Event ids are UUIDv7, as the Prefect client makes them.
+      out[i] = { id: uuid7(), occurred: formatMicros(at), follows: null, ...e };
     }
     return out;
   }

@@ -114,11 +114,19 @@ export interface StoredEvent extends NewEvent {
  * Validates one raw event. Returns the event or the issues, so that callers can reject a whole
  * request (`POST /events`) or a single frame (`/events/in`).
  */
-export function validateEvent(raw: unknown, loc: (string | number)[], tenant: EventTenant, received: Micros): NewEvent | Issue[] {
+export function validateEvent(
+  raw: unknown,
+  loc: (string | number)[],
+  tenant: EventTenant,
+  received: Micros,
+  /** Size of the JSON the event came in (or of a whole body holding it), when known. */
+  sizeBound?: number,
+): NewEvent | Issue[] {
   const issues: Issue[] = [];
   const e = eventSchema.parse(raw, loc, issues);
   if (e === INVALID || issues.length) return issues;
-  const size = Buffer.byteLength(JSON.stringify(raw));
+  // Only serialise to measure when the text it came in could be over the limit.
+  const size = sizeBound !== undefined && sizeBound <= EVENT_SIZE_MAX ? sizeBound : Buffer.byteLength(JSON.stringify(raw));
   if (size > EVENT_SIZE_MAX) {
     return [{ loc, msg: `Value error, Event is ${size} bytes, more than the maximum of ${EVENT_SIZE_MAX} bytes`, type: 'value_error' }];
   }

@@ -11,7 +11,7 @@ import { type EventsContext, publicOrigin, scopeRootPath } from '../../ops/event
 import { countEvents } from '../../ops/events/count-events.ts';
 import { filterEvents, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
-import { pageTokenOf, requestOrigin } from './events.ts';
+import { contentLength, pageTokenOf, requestOrigin } from './events.ts';
 
 export async function accountEventsCtx(services: Services, req: FastifyRequest): Promise<EventsContext> {
   const accountId = normalizeUuid((req.params as { account_id: string }).account_id);
@@ -25,7 +25,7 @@ export function registerAccountEventRoutes(app: FastifyInstance, services: Servi
   const base = '/api/accounts/:account_id/events';
   app.post(base, async (req, reply) => {
     const ctx = await accountEventsCtx(services, req);
-    await ingestEvents(services, { accountId: ctx.scope.accountId, workspaceId: null }, req.body);
+    await ingestEvents(services, { accountId: ctx.scope.accountId, workspaceId: null }, req.body, contentLength(req));
     return reply.code(204).send();
   });
   app.post(`${base}/filter`, async (req) => filterEvents(await accountEventsCtx(services, req), req.body));

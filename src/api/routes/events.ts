@@ -26,6 +26,12 @@ function eventsCtx(ctx: OpContext, req: FastifyRequest): EventsContext {
   };
 }
 
+/** The request body's declared size in bytes, when the client sent one. */
+export function contentLength(req: FastifyRequest): number | undefined {
+  const n = Number(req.headers['content-length']);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
 export function pageTokenOf(req: FastifyRequest): string | undefined {
   const q = req.query as Record<string, string | string[] | undefined>;
   const t = q['page-token'];
@@ -41,7 +47,7 @@ export const eventRoutes: RouteDef[] = [
     body: array(eventSchema),
     status: 204,
     async handler(ctx, req, reply) {
-      await ingestEvents(ctx.services, { accountId: ctx.workspace.accountId, workspaceId: ctx.workspace.id }, req.body);
+      await ingestEvents(ctx.services, { accountId: ctx.workspace.accountId, workspaceId: ctx.workspace.id }, req.body, contentLength(req));
       return reply.code(204).send();
     },
   },

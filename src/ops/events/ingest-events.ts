@@ -9,7 +9,7 @@ import { nowMicros } from '../../domain/time.ts';
 import type { Services } from '../context.ts';
 
 /** Validates a `POST /events` body; every invalid event is named (index and id) in one 422. */
-export function parseEventBatch(body: unknown, tenant: EventTenant): NewEvent[] {
+export function parseEventBatch(body: unknown, tenant: EventTenant, bodyBytes?: number): NewEvent[] {
   if (!Array.isArray(body)) {
     throw invalidInput([{ loc: ['body'], msg: 'Input should be a valid list', type: 'list_type', input: body ?? null }], body ?? null);
   }
@@ -17,7 +17,7 @@ export function parseEventBatch(body: unknown, tenant: EventTenant): NewEvent[] 
   const out: NewEvent[] = new Array(body.length);
   const issues: Issue[] = [];
   for (let i = 0; i < body.length; i++) {
-    const r = validateEvent(body[i], ['body', i], tenant, received);
+    const r = validateEvent(body[i], ['body', i], tenant, received, bodyBytes);
     if (Array.isArray(r)) {
       const id = rawEventId(body[i]);
       for (const issue of r) issues.push(id ? { ...issue, msg: `${issue.msg} (event ${id})` } : issue);
@@ -32,8 +32,9 @@ export function appendEvents(services: Services, events: NewEvent[]): Promise<vo
   return services.eventWriter.add(events);
 }
 
-export async function ingestEvents(services: Services, tenant: EventTenant, body: unknown): Promise<void> {
-  await appendEvents(services, parseEventBatch(body, tenant));
+/** `bodyBytes`: the request body's size, when known (no event of a smaller body can be too big). */
+export async function ingestEvents(services: Services, tenant: EventTenant, body: unknown, bodyBytes?: number): Promise<void> {
+  await appendEvents(services, parseEventBatch(body, tenant, bodyBytes));
 }
 
 /** One `/events/in` frame: the event, or an error naming it (the socket stays open). */
@@ -44,7 +45,7 @@ export function parseEventFrame(text: string, tenant: EventTenant): NewEvent | {
   } catch (err) {
     return { eventId: null, message: `Invalid JSON: ${(err as Error).message}` };
   }
-  const r = validateEvent(raw, [], tenant, nowMicros());
+  const r = validateEvent(raw, [], tenant, nowMicros(), text.length * 3);
   if (!Array.isArray(r)) return r;
   const message = r.map((i) => (i.loc.length ? `${i.loc.join('.')}: ${i.msg}` : i.msg)).join('; ');
   return { eventId: rawEventId(raw), message: message || 'Invalid event' };
