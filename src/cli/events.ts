@@ -105,6 +105,7 @@ async function recent(api: string, filter: Record<string, unknown>, limit: numbe
 function follow(api: string, filter: Record<string, unknown>, seen: Set<string>, since: string, json: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl(api, '/events/out'), ['prefect']);
+    let stopping = false;
     ws.on('open', () => {
       ws.send(JSON.stringify({ type: 'auth', token: null }));
       const occurred = { ...(filter.occurred as object), since };
@@ -118,12 +119,20 @@ function follow(api: string, filter: Record<string, unknown>, seen: Set<string>,
       seen.add(e.id);
       process.stdout.write(`${line(e, json)}\n`);
     });
-    ws.on('error', (err) => reject(new AppError('unavailable', `cannot follow events at ${wsUrl(api, '/events/out')}: ${err.message}`)));
+    ws.on('error', (err) => {
+      if (stopping) resolve();
+      else reject(new AppError('unavailable', `cannot follow events at ${wsUrl(api, '/events/out')}: ${err.message}`));
+    });
     ws.on('close', (code, reason) => {
-      if (code === 1000 || code === 1005) resolve();
+      if (stopping || code === 1000 || code === 1005) resolve();
       else reject(new AppError('unavailable', `the event stream closed (${code} ${reason.toString()})`));
     });
-    const stop = () => ws.close(1000);
+    // Interrupted (Ctrl-C): a clean exit, whether the stream is open or still connecting.
+    const stop = () => {
+      stopping = true;
+      if (ws.readyState === ws.CONNECTING) ws.terminate();
+      else ws.close(1000);
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

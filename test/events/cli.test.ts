@@ -66,9 +66,12 @@ forEachEngine('sightline events (CLI)', (engine) => {
   });
 
   it('follows new events until interrupted', async () => {
-    const child: ChildProcess = spawn(process.execPath, [MAIN, 'events', '--api', api, '--event', 'follow.', '--follow', '--json']);
+    // --limit 0: nothing is listed first, so every printed event came through the live stream.
+    const child: ChildProcess = spawn(process.execPath, [MAIN, 'events', '--api', api, '--event', 'follow.', '--follow', '--json', '--limit', '0']);
     let out = '';
+    let err = '';
     child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
     const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     // Keep posting until the follower (once connected) prints one.
@@ -78,7 +81,7 @@ forEachEngine('sightline events (CLI)', (engine) => {
     }
     assert.match(out, /"event":"follow\.live"/);
     child.kill('SIGINT');
-    assert.equal(await closed, 0);
+    assert.equal(await closed, 0, err);
     clearTimeout(killer);
     const ids = out.trim().split('\n').map((l) => JSON.parse(l).id);
     assert.equal(new Set(ids).size, ids.length, 'no event printed twice');

@@ -36,7 +36,7 @@ function exact(events: SqliteEvents, scope: EventScope, key: CountKey, filter: E
   if (where === undefined) return [];
   let k: string;
   let named = '';
-  let from = 'events e';
+  let from = `events e ${events.driver({ filter, order: 'ASC' }) ?? ''}`;
   switch (key) {
     case 'time':
       k = bucketKey('e.occurred', buckets!);
@@ -52,7 +52,7 @@ function exact(events: SqliteEvents, scope: EventScope, key: CountKey, filter: E
       k = 'e.ws';
       break;
     case 'actor':
-      from = `(SELECT e.*, ${ACTOR} AS actor FROM events e WHERE ${where}) e`;
+      from = `(SELECT e.*, ${ACTOR} AS actor FROM ${from} WHERE ${where}) e`;
       k = "coalesce(e.actor ->> 'prefect.resource.id', '')";
       named = ", max(printf('%020d', e.occurred) || nullif(e.actor ->> 'prefect.resource.name', '')) AS named";
       break;

@@ -21,6 +21,9 @@ const INSERT =
   'INSERT INTO events (acct, ws, id, occurred, received, event, resource_id, resource, related, payload, follows) ' +
   'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
 const INSERT_RELATED = 'INSERT INTO event_related (rid_hash, seq) VALUES (?, ?) ON CONFLICT DO NOTHING';
+/** Past this many matches a page is read in `occurred` order instead of through the filter's index. */
+const DENSE_MATCHES = 5000;
+
 export const COLUMNS = 'e.seq, e.acct, e.ws, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
 
 interface Row {
@@ -169,15 +172,46 @@ export class SqliteEvents implements EventStore {
     return where;
   }
 
+  /**
+   * The index that finds the filter's rows with the fewest reads. SQLite's planner, without
+   * statistics, prefers the `(ws, occurred)` index for its order and then filters every event of
+   * the window — seconds for a rare resource id on a large database — so the choice is made here.
+   */
+  driver(q: Omit<EventQuery, 'limit'>): string | undefined {
+    const f = q.filter;
+    // New rows of a live stream: a rowid range.
+    if (q.minSeq !== undefined) return 'NOT INDEXED';
+    if (f.ids?.length) return 'INDEXED BY events_dedup';
+    if (f.resource?.id?.length) return 'INDEXED BY events_ws_resource';
+    // Related ids: candidates from `event_related` by rowid (no index on events).
+    if (f.related?.some((r) => r.id?.length || r.resources_in_roles?.length)) return 'NOT INDEXED';
+    if (f.event?.name?.length || f.event?.prefix?.length) return 'INDEXED BY events_ws_event';
+    return undefined;
+  }
+
+  /**
+   * Fetching a page through the filter's own index means reading and sorting every match; when
+   * matches are many, walking `(ws, occurred)` in order and stopping after the page is cheaper.
+   */
+  private pageDriver(q: EventQuery, where: string, params: Param[]): string {
+    const driver = this.driver(q);
+    if (!driver || q.minSeq !== undefined) return driver ?? '';
+    const probe = this.db
+      .stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM events e ${driver} WHERE ${where} LIMIT ${DENSE_MATCHES})`)
+      .get(...params) as { n: number };
+    return probe.n < DENSE_MATCHES ? driver : 'INDEXED BY events_ws_occurred';
+  }
+
   async query(scope: EventScope, q: EventQuery): Promise<StoredEvent[]> {
     const params: Param[] = [];
     const where = this.where(scope, q, params);
     if (where === undefined) return [];
     const dir = q.order === 'ASC' ? 'ASC' : 'DESC';
-    let from = 'events e';
+    const index = this.pageDriver(q, where, params);
+    let from = `events e ${index}`;
     let outer = '1';
     if (q.filter.resource?.distinct) {
-      from = `(SELECT ${COLUMNS}, row_number() OVER (PARTITION BY e.resource_id ORDER BY e.occurred ${dir}, e.id ${dir}) AS rn FROM events e WHERE ${where}) e`;
+      from = `(SELECT ${COLUMNS}, row_number() OVER (PARTITION BY e.resource_id ORDER BY e.occurred ${dir}, e.id ${dir}) AS rn FROM events e ${index} WHERE ${where}) e`;
       outer = 'e.rn = 1';
     } else {
       outer = where;
@@ -197,7 +231,7 @@ export class SqliteEvents implements EventStore {
     const where = this.where(scope, q, params);
     if (where === undefined) return 0;
     const what = q.filter.resource?.distinct ? 'count(DISTINCT e.resource_id)' : 'count(*)';
-    const row = this.db.stmt(`SELECT ${what} AS n FROM events e WHERE ${where}`).get(...params) as { n: number };
+    const row = this.db.stmt(`SELECT ${what} AS n FROM events e ${this.driver(q) ?? ''} WHERE ${where}`).get(...params) as { n: number };
     return row.n;
   }
 
@@ -215,10 +249,10 @@ export class SqliteEvents implements EventStore {
     const rid = `${FLOW_RUN_PREFIX}${flowRunId}`;
     const dir = q.order === 'ASC' ? 'ASC' : 'DESC';
     const params: Param[] = [ws, rid];
-    let sql = `SELECT ${COLUMNS} FROM events e WHERE e.ws = ? AND e.resource_id = ?`;
+    let sql = `SELECT ${COLUMNS} FROM events e INDEXED BY events_ws_resource WHERE e.ws = ? AND e.resource_id = ?`;
     if (q.withTaskRuns) {
       sql +=
-        ` UNION ALL SELECT ${COLUMNS} FROM events e WHERE e.seq IN (SELECT seq FROM event_related WHERE rid_hash = ?)` +
+        ` UNION ALL SELECT ${COLUMNS} FROM events e NOT INDEXED WHERE e.seq IN (SELECT seq FROM event_related WHERE rid_hash = ?)` +
         ' AND e.ws = ? AND e.resource_id >= ? AND e.resource_id < ?' +
         ` AND EXISTS (SELECT 1 FROM json_each(e.related) r WHERE r.value ->> 'prefect.resource.id' = ? AND r.value ->> 'prefect.resource.role' = 'flow-run')`;
       params.push(ridHash(rid), ws, TASK_RUN_PREFIX, prefixUpperBound(TASK_RUN_PREFIX)!, rid);
