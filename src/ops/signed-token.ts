@@ -3,21 +3,21 @@
  * `base64url(JSON payload) "." base64url(HMAC-SHA256(secret, payload part))`; the payload carries
  * its expiry (`exp`, Unix milliseconds) and a `kind` so a token minted for one purpose is never
  * accepted for another. The secret lives in the database (`TenancyStore.tokenSecret`), so every
- * instance sharing it accepts the others' tokens.
+ * instance sharing it accepts the others' tokens (`--token-secret` overrides it).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Store } from '../store/contract.ts';
+import type { Services } from './context.ts';
 
-const secrets = new WeakMap<Store, Promise<Buffer>>();
+const keys = new WeakMap<Services, Buffer>();
 
-/** The store's token secret, read once per store. */
-export function tokenKey(store: Store): Promise<Buffer> {
-  let p = secrets.get(store);
-  if (!p) {
-    p = store.tenancy.tokenSecret().then((s) => Buffer.from(s, 'utf8'));
-    secrets.set(store, p);
+/** The signing key: `services.tokenSecret` (the database's secret, or `--token-secret`). */
+export function tokenKey(services: Services): Buffer {
+  let k = keys.get(services);
+  if (!k) {
+    k = Buffer.from(services.tokenSecret, 'utf8');
+    keys.set(services, k);
   }
-  return p;
+  return k;
 }
 
 function mac(key: Buffer, body: string): string {

@@ -120,7 +120,10 @@ export interface EventStore {
    * Appends events (any mix of tenants) in one transaction. Idempotent per tenant: an event whose
    * id is already stored for the same workspace — or, for account-scope events (`workspaceId`
    * null), for the same account — is skipped, even with different content (first write wins);
-   * the same id in another tenant is a different event. Every projection registered with the
+   * the same id in another tenant is a different event. PostgreSQL keys dedup on
+   * `(tenant, id, occurred)` because its table is partitioned by `occurred` (ADR "PostgreSQL
+   * partitions and dedup"): the residual case — one id re-sent with a *different* `occurred` — is
+   * stored twice there; Prefect clients re-send the same event object. Every projection registered with the
    * engine (see `EventProjection`) runs inside the same transaction, with the inserted events
    * only, so a projection never sees a duplicate and commits or rolls back with the events.
    */

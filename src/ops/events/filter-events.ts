@@ -108,7 +108,7 @@ async function page(ctx: EventsContext, state: Omit<PageToken, 'c' | 's' | 'x'> 
     // The session's expiry is carried over, so the same token always yields the same next link.
     const x = state.x ?? Date.now() + PAGE_TOKEN_TTL_MS;
     const token: PageToken = { ...state, x, s: scopeKey(ctx.scope), d: served, c: { occurred: last.occurred, id: last.id } };
-    const signed = signToken(await tokenKey(store), { ...token }, { kind: TOKEN_KIND, expiresAt: x, avoid: 'next' });
+    const signed = signToken(tokenKey(ctx.services), { ...token }, { kind: TOKEN_KIND, expiresAt: x, avoid: 'next' });
     next = `${ctx.rootUrl}/events/filter/next?page-token=${signed}`;
   }
   const withTenant = ctx.family === 'cloud';
@@ -131,7 +131,7 @@ export async function filterEvents(ctx: EventsContext, body: unknown): Promise<E
 export async function nextEventsPage(ctx: EventsContext, token: string | undefined): Promise<EventPageBody> {
   const invalid = new AppError('forbidden', 'Invalid page token');
   if (token === undefined) throw invalidField(['query', 'page-token'], 'Field required', 'missing');
-  const t = verifyToken<PageToken>(await tokenKey(ctx.services.store), token, TOKEN_KIND);
+  const t = verifyToken<PageToken>(tokenKey(ctx.services), token, TOKEN_KIND);
   if (!t || t.s !== scopeKey(ctx.scope)) throw invalid;
   return page(ctx, t, t.c, 0);
 }

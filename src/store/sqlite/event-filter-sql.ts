@@ -6,6 +6,9 @@
  */
 import type { AnyResourceFilter, EventFilter, RelatedFilter } from '../../domain/events.ts';
 import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
+import { prefixUpperBound, ridHash } from '../event-keys.ts';
+
+export { prefixUpperBound, ridHash };
 
 export type Param = string | number | null;
 
@@ -14,39 +17,9 @@ export interface SqlParts {
   params: Param[];
 }
 
-/**
- * A 53-bit FNV-1a hash of a related resource id (two 32-bit lanes), the key of `event_related`.
- * Lookups through it are always re-checked against the event's JSON.
- */
-export function ridHash(s: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x050c5d1f);
-  }
-  return (b >>> 11) * 0x100000000 + (a >>> 0);
-}
-
 function ridCandidates(ids: string[], params: Param[]): string {
   params.push(...ids.map(ridHash));
   return `e.seq IN (SELECT seq FROM event_related WHERE rid_hash IN (${ids.map(() => '?').join(', ')}))`;
-}
-
-/** The smallest string greater than every string starting with `prefix` (undefined: none). */
-export function prefixUpperBound(prefix: string): string | undefined {
-  const cps = [...prefix].map((c) => c.codePointAt(0)!);
-  while (cps.length) {
-    let last = cps.pop()!;
-    if (last < 0x10ffff) {
-      last++;
-      if (last >= 0xd800 && last <= 0xdfff) last = 0xe000;
-      cps.push(last);
-      return String.fromCodePoint(...cps);
-    }
-  }
-  return undefined;
 }
 
 function globEscape(s: string): string {
