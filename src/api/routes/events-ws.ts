@@ -15,6 +15,8 @@ import { appendEvents, parseEventFrame } from '../../ops/events/ingest-events.ts
 import type { WsRouteDef } from '../websocket.ts';
 
 export const MAX_ERROR_FRAMES = 10;
+/** Events waiting for their commit past which `/events/in` stops reading its socket. */
+const MAX_BACKLOG = 50_000;
 export const BACKFILL_WINDOW_MICROS = 15 * 60 * 1_000_000;
 export const BACKFILL_PAGE = 250;
 /** `until` of a live subscription that names none: far enough to never end. */
@@ -49,6 +51,14 @@ export const eventsInRoute: WsRouteDef = {
       }
       const p = appendEvents(ctx.services, [r]);
       last = p;
+      // Backpressure: stop reading a client that sends faster than events commit, until they catch up.
+      if (ctx.services.eventWriter.backlog > MAX_BACKLOG && !socket.isPaused) {
+        socket.pause();
+        const resume = () => {
+          if (socket.isPaused) socket.resume();
+        };
+        p.then(resume, resume);
+      }
       // Never acknowledge what was not stored: close, so that the client reconnects and re-sends.
       p.catch(() => session.close(1011, 'Could not store events'));
     });
