@@ -24,7 +24,6 @@ function bucketKey(expr: string, b: TimeBuckets): string {
 }
 
 const NAME_EXPR = "nullif(coalesce(e.resource ->> 'prefect.resource.name', e.resource ->> 'prefect.name', ''), '')";
-const ACTOR = "(SELECT r FROM json_array_elements(e.related) r WHERE r ->> 'prefect.resource.role' = 'actor' LIMIT 1)";
 const padded = (t: string) => `lpad((${t})::text, 20, '0')`;
 
 async function exact(events: PgEvents, scope: EventScope, key: CountKey, filter: EventFilter, buckets: TimeBuckets | undefined): Promise<RawRow[]> {
@@ -33,7 +32,7 @@ async function exact(events: PgEvents, scope: EventScope, key: CountKey, filter:
   if (where === undefined) return [];
   let k: string;
   let named = '';
-  let from = `events e WHERE ${where}`;
+  const from = `events e WHERE ${where}`;
   switch (key) {
     case 'time':
       k = bucketKey('e.occurred', buckets!);
@@ -49,9 +48,8 @@ async function exact(events: PgEvents, scope: EventScope, key: CountKey, filter:
       k = 'e.ws';
       break;
     default:
-      from = `(SELECT e.occurred, ${ACTOR} AS actor FROM events e WHERE ${where}) e`;
-      k = "coalesce(e.actor ->> 'prefect.resource.id', '')";
-      named = `, max(${padded('e.occurred')} || nullif(e.actor ->> 'prefect.resource.name', '')) AS named`;
+      k = "coalesce(e.actor_id, '')";
+      named = `, max(${padded('e.occurred')} || e.actor_name) AS named`;
   }
   const sql = `SELECT ${k} AS k, count(*) AS n, min(e.occurred) AS first, max(e.occurred) AS last${named} FROM ${from} GROUP BY 1`;
   return events.db.query<RawRow>(sql, p.values);

@@ -3,7 +3,7 @@
  * count-by, a flow run's events, and the projections run inside the append transaction.
  */
 import type pg from 'pg';
-import { FLOW_RUN_PREFIX, TASK_RUN_PREFIX } from '../../domain/event-derived.ts';
+import { actorOf, FLOW_RUN_PREFIX, TASK_RUN_PREFIX } from '../../domain/event-derived.ts';
 import type {
   CountKey,
   EventCountRow,
@@ -27,10 +27,11 @@ import type { PgTenancy } from './tenancy.ts';
 
 export const COLUMNS = 'e.ws, e.seq, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
 
-const INSERT = `INSERT INTO events (ws, seq, id, occurred, received, event, resource_id, resource, related, payload, follows, rid_hashes)
-  SELECT ws, seq, id, occurred, received, event, resource_id, resource::json, related::json, payload::json, follows, ARRAY(SELECT jsonb_array_elements_text(rids::jsonb)::bigint)
-  FROM unnest($1::int[], $2::int8[], $3::uuid[], $4::int8[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::text[])
-    AS t(ws, seq, id, occurred, received, event, resource_id, resource, related, payload, follows, rids)
+const INSERT = `INSERT INTO events (ws, seq, id, occurred, received, event, resource_id, resource, related, payload, follows, rid_hashes, actor_id, actor_name)
+  SELECT ws, seq, id, occurred, received, event, resource_id, resource::json, related::json, payload::json, follows,
+    ARRAY(SELECT jsonb_array_elements_text(rids::jsonb)::bigint), actor_id, actor_name
+  FROM unnest($1::int[], $2::int8[], $3::uuid[], $4::int8[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::text[], $13::text[], $14::text[])
+    AS t(ws, seq, id, occurred, received, event, resource_id, resource, related, payload, follows, rids, actor_id, actor_name)
   ON CONFLICT DO NOTHING RETURNING seq`;
 
 interface Row {
@@ -139,7 +140,7 @@ export class PgEvents implements EventStore {
     const wsOf = new Map<StoredEvent, number>();
     return this.db.tx(async (c) => {
       const seqs = await allocateSeqs(c, 'events', n);
-      const cols: unknown[][] = Array.from({ length: 12 }, () => new Array(n));
+      const cols: unknown[][] = Array.from({ length: 14 }, () => new Array(n));
       for (let i = 0; i < n; i++) {
         const e = events[i];
         cols[0][i] = keys[i];
@@ -155,6 +156,9 @@ export class PgEvents implements EventStore {
         cols[9][i] = stripNul(JSON.stringify(e.payload));
         cols[10][i] = e.follows;
         cols[11][i] = JSON.stringify(e.related.map((r) => ridHash(r['prefect.resource.id'])));
+        const actor = actorOf(e);
+        cols[12][i] = actor ? stripNul(actor['prefect.resource.id']) : null;
+        cols[13][i] = actor?.['prefect.resource.name'] ? stripNul(actor['prefect.resource.name']) : null;
       }
       const r = await c.query(INSERT, cols);
       const ok = new Set<number>(r.rows.map((row: { seq: number }) => row.seq));

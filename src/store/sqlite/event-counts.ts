@@ -27,7 +27,6 @@ function bucketKey(expr: string, b: TimeBuckets): string {
 }
 
 const NAME_EXPR = "nullif(coalesce(e.resource ->> 'prefect.resource.name', e.resource ->> 'prefect.name', ''), '')";
-const ACTOR = "(SELECT r.value FROM json_each(e.related) r WHERE r.value ->> 'prefect.resource.role' = 'actor' LIMIT 1)";
 
 /** Exact counts from `events` over `[since, until]`. */
 function exact(events: SqliteEvents, scope: EventScope, key: CountKey, filter: EventFilter, buckets: TimeBuckets | undefined): RawRow[] {
@@ -36,7 +35,7 @@ function exact(events: SqliteEvents, scope: EventScope, key: CountKey, filter: E
   if (where === undefined) return [];
   let k: string;
   let named = '';
-  let from = `events e ${events.driver({ filter, order: 'ASC' }) ?? ''}`;
+  const from = `events e ${events.driver({ filter, order: 'ASC' }) ?? ''}`;
   switch (key) {
     case 'time':
       k = bucketKey('e.occurred', buckets!);
@@ -52,15 +51,11 @@ function exact(events: SqliteEvents, scope: EventScope, key: CountKey, filter: E
       k = 'e.ws';
       break;
     case 'actor':
-      from = `(SELECT e.*, ${ACTOR} AS actor FROM ${from} WHERE ${where}) e`;
-      k = "coalesce(e.actor ->> 'prefect.resource.id', '')";
-      named = ", max(printf('%020d', e.occurred) || nullif(e.actor ->> 'prefect.resource.name', '')) AS named";
+      k = "coalesce(e.actor_id, '')";
+      named = ", max(printf('%020d', e.occurred) || e.actor_name) AS named";
       break;
   }
-  const sql =
-    key === 'actor'
-      ? `SELECT ${k} AS k, count(*) AS n, min(e.occurred) AS first, max(e.occurred) AS last${named} FROM ${from} GROUP BY 1`
-      : `SELECT ${k} AS k, count(*) AS n, min(e.occurred) AS first, max(e.occurred) AS last${named} FROM ${from} WHERE ${where} GROUP BY 1`;
+  const sql = `SELECT ${k} AS k, count(*) AS n, min(e.occurred) AS first, max(e.occurred) AS last${named} FROM ${from} WHERE ${where} GROUP BY 1`;
   return events.db.stmt(sql).all(...params) as unknown as RawRow[];
 }
 

@@ -1,5 +1,5 @@
 /** SQLite: event storage, dedup, filtering, and the projections run inside the append. */
-import { FLOW_RUN_PREFIX, TASK_RUN_PREFIX } from '../../domain/event-derived.ts';
+import { actorOf, FLOW_RUN_PREFIX, TASK_RUN_PREFIX } from '../../domain/event-derived.ts';
 import type {
   CountKey,
   EventCountRow,
@@ -18,8 +18,8 @@ import { eventFilterSql, type Param, prefixUpperBound, ridHash } from './event-f
 import type { SqliteTenancy } from './tenancy.ts';
 
 const INSERT =
-  'INSERT INTO events (acct, ws, id, occurred, received, event, resource_id, resource, related, payload, follows) ' +
-  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+  'INSERT INTO events (acct, ws, id, occurred, received, event, resource_id, resource, related, payload, follows, actor_id, actor_name) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
 const INSERT_RELATED = 'INSERT INTO event_related (rid_hash, seq) VALUES (?, ?) ON CONFLICT DO NOTHING';
 /** Past this many matches a page is read in `occurred` order instead of through the filter's index. */
 const DENSE_MATCHES = 5000;
@@ -124,6 +124,7 @@ export class SqliteEvents implements EventStore {
         if (acct === undefined) throw new Error(`unknown account ${e.accountId}`);
         const ws = e.workspaceId === null ? 0 : this.tenancy.key(e.workspaceId);
         if (ws === undefined) throw new Error(`unknown workspace ${e.workspaceId}`);
+        const actor = actorOf(e);
         const r = insert.run(
           acct,
           ws,
@@ -136,6 +137,8 @@ export class SqliteEvents implements EventStore {
           JSON.stringify(e.related),
           JSON.stringify(e.payload),
           e.follows,
+          actor?.['prefect.resource.id'] ?? null,
+          actor?.['prefect.resource.name'] || null,
         );
         if (r.changes === 0) continue;
         const seq = Number(r.lastInsertRowid);

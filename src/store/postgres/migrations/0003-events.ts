@@ -28,7 +28,9 @@ export const events: Migration = {
       related json NOT NULL,
       payload json NOT NULL,
       follows uuid,
-      rid_hashes bigint[] NOT NULL
+      rid_hashes bigint[] NOT NULL,
+      actor_id text,
+      actor_name text
     ) PARTITION BY RANGE (occurred);
     CREATE TABLE events_default PARTITION OF events DEFAULT;
     CREATE UNIQUE INDEX events_dedup ON events (ws, id, occurred);

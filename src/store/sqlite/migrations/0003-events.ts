@@ -24,7 +24,10 @@ export const events: Migration = {
         resource TEXT NOT NULL,
         related TEXT NOT NULL,
         payload TEXT NOT NULL,
-        follows TEXT
+        follows TEXT,
+        -- The actor (first related resource with role actor): id and name, for count-by actor.
+        actor_id TEXT,
+        actor_name TEXT
       );
       CREATE UNIQUE INDEX events_dedup ON events (ws, acct, id);
       CREATE INDEX events_ws_occurred ON events (ws, occurred, id);
