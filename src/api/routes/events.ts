@@ -9,7 +9,7 @@ import { countEvents, countEventsSchema } from '../../ops/events/count-events.ts
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
 import { etagMatches, runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
 import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
-import { parseOrThrow } from '../../domain/schema.ts';
+import { object, parseOrThrow, str } from '../../domain/schema.ts';
 import { type RouteDef, uuidParam } from '../router.ts';
 
 export function requestOrigin(req: FastifyRequest): string {
@@ -64,6 +64,7 @@ export const eventRoutes: RouteDef[] = [
     path: '/events/filter/next',
     tag: 'Events',
     summary: 'Next page of an event query, from the page-token of next_page (403 when invalid, expired or foreign).',
+    query: object({ 'page-token': str() }),
     handler: (ctx, req) => nextEventsPage(eventsCtx(ctx, req), pageTokenOf(req)),
   },
   {
