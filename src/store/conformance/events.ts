@@ -98,6 +98,23 @@ export function eventConformance(open: OpenTestStore): void {
         assert.equal(await store.events.count(scope, { filter, order: 'ASC' }), 2);
       }));
 
+    it('finds related ids exactly, never inside another label or in the primary resource', () =>
+      withStore(open, async (store, account, ws) => {
+        const scope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
+        const target = 'prefect.flow-run.abc';
+        await store.events.append([
+          newEvent(account, ws, 1, { related: [{ 'prefect.resource.id': target, 'prefect.resource.role': 'flow-run' }] }),
+          newEvent(account, ws, 2, {
+            related: [{ 'prefect.resource.id': 'x', 'prefect.resource.role': 'thing', note: `"prefect.resource.id":"${target}"` }],
+          }),
+          newEvent(account, ws, 3, { resourceId: target, resource: { 'prefect.resource.id': target } }),
+          newEvent(account, ws, 4, { related: [{ 'prefect.resource.id': `${target}-longer`, 'prefect.resource.role': 'flow-run' }] }),
+        ]);
+        const filter = { ...ALL, related: [{ id: [target] }] };
+        assert.deepEqual((await store.events.query(scope, q({ filter }))).map((e) => e.event), ['conf.event.1']);
+        assert.equal(await store.events.count(scope, { filter, order: 'ASC' }), 1);
+      }));
+
     it('round-trips labels, related resources, payloads and follows', () =>
       withStore(open, async (store, account, ws) => {
         const e = newEvent(account, ws, 1, {

@@ -74,6 +74,12 @@ function relatedSql(f: RelatedFilter, p: Params): string {
   const conds: string[] = [];
   if (f.id?.length) conds.push(hashesSql(f.id, p));
   else if (f.resources_in_roles?.length) conds.push(hashesSql(f.resources_in_roles.map(([id]) => id), p));
+  if (f.id?.length && !f.role?.length && !f.resources_in_roles?.length && !f.labels) {
+    // Ids alone: the stored JSON is compact (JSON.stringify, kept as text by the json type), so an
+    // id is present exactly when its `"prefect.resource.id":"<id>"` text is.
+    conds.push(`(${f.id.map((id) => `strpos(e.related::text, ${p.add(`"prefect.resource.id":${JSON.stringify(id)}`)}) > 0`).join(' OR ')})`);
+    return conds.join(' AND ');
+  }
   const inner = resourceConds('r', f, p);
   conds.push(`EXISTS (SELECT 1 FROM json_array_elements(e.related) r WHERE ${inner.length ? inner.join(' AND ') : 'true'})`);
   return conds.join(' AND ');

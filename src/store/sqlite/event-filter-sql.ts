@@ -104,9 +104,23 @@ function relatedSql(f: RelatedFilter, params: Param[]): string {
   // Candidates through the id-hash index first, then the exact same-resource check on the JSON.
   if (f.id?.length) conds.push(ridCandidates(f.id, params));
   else if (f.resources_in_roles?.length) conds.push(ridCandidates(f.resources_in_roles.map(([id]) => id), params));
+  if (f.id?.length && !f.role?.length && !f.resources_in_roles?.length && !f.labels) {
+    // Ids alone: the stored JSON is compact (JSON.stringify), so an id is present exactly when its
+    // `"prefect.resource.id":"<id>"` text is — a substring test instead of parsing every candidate.
+    conds.push(`(${f.id.map((id) => {
+      params.push(idNeedle(id));
+      return 'instr(e.related, ?) > 0';
+    }).join(' OR ')})`);
+    return conds.join(' AND ');
+  }
   const inner = resourceConds('r.value', f, params);
   conds.push(`EXISTS (SELECT 1 FROM json_each(e.related) r WHERE ${inner.length ? inner.join(' AND ') : '1'})`);
   return conds.join(' AND ');
+}
+
+/** The exact text a related resource id takes in the compact JSON Sightline stores. */
+export function idNeedle(id: string): string {
+  return `"prefect.resource.id":${JSON.stringify(id)}`;
 }
 
 function anyResourceSql(f: AnyResourceFilter, params: Param[]): string {
