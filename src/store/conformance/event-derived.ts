@@ -41,6 +41,10 @@ export function eventDerivedConformance(open: OpenTestStore): void {
             event: `evt.${['a', 'b', 'c'][Math.floor(rand() * 3)]}`,
             resourceId: r,
             resource: { 'prefect.resource.id': r, 'prefect.resource.name': `name-${i}` },
+            related:
+              rand() < 0.4
+                ? [{ 'prefect.resource.id': `user.${Math.floor(rand() * 3)}`, 'prefect.resource.role': 'actor', 'prefect.resource.name': `User ${i}` }]
+                : [],
           });
         });
         // Appended in several transactions, so rollup rows are upserted, not only inserted.
@@ -55,7 +59,7 @@ export function eventDerivedConformance(open: OpenTestStore): void {
           [BASE + 1234, BASE + 17 * HOUR + 999],
           [BASE + 2 * HOUR + 5, BASE + 2 * HOUR + HOUR / 2],
         ];
-        const keys: CountKey[] = ['time', 'event', 'resource', 'workspace'];
+        const keys: CountKey[] = ['time', 'event', 'resource', 'workspace', 'actor'];
         const norm = (rows: { value: string; label: string | null; count: number; first: number; last: number }[]) =>
           rows.map((r) => ({ ...r })).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
         for (const scope of scopes) {

@@ -56,12 +56,11 @@ async function exact(events: PgEvents, scope: EventScope, key: CountKey, filter:
 }
 
 function rollupable(scope: EventScope, filter: EventFilter, key: CountKey, buckets: TimeBuckets | undefined): 'names' | 'resources' | undefined {
-  if (key === 'actor') return undefined;
   if (key === 'time' && (!buckets || buckets.width % HOUR !== 0 || buckets.origin % HOUR !== 0)) return undefined;
   if (filter.related || filter.any_resource || filter.ids?.length || filter.text || filter.foreignAccount) return undefined;
   const r = filter.resource;
   if (r && (r.id_prefix?.length || r.labels || r.distinct)) return undefined;
-  if (r?.id?.length) return scope.kind === 'workspace' ? 'resources' : undefined;
+  if (r?.id?.length) return scope.kind === 'workspace' && key !== 'actor' ? 'resources' : undefined;
   return key === 'resource' ? undefined : 'names';
 }
 
@@ -116,6 +115,10 @@ async function fromRollups(
     case 'resource':
       k = 'r.resource_id';
       named = `, max(${padded('r.name_at')} || r.name) AS named`;
+      break;
+    case 'actor':
+      k = 'r.actor';
+      named = `, max(${padded('r.actor_name_at')} || r.actor_name) AS named`;
       break;
     default:
       k = 'r.ws';

@@ -3,7 +3,7 @@
  * counters, tags; the runs branch adds the task-run recorder). Each upserts its rows in one
  * statement (unnest); they see only newly inserted events.
  */
-import { flowRunOfTaskRunEvent, resourceName, tagsOf } from '../../domain/event-derived.ts';
+import { actorOf, flowRunOfTaskRunEvent, resourceName, tagsOf } from '../../domain/event-derived.ts';
 import type { StoredEvent } from '../../domain/events.ts';
 import type { PgEventProjection, PgEventTx } from './events.ts';
 
@@ -12,18 +12,28 @@ const HOUR = 3_600_000_000;
 export const rollupProjection: PgEventProjection = {
   name: 'event-rollups',
   async apply(tx: PgEventTx, inserted: StoredEvent[]) {
-    const names = new Map<string, { ws: number; hour: number; event: string; n: number; first: number; last: number }>();
+    const names = new Map<
+      string,
+      { ws: number; hour: number; event: string; actor: string; n: number; first: number; last: number; an: string | null; at: number | null }
+    >();
     const res = new Map<string, { ws: number; rid: string; hour: number; event: string; n: number; first: number; last: number; name: string | null; at: number | null }>();
     for (const e of inserted) {
       const ws = tx.ws(e);
       const hour = Math.floor(e.occurred / HOUR) * HOUR;
-      const nk = `${ws}\u0000${hour}\u0000${e.event}`;
+      const actor = actorOf(e);
+      const actorId = actor?.['prefect.resource.id'] ?? '';
+      const actorName = actor?.['prefect.resource.name'] || null;
+      const nk = `${ws}\u0000${hour}\u0000${e.event}\u0000${actorId}`;
       const a = names.get(nk);
-      if (!a) names.set(nk, { ws, hour, event: e.event, n: 1, first: e.occurred, last: e.occurred });
+      if (!a) names.set(nk, { ws, hour, event: e.event, actor: actorId, n: 1, first: e.occurred, last: e.occurred, an: actorName, at: actorName === null ? null : e.occurred });
       else {
         a.n++;
         a.first = Math.min(a.first, e.occurred);
         a.last = Math.max(a.last, e.occurred);
+        if (actorName !== null && (a.at === null || e.occurred >= a.at)) {
+          a.an = actorName;
+          a.at = e.occurred;
+        }
       }
       if (ws < 0) continue;
       const name = resourceName(e.resource);
@@ -42,11 +52,23 @@ export const rollupProjection: PgEventProjection = {
     }
     const n = [...names.values()];
     await tx.c.query(
-      `INSERT INTO event_rollup_names AS r (ws, hour, event, n, first_occurred, last_occurred)
-       SELECT * FROM unnest($1::int[], $2::int8[], $3::text[], $4::int8[], $5::int8[], $6::int8[])
-       ON CONFLICT (ws, hour, event) DO UPDATE SET n = r.n + excluded.n,
-         first_occurred = least(r.first_occurred, excluded.first_occurred), last_occurred = greatest(r.last_occurred, excluded.last_occurred)`,
-      [n.map((x) => x.ws), n.map((x) => x.hour), n.map((x) => x.event), n.map((x) => x.n), n.map((x) => x.first), n.map((x) => x.last)],
+      `INSERT INTO event_rollup_names AS r (ws, hour, event, actor, n, first_occurred, last_occurred, actor_name, actor_name_at)
+       SELECT * FROM unnest($1::int[], $2::int8[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::text[], $9::int8[])
+       ON CONFLICT (ws, hour, event, actor) DO UPDATE SET n = r.n + excluded.n,
+         first_occurred = least(r.first_occurred, excluded.first_occurred), last_occurred = greatest(r.last_occurred, excluded.last_occurred),
+         actor_name = CASE WHEN excluded.actor_name_at IS NOT NULL AND (r.actor_name_at IS NULL OR excluded.actor_name_at >= r.actor_name_at) THEN excluded.actor_name ELSE r.actor_name END,
+         actor_name_at = CASE WHEN excluded.actor_name_at IS NOT NULL AND (r.actor_name_at IS NULL OR excluded.actor_name_at >= r.actor_name_at) THEN excluded.actor_name_at ELSE r.actor_name_at END`,
+      [
+        n.map((x) => x.ws),
+        n.map((x) => x.hour),
+        n.map((x) => x.event),
+        n.map((x) => x.actor),
+        n.map((x) => x.n),
+        n.map((x) => x.first),
+        n.map((x) => x.last),
+        n.map((x) => x.an),
+        n.map((x) => x.at),
+      ],
     );
     if (!res.size) return;
     const r = [...res.values()];

@@ -61,14 +61,13 @@ function exact(events: SqliteEvents, scope: EventScope, key: CountKey, filter: E
 
 /** Whether the rollups can answer this filter (and, for time buckets, this bucket width). */
 function rollupable(scope: EventScope, filter: EventFilter, key: CountKey, buckets: TimeBuckets | undefined): 'names' | 'resources' | undefined {
-  if (key === 'actor') return undefined;
   if (key === 'time' && (!buckets || buckets.width % HOUR !== 0 || buckets.origin % HOUR !== 0)) return undefined;
   if (filter.related || filter.any_resource || filter.ids?.length || filter.text || filter.foreignAccount) return undefined;
   const r = filter.resource;
   if (r && (r.id_prefix?.length || r.labels || r.distinct)) return undefined;
   // The resource rollup is keyed by (workspace, resource): it answers resource-id filters in a
   // workspace; grouping every resource of a window is cheaper from the events' own index.
-  if (r?.id?.length) return scope.kind === 'workspace' ? 'resources' : undefined;
+  if (r?.id?.length) return scope.kind === 'workspace' && key !== 'actor' ? 'resources' : undefined;
   return key === 'resource' ? undefined : 'names';
 }
 
@@ -138,6 +137,10 @@ function fromRollups(
     case 'resource':
       k = 'r.resource_id';
       named = ", max(printf('%020d', r.name_at) || r.name) AS named";
+      break;
+    case 'actor':
+      k = 'r.actor';
+      named = ", max(printf('%020d', r.actor_name_at) || r.actor_name) AS named";
       break;
     default:
       k = 'r.ws';

@@ -4,7 +4,7 @@
  * task-run recorder). They see only newly inserted events, never duplicates.
  */
 import type { StoredEvent } from '../../domain/events.ts';
-import { flowRunOfTaskRunEvent, resourceName, tagsOf } from '../../domain/event-derived.ts';
+import { actorOf, flowRunOfTaskRunEvent, resourceName, tagsOf } from '../../domain/event-derived.ts';
 import type { SqliteEventProjection, SqliteEventTx } from './events.ts';
 
 const HOUR = 3_600_000_000;
@@ -26,61 +26,81 @@ interface Agg {
   nameAt: number | null;
 }
 
-/** Hourly counts per (tenant, event name) and per (tenant, event name, resource). */
+interface NameAgg {
+  acct: number;
+  ws: number;
+  hour: number;
+  event: string;
+  actor: string;
+  n: number;
+  first: number;
+  last: number;
+  actorName: string | null;
+  actorNameAt: number | null;
+}
+
+const UPSERT_NAMES =
+  'INSERT INTO event_rollup_names (acct, ws, hour, event, actor, n, first_occurred, last_occurred, actor_name, actor_name_at) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+  'ON CONFLICT DO UPDATE SET n = n + excluded.n, first_occurred = min(first_occurred, excluded.first_occurred), ' +
+  'last_occurred = max(last_occurred, excluded.last_occurred), ' +
+  'actor_name = CASE WHEN excluded.actor_name_at IS NOT NULL AND (actor_name_at IS NULL OR excluded.actor_name_at >= actor_name_at) THEN excluded.actor_name ELSE actor_name END, ' +
+  'actor_name_at = CASE WHEN excluded.actor_name_at IS NOT NULL AND (actor_name_at IS NULL OR excluded.actor_name_at >= actor_name_at) THEN excluded.actor_name_at ELSE actor_name_at END';
+
+const UPSERT_RESOURCES =
+  'INSERT INTO event_rollup_resources (acct, ws, resource_id, hour, event, n, first_occurred, last_occurred, name, name_at) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+  'ON CONFLICT DO UPDATE SET n = n + excluded.n, first_occurred = min(first_occurred, excluded.first_occurred), ' +
+  'last_occurred = max(last_occurred, excluded.last_occurred), ' +
+  'name = CASE WHEN excluded.name_at IS NOT NULL AND (name_at IS NULL OR excluded.name_at >= name_at) THEN excluded.name ELSE name END, ' +
+  'name_at = CASE WHEN excluded.name_at IS NOT NULL AND (name_at IS NULL OR excluded.name_at >= name_at) THEN excluded.name_at ELSE name_at END';
+
+/** Hourly counts per (tenant, event name, actor) and per (workspace, resource, event name). */
 export const rollupProjection: SqliteEventProjection = {
   name: 'event-rollups',
   apply(tx: SqliteEventTx, inserted: StoredEvent[]) {
-    const byName = new Map<string, Agg>();
+    const byName = new Map<string, NameAgg>();
     const byResource = new Map<string, Agg>();
     for (const e of inserted) {
       const acct = tx.acct(e);
       const ws = tx.ws(e);
       const hour = hourOf(e.occurred);
+      const actor = actorOf(e);
+      const actorId = actor?.['prefect.resource.id'] ?? '';
+      const actorName = actor?.['prefect.resource.name'] || null;
+      const nk = `${acct}\u0000${ws}\u0000${hour}\u0000${e.event}\u0000${actorId}`;
+      const a = byName.get(nk);
+      if (!a) {
+        byName.set(nk, { acct, ws, hour, event: e.event, actor: actorId, n: 1, first: e.occurred, last: e.occurred, actorName, actorNameAt: actorName === null ? null : e.occurred });
+      } else {
+        a.n++;
+        a.first = Math.min(a.first, e.occurred);
+        a.last = Math.max(a.last, e.occurred);
+        if (actorName !== null && (a.actorNameAt === null || e.occurred >= a.actorNameAt)) {
+          a.actorName = actorName;
+          a.actorNameAt = e.occurred;
+        }
+      }
+      if (ws === 0) continue;
       const name = resourceName(e.resource);
-      for (const [map, key] of [
-        [byName, `${acct}\u0000${ws}\u0000${hour}\u0000${e.event}`],
-        [byResource, `${acct}\u0000${ws}\u0000${hour}\u0000${e.event}\u0000${e.resourceId}`],
-      ] as const) {
-        const a = map.get(key);
-        if (!a) {
-          map.set(key, {
-            acct,
-            ws,
-            hour,
-            event: e.event,
-            resourceId: e.resourceId,
-            n: 1,
-            first: e.occurred,
-            last: e.occurred,
-            name,
-            nameAt: name === null ? null : e.occurred,
-          });
-        } else {
-          a.n++;
-          if (e.occurred < a.first) a.first = e.occurred;
-          if (e.occurred > a.last) a.last = e.occurred;
-          if (name !== null && (a.nameAt === null || e.occurred >= a.nameAt)) {
-            a.name = name;
-            a.nameAt = e.occurred;
-          }
+      const rk = `${ws}\u0000${hour}\u0000${e.event}\u0000${e.resourceId}`;
+      const b = byResource.get(rk);
+      if (!b) {
+        byResource.set(rk, { acct, ws, hour, event: e.event, resourceId: e.resourceId, n: 1, first: e.occurred, last: e.occurred, name, nameAt: name === null ? null : e.occurred });
+      } else {
+        b.n++;
+        b.first = Math.min(b.first, e.occurred);
+        b.last = Math.max(b.last, e.occurred);
+        if (name !== null && (b.nameAt === null || e.occurred >= b.nameAt)) {
+          b.name = name;
+          b.nameAt = e.occurred;
         }
       }
     }
-    const names = tx.db.stmt(
-      'INSERT INTO event_rollup_names (acct, ws, hour, event, n, first_occurred, last_occurred) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT DO UPDATE SET n = n + excluded.n, first_occurred = min(first_occurred, excluded.first_occurred), ' +
-        'last_occurred = max(last_occurred, excluded.last_occurred)',
-    );
-    for (const a of byName.values()) names.run(a.acct, a.ws, a.hour, a.event, a.n, a.first, a.last);
-    const resources = tx.db.stmt(
-      'INSERT INTO event_rollup_resources (acct, ws, resource_id, hour, event, n, first_occurred, last_occurred, name, name_at) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT DO UPDATE SET n = n + excluded.n, first_occurred = min(first_occurred, excluded.first_occurred), ' +
-        'last_occurred = max(last_occurred, excluded.last_occurred), ' +
-        'name = CASE WHEN excluded.name_at IS NOT NULL AND (name_at IS NULL OR excluded.name_at >= name_at) THEN excluded.name ELSE name END, ' +
-        'name_at = CASE WHEN excluded.name_at IS NOT NULL AND (name_at IS NULL OR excluded.name_at >= name_at) THEN excluded.name_at ELSE name_at END',
-    );
-    for (const a of byResource.values()) resources.run(a.acct, a.ws, a.resourceId, a.hour, a.event, a.n, a.first, a.last, a.name, a.nameAt);
+    const names = tx.db.stmt(UPSERT_NAMES);
+    for (const a of byName.values()) names.run(a.acct, a.ws, a.hour, a.event, a.actor, a.n, a.first, a.last, a.actorName, a.actorNameAt);
+    const resources = tx.db.stmt(UPSERT_RESOURCES);
+    for (const b of byResource.values()) resources.run(b.acct, b.ws, b.resourceId, b.hour, b.event, b.n, b.first, b.last, b.name, b.nameAt);
   },
 };
 

@@ -1,6 +1,6 @@
 /**
  * Derived event state kept inside the append transaction (as on SQLite): hourly counts per
- * (tenant, event name) and per (workspace, resource, event name) with the resource's latest known
+ * (tenant, event name, actor) and per (workspace, resource, event name) with the resource's latest known
  * name, events per flow run (the ETag of a run's events page), and the workspace tag index.
  * `ws` follows `events.ws` (minus the account key for account-scope events).
  */
@@ -14,10 +14,13 @@ export const eventRollupsAndTags: Migration = {
       ws integer NOT NULL,
       hour bigint NOT NULL,
       event text COLLATE "C" NOT NULL,
+      actor text NOT NULL,
       n bigint NOT NULL,
       first_occurred bigint NOT NULL,
       last_occurred bigint NOT NULL,
-      PRIMARY KEY (ws, hour, event)
+      actor_name text,
+      actor_name_at bigint,
+      PRIMARY KEY (ws, hour, event, actor)
     );
     CREATE TABLE event_rollup_resources (
       ws integer NOT NULL,

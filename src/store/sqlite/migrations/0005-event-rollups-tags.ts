@@ -1,7 +1,8 @@
 /**
  * Derived event state, maintained inside the append transaction by the event projections:
- * - `event_rollup_names`: events per (tenant, hour, event name) — answers count-by day/time/event/
- *   workspace over a window and event-name filters with a few rows per hour;
+ * - `event_rollup_names`: events per (tenant, hour, event name, actor id — `''` for none), with the
+ *   actor's latest name — answers count-by day/time/event/workspace/actor over a window and
+ *   event-name filters with a few rows per hour;
  * - `event_rollup_resources`: events per (tenant, hour, event name, primary resource), with the
  *   resource's latest name — answers resource-id filters and count-by resource;
  * - `flow_run_event_counts`: events of each flow run (own, and of its task runs) — the ETag of
@@ -20,10 +21,13 @@ export const eventRollupsAndTags: Migration = {
         ws INTEGER NOT NULL,
         hour INTEGER NOT NULL,
         event TEXT NOT NULL,
+        actor TEXT NOT NULL,
         n INTEGER NOT NULL,
         first_occurred INTEGER NOT NULL,
         last_occurred INTEGER NOT NULL,
-        PRIMARY KEY (acct, ws, hour, event)
+        actor_name TEXT,
+        actor_name_at INTEGER,
+        PRIMARY KEY (acct, ws, hour, event, actor)
       ) WITHOUT ROWID;
       CREATE TABLE event_rollup_resources (
         acct INTEGER NOT NULL,
