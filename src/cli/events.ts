@@ -12,7 +12,7 @@ import { WebSocket } from 'ws';
 import { loadOptions } from '../config/load.ts';
 import type { OptionSpec } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
-import { resolveApiUrl, wsUrl } from './api-url.ts';
+import { resolveApiUrl, websocketUrl as wsUrl } from './api-client.ts';
 
 export const eventsOptions = {
   api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
