@@ -7,6 +7,7 @@ import { buildApi } from './api/app.ts';
 import { startCapabilities, type CapabilityService } from './capabilities/service.ts';
 import type { ServeConfig } from './config/schema.ts';
 import type { NewLog } from './domain/logs.ts';
+import { createEventWriter } from './ingest/event-writer.ts';
 import { GroupCommit } from './ingest/group-commit.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
 import type { Services } from './ops/context.ts';
@@ -49,7 +50,8 @@ export async function createSightline(
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
     onError: (err) => api.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
   });
-  const services: Services = { config, store, logWriter, defaults, tokenSecret, liveLogs };
+  const eventWriter = createEventWriter(store);
+  const services: Services = { config, store, logWriter, eventWriter, defaults, tokenSecret, liveLogs };
   const api = await buildApi(services, { logger: opts.logger });
   const indexer = new TextIndexer(store);
   indexer.start();
@@ -78,6 +80,7 @@ export async function createSightline(
       await api.close();
       liveLogs.close();
       await logWriter.close();
+      await eventWriter.close();
       await indexer.stop();
       await store.close();
     },

@@ -9,6 +9,7 @@ import { buildOpenApi, DOCS_HTML } from './openapi.ts';
 import { registerRoutes } from './router.ts';
 import { registerWebSockets } from './websocket.ts';
 import { apiRoutes, wsRoutes } from './routes/index.ts';
+import { registerAccountEventRoutes } from './routes/account-events.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
 
 const MIN_API_VERSION = [0, 8, 0];
@@ -78,6 +79,7 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
 
   registerRoutes(app, services, apiRoutes);
   registerWorkspaceRoutes(app, services);
+  registerAccountEventRoutes(app, services);
   registerWebSockets(app, services, wsRoutes);
 
   const openapi = buildOpenApi(apiRoutes);

@@ -21,6 +21,12 @@ export interface WsRouteDef {
    * only after everything received before the ping is committed.
    */
   autoPong?: boolean;
+  /**
+   * Whether permessage-deflate is offered (default true). `/events/in` declines it: inflating
+   * every small frame costs far more CPU than the bandwidth it saves, and the extension is
+   * optional for clients.
+   */
+  deflate?: boolean;
   handler(ctx: OpContext, session: WsSession, req: IncomingMessage): void | Promise<void>;
 }
 
@@ -41,10 +47,20 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
   const options = {
     noServer: true,
     maxPayload: services.config['max-body'],
-    perMessageDeflate: true,
     handleProtocols: (protocols: Set<string>) => (protocols.has('prefect') ? 'prefect' : false),
   };
-  const servers = { auto: new WebSocketServer({ ...options, autoPong: true }), manual: new WebSocketServer({ ...options, autoPong: false }) };
+  const servers = new Map<string, WebSocketServer>();
+  const serverFor = (route: WsRouteDef): WebSocketServer => {
+    const autoPong = route.autoPong !== false;
+    const perMessageDeflate = route.deflate !== false;
+    const key = `${autoPong}/${perMessageDeflate}`;
+    let s = servers.get(key);
+    if (!s) {
+      s = new WebSocketServer({ ...options, autoPong, perMessageDeflate });
+      servers.set(key, s);
+    }
+    return s;
+  };
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -61,8 +77,7 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
     if (!route) return reject(socket, 404, 'Not Found');
     resolver.resolveIds(family, ids[0], ids[1]).then(
       (workspace) => {
-        const server = route.autoPong === false ? servers.manual : servers.auto;
-        server.handleUpgrade(req, socket, head, (ws) => {
+        serverFor(route).handleUpgrade(req, socket, head, (ws) => {
           const session = new WsSession(ws);
           ws.on('error', () => ws.terminate());
           Promise.resolve(route.handler({ services, workspace, family }, session, req)).catch((err) => {
@@ -81,11 +96,11 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
   // Before the HTTP server closes: it cannot finish closing while upgraded sockets stay open.
   // Clients get 1001 (going away) and a moment to answer before their sockets are cut.
   app.addHook('preClose', async () => {
-    const clients = Object.values(servers).flatMap((s) => [...s.clients]);
+    const clients = [...servers.values()].flatMap((s) => [...s.clients]);
     const gone = clients.map((c) => new Promise<void>((r) => (c.readyState === c.CLOSED ? r() : c.once('close', () => r()))));
     for (const c of clients) c.close(1001, 'Server is shutting down');
     await Promise.race([Promise.all(gone), new Promise((r) => setTimeout(r, 500).unref())]);
     for (const c of clients) c.terminate();
-    for (const s of Object.values(servers)) s.close();
+    for (const s of servers.values()) s.close();
   });
 }

@@ -2,6 +2,7 @@
 /** The `sightline` command: dispatches to a subcommand. */
 import { AppError } from '../domain/errors.ts';
 import { logs } from './logs.ts';
+import { events } from './events.ts';
 import { mcp } from './mcp.ts';
 import { serve } from './serve.ts';
 
@@ -11,11 +12,12 @@ commands:
   serve     start the server (native Prefect API on :4200, REST gateway on :8080, MCP on :9090)
   mcp       serve the MCP tools over stdio (mcp --stdio), for desktop agents
   logs      print a flow run's logs (--follow for new ones as they arrive)
+  events    print recent events and follow new ones (--follow)
 
 Every option --foo-bar can also be set as SIGHTLINE_FOO_BAR. Run 'sightline <command> --help'.
 `;
 
-const commands: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>> = { serve, mcp, logs };
+const commands: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>> = { serve, mcp, logs, events };
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;

@@ -3,6 +3,7 @@
  * request addresses. Operations know nothing about HTTP; surfaces build the context.
  */
 import type { ServeConfig } from '../config/schema.ts';
+import type { NewEvent } from '../domain/events.ts';
 import type { LogRow, NewLog } from '../domain/logs.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { GroupCommit } from '../ingest/group-commit.ts';
@@ -15,6 +16,8 @@ export interface Services {
   readonly logWriter: GroupCommit<NewLog>;
   /** New logs for `/logs/out` subscribers, read once per workspace. */
   readonly liveLogs: LiveHub<LogRow>;
+  /** Events: resolves once committed (the store skips duplicates); see `ingest/event-writer.ts`. */
+  readonly eventWriter: GroupCommit<NewEvent>;
   readonly defaults: { readonly account: Account; readonly workspace: Workspace };
   /** Signs page tokens and cursors: `--token-secret`, else the one kept in the database. */
   readonly tokenSecret: string;

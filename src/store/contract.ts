@@ -13,6 +13,17 @@
 import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
+import type {
+  CountKey,
+  EventCountRow,
+  EventFilter,
+  EventOrder,
+  EventQuery,
+  EventScope,
+  NewEvent,
+  StoredEvent,
+  TimeBuckets,
+} from '../domain/events.ts';
 
 export interface TenancyStore {
   /**
@@ -97,11 +108,102 @@ export interface TraceStore {
   flowRunIds(workspaceId: string, traceId: string): Promise<string[]>;
 }
 
+export interface EventAppendResult {
+  /** The events that were new, with their `seq`, in input order. Duplicates are left out. */
+  inserted: StoredEvent[];
+  /** How many input events were duplicates (already stored, or earlier in the same batch). */
+  duplicates: number;
+}
+
+export interface EventStore {
+  /**
+   * Appends events (any mix of tenants) in one transaction. Idempotent per tenant: an event whose
+   * id is already stored for the same workspace — or, for account-scope events (`workspaceId`
+   * null), for the same account — is skipped, even with different content (first write wins);
+   * the same id in another tenant is a different event. PostgreSQL keys dedup on
+   * `(tenant, id, occurred)` because its table is partitioned by `occurred` (ADR "PostgreSQL
+   * partitions and dedup"): the residual case — one id re-sent with a *different* `occurred` — is
+   * stored twice there; Prefect clients re-send the same event object. Every projection registered with the
+   * engine (see `EventProjection`) runs inside the same transaction, with the inserted events
+   * only, so a projection never sees a duplicate and commits or rolls back with the events.
+   */
+  append(events: NewEvent[]): Promise<EventAppendResult>;
+  /**
+   * Events of `scope` matching `query.filter`, ordered by `(occurred, id)` in `query.order`.
+   * `after` keeps only events strictly after that position in the chosen order, `offset` then
+   * skips; `maxSeq`/`minSeq` bound `seq` (snapshots for paging, new rows for live streams). With
+   * `filter.resource.distinct` only the first event (in the chosen order) of each primary
+   * resource is kept, before `after`/`offset`/`limit` apply.
+   */
+  query(scope: EventScope, query: EventQuery): Promise<StoredEvent[]>;
+  /** Exact number of events `query` would return without `after`, `offset` and `limit`. */
+  count(scope: EventScope, query: Omit<EventQuery, 'limit' | 'offset' | 'after'>): Promise<number>;
+  /** The highest `seq` committed so far (0 when empty). */
+  maxSeq(): Promise<number>;
+  /**
+   * Events of `scope` matching `filter`, grouped by `key`: `time` (bucket index by `occurred`,
+   * floor((occurred − origin) / width); needs `buckets`), `event` (name), `resource` (primary
+   * resource id; label = its latest `prefect.resource.name`, else `prefect.name`), `workspace`
+   * (workspace id, `''` for account-scope events), `actor` (the `prefect.resource.id` of the first
+   * related resource with role `actor`, `''` when none; label = its latest name). Only non-empty
+   * groups, in no particular order; `first`/`last` are the min/max `occurred` of the group.
+   * Engines answer from rollups when the filter allows it (window, event names/prefixes, resource
+   * ids) and count exactly otherwise; both give the same result.
+   */
+  countBy(scope: EventScope, key: CountKey, filter: EventFilter, buckets?: TimeBuckets): Promise<EventCountRow[]>;
+  /**
+   * Events of one flow run in a workspace: primary resource `prefect.flow-run.<id>`, and with
+   * `withTaskRuns` also events whose primary resource is a `prefect.task-run.*` that carries
+   * `prefect.flow-run.<id>` as related resource with role `flow-run`. No time window; ordered by
+   * `(occurred, id)` in `order`.
+   */
+  runEvents(workspaceId: string, flowRunId: string, q: { withTaskRuns: boolean; order: EventOrder; offset: number; limit: number }): Promise<StoredEvent[]>;
+  /** How many events `runEvents` would return in total — read from counters kept at ingest. */
+  runEventCount(workspaceId: string, flowRunId: string, withTaskRuns: boolean): Promise<number>;
+}
+
+export type TagSort = 'NAME_ASC' | 'NAME_DESC' | 'LAST_SEEN_ASC' | 'LAST_SEEN_DESC';
+
+export interface TagRow {
+  name: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+}
+
+/**
+ * The workspace tag index, fed only by stored events: each related resource with role `tag` and
+ * id `prefect.tag.<name>` upserts `<name>` (first/last `occurred`, count) inside the append.
+ */
+export interface TagStore {
+  /**
+   * Tags whose name contains `search` (case-insensitive), sorted by `sort` (ties by name
+   * ascending), `limit` after `offset`; `count` is the number of matching tags.
+   */
+  list(workspaceId: string, q: { search?: string; sort: TagSort; limit: number; offset: number }): Promise<{ results: TagRow[]; count: number }>;
+  /** Removes the tag from the index (no-op when absent). Events are never rewritten. */
+  delete(workspaceId: string, name: string): Promise<void>;
+}
+
+/**
+ * A projection maintained inside the event append transaction (tag index, count-by rollups; the
+ * runs branch's task-run recorder). Engines keep their own list; `tx` is the engine's transaction
+ * handle (SQLite: its `Db`; PostgreSQL: the transaction's client). Registered at store open,
+ * before the first append (`registerEventProjection` on the engine's store object).
+ */
+export interface EventProjection<Tx = unknown> {
+  readonly name: string;
+  apply(tx: Tx, inserted: StoredEvent[]): void | Promise<void>;
+}
+
 /** A data stream whose new rows live subscribers follow. */
 export type StreamName = 'logs' | 'events';
 
 export interface ChangeNotice {
-  workspaceId: string;
+  /** The workspace of the rows; null for account-scope events (then `accountId` is set). */
+  workspaceId: string | null;
+  /** Set on `events` notices: the account the rows belong to. */
+  accountId?: string;
   stream: StreamName;
   /** Every row of the stream with `seq <= maxSeq` is committed. */
   maxSeq: number;
@@ -124,6 +226,8 @@ export interface Store {
   readonly tenancy: TenancyStore;
   readonly logs: LogStore;
   readonly traces: TraceStore;
+  readonly events: EventStore;
+  readonly tags: TagStore;
   readonly changes: ChangeFeed;
   /** Flushes and closes; safe to call twice. */
   close(): Promise<void>;

@@ -22,6 +22,8 @@ export interface Seeded {
   flowRunId: string;
   otherRunId: string;
   pageToken: string;
+  /** A page token of an account-scope query (workspace tokens are refused at account scope). */
+  accountPageToken: string;
 }
 
 export interface ToolRow {
@@ -150,73 +152,61 @@ export const TOOL_TABLE: ToolRow[] = [
   // prefect-events.yaml
   {
     tool: 'create-account-events',
-    pending: 'events',
     args: (s) => ({ body: [newEvent(s.flowRunId)] }),
     native: (s) => ({ method: 'POST', scope: 'account', path: '/events', body: [newEvent(s.flowRunId)] }),
   },
   {
     tool: 'create-account-events-2',
-    pending: 'events',
     args: (s, { a }) => ({ account_id: a, body: [newEvent(s.flowRunId)] }),
     native: (s) => ({ method: 'POST', scope: 'account', path: '/events', body: [newEvent(s.flowRunId)] }),
   },
   {
     tool: 'count-account-events',
-    pending: 'events',
     args: () => ({ countable: 'event', body: countBody }),
     native: () => ({ method: 'POST', scope: 'account', path: '/events/count-by/event', body: countBody }),
   },
   {
     tool: 'read-account-events',
-    pending: 'events',
     args: (s) => ({ body: eventFilter(s) }),
     native: (s) => ({ method: 'POST', scope: 'account', path: '/events/filter', body: eventFilter(s) }),
   },
   {
     tool: 'read-account-events-page',
-    pending: 'events',
-    args: (s) => ({ 'page-token': s.pageToken }),
-    native: (s) => ({ method: 'GET', scope: 'account', path: '/events/filter/next', query: [['page-token', s.pageToken]] }),
+    args: (s) => ({ 'page-token': s.accountPageToken }),
+    native: (s) => ({ method: 'GET', scope: 'account', path: '/events/filter/next', query: [['page-token', s.accountPageToken]] }),
   },
   {
     tool: 'create-workspace-events',
-    pending: 'events',
     args: (s) => ({ body: [newEvent(s.flowRunId)] }),
     native: (s) => ({ method: 'POST', path: '/events', body: [newEvent(s.flowRunId)] }),
   },
   {
     tool: 'count-workspace-events',
-    pending: 'events',
     args: () => ({ countable: 'resource', body: countBody }),
     native: () => ({ method: 'POST', path: '/events/count-by/resource', body: countBody }),
   },
   {
     tool: 'read-workspace-events',
-    pending: 'events',
     args: (s) => ({ body: eventFilter(s) }),
     native: (s) => ({ method: 'POST', path: '/events/filter', body: eventFilter(s) }),
   },
   {
     tool: 'read-workspace-events-page',
-    pending: 'events',
     args: (s) => ({ 'page-token': s.pageToken }),
     native: (s) => ({ method: 'GET', path: '/events/filter/next', query: [['page-token', s.pageToken]] }),
   },
   {
     tool: 'get-events-flow-run',
-    pending: 'events',
     args: (s) => ({ flow_run_id: s.flowRunId, limit: 5, order: 'ASC', with_task_runs: false }),
     native: (s) => ({ method: 'GET', path: `/flow_runs/${s.flowRunId}/events`, query: [['order', 'ASC'], ['with_task_runs', 'false'], ['limit', '5']] }),
   },
   {
     tool: 'list-tags',
-    pending: 'events',
     args: () => ({ limit: 5, sort: 'NAME_ASC' }),
     native: () => ({ method: 'GET', path: '/tags', query: [['sort', 'NAME_ASC'], ['limit', '5']] }),
   },
   {
     tool: 'delete-workspace-tag',
-    pending: 'events',
     args: () => ({ tag: 'never-seen-a' }),
     native: () => ({ method: 'DELETE', path: '/tags', query: [['tag', 'never-seen-b']] }),
   },
@@ -254,5 +244,14 @@ export async function seed(server: TestServer): Promise<Seeded> {
     const next = page.json().next_page as string | null;
     if (next) pageToken = new URL(next).searchParams.get('page-token') ?? pageToken;
   }
-  return { flowRunId, otherRunId: randomUUID(), pageToken };
+  let accountPageToken = 'not-a-token';
+  const accountPage = await server.request('POST', `/api/accounts/${server.accountId}/events/filter`, {
+    filter: { resource: { id: [`prefect.flow-run.${flowRunId}`] } },
+    limit: 1,
+  });
+  if (accountPage.statusCode === 200) {
+    const next = accountPage.json().next_page as string | null;
+    if (next) accountPageToken = new URL(next).searchParams.get('page-token') ?? accountPageToken;
+  }
+  return { flowRunId, otherRunId: randomUUID(), pageToken, accountPageToken };
 }

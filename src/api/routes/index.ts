@@ -2,12 +2,14 @@
 import type { RouteDef } from '../router.ts';
 import type { WsRouteDef } from '../websocket.ts';
 import { flowRunLogRoutes } from './flow-run-logs.ts';
+import { eventRoutes } from './events.ts';
+import { eventsInRoute, eventsOutRoute } from './events-ws.ts';
 import { logRoutes } from './logs.ts';
 import { logsOutRoute } from './logs-out.ts';
 import { observedLoggerRoutes } from './observed-loggers.ts';
 import { rootRoutes } from './root.ts';
 
-export const apiRoutes: RouteDef[] = [...rootRoutes, ...logRoutes, ...flowRunLogRoutes, ...observedLoggerRoutes];
+export const apiRoutes: RouteDef[] = [...rootRoutes, ...logRoutes, ...flowRunLogRoutes, ...observedLoggerRoutes, ...eventRoutes];
 
 /** Every websocket route of the native API. */
-export const wsRoutes: WsRouteDef[] = [logsOutRoute];
+export const wsRoutes: WsRouteDef[] = [logsOutRoute, eventsInRoute, eventsOutRoute];

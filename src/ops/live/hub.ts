@@ -51,7 +51,8 @@ export class LiveHub<Row extends { seq: number }> {
   }
 
   private notice(n: ChangeNotice): void {
-    if (n.stream !== this.source.stream) return;
+    // Account-scope events (no workspace) have no workspace channel to feed.
+    if (n.stream !== this.source.stream || n.workspaceId === null) return;
     if ((this.heads.get(n.workspaceId) ?? 0) < n.maxSeq) this.heads.set(n.workspaceId, n.maxSeq);
     const ch = this.channels.get(n.workspaceId);
     if (ch && ch.head < n.maxSeq) {

@@ -6,6 +6,8 @@ import type { Store } from '../contract.ts';
 import { changeFeedConformance } from './change-feed.ts';
 import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
+import { eventDerivedConformance } from './event-derived.ts';
+import { eventConformance } from './events.ts';
 import { logConformance } from './logs.ts';
 import { tenancyConformance } from './tenancy.ts';
 import { traceConformance } from './traces.ts';
@@ -19,4 +21,6 @@ export function storeConformance(open: OpenTestStore): void {
   logStatsConformance(open);
   logMatchConformance(open);
   traceConformance(open);
+  eventConformance(open);
+  eventDerivedConformance(open);
 }

@@ -25,7 +25,9 @@ const RETRY_MAX_MS = 500;
 const RECONNECT_MAX_MS = 5_000;
 
 interface Payload {
-  w: string;
+  /** Workspace id; null for account-scope events (then `a` names the account). */
+  w: string | null;
+  a?: string;
   s: StreamName;
   q: number;
 }
@@ -33,8 +35,12 @@ interface Payload {
 function parsePayload(text: string): ChangeNotice | undefined {
   try {
     const p = JSON.parse(text) as Payload;
-    if (typeof p.w === 'string' && (p.s === 'logs' || p.s === 'events') && Number.isSafeInteger(p.q))
-      return { workspaceId: p.w, stream: p.s, maxSeq: p.q };
+    const w = typeof p.w === 'string' || (p.w === null && typeof p.a === 'string') ? p.w : undefined;
+    if (w !== undefined && (p.s === 'logs' || p.s === 'events') && Number.isSafeInteger(p.q)) {
+      const n: ChangeNotice = { workspaceId: w, stream: p.s, maxSeq: p.q };
+      if (typeof p.a === 'string') n.accountId = p.a;
+      return n;
+    }
   } catch {
     // Not ours: ignore.
   }
@@ -60,7 +66,7 @@ export class PgChangeFeed implements ChangeFeed {
 
   async notify(notice: ChangeNotice): Promise<void> {
     if (this.closed) return;
-    const key = `${notice.workspaceId}\u0000${notice.stream}`;
+    const key = `${notice.workspaceId ?? `a:${notice.accountId}`}\u0000${notice.stream}`;
     const prev = this.pending.get(key);
     if (!prev || prev.maxSeq < notice.maxSeq) this.pending.set(key, { ...notice });
     this.kick();
@@ -102,7 +108,11 @@ export class PgChangeFeed implements ChangeFeed {
       const ready: { key: string; notice: ChangeNotice; payload: string }[] = [];
       for (const [key, n] of this.pending) {
         const u = upto.get(n.stream)!;
-        if (u >= n.maxSeq) ready.push({ key, notice: n, payload: JSON.stringify({ w: n.workspaceId, s: n.stream, q: u }) });
+        if (u >= n.maxSeq) {
+          const payload: Payload = { w: n.workspaceId, s: n.stream, q: u };
+          if (n.accountId) payload.a = n.accountId;
+          ready.push({ key, notice: n, payload: JSON.stringify(payload) });
+        }
       }
       if (!ready.length) return;
       await this.db.query(`SELECT pg_notify('${CHANNEL}', p) FROM unnest($1::text[]) p`, [ready.map((r) => r.payload)]);

@@ -12,8 +12,11 @@ import type { Store } from '../contract.ts';
 import { nowMicros, MICROS_PER_DAY } from '../../domain/time.ts';
 import { PgChangeFeed } from './change-feed.ts';
 import { PgDb } from './db.ts';
+import { pgEventProjections } from './event-projections.ts';
+import { PgEvents } from './events.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
+import { PgTags } from './tags.ts';
 import { PgTenancy } from './tenancy.ts';
 import { PgTraces } from './traces.ts';
 
@@ -33,9 +36,11 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   }
   const tenancy = new PgTenancy(db);
   const logs = new PgLogs(db, tenancy);
+  const events = new PgEvents(db, tenancy, pgEventProjections());
   // Today's and tomorrow's partitions exist before the first write needs them.
   const now = nowMicros();
   await logs.partitions.ensureFor([now, now + MICROS_PER_DAY]);
+  await events.partitions.ensureFor([now, now + MICROS_PER_DAY]);
   const changes = new PgChangeFeed(db);
   let closed: Promise<void> | undefined;
   return {
@@ -43,6 +48,8 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     tenancy,
     logs,
     traces: new PgTraces(),
+    events,
+    tags: new PgTags(db, tenancy),
     changes,
     close() {
       closed ??= (async () => {

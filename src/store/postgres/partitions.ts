@@ -35,9 +35,13 @@ export class DayPartitions {
   private readonly failed = new Map<number, number>();
   private readonly creating = new Map<number, Promise<void>>();
 
-  constructor(db: PgDb, tables: string[]) {
+  /** The partition key column (`"timestamp"` for logs, `occurred` for events). */
+  private readonly column: string;
+
+  constructor(db: PgDb, tables: string[], column = '"timestamp"') {
     this.db = db;
     this.tables = tables;
+    this.column = column;
   }
 
   /** Makes sure every in-window day of `timestamps` has its partitions. Never throws. */
@@ -84,11 +88,11 @@ export class DayPartitions {
         // attaching needs only a SHARE UPDATE EXCLUSIVE lock on the parent, so ingest continues.
         await c.query(`CREATE TABLE ${name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
         await c.query(
-          `WITH moved AS (DELETE FROM ${table}_default WHERE "timestamp" >= $1 AND "timestamp" < $2 RETURNING *)
+          `WITH moved AS (DELETE FROM ${table}_default WHERE ${this.column} >= $1 AND ${this.column} < $2 RETURNING *)
            INSERT INTO ${name} SELECT * FROM moved`,
           [lo, hi],
         );
-        await c.query(`ALTER TABLE ${name} ADD CONSTRAINT ${name}_range CHECK ("timestamp" >= ${lo} AND "timestamp" < ${hi})`);
+        await c.query(`ALTER TABLE ${name} ADD CONSTRAINT ${name}_range CHECK (${this.column} >= ${lo} AND ${this.column} < ${hi})`);
         await c.query(`ALTER TABLE ${table} ATTACH PARTITION ${name} FOR VALUES FROM (${lo}) TO (${hi})`);
       }
     });

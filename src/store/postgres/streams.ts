@@ -22,9 +22,10 @@ export interface StreamSpec {
   sequence: string;
 }
 
-/** Each stream that lives on PostgreSQL registers here (events: add `events_seq` with tag 2). */
+/** Each stream that lives on PostgreSQL registers here. */
 export const STREAMS: Partial<Record<StreamName, StreamSpec>> = {
   logs: { tag: 1, sequence: 'logs_seq' },
+  events: { tag: 2, sequence: 'events_seq' },
 };
 
 export function streamSpec(stream: StreamName): StreamSpec {

@@ -4,7 +4,10 @@ import { dirname } from 'node:path';
 import type { Store } from '../contract.ts';
 import { MemoryChangeFeed } from '../memory-change-feed.ts';
 import { Db, type SyncMode } from './db.ts';
+import { sqliteEventProjections } from './event-projections.ts';
+import { SqliteEvents } from './events.ts';
 import { SqliteLogs } from './logs.ts';
+import { SqliteTags } from './tags.ts';
 import { migrate } from './migrations/index.ts';
 import { SqliteTenancy } from './tenancy.ts';
 import { SqliteTraces } from './traces.ts';
@@ -30,6 +33,8 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     tenancy,
     logs: new SqliteLogs(db, tenancy),
     traces: new SqliteTraces(),
+    events: new SqliteEvents(db, tenancy, sqliteEventProjections()),
+    tags: new SqliteTags(db, tenancy),
     changes: new MemoryChangeFeed(),
     async close() {
       db.close();

@@ -9,6 +9,8 @@ import { AppError } from '../../../domain/errors.ts';
 import { LOCK, type PgDb } from '../db.ts';
 import { foundation } from './0001-foundation.ts';
 import { logStats } from './0002-log-stats.ts';
+import { events } from './0003-events.ts';
+import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
 
 export interface Migration {
   version: number;
@@ -17,7 +19,7 @@ export interface Migration {
 }
 
 /** In version order. Each issue adds its own file; numbers are never reused. */
-export const migrations: Migration[] = [foundation, logStats];
+export const migrations: Migration[] = [foundation, logStats, events, eventRollupsAndTags];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
 

@@ -1,0 +1,92 @@
+/** Command line of `npm run bench`. */
+
+export interface BenchArgs {
+  /** The 10M-log run (also the default size of every dataset-driven workload). */
+  full: boolean;
+  /** Database URL for the servers; unset = a throwaway SQLite database in a temp directory. */
+  db?: string;
+  /** Workload names to run (empty = all). */
+  only: string[];
+  /** Logs in the shared log dataset. */
+  logs: number;
+  /** Events in the shared event dataset. */
+  events: number;
+  /** Where the report goes. */
+  out: string;
+  /** Write V8 CPU profiles of every server process into this directory (kept after the run). */
+  cpuProf?: string;
+  /** Command line as typed, recorded in the report. */
+  command: string;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+
+  --full            10M logs instead of 1M (slow; run rarely)
+  --logs N          size of the log dataset (overrides --full); 1k, 200k, 1m suffixes allowed
+  --events N        size of the event dataset (default 1M, 10M with --full)
+  --db URL          database for the servers (default: a temporary SQLite database)
+  --only NAME       run only this workload (repeatable, or comma-separated)
+  --out PATH        report file (default bench/RESULTS.md)
+  --cpu-prof DIR    write V8 CPU profiles of the server processes into DIR
+  --list            list the workloads and exit
+`;
+
+export function parseCount(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(raw.trim());
+  if (!m) throw new Error(`not a count: '${raw}'`);
+  const mult = m[2] === '' ? 1 : m[2].toLowerCase() === 'k' ? 1e3 : 1e6;
+  const n = Math.round(Number(m[1]) * mult);
+  if (n < 1) throw new Error(`count must be positive: '${raw}'`);
+  return n;
+}
+
+export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
+  const a: BenchArgs = { full: false, only: [], logs: 0, events: 0, out: 'bench/RESULTS.md', command: '' };
+  let logs: number | undefined;
+  let events: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = () => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--list':
+        return 'list';
+      case '--full':
+        a.full = true;
+        break;
+      case '--logs':
+        logs = parseCount(value());
+        break;
+      case '--events':
+        events = parseCount(value());
+        break;
+      case '--db':
+        a.db = value();
+        break;
+      case '--only':
+        a.only.push(...value().split(',').map((s) => s.trim()).filter(Boolean));
+        break;
+      case '--out':
+        a.out = value();
+        break;
+      case '--cpu-prof':
+        a.cpuProf = value();
+        break;
+      default:
+        throw new Error(`unknown option '${arg}'`);
+    }
+  }
+  a.logs = logs ?? (a.full ? 10_000_000 : 1_000_000);
+  a.events = events ?? (a.full ? 10_000_000 : 1_000_000);
+  a.command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
+  return a;
+}

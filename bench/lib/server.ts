@@ -1,0 +1,124 @@
+/**
+ * Starts `sightline serve` as a child process, exactly as a user would (`node src/cli/main.ts
+ * serve`), on a free port, and reads the addresses it prints. The child is the server process
+ * itself, so its pid is what RSS and CPU are measured on.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { trackChild } from './cleanup.ts';
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+export interface ServerOptions {
+  /** Data directory (`--data-dir`). */
+  dataDir: string;
+  /** Database URL (`--db`); default: SQLite in the data directory. */
+  db?: string;
+  /** Extra flags for `node` (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
+  /** Extra flags for `serve`. */
+  serveArgs?: string[];
+  startTimeoutMs?: number;
+}
+
+export interface ServerHandle {
+  readonly pid: number;
+  /** `http://127.0.0.1:<port>/api` */
+  readonly apiUrl: string;
+  /** Cloud-style base URL of the default workspace. */
+  readonly cloudUrl: string;
+  readonly accountId: string;
+  readonly workspaceId: string;
+  readonly db: string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null if killed). */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export function sqliteUrl(dataDir: string): string {
+  return `sqlite:${join(dataDir, 'sightline.db')}`;
+}
+
+export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
+  const db = opts.db ?? sqliteUrl(opts.dataDir);
+  const args = [
+    ...(opts.nodeArgs ?? []),
+    join(REPO_ROOT, 'src', 'cli', 'main.ts'),
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--data-dir',
+    opts.dataDir,
+    '--db',
+    db,
+    '--log-level',
+    'warn',
+    // Several servers run side by side: no fixed gateway/MCP ports (the benchmark measures /api).
+    '--no-capabilities',
+    ...(opts.serveArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackChild(child);
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-8000);
+    // Warnings and errors of the server are worth seeing while a benchmark runs.
+    process.stderr.write(`[server ${child.pid}] ${d}`);
+  });
+
+  const printed = await new Promise<Record<string, string>>((resolve, reject) => {
+    const seen: Record<string, string> = {};
+    let buf = '';
+    const timer = setTimeout(() => fail(new Error(`server did not start within ${opts.startTimeoutMs ?? 30_000} ms`)), opts.startTimeoutMs ?? 30_000);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${err.message}\n${stderr}`));
+    };
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      buf += d;
+      let nl = buf.indexOf('\n');
+      while (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        const sp = line.indexOf(' ');
+        if (sp > 0) seen[line.slice(0, sp)] = line.slice(sp + 1).trim();
+        nl = buf.indexOf('\n');
+      }
+      if (seen.api && seen.workspace && seen.account && seen.cloud) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    });
+    child.once('exit', (code, signal) => fail(new Error(`server exited during start (code ${code}, signal ${signal})`)));
+  });
+  child.removeAllListeners('exit');
+  const apiUrl = printed.api;
+  const host = new URL(apiUrl).hostname;
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error(`server is not on loopback: ${apiUrl}`);
+
+  return {
+    pid: child.pid!,
+    apiUrl,
+    cloudUrl: printed.cloud,
+    accountId: printed.account,
+    workspaceId: printed.workspace,
+    db,
+    stop: (graceMs = 15_000) => stopChild(child, graceMs),
+  };
+}
+
+function stopChild(child: ChildProcess, graceMs: number): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,12 @@
+/**
+ * Every workload, in run order. Later workloads add themselves here; a workload that needs the
+ * shared log dataset loads the missing part itself, so `--only` works for each of them.
+ */
+import type { Workload } from '../lib/context.ts';
+import { eventsIngest } from './events-ingest.ts';
+import { eventsQueries } from './events-queries.ts';
+import { logsFilter } from './logs-filter.ts';
+import { logsIngest } from './logs-ingest.ts';
+import { logsText } from './logs-text.ts';
+
+export const workloads: Workload[] = [logsIngest, logsFilter, logsText, eventsIngest, eventsQueries];

@@ -1,0 +1,153 @@
+/**
+ * Event websockets. `/events/in`: after the handshake every text frame is one event, validated and
+ * committed as it arrives (group commit). Pings are answered only once everything received before
+ * them is committed — the Python client treats a pong as the acknowledgement of every event sent
+ * before its ping. A bad frame gets an error message and the socket stays open; the tenth closes it
+ * with 1007. `/events/out`: a filter message, an optional backfill (last 15 minutes, oldest first,
+ * pages of 250), then live events read from the store after each committed batch.
+ */
+import { type EventCursor, eventFilterSchemaCloud, eventFilterSchemaOss, renderEvent } from '../../domain/events.ts';
+import { bool, object, optional, parseOrThrow } from '../../domain/schema.ts';
+import { nowMicros } from '../../domain/time.ts';
+import { tenantOf, workspaceScope } from '../../ops/events/context.ts';
+import { resolveFilter } from '../../ops/events/filter-events.ts';
+import { appendEvents, parseEventFrame } from '../../ops/events/ingest-events.ts';
+import type { WsRouteDef } from '../websocket.ts';
+
+export const MAX_ERROR_FRAMES = 10;
+/** Events waiting for their commit past which `/events/in` stops reading its socket. */
+const MAX_BACKLOG = 50_000;
+export const BACKFILL_WINDOW_MICROS = 15 * 60 * 1_000_000;
+export const BACKFILL_PAGE = 250;
+/** `until` of a live subscription that names none: far enough to never end. */
+const FOREVER = 253_402_300_799_000_000; // 9999-12-31T23:59:59Z
+
+export const eventsInRoute: WsRouteDef = {
+  path: '/events/in',
+  autoPong: false,
+  deflate: false,
+  async handler(ctx, session) {
+    const { socket } = session;
+    // The commit of the latest event received; a pong waits for it.
+    let last: Promise<void> = Promise.resolve();
+    socket.on('ping', (data) => {
+      last.then(
+        () => {
+          if (socket.readyState === socket.OPEN) socket.pong(data);
+        },
+        () => {},
+      );
+    });
+    if (!(await session.handshake())) return;
+    const tenant = tenantOf(workspaceScope(ctx));
+    let errors = 0;
+    session.onMessage((text) => {
+      if (session.isClosed) return;
+      const r = parseEventFrame(text, tenant);
+      if ('eventId' in r) {
+        session.send({ type: 'error', event_id: r.eventId, message: r.message });
+        if (++errors >= MAX_ERROR_FRAMES) session.close(1007, `${MAX_ERROR_FRAMES} invalid events received`);
+        return;
+      }
+      const p = appendEvents(ctx.services, [r]);
+      last = p;
+      // Backpressure: stop reading a client that sends faster than events commit, until they catch up.
+      if (ctx.services.eventWriter.backlog > MAX_BACKLOG && !socket.isPaused) {
+        socket.pause();
+        const resume = () => {
+          if (socket.isPaused) socket.resume();
+        };
+        p.then(resume, resume);
+      }
+      // Never acknowledge what was not stored: close, so that the client reconnects and re-sends.
+      p.catch(() => session.close(1011, 'Could not store events'));
+    });
+  },
+};
+
+const filterMessageSchema = (cloud: boolean) =>
+  object(
+    {
+      filter: optional(cloud ? eventFilterSchemaCloud : eventFilterSchemaOss),
+      backfill: optional(bool(), () => true),
+    },
+    { extra: 'ignore' },
+  );
+const filterMessages = { oss: filterMessageSchema(false), cloud: filterMessageSchema(true) };
+
+export const eventsOutRoute: WsRouteDef = {
+  path: '/events/out',
+  async handler(ctx, session) {
+    if (!(await session.handshake())) return;
+    const first = await session.next();
+    if (first === null) return;
+    let msg: { type?: unknown; filter?: unknown; backfill?: unknown };
+    try {
+      msg = JSON.parse(first);
+    } catch {
+      msg = {};
+    }
+    if (msg?.type !== 'filter') return session.close(1002, "Expected 'filter' message");
+    let parsed: { filter?: unknown; backfill: boolean };
+    try {
+      parsed = parseOrThrow(filterMessages[ctx.family], { filter: msg.filter, backfill: msg.backfill }, []);
+    } catch (err) {
+      return session.close(1002, `Invalid filter: ${(err as Error).message}`);
+    }
+    const scope = workspaceScope(ctx);
+    const workspaceId = ctx.workspace.id;
+    const now = nowMicros();
+    const input = (parsed.filter ?? {}) as Parameters<typeof resolveFilter>[0];
+    const filter = resolveFilter({ ...input, occurred: { since: input?.occurred?.since, until: input?.occurred?.until ?? FOREVER } }, scope, now);
+    filter.since = Math.max(filter.since, now - BACKFILL_WINDOW_MICROS);
+    const { store } = ctx.services;
+    const withTenant = ctx.family === 'cloud';
+
+    // Subscribe first, then take the snapshot: nothing committed in between is missed.
+    let target = 0;
+    let pumping: Promise<void> | undefined;
+    let ready = false;
+    const unsubscribe = store.changes.subscribe((n) => {
+      if (n.stream !== 'events' || n.workspaceId !== workspaceId) return;
+      if (n.maxSeq > target) target = n.maxSeq;
+      if (ready && !pumping) startPump();
+    });
+    session.socket.on('close', unsubscribe);
+    let seen = await store.events.maxSeq();
+    const sent = new Set<string>();
+
+    const sendRange = async (minSeq: number | undefined, maxSeq: number, remember: boolean) => {
+      let after: EventCursor | undefined;
+      for (;;) {
+        const rows = await store.events.query(scope, { filter, order: 'ASC', limit: BACKFILL_PAGE, after, minSeq, maxSeq });
+        for (const e of rows) {
+          if (sent.has(e.id)) continue;
+          if (remember) sent.add(e.id);
+          session.send({ type: 'event', event: renderEvent(e, withTenant) });
+        }
+        if (rows.length < BACKFILL_PAGE || session.isClosed) return;
+        const l = rows[rows.length - 1];
+        after = { occurred: l.occurred, id: l.id };
+      }
+    };
+    const pump = async () => {
+      while (target > seen && !session.isClosed) {
+        const upTo = target;
+        await sendRange(seen, upTo, false);
+        seen = upTo;
+      }
+    };
+
+    const startPump = () => {
+      pumping = pump()
+        .catch(() => session.close(1011, 'Could not read events'))
+        .finally(() => {
+          pumping = undefined;
+        });
+    };
+
+    if (parsed.backfill) await sendRange(undefined, seen, true);
+    ready = true;
+    if (target > seen) startPump();
+  },
+};

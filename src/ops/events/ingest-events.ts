@@ -1,0 +1,52 @@
+/**
+ * Event ingest, shared by `POST /events`, `/events/in` and server-emitted events: validate, stamp
+ * `received`, then hand to the group-commit writer, which resolves once the events are committed
+ * (duplicates are no-ops in the store).
+ */
+import { type Issue, invalidInput } from '../../domain/errors.ts';
+import { type EventTenant, type NewEvent, rawEventId, validateEvent } from '../../domain/events.ts';
+import { nowMicros } from '../../domain/time.ts';
+import type { Services } from '../context.ts';
+
+/** Validates a `POST /events` body; every invalid event is named (index and id) in one 422. */
+export function parseEventBatch(body: unknown, tenant: EventTenant, bodyBytes?: number): NewEvent[] {
+  if (!Array.isArray(body)) {
+    throw invalidInput([{ loc: ['body'], msg: 'Input should be a valid list', type: 'list_type', input: body ?? null }], body ?? null);
+  }
+  const received = nowMicros();
+  const out: NewEvent[] = new Array(body.length);
+  const issues: Issue[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const r = validateEvent(body[i], ['body', i], tenant, received, bodyBytes);
+    if (Array.isArray(r)) {
+      const id = rawEventId(body[i]);
+      for (const issue of r) issues.push(id ? { ...issue, msg: `${issue.msg} (event ${id})` } : issue);
+    } else out[i] = r;
+  }
+  if (issues.length) throw invalidInput(issues, body);
+  return out;
+}
+
+/** Appends validated events; resolves once they are committed and visible. */
+export function appendEvents(services: Services, events: NewEvent[]): Promise<void> {
+  return services.eventWriter.add(events);
+}
+
+/** `bodyBytes`: the request body's size, when known (no event of a smaller body can be too big). */
+export async function ingestEvents(services: Services, tenant: EventTenant, body: unknown, bodyBytes?: number): Promise<void> {
+  await appendEvents(services, parseEventBatch(body, tenant, bodyBytes));
+}
+
+/** One `/events/in` frame: the event, or an error naming it (the socket stays open). */
+export function parseEventFrame(text: string, tenant: EventTenant): NewEvent | { eventId: string | null; message: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { eventId: null, message: `Invalid JSON: ${(err as Error).message}` };
+  }
+  const r = validateEvent(raw, [], tenant, nowMicros(), text.length * 3);
+  if (!Array.isArray(r)) return r;
+  const message = r.map((i) => (i.loc.length ? `${i.loc.join('.')}: ${i.msg}` : i.msg)).join('; ');
+  return { eventId: rawEventId(raw), message: message || 'Invalid event' };
+}

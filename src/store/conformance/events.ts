@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EventFilter, EventQuery, EventScope, NewEvent } from '../../domain/events.ts';
+import { uuid7 } from '../../domain/ids.ts';
+import type { Store } from '../contract.ts';
+import type { OpenTestStore } from './index.ts';
+
+const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
+const ALL: EventFilter = { since: 0, until: T0 * 2 };
+
+export function newEvent(accountId: string, workspaceId: string | null, i: number, over: Partial<NewEvent> = {}): NewEvent {
+  return {
+    accountId,
+    workspaceId,
+    id: uuid7(),
+    occurred: T0 + i * 1000,
+    received: T0,
+    event: `conf.event.${i}`,
+    resourceId: `prefect.flow-run.${i}`,
+    resource: { 'prefect.resource.id': `prefect.flow-run.${i}` },
+    related: [],
+    payload: { i },
+    follows: null,
+    ...over,
+  };
+}
+
+function q(over: Partial<EventQuery> = {}): EventQuery {
+  return { filter: ALL, order: 'ASC', limit: 100, ...over };
+}
+
+async function withStore(open: OpenTestStore, fn: (store: Store, account: string, ws: string) => Promise<void>): Promise<void> {
+  const store = await open();
+  try {
+    const { account, workspace } = await store.tenancy.ensureDefaults();
+    await fn(store, account.id, workspace.id);
+  } finally {
+    await store.close();
+  }
+}
+
+export function eventConformance(open: OpenTestStore): void {
+  describe('events', () => {
+    it('appends, skips duplicates per tenant (first write wins) and reports what was inserted', () =>
+      withStore(open, async (store, account, ws) => {
+        const other = await store.tenancy.createWorkspace({ accountId: account, name: 'B', handle: 'b', description: null });
+        const a = newEvent(account, ws, 1);
+        const dup = { ...a, event: 'conf.changed' };
+        const r1 = await store.events.append([a, dup]);
+        assert.equal(r1.inserted.length, 1);
+        assert.equal(r1.duplicates, 1);
+        assert.ok(r1.inserted[0].seq > 0);
+        const r2 = await store.events.append([dup, { ...a, workspaceId: other.id }, { ...a, workspaceId: null }]);
+        assert.equal(r2.inserted.length, 2, 'same id in another workspace and at account scope are new');
+        assert.equal(r2.duplicates, 1);
+        const wsScope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
+        const rows = await store.events.query(wsScope, q());
+        assert.deepEqual(rows.map((r) => r.event), ['conf.event.1']);
+        assert.deepEqual({ ...rows[0] }, { ...r1.inserted[0] });
+        const acct = await store.events.query({ kind: 'account', accountId: account }, q());
+        assert.deepEqual(acct.map((r) => r.workspaceId).sort(), [null, other.id, ws].sort());
+        assert.equal(await store.events.maxSeq(), Math.max(...[...r1.inserted, ...r2.inserted].map((r) => r.seq)));
+      }));
+
+    it('orders by (occurred, id), pages with keyset cursors and offsets, and bounds seq', () =>
+      withStore(open, async (store, account, ws) => {
+        const scope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
+        const evs = Array.from({ length: 9 }, (_, i) => newEvent(account, ws, Math.floor(i / 3)));
+        const { inserted } = await store.events.append(evs);
+        const expected = [...evs].sort((x, y) => x.occurred - y.occurred || (x.id < y.id ? -1 : 1)).map((e) => e.id);
+        assert.deepEqual((await store.events.query(scope, q())).map((r) => r.id), expected);
+        assert.deepEqual((await store.events.query(scope, q({ order: 'DESC' }))).map((r) => r.id), [...expected].reverse());
+        const page1 = await store.events.query(scope, q({ limit: 4 }));
+        const last = page1[3];
+        const page2 = await store.events.query(scope, q({ limit: 10, after: { occurred: last.occurred, id: last.id } }));
+        assert.deepEqual([...page1, ...page2].map((r) => r.id), expected);
+        assert.deepEqual((await store.events.query(scope, q({ offset: 7 }))).map((r) => r.id), expected.slice(7));
+        const mid = inserted[4].seq;
+        assert.equal((await store.events.query(scope, q({ maxSeq: mid }))).length, 5);
+        assert.equal((await store.events.query(scope, q({ minSeq: mid }))).length, 4);
+        assert.equal(await store.events.count(scope, { filter: ALL, order: 'ASC' }), 9);
+        assert.equal(await store.events.count(scope, { filter: ALL, order: 'ASC', maxSeq: mid }), 5);
+        assert.equal(await store.events.count(scope, { filter: { ...ALL, since: T0 + 1000, until: T0 + 1000 }, order: 'ASC' }), 3);
+      }));
+
+    it('keeps one event per resource with distinct, and counts resources', () =>
+      withStore(open, async (store, account, ws) => {
+        const scope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
+        const r = (id: string) => ({ resourceId: id, resource: { 'prefect.resource.id': id } });
+        await store.events.append([
+          newEvent(account, ws, 1, r('res.a')),
+          newEvent(account, ws, 2, r('res.b')),
+          newEvent(account, ws, 3, r('res.a')),
+        ]);
+        const filter = { ...ALL, resource: { distinct: true } };
+        assert.deepEqual((await store.events.query(scope, q({ filter }))).map((e) => e.event), ['conf.event.1', 'conf.event.2']);
+        assert.deepEqual((await store.events.query(scope, q({ filter, order: 'DESC' }))).map((e) => e.event), ['conf.event.3', 'conf.event.2']);
+        assert.equal(await store.events.count(scope, { filter, order: 'ASC' }), 2);
+      }));
+
+    it('finds related ids exactly, never inside another label or in the primary resource', () =>
+      withStore(open, async (store, account, ws) => {
+        const scope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
+        const target = 'prefect.flow-run.abc';
+        await store.events.append([
+          newEvent(account, ws, 1, { related: [{ 'prefect.resource.id': target, 'prefect.resource.role': 'flow-run' }] }),
+          newEvent(account, ws, 2, {
+            related: [{ 'prefect.resource.id': 'x', 'prefect.resource.role': 'thing', note: `"prefect.resource.id":"${target}"` }],
+          }),
+          newEvent(account, ws, 3, { resourceId: target, resource: { 'prefect.resource.id': target } }),
+          newEvent(account, ws, 4, { related: [{ 'prefect.resource.id': `${target}-longer`, 'prefect.resource.role': 'flow-run' }] }),
+        ]);
+        const filter = { ...ALL, related: [{ id: [target] }] };
+        assert.deepEqual((await store.events.query(scope, q({ filter }))).map((e) => e.event), ['conf.event.1']);
+        assert.equal(await store.events.count(scope, { filter, order: 'ASC' }), 1);
+      }));
+
+    it('round-trips labels, related resources, payloads and follows', () =>
+      withStore(open, async (store, account, ws) => {
+        const e = newEvent(account, ws, 1, {
+          related: [{ 'prefect.resource.id': 'prefect.flow.x', 'prefect.resource.role': 'flow', 'prefect.resource.name': 'ünïcode "q"' }],
+          payload: { nested: { list: [1, 'two', null], flag: true } },
+          follows: uuid7(),
+        });
+        await store.events.append([e]);
+        const [row] = await store.events.query({ kind: 'workspace', accountId: account, workspaceId: ws }, q());
+        assert.deepEqual(row.related, e.related);
+        assert.deepEqual(row.payload, e.payload);
+        assert.equal(row.follows, e.follows);
+        assert.equal(row.accountId, account);
+        assert.equal(row.workspaceId, ws);
+      }));
+  });
+}

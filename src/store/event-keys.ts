@@ -1,0 +1,34 @@
+/**
+ * Engine-neutral helpers for storing and finding events (no SQL): the hash that indexes related
+ * resource ids, and the upper bound that turns a prefix into an index range.
+ */
+
+/**
+ * A 53-bit FNV-1a hash of a related resource id (two 32-bit lanes): the key of every engine's
+ * related-resource index. Lookups through it are always re-checked against the event's JSON.
+ */
+export function ridHash(s: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x050c5d1f);
+  }
+  return (b >>> 11) * 0x100000000 + (a >>> 0);
+}
+
+/** The smallest string greater (in code point order) than every string starting with `prefix`. */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const cps = [...prefix].map((c) => c.codePointAt(0)!);
+  while (cps.length) {
+    let last = cps.pop()!;
+    if (last < 0x10ffff) {
+      last++;
+      if (last >= 0xd800 && last <= 0xdfff) last = 0xe000;
+      cps.push(last);
+      return String.fromCodePoint(...cps);
+    }
+  }
+  return undefined;
+}

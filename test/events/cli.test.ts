@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { after, before, it } from 'node:test';
+import { forEachEngine } from '../helpers/engines.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { ev } from './helpers.ts';
+
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, 'events', ...args], { env: { ...process.env, ...env, PREFECT_API_URL: '', SIGHTLINE_API_URL: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+forEachEngine('sightline events (CLI)', (engine) => {
+  let s: TestServer;
+  let api: string;
+  before(async () => {
+    s = await startServer(engine);
+    api = await s.listen();
+    const t = (m: number) => new Date(Date.now() - (10 - m) * 60_000).toISOString();
+    const events = [
+      ev({ event: 'cli.one', occurred: t(1), resource: { 'prefect.resource.id': 'prefect.flow-run.r1', 'prefect.resource.name': 'calm-heron' } }),
+      ev({ event: 'cli.two', occurred: t(2), resource: { 'prefect.resource.id': 'prefect.flow-run.r2' } }),
+      ev({ event: 'other.three', occurred: t(3), resource: { 'prefect.resource.id': 'prefect.flow-run.r1' } }),
+      ev({ event: 'cli.old', occurred: new Date(Date.now() - 3 * 86_400_000).toISOString() }),
+    ];
+    assert.equal((await s.request('POST', s.oss('/events'), events)).statusCode, 204);
+  });
+  after(() => s.close());
+
+  it('prints recent matching events oldest first, in text or JSON lines', async () => {
+    const text = await run(['--api', api, '--event', 'cli.', '--since', '1d']);
+    assert.equal(text.code, 0, text.stderr);
+    const lines = text.stdout.trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0], /cli\.one {2}prefect\.flow-run\.r1 \(calm-heron\)$/);
+    assert.match(lines[1], /cli\.two {2}prefect\.flow-run\.r2$/);
+    const json = await run(['--json', '--resource', 'prefect.flow-run.r1', '--limit', '1'], { PREFECT_API_URL: api });
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(json.stdout.trim().split('\n').map((l) => JSON.parse(l).event), ['other.three'], 'PREFECT_API_URL is honoured');
+    const filtered = await run(['--filter', JSON.stringify({ event: { name: ['cli.old'] } }), '--json'], { SIGHTLINE_API_URL: api });
+    assert.deepEqual(filtered.stdout.trim().split('\n').map((l) => JSON.parse(l).event), ['cli.old']);
+  });
+
+  it('reports bad input and unreachable servers clearly', async () => {
+    const bad = await run(['--api', api, '--since', 'yesterday-ish']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--since/);
+    const badFilter = await run(['--api', api, '--filter', '{"nope": 1}']);
+    assert.notEqual(badFilter.code, 0);
+    assert.match(badFilter.stderr, /422/);
+    const down = await run(['--api', 'http://127.0.0.1:9/api']);
+    assert.notEqual(down.code, 0);
+    assert.match(down.stderr, /cannot reach/);
+  });
+
+  it('follows new events until interrupted', async () => {
+    // --limit 0: nothing is listed first, so every printed event came through the live stream.
+    const child: ChildProcess = spawn(process.execPath, [MAIN, 'events', '--api', api, '--event', 'follow.', '--follow', '--json', '--limit', '0']);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    // Keep posting until the follower (once connected) prints one.
+    for (let i = 0; i < 200 && !out.includes('follow.live'); i++) {
+      await s.request('POST', s.oss('/events'), [ev({ event: 'follow.live', occurred: new Date().toISOString() })]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(out, /"event":"follow\.live"/);
+    child.kill('SIGINT');
+    assert.equal(await closed, 0, err);
+    clearTimeout(killer);
+    const ids = out.trim().split('\n').map((l) => JSON.parse(l).id);
+    assert.equal(new Set(ids).size, ids.length, 'no event printed twice');
+  });
+});
