@@ -218,4 +218,26 @@ export class SqliteLogs implements LogStore {
     const row = this.db.stmt('SELECT count(*) AS n FROM logs WHERE seq > ?').get(this.indexedUpto()) as { n: number };
     return row.n;
   }
+
+  async deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const conds: string[] = [];
+    const params: Param[] = [ws];
+    for (const [col, ids] of [
+      ['flow_run_id', runs.flowRunIds],
+      ['task_run_id', runs.taskRunIds],
+    ] as const) {
+      if (!ids.length) continue;
+      conds.push(`${col} IN (${ids.map(() => '?').join(', ')})`);
+      params.push(...ids);
+    }
+    if (!conds.length) return 0;
+    const where = `ws = ? AND (${conds.join(' OR ')})`;
+    return this.db.tx(() => {
+      // Indexed rows leave the (contentless) text index first; unindexed ones were never in it.
+      this.db.stmt(`DELETE FROM logs_text WHERE rowid IN (SELECT seq FROM logs WHERE ${where} AND seq <= ?)`).run(...params, this.indexedUpto());
+      return Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);
+    });
+  }
 }
