@@ -40,7 +40,7 @@ export function emptyTiming(): RunTiming {
  * The run's timing after `next` replaces `prev` as its current state. `countRun` is false when
  * entering RUNNING must not count as a new run (a flow resuming from a pause).
  */
-export function applyTransition(run: RunTiming, prev: StateRow | null, next: StateRow, countRun = true): RunTiming {
+export function applyTransition(run: RunTiming, prev: StateRow | null, next: StateRow, countRun = prev?.type !== 'PAUSED'): RunTiming {
   const out: RunTiming = { ...run };
   out.state_id = next.id;
   out.state_type = next.type;
