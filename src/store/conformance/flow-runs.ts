@@ -205,11 +205,11 @@ export function flowRunConformance(open: OpenTestStore): void {
         const mk = async (name: string, over: Parameters<typeof flowRun>[1], s = state('PENDING', T0)) =>
           (await store.flowRuns.create(ws, flowRun(over?.flow_id ?? f.id, { name, ...over }), s)).run;
         const a = await mk('a-run', { tags: ['x', 'y'], flow_version: 'v1', idempotency_key: 'k1', deployment_id: uuid7() }, state('PENDING', T0 + 10));
-        const b = await mk('b-run', { tags: ['x'], work_queue_name: 'q1', work_pool_name: 'pool' }, state('SCHEDULED', T0 + 20));
+        await mk('b-run', { tags: ['x'], work_queue_name: 'q1', work_pool_name: 'pool' }, state('SCHEDULED', T0 + 20));
         const c = await mk('c-run', { flow_id: g.id }, state('PENDING', T0 + 30));
         await store.flowRuns.writeState(ws, c.id, { expectedStateId: c.state_id, state: state('RUNNING', T0 + 40) });
         const tr = (await store.taskRuns.create(ws, taskRun(c.id, 'sub', { tags: ['tt'] }), state('PENDING', T0))).run;
-        const d = await mk('d-sub', { parent_task_run_id: tr.id }, state('PENDING', T0 + 50));
+        await mk('d-sub', { parent_task_run_id: tr.id }, state('PENDING', T0 + 50));
         const ids = async (filters: RunFilterSet, sort: FlowRunSort = 'NAME_ASC') =>
           (await store.flowRuns.filter(ws, query(sort, filters))).map((r) => r.name);
         const fr = (x: object): RunFilterSet => ({ flow_runs: { operator: 'and_', ...x } });
