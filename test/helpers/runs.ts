@@ -1,14 +1,15 @@
 /** Helpers for run tests: a client for the run routes and an event sink that keeps what it gets. */
 import assert from 'node:assert/strict';
 import type { RunEvent } from '../../src/domain/runs/run-events.ts';
+import type { Workspace } from '../../src/domain/tenancy.ts';
 import type { EventSink } from '../../src/ops/runs/event-sink.ts';
 import type { TestServer } from './server.ts';
 
 export class CapturingSink implements EventSink {
   readonly events: (RunEvent & { workspaceId: string })[] = [];
 
-  async emit(workspaceId: string, events: RunEvent[]): Promise<void> {
-    for (const e of events) this.events.push({ ...e, workspaceId });
+  async emit(workspace: Workspace, events: RunEvent[]): Promise<void> {
+    for (const e of events) this.events.push({ ...e, workspaceId: workspace.id });
   }
 
   named(prefix: string): RunEvent[] {

@@ -4,7 +4,8 @@
  * durable.
  */
 import type { RunEvent } from '../../domain/runs/run-events.ts';
+import type { Workspace } from '../../domain/tenancy.ts';
 
 export interface EventSink {
-  emit(workspaceId: string, events: RunEvent[]): Promise<void>;
+  emit(workspace: Workspace, events: RunEvent[]): Promise<void>;
 }

@@ -19,7 +19,7 @@ export async function emitFlowRunStateEvent(
   ]);
   const event = flowRunStateEvent({ run, flow, parentTaskRun: parent, previous, state, intendedType });
   try {
-    await eventSink.emit(ws, [event]);
+    await eventSink.emit(ctx.workspace, [event]);
   } catch (err) {
     // The state is committed; the client must see its transition succeed. The lost event is logged.
     ctx.services.log.error({ err, event: event.event, id: event.id }, 'could not record a flow-run state event');
