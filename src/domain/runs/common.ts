@@ -1,5 +1,5 @@
 /** Field schemas shared by flows, runs and artifacts: names, tags, labels, JSON objects. */
-import { array, INVALID, jsonObject, type Schema, str } from '../schema.ts';
+import { array, INVALID, type Schema, str } from '../schema.ts';
 
 /** Prefect's object names must not contain `/ % & > <` (`P/types/names.py`). */
 export const NAME_PATTERN = /^[^/%&><]+$/;
@@ -37,8 +37,6 @@ export function labelsSchema(): Schema<Labels> {
   };
   return s;
 }
-
-export { jsonObject };
 
 /** Seconds as Prefect renders durations (`ser_json_timedelta="float"`), from microseconds. */
 export function seconds(micros: number): number {

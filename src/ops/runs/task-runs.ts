@@ -5,7 +5,6 @@ import { withScheduledTime } from '../../domain/runs/orchestration.ts';
 import { normalizeTaskRunPolicy } from '../../domain/runs/policies.ts';
 import { randomRunName } from '../../domain/runs/slugs.ts';
 import { makeState, type StateRow } from '../../domain/runs/states.ts';
-import { type TaskRunEventLike, taskRunRecordFromEvent, type TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
 import type { TaskRunCreate, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
@@ -96,19 +95,4 @@ export async function readTaskRunState(ctx: OpContext, id: string): Promise<Stat
   const s = await ctx.services.store.taskRuns.getState(ctx.workspace.id, id);
   if (!s) throw notFound('Task run state');
   return s;
-}
-
-/**
- * The recorder for an ingest path that is not inside the event store's transaction: derives the
- * task-run records of stored events and projects them. Events that are not client task-run state
- * events are skipped.
- */
-export async function recordTaskRunEvents(ctx: { services: OpContext['services']; workspace: { id: string } }, events: TaskRunEventLike[]): Promise<number> {
-  const records: TaskRunEventRecord[] = [];
-  for (const e of events) {
-    const r = taskRunRecordFromEvent(e);
-    if (r) records.push(r);
-  }
-  await ctx.services.store.taskRuns.record(ctx.workspace.id, records);
-  return records.length;
 }

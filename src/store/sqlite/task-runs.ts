@@ -209,10 +209,14 @@ export class SqliteTaskRuns implements TaskRunStore {
    */
   recordSync(ws: number, records: TaskRunEventRecord[]): void {
     const now = nowMicros();
+    const byId = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND id = ?');
+    const byKey = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND flow_run_id = ? AND task_key = ? AND dynamic_key = ?');
     for (const rec of records) {
       const tr = rec.taskRun;
-      const row =
-        this.getSync(ws, rec.taskRunId) ?? (rec.flowRunId !== null ? this.getByKeySync(ws, rec.flowRunId, tr.task_key, tr.dynamic_key) : undefined);
+      const row = (byId.get(ws, rec.taskRunId) ??
+        (rec.flowRunId !== null ? byKey.get(ws, rec.flowRunId, tr.task_key, tr.dynamic_key) : undefined)) as
+        | { id: string; state_timestamp: number | null }
+        | undefined;
       const runId = row?.id ?? rec.taskRunId;
       const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
       const timing: RunTiming = {
