@@ -61,6 +61,18 @@ forEachEngine('run orchestration', (engine) => {
     assert.deepEqual(states.map((x: any) => x.type), ['PENDING', 'RUNNING']);
   });
 
+  it('writes one state when the same transition is proposed concurrently', async () => {
+    const run = await c.run();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => c.setState(run.id, 'RUNNING', { state_details: { transition_id: TID } })),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), ['ACCEPT', 'REJECT', 'REJECT', 'REJECT', 'REJECT']);
+    assert.deepEqual(results.map((r) => r.http).sort(), [200, 200, 200, 200, 201]);
+    const states = await c.call('GET', `/flow_run_states/?flow_run_id=${run.id}`, undefined, 200);
+    assert.deepEqual(states.map((x: any) => x.type), ['PENDING', 'RUNNING']);
+    assert.equal((await c.getRun(run.id)).run_count, 1);
+  });
+
   it('turns a failure with retries left into AwaitingRetry, then waits, then retries', async () => {
     const run = await c.run(undefined, { empirical_policy: { retries: 1, retry_delay: 2 } });
     await c.setState(run.id, 'RUNNING');
