@@ -17,6 +17,10 @@ import { PgEvents } from './events.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { PgTags } from './tags.ts';
+import { PgArtifacts } from './artifacts.ts';
+import { PgFlowRuns } from './flow-runs.ts';
+import { PgFlows } from './flows.ts';
+import { PgTaskRuns } from './task-runs.ts';
 import { PgTenancy } from './tenancy.ts';
 import { PgTraces } from './traces.ts';
 
@@ -42,6 +46,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   await logs.partitions.ensureFor([now, now + MICROS_PER_DAY]);
   await events.partitions.ensureFor([now, now + MICROS_PER_DAY]);
   const changes = new PgChangeFeed(db);
+  const taskRuns = new PgTaskRuns(db, tenancy);
   let closed: Promise<void> | undefined;
   return {
     engine: 'postgres',
@@ -50,6 +55,10 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     traces: new PgTraces(),
     events,
     tags: new PgTags(db, tenancy),
+    flows: new PgFlows(db, tenancy),
+    flowRuns: new PgFlowRuns(db, tenancy, taskRuns),
+    taskRuns,
+    artifacts: new PgArtifacts(db, tenancy),
     changes,
     close() {
       closed ??= (async () => {

@@ -297,4 +297,20 @@ export class PgLogs implements LogStore {
     );
     return row!.n;
   }
+
+  async deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined || (runs.flowRunIds.length === 0 && runs.taskRunIds.length === 0)) return 0;
+    const match = '(l.flow_run_id = ANY($2::uuid[]) OR l.task_run_id = ANY($3::uuid[]))';
+    const params = [ws, runs.flowRunIds, runs.taskRunIds];
+    return this.db.tx(async (c) => {
+      // Indexed rows leave the text index table with their log.
+      await c.query(
+        `DELETE FROM logs_text t USING logs l WHERE l.ws = $1 AND ${match} AND t.ws = l.ws AND t."timestamp" = l."timestamp" AND t.seq = l.seq`,
+        params,
+      );
+      const r = await c.query(`DELETE FROM logs l WHERE l.ws = $1 AND ${match}`, params);
+      return r.rowCount ?? 0;
+    });
+  }
 }
