@@ -10,8 +10,8 @@ import { LOCK, type PgDb } from '../db.ts';
 import { foundation } from './0001-foundation.ts';
 import { logStats } from './0002-log-stats.ts';
 import { events } from './0003-events.ts';
+import { runs } from './0004-runs.ts';
 import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
-import { runs } from './0002-runs.ts';
 
 export interface Migration {
   version: number;

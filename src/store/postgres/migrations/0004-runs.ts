@@ -7,7 +7,7 @@
 import type { Migration } from './index.ts';
 
 export const runs: Migration = {
-  version: 2,
+  version: 4,
   name: 'runs: flows, flow runs, task runs, states, artifacts',
   sql: `
     CREATE TABLE flows (
