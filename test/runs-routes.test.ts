@@ -177,6 +177,16 @@ forEachEngine('run routes', (engine) => {
     assert.equal(await c.call('POST', '/flow_runs/count', { flows: { id: { any_: [f.id] } } }, 200), 5);
   });
 
+  it('takes id lists of any length', async () => {
+    const c = new RunClient(s);
+    const run = await c.run();
+    const ids = Array.from({ length: 40_000 }, (_, i) => `01a20588-0000-7000-8000-${String(i).padStart(12, '0')}`);
+    const found = await c.call('POST', '/flow_runs/filter', { flow_runs: { id: { any_: [...ids, run.id] } } }, 200);
+    assert.deepEqual(found.map((r: any) => r.id), [run.id]);
+    assert.ok((await c.call('POST', '/flow_runs/count', { flow_runs: { id: { not_any_: ids } } }, 200)) >= 1);
+    assert.equal(await c.call('POST', '/task_runs/count', { task_runs: { tags: { all_: ids.slice(0, 20_000) } } }, 200), 0);
+  });
+
   it('deletes a flow run with its logs, task runs, states and artifacts', async () => {
     const c = new RunClient(s);
     const run = await c.run();

@@ -6,6 +6,10 @@ export const pgDialect: SqlDialect = {
     params.push(value);
     return `$${params.length}`;
   },
+  inList(col, values, params, negate = false) {
+    const any = `${col} = ANY(${this.param(params, values)})`;
+    return negate ? `NOT (${any})` : any;
+  },
   arrayHasAll(col, values, params) {
     return `${col} @> ${this.param(params, JSON.stringify(values))}::jsonb`;
   },

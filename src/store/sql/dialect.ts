@@ -6,6 +6,11 @@
 export interface SqlDialect {
   /** Appends a parameter and returns its placeholder (`?` or `$n`). */
   param(params: unknown[], value: unknown): string;
+  /**
+   * `col` is one of `values` (or none of them, with `negate`; NULL never matches either way), with
+   * the whole list as one parameter so that no list length meets the engine's parameter limit.
+   */
+  inList(col: string, values: readonly unknown[], params: unknown[], negate?: boolean): string;
   /** The JSON array in `col` contains every value. */
   arrayHasAll(col: string, values: string[], params: unknown[]): string;
   /** The JSON array in `col` contains at least one of the values (none given: false). */

@@ -49,9 +49,8 @@ class Conds {
       this.parts.push(negate ? this.d.true : this.d.false);
       return;
     }
-    const ph = values.map((v) => this.d.param(this.params, v)).join(', ');
     // NOT IN leaves NULLs out, as SQL (and Prefect) does.
-    this.parts.push(`${col} ${negate ? 'NOT IN' : 'IN'} (${ph})`);
+    this.parts.push(this.d.inList(col, values, this.params, negate));
   }
 
   cmp(col: string, op: '<=' | '>=', v: unknown): void {
@@ -186,8 +185,8 @@ function flowRunFilterSql(c: Conds, f: FlowRunFilter): void {
       x.nested(g.operator, (y) => {
         if (g.any_ === undefined) return;
         if (g.any_.length === 0) return y.add(y.d.false);
-        const ph = g.any_.map((v) => y.d.param(y.params, v)).join(', ');
-        y.add(`EXISTS (SELECT 1 FROM task_runs ptr WHERE ptr.ws = fr.ws AND ptr.id = fr.parent_task_run_id AND ptr.flow_run_id IN (${ph}))`);
+        const inParents = y.d.inList('ptr.flow_run_id', g.any_, y.params);
+        y.add(`EXISTS (SELECT 1 FROM task_runs ptr WHERE ptr.ws = fr.ws AND ptr.id = fr.parent_task_run_id AND ${inParents})`);
       });
     }
     if (f.parent_task_run_id) {

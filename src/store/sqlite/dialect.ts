@@ -6,12 +6,16 @@ export const sqliteDialect: SqlDialect = {
     params.push(value);
     return '?';
   },
+  inList(col, values, params, negate = false) {
+    return `${col} ${negate ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(${this.param(params, JSON.stringify(values))}))`;
+  },
   arrayHasAll(col, values, params) {
-    return values.map((v) => `EXISTS (SELECT 1 FROM json_each(${col}) WHERE value = ${this.param(params, v)})`).join(' AND ');
+    const wanted = this.param(params, JSON.stringify(values));
+    return `NOT EXISTS (SELECT 1 FROM json_each(${wanted}) w WHERE w.value NOT IN (SELECT value FROM json_each(${col})))`;
   },
   arrayHasAny(col, values, params) {
     if (values.length === 0) return '0';
-    return `EXISTS (SELECT 1 FROM json_each(${col}) WHERE value IN (${values.map((v) => this.param(params, v)).join(', ')}))`;
+    return `EXISTS (SELECT 1 FROM json_each(${col}) WHERE value IN (SELECT value FROM json_each(${this.param(params, JSON.stringify(values))})))`;
   },
   arrayEmpty(col) {
     return `json_array_length(${col}) = 0`;

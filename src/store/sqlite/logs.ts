@@ -221,19 +221,11 @@ export class SqliteLogs implements LogStore {
 
   async deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number> {
     const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return 0;
-    const conds: string[] = [];
-    const params: Param[] = [ws];
-    for (const [col, ids] of [
-      ['flow_run_id', runs.flowRunIds],
-      ['task_run_id', runs.taskRunIds],
-    ] as const) {
-      if (!ids.length) continue;
-      conds.push(`${col} IN (${ids.map(() => '?').join(', ')})`);
-      params.push(...ids);
-    }
-    if (!conds.length) return 0;
-    const where = `ws = ? AND (${conds.join(' OR ')})`;
+    if (ws === undefined || (runs.flowRunIds.length === 0 && runs.taskRunIds.length === 0)) return 0;
+    // Each id list is one JSON parameter: no run has too many task runs for SQLite's variable limit.
+    const where =
+      'ws = ? AND (flow_run_id IN (SELECT value FROM json_each(?)) OR task_run_id IN (SELECT value FROM json_each(?)))';
+    const params: Param[] = [ws, JSON.stringify(runs.flowRunIds), JSON.stringify(runs.taskRunIds)];
     return this.db.tx(() => {
       // Indexed rows leave the (contentless) text index first; unindexed ones were never in it.
       this.db.stmt(`DELETE FROM logs_text WHERE rowid IN (SELECT seq FROM logs WHERE ${where} AND seq <= ?)`).run(...params, this.indexedUpto());
