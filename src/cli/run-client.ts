@@ -1,15 +1,10 @@
 /**
  * What `sightline runs` and `sightline trace` need from a running Sightline, over its native API
- * (so they work against any instance, or a Prefect server): JSON calls, bounded paging, and the
- * server discovery rule of client commands (`--api`, `SIGHTLINE_API_URL`, `PREFECT_API_URL`).
+ * (so they work against any instance, or a Prefect server): JSON calls, bounded paging, durations
+ * and state colours. The server is found as by every client command (`api-client.ts`).
  */
 import { AppError } from '../domain/errors.ts';
-
-export const DEFAULT_API_URL = 'http://127.0.0.1:4200/api';
-
-export function apiUrlFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return (flag || env.SIGHTLINE_API_URL || env.PREFECT_API_URL || DEFAULT_API_URL).replace(/\/+$/, '');
-}
+import { paint, type Style } from './style.ts';
 
 /** JSON from the API, read loosely. */
 export type Json = any;
@@ -66,24 +61,20 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-const COLORS: Record<string, string> = {
-  COMPLETED: '32',
-  RUNNING: '34',
-  PENDING: '90',
-  SCHEDULED: '33',
-  FAILED: '31',
-  CRASHED: '35',
-  CANCELLED: '90',
-  CANCELLING: '90',
-  PAUSED: '33',
+const STATE_STYLES: Record<string, Style> = {
+  COMPLETED: 'green',
+  RUNNING: 'bold',
+  SCHEDULED: 'yellow',
+  PAUSED: 'yellow',
+  PENDING: 'dim',
+  CANCELLING: 'dim',
+  CANCELLED: 'dim',
+  FAILED: 'red',
+  CRASHED: 'boldRed',
 };
 
-/** The state name, coloured by state type when `color` is on. */
-export function paintState(name: string, type: string | null, color: boolean): string {
-  const code = type ? COLORS[type] : undefined;
-  return color && code ? `\x1b[${code}m${name}\x1b[0m` : name;
-}
-
-export function useColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(stream.isTTY) && !env.NO_COLOR;
+/** The state name, styled by state type when `colour` is on. */
+export function paintState(name: string, type: string | null, colour: boolean): string {
+  const style = type ? STATE_STYLES[type] : undefined;
+  return colour && style ? paint(name, style) : name;
 }

@@ -10,7 +10,9 @@ import { loadOptions } from '../config/load.ts';
 import type { OptionSpec } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { STATE_TYPES } from '../domain/runs/states.ts';
-import { apiUrlFrom, formatDuration, type Json, paintState, RunApi, useColor } from './run-client.ts';
+import { resolveApiUrl } from './api-client.ts';
+import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
+import { useColour } from './style.ts';
 
 export const runsOptions = {
   api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
@@ -75,7 +77,7 @@ export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     process.stdout.write(HELP);
     return;
   }
-  const api = new RunApi(apiUrlFrom(o.api, env), env.PREFECT_API_KEY || undefined);
+  const api = new RunApi(resolveApiUrl(o.api, env), env.PREFECT_API_KEY || undefined);
   const rows: Json[] = await api.all('/flow_runs/filter', runsFilter(o), o.limit);
   if (o.json) {
     for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -84,7 +86,7 @@ export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   const flowIds = [...new Set(rows.map((r) => r.flow_id))];
   const flows: Json[] = flowIds.length ? await api.all('/flows/filter', { flows: { id: { any_: flowIds } } }, flowIds.length) : [];
   const flowName = new Map(flows.map((f) => [f.id, f.name]));
-  const color = useColor(process.stdout, env);
+  const color = useColour(process.stdout, env);
   const table = rows.map((r) => ({
     id: r.id as string,
     flow: (flowName.get(r.flow_id) as string) ?? r.flow_id,

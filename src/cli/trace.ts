@@ -7,7 +7,9 @@ import { loadOptions } from '../config/load.ts';
 import type { OptionSpec } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
-import { apiUrlFrom, formatDuration, type Json, paintState, RunApi, useColor } from './run-client.ts';
+import { resolveApiUrl } from './api-client.ts';
+import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
+import { useColour } from './style.ts';
 
 export const traceOptions = {
   api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
@@ -113,7 +115,7 @@ export async function trace(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   if (positionals.length !== 1) throw new AppError('invalid_input', `expected one flow run id\n\n${HELP}`);
   const id = normalizeUuid(positionals[0]);
   if (!id) throw new AppError('invalid_input', `'${positionals[0]}' is not a flow run id (a UUID)`);
-  const api = new RunApi(apiUrlFrom(o.api, env), env.PREFECT_API_KEY || undefined);
+  const api = new RunApi(resolveApiUrl(o.api, env), env.PREFECT_API_KEY || undefined);
   const tree = await buildTrace(api, id);
-  process.stdout.write(o.json ? `${JSON.stringify(tree, null, 2)}\n` : renderTrace(tree, useColor(process.stdout, env)));
+  process.stdout.write(o.json ? `${JSON.stringify(tree, null, 2)}\n` : renderTrace(tree, useColour(process.stdout, env)));
 }

@@ -104,7 +104,9 @@ export interface LogStore {
   /**
    * Deletes the logs of these runs (logs whose `flow_run_id` is one of `flowRunIds` or whose
    * `task_run_id` is one of `taskRunIds`), text index entries included; returns how many. Used
-   * when a run is deleted. Empty lists delete nothing.
+   * when a run is deleted. Empty lists delete nothing. The statistics kept at ingest follow:
+   * `runStats` and logger counts drop by the deleted logs (entries reaching zero disappear);
+   * loggers' first/last seen times stay as observed.
    */
   deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number>;
 }
@@ -116,8 +118,9 @@ export interface RunLogStats {
 
 export interface TraceStore {
   /**
-   * The flow runs of a trace (its root flow run and every subflow run under it), whose logs are
-   * the trace's logs. Until flow runs are recorded this is the root run alone: `[traceId]`.
+   * The flow runs of a trace (its root flow run and every subflow run under it, at any depth:
+   * a subflow's `parent_task_run_id` is a task run of its parent), whose logs are the trace's
+   * logs. The root is always included, recorded or not. At most 10,000 runs, 64 levels deep.
    */
   flowRunIds(workspaceId: string, traceId: string): Promise<string[]>;
 }

@@ -170,15 +170,16 @@ export function flowRunConformance(open: OpenTestStore): void {
         assert.equal(await store.flowRuns.delete(ws, run.id), false);
       }));
 
-    it('deletes the logs of runs', () =>
+    it('deletes the logs of runs, and their statistics', () =>
       withStore(open, async (store, ws) => {
         const fr = uuid7();
+        const other = uuid7();
         const tr = uuid7();
-        const log = (flow_run_id: string | null, task_run_id: string | null, i: number) => ({
+        const log = (flow_run_id: string | null, task_run_id: string | null, i: number, name = 'n') => ({
           workspaceId: ws,
           id: uuid7(),
           created: T0,
-          name: 'n',
+          name,
           level: 20,
           message: `m${i}`,
           timestamp: T0 + i,
@@ -186,16 +187,41 @@ export function flowRunConformance(open: OpenTestStore): void {
           task_run_id,
           worker_id: null,
         });
-        await store.logs.append([log(fr, null, 1), log(fr, tr, 2), log(null, tr, 3), log(uuid7(), null, 4)]);
+        await store.logs.append([log(fr, null, 1), log(fr, tr, 2, 'task'), log(null, tr, 3, 'task'), log(other, null, 4), log(fr, null, 5)]);
         await store.logs.indexText(2);
         assert.equal(await store.logs.deleteForRuns(ws, { flowRunIds: [], taskRunIds: [tr] }), 2);
-        assert.equal(await store.logs.deleteForRuns(ws, { flowRunIds: [fr], taskRunIds: [] }), 1);
+        assert.equal((await store.logs.runStats(ws, fr))?.count, 2);
+        const loggers = async (flowRunIds?: string[]) =>
+          (await store.logs.observedLoggers(ws, { orderBy: 'NAME_ASC', limit: 10, flowRunIds })).map((l) => [l.name, l.count]);
+        assert.deepEqual(await loggers(), [['n', 3]]);
+        assert.deepEqual(await loggers([fr]), [['n', 2]]);
+        assert.equal(await store.logs.deleteForRuns(ws, { flowRunIds: [fr], taskRunIds: [] }), 2);
         assert.equal(await store.logs.deleteForRuns(ws, { flowRunIds: [], taskRunIds: [] }), 0);
+        assert.equal(await store.logs.runStats(ws, fr), undefined);
+        assert.equal((await store.logs.runStats(ws, other))?.count, 1);
+        assert.deepEqual(await loggers(), [['n', 1]]);
+        assert.deepEqual(await loggers([fr]), []);
         const left = await store.logs.filter(ws, { filter: { operator: 'and_' }, sort: 'TIMESTAMP_ASC', limit: 10, offset: 0 });
         assert.deepEqual(left.map((l) => l.message), ['m4']);
         await store.logs.indexText(100);
         const found = await store.logs.filter(ws, { filter: { operator: 'and_', text: { query: 'm' } }, sort: 'TIMESTAMP_ASC', limit: 10, offset: 0 });
         assert.deepEqual(found.map((l) => l.message), ['m4']);
+      }));
+
+    it('gives a trace its root flow run and every subflow under it', () =>
+      withStore(open, async (store, ws) => {
+        const f = (await store.flows.upsert(ws, flow('etl'))).flow;
+        const root = (await store.flowRuns.create(ws, flowRun(f.id), state('RUNNING', T0))).run;
+        const t1 = (await store.taskRuns.create(ws, taskRun(root.id, 'sub-a'), state('PENDING', T0))).run;
+        const sub = (await store.flowRuns.create(ws, flowRun(f.id, { parent_task_run_id: t1.id }), state('RUNNING', T0))).run;
+        const t2 = (await store.taskRuns.create(ws, taskRun(sub.id, 'sub-b'), state('PENDING', T0))).run;
+        const subsub = (await store.flowRuns.create(ws, flowRun(f.id, { parent_task_run_id: t2.id }), state('RUNNING', T0))).run;
+        const unrelated = (await store.flowRuns.create(ws, flowRun(f.id), state('RUNNING', T0))).run;
+        assert.deepEqual((await store.traces.flowRunIds(ws, root.id)).sort(), [root.id, sub.id, subsub.id].sort());
+        assert.deepEqual((await store.traces.flowRunIds(ws, sub.id)).sort(), [sub.id, subsub.id].sort());
+        assert.deepEqual(await store.traces.flowRunIds(ws, unrelated.id), [unrelated.id]);
+        const unknown = uuid7();
+        assert.deepEqual(await store.traces.flowRunIds(ws, unknown), [unknown]);
       }));
 
     it('filters flow runs by every FlowRunFilter key', () =>

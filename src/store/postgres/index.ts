@@ -52,7 +52,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     engine: 'postgres',
     tenancy,
     logs,
-    traces: new PgTraces(),
+    traces: new PgTraces(db, tenancy),
     events,
     tags: new PgTags(db, tenancy),
     flows: new PgFlows(db, tenancy),

@@ -37,7 +37,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     engine: 'sqlite',
     tenancy,
     logs: new SqliteLogs(db, tenancy),
-    traces: new SqliteTraces(),
+    traces: new SqliteTraces(db, tenancy),
     events: new SqliteEvents(db, tenancy, sqliteEventProjections()),
     tags: new SqliteTags(db, tenancy),
     flows: new SqliteFlows(db, tenancy),
