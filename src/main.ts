@@ -13,7 +13,7 @@ import { TextIndexer } from './ingest/text-indexer.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
 import type { OpLog, Services } from './ops/context.ts';
-import type { EventSink } from './ops/runs/event-sink.ts';
+import { type EventSink, eventWriterSink } from './ops/runs/event-sink.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
 
@@ -28,12 +28,6 @@ export interface Sightline {
   listen(): Promise<void>;
   close(): Promise<void>;
 }
-
-/**
- * Until the events store is wired in, server-emitted run events have nowhere to go; this sink
- * accepts them and drops them.
- */
-const noEventStore: EventSink = { emit: async () => {} };
 
 export async function createSightline(
   config: ServeConfig,
@@ -56,11 +50,12 @@ export async function createSightline(
   });
   let api: FastifyInstance | undefined;
   const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg) };
-  const eventSink = opts.eventSink ?? noEventStore;
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
     onError: (err) => api?.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
   });
   const eventWriter = createEventWriter(store);
+  // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
+  const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
   const services: Services = { config, store, logWriter, eventWriter, defaults, tokenSecret, liveLogs, eventSink, log };
   api = await buildApi(services, { logger: opts.logger });
   const indexer = new TextIndexer(store);

@@ -20,6 +20,7 @@ import { PgTags } from './tags.ts';
 import { PgArtifacts } from './artifacts.ts';
 import { PgFlowRuns } from './flow-runs.ts';
 import { PgFlows } from './flows.ts';
+import { taskRunRecorderProjection } from './task-run-projection.ts';
 import { PgTaskRuns } from './task-runs.ts';
 import { PgTenancy } from './tenancy.ts';
 import { PgTraces } from './traces.ts';
@@ -40,13 +41,14 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   }
   const tenancy = new PgTenancy(db);
   const logs = new PgLogs(db, tenancy);
-  const events = new PgEvents(db, tenancy, pgEventProjections());
+  const taskRuns = new PgTaskRuns(db, tenancy);
+  // The task-run recorder runs inside every event append, with the other projections.
+  const events = new PgEvents(db, tenancy, [...pgEventProjections(), taskRunRecorderProjection(taskRuns)]);
   // Today's and tomorrow's partitions exist before the first write needs them.
   const now = nowMicros();
   await logs.partitions.ensureFor([now, now + MICROS_PER_DAY]);
   await events.partitions.ensureFor([now, now + MICROS_PER_DAY]);
   const changes = new PgChangeFeed(db);
-  const taskRuns = new PgTaskRuns(db, tenancy);
   let closed: Promise<void> | undefined;
   return {
     engine: 'postgres',

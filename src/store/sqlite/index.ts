@@ -12,6 +12,7 @@ import { SqliteFlows } from './flows.ts';
 import { SqliteLogs } from './logs.ts';
 import { SqliteTags } from './tags.ts';
 import { migrate } from './migrations/index.ts';
+import { taskRunRecorderProjection } from './task-run-projection.ts';
 import { SqliteTaskRuns } from './task-runs.ts';
 import { SqliteTenancy } from './tenancy.ts';
 import { SqliteTraces } from './traces.ts';
@@ -38,7 +39,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     tenancy,
     logs: new SqliteLogs(db, tenancy),
     traces: new SqliteTraces(db, tenancy),
-    events: new SqliteEvents(db, tenancy, sqliteEventProjections()),
+    events: new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]),
     tags: new SqliteTags(db, tenancy),
     flows: new SqliteFlows(db, tenancy),
     flowRuns: new SqliteFlowRuns(db, tenancy, taskRuns),
