@@ -1,9 +1,9 @@
 /** `sightline runs` and `sightline trace` as child processes against a server on a loopback port. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { CLI } from './helpers/cli.ts';
-import { forEachEngine } from './helpers/engines.ts';
+import { engines } from './helpers/engines.ts';
 import { RunClient } from './helpers/runs.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
@@ -26,12 +26,14 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-forEachEngine('runs and trace commands', (engine) => {
+// The commands speak only HTTP: one engine is enough here (the routes under them are tested on
+// every engine), and each child process costs a Node start-up.
+describe('runs and trace commands', () => {
   let s: TestServer;
   let api: string;
   let parentId: string;
   before(async () => {
-    s = await startServer(engine);
+    s = await startServer(engines[0]);
     api = await s.listen();
     const c = new RunClient(s);
     const parentFlow = await c.flow('etl-parent');
@@ -81,8 +83,7 @@ forEachEngine('runs and trace commands', (engine) => {
     assert.match(lines[1], /^└─ task etl-subflow-0 {2}Failed {2}\S+$/);
     assert.match(lines[2], /^ {3}└─ flow etl-subflow \/ proficient-clam {2}Failed {2}\S+$/);
     assert.match(lines[3], /^ {6}└─ task extract_rows-dd8 {2}Completed {2}\S+ {2}\[db\]$/);
-    const coloured = await cli(['trace', parentId, '--api', api]);
-    assert.ok(!coloured.out.includes('\x1b['), 'no colour when not on a terminal');
+    assert.ok(!r.out.includes('\x1b['), 'no colour when not on a terminal');
     const j = await cli(['trace', parentId, '--json', '--api', api]);
     const tree = JSON.parse(j.out);
     assert.equal(tree.kind, 'flow_run');
