@@ -10,9 +10,10 @@ import type { NewLog } from './domain/logs.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { GroupCommit } from './ingest/group-commit.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
-import type { Services } from './ops/context.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
+import type { OpLog, Services } from './ops/context.ts';
+import { type EventSink, eventWriterSink } from './ops/runs/event-sink.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
 
@@ -30,7 +31,7 @@ export interface Sightline {
 
 export async function createSightline(
   config: ServeConfig,
-  opts: { logger?: boolean | object; store?: Store; env?: Record<string, string | undefined> } = {},
+  opts: { logger?: boolean | object; store?: Store; env?: Record<string, string | undefined>; eventSink?: EventSink } = {},
 ): Promise<Sightline> {
   const store = opts.store ?? (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full', pool: config['db-pool'] }));
   const defaults = await store.tenancy.ensureDefaults();
@@ -47,12 +48,16 @@ export async function createSightline(
     }
     for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
   });
+  let api: FastifyInstance | undefined;
+  const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg) };
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
-    onError: (err) => api.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
+    onError: (err) => api?.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
   });
   const eventWriter = createEventWriter(store);
-  const services: Services = { config, store, logWriter, eventWriter, defaults, tokenSecret, liveLogs };
-  const api = await buildApi(services, { logger: opts.logger });
+  // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
+  const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
+  const services: Services = { config, store, logWriter, eventWriter, defaults, tokenSecret, liveLogs, eventSink, log };
+  api = await buildApi(services, { logger: opts.logger });
   const indexer = new TextIndexer(store);
   indexer.start();
   // Loaded before anything listens: a broken capability file stops start-up with its report.
@@ -61,7 +66,7 @@ export async function createSightline(
   let closed = false;
   const s: Sightline = {
     services,
-    api,
+    api: api,
     indexer,
     capabilities,
     async listen() {

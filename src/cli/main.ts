@@ -4,7 +4,9 @@ import { AppError } from '../domain/errors.ts';
 import { logs } from './logs.ts';
 import { events } from './events.ts';
 import { mcp } from './mcp.ts';
+import { runs } from './runs.ts';
 import { serve } from './serve.ts';
+import { trace } from './trace.ts';
 
 const USAGE = `usage: sightline <command> [options]
 
@@ -13,11 +15,13 @@ commands:
   mcp       serve the MCP tools over stdio (mcp --stdio), for desktop agents
   logs      print a flow run's logs (--follow for new ones as they arrive)
   events    print recent events and follow new ones (--follow)
+  runs      list flow runs (--flow, --state, --since, --json)
+  trace     print the run tree of a flow run: flow → tasks → subflows (--json)
 
 Every option --foo-bar can also be set as SIGHTLINE_FOO_BAR. Run 'sightline <command> --help'.
 `;
 
-const commands: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>> = { serve, mcp, logs, events };
+const commands: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>> = { serve, mcp, logs, events, runs, trace };
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;

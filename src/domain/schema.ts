@@ -263,6 +263,8 @@ interface Field<T> {
   schema: Schema<T>;
   required: boolean;
   default?: () => T;
+  /** An explicit JSON `null` is kept as `null` (pydantic's `Optional[X] = default`). */
+  keepNull?: boolean;
 }
 
 export type Shape = Record<string, Field<any> | Schema<any>>;
@@ -281,6 +283,14 @@ export function optional<T>(s: Schema<T>): Field<T> & { required: false };
 export function optional<T>(s: Schema<T>, dflt: () => T): Field<T> & { required: false; default: () => T };
 export function optional<T>(s: Schema<T>, dflt?: () => T): Field<T> {
   return { schema: s, required: false, default: dflt };
+}
+
+/**
+ * A field whose explicit `null` is a value, not an absence: absent → the default, `null` → `null`,
+ * anything else → parsed by `s` (pydantic's `Optional[X] = default`, echoed back as sent).
+ */
+export function nullable<T>(s: Schema<T>, dflt: () => T | null): Field<T | null> & { required: false; default: () => T | null } {
+  return { schema: s as Schema<T | null>, required: false, default: dflt, keepNull: true };
 }
 
 function asField(f: Field<any> | Schema<any>): Field<any> {
@@ -307,6 +317,10 @@ export function object<S extends Shape>(shape: S, opts: { extra?: 'forbid' | 'ig
       for (const k of keys) {
         const f = fields[k];
         const x = input[k];
+        if (x === null && f.keepNull) {
+          out[k] = null;
+          continue;
+        }
         if (x === undefined || (x === null && !f.required)) {
           if (f.required) {
             issues.push({ loc: [...loc, k], msg: 'Field required', type: 'missing', input: v });
@@ -333,7 +347,7 @@ export function object<S extends Shape>(shape: S, opts: { extra?: 'forbid' | 'ig
       const required: string[] = [];
       for (const k of keys) {
         const f = fields[k];
-        properties[k] = f.schema.json();
+        properties[k] = f.keepNull ? { anyOf: [f.schema.json(), { type: 'null' }] } : f.schema.json();
         if (f.required) required.push(k);
       }
       return {

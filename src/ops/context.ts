@@ -9,6 +9,12 @@ import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { GroupCommit } from '../ingest/group-commit.ts';
 import type { Store } from '../store/contract.ts';
 import type { LiveHub } from './live/hub.ts';
+import type { EventSink } from './runs/event-sink.ts';
+
+/** Where operations report problems they handle themselves (the server log). */
+export interface OpLog {
+  error(obj: object, msg: string): void;
+}
 
 export interface Services {
   readonly config: ServeConfig;
@@ -21,6 +27,9 @@ export interface Services {
   readonly defaults: { readonly account: Account; readonly workspace: Workspace };
   /** Signs page tokens and cursors: `--token-secret`, else the one kept in the database. */
   readonly tokenSecret: string;
+  /** Server-emitted events (flow-run state changes) enter the event ingest path here. */
+  readonly eventSink: EventSink;
+  readonly log: OpLog;
 }
 
 /** `oss`: `/api/...` paths; `cloud`: `/api/accounts/{a}/workspaces/{w}/...` paths. */

@@ -24,6 +24,14 @@ import type {
   StoredEvent,
   TimeBuckets,
 } from '../domain/events.ts';
+import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
+import type { ArtifactSort, FlowRunSort, FlowSort, RunFilterSet, RunQuery, TaskRunSort } from '../domain/runs/filters.ts';
+import type { FlowRunRow, NewFlowRun } from '../domain/runs/flow-runs.ts';
+import type { FlowRow } from '../domain/runs/flows.ts';
+import type { FlowRunPolicy } from '../domain/runs/policies.ts';
+import type { StateRow } from '../domain/runs/states.ts';
+import type { TaskRunEventRecord } from '../domain/runs/task-run-recorder.ts';
+import type { NewTaskRun, TaskRunRow } from '../domain/runs/task-runs.ts';
 
 export interface TenancyStore {
   /**
@@ -93,6 +101,14 @@ export interface LogStore {
    * `limit > 0` means the workspace has no logs in that range.
    */
   tail(workspaceId: string, range: { after: number; upTo: number; limit: number }): Promise<LogRow[]>;
+  /**
+   * Deletes the logs of these runs (logs whose `flow_run_id` is one of `flowRunIds` or whose
+   * `task_run_id` is one of `taskRunIds`), text index entries included; returns how many. Used
+   * when a run is deleted. Empty lists delete nothing. The statistics kept at ingest follow:
+   * `runStats` and logger counts drop by the deleted logs (entries reaching zero disappear);
+   * loggers' first/last seen times stay as observed.
+   */
+  deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number>;
 }
 
 export interface RunLogStats {
@@ -102,8 +118,9 @@ export interface RunLogStats {
 
 export interface TraceStore {
   /**
-   * The flow runs of a trace (its root flow run and every subflow run under it), whose logs are
-   * the trace's logs. Until flow runs are recorded this is the root run alone: `[traceId]`.
+   * The flow runs of a trace (its root flow run and every subflow run under it, at any depth:
+   * a subflow's `parent_task_run_id` is a task run of its parent), whose logs are the trace's
+   * logs. The root is always included, recorded or not. At most 10,000 runs, 64 levels deep.
    */
   flowRunIds(workspaceId: string, traceId: string): Promise<string[]>;
 }
@@ -196,6 +213,121 @@ export interface EventProjection<Tx = unknown> {
   apply(tx: Tx, inserted: StoredEvent[]): void | Promise<void>;
 }
 
+/*
+ * Runs. Every run query takes a `RunQuery`: the filter objects of a Prefect request
+ * (`domain/runs/filters.ts`, semantics in `store/sql/run-filters.ts`), a sort, `limit`, `offset`
+ * and `now` (for the time-dependent sorts). Every sort ends with `id DESC` as the tie-break, and
+ * NULLs sort last in both directions, so pages are stable and identical on every engine.
+ *
+ * State writes are compare-and-set: `writeState` applies only if the run's current state is still
+ * `expectedStateId` (the one orchestration decided from), else it answers `conflict` and the caller
+ * decides again. Bookkeeping (`domain/runs/bookkeeping.ts`) is applied inside the transaction.
+ */
+
+/** The outcome of a compare-and-set state write. */
+export type StateWriteResult<R> =
+  | { outcome: 'written'; run: R; previous: StateRow | null }
+  | { outcome: 'conflict' }
+  | { outcome: 'not_found' };
+
+export interface StateWrite {
+  /** The state the decision was made from (null: the run had none). */
+  expectedStateId: string | null;
+  /** The new state, with its id and timestamp already minted. */
+  state: StateRow;
+}
+
+export interface FlowStore {
+  /**
+   * Get-or-create by name within the workspace: inserts `flow` when no flow has its name, else
+   * returns the existing flow unchanged. `created` tells which happened.
+   */
+  upsert(workspaceId: string, flow: FlowRow): Promise<{ flow: FlowRow; created: boolean }>;
+  get(workspaceId: string, id: string): Promise<FlowRow | undefined>;
+  /** Flows matching `query.filters` (a flow matches `flow_runs`/`task_runs` when one of its runs does). */
+  filter(workspaceId: string, query: RunQuery<FlowSort>): Promise<FlowRow[]>;
+  count(workspaceId: string, filters: RunFilterSet): Promise<number>;
+}
+
+export interface FlowRunStore {
+  /**
+   * Inserts a run with its initial state (bookkeeping applied) in one transaction. When
+   * `run.idempotency_key` is already used by a run of the same flow, returns that run instead and
+   * writes nothing (`created: false`). A subflow (`parent_task_run_id` set) also moves its tracking
+   * task run to a copy of the state (`domain/runs/subflows.ts`).
+   */
+  create(workspaceId: string, run: NewFlowRun, initial: StateRow): Promise<{ run: FlowRunRow; created: boolean }>;
+  get(workspaceId: string, id: string): Promise<FlowRunRow | undefined>;
+  /** Sets the given fields (and `updated`); false when the run does not exist. */
+  update(workspaceId: string, id: string, patch: FlowRunPatch): Promise<boolean>;
+  /** Merges `labels` into the run's labels (new keys win); false when the run does not exist. */
+  mergeLabels(workspaceId: string, id: string, labels: Record<string, unknown>, updated: number): Promise<boolean>;
+  /**
+   * Compare-and-set state write (see above); also stores `empiricalPolicy` when given and moves a
+   * subflow's tracking task run along, all in one transaction.
+   */
+  writeState(workspaceId: string, id: string, write: StateWrite & { empiricalPolicy?: FlowRunPolicy }): Promise<StateWriteResult<FlowRunRow>>;
+  /**
+   * Deletes the run, its state history, its task runs (and their states) and the artifacts of the
+   * run and of its task runs. Subflows are kept; their `parent_task_run_id` becomes null. Logs are
+   * the log store's (`LogStore.deleteForRuns`). False when the run does not exist.
+   */
+  delete(workspaceId: string, id: string): Promise<boolean>;
+  filter(workspaceId: string, query: RunQuery<FlowRunSort>): Promise<FlowRunRow[]>;
+  count(workspaceId: string, filters: RunFilterSet): Promise<number>;
+  /** The run's state history, oldest first (timestamp, then id); empty for an unknown run. */
+  states(workspaceId: string, flowRunId: string): Promise<StateRow[]>;
+  getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;
+}
+
+export type FlowRunPatch = Partial<
+  Pick<FlowRunRow, 'name' | 'flow_version' | 'parameters' | 'empirical_policy' | 'tags' | 'infrastructure_pid' | 'job_variables'>
+> & { updated: number };
+
+export interface TaskRunStore {
+  /**
+   * Get-or-create with its initial state: returns the existing run (`created: false`) when one has
+   * `run.id`, or — for a run with a flow run — the same `(flow_run_id, task_key, dynamic_key)`;
+   * otherwise inserts it with `initial` (bookkeeping applied).
+   */
+  create(workspaceId: string, run: NewTaskRun, initial: StateRow): Promise<{ run: TaskRunRow; created: boolean }>;
+  get(workspaceId: string, id: string): Promise<TaskRunRow | undefined>;
+  rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean>;
+  /** Compare-and-set state write (see above); `flowRunRunCount` updates `flow_run_run_count`. */
+  writeState(workspaceId: string, id: string, write: StateWrite & { flowRunRunCount?: number }): Promise<StateWriteResult<TaskRunRow>>;
+  /**
+   * Deletes the task run, its states and its artifacts; subflows it tracked keep existing with
+   * `parent_task_run_id` null. False when it does not exist.
+   */
+  delete(workspaceId: string, id: string): Promise<boolean>;
+  /** Task runs matching the filters (`flows`/`flow_runs`/`deployments` need a matching flow run). */
+  filter(workspaceId: string, query: RunQuery<TaskRunSort>): Promise<TaskRunRow[]>;
+  count(workspaceId: string, filters: RunFilterSet): Promise<number>;
+  states(workspaceId: string, taskRunId: string): Promise<StateRow[]>;
+  getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;
+  /**
+   * The task-run recorder's projection of client task-run events, in input order, in one
+   * transaction (engines also expose it to run inside the event store's append transaction). For
+   * each record: find the run by id, else by `(flow_run_id, task_key, dynamic_key)`; insert it when
+   * absent; replace its fields and current state only when the record's state timestamp is later
+   * than the stored one; add the state to the history unless its id is already there. Duplicate and
+   * out-of-order records therefore converge on the latest state. Task runs of flow runs that do not
+   * exist (yet) are kept.
+   */
+  record(workspaceId: string, records: TaskRunEventRecord[]): Promise<void>;
+}
+
+export interface ArtifactStore {
+  create(workspaceId: string, artifact: ArtifactRow): Promise<ArtifactRow>;
+  get(workspaceId: string, id: string): Promise<ArtifactRow | undefined>;
+  /** Sets the given fields and `updated`; false when the artifact does not exist. */
+  update(workspaceId: string, id: string, patch: ArtifactUpdate, updated: number): Promise<boolean>;
+  delete(workspaceId: string, id: string): Promise<boolean>;
+  /** Artifacts matching `artifacts` and, through their runs, `flow_runs`/`task_runs`/`flows`/`deployments`. */
+  filter(workspaceId: string, query: RunQuery<ArtifactSort>): Promise<ArtifactRow[]>;
+  count(workspaceId: string, filters: RunFilterSet): Promise<number>;
+}
+
 /** A data stream whose new rows live subscribers follow. */
 export type StreamName = 'logs' | 'events';
 
@@ -228,6 +360,10 @@ export interface Store {
   readonly traces: TraceStore;
   readonly events: EventStore;
   readonly tags: TagStore;
+  readonly flows: FlowStore;
+  readonly flowRuns: FlowRunStore;
+  readonly taskRuns: TaskRunStore;
+  readonly artifacts: ArtifactStore;
   readonly changes: ChangeFeed;
   /** Flushes and closes; safe to call twice. */
   close(): Promise<void>;

@@ -3,6 +3,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadOptions } from '../../src/config/load.ts';
 import { type ServeConfig, serveOptions } from '../../src/config/schema.ts';
 import { createSightline, type Sightline } from '../../src/main.ts';
+import type { EventSink } from '../../src/ops/runs/event-sink.ts';
 import { type Engine, tempDir } from './engines.ts';
 
 export interface TestServer {
@@ -20,15 +21,20 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(engine: Engine, overrides: Record<string, string> = {}): Promise<TestServer> {
+/** What a test may wire in instead of the defaults of the composition root. */
+export interface TestWiring {
+  eventSink?: EventSink;
+}
+
+export async function startServer(engine: Engine, overrides: Record<string, string> = {}, wiring: TestWiring = {}): Promise<TestServer> {
   const argv = ['--port', '0', '--rest-port', '0', '--mcp-port', '0', '--data-dir', tempDir(), '--db', await engine.newDatabaseUrl(), '--log-level', 'silent'];
   for (const [k, v] of Object.entries(overrides)) argv.push(`--${k}`, v);
   const { options: config } = loadOptions<ServeConfig>(serveOptions, argv, {});
-  return startWithConfig(config);
+  return startWithConfig(config, wiring);
 }
 
-export async function startWithConfig(config: ServeConfig): Promise<TestServer> {
-  const app = await createSightline(config);
+export async function startWithConfig(config: ServeConfig, wiring: TestWiring = {}): Promise<TestServer> {
+  const app = await createSightline(config, { eventSink: wiring.eventSink });
   const { account, workspace } = app.services.defaults;
   const prefix = (w: string) => `/api/accounts/${account.id}/workspaces/${w}`;
   return {

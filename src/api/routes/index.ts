@@ -4,12 +4,28 @@ import type { WsRouteDef } from '../websocket.ts';
 import { flowRunLogRoutes } from './flow-run-logs.ts';
 import { eventRoutes } from './events.ts';
 import { eventsInRoute, eventsOutRoute } from './events-ws.ts';
+import { artifactRoutes } from './artifacts.ts';
+import { flowRunRoutes } from './flow-runs.ts';
+import { flowRoutes } from './flows.ts';
 import { logRoutes } from './logs.ts';
 import { logsOutRoute } from './logs-out.ts';
 import { observedLoggerRoutes } from './observed-loggers.ts';
 import { rootRoutes } from './root.ts';
+import { runSupportRoutes } from './run-support.ts';
+import { taskRunRoutes } from './task-runs.ts';
 
-export const apiRoutes: RouteDef[] = [...rootRoutes, ...logRoutes, ...flowRunLogRoutes, ...observedLoggerRoutes, ...eventRoutes];
+export const apiRoutes: RouteDef[] = [
+  ...rootRoutes,
+  ...logRoutes,
+  ...flowRunLogRoutes,
+  ...observedLoggerRoutes,
+  ...flowRoutes,
+  ...flowRunRoutes,
+  ...taskRunRoutes,
+  ...artifactRoutes,
+  ...runSupportRoutes,
+  ...eventRoutes,
+];
 
 /** Every websocket route of the native API. */
 export const wsRoutes: WsRouteDef[] = [logsOutRoute, eventsInRoute, eventsOutRoute];

@@ -8,7 +8,9 @@ import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
 import { eventDerivedConformance } from './event-derived.ts';
 import { eventConformance } from './events.ts';
+import { flowRunConformance } from './flow-runs.ts';
 import { logConformance } from './logs.ts';
+import { taskRunConformance } from './task-runs.ts';
 import { tenancyConformance } from './tenancy.ts';
 import { traceConformance } from './traces.ts';
 
@@ -23,4 +25,6 @@ export function storeConformance(open: OpenTestStore): void {
   traceConformance(open);
   eventConformance(open);
   eventDerivedConformance(open);
+  flowRunConformance(open);
+  taskRunConformance(open);
 }

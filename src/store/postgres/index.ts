@@ -17,6 +17,11 @@ import { PgEvents } from './events.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { PgTags } from './tags.ts';
+import { PgArtifacts } from './artifacts.ts';
+import { PgFlowRuns } from './flow-runs.ts';
+import { PgFlows } from './flows.ts';
+import { taskRunRecorderProjection } from './task-run-projection.ts';
+import { PgTaskRuns } from './task-runs.ts';
 import { PgTenancy } from './tenancy.ts';
 import { PgTraces } from './traces.ts';
 
@@ -36,7 +41,9 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   }
   const tenancy = new PgTenancy(db);
   const logs = new PgLogs(db, tenancy);
-  const events = new PgEvents(db, tenancy, pgEventProjections());
+  const taskRuns = new PgTaskRuns(db, tenancy);
+  // The task-run recorder runs inside every event append, with the other projections.
+  const events = new PgEvents(db, tenancy, [...pgEventProjections(), taskRunRecorderProjection(taskRuns)]);
   // Today's and tomorrow's partitions exist before the first write needs them.
   const now = nowMicros();
   await logs.partitions.ensureFor([now, now + MICROS_PER_DAY]);
@@ -47,9 +54,13 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     engine: 'postgres',
     tenancy,
     logs,
-    traces: new PgTraces(),
+    traces: new PgTraces(db, tenancy),
     events,
     tags: new PgTags(db, tenancy),
+    flows: new PgFlows(db, tenancy),
+    flowRuns: new PgFlowRuns(db, tenancy, taskRuns),
+    taskRuns,
+    artifacts: new PgArtifacts(db, tenancy),
     changes,
     close() {
       closed ??= (async () => {

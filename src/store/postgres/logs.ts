@@ -297,4 +297,39 @@ export class PgLogs implements LogStore {
     );
     return row!.n;
   }
+
+  async deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined || (runs.flowRunIds.length === 0 && runs.taskRunIds.length === 0)) return 0;
+    const match = '(l.flow_run_id = ANY($2::uuid[]) OR l.task_run_id = ANY($3::uuid[]))';
+    const params = [ws, runs.flowRunIds, runs.taskRunIds];
+    return this.db.tx(async (c) => {
+      const groups = (
+        await c.query(`SELECT l.flow_run_id::text AS flow_run_id, l.name, count(*) AS n FROM logs l WHERE l.ws = $1 AND ${match} GROUP BY 1, 2`, params)
+      ).rows as { flow_run_id: string | null; name: string; n: number }[];
+      // Indexed rows leave the text index table with their log.
+      await c.query(
+        `DELETE FROM logs_text t USING logs l WHERE l.ws = $1 AND ${match} AND t.ws = l.ws AND t."timestamp" = l."timestamp" AND t.seq = l.seq`,
+        params,
+      );
+      const r = await c.query(`DELETE FROM logs l WHERE l.ws = $1 AND ${match}`, params);
+      // The statistics kept at ingest lose the deleted logs: counts go down (decrements, so that
+      // concurrent appends on other instances are never overwritten; rows at zero go); first/last
+      // seen stay as observed.
+      const perRun = new Map<string, number>();
+      for (const g of groups) {
+        await c.query('UPDATE log_loggers SET count = count - $1 WHERE ws = $2 AND name = $3', [g.n, ws, g.name]);
+        await c.query('DELETE FROM log_loggers WHERE ws = $1 AND name = $2 AND count <= 0', [ws, g.name]);
+        if (g.flow_run_id === null) continue;
+        await c.query('UPDATE log_run_loggers SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3 AND name = $4', [g.n, ws, g.flow_run_id, g.name]);
+        await c.query('DELETE FROM log_run_loggers WHERE ws = $1 AND flow_run_id = $2 AND name = $3 AND count <= 0', [ws, g.flow_run_id, g.name]);
+        perRun.set(g.flow_run_id, (perRun.get(g.flow_run_id) ?? 0) + Number(g.n));
+      }
+      for (const [flowRunId, n] of perRun) {
+        await c.query('UPDATE log_run_stats SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3', [n, ws, flowRunId]);
+        await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2 AND count <= 0', [ws, flowRunId]);
+      }
+      return r.rowCount ?? 0;
+    });
+  }
 }

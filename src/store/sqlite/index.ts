@@ -6,9 +6,14 @@ import { MemoryChangeFeed } from '../memory-change-feed.ts';
 import { Db, type SyncMode } from './db.ts';
 import { sqliteEventProjections } from './event-projections.ts';
 import { SqliteEvents } from './events.ts';
+import { SqliteArtifacts } from './artifacts.ts';
+import { SqliteFlowRuns } from './flow-runs.ts';
+import { SqliteFlows } from './flows.ts';
 import { SqliteLogs } from './logs.ts';
 import { SqliteTags } from './tags.ts';
 import { migrate } from './migrations/index.ts';
+import { taskRunRecorderProjection } from './task-run-projection.ts';
+import { SqliteTaskRuns } from './task-runs.ts';
 import { SqliteTenancy } from './tenancy.ts';
 import { SqliteTraces } from './traces.ts';
 
@@ -28,13 +33,18 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     throw err;
   }
   const tenancy = new SqliteTenancy(db);
+  const taskRuns = new SqliteTaskRuns(db, tenancy);
   return {
     engine: 'sqlite',
     tenancy,
     logs: new SqliteLogs(db, tenancy),
-    traces: new SqliteTraces(),
-    events: new SqliteEvents(db, tenancy, sqliteEventProjections()),
+    traces: new SqliteTraces(db, tenancy),
+    events: new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]),
     tags: new SqliteTags(db, tenancy),
+    flows: new SqliteFlows(db, tenancy),
+    flowRuns: new SqliteFlowRuns(db, tenancy, taskRuns),
+    taskRuns,
+    artifacts: new SqliteArtifacts(db, tenancy),
     changes: new MemoryChangeFeed(),
     async close() {
       db.close();

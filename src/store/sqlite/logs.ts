@@ -218,4 +218,37 @@ export class SqliteLogs implements LogStore {
     const row = this.db.stmt('SELECT count(*) AS n FROM logs WHERE seq > ?').get(this.indexedUpto()) as { n: number };
     return row.n;
   }
+
+  async deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined || (runs.flowRunIds.length === 0 && runs.taskRunIds.length === 0)) return 0;
+    // Each id list is one JSON parameter: no run has too many task runs for SQLite's variable limit.
+    const where =
+      'ws = ? AND (flow_run_id IN (SELECT value FROM json_each(?)) OR task_run_id IN (SELECT value FROM json_each(?)))';
+    const params: Param[] = [ws, JSON.stringify(runs.flowRunIds), JSON.stringify(runs.taskRunIds)];
+    return this.db.tx(() => {
+      const groups = this.db
+        .stmt(`SELECT flow_run_id, name, count(*) AS n FROM logs WHERE ${where} GROUP BY flow_run_id, name`)
+        .all(...params) as { flow_run_id: string | null; name: string; n: number }[];
+      // Indexed rows leave the (contentless) text index first; unindexed ones were never in it.
+      this.db.stmt(`DELETE FROM logs_text WHERE rowid IN (SELECT seq FROM logs WHERE ${where} AND seq <= ?)`).run(...params, this.indexedUpto());
+      const deleted = Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);
+      // The statistics kept at ingest lose the deleted logs: counts go down (rows at zero go);
+      // first/last seen stay as observed.
+      const perRun = new Map<string, number>();
+      for (const g of groups) {
+        this.db.stmt('UPDATE log_loggers SET count = count - ? WHERE ws = ? AND name = ?').run(g.n, ws, g.name);
+        this.db.stmt('DELETE FROM log_loggers WHERE ws = ? AND name = ? AND count <= 0').run(ws, g.name);
+        if (g.flow_run_id === null) continue;
+        this.db.stmt('UPDATE log_run_loggers SET count = count - ? WHERE ws = ? AND flow_run_id = ? AND name = ?').run(g.n, ws, g.flow_run_id, g.name);
+        this.db.stmt('DELETE FROM log_run_loggers WHERE ws = ? AND flow_run_id = ? AND name = ? AND count <= 0').run(ws, g.flow_run_id, g.name);
+        perRun.set(g.flow_run_id, (perRun.get(g.flow_run_id) ?? 0) + g.n);
+      }
+      for (const [flowRunId, n] of perRun) {
+        this.db.stmt('UPDATE log_run_stats SET count = count - ? WHERE ws = ? AND flow_run_id = ?').run(n, ws, flowRunId);
+        this.db.stmt('DELETE FROM log_run_stats WHERE ws = ? AND flow_run_id = ? AND count <= 0').run(ws, flowRunId);
+      }
+      return deleted;
+    });
+  }
 }

@@ -1,0 +1,42 @@
+/**
+ * Routes the Prefect client calls around runs that have nothing to store: default result storage
+ * and tag concurrency leases (Sightline has no tag concurrency limits).
+ */
+import { uuid4 } from '../../domain/ids.ts';
+import { NAME_PATTERN } from '../../domain/runs/common.ts';
+import { array, int, literal, num, object, optional, parseOrThrow, str, uuid } from '../../domain/schema.ts';
+import type { RouteDef } from '../router.ts';
+
+const incrementWithLeaseBody = object(
+  {
+    slots: int({ min: 1 }),
+    names: array(str({ pattern: NAME_PATTERN, patternHint: "String should match pattern '^[^/%&><]+$'" })),
+    mode: optional(literal(['concurrency', 'rate_limit'] as const), () => 'concurrency' as const),
+    lease_duration: optional(num({ min: 60, max: 86_400 }), () => 300),
+    holder: optional(object({ type: literal(['flow_run', 'task_run', 'deployment'] as const), id: uuid() })),
+  },
+  { extra: 'ignore' },
+);
+
+export const runSupportRoutes: RouteDef[] = [
+  {
+    method: 'GET',
+    path: '/admin/storage',
+    tag: 'Admin',
+    summary: 'Default result storage: none (clients store results locally).',
+    handler: () => ({ default_result_storage_block_id: null }),
+  },
+  {
+    method: 'POST',
+    path: '/v2/concurrency_limits/increment-with-lease',
+    tag: 'Concurrency Limits V2',
+    summary:
+      'Acquire tag concurrency slots. Sightline has no concurrency limits: always granted, with an empty "limits" list, ' +
+      'which tells the client there is no lease to renew or release.',
+    body: incrementWithLeaseBody,
+    handler(_ctx, req) {
+      parseOrThrow(incrementWithLeaseBody, req.body, ['body']);
+      return { lease_id: uuid4(), limits: [] };
+    },
+  },
+];

@@ -1,0 +1,52 @@
+/** Artifacts: create, read, update, delete, filter, count. */
+import { notFound } from '../../domain/errors.ts';
+import { uuid7 } from '../../domain/ids.ts';
+import type { ArtifactCreate, ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
+import type { Infer } from '../../domain/schema.ts';
+import { nowMicros } from '../../domain/time.ts';
+import type { OpContext } from '../context.ts';
+import { type artifactCountBody, type artifactFilterBody, filtersOf } from './bodies.ts';
+
+export function createArtifact(ctx: OpContext, input: ArtifactCreate): Promise<ArtifactRow> {
+  const now = nowMicros();
+  return ctx.services.store.artifacts.create(ctx.workspace.id, {
+    id: uuid7(),
+    created: now,
+    updated: now,
+    key: input.key ?? null,
+    type: input.type ?? null,
+    description: input.description ?? null,
+    data: input.data ?? null,
+    metadata_: input.metadata_ ?? null,
+    flow_run_id: input.flow_run_id ?? null,
+    task_run_id: input.task_run_id ?? null,
+  });
+}
+
+export async function readArtifact(ctx: OpContext, id: string): Promise<ArtifactRow> {
+  const a = await ctx.services.store.artifacts.get(ctx.workspace.id, id);
+  if (!a) throw notFound('Artifact');
+  return a;
+}
+
+export async function updateArtifact(ctx: OpContext, id: string, input: ArtifactUpdate): Promise<void> {
+  if (!(await ctx.services.store.artifacts.update(ctx.workspace.id, id, input, nowMicros()))) throw notFound('Artifact');
+}
+
+export async function deleteArtifact(ctx: OpContext, id: string): Promise<void> {
+  if (!(await ctx.services.store.artifacts.delete(ctx.workspace.id, id))) throw notFound('Artifact');
+}
+
+export function filterArtifacts(ctx: OpContext, body: Infer<typeof artifactFilterBody>): Promise<ArtifactRow[]> {
+  return ctx.services.store.artifacts.filter(ctx.workspace.id, {
+    filters: filtersOf(body),
+    sort: body.sort,
+    limit: body.limit,
+    offset: body.offset,
+    now: nowMicros(),
+  });
+}
+
+export function countArtifacts(ctx: OpContext, body: Infer<typeof artifactCountBody>): Promise<number> {
+  return ctx.services.store.artifacts.count(ctx.workspace.id, filtersOf(body));
+}

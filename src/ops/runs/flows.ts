@@ -1,0 +1,40 @@
+/** Flows: get-or-create, read, filter, count. */
+import { notFound } from '../../domain/errors.ts';
+import { uuid7 } from '../../domain/ids.ts';
+import type { FlowCreate, FlowRow } from '../../domain/runs/flows.ts';
+import type { Infer } from '../../domain/schema.ts';
+import { nowMicros } from '../../domain/time.ts';
+import type { OpContext } from '../context.ts';
+import { type flowCountBody, type flowFilterBody, filtersOf } from './bodies.ts';
+
+export async function createFlow(ctx: OpContext, input: FlowCreate): Promise<{ flow: FlowRow; created: boolean }> {
+  const now = nowMicros();
+  return ctx.services.store.flows.upsert(ctx.workspace.id, {
+    id: uuid7(),
+    created: now,
+    updated: now,
+    name: input.name,
+    tags: input.tags,
+    labels: input.labels,
+  });
+}
+
+export async function readFlow(ctx: OpContext, id: string): Promise<FlowRow> {
+  const flow = await ctx.services.store.flows.get(ctx.workspace.id, id);
+  if (!flow) throw notFound('Flow');
+  return flow;
+}
+
+export function filterFlows(ctx: OpContext, body: Infer<typeof flowFilterBody>): Promise<FlowRow[]> {
+  return ctx.services.store.flows.filter(ctx.workspace.id, {
+    filters: filtersOf(body),
+    sort: body.sort,
+    limit: body.limit,
+    offset: body.offset,
+    now: nowMicros(),
+  });
+}
+
+export function countFlows(ctx: OpContext, body: Infer<typeof flowCountBody>): Promise<number> {
+  return ctx.services.store.flows.count(ctx.workspace.id, filtersOf(body));
+}

@@ -1,0 +1,103 @@
+/**
+ * `POST /flow_runs/{id}/set_state` and `POST /task_runs/{id}/set_state`: orchestrate a proposed
+ * state (`domain/runs/orchestration.ts`), then write it compare-and-set; a run that changed state
+ * in between is decided again. Flow-run transitions emit their event; task-run ones do not.
+ */
+import { AppError } from '../../domain/errors.ts';
+import { uuid7 } from '../../domain/ids.ts';
+import { nextStateTimestamp } from '../../domain/runs/bookkeeping.ts';
+import { orchestrate, withScheduledTime } from '../../domain/runs/orchestration.ts';
+import type { ProposedState, StateRow } from '../../domain/runs/states.ts';
+import { withSubflowDetails } from '../../domain/runs/subflows.ts';
+import { nowMicros } from '../../domain/time.ts';
+import type { OpContext } from '../context.ts';
+import { emitFlowRunStateEvent } from './flow-run-events.ts';
+import { orchestrationResult, type SetStateResult } from './orchestration-result.ts';
+
+export interface SetStateInput {
+  state: ProposedState;
+  force: boolean;
+  /** Cloud's `emit_event`: false suppresses the flow-run event. */
+  emit_event?: boolean;
+}
+
+/** Attempts before giving up on a run whose state keeps changing under us. */
+const MAX_ATTEMPTS = 20;
+
+export async function setFlowRunState(ctx: OpContext, id: string, input: SetStateInput): Promise<SetStateResult> {
+  const { store } = ctx.services;
+  const ws = ctx.workspace.id;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const run = await store.flowRuns.get(ws, id);
+    if (!run) throw new AppError('not_found', `Flow run with id ${id} not found`);
+    const now = nowMicros();
+    const proposed = withScheduledTime(input.state, now);
+    const decision = orchestrate({
+      kind: 'flow_run',
+      current: run.state,
+      proposed,
+      force: input.force,
+      now,
+      runCount: run.run_count,
+      retries: run.empirical_policy.retries,
+      retryDelay: run.empirical_policy.retry_delay,
+    });
+    const chosen = decision.status === 'ACCEPT' || decision.status === 'REJECT' ? decision.state : undefined;
+    if (!chosen) return orchestrationResult(decision, run.state, false);
+    const state: StateRow = {
+      ...withSubflowDetails(withScheduledTime(chosen, now), run.id, run.parent_task_run_id),
+      id: uuid7(),
+      timestamp: nextStateTimestamp(now, run.state),
+    };
+    const patch = decision.status === 'ACCEPT' || decision.status === 'REJECT' ? decision.patch : undefined;
+    const w = await store.flowRuns.writeState(ws, id, {
+      expectedStateId: run.state_id,
+      state,
+      empiricalPolicy: patch ? { ...run.empirical_policy, ...patch } : undefined,
+    });
+    if (w.outcome === 'conflict') continue;
+    if (w.outcome === 'not_found') throw new AppError('not_found', `Flow run with id ${id} not found`);
+    if (input.emit_event !== false) await emitFlowRunStateEvent(ctx, w.run, w.previous, state, input.state.type);
+    return orchestrationResult(decision, state, true);
+  }
+  throw new AppError('conflict', `Flow run ${id} kept changing state while this one was proposed; propose it again.`);
+}
+
+export async function setTaskRunState(ctx: OpContext, id: string, input: SetStateInput): Promise<SetStateResult> {
+  const { store } = ctx.services;
+  const ws = ctx.workspace.id;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const run = await store.taskRuns.get(ws, id);
+    if (!run) throw new AppError('not_found', `Task run with id ${id} not found`);
+    const flowRun = run.flow_run_id ? await store.flowRuns.get(ws, run.flow_run_id) : undefined;
+    const now = nowMicros();
+    const proposed = withScheduledTime(input.state, now);
+    const decision = orchestrate({
+      kind: 'task_run',
+      current: run.state,
+      proposed,
+      force: input.force,
+      now,
+      runCount: run.run_count,
+      retries: run.empirical_policy.retries,
+      retryDelay: run.empirical_policy.retry_delay,
+      flowRunStateType: flowRun ? flowRun.state_type : undefined,
+    });
+    const chosen = decision.status === 'ACCEPT' || decision.status === 'REJECT' ? decision.state : undefined;
+    if (!chosen) return orchestrationResult(decision, run.state, false);
+    const scheduled = withScheduledTime(chosen, now);
+    const state: StateRow = {
+      ...scheduled,
+      state_details: { ...scheduled.state_details, flow_run_id: run.flow_run_id, task_run_id: run.id },
+      id: uuid7(),
+      timestamp: nextStateTimestamp(now, run.state),
+    };
+    // Prefect's UpdateFlowRunTrackerOnTasks: an unforced RUNNING records the flow run's run count.
+    const flowRunRunCount = !input.force && state.type === 'RUNNING' && flowRun ? flowRun.run_count : undefined;
+    const w = await store.taskRuns.writeState(ws, id, { expectedStateId: run.state_id, state, flowRunRunCount });
+    if (w.outcome === 'conflict') continue;
+    if (w.outcome === 'not_found') throw new AppError('not_found', `Task run with id ${id} not found`);
+    return orchestrationResult(decision, state, true);
+  }
+  throw new AppError('conflict', `Task run ${id} kept changing state while this one was proposed; propose it again.`);
+}

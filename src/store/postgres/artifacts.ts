@@ -1,0 +1,101 @@
+/** PostgreSQL: artifacts. */
+import type { ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
+import type { ArtifactSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
+import type { ArtifactStore } from '../contract.ts';
+import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
+import type { PgDb, Row } from './db.ts';
+import { pgDialect } from './dialect.ts';
+import { json } from './run-rows.ts';
+import type { PgTenancy } from './tenancy.ts';
+
+function toArtifact(r: Row): ArtifactRow {
+  return {
+    id: r.id as string,
+    created: r.created as number,
+    updated: r.updated as number,
+    key: r.key as string | null,
+    type: r.type as string | null,
+    description: r.description as string | null,
+    data: r.data ?? null,
+    metadata_: (r.metadata as Record<string, string> | null) ?? null,
+    flow_run_id: r.flow_run_id as string | null,
+    task_run_id: r.task_run_id as string | null,
+  };
+}
+
+export class PgArtifacts implements ArtifactStore {
+  private readonly db: PgDb;
+  private readonly tenancy: PgTenancy;
+
+  constructor(db: PgDb, tenancy: PgTenancy) {
+    this.db = db;
+    this.tenancy = tenancy;
+  }
+
+  async create(workspaceId: string, a: ArtifactRow): Promise<ArtifactRow> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    await this.db.query(
+      `INSERT INTO artifacts (ws, id, created, updated, key, type, description, data, metadata, flow_run_id, task_run_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11)`,
+      [ws, a.id, a.created, a.updated, a.key, a.type, a.description, json(a.data), a.metadata_ === null ? null : json(a.metadata_), a.flow_run_id, a.task_run_id],
+    );
+    return a;
+  }
+
+  async get(workspaceId: string, id: string): Promise<ArtifactRow | undefined> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return undefined;
+    const row = await this.db.one<Row>('SELECT * FROM artifacts WHERE ws = $1 AND id = $2', [ws, id]);
+    return row ? toArtifact(row) : undefined;
+  }
+
+  async update(workspaceId: string, id: string, patch: ArtifactUpdate, updated: number): Promise<boolean> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    const params: unknown[] = [updated];
+    const sets = ['updated = $1'];
+    if (patch.data !== undefined) {
+      params.push(json(patch.data));
+      sets.push(`data = $${params.length}::jsonb`);
+    }
+    if (patch.description !== undefined) {
+      params.push(patch.description);
+      sets.push(`description = $${params.length}`);
+    }
+    if (patch.metadata_ !== undefined) {
+      params.push(json(patch.metadata_));
+      sets.push(`metadata = $${params.length}::jsonb`);
+    }
+    params.push(ws, id);
+    const r = await this.db.pool.query(`UPDATE artifacts SET ${sets.join(', ')} WHERE ws = $${params.length - 1} AND id = $${params.length}`, params);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    const r = await this.db.pool.query('DELETE FROM artifacts WHERE ws = $1 AND id = $2', [ws, id]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async filter(workspaceId: string, query: RunQuery<ArtifactSort>): Promise<ArtifactRow[]> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    const params: unknown[] = [ws];
+    const where = artifactWhere(pgDialect, query.filters, params);
+    params.push(query.limit, query.offset);
+    const n = params.length;
+    const sql = `SELECT a.* FROM artifacts a WHERE a.ws = $1${where ? ` AND ${where}` : ''} ORDER BY ${artifactOrder(query.sort)} LIMIT $${n - 1} OFFSET $${n}`;
+    return (await this.db.query<Row>(sql, params)).map(toArtifact);
+  }
+
+  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const params: unknown[] = [ws];
+    const where = artifactWhere(pgDialect, filters, params);
+    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM artifacts a WHERE a.ws = $1${where ? ` AND ${where}` : ''}`, params);
+    return row?.n ?? 0;
+  }
+}

@@ -1,0 +1,34 @@
+/** PostgreSQL's side of the shared run SQL: numbered parameters, jsonb operators, ILIKE. */
+import type { SqlDialect } from '../sql/dialect.ts';
+
+export const pgDialect: SqlDialect = {
+  param(params, value) {
+    params.push(value);
+    return `$${params.length}`;
+  },
+  inList(col, values, params, negate = false) {
+    const any = `${col} = ANY(${this.param(params, values)})`;
+    return negate ? `NOT (${any})` : any;
+  },
+  arrayHasAll(col, values, params) {
+    return `${col} @> ${this.param(params, JSON.stringify(values))}::jsonb`;
+  },
+  arrayHasAny(col, values, params) {
+    if (values.length === 0) return 'FALSE';
+    return `${col} ?| ${this.param(params, values)}::text[]`;
+  },
+  arrayEmpty(col) {
+    return `${col} = '[]'::jsonb`;
+  },
+  jsonText(col, key) {
+    return `(${col} ->> '${key}')`;
+  },
+  containsCI(col, text, params) {
+    return `${col} ILIKE ${this.param(params, `%${text}%`)}`;
+  },
+  startsWith(col, text, params) {
+    return `starts_with(${col}, ${this.param(params, text)})`;
+  },
+  true: 'TRUE',
+  false: 'FALSE',
+};

@@ -1,0 +1,309 @@
+/** PostgreSQL: task runs, their state history, and the task-run recorder's projection. */
+import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
+import type { RunFilterSet, RunQuery, TaskRunSort } from '../../domain/runs/filters.ts';
+import type { StateRow } from '../../domain/runs/states.ts';
+import type { TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
+import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
+import { nowMicros } from '../../domain/time.ts';
+import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
+import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
+import type { PgDb, Queryable, Row } from './db.ts';
+import { pgDialect } from './dialect.ts';
+import { insertState, json, readState, readStates, TASK_RUN_SELECT, toTaskRun } from './run-rows.ts';
+import type { PgTenancy } from './tenancy.ts';
+
+const INSERT = `INSERT INTO task_runs (ws, id, created, updated, name, flow_run_id, task_key, dynamic_key, cache_key,
+  cache_expiration, task_version, empirical_policy, tags, labels, task_inputs, state_id, state_type, state_name,
+  state_timestamp, run_count, flow_run_run_count, expected_start_time, next_scheduled_start_time, start_time, end_time,
+  total_run_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14::jsonb, $15::jsonb,
+  $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) ON CONFLICT DO NOTHING RETURNING id`;
+
+const UPDATE_TIMING = `UPDATE task_runs SET updated = $1, state_id = $2, state_type = $3, state_name = $4, state_timestamp = $5,
+  run_count = $6, expected_start_time = $7, next_scheduled_start_time = $8, start_time = $9, end_time = $10,
+  total_run_time = $11, flow_run_run_count = $12 WHERE ws = $13 AND id = $14`;
+
+// The newest state wins: the row changes only when the recorded state is later than its own.
+const UPDATE_RECORDED = `UPDATE task_runs SET updated = $1, name = $2, cache_key = $3, cache_expiration = $4, task_version = $5,
+  empirical_policy = $6::jsonb, tags = $7::jsonb, labels = $8::jsonb, task_inputs = $9::jsonb, state_id = $10,
+  state_type = $11, state_name = $12, state_timestamp = $13, run_count = $14, flow_run_run_count = $15,
+  expected_start_time = $16, next_scheduled_start_time = $17, start_time = $18, end_time = $19, total_run_time = $20
+  WHERE ws = $21 AND id = $22 AND (state_timestamp IS NULL OR state_timestamp < $13)`;
+
+export class PgTaskRuns implements TaskRunStore {
+  private readonly db: PgDb;
+  private readonly tenancy: PgTenancy;
+
+  constructor(db: PgDb, tenancy: PgTenancy) {
+    this.db = db;
+    this.tenancy = tenancy;
+  }
+
+  private async ws(workspaceId: string): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    return ws;
+  }
+
+  async getOn(c: Queryable, ws: number, id: string, lock = false): Promise<TaskRunRow | undefined> {
+    const r = await c.query(`${TASK_RUN_SELECT} WHERE tr.ws = $1 AND tr.id = $2${lock ? ' FOR UPDATE OF tr' : ''}`, [ws, id]);
+    return r.rows[0] ? toTaskRun(r.rows[0]) : undefined;
+  }
+
+  private async getByKey(c: Queryable, ws: number, flowRunId: string, taskKey: string, dynamicKey: string): Promise<TaskRunRow | undefined> {
+    const r = await c.query(`${TASK_RUN_SELECT} WHERE tr.ws = $1 AND tr.flow_run_id = $2 AND tr.task_key = $3 AND tr.dynamic_key = $4`, [
+      ws,
+      flowRunId,
+      taskKey,
+      dynamicKey,
+    ]);
+    return r.rows[0] ? toTaskRun(r.rows[0]) : undefined;
+  }
+
+  private async find(c: Queryable, ws: number, id: string, flowRunId: string | null, taskKey: string, dynamicKey: string) {
+    return (await this.getOn(c, ws, id)) ?? (flowRunId !== null ? await this.getByKey(c, ws, flowRunId, taskKey, dynamicKey) : undefined);
+  }
+
+  /** The id of the run with this id, else with this key (no state join: the recorder's lookup). */
+  private async findId(c: Queryable, ws: number, id: string, flowRunId: string | null, taskKey: string, dynamicKey: string): Promise<string | undefined> {
+    const r = await c.query(
+      `SELECT id, 0 AS p FROM task_runs WHERE ws = $1 AND id = $2
+       UNION ALL SELECT id, 1 AS p FROM task_runs WHERE ws = $1 AND flow_run_id = $3 AND task_key = $4 AND dynamic_key = $5
+       ORDER BY p LIMIT 1`,
+      [ws, id, flowRunId, taskKey, dynamicKey],
+    );
+    return r.rows[0]?.id as string | undefined;
+  }
+
+  /** Inserts unless a run with the id or key exists; true when this call inserted it. */
+  private async insert(c: Queryable, ws: number, run: NewTaskRun, t: RunTiming): Promise<boolean> {
+    const r = await c.query(INSERT, [
+      ws,
+      run.id,
+      run.created,
+      run.updated,
+      run.name,
+      run.flow_run_id,
+      run.task_key,
+      run.dynamic_key,
+      run.cache_key,
+      run.cache_expiration,
+      run.task_version,
+      json(run.empirical_policy),
+      json(run.tags),
+      json(run.labels),
+      json(run.task_inputs),
+      t.state_id,
+      t.state_type,
+      t.state_name,
+      t.state_timestamp,
+      t.run_count,
+      run.flow_run_run_count,
+      t.expected_start_time,
+      t.next_scheduled_start_time,
+      t.start_time,
+      t.end_time,
+      t.total_run_time,
+    ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /** Makes `state` the run's current state (bookkeeping applied), inside the caller's transaction. */
+  async applyStateOn(c: Queryable, ws: number, run: TaskRunRow, state: StateRow, updated: number, flowRunRunCount?: number): Promise<TaskRunRow> {
+    const t = applyTransition(run, run.state, state);
+    const frrc = flowRunRunCount ?? run.flow_run_run_count;
+    await insertState(c, 'task_run_states', ws, run.id, state);
+    await c.query(UPDATE_TIMING, [
+      updated,
+      t.state_id,
+      t.state_type,
+      t.state_name,
+      t.state_timestamp,
+      t.run_count,
+      t.expected_start_time,
+      t.next_scheduled_start_time,
+      t.start_time,
+      t.end_time,
+      t.total_run_time,
+      frrc,
+      ws,
+      run.id,
+    ]);
+    return { ...run, ...t, updated, flow_run_run_count: frrc, state };
+  }
+
+  async create(workspaceId: string, run: NewTaskRun, initial: StateRow): Promise<{ run: TaskRunRow; created: boolean }> {
+    const ws = await this.ws(workspaceId);
+    return this.db.tx(async (c) => {
+      const existing = await this.find(c, ws, run.id, run.flow_run_id, run.task_key, run.dynamic_key);
+      if (existing) return { run: existing, created: false };
+      const t = applyTransition(emptyTiming(), null, initial);
+      if (!(await this.insert(c, ws, run, t))) {
+        // Another instance created it in between.
+        const raced = await this.find(c, ws, run.id, run.flow_run_id, run.task_key, run.dynamic_key);
+        if (raced) return { run: raced, created: false };
+      }
+      await insertState(c, 'task_run_states', ws, run.id, initial);
+      return { run: { ...run, ...t, state: initial }, created: true };
+    });
+  }
+
+  async get(workspaceId: string, id: string): Promise<TaskRunRow | undefined> {
+    const ws = await this.tenancy.key(workspaceId);
+    return ws === undefined ? undefined : this.getOn(this.db.pool, ws, id);
+  }
+
+  async rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    const r = await this.db.pool.query('UPDATE task_runs SET name = $1, updated = $2 WHERE ws = $3 AND id = $4', [name, updated, ws, id]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async writeState(workspaceId: string, id: string, write: StateWrite & { flowRunRunCount?: number }): Promise<StateWriteResult<TaskRunRow>> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return { outcome: 'not_found' };
+    return this.db.tx(async (c) => {
+      const run = await this.getOn(c, ws, id, true);
+      if (!run) return { outcome: 'not_found' };
+      if (run.state_id !== write.expectedStateId) return { outcome: 'conflict' };
+      const updated = await this.applyStateOn(c, ws, run, write.state, nowMicros(), write.flowRunRunCount);
+      return { outcome: 'written', run: updated, previous: run.state };
+    });
+  }
+
+  /** Deletes task runs and what hangs off them, inside the caller's transaction. */
+  async deleteOn(c: Queryable, ws: number, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await c.query('DELETE FROM task_run_states WHERE ws = $1 AND task_run_id = ANY($2::text[])', [ws, ids]);
+    await c.query('DELETE FROM artifacts WHERE ws = $1 AND task_run_id = ANY($2::text[])', [ws, ids]);
+    await c.query('UPDATE flow_runs SET parent_task_run_id = NULL WHERE ws = $1 AND parent_task_run_id = ANY($2::text[])', [ws, ids]);
+    await c.query('DELETE FROM task_runs WHERE ws = $1 AND id = ANY($2::text[])', [ws, ids]);
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    return this.db.tx(async (c) => {
+      const r = await c.query('SELECT 1 FROM task_runs WHERE ws = $1 AND id = $2 FOR UPDATE', [ws, id]);
+      if (r.rows.length === 0) return false;
+      await this.deleteOn(c, ws, [id]);
+      return true;
+    });
+  }
+
+  async filter(workspaceId: string, query: RunQuery<TaskRunSort>): Promise<TaskRunRow[]> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    const params: unknown[] = [ws];
+    const where = taskRunWhere(pgDialect, query.filters, params);
+    params.push(query.limit, query.offset);
+    const n = params.length;
+    const sql = `${TASK_RUN_SELECT} WHERE tr.ws = $1${where ? ` AND ${where}` : ''} ORDER BY ${taskRunOrder(query.sort)} LIMIT $${n - 1} OFFSET $${n}`;
+    return (await this.db.query<Row>(sql, params)).map(toTaskRun);
+  }
+
+  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const params: unknown[] = [ws];
+    const where = taskRunWhere(pgDialect, filters, params);
+    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM task_runs tr WHERE tr.ws = $1${where ? ` AND ${where}` : ''}`, params);
+    return row?.n ?? 0;
+  }
+
+  async states(workspaceId: string, taskRunId: string): Promise<StateRow[]> {
+    const ws = await this.tenancy.key(workspaceId);
+    return ws === undefined ? [] : readStates(this.db.pool, 'task_run_states', ws, taskRunId);
+  }
+
+  async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
+    const ws = await this.tenancy.key(workspaceId);
+    return ws === undefined ? undefined : readState(this.db.pool, 'task_run_states', ws, stateId);
+  }
+
+  async record(workspaceId: string, records: TaskRunEventRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const ws = await this.ws(workspaceId);
+    await this.db.tx((c) => this.recordOn(c, ws, records));
+  }
+
+  /**
+   * The recorder projection (contract: `TaskRunStore.record`) on a transaction's client — the event
+   * store calls it from its append transaction. Safe against other instances recording the same
+   * task run: inserts never fail on a duplicate, and the newer-state condition is in the UPDATE.
+   */
+  async recordOn(c: Queryable, ws: number, records: TaskRunEventRecord[]): Promise<void> {
+    const now = nowMicros();
+    for (const rec of records) {
+      const tr = rec.taskRun;
+      const timing: RunTiming = {
+        state_id: rec.state.id,
+        state_type: rec.state.type,
+        state_name: rec.state.name,
+        state_timestamp: rec.state.timestamp,
+        run_count: tr.run_count,
+        expected_start_time: tr.expected_start_time,
+        next_scheduled_start_time: tr.next_scheduled_start_time,
+        start_time: tr.start_time,
+        end_time: tr.end_time,
+        total_run_time: tr.total_run_time,
+      };
+      let runId = await this.findId(c, ws, rec.taskRunId, rec.flowRunId, tr.task_key, tr.dynamic_key);
+      let inserted = false;
+      if (runId === undefined) {
+        inserted = await this.insert(
+          c,
+          ws,
+          {
+            id: rec.taskRunId,
+            created: now,
+            updated: now,
+            name: tr.name,
+            flow_run_id: rec.flowRunId,
+            task_key: tr.task_key,
+            dynamic_key: tr.dynamic_key,
+            cache_key: tr.cache_key,
+            cache_expiration: tr.cache_expiration,
+            task_version: tr.task_version,
+            empirical_policy: tr.empirical_policy,
+            tags: tr.tags,
+            labels: tr.labels,
+            task_inputs: tr.task_inputs,
+            flow_run_run_count: tr.flow_run_run_count,
+          },
+          timing,
+        );
+        runId = inserted ? rec.taskRunId : await this.findId(c, ws, rec.taskRunId, rec.flowRunId, tr.task_key, tr.dynamic_key);
+        if (runId === undefined) continue;
+      }
+      if (!inserted) {
+        await c.query(UPDATE_RECORDED, [
+          now,
+          tr.name,
+          tr.cache_key,
+          tr.cache_expiration,
+          tr.task_version,
+          json(tr.empirical_policy),
+          json(tr.tags),
+          json(tr.labels),
+          json(tr.task_inputs),
+          timing.state_id,
+          timing.state_type,
+          timing.state_name,
+          timing.state_timestamp,
+          timing.run_count,
+          tr.flow_run_run_count,
+          timing.expected_start_time,
+          timing.next_scheduled_start_time,
+          timing.start_time,
+          timing.end_time,
+          timing.total_run_time,
+          ws,
+          runId,
+        ]);
+      }
+      const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
+      await insertState(c, 'task_run_states', ws, runId, state);
+    }
+  }
+}

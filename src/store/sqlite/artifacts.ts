@@ -1,0 +1,110 @@
+/** SQLite: artifacts. */
+import type { ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
+import type { ArtifactSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
+import type { ArtifactStore } from '../contract.ts';
+import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
+import type { Db } from './db.ts';
+import { sqliteDialect } from './dialect.ts';
+import { json, type Row } from './run-rows.ts';
+import type { SqliteTenancy } from './tenancy.ts';
+
+function toArtifact(r: Row): ArtifactRow {
+  return {
+    id: r.id as string,
+    created: r.created as number,
+    updated: r.updated as number,
+    key: r.key as string | null,
+    type: r.type as string | null,
+    description: r.description as string | null,
+    data: typeof r.data === 'string' ? JSON.parse(r.data) : null,
+    metadata_: typeof r.metadata === 'string' ? JSON.parse(r.metadata) : null,
+    flow_run_id: r.flow_run_id as string | null,
+    task_run_id: r.task_run_id as string | null,
+  };
+}
+
+export class SqliteArtifacts implements ArtifactStore {
+  private readonly db: Db;
+  private readonly tenancy: SqliteTenancy;
+
+  constructor(db: Db, tenancy: SqliteTenancy) {
+    this.db = db;
+    this.tenancy = tenancy;
+  }
+
+  async create(workspaceId: string, a: ArtifactRow): Promise<ArtifactRow> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    this.db
+      .stmt(
+        'INSERT INTO artifacts (ws, id, created, updated, key, type, description, data, metadata, flow_run_id, task_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        ws,
+        a.id,
+        a.created,
+        a.updated,
+        a.key,
+        a.type,
+        a.description,
+        json(a.data),
+        a.metadata_ === null ? null : json(a.metadata_),
+        a.flow_run_id,
+        a.task_run_id,
+      );
+    return a;
+  }
+
+  async get(workspaceId: string, id: string): Promise<ArtifactRow | undefined> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return undefined;
+    const r = this.db.stmt('SELECT * FROM artifacts WHERE ws = ? AND id = ?').get(ws, id) as Row | undefined;
+    return r ? toArtifact(r) : undefined;
+  }
+
+  async update(workspaceId: string, id: string, patch: ArtifactUpdate, updated: number): Promise<boolean> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    const sets = ['updated = ?'];
+    const params: (string | number | null)[] = [updated];
+    if (patch.data !== undefined) {
+      sets.push('data = ?');
+      params.push(json(patch.data));
+    }
+    if (patch.description !== undefined) {
+      sets.push('description = ?');
+      params.push(patch.description);
+    }
+    if (patch.metadata_ !== undefined) {
+      sets.push('metadata = ?');
+      params.push(json(patch.metadata_));
+    }
+    params.push(ws, id);
+    return this.db.stmt(`UPDATE artifacts SET ${sets.join(', ')} WHERE ws = ? AND id = ?`).run(...params).changes > 0;
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    return this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND id = ?').run(ws, id).changes > 0;
+  }
+
+  async filter(workspaceId: string, query: RunQuery<ArtifactSort>): Promise<ArtifactRow[]> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    const params: unknown[] = [ws];
+    const where = artifactWhere(sqliteDialect, query.filters, params);
+    params.push(query.limit, query.offset);
+    const sql = `SELECT a.* FROM artifacts a WHERE a.ws = ?${where ? ` AND ${where}` : ''} ORDER BY ${artifactOrder(query.sort)} LIMIT ? OFFSET ?`;
+    return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toArtifact);
+  }
+
+  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const params: unknown[] = [ws];
+    const where = artifactWhere(sqliteDialect, filters, params);
+    const sql = `SELECT count(*) AS n FROM artifacts a WHERE a.ws = ?${where ? ` AND ${where}` : ''}`;
+    return (this.db.stmt(sql).get(...(params as never[])) as { n: number }).n;
+  }
+}

@@ -1,0 +1,233 @@
+/** SQLite: flow runs, their state history, subflow linkage and the delete cascade. */
+import { uuid7 } from '../../domain/ids.ts';
+import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
+import type { FlowRunSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
+import type { FlowRunRow, NewFlowRun } from '../../domain/runs/flow-runs.ts';
+import type { FlowRunPolicy } from '../../domain/runs/policies.ts';
+import type { StateRow } from '../../domain/runs/states.ts';
+import { trackingTaskState } from '../../domain/runs/subflows.ts';
+import { nowMicros } from '../../domain/time.ts';
+import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '../contract.ts';
+import { flowRunOrder, flowRunWhere } from '../sql/run-filters.ts';
+import type { Db } from './db.ts';
+import { sqliteDialect } from './dialect.ts';
+import { FLOW_RUN_SELECT, insertState, json, type Row, readState, readStates, toFlowRun } from './run-rows.ts';
+import type { SqliteTaskRuns } from './task-runs.ts';
+import type { SqliteTenancy } from './tenancy.ts';
+
+const INSERT = `INSERT INTO flow_runs (ws, id, created, updated, name, flow_id, state_id, state_type, state_name,
+  state_timestamp, deployment_id, deployment_version, work_queue_id, work_queue_name, work_pool_id, work_pool_name,
+  flow_version, parameters, idempotency_key, context, empirical_policy, tags, labels, parent_task_run_id, run_count,
+  expected_start_time, next_scheduled_start_time, start_time, end_time, total_run_time, auto_scheduled,
+  infrastructure_document_id, infrastructure_pid, created_by, job_variables)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const UPDATE_TIMING = `UPDATE flow_runs SET updated = ?, state_id = ?, state_type = ?, state_name = ?, state_timestamp = ?,
+  run_count = ?, expected_start_time = ?, next_scheduled_start_time = ?, start_time = ?, end_time = ?, total_run_time = ?,
+  empirical_policy = ? WHERE ws = ? AND id = ?`;
+
+const PATCHABLE = ['name', 'flow_version', 'parameters', 'empirical_policy', 'tags', 'infrastructure_pid', 'job_variables'] as const;
+const JSON_FIELDS = new Set(['parameters', 'empirical_policy', 'tags', 'job_variables']);
+
+export class SqliteFlowRuns implements FlowRunStore {
+  private readonly db: Db;
+  private readonly tenancy: SqliteTenancy;
+  private readonly taskRuns: SqliteTaskRuns;
+
+  constructor(db: Db, tenancy: SqliteTenancy, taskRuns: SqliteTaskRuns) {
+    this.db = db;
+    this.tenancy = tenancy;
+    this.taskRuns = taskRuns;
+  }
+
+  private getSync(ws: number, id: string): FlowRunRow | undefined {
+    const r = this.db.stmt(`${FLOW_RUN_SELECT} WHERE fr.ws = ? AND fr.id = ?`).get(ws, id) as Row | undefined;
+    return r ? toFlowRun(r) : undefined;
+  }
+
+  /** The subflow's tracking task run takes a copy of the subflow's new state. */
+  private linkParentSync(ws: number, run: FlowRunRow, state: StateRow, now: number): void {
+    if (run.parent_task_run_id === null) return;
+    const task = this.taskRuns.getSync(ws, run.parent_task_run_id);
+    if (!task) return;
+    this.taskRuns.applyStateSync(ws, task, trackingTaskState(run.id, state, task, uuid7(), now), now);
+  }
+
+  async create(workspaceId: string, run: NewFlowRun, initial: StateRow): Promise<{ run: FlowRunRow; created: boolean }> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    return this.db.tx(() => {
+      if (run.idempotency_key !== null) {
+        const r = this.db
+          .stmt(`${FLOW_RUN_SELECT} WHERE fr.ws = ? AND fr.flow_id = ? AND fr.idempotency_key = ?`)
+          .get(ws, run.flow_id, run.idempotency_key) as Row | undefined;
+        if (r) return { run: toFlowRun(r), created: false };
+      }
+      const t = applyTransition(emptyTiming(), null, initial);
+      this.insertSync(ws, run, t);
+      insertState(this.db, 'flow_run_states', ws, run.id, initial);
+      const created: FlowRunRow = { ...run, ...t, state: initial };
+      this.linkParentSync(ws, created, initial, nowMicros());
+      return { run: created, created: true };
+    });
+  }
+
+  private insertSync(ws: number, r: NewFlowRun, t: RunTiming): void {
+    this.db
+      .stmt(INSERT)
+      .run(
+        ws,
+        r.id,
+        r.created,
+        r.updated,
+        r.name,
+        r.flow_id,
+        t.state_id,
+        t.state_type,
+        t.state_name,
+        t.state_timestamp,
+        r.deployment_id,
+        r.deployment_version,
+        r.work_queue_id,
+        r.work_queue_name,
+        r.work_pool_id,
+        r.work_pool_name,
+        r.flow_version,
+        json(r.parameters),
+        r.idempotency_key,
+        json(r.context),
+        json(r.empirical_policy),
+        json(r.tags),
+        json(r.labels),
+        r.parent_task_run_id,
+        t.run_count,
+        t.expected_start_time,
+        t.next_scheduled_start_time,
+        t.start_time,
+        t.end_time,
+        t.total_run_time,
+        r.auto_scheduled ? 1 : 0,
+        r.infrastructure_document_id,
+        r.infrastructure_pid,
+        r.created_by === null ? null : json(r.created_by),
+        r.job_variables === null ? null : json(r.job_variables),
+      );
+  }
+
+  async get(workspaceId: string, id: string): Promise<FlowRunRow | undefined> {
+    const ws = this.tenancy.key(workspaceId);
+    return ws === undefined ? undefined : this.getSync(ws, id);
+  }
+
+  async update(workspaceId: string, id: string, patch: FlowRunPatch): Promise<boolean> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    const sets = ['updated = ?'];
+    const params: (string | number | null)[] = [patch.updated];
+    for (const k of PATCHABLE) {
+      const v = patch[k];
+      if (v === undefined) continue;
+      sets.push(`${k} = ?`);
+      params.push(JSON_FIELDS.has(k) ? json(v) : (v as string | null));
+    }
+    params.push(ws, id);
+    return this.db.stmt(`UPDATE flow_runs SET ${sets.join(', ')} WHERE ws = ? AND id = ?`).run(...params).changes > 0;
+  }
+
+  async mergeLabels(workspaceId: string, id: string, labels: Record<string, unknown>, updated: number): Promise<boolean> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    return this.db.tx(() => {
+      const r = this.db.stmt('SELECT labels FROM flow_runs WHERE ws = ? AND id = ?').get(ws, id) as { labels: string } | undefined;
+      if (!r) return false;
+      const merged = { ...JSON.parse(r.labels), ...labels };
+      this.db.stmt('UPDATE flow_runs SET labels = ?, updated = ? WHERE ws = ? AND id = ?').run(json(merged), updated, ws, id);
+      return true;
+    });
+  }
+
+  async writeState(
+    workspaceId: string,
+    id: string,
+    write: StateWrite & { empiricalPolicy?: FlowRunPolicy },
+  ): Promise<StateWriteResult<FlowRunRow>> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return { outcome: 'not_found' };
+    return this.db.tx(() => {
+      const run = this.getSync(ws, id);
+      if (!run) return { outcome: 'not_found' };
+      if (run.state_id !== write.expectedStateId) return { outcome: 'conflict' };
+      const now = nowMicros();
+      const t = applyTransition(run, run.state, write.state);
+      const policy = write.empiricalPolicy ?? run.empirical_policy;
+      insertState(this.db, 'flow_run_states', ws, id, write.state);
+      this.db
+        .stmt(UPDATE_TIMING)
+        .run(
+          now,
+          t.state_id,
+          t.state_type,
+          t.state_name,
+          t.state_timestamp,
+          t.run_count,
+          t.expected_start_time,
+          t.next_scheduled_start_time,
+          t.start_time,
+          t.end_time,
+          t.total_run_time,
+          json(policy),
+          ws,
+          id,
+        );
+      const updated: FlowRunRow = { ...run, ...t, updated: now, empirical_policy: policy, state: write.state };
+      this.linkParentSync(ws, updated, write.state, now);
+      return { outcome: 'written', run: updated, previous: run.state };
+    });
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    return this.db.tx(() => {
+      if (!this.db.stmt('SELECT 1 FROM flow_runs WHERE ws = ? AND id = ?').get(ws, id)) return false;
+      const taskIds = (this.db.stmt('SELECT id FROM task_runs WHERE ws = ? AND flow_run_id = ?').all(ws, id) as { id: string }[]).map(
+        (r) => r.id,
+      );
+      this.taskRuns.deleteSync(ws, taskIds);
+      this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND flow_run_id = ?').run(ws, id);
+      this.db.stmt('DELETE FROM flow_run_states WHERE ws = ? AND flow_run_id = ?').run(ws, id);
+      this.db.stmt('DELETE FROM flow_runs WHERE ws = ? AND id = ?').run(ws, id);
+      return true;
+    });
+  }
+
+  async filter(workspaceId: string, query: RunQuery<FlowRunSort>): Promise<FlowRunRow[]> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    const params: unknown[] = [ws];
+    const where = flowRunWhere(sqliteDialect, query.filters, params);
+    const order = flowRunOrder(sqliteDialect, query.sort, query.now, params);
+    params.push(query.limit, query.offset);
+    const sql = `${FLOW_RUN_SELECT} WHERE fr.ws = ?${where ? ` AND ${where}` : ''} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toFlowRun);
+  }
+
+  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const params: unknown[] = [ws];
+    const where = flowRunWhere(sqliteDialect, filters, params);
+    const sql = `SELECT count(*) AS n FROM flow_runs fr WHERE fr.ws = ?${where ? ` AND ${where}` : ''}`;
+    return (this.db.stmt(sql).get(...(params as never[])) as { n: number }).n;
+  }
+
+  async states(workspaceId: string, flowRunId: string): Promise<StateRow[]> {
+    const ws = this.tenancy.key(workspaceId);
+    return ws === undefined ? [] : readStates(this.db, 'flow_run_states', ws, flowRunId);
+  }
+
+  async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
+    const ws = this.tenancy.key(workspaceId);
+    return ws === undefined ? undefined : readState(this.db, 'flow_run_states', ws, stateId);
+  }
+}

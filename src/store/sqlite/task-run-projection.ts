@@ -1,0 +1,28 @@
+/**
+ * The task-run recorder as a SQLite event projection: runs inside every event append transaction
+ * (both ingest paths), on the newly inserted events only, so task runs commit or roll back with
+ * the events they come from. Account-scope events carry no task runs.
+ */
+import type { StoredEvent } from '../../domain/events.ts';
+import { type TaskRunEventRecord, taskRunRecordFromEvent } from '../../domain/runs/task-run-recorder.ts';
+import type { SqliteEventProjection, SqliteEventTx } from './events.ts';
+import type { SqliteTaskRuns } from './task-runs.ts';
+
+export function taskRunRecorderProjection(taskRuns: SqliteTaskRuns): SqliteEventProjection {
+  return {
+    name: 'task-run-recorder',
+    apply(tx: SqliteEventTx, inserted: StoredEvent[]) {
+      const byWorkspace = new Map<number, TaskRunEventRecord[]>();
+      for (const e of inserted) {
+        if (e.workspaceId === null) continue;
+        const r = taskRunRecordFromEvent(e);
+        if (!r) continue;
+        const ws = tx.ws(e);
+        const list = byWorkspace.get(ws);
+        if (list) list.push(r);
+        else byWorkspace.set(ws, [r]);
+      }
+      for (const [ws, records] of byWorkspace) taskRuns.recordSync(ws, records);
+    },
+  };
+}

@@ -1,0 +1,287 @@
+/** SQLite: task runs, their state history, and the task-run recorder's projection. */
+import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
+import type { RunFilterSet, RunQuery, TaskRunSort } from '../../domain/runs/filters.ts';
+import type { StateRow } from '../../domain/runs/states.ts';
+import type { TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
+import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
+import { nowMicros } from '../../domain/time.ts';
+import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
+import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
+import type { Db } from './db.ts';
+import { sqliteDialect } from './dialect.ts';
+import { insertState, json, type Row, readState, readStates, TASK_RUN_SELECT, toTaskRun } from './run-rows.ts';
+import type { SqliteTenancy } from './tenancy.ts';
+
+const INSERT = `INSERT INTO task_runs (ws, id, created, updated, name, flow_run_id, task_key, dynamic_key, cache_key,
+  cache_expiration, task_version, empirical_policy, tags, labels, task_inputs, state_id, state_type, state_name,
+  state_timestamp, run_count, flow_run_run_count, expected_start_time, next_scheduled_start_time, start_time, end_time,
+  total_run_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const UPDATE_TIMING = `UPDATE task_runs SET updated = ?, state_id = ?, state_type = ?, state_name = ?, state_timestamp = ?,
+  run_count = ?, expected_start_time = ?, next_scheduled_start_time = ?, start_time = ?, end_time = ?, total_run_time = ?,
+  flow_run_run_count = ? WHERE ws = ? AND id = ?`;
+
+const UPDATE_RECORDED = `UPDATE task_runs SET updated = ?, name = ?, cache_key = ?, cache_expiration = ?, task_version = ?,
+  empirical_policy = ?, tags = ?, labels = ?, task_inputs = ?, state_id = ?, state_type = ?, state_name = ?,
+  state_timestamp = ?, run_count = ?, flow_run_run_count = ?, expected_start_time = ?, next_scheduled_start_time = ?,
+  start_time = ?, end_time = ?, total_run_time = ? WHERE ws = ? AND id = ?`;
+
+export class SqliteTaskRuns implements TaskRunStore {
+  private readonly db: Db;
+  private readonly tenancy: SqliteTenancy;
+
+  constructor(db: Db, tenancy: SqliteTenancy) {
+    this.db = db;
+    this.tenancy = tenancy;
+  }
+
+  private ws(workspaceId: string): number {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    return ws;
+  }
+
+  getSync(ws: number, id: string): TaskRunRow | undefined {
+    const r = this.db.stmt(`${TASK_RUN_SELECT} WHERE tr.ws = ? AND tr.id = ?`).get(ws, id) as Row | undefined;
+    return r ? toTaskRun(r) : undefined;
+  }
+
+  private getByKeySync(ws: number, flowRunId: string, taskKey: string, dynamicKey: string): TaskRunRow | undefined {
+    const r = this.db
+      .stmt(`${TASK_RUN_SELECT} WHERE tr.ws = ? AND tr.flow_run_id = ? AND tr.task_key = ? AND tr.dynamic_key = ?`)
+      .get(ws, flowRunId, taskKey, dynamicKey) as Row | undefined;
+    return r ? toTaskRun(r) : undefined;
+  }
+
+  private insertSync(ws: number, run: NewTaskRun, t: RunTiming): void {
+    this.db
+      .stmt(INSERT)
+      .run(
+        ws,
+        run.id,
+        run.created,
+        run.updated,
+        run.name,
+        run.flow_run_id,
+        run.task_key,
+        run.dynamic_key,
+        run.cache_key,
+        run.cache_expiration,
+        run.task_version,
+        json(run.empirical_policy),
+        json(run.tags),
+        json(run.labels),
+        json(run.task_inputs),
+        t.state_id,
+        t.state_type,
+        t.state_name,
+        t.state_timestamp,
+        t.run_count,
+        run.flow_run_run_count,
+        t.expected_start_time,
+        t.next_scheduled_start_time,
+        t.start_time,
+        t.end_time,
+        t.total_run_time,
+      );
+  }
+
+  /** Makes `state` the run's current state (bookkeeping applied); runs inside the caller's transaction. */
+  applyStateSync(ws: number, run: TaskRunRow, state: StateRow, updated: number, flowRunRunCount?: number): TaskRunRow {
+    const t = applyTransition(run, run.state, state);
+    const frrc = flowRunRunCount ?? run.flow_run_run_count;
+    insertState(this.db, 'task_run_states', ws, run.id, state);
+    this.db
+      .stmt(UPDATE_TIMING)
+      .run(
+        updated,
+        t.state_id,
+        t.state_type,
+        t.state_name,
+        t.state_timestamp,
+        t.run_count,
+        t.expected_start_time,
+        t.next_scheduled_start_time,
+        t.start_time,
+        t.end_time,
+        t.total_run_time,
+        frrc,
+        ws,
+        run.id,
+      );
+    return { ...run, ...t, updated, flow_run_run_count: frrc, state };
+  }
+
+  async create(workspaceId: string, run: NewTaskRun, initial: StateRow): Promise<{ run: TaskRunRow; created: boolean }> {
+    const ws = this.ws(workspaceId);
+    return this.db.tx(() => {
+      const existing =
+        this.getSync(ws, run.id) ?? (run.flow_run_id !== null ? this.getByKeySync(ws, run.flow_run_id, run.task_key, run.dynamic_key) : undefined);
+      if (existing) return { run: existing, created: false };
+      const t = applyTransition(emptyTiming(), null, initial);
+      this.insertSync(ws, run, t);
+      insertState(this.db, 'task_run_states', ws, run.id, initial);
+      return { run: { ...run, ...t, state: initial }, created: true };
+    });
+  }
+
+  async get(workspaceId: string, id: string): Promise<TaskRunRow | undefined> {
+    const ws = this.tenancy.key(workspaceId);
+    return ws === undefined ? undefined : this.getSync(ws, id);
+  }
+
+  async rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    return this.db.stmt('UPDATE task_runs SET name = ?, updated = ? WHERE ws = ? AND id = ?').run(name, updated, ws, id).changes > 0;
+  }
+
+  async writeState(workspaceId: string, id: string, write: StateWrite & { flowRunRunCount?: number }): Promise<StateWriteResult<TaskRunRow>> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return { outcome: 'not_found' };
+    return this.db.tx(() => {
+      const run = this.getSync(ws, id);
+      if (!run) return { outcome: 'not_found' };
+      if (run.state_id !== write.expectedStateId) return { outcome: 'conflict' };
+      const updated = this.applyStateSync(ws, run, write.state, nowMicros(), write.flowRunRunCount);
+      return { outcome: 'written', run: updated, previous: run.state };
+    });
+  }
+
+  /** Deletes a task run and what hangs off it; runs inside the caller's transaction. */
+  deleteSync(ws: number, ids: string[]): void {
+    for (const id of ids) {
+      this.db.stmt('DELETE FROM task_run_states WHERE ws = ? AND task_run_id = ?').run(ws, id);
+      this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND task_run_id = ?').run(ws, id);
+      this.db.stmt('UPDATE flow_runs SET parent_task_run_id = NULL WHERE ws = ? AND parent_task_run_id = ?').run(ws, id);
+      this.db.stmt('DELETE FROM task_runs WHERE ws = ? AND id = ?').run(ws, id);
+    }
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return false;
+    return this.db.tx(() => {
+      if (!this.db.stmt('SELECT 1 FROM task_runs WHERE ws = ? AND id = ?').get(ws, id)) return false;
+      this.deleteSync(ws, [id]);
+      return true;
+    });
+  }
+
+  async filter(workspaceId: string, query: RunQuery<TaskRunSort>): Promise<TaskRunRow[]> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    const params: unknown[] = [ws];
+    const where = taskRunWhere(sqliteDialect, query.filters, params);
+    params.push(query.limit, query.offset);
+    const sql = `${TASK_RUN_SELECT} WHERE tr.ws = ?${where ? ` AND ${where}` : ''} ORDER BY ${taskRunOrder(query.sort)} LIMIT ? OFFSET ?`;
+    return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toTaskRun);
+  }
+
+  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const params: unknown[] = [ws];
+    const where = taskRunWhere(sqliteDialect, filters, params);
+    const sql = `SELECT count(*) AS n FROM task_runs tr WHERE tr.ws = ?${where ? ` AND ${where}` : ''}`;
+    return (this.db.stmt(sql).get(...(params as never[])) as { n: number }).n;
+  }
+
+  async states(workspaceId: string, taskRunId: string): Promise<StateRow[]> {
+    const ws = this.tenancy.key(workspaceId);
+    return ws === undefined ? [] : readStates(this.db, 'task_run_states', ws, taskRunId);
+  }
+
+  async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
+    const ws = this.tenancy.key(workspaceId);
+    return ws === undefined ? undefined : readState(this.db, 'task_run_states', ws, stateId);
+  }
+
+  async record(workspaceId: string, records: TaskRunEventRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const ws = this.ws(workspaceId);
+    this.db.tx(() => this.recordSync(ws, records));
+  }
+
+  /**
+   * The recorder projection (contract: `TaskRunStore.record`), for use inside any transaction on
+   * this connection — the event store calls it from its append transaction.
+   */
+  recordSync(ws: number, records: TaskRunEventRecord[]): void {
+    const now = nowMicros();
+    const byId = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND id = ?');
+    const byKey = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND flow_run_id = ? AND task_key = ? AND dynamic_key = ?');
+    for (const rec of records) {
+      const tr = rec.taskRun;
+      const row = (byId.get(ws, rec.taskRunId) ??
+        (rec.flowRunId !== null ? byKey.get(ws, rec.flowRunId, tr.task_key, tr.dynamic_key) : undefined)) as
+        | { id: string; state_timestamp: number | null }
+        | undefined;
+      const runId = row?.id ?? rec.taskRunId;
+      const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
+      const timing: RunTiming = {
+        state_id: state.id,
+        state_type: state.type,
+        state_name: state.name,
+        state_timestamp: state.timestamp,
+        run_count: tr.run_count,
+        expected_start_time: tr.expected_start_time,
+        next_scheduled_start_time: tr.next_scheduled_start_time,
+        start_time: tr.start_time,
+        end_time: tr.end_time,
+        total_run_time: tr.total_run_time,
+      };
+      if (!row) {
+        this.insertSync(
+          ws,
+          {
+            id: runId,
+            created: now,
+            updated: now,
+            name: tr.name,
+            flow_run_id: rec.flowRunId,
+            task_key: tr.task_key,
+            dynamic_key: tr.dynamic_key,
+            cache_key: tr.cache_key,
+            cache_expiration: tr.cache_expiration,
+            task_version: tr.task_version,
+            empirical_policy: tr.empirical_policy,
+            tags: tr.tags,
+            labels: tr.labels,
+            task_inputs: tr.task_inputs,
+            flow_run_run_count: tr.flow_run_run_count,
+          },
+          timing,
+        );
+      } else if (row.state_timestamp === null || state.timestamp > row.state_timestamp) {
+        this.db
+          .stmt(UPDATE_RECORDED)
+          .run(
+            now,
+            tr.name,
+            tr.cache_key,
+            tr.cache_expiration,
+            tr.task_version,
+            json(tr.empirical_policy),
+            json(tr.tags),
+            json(tr.labels),
+            json(tr.task_inputs),
+            timing.state_id,
+            timing.state_type,
+            timing.state_name,
+            timing.state_timestamp,
+            timing.run_count,
+            tr.flow_run_run_count,
+            timing.expected_start_time,
+            timing.next_scheduled_start_time,
+            timing.start_time,
+            timing.end_time,
+            timing.total_run_time,
+            ws,
+            runId,
+          );
+      }
+      insertState(this.db, 'task_run_states', ws, runId, state);
+    }
+  }
+}
