@@ -15,7 +15,7 @@ const COLUMN_NAMES = ['seq', 'id', 'created', 'name', 'level', 'message', '"time
 const COLUMNS = COLUMN_NAMES.join(', ');
 const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
 const WATERMARK = 'logs_text_indexed_upto';
-/** Rows a text search checks in order before it turns to the trigram index (see `filter`). */
+/** Rows a text search checks in order before it turns to the trigram index: the first window, the largest (see `filter`). */
 const SCAN_WINDOWS = [10_000, 50_000];
 const HAY = `lower(l.message || ' ' || l.name)`;
 
@@ -110,8 +110,8 @@ export class PgLogs implements LogStore {
    * 1. scan a window of the first rows the other filters leave, in the requested order, checking
    *    the text exactly. The window is a prefix of the ordered rows, so a full page from it is
    *    exact; so is any answer when the window held every such row (a run's logs, a short time
-   *    range, a small workspace). A term frequent enough to fill the page from a larger window
-   *    gets one.
+   *    range, a small workspace). A term whose density promises a full page from a larger window
+   *    (up to the largest) gets one.
    * 2. otherwise (a rare term in many rows), take the candidates from the trigram index for rows
    *    up to the index watermark, plus the unindexed tail past it, and order those. Without other
    *    filters than time, the page is cut from the index table before rows are fetched.
@@ -125,13 +125,16 @@ export class PgLogs implements LogStore {
     const onlyText = !this.conditions({ ...f, text: undefined }, new Params()).length;
     if (!text || !indexable(text) || (f.operator === 'or_' && !onlyText)) return this.select(ws, query, text);
     const needed = query.offset + query.limit;
-    const windows = this.scanWindows;
-    for (let window = windows[0], i = 0; window !== undefined && needed <= window; window = windows[++i]) {
+    // Start with the first window; when some rows matched, the density of matches says how large a
+    // window would fill the page (with a margin): scan that if it is at most the largest window.
+    const [first, largest] = this.scanWindows;
+    for (let window = first, tries = 0; window !== undefined && needed <= window && tries < 3; tries++) {
       const { rows, scanned } = await this.scanWindow(ws, query, text, window);
       if (rows.length === query.limit || scanned < window) return rows;
       const hits = rows.length ? needed - query.limit + rows.length : 0;
-      const next = windows[i + 1];
-      if (next === undefined || (hits * next) / window < needed) break;
+      const next = hits ? Math.ceil((window * needed * 1.25) / hits) : Number.POSITIVE_INFINITY;
+      if (largest === undefined || next > largest) break;
+      window = next;
     }
     const wm = await this.db.one<{ upto: number }>(`SELECT value::bigint AS upto FROM meta WHERE key = '${WATERMARK}'`);
     const onlyTime = !this.conditions({ ...f, text: undefined, timestamp: undefined }, new Params()).length;
