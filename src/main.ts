@@ -46,7 +46,7 @@ export async function createSightline(
       if ((maxSeq.get(ws) ?? 0) < rows[i].seq) maxSeq.set(ws, rows[i].seq);
     }
     for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
-  });
+  }, { concurrency: store.writeConcurrency });
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
     onError: (err) => api.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
   });

@@ -51,6 +51,8 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     events,
     tags: new PgTags(db, tenancy),
     changes,
+    // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.
+    writeConcurrency: Math.max(1, Math.min(4, opts.poolSize - 2)),
     close() {
       closed ??= (async () => {
         await changes.close();
