@@ -14,7 +14,8 @@ import { indexable, indexMatchSql, scanSql } from './text-search.ts';
 const COLUMN_NAMES = ['seq', 'id', 'created', 'name', 'level', 'message', '"timestamp"', 'flow_run_id', 'task_run_id', 'worker_id'];
 const COLUMNS = COLUMN_NAMES.join(', ');
 const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
-const WATERMARK = 'logs_text_indexed_upto';
+/** The text index's watermark; a missing row (an unlogged table after a crash) means 0. */
+const WATERMARK = "coalesce((SELECT upto FROM text_index_state WHERE name = 'logs'), 0)";
 /** Rows a text search checks in order before it turns to the trigram index: the first window, the largest (see `filter`). */
 const SCAN_WINDOWS = [10_000, 50_000];
 const HAY = `lower(l.message || ' ' || l.name)`;
@@ -35,7 +36,7 @@ export class PgLogs implements LogStore {
     this.db = db;
     this.tenancy = tenancy;
     this.scanWindows = opts.scanWindows ?? SCAN_WINDOWS;
-    this.partitions = new DayPartitions(db, ['logs', 'logs_text']);
+    this.partitions = new DayPartitions(db, [{ name: 'logs' }, { name: 'logs_text', unlogged: true }]);
   }
 
   async append(logs: NewLog[]): Promise<LogRow[]> {
@@ -136,7 +137,7 @@ export class PgLogs implements LogStore {
       if (largest === undefined || next > largest) break;
       window = next;
     }
-    const wm = await this.db.one<{ upto: number }>(`SELECT value::bigint AS upto FROM meta WHERE key = '${WATERMARK}'`);
+    const wm = await this.db.one<{ upto: number }>(`SELECT ${WATERMARK} AS upto`);
     const onlyTime = !this.conditions({ ...f, text: undefined, timestamp: undefined }, new Params()).length;
     return this.select(ws, query, text, { indexedUpto: wm!.upto, onlyTime });
   }
@@ -264,13 +265,11 @@ export class PgLogs implements LogStore {
    */
   async indexText(maxRows: number): Promise<number> {
     return this.db.tx(async (c) => {
-      const wm = await this.db.one<{ value: string }>(
-        `SELECT value FROM meta WHERE key = '${WATERMARK}' FOR UPDATE SKIP LOCKED`,
-        [],
-        c,
-      );
+      // The state row is missing in a new database and after a crash (unlogged): start from 0.
+      await c.query("INSERT INTO text_index_state (name, upto) VALUES ('logs', 0) ON CONFLICT (name) DO NOTHING");
+      const wm = await this.db.one<{ upto: number }>("SELECT upto FROM text_index_state WHERE name = 'logs' FOR UPDATE SKIP LOCKED", [], c);
       if (!wm) return 0; // another indexer holds it
-      const from = Number(wm.value);
+      const from = wm.upto;
       const safe = await committedUpto(this.db, 'logs', c);
       if (safe <= from) return 0;
       const last = await this.db.one<{ upto: number | null; n: number }>(
@@ -289,14 +288,14 @@ export class PgLogs implements LogStore {
           [from, upto],
         );
       }
-      await c.query(`UPDATE meta SET value = $1 WHERE key = '${WATERMARK}'`, [String(upto)]);
+      await c.query("UPDATE text_index_state SET upto = $1 WHERE name = 'logs'", [upto]);
       return n;
     });
   }
 
   async textIndexLag(): Promise<number> {
     const row = await this.db.one<{ n: number }>(
-      `SELECT count(*) AS n FROM logs WHERE seq > (SELECT value::bigint FROM meta WHERE key = '${WATERMARK}')`,
+      `SELECT count(*) AS n FROM logs WHERE seq > ${WATERMARK}`,
     );
     return row!.n;
   }

@@ -11,6 +11,7 @@ import { foundation } from './0001-foundation.ts';
 import { logStats } from './0002-log-stats.ts';
 import { events } from './0003-events.ts';
 import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
+import { unloggedTextIndex } from './0006-unlogged-text-index.ts';
 
 export interface Migration {
   version: number;
@@ -19,7 +20,7 @@ export interface Migration {
 }
 
 /** In version order. Each issue adds its own file; numbers are never reused. */
-export const migrations: Migration[] = [foundation, logStats, events, eventRollupsAndTags];
+export const migrations: Migration[] = [foundation, logStats, events, eventRollupsAndTags, unloggedTextIndex];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
 
