@@ -281,3 +281,11 @@ forEngine('postgres', 'PostgreSQL text search', (engine) => {
     }
   });
 });
+
+it('reports an unreachable PostgreSQL as unavailable, naming it without the password', async () => {
+  await assert.rejects(
+    openStore({ url: 'postgres://someone:s3cret@127.0.0.1:1/nowhere' }),
+    (err: { code?: string; message: string }) =>
+      err.code === 'unavailable' && err.message.includes('postgres://someone:***@127.0.0.1:1/nowhere') && !err.message.includes('s3cret'),
+  );
+});
