@@ -227,7 +227,10 @@ export class PgLogs implements LogStore {
     const both = (c: string[]) => {
       if (c.length) conds.push(c.join(' AND '));
     };
-    const anyOf = (col: string, values: string[], type: string) => (values.length ? `${col} = ANY(${p.add(values)}::${type}[])` : 'false');
+    // One value as `=`: the planner then reads each partition's index in order and merges them,
+    // stopping at the page, instead of sorting every row of (say) a long run.
+    const anyOf = (col: string, values: string[], type: string) =>
+      values.length === 1 ? `${col} = ${p.add(values[0])}::${type}` : values.length ? `${col} = ANY(${p.add(values)}::${type}[])` : 'false';
     if (f.level) {
       const c: string[] = [];
       if (f.level.ge_ !== undefined) c.push(`l.level >= ${p.add(f.level.ge_)}`);
