@@ -17,7 +17,7 @@ const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
 /** The text index's watermark; a missing row (an unlogged table after a crash) means 0. */
 const WATERMARK = "coalesce((SELECT upto FROM text_index_state WHERE name = 'logs'), 0)";
 /** Rows a text search checks in order before it turns to the trigram index: the first window, the largest (see `filter`). */
-const SCAN_WINDOWS = [10_000, 50_000];
+const SCAN_WINDOWS = [2_000, 50_000];
 const HAY = `lower(l.message || ' ' || l.name)`;
 
 // One statement for the whole batch: parallel arrays, one per column.
@@ -130,10 +130,9 @@ export class PgLogs implements LogStore {
     // window would fill the page (with a margin): scan that if it is at most the largest window.
     const [first, largest] = this.scanWindows;
     for (let window = first, tries = 0; window !== undefined && needed <= window && tries < 3; tries++) {
-      const { rows, scanned } = await this.scanWindow(ws, query, text, window);
-      if (rows.length === query.limit || scanned < window) return rows;
-      const hits = rows.length ? needed - query.limit + rows.length : 0;
-      const next = hits ? Math.ceil((window * needed * 1.25) / hits) : Number.POSITIVE_INFINITY;
+      const { hits, full } = await this.scanWindow(ws, query, text, window);
+      if (hits.length >= needed || !full) return hits.slice(query.offset, needed);
+      const next = hits.length ? Math.ceil((window * needed * 1.25) / hits.length) : Number.POSITIVE_INFINITY;
       if (largest === undefined || next > largest) break;
       window = next;
     }
@@ -189,29 +188,33 @@ export class PgLogs implements LogStore {
     return this.db.query<LogRow>(sql, p.values);
   }
 
-  /** Step 1 of a text search: the page from the first `window` rows, and how many rows there were. */
-  private async scanWindow(ws: number, query: LogQuery, text: TextQuery, window: number): Promise<{ rows: LogRow[]; scanned: number }> {
+  /**
+   * Step 1 of a text search: the first `window` rows the other filters leave, in order, checked
+   * for the text as they stream by; stops as soon as the page is complete. Returns the matches
+   * (at most `offset + limit`) and whether the window was full (else it held every such row).
+   */
+  private async scanWindow(ws: number, query: LogQuery, text: TextQuery, window: number): Promise<{ hits: LogRow[]; full: boolean }> {
     const p = new Params();
     const base = [`l.ws = ${p.add(ws)}`];
     const cursor = this.cursorSql(query, 'l', p);
     if (cursor) base.push(cursor);
     base.push(...this.conditions(query.filter, p).map((c) => `(${c})`));
     const dir = query.sort === 'TIMESTAMP_DESC' ? 'DESC' : 'ASC';
-    const order = (a = '') => `ORDER BY ${a}"timestamp" ${dir}, ${a}seq ${dir}`;
-    const sql = `WITH w AS MATERIALIZED (
-        SELECT ${COLUMNS}, ${scanSql(text, HAY, p)} AS hit FROM logs l WHERE ${base.join(' AND ')} ${order()} LIMIT ${p.add(window)})
-      SELECT s.scanned, r.* FROM (SELECT count(*) AS scanned FROM w) s
-      LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM w WHERE hit ${order()} LIMIT ${p.add(query.limit)} OFFSET ${p.add(query.offset)}) r ON true
-      ${order('r.')}`;
-    const out = await this.db.query<LogRow & { scanned: number }>(sql, p.values);
-    const scanned = out[0]?.scanned ?? 0;
-    const rows: LogRow[] = [];
-    for (const r of out) {
-      if (r.seq === null) continue;
-      const { scanned: _, ...row } = r;
-      rows.push(row);
+    const order = `ORDER BY "timestamp" ${dir}, seq ${dir}`;
+    const w = p.add(window);
+    // The window's last row comes back too (whether it matched or not): it says the window was full.
+    const sql = `SELECT ${COLUMNS}, hit, rn FROM (
+        SELECT ${COLUMNS}, ${scanSql(text, HAY, p)} AS hit, row_number() OVER (${order}) AS rn
+          FROM logs l WHERE ${base.join(' AND ')} ${order} LIMIT ${w}
+      ) w WHERE hit OR rn = ${w} ${order} LIMIT ${p.add(query.offset + query.limit + 1)}`;
+    const out = await this.db.query<LogRow & { hit: boolean; rn: number }>(sql, p.values);
+    const hits: LogRow[] = [];
+    let full = false;
+    for (const { hit, rn, ...row } of out) {
+      if (rn === window) full = true;
+      if (hit) hits.push(row);
     }
-    return { rows, scanned };
+    return { hits, full };
   }
 
   /** Keyset position: rows strictly after `query.after` in the requested order. */
