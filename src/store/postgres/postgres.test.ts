@@ -195,6 +195,41 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
     }
   });
 
+  it('re-listens after losing its LISTEN connection, with a catch-up notice for what it may have missed', async () => {
+    const url = await engine.newDatabaseUrl();
+    const store = await openStore({ url });
+    const raw = new PgDb(url, 1);
+    try {
+      const { workspace } = await store.tenancy.ensureDefaults();
+      const notices: ChangeNotice[] = [];
+      store.changes.subscribe((n) => notices.push(n));
+      const until = async (pred: () => boolean) => {
+        const deadline = Date.now() + 5000;
+        while (!pred() && Date.now() < deadline) await sleep(10);
+        assert.ok(pred());
+      };
+      const listening = async () =>
+        (await raw.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN sightline_changes' AND datname = current_database()")).map((r) => r.pid);
+      const deadline = Date.now() + 5000;
+      while (!(await listening()).length && Date.now() < deadline) await sleep(20);
+      const [pid] = await listening();
+      assert.ok(pid, 'one listening connection');
+      // A write while the listener is gone: its notice is sent into the void.
+      await raw.query('SELECT pg_terminate_backend($1)', [pid]);
+      const [row] = await store.logs.append([log(workspace.id, 'while reconnecting')]);
+      await store.changes.notify({ workspaceId: workspace.id, stream: 'logs', maxSeq: row.seq });
+      await until(() => notices.some((n) => n.workspaceId === workspace.id && n.maxSeq >= row.seq));
+      // And live again afterwards.
+      const [next] = await store.logs.append([log(workspace.id, 'after reconnecting')]);
+      await store.changes.notify({ workspaceId: workspace.id, stream: 'logs', maxSeq: next.seq });
+      await until(() => notices.some((n) => n.maxSeq >= next.seq));
+      assert.equal((await listening()).length, 1);
+    } finally {
+      await raw.close();
+      await store.close();
+    }
+  });
+
   it('refuses a database migrated by a newer Sightline', async () => {
     const url = await engine.newDatabaseUrl();
     await (await openStore({ url })).close();
