@@ -17,7 +17,7 @@ function slowWriter() {
   };
   const release = async () => {
     while (waiting.length || inFlight) {
-      waiting.splice(0).forEach((r) => r());
+      for (const r of waiting.splice(0)) r();
       await new Promise((r) => setImmediate(r));
     }
   };
