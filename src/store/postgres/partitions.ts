@@ -44,7 +44,7 @@ export class DayPartitions {
   /** The partition key column (`"timestamp"` for logs, `occurred` for events). */
   private readonly column: string;
 
-  constructor(db: PgDb, tables: PartitionedTable[], column = '\"timestamp\"') {
+  constructor(db: PgDb, tables: PartitionedTable[], column = '"timestamp"') {
     this.db = db;
     this.tables = tables;
     this.column = column;
