@@ -47,7 +47,7 @@ export async function createSightline(
       if ((maxSeq.get(ws) ?? 0) < rows[i].seq) maxSeq.set(ws, rows[i].seq);
     }
     for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
-  });
+  }, { concurrency: store.writeConcurrency });
   let api: FastifyInstance | undefined;
   const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg) };
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {

@@ -7,6 +7,7 @@ import { eventsIngest } from './events-ingest.ts';
 import { eventsQueries } from './events-queries.ts';
 import { logsFilter } from './logs-filter.ts';
 import { logsIngest } from './logs-ingest.ts';
+import { logsIngestInstances } from './logs-ingest-instances.ts';
 import { logsText } from './logs-text.ts';
 
-export const workloads: Workload[] = [logsIngest, logsFilter, logsText, eventsIngest, eventsQueries];
+export const workloads: Workload[] = [logsIngest, logsFilter, logsText, logsIngestInstances, eventsIngest, eventsQueries];

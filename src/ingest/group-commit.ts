@@ -4,6 +4,10 @@
  * `maxItems`). Each writer's promise resolves only after the transaction holding its items has
  * committed, so an acknowledgement always means "durable". Under load many requests share one
  * commit; when idle a write commits on the next tick.
+ *
+ * An engine that can run several write transactions at once (PostgreSQL) gets up to
+ * `concurrency` flushes in flight: a further one starts only while at least `laneMinItems` items
+ * wait, so light load keeps batching into one transaction at a time.
  */
 
 interface Pending<T> {
@@ -15,14 +19,20 @@ interface Pending<T> {
 export class GroupCommit<T> {
   private readonly write: (items: T[]) => Promise<void>;
   private readonly maxItems: number;
+  private readonly concurrency: number;
+  private readonly laneMinItems: number;
   private queue: Pending<T>[] = [];
   private queued = 0;
-  private flushing: Promise<void> | undefined;
+  /** Flushes in flight; counted synchronously so that an item never waits on a finishing lane. */
+  private lanes = 0;
+  private readonly flushing = new Set<Promise<void>>();
   private closed = false;
 
-  constructor(write: (items: T[]) => Promise<void>, opts: { maxItems?: number } = {}) {
+  constructor(write: (items: T[]) => Promise<void>, opts: { maxItems?: number; concurrency?: number; laneMinItems?: number } = {}) {
     this.write = write;
     this.maxItems = opts.maxItems ?? 20_000;
+    this.concurrency = Math.max(1, opts.concurrency ?? 1);
+    this.laneMinItems = opts.laneMinItems ?? 1000;
   }
 
   add(items: T[]): Promise<void> {
@@ -31,7 +41,12 @@ export class GroupCommit<T> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
       this.queued += items.length;
-      if (!this.flushing) this.flushing = this.drain();
+      if (this.lanes === 0 || (this.lanes < this.concurrency && this.queued >= this.laneMinItems)) {
+        this.lanes++;
+        const d = this.drain();
+        this.flushing.add(d);
+        void d.then(() => this.flushing.delete(d));
+      }
     });
   }
 
@@ -55,13 +70,13 @@ export class GroupCommit<T> {
         for (const p of batch) p.reject(err);
       }
     }
-    this.flushing = undefined;
+    this.lanes--;
   }
 
   /** Waits for everything queued so far to be committed, then refuses new items. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushing) await this.flushing;
+    while (this.flushing.size) await Promise.all(this.flushing);
   }
 
   get backlog(): number {

@@ -365,6 +365,11 @@ export interface Store {
   readonly taskRuns: TaskRunStore;
   readonly artifacts: ArtifactStore;
   readonly changes: ChangeFeed;
+  /**
+   * How many write transactions the engine runs well at once: group commit keeps up to this many
+   * flushes in flight under load. Absent = 1 (SQLite: one writer).
+   */
+  readonly writeConcurrency?: number;
   /** Flushes and closes; safe to call twice. */
   close(): Promise<void>;
 }

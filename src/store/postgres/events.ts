@@ -69,7 +69,7 @@ export class PgEvents implements EventStore {
     this.db = db;
     this.tenancy = tenancy;
     this.projections = projections;
-    this.partitions = new DayPartitions(db, ['events'], 'occurred');
+    this.partitions = new DayPartitions(db, [{ name: 'events' }], 'occurred');
   }
 
   /** Adds a projection run inside every later append transaction. */

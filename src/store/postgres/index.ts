@@ -8,6 +8,7 @@
  * `partitions.ts` (day partitions), `change-feed.ts` (LISTEN/NOTIFY), and one file per resource
  * (`tenancy.ts`, `logs.ts`, …) whose class implements that part of the contract.
  */
+import { AppError } from '../../domain/errors.ts';
 import type { Store } from '../contract.ts';
 import { nowMicros, MICROS_PER_DAY } from '../../domain/time.ts';
 import { PgChangeFeed } from './change-feed.ts';
@@ -25,6 +26,16 @@ import { PgTaskRuns } from './task-runs.ts';
 import { PgTenancy } from './tenancy.ts';
 import { PgTraces } from './traces.ts';
 
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'given with --db';
+  }
+}
+
 export interface PostgresOptions {
   url: string;
   /** Largest number of pooled connections (the LISTEN connection is extra). */
@@ -37,7 +48,9 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     await migrate(db);
   } catch (err) {
     await db.close();
-    throw err;
+    if (err instanceof AppError) throw err;
+    // Unreachable server, wrong credentials, missing database or privileges: say where, not the password.
+    throw new AppError('unavailable', `Cannot open the PostgreSQL database ${redact(opts.url)}: ${(err as Error).message}`);
   }
   const tenancy = new PgTenancy(db);
   const logs = new PgLogs(db, tenancy);
@@ -62,6 +75,8 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     taskRuns,
     artifacts: new PgArtifacts(db, tenancy),
     changes,
+    // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.
+    writeConcurrency: Math.max(1, Math.min(4, opts.poolSize - 2)),
     close() {
       closed ??= (async () => {
         await changes.close();

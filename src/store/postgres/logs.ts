@@ -14,9 +14,10 @@ import { indexable, indexMatchSql, scanSql } from './text-search.ts';
 const COLUMN_NAMES = ['seq', 'id', 'created', 'name', 'level', 'message', '"timestamp"', 'flow_run_id', 'task_run_id', 'worker_id'];
 const COLUMNS = COLUMN_NAMES.join(', ');
 const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
-const WATERMARK = 'logs_text_indexed_upto';
-/** Rows a text search checks in order before it turns to the trigram index (see `filter`). */
-const SCAN_WINDOWS = [10_000, 50_000];
+/** The text index's watermark; a missing row (an unlogged table after a crash) means 0. */
+const WATERMARK = "coalesce((SELECT upto FROM text_index_state WHERE name = 'logs'), 0)";
+/** Rows a text search checks in order before it turns to the trigram index: the first window, the largest (see `filter`). */
+const SCAN_WINDOWS = [2_000, 50_000];
 const HAY = `lower(l.message || ' ' || l.name)`;
 
 // One statement for the whole batch: parallel arrays, one per column.
@@ -35,7 +36,7 @@ export class PgLogs implements LogStore {
     this.db = db;
     this.tenancy = tenancy;
     this.scanWindows = opts.scanWindows ?? SCAN_WINDOWS;
-    this.partitions = new DayPartitions(db, ['logs', 'logs_text']);
+    this.partitions = new DayPartitions(db, [{ name: 'logs' }, { name: 'logs_text', unlogged: true }]);
   }
 
   async append(logs: NewLog[]): Promise<LogRow[]> {
@@ -110,8 +111,8 @@ export class PgLogs implements LogStore {
    * 1. scan a window of the first rows the other filters leave, in the requested order, checking
    *    the text exactly. The window is a prefix of the ordered rows, so a full page from it is
    *    exact; so is any answer when the window held every such row (a run's logs, a short time
-   *    range, a small workspace). A term frequent enough to fill the page from a larger window
-   *    gets one.
+   *    range, a small workspace). A term whose density promises a full page from a larger window
+   *    (up to the largest) gets one.
    * 2. otherwise (a rare term in many rows), take the candidates from the trigram index for rows
    *    up to the index watermark, plus the unindexed tail past it, and order those. Without other
    *    filters than time, the page is cut from the index table before rows are fetched.
@@ -125,15 +126,17 @@ export class PgLogs implements LogStore {
     const onlyText = !this.conditions({ ...f, text: undefined }, new Params()).length;
     if (!text || !indexable(text) || (f.operator === 'or_' && !onlyText)) return this.select(ws, query, text);
     const needed = query.offset + query.limit;
-    const windows = this.scanWindows;
-    for (let window = windows[0], i = 0; window !== undefined && needed <= window; window = windows[++i]) {
-      const { rows, scanned } = await this.scanWindow(ws, query, text, window);
-      if (rows.length === query.limit || scanned < window) return rows;
-      const hits = rows.length ? needed - query.limit + rows.length : 0;
-      const next = windows[i + 1];
-      if (next === undefined || (hits * next) / window < needed) break;
+    // Start with the first window; when some rows matched, the density of matches says how large a
+    // window would fill the page (with a margin): scan that if it is at most the largest window.
+    const [first, largest] = this.scanWindows;
+    for (let window = first, tries = 0; window !== undefined && needed <= window && tries < 3; tries++) {
+      const { hits, full } = await this.scanWindow(ws, query, text, window);
+      if (hits.length >= needed || !full) return hits.slice(query.offset, needed);
+      const next = hits.length ? Math.ceil((window * needed * 1.25) / hits.length) : Number.POSITIVE_INFINITY;
+      if (largest === undefined || next > largest) break;
+      window = next;
     }
-    const wm = await this.db.one<{ upto: number }>(`SELECT value::bigint AS upto FROM meta WHERE key = '${WATERMARK}'`);
+    const wm = await this.db.one<{ upto: number }>(`SELECT ${WATERMARK} AS upto`);
     const onlyTime = !this.conditions({ ...f, text: undefined, timestamp: undefined }, new Params()).length;
     return this.select(ws, query, text, { indexedUpto: wm!.upto, onlyTime });
   }
@@ -185,29 +188,33 @@ export class PgLogs implements LogStore {
     return this.db.query<LogRow>(sql, p.values);
   }
 
-  /** Step 1 of a text search: the page from the first `window` rows, and how many rows there were. */
-  private async scanWindow(ws: number, query: LogQuery, text: TextQuery, window: number): Promise<{ rows: LogRow[]; scanned: number }> {
+  /**
+   * Step 1 of a text search: the first `window` rows the other filters leave, in order, checked
+   * for the text as they stream by; stops as soon as the page is complete. Returns the matches
+   * (at most `offset + limit`) and whether the window was full (else it held every such row).
+   */
+  private async scanWindow(ws: number, query: LogQuery, text: TextQuery, window: number): Promise<{ hits: LogRow[]; full: boolean }> {
     const p = new Params();
     const base = [`l.ws = ${p.add(ws)}`];
     const cursor = this.cursorSql(query, 'l', p);
     if (cursor) base.push(cursor);
     base.push(...this.conditions(query.filter, p).map((c) => `(${c})`));
     const dir = query.sort === 'TIMESTAMP_DESC' ? 'DESC' : 'ASC';
-    const order = (a = '') => `ORDER BY ${a}"timestamp" ${dir}, ${a}seq ${dir}`;
-    const sql = `WITH w AS MATERIALIZED (
-        SELECT ${COLUMNS}, ${scanSql(text, HAY, p)} AS hit FROM logs l WHERE ${base.join(' AND ')} ${order()} LIMIT ${p.add(window)})
-      SELECT s.scanned, r.* FROM (SELECT count(*) AS scanned FROM w) s
-      LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM w WHERE hit ${order()} LIMIT ${p.add(query.limit)} OFFSET ${p.add(query.offset)}) r ON true
-      ${order('r.')}`;
-    const out = await this.db.query<LogRow & { scanned: number }>(sql, p.values);
-    const scanned = out[0]?.scanned ?? 0;
-    const rows: LogRow[] = [];
-    for (const r of out) {
-      if (r.seq === null) continue;
-      const { scanned: _, ...row } = r;
-      rows.push(row);
+    const order = `ORDER BY "timestamp" ${dir}, seq ${dir}`;
+    const w = p.add(window);
+    // The window's last row comes back too (whether it matched or not): it says the window was full.
+    const sql = `SELECT ${COLUMNS}, hit, rn FROM (
+        SELECT ${COLUMNS}, ${scanSql(text, HAY, p)} AS hit, row_number() OVER (${order}) AS rn
+          FROM logs l WHERE ${base.join(' AND ')} ${order} LIMIT ${w}
+      ) w WHERE hit OR rn = ${w} ${order} LIMIT ${p.add(query.offset + query.limit + 1)}`;
+    const out = await this.db.query<LogRow & { hit: boolean; rn: number }>(sql, p.values);
+    const hits: LogRow[] = [];
+    let full = false;
+    for (const { hit, rn, ...row } of out) {
+      if (rn === window) full = true;
+      if (hit) hits.push(row);
     }
-    return { rows, scanned };
+    return { hits, full };
   }
 
   /** Keyset position: rows strictly after `query.after` in the requested order. */
@@ -223,7 +230,10 @@ export class PgLogs implements LogStore {
     const both = (c: string[]) => {
       if (c.length) conds.push(c.join(' AND '));
     };
-    const anyOf = (col: string, values: string[], type: string) => (values.length ? `${col} = ANY(${p.add(values)}::${type}[])` : 'false');
+    // One value as `=`: the planner then reads each partition's index in order and merges them,
+    // stopping at the page, instead of sorting every row of (say) a long run.
+    const anyOf = (col: string, values: string[], type: string) =>
+      values.length === 1 ? `${col} = ${p.add(values[0])}::${type}` : values.length ? `${col} = ANY(${p.add(values)}::${type}[])` : 'false';
     if (f.level) {
       const c: string[] = [];
       if (f.level.ge_ !== undefined) c.push(`l.level >= ${p.add(f.level.ge_)}`);
@@ -261,13 +271,11 @@ export class PgLogs implements LogStore {
    */
   async indexText(maxRows: number): Promise<number> {
     return this.db.tx(async (c) => {
-      const wm = await this.db.one<{ value: string }>(
-        `SELECT value FROM meta WHERE key = '${WATERMARK}' FOR UPDATE SKIP LOCKED`,
-        [],
-        c,
-      );
+      // The state row is missing in a new database and after a crash (unlogged): start from 0.
+      await c.query("INSERT INTO text_index_state (name, upto) VALUES ('logs', 0) ON CONFLICT (name) DO NOTHING");
+      const wm = await this.db.one<{ upto: number }>("SELECT upto FROM text_index_state WHERE name = 'logs' FOR UPDATE SKIP LOCKED", [], c);
       if (!wm) return 0; // another indexer holds it
-      const from = Number(wm.value);
+      const from = wm.upto;
       const safe = await committedUpto(this.db, 'logs', c);
       if (safe <= from) return 0;
       const last = await this.db.one<{ upto: number | null; n: number }>(
@@ -286,14 +294,14 @@ export class PgLogs implements LogStore {
           [from, upto],
         );
       }
-      await c.query(`UPDATE meta SET value = $1 WHERE key = '${WATERMARK}'`, [String(upto)]);
+      await c.query("UPDATE text_index_state SET upto = $1 WHERE name = 'logs'", [upto]);
       return n;
     });
   }
 
   async textIndexLag(): Promise<number> {
     const row = await this.db.one<{ n: number }>(
-      `SELECT count(*) AS n FROM logs WHERE seq > (SELECT value::bigint FROM meta WHERE key = '${WATERMARK}')`,
+      `SELECT count(*) AS n FROM logs WHERE seq > ${WATERMARK}`,
     );
     return row!.n;
   }

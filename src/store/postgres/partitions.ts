@@ -27,10 +27,16 @@ export function partitionName(table: string, day: number): string {
   return `${table}_d${formatMicros(day * MICROS_PER_DAY).slice(0, 10).replaceAll('-', '')}`;
 }
 
+/** A table partitioned by day; derived data may live in UNLOGGED partitions. */
+export interface PartitionedTable {
+  name: string;
+  unlogged?: boolean;
+}
+
 export class DayPartitions {
   private readonly db: PgDb;
   /** Tables partitioned together (a row and its derived rows share the day). */
-  private readonly tables: string[];
+  private readonly tables: PartitionedTable[];
   private readonly known = new Set<number>();
   private readonly failed = new Map<number, number>();
   private readonly creating = new Map<number, Promise<void>>();
@@ -38,7 +44,7 @@ export class DayPartitions {
   /** The partition key column (`"timestamp"` for logs, `occurred` for events). */
   private readonly column: string;
 
-  constructor(db: PgDb, tables: string[], column = '"timestamp"') {
+  constructor(db: PgDb, tables: PartitionedTable[], column = '"timestamp"') {
     this.db = db;
     this.tables = tables;
     this.column = column;
@@ -80,13 +86,13 @@ export class DayPartitions {
     const hi = lo + MICROS_PER_DAY;
     await this.db.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK.partitions]);
-      for (const table of this.tables) {
+      for (const { name: table, unlogged } of this.tables) {
         const name = partitionName(table, day);
         const exists = await this.db.one('SELECT to_regclass($1) AS r', [name], c);
         if (exists?.r) continue;
         // Created detached, filled with the default partition's rows of that day, then attached:
         // attaching needs only a SHARE UPDATE EXCLUSIVE lock on the parent, so ingest continues.
-        await c.query(`CREATE TABLE ${name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+        await c.query(`CREATE ${unlogged ? 'UNLOGGED ' : ''}TABLE ${name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
         await c.query(
           `WITH moved AS (DELETE FROM ${table}_default WHERE ${this.column} >= $1 AND ${this.column} < $2 RETURNING *)
            INSERT INTO ${name} SELECT * FROM moved`,

@@ -139,6 +139,97 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
     }
   });
 
+  it('keeps searches complete when a crash empties the unlogged text index, then rebuilds it', async () => {
+    const url = await engine.newDatabaseUrl();
+    const store = await openStore({ url });
+    const raw = new PgDb(url, 1);
+    try {
+      const { workspace } = await store.tenancy.ensureDefaults();
+      await store.logs.append([log(workspace.id, 'indexed before the crash'), log(workspace.id, 'another line')]);
+      while ((await store.logs.indexText(100)) > 0);
+      assert.equal(await store.logs.textIndexLag(), 0);
+      // What crash recovery does to unlogged tables.
+      await raw.query('TRUNCATE logs_text, text_index_state');
+      assert.equal(await store.logs.textIndexLag(), 2);
+      const search = async () => (await store.logs.filter(workspace.id, all({ filter: { operator: 'and_', text: { query: 'crash' } } }))).map((r) => r.message);
+      assert.deepEqual(await search(), ['indexed before the crash']);
+      while ((await store.logs.indexText(100)) > 0);
+      assert.equal(await store.logs.textIndexLag(), 0);
+      assert.deepEqual(await search(), ['indexed before the crash']);
+      assert.equal((await raw.one<{ n: number }>('SELECT count(*) AS n FROM logs_text'))!.n, 2);
+    } finally {
+      await raw.close();
+      await store.close();
+    }
+  });
+
+  it('upgrades a version-1 database: day partitions get unlogged text-index partitions', async () => {
+    const url = await engine.newDatabaseUrl();
+    const raw = new PgDb(url, 1);
+    try {
+      const { migrations } = await import('./migrations/index.ts');
+      await raw.query('CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)');
+      await raw.query(migrations[0].sql);
+      await raw.query("INSERT INTO meta VALUES ('schema_version', '1')");
+      const day = dayOf(nowMicros());
+      const lo = day * MICROS_PER_DAY;
+      await raw.query(`CREATE TABLE ${partitionName('logs', day)} PARTITION OF logs FOR VALUES FROM (${lo}) TO (${lo + MICROS_PER_DAY})`);
+      const store = await openStore({ url });
+      try {
+        const parts = await raw.query<{ relname: string; relpersistence: string }>(
+          "SELECT c.relname, c.relpersistence FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs_text'::regclass ORDER BY 1",
+        );
+        assert.ok(parts.some((p) => p.relname === partitionName('logs_text', day)));
+        assert.ok(parts.some((p) => p.relname === 'logs_text_default'));
+        assert.ok(parts.every((p) => p.relpersistence === 'u'), 'every text-index partition is unlogged');
+        const { workspace } = await store.tenancy.ensureDefaults();
+        await store.logs.append([log(workspace.id, 'after the upgrade')]);
+        while ((await store.logs.indexText(100)) > 0);
+        const found = await store.logs.filter(workspace.id, all({ filter: { operator: 'and_', text: { query: 'upgrade' } } }));
+        assert.deepEqual(found.map((r) => r.message), ['after the upgrade']);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('re-listens after losing its LISTEN connection, with a catch-up notice for what it may have missed', async () => {
+    const url = await engine.newDatabaseUrl();
+    const store = await openStore({ url });
+    const raw = new PgDb(url, 1);
+    try {
+      const { workspace } = await store.tenancy.ensureDefaults();
+      const notices: ChangeNotice[] = [];
+      store.changes.subscribe((n) => notices.push(n));
+      const until = async (pred: () => boolean) => {
+        const deadline = Date.now() + 5000;
+        while (!pred() && Date.now() < deadline) await sleep(10);
+        assert.ok(pred());
+      };
+      const listening = async () =>
+        (await raw.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN sightline_changes' AND datname = current_database()")).map((r) => r.pid);
+      const deadline = Date.now() + 5000;
+      while (!(await listening()).length && Date.now() < deadline) await sleep(20);
+      const [pid] = await listening();
+      assert.ok(pid, 'one listening connection');
+      // A write while the listener is gone: its notice is sent into the void.
+      await raw.query('SELECT pg_terminate_backend($1)', [pid]);
+      const [row] = await store.logs.append([log(workspace.id, 'while reconnecting')]);
+      await store.changes.notify({ workspaceId: workspace.id, stream: 'logs', maxSeq: row.seq });
+      await until(() => notices.some((n) => n.workspaceId === workspace.id && n.maxSeq >= row.seq));
+      // And live again afterwards.
+      const [next] = await store.logs.append([log(workspace.id, 'after reconnecting')]);
+      await store.changes.notify({ workspaceId: workspace.id, stream: 'logs', maxSeq: next.seq });
+      await until(() => notices.some((n) => n.maxSeq >= next.seq));
+      assert.equal((await listening()).length, 1);
+    } finally {
+      await raw.close();
+      await store.close();
+    }
+  });
+
   it('refuses a database migrated by a newer Sightline', async () => {
     const url = await engine.newDatabaseUrl();
     await (await openStore({ url })).close();
@@ -224,4 +315,12 @@ forEngine('postgres', 'PostgreSQL text search', (engine) => {
       await store.close();
     }
   });
+});
+
+it('reports an unreachable PostgreSQL as unavailable, naming it without the password', async () => {
+  await assert.rejects(
+    openStore({ url: 'postgres://someone:s3cret@127.0.0.1:1/nowhere' }),
+    (err: { code?: string; message: string }) =>
+      err.code === 'unavailable' && err.message.includes('postgres://someone:***@127.0.0.1:1/nowhere') && !err.message.includes('s3cret'),
+  );
 });

@@ -60,6 +60,7 @@ export const foundation: Migration = {
 
     -- The text index, filled off the acknowledgement path: lower(message || ' ' || name) of every
     -- log with seq <= meta.logs_text_indexed_upto, partitioned like logs so retention drops both.
+    -- (Version 2 makes it unlogged, with its watermark in text_index_state.)
     CREATE TABLE logs_text (
       ws integer NOT NULL,
       "timestamp" bigint NOT NULL,

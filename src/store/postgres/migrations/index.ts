@@ -12,6 +12,7 @@ import { logStats } from './0002-log-stats.ts';
 import { events } from './0003-events.ts';
 import { runs } from './0004-runs.ts';
 import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
+import { unloggedTextIndex } from './0006-unlogged-text-index.ts';
 
 export interface Migration {
   version: number;
@@ -20,7 +21,7 @@ export interface Migration {
 }
 
 /** In version order. Each issue adds its own file; numbers are never reused. */
-export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags];
+export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags, unloggedTextIndex];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
 
