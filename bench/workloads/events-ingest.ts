@@ -39,7 +39,7 @@ export const eventsIngest: Workload = {
   title: 'Event ingest (`POST /events`, `/events/in`)',
   async run(ctx: BenchContext) {
     const server = await ctx.server();
-    const dataset = new EventDataset({ total: 1_000_000, end: nowMicros(), spanMicros: 3_600_000_000, payloadBytes: [1000, 3000] });
+    const dataset = new EventDataset({ total: 1_000_000, end: nowMicros(), spanMicros: 3_600_000_000, payloadBytes: [300, 2000] });
     const http = new HttpClient(server.apiUrl);
     const rows: string[][] = [];
     const results: [Phase, EventLoad][] = [];
@@ -89,7 +89,7 @@ export const eventsIngest: Workload = {
     const worst = Math.max(...tenK.map(([, r]) => r.seconds));
     const top = Math.max(...results.map(([, r]) => r.rate));
     return [
-      'Each phase sends its events to one server (database growing from empty; events of 1–3 KB with',
+      'Each phase sends its events to one server (database growing from empty; events of 1–3 KB of JSON with',
       '4–6 related resources, a flow run every ~50 events); "seconds" runs from the first request to the',
       'last acknowledgement, after which a filter call counted every event of the phase (visible on ack).',
       'Websocket phases ping every 700 events and end with the pong that covers the last event.',

@@ -55,7 +55,7 @@ export const eventsQueries: Workload = {
       { label: 'count-by time (hour), 10 % window (rollups, exact edges)', ...post('events/count-by/time', () => ({ filter: { occurred: window(0.1) }, time_unit: 'hour' }), listItems) },
       { label: 'count-by day, one resource id (rollups)', ...post('events/count-by/day', () => ({ filter: { occurred: all, resource: { id: [`prefect.flow-run.${pick(runs).id}`] } } }), listItems) },
       { label: 'count-by day, related flow id (exact count)', ...post('events/count-by/day', () => ({ filter: { occurred: all, related: { id: [`prefect.flow.${pick(flows)}`] } } }), listItems) },
-      { label: 'count-by actor, whole dataset (exact count)', ...post('events/count-by/actor', () => ({ filter: { occurred: all } }), listItems) },
+      { label: 'count-by actor, whole dataset (rollups)', ...post('events/count-by/actor', () => ({ filter: { occurred: all } }), listItems) },
     ];
     const runPage: Q[] = [
       { label: "one flow run's events page (limit 200, with task runs)", method: 'GET', path: 'flow_runs/x/events', body: () => undefined, count: pageItems },

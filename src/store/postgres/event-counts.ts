@@ -5,7 +5,7 @@
  */
 import type { CountKey, EventCountRow, EventFilter, EventScope, TimeBuckets } from '../../domain/events.ts';
 import { prefixUpperBound } from '../event-keys.ts';
-import type { PgEvents } from './events.ts';
+import { type PgEvents, prepared } from './events.ts';
 import { Params } from './params.ts';
 
 const HOUR = 3_600_000_000;
@@ -52,7 +52,7 @@ async function exact(events: PgEvents, scope: EventScope, key: CountKey, filter:
       named = `, max(${padded('e.occurred')} || e.actor_name) AS named`;
   }
   const sql = `SELECT ${k} AS k, count(*) AS n, min(e.occurred) AS first, max(e.occurred) AS last${named} FROM ${from} GROUP BY 1`;
-  return events.db.query<RawRow>(sql, p.values);
+  return prepared<RawRow>(events.db, sql, p.values);
 }
 
 function rollupable(scope: EventScope, filter: EventFilter, key: CountKey, buckets: TimeBuckets | undefined): 'names' | 'resources' | undefined {
@@ -125,7 +125,7 @@ async function fromRollups(
   }
   const t = table === 'names' ? 'event_rollup_names' : 'event_rollup_resources';
   const sql = `SELECT ${k} AS k, sum(r.n)::bigint AS n, min(r.first_occurred) AS first, max(r.last_occurred) AS last${named} FROM ${t} r WHERE ${conds.join(' AND ')} GROUP BY 1`;
-  return events.db.query<RawRow>(sql, p.values);
+  return prepared<RawRow>(events.db, sql, p.values);
 }
 
 export async function countEvents(

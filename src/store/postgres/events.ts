@@ -2,6 +2,7 @@
  * PostgreSQL: event storage (bulk insert through unnest, dedup on `(ws, id, occurred)`), filtering,
  * count-by, a flow run's events, and the projections run inside the append transaction.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { actorOf, FLOW_RUN_PREFIX, TASK_RUN_PREFIX } from '../../domain/event-derived.ts';
 import type {
@@ -24,6 +25,17 @@ import { Params } from './params.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';
+
+/**
+ * Runs a read as a named prepared statement: the events table has a partition per day, and
+ * planning a query over all of them costs more than running it (12 ms vs 1 ms measured); a
+ * prepared statement is parsed once per connection and may settle on a generic plan.
+ */
+export async function prepared<T>(db: PgDb, sql: string, values: unknown[]): Promise<T[]> {
+  const name = `ev_${createHash('sha1').update(sql).digest('base64url').slice(0, 24)}`;
+  const r = await db.pool.query({ name, text: sql, values });
+  return r.rows as T[];
+}
 
 export const COLUMNS = 'e.ws, e.seq, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
 
@@ -209,7 +221,7 @@ export class PgEvents implements EventStore {
     }
     if (q.after) outer += ` AND (e.occurred, e.id) ${dir === 'ASC' ? '>' : '<'} (${p.add(q.after.occurred)}, ${p.add(q.after.id)}::uuid)`;
     const sql = `SELECT ${COLUMNS} FROM ${from} WHERE ${outer} ORDER BY e.occurred ${dir}, e.id ${dir} LIMIT ${p.add(q.limit)} OFFSET ${p.add(q.offset ?? 0)}`;
-    return this.toEvents(await this.db.query<Row>(sql, p.values));
+    return this.toEvents(await prepared<Row>(this.db, sql, p.values));
   }
 
   async count(scope: EventScope, q: Omit<EventQuery, 'limit' | 'offset' | 'after'>): Promise<number> {
@@ -217,8 +229,8 @@ export class PgEvents implements EventStore {
     const where = await this.where(scope, q, p);
     if (where === undefined) return 0;
     const what = q.filter.resource?.distinct ? 'count(DISTINCT e.resource_id)' : 'count(*)';
-    const row = await this.db.one<{ n: number }>(`SELECT ${what} AS n FROM events e WHERE ${where}`, p.values);
-    return row!.n;
+    const [row] = await prepared<{ n: number }>(this.db, `SELECT ${what} AS n FROM events e WHERE ${where}`, p.values);
+    return row.n;
   }
 
   /** Every event up to here is committed (writers commit out of order; see `streams.ts`). */
@@ -250,7 +262,7 @@ export class PgEvents implements EventStore {
         ` AND EXISTS (SELECT 1 FROM json_array_elements(e.related) r WHERE r ->> 'prefect.resource.id' = ${ridP} AND r ->> 'prefect.resource.role' = 'flow-run')`;
     }
     sql = `SELECT * FROM (${sql}) e ORDER BY e.occurred ${dir}, e.id ${dir} LIMIT ${p.add(q.limit)} OFFSET ${p.add(q.offset)}`;
-    return this.toEvents(await this.db.query<Row>(sql, p.values));
+    return this.toEvents(await prepared<Row>(this.db, sql, p.values));
   }
 
   async runEventCount(workspaceId: string, flowRunId: string, withTaskRuns: boolean): Promise<number> {
