@@ -1,0 +1,214 @@
+/**
+ * SQLite: the span projection. The run stores call these hooks inside their write transactions
+ * (contract: `SpanStore`), so a span never disagrees with its run. Every hook is synchronous and
+ * assumes it runs inside `db.tx`.
+ */
+import type { StateRow } from '../../domain/runs/states.ts';
+import {
+  adjustChildCounts,
+  type ChildContribution,
+  childCountsFrom,
+  contributionOf,
+  place,
+  replant,
+  sameContribution,
+  sameFields,
+  samePlacement,
+  spanFields,
+} from '../../domain/spans/placement.ts';
+import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import { nowMicros } from '../../domain/time.ts';
+import type { Db } from './db.ts';
+import { json, type Row } from './run-rows.ts';
+import { insertSpan, readSpanSource, toSpan, updateSpan } from './span-rows.ts';
+
+const DESCENDANTS = `WITH RECURSIVE d(id) AS (
+    SELECT span_id FROM spans WHERE ws = ? AND parent_span_id = ?
+    UNION SELECT s.span_id FROM spans s JOIN d ON s.ws = ? AND s.parent_span_id = d.id
+  ) SELECT s.span_id, s.trace_id, s.path FROM d JOIN spans s ON s.ws = ? AND s.span_id = d.id`;
+
+export class SqliteSpanProjection {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** A flow run was written; `observed` is a state it entered. */
+  flowRunChanged(ws: number, id: string, observed?: StateRow): void {
+    if (observed) this.observeState(ws, observed);
+    this.resync(ws, 'flow-run', id, nowMicros());
+  }
+
+  /** A task run was written; `observed` is a state it entered (or that the recorder recorded). */
+  taskRunChanged(ws: number, id: string, observed?: StateRow): void {
+    if (observed) this.observeState(ws, observed);
+    this.resync(ws, 'task-run', id, nowMicros());
+  }
+
+  artifactChanged(ws: number, id: string): void {
+    this.resync(ws, 'artifact', id, nowMicros());
+  }
+
+  /**
+   * Runs or artifacts with these ids were deleted (their rows are gone): their spans go, their
+   * surviving children are placed again, and artifact spans of the affected traces whose
+   * artifact went with the runs are removed too.
+   */
+  removed(ws: number, ids: string[]): void {
+    const now = nowMicros();
+    const traces = new Set<string>();
+    for (const id of ids) {
+      const s = this.get(ws, id);
+      if (s) traces.add(s.trace_id);
+    }
+    this.remove(ws, ids, now);
+    for (const t of traces) {
+      const orphans = this.db
+        .stmt(
+          `SELECT s.span_id FROM spans s WHERE s.ws = ? AND s.trace_id = ? AND s.span_type = 'artifact'
+            AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.ws = s.ws AND a.id = s.span_id)`,
+        )
+        .all(ws, t) as { span_id: string }[];
+      if (orphans.length) this.remove(ws, orphans.map((o) => o.span_id), now);
+    }
+  }
+
+  /** Records a state type/name pair the workspace's runs entered, with its timestamp. */
+  observeState(ws: number, s: Pick<StateRow, 'type' | 'name' | 'timestamp'>): void {
+    this.db
+      .stmt(
+        `INSERT INTO span_observed_states (ws, state_type, state_name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT (ws, state_type, state_name) DO UPDATE SET
+            first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
+      )
+      .run(ws, s.type, s.name, s.timestamp, s.timestamp);
+  }
+
+  /**
+   * Computes every span of a database whose runs predate the spans (once, when the store opens).
+   * Parents go first where it matters little: late parents re-root their subtrees anyway.
+   */
+  backfill(): void {
+    if (this.db.stmt("SELECT 1 FROM meta WHERE key = 'spans_backfilled'").get()) return;
+    this.db.tx(() => {
+      const now = nowMicros();
+      const kinds: [SpanType, string][] = [
+        ['flow-run', 'SELECT ws, id FROM flow_runs ORDER BY ws, created, id'],
+        ['task-run', 'SELECT ws, id FROM task_runs ORDER BY ws, created, id'],
+        ['artifact', 'SELECT ws, id FROM artifacts ORDER BY ws, created, id'],
+      ];
+      for (const [type, sql] of kinds) {
+        for (const r of this.db.stmt(sql).all() as { ws: number; id: string }[]) this.resync(r.ws, type, r.id, now);
+      }
+      for (const table of ['flow_run_states', 'task_run_states']) {
+        const pairs = this.db
+          .stmt(`SELECT ws, type, name, min(timestamp) AS first, max(timestamp) AS last FROM ${table} GROUP BY ws, type, name`)
+          .all() as { ws: number; type: string; name: string; first: number; last: number }[];
+        for (const p of pairs) {
+          this.observeState(p.ws, { type: p.type as StateRow['type'], name: p.name, timestamp: p.first });
+          this.observeState(p.ws, { type: p.type as StateRow['type'], name: p.name, timestamp: p.last });
+        }
+      }
+      this.db.stmt("INSERT INTO meta (key, value) VALUES ('spans_backfilled', '1')").run();
+    });
+  }
+
+  get(ws: number, id: string): SpanRow | undefined {
+    const r = this.db.stmt('SELECT * FROM spans WHERE ws = ? AND span_id = ?').get(ws, id) as Row | undefined;
+    return r ? toSpan(r) : undefined;
+  }
+
+  private getPlacement(ws: number, id: string): Pick<SpanRow, 'span_id' | 'trace_id' | 'path'> | undefined {
+    const r = this.db.stmt('SELECT span_id, trace_id, path FROM spans WHERE ws = ? AND span_id = ?').get(ws, id) as
+      | { span_id: string; trace_id: string; path: string }
+      | undefined;
+    return r ? { span_id: r.span_id, trace_id: r.trace_id, path: JSON.parse(r.path) } : undefined;
+  }
+
+  /** Brings one span in line with its source row (removing it when the row is gone). */
+  private resync(ws: number, type: SpanType, id: string, now: number): void {
+    const source = readSpanSource(this.db, ws, type, id);
+    if (source) this.upsert(ws, source, now);
+    else this.remove(ws, [id], now);
+  }
+
+  private upsert(ws: number, source: SpanSource, now: number): void {
+    const old = this.get(ws, source.span_id);
+    const parentId = source.parent_id;
+    const parent = parentId !== null && parentId !== source.span_id ? this.getPlacement(ws, parentId) : undefined;
+    const placement = place(source.span_id, parentId, parent);
+    const fields = spanFields(source, placement);
+    if (old && sameFields(old, fields)) return;
+
+    const before = old ? contributionOf(old) : undefined;
+    const after = contributionOf(fields);
+    if (!sameContribution(before, after)) {
+      if (before?.parent && before.parent === after.parent) {
+        this.adjustParent(ws, after.parent, [[before, -1], [after, 1]], now);
+      } else {
+        if (before?.parent) this.adjustParent(ws, before.parent, [[before, -1]], now);
+        if (after.parent) this.adjustParent(ws, after.parent, [[after, 1]], now);
+      }
+    }
+    const counts = old ? { child_count: old.child_count, child_state_counts: old.child_state_counts } : this.countChildren(ws, source.span_id);
+    const row: SpanRow = { ...fields, ...counts, version: (old?.version ?? 0) + 1, published: now };
+    if (old) updateSpan(this.db, ws, row);
+    else insertSpan(this.db, ws, row);
+
+    // A new span may have children that waited for it; a moved span takes its subtree along.
+    const isPlainNewRoot = !old && placement.path.length === 0;
+    if (!isPlainNewRoot && (!old || !samePlacement(old, placement))) this.replantDescendants(ws, source.span_id, placement, now);
+  }
+
+  private remove(ws: number, ids: string[], now: number): void {
+    const gone: SpanRow[] = [];
+    for (const id of ids) {
+      const s = this.get(ws, id);
+      if (!s) continue;
+      this.db.stmt('DELETE FROM spans WHERE ws = ? AND span_id = ?').run(ws, id);
+      gone.push(s);
+    }
+    for (const s of gone) if (s.parent_span_id) this.adjustParent(ws, s.parent_span_id, [[contributionOf(s), -1]], now);
+    for (const s of gone) {
+      const children = this.db.stmt('SELECT span_id, span_type FROM spans WHERE ws = ? AND parent_span_id = ?').all(ws, s.span_id) as {
+        span_id: string;
+        span_type: SpanType;
+      }[];
+      for (const c of children) this.resync(ws, c.span_type, c.span_id, now);
+    }
+  }
+
+  /** Children added (+1) or taken away (−1) under `parent`; nothing when the parent has no span. */
+  private adjustParent(ws: number, parent: string, changes: [ChildContribution, 1 | -1][], now: number): void {
+    const r = this.db.stmt('SELECT child_count, child_state_counts FROM spans WHERE ws = ? AND span_id = ?').get(ws, parent) as
+      | { child_count: number; child_state_counts: string }
+      | undefined;
+    if (!r) return;
+    let next = { child_count: r.child_count, child_state_counts: JSON.parse(r.child_state_counts) };
+    for (const [c, delta] of changes) next = adjustChildCounts(next, c, delta);
+    this.db
+      .stmt(
+        'UPDATE spans SET child_count = ?, child_state_counts = ?, version = version + 1, published = ? WHERE ws = ? AND span_id = ?',
+      )
+      .run(next.child_count, json(next.child_state_counts), now, ws, parent);
+  }
+
+  private countChildren(ws: number, id: string) {
+    const groups = this.db
+      .stmt('SELECT span_type, state_name, count(*) AS n FROM spans WHERE ws = ? AND parent_span_id = ? GROUP BY span_type, state_name')
+      .all(ws, id) as { span_type: string; state_name: string | null; n: number }[];
+    return childCountsFrom(groups);
+  }
+
+  private replantDescendants(ws: number, id: string, placement: SpanPlacement, now: number): void {
+    const rows = this.db.stmt(DESCENDANTS).all(ws, id, ws, ws) as { span_id: string; trace_id: string; path: string }[];
+    const update = this.db.stmt('UPDATE spans SET trace_id = ?, path = ?, depth = ?, version = version + 1, published = ? WHERE ws = ? AND span_id = ?');
+    for (const r of rows) {
+      const next = replant(id, placement, { path: JSON.parse(r.path) });
+      const path = json(next.path);
+      if (next.trace_id === r.trace_id && path === r.path) continue;
+      update.run(next.trace_id, path, next.depth, now, ws, r.span_id);
+    }
+  }
+}
