@@ -22,10 +22,12 @@ import type { Db } from './db.ts';
 import { json, type Row } from './run-rows.ts';
 import { insertSpan, readSpanSource, toSpan, updateSpan } from './span-rows.ts';
 
+// CROSS JOIN keeps SQLite from scanning spans once per descendant (it would pick spans as the
+// outer loop of the recursive step); UNION stops at ids already seen.
 const DESCENDANTS = `WITH RECURSIVE d(id) AS (
-    SELECT span_id FROM spans WHERE ws = ? AND parent_span_id = ?
-    UNION SELECT s.span_id FROM spans s JOIN d ON s.ws = ? AND s.parent_span_id = d.id
-  ) SELECT s.span_id, s.trace_id, s.path FROM d JOIN spans s ON s.ws = ? AND s.span_id = d.id`;
+    SELECT span_id FROM spans WHERE ws = ?1 AND parent_span_id = ?2
+    UNION SELECT s.span_id FROM d CROSS JOIN spans s WHERE s.ws = ?1 AND s.parent_span_id = d.id
+  ) SELECT s.span_id, s.trace_id, s.path FROM spans s WHERE s.ws = ?1 AND s.span_id IN (SELECT id FROM d)`;
 
 export class SqliteSpanProjection {
   private readonly db: Db;
@@ -156,9 +158,10 @@ export class SqliteSpanProjection {
     if (old) updateSpan(this.db, ws, row);
     else insertSpan(this.db, ws, row);
 
-    // A new span may have children that waited for it; a moved span takes its subtree along.
-    const isPlainNewRoot = !old && placement.path.length === 0;
-    if (!isPlainNewRoot && (!old || !samePlacement(old, placement))) this.replantDescendants(ws, source.span_id, placement, now);
+    // A new span may have children that waited for it (a new root keeps their paths); a moved span
+    // takes its subtree along.
+    const replant = old ? !samePlacement(old, placement) : counts.child_count > 0 && placement.path.length > 0;
+    if (replant) this.replantDescendants(ws, source.span_id, placement, now);
   }
 
   private remove(ws: number, ids: string[], now: number): void {
@@ -202,7 +205,7 @@ export class SqliteSpanProjection {
   }
 
   private replantDescendants(ws: number, id: string, placement: SpanPlacement, now: number): void {
-    const rows = this.db.stmt(DESCENDANTS).all(ws, id, ws, ws) as { span_id: string; trace_id: string; path: string }[];
+    const rows = this.db.stmt(DESCENDANTS).all(ws, id) as { span_id: string; trace_id: string; path: string }[];
     const update = this.db.stmt('UPDATE spans SET trace_id = ?, path = ?, depth = ?, version = version + 1, published = ? WHERE ws = ? AND span_id = ?');
     for (const r of rows) {
       const next = replant(id, placement, { path: JSON.parse(r.path) });

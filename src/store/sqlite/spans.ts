@@ -81,13 +81,13 @@ export class SqliteSpans implements SpanStore {
       rows = this.db
         .stmt(
           `WITH RECURSIVE d(id) AS (
-              SELECT span_id FROM spans WHERE ws = ? AND span_id = ?
-              UNION SELECT c.span_id FROM spans c JOIN d ON c.ws = ? AND c.parent_span_id = d.id
+              SELECT span_id FROM spans WHERE ws = ?1 AND span_id = ?2
+              UNION SELECT c.span_id FROM d CROSS JOIN spans c WHERE c.ws = ?1 AND c.parent_span_id = d.id
             )
-            SELECT j.value AS tag, count(DISTINCT s.span_id) AS count FROM d JOIN spans s ON s.ws = ? AND s.span_id = d.id, json_each(s.tags) j
-            GROUP BY j.value`,
+            SELECT j.value AS tag, count(DISTINCT s.span_id) AS count FROM spans s, json_each(s.tags) j
+            WHERE s.ws = ?1 AND s.span_id IN (SELECT id FROM d) GROUP BY j.value`,
         )
-        .all(ws, scope.spanId, ws, ws) as unknown as ObservedTag[];
+        .all(ws, scope.spanId) as unknown as ObservedTag[];
     }
     return selectObservedTags(
       rows.map((r) => ({ tag: String(r.tag), count: r.count })),
