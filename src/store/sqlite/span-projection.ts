@@ -12,15 +12,13 @@ import {
   place,
   replant,
   sameContribution,
-  sameFields,
-  samePlacement,
   spanFields,
 } from '../../domain/spans/placement.ts';
 import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { Db } from './db.ts';
 import { json, type Row } from './run-rows.ts';
-import { insertSpan, readSpanSource, toSpan, updateSpan } from './span-rows.ts';
+import { insertSpan, readSpanSource, sameColumns, spanColumns, toSpan, updateSpan } from './span-rows.ts';
 
 // CROSS JOIN keeps SQLite from scanning spans once per descendant (it would pick spans as the
 // outer loop of the recursive step); UNION stops at ids already seen.
@@ -121,13 +119,6 @@ export class SqliteSpanProjection {
     return r ? toSpan(r) : undefined;
   }
 
-  private getPlacement(ws: number, id: string): Pick<SpanRow, 'span_id' | 'trace_id' | 'path'> | undefined {
-    const r = this.db.stmt('SELECT span_id, trace_id, path FROM spans WHERE ws = ? AND span_id = ?').get(ws, id) as
-      | { span_id: string; trace_id: string; path: string }
-      | undefined;
-    return r ? { span_id: r.span_id, trace_id: r.trace_id, path: JSON.parse(r.path) } : undefined;
-  }
-
   /** Brings one span in line with its source row (removing it when the row is gone). */
   private resync(ws: number, type: SpanType, id: string, now: number): void {
     const source = readSpanSource(this.db, ws, type, id);
@@ -136,14 +127,23 @@ export class SqliteSpanProjection {
   }
 
   private upsert(ws: number, source: SpanSource, now: number): void {
-    const old = this.get(ws, source.span_id);
-    const parentId = source.parent_id;
-    const parent = parentId !== null && parentId !== source.span_id ? this.getPlacement(ws, parentId) : undefined;
-    const placement = place(source.span_id, parentId, parent);
+    const id = source.span_id;
+    const parentId = source.parent_id !== null && source.parent_id !== id ? source.parent_id : null;
+    // The span as stored and its parent's placement, in one read.
+    const rows = (
+      parentId === null
+        ? this.db.stmt('SELECT * FROM spans WHERE ws = ? AND span_id = ?').all(ws, id)
+        : this.db.stmt('SELECT * FROM spans WHERE ws = ? AND span_id IN (?, ?)').all(ws, id, parentId)
+    ) as Row[];
+    const old = rows.find((r) => r.span_id === id);
+    const p = parentId === null ? undefined : rows.find((r) => r.span_id === parentId);
+    const parent = p ? { span_id: p.span_id as string, trace_id: p.trace_id as string, path: JSON.parse(p.path as string) as string[] } : undefined;
+    const placement = place(id, source.parent_id, parent);
     const fields = spanFields(source, placement);
-    if (old && sameFields(old, fields)) return;
+    const columns = spanColumns(fields);
+    if (old && sameColumns(old, columns)) return;
 
-    const before = old ? contributionOf(old) : undefined;
+    const before = old ? contributionOf(old as unknown as SpanRow) : undefined;
     const after = contributionOf(fields);
     if (!sameContribution(before, after)) {
       if (before?.parent && before.parent === after.parent) {
@@ -153,15 +153,20 @@ export class SqliteSpanProjection {
         if (after.parent) this.adjustParent(ws, after.parent, [[after, 1]], now);
       }
     }
-    const counts = old ? { child_count: old.child_count, child_state_counts: old.child_state_counts } : this.countChildren(ws, source.span_id);
-    const row: SpanRow = { ...fields, ...counts, version: (old?.version ?? 0) + 1, published: now };
-    if (old) updateSpan(this.db, ws, row);
-    else insertSpan(this.db, ws, row);
+    let childCount: number;
+    if (old) {
+      updateSpan(this.db, ws, id, columns, now);
+      childCount = old.child_count as number;
+    } else {
+      const counts = this.countChildren(ws, id);
+      insertSpan(this.db, ws, id, columns, counts, now);
+      childCount = counts.child_count;
+    }
 
     // A new span may have children that waited for it (a new root keeps their paths); a moved span
     // takes its subtree along.
-    const replant = old ? !samePlacement(old, placement) : counts.child_count > 0 && placement.path.length > 0;
-    if (replant) this.replantDescendants(ws, source.span_id, placement, now);
+    const moved = old ? old.trace_id !== columns.trace_id || old.path !== columns.path : placement.path.length > 0;
+    if (moved && childCount > 0) this.replantDescendants(ws, id, placement, now);
   }
 
   private remove(ws: number, ids: string[], now: number): void {

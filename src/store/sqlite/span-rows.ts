@@ -10,7 +10,8 @@ import {
   type TaskRunSpanFields,
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
-import { type SpanRow, type SpanSource, type SpanType, sortStart } from '../../domain/spans/span.ts';
+import type { SpanFields } from '../../domain/spans/placement.ts';
+import { type ChildStateCounts, type SpanRow, type SpanSource, type SpanType, sortStart } from '../../domain/spans/span.ts';
 import type { Db } from './db.ts';
 import { json, type Row } from './run-rows.ts';
 
@@ -38,9 +39,8 @@ export function toSpan(r: Row): SpanRow {
   };
 }
 
-const COLUMNS = [
-  'ws',
-  'span_id',
+/** The columns a span's source and placement determine, in table order (`ws`, `span_id` aside). */
+const FIELD_COLUMNS = [
   'trace_id',
   'parent_span_id',
   'path',
@@ -57,48 +57,57 @@ const COLUMNS = [
   'tags',
   'attributes',
   'search',
-  'version',
-  'published',
-  'child_count',
-  'child_state_counts',
 ] as const;
 
-const INSERT = `INSERT INTO spans (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
-const UPDATE = `UPDATE spans SET ${COLUMNS.slice(2)
-  .map((c) => `${c} = ?`)
-  .join(', ')} WHERE ws = ? AND span_id = ?`;
+/** Stored values of those columns; JSON is serialised the one way every write uses. */
+export type SpanColumns = Record<(typeof FIELD_COLUMNS)[number], string | number | null>;
 
-function values(s: SpanRow): (string | number | null)[] {
-  return [
-    s.trace_id,
-    s.parent_span_id,
-    json(s.path),
-    s.depth,
-    s.span_type,
-    s.name,
-    s.start_time,
-    s.end_time,
-    sortStart(s.start_time),
-    s.total_run_time,
-    s.state_type,
-    s.state_name,
-    s.state_timestamp,
-    json(s.tags),
-    json(s.attributes),
-    spanSearchText(s),
-    s.version,
-    s.published,
-    s.child_count,
-    json(s.child_state_counts),
-  ];
+export function spanColumns(f: SpanFields): SpanColumns {
+  return {
+    trace_id: f.trace_id,
+    parent_span_id: f.parent_span_id,
+    path: json(f.path),
+    depth: f.depth,
+    span_type: f.span_type,
+    name: f.name,
+    start_time: f.start_time,
+    end_time: f.end_time,
+    sort_start: sortStart(f.start_time),
+    total_run_time: f.total_run_time,
+    state_type: f.state_type,
+    state_name: f.state_name,
+    state_timestamp: f.state_timestamp,
+    tags: json(f.tags),
+    attributes: json(f.attributes),
+    search: spanSearchText(f),
+  };
 }
 
-export function insertSpan(db: Db, ws: number, s: SpanRow): void {
-  db.stmt(INSERT).run(ws, s.span_id, ...values(s));
+/** True when a stored row holds exactly these values (compared as stored: no parsing). */
+export function sameColumns(row: Row, c: SpanColumns): boolean {
+  for (const k of FIELD_COLUMNS) if (row[k] !== c[k]) return false;
+  return true;
 }
 
-export function updateSpan(db: Db, ws: number, s: SpanRow): void {
-  db.stmt(UPDATE).run(...values(s), ws, s.span_id);
+const INSERT = `INSERT INTO spans (ws, span_id, ${FIELD_COLUMNS.join(', ')}, version, published, child_count, child_state_counts)
+  VALUES (${['?', '?', ...FIELD_COLUMNS.map(() => '?'), '?', '?', '?', '?'].join(', ')})`;
+// Child counts are the children's business (`adjustParent`): an update of the span leaves them be.
+const UPDATE = `UPDATE spans SET ${FIELD_COLUMNS.map((c) => `${c} = ?`).join(', ')}, version = version + 1, published = ?
+  WHERE ws = ? AND span_id = ?`;
+
+export function insertSpan(
+  db: Db,
+  ws: number,
+  id: string,
+  c: SpanColumns,
+  counts: { child_count: number; child_state_counts: ChildStateCounts },
+  published: number,
+): void {
+  db.stmt(INSERT).run(ws, id, ...FIELD_COLUMNS.map((k) => c[k]), 1, published, counts.child_count, json(counts.child_state_counts));
+}
+
+export function updateSpan(db: Db, ws: number, id: string, c: SpanColumns, published: number): void {
+  db.stmt(UPDATE).run(...FIELD_COLUMNS.map((k) => c[k]), published, ws, id);
 }
 
 function parse<T>(v: unknown): T {
