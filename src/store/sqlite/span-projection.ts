@@ -18,7 +18,7 @@ import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/
 import { nowMicros } from '../../domain/time.ts';
 import type { Db } from './db.ts';
 import { json, type Row } from './run-rows.ts';
-import { insertSpan, readSpanSource, sameColumns, spanColumns, toSpan, updateSpan } from './span-rows.ts';
+import { insertSpan, readSpanSource, SPAN_SELECT, sameColumns, spanColumns, toSpan, updateSpan } from './span-rows.ts';
 
 // CROSS JOIN keeps SQLite from scanning spans once per descendant (it would pick spans as the
 // outer loop of the recursive step); UNION stops at ids already seen.
@@ -115,7 +115,7 @@ export class SqliteSpanProjection {
   }
 
   get(ws: number, id: string): SpanRow | undefined {
-    const r = this.db.stmt('SELECT * FROM spans WHERE ws = ? AND span_id = ?').get(ws, id) as Row | undefined;
+    const r = this.db.stmt(`${SPAN_SELECT} WHERE s.ws = ? AND s.span_id = ?`).get(ws, id) as Row | undefined;
     return r ? toSpan(r) : undefined;
   }
 

@@ -15,6 +15,11 @@ import { type ChildStateCounts, type SpanRow, type SpanSource, type SpanType, so
 import type { Db } from './db.ts';
 import { json, type Row } from './run-rows.ts';
 
+/** The columns a read needs (`search` and `sort_start` are for the database only). */
+export const SPAN_SELECT = `SELECT s.span_id, s.trace_id, s.parent_span_id, s.path, s.depth, s.span_type, s.name, s.start_time, s.end_time,
+  s.total_run_time, s.state_type, s.state_name, s.state_timestamp, s.tags, s.attributes, s.version, s.published, s.child_count,
+  s.child_state_counts FROM spans s`;
+
 export function toSpan(r: Row): SpanRow {
   return {
     span_id: r.span_id as string,

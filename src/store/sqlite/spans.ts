@@ -14,7 +14,7 @@ import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
 import type { Row } from './run-rows.ts';
 import { SqliteSpanProjection } from './span-projection.ts';
-import { toSpan } from './span-rows.ts';
+import { SPAN_SELECT, toSpan } from './span-rows.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 const dialect: SpanSqlDialect = {
@@ -51,7 +51,7 @@ export class SqliteSpans implements SpanStore {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined || ids.length === 0) return [];
     const unique = [...new Set(ids)];
-    const sql = `SELECT * FROM spans s WHERE s.ws = ? AND s.trace_id = ? AND s.span_id IN (${unique.map(() => '?').join(', ')}) ORDER BY ${spanOrder(false)}`;
+    const sql = `${SPAN_SELECT} WHERE s.ws = ? AND s.trace_id = ? AND s.span_id IN (${unique.map(() => '?').join(', ')}) ORDER BY ${spanOrder(false)}`;
     return (this.db.stmt(sql).all(ws, traceId, ...unique) as Row[]).map(toSpan);
   }
 
@@ -62,7 +62,7 @@ export class SqliteSpans implements SpanStore {
     const where = ['s.ws = ?', 's.trace_id = ?', ...spanConditions(dialect, q.filters, params)];
     if (q.after) where.push(spanAfter(dialect, q.after, q.descending, params));
     params.push(q.limit);
-    const sql = `SELECT * FROM spans s WHERE ${where.join(' AND ')} ORDER BY ${spanOrder(q.descending)} LIMIT ?`;
+    const sql = `${SPAN_SELECT} WHERE ${where.join(' AND ')} ORDER BY ${spanOrder(q.descending)} LIMIT ?`;
     return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toSpan);
   }
 
