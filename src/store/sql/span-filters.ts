@@ -6,13 +6,9 @@ import type { SpanFilters } from '../../domain/spans/query.ts';
 import type { SpanPosition } from '../../domain/spans/span.ts';
 import type { SqlDialect } from './dialect.ts';
 
-export interface SpanSqlDialect extends Pick<SqlDialect, 'param' | 'arrayHasAny'> {
+export interface SpanSqlDialect extends Pick<SqlDialect, 'param' | 'inList' | 'arrayHasAny'> {
   /** `col` contains `text` literally (no wildcards), case-sensitive. */
   contains(col: string, text: string, params: unknown[]): string;
-}
-
-function inList(d: SpanSqlDialect, col: string, values: readonly unknown[], params: unknown[]): string {
-  return `${col} IN (${values.map((v) => d.param(params, v)).join(', ')})`;
 }
 
 /** The conditions of `f` (each one must hold); none when `f` is empty. */
@@ -20,9 +16,9 @@ export function spanConditions(d: SpanSqlDialect, f: SpanFilters, params: unknow
   const out: string[] = [];
   if (f.parent_span_id !== undefined) out.push(`s.parent_span_id = ${d.param(params, f.parent_span_id)}`);
   if (f.depth !== undefined) out.push(`s.depth = ${d.param(params, f.depth)}`);
-  if (f.entities?.length) out.push(inList(d, 's.span_type', f.entities, params));
-  if (f.state_types?.length) out.push(inList(d, 's.state_type', f.state_types, params));
-  if (f.state_names?.length) out.push(inList(d, 's.state_name', f.state_names, params));
+  if (f.entities?.length) out.push(d.inList('s.span_type', f.entities, params));
+  if (f.state_types?.length) out.push(d.inList('s.state_type', f.state_types, params));
+  if (f.state_names?.length) out.push(d.inList('s.state_name', f.state_names, params));
   if (f.tags?.length) out.push(d.arrayHasAny('s.tags', f.tags, params));
   const t = f.text;
   if (t) {

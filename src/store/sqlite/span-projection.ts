@@ -1,7 +1,9 @@
 /**
  * SQLite: the span projection. The run stores call these hooks inside their write transactions
  * (contract: `SpanStore`), so a span never disagrees with its run. Every hook is synchronous and
- * assumes it runs inside `db.tx`.
+ * assumes it runs inside `db.tx`. Changes to parents' child counts and to observed states are
+ * gathered and applied at the end of the hook — or of a `batch` (the recorder's), once per parent
+ * and per state pair, in key order.
  */
 import type { StateRow } from '../../domain/runs/states.ts';
 import {
@@ -18,7 +20,9 @@ import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/
 import { nowMicros } from '../../domain/time.ts';
 import type { Db } from './db.ts';
 import { json, type Row } from './run-rows.ts';
-import { insertSpan, readSpanSource, SPAN_SELECT, sameColumns, spanColumns, toSpan, updateSpan } from './span-rows.ts';
+import { Deferred } from '../span-deferred.ts';
+import { sameColumns, spanColumns } from '../span-columns.ts';
+import { insertSpan, readSpanSource, SPAN_SELECT, toSpan, updateSpan } from './span-rows.ts';
 
 // CROSS JOIN keeps SQLite from scanning spans once per descendant (it would pick spans as the
 // outer loop of the recursive step); UNION stops at ids already seen.
@@ -29,6 +33,8 @@ const DESCENDANTS = `WITH RECURSIVE d(id) AS (
 
 export class SqliteSpanProjection {
   private readonly db: Db;
+  private readonly deferred = new Deferred();
+  private batching = false;
 
   constructor(db: Db) {
     this.db = db;
@@ -36,18 +42,55 @@ export class SqliteSpanProjection {
 
   /** A flow run was written; `observed` is a state it entered. */
   flowRunChanged(ws: number, id: string, observed?: StateRow): void {
-    if (observed) this.observeState(ws, observed);
-    this.resync(ws, 'flow-run', id, nowMicros());
+    this.run(() => {
+      if (observed) this.deferred.observe(ws, observed);
+      this.resync(ws, 'flow-run', id, nowMicros());
+    });
   }
 
   /** A task run was written; `observed` is a state it entered (or that the recorder recorded). */
   taskRunChanged(ws: number, id: string, observed?: StateRow): void {
-    if (observed) this.observeState(ws, observed);
-    this.resync(ws, 'task-run', id, nowMicros());
+    this.run(() => {
+      if (observed) this.deferred.observe(ws, observed);
+      this.resync(ws, 'task-run', id, nowMicros());
+    });
   }
 
   artifactChanged(ws: number, id: string): void {
-    this.resync(ws, 'artifact', id, nowMicros());
+    this.run(() => this.resync(ws, 'artifact', id, nowMicros()));
+  }
+
+  /** Runs `fn` — many hook calls — and applies their parent and observed-state changes once at the end. */
+  batch<T>(fn: () => T): T {
+    if (this.batching) return fn();
+    this.batching = true;
+    try {
+      const r = fn();
+      this.flush();
+      return r;
+    } finally {
+      this.batching = false;
+      this.deferred.clear();
+    }
+  }
+
+  private run(fn: () => void): void {
+    if (this.batching) {
+      fn();
+      return;
+    }
+    try {
+      fn();
+      this.flush();
+    } finally {
+      this.deferred.clear();
+    }
+  }
+
+  private flush(): void {
+    const now = nowMicros();
+    for (const p of this.deferred.parents()) this.adjustParent(p.ws, p.parent, p.changes, now);
+    for (const o of this.deferred.states()) this.observeState(o.ws, o.type, o.name, o.first, o.last);
   }
 
   /**
@@ -56,6 +99,10 @@ export class SqliteSpanProjection {
    * artifact went with the runs are removed too.
    */
   removed(ws: number, ids: string[]): void {
+    this.run(() => this.removeWithOrphans(ws, ids));
+  }
+
+  private removeWithOrphans(ws: number, ids: string[]): void {
     const now = nowMicros();
     const traces = new Set<string>();
     for (const id of ids) {
@@ -75,14 +122,14 @@ export class SqliteSpanProjection {
   }
 
   /** Records a state type/name pair the workspace's runs entered, with its timestamp. */
-  observeState(ws: number, s: Pick<StateRow, 'type' | 'name' | 'timestamp'>): void {
+  private observeState(ws: number, type: string, name: string, first: number, last: number): void {
     this.db
       .stmt(
         `INSERT INTO span_observed_states (ws, state_type, state_name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
           ON CONFLICT (ws, state_type, state_name) DO UPDATE SET
             first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
       )
-      .run(ws, s.type, s.name, s.timestamp, s.timestamp);
+      .run(ws, type, name, first, last);
   }
 
   /**
@@ -98,17 +145,16 @@ export class SqliteSpanProjection {
         ['task-run', 'SELECT ws, id FROM task_runs ORDER BY ws, created, id'],
         ['artifact', 'SELECT ws, id FROM artifacts ORDER BY ws, created, id'],
       ];
-      for (const [type, sql] of kinds) {
-        for (const r of this.db.stmt(sql).all() as { ws: number; id: string }[]) this.resync(r.ws, type, r.id, now);
-      }
+      this.batch(() => {
+        for (const [type, sql] of kinds) {
+          for (const r of this.db.stmt(sql).all() as { ws: number; id: string }[]) this.resync(r.ws, type, r.id, now);
+        }
+      });
       for (const table of ['flow_run_states', 'task_run_states']) {
         const pairs = this.db
           .stmt(`SELECT ws, type, name, min(timestamp) AS first, max(timestamp) AS last FROM ${table} GROUP BY ws, type, name`)
           .all() as { ws: number; type: string; name: string; first: number; last: number }[];
-        for (const p of pairs) {
-          this.observeState(p.ws, { type: p.type as StateRow['type'], name: p.name, timestamp: p.first });
-          this.observeState(p.ws, { type: p.type as StateRow['type'], name: p.name, timestamp: p.last });
-        }
+        for (const p of pairs) this.observeState(p.ws, p.type, p.name, p.first, p.last);
       }
       this.db.stmt("INSERT INTO meta (key, value) VALUES ('spans_backfilled', '1')").run();
     });
@@ -146,27 +192,22 @@ export class SqliteSpanProjection {
     const before = old ? contributionOf(old as unknown as SpanRow) : undefined;
     const after = contributionOf(fields);
     if (!sameContribution(before, after)) {
-      if (before?.parent && before.parent === after.parent) {
-        this.adjustParent(ws, after.parent, [[before, -1], [after, 1]], now);
-      } else {
-        if (before?.parent) this.adjustParent(ws, before.parent, [[before, -1]], now);
-        if (after.parent) this.adjustParent(ws, after.parent, [[after, 1]], now);
-      }
+      if (before?.parent) this.deferred.child(ws, before.parent, before, -1);
+      if (after.parent) this.deferred.child(ws, after.parent, after, 1);
     }
-    let childCount: number;
+    let moved: boolean;
     if (old) {
       updateSpan(this.db, ws, id, columns, now);
-      childCount = old.child_count as number;
+      moved = old.trace_id !== columns.trace_id || old.path !== columns.path;
     } else {
+      // Counted from the children present: changes gathered for it before it existed are void.
       const counts = this.countChildren(ws, id);
+      this.deferred.forget(ws, id);
       insertSpan(this.db, ws, id, columns, counts, now);
-      childCount = counts.child_count;
+      // Children that waited for it move along (under a new root their paths stay the same).
+      moved = counts.child_count > 0 && placement.path.length > 0;
     }
-
-    // A new span may have children that waited for it (a new root keeps their paths); a moved span
-    // takes its subtree along.
-    const moved = old ? old.trace_id !== columns.trace_id || old.path !== columns.path : placement.path.length > 0;
-    if (moved && childCount > 0) this.replantDescendants(ws, id, placement, now);
+    if (moved) this.replantDescendants(ws, id, placement, now);
   }
 
   private remove(ws: number, ids: string[], now: number): void {
@@ -177,7 +218,7 @@ export class SqliteSpanProjection {
       this.db.stmt('DELETE FROM spans WHERE ws = ? AND span_id = ?').run(ws, id);
       gone.push(s);
     }
-    for (const s of gone) if (s.parent_span_id) this.adjustParent(ws, s.parent_span_id, [[contributionOf(s), -1]], now);
+    for (const s of gone) if (s.parent_span_id) this.deferred.child(ws, s.parent_span_id, contributionOf(s), -1);
     for (const s of gone) {
       const children = this.db.stmt('SELECT span_id, span_type FROM spans WHERE ws = ? AND parent_span_id = ?').all(ws, s.span_id) as {
         span_id: string;

@@ -6,12 +6,11 @@ import {
   artifactSpanSource,
   type FlowRunSpanFields,
   flowRunSpanSource,
-  spanSearchText,
   type TaskRunSpanFields,
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
-import type { SpanFields } from '../../domain/spans/placement.ts';
-import { type ChildStateCounts, type SpanRow, type SpanSource, type SpanType, sortStart } from '../../domain/spans/span.ts';
+import type { ChildStateCounts, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import { FIELD_COLUMNS, type SpanColumns } from '../span-columns.ts';
 import type { Db } from './db.ts';
 import { json, type Row } from './run-rows.ts';
 
@@ -42,56 +41,6 @@ export function toSpan(r: Row): SpanRow {
     child_count: r.child_count as number,
     child_state_counts: JSON.parse(r.child_state_counts as string),
   };
-}
-
-/** The columns a span's source and placement determine, in table order (`ws`, `span_id` aside). */
-const FIELD_COLUMNS = [
-  'trace_id',
-  'parent_span_id',
-  'path',
-  'depth',
-  'span_type',
-  'name',
-  'start_time',
-  'end_time',
-  'sort_start',
-  'total_run_time',
-  'state_type',
-  'state_name',
-  'state_timestamp',
-  'tags',
-  'attributes',
-  'search',
-] as const;
-
-/** Stored values of those columns; JSON is serialised the one way every write uses. */
-export type SpanColumns = Record<(typeof FIELD_COLUMNS)[number], string | number | null>;
-
-export function spanColumns(f: SpanFields): SpanColumns {
-  return {
-    trace_id: f.trace_id,
-    parent_span_id: f.parent_span_id,
-    path: json(f.path),
-    depth: f.depth,
-    span_type: f.span_type,
-    name: f.name,
-    start_time: f.start_time,
-    end_time: f.end_time,
-    sort_start: sortStart(f.start_time),
-    total_run_time: f.total_run_time,
-    state_type: f.state_type,
-    state_name: f.state_name,
-    state_timestamp: f.state_timestamp,
-    tags: json(f.tags),
-    attributes: json(f.attributes),
-    search: spanSearchText(f),
-  };
-}
-
-/** True when a stored row holds exactly these values (compared as stored: no parsing). */
-export function sameColumns(row: Row, c: SpanColumns): boolean {
-  for (const k of FIELD_COLUMNS) if (row[k] !== c[k]) return false;
-  return true;
 }
 
 const INSERT = `INSERT INTO spans (ws, span_id, ${FIELD_COLUMNS.join(', ')}, version, published, child_count, child_state_counts)

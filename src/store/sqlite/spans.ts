@@ -19,6 +19,7 @@ import type { SqliteTenancy } from './tenancy.ts';
 
 const dialect: SpanSqlDialect = {
   param: sqliteDialect.param,
+  inList: sqliteDialect.inList,
   arrayHasAny: sqliteDialect.arrayHasAny,
   contains(col, text, params) {
     return `instr(${col}, ${this.param(params, text)}) > 0`;

@@ -218,6 +218,11 @@ export class SqliteTaskRuns implements TaskRunStore {
    * this connection — the event store calls it from its append transaction.
    */
   recordSync(ws: number, records: TaskRunEventRecord[]): void {
+    // Spans of the batch's parents are updated once, at the end.
+    this.spans.batch(() => this.recordEach(ws, records));
+  }
+
+  private recordEach(ws: number, records: TaskRunEventRecord[]): void {
     const now = nowMicros();
     const byId = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND id = ?');
     const byKey = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND flow_run_id = ? AND task_key = ? AND dynamic_key = ?');
