@@ -120,12 +120,19 @@ export class PgSpanProjection {
   }
 
   private async resync(c: Queryable, ws: number, type: SpanType, id: string, now: number): Promise<void> {
-    const { source, spans } = await readForUpsert(c, ws, type, id);
-    if (source) await this.upsert(c, ws, source, spans, now);
+    const { source, spans, children } = await readForUpsert(c, ws, type, id);
+    if (source) await this.upsert(c, ws, source, spans, children, now);
     else await this.remove(c, ws, [id], now);
   }
 
-  private async upsert(c: Queryable, ws: number, source: SpanSource, rows: Row[], now: number): Promise<void> {
+  private async upsert(
+    c: Queryable,
+    ws: number,
+    source: SpanSource,
+    rows: Row[],
+    children: { span_type: string; state_name: string | null; n: number }[],
+    now: number,
+  ): Promise<void> {
     const d = this.tx(c).deferred;
     const id = source.span_id;
     const old = rows.find((r) => r.span_id === id);
@@ -148,7 +155,8 @@ export class PgSpanProjection {
       await updateSpan(c, ws, id, columns, now);
       moved = old.trace_id !== columns.trace_id || old.path !== columns.path;
     } else {
-      const counts = await this.countChildren(c, ws, id);
+      // Counted from the children present: changes gathered for it before it existed are void.
+      const counts = childCountsFrom(children);
       d.forget(ws, id);
       await insertSpan(c, ws, id, columns, counts, now);
       moved = counts.child_count > 0 && placement.path.length > 0;
@@ -171,14 +179,6 @@ export class PgSpanProjection {
       gone.map((s) => s.span_id),
     ]);
     for (const ch of children.rows as { span_id: string; span_type: SpanType }[]) await this.resync(c, ws, ch.span_type, ch.span_id, now);
-  }
-
-  private async countChildren(c: Queryable, ws: number, id: string) {
-    const r = await c.query(
-      'SELECT span_type, state_name, count(*) AS n FROM spans WHERE ws = $1 AND parent_span_id = $2 GROUP BY span_type, state_name',
-      [ws, id],
-    );
-    return childCountsFrom(r.rows as { span_type: string; state_name: string | null; n: number }[]);
   }
 
   private async replantDescendants(c: Queryable, ws: number, id: string, placement: SpanPlacement, now: number): Promise<void> {

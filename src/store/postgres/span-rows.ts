@@ -81,23 +81,27 @@ const SPAN_COLUMNS = `span_id, trace_id, parent_span_id, path, depth, span_type,
 
 /**
  * In one round trip: the run (or artifact) row as its span source (undefined when the row is
- * gone), the span as stored, and the stored placement of the span's parent.
+ * gone), the span as stored, the stored placement of the span's parent, and the span's children
+ * grouped by type and state name (what a span that is new starts its counts from).
  */
 export async function readForUpsert(
   c: Queryable,
   ws: number,
   type: SpanType,
   id: string,
-): Promise<{ source: SpanSource | undefined; spans: Row[] }> {
+): Promise<{ source: SpanSource | undefined; spans: Row[]; children: { span_type: string; state_name: string | null; n: number }[] }> {
   const r = await c.query(
     `WITH src AS (${SOURCES[type]})
      SELECT (SELECT row_to_json(src) FROM src) AS src,
        (SELECT COALESCE(json_agg(row_to_json(x)), '[]'::json) FROM (
           SELECT ${SPAN_COLUMNS} FROM spans WHERE ws = $1 AND (span_id = $2 OR span_id = (SELECT parent FROM src))
-        ) x) AS spans`,
+        ) x) AS spans,
+       (SELECT COALESCE(json_agg(row_to_json(g)), '[]'::json) FROM (
+          SELECT span_type, state_name, count(*) AS n FROM spans WHERE ws = $1 AND parent_span_id = $2 GROUP BY span_type, state_name
+        ) g) AS children`,
     [ws, id],
   );
-  const row = r.rows[0] as { src: Row | null; spans: Row[] };
+  const row = r.rows[0] as { src: Row | null; spans: Row[]; children: { span_type: string; state_name: string | null; n: number }[] };
   const src = row.src;
   let source: SpanSource | undefined;
   if (src) {
@@ -105,5 +109,5 @@ export async function readForUpsert(
     else if (type === 'task-run') source = taskRunSpanSource(src as unknown as TaskRunSpanFields);
     else source = artifactSpanSource(src as unknown as ArtifactSpanFields);
   }
-  return { source, spans: row.spans };
+  return { source, spans: row.spans, children: row.children };
 }
