@@ -123,7 +123,9 @@ export interface TraceStore {
   /**
    * The flow runs of a trace (its root flow run and every subflow run under it, at any depth:
    * a subflow's `parent_task_run_id` is a task run of its parent), whose logs are the trace's
-   * logs. The root is always included, recorded or not. At most 10,000 runs, 64 levels deep.
+   * logs, read from the span projection (`SpanStore`): `traceId` first, then every flow-run span
+   * whose path passes through it, in span order — so a subflow's id gives the subflows beneath
+   * it. `traceId` is always included, recorded or not. At most 10,000 runs.
    */
   flowRunIds(workspaceId: string, traceId: string): Promise<string[]>;
 }
@@ -372,8 +374,6 @@ export interface SpanStore {
    * `domain/spans/observed.ts` (`selectObservedStates`).
    */
   observedStates(workspaceId: string, scope: { traceId?: string }, query: ObservedStateQuery): Promise<ObservedState[]>;
-  /** The flow runs of a trace (its root and every subflow run under it), in span order. */
-  flowRunIds(workspaceId: string, traceId: string): Promise<string[]>;
 }
 
 /** A data stream whose new rows live subscribers follow. */

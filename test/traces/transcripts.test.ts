@@ -120,6 +120,25 @@ forEachEngine('traces of the recorded client runs', (engine) => {
     );
     const text = await get(s, s.oss(`/traces/${root}?query=${encodeURIComponent('validate_rows')}`));
     assert.deepEqual(text.spans.map((x: Json) => x.span_id), [validate]);
+    // The trace's loggers are those of every flow run in it: the subflow's logs count too.
+    const loggers = await get(s, s.oss(`/traces/${root}/observed-loggers?order_by=NAME_ASC`));
+    assert.deepEqual(
+      loggers.map((l: Json) => [l.logger_name, l.count]),
+      [
+        ['etl.extract', 4],
+        ['prefect.flow_runs', 8],
+        ['prefect.task_runs', 5],
+      ],
+    );
+    const subLoggers = await get(s, s.cloud(`/traces/${sub}/observed-loggers?order_by=NAME_ASC`));
+    assert.deepEqual(
+      subLoggers.map((l: Json) => [l.logger_name, l.count]),
+      [
+        ['etl.extract', 3],
+        ['prefect.flow_runs', 4],
+        ['prefect.task_runs', 5],
+      ],
+    );
   });
 
   it('flow-with-retry: one flow run and its three tasks, the retried one run twice', async () => {

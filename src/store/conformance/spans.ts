@@ -59,7 +59,8 @@ export function spanConformance(open: OpenTestStore): void {
 
         assert.equal(await store.spans.hasTrace(ws, r), true);
         assert.equal(await store.spans.hasTrace(ws, t.sub.id), false, 'a subflow is not a trace of its own');
-        assert.deepEqual(await store.spans.flowRunIds(ws, r), [r, t.sub.id]);
+        assert.deepEqual(await store.traces.flowRunIds(ws, r), [r, t.sub.id]);
+        assert.deepEqual(await store.traces.flowRunIds(ws, t.sub.id), [t.sub.id]);
         assert.equal((await store.spans.list(ws, r, all())).length, 7);
       }));
 
@@ -217,7 +218,8 @@ export function spanConformance(open: OpenTestStore): void {
         const subTask = (await store.spans.get(ws, t.subTask.id))!;
         assert.deepEqual([subTask.trace_id, subTask.path, subTask.depth], [t.sub.id, [t.sub.id], 1]);
         assert.deepEqual((await store.spans.get(ws, t.root.id))!.child_state_counts, { 'task-run': { Completed: 1, Failed: 1 } });
-        assert.deepEqual(await store.spans.flowRunIds(ws, t.root.id), [t.root.id]);
+        assert.deepEqual(await store.traces.flowRunIds(ws, t.root.id), [t.root.id]);
+        assert.deepEqual(await store.traces.flowRunIds(ws, t.sub.id), [t.sub.id]);
 
         assert.equal(await store.artifacts.delete(ws, t.artifactId), true);
         assert.equal(await store.spans.get(ws, t.artifactId), undefined);

@@ -106,14 +106,4 @@ export class PgSpans implements SpanStore {
           );
     return selectObservedStates(rows, query);
   }
-
-  async flowRunIds(workspaceId: string, traceId: string): Promise<string[]> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const rows = await this.db.query<{ span_id: string }>(
-      `SELECT s.span_id FROM spans s WHERE s.ws = $1 AND s.trace_id = $2 AND s.span_type = 'flow-run' ORDER BY ${spanOrder(false)}`,
-      [ws, traceId],
-    );
-    return rows.map((r) => r.span_id);
-  }
 }

@@ -122,13 +122,4 @@ export class SqliteSpans implements SpanStore {
       query,
     );
   }
-
-  async flowRunIds(workspaceId: string, traceId: string): Promise<string[]> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const rows = this.db
-      .stmt(`SELECT s.span_id FROM spans s WHERE s.ws = ? AND s.trace_id = ? AND s.span_type = 'flow-run' ORDER BY ${spanOrder(false)}`)
-      .all(ws, traceId) as { span_id: string }[];
-    return rows.map((r) => r.span_id);
-  }
 }
