@@ -15,7 +15,7 @@ import {
 import { readSpans, readSpansQuery } from '../../ops/traces/read-spans.ts';
 import { spanContext, spanContextQuery } from '../../ops/traces/span-context.ts';
 import { lookupSpan, readSpan, spansByIds, spansByIdsQuery } from '../../ops/traces/span-lookups.ts';
-import { queryInput } from '../query-lists.ts';
+import { queryLists, queryValues } from '../query.ts';
 import { type RouteDef, uuidParam } from '../router.ts';
 
 const TAG = 'Spans';
@@ -31,7 +31,7 @@ export const traceRoutes: RouteDef[] = [
     query: readSpansQuery,
     async handler(ctx, req) {
       const traceId = uuidParam(req, 'trace_id');
-      const input = queryInput(req, { lists: ['state_names', 'tags'], commaLists: ['entities', 'state_types'] });
+      const input = queryLists(req, { lists: ['state_names', 'tags'], commaLists: ['entities', 'state_types'] });
       const page = await readSpans(ctx, traceId, parseOrThrow(readSpansQuery, input, ['query'], null));
       const now = nowMicros();
       return { spans: page.spans.map((s) => renderSpan(s, now)), next_cursor: page.next_cursor, prev_cursor: page.prev_cursor };
@@ -46,7 +46,7 @@ export const traceRoutes: RouteDef[] = [
     async handler(ctx, req) {
       const traceId = uuidParam(req, 'trace_id');
       const spanId = uuidParam(req, 'span_id');
-      const c = await spanContext(ctx, traceId, spanId, parseOrThrow(spanContextQuery, queryInput(req), ['query'], null));
+      const c = await spanContext(ctx, traceId, spanId, parseOrThrow(spanContextQuery, queryValues(req), ['query'], null));
       const now = nowMicros();
       return {
         spans: c.spans.map((s) => renderSpan(s, now)),
@@ -66,7 +66,7 @@ export const traceRoutes: RouteDef[] = [
     query: spansByIdsQuery,
     async handler(ctx, req) {
       const traceId = uuidParam(req, 'trace_id');
-      const input = parseOrThrow(spansByIdsQuery, queryInput(req, { lists: ['ids'] }), ['query'], null);
+      const input = parseOrThrow(spansByIdsQuery, queryLists(req, { lists: ['ids'] }), ['query'], null);
       const now = nowMicros();
       return (await spansByIds(ctx, traceId, input)).map((s) => renderSpan(s, now));
     },
@@ -96,7 +96,7 @@ export const traceRoutes: RouteDef[] = [
     summary: 'Tags of the spans of a trace with the number of spans carrying each; count descending, then tag.',
     query: observedTagsQuery,
     async handler(ctx, req) {
-      const input = parseOrThrow(observedTagsQuery, queryInput(req), ['query'], null);
+      const input = parseOrThrow(observedTagsQuery, queryValues(req), ['query'], null);
       return (await traceObservedTags(ctx, uuidParam(req, 'trace_id'), input)).map(renderObservedTag);
     },
   },
@@ -107,7 +107,7 @@ export const traceRoutes: RouteDef[] = [
     summary: 'Tags of a span and all its descendants with the number of spans carrying each; count descending, then tag.',
     query: observedTagsQuery,
     async handler(ctx, req) {
-      const input = parseOrThrow(observedTagsQuery, queryInput(req), ['query'], null);
+      const input = parseOrThrow(observedTagsQuery, queryValues(req), ['query'], null);
       return (await spanObservedTags(ctx, uuidParam(req, 'span_id'), input)).map(renderObservedTag);
     },
   },
@@ -118,7 +118,7 @@ export const traceRoutes: RouteDef[] = [
     summary: "State type/name pairs the workspace's runs entered, with the first and last state timestamp of each.",
     query: workspaceObservedStatesQuery,
     async handler(ctx, req) {
-      const input = parseOrThrow(workspaceObservedStatesQuery, queryInput(req), ['query'], null);
+      const input = parseOrThrow(workspaceObservedStatesQuery, queryValues(req), ['query'], null);
       return (await workspaceObservedStates(ctx, input)).map(renderObservedState);
     },
   },
@@ -129,7 +129,7 @@ export const traceRoutes: RouteDef[] = [
     summary: 'State type/name pairs the runs of a trace entered, with the first and last state timestamp of each.',
     query: traceObservedStatesQuery,
     async handler(ctx, req) {
-      const input = parseOrThrow(traceObservedStatesQuery, queryInput(req), ['query'], null);
+      const input = parseOrThrow(traceObservedStatesQuery, queryValues(req), ['query'], null);
       return (await traceObservedStates(ctx, uuidParam(req, 'trace_id'), input)).map(renderObservedState);
     },
   },
