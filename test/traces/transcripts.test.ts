@@ -1,55 +1,24 @@
 /**
- * The recorded Prefect 3.8.3 client runs, replayed, then read back as traces. The HTTP calls go
- * through the native API in recorded order (server-minted ids substituted); the client's task-run
- * events go through the task-run recorder in their place in the recording, as `/events/in` hands
- * them over.
+ * The recorded Prefect 3.8.3 client runs, replayed against Sightline on a real loopback port (every
+ * HTTP call and every `/events/in` websocket frame, in recorded order), then read back as traces.
  */
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { taskRunRecordFromEvent } from '../../src/domain/runs/task-run-recorder.ts';
-import { parseIsoMicros } from '../../src/domain/time.ts';
-import { forEachEngine } from '../helpers/engines.ts';
-import { IdMap, loadTranscript, type Transcript } from '../helpers/replay.ts';
+import { after, it } from 'node:test';
+import { type Engine, forEachEngine } from '../helpers/engines.ts';
+import { type IdMap, loadTranscript, replay } from '../helpers/replay.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 type Json = any;
 
-/** Replays HTTP calls and client task-run events in recorded time order; returns the id map. */
-async function replayThroughRecorder(s: TestServer, t: Transcript): Promise<IdMap> {
-  const ids = new IdMap();
-  type Step = { at: number; run: () => Promise<void> };
-  const steps: Step[] = [];
-  for (const h of t.http) {
-    steps.push({
-      at: h.t_start_ms,
-      run: async () => {
-        const body = h.request.body_kind === 'json' ? ids.applyJson(h.request.body) : undefined;
-        const r = await s.request(h.request.method as 'GET', ids.apply(h.request.target), body);
-        assert.equal(r.statusCode, h.response.status, `${h.request.method} ${h.request.target} → ${r.statusCode} ${r.body}`);
-        const recorded = h.response.body;
-        if (recorded && typeof recorded === 'object' && !Array.isArray(recorded) && typeof recorded.id === 'string') {
-          ids.learn(recorded.id, r.json().id, `${h.request.method} ${h.request.path_template}`);
-        }
-      },
-    });
-  }
-  for (const w of t.websockets) {
-    for (const f of w.frames) {
-      if (f.dir !== 'client->server' || !f.json || typeof f.data?.event !== 'string') continue;
-      steps.push({
-        at: f.t_abs_ms,
-        run: async () => {
-          const e = ids.applyJson(f.data);
-          const rec = taskRunRecordFromEvent({ ...e, occurred: parseIsoMicros(e.occurred)! });
-          if (rec) await s.app.services.store.taskRuns.record(s.workspaceId, [rec]);
-        },
-      });
-    }
-  }
-  steps.sort((a, b) => a.at - b.at);
-  for (const step of steps) await step.run();
-  return ids;
+/** Replays a transcript on a fresh server (its read-backs list every run of the workspace). */
+async function replayed(engine: Engine, name: string): Promise<{ s: TestServer; ids: IdMap }> {
+  const s = await startServer(engine);
+  servers.push(s);
+  const base = (await s.listen()).replace(/\/api$/, '');
+  return { s, ids: (await replay(loadTranscript(name), base)).ids };
 }
+
+const servers: TestServer[] = [];
 
 async function get(s: TestServer, url: string): Promise<Json> {
   const r = await s.request('GET', url);
@@ -58,14 +27,12 @@ async function get(s: TestServer, url: string): Promise<Json> {
 }
 
 forEachEngine('traces of the recorded client runs', (engine) => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer(engine);
+  after(async () => {
+    for (const s of servers.splice(0)) await s.close();
   });
-  after(() => s.close());
 
   it('subflow-failure: depths 0–3 and FAILED states up the path', async () => {
-    const ids = await replayThroughRecorder(s, loadTranscript('subflow-failure'));
+    const { s, ids } = await replayed(engine, 'subflow-failure');
     const root = ids.map.get('9af7c61c-5ea4-40f4-8ad4-904c065f2baf')!;
     const sub = ids.map.get('9a71e9f9-f453-4ea9-ac6c-29ffcc94dea8')!;
     const tracking = ids.map.get('4d840b14-c5b9-4fa8-aa09-af27f6ec03e1')!;
@@ -142,7 +109,7 @@ forEachEngine('traces of the recorded client runs', (engine) => {
   });
 
   it('flow-with-retry: one flow run and its three tasks, the retried one run twice', async () => {
-    const ids = await replayThroughRecorder(s, loadTranscript('flow-with-retry'));
+    const { s, ids } = await replayed(engine, 'flow-with-retry');
     const root = ids.map.get('f1c53ca0-0009-4c33-9be3-60a15a163eae')!;
     const flaky = '01a20588-ff47-7c7d-824f-60d250e8e9c8';
     const page = await get(s, s.oss(`/traces/${root}`));

@@ -8,7 +8,7 @@ import { invalidField } from '../../domain/errors.ts';
 import type { StateType } from '../../domain/runs/states.ts';
 import type { SpanPosition, SpanType } from '../../domain/spans/span.ts';
 import type { OpContext } from '../context.ts';
-import { signToken, tokenKey, verifyToken } from './cursor-token.ts';
+import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
 
 const KIND = 'spans-cursor';
 /** Keyset positions never go stale, but a token should not live forever. */
@@ -64,7 +64,7 @@ interface Payload {
 
 export async function makeCursor(ctx: OpContext, traceId: string, c: DecodedCursor): Promise<string> {
   const payload: Payload = { w: ctx.workspace.id, t: traceId, q: c.query, p: [c.position.start, c.position.id], b: c.before ? 1 : 0 };
-  return signToken(await tokenKey(ctx.services.store), { ...payload }, { kind: KIND, ttlMs: CURSOR_TTL_MS });
+  return signToken(tokenKey(ctx.services), { ...payload }, { kind: KIND, ttlMs: CURSOR_TTL_MS });
 }
 
 const invalidCursor = (why: string) => invalidField(['query', 'cursor'], `Invalid cursor: ${why}`, 'value_error');
@@ -74,7 +74,7 @@ const invalidCursor = (why: string) => invalidField(['query', 'cursor'], `Invali
  * sent no filter and no direction). Rejects (422) forged, altered, expired and foreign cursors.
  */
 export async function readCursor(ctx: OpContext, traceId: string, token: string, given: SpanQueryKey | undefined): Promise<DecodedCursor> {
-  const p = verifyToken<Payload>(await tokenKey(ctx.services.store), token, KIND);
+  const p = verifyToken<Payload>(tokenKey(ctx.services), token, KIND);
   if (!p) throw invalidCursor('it is malformed, altered or expired; start again from the first page.');
   if (p.w !== ctx.workspace.id || p.t !== traceId) throw invalidCursor('it belongs to another trace.');
   if (!Array.isArray(p.p) || typeof p.p[0] !== 'number' || typeof p.p[1] !== 'string' || typeof p.q !== 'object') {
