@@ -1,11 +1,14 @@
 /**
  * What a span projection gathers during a write and applies at its end: child-count changes per
- * parent span and observed state pairs. Applied once per key and in key order, a recorder batch
- * writes each parent once (not once per child event), and two transactions touching the same
- * parents always lock them in the same order, so they cannot deadlock each other.
+ * parent span and observed state pairs — and, in a recorder batch, the spans to bring up to date.
+ * Applied once per key and in key order, a recorder batch writes each span and each parent once
+ * (not once per event: a task's Pending, Running and Completed often come in one batch), and two
+ * transactions touching the same parents always lock them in the same order, so they cannot
+ * deadlock each other.
  */
 import type { StateType } from '../domain/runs/states.ts';
 import type { ChildContribution } from '../domain/spans/placement.ts';
+import type { SpanType } from '../domain/spans/span.ts';
 
 export interface DeferredParent {
   ws: number;
@@ -26,6 +29,18 @@ const key = (...parts: (string | number)[]) => parts.join('\u0000');
 export class Deferred {
   private readonly parentChanges = new Map<string, DeferredParent>();
   private readonly observed = new Map<string, DeferredState>();
+  private readonly touched = new Map<string, { ws: number; type: SpanType; id: string }>();
+
+  /** A span whose run changed during a batch: brought up to date once, at the batch's end. */
+  touch(ws: number, type: SpanType, id: string): void {
+    const k = key(ws, id);
+    if (!this.touched.has(k)) this.touched.set(k, { ws, type, id });
+  }
+
+  /** The touched spans, in the order they were first touched (parents a batch adds come first). */
+  spans(): { ws: number; type: SpanType; id: string }[] {
+    return [...this.touched.values()];
+  }
 
   /** One child added under `parent` (+1) or taken away (−1). */
   child(ws: number, parent: string, c: ChildContribution, delta: 1 | -1): void {
@@ -64,5 +79,6 @@ export class Deferred {
   clear(): void {
     this.parentChanges.clear();
     this.observed.clear();
+    this.touched.clear();
   }
 }

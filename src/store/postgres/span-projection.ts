@@ -35,19 +35,26 @@ export class PgSpanProjection {
   flowRunChanged(c: Queryable, ws: number, id: string, observed?: StateRow): Promise<void> {
     return this.run(c, async (d) => {
       if (observed) d.observe(ws, observed);
-      await this.resync(c, ws, 'flow-run', id, nowMicros());
+      await this.touch(c, ws, 'flow-run', id);
     });
   }
 
   taskRunChanged(c: Queryable, ws: number, id: string, observed?: StateRow): Promise<void> {
     return this.run(c, async (d) => {
       if (observed) d.observe(ws, observed);
-      await this.resync(c, ws, 'task-run', id, nowMicros());
+      await this.touch(c, ws, 'task-run', id);
     });
   }
 
   artifactChanged(c: Queryable, ws: number, id: string): Promise<void> {
-    return this.run(c, () => this.resync(c, ws, 'artifact', id, nowMicros()));
+    return this.run(c, () => this.touch(c, ws, 'artifact', id));
+  }
+
+  /** Brings the span up to date now, or at the end of the batch. */
+  private async touch(c: Queryable, ws: number, type: SpanType, id: string): Promise<void> {
+    const t = this.tx(c);
+    if (t.batching) t.deferred.touch(ws, type, id);
+    else await this.resync(c, ws, type, id, nowMicros());
   }
 
   /** Runs or artifacts with these ids were deleted (see the SQLite projection). */
@@ -67,13 +74,15 @@ export class PgSpanProjection {
     });
   }
 
-  /** Runs `fn` — many hook calls on `c` — and applies their parent and observed-state changes once at the end. */
+  /** Runs `fn` — many hook calls on `c` — and brings each span, parent and observed state up to date once at the end. */
   async batch<T>(c: Queryable, fn: () => Promise<T>): Promise<T> {
     const t = this.tx(c);
     if (t.batching) return fn();
     t.batching = true;
     try {
       const r = await fn();
+      const now = nowMicros();
+      for (const s of t.deferred.spans()) await this.resync(c, s.ws, s.type, s.id, now);
       await this.flush(c, t.deferred);
       return r;
     } finally {

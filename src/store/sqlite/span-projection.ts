@@ -44,7 +44,7 @@ export class SqliteSpanProjection {
   flowRunChanged(ws: number, id: string, observed?: StateRow): void {
     this.run(() => {
       if (observed) this.deferred.observe(ws, observed);
-      this.resync(ws, 'flow-run', id, nowMicros());
+      this.touch(ws, 'flow-run', id);
     });
   }
 
@@ -52,20 +52,28 @@ export class SqliteSpanProjection {
   taskRunChanged(ws: number, id: string, observed?: StateRow): void {
     this.run(() => {
       if (observed) this.deferred.observe(ws, observed);
-      this.resync(ws, 'task-run', id, nowMicros());
+      this.touch(ws, 'task-run', id);
     });
   }
 
   artifactChanged(ws: number, id: string): void {
-    this.run(() => this.resync(ws, 'artifact', id, nowMicros()));
+    this.run(() => this.touch(ws, 'artifact', id));
   }
 
-  /** Runs `fn` — many hook calls — and applies their parent and observed-state changes once at the end. */
+  /** Brings the span up to date now, or at the end of the batch. */
+  private touch(ws: number, type: SpanType, id: string): void {
+    if (this.batching) this.deferred.touch(ws, type, id);
+    else this.resync(ws, type, id, nowMicros());
+  }
+
+  /** Runs `fn` — many hook calls — and brings each span, parent and observed state up to date once at the end. */
   batch<T>(fn: () => T): T {
     if (this.batching) return fn();
     this.batching = true;
     try {
       const r = fn();
+      const now = nowMicros();
+      for (const t of this.deferred.spans()) this.resync(t.ws, t.type, t.id, now);
       this.flush();
       return r;
     } finally {
