@@ -9,5 +9,6 @@ import { logsFilter } from './logs-filter.ts';
 import { logsIngest } from './logs-ingest.ts';
 import { logsIngestInstances } from './logs-ingest-instances.ts';
 import { logsText } from './logs-text.ts';
+import { tracesPage, tracesRecorder } from './traces.ts';
 
-export const workloads: Workload[] = [logsIngest, logsFilter, logsText, logsIngestInstances, eventsIngest, eventsQueries];
+export const workloads: Workload[] = [logsIngest, logsFilter, logsText, logsIngestInstances, eventsIngest, eventsQueries, tracesRecorder, tracesPage];

@@ -32,6 +32,9 @@ import type { FlowRunPolicy } from '../domain/runs/policies.ts';
 import type { StateRow } from '../domain/runs/states.ts';
 import type { TaskRunEventRecord } from '../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun, TaskRunRow } from '../domain/runs/task-runs.ts';
+import type { ObservedState, ObservedStateQuery, ObservedTag } from '../domain/spans/observed.ts';
+import type { SpanListQuery } from '../domain/spans/query.ts';
+import type { SpanRow } from '../domain/spans/span.ts';
 
 export interface TenancyStore {
   /**
@@ -120,7 +123,9 @@ export interface TraceStore {
   /**
    * The flow runs of a trace (its root flow run and every subflow run under it, at any depth:
    * a subflow's `parent_task_run_id` is a task run of its parent), whose logs are the trace's
-   * logs. The root is always included, recorded or not. At most 10,000 runs, 64 levels deep.
+   * logs, read from the span projection (`SpanStore`): `traceId` first, then every flow-run span
+   * whose path passes through it, in span order — so a subflow's id gives the subflows beneath
+   * it. `traceId` is always included, recorded or not. At most 10,000 runs.
    */
   flowRunIds(workspaceId: string, traceId: string): Promise<string[]>;
 }
@@ -328,6 +333,49 @@ export interface ArtifactStore {
   count(workspaceId: string, filters: RunFilterSet): Promise<number>;
 }
 
+/*
+ * Spans: every flow run, task run and artifact is a span (`domain/spans/`). Spans are a projection
+ * the engine maintains inside the transaction of every run write — flow run create, update, label
+ * merge, state write and delete; task run create, rename, state write, delete and the recorder's
+ * `record`; artifact create, update and delete — so reads never recompute them. Placement
+ * (`trace_id`, `parent_span_id`, `path`, `depth`) follows `domain/spans/placement.ts`: a parent
+ * that has not arrived stands in as the root, and when it arrives its subtree is re-rooted in the
+ * same transaction; removing a span re-places its surviving children (a detached subflow becomes
+ * the root of its own trace). `version` grows by one and `published` is set on every change of
+ * anything a span renders, its child counts included. A database whose runs predate the spans is
+ * backfilled once when the store opens.
+ *
+ * Span order is `(start_time nulls last, span_id)`, a total order; descending is its exact reverse.
+ */
+export interface SpanStore {
+  /** True when at least one span belongs to the trace. */
+  hasTrace(workspaceId: string, traceId: string): Promise<boolean>;
+  /** The span with this id, in whichever trace it is; undefined when there is none. */
+  get(workspaceId: string, spanId: string): Promise<SpanRow | undefined>;
+  /** The spans of `traceId` whose ids are in `ids`, in span order; other ids are skipped. */
+  getMany(workspaceId: string, traceId: string, ids: string[]): Promise<SpanRow[]>;
+  /**
+   * Spans of the trace matching `query.filters` (every condition must hold; list conditions are
+   * any-of; `text` is Prefect's text grammar over name, tags and attribute values, case-
+   * insensitive), in span order or its reverse (`descending`), strictly after `query.after` in
+   * that order, at most `query.limit`. Empty for an unknown trace.
+   */
+  list(workspaceId: string, traceId: string, query: SpanListQuery): Promise<SpanRow[]>;
+  /**
+   * Tags with the number of spans carrying them, over every span of a trace, or over a span and
+   * all its descendants; `prefix` keeps tags starting with it (case-insensitive). Ordered by count
+   * descending, then tag (code point). Empty for an unknown trace or span.
+   */
+  observedTags(workspaceId: string, scope: { traceId: string } | { spanId: string }, prefix?: string): Promise<ObservedTag[]>;
+  /**
+   * State type/name pairs that runs entered, with the earliest and latest state timestamp of the
+   * pair: over the workspace (every state ever recorded, kept when runs are deleted) or over the
+   * state histories of the runs now in one trace. Prefix, order and limit per
+   * `domain/spans/observed.ts` (`selectObservedStates`).
+   */
+  observedStates(workspaceId: string, scope: { traceId?: string }, query: ObservedStateQuery): Promise<ObservedState[]>;
+}
+
 /** A data stream whose new rows live subscribers follow. */
 export type StreamName = 'logs' | 'events';
 
@@ -364,6 +412,7 @@ export interface Store {
   readonly flowRuns: FlowRunStore;
   readonly taskRuns: TaskRunStore;
   readonly artifacts: ArtifactStore;
+  readonly spans: SpanStore;
   readonly changes: ChangeFeed;
   /**
    * How many write transactions the engine runs well at once: group commit keeps up to this many

@@ -93,25 +93,21 @@ export const TOOL_TABLE: ToolRow[] = [
   // prefect-spans.yaml
   {
     tool: 'read-workspace-observed-states',
-    pending: 'traces',
     args: () => ({ limit: 5 }),
     native: () => ({ method: 'GET', path: '/observed-states', query: [['limit', '5']] }),
   },
   {
     tool: 'lookup-span-run-id',
-    pending: 'traces',
     args: (s) => ({ run_id: s.flowRunId }),
     native: (s) => ({ method: 'GET', path: `/spans/lookup/${s.flowRunId}` }),
   },
   {
     tool: 'read-span-observed-tags',
-    pending: 'traces',
     args: (s) => ({ span_id: s.flowRunId }),
     native: (s) => ({ method: 'GET', path: `/spans/${s.flowRunId}/observed-tags` }),
   },
   {
     tool: 'read-spans',
-    pending: 'traces',
     args: (s) => ({ trace_id: s.flowRunId, depth: 0, state_types: ['COMPLETED', 'RUNNING'], limit: 10 }),
     native: (s) => ({
       method: 'GET',
@@ -121,31 +117,26 @@ export const TOOL_TABLE: ToolRow[] = [
   },
   {
     tool: 'read-span-context',
-    pending: 'traces',
     args: (s) => ({ trace_id: s.flowRunId, span_id: s.flowRunId, context_size: 5 }),
     native: (s) => ({ method: 'GET', path: `/traces/${s.flowRunId}/context/${s.flowRunId}`, query: [['context_size', '5']] }),
   },
   {
     tool: 'read-trace-observed-states',
-    pending: 'traces',
     args: (s) => ({ trace_id: s.flowRunId }),
     native: (s) => ({ method: 'GET', path: `/traces/${s.flowRunId}/observed-states` }),
   },
   {
     tool: 'read-trace-observed-tags',
-    pending: 'traces',
     args: (s) => ({ trace_id: s.flowRunId }),
     native: (s) => ({ method: 'GET', path: `/traces/${s.flowRunId}/observed-tags` }),
   },
   {
     tool: 'read-spans-ids',
-    pending: 'traces',
     args: (s) => ({ trace_id: s.flowRunId, ids: [s.flowRunId, s.otherRunId] }),
     native: (s) => ({ method: 'GET', path: `/traces/${s.flowRunId}/spans`, query: [['ids', s.flowRunId], ['ids', s.otherRunId]] }),
   },
   {
     tool: 'read-single-span',
-    pending: 'traces',
     args: (s) => ({ trace_id: s.flowRunId, span_id: s.flowRunId }),
     native: (s) => ({ method: 'GET', path: `/traces/${s.flowRunId}/spans/${s.flowRunId}` }),
   },

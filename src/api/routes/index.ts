@@ -13,6 +13,7 @@ import { observedLoggerRoutes } from './observed-loggers.ts';
 import { rootRoutes } from './root.ts';
 import { runSupportRoutes } from './run-support.ts';
 import { taskRunRoutes } from './task-runs.ts';
+import { traceRoutes } from './traces.ts';
 
 export const apiRoutes: RouteDef[] = [
   ...rootRoutes,
@@ -25,6 +26,7 @@ export const apiRoutes: RouteDef[] = [
   ...artifactRoutes,
   ...runSupportRoutes,
   ...eventRoutes,
+  ...traceRoutes,
 ];
 
 /** Every websocket route of the native API. */

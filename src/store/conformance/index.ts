@@ -10,6 +10,7 @@ import { eventDerivedConformance } from './event-derived.ts';
 import { eventConformance } from './events.ts';
 import { flowRunConformance } from './flow-runs.ts';
 import { logConformance } from './logs.ts';
+import { spanConformance } from './spans.ts';
 import { taskRunConformance } from './task-runs.ts';
 import { tenancyConformance } from './tenancy.ts';
 import { traceConformance } from './traces.ts';
@@ -27,4 +28,5 @@ export function storeConformance(open: OpenTestStore): void {
   eventDerivedConformance(open);
   flowRunConformance(open);
   taskRunConformance(open);
+  spanConformance(open);
 }

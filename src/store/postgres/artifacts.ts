@@ -6,6 +6,7 @@ import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
 import { json } from './run-rows.ts';
+import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
 
 function toArtifact(r: Row): ArtifactRow {
@@ -26,20 +27,25 @@ function toArtifact(r: Row): ArtifactRow {
 export class PgArtifacts implements ArtifactStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
+  private readonly spans: PgSpanProjection;
 
-  constructor(db: PgDb, tenancy: PgTenancy) {
+  constructor(db: PgDb, tenancy: PgTenancy, spans: PgSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.spans = spans;
   }
 
   async create(workspaceId: string, a: ArtifactRow): Promise<ArtifactRow> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
-    await this.db.query(
-      `INSERT INTO artifacts (ws, id, created, updated, key, type, description, data, metadata, flow_run_id, task_run_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11)`,
-      [ws, a.id, a.created, a.updated, a.key, a.type, a.description, json(a.data), a.metadata_ === null ? null : json(a.metadata_), a.flow_run_id, a.task_run_id],
-    );
+    await this.db.tx(async (c) => {
+      await c.query(
+        `INSERT INTO artifacts (ws, id, created, updated, key, type, description, data, metadata, flow_run_id, task_run_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11)`,
+        [ws, a.id, a.created, a.updated, a.key, a.type, a.description, json(a.data), a.metadata_ === null ? null : json(a.metadata_), a.flow_run_id, a.task_run_id],
+      );
+      await this.spans.artifactChanged(c, ws, a.id);
+    });
     return a;
   }
 
@@ -68,15 +74,23 @@ export class PgArtifacts implements ArtifactStore {
       sets.push(`metadata = $${params.length}::jsonb`);
     }
     params.push(ws, id);
-    const r = await this.db.pool.query(`UPDATE artifacts SET ${sets.join(', ')} WHERE ws = $${params.length - 1} AND id = $${params.length}`, params);
-    return (r.rowCount ?? 0) > 0;
+    return this.db.tx(async (c) => {
+      const r = await c.query(`UPDATE artifacts SET ${sets.join(', ')} WHERE ws = $${params.length - 1} AND id = $${params.length}`, params);
+      const changed = (r.rowCount ?? 0) > 0;
+      if (changed) await this.spans.artifactChanged(c, ws, id);
+      return changed;
+    });
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
-    const r = await this.db.pool.query('DELETE FROM artifacts WHERE ws = $1 AND id = $2', [ws, id]);
-    return (r.rowCount ?? 0) > 0;
+    return this.db.tx(async (c) => {
+      const r = await c.query('DELETE FROM artifacts WHERE ws = $1 AND id = $2', [ws, id]);
+      const deleted = (r.rowCount ?? 0) > 0;
+      if (deleted) await this.spans.removed(c, ws, [id]);
+      return deleted;
+    });
   }
 
   async filter(workspaceId: string, query: RunQuery<ArtifactSort>): Promise<ArtifactRow[]> {

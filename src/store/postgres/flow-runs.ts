@@ -12,6 +12,7 @@ import { flowRunOrder, flowRunWhere } from '../sql/run-filters.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
 import { FLOW_RUN_SELECT, insertState, json, readState, readStates, toFlowRun } from './run-rows.ts';
+import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTaskRuns } from './task-runs.ts';
 import type { PgTenancy } from './tenancy.ts';
 
@@ -35,11 +36,13 @@ export class PgFlowRuns implements FlowRunStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
   private readonly taskRuns: PgTaskRuns;
+  private readonly spans: PgSpanProjection;
 
-  constructor(db: PgDb, tenancy: PgTenancy, taskRuns: PgTaskRuns) {
+  constructor(db: PgDb, tenancy: PgTenancy, taskRuns: PgTaskRuns, spans: PgSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
     this.taskRuns = taskRuns;
+    this.spans = spans;
   }
 
   private async getOn(c: Queryable, ws: number, id: string, lock = false): Promise<FlowRunRow | undefined> {
@@ -110,6 +113,7 @@ export class PgFlowRuns implements FlowRunStore {
       await insertState(c, 'flow_run_states', ws, run.id, initial);
       const created: FlowRunRow = { ...run, ...t, state: initial };
       await this.linkParent(c, ws, created, initial, nowMicros());
+      await this.spans.flowRunChanged(c, ws, run.id, initial);
       return { run: created, created: true };
     });
   }
@@ -131,20 +135,23 @@ export class PgFlowRuns implements FlowRunStore {
       sets.push(`${k} = $${params.length}${JSON_FIELDS.has(k) ? '::jsonb' : ''}`);
     }
     params.push(ws, id);
-    const r = await this.db.pool.query(`UPDATE flow_runs SET ${sets.join(', ')} WHERE ws = $${params.length - 1} AND id = $${params.length}`, params);
-    return (r.rowCount ?? 0) > 0;
+    return this.db.tx(async (c) => {
+      const r = await c.query(`UPDATE flow_runs SET ${sets.join(', ')} WHERE ws = $${params.length - 1} AND id = $${params.length}`, params);
+      const changed = (r.rowCount ?? 0) > 0;
+      if (changed) await this.spans.flowRunChanged(c, ws, id);
+      return changed;
+    });
   }
 
   async mergeLabels(workspaceId: string, id: string, labels: Record<string, unknown>, updated: number): Promise<boolean> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
-    const r = await this.db.pool.query('UPDATE flow_runs SET labels = labels || $1::jsonb, updated = $2 WHERE ws = $3 AND id = $4', [
-      json(labels),
-      updated,
-      ws,
-      id,
-    ]);
-    return (r.rowCount ?? 0) > 0;
+    return this.db.tx(async (c) => {
+      const r = await c.query('UPDATE flow_runs SET labels = labels || $1::jsonb, updated = $2 WHERE ws = $3 AND id = $4', [json(labels), updated, ws, id]);
+      const changed = (r.rowCount ?? 0) > 0;
+      if (changed) await this.spans.flowRunChanged(c, ws, id);
+      return changed;
+    });
   }
 
   async writeState(workspaceId: string, id: string, write: StateWrite & { empiricalPolicy?: FlowRunPolicy }): Promise<StateWriteResult<FlowRunRow>> {
@@ -176,6 +183,7 @@ export class PgFlowRuns implements FlowRunStore {
       ]);
       const updated: FlowRunRow = { ...run, ...t, updated: now, empirical_policy: policy, state: write.state };
       await this.linkParent(c, ws, updated, write.state, now);
+      await this.spans.flowRunChanged(c, ws, id, write.state);
       return { outcome: 'written', run: updated, previous: run.state };
     });
   }
@@ -195,6 +203,7 @@ export class PgFlowRuns implements FlowRunStore {
       await c.query('DELETE FROM artifacts WHERE ws = $1 AND flow_run_id = $2', [ws, id]);
       await c.query('DELETE FROM flow_run_states WHERE ws = $1 AND flow_run_id = $2', [ws, id]);
       await c.query('DELETE FROM flow_runs WHERE ws = $1 AND id = $2', [ws, id]);
+      await this.spans.removed(c, ws, [id]);
       return true;
     });
   }

@@ -21,6 +21,7 @@ import { PgTags } from './tags.ts';
 import { PgArtifacts } from './artifacts.ts';
 import { PgFlowRuns } from './flow-runs.ts';
 import { PgFlows } from './flows.ts';
+import { PgSpans } from './spans.ts';
 import { taskRunRecorderProjection } from './task-run-projection.ts';
 import { PgTaskRuns } from './task-runs.ts';
 import { PgTenancy } from './tenancy.ts';
@@ -54,7 +55,9 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   }
   const tenancy = new PgTenancy(db);
   const logs = new PgLogs(db, tenancy);
-  const taskRuns = new PgTaskRuns(db, tenancy);
+  const spans = new PgSpans(db, tenancy);
+  await spans.projection.backfill(db);
+  const taskRuns = new PgTaskRuns(db, tenancy, spans.projection);
   // The task-run recorder runs inside every event append, with the other projections.
   const events = new PgEvents(db, tenancy, [...pgEventProjections(), taskRunRecorderProjection(taskRuns)]);
   // Today's and tomorrow's partitions exist before the first write needs them.
@@ -71,9 +74,10 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     events,
     tags: new PgTags(db, tenancy),
     flows: new PgFlows(db, tenancy),
-    flowRuns: new PgFlowRuns(db, tenancy, taskRuns),
+    flowRuns: new PgFlowRuns(db, tenancy, taskRuns, spans.projection),
     taskRuns,
-    artifacts: new PgArtifacts(db, tenancy),
+    artifacts: new PgArtifacts(db, tenancy, spans.projection),
+    spans,
     changes,
     // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.
     writeConcurrency: Math.max(1, Math.min(4, opts.poolSize - 2)),

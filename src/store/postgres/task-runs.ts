@@ -10,6 +10,7 @@ import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
 import { insertState, json, readState, readStates, TASK_RUN_SELECT, toTaskRun } from './run-rows.ts';
+import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
 
 const INSERT = `INSERT INTO task_runs (ws, id, created, updated, name, flow_run_id, task_key, dynamic_key, cache_key,
@@ -32,10 +33,12 @@ const UPDATE_RECORDED = `UPDATE task_runs SET updated = $1, name = $2, cache_key
 export class PgTaskRuns implements TaskRunStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
+  private readonly spans: PgSpanProjection;
 
-  constructor(db: PgDb, tenancy: PgTenancy) {
+  constructor(db: PgDb, tenancy: PgTenancy, spans: PgSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.spans = spans;
   }
 
   private async ws(workspaceId: string): Promise<number> {
@@ -128,6 +131,7 @@ export class PgTaskRuns implements TaskRunStore {
       ws,
       run.id,
     ]);
+    await this.spans.taskRunChanged(c, ws, run.id, state);
     return { ...run, ...t, updated, flow_run_run_count: frrc, state };
   }
 
@@ -143,6 +147,7 @@ export class PgTaskRuns implements TaskRunStore {
         if (raced) return { run: raced, created: false };
       }
       await insertState(c, 'task_run_states', ws, run.id, initial);
+      await this.spans.taskRunChanged(c, ws, run.id, initial);
       return { run: { ...run, ...t, state: initial }, created: true };
     });
   }
@@ -155,8 +160,12 @@ export class PgTaskRuns implements TaskRunStore {
   async rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
-    const r = await this.db.pool.query('UPDATE task_runs SET name = $1, updated = $2 WHERE ws = $3 AND id = $4', [name, updated, ws, id]);
-    return (r.rowCount ?? 0) > 0;
+    return this.db.tx(async (c) => {
+      const r = await c.query('UPDATE task_runs SET name = $1, updated = $2 WHERE ws = $3 AND id = $4', [name, updated, ws, id]);
+      const changed = (r.rowCount ?? 0) > 0;
+      if (changed) await this.spans.taskRunChanged(c, ws, id);
+      return changed;
+    });
   }
 
   async writeState(workspaceId: string, id: string, write: StateWrite & { flowRunRunCount?: number }): Promise<StateWriteResult<TaskRunRow>> {
@@ -178,6 +187,7 @@ export class PgTaskRuns implements TaskRunStore {
     await c.query('DELETE FROM artifacts WHERE ws = $1 AND task_run_id = ANY($2::text[])', [ws, ids]);
     await c.query('UPDATE flow_runs SET parent_task_run_id = NULL WHERE ws = $1 AND parent_task_run_id = ANY($2::text[])', [ws, ids]);
     await c.query('DELETE FROM task_runs WHERE ws = $1 AND id = ANY($2::text[])', [ws, ids]);
+    await this.spans.removed(c, ws, ids);
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {
@@ -233,6 +243,11 @@ export class PgTaskRuns implements TaskRunStore {
    * task run: inserts never fail on a duplicate, and the newer-state condition is in the UPDATE.
    */
   async recordOn(c: Queryable, ws: number, records: TaskRunEventRecord[]): Promise<void> {
+    // Spans of the batch's parents are updated once, at the end.
+    await this.spans.batch(c, () => this.recordEach(c, ws, records));
+  }
+
+  private async recordEach(c: Queryable, ws: number, records: TaskRunEventRecord[]): Promise<void> {
     const now = nowMicros();
     for (const rec of records) {
       const tr = rec.taskRun;
@@ -304,6 +319,7 @@ export class PgTaskRuns implements TaskRunStore {
       }
       const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
       await insertState(c, 'task_run_states', ws, runId, state);
+      await this.spans.taskRunChanged(c, ws, runId, state);
     }
   }
 }

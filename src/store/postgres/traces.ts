@@ -1,24 +1,16 @@
 /**
- * PostgreSQL: traces. A trace is a root flow run and every subflow under it, at any depth (a
- * subflow's `parent_task_run_id` is a task run of its parent flow run). The root counts even when
- * it is not recorded (yet): its logs may arrive first.
+ * PostgreSQL: trace membership from the span projection (see `sqlite/traces.ts`): the run itself
+ * and every flow-run span beneath it.
  */
 import type { TraceStore } from '../contract.ts';
+import { FLOW_RUNS_OF_TRACE_MAX, flowRunsBeneath } from '../span-membership.ts';
 import type { PgDb } from './db.ts';
 import type { PgTenancy } from './tenancy.ts';
 
-/** Bounds of one trace: how deep subflows nest and how many flow runs it has. */
-const TRACE_MAX_DEPTH = 64;
-const TRACE_MAX_RUNS = 10_000;
-
-const TREE = `WITH RECURSIVE tree(id, depth) AS (
-    SELECT $1::text COLLATE "C", 0
-    UNION
-    SELECT fr.id, t.depth + 1 FROM tree t
-      JOIN task_runs tr ON tr.ws = $2 AND tr.flow_run_id = t.id
-      JOIN flow_runs fr ON fr.ws = $2 AND fr.parent_task_run_id = tr.id
-     WHERE t.depth < ${TRACE_MAX_DEPTH}
-  ) SELECT DISTINCT id FROM tree LIMIT ${TRACE_MAX_RUNS}`;
+const MEMBERS = `SELECT s.span_id, s.path FROM spans s
+  WHERE s.ws = $1 AND s.span_type = 'flow-run'
+    AND s.trace_id = COALESCE((SELECT trace_id FROM spans WHERE ws = $1 AND span_id = $2), $2)
+  ORDER BY s.sort_start, s.span_id LIMIT ${FLOW_RUNS_OF_TRACE_MAX}`;
 
 export class PgTraces implements TraceStore {
   private readonly db: PgDb;
@@ -32,7 +24,6 @@ export class PgTraces implements TraceStore {
   async flowRunIds(workspaceId: string, traceId: string): Promise<string[]> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return [traceId];
-    const rows = await this.db.query<{ id: string }>(TREE, [traceId, ws]);
-    return rows.map((r) => r.id);
+    return flowRunsBeneath(traceId, await this.db.query<{ span_id: string; path: string }>(MEMBERS, [ws, traceId]));
   }
 }

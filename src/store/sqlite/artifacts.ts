@@ -6,6 +6,7 @@ import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
 import { json, type Row } from './run-rows.ts';
+import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 function toArtifact(r: Row): ArtifactRow {
@@ -26,15 +27,22 @@ function toArtifact(r: Row): ArtifactRow {
 export class SqliteArtifacts implements ArtifactStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
+  private readonly spans: SqliteSpanProjection;
 
-  constructor(db: Db, tenancy: SqliteTenancy) {
+  constructor(db: Db, tenancy: SqliteTenancy, spans: SqliteSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.spans = spans;
   }
 
   async create(workspaceId: string, a: ArtifactRow): Promise<ArtifactRow> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    this.db.tx(() => this.insertSync(ws, a));
+    return a;
+  }
+
+  private insertSync(ws: number, a: ArtifactRow): void {
     this.db
       .stmt(
         'INSERT INTO artifacts (ws, id, created, updated, key, type, description, data, metadata, flow_run_id, task_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -52,7 +60,7 @@ export class SqliteArtifacts implements ArtifactStore {
         a.flow_run_id,
         a.task_run_id,
       );
-    return a;
+    this.spans.artifactChanged(ws, a.id);
   }
 
   async get(workspaceId: string, id: string): Promise<ArtifactRow | undefined> {
@@ -80,13 +88,21 @@ export class SqliteArtifacts implements ArtifactStore {
       params.push(json(patch.metadata_));
     }
     params.push(ws, id);
-    return this.db.stmt(`UPDATE artifacts SET ${sets.join(', ')} WHERE ws = ? AND id = ?`).run(...params).changes > 0;
+    return this.db.tx(() => {
+      const changed = this.db.stmt(`UPDATE artifacts SET ${sets.join(', ')} WHERE ws = ? AND id = ?`).run(...params).changes > 0;
+      if (changed) this.spans.artifactChanged(ws, id);
+      return changed;
+    });
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
-    return this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND id = ?').run(ws, id).changes > 0;
+    return this.db.tx(() => {
+      const deleted = this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND id = ?').run(ws, id).changes > 0;
+      if (deleted) this.spans.removed(ws, [id]);
+      return deleted;
+    });
   }
 
   async filter(workspaceId: string, query: RunQuery<ArtifactSort>): Promise<ArtifactRow[]> {

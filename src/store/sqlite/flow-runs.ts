@@ -12,6 +12,7 @@ import { flowRunOrder, flowRunWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
 import { FLOW_RUN_SELECT, insertState, json, type Row, readState, readStates, toFlowRun } from './run-rows.ts';
+import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTaskRuns } from './task-runs.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
@@ -33,11 +34,13 @@ export class SqliteFlowRuns implements FlowRunStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
   private readonly taskRuns: SqliteTaskRuns;
+  private readonly spans: SqliteSpanProjection;
 
-  constructor(db: Db, tenancy: SqliteTenancy, taskRuns: SqliteTaskRuns) {
+  constructor(db: Db, tenancy: SqliteTenancy, taskRuns: SqliteTaskRuns, spans: SqliteSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
     this.taskRuns = taskRuns;
+    this.spans = spans;
   }
 
   private getSync(ws: number, id: string): FlowRunRow | undefined {
@@ -68,6 +71,7 @@ export class SqliteFlowRuns implements FlowRunStore {
       insertState(this.db, 'flow_run_states', ws, run.id, initial);
       const created: FlowRunRow = { ...run, ...t, state: initial };
       this.linkParentSync(ws, created, initial, nowMicros());
+      this.spans.flowRunChanged(ws, run.id, initial);
       return { run: created, created: true };
     });
   }
@@ -131,7 +135,11 @@ export class SqliteFlowRuns implements FlowRunStore {
       params.push(JSON_FIELDS.has(k) ? json(v) : (v as string | null));
     }
     params.push(ws, id);
-    return this.db.stmt(`UPDATE flow_runs SET ${sets.join(', ')} WHERE ws = ? AND id = ?`).run(...params).changes > 0;
+    return this.db.tx(() => {
+      const changed = this.db.stmt(`UPDATE flow_runs SET ${sets.join(', ')} WHERE ws = ? AND id = ?`).run(...params).changes > 0;
+      if (changed) this.spans.flowRunChanged(ws, id);
+      return changed;
+    });
   }
 
   async mergeLabels(workspaceId: string, id: string, labels: Record<string, unknown>, updated: number): Promise<boolean> {
@@ -142,6 +150,7 @@ export class SqliteFlowRuns implements FlowRunStore {
       if (!r) return false;
       const merged = { ...JSON.parse(r.labels), ...labels };
       this.db.stmt('UPDATE flow_runs SET labels = ?, updated = ? WHERE ws = ? AND id = ?').run(json(merged), updated, ws, id);
+      this.spans.flowRunChanged(ws, id);
       return true;
     });
   }
@@ -181,6 +190,7 @@ export class SqliteFlowRuns implements FlowRunStore {
         );
       const updated: FlowRunRow = { ...run, ...t, updated: now, empirical_policy: policy, state: write.state };
       this.linkParentSync(ws, updated, write.state, now);
+      this.spans.flowRunChanged(ws, id, write.state);
       return { outcome: 'written', run: updated, previous: run.state };
     });
   }
@@ -197,6 +207,7 @@ export class SqliteFlowRuns implements FlowRunStore {
       this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND flow_run_id = ?').run(ws, id);
       this.db.stmt('DELETE FROM flow_run_states WHERE ws = ? AND flow_run_id = ?').run(ws, id);
       this.db.stmt('DELETE FROM flow_runs WHERE ws = ? AND id = ?').run(ws, id);
+      this.spans.removed(ws, [id]);
       return true;
     });
   }

@@ -10,6 +10,7 @@ import { SqliteArtifacts } from './artifacts.ts';
 import { SqliteFlowRuns } from './flow-runs.ts';
 import { SqliteFlows } from './flows.ts';
 import { SqliteLogs } from './logs.ts';
+import { SqliteSpans } from './spans.ts';
 import { SqliteTags } from './tags.ts';
 import { migrate } from './migrations/index.ts';
 import { taskRunRecorderProjection } from './task-run-projection.ts';
@@ -33,7 +34,9 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     throw err;
   }
   const tenancy = new SqliteTenancy(db);
-  const taskRuns = new SqliteTaskRuns(db, tenancy);
+  const spans = new SqliteSpans(db, tenancy);
+  spans.projection.backfill();
+  const taskRuns = new SqliteTaskRuns(db, tenancy, spans.projection);
   return {
     engine: 'sqlite',
     tenancy,
@@ -42,9 +45,10 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     events: new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]),
     tags: new SqliteTags(db, tenancy),
     flows: new SqliteFlows(db, tenancy),
-    flowRuns: new SqliteFlowRuns(db, tenancy, taskRuns),
+    flowRuns: new SqliteFlowRuns(db, tenancy, taskRuns, spans.projection),
     taskRuns,
-    artifacts: new SqliteArtifacts(db, tenancy),
+    artifacts: new SqliteArtifacts(db, tenancy, spans.projection),
+    spans,
     changes: new MemoryChangeFeed(),
     async close() {
       db.close();

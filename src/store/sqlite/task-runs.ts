@@ -10,6 +10,7 @@ import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
 import { insertState, json, type Row, readState, readStates, TASK_RUN_SELECT, toTaskRun } from './run-rows.ts';
+import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 const INSERT = `INSERT INTO task_runs (ws, id, created, updated, name, flow_run_id, task_key, dynamic_key, cache_key,
@@ -29,10 +30,12 @@ const UPDATE_RECORDED = `UPDATE task_runs SET updated = ?, name = ?, cache_key =
 export class SqliteTaskRuns implements TaskRunStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
+  private readonly spans: SqliteSpanProjection;
 
-  constructor(db: Db, tenancy: SqliteTenancy) {
+  constructor(db: Db, tenancy: SqliteTenancy, spans: SqliteSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.spans = spans;
   }
 
   private ws(workspaceId: string): number {
@@ -109,6 +112,7 @@ export class SqliteTaskRuns implements TaskRunStore {
         ws,
         run.id,
       );
+    this.spans.taskRunChanged(ws, run.id, state);
     return { ...run, ...t, updated, flow_run_run_count: frrc, state };
   }
 
@@ -121,6 +125,7 @@ export class SqliteTaskRuns implements TaskRunStore {
       const t = applyTransition(emptyTiming(), null, initial);
       this.insertSync(ws, run, t);
       insertState(this.db, 'task_run_states', ws, run.id, initial);
+      this.spans.taskRunChanged(ws, run.id, initial);
       return { run: { ...run, ...t, state: initial }, created: true };
     });
   }
@@ -133,7 +138,11 @@ export class SqliteTaskRuns implements TaskRunStore {
   async rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
-    return this.db.stmt('UPDATE task_runs SET name = ?, updated = ? WHERE ws = ? AND id = ?').run(name, updated, ws, id).changes > 0;
+    return this.db.tx(() => {
+      const changed = this.db.stmt('UPDATE task_runs SET name = ?, updated = ? WHERE ws = ? AND id = ?').run(name, updated, ws, id).changes > 0;
+      if (changed) this.spans.taskRunChanged(ws, id);
+      return changed;
+    });
   }
 
   async writeState(workspaceId: string, id: string, write: StateWrite & { flowRunRunCount?: number }): Promise<StateWriteResult<TaskRunRow>> {
@@ -156,6 +165,7 @@ export class SqliteTaskRuns implements TaskRunStore {
       this.db.stmt('UPDATE flow_runs SET parent_task_run_id = NULL WHERE ws = ? AND parent_task_run_id = ?').run(ws, id);
       this.db.stmt('DELETE FROM task_runs WHERE ws = ? AND id = ?').run(ws, id);
     }
+    this.spans.removed(ws, ids);
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {
@@ -208,6 +218,11 @@ export class SqliteTaskRuns implements TaskRunStore {
    * this connection — the event store calls it from its append transaction.
    */
   recordSync(ws: number, records: TaskRunEventRecord[]): void {
+    // Spans of the batch's parents are updated once, at the end.
+    this.spans.batch(() => this.recordEach(ws, records));
+  }
+
+  private recordEach(ws: number, records: TaskRunEventRecord[]): void {
     const now = nowMicros();
     const byId = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND id = ?');
     const byKey = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND flow_run_id = ? AND task_key = ? AND dynamic_key = ?');
@@ -282,6 +297,7 @@ export class SqliteTaskRuns implements TaskRunStore {
           );
       }
       insertState(this.db, 'task_run_states', ws, runId, state);
+      this.spans.taskRunChanged(ws, runId, state);
     }
   }
 }

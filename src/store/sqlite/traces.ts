@@ -1,24 +1,18 @@
 /**
- * SQLite: traces. A trace is a root flow run and every subflow under it, at any depth (a subflow's
- * `parent_task_run_id` is a task run of its parent flow run). The root counts even when it is not
- * recorded (yet): its logs may arrive first.
+ * SQLite: trace membership from the span projection. The flow runs of `traceId` are the run itself
+ * and every flow-run span beneath it (its path passes through it): for a root, every subflow of
+ * its trace; for a subflow, the subflows under it. The run counts even when it is not recorded
+ * (yet): its logs may arrive first.
  */
 import type { TraceStore } from '../contract.ts';
+import { FLOW_RUNS_OF_TRACE_MAX, flowRunsBeneath } from '../span-membership.ts';
 import type { Db } from './db.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
-/** Bounds of one trace: how deep subflows nest and how many flow runs it has. */
-export const TRACE_MAX_DEPTH = 64;
-export const TRACE_MAX_RUNS = 10_000;
-
-const TREE = `WITH RECURSIVE tree(id, depth) AS (
-    SELECT ?, 0
-    UNION
-    SELECT fr.id, t.depth + 1 FROM tree t
-      JOIN task_runs tr ON tr.ws = ? AND tr.flow_run_id = t.id
-      JOIN flow_runs fr ON fr.ws = ? AND fr.parent_task_run_id = tr.id
-     WHERE t.depth < ${TRACE_MAX_DEPTH}
-  ) SELECT DISTINCT id FROM tree LIMIT ${TRACE_MAX_RUNS}`;
+const MEMBERS = `SELECT s.span_id, s.path FROM spans s
+  WHERE s.ws = ?1 AND s.span_type = 'flow-run'
+    AND s.trace_id = COALESCE((SELECT trace_id FROM spans WHERE ws = ?1 AND span_id = ?2), ?2)
+  ORDER BY s.sort_start, s.span_id LIMIT ${FLOW_RUNS_OF_TRACE_MAX}`;
 
 export class SqliteTraces implements TraceStore {
   private readonly db: Db;
@@ -32,7 +26,7 @@ export class SqliteTraces implements TraceStore {
   async flowRunIds(workspaceId: string, traceId: string): Promise<string[]> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return [traceId];
-    const rows = this.db.stmt(TREE).all(traceId, ws, ws) as { id: string }[];
-    return rows.map((r) => r.id);
+    const rows = this.db.stmt(MEMBERS).all(ws, traceId) as { span_id: string; path: string }[];
+    return flowRunsBeneath(traceId, rows);
   }
 }

@@ -13,6 +13,7 @@ import { events } from './0003-events.ts';
 import { runs } from './0004-runs.ts';
 import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
 import { unloggedTextIndex } from './0006-unlogged-text-index.ts';
+import { spans } from './0007-spans.ts';
 
 export interface Migration {
   version: number;
@@ -21,7 +22,7 @@ export interface Migration {
 }
 
 /** In version order. Each issue adds its own file; numbers are never reused. */
-export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags, unloggedTextIndex];
+export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags, unloggedTextIndex, spans];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
 

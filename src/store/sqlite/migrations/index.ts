@@ -10,6 +10,7 @@ import { logStats } from './0002-log-stats.ts';
 import { events } from './0003-events.ts';
 import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
 import { runs } from './0004-runs.ts';
+import { spans } from './0006-spans.ts';
 
 export interface Migration {
   version: number;
@@ -18,7 +19,7 @@ export interface Migration {
 }
 
 /** In version order. Each issue adds its own file; numbers are never reused. */
-export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags];
+export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags, spans];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
 

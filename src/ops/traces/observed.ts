@@ -1,0 +1,62 @@
+/** Observed tags (of a trace, of a span's subtree) and observed states (of the workspace, of a trace). */
+import { notFound } from '../../domain/errors.ts';
+import { type Infer, int, object, optional, str } from '../../domain/schema.ts';
+import {
+  OBSERVED_QUERY_MAX,
+  OBSERVED_STATES_LIMIT_TRACE,
+  OBSERVED_STATES_LIMIT_TRACE_MAX,
+  OBSERVED_STATES_LIMIT_WORKSPACE,
+  OBSERVED_STATES_LIMIT_WORKSPACE_MAX,
+  type ObservedState,
+  type ObservedTag,
+  observedStateSortSchema,
+} from '../../domain/spans/observed.ts';
+import type { OpContext } from '../context.ts';
+import { ensureTrace } from './read-spans.ts';
+
+export const observedTagsQuery = object(
+  { query: optional(str({ max: OBSERVED_QUERY_MAX }).describe('Tag prefix (case-insensitive)')) },
+  { extra: 'ignore' },
+);
+export type ObservedTagsInput = Infer<typeof observedTagsQuery>;
+
+function statesQuery(defaultLimit: number, maxLimit: number) {
+  return object(
+    {
+      query: optional(str({ max: OBSERVED_QUERY_MAX }).describe('Prefix of the state type or name (case-insensitive)')),
+      order_by: optional(observedStateSortSchema, () => 'LAST_SEEN_DESC' as const),
+      limit: optional(int({ min: 1, max: maxLimit }), () => defaultLimit),
+    },
+    { extra: 'ignore' },
+  );
+}
+
+export const workspaceObservedStatesQuery = statesQuery(OBSERVED_STATES_LIMIT_WORKSPACE, OBSERVED_STATES_LIMIT_WORKSPACE_MAX);
+export const traceObservedStatesQuery = statesQuery(OBSERVED_STATES_LIMIT_TRACE, OBSERVED_STATES_LIMIT_TRACE_MAX);
+export type ObservedStatesInput = Infer<typeof workspaceObservedStatesQuery>;
+
+const prefixOf = (q: string | undefined) => (q ? q : undefined);
+
+export async function traceObservedTags(ctx: OpContext, traceId: string, input: ObservedTagsInput): Promise<ObservedTag[]> {
+  await ensureTrace(ctx, traceId);
+  return ctx.services.store.spans.observedTags(ctx.workspace.id, { traceId }, prefixOf(input.query));
+}
+
+/** Tags of the span and of all its descendants; 404 for an unknown span. */
+export async function spanObservedTags(ctx: OpContext, spanId: string, input: ObservedTagsInput): Promise<ObservedTag[]> {
+  if (!(await ctx.services.store.spans.get(ctx.workspace.id, spanId))) throw notFound('Span');
+  return ctx.services.store.spans.observedTags(ctx.workspace.id, { spanId }, prefixOf(input.query));
+}
+
+export function workspaceObservedStates(ctx: OpContext, input: ObservedStatesInput): Promise<ObservedState[]> {
+  return ctx.services.store.spans.observedStates(ctx.workspace.id, {}, { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit });
+}
+
+export async function traceObservedStates(ctx: OpContext, traceId: string, input: ObservedStatesInput): Promise<ObservedState[]> {
+  await ensureTrace(ctx, traceId);
+  return ctx.services.store.spans.observedStates(
+    ctx.workspace.id,
+    { traceId },
+    { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit },
+  );
+}

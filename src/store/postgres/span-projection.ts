@@ -1,0 +1,252 @@
+/**
+ * PostgreSQL: the span projection, as on SQLite (`sqlite/span-projection.ts`). The run stores call
+ * these hooks with their transaction's client, so a span commits with its run. Parent child counts
+ * and observed states are gathered per transaction and applied at the end of the hook (or of a
+ * `batch`), once per key and in key order: concurrent transactions lock shared parent rows in the
+ * same order. Parent rows are read `FOR UPDATE`, so concurrent children never lose a count.
+ */
+import type { StateRow } from '../../domain/runs/states.ts';
+import { adjustChildCounts, childCountsFrom, contributionOf, place, replant, sameContribution, spanFields } from '../../domain/spans/placement.ts';
+import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import { nowMicros } from '../../domain/time.ts';
+import { sameColumns, spanColumns } from '../span-columns.ts';
+import { Deferred } from '../span-deferred.ts';
+import type { PgDb, Queryable, Row } from './db.ts';
+import { insertSpan, readForUpsert, updateSpan } from './span-rows.ts';
+
+interface TxState {
+  deferred: Deferred;
+  batching: boolean;
+}
+
+export class PgSpanProjection {
+  /** What each open transaction (by its client) has gathered so far. */
+  private readonly txs = new WeakMap<Queryable, TxState>();
+
+  private tx(c: Queryable): TxState {
+    let t = this.txs.get(c);
+    if (!t) {
+      t = { deferred: new Deferred(), batching: false };
+      this.txs.set(c, t);
+    }
+    return t;
+  }
+
+  flowRunChanged(c: Queryable, ws: number, id: string, observed?: StateRow): Promise<void> {
+    return this.run(c, async (d) => {
+      if (observed) d.observe(ws, observed);
+      await this.touch(c, ws, 'flow-run', id);
+    });
+  }
+
+  taskRunChanged(c: Queryable, ws: number, id: string, observed?: StateRow): Promise<void> {
+    return this.run(c, async (d) => {
+      if (observed) d.observe(ws, observed);
+      await this.touch(c, ws, 'task-run', id);
+    });
+  }
+
+  artifactChanged(c: Queryable, ws: number, id: string): Promise<void> {
+    return this.run(c, () => this.touch(c, ws, 'artifact', id));
+  }
+
+  /** Brings the span up to date now, or at the end of the batch. */
+  private async touch(c: Queryable, ws: number, type: SpanType, id: string): Promise<void> {
+    const t = this.tx(c);
+    if (t.batching) t.deferred.touch(ws, type, id);
+    else await this.resync(c, ws, type, id, nowMicros());
+  }
+
+  /** Runs or artifacts with these ids were deleted (see the SQLite projection). */
+  removed(c: Queryable, ws: number, ids: string[]): Promise<void> {
+    return this.run(c, async () => {
+      const now = nowMicros();
+      const traces = await c.query('SELECT DISTINCT trace_id FROM spans WHERE ws = $1 AND span_id = ANY($2::text[])', [ws, ids]);
+      await this.remove(c, ws, ids, now);
+      for (const t of traces.rows as { trace_id: string }[]) {
+        const orphans = await c.query(
+          `SELECT s.span_id FROM spans s WHERE s.ws = $1 AND s.trace_id = $2 AND s.span_type = 'artifact'
+            AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.ws = s.ws AND a.id = s.span_id)`,
+          [ws, t.trace_id],
+        );
+        if (orphans.rows.length) await this.remove(c, ws, (orphans.rows as { span_id: string }[]).map((o) => o.span_id), now);
+      }
+    });
+  }
+
+  /** Runs `fn` — many hook calls on `c` — and brings each span, parent and observed state up to date once at the end. */
+  async batch<T>(c: Queryable, fn: () => Promise<T>): Promise<T> {
+    const t = this.tx(c);
+    if (t.batching) return fn();
+    t.batching = true;
+    try {
+      const r = await fn();
+      const now = nowMicros();
+      for (const s of t.deferred.spans()) await this.resync(c, s.ws, s.type, s.id, now);
+      await this.flush(c, t.deferred);
+      return r;
+    } finally {
+      t.batching = false;
+      t.deferred.clear();
+    }
+  }
+
+  private async run(c: Queryable, fn: (d: Deferred) => Promise<void>): Promise<void> {
+    const t = this.tx(c);
+    if (t.batching) return fn(t.deferred);
+    try {
+      await fn(t.deferred);
+      await this.flush(c, t.deferred);
+    } finally {
+      t.deferred.clear();
+    }
+  }
+
+  private async flush(c: Queryable, d: Deferred): Promise<void> {
+    const now = nowMicros();
+    for (const p of d.parents()) {
+      const r = await c.query('SELECT child_count, child_state_counts FROM spans WHERE ws = $1 AND span_id = $2 FOR UPDATE', [p.ws, p.parent]);
+      const row = r.rows[0] as { child_count: number; child_state_counts: string } | undefined;
+      if (!row) continue;
+      let next = { child_count: row.child_count, child_state_counts: JSON.parse(row.child_state_counts) };
+      for (const [contribution, delta] of p.changes) next = adjustChildCounts(next, contribution, delta);
+      await c.query(
+        'UPDATE spans SET child_count = $1, child_state_counts = $2, version = version + 1, published = $3 WHERE ws = $4 AND span_id = $5',
+        [next.child_count, JSON.stringify(next.child_state_counts), now, p.ws, p.parent],
+      );
+    }
+    const states = d.states();
+    if (states.length) {
+      await c.query(
+        `INSERT INTO span_observed_states (ws, state_type, state_name, first_seen, last_seen)
+         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+         ON CONFLICT (ws, state_type, state_name) DO UPDATE SET
+           first_seen = LEAST(span_observed_states.first_seen, excluded.first_seen),
+           last_seen = GREATEST(span_observed_states.last_seen, excluded.last_seen)`,
+        [states.map((s) => s.ws), states.map((s) => s.type), states.map((s) => s.name), states.map((s) => s.first), states.map((s) => s.last)],
+      );
+    }
+  }
+
+  private async resync(c: Queryable, ws: number, type: SpanType, id: string, now: number): Promise<void> {
+    const { source, spans, children } = await readForUpsert(c, ws, type, id);
+    if (source) await this.upsert(c, ws, source, spans, children, now);
+    else await this.remove(c, ws, [id], now);
+  }
+
+  private async upsert(
+    c: Queryable,
+    ws: number,
+    source: SpanSource,
+    rows: Row[],
+    children: { span_type: string; state_name: string | null; n: number }[],
+    now: number,
+  ): Promise<void> {
+    const d = this.tx(c).deferred;
+    const id = source.span_id;
+    const old = rows.find((r) => r.span_id === id);
+    const parentId = source.parent_id !== null && source.parent_id !== id ? source.parent_id : null;
+    const p = parentId === null ? undefined : rows.find((r) => r.span_id === parentId);
+    const parent = p ? { span_id: p.span_id as string, trace_id: p.trace_id as string, path: JSON.parse(p.path as string) as string[] } : undefined;
+    const placement = place(id, source.parent_id, parent);
+    const fields = spanFields(source, placement);
+    const columns = spanColumns(fields);
+    if (old && sameColumns(old, columns)) return;
+
+    const before = old ? contributionOf(old as unknown as SpanRow) : undefined;
+    const after = contributionOf(fields);
+    if (!sameContribution(before, after)) {
+      if (before?.parent) d.child(ws, before.parent, before, -1);
+      if (after.parent) d.child(ws, after.parent, after, 1);
+    }
+    let moved: boolean;
+    if (old) {
+      await updateSpan(c, ws, id, columns, now);
+      moved = old.trace_id !== columns.trace_id || old.path !== columns.path;
+    } else {
+      // Counted from the children present: changes gathered for it before it existed are void.
+      const counts = childCountsFrom(children);
+      d.forget(ws, id);
+      await insertSpan(c, ws, id, columns, counts, now);
+      moved = counts.child_count > 0 && placement.path.length > 0;
+    }
+    if (moved) await this.replantDescendants(c, ws, id, placement, now);
+  }
+
+  private async remove(c: Queryable, ws: number, ids: string[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    const d = this.tx(c).deferred;
+    const r = await c.query('DELETE FROM spans WHERE ws = $1 AND span_id = ANY($2::text[]) RETURNING span_id, parent_span_id, span_type, state_name', [
+      ws,
+      ids,
+    ]);
+    const gone = r.rows as Pick<SpanRow, 'span_id' | 'parent_span_id' | 'span_type' | 'state_name'>[];
+    for (const s of gone) if (s.parent_span_id) d.child(ws, s.parent_span_id, contributionOf(s), -1);
+    if (gone.length === 0) return;
+    const children = await c.query('SELECT span_id, span_type FROM spans WHERE ws = $1 AND parent_span_id = ANY($2::text[])', [
+      ws,
+      gone.map((s) => s.span_id),
+    ]);
+    for (const ch of children.rows as { span_id: string; span_type: SpanType }[]) await this.resync(c, ws, ch.span_type, ch.span_id, now);
+  }
+
+  private async replantDescendants(c: Queryable, ws: number, id: string, placement: SpanPlacement, now: number): Promise<void> {
+    const r = await c.query(
+      `WITH RECURSIVE d(id) AS (
+         SELECT span_id FROM spans WHERE ws = $1 AND parent_span_id = $2
+         UNION SELECT s.span_id FROM d JOIN spans s ON s.ws = $1 AND s.parent_span_id = d.id
+       ) SELECT s.span_id, s.trace_id, s.path FROM spans s WHERE s.ws = $1 AND s.span_id IN (SELECT id FROM d)`,
+      [ws, id],
+    );
+    const ids: string[] = [];
+    const traces: string[] = [];
+    const paths: string[] = [];
+    const depths: number[] = [];
+    for (const row of r.rows as { span_id: string; trace_id: string; path: string }[]) {
+      const next = replant(id, placement, { path: JSON.parse(row.path) });
+      const path = JSON.stringify(next.path);
+      if (next.trace_id === row.trace_id && path === row.path) continue;
+      ids.push(row.span_id);
+      traces.push(next.trace_id);
+      paths.push(path);
+      depths.push(next.depth);
+    }
+    if (ids.length === 0) return;
+    await c.query(
+      `UPDATE spans s SET trace_id = v.trace_id, path = v.path, depth = v.depth, version = s.version + 1, published = $6
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::int[]) AS v(span_id, trace_id, path, depth)
+       WHERE s.ws = $1 AND s.span_id = v.span_id`,
+      [ws, ids, traces, paths, depths, now],
+    );
+  }
+
+  /** Computes the spans of a database whose runs predate them (once, when a store opens). */
+  async backfill(db: PgDb): Promise<void> {
+    if (await db.one("SELECT 1 FROM meta WHERE key = 'spans_backfilled'")) return;
+    await db.tx(async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock(hashtextextended('sightline.spans.backfill', 0))");
+      if ((await c.query("SELECT 1 FROM meta WHERE key = 'spans_backfilled'")).rows.length) return;
+      const now = nowMicros();
+      await this.batch(c, async () => {
+        const kinds: [SpanType, string][] = [
+          ['flow-run', 'SELECT ws, id FROM flow_runs ORDER BY ws, created, id'],
+          ['task-run', 'SELECT ws, id FROM task_runs ORDER BY ws, created, id'],
+          ['artifact', 'SELECT ws, id FROM artifacts ORDER BY ws, created, id'],
+        ];
+        for (const [type, sql] of kinds) {
+          for (const r of (await c.query(sql)).rows as { ws: number; id: string }[]) await this.resync(c, r.ws, type, r.id, now);
+        }
+      });
+      for (const table of ['flow_run_states', 'task_run_states']) {
+        await c.query(
+          `INSERT INTO span_observed_states (ws, state_type, state_name, first_seen, last_seen)
+           SELECT ws, type, name, min("timestamp"), max("timestamp") FROM ${table} GROUP BY ws, type, name
+           ON CONFLICT (ws, state_type, state_name) DO UPDATE SET
+             first_seen = LEAST(span_observed_states.first_seen, excluded.first_seen),
+             last_seen = GREATEST(span_observed_states.last_seen, excluded.last_seen)`,
+        );
+      }
+      await c.query("INSERT INTO meta (key, value) VALUES ('spans_backfilled', '1')");
+    });
+  }
+}

@@ -1,0 +1,107 @@
+/** SQLite: span rows ↔ domain values, and the run rows a span is computed from. */
+import type { StateType } from '../../domain/runs/states.ts';
+import type { TaskRunInput } from '../../domain/runs/task-runs.ts';
+import {
+  type ArtifactSpanFields,
+  artifactSpanSource,
+  type FlowRunSpanFields,
+  flowRunSpanSource,
+  type TaskRunSpanFields,
+  taskRunSpanSource,
+} from '../../domain/spans/sources.ts';
+import type { ChildStateCounts, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import { FIELD_COLUMNS, type SpanColumns } from '../span-columns.ts';
+import type { Db } from './db.ts';
+import { json, type Row } from './run-rows.ts';
+
+/** The columns a read needs (`search` and `sort_start` are for the database only). */
+export const SPAN_SELECT = `SELECT s.span_id, s.trace_id, s.parent_span_id, s.path, s.depth, s.span_type, s.name, s.start_time, s.end_time,
+  s.total_run_time, s.state_type, s.state_name, s.state_timestamp, s.tags, s.attributes, s.version, s.published, s.child_count,
+  s.child_state_counts FROM spans s`;
+
+export function toSpan(r: Row): SpanRow {
+  return {
+    span_id: r.span_id as string,
+    trace_id: r.trace_id as string,
+    parent_span_id: r.parent_span_id as string | null,
+    path: JSON.parse(r.path as string),
+    depth: r.depth as number,
+    span_type: r.span_type as SpanType,
+    name: r.name as string,
+    start_time: r.start_time as number | null,
+    end_time: r.end_time as number | null,
+    total_run_time: r.total_run_time as number | null,
+    state_type: r.state_type as StateType | null,
+    state_name: r.state_name as string | null,
+    state_timestamp: r.state_timestamp as number | null,
+    tags: JSON.parse(r.tags as string),
+    attributes: JSON.parse(r.attributes as string),
+    version: r.version as number,
+    published: r.published as number,
+    child_count: r.child_count as number,
+    child_state_counts: JSON.parse(r.child_state_counts as string),
+  };
+}
+
+const INSERT = `INSERT INTO spans (ws, span_id, ${FIELD_COLUMNS.join(', ')}, version, published, child_count, child_state_counts)
+  VALUES (${['?', '?', ...FIELD_COLUMNS.map(() => '?'), '?', '?', '?', '?'].join(', ')})`;
+// Child counts are the children's business (`adjustParent`): an update of the span leaves them be.
+const UPDATE = `UPDATE spans SET ${FIELD_COLUMNS.map((c) => `${c} = ?`).join(', ')}, version = version + 1, published = ?
+  WHERE ws = ? AND span_id = ?`;
+
+export function insertSpan(
+  db: Db,
+  ws: number,
+  id: string,
+  c: SpanColumns,
+  counts: { child_count: number; child_state_counts: ChildStateCounts },
+  published: number,
+): void {
+  db.stmt(INSERT).run(ws, id, ...FIELD_COLUMNS.map((k) => c[k]), 1, published, counts.child_count, json(counts.child_state_counts));
+}
+
+export function updateSpan(db: Db, ws: number, id: string, c: SpanColumns, published: number): void {
+  db.stmt(UPDATE).run(...FIELD_COLUMNS.map((k) => c[k]), published, ws, id);
+}
+
+function parse<T>(v: unknown): T {
+  return JSON.parse(v as string) as T;
+}
+
+/** The source of a run or artifact span, read from its row; undefined when the row is gone. */
+export function readSpanSource(db: Db, ws: number, type: SpanType, id: string): SpanSource | undefined {
+  if (type === 'flow-run') {
+    const r = db
+      .stmt(
+        `SELECT id, name, parent_task_run_id, start_time, end_time, total_run_time, state_type, state_name, state_timestamp,
+          tags, labels, parameters, run_count FROM flow_runs WHERE ws = ? AND id = ?`,
+      )
+      .get(ws, id) as Row | undefined;
+    if (!r) return undefined;
+    return flowRunSpanSource({
+      ...(r as unknown as FlowRunSpanFields),
+      tags: parse(r.tags),
+      labels: parse(r.labels),
+      parameters: parse(r.parameters),
+    });
+  }
+  if (type === 'task-run') {
+    const r = db
+      .stmt(
+        `SELECT id, name, flow_run_id, start_time, end_time, total_run_time, state_type, state_name, state_timestamp,
+          tags, labels, task_inputs, run_count, flow_run_run_count FROM task_runs WHERE ws = ? AND id = ?`,
+      )
+      .get(ws, id) as Row | undefined;
+    if (!r) return undefined;
+    return taskRunSpanSource({
+      ...(r as unknown as TaskRunSpanFields),
+      tags: parse(r.tags),
+      labels: parse(r.labels),
+      task_inputs: parse<Record<string, TaskRunInput[]>>(r.task_inputs),
+    });
+  }
+  const r = db
+    .stmt('SELECT id, created, key, type, description, flow_run_id, task_run_id FROM artifacts WHERE ws = ? AND id = ?')
+    .get(ws, id) as Row | undefined;
+  return r ? artifactSpanSource({ ...(r as unknown as ArtifactSpanFields) }) : undefined;
+}
