@@ -54,8 +54,6 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     db,
     '--log-level',
     'warn',
-    // Several servers run side by side: no fixed gateway/MCP ports (the benchmark measures /api).
-    '--no-capabilities',
     ...(opts.serveArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
