@@ -11,7 +11,7 @@ import type { Store } from '../store/contract.ts';
 const IDLE_POLL_MS = 200;
 
 export interface TextIndexerOptions {
-  /** Logs per chunk (one transaction; ~15 ms of work for 1000 typical logs). */
+  /** Logs per chunk (one transaction). Default: 5000 off-thread, 1000 (~15 ms of work) on it. */
   chunk?: number;
   /** True while ingest is busy; default: never. */
   busy?: () => boolean;
@@ -30,10 +30,11 @@ export class TextIndexer {
 
   constructor(store: Store, opts: TextIndexerOptions = {}) {
     this.store = store;
-    this.chunk = opts.chunk ?? 1_000;
+    // Indexing on another thread takes nothing from ingest: no need to ration it or keep chunks short.
+    const offThread = store.logs.textIndexOffThread === true;
+    this.chunk = opts.chunk ?? (offThread ? 5_000 : 1_000);
     this.busy = opts.busy ?? (() => false);
-    // Indexing on another thread takes nothing from ingest: no need to ration it.
-    this.busyShare = store.logs.textIndexOffThread ? 1 : Math.min(1, Math.max(0.05, opts.busyShare ?? 0.35));
+    this.busyShare = offThread ? 1 : Math.min(1, Math.max(0.05, opts.busyShare ?? 0.35));
   }
 
   start(): void {

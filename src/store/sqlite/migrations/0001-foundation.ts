@@ -39,6 +39,8 @@ export const foundation: Migration = {
       CREATE INDEX logs_ws_flow_run ON logs (ws, flow_run_id, timestamp);
       CREATE INDEX logs_ws_task_run ON logs (ws, task_run_id, timestamp);
       CREATE INDEX logs_ws_level ON logs (ws, level, timestamp);
-      -- The log text index lives in its own file: see ../text-index.ts.
+      -- Contentless trigram index over message || ' ' || name; rowid = logs.seq.
+      CREATE VIRTUAL TABLE logs_text USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
+      INSERT INTO meta (key, value) VALUES ('logs_text_indexed_upto', '0');
     `,
 };
