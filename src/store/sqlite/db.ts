@@ -21,7 +21,7 @@ export class Db {
     this.raw.exec('PRAGMA wal_autocheckpoint = 10000');
     // Each connection has its own page cache (the OS caches the file as well); the engine has three
     // connections (writer, reader, text indexer), and together they must fit DESIGN's 300 MB RSS.
-    this.raw.exec(`PRAGMA cache_size = -${(opts.cacheMiB ?? 24) * 1024}`);
+    this.raw.exec(`PRAGMA cache_size = -${(opts.cacheMiB ?? 16) * 1024}`);
     this.raw.exec('PRAGMA temp_store = MEMORY');
     this.raw.exec('PRAGMA foreign_keys = ON');
   }

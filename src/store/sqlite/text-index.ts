@@ -93,7 +93,11 @@ export class LogTextIndex {
     this.ownsSearchDb = true;
     this.offThread = true;
     const entry = import.meta.url.endsWith('.ts') ? './text-index-worker.ts' : './text-index-worker.js';
-    this.worker = new Worker(new URL(entry, import.meta.url), { workerData: { mainPath, textPath: path, sync } });
+    this.worker = new Worker(new URL(entry, import.meta.url), {
+      workerData: { mainPath, textPath: path, sync },
+      // It runs SQL, not JavaScript: a small heap keeps the server within its memory budget.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 },
+    });
     this.worker.unref();
     this.worker.on('message', (m: Reply) => {
       const p = this.pending.get(m.id);
