@@ -261,8 +261,8 @@ export class SqliteLogs implements LogStore {
       const groups = this.db
         .stmt(`SELECT flow_run_id, name, count(*) AS n FROM logs WHERE ${where} GROUP BY flow_run_id, name`)
         .all(...params) as { flow_run_id: string | null; name: string; n: number }[];
-      // Indexed rows leave the (contentless) text index first; unindexed ones were never in it.
-      this.db.stmt(`DELETE FROM logs_text WHERE rowid IN (SELECT seq FROM logs WHERE ${where} AND seq <= ?)`).run(...params, this.indexedUpto());
+      // The text index (its own file, see text-index.ts) keeps their entries: searches confirm every
+      // candidate against a row of `logs`, so entries of deleted rows never match.
       const deleted = Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);
       // The statistics kept at ingest lose the deleted logs: counts go down (rows at zero go);
       // first/last seen stay as observed.
