@@ -3,6 +3,7 @@
  * them over loopback HTTP, and writes one section per workload into `bench/RESULTS.md`.
  * Never part of `npm test` or CI. Cleans up its servers and temp directories on every exit.
  */
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, USAGE } from './lib/args.ts';
 import { BenchContext, log } from './lib/context.ts';
@@ -11,6 +12,12 @@ import { workloads } from './workloads/index.ts';
 
 /** The whole run is bounded: past this the run stops (and cleans up) whatever it is doing. */
 const RUN_LIMIT_MS = { default: 45 * 60_000, full: 3 * 3600_000 };
+
+function humanCount(n: number): string {
+  if (n >= 1e6 && n % 1e5 === 0) return `${n / 1e6}M`;
+  if (n >= 1e3 && n % 100 === 0) return `${n / 1e3}k`;
+  return String(n);
+}
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
@@ -36,7 +43,7 @@ async function main(): Promise<number> {
   }
   const selected = workloads.filter((w) => args.only.length === 0 || args.only.includes(w.name));
   const ctx = new BenchContext(args);
-  const meta = runMeta(args.command, `${ctx.engine}${args.db ? '' : ' (temporary database)'}, ${args.logs.toLocaleString('en-US')} logs`);
+  const meta = runMeta(args.command, `${ctx.engine}${args.db ? '' : ' (temporary database)'}`);
   const out = resolve(args.out);
   const limit = args.full || args.logs > 2_000_000 ? RUN_LIMIT_MS.full : RUN_LIMIT_MS.default;
   const watchdog = setTimeout(() => {
@@ -48,9 +55,18 @@ async function main(): Promise<number> {
   const started = performance.now();
   try {
     for (const w of selected) {
-      log(`== ${w.name}: ${w.title}`);
+      const load = loadavg()[0];
+      log(`== ${w.name}: ${w.title} (load average ${load.toFixed(2)})`);
+      if (load > 1.5) log('   the machine is busy with other work: figures will be low and noisy');
       const body = await w.run(ctx);
-      writeSections(out, [{ key: `${w.name}@${ctx.engine}`, title: `${w.title} — ${ctx.engine}`, body }], meta);
+      // One block per workload, engine and dataset size: the 1M and 10M runs sit side by side.
+      const size = w.size?.(args) ?? { n: args.logs, noun: 'logs' };
+      const scale = humanCount(size.n);
+      writeSections(
+        out,
+        [{ key: `${w.name}@${ctx.engine}/${scale}`, title: `${w.title} — ${ctx.engine}, ${scale} ${size.noun}`, body }],
+        { ...meta, load: load.toFixed(2) },
+      );
       log(`   wrote ${w.name} to ${args.out}`);
     }
   } finally {

@@ -58,7 +58,8 @@ export async function createSightline(
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
   const services: Services = { config, store, logWriter, eventWriter, defaults, tokenSecret, liveLogs, eventSink, log };
   api = await buildApi(services, { logger: opts.logger });
-  const indexer = new TextIndexer(store);
+  // Ingest is busy while logs keep arriving; the indexer then leaves it most of the thread.
+  const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
   indexer.start();
   // Loaded before anything listens: a broken capability file stops start-up with its report.
   const capabilities = config['no-capabilities'] ? undefined : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger });

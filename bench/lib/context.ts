@@ -19,6 +19,8 @@ export interface Workload {
   /** `logs-ingest`; also the `--only` name. */
   name: string;
   title: string;
+  /** The dataset size it measures at (its report block is keyed by it); default: `--logs` logs. */
+  size?: (args: BenchArgs) => { n: number; noun: string };
   /** Returns the Markdown body of its section of the report. */
   run(ctx: BenchContext): Promise<string>;
 }

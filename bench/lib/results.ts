@@ -3,6 +3,7 @@
  * run replaces only the blocks it measured (`--only`, a PostgreSQL run) and keeps everything else
  * — other workloads' blocks and hand-written notes — as it was.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -12,6 +13,10 @@ export interface RunMeta {
   node: string;
   machine: string;
   engine: string;
+  /** The commit measured (`+dirty` when the work tree had changes). */
+  commit: string;
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  load: string;
 }
 
 export interface Section {
@@ -20,6 +25,16 @@ export interface Section {
   title: string;
   /** Markdown body (without the title). */
   body: string;
+}
+
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/RESULTS.md'], { encoding: 'utf8' }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown commit';
+  }
 }
 
 export function runMeta(command: string, engine: string): RunMeta {
@@ -31,6 +46,8 @@ export function runMeta(command: string, engine: string): RunMeta {
     node: process.version,
     machine: `${model}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}`,
     engine,
+    commit: gitCommit(),
+    load: os.loadavg()[0].toFixed(2),
   };
 }
 
@@ -48,7 +65,7 @@ export function renderSection(s: Section, meta: RunMeta): string {
     begin(s.key),
     `## ${s.title}`,
     '',
-    `_\`${meta.command}\` · ${meta.date} · Node ${meta.node} · ${meta.machine} · ${meta.engine}_`,
+    `_\`${meta.command}\` · ${meta.date} · commit ${meta.commit} · Node ${meta.node} · ${meta.machine} · load average ${meta.load} at start · ${meta.engine}_`,
     '',
     s.body.trimEnd(),
     end(s.key),

@@ -30,6 +30,8 @@ export interface ServerHandle {
   readonly accountId: string;
   readonly workspaceId: string;
   readonly db: string;
+  /** Every `<kind> <value>` line the server printed on start (`rest`, `mcp` may repeat). */
+  readonly printed: [string, string][];
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null if killed). */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -54,8 +56,11 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     db,
     '--log-level',
     'warn',
-    // Several servers run side by side: no fixed gateway/MCP ports (the benchmark measures /api).
-    '--no-capabilities',
+    // The REST gateway and MCP listeners run as for a user, on free ports instead of 8080/9090.
+    '--rest-port',
+    '0',
+    '--mcp-port',
+    '0',
     ...(opts.serveArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,6 +73,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     process.stderr.write(`[server ${child.pid}] ${d}`);
   });
 
+  const all: [string, string][] = [];
   const printed = await new Promise<Record<string, string>>((resolve, reject) => {
     const seen: Record<string, string> = {};
     let buf = '';
@@ -85,7 +91,10 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         const sp = line.indexOf(' ');
-        if (sp > 0) seen[line.slice(0, sp)] = line.slice(sp + 1).trim();
+        if (sp > 0) {
+          seen[line.slice(0, sp)] = line.slice(sp + 1).trim();
+          all.push([line.slice(0, sp), line.slice(sp + 1).trim()]);
+        }
         nl = buf.indexOf('\n');
       }
       if (seen.api && seen.workspace && seen.account && seen.cloud) {
@@ -107,6 +116,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     accountId: printed.account,
     workspaceId: printed.workspace,
     db,
+    printed: all,
     stop: (graceMs = 15_000) => stopChild(child, graceMs),
   };
 }

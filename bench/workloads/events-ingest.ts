@@ -36,6 +36,7 @@ const PHASES: Phase[] = [
 
 export const eventsIngest: Workload = {
   name: 'events-ingest',
+  size: (args) => ({ n: args.events, noun: 'events' }),
   title: 'Event ingest (`POST /events`, `/events/in`)',
   async run(ctx: BenchContext) {
     const server = await ctx.server();

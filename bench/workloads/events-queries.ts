@@ -26,6 +26,7 @@ const listItems = (b: string) => (JSON.parse(b) as unknown[]).length;
 
 export const eventsQueries: Workload = {
   name: 'events-queries',
+  size: (args) => ({ n: args.events, noun: 'events' }),
   title: 'Event reads (`/events/filter`, count-by, a flow run\'s events)',
   async run(ctx: BenchContext) {
     const fx = await eventsFixture(ctx);

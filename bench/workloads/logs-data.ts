@@ -113,7 +113,8 @@ export class LogDataset {
   private readonly sampleRand: () => number;
   private readonly active: ActiveRun[] = [];
   private readonly sample: FlowRunSample[] = [];
-  private finishedRuns = 0;
+  /** Flow runs whose last log has been generated. */
+  finishedRuns = 0;
 
   constructor(opts: { total: number; end: Micros; spanMicros: Micros; seed?: number }) {
     this.total = opts.total;

@@ -53,6 +53,8 @@ export interface LoadResult {
   maxRss?: number;
   /** Server CPU while loading, in cores (the server's JavaScript and SQLite share one thread). */
   serverCpu?: number;
+  /** Server CPU time per acknowledged log, µs (less sensitive than rates to other load on the machine). */
+  cpuPerLog?: number;
   /** CPU of this benchmark process while loading, in cores. */
   clientCpu: number;
 }
@@ -133,6 +135,7 @@ export async function loadLogs(
     indexedRate: sent / (seconds + catchUpSeconds),
     maxRss: proc.maxRss,
     serverCpu: proc.cpuCores,
+    cpuPerLog: proc.cpuCores === undefined ? undefined : (proc.cpuCores * seconds * 1e6) / sent,
     clientCpu,
   };
 }

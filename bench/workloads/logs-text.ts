@@ -8,7 +8,7 @@ import { table } from '../lib/results.ts';
 import { int, ms } from '../lib/stats.ts';
 import { COMMON_TERM, PHRASE, prng, RARE_TERMS } from './logs-data.ts';
 import { ensureLogs, logsFixture, waitIndexed } from './logs-fixture.ts';
-import { type NamedQuery, QUERY_HEAD, queryCells, runQueries, timeline } from './logs-queries.ts';
+import { type NamedQuery, QUERY_HEAD, queryCells, REQUESTS, runQueries, timeline } from './logs-queries.ts';
 
 const TARGET_P99 = 200;
 
@@ -50,7 +50,7 @@ export const logsText: Workload = {
     const worst = Math.max(...rows.slice(0, 3).map((r) => Math.max(r.c1.p99, r.c4.p99)));
     return [
       `${int(fx.dataset.generated)} logs stored, text index caught up. Limit 200, oldest first unless noted.`,
-      'Each query: 5 warm-up requests, then 300 requests at concurrency 1 and 600 at concurrency 4.',
+      `Each query: 5 warm-up requests, then ${REQUESTS.c1} requests at concurrency 1 and ${REQUESTS.c4} at concurrency 4.`,
       '',
       table(QUERY_HEAD.slice(0, 4), rows.map((r) => queryCells(r).slice(0, 4))),
       '',

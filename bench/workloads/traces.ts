@@ -118,6 +118,7 @@ async function getJson(http: HttpClient, path: string): Promise<Json> {
 
 export const tracesRecorder: Workload = {
   name: 'traces-recorder',
+  size: () => ({ n: 10_000, noun: 'spans' }),
   title: 'Task-run recorder: client task-run events → task runs and spans (`/events/in`)',
   async run(ctx: BenchContext) {
     const fx = await traceFixture(ctx);
@@ -208,6 +209,7 @@ async function measurePaths(
 
 export const tracesPage: Workload = {
   name: 'traces-page',
+  size: () => ({ n: 10_000, noun: 'spans' }),
   title: 'Span reads in a 10,000-span trace (`GET /traces/{id}` and friends)',
   async run(ctx: BenchContext) {
     const fx = await traceFixture(ctx);

@@ -27,6 +27,7 @@ export class GroupCommit<T> {
   private lanes = 0;
   private readonly flushing = new Set<Promise<void>>();
   private closed = false;
+  private lastAdd = Number.NEGATIVE_INFINITY;
 
   constructor(write: (items: T[]) => Promise<void>, opts: { maxItems?: number; concurrency?: number; laneMinItems?: number } = {}) {
     this.write = write;
@@ -38,6 +39,7 @@ export class GroupCommit<T> {
   add(items: T[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('writer is closed'));
     if (items.length === 0) return Promise.resolve();
+    this.lastAdd = performance.now();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
       this.queued += items.length;
@@ -81,5 +83,10 @@ export class GroupCommit<T> {
 
   get backlog(): number {
     return this.queued;
+  }
+
+  /** Milliseconds since items were last handed in (Infinity if never): how busy ingest is. */
+  get idleMs(): number {
+    return performance.now() - this.lastAdd;
   }
 }

@@ -76,6 +76,11 @@ export interface LogStore {
    * Called by the background indexer, never on the acknowledgement path.
    */
   indexText(maxRows: number): Promise<number>;
+  /**
+   * True when `indexText` does its work off the caller's thread (the caller then need not leave
+   * time for ingest between calls). Absent = false.
+   */
+  readonly textIndexOffThread?: boolean;
   /** Number of stored logs not yet in the text index. */
   textIndexLag(): Promise<number>;
   /**

@@ -30,6 +30,8 @@ export class PgLogs implements LogStore {
   private readonly tenancy: PgTenancy;
   readonly partitions: DayPartitions;
   private readonly scanWindows: number[];
+  /** Indexing runs in PostgreSQL's processes, not on this thread. */
+  readonly textIndexOffThread = true;
 
   /** `scanWindows`: sizes of the in-order scans a text search tries before the index (tests shrink them). */
   constructor(db: PgDb, tenancy: PgTenancy, opts: { scanWindows?: number[] } = {}) {

@@ -8,17 +8,20 @@ export class Db {
   private readonly statements = new Map<string, StatementSync>();
   private depth = 0;
 
-  constructor(path: string, sync: SyncMode) {
-    this.raw = new DatabaseSync(path);
+  constructor(path: string, sync: SyncMode, opts: { readOnly?: boolean; cacheMiB?: number } = {}) {
+    this.raw = new DatabaseSync(path, { readOnly: opts.readOnly ?? false });
     // WAL + synchronous=NORMAL: a committed transaction survives a process crash (SIGKILL);
     // FULL also survives power loss. busy_timeout lets several processes share one file.
     this.raw.exec('PRAGMA journal_mode = WAL');
     this.raw.exec(`PRAGMA synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.raw.exec('PRAGMA busy_timeout = 10000');
     // Checkpoint every ~40 MB of WAL instead of 4 MB: each checkpoint rewrites and fsyncs the hot
-    // index pages once, so fewer checkpoints cut ingest cost by about a third (events benchmark).
+    // index pages once; fewer checkpoints cut a quarter to a third of ingest cost (log and event
+    // benchmarks).
     this.raw.exec('PRAGMA wal_autocheckpoint = 10000');
-    this.raw.exec('PRAGMA cache_size = -65536');
+    // Each connection has its own page cache (the OS caches the file as well); the engine has three
+    // connections (writer, reader, text indexer), and together they must fit DESIGN's 300 MB RSS.
+    this.raw.exec(`PRAGMA cache_size = -${(opts.cacheMiB ?? 16) * 1024}`);
     this.raw.exec('PRAGMA temp_store = MEMORY');
     this.raw.exec('PRAGMA foreign_keys = ON');
   }

@@ -1,4 +1,7 @@
-/** The embedded engine: one `node:sqlite` connection in WAL mode. */
+/**
+ * The embedded engine: one `node:sqlite` writer connection in WAL mode, a read connection, and
+ * the log text index in a file of its own built by a worker thread (`text-index.ts`).
+ */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from '../contract.ts';
@@ -15,6 +18,8 @@ import { SqliteTags } from './tags.ts';
 import { migrate } from './migrations/index.ts';
 import { taskRunRecorderProjection } from './task-run-projection.ts';
 import { SqliteTaskRuns } from './task-runs.ts';
+import { LogTextIndex } from './text-index.ts';
+import type { TextPlanLimits } from './text-plan.ts';
 import { SqliteTenancy } from './tenancy.ts';
 import { SqliteTraces } from './traces.ts';
 
@@ -22,6 +27,8 @@ export interface SqliteOptions {
   /** File path, or `:memory:`. */
   path: string;
   sync: SyncMode;
+  /** Thresholds of the text-search planner (tests make them tiny to reach every plan). */
+  textPlan?: TextPlanLimits;
 }
 
 export function openSqliteStore(opts: SqliteOptions): Store {
@@ -33,6 +40,13 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     db.close();
     throw err;
   }
+  let text: LogTextIndex;
+  try {
+    text = new LogTextIndex(db, opts.path, opts.sync);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   const tenancy = new SqliteTenancy(db);
   const spans = new SqliteSpans(db, tenancy);
   spans.projection.backfill();
@@ -40,7 +54,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   return {
     engine: 'sqlite',
     tenancy,
-    logs: new SqliteLogs(db, tenancy),
+    logs: new SqliteLogs(db, tenancy, text, { textPlan: opts.textPlan }),
     traces: new SqliteTraces(db, tenancy),
     events: new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]),
     tags: new SqliteTags(db, tenancy),
@@ -51,6 +65,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     spans,
     changes: new MemoryChangeFeed(),
     async close() {
+      await text.close();
       db.close();
     },
   };

@@ -1,11 +1,13 @@
 /** SQLite: log storage, filtering and the text indexer. */
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
-import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
+import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
 import type { LogStore, RunLogStats } from '../contract.ts';
 import { aggregateLogStats } from '../log-stats.ts';
 import type { Db } from './db.ts';
 import type { SqliteTenancy } from './tenancy.ts';
+import { HAYSTACK, type LogTextIndex } from './text-index.ts';
+import { plannable, searchOrdered, type TextPlanLimits } from './text-plan.ts';
 import { textSearchSql } from './text-search.ts';
 
 const COLUMNS = 'seq, id, created, name, level, message, timestamp, flow_run_id, task_run_id, worker_id';
@@ -22,14 +24,25 @@ const UPSERT_RUN_LOGGER = `INSERT INTO log_run_loggers (ws, flow_run_id, name, c
   ON CONFLICT (ws, flow_run_id, name) DO UPDATE SET ${LOGGER_STATS}`;
 
 type Param = string | number | null;
+const FTS_TABLE = 'txt.logs_text';
 
 export class SqliteLogs implements LogStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
+  private readonly text: LogTextIndex;
+  /** Filters run on the text index's search connection, which sees the index too. */
+  private readonly reads: Db;
+  private readonly textPlan: TextPlanLimits | undefined;
+  readonly textIndexOffThread: boolean;
 
-  constructor(db: Db, tenancy: SqliteTenancy) {
+  /** `textPlan` overrides the text-search planner's thresholds (tests use tiny ones). */
+  constructor(db: Db, tenancy: SqliteTenancy, text: LogTextIndex, opts: { textPlan?: TextPlanLimits } = {}) {
     this.db = db;
     this.tenancy = tenancy;
+    this.text = text;
+    this.reads = text.searchDb;
+    this.textPlan = opts.textPlan;
+    this.textIndexOffThread = text.offThread;
   }
 
   async append(logs: NewLog[]): Promise<LogRow[]> {
@@ -123,9 +136,11 @@ export class SqliteLogs implements LogStore {
   async filter(workspaceId: string, query: LogQuery): Promise<LogRow[]> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
+    // A text search ANDed with the rest is planned separately (see text-plan.ts).
+    const text = this.plannedText(query.filter);
     const params: Param[] = [ws];
     let where = 'ws = ?';
-    const cond = this.filterSql(query.filter, params);
+    const cond = this.filterSql(text ? { ...query.filter, text: undefined } : query.filter, params);
     if (cond) where += ` AND (${cond})`;
     const desc = query.sort === 'TIMESTAMP_DESC';
     if (query.after) {
@@ -133,9 +148,37 @@ export class SqliteLogs implements LogStore {
       params.push(query.after.timestamp, query.after.seq);
     }
     const dir = desc ? 'DESC' : 'ASC';
+    const orderBy = `timestamp ${dir}, seq ${dir}`;
+    if (text) {
+      return searchOrdered<LogRow>(
+        {
+          db: this.reads,
+          table: 'logs',
+          key: 'seq',
+          columns: COLUMNS,
+          where,
+          params,
+          orderBy,
+          limit: query.limit,
+          offset: query.offset,
+          haystack: HAYSTACK,
+          ftsTable: FTS_TABLE,
+          watermark: this.text.indexedUpto(),
+          limits: this.textPlan,
+        },
+        text,
+      );
+    }
     params.push(query.limit, query.offset);
-    const sql = `SELECT ${COLUMNS} FROM logs WHERE ${where} ORDER BY timestamp ${dir}, seq ${dir} LIMIT ? OFFSET ?`;
-    return this.db.stmt(sql).all(...params) as unknown as LogRow[];
+    const sql = `SELECT ${COLUMNS} FROM logs WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`;
+    return this.reads.stmt(sql).all(...params) as unknown as LogRow[];
+  }
+
+  /** The filter's text query when it is ANDed with the other conditions and the index can serve it. */
+  private plannedText(f: LogFilter): TextQuery | undefined {
+    if (!f.text || f.operator === 'or_') return undefined;
+    const q = parseTextQuery(f.text.query);
+    return plannable(q) ? q : undefined;
   }
 
   private filterSql(f: LogFilter, params: Param[]): string {
@@ -145,13 +188,17 @@ export class SqliteLogs implements LogStore {
       return values.length ? `${col} IN (${values.map(() => '?').join(', ')})` : '0';
     };
     if (f.level) {
+      // With a run id ANDed in, that run's index is the one to use; without statistics SQLite
+      // would pick the level index and sort every matching log (`+` keeps it off that index).
+      const byRun = f.operator !== 'or_' && Boolean(f.flow_run_id?.any_ || f.task_run_id?.any_);
+      const level = byRun ? '+level' : 'level';
       const c: string[] = [];
       if (f.level.ge_ !== undefined) {
-        c.push('level >= ?');
+        c.push(`${level} >= ?`);
         params.push(f.level.ge_);
       }
       if (f.level.le_ !== undefined) {
-        c.push('level <= ?');
+        c.push(`${level} <= ?`);
         params.push(f.level.le_);
       }
       if (c.length) conds.push(c.join(' AND '));
@@ -186,7 +233,7 @@ export class SqliteLogs implements LogStore {
     if (f.text) {
       const q = parseTextQuery(f.text.query);
       if (!isBlank(q)) {
-        const t = textSearchSql(q, "message || ' ' || name", 'seq', 'logs_text', this.indexedUpto());
+        const t = textSearchSql(q, HAYSTACK, 'seq', FTS_TABLE, this.text.indexedUpto());
         params.push(...t.params);
         conds.push(t.sql);
       }
@@ -194,28 +241,12 @@ export class SqliteLogs implements LogStore {
     return conds.map((c) => `(${c})`).join(f.operator === 'or_' ? ' OR ' : ' AND ');
   }
 
-  private indexedUpto(): number {
-    const row = this.db.stmt("SELECT value FROM meta WHERE key = 'logs_text_indexed_upto'").get() as { value: string };
-    return Number(row.value);
-  }
-
-  async indexText(maxRows: number): Promise<number> {
-    return this.db.tx(() => {
-      const from = this.indexedUpto();
-      const last = this.db
-        .stmt('SELECT max(seq) AS upto, count(*) AS n FROM (SELECT seq FROM logs WHERE seq > ? ORDER BY seq LIMIT ?)')
-        .get(from, maxRows) as { upto: number | null; n: number };
-      if (!last.upto) return 0;
-      this.db
-        .stmt("INSERT INTO logs_text (rowid, text) SELECT seq, message || ' ' || name FROM logs WHERE seq > ? AND seq <= ?")
-        .run(from, last.upto);
-      this.db.stmt("UPDATE meta SET value = ? WHERE key = 'logs_text_indexed_upto'").run(String(last.upto));
-      return last.n;
-    });
+  indexText(maxRows: number): Promise<number> {
+    return this.text.index(maxRows);
   }
 
   async textIndexLag(): Promise<number> {
-    const row = this.db.stmt('SELECT count(*) AS n FROM logs WHERE seq > ?').get(this.indexedUpto()) as { n: number };
+    const row = this.reads.stmt('SELECT count(*) AS n FROM logs WHERE seq > ?').get(this.text.indexedUpto()) as { n: number };
     return row.n;
   }
 
@@ -230,8 +261,8 @@ export class SqliteLogs implements LogStore {
       const groups = this.db
         .stmt(`SELECT flow_run_id, name, count(*) AS n FROM logs WHERE ${where} GROUP BY flow_run_id, name`)
         .all(...params) as { flow_run_id: string | null; name: string; n: number }[];
-      // Indexed rows leave the (contentless) text index first; unindexed ones were never in it.
-      this.db.stmt(`DELETE FROM logs_text WHERE rowid IN (SELECT seq FROM logs WHERE ${where} AND seq <= ?)`).run(...params, this.indexedUpto());
+      // The text index (its own file, see text-index.ts) keeps their entries: searches confirm every
+      // candidate against a row of `logs`, so entries of deleted rows never match.
       const deleted = Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);
       // The statistics kept at ingest lose the deleted logs: counts go down (rows at zero go);
       // first/last seen stay as observed.
