@@ -1,8 +1,8 @@
 /**
  * Spans, as on SQLite (`sqlite/migrations/0006-spans.ts`; version 6 is the unlogged text index
- * here): one row per flow run, task run and artifact, maintained by the run writes. `tags` is jsonb (the `?|` filter); the other JSON
- * columns are text, compared as stored. Ids compare bytewise (`COLLATE "C"`), so span order is
- * the same on both engines.
+ * here): one row per flow run, task run and artifact, maintained by the run writes. `tags` is
+ * jsonb (the `?|` filter); the other JSON columns are text, compared as stored. Ids compare
+ * bytewise (`COLLATE "C"`), so span order is the same on both engines.
  */
 import type { Migration } from './index.ts';
 
