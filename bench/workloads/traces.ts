@@ -3,6 +3,7 @@
  * task runs and spans, committed before the acknowledgement) and span reads in a 10,000-span trace
  * (`GET /traces/{id}` pages, filters, context, observed tags and states).
  */
+import os from 'node:os';
 import { WebSocket } from 'ws';
 import { type BenchContext, log, type Workload } from '../lib/context.ts';
 import { HttpClient, runClients } from '../lib/http.ts';
@@ -14,6 +15,12 @@ import { prng } from './logs-data.ts';
 import { type BuiltTrace, createRuns, finishTrace, TRACE_SHAPE, taskEvents } from './traces-data.ts';
 
 const TARGET_PAGE_P99 = 10;
+
+/** Other processes compete for the CPU on shared machines: the report says how busy it was. */
+function loadNote(): string {
+  const [one] = os.loadavg();
+  return `Machine load average at the end of the run: ${one.toFixed(1)} on ${os.availableParallelism()} cores${one > os.availableParallelism() ? ' (oversubscribed: latencies include waiting for a CPU; server CPU per request does not)' : ''}.`;
+}
 const CONNECTIONS = 4;
 const CHECKPOINT_EVERY = 700;
 
@@ -166,6 +173,8 @@ export const tracesRecorder: Workload = {
       '',
       `Recorder throughput: **${int(r.rate)} task-run events turned into spans per second**; per event the recorder and the span`,
       `projection add ${cpuPerK(r) !== undefined && cpuPerK(b) !== undefined ? ms((cpuPerK(r)! - cpuPerK(b)!) / 1000) : 'n/a'} ms of server CPU to the event ingest path.`,
+      '',
+      loadNote(),
     ].join('\n');
   },
 };
@@ -283,6 +292,8 @@ export const tracesPage: Workload = {
           ['server RSS while reading', '≤ 300 MB', mb(maxRss), maxRss <= 300e6 ? 'met' : '**missed**'],
         ],
       ),
+      '',
+      loadNote(),
     ].join('\n');
   },
 };

@@ -373,10 +373,11 @@ export interface SpanStore {
    */
   observedTags(workspaceId: string, scope: { traceId: string } | { spanId: string }, prefix?: string): Promise<ObservedTag[]>;
   /**
-   * State type/name pairs that runs entered, with the earliest and latest state timestamp of the
-   * pair: over the workspace (every state ever recorded, kept when runs are deleted) or over the
-   * state histories of the runs now in one trace. Prefix, order and limit per
-   * `domain/spans/observed.ts` (`selectObservedStates`).
+   * State type/name pairs with the earliest and latest timestamp of a state of the pair. Over the
+   * workspace: every state any run entered (kept when runs are deleted). Over one trace: the
+   * current states of its spans (what its `state_types`/`state_names` filters can match), with
+   * the times the spans entered them. Prefix, order and limit per `domain/spans/observed.ts`
+   * (`selectObservedStates`).
    */
   observedStates(workspaceId: string, scope: { traceId?: string }, query: ObservedStateQuery): Promise<ObservedState[]>;
 }

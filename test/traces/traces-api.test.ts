@@ -220,8 +220,6 @@ forEachEngine('traces API', (engine) => {
           [
             ['COMPLETED', 'Completed'],
             ['FAILED', 'Failed'],
-            ['PENDING', 'Pending'],
-            ['RUNNING', 'Running'],
           ],
         );
         for (const x of states) {

@@ -93,15 +93,8 @@ export class PgSpans implements SpanStore {
       scope.traceId === undefined
         ? await this.db.query<ObservedState>('SELECT state_type, state_name, first_seen, last_seen FROM span_observed_states WHERE ws = $1', [ws])
         : await this.db.query<ObservedState>(
-            `SELECT type AS state_type, name AS state_name, min(ts) AS first_seen, max(ts) AS last_seen FROM (
-               SELECT st.type, st.name, st."timestamp" AS ts FROM spans s
-                 JOIN flow_run_states st ON st.ws = s.ws AND st.flow_run_id = s.span_id
-                 WHERE s.ws = $1 AND s.trace_id = $2 AND s.span_type = 'flow-run'
-               UNION ALL
-               SELECT st.type, st.name, st."timestamp" FROM spans s
-                 JOIN task_run_states st ON st.ws = s.ws AND st.task_run_id = s.span_id
-                 WHERE s.ws = $1 AND s.trace_id = $2 AND s.span_type = 'task-run'
-             ) x GROUP BY type, name`,
+            `SELECT state_type, state_name, min(state_timestamp) AS first_seen, max(state_timestamp) AS last_seen FROM spans
+              WHERE ws = $1 AND trace_id = $2 AND state_type IS NOT NULL GROUP BY state_type, state_name`,
             [ws, scope.traceId],
           );
     return selectObservedStates(rows, query);

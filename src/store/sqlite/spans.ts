@@ -76,8 +76,9 @@ export class SqliteSpans implements SpanStore {
     if ('traceId' in scope) {
       rows = this.db
         .stmt(
-          `SELECT j.value AS tag, count(DISTINCT s.span_id) AS count FROM spans s, json_each(s.tags) j
-            WHERE s.ws = ? AND s.trace_id = ? GROUP BY j.value`,
+          // Read from the covering index alone (rowid identifies the span there).
+          `SELECT j.value AS tag, count(DISTINCT s.rowid) AS count FROM spans s INDEXED BY spans_trace_observed, json_each(s.tags) j
+            WHERE s.ws = ? AND s.trace_id = ? AND s.tags <> '[]' GROUP BY j.value`,
         )
         .all(ws, scope.traceId) as unknown as ObservedTag[];
     } else {
@@ -109,15 +110,10 @@ export class SqliteSpans implements SpanStore {
     } else {
       rows = this.db
         .stmt(
-          `SELECT type AS state_type, name AS state_name, min(timestamp) AS first_seen, max(timestamp) AS last_seen FROM (
-              SELECT st.type, st.name, st.timestamp FROM spans s JOIN flow_run_states st ON st.ws = s.ws AND st.flow_run_id = s.span_id
-                WHERE s.ws = ? AND s.trace_id = ? AND s.span_type = 'flow-run'
-              UNION ALL
-              SELECT st.type, st.name, st.timestamp FROM spans s JOIN task_run_states st ON st.ws = s.ws AND st.task_run_id = s.span_id
-                WHERE s.ws = ? AND s.trace_id = ? AND s.span_type = 'task-run'
-            ) GROUP BY type, name`,
+          `SELECT state_type, state_name, min(state_timestamp) AS first_seen, max(state_timestamp) AS last_seen FROM spans
+            WHERE ws = ? AND trace_id = ? AND state_type IS NOT NULL GROUP BY state_type, state_name`,
         )
-        .all(ws, scope.traceId, ws, scope.traceId) as unknown as ObservedState[];
+        .all(ws, scope.traceId) as unknown as ObservedState[];
     }
     return selectObservedStates(
       rows.map((r) => ({ ...r })),

@@ -1,8 +1,8 @@
 /**
  * Spans, as on SQLite (`sqlite/migrations/0006-spans.ts`; version 6 is the unlogged text index
- * here): one row per flow run, task run and artifact, maintained by the run writes. `tags` is jsonb (the `?|` filter); the other JSON
- * columns are text, compared as stored. Ids compare bytewise (`COLLATE "C"`), so span order is
- * the same on both engines.
+ * here): one row per flow run, task run and artifact, maintained by the run writes. `tags` is
+ * jsonb (the `?|` filter); the other JSON columns are text, compared as stored. Ids compare
+ * bytewise (`COLLATE "C"`), so span order is the same on both engines.
  */
 import type { Migration } from './index.ts';
 
@@ -38,6 +38,8 @@ export const spans: Migration = {
     CREATE INDEX spans_trace_order ON spans (ws, trace_id, sort_start, span_id);
     CREATE INDEX spans_parent_order ON spans (ws, parent_span_id, sort_start, span_id);
     CREATE INDEX spans_trace_depth_order ON spans (ws, trace_id, depth, sort_start, span_id);
+    -- Covers a trace's observed states and tags (index-only scans).
+    CREATE INDEX spans_trace_observed ON spans (ws, trace_id, state_type, state_name, state_timestamp) INCLUDE (tags);
     CREATE TABLE span_observed_states (
       ws integer NOT NULL,
       state_type text NOT NULL,

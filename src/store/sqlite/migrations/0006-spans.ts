@@ -39,6 +39,8 @@ export const spans: Migration = {
       CREATE INDEX spans_trace_order ON spans (ws, trace_id, sort_start, span_id);
       CREATE INDEX spans_parent_order ON spans (ws, parent_span_id, sort_start, span_id);
       CREATE INDEX spans_trace_depth_order ON spans (ws, trace_id, depth, sort_start, span_id);
+      -- Covers a trace's observed states and tags: read from the index alone.
+      CREATE INDEX spans_trace_observed ON spans (ws, trace_id, state_type, state_name, state_timestamp, tags);
       CREATE TABLE span_observed_states (
         ws INTEGER NOT NULL,
         state_type TEXT NOT NULL,
