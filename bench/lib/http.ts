@@ -10,6 +10,7 @@ export interface HttpResult {
   body: string;
   /** Wall time from sending the request to the last byte of the response, ms. */
   ms: number;
+  headers: http.IncomingHttpHeaders;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -27,7 +28,7 @@ export class HttpClient {
   }
 
   /** `path` is relative to the base URL (no leading slash): `logs/`, `logs/filter`. */
-  request(method: string, path: string, body?: string): Promise<HttpResult> {
+  request(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<HttpResult> {
     const url = new URL(path, this.base);
     const started = performance.now();
     return new Promise((resolve, reject) => {
@@ -36,14 +37,14 @@ export class HttpClient {
         {
           method,
           agent: this.agent,
-          headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
           timeout: this.timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started, headers: res.headers }),
           );
           res.on('error', reject);
         },
@@ -54,10 +55,10 @@ export class HttpClient {
     });
   }
 
-  /** Like `request`, but a non-2xx answer is an error (the benchmark never measures failures). */
-  async ok(method: string, path: string, body?: string): Promise<HttpResult> {
-    const r = await this.request(method, path, body);
-    if (r.status < 200 || r.status > 299) throw new Error(`${method} ${path} → ${r.status}: ${r.body.slice(0, 500)}`);
+  /** Like `request`, but an answer other than 2xx or 304 is an error (the benchmark never measures failures). */
+  async ok(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<HttpResult> {
+    const r = await this.request(method, path, body, headers);
+    if ((r.status < 200 || r.status > 299) && r.status !== 304) throw new Error(`${method} ${path} → ${r.status}: ${r.body.slice(0, 500)}`);
     return r;
   }
 

@@ -11,8 +11,10 @@ export interface QueryResult extends Summary {
 
 export interface QuerySpec {
   method?: string;
-  /** Relative to the API root, e.g. `logs/filter`. */
-  path: string;
+  /** Relative to the API root, e.g. `logs/filter`; a function varies it per request. */
+  path: string | ((i: number) => string);
+  /** The i-th request's headers (e.g. `If-None-Match`). */
+  headers?: (i: number) => Record<string, string>;
   /** The i-th request's body (vary parameters so caches do not flatter the numbers). */
   body: (i: number) => string | undefined;
   /** Counts the items of an answer; default: length of a JSON array. */
@@ -28,8 +30,10 @@ export async function measureQuery(
   const http = new HttpClient(apiUrl, { connections: opts.clients });
   const count = spec.count ?? ((b: string) => (JSON.parse(b) as unknown[]).length);
   const method = spec.method ?? 'POST';
+  const { path } = spec;
+  const pathOf = typeof path === 'string' ? () => path : path;
   try {
-    for (let i = 0; i < (opts.warmup ?? 5); i++) await http.ok(method, spec.path, spec.body(i));
+    for (let i = 0; i < (opts.warmup ?? 5); i++) await http.ok(method, pathOf(i), spec.body(i), spec.headers?.(i));
     const lat: number[] = [];
     let items = 0;
     let next = 0;
@@ -40,7 +44,7 @@ export async function measureQuery(
       () => {
         if (next >= opts.requests) return undefined;
         const i = next++;
-        return http.ok(method, spec.path, spec.body(i)).then((r) => {
+        return http.ok(method, pathOf(i), spec.body(i), spec.headers?.(i)).then((r) => {
           lat.push(r.ms);
           items += count(r.body);
         });

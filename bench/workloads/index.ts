@@ -5,10 +5,21 @@
 import type { Workload } from '../lib/context.ts';
 import { eventsIngest } from './events-ingest.ts';
 import { eventsQueries } from './events-queries.ts';
+import { flowRunLogs } from './flow-run-logs.ts';
 import { logsFilter } from './logs-filter.ts';
 import { logsIngest } from './logs-ingest.ts';
 import { logsIngestInstances } from './logs-ingest-instances.ts';
 import { logsText } from './logs-text.ts';
 import { tracesPage, tracesRecorder } from './traces.ts';
 
-export const workloads: Workload[] = [logsIngest, logsFilter, logsText, logsIngestInstances, eventsIngest, eventsQueries, tracesRecorder, tracesPage];
+export const workloads: Workload[] = [
+  logsIngest,
+  logsFilter,
+  logsText,
+  flowRunLogs,
+  logsIngestInstances,
+  eventsIngest,
+  eventsQueries,
+  tracesRecorder,
+  tracesPage,
+];

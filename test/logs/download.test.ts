@@ -93,6 +93,29 @@ forEachEngine('flow-run log downloads', (engine) => {
   });
 });
 
+forEachEngine('downloads of a recorded flow run', (engine) => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer(engine);
+  });
+  after(() => server.close());
+
+  it('names the file after the run and answers a run without logs with the header alone', async () => {
+    const flow = await server.request('POST', server.oss('/flows/'), { name: 'etl' });
+    const created = await server.request('POST', server.oss('/flow_runs/'), { flow_id: flow.json().id, name: 'witty fox/1' });
+    assert.equal(created.statusCode, 201, created.body);
+    const id = created.json().id as string;
+    const empty = await server.request('GET', server.oss(`/flow_runs/${id}/logs/download`));
+    assert.equal(empty.statusCode, 200);
+    assert.equal(empty.body, 'timestamp,level,flow_run_id,task_run_id,message\r\n');
+    assert.equal(empty.headers['content-disposition'], `attachment; filename="flow-run-logs.csv"; filename*=UTF-8''witty%20fox/1-logs.csv`);
+    await postLogs(server, [{ message: 'hello', flow_run_id: id }]);
+    const text = await server.request('GET', server.cloud(`/flow_runs/${id}/logs/download?format=text`));
+    assert.equal(text.headers['content-disposition'], `attachment; filename="flow-run-logs.txt"; filename*=UTF-8''witty%20fox/1-logs.txt`);
+    assert.match(text.body, / INFO prefect\.flow_runs hello\n$/);
+  });
+});
+
 forEachEngine('a 1M-line CSV download', (engine) => {
   // The streaming code is the same above every engine (keyset pages through the store contract,
   // whose paging the conformance suite checks on each engine). Loading a million rows into

@@ -1,8 +1,7 @@
 /**
  * The one place log operations ask whether a flow run exists and what it is called. Logs are
  * keyed by `flow_run_id` alone (Prefect accepts logs for runs it never saw), so a run is known
- * when it has logs. When flow runs are recorded, this also asks the run store — and a run with
- * no logs yet becomes known too, with its name.
+ * when the run store has it (with its name) or when it has logs.
  */
 import type { OpContext } from '../context.ts';
 
@@ -13,6 +12,9 @@ export interface FlowRunRef {
 }
 
 export async function findFlowRunForLogs(ctx: OpContext, flowRunId: string): Promise<FlowRunRef | undefined> {
-  const stats = await ctx.services.store.logs.runStats(ctx.workspace.id, flowRunId);
+  const { store } = ctx.services;
+  const run = await store.flowRuns.get(ctx.workspace.id, flowRunId);
+  if (run) return { id: flowRunId, name: run.name };
+  const stats = await store.logs.runStats(ctx.workspace.id, flowRunId);
   return stats ? { id: flowRunId, name: null } : undefined;
 }
