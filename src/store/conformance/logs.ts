@@ -141,6 +141,21 @@ export function logConformance(open: OpenTestStore): void {
         assert.deepEqual(await search('connection -timeout'), ['connection refused', 'late connection']);
       }));
 
+    it('never hands out a seq again after the newest logs are deleted', () =>
+      withStore(open, async (store, ws) => {
+        const run = uuid4();
+        await store.logs.append([log(ws, 0, { message: 'kept' })]);
+        const [gone] = await store.logs.append([log(ws, 1, { message: 'doomed', flow_run_id: run })]);
+        while ((await store.logs.indexText(100)) > 0);
+        assert.equal(await store.logs.deleteForRuns(ws, { flowRunIds: [run], taskRunIds: [] }), 1);
+        const [fresh] = await store.logs.append([log(ws, 2, { message: 'zebra crossing' })]);
+        assert.ok(fresh.seq > gone.seq, `seq ${fresh.seq} after deleted ${gone.seq}`);
+        const search = async () => (await store.logs.filter(ws, q({ text: { query: 'zebra' } }))).map((r) => r.message);
+        assert.deepEqual(await search(), ['zebra crossing']);
+        while ((await store.logs.indexText(100)) > 0);
+        assert.deepEqual(await search(), ['zebra crossing']);
+      }));
+
     it('keeps workspaces apart', () =>
       withStore(open, async (store, ws) => {
         const { account } = await store.tenancy.ensureDefaults();

@@ -13,6 +13,15 @@ import { textSearchSql } from './text-search.ts';
 const COLUMNS = 'seq, id, created, name, level, message, timestamp, flow_run_id, task_run_id, worker_id';
 const INSERT =
   'INSERT INTO logs (ws, id, created, timestamp, level, name, message, flow_run_id, task_run_id, worker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_AT =
+  'INSERT INTO logs (seq, ws, id, created, timestamp, level, name, message, flow_run_id, task_run_id, worker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/**
+ * `seq` is the rowid, which SQLite would hand out again after the newest rows are deleted. A
+ * reused `seq` could sit at or below the text-index watermark (never indexed, never scanned) or
+ * behind a live subscriber's position, so a deletion that removes the top rows records the highest
+ * `seq` ever used here, and the next append continues above it.
+ */
+const SEQ_FLOOR_KEY = 'logs_seq_floor';
 
 const UPSERT_RUN = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq) VALUES (?, ?, ?, ?)
   ON CONFLICT (ws, flow_run_id) DO UPDATE SET count = count + excluded.count, max_seq = max(max_seq, excluded.max_seq)`;
@@ -51,12 +60,15 @@ export class SqliteLogs implements LogStore {
       const insert = this.db.stmt(INSERT);
       const out: LogRow[] = new Array(logs.length);
       const keys: number[] = new Array(logs.length);
+      let at = this.seqAfterDeletions();
       for (let i = 0; i < logs.length; i++) {
         const l = logs[i];
         const ws = this.tenancy.key(l.workspaceId);
         if (ws === undefined) throw new Error(`unknown workspace ${l.workspaceId}`);
         keys[i] = ws;
-        const r = insert.run(ws, l.id, l.created, l.timestamp, l.level, l.name, l.message, l.flow_run_id, l.task_run_id, l.worker_id);
+        const values = [ws, l.id, l.created, l.timestamp, l.level, l.name, l.message, l.flow_run_id, l.task_run_id, l.worker_id] as const;
+        const r = at ? this.db.stmt(INSERT_AT).run(at, ...values) : insert.run(...values);
+        at = 0;
         out[i] = {
           seq: Number(r.lastInsertRowid),
           id: l.id,
@@ -73,6 +85,14 @@ export class SqliteLogs implements LogStore {
       this.updateStats(out, keys);
       return out;
     });
+  }
+
+  /** The `seq` the next row must take when deletions removed the newest rows, else 0. */
+  private seqAfterDeletions(): number {
+    const floor = this.db.stmt('SELECT value FROM meta WHERE key = ?').get(SEQ_FLOOR_KEY) as { value: string } | undefined;
+    if (!floor) return 0;
+    const top = (this.db.stmt('SELECT max(seq) AS m FROM logs').get() as { m: number | null }).m ?? 0;
+    return top < Number(floor.value) ? Number(floor.value) + 1 : 0;
   }
 
   /** Per-run counters and logger statistics, inside the append transaction. */
@@ -263,7 +283,14 @@ export class SqliteLogs implements LogStore {
         .all(...params) as { flow_run_id: string | null; name: string; n: number }[];
       // The text index (its own file, see text-index.ts) keeps their entries: searches confirm every
       // candidate against a row of `logs`, so entries of deleted rows never match.
+      const maxSeq = () => (this.db.stmt('SELECT max(seq) AS m FROM logs').get() as { m: number | null }).m ?? 0;
+      const top = maxSeq();
       const deleted = Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);
+      if (maxSeq() < top) {
+        this.db
+          .stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))')
+          .run(SEQ_FLOOR_KEY, String(top));
+      }
       // The statistics kept at ingest lose the deleted logs: counts go down (rows at zero go);
       // first/last seen stay as observed.
       const perRun = new Map<string, number>();
