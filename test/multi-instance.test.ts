@@ -86,6 +86,32 @@ forEngine('postgres', 'two instances on one database', (engine) => {
     }
   });
 
+  it('accept each other’s signed page tokens', async () => {
+    const occurred = new Date().toISOString();
+    const events = [0, 1, 2].map((i) => ({
+      id: crypto.randomUUID(),
+      occurred,
+      event: 'multi.instance.paged',
+      resource: { 'prefect.resource.id': `multi.resource.${i}` },
+    }));
+    assert.equal((await post(`${a.lines.api}/events`, events)).status, 204);
+    const first = (await (await post(`${a.lines.api}/events/filter`, { filter: { event: { name: ['multi.instance.paged'] } }, limit: 1 })).json()) as {
+      events: { id: string }[];
+      next_page: string;
+    };
+    const seen = [first.events[0].id];
+    // The token was signed by A; B (same database, same secret) continues the paging.
+    let next: string | null = first.next_page.replace(a.lines.api, b.lines.api);
+    while (next) {
+      const r = await fetch(next);
+      assert.equal(r.status, 200, await r.clone().text());
+      const page = (await r.json()) as { events: { id: string }[]; next_page: string | null };
+      seen.push(...page.events.map((e) => e.id));
+      next = page.next_page?.replace(a.lines.api, b.lines.api) ?? null;
+    }
+    assert.deepEqual(seen.sort(), events.map((e) => e.id).sort());
+  });
+
   it('deliver logs written through one instance to a live subscriber of the other, and change its ETags', async () => {
     const run = crypto.randomUUID();
     const page = `${a.lines.api}/flow_runs/${run}/logs`;
