@@ -17,7 +17,8 @@ export class Db {
     this.raw.exec('PRAGMA busy_timeout = 10000');
     // Checkpoint every ~40 MB of WAL instead of 4 MB: each checkpoint rewrites and fsyncs the hot
     // index pages once; fewer checkpoints cut a quarter to a third of ingest cost (log and event
-    // benchmarks).
+    // benchmarks). With a file database, the text index worker checkpoints far more often on its own
+    // thread (ADR 19), so this one is a backstop that finds little left to copy.
     this.raw.exec('PRAGMA wal_autocheckpoint = 10000');
     // Each connection has its own page cache (the OS caches the file as well); the engine has three
     // connections (writer, reader, text indexer), and together they must fit DESIGN's 300 MB RSS.
