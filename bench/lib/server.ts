@@ -1,9 +1,10 @@
 /**
- * Starts `sightline serve` as a child process, exactly as a user would (`node src/cli/main.ts
- * serve`), on a free port, and reads the addresses it prints. The child is the server process
- * itself, so its pid is what RSS and CPU are measured on.
+ * Starts `sightline serve` as a child process, exactly as a user would (`npm start`: `node [flags]
+ * src/cli/main.ts serve`), on a free port, and reads the addresses it prints. The child is the
+ * server process itself, so its pid is what RSS and CPU are measured on.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trackChild } from './cleanup.ts';
 
@@ -36,6 +37,14 @@ export interface ServerHandle {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/** The `node` flags `npm start` runs the server with (`--max-semi-space-size`, ADR 20), so the benchmark measures the same process. */
+export function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const m = /^node ((?:--\S+ )*)src\/cli\/main\.ts serve/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`package.json's start script is not 'node [flags] src/cli/main.ts serve': ${pkg.scripts.start}`);
+  return m[1].split(' ').filter(Boolean);
+}
+
 export function sqliteUrl(dataDir: string): string {
   return `sqlite:${join(dataDir, 'sightline.db')}`;
 }
@@ -43,6 +52,7 @@ export function sqliteUrl(dataDir: string): string {
 export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   const db = opts.db ?? sqliteUrl(opts.dataDir);
   const args = [
+    ...startNodeFlags(),
     ...(opts.nodeArgs ?? []),
     join(REPO_ROOT, 'src', 'cli', 'main.ts'),
     'serve',
