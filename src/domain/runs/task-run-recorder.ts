@@ -12,7 +12,8 @@ import { MICROS_PER_SECOND, type Micros } from '../time.ts';
 import { type Labels, labelsSchema, tagsSchema } from './common.ts';
 import { normalizeTaskRunPolicy, type TaskRunPolicy, taskRunPolicySchema } from './policies.ts';
 import { defaultStateName, parseDetails, type StateRow, stateTypeSchema } from './states.ts';
-import { type TaskRunInput, taskInputsSchema } from './task-runs.ts';
+import type { RunTiming } from './bookkeeping.ts';
+import { type NewTaskRun, type TaskRunInput, taskInputsSchema } from './task-runs.ts';
 
 /** What the recorder needs of an event (any Prefect `Event`/`ReceivedEvent` fits). */
 export interface TaskRunEventLike {
@@ -128,6 +129,46 @@ export function taskRunRecordFromEvent(e: TaskRunEventLike): TaskRunEventRecord 
     state_details: { ...details, flow_run_id: flowRunId, task_run_id: taskRunId },
   };
   return { taskRunId, flowRunId, taskRun: recorded(tr), state };
+}
+
+/**
+ * The row a record describes, for an engine to insert (as run `runId`, created `now`) or to
+ * rewrite when the reported state is newer than the stored one: the run's fields, and its timing
+ * with the reported state current (the event carries the bookkeeping, so none is recomputed).
+ */
+export function recordedRow(rec: TaskRunEventRecord, runId: string, now: Micros): { run: NewTaskRun; timing: RunTiming } {
+  const { taskRun: tr, state } = rec;
+  return {
+    run: {
+      id: runId,
+      created: now,
+      updated: now,
+      name: tr.name,
+      flow_run_id: rec.flowRunId,
+      task_key: tr.task_key,
+      dynamic_key: tr.dynamic_key,
+      cache_key: tr.cache_key,
+      cache_expiration: tr.cache_expiration,
+      task_version: tr.task_version,
+      empirical_policy: tr.empirical_policy,
+      tags: tr.tags,
+      labels: tr.labels,
+      task_inputs: tr.task_inputs,
+      flow_run_run_count: tr.flow_run_run_count,
+    },
+    timing: {
+      state_id: state.id,
+      state_type: state.type,
+      state_name: state.name,
+      state_timestamp: state.timestamp,
+      run_count: tr.run_count,
+      expected_start_time: tr.expected_start_time,
+      next_scheduled_start_time: tr.next_scheduled_start_time,
+      start_time: tr.start_time,
+      end_time: tr.end_time,
+      total_run_time: tr.total_run_time,
+    },
+  };
 }
 
 function stateFromLabels(resource: Record<string, string>): Record<string, unknown> | undefined {

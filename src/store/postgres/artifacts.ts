@@ -5,7 +5,7 @@ import type { ArtifactStore } from '../contract.ts';
 import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import { json } from './run-rows.ts';
+import { json } from '../run-columns.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
 

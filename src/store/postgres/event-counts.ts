@@ -1,23 +1,9 @@
-/**
- * PostgreSQL count-by, the same plan as SQLite's: whole hours inside the window from the hourly
- * rollups when the filter allows it (window, event names/prefixes, resource ids in a workspace,
- * Cloud's workspace scope), the partial hours at the edges and every other filter counted exactly.
- */
+/** PostgreSQL count-by: the parts of `countPlan` (`event-count-plan.ts`) as PostgreSQL queries. */
 import type { CountKey, EventCountRow, EventFilter, EventScope, TimeBuckets } from '../../domain/events.ts';
+import { type CountPlan, countPlan, mergeCounts, type RawCountRow as RawRow } from '../event-count-plan.ts';
 import { prefixUpperBound } from '../event-keys.ts';
 import { type PgEvents, prepared } from './events.ts';
 import { Params } from './params.ts';
-
-const HOUR = 3_600_000_000;
-
-interface RawRow {
-  k: string | number | null;
-  n: number;
-  first: number;
-  last: number;
-  /** 20-digit zero-padded time of the latest known name, then the name. */
-  named?: string | null;
-}
 
 function bucketKey(expr: string, b: TimeBuckets): string {
   return `floor((${expr} - ${Math.trunc(b.origin)})::numeric / ${Math.trunc(b.width)})::bigint`;
@@ -55,15 +41,6 @@ async function exact(events: PgEvents, scope: EventScope, key: CountKey, filter:
   return prepared<RawRow>(events.db, sql, p.values);
 }
 
-function rollupable(scope: EventScope, filter: EventFilter, key: CountKey, buckets: TimeBuckets | undefined): 'names' | 'resources' | undefined {
-  if (key === 'time' && (!buckets || buckets.width % HOUR !== 0 || buckets.origin % HOUR !== 0)) return undefined;
-  if (filter.related || filter.any_resource || filter.ids?.length || filter.text || filter.foreignAccount) return undefined;
-  const r = filter.resource;
-  if (r && (r.id_prefix?.length || r.labels || r.distinct)) return undefined;
-  if (r?.id?.length) return scope.kind === 'workspace' && key !== 'actor' ? 'resources' : undefined;
-  return key === 'resource' ? undefined : 'names';
-}
-
 function prefixSql(expr: string, prefixes: string[], p: Params): string {
   return `(${prefixes
     .map((pre) => {
@@ -81,9 +58,7 @@ async function fromRollups(
   key: CountKey,
   filter: EventFilter,
   buckets: TimeBuckets | undefined,
-  table: 'names' | 'resources',
-  fromHour: number,
-  toHour: number,
+  { table, fromHour, toHour }: NonNullable<CountPlan['rollup']>,
 ): Promise<RawRow[]> {
   const keys = await events.scopeKeys(scope);
   if (!keys) return [];
@@ -135,36 +110,9 @@ export async function countEvents(
   filter: EventFilter,
   buckets: TimeBuckets | undefined,
 ): Promise<EventCountRow[]> {
-  const table = rollupable(scope, filter, key, buckets);
-  const firstHour = Math.ceil(filter.since / HOUR) * HOUR;
-  const endHour = Math.floor((filter.until + 1) / HOUR) * HOUR;
+  const plan = countPlan(scope, key, filter, buckets);
   const parts: RawRow[][] = [];
-  if (!table || firstHour >= endHour) parts.push(await exact(events, scope, key, filter, buckets));
-  else {
-    parts.push(await fromRollups(events, scope, key, filter, buckets, table, firstHour, endHour));
-    if (filter.since < firstHour) parts.push(await exact(events, scope, key, { ...filter, until: firstHour - 1 }, buckets));
-    if (endHour <= filter.until) parts.push(await exact(events, scope, key, { ...filter, since: endHour }, buckets));
-  }
-  const merged = new Map<string, RawRow>();
-  for (const rows of parts) {
-    for (const r of rows) {
-      const k = String(r.k ?? '');
-      const cur = merged.get(k);
-      if (!cur) merged.set(k, { ...r, k });
-      else {
-        cur.n += r.n;
-        cur.first = Math.min(cur.first, r.first);
-        cur.last = Math.max(cur.last, r.last);
-        if ((r.named ?? '') > (cur.named ?? '')) cur.named = r.named;
-      }
-    }
-  }
-  const out: EventCountRow[] = [];
-  for (const r of merged.values()) {
-    let value = String(r.k);
-    if (key === 'workspace') value = (await events.tenantOf(Number(r.k))).workspaceId ?? '';
-    const label = r.named ? r.named.slice(20) || null : null;
-    out.push({ value, label, count: Number(r.n), first: r.first, last: r.last });
-  }
-  return out;
+  if (plan.rollup) parts.push(await fromRollups(events, scope, key, filter, buckets, plan.rollup));
+  for (const f of plan.exact) parts.push(await exact(events, scope, key, f, buckets));
+  return mergeCounts(parts, key, async (k) => (await events.tenantOf(k)).workspaceId);
 }

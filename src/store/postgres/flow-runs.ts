@@ -11,26 +11,11 @@ import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '.
 import { flowRunOrder, flowRunWhere } from '../sql/run-filters.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import { FLOW_RUN_SELECT, insertState, json, readState, readStates, toFlowRun } from './run-rows.ts';
+import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../run-columns.ts';
+import { FLOW_RUN_SELECT, insertColumns, insertState, readState, readStates, toFlowRun, updateColumns } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTaskRuns } from './task-runs.ts';
 import type { PgTenancy } from './tenancy.ts';
-
-const INSERT = `INSERT INTO flow_runs (ws, id, created, updated, name, flow_id, state_id, state_type, state_name,
-  state_timestamp, deployment_id, deployment_version, work_queue_id, work_queue_name, work_pool_id, work_pool_name,
-  flow_version, parameters, idempotency_key, context, empirical_policy, tags, labels, parent_task_run_id, run_count,
-  expected_start_time, next_scheduled_start_time, start_time, end_time, total_run_time, auto_scheduled,
-  infrastructure_document_id, infrastructure_pid, created_by, job_variables)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19, $20::jsonb,
-  $21::jsonb, $22::jsonb, $23::jsonb, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34::jsonb, $35::jsonb)
-  ON CONFLICT DO NOTHING`;
-
-const UPDATE_TIMING = `UPDATE flow_runs SET updated = $1, state_id = $2, state_type = $3, state_name = $4, state_timestamp = $5,
-  run_count = $6, expected_start_time = $7, next_scheduled_start_time = $8, start_time = $9, end_time = $10,
-  total_run_time = $11, empirical_policy = $12::jsonb WHERE ws = $13 AND id = $14`;
-
-const PATCHABLE = ['name', 'flow_version', 'parameters', 'empirical_policy', 'tags', 'infrastructure_pid', 'job_variables'] as const;
-const JSON_FIELDS = new Set(['parameters', 'empirical_policy', 'tags', 'job_variables']);
 
 export class PgFlowRuns implements FlowRunStore {
   private readonly db: PgDb;
@@ -63,43 +48,7 @@ export class PgFlowRuns implements FlowRunStore {
     if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
     return this.db.tx(async (c) => {
       const t = applyTransition(emptyTiming(), null, initial);
-      const r = await c.query(INSERT, [
-        ws,
-        run.id,
-        run.created,
-        run.updated,
-        run.name,
-        run.flow_id,
-        t.state_id,
-        t.state_type,
-        t.state_name,
-        t.state_timestamp,
-        run.deployment_id,
-        run.deployment_version,
-        run.work_queue_id,
-        run.work_queue_name,
-        run.work_pool_id,
-        run.work_pool_name,
-        run.flow_version,
-        json(run.parameters),
-        run.idempotency_key,
-        json(run.context),
-        json(run.empirical_policy),
-        json(run.tags),
-        json(run.labels),
-        run.parent_task_run_id,
-        t.run_count,
-        t.expected_start_time,
-        t.next_scheduled_start_time,
-        t.start_time,
-        t.end_time,
-        t.total_run_time,
-        run.auto_scheduled,
-        run.infrastructure_document_id,
-        run.infrastructure_pid,
-        run.created_by === null ? null : json(run.created_by),
-        run.job_variables === null ? null : json(run.job_variables),
-      ]);
+      const r = await insertColumns(c, 'flow_runs', flowRunColumns(ws, run, t), 'ON CONFLICT DO NOTHING');
       if ((r.rowCount ?? 0) === 0) {
         // The idempotency key is taken (possibly by another instance, just now).
         const existing = await c.query(`${FLOW_RUN_SELECT} WHERE fr.ws = $1 AND fr.flow_id = $2 AND fr.idempotency_key = $3`, [
@@ -126,17 +75,9 @@ export class PgFlowRuns implements FlowRunStore {
   async update(workspaceId: string, id: string, patch: FlowRunPatch): Promise<boolean> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
-    const params: unknown[] = [patch.updated];
-    const sets = ['updated = $1'];
-    for (const k of PATCHABLE) {
-      const v = patch[k];
-      if (v === undefined) continue;
-      params.push(JSON_FIELDS.has(k) ? json(v) : v);
-      sets.push(`${k} = $${params.length}${JSON_FIELDS.has(k) ? '::jsonb' : ''}`);
-    }
-    params.push(ws, id);
+    const u = updateColumns('flow_runs', flowRunPatchColumns(patch), ws, id);
     return this.db.tx(async (c) => {
-      const r = await c.query(`UPDATE flow_runs SET ${sets.join(', ')} WHERE ws = $${params.length - 1} AND id = $${params.length}`, params);
+      const r = await c.query(u.sql, u.params);
       const changed = (r.rowCount ?? 0) > 0;
       if (changed) await this.spans.flowRunChanged(c, ws, id);
       return changed;
@@ -165,22 +106,8 @@ export class PgFlowRuns implements FlowRunStore {
       const t = applyTransition(run, run.state, write.state);
       const policy = write.empiricalPolicy ?? run.empirical_policy;
       await insertState(c, 'flow_run_states', ws, id, write.state);
-      await c.query(UPDATE_TIMING, [
-        now,
-        t.state_id,
-        t.state_type,
-        t.state_name,
-        t.state_timestamp,
-        t.run_count,
-        t.expected_start_time,
-        t.next_scheduled_start_time,
-        t.start_time,
-        t.end_time,
-        t.total_run_time,
-        json(policy),
-        ws,
-        id,
-      ]);
+      const u = updateColumns('flow_runs', { updated: now, ...timingColumns(t), empirical_policy: json(policy) }, ws, id);
+      await c.query(u.sql, u.params);
       const updated: FlowRunRow = { ...run, ...t, updated: now, empirical_policy: policy, state: write.state };
       await this.linkParent(c, ws, updated, write.state, now);
       await this.spans.flowRunChanged(c, ws, id, write.state);

@@ -5,7 +5,8 @@ import type { FlowStore } from '../contract.ts';
 import { flowOrder, flowWhere } from '../sql/run-filters.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import { json, toFlow } from './run-rows.ts';
+import { json } from '../run-columns.ts';
+import { toFlow } from './run-rows.ts';
 import type { PgTenancy } from './tenancy.ts';
 
 export class PgFlows implements FlowStore {

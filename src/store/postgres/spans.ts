@@ -13,7 +13,8 @@ import { type SpanSqlDialect, spanAfter, spanConditions, spanOrder } from '../sq
 import type { PgDb, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
 import { PgSpanProjection } from './span-projection.ts';
-import { SPAN_SELECT, toSpan } from './span-rows.ts';
+import { toSpan } from './run-rows.ts';
+import { SPAN_SELECT } from './span-rows.ts';
 import type { PgTenancy } from './tenancy.ts';
 
 const dialect: SpanSqlDialect = {

@@ -2,33 +2,17 @@
 import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
 import type { RunFilterSet, RunQuery, TaskRunSort } from '../../domain/runs/filters.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
-import type { TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
+import { recordedRow, type TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
 import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import { insertState, json, readState, readStates, TASK_RUN_SELECT, toTaskRun } from './run-rows.ts';
+import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../run-columns.ts';
+import { insertColumns, insertState, readState, readStates, TASK_RUN_SELECT, toTaskRun, updateColumns } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
-
-const INSERT = `INSERT INTO task_runs (ws, id, created, updated, name, flow_run_id, task_key, dynamic_key, cache_key,
-  cache_expiration, task_version, empirical_policy, tags, labels, task_inputs, state_id, state_type, state_name,
-  state_timestamp, run_count, flow_run_run_count, expected_start_time, next_scheduled_start_time, start_time, end_time,
-  total_run_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14::jsonb, $15::jsonb,
-  $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) ON CONFLICT DO NOTHING RETURNING id`;
-
-const UPDATE_TIMING = `UPDATE task_runs SET updated = $1, state_id = $2, state_type = $3, state_name = $4, state_timestamp = $5,
-  run_count = $6, expected_start_time = $7, next_scheduled_start_time = $8, start_time = $9, end_time = $10,
-  total_run_time = $11, flow_run_run_count = $12 WHERE ws = $13 AND id = $14`;
-
-// The newest state wins: the row changes only when the recorded state is later than its own.
-const UPDATE_RECORDED = `UPDATE task_runs SET updated = $1, name = $2, cache_key = $3, cache_expiration = $4, task_version = $5,
-  empirical_policy = $6::jsonb, tags = $7::jsonb, labels = $8::jsonb, task_inputs = $9::jsonb, state_id = $10,
-  state_type = $11, state_name = $12, state_timestamp = $13, run_count = $14, flow_run_run_count = $15,
-  expected_start_time = $16, next_scheduled_start_time = $17, start_time = $18, end_time = $19, total_run_time = $20
-  WHERE ws = $21 AND id = $22 AND (state_timestamp IS NULL OR state_timestamp < $13)`;
 
 export class PgTaskRuns implements TaskRunStore {
   private readonly db: PgDb;
@@ -79,34 +63,7 @@ export class PgTaskRuns implements TaskRunStore {
 
   /** Inserts unless a run with the id or key exists; true when this call inserted it. */
   private async insert(c: Queryable, ws: number, run: NewTaskRun, t: RunTiming): Promise<boolean> {
-    const r = await c.query(INSERT, [
-      ws,
-      run.id,
-      run.created,
-      run.updated,
-      run.name,
-      run.flow_run_id,
-      run.task_key,
-      run.dynamic_key,
-      run.cache_key,
-      run.cache_expiration,
-      run.task_version,
-      json(run.empirical_policy),
-      json(run.tags),
-      json(run.labels),
-      json(run.task_inputs),
-      t.state_id,
-      t.state_type,
-      t.state_name,
-      t.state_timestamp,
-      t.run_count,
-      run.flow_run_run_count,
-      t.expected_start_time,
-      t.next_scheduled_start_time,
-      t.start_time,
-      t.end_time,
-      t.total_run_time,
-    ]);
+    const r = await insertColumns(c, 'task_runs', taskRunColumns(ws, run, t), 'ON CONFLICT DO NOTHING');
     return (r.rowCount ?? 0) > 0;
   }
 
@@ -115,22 +72,8 @@ export class PgTaskRuns implements TaskRunStore {
     const t = applyTransition(run, run.state, state);
     const frrc = flowRunRunCount ?? run.flow_run_run_count;
     await insertState(c, 'task_run_states', ws, run.id, state);
-    await c.query(UPDATE_TIMING, [
-      updated,
-      t.state_id,
-      t.state_type,
-      t.state_name,
-      t.state_timestamp,
-      t.run_count,
-      t.expected_start_time,
-      t.next_scheduled_start_time,
-      t.start_time,
-      t.end_time,
-      t.total_run_time,
-      frrc,
-      ws,
-      run.id,
-    ]);
+    const u = updateColumns('task_runs', { updated, ...timingColumns(t), flow_run_run_count: frrc }, ws, run.id);
+    await c.query(u.sql, u.params);
     await this.spans.taskRunChanged(c, ws, run.id, state);
     return { ...run, ...t, updated, flow_run_run_count: frrc, state };
   }
@@ -251,71 +194,18 @@ export class PgTaskRuns implements TaskRunStore {
     const now = nowMicros();
     for (const rec of records) {
       const tr = rec.taskRun;
-      const timing: RunTiming = {
-        state_id: rec.state.id,
-        state_type: rec.state.type,
-        state_name: rec.state.name,
-        state_timestamp: rec.state.timestamp,
-        run_count: tr.run_count,
-        expected_start_time: tr.expected_start_time,
-        next_scheduled_start_time: tr.next_scheduled_start_time,
-        start_time: tr.start_time,
-        end_time: tr.end_time,
-        total_run_time: tr.total_run_time,
-      };
+      const { run, timing } = recordedRow(rec, rec.taskRunId, now);
       let runId = await this.findId(c, ws, rec.taskRunId, rec.flowRunId, tr.task_key, tr.dynamic_key);
       let inserted = false;
       if (runId === undefined) {
-        inserted = await this.insert(
-          c,
-          ws,
-          {
-            id: rec.taskRunId,
-            created: now,
-            updated: now,
-            name: tr.name,
-            flow_run_id: rec.flowRunId,
-            task_key: tr.task_key,
-            dynamic_key: tr.dynamic_key,
-            cache_key: tr.cache_key,
-            cache_expiration: tr.cache_expiration,
-            task_version: tr.task_version,
-            empirical_policy: tr.empirical_policy,
-            tags: tr.tags,
-            labels: tr.labels,
-            task_inputs: tr.task_inputs,
-            flow_run_run_count: tr.flow_run_run_count,
-          },
-          timing,
-        );
+        inserted = await this.insert(c, ws, run, timing);
         runId = inserted ? rec.taskRunId : await this.findId(c, ws, rec.taskRunId, rec.flowRunId, tr.task_key, tr.dynamic_key);
         if (runId === undefined) continue;
       }
       if (!inserted) {
-        await c.query(UPDATE_RECORDED, [
-          now,
-          tr.name,
-          tr.cache_key,
-          tr.cache_expiration,
-          tr.task_version,
-          json(tr.empirical_policy),
-          json(tr.tags),
-          json(tr.labels),
-          json(tr.task_inputs),
-          timing.state_id,
-          timing.state_type,
-          timing.state_name,
-          timing.state_timestamp,
-          timing.run_count,
-          tr.flow_run_run_count,
-          timing.expected_start_time,
-          timing.next_scheduled_start_time,
-          timing.start_time,
-          timing.end_time,
-          timing.total_run_time,
-          ws,
-          runId,
-        ]);
+        // The newest state wins: the row changes only when the recorded state is later than its own.
+        const u = updateColumns('task_runs', recordedTaskRunColumns(run, timing, now), ws, runId);
+        await c.query(`${u.sql} AND (state_timestamp IS NULL OR state_timestamp < $${u.params.length + 1})`, [...u.params, timing.state_timestamp]);
       }
       const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
       await insertState(c, 'task_run_states', ws, runId, state);

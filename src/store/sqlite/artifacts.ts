@@ -5,7 +5,8 @@ import type { ArtifactStore } from '../contract.ts';
 import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import { json, type Row } from './run-rows.ts';
+import { json } from '../run-columns.ts';
+import type { Row } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 

@@ -1,23 +1,8 @@
-/**
- * SQLite count-by. Filters made only of the window, event names/prefixes and resource ids (plus
- * Cloud's workspace scope) are answered from the hourly rollups for the whole hours inside the
- * window, and exactly from `events` for the partial hours at its edges; every other filter is
- * counted exactly. Both paths give the same rows.
- */
+/** SQLite count-by: the parts of `countPlan` (`event-count-plan.ts`) as SQLite queries. */
 import type { CountKey, EventCountRow, EventFilter, EventScope, TimeBuckets } from '../../domain/events.ts';
+import { type CountPlan, countPlan, mergeCounts, type RawCountRow as RawRow } from '../event-count-plan.ts';
 import { type Param, prefixUpperBound } from './event-filter-sql.ts';
 import type { SqliteEvents } from './events.ts';
-
-const HOUR = 3_600_000_000;
-
-interface RawRow {
-  k: string | number | null;
-  n: number;
-  first: number;
-  last: number;
-  /** 20-digit zero-padded `occurred` of the latest known name, then the name (resource and actor keys). */
-  named?: string | null;
-}
 
 /** Bucket index: floor((t − origin) / width), also before the origin. Integers only, so inlined. */
 function bucketKey(expr: string, b: TimeBuckets): string {
@@ -59,18 +44,6 @@ function exact(events: SqliteEvents, scope: EventScope, key: CountKey, filter: E
   return events.db.stmt(sql).all(...params) as unknown as RawRow[];
 }
 
-/** Whether the rollups can answer this filter (and, for time buckets, this bucket width). */
-function rollupable(scope: EventScope, filter: EventFilter, key: CountKey, buckets: TimeBuckets | undefined): 'names' | 'resources' | undefined {
-  if (key === 'time' && (!buckets || buckets.width % HOUR !== 0 || buckets.origin % HOUR !== 0)) return undefined;
-  if (filter.related || filter.any_resource || filter.ids?.length || filter.text || filter.foreignAccount) return undefined;
-  const r = filter.resource;
-  if (r && (r.id_prefix?.length || r.labels || r.distinct)) return undefined;
-  // The resource rollup is keyed by (workspace, resource): it answers resource-id filters in a
-  // workspace; grouping every resource of a window is cheaper from the events' own index.
-  if (r?.id?.length) return scope.kind === 'workspace' && key !== 'actor' ? 'resources' : undefined;
-  return key === 'resource' ? undefined : 'names';
-}
-
 function inList(expr: string, values: string[], params: Param[]): string {
   params.push(...values);
   return `${expr} IN (${values.map(() => '?').join(', ')})`;
@@ -96,10 +69,7 @@ function fromRollups(
   key: CountKey,
   filter: EventFilter,
   buckets: TimeBuckets | undefined,
-  table: 'names' | 'resources',
-  fromHour: number,
-  toHour: number,
-  wsKeys: (ids: string[]) => number[],
+  { table, fromHour, toHour }: NonNullable<CountPlan['rollup']>,
 ): RawRow[] {
   const params: Param[] = [];
   const conds: string[] = [];
@@ -116,7 +86,7 @@ function fromRollups(
   conds.push('r.hour >= ?', 'r.hour < ?');
   params.push(fromHour, toHour);
   if (filter.workspaces) {
-    const keys = wsKeys(filter.workspaces);
+    const keys = filter.workspaces.map((id) => events.tenancyKey(id)).filter((k) => k !== undefined);
     conds.push(keys.length ? `r.ws IN (${keys.join(', ')})` : '0');
   }
   const ev = filter.event;
@@ -149,24 +119,6 @@ function fromRollups(
   return events.db.stmt(sql).all(...params) as unknown as RawRow[];
 }
 
-function merge(parts: RawRow[][]): Map<string, RawRow> {
-  const out = new Map<string, RawRow>();
-  for (const rows of parts) {
-    for (const r of rows) {
-      const k = String(r.k ?? '');
-      const cur = out.get(k);
-      if (!cur) out.set(k, { ...r, k });
-      else {
-        cur.n += r.n;
-        cur.first = Math.min(cur.first, r.first);
-        cur.last = Math.max(cur.last, r.last);
-        if ((r.named ?? '') > (cur.named ?? '')) cur.named = r.named;
-      }
-    }
-  }
-  return out;
-}
-
 export function countEvents(
   events: SqliteEvents,
   scope: EventScope,
@@ -174,24 +126,8 @@ export function countEvents(
   filter: EventFilter,
   buckets: TimeBuckets | undefined,
 ): Promise<EventCountRow[]> {
-  const table = rollupable(scope, filter, key, buckets);
-  let parts: RawRow[][];
-  const firstHour = Math.ceil(filter.since / HOUR) * HOUR;
-  const endHour = Math.floor((filter.until + 1) / HOUR) * HOUR;
-  if (!table || firstHour >= endHour) {
-    parts = [exact(events, scope, key, filter, buckets)];
-  } else {
-    const wsKeys = (ids: string[]) => ids.map((id) => events.tenancyKey(id)).filter((k) => k !== undefined);
-    parts = [fromRollups(events, scope, key, filter, buckets, table, firstHour, endHour, wsKeys)];
-    if (filter.since < firstHour) parts.push(exact(events, scope, key, { ...filter, until: firstHour - 1 }, buckets));
-    if (endHour <= filter.until) parts.push(exact(events, scope, key, { ...filter, since: endHour }, buckets));
-  }
-  const rows: EventCountRow[] = [];
-  for (const r of merge(parts).values()) {
-    let value = String(r.k);
-    if (key === 'workspace') value = events.workspaceId(Number(r.k)) ?? '';
-    const label = r.named ? r.named.slice(20) || null : null;
-    rows.push({ value, label, count: r.n, first: r.first, last: r.last });
-  }
-  return Promise.resolve(rows);
+  const plan = countPlan(scope, key, filter, buckets);
+  const parts = plan.exact.map((f) => exact(events, scope, key, f, buckets));
+  if (plan.rollup) parts.push(fromRollups(events, scope, key, filter, buckets, plan.rollup));
+  return mergeCounts(parts, key, (k) => events.workspaceId(k));
 }

@@ -11,24 +11,11 @@ import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '.
 import { flowRunOrder, flowRunWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import { FLOW_RUN_SELECT, insertState, json, type Row, readState, readStates, toFlowRun } from './run-rows.ts';
+import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../run-columns.ts';
+import { FLOW_RUN_SELECT, insertColumns, insertState, type Row, readState, readStates, toFlowRun, updateColumns } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTaskRuns } from './task-runs.ts';
 import type { SqliteTenancy } from './tenancy.ts';
-
-const INSERT = `INSERT INTO flow_runs (ws, id, created, updated, name, flow_id, state_id, state_type, state_name,
-  state_timestamp, deployment_id, deployment_version, work_queue_id, work_queue_name, work_pool_id, work_pool_name,
-  flow_version, parameters, idempotency_key, context, empirical_policy, tags, labels, parent_task_run_id, run_count,
-  expected_start_time, next_scheduled_start_time, start_time, end_time, total_run_time, auto_scheduled,
-  infrastructure_document_id, infrastructure_pid, created_by, job_variables)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const UPDATE_TIMING = `UPDATE flow_runs SET updated = ?, state_id = ?, state_type = ?, state_name = ?, state_timestamp = ?,
-  run_count = ?, expected_start_time = ?, next_scheduled_start_time = ?, start_time = ?, end_time = ?, total_run_time = ?,
-  empirical_policy = ? WHERE ws = ? AND id = ?`;
-
-const PATCHABLE = ['name', 'flow_version', 'parameters', 'empirical_policy', 'tags', 'infrastructure_pid', 'job_variables'] as const;
-const JSON_FIELDS = new Set(['parameters', 'empirical_policy', 'tags', 'job_variables']);
 
 export class SqliteFlowRuns implements FlowRunStore {
   private readonly db: Db;
@@ -77,45 +64,7 @@ export class SqliteFlowRuns implements FlowRunStore {
   }
 
   private insertSync(ws: number, r: NewFlowRun, t: RunTiming): void {
-    this.db
-      .stmt(INSERT)
-      .run(
-        ws,
-        r.id,
-        r.created,
-        r.updated,
-        r.name,
-        r.flow_id,
-        t.state_id,
-        t.state_type,
-        t.state_name,
-        t.state_timestamp,
-        r.deployment_id,
-        r.deployment_version,
-        r.work_queue_id,
-        r.work_queue_name,
-        r.work_pool_id,
-        r.work_pool_name,
-        r.flow_version,
-        json(r.parameters),
-        r.idempotency_key,
-        json(r.context),
-        json(r.empirical_policy),
-        json(r.tags),
-        json(r.labels),
-        r.parent_task_run_id,
-        t.run_count,
-        t.expected_start_time,
-        t.next_scheduled_start_time,
-        t.start_time,
-        t.end_time,
-        t.total_run_time,
-        r.auto_scheduled ? 1 : 0,
-        r.infrastructure_document_id,
-        r.infrastructure_pid,
-        r.created_by === null ? null : json(r.created_by),
-        r.job_variables === null ? null : json(r.job_variables),
-      );
+    insertColumns(this.db, 'flow_runs', flowRunColumns(ws, r, t));
   }
 
   async get(workspaceId: string, id: string): Promise<FlowRunRow | undefined> {
@@ -126,17 +75,8 @@ export class SqliteFlowRuns implements FlowRunStore {
   async update(workspaceId: string, id: string, patch: FlowRunPatch): Promise<boolean> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
-    const sets = ['updated = ?'];
-    const params: (string | number | null)[] = [patch.updated];
-    for (const k of PATCHABLE) {
-      const v = patch[k];
-      if (v === undefined) continue;
-      sets.push(`${k} = ?`);
-      params.push(JSON_FIELDS.has(k) ? json(v) : (v as string | null));
-    }
-    params.push(ws, id);
     return this.db.tx(() => {
-      const changed = this.db.stmt(`UPDATE flow_runs SET ${sets.join(', ')} WHERE ws = ? AND id = ?`).run(...params).changes > 0;
+      const changed = updateColumns(this.db, 'flow_runs', flowRunPatchColumns(patch), ws, id).changes > 0;
       if (changed) this.spans.flowRunChanged(ws, id);
       return changed;
     });
@@ -170,24 +110,7 @@ export class SqliteFlowRuns implements FlowRunStore {
       const t = applyTransition(run, run.state, write.state);
       const policy = write.empiricalPolicy ?? run.empirical_policy;
       insertState(this.db, 'flow_run_states', ws, id, write.state);
-      this.db
-        .stmt(UPDATE_TIMING)
-        .run(
-          now,
-          t.state_id,
-          t.state_type,
-          t.state_name,
-          t.state_timestamp,
-          t.run_count,
-          t.expected_start_time,
-          t.next_scheduled_start_time,
-          t.start_time,
-          t.end_time,
-          t.total_run_time,
-          json(policy),
-          ws,
-          id,
-        );
+      updateColumns(this.db, 'flow_runs', { updated: now, ...timingColumns(t), empirical_policy: json(policy) }, ws, id);
       const updated: FlowRunRow = { ...run, ...t, updated: now, empirical_policy: policy, state: write.state };
       this.linkParentSync(ws, updated, write.state, now);
       this.spans.flowRunChanged(ws, id, write.state);

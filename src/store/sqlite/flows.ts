@@ -5,7 +5,8 @@ import type { FlowStore } from '../contract.ts';
 import { flowOrder, flowWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import { json, type Row, toFlow } from './run-rows.ts';
+import { json } from '../run-columns.ts';
+import { type Row, toFlow } from './run-rows.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 export class SqliteFlows implements FlowStore {

@@ -19,10 +19,11 @@ import {
 import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { Db } from './db.ts';
-import { json, type Row } from './run-rows.ts';
+import { json } from '../run-columns.ts';
+import { type Row, toSpan } from './run-rows.ts';
 import { Deferred } from '../span-deferred.ts';
 import { sameColumns, spanColumns } from '../span-columns.ts';
-import { insertSpan, readSpanSource, SPAN_SELECT, toSpan, updateSpan } from './span-rows.ts';
+import { insertSpan, readSpanSource, SPAN_SELECT, updateSpan } from './span-rows.ts';
 
 // CROSS JOIN keeps SQLite from scanning spans once per descendant (it would pick spans as the
 // outer loop of the recursive step); UNION stops at ids already seen.

@@ -1,5 +1,4 @@
 /** SQLite: span rows ↔ domain values, and the run rows a span is computed from. */
-import type { StateType } from '../../domain/runs/states.ts';
 import type { TaskRunInput } from '../../domain/runs/task-runs.ts';
 import {
   type ArtifactSpanFields,
@@ -9,39 +8,16 @@ import {
   type TaskRunSpanFields,
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
-import type { ChildStateCounts, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import type { ChildStateCounts, SpanSource, SpanType } from '../../domain/spans/span.ts';
 import { FIELD_COLUMNS, type SpanColumns } from '../span-columns.ts';
 import type { Db } from './db.ts';
-import { json, type Row } from './run-rows.ts';
+import { json } from '../run-columns.ts';
+import type { Row } from './run-rows.ts';
 
 /** The columns a read needs (`search` and `sort_start` are for the database only). */
 export const SPAN_SELECT = `SELECT s.span_id, s.trace_id, s.parent_span_id, s.path, s.depth, s.span_type, s.name, s.start_time, s.end_time,
   s.total_run_time, s.state_type, s.state_name, s.state_timestamp, s.tags, s.attributes, s.version, s.published, s.child_count,
   s.child_state_counts FROM spans s`;
-
-export function toSpan(r: Row): SpanRow {
-  return {
-    span_id: r.span_id as string,
-    trace_id: r.trace_id as string,
-    parent_span_id: r.parent_span_id as string | null,
-    path: JSON.parse(r.path as string),
-    depth: r.depth as number,
-    span_type: r.span_type as SpanType,
-    name: r.name as string,
-    start_time: r.start_time as number | null,
-    end_time: r.end_time as number | null,
-    total_run_time: r.total_run_time as number | null,
-    state_type: r.state_type as StateType | null,
-    state_name: r.state_name as string | null,
-    state_timestamp: r.state_timestamp as number | null,
-    tags: JSON.parse(r.tags as string),
-    attributes: JSON.parse(r.attributes as string),
-    version: r.version as number,
-    published: r.published as number,
-    child_count: r.child_count as number,
-    child_state_counts: JSON.parse(r.child_state_counts as string),
-  };
-}
 
 const INSERT = `INSERT INTO spans (ws, span_id, ${FIELD_COLUMNS.join(', ')}, version, published, child_count, child_state_counts)
   VALUES (${['?', '?', ...FIELD_COLUMNS.map(() => '?'), '?', '?', '?', '?'].join(', ')})`;

@@ -14,7 +14,8 @@ import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
 import type { Row } from './run-rows.ts';
 import { SqliteSpanProjection } from './span-projection.ts';
-import { SPAN_SELECT, toSpan } from './span-rows.ts';
+import { toSpan } from './run-rows.ts';
+import { SPAN_SELECT } from './span-rows.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 const dialect: SpanSqlDialect = {

@@ -2,30 +2,17 @@
 import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
 import type { RunFilterSet, RunQuery, TaskRunSort } from '../../domain/runs/filters.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
-import type { TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
+import { recordedRow, type TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
 import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import { insertState, json, type Row, readState, readStates, TASK_RUN_SELECT, toTaskRun } from './run-rows.ts';
+import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../run-columns.ts';
+import { insertColumns, insertState, type Row, readState, readStates, TASK_RUN_SELECT, toTaskRun, updateColumns } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
-
-const INSERT = `INSERT INTO task_runs (ws, id, created, updated, name, flow_run_id, task_key, dynamic_key, cache_key,
-  cache_expiration, task_version, empirical_policy, tags, labels, task_inputs, state_id, state_type, state_name,
-  state_timestamp, run_count, flow_run_run_count, expected_start_time, next_scheduled_start_time, start_time, end_time,
-  total_run_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const UPDATE_TIMING = `UPDATE task_runs SET updated = ?, state_id = ?, state_type = ?, state_name = ?, state_timestamp = ?,
-  run_count = ?, expected_start_time = ?, next_scheduled_start_time = ?, start_time = ?, end_time = ?, total_run_time = ?,
-  flow_run_run_count = ? WHERE ws = ? AND id = ?`;
-
-const UPDATE_RECORDED = `UPDATE task_runs SET updated = ?, name = ?, cache_key = ?, cache_expiration = ?, task_version = ?,
-  empirical_policy = ?, tags = ?, labels = ?, task_inputs = ?, state_id = ?, state_type = ?, state_name = ?,
-  state_timestamp = ?, run_count = ?, flow_run_run_count = ?, expected_start_time = ?, next_scheduled_start_time = ?,
-  start_time = ?, end_time = ?, total_run_time = ? WHERE ws = ? AND id = ?`;
 
 export class SqliteTaskRuns implements TaskRunStore {
   private readonly db: Db;
@@ -57,36 +44,7 @@ export class SqliteTaskRuns implements TaskRunStore {
   }
 
   private insertSync(ws: number, run: NewTaskRun, t: RunTiming): void {
-    this.db
-      .stmt(INSERT)
-      .run(
-        ws,
-        run.id,
-        run.created,
-        run.updated,
-        run.name,
-        run.flow_run_id,
-        run.task_key,
-        run.dynamic_key,
-        run.cache_key,
-        run.cache_expiration,
-        run.task_version,
-        json(run.empirical_policy),
-        json(run.tags),
-        json(run.labels),
-        json(run.task_inputs),
-        t.state_id,
-        t.state_type,
-        t.state_name,
-        t.state_timestamp,
-        t.run_count,
-        run.flow_run_run_count,
-        t.expected_start_time,
-        t.next_scheduled_start_time,
-        t.start_time,
-        t.end_time,
-        t.total_run_time,
-      );
+    insertColumns(this.db, 'task_runs', taskRunColumns(ws, run, t));
   }
 
   /** Makes `state` the run's current state (bookkeeping applied); runs inside the caller's transaction. */
@@ -94,24 +52,7 @@ export class SqliteTaskRuns implements TaskRunStore {
     const t = applyTransition(run, run.state, state);
     const frrc = flowRunRunCount ?? run.flow_run_run_count;
     insertState(this.db, 'task_run_states', ws, run.id, state);
-    this.db
-      .stmt(UPDATE_TIMING)
-      .run(
-        updated,
-        t.state_id,
-        t.state_type,
-        t.state_name,
-        t.state_timestamp,
-        t.run_count,
-        t.expected_start_time,
-        t.next_scheduled_start_time,
-        t.start_time,
-        t.end_time,
-        t.total_run_time,
-        frrc,
-        ws,
-        run.id,
-      );
+    updateColumns(this.db, 'task_runs', { updated, ...timingColumns(t), flow_run_run_count: frrc }, ws, run.id);
     this.spans.taskRunChanged(ws, run.id, state);
     return { ...run, ...t, updated, flow_run_run_count: frrc, state };
   }
@@ -234,67 +175,10 @@ export class SqliteTaskRuns implements TaskRunStore {
         | undefined;
       const runId = row?.id ?? rec.taskRunId;
       const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
-      const timing: RunTiming = {
-        state_id: state.id,
-        state_type: state.type,
-        state_name: state.name,
-        state_timestamp: state.timestamp,
-        run_count: tr.run_count,
-        expected_start_time: tr.expected_start_time,
-        next_scheduled_start_time: tr.next_scheduled_start_time,
-        start_time: tr.start_time,
-        end_time: tr.end_time,
-        total_run_time: tr.total_run_time,
-      };
-      if (!row) {
-        this.insertSync(
-          ws,
-          {
-            id: runId,
-            created: now,
-            updated: now,
-            name: tr.name,
-            flow_run_id: rec.flowRunId,
-            task_key: tr.task_key,
-            dynamic_key: tr.dynamic_key,
-            cache_key: tr.cache_key,
-            cache_expiration: tr.cache_expiration,
-            task_version: tr.task_version,
-            empirical_policy: tr.empirical_policy,
-            tags: tr.tags,
-            labels: tr.labels,
-            task_inputs: tr.task_inputs,
-            flow_run_run_count: tr.flow_run_run_count,
-          },
-          timing,
-        );
-      } else if (row.state_timestamp === null || state.timestamp > row.state_timestamp) {
-        this.db
-          .stmt(UPDATE_RECORDED)
-          .run(
-            now,
-            tr.name,
-            tr.cache_key,
-            tr.cache_expiration,
-            tr.task_version,
-            json(tr.empirical_policy),
-            json(tr.tags),
-            json(tr.labels),
-            json(tr.task_inputs),
-            timing.state_id,
-            timing.state_type,
-            timing.state_name,
-            timing.state_timestamp,
-            timing.run_count,
-            tr.flow_run_run_count,
-            timing.expected_start_time,
-            timing.next_scheduled_start_time,
-            timing.start_time,
-            timing.end_time,
-            timing.total_run_time,
-            ws,
-            runId,
-          );
+      const { run, timing } = recordedRow(rec, runId, now);
+      if (!row) this.insertSync(ws, run, timing);
+      else if (row.state_timestamp === null || state.timestamp > row.state_timestamp) {
+        updateColumns(this.db, 'task_runs', recordedTaskRunColumns(run, timing, now), ws, runId);
       }
       insertState(this.db, 'task_run_states', ws, runId, state);
       this.spans.taskRunChanged(ws, runId, state);
