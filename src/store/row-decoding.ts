@@ -1,8 +1,9 @@
 /**
- * Rows of the run, state and span tables → domain values, for every engine. The engines store the
+ * Rows of the run, state, artifact and span tables → domain values, for every engine. The engines store the
  * same columns and differ only in how JSON and booleans come back (SQLite: JSON text and 0/1;
  * PostgreSQL: decoded jsonb and booleans), which each engine says with its `ColumnCodec`.
  */
+import type { ArtifactRow } from '../domain/runs/artifacts.ts';
 import type { Labels } from '../domain/runs/common.ts';
 import type { FlowRunRow } from '../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../domain/runs/flows.ts';
@@ -22,6 +23,7 @@ export interface ColumnCodec {
 export const JOINED_STATE_COLUMNS = ['type', 'name', 'timestamp', 'message', 'data', 'state_details'] as const;
 
 export interface RowDecoders {
+  toArtifact(r: Row): ArtifactRow;
   toState(r: Row): StateRow;
   toFlow(r: Row): FlowRow;
   toFlowRun(r: Row): FlowRunRow;
@@ -62,6 +64,18 @@ export function rowDecoders(c: ColumnCodec): RowDecoders {
     state: joinedState(r),
   });
   return {
+    toArtifact: (r) => ({
+      id: r.id as string,
+      created: r.created as number,
+      updated: r.updated as number,
+      key: r.key as string | null,
+      type: r.type as string | null,
+      description: r.description as string | null,
+      data: c.json(r.data),
+      metadata_: c.json(r.metadata),
+      flow_run_id: r.flow_run_id as string | null,
+      task_run_id: r.task_run_id as string | null,
+    }),
     toState: (r) => state(r, r.id, ''),
     toFlow: (r) => ({
       id: r.id as string,

@@ -2,27 +2,13 @@
 import type { ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
 import type { ArtifactSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
 import type { ArtifactStore } from '../contract.ts';
+import { json } from '../run-columns.ts';
 import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import { json } from '../run-columns.ts';
+import { toArtifact } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
-
-function toArtifact(r: Row): ArtifactRow {
-  return {
-    id: r.id as string,
-    created: r.created as number,
-    updated: r.updated as number,
-    key: r.key as string | null,
-    type: r.type as string | null,
-    description: r.description as string | null,
-    data: r.data ?? null,
-    metadata_: (r.metadata as Record<string, string> | null) ?? null,
-    flow_run_id: r.flow_run_id as string | null,
-    task_run_id: r.task_run_id as string | null,
-  };
-}
 
 export class PgArtifacts implements ArtifactStore {
   private readonly db: PgDb;

@@ -26,7 +26,7 @@ export function updateColumns(table: string, cols: Columns, ws: number, id: stri
 }
 
 /** `pg` hands jsonb back decoded and booleans as booleans. */
-export const { toState, toFlow, toFlowRun, toTaskRun, toSpan } = rowDecoders({
+export const { toArtifact, toState, toFlow, toFlowRun, toTaskRun, toSpan } = rowDecoders({
   json: <T>(v: unknown) => (v ?? null) as T,
   bool: (v) => v === true,
 });

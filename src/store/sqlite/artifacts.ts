@@ -2,28 +2,13 @@
 import type { ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
 import type { ArtifactSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
 import type { ArtifactStore } from '../contract.ts';
+import { json } from '../run-columns.ts';
 import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import { json } from '../run-columns.ts';
-import type { Row } from './run-rows.ts';
+import { type Row, toArtifact } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
-
-function toArtifact(r: Row): ArtifactRow {
-  return {
-    id: r.id as string,
-    created: r.created as number,
-    updated: r.updated as number,
-    key: r.key as string | null,
-    type: r.type as string | null,
-    description: r.description as string | null,
-    data: typeof r.data === 'string' ? JSON.parse(r.data) : null,
-    metadata_: typeof r.metadata === 'string' ? JSON.parse(r.metadata) : null,
-    flow_run_id: r.flow_run_id as string | null,
-    task_run_id: r.task_run_id as string | null,
-  };
-}
 
 export class SqliteArtifacts implements ArtifactStore {
   private readonly db: Db;

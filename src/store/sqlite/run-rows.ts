@@ -27,7 +27,7 @@ export function updateColumns(db: Db, table: string, cols: Columns, ws: number, 
 }
 
 /** SQLite hands JSON back as text and booleans as 0/1. */
-export const { toState, toFlow, toFlowRun, toTaskRun, toSpan } = rowDecoders({
+export const { toArtifact, toState, toFlow, toFlowRun, toTaskRun, toSpan } = rowDecoders({
   json: <T>(v: unknown) => (typeof v === 'string' ? JSON.parse(v) : null) as T,
   bool: (v) => v === 1,
 });
