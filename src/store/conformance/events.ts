@@ -83,6 +83,48 @@ export function eventConformance(open: OpenTestStore): void {
         assert.equal(await store.events.count(scope, { filter: { ...ALL, since: T0 + 1000, until: T0 + 1000 }, order: 'ASC' }), 3);
       }));
 
+    it('counts exactly what a snapshot pages through, over whole hours and partial ones, as events keep arriving', () =>
+      withStore(open, async (store, account, ws) => {
+        const scope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
+        const HOUR = 3_600_000_000;
+        const base = Math.floor(T0 / HOUR) * HOUR;
+        // Every 7 minutes for 6 hours: two names, three resources.
+        const batch = (n: number, shift: number) =>
+          Array.from({ length: n }, (_, i) =>
+            newEvent(account, ws, 0, {
+              occurred: base + i * 420_000_000 + shift,
+              event: i % 3 ? 'conf.flow-run.completed' : 'conf.task-run.started',
+              resourceId: `prefect.flow-run.r${i % 3}`,
+              resource: { 'prefect.resource.id': `prefect.flow-run.r${i % 3}` },
+            }),
+          );
+        await store.events.append(batch(52, 0));
+        const snapshot = await store.events.maxSeq();
+        // Later arrivals inside and around the window, also in its whole hours.
+        await store.events.append(batch(52, 60_000_000));
+        const windows = [
+          { since: base + 1_800_000_000, until: base + 4 * HOUR + 900_000_000 }, // partial hours at both edges
+          { since: base, until: base + 3 * HOUR - 1 }, // whole hours only
+          { since: base + 600_000_000, until: base + 1_200_000_000 }, // inside one hour
+        ];
+        const filters: Partial<EventFilter>[] = [
+          {},
+          { event: { prefix: ['conf.flow-run.'] } },
+          { event: { name: ['conf.task-run.started'] } },
+          { resource: { id: ['prefect.flow-run.r1'] } },
+        ];
+        for (const w of windows) {
+          for (const f of filters) {
+            const filter = { ...w, ...f };
+            for (const maxSeq of [snapshot, undefined]) {
+              const rows = await store.events.query(scope, q({ filter, maxSeq, limit: 1000 }));
+              const label = `${JSON.stringify(f)} in [${w.since - base}, ${w.until - base}] up to ${maxSeq ?? 'now'}`;
+              assert.equal(await store.events.count(scope, { filter, order: 'DESC', maxSeq }), rows.length, label);
+            }
+          }
+        }
+      }));
+
     it('keeps one event per resource with distinct, and counts resources', () =>
       withStore(open, async (store, account, ws) => {
         const scope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };

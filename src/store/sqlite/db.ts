@@ -60,6 +60,19 @@ export class Db {
     }
   }
 
+  /** Runs `fn` in a read transaction, so that its statements see one snapshot (no lock taken). */
+  read<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.raw.exec('BEGIN');
+    this.depth = 1;
+    try {
+      return fn();
+    } finally {
+      this.depth = 0;
+      this.raw.exec('COMMIT');
+    }
+  }
+
   close(): void {
     this.statements.clear();
     if (this.raw.isOpen) this.raw.close();

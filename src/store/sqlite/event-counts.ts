@@ -1,5 +1,5 @@
 /** SQLite count-by: the parts of `countPlan` (`event-count-plan.ts`) as SQLite queries. */
-import type { CountKey, EventCountRow, EventFilter, EventScope, TimeBuckets } from '../../domain/events.ts';
+import type { CountKey, EventCountRow, EventFilter, EventQuery, EventScope, TimeBuckets } from '../../domain/events.ts';
 import { type CountPlan, countPlan, mergeCounts, type RawCountRow as RawRow } from '../event-count-plan.ts';
 import { type Param, prefixUpperBound } from './event-filter-sql.ts';
 import type { SqliteEvents } from './events.ts';
@@ -130,4 +130,23 @@ export function countEvents(
   const parts = plan.exact.map((f) => exact(events, scope, key, f, buckets));
   if (plan.rollup) parts.push(fromRollups(events, scope, key, filter, buckets, plan.rollup));
   return mergeCounts(parts, key, (k) => events.workspaceId(k));
+}
+
+/**
+ * The exact total of a paged query from the rollups, for the filters they answer: the whole hours
+ * from the rollup, less the events of those hours past the query's snapshot (`seq > maxSeq`: a
+ * rowid range, a handful of rows), plus the partial hours at the window's edges counted exactly.
+ * Run it inside one read transaction (`Db.read`) so that every part sees the same events.
+ */
+export function totalFromRollups(
+  events: SqliteEvents,
+  scope: EventScope,
+  q: Omit<EventQuery, 'limit' | 'offset' | 'after'>,
+  plan: CountPlan & { rollup: NonNullable<CountPlan['rollup']> },
+  countExact: (q: Omit<EventQuery, 'limit' | 'offset' | 'after'>) => number,
+): number {
+  const whole = fromRollups(events, scope, 'event', q.filter, undefined, plan.rollup).reduce((n, r) => n + Number(r.n), 0);
+  const hours = { ...q.filter, since: plan.rollup.fromHour, until: plan.rollup.toHour - 1 };
+  const newer = q.maxSeq === undefined ? 0 : countExact({ filter: hours, order: q.order, minSeq: q.maxSeq });
+  return whole - newer + plan.exact.reduce((n, f) => n + countExact({ ...q, filter: f }), 0);
 }

@@ -12,8 +12,9 @@ import type {
   TimeBuckets,
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
+import { countPlan } from '../event-count-plan.ts';
 import type { Db } from './db.ts';
-import { countEvents } from './event-counts.ts';
+import { countEvents, totalFromRollups } from './event-counts.ts';
 import { eventFilterSql, type Param, prefixUpperBound, ridHash } from './event-filter-sql.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
@@ -230,6 +231,13 @@ export class SqliteEvents implements EventStore {
   }
 
   async count(scope: EventScope, q: Omit<EventQuery, 'limit' | 'offset' | 'after'>): Promise<number> {
+    const plan = q.filter.resource?.distinct || q.minSeq !== undefined ? undefined : countPlan(scope, 'event', q.filter, undefined);
+    if (!plan?.rollup) return this.countExact(scope, q);
+    const rollup = plan.rollup;
+    return this.db.read(() => totalFromRollups(this, scope, q, { ...plan, rollup }, (part) => this.countExact(scope, part)));
+  }
+
+  private countExact(scope: EventScope, q: Omit<EventQuery, 'limit' | 'offset' | 'after'>): number {
     const params: Param[] = [];
     const where = this.where(scope, q, params);
     if (where === undefined) return 0;
