@@ -88,38 +88,43 @@ export function eventConformance(open: OpenTestStore): void {
         const scope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
         const HOUR = 3_600_000_000;
         const base = Math.floor(T0 / HOUR) * HOUR;
-        // Every 7 minutes for 6 hours: two names, three resources.
+        // Every 7 minutes for 6 hours, three resources; the later batch brings a name of its own.
         const batch = (n: number, shift: number) =>
           Array.from({ length: n }, (_, i) =>
             newEvent(account, ws, 0, {
               occurred: base + i * 420_000_000 + shift,
-              event: i % 3 ? 'conf.flow-run.completed' : 'conf.task-run.started',
+              event: i % 3 === 0 ? 'conf.task-run.started' : shift && i % 3 === 2 ? 'conf.flow-run.crashed' : 'conf.flow-run.completed',
               resourceId: `prefect.flow-run.r${i % 3}`,
               resource: { 'prefect.resource.id': `prefect.flow-run.r${i % 3}` },
             }),
           );
-        await store.events.append(batch(52, 0));
+        const first = batch(52, 0);
+        await store.events.append(first);
         const snapshot = await store.events.maxSeq();
         // Later arrivals inside and around the window, also in its whole hours.
-        await store.events.append(batch(52, 60_000_000));
+        const later = batch(52, 60_000_000);
+        await store.events.append(later);
         const windows = [
           { since: base + 1_800_000_000, until: base + 4 * HOUR + 900_000_000 }, // partial hours at both edges
           { since: base, until: base + 3 * HOUR - 1 }, // whole hours only
           { since: base + 600_000_000, until: base + 1_200_000_000 }, // inside one hour
         ];
-        const filters: Partial<EventFilter>[] = [
-          {},
-          { event: { prefix: ['conf.flow-run.'] } },
-          { event: { name: ['conf.task-run.started'] } },
-          { resource: { id: ['prefect.flow-run.r1'] } },
+        const filters: [Partial<EventFilter>, (e: NewEvent) => boolean][] = [
+          [{}, () => true],
+          [{ event: { prefix: ['conf.flow-run.'] } }, (e) => e.event.startsWith('conf.flow-run.')],
+          [{ event: { prefix: ['conf.nothing.'] } }, () => false],
+          [{ event: { name: ['conf.task-run.started'] } }, (e) => e.event === 'conf.task-run.started'],
+          [{ resource: { id: ['prefect.flow-run.r1'] } }, (e) => e.resourceId === 'prefect.flow-run.r1'],
         ];
         for (const w of windows) {
-          for (const f of filters) {
+          for (const [f, match] of filters) {
             const filter = { ...w, ...f };
             for (const maxSeq of [snapshot, undefined]) {
+              const expected = [...first, ...(maxSeq === undefined ? later : [])].filter((e) => e.occurred >= w.since && e.occurred <= w.until && match(e));
               const rows = await store.events.query(scope, q({ filter, maxSeq, limit: 1000 }));
               const label = `${JSON.stringify(f)} in [${w.since - base}, ${w.until - base}] up to ${maxSeq ?? 'now'}`;
-              assert.equal(await store.events.count(scope, { filter, order: 'DESC', maxSeq }), rows.length, label);
+              assert.deepEqual(rows.map((r) => r.id).sort(), expected.map((e) => e.id).sort(), label);
+              assert.equal(await store.events.count(scope, { filter, order: 'DESC', maxSeq }), expected.length, label);
             }
           }
         }

@@ -1,6 +1,6 @@
 /** SQLite count-by: the parts of `countPlan` (`event-count-plan.ts`) as SQLite queries. */
 import type { CountKey, EventCountRow, EventFilter, EventQuery, EventScope, TimeBuckets } from '../../domain/events.ts';
-import { type CountPlan, countPlan, mergeCounts, type RawCountRow as RawRow } from '../event-count-plan.ts';
+import { type CountPlan, countPlan, HOUR, mergeCounts, type RawCountRow as RawRow } from '../event-count-plan.ts';
 import { type Param, prefixUpperBound } from './event-filter-sql.ts';
 import type { SqliteEvents } from './events.ts';
 
@@ -60,6 +60,28 @@ function prefixSql(expr: string, prefixes: string[], params: Param[]): string {
       return `(${expr} >= ? AND ${expr} < ?)`;
     })
     .join(' OR ')})`;
+}
+
+/**
+ * The event names matching the filter's prefixes that occur in the hours of its window, from the
+ * names rollup (a few rows per hour). Lets a prefix filter seek `(ws, event, occurred)` name by
+ * name inside the window instead of reading every event with the prefix, whatever its time.
+ */
+export function prefixedNames(events: SqliteEvents, scope: EventScope, filter: EventFilter): string[] {
+  const prefixes = filter.event?.prefix ?? [];
+  const acct = events.accountKey(scope.accountId);
+  if (acct === undefined) return [];
+  const params: Param[] = [];
+  const conds = [`r.acct = ${acct}`];
+  if (scope.kind === 'workspace') {
+    const ws = events.tenancyKey(scope.workspaceId);
+    if (ws === undefined) return [];
+    conds.push(`r.ws = ${ws}`);
+  }
+  conds.push('r.hour >= ?', 'r.hour <= ?', prefixSql('r.event', prefixes, params));
+  params.unshift(Math.floor(filter.since / HOUR) * HOUR, Math.floor(filter.until / HOUR) * HOUR);
+  const rows = events.db.stmt(`SELECT DISTINCT r.event FROM event_rollup_names r WHERE ${conds.join(' AND ')}`).all(...params) as { event: string }[];
+  return rows.map((r) => r.event);
 }
 
 /** Rollup counts over the whole hours `[fromHour, toHour)`. */

@@ -14,7 +14,7 @@ import type {
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
 import { countPlan } from '../event-count-plan.ts';
 import type { Db } from './db.ts';
-import { countEvents, totalFromRollups } from './event-counts.ts';
+import { countEvents, prefixedNames, totalFromRollups } from './event-counts.ts';
 import { eventFilterSql, type Param, prefixUpperBound, ridHash } from './event-filter-sql.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
@@ -165,6 +165,11 @@ export class SqliteEvents implements EventStore {
       where = `e.ws IN (0${keys.map((k) => `, ${k.ws}`).join('')}) AND e.acct = ${acct}`;
     }
     where += ` AND ${eventFilterSql(q.filter, params, (ids) => ids.map((id) => this.tenancy.key(id)).filter((k) => k !== undefined))}`;
+    if (q.filter.event?.prefix?.length && !q.filter.event.name?.length) {
+      const names = prefixedNames(this, scope, q.filter);
+      where += names.length ? ` AND e.event IN (${names.map(() => '?').join(', ')})` : ' AND 0';
+      params.push(...names);
+    }
     if (q.maxSeq !== undefined) {
       where += ' AND e.seq <= ?';
       params.push(q.maxSeq);
