@@ -23,7 +23,7 @@ const INSERT =
   'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
 const INSERT_RELATED = 'INSERT INTO event_related (rid_hash, seq) VALUES (?, ?) ON CONFLICT DO NOTHING';
 /** Past this many matches a page is read in `occurred` order instead of through the filter's index. */
-const DENSE_MATCHES = 5000;
+const DENSE_MATCHES = 20_000;
 
 export const COLUMNS = 'e.seq, e.acct, e.ws, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
 

@@ -12,6 +12,7 @@ import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
 import { runs } from './0004-runs.ts';
 import { spans } from './0006-spans.ts';
 import { logTextIndexFile } from './0007-log-text-index-file.ts';
+import { eventNameIndexWithId } from './0008-event-name-index-with-id.ts';
 
 export interface Migration {
   version: number;
@@ -20,7 +21,7 @@ export interface Migration {
 }
 
 /** In version order. Each issue adds its own file; numbers are never reused. */
-export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags, spans, logTextIndexFile];
+export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags, spans, logTextIndexFile, eventNameIndexWithId];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
 
