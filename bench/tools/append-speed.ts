@@ -6,13 +6,12 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { uuid7 } from '../../src/domain/ids.ts';
 import type { NewLog } from '../../src/domain/logs.ts';
-import { nowMicros, parseIsoMicros } from '../../src/domain/time.ts';
+import { nowMicros } from '../../src/domain/time.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import { parseCount } from '../lib/args.ts';
 import { tempDir } from '../lib/cleanup.ts';
-import { LogDataset } from '../workloads/logs-data.ts';
+import { LogDataset, nextNewLogs } from '../workloads/logs-data.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => {
@@ -28,21 +27,7 @@ const { workspace } = await store.tenancy.ensureDefaults();
 const data = new LogDataset({ total, end: nowMicros(), spanMicros: 7 * 86_400_000_000 });
 const batches: NewLog[][] = [];
 while (data.generated < total) {
-  const raw = JSON.parse(data.nextBody(Math.min(batchSize, total - data.generated))) as Record<string, unknown>[];
-  batches.push(
-    raw.map((l) => ({
-      workspaceId: workspace.id,
-      id: uuid7(),
-      created: nowMicros(),
-      name: l.name as string,
-      level: l.level as number,
-      message: l.message as string,
-      timestamp: parseIsoMicros(l.timestamp as string) ?? 0,
-      flow_run_id: l.flow_run_id as string,
-      task_run_id: l.task_run_id as string | null,
-      worker_id: null,
-    })),
-  );
+  batches.push(nextNewLogs(data, Math.min(batchSize, total - data.generated), workspace.id));
 }
 const t0 = performance.now();
 for (const b of batches) await store.logs.append(b);

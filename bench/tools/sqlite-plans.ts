@@ -7,13 +7,12 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { uuid7 } from '../../src/domain/ids.ts';
 import type { LogFilter, LogQuery } from '../../src/domain/logs.ts';
-import { nowMicros, parseIsoMicros } from '../../src/domain/time.ts';
+import { nowMicros } from '../../src/domain/time.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import { parseCount } from '../lib/args.ts';
 import { tempDir } from '../lib/cleanup.ts';
-import { LogDataset } from '../workloads/logs-data.ts';
+import { LogDataset, nextNewLogs } from '../workloads/logs-data.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => {
@@ -29,21 +28,7 @@ const { workspace } = await store.tenancy.ensureDefaults();
 const data = new LogDataset({ total, end: nowMicros(), spanMicros: 7 * 86_400_000_000 });
 let t0 = performance.now();
 while (data.generated < total) {
-  const batch = JSON.parse(data.nextBody(Math.min(5000, total - data.generated))) as Record<string, unknown>[];
-  await store.logs.append(
-    batch.map((l) => ({
-      workspaceId: workspace.id,
-      id: uuid7(),
-      created: nowMicros(),
-      name: l.name as string,
-      level: l.level as number,
-      message: l.message as string,
-      timestamp: parseIsoMicros(l.timestamp as string)!,
-      flow_run_id: l.flow_run_id as string,
-      task_run_id: l.task_run_id as string | null,
-      worker_id: null,
-    })),
-  );
+  await store.logs.append(nextNewLogs(data, Math.min(5000, total - data.generated), workspace.id));
 }
 process.stdout.write(`appended ${total} logs in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 t0 = performance.now();

@@ -6,7 +6,9 @@
  * term, a common term and a phrase to look for. Timestamps run from `start` to `end` in order
  * (with jitter), spread over the dataset's full size, so loading it in parts keeps one timeline.
  */
-import { formatMicros, type Micros } from '../../src/domain/time.ts';
+import { uuid7 } from '../../src/domain/ids.ts';
+import type { NewLog } from '../../src/domain/logs.ts';
+import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../src/domain/time.ts';
 
 /** Planted terms: each appears in about `RARE_RATE` of all logs (≈10 per million). */
 export const RARE_TERMS = ['quokka', 'axolotl', 'pangolin', 'narwhal', 'wombat'] as const;
@@ -271,4 +273,21 @@ export class LogDataset {
     }
     return `{"name":"${name}","level":${level},"message":${JSON.stringify(message)},"timestamp":"${ts}","flow_run_id":"${run.id}","task_run_id":${taskId === null ? 'null' : `"${taskId}"`}}`;
   }
+}
+
+/** The next `n` logs as the store takes them (for in-process tools that bypass HTTP). */
+export function nextNewLogs(data: LogDataset, n: number, workspaceId: string): NewLog[] {
+  const raw = JSON.parse(data.nextBody(n)) as Record<string, unknown>[];
+  return raw.map((l) => ({
+    workspaceId,
+    id: uuid7(),
+    created: nowMicros(),
+    name: l.name as string,
+    level: l.level as number,
+    message: l.message as string,
+    timestamp: parseIsoMicros(l.timestamp as string) ?? 0,
+    flow_run_id: l.flow_run_id as string,
+    task_run_id: l.task_run_id as string | null,
+    worker_id: null,
+  }));
 }

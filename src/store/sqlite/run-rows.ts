@@ -1,11 +1,9 @@
 /** SQLite: run, state and span rows (JSON in TEXT, booleans as 1/0) to domain values and back. */
 import type { StatementResultingChanges } from 'node:sqlite';
 import type { StateRow } from '../../domain/runs/states.ts';
-import { JOINED_STATE_COLUMNS, rowDecoders } from '../row-decoding.ts';
+import { JOINED_STATE_COLUMNS, type Row, rowDecoders } from '../row-decoding.ts';
 import { type Columns, type ColumnValue, stateColumns } from '../run-columns.ts';
 import type { Db } from './db.ts';
-
-import type { Row } from '../row-decoding.ts';
 
 export type { Row };
 export type SqlValue = string | number | null;
