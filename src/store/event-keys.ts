@@ -2,6 +2,12 @@
  * Engine-neutral helpers for storing and finding events (no SQL): the hash that indexes related
  * resource ids, and the upper bound that turns a prefix into an index range.
  */
+import type { EventFilter } from '../domain/events.ts';
+
+/** Whether the filter names related resource ids, which every engine finds through `ridHash`. */
+export function byRelatedIds(f: EventFilter): boolean {
+  return f.related?.some((r) => r.id?.length || r.resources_in_roles?.length) ?? false;
+}
 
 /**
  * A 53-bit FNV-1a hash of a related resource id (two 32-bit lanes): the key of every engine's

@@ -70,16 +70,17 @@ function inputTypes(inputs: TaskRunInput[]): string {
   return kinds.size ? [...kinds].join('|') : 'unknown';
 }
 
-export function flowRunSpanSource(r: FlowRunSpanFields): SpanSource {
-  const attributes: SpanAttributes = {};
-  labelAttributes(r.labels, attributes);
-  attributes['prefect.run.type'] = 'flow';
-  attributes['prefect.run.run_count'] = r.run_count;
-  for (const [name, value] of Object.entries(r.parameters)) attributes[`prefect.run.parameter.${name}`] = pythonTypeName(value);
+/** The span of a flow or task run: its timing and state as the run has them. */
+function runSpanSource(
+  r: FlowRunSpanFields | TaskRunSpanFields,
+  span_type: 'flow-run' | 'task-run',
+  parent_id: string | null,
+  attributes: SpanAttributes,
+): SpanSource {
   return {
     span_id: r.id,
-    span_type: 'flow-run',
-    parent_id: r.parent_task_run_id,
+    span_type,
+    parent_id,
     name: r.name,
     start_time: r.start_time,
     end_time: r.end_time,
@@ -92,6 +93,15 @@ export function flowRunSpanSource(r: FlowRunSpanFields): SpanSource {
   };
 }
 
+export function flowRunSpanSource(r: FlowRunSpanFields): SpanSource {
+  const attributes: SpanAttributes = {};
+  labelAttributes(r.labels, attributes);
+  attributes['prefect.run.type'] = 'flow';
+  attributes['prefect.run.run_count'] = r.run_count;
+  for (const [name, value] of Object.entries(r.parameters)) attributes[`prefect.run.parameter.${name}`] = pythonTypeName(value);
+  return runSpanSource(r, 'flow-run', r.parent_task_run_id, attributes);
+}
+
 export function taskRunSpanSource(r: TaskRunSpanFields): SpanSource {
   const attributes: SpanAttributes = {};
   labelAttributes(r.labels, attributes);
@@ -99,20 +109,7 @@ export function taskRunSpanSource(r: TaskRunSpanFields): SpanSource {
   attributes['prefect.run.run_count'] = r.run_count;
   attributes['prefect.run.flow_run_run_count'] = r.flow_run_run_count;
   for (const [name, inputs] of Object.entries(r.task_inputs)) attributes[`prefect.run.parameter.${name}`] = inputTypes(inputs);
-  return {
-    span_id: r.id,
-    span_type: 'task-run',
-    parent_id: r.flow_run_id,
-    name: r.name,
-    start_time: r.start_time,
-    end_time: r.end_time,
-    total_run_time: r.total_run_time,
-    state_type: r.state_type,
-    state_name: r.state_name,
-    state_timestamp: r.state_timestamp,
-    tags: r.tags,
-    attributes,
-  };
+  return runSpanSource(r, 'task-run', r.flow_run_id, attributes);
 }
 
 /** An artifact is an instant: it starts and ends when it was created, and has no state. */

@@ -17,7 +17,7 @@ import type {
   TimeBuckets,
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
-import { prefixUpperBound, ridHash } from '../event-keys.ts';
+import { byRelatedIds, prefixUpperBound, ridHash } from '../event-keys.ts';
 import type { PgDb } from './db.ts';
 import { countEvents } from './event-counts.ts';
 import { eventFilterSql } from './event-filter-sql.ts';
@@ -67,11 +67,6 @@ export interface PgEventTx {
 }
 
 export type PgEventProjection = EventProjection<PgEventTx>;
-
-/** Whether the filter names related resource ids (answered through the `rid_hashes` GIN index). */
-function byRelatedIds(f: EventFilter): boolean {
-  return f.related?.some((r) => r.id?.length || r.resources_in_roles?.length) ?? false;
-}
 
 export class PgEvents implements EventStore {
   readonly db: PgDb;

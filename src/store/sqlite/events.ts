@@ -13,6 +13,7 @@ import type {
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
 import { countPlan } from '../event-count-plan.ts';
+import { byRelatedIds } from '../event-keys.ts';
 import type { Db } from './db.ts';
 import { countEvents, prefixedNames, totalFromRollups } from './event-counts.ts';
 import { eventFilterSql, type Param, prefixUpperBound, ridHash } from './event-filter-sql.ts';
@@ -193,7 +194,7 @@ export class SqliteEvents implements EventStore {
     if (f.ids?.length) return 'INDEXED BY events_dedup';
     if (f.resource?.id?.length) return 'INDEXED BY events_ws_resource';
     // Related ids: candidates from `event_related` by rowid (no index on events).
-    if (f.related?.some((r) => r.id?.length || r.resources_in_roles?.length)) return 'NOT INDEXED';
+    if (byRelatedIds(f)) return 'NOT INDEXED';
     if (f.event?.name?.length || f.event?.prefix?.length) return 'INDEXED BY events_ws_event';
     return undefined;
   }
