@@ -7,6 +7,7 @@
  */
 import type { CountKey, EventCountRow, EventFilter, EventScope, TimeBuckets } from '../domain/events.ts';
 
+/** The rollups' bucket: one hour of `occurred`, in microseconds. */
 export const HOUR = 3_600_000_000;
 
 /** One group as an engine's query returns it. */

@@ -5,8 +5,7 @@
  */
 import { actorOf, flowRunOfTaskRunEvent, resourceName, tagsOf } from '../domain/event-derived.ts';
 import type { StoredEvent } from '../domain/events.ts';
-
-const HOUR = 3_600_000_000;
+import { HOUR } from './event-count-plan.ts';
 
 /** An event's tenant as the engine keys it; `inWorkspace` is false for account-level events. */
 export interface EventTenant {
