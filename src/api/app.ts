@@ -3,14 +3,15 @@ import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { AppError } from '../domain/errors.ts';
+import { parseJsonText } from '../domain/json-text.ts';
 import type { Services } from '../ops/context.ts';
 import { sendError } from './errors.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
-import { registerRoutes } from './router.ts';
+import { registerFixedRoutes, registerRoutes } from './router.ts';
 import { registerWebSockets } from './websocket.ts';
 import { apiRoutes, wsRoutes } from './routes/index.ts';
-import { registerAccountEventRoutes } from './routes/account-events.ts';
-import { registerWorkspaceRoutes } from './routes/workspaces.ts';
+import { accountEventRoutes } from './routes/account-events.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
 
 const MIN_API_VERSION = [0, 8, 0];
 
@@ -31,18 +32,6 @@ function checkApiVersion(header: string | string[] | undefined): string | undefi
   return undefined;
 }
 
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new AppError('invalid_input', 'Request body is not valid JSON', {
-      issues: [{ loc: ['body'], msg: `JSON decode error: ${(err as Error).message}`, type: 'json_invalid' }],
-      requestBody: null,
-    });
-  }
-}
-
 export async function buildApi(services: Services, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
@@ -59,7 +48,7 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseJson(body as string));
+      done(null, parseJsonText(body as string));
     } catch (err) {
       done(err as Error, undefined);
     }
@@ -78,11 +67,11 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   app.setNotFoundHandler((req, reply) => sendError(new AppError('route_not_found', 'Not Found'), req, reply));
 
   registerRoutes(app, services, apiRoutes);
-  registerWorkspaceRoutes(app, services);
-  registerAccountEventRoutes(app, services);
+  const fixedRoutes = [...workspaceRoutes(services), ...accountEventRoutes(services)];
+  registerFixedRoutes(app, fixedRoutes);
   registerWebSockets(app, services, wsRoutes);
 
-  const openapi = buildOpenApi(apiRoutes);
+  const openapi = buildOpenApi(apiRoutes, fixedRoutes);
   app.get('/api/openapi.json', async () => openapi);
   app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
   return app;

@@ -67,5 +67,7 @@ export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply
   const status = HTTP_STATUS[app.code];
   if (status >= 500) req.log.error({ code: app.code, err }, app.message);
   else req.log.info({ code: app.code, status }, app.message);
+  // Prefect's client retries 503s, honouring Retry-After.
+  if (app.code === 'unavailable') reply.header('retry-after', '1');
   return reply.code(status).type('application/json').send(errorBody(app, familyOf(req.url)));
 }

@@ -5,10 +5,15 @@
  * committed, so an acknowledgement always means "durable". Under load many requests share one
  * commit; when idle a write commits on the next tick.
  *
+ * One request's items can never fail another's: when a shared transaction fails, each request of
+ * it is written again on its own, so only the request that caused the failure gets the error
+ * (unless the store is unavailable, which every request would meet again).
+ *
  * An engine that can run several write transactions at once (PostgreSQL) gets up to
  * `concurrency` flushes in flight: a further one starts only while at least `laneMinItems` items
  * wait, so light load keeps batching into one transaction at a time.
  */
+import { AppError } from '../domain/errors.ts';
 
 interface Pending<T> {
   items: T[];
@@ -69,7 +74,11 @@ export class GroupCommit<T> {
         await this.write(items);
         for (const p of batch) p.resolve();
       } catch (err) {
-        for (const p of batch) p.reject(err);
+        if (batch.length === 1 || (err instanceof AppError && err.code === 'unavailable')) {
+          for (const p of batch) p.reject(err);
+        } else {
+          for (const p of batch) await this.write(p.items).then(p.resolve, p.reject);
+        }
       }
     }
     this.lanes--;

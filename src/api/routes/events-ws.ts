@@ -7,6 +7,7 @@
  * pages of 250), then live events read from the store after each committed batch.
  */
 import { type EventCursor, eventFilterSchemaCloud, eventFilterSchemaOss, renderEvent } from '../../domain/events.ts';
+import { parseJsonText } from '../../domain/json-text.ts';
 import { bool, object, optional, parseOrThrow } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { tenantOf, workspaceScope } from '../../ops/events/context.ts';
@@ -83,7 +84,7 @@ export const eventsOutRoute: WsRouteDef = {
     if (first === null) return;
     let msg: { type?: unknown; filter?: unknown; backfill?: unknown };
     try {
-      msg = JSON.parse(first);
+      msg = parseJsonText(first) as typeof msg;
     } catch {
       msg = {};
     }
