@@ -17,7 +17,7 @@ import type {
   TimeBuckets,
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
-import { byRelatedIds, prefixUpperBound, ridHash } from '../event-keys.ts';
+import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../event-keys.ts';
 import { type PgDb, pgError } from './db.ts';
 import { countEvents } from './event-counts.ts';
 import { eventFilterSql } from './event-filter-sql.ts';
@@ -143,9 +143,10 @@ export class PgEvents implements EventStore {
     return [-acct, ...rows.map((r) => r.ws)];
   }
 
-  async append(events: NewEvent[]): Promise<EventAppendResult> {
+  async append(batch: NewEvent[]): Promise<EventAppendResult> {
+    if (batch.length === 0) return { inserted: [], duplicates: 0 };
+    const events = firstOfEachId(batch);
     const n = events.length;
-    if (n === 0) return { inserted: [], duplicates: 0 };
     const keys: number[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const k = await this.tenantKey(events[i]);
@@ -189,7 +190,7 @@ export class PgEvents implements EventStore {
         const tx: PgEventTx = { c, ws: (e) => wsOf.get(e)! };
         for (const p of this.projections) await p.apply(tx, inserted);
       }
-      return { inserted, duplicates: n - inserted.length };
+      return { inserted, duplicates: batch.length - inserted.length };
     });
   }
 
