@@ -8,6 +8,7 @@ import type { Services } from '../ops/context.ts';
 import { sendError } from './errors.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
+import { trackRoutes } from './served-routes.ts';
 import { registerWebSockets } from './websocket.ts';
 import { apiRoutes, wsRoutes } from './routes/index.ts';
 import { accountEventRoutes } from './routes/account-events.ts';
@@ -63,6 +64,7 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
     if (problem) return reply.code(400).send({ detail: problem });
   });
 
+  trackRoutes(app);
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   app.setNotFoundHandler((req, reply) => sendError(new AppError('route_not_found', 'Not Found'), req, reply));
 
@@ -72,7 +74,8 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   registerWebSockets(app, services, wsRoutes);
 
   const openapi = buildOpenApi(apiRoutes, fixedRoutes);
-  app.get('/api/openapi.json', async () => openapi);
-  app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
+  const undocumented = { config: { undocumented: true } };
+  app.get('/api/openapi.json', undocumented, async () => openapi);
+  app.get('/api/docs', undocumented, async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
   return app;
 }

@@ -126,6 +126,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
     app.route({
       method: r.method,
       url: r.url,
+      config: { undocumented: true },
       handler: async (req, reply) => {
         const [path, query] = splitUrl(req.url);
         return reply.redirect(otherSpelling(path) + query, 307);

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 
 import { AppError, type ErrorCode, type Issue } from '../domain/errors.ts';
 import { type Binding, invoke } from './invoke.ts';
 import type { RestOperation, RestResource } from './model.ts';
+import { trackRoutes } from '../api/served-routes.ts';
 import { buildRestOpenApi } from './rest-openapi.ts';
 
 export interface RestEntry {
@@ -71,6 +72,7 @@ export async function buildRestApp(entries: RestEntry[], opts: { bodyLimit: numb
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  trackRoutes(app);
   app.setErrorHandler((err, _req, reply) => sendGatewayError(reply, err));
   app.setNotFoundHandler((req, reply) => sendGatewayError(reply, new AppError('route_not_found', `No resource at ${req.method} ${req.url.split('?')[0]}`)));
 
@@ -119,6 +121,7 @@ export async function buildRestApp(entries: RestEntry[], opts: { bodyLimit: numb
     app.route({
       method: others as unknown as 'GET',
       url,
+      config: { undocumented: true },
       handler: async (req, reply) => {
         reply.header('allow', allow);
         return sendGatewayError(reply, new AppError('method_not_allowed', `${req.method} is not allowed here; allowed: ${allow}`));
@@ -127,6 +130,6 @@ export async function buildRestApp(entries: RestEntry[], opts: { bodyLimit: numb
   }
 
   const openapi = buildRestOpenApi(entries, { title: opts.title, version: opts.version });
-  app.get('/v1/openapi.json', async () => openapi);
+  app.get('/v1/openapi.json', { config: { undocumented: true } }, async () => openapi);
   return app;
 }
