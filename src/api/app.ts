@@ -43,6 +43,9 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
     routerOptions: { maxParamLength: 500 },
     forceCloseConnections: true,
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a path parameter over 500 characters, bad escapes in
+    // the path) get the same error bodies as everything else.
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
   });
 
   // Prefect treats a body without a content type as JSON; so do we, whatever the content type.
@@ -55,7 +58,9 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
     }
   });
 
-  await app.register(compress, { threshold: 500, encodings: ['gzip'] });
+  // Responses only: like Prefect, request bodies are never decompressed (a gzip body is not JSON →
+  // 422). Decompressing them also stalled a keep-alive connection after a GET that carried one.
+  await app.register(compress, { threshold: 500, encodings: ['gzip'], globalDecompression: false });
   if (config['cors-origin'].length) await app.register(cors, { origin: [...config['cors-origin']] });
 
   app.addHook('onRequest', async (req, reply) => {

@@ -52,6 +52,10 @@ export function toAppError(err: unknown): AppError {
       return new AppError('payload_too_large', e.message ?? 'Request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('invalid_input', `Unsupported content type: ${e.message}`);
+    // A path Starlette would not match either: an over-long or badly escaped path parameter.
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+    case 'FST_ERR_BAD_URL':
+      return new AppError('route_not_found', 'Not Found');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('invalid_input', e.message ?? 'Invalid body');

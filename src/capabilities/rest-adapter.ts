@@ -44,6 +44,7 @@ export function sendGatewayError(reply: FastifyReply, err: unknown): FastifyRepl
 function toAppError(err: unknown): AppError {
   const e = err as { code?: string; statusCode?: number; message?: string };
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 'Request body is too large');
+  if (e?.code === 'FST_ERR_MAX_PARAM_LENGTH' || e?.code === 'FST_ERR_BAD_URL') return new AppError('route_not_found', 'No resource at this path');
   if (e?.statusCode && e.statusCode < 500) return new AppError('invalid_input', e.message ?? 'Bad request');
   return new AppError('internal', e?.message ?? String(err));
 }
@@ -69,6 +70,7 @@ export async function buildRestApp(entries: RestEntry[], opts: { bodyLimit: numb
     exposeHeadRoutes: false,
     forceCloseConnections: true,
     return503OnClosing: true,
+    frameworkErrors: (err, _req, reply) => sendGatewayError(reply, err),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

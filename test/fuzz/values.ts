@@ -21,6 +21,8 @@ export interface Pool {
   /** `page-token` values: this workspace's (Cloud and open-source spelling) and one of another workspace. */
   pageTokens: string[];
   foreignPageToken: string;
+  /** Objects made to be deleted: DELETE cases aim at these, so that the seeded ones stay. */
+  doomed: { flowId: string; flowRunId: string; taskRunId: string; artifactId: string };
 }
 
 /** JSON text placed as is where the value stands (numbers beyond a double, deep nesting). */

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
+import { gzipSync } from 'node:zlib';
 import { httpClient } from '../capabilities/harness.ts';
+import { sendHttp } from '../fuzz/send.ts';
 import { forEachEngine } from '../helpers/engines.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { openSocket, wsUrl } from '../helpers/ws.ts';
@@ -107,5 +109,27 @@ forEachEngine('validation is bounded on every surface', (engine) => {
     assert.ok(JSON.stringify(m).length < KIB64, `${JSON.stringify(m).length} chars`);
     assert.ok(m.event_id.length <= 64);
     sock.ws.close();
+  });
+});
+
+forEachEngine('request bodies the API does not read', (engine) => {
+  let s: TestServer;
+  let origin: string;
+  before(async () => {
+    s = await startServer(engine);
+    origin = new URL(await s.listen()).origin;
+  });
+  after(() => s.close());
+
+  it('never stall the connection they came on, and are not decompressed (as in Prefect)', async () => {
+    const bomb = gzipSync(Buffer.alloc(256 * MIB), { level: 9 });
+    const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip' };
+    const get = await sendHttp(origin, 'GET', '/api/observed-loggers', headers, Buffer.alloc(900_000, 0x41));
+    assert.equal(get.kind === 'http' && get.status, 200);
+    const next = await sendHttp(origin, 'GET', '/api/health', {});
+    assert.equal(next.kind === 'http' && next.status, 200, JSON.stringify(next));
+    const post = await sendHttp(origin, 'POST', '/api/logs/', headers, bomb);
+    assert.equal(post.kind === 'http' && post.status, 422);
+    assert.match(post.kind === 'http' ? post.body.toString() : '', /not valid JSON/);
   });
 });
