@@ -40,7 +40,7 @@ type Loc = (string | number)[];
 function locations(v: unknown, loc: Loc = [], out: Loc[] = [], depth = 0): Loc[] {
   out.push(loc);
   if (depth > 8 || v === null || typeof v !== 'object' || v instanceof Raw) return out;
-  if (Array.isArray(v)) v.slice(0, 5).forEach((x, i) => locations(x, [...loc, i], out, depth + 1));
+  if (Array.isArray(v)) for (let i = 0; i < Math.min(v.length, 5); i++) locations(v[i], [...loc, i], out, depth + 1);
   else for (const [k, x] of Object.entries(v)) locations(x, [...loc, k], out, depth + 1);
   return out;
 }
