@@ -30,6 +30,8 @@ export interface FuzzOptions {
   progress?: (line: string) => void;
   /** Called with every case and its answer's status (for `--verbose`). */
   trace?: (line: string) => void;
+  /** Record failures and go on (until the server dies) instead of stopping at the first. */
+  keepGoing?: boolean;
 }
 
 export interface FuzzReport {
@@ -39,6 +41,8 @@ export interface FuzzReport {
   byStatus: Record<string, number>;
   bySurface: Record<string, number>;
   operations: number;
+  /** With `keepGoing`: every failure's report. */
+  failures: string[];
 }
 
 export class FuzzFailure extends Error {}
@@ -218,11 +222,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     const health = healthReads(urls.api, a);
     const before = await readAll(fixed);
 
-    const report: FuzzReport = { cases: 0, seconds: 0, maxRssMb: 0, byStatus: {}, bySurface: {}, operations: ops.length };
+    const report: FuzzReport = { cases: 0, seconds: 0, maxRssMb: 0, byStatus: {}, bySurface: {}, operations: ops.length, failures: [] };
     const fail = (index: number, c: Case | undefined, problems: string[]) => {
       const replay = `npm run fuzz -- --engine ${opts.engine} --seed ${opts.seed}`;
-      throw new FuzzFailure(
-        [
+      const text = [
           `fuzz case ${index} (seed ${opts.seed}, ${opts.engine})${c ? `: ${c.label} — ${c.mutation}` : ''}`,
           ...problems.map((p) => `  ✗ ${p}`),
           ...(c ? ['request:', describeCase(c)] : []),
@@ -231,8 +234,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
           `  the run up to it:      FUZZ_SEED=${opts.seed} FUZZ_COUNT=${index + 1} ${replay} --count ${index + 1}`,
           'server output (tail):',
           output(),
-        ].join('\n'),
-      );
+        ].join('\n');
+      const dead = served.child.exitCode !== null || served.child.signalCode !== null;
+      if (!opts.keepGoing || dead) throw new FuzzFailure(text);
+      report.failures.push(text);
     };
     const checkReads = async (index: number) => {
       const now = await readAll(fixed);
