@@ -14,6 +14,8 @@ import {
   int,
   issuesFull,
   jsonObject,
+  KEY_TEXT_MAX_BYTES,
+  keyText,
   literal,
   object,
   oneOf,
@@ -67,6 +69,8 @@ function resourceSchema(kind: 'resource' | 'related'): Schema<Labels> {
       }
       if (!ok) return INVALID;
       if (!o['prefect.resource.id']) return fail('Value error, Resources must include the prefect.resource.id label');
+      if (Buffer.byteLength(o['prefect.resource.id'] as string) > KEY_TEXT_MAX_BYTES)
+        return fail(`Value error, The prefect.resource.id label must be at most ${KEY_TEXT_MAX_BYTES} bytes (UTF-8)`);
       if (kind === 'related' && !o['prefect.resource.role'])
         return fail('Value error, Related Resources must include the prefect.resource.role label');
       return o as Labels;
@@ -81,7 +85,7 @@ function resourceSchema(kind: 'resource' | 'related'): Schema<Labels> {
 export const eventSchema = object(
   {
     occurred: datetime(),
-    event: str({ max: EVENT_NAME_MAX }),
+    event: keyText({ max: EVENT_NAME_MAX }),
     resource: resourceSchema('resource'),
     related: optional(array(resourceSchema('related'), { max: EVENT_RELATED_MAX }), () => [] as Labels[]),
     payload: optional(jsonObject(), () => ({}) as Record<string, unknown>),

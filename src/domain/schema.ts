@@ -125,8 +125,15 @@ function cleanJsonValue(v: unknown, loc: Loc, depth: number, issues: Issue[]): u
   return out ?? o;
 }
 
+/**
+ * The most UTF-8 bytes of any text Sightline keys or indexes (names, keys, ids, tags): two of them
+ * and a few numbers fit one PostgreSQL B-tree entry (at most 2,704 bytes, and text that does not
+ * compress is stored as is), so no such value can make a write fail on one engine and not the other.
+ */
+export const KEY_TEXT_MAX_BYTES = 1024;
+
 /** A string, cleaned by `cleanText` before its length and pattern are checked. */
-export function str(opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string } = {}): Schema<string> {
+export function str(opts: { min?: number; max?: number; maxBytes?: number; pattern?: RegExp; patternHint?: string } = {}): Schema<string> {
   return schema(
     (raw, loc, issues) => {
       if (typeof raw !== 'string') return fail(issues, loc, 'string_type', 'Input should be a valid string', raw);
@@ -135,12 +142,20 @@ export function str(opts: { min?: number; max?: number; pattern?: RegExp; patter
         return fail(issues, loc, 'string_too_short', `String should have at least ${opts.min} character${opts.min === 1 ? '' : 's'}`, v);
       if (opts.max !== undefined && v.length > opts.max)
         return fail(issues, loc, 'string_too_long', `String should have at most ${opts.max} characters`, v);
+      // A JavaScript character is at most 3 UTF-8 bytes: only longer strings need counting.
+      if (opts.maxBytes !== undefined && v.length * 3 > opts.maxBytes && Buffer.byteLength(v) > opts.maxBytes)
+        return fail(issues, loc, 'string_too_long', `String should have at most ${opts.maxBytes} bytes (UTF-8)`, v);
       if (opts.pattern && !opts.pattern.test(v))
         return fail(issues, loc, 'string_pattern_mismatch', opts.patternHint ?? `String should match pattern '${opts.pattern.source}'`, v);
       return v;
     },
     () => ({ type: 'string', minLength: opts.min, maxLength: opts.max }),
   );
+}
+
+/** Text that is keyed or indexed: at most `KEY_TEXT_MAX_BYTES` bytes (UTF-8). */
+export function keyText(opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string } = {}): Schema<string> {
+  return str({ ...opts, maxBytes: KEY_TEXT_MAX_BYTES });
 }
 
 function toNumber(v: unknown): number | undefined {

@@ -155,8 +155,15 @@ const MB = 'm'.repeat(1024 * 1024);
 const DEEP = new Raw(`${'['.repeat(10_000)}${']'.repeat(10_000)}`);
 const DEEP_OBJECT = new Raw(`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`);
 
+/** Text that does not compress: what a database's index entries cannot hold beyond ~2.7 kB. */
+function randomText(rng: Rng, chars: number): string {
+  let s = '';
+  for (let i = 0; i < chars; i++) s += String.fromCharCode(0x4e00 + rng.int(0x5000));
+  return s;
+}
+
 /** The issue's list of hostile values for any field: types, bounds, sizes, nesting, text, ids, dates. */
-export const HOSTILE: readonly (readonly [string, () => unknown])[] = [
+export const HOSTILE: readonly (readonly [string, (rng: Rng) => unknown])[] = [
   ['null', () => null],
   ['true', () => true],
   ['-1', () => -1],
@@ -173,6 +180,8 @@ export const HOSTILE: readonly (readonly [string, () => unknown])[] = [
   ['empty string', () => ''],
   ['numeric string', () => '20'],
   ['1 MB string', () => MB],
+  ['1,500 random CJK characters', (rng) => randomText(rng, 1500)],
+  ['list of 100 random 40-character strings', (rng) => Array.from({ length: 100 }, () => randomText(rng, 40))],
   ['10,000-deep array', () => DEEP],
   ['10,000-deep object', () => DEEP_OBJECT],
   ['empty object', () => ({})],
@@ -198,7 +207,7 @@ export const HOSTILE: readonly (readonly [string, () => unknown])[] = [
 /** A hostile value, and what it is. */
 export function hostile(rng: Rng): [string, unknown] {
   const [label, make] = rng.pick(HOSTILE);
-  return [label, make()];
+  return [label, make(rng)];
 }
 
 /** Query-string spellings of hostile values (already URL-encoded). */

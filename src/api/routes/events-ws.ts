@@ -7,6 +7,7 @@
  * pages of 250), then live events read from the store after each committed batch.
  */
 import { type EventCursor, eventFilterSchemaCloud, eventFilterSchemaOss, renderEvent } from '../../domain/events.ts';
+import { AppError } from '../../domain/errors.ts';
 import { parseJsonText } from '../../domain/json-text.ts';
 import { bool, object, optional, parseOrThrow } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
@@ -60,8 +61,11 @@ export const eventsInRoute: WsRouteDef = {
         };
         p.then(resume, resume);
       }
-      // Never acknowledge what was not stored: close, so that the client reconnects and re-sends.
-      p.catch(() => session.close(1011, 'Could not store events'));
+      // Never acknowledge what was not stored: close, so that the client reconnects and re-sends
+      // (1013 "try again later" while the database is away, as HTTP writes answer 503).
+      p.catch((err) =>
+        err instanceof AppError && err.code === 'unavailable' ? session.close(1013, 'Database unavailable; try again') : session.close(1011, 'Could not store events'),
+      );
     });
   },
 };

@@ -1,15 +1,15 @@
 /** Field schemas shared by flows, runs and artifacts: names, tags, labels, JSON objects. */
-import { array, cleanText, INVALID, issuesFull, type Schema, setOwn, stopEarly, str } from '../schema.ts';
+import { array, cleanText, INVALID, issuesFull, keyText, type Schema, setOwn, stopEarly } from '../schema.ts';
 
 /** Prefect's object names must not contain `/ % & > <` (`P/types/names.py`). */
 export const NAME_PATTERN = /^[^/%&><]+$/;
 
 export function nameSchema(): Schema<string> {
-  return str({ max: 5000, pattern: NAME_PATTERN, patternHint: "String should match pattern '^[^/%&><]+$'" });
+  return keyText({ max: 5000, pattern: NAME_PATTERN, patternHint: "String should match pattern '^[^/%&><]+$'" });
 }
 
 export function tagsSchema(): Schema<string[]> {
-  return array(str());
+  return array(keyText());
 }
 
 export type LabelValue = string | number | boolean;

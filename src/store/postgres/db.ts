@@ -24,7 +24,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
 /**
  * What a PostgreSQL failure means to the caller, in the one error model: a database that is down,
  * restarting or out of connections is `unavailable` (503, which clients retry); a value the
- * database refuses (SQLSTATE class 22, data exception) is the input's fault (422). Validation
+ * database refuses (SQLSTATE class 22, data exception; 54000, too large for an index) is the input's fault (422). Validation
  * rejects such values first; this keeps any that slip through from ever becoming a 500.
  */
 export function pgError(err: unknown): unknown {
@@ -43,7 +43,8 @@ export function pgError(err: unknown): unknown {
   ) {
     return new AppError('unavailable', `The database is unavailable (${code || message}); try again`);
   }
-  if (code.startsWith('22')) return new AppError('invalid_input', `The database refused a value: ${message}`);
+  // 22: data exception; 54000: a value too large for an index entry. Validation keeps both out.
+  if (code.startsWith('22') || code === '54000') return new AppError('invalid_input', `The database refused a value: ${message}`);
   return err;
 }
 
@@ -92,6 +93,12 @@ export class PgDb {
       throw pgError(err);
     }
     let broken: unknown;
+    // A checked-out client has no error listener of the pool's: a connection lost between two
+    // statements (the database stopped) would otherwise be an unhandled 'error' that ends the process.
+    const lost = (err: Error) => {
+      broken = err;
+    };
+    c.on('error', lost);
     try {
       await c.query('BEGIN');
       const r = await fn(c);
@@ -104,6 +111,7 @@ export class PgDb {
       else await c.query('ROLLBACK').catch((e) => (broken = e));
       throw mapped;
     } finally {
+      c.removeListener('error', lost);
       c.release(broken instanceof Error ? broken : undefined);
     }
   }
