@@ -32,7 +32,7 @@ function civilFromDays(z: number): [number, number, number] {
 }
 
 /**
- * The representable range of every time Sightline stores (ADR 21): 1700-01-01 to the end of 2199,
+ * The representable range of every time Sightline stores (ADR 23): 1700-01-01 to the end of 2199,
  * UTC. Times are integer microseconds held in doubles, exact only below 2^53 µs (about 285 years
  * either side of 1970), and SQLite refuses to return larger integers to JavaScript at all; this
  * round range sits inside that on both engines, so what is acknowledged is what reads back.
