@@ -19,10 +19,12 @@ export interface Ledger {
   statuses: Map<number, number>;
   /** Websocket close codes seen. */
   closes: number[];
+  /** How an item was acknowledged, and when (for failure reports). */
+  how: Map<string, string>;
 }
 
 export function newLedger(): Ledger {
-  return { logs: new Map(), events: new Map(), taskRuns: new Map(), statuses: new Map(), closes: [] };
+  return { logs: new Map(), events: new Map(), taskRuns: new Map(), statuses: new Map(), closes: [], how: new Map() };
 }
 
 export interface Clients {
@@ -82,7 +84,12 @@ async function eventClient(o: Options, stopped: () => boolean): Promise<void> {
     const batch = Array.from({ length: 10 }, () => event(o, 'crash.http'));
     for (const e of batch) o.ledger.events.set(e.id, 'sent');
     const status = await post(o, '/events', batch);
-    if (status === 204) for (const e of batch) o.ledger.events.set(e.id, 'acked');
+    if (status === 204) {
+      for (const e of batch) {
+        o.ledger.events.set(e.id, 'acked');
+        o.ledger.how.set(e.id, `POST /events → 204 at ${Date.now()}`);
+      }
+    }
     else if (status === undefined && !o.persistent) return;
     else if (status !== 204) await pause(50);
   }
@@ -144,8 +151,15 @@ async function socketClient(o: Options, stopped: () => boolean): Promise<void> {
     const k = Number(data.toString());
     for (const [p, sent] of pending) {
       if (p > k) continue;
-      for (const id of sent.events) o.ledger.events.set(id, 'acked');
-      for (const t of sent.tasks) o.ledger.taskRuns.set(t, 'acked');
+      const how = `/events/in pong ${k} (ping ${p}, ${pending.size} pings pending) at ${Date.now()}`;
+      for (const id of sent.events) {
+        o.ledger.events.set(id, 'acked');
+        o.ledger.how.set(id, how);
+      }
+      for (const t of sent.tasks) {
+        o.ledger.taskRuns.set(t, 'acked');
+        o.ledger.how.set(t, how);
+      }
       pending.delete(p);
     }
   });

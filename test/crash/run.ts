@@ -76,14 +76,16 @@ async function allLogs(api: string, runs: string[], text?: string): Promise<stri
 async function check(api: string, ledgers: { ledger: Ledger; runs: string[]; token: string }[]): Promise<{ problems: string[]; unackedFound: number }> {
   const problems: string[] = [];
   let unackedFound = 0;
+  let how = new Map<string, string>();
   const expect = (what: string, fate: string, n: number) => {
-    if (fate === 'acked' && n !== 1) problems.push(`acknowledged ${what} found ${n} times`);
+    if (fate === 'acked' && n !== 1) problems.push(`acknowledged ${what} found ${n} times (${how.get(what.slice(what.indexOf(' ') + 1)) ?? 'by a 2xx'})`);
     if (fate === 'sent' && n > 1) problems.push(`unacknowledged ${what} found ${n} times`);
     if (fate === 'sent' && n === 1) unackedFound++;
   };
   const [{ account_id: accountId, workspace_id: workspaceId }] = await json(`${api}/me/workspaces`);
   const cloud = `${api}/accounts/${accountId}/workspaces/${workspaceId}`;
   for (const { ledger, runs, token } of ledgers) {
+    how = ledger.how;
     const stored = countMarkers(await allLogs(api, runs));
     for (const [m, fate] of ledger.logs) expect(`log ${m}`, fate, stored.get(m) ?? 0);
 
@@ -98,7 +100,7 @@ async function check(api: string, ledgers: { ledger: Ledger; runs: string[]; tok
     for (const [id, fate] of ledger.taskRuns) {
       if (fate !== 'acked') continue;
       const run = await fetch(`${api}/task_runs/${id}`);
-      if (run.status !== 200) problems.push(`task run ${id} of an acknowledged event: ${run.status}`);
+      if (run.status !== 200) problems.push(`task run ${id} of an acknowledged event: ${run.status} (${ledger.how.get(id)})`);
       const span = await fetch(`${api}/spans/lookup/${id}`);
       if (span.status !== 200) problems.push(`span of task run ${id}: ${span.status}`);
     }
@@ -159,10 +161,14 @@ export async function runCrash(opts: CrashOptions): Promise<RoundReport[]> {
       const killAfter = rng.int(2500);
       await pause(killAfter);
       server.child.kill('SIGKILL');
+      const killedAt = Date.now();
       await server.exited;
       await clients.stop();
       server = await startServer(opts.data);
-      const unackedFound = await verify(server.lines.api, history);
+      const unackedFound = await verify(server.lines.api, history).catch((err) => {
+        if (err instanceof CrashFailure) err.message = `round ${round}, killed at ${killedAt}: ${err.message}`;
+        throw err;
+      });
       const report = { round, killedAfterMs: killAfter, acked: counts(ledger), unackedFound };
       reports.push(report);
       opts.progress?.(

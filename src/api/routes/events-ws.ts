@@ -30,16 +30,21 @@ export const eventsInRoute: WsRouteDef = {
   deflate: false,
   async handler(ctx, session) {
     const { socket } = session;
-    // The commit of the latest event received; a pong waits for it.
+    // The commit of the latest event received; a pong waits for it (writers are told in order, so
+    // that also covers every earlier event).
     let last: Promise<void> = Promise.resolve();
-    socket.on('ping', (data) => {
+    const answer = (data: Buffer) =>
       last.then(
         () => {
           if (socket.readyState === socket.OPEN) socket.pong(data);
         },
         () => {},
       );
-    });
+    // Until the frames the session buffered during the handshake have been handed to the writer,
+    // `last` does not cover them: a ping that arrives meanwhile waits (found by the crash test).
+    let reading = false;
+    const early: Buffer[] = [];
+    socket.on('ping', (data) => (reading ? answer(data) : early.push(data)));
     if (!(await session.handshake())) return;
     const tenant = tenantOf(workspaceScope(ctx));
     let errors = 0;
@@ -67,6 +72,8 @@ export const eventsInRoute: WsRouteDef = {
         err instanceof AppError && err.code === 'unavailable' ? session.close(1013, 'Database unavailable; try again') : session.close(1011, 'Could not store events'),
       );
     });
+    reading = true;
+    for (const data of early.splice(0)) answer(data);
   },
 };
 
