@@ -64,10 +64,14 @@ forEachEngine('what a pong acknowledges', (engine) => {
       }),
     );
     const release = await holdWrites(engine.name, db);
-    // One burst: the server is still answering the auth message when the events and the ping arrive.
+    // One burst, in one TCP write (as a client's frames pile up at a busy server): the server reads
+    // the auth message, the events and the ping in one go, while it is still answering the auth.
+    const tcp = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    tcp.cork();
     ws.send(JSON.stringify({ type: 'auth', token: null }));
     for (const e of events) ws.send(JSON.stringify(e));
     ws.ping('1');
+    tcp.uncork();
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(ponged, false, 'the pong came while the events could not be committed');
     await release();
