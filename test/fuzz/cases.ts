@@ -177,7 +177,7 @@ function httpCase(op: Extract<Operation, { surface: 'api' | 'rest' }>, ctx: Case
     ['content type', has(!!op.body, 3)],
     ['page token', has(!!tokenParam, 6)],
     ['api version', has(op.surface === 'api', 1)],
-    ['max body + 1', 0],
+    ['max body + 1', has(!!op.body, 0.5)],
     ['gzip bomb', 0.25],
   ] as const);
   let detail: string = mutation;

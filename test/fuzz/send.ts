@@ -49,19 +49,24 @@ export function sendHttp(base: string, method: string, path: string, headers: Re
       (res) => {
         const chunks: Buffer[] = [];
         let bytes = 0;
+        const answered = () => ({ kind: 'http' as const, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), bodyBytes: bytes });
         res.on('data', (d: Buffer) => {
           if (bytes < KEEP_BYTES) chunks.push(d);
           bytes += d.length;
         });
-        res.on('end', () => done({ kind: 'http', status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), bodyBytes: bytes }));
+        res.on('end', () => done(answered()));
         res.on('error', (err) => done({ kind: 'failed', error: `response: ${err.message}` }));
+        // A server may answer (413) before it has read a large body, then close: the answer counts
+        // once it has been read whole, whatever then happens to the rest of the upload.
+        got = () => (res.complete ? answered() : undefined);
       },
     );
+    let got: () => Answer | undefined = () => undefined;
     const timer = setTimeout(() => {
       req.destroy();
       done({ kind: 'failed', error: `no answer within ${DEADLINE_MS / 1000} s` });
     }, DEADLINE_MS);
-    req.on('error', (err: NodeJS.ErrnoException) => done({ kind: 'failed', error: `${err.code ?? ''} ${err.message}`.trim() }));
+    req.on('error', (err: NodeJS.ErrnoException) => done(got() ?? { kind: 'failed', error: `${err.code ?? ''} ${err.message}`.trim() }));
     if (body) req.end(body);
     else req.end();
   });
