@@ -74,7 +74,9 @@ const asFastify = (openapiPath: string) => openapiPath.replace(/\{([^}]+)\}/g, (
 export async function undocumentedRoutes(s: TestServer): Promise<string[]> {
   const apiDoc = (await s.app.api.inject({ method: 'GET', url: '/api/openapi.json' })).json() as Doc;
   const entries = [...s.app.capabilities!.bound.rest.values()].flat();
-  const restApp = await buildRestApp(entries, { bodyLimit: 1024, title: 'fuzz', version: '0' });
+  // The listener options of the running server (whatever they are), for an app that never listens.
+  const opts = { bodyLimit: s.config['max-body'], http: s.config, title: 'fuzz', version: '0' };
+  const restApp = await buildRestApp(entries, opts);
   const restDoc = (await restApp.inject({ method: 'GET', url: '/v1/openapi.json' })).json() as Doc;
   const erase = (p: string) => p.replace(/:[^/]+/g, ':_');
   const documented = new Set<string>();
