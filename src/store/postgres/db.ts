@@ -24,8 +24,9 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
 /**
  * What a PostgreSQL failure means to the caller, in the one error model: a database that is down,
  * restarting or out of connections is `unavailable` (503, which clients retry); a value the
- * database refuses (SQLSTATE class 22, data exception; 54000, too large for an index) is the input's fault (422). Validation
- * rejects such values first; this keeps any that slip through from ever becoming a 500.
+ * database refuses (SQLSTATE class 22, data exception; 54000, too large for an index entry) is the
+ * input's fault (422). Validation rejects such values first; this keeps any that slip through
+ * from ever becoming a 500.
  */
 export function pgError(err: unknown): unknown {
   if (err instanceof AppError) return err;
