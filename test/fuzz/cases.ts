@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Operation, Param } from './operations.ts';
 import type { Rng } from './rng.ts';
-import { HOSTILE_IDS, HOSTILE_QUERY, hostile, jsonText, type Pool, Raw, type Schema, valid } from './values.ts';
+import { atBounds, HOSTILE_IDS, HOSTILE_QUERY, hostile, jsonText, type Pool, Raw, type Schema, valid } from './values.ts';
 
 export type Case =
   | { kind: 'http'; surface: 'api' | 'rest'; label: string; mutation: string; method: string; url: string; headers: Record<string, string>; body?: Buffer }
@@ -31,6 +31,8 @@ export interface CaseContext {
   pool: Pool;
   ws: WsSchemas;
   maxBody: number;
+  /** Send bodies of `maxBody + 1` bytes (see `FuzzOptions.overLimitUploads`). */
+  overLimitUploads: boolean;
 }
 
 // ---- locations inside a JSON value ---------------------------------------------------------
@@ -165,8 +167,15 @@ function httpCase(op: Extract<Operation, { surface: 'api' | 'rest' }>, ctx: Case
 
   const has = (b: boolean, w: number) => (b ? w : 0);
   const tokenParam = queryParams.find((p) => p.name === 'page-token');
+  const bounded = [
+    ...queryParams.filter((p) => atBounds(p.schema).length).map((p) => ({ where: 'query' as const, name: p.name, schema: p.schema })),
+    ...Object.entries((op.body?.properties ?? {}) as Record<string, Schema>)
+      .filter(([, ps]) => atBounds(ps).length)
+      .map(([name, schema]) => ({ where: 'body' as const, name, schema })),
+  ];
   const mutation = rng.weighted([
     ['none', 6],
+    ['at a bound', has(bounded.length > 0, 6)],
     ['path id', has(pathParams.length > 0, 8)],
     ['query value', has(queryParams.length > 0, 6)],
     ['query repeat', has(queryParams.length > 0, 3)],
@@ -177,11 +186,21 @@ function httpCase(op: Extract<Operation, { surface: 'api' | 'rest' }>, ctx: Case
     ['content type', has(!!op.body, 3)],
     ['page token', has(!!tokenParam, 6)],
     ['api version', has(op.surface === 'api', 1)],
-    ['max body + 1', has(!!op.body, 0.5)],
+    ['max body + 1', has(!!op.body && ctx.overLimitUploads, 0.5)],
     ['gzip bomb', 0.25],
   ] as const);
   let detail: string = mutation;
   switch (mutation) {
+    case 'at a bound': {
+      const target = rng.pick(bounded);
+      const [label, v] = rng.pick(atBounds(target.schema));
+      if (target.where === 'query') {
+        for (let i = query.length - 1; i >= 0; i--) if (query[i][0] === target.name) query.splice(i, 1);
+        for (const x of queryValue(v)) query.push([target.name, x]);
+      } else if (body && typeof body === 'object' && !Array.isArray(body)) (body as Record<string, unknown>)[target.name] = v;
+      detail = `${target.where} ${target.name} at ${label}`;
+      break;
+    }
     case 'path id': {
       const p = rng.pick(pathParams);
       path[p.name] = rng.pick(HOSTILE_IDS);
@@ -263,9 +282,12 @@ function mcpCase(op: Extract<Operation, { surface: 'mcp' }>, ctx: CaseContext): 
   const { rng, pool } = ctx;
   let args: unknown = valid(op.inputSchema, 'arguments', { rng, pool, route: '' });
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+  const props = (op.inputSchema.properties ?? {}) as Record<string, Schema>;
+  const bounded = Object.entries(props).filter(([, ps]) => atBounds(ps).length);
   const mutation = rng.weighted([
     ['none', 4],
     ['argument', 12],
+    ['argument at a bound', bounded.length ? 5 : 0],
     ['id argument', 5],
     ['envelope', 3],
     ['bytes', 2],
@@ -279,6 +301,13 @@ function mcpCase(op: Extract<Operation, { surface: 'mcp' }>, ctx: CaseContext): 
       detail = `arguments ${detail}`;
       (envelope as { params: { arguments: unknown } }).params.arguments = args;
       break;
+    case 'argument at a bound': {
+      const [name, schema] = rng.pick(bounded);
+      const [label, v] = rng.pick(atBounds(schema));
+      (args as Record<string, unknown>)[name] = v;
+      detail = `argument ${name} at ${label}`;
+      break;
+    }
     case 'id argument': {
       const name = rng.pick(['account_id', 'workspace_id', 'id', 'trace_id', 'span_id', 'run_id', 'flow_run_id']);
       (args as Record<string, unknown>)[name] = rng.pick(['..', '.', '../..', '%2e%2e', 'a/b', '', 'not-a-uuid', '00000000-0000-0000-0000-000000000000']);

@@ -253,3 +253,21 @@ export const HOSTILE_IDS: readonly string[] = [
   '{00000000-0000-0000-0000-000000000000}',
   'urn:uuid:00000000-0000-0000-0000-000000000000',
 ];
+
+/** Values at and just past a schema's declared bounds (numbers, lengths, item counts). */
+export function atBounds(schema: Schema | undefined): [string, unknown][] {
+  const s = schema ?? {};
+  const out: [string, unknown][] = [];
+  for (const [k, v] of [
+    ['minimum', s.minimum],
+    ['maximum', s.maximum],
+  ] as const) {
+    if (typeof v !== 'number') continue;
+    out.push([`${k} (${v})`, v], [`${k} ${k === 'minimum' ? '- 1' : '+ 1'}`, k === 'minimum' ? v - 1 : v + 1]);
+    if (s.type === 'number') out.push([`${k} ± 0.001`, k === 'minimum' ? v - 0.001 : v + 0.001]);
+  }
+  if (typeof s.maxLength === 'number') out.push([`maxLength (${s.maxLength})`, 'x'.repeat(s.maxLength)], ['maxLength + 1', 'x'.repeat(s.maxLength + 1)]);
+  if (typeof s.minLength === 'number' && s.minLength > 0) out.push(['minLength - 1', 'x'.repeat(s.minLength - 1)]);
+  if (typeof s.maxItems === 'number') out.push(['maxItems + 1', Array.from({ length: s.maxItems + 1 }, () => 'x')]);
+  return out;
+}
