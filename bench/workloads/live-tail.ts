@@ -1,10 +1,12 @@
 /**
  * A live tail under steady ingest: one `/logs/out` subscriber follows the whole workspace while
- * logs arrive over HTTP at a fixed rate (3,000 logs/s for 25 s, in batches every 100 ms). The
+ * logs arrive over HTTP at a fixed rate (3,000 logs/s for 25 s, in batches every 100 ms), each
+ * message padded to about 1.5 kB (a traceback-sized line; `ws` compresses messages over 1 KiB). The
  * subscriber is the `ws` client with its defaults, as `sightline logs --follow` is: it offers
  * permessage-deflate, and the server decides. A second run offers no extension. Each run reports
  * the logs delivered, how the stream ended, the subscriber's lag and the server's CPU.
  */
+import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { type BenchContext, log, type Workload } from '../lib/context.ts';
 import { HttpClient } from '../lib/http.ts';
@@ -16,7 +18,9 @@ import { LogDataset } from './logs-data.ts';
 
 const RATE = 3000;
 const SECONDS = 25;
-const TICK_MS = 100;
+const TICK_MS = 1000;
+const MESSAGE_CHARS = 1500;
+const FILLER = randomBytes(4096).toString('base64');
 /** After the last batch, how long the subscriber may take to receive the rest. */
 const DRAIN_MS = 30_000;
 
@@ -57,7 +61,10 @@ async function tail(server: ServerHandle, deflate: boolean): Promise<TailResult>
 
   const dataset = new LogDataset({ total: RATE * SECONDS, end: Date.now() * 1000, spanMicros: 3600 * 1_000_000 });
   const perTick = (RATE * TICK_MS) / 1000;
-  const bodies = Array.from({ length: (SECONDS * 1000) / TICK_MS }, () => dataset.nextBody(perTick));
+  const pad = (m: string) => (m.length >= MESSAGE_CHARS ? m : `${m} ${FILLER.slice(0, MESSAGE_CHARS - m.length - 1)}`);
+  const bodies = Array.from({ length: (SECONDS * 1000) / TICK_MS }, () =>
+    JSON.stringify((JSON.parse(dataset.nextBody(perTick)) as { message: string }[]).map((l) => ({ ...l, message: pad(l.message) }))),
+  );
   const http = new HttpClient(server.apiUrl, { connections: 4 });
   const sampler = new ProcSampler([server.pid]);
   let sent = 0;
