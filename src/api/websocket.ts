@@ -16,6 +16,7 @@ import { WebSocketServer } from 'ws';
 import { AppError } from '../domain/errors.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
 import { HTTP_STATUS } from './errors.ts';
+import { socketClosed } from './heap-reclaim.ts';
 import { requestProblem } from './http-listener.ts';
 import { WorkspaceResolver } from './router.ts';
 import { type WsLimits, WsSession } from './ws-session.ts';
@@ -52,9 +53,6 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
     noServer: true,
     maxPayload: config['ws-max-message'],
     perMessageDeflate: false,
-    // The closing handshake of a client that does not read cannot complete; its socket (and what
-    // it had buffered) goes after this long instead of ws's 30 s.
-    closeTimeout: 5000,
     handleProtocols: (protocols: Set<string>) => (protocols.has('prefect') ? 'prefect' : false),
   };
   const servers = new Map<boolean, WebSocketServer>();
@@ -97,6 +95,7 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
             const left = (open.get(address) ?? 1) - 1;
             if (left > 0) open.set(address, left);
             else open.delete(address);
+            socketClosed();
           });
           const session = new WsSession(ws, limits);
           Promise.resolve(route.handler({ services, workspace, family }, session, req)).catch((err) => {

@@ -33,6 +33,7 @@ export class WsSession {
   private waiter: ((m: string | null) => void) | undefined;
   private listener: ((m: string) => void) | undefined;
   private drainWaiters: (() => void)[] = [];
+  private closeCallbacks: (() => void)[] = [];
   private closed = false;
   private readonly written = () => {
     if (this.drainWaiters.length && this.socket.bufferedAmount < this.limits.maxBuffer / 2) this.wakeDrainWaiters();
@@ -54,15 +55,24 @@ export class WsSession {
         if (this.bufferedBytes > limits.maxBuffer && !socket.isPaused) socket.pause();
       }
     });
-    socket.once('close', () => {
-      this.closed = true;
-      this.waiter?.(null);
-      this.waiter = undefined;
-      this.listener = undefined;
-      this.buffered.length = 0;
-      this.bufferedBytes = 0;
-      this.wakeDrainWaiters();
-    });
+    socket.once('close', () => this.finish());
+  }
+
+  /**
+   * Ends the session once the socket closes or we start closing it: whatever the route holds for
+   * it (subscriptions, queues, waiting reads) goes now, not when a client that does not read
+   * completes the closing handshake (up to 30 s later).
+   */
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.waiter?.(null);
+    this.waiter = undefined;
+    this.listener = undefined;
+    this.buffered.length = 0;
+    this.bufferedBytes = 0;
+    this.wakeDrainWaiters();
+    for (const fn of this.closeCallbacks.splice(0)) fn();
   }
 
   private take(): string | undefined {
@@ -73,7 +83,7 @@ export class WsSession {
     return m;
   }
 
-  /** The next message, or null once the socket has closed. */
+  /** The next message, or null once the session has ended. */
   next(): Promise<string | null> {
     const m = this.take();
     if (m !== undefined) return Promise.resolve(m);
@@ -114,10 +124,10 @@ export class WsSession {
     this.onMessage(() => {});
   }
 
-  /** Runs `fn` once the socket has closed (at once if it already has). */
+  /** Runs `fn` once the session ends (at once if it already has). */
   onClose(fn: () => void): void {
     if (this.closed) fn();
-    else this.socket.once('close', fn);
+    else this.closeCallbacks.push(fn);
   }
 
   /** Sends `value` as JSON; see `sendText`. */
@@ -151,7 +161,7 @@ export class WsSession {
     return this.socket.bufferedAmount >= this.limits.maxBuffer;
   }
 
-  /** Resolves once less than half of `--ws-max-buffer` is unsent, or the socket has closed. */
+  /** Resolves once less than half of `--ws-max-buffer` is unsent, or the session has ended. */
   drained(): Promise<void> {
     if (this.closed || this.socket.bufferedAmount < this.limits.maxBuffer / 2) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
@@ -167,6 +177,7 @@ export class WsSession {
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       this.socket.close(code, reason.slice(0, 120));
     }
+    this.finish();
   }
 
   get isClosed(): boolean {

@@ -126,24 +126,27 @@ export const eventsOutRoute: WsRouteDef = {
     let seen = await store.events.maxSeq();
     const sent = new Set<string>();
 
+    // A full socket stops the page: nothing is held while the client is not reading, and the
+    // range continues after the last event sent once it has drained.
     const sendRange = async (minSeq: number | undefined, maxSeq: number, remember: boolean) => {
       let after: EventCursor | undefined;
       for (;;) {
+        if (session.full) {
+          stalledAt = target;
+          await session.drained();
+          stalledAt = undefined;
+        }
+        if (session.isClosed) return;
         const rows = await store.events.query(scope, { filter, order: 'ASC', limit: BACKFILL_PAGE, after, minSeq, maxSeq });
-        for (const e of rows) {
+        let i = 0;
+        for (; i < rows.length && !session.full; i++) {
+          const e = rows[i];
           if (sent.has(e.id)) continue;
-          if (session.full) {
-            stalledAt = target;
-            await session.drained();
-            stalledAt = undefined;
-          }
-          if (session.isClosed) return;
           if (remember) sent.add(e.id);
           session.send({ type: 'event', event: renderEvent(e, withTenant) });
         }
-        if (rows.length < BACKFILL_PAGE || session.isClosed) return;
-        const l = rows[rows.length - 1];
-        after = { occurred: l.occurred, id: l.id };
+        if (i === rows.length && rows.length < BACKFILL_PAGE) return;
+        if (i > 0) after = { occurred: rows[i - 1].occurred, id: rows[i - 1].id };
       }
     };
     const pump = async () => {
