@@ -160,11 +160,12 @@ forEachEngine('hostile websocket clients', (engine) => {
     assert.match((await logsOut[0].closed).reason, /^Subscriber cannot keep up: more than 100 logs waiting/);
     assert.match((await eventsOut[0].closed).reason, /^Subscriber cannot keep up: more than 100 events committed/);
 
-    // Memory and descriptors come back while ingest goes on (V8 and malloc return memory lazily).
+    // Memory and descriptors come back while ingest goes on (descriptors within the PostgreSQL
+    // pool's growth: leaked sockets would be hundreds).
     await until(
       async () => {
         await postLogs(100);
-        return rss(pid) < baseline.rss + 60 * MB && openFds(pid) <= baseline.fds + 5;
+        return rss(pid) < baseline.rss + 60 * MB && openFds(pid) <= baseline.fds + 15;
       },
       60_000,
       () => `RSS ${Math.round(rss(pid) / MB)} MB (baseline ${Math.round(baseline.rss / MB)}, peak ${Math.round(peak / MB)}), ${openFds(pid)} fds (baseline ${baseline.fds})`,
