@@ -78,7 +78,7 @@ export const serveOptions = {
   },
   'live-queue': {
     type: 'int',
-    help: 'Most matching logs a live subscriber (/logs/out) may have waiting before it is disconnected (1013).',
+    help: 'Most matching logs a /logs/out subscriber may have waiting, and most events committed while an /events/out subscriber is not reading, before it is disconnected (1013).',
     default: 10_000,
     min: 1,
   },
