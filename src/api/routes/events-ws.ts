@@ -21,6 +21,8 @@ export const MAX_ERROR_FRAMES = 10;
 const MAX_BACKLOG = 50_000;
 export const BACKFILL_WINDOW_MICROS = 15 * 60 * 1_000_000;
 export const BACKFILL_PAGE = 250;
+/** The first page read after a full socket drained. */
+const RESUME_PAGE = 32;
 /** `until` of a live subscription that names none: far enough to never end. */
 const FOREVER = 253_402_300_799_000_000; // 9999-12-31T23:59:59Z
 
@@ -127,17 +129,22 @@ export const eventsOutRoute: WsRouteDef = {
     const sent = new Set<string>();
 
     // A full socket stops the page: nothing is held while the client is not reading, and the
-    // range continues after the last event sent once it has drained.
+    // range continues after the last event sent once it has drained. A drained socket takes about
+    // half of --ws-max-buffer, so the page after a stall is small (re-reading 250 events to send
+    // a few dozen, at every drain of a slow socket, was most of the server's work); it grows back
+    // while the socket keeps up.
     const sendRange = async (minSeq: number | undefined, maxSeq: number, remember: boolean) => {
       let after: EventCursor | undefined;
+      let page = BACKFILL_PAGE;
       for (;;) {
         if (session.full) {
           stalledAt = target;
           await session.drained();
           stalledAt = undefined;
+          page = RESUME_PAGE;
         }
         if (session.isClosed) return;
-        const rows = await store.events.query(scope, { filter, order: 'ASC', limit: BACKFILL_PAGE, after, minSeq, maxSeq });
+        const rows = await store.events.query(scope, { filter, order: 'ASC', limit: page, after, minSeq, maxSeq });
         let i = 0;
         for (; i < rows.length && !session.full; i++) {
           const e = rows[i];
@@ -145,8 +152,9 @@ export const eventsOutRoute: WsRouteDef = {
           if (remember) sent.add(e.id);
           session.send({ type: 'event', event: renderEvent(e, withTenant) });
         }
-        if (i === rows.length && rows.length < BACKFILL_PAGE) return;
+        if (i === rows.length && rows.length < page) return;
         if (i > 0) after = { occurred: rows[i - 1].occurred, id: rows[i - 1].id };
+        if (i === rows.length) page = Math.min(BACKFILL_PAGE, page * 2);
       }
     };
     const pump = async () => {
