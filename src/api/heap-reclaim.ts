@@ -15,39 +15,48 @@ const WAVE = 32;
 const QUIET_MS = 2000;
 const MIN_INTERVAL_MS = 10_000;
 
-let collect: ((options?: object) => void) | undefined;
-let closes = 0;
-let timer: NodeJS.Timeout | undefined;
-let last = Number.NEGATIVE_INFINITY;
+type Collect = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
+let collect: Collect | undefined;
 
-function fullGc(): (options?: object) => void {
+function fullGc(): Collect {
   // `gc` is only exposed to contexts created after the flag is set.
   setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as (options?: object) => void;
+  return runInNewContext('gc') as Collect;
 }
 
-function run(): void {
-  timer = undefined;
-  const wait = last + MIN_INTERVAL_MS - performance.now();
-  if (wait > 0) {
-    timer = setTimeout(run, wait).unref();
-    return;
+export class HeapReclaimer {
+  private readonly log: { debug(obj: object, msg: string): void };
+  private closes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private last = Number.NEGATIVE_INFINITY;
+
+  constructor(log: { debug(obj: object, msg: string): void }) {
+    this.log = log;
   }
-  closes = 0;
-  last = performance.now();
-  collect ??= fullGc();
-  // The last-resort flavour also hands V8's freed pages back to the system at once; a regular
-  // full collection leaves them mapped until a later collection.
-  const t = performance.now();
-  const before = process.memoryUsage();
-  collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-  const after = process.memoryUsage();
-  process.stderr.write(`reclaim: ${(performance.now() - t).toFixed(0)} ms, heap ${(before.heapUsed / 1e6).toFixed(0)} -> ${(after.heapUsed / 1e6).toFixed(0)} MB, rss ${(before.rss / 1e6).toFixed(0)} -> ${(after.rss / 1e6).toFixed(0)}\n`);
-}
 
-/** Counts a closed socket; a wave of them schedules a collection. */
-export function socketClosed(): void {
-  if (++closes < WAVE) return;
-  if (timer) timer.refresh();
-  else timer = setTimeout(run, QUIET_MS).unref();
+  /** Counts a closed socket; a wave of them schedules a collection. */
+  socketClosed(): void {
+    if (++this.closes < WAVE) return;
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(() => this.run(), QUIET_MS).unref();
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    const wait = this.last + MIN_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => this.run(), wait).unref();
+      return;
+    }
+    const sockets = this.closes;
+    this.closes = 0;
+    this.last = performance.now();
+    const before = process.memoryUsage().rss;
+    collect ??= fullGc();
+    // The last-resort flavour also hands V8's freed pages back to the system at once; a regular
+    // full collection leaves them mapped until a later collection.
+    collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    const ms = Math.round(performance.now() - this.last);
+    this.log.debug({ sockets, ms, rssBeforeMb: Math.round(before / 1e6), rssAfterMb: Math.round(process.memoryUsage().rss / 1e6) }, 'heap reclaimed after closed websockets');
+  }
 }

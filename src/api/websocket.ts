@@ -16,7 +16,7 @@ import { WebSocketServer } from 'ws';
 import { AppError } from '../domain/errors.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
 import { HTTP_STATUS } from './errors.ts';
-import { socketClosed } from './heap-reclaim.ts';
+import { HeapReclaimer } from './heap-reclaim.ts';
 import { requestProblem } from './http-listener.ts';
 import { WorkspaceResolver } from './router.ts';
 import { type WsLimits, WsSession } from './ws-session.ts';
@@ -67,6 +67,7 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
   };
   /** Open sockets per remote address. */
   const open = new Map<string, number>();
+  const reclaimer = new HeapReclaimer(app.log);
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const problem = requestProblem(req);
@@ -95,7 +96,7 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
             const left = (open.get(address) ?? 1) - 1;
             if (left > 0) open.set(address, left);
             else open.delete(address);
-            socketClosed();
+            reclaimer.socketClosed();
           });
           const session = new WsSession(ws, limits);
           Promise.resolve(route.handler({ services, workspace, family }, session, req)).catch((err) => {
