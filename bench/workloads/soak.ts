@@ -179,6 +179,7 @@ export const soak: Workload = {
       for (const ws of [...live, ...silent]) ws.terminate();
     });
 
+    const socketsWithSilent = openSockets(server.pid);
     // Some ingest, so that the subscribers that do not read fill their buffers and stall.
     const settleEnd = performance.now() + SETTLE_MS;
     while (performance.now() < settleEnd) await Promise.all([timed('logs-ingest'), timed('events-ingest')]);
@@ -206,6 +207,7 @@ export const soak: Workload = {
     errorLog.length = 0;
 
     // 3. Soak: open loop at half the maxima.
+    const socketsAtStart = openSockets(server.pid);
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
     const inFlight: Record<ClassName, number> = { 'logs-ingest': 0, 'events-ingest': 0, 'logs-filter': 0, 'events-filter': 0 };
@@ -324,7 +326,8 @@ export const soak: Workload = {
       `(log batches of 200, event batches of 50; reads of one flow run: its logs, or its logs matching a term; its events,`,
       `or its task runs' events),`,
       `with ${LIVE} reading subscribers of each live stream and ${NON_READING} that never read (half per stream, connected`,
-      `before the calibration). Per 10 s: \`${csvPath.slice(csvPath.lastIndexOf('bench/'))}\`. Per minute below (max of the minute's samples for RSS,`,
+      `before the calibration: the server's open sockets were ${socketsWithSilent} once they had joined and ${socketsAtStart} when the soak`,
+      `began, the rest closed with 1013 as they fell behind). Per 10 s: \`${csvPath.slice(csvPath.lastIndexOf('bench/'))}\`. Per minute below (max of the minute's samples for RSS,`,
       'loop delay, sockets and lag; p99 in ms over the minute\'s requests; live = messages the reading subscribers got).',
       '',
       table(['min', 'RSS MB', 'loop p99', ...CLASSES.map((c) => `${c} p99`), 'all p99', 'errors', 'sockets', 'index lag', 'live logs', 'live events'], perMinute),
