@@ -45,13 +45,19 @@ export function requestProblem(req: IncomingMessage): string | undefined {
   if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return `Unsupported Transfer-Encoding '${te.slice(0, 100)}': only 'chunked' is accepted`;
   const target = req.url ?? '/';
   if (!target.startsWith('/') && target !== '*') {
-    let authority: string | undefined;
+    let authority: string;
+    let host: string | undefined;
     try {
       authority = new URL(target).host;
     } catch {
       return 'The request target must be a path';
     }
-    if (authority.toLowerCase() !== (req.headers.host ?? '').toLowerCase()) return 'The request target names another host than the Host header';
+    try {
+      host = new URL(`http://${req.headers.host}`).host;
+    } catch {
+      host = undefined;
+    }
+    if (authority !== host) return 'The request target names another host than the Host header';
   }
   return undefined;
 }

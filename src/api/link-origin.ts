@@ -18,7 +18,6 @@ export interface LinkRequest {
   socket?: { localAddress?: string; localPort?: number };
 }
 
-
 /** `example.com:4200` → `example.com`, `[::1]:4200` → `::1`; undefined when malformed. */
 function hostname(host: string): string | undefined {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]/@\s]+))(?::\d{1,5})?$/.exec(host);
