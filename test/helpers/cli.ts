@@ -29,7 +29,7 @@ export function serve(args: string[], env: Record<string, string> = {}, bin: str
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`serve did not start in time: ${out}\n${err}`));
-    }, 60_000);
+    }, 15_000);
     child.stdout!.on('data', (d) => {
       out += d;
       const lines = Object.fromEntries(
