@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { AppError } from '../domain/errors.ts';
 import type { Services } from '../ops/context.ts';
 import { sendError } from './errors.ts';
+import { clientErrorHandler, createListener, overBodyLimit } from './http-listener.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
 import { registerRoutes } from './router.ts';
 import { registerWebSockets } from './websocket.ts';
@@ -43,6 +44,8 @@ function parseJson(text: string): unknown {
   }
 }
 
+const apiError = (detail: string) => ({ detail });
+
 export async function buildApi(services: Services, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
@@ -53,6 +56,8 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
     routerOptions: { maxParamLength: 500 },
     forceCloseConnections: true,
     return503OnClosing: true,
+    serverFactory: (handler) => createListener(config, apiError, handler),
+    clientErrorHandler: clientErrorHandler(config, apiError),
   });
 
   // Prefect treats a body without a content type as JSON; so do we, whatever the content type.
@@ -74,7 +79,7 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
     if (problem) return reply.code(400).send({ detail: problem });
   });
 
-  app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
+  app.setErrorHandler((err, req, reply) => sendError(overBodyLimit(err, reply, config['max-body']) ?? err, req, reply));
   app.setNotFoundHandler((req, reply) => sendError(new AppError('route_not_found', 'Not Found'), req, reply));
 
   registerRoutes(app, services, apiRoutes);
