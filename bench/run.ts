@@ -9,6 +9,7 @@ import { parseArgs, USAGE } from './lib/args.ts';
 import { BenchContext, log } from './lib/context.ts';
 import { runMeta, writeSections } from './lib/results.ts';
 import { workloads } from './workloads/index.ts';
+import { soak } from './workloads/soak.ts';
 
 /** The whole run is bounded: past this the run stops (and cleans up) whatever it is doing. */
 const RUN_LIMIT_MS = { default: 45 * 60_000, full: 3 * 3600_000 };
@@ -41,11 +42,12 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: unknown workload(s) ${unknown.join(', ')}; --list shows them\n`);
     return 2;
   }
-  const selected = workloads.filter((w) => args.only.length === 0 || args.only.includes(w.name));
+  // The soak runs alone (and never by default): it takes as long as it is told to.
+  const selected = args.soak ? [soak] : workloads.filter((w) => args.only.length === 0 || args.only.includes(w.name));
   const ctx = new BenchContext(args);
   const meta = runMeta(args.command, `${ctx.engine}${args.db ? '' : ' (temporary database)'}`);
   const out = resolve(args.out);
-  const limit = args.full || args.logs > 2_000_000 ? RUN_LIMIT_MS.full : RUN_LIMIT_MS.default;
+  const limit = args.soak ? args.soak * 1000 + RUN_LIMIT_MS.default : args.full || args.logs > 2_000_000 ? RUN_LIMIT_MS.full : RUN_LIMIT_MS.default;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: run exceeded ${limit / 60_000} minutes; stopping\n`);
     process.exit(3);

@@ -15,6 +15,8 @@ export interface BenchArgs {
   out: string;
   /** Write V8 CPU profiles of every server process into this directory (kept after the run). */
   cpuProf?: string;
+  /** Run the soak instead of the workloads, for this many seconds. */
+  soak?: number;
   /** Command line as typed, recorded in the report. */
   command: string;
 }
@@ -28,6 +30,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --only NAME       run only this workload (repeatable, or comma-separated)
   --out PATH        report file (default bench/RESULTS.md)
   --cpu-prof DIR    write V8 CPU profiles of the server processes into DIR
+  --soak DURATION   only the soak (mixed load, live and non-reading subscribers) for DURATION
+                    (90s, 10m, 1h); writes a CSV next to the report and prints PASS or FAIL
   --list            list the workloads and exit
 `;
 
@@ -38,6 +42,13 @@ export function parseCount(raw: string): number {
   const n = Math.round(Number(m[1]) * mult);
   if (n < 1) throw new Error(`count must be positive: '${raw}'`);
   return n;
+}
+
+/** `90s`, `10m`, `1h` (or plain seconds) → seconds. */
+export function parseDuration(raw: string): number {
+  const m = /^(\d+)([smh]?)$/.exec(raw.trim());
+  if (!m || Number(m[1]) < 1) throw new Error(`not a duration: '${raw}' (e.g. 90s, 10m, 1h)`);
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
 }
 
 export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
@@ -80,6 +91,9 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
         break;
       case '--cpu-prof':
         a.cpuProf = value();
+        break;
+      case '--soak':
+        a.soak = parseDuration(value());
         break;
       default:
         throw new Error(`unknown option '${arg}'`);

@@ -17,8 +17,10 @@ export interface ServerOptions {
   db?: string;
   /** Extra flags for `node` (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
-  /** Extra flags for `serve`. */
+  /** Extra flags for `serve` (after the defaults, so they win). */
   serveArgs?: string[];
+  /** Every line the server writes to stdout after it started (its log, at --log-level). */
+  onLine?: (line: string) => void;
   startTimeoutMs?: number;
 }
 
@@ -84,6 +86,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   });
 
   const all: [string, string][] = [];
+  let started = false;
   const printed = await new Promise<Record<string, string>>((resolve, reject) => {
     const seen: Record<string, string> = {};
     let buf = '';
@@ -100,14 +103,20 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       while (nl >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
+        nl = buf.indexOf('\n');
+        // Log lines (JSON) go to `onLine`; the start-up lines may arrive in more than one chunk.
+        if (line.startsWith('{')) {
+          opts.onLine?.(line);
+          continue;
+        }
         const sp = line.indexOf(' ');
         if (sp > 0) {
           seen[line.slice(0, sp)] = line.slice(sp + 1).trim();
           all.push([line.slice(0, sp), line.slice(sp + 1).trim()]);
         }
-        nl = buf.indexOf('\n');
       }
-      if (seen.api && seen.workspace && seen.account && seen.cloud) {
+      if (!started && seen.api && seen.workspace && seen.account && seen.cloud) {
+        started = true;
         clearTimeout(timer);
         resolve(seen);
       }

@@ -9,6 +9,7 @@ import { flowRunLogs } from './flow-run-logs.ts';
 import { logsFilter } from './logs-filter.ts';
 import { logsIngest } from './logs-ingest.ts';
 import { logsIngestInstances } from './logs-ingest-instances.ts';
+import { liveTail } from './live-tail.ts';
 import { logsText } from './logs-text.ts';
 import { tracesPage, tracesRecorder } from './traces.ts';
 
@@ -22,4 +23,5 @@ export const workloads: Workload[] = [
   eventsQueries,
   tracesRecorder,
   tracesPage,
+  liveTail,
 ];

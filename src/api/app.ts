@@ -6,6 +6,7 @@ import { AppError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
 import type { Services } from '../ops/context.ts';
 import { sendError } from './errors.ts';
+import { clientErrorHandler, createListener, overBodyLimit } from './http-listener.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
 import { trackRoutes } from './served-routes.ts';
@@ -33,6 +34,8 @@ function checkApiVersion(header: string | string[] | undefined): string | undefi
   return undefined;
 }
 
+const apiError = (detail: string) => ({ detail });
+
 export async function buildApi(services: Services, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
@@ -46,6 +49,8 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
     // Errors Fastify raises before routing (a path parameter over 500 characters, bad escapes in
     // the path) get the same error bodies as everything else.
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    serverFactory: (handler) => createListener(config, apiError, handler),
+    clientErrorHandler: clientErrorHandler(config, apiError),
   });
 
   // Prefect treats a body without a content type as JSON; so do we, whatever the content type.
@@ -70,7 +75,7 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   });
 
   trackRoutes(app);
-  app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
+  app.setErrorHandler((err, req, reply) => sendError(overBodyLimit(err, reply, config['max-body']) ?? err, req, reply));
   app.setNotFoundHandler((req, reply) => sendError(new AppError('route_not_found', 'Not Found'), req, reply));
 
   registerRoutes(app, services, apiRoutes);

@@ -7,7 +7,7 @@ import { registerWebSockets } from './websocket.ts';
 
 const workspace = { id: 'w', accountId: 'a', name: 'default', handle: 'default', description: null, isDefault: true, created: 0 };
 const services = {
-  config: { 'max-body': 1 << 20 },
+  config: { 'ws-max-message': 1 << 20, 'ws-max-buffer': 1 << 18, 'ws-max-connections': 100, 'ws-handshake-timeout': 10 },
   defaults: { account: { id: 'a', name: 'default', handle: 'default' }, workspace },
   store: { tenancy: { getWorkspace: async () => undefined } },
 } as unknown as Services;

@@ -1,7 +1,13 @@
 /**
  * Websocket routes of the native API. Like HTTP routes, each is served on both path families
- * (`/api/<path>` and `/api/accounts/{a}/workspaces/{w}/<path>`). The `prefect` subprotocol and
- * permessage-deflate are accepted, as Prefect's server does.
+ * (`/api/<path>` and `/api/accounts/{a}/workspaces/{w}/<path>`). The `prefect` subprotocol is
+ * accepted, as Prefect's server does; permessage-deflate is declined (optional for clients):
+ * inflating every small `/events/in` frame cost more CPU than the rest of the ingest path, and
+ * deflating every live log one at a time capped a subscriber far below the ingest rate.
+ *
+ * Limits (see `ws-session.ts`): `--ws-max-message` per message (close 1009),
+ * `--ws-max-connections` open sockets per remote address (close 1013), `--ws-max-buffer` bytes
+ * queued each way, `--ws-handshake-timeout` for the first messages.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,8 +16,10 @@ import { WebSocketServer } from 'ws';
 import { AppError } from '../domain/errors.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
 import { HTTP_STATUS } from './errors.ts';
+import { HeapReclaimer } from './heap-reclaim.ts';
+import { requestProblem } from './http-listener.ts';
 import { WorkspaceResolver } from './router.ts';
-import { WsSession } from './ws-session.ts';
+import { type WsLimits, WsSession } from './ws-session.ts';
 
 export interface WsRouteDef {
   /** Relative to the API root, e.g. `/events/in`. */
@@ -21,12 +29,6 @@ export interface WsRouteDef {
    * only after everything received before the ping is committed.
    */
   autoPong?: boolean;
-  /**
-   * Whether permessage-deflate is offered (default true). `/events/in` declines it: inflating
-   * every small frame costs far more CPU than the bandwidth it saves, and the extension is
-   * optional for clients.
-   */
-  deflate?: boolean;
   handler(ctx: OpContext, session: WsSession, req: IncomingMessage): void | Promise<void>;
 }
 
@@ -42,27 +44,34 @@ function reject(socket: Duplex, status: number, detail: string): void {
 
 export function registerWebSockets(app: FastifyInstance, services: Services, routes: WsRouteDef[]): void {
   if (routes.length === 0) return;
+  const { config } = services;
   const resolver = new WorkspaceResolver(services);
   const byPath = new Map(routes.map((r) => [r.path, r]));
+  const limits: WsLimits = { maxBuffer: config['ws-max-buffer'], handshakeTimeoutMs: config['ws-handshake-timeout'] * 1000 };
+  const maxConnections = config['ws-max-connections'];
   const options = {
     noServer: true,
-    maxPayload: services.config['max-body'],
+    maxPayload: config['ws-max-message'],
+    perMessageDeflate: false,
     handleProtocols: (protocols: Set<string>) => (protocols.has('prefect') ? 'prefect' : false),
   };
-  const servers = new Map<string, WebSocketServer>();
+  const servers = new Map<boolean, WebSocketServer>();
   const serverFor = (route: WsRouteDef): WebSocketServer => {
     const autoPong = route.autoPong !== false;
-    const perMessageDeflate = route.deflate !== false;
-    const key = `${autoPong}/${perMessageDeflate}`;
-    let s = servers.get(key);
+    let s = servers.get(autoPong);
     if (!s) {
-      s = new WebSocketServer({ ...options, autoPong, perMessageDeflate });
-      servers.set(key, s);
+      s = new WebSocketServer({ ...options, autoPong });
+      servers.set(autoPong, s);
     }
     return s;
   };
+  /** Open sockets per remote address. */
+  const open = new Map<string, number>();
+  const reclaimer = new HeapReclaimer(app.log);
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const problem = requestProblem(req);
+    if (problem) return reject(socket, 400, problem);
     const path = (req.url ?? '/').split('?')[0];
     let family: PathFamily = 'oss';
     let rest = path.startsWith('/api/') ? path.slice(4) : undefined;
@@ -78,8 +87,18 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
     resolver.resolveIds(family, ids[0], ids[1]).then(
       (workspace) => {
         serverFor(route).handleUpgrade(req, socket, head, (ws) => {
-          const session = new WsSession(ws);
           ws.on('error', () => ws.terminate());
+          const address = req.socket.remoteAddress ?? '';
+          const count = (open.get(address) ?? 0) + 1;
+          if (count > maxConnections) return ws.close(1013, `Too many websockets from this address (--ws-max-connections ${maxConnections})`);
+          open.set(address, count);
+          ws.once('close', () => {
+            const left = (open.get(address) ?? 1) - 1;
+            if (left > 0) open.set(address, left);
+            else open.delete(address);
+            reclaimer.socketClosed();
+          });
+          const session = new WsSession(ws, limits);
           Promise.resolve(route.handler({ services, workspace, family }, session, req)).catch((err) => {
             app.log.error({ err, path }, 'websocket handler failed');
             session.close(1011, 'Internal error');

@@ -7,6 +7,7 @@
  */
 import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { addressOrigin } from '../api/link-origin.ts';
 import { AppError } from '../domain/errors.ts';
 
 export interface OutRequest {
@@ -53,10 +54,14 @@ export function nativeTarget(app: FastifyInstance, defaults: Defaults): Target {
     local: true,
     label: 'the local API',
     async send(req) {
+      // Links in the answers (next_page) lead to the native API: the request names its listener
+      // (inject would say localhost:80), whatever Host the gateway's own client sent.
+      const addr = app.server.address();
+      const host = addr && typeof addr === 'object' ? new URL(addressOrigin(addr.address, addr.port)).host : undefined;
       const res = await app.inject({
         method: req.method as 'GET',
         url: req.path,
-        headers: req.headers,
+        headers: host ? { ...req.headers, host } : req.headers,
         payload: req.body,
         payloadAsStream: true,
       });

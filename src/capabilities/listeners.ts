@@ -4,10 +4,11 @@
  * `/mcp` (and `/`, where Naftiko serves it), with the SDK's Host and Origin checks: loopback
  * names always, plus --allowed-host when bound beyond loopback.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import type { FastifyInstance } from 'fastify';
+import { bodyTooLargeMessage, clientErrorHandler, createListener, type ListenerConfig, readBody, sendJson } from '../api/http-listener.ts';
 import type { BoundCapabilities } from './engine.ts';
 import { mcpHttpHandler } from './mcp-adapter.ts';
 import { buildRestApp, type RestEntry } from './rest-adapter.ts';
@@ -20,6 +21,8 @@ export interface ListenOptions {
   allowedHosts: readonly string[];
   maxChars: number;
   bodyLimit: number;
+  /** Timeouts of every listener. */
+  http: ListenerConfig;
   version: string;
   logger?: boolean | object;
 }
@@ -33,6 +36,9 @@ function regroup<V>(byPort: Map<number, V[]>, forced: number | undefined): Map<n
 }
 
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
+/** A JSON-RPC error, the body of MCP's HTTP errors. */
+const mcpError = (message: string, code = -32000) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 
 export class CapabilityListeners {
   readonly restUrls: string[] = [];
@@ -72,7 +78,8 @@ export class CapabilityListeners {
   }
 
   private restApp(entries: RestEntry[]): Promise<FastifyInstance> {
-    return buildRestApp(entries, { bodyLimit: this.opts.bodyLimit, logger: this.opts.logger, title: 'Sightline REST gateway', version: this.opts.version });
+    const { bodyLimit, http, logger, version } = this.opts;
+    return buildRestApp(entries, { bodyLimit, http, logger, title: 'Sightline REST gateway', version });
   }
 
   private mcpServer(tools: ToolEntry[]): Server {
@@ -84,7 +91,8 @@ export class CapabilityListeners {
     const allowed = [...LOOPBACK, ...this.opts.allowedHosts, ...(loopback || host === '0.0.0.0' || host === '::' ? [] : [urlHost(host)])];
     const checkHost = hostHeaderValidation(allowed);
     const checkOrigin = originValidation(allowed);
-    return createServer((req, res) => {
+    const { bodyLimit } = this.opts;
+    const server = createListener(this.opts.http, mcpError, (req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/mcp' && path !== '/mcp/' && path !== '/') {
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -92,11 +100,29 @@ export class CapabilityListeners {
         return;
       }
       if (!checkHost(req, res) || !checkOrigin(req, res)) return;
-      node(req, res).catch((err) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ code: 'internal', message: String((err as Error)?.message ?? err) }));
-      });
+      // The body is read here, not by the SDK: its own limit (4 MiB) would not be --max-body, and
+      // it closes the connection on a larger body while the client is still sending it.
+      const body = req.method === 'POST' ? readBody(req, bodyLimit) : Promise.resolve(undefined);
+      body
+        .then((raw) => {
+          if (raw === undefined && req.method === 'POST') return sendJson(res, 413, mcpError(bodyTooLargeMessage(bodyLimit)));
+          let parsed: unknown;
+          if (raw?.length) {
+            try {
+              parsed = JSON.parse(raw.toString('utf8'));
+            } catch {
+              return sendJson(res, 400, mcpError('Parse error: Invalid JSON', -32700));
+            }
+          }
+          return node(req, res, parsed);
+        })
+        .catch((err) => {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ code: 'internal', message: String((err as Error)?.message ?? err) }));
+        });
     });
+    server.on('clientError', clientErrorHandler(this.opts.http, mcpError));
+    return server;
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
  * were, streamed. Errors of the gateway itself are JSON `{code, message}`.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import { clientErrorHandler, createListener, type ListenerConfig, overBodyLimit } from '../api/http-listener.ts';
 import { AppError, type ErrorCode, type Issue } from '../domain/errors.ts';
 import { type Binding, invoke } from './invoke.ts';
 import type { RestOperation, RestResource } from './model.ts';
@@ -43,7 +44,6 @@ export function sendGatewayError(reply: FastifyReply, err: unknown): FastifyRepl
 
 function toAppError(err: unknown): AppError {
   const e = err as { code?: string; statusCode?: number; message?: string };
-  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 'Request body is too large');
   if (e?.code === 'FST_ERR_MAX_PARAM_LENGTH' || e?.code === 'FST_ERR_BAD_URL') return new AppError('route_not_found', 'No resource at this path');
   if (e?.statusCode && e.statusCode < 500) return new AppError('invalid_input', e.message ?? 'Bad request');
   return new AppError('internal', e?.message ?? String(err));
@@ -61,7 +61,12 @@ function toRoute(path: string): { url: string; names: string[] } {
   return { url, names };
 }
 
-export async function buildRestApp(entries: RestEntry[], opts: { bodyLimit: number; logger?: boolean | object; title: string; version: string }): Promise<FastifyInstance> {
+const gatewayError = (message: string) => ({ code: 'invalid_input', message });
+
+export async function buildRestApp(
+  entries: RestEntry[],
+  opts: { bodyLimit: number; http: ListenerConfig; logger?: boolean | object; title: string; version: string },
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit,
@@ -71,11 +76,13 @@ export async function buildRestApp(entries: RestEntry[], opts: { bodyLimit: numb
     forceCloseConnections: true,
     return503OnClosing: true,
     frameworkErrors: (err, _req, reply) => sendGatewayError(reply, err),
+    serverFactory: (handler) => createListener(opts.http, gatewayError, handler),
+    clientErrorHandler: clientErrorHandler(opts.http, gatewayError),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   trackRoutes(app);
-  app.setErrorHandler((err, _req, reply) => sendGatewayError(reply, err));
+  app.setErrorHandler((err, _req, reply) => sendGatewayError(reply, overBodyLimit(err, reply, opts.bodyLimit) ?? err));
   app.setNotFoundHandler((req, reply) => sendGatewayError(reply, new AppError('route_not_found', `No resource at ${req.method} ${req.url.split('?')[0]}`)));
 
   // One route per exposed path and method; the first declaration wins.

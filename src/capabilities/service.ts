@@ -43,6 +43,7 @@ export function startCapabilities(
     allowedHosts: config['allowed-host'],
     maxChars: config['mcp-max-chars'],
     bodyLimit: config['max-body'],
+    http: config,
     version: SIGHTLINE_VERSION,
     logger: opts.logger,
   });

@@ -4,6 +4,7 @@ import { loadOptions } from '../config/load.ts';
 import { formatProblem } from '../capabilities/yaml-source.ts';
 import { type ServeConfig, serveOptions } from '../config/schema.ts';
 import { createSightline } from '../main.ts';
+import { logLoopDelay } from './loop-delay.ts';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
 
@@ -32,6 +33,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  if (config['log-level'] === 'debug') logLoopDelay(app.api.log);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -28,7 +28,6 @@ export const capabilityOptions = {
   'upstream-key': { type: 'string', help: 'Bearer key for --upstream (default: PREFECT_API_KEY).' },
   'upstream-timeout-ms': { type: 'int', help: 'How long a consumed API may take to answer (a download may take longer while bytes flow).', default: 30000, min: 100 },
   'mcp-max-chars': { type: 'int', help: 'Largest MCP tool result, in characters; longer lists are cut at a whole item.', default: 60000, min: 1000 },
-  'allowed-host': { type: 'list', help: 'Host name the MCP server accepts besides loopback names (repeatable; for --host beyond loopback).', default: [] },
 } as const satisfies Record<string, OptionSpec>;
 
 export const serveOptions = {
@@ -50,9 +49,36 @@ export const serveOptions = {
   'prefect-version': { type: 'string', help: 'Prefect version reported by /api/admin/version.', default: '3.8.3' },
   'cors-origin': { type: 'list', help: 'Allowed CORS origin (repeatable); CORS is off unless given.', default: [] },
   'public-url': { type: 'string', help: 'Externally visible base URL (for absolute links such as next_page).' },
+  'allowed-host': {
+    type: 'list',
+    help: 'Host name (besides loopback names and IP literals) that absolute links may use and that MCP accepts, on every listener (repeatable).',
+    default: [],
+  },
+  'request-timeout': {
+    type: 'int',
+    help: 'Seconds a client may take to send a whole request, body included (408 after; 0 = no limit).',
+    default: 300,
+    min: 0,
+  },
+  'headers-timeout': { type: 'int', help: "Seconds a client may take to send a request's headers (0 = no limit).", default: 60, min: 0 },
+  'keep-alive-timeout': { type: 'int', help: 'Seconds an idle keep-alive connection stays open.', default: 5, min: 1 },
+  'ws-max-message': { type: 'int', help: 'Largest websocket message a client may send, in bytes (larger → close 1009).', default: 2 * 1024 * 1024, min: 1024 },
+  'ws-max-buffer': {
+    type: 'int',
+    help: 'Most bytes a websocket may have waiting to be sent; live streams pause there, and a socket past it is closed (1013).',
+    default: 256 * 1024,
+    min: 16 * 1024,
+  },
+  'ws-max-connections': { type: 'int', help: 'Most open websockets per remote address (more → close 1013).', default: 100, min: 1 },
+  'ws-handshake-timeout': {
+    type: 'int',
+    help: 'Seconds a websocket has to authenticate (prefect subprotocol) and to send its filter (/logs/out, /events/out).',
+    default: 10,
+    min: 1,
+  },
   'live-queue': {
     type: 'int',
-    help: 'Most matching logs a live subscriber (/logs/out) may have waiting before it is disconnected (1013).',
+    help: 'Most matching logs a /logs/out subscriber may have waiting, and most events committed while an /events/out subscriber is not reading, before it is disconnected (1013).',
     default: 10_000,
     min: 1,
   },

@@ -20,7 +20,9 @@ export interface NativeAnswer {
 }
 
 export async function callNative(server: TestServer, req: NativeRequest): Promise<NativeAnswer> {
-  const res = await server.request(req.method, nativeUrl(server, req), req.body, req.headers ?? {});
+  // As addressed over the network (the gateway's links name the native listener, not inject's localhost:80).
+  const host: Record<string, string> = server.app.apiUrl ? { host: new URL(server.app.apiUrl).host } : {};
+  const res = await server.request(req.method, nativeUrl(server, req), req.body, { ...host, ...req.headers });
   return { status: res.statusCode, headers: res.headers, body: res.body };
 }
 

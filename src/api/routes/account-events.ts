@@ -8,20 +8,21 @@ import { eventSchema } from '../../domain/events.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { normalizeUuid } from '../../domain/ids.ts';
 import type { Services } from '../../ops/context.ts';
-import { type EventsContext, publicOrigin, scopeRootPath } from '../../ops/events/context.ts';
+import { type EventsContext, scopeRootPath } from '../../ops/events/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { array, object, str } from '../../domain/schema.ts';
 import type { FixedRouteDef } from '../router.ts';
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
-import { contentLength, pageTokenOf, requestOrigin } from './events.ts';
+import { linkOrigin } from '../link-origin.ts';
+import { contentLength, pageTokenOf } from './events.ts';
 
 export async function accountEventsCtx(services: Services, req: FastifyRequest): Promise<EventsContext> {
   const accountId = normalizeUuid((req.params as { account_id: string }).account_id);
   if (!accountId) throw new AppError('route_not_found', 'Not Found');
   if (!(await services.store.tenancy.getAccount(accountId))) throw notFound('Account');
   const scope = { kind: 'account' as const, accountId };
-  return { services, scope, family: 'cloud', rootUrl: publicOrigin(services, requestOrigin(req)) + scopeRootPath(scope, 'cloud') };
+  return { services, scope, family: 'cloud', rootUrl: linkOrigin(services.config, req) + scopeRootPath(scope, 'cloud') };
 }
 
 const base = '/api/accounts/:account_id/events';

@@ -4,7 +4,9 @@
  * them is committed — the Python client treats a pong as the acknowledgement of every event sent
  * before its ping. A bad frame gets an error message and the socket stays open; the tenth closes it
  * with 1007. `/events/out`: a filter message, an optional backfill (last 15 minutes, oldest first,
- * pages of 250), then live events read from the store after each committed batch.
+ * pages of 250), then live events read from the store after each committed batch. It stops reading
+ * while its socket has `--ws-max-buffer` bytes unsent, and is closed with 1013 when more than
+ * `--live-queue` events are committed meanwhile.
  */
 import { type EventCursor, eventFilterSchemaCloud, eventFilterSchemaOss, renderEvent } from '../../domain/events.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -21,13 +23,14 @@ export const MAX_ERROR_FRAMES = 10;
 const MAX_BACKLOG = 50_000;
 export const BACKFILL_WINDOW_MICROS = 15 * 60 * 1_000_000;
 export const BACKFILL_PAGE = 250;
+/** The first page read after a full socket drained. */
+const RESUME_PAGE = 32;
 /** `until` of a live subscription that names none: far enough to never end. */
 const FOREVER = 253_402_300_799_000_000; // 9999-12-31T23:59:59Z
 
 export const eventsInRoute: WsRouteDef = {
   path: '/events/in',
   autoPong: false,
-  deflate: false,
   async handler(ctx, session) {
     const { socket } = session;
     // The commit of the latest event received; a pong waits for it (writers are told in order, so
@@ -36,7 +39,9 @@ export const eventsInRoute: WsRouteDef = {
     const answer = (data: Buffer) =>
       last.then(
         () => {
-          if (socket.readyState === socket.OPEN) socket.pong(data);
+          if (socket.readyState !== socket.OPEN) return;
+          if (session.full) session.close(1013, 'Client is not reading its pongs');
+          else socket.pong(data);
         },
         () => {},
       );
@@ -91,8 +96,9 @@ export const eventsOutRoute: WsRouteDef = {
   path: '/events/out',
   async handler(ctx, session) {
     if (!(await session.handshake())) return;
-    const first = await session.next();
+    const first = await session.nextInTime('filter');
     if (first === null) return;
+    session.ignoreMessages();
     let msg: { type?: unknown; filter?: unknown; backfill?: unknown };
     try {
       msg = parseJsonText(first) as typeof msg;
@@ -114,32 +120,53 @@ export const eventsOutRoute: WsRouteDef = {
     filter.since = Math.max(filter.since, now - BACKFILL_WINDOW_MICROS);
     const { store } = ctx.services;
     const withTenant = ctx.family === 'cloud';
+    const maxBehind = ctx.services.config['live-queue'];
 
     // Subscribe first, then take the snapshot: nothing committed in between is missed.
     let target = 0;
     let pumping: Promise<void> | undefined;
     let ready = false;
+    /** `target` when the socket filled up and sending stopped; undefined while sending. */
+    let stalledAt: number | undefined;
     const unsubscribe = store.changes.subscribe((n) => {
       if (n.stream !== 'events' || n.workspaceId !== workspaceId) return;
       if (n.maxSeq > target) target = n.maxSeq;
+      if (stalledAt !== undefined && target - stalledAt > maxBehind) {
+        session.close(1013, `Subscriber cannot keep up: more than ${maxBehind} events committed while it was not reading`);
+      }
       if (ready && !pumping) startPump();
     });
-    session.socket.on('close', unsubscribe);
+    session.onClose(unsubscribe);
     let seen = await store.events.maxSeq();
     const sent = new Set<string>();
 
+    // A full socket stops the page: nothing is held while the client is not reading, and the
+    // range continues after the last event sent once it has drained. A drained socket takes about
+    // half of --ws-max-buffer, so the page after a stall is small (re-reading 250 events to send
+    // a few dozen, at every drain of a slow socket, was most of the server's work); it grows back
+    // while the socket keeps up.
     const sendRange = async (minSeq: number | undefined, maxSeq: number, remember: boolean) => {
       let after: EventCursor | undefined;
+      let page = BACKFILL_PAGE;
       for (;;) {
-        const rows = await store.events.query(scope, { filter, order: 'ASC', limit: BACKFILL_PAGE, after, minSeq, maxSeq });
-        for (const e of rows) {
+        if (session.full) {
+          stalledAt = target;
+          await session.drained();
+          stalledAt = undefined;
+          page = RESUME_PAGE;
+        }
+        if (session.isClosed) return;
+        const rows = await store.events.query(scope, { filter, order: 'ASC', limit: page, after, minSeq, maxSeq });
+        let i = 0;
+        for (; i < rows.length && !session.full; i++) {
+          const e = rows[i];
           if (sent.has(e.id)) continue;
           if (remember) sent.add(e.id);
           session.send({ type: 'event', event: renderEvent(e, withTenant) });
         }
-        if (rows.length < BACKFILL_PAGE || session.isClosed) return;
-        const l = rows[rows.length - 1];
-        after = { occurred: l.occurred, id: l.id };
+        if (i === rows.length && rows.length < page) return;
+        if (i > 0) after = { occurred: rows[i - 1].occurred, id: rows[i - 1].id };
+        if (i === rows.length) page = Math.min(BACKFILL_PAGE, page * 2);
       }
     };
     const pump = async () => {

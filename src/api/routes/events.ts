@@ -3,18 +3,15 @@ import type { FastifyRequest } from 'fastify';
 import { eventSchema } from '../../domain/events.ts';
 import { array } from '../../domain/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
-import { type EventsContext, publicOrigin, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
+import { type EventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
 import { etagMatches, runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
 import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
 import { object, parseOrThrow, str } from '../../domain/schema.ts';
+import { linkOrigin } from '../link-origin.ts';
 import { type RouteDef, uuidParam } from '../router.ts';
-
-export function requestOrigin(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}`;
-}
 
 function eventsCtx(ctx: OpContext, req: FastifyRequest): EventsContext {
   const scope = workspaceScope(ctx);
@@ -22,7 +19,7 @@ function eventsCtx(ctx: OpContext, req: FastifyRequest): EventsContext {
     services: ctx.services,
     scope,
     family: ctx.family,
-    rootUrl: publicOrigin(ctx.services, requestOrigin(req)) + scopeRootPath(scope, ctx.family),
+    rootUrl: linkOrigin(ctx.services.config, req) + scopeRootPath(scope, ctx.family),
   };
 }
 

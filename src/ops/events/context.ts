@@ -26,13 +26,6 @@ export function tenantOf(scope: EventScope): EventTenant {
   return { accountId: scope.accountId, workspaceId: scope.kind === 'workspace' ? scope.workspaceId : null };
 }
 
-/** Origin for absolute links: `--public-url` (with or without a trailing `/api`), else the request's. */
-export function publicOrigin(services: Services, requestOrigin: string): string {
-  const configured = services.config['public-url'];
-  if (!configured) return requestOrigin;
-  return configured.replace(/\/+$/, '').replace(/\/api$/, '');
-}
-
 export function scopeRootPath(scope: EventScope, family: PathFamily): string {
   if (scope.kind === 'account') return `/api/accounts/${scope.accountId}`;
   return family === 'oss' ? '/api' : `/api/accounts/${scope.accountId}/workspaces/${scope.workspaceId}`;

@@ -2,8 +2,8 @@
  * One live subscriber: matches the rows its hub offers against the subscriber's filter, queues
  * the matches and hands them to its connection while the connection keeps up.
  *
- * A slow client makes the connection's unsent bytes grow; past `maxUnsentBytes` rows wait in the
- * queue instead. When more than `maxQueued` rows (or `maxQueuedBytes` of them) wait, the
+ * A slow client makes the connection's unsent bytes grow; past `maxUnsentBytes` (`--ws-max-buffer`)
+ * rows wait in the queue instead. When more than `maxQueued` rows (or `maxQueuedBytes` of them) wait, the
  * subscriber cannot keep up and is closed (`/logs/out` uses 1013) rather than silently dropping
  * rows. A subscriber's memory is therefore bounded. Rows offered before the filter is known are
  * queued unfiltered and filtered when it arrives.
@@ -20,13 +20,12 @@ export interface LiveConnection<Row> {
   overflow(reason: string): void;
 }
 
-export const LIVE_MAX_UNSENT_BYTES = 1024 * 1024;
 export const LIVE_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 export interface LiveSubscriberOptions<Row> {
   maxQueued: number;
   maxQueuedBytes?: number;
-  maxUnsentBytes?: number;
+  maxUnsentBytes: number;
   /** Approximate size of a row in memory, for `maxQueuedBytes`. */
   size: (row: Row) => number;
   /** What the rows are called in the overflow reason ("logs", "events"). */
@@ -45,7 +44,7 @@ export class LiveSubscriber<Row> implements LiveSink<Row> {
 
   constructor(connection: LiveConnection<Row>, opts: LiveSubscriberOptions<Row>) {
     this.connection = connection;
-    this.opts = { maxQueuedBytes: LIVE_MAX_QUEUED_BYTES, maxUnsentBytes: LIVE_MAX_UNSENT_BYTES, ...opts };
+    this.opts = { maxQueuedBytes: LIVE_MAX_QUEUED_BYTES, ...opts };
   }
 
   /** Starts delivery with this filter (rows queued so far are filtered by it). */
