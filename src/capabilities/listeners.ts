@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import type { FastifyInstance } from 'fastify';
 import { bodyTooLargeMessage, clientErrorHandler, createListener, type ListenerConfig, readBody, sendJson } from '../api/http-listener.ts';
+import { AppError } from '../domain/errors.ts';
+import { parseJsonText } from '../domain/json-text.ts';
 import type { BoundCapabilities } from './engine.ts';
 import { mcpHttpHandler } from './mcp-adapter.ts';
 import { buildRestApp, type RestEntry } from './rest-adapter.ts';
@@ -109,9 +111,12 @@ export class CapabilityListeners {
           let parsed: unknown;
           if (raw?.length) {
             try {
-              parsed = JSON.parse(raw.toString('utf8'));
-            } catch {
-              return sendJson(res, 400, mcpError('Parse error: Invalid JSON', -32700));
+              // Bounded like every body (the SDK serialises it again: nesting must be bounded too).
+              parsed = parseJsonText(raw.toString('utf8'), { scan: 'always' });
+              if (parsed === undefined) throw new Error('blank body');
+            } catch (err) {
+              const why = err instanceof AppError ? err.issues[0]?.msg : undefined;
+              return sendJson(res, 400, mcpError(`Parse error: ${why ?? 'Invalid JSON'}`, -32700));
             }
           }
           return node(req, res, parsed);

@@ -50,9 +50,13 @@ function invalidJson(msg: string): AppError {
   });
 }
 
-/** Parses a request body or message; blank text is `undefined`. Throws a 422 `AppError`. */
-export function parseJsonText(text: string): unknown {
-  if (text.length > SCAN_FROM) {
+/**
+ * Parses a request body or message; blank text is `undefined`. Throws a 422 `AppError`. `scan`:
+ * always check the shape, for text that is serialised again as a whole after parsing (an
+ * MCP request), where 10,000 levels of nesting in a few kilobytes would overflow the stack.
+ */
+export function parseJsonText(text: string, opts: { scan?: 'always' } = {}): unknown {
+  if (text.length > SCAN_FROM || opts.scan === 'always') {
     const problem = shapeProblem(text);
     if (problem) throw invalidJson(`JSON decode error: the body ${problem}`);
   }

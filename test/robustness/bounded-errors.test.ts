@@ -90,6 +90,16 @@ forEachEngine('validation is bounded on every surface', (engine) => {
     assert.ok(JSON.stringify(bad).length < 2 * KIB64, `${JSON.stringify(bad).length} chars`);
     assert.match(bad.content[0].text, /too_many_errors/);
 
+    // 10,000 levels of nesting in a small MCP request: a JSON-RPC parse error, not a 500.
+    const deep = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read-logs","arguments":{"body":${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`;
+    const rpc = await fetch(s.app.capabilities!.mcpUrls[0], {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+      body: deep,
+    });
+    assert.equal(rpc.status, 400);
+    assert.equal(((await rpc.json()) as { error: { code: number } }).error.code, -32700);
+
     const args = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`${'k'.repeat(10_000)}${i}`, i]));
     const unknown = (await mcp.callTool({ name: 'read-logs', arguments: args }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }))) as {
       isError?: boolean;
