@@ -47,9 +47,10 @@ export const eventsInRoute: WsRouteDef = {
       );
     // Until the frames the session buffered during the handshake have been handed to the writer,
     // `last` does not cover them: a ping that arrives meanwhile waits (found by the crash test).
+    // With none buffered it is answered at once — the Prefect client pings before it authenticates.
     let reading = false;
     const early: Buffer[] = [];
-    socket.on('ping', (data) => (reading ? answer(data) : early.push(data)));
+    socket.on('ping', (data) => (reading || session.pending === 0 ? answer(data) : early.push(data)));
     if (!(await session.handshake())) return;
     const tenant = tenantOf(workspaceScope(ctx));
     let errors = 0;
