@@ -13,8 +13,6 @@ import { runFuzz } from './run.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 13);
 const COUNT = Number(process.env.FUZZ_COUNT ?? 3000);
-/** `--max-body` + 1 uploads (see `FuzzOptions.overLimitUploads`): FUZZ_OVER_LIMIT=1 adds them. */
-const OVER_LIMIT = process.env.FUZZ_OVER_LIMIT === '1';
 
 forEachEngine('fuzz from the API descriptions', (engine) => {
   let s: TestServer;
@@ -34,7 +32,6 @@ forEachEngine('fuzz from the API descriptions', (engine) => {
       dbUrl: await engine.newDatabaseUrl(),
       seed: SEED,
       count: COUNT,
-      overLimitUploads: OVER_LIMIT,
       progress: (l) => process.stderr.write(`  fuzz [${engine.name}] ${l}\n`),
     });
     assert.equal(report.cases, COUNT);

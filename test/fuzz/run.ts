@@ -34,9 +34,7 @@ export interface FuzzOptions {
   keepGoing?: boolean;
   /**
    * Include bodies of `--max-body` + 1 bytes, sent whole before the answer is read (as the Prefect
-   * client sends): the oracle wants a 413 the client can read. Off by default in `npm test` until
-   * the listener's readable-413 work (issue 13, defect 9, on the other branch) holds for such
-   * clients; `npm run fuzz` includes them.
+   * client sends): the oracle wants a 413 the client can read. On by default.
    */
   overLimitUploads?: boolean;
 }
