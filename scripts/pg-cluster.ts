@@ -14,7 +14,12 @@ export interface PgCluster {
   /** Superuser URL of the `postgres` database. */
   url: string;
   dir: string;
+  /** Stops the server and deletes the cluster. */
   stop(): void;
+  /** Stops the server as a crash would (`pg_ctl stop -m immediate`), keeping the cluster. */
+  crash(): void;
+  /** Starts the server again after `crash()`, with the same settings. */
+  restart(): void;
 }
 
 /** The newest installed server's bin directory, or undefined when no server is installed. */
@@ -85,13 +90,22 @@ export async function startPgCluster(opts: ClusterOptions = {}): Promise<PgClust
     const o = Object.entries(settings)
       .map(([k, v]) => `-c ${k}=${v}`)
       .join(' ');
-    try {
-      run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', o, '-w', '-t', '60', 'start']);
-    } catch (err) {
-      const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8') : '';
-      throw new Error(`pg_ctl start failed: ${err}\n${log}`);
-    }
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dir, stop: stopCluster };
+    const start = () => {
+      try {
+        run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', o, '-w', '-t', '60', 'start']);
+      } catch (err) {
+        const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8') : '';
+        throw new Error(`pg_ctl start failed: ${err}\n${log}`);
+      }
+    };
+    start();
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      dir,
+      stop: stopCluster,
+      crash: () => run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
+      restart: start,
+    };
   } catch (err) {
     stopCluster();
     throw err;

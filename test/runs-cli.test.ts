@@ -1,29 +1,14 @@
 /** `sightline runs` and `sightline trace` as child processes against a server on a loopback port. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { CLI } from './helpers/cli.ts';
+import { run } from './helpers/cli.ts';
 import { engines } from './helpers/engines.ts';
 import { RunClient } from './helpers/runs.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, SIGHTLINE_API_URL: '', PREFECT_API_URL: '', NO_COLOR: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out, err });
-    });
-  });
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const r = await run(args, { SIGHTLINE_API_URL: '', PREFECT_API_URL: '', NO_COLOR: '', ...env });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 // The commands speak only HTTP: one engine is enough here (the routes under them are tested on

@@ -3,15 +3,17 @@ import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { AppError } from '../domain/errors.ts';
+import { parseJsonText } from '../domain/json-text.ts';
 import type { Services } from '../ops/context.ts';
 import { sendError } from './errors.ts';
 import { clientErrorHandler, createListener, overBodyLimit } from './http-listener.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
-import { registerRoutes } from './router.ts';
+import { registerFixedRoutes, registerRoutes } from './router.ts';
+import { trackRoutes } from './served-routes.ts';
 import { registerWebSockets } from './websocket.ts';
 import { apiRoutes, wsRoutes } from './routes/index.ts';
-import { registerAccountEventRoutes } from './routes/account-events.ts';
-import { registerWorkspaceRoutes } from './routes/workspaces.ts';
+import { accountEventRoutes } from './routes/account-events.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
 
 const MIN_API_VERSION = [0, 8, 0];
 
@@ -32,18 +34,6 @@ function checkApiVersion(header: string | string[] | undefined): string | undefi
   return undefined;
 }
 
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new AppError('invalid_input', 'Request body is not valid JSON', {
-      issues: [{ loc: ['body'], msg: `JSON decode error: ${(err as Error).message}`, type: 'json_invalid' }],
-      requestBody: null,
-    });
-  }
-}
-
 const apiError = (detail: string) => ({ detail });
 
 export async function buildApi(services: Services, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
@@ -56,6 +46,9 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
     routerOptions: { maxParamLength: 500 },
     forceCloseConnections: true,
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a path parameter over 500 characters, bad escapes in
+    // the path) get the same error bodies as everything else.
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
     serverFactory: (handler) => createListener(config, apiError, handler),
     clientErrorHandler: clientErrorHandler(config, apiError),
   });
@@ -64,13 +57,15 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseJson(body as string));
+      done(null, parseJsonText(body as string));
     } catch (err) {
       done(err as Error, undefined);
     }
   });
 
-  await app.register(compress, { threshold: 500, encodings: ['gzip'] });
+  // Responses only: like Prefect, request bodies are never decompressed (a gzip body is not JSON →
+  // 422). Decompressing them also stalled a keep-alive connection after a GET that carried one.
+  await app.register(compress, { threshold: 500, encodings: ['gzip'], globalDecompression: false });
   if (config['cors-origin'].length) await app.register(cors, { origin: [...config['cors-origin']] });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -79,16 +74,18 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
     if (problem) return reply.code(400).send({ detail: problem });
   });
 
+  trackRoutes(app);
   app.setErrorHandler((err, req, reply) => sendError(overBodyLimit(err, reply, config['max-body']) ?? err, req, reply));
   app.setNotFoundHandler((req, reply) => sendError(new AppError('route_not_found', 'Not Found'), req, reply));
 
   registerRoutes(app, services, apiRoutes);
-  registerWorkspaceRoutes(app, services);
-  registerAccountEventRoutes(app, services);
+  const fixedRoutes = [...workspaceRoutes(services), ...accountEventRoutes(services)];
+  registerFixedRoutes(app, fixedRoutes);
   registerWebSockets(app, services, wsRoutes);
 
-  const openapi = buildOpenApi(apiRoutes);
-  app.get('/api/openapi.json', async () => openapi);
-  app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
+  const openapi = buildOpenApi(apiRoutes, fixedRoutes);
+  const undocumented = { config: { undocumented: true } };
+  app.get('/api/openapi.json', undocumented, async () => openapi);
+  app.get('/api/docs', undocumented, async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
   return app;
 }

@@ -52,6 +52,10 @@ export function toAppError(err: unknown): AppError {
       return new AppError('payload_too_large', e.message ?? 'Request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('invalid_input', `Unsupported content type: ${e.message}`);
+    // A path Starlette would not match either: an over-long or badly escaped path parameter.
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+    case 'FST_ERR_BAD_URL':
+      return new AppError('route_not_found', 'Not Found');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('invalid_input', e.message ?? 'Invalid body');
@@ -67,5 +71,7 @@ export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply
   const status = HTTP_STATUS[app.code];
   if (status >= 500) req.log.error({ code: app.code, err }, app.message);
   else req.log.info({ code: app.code, status }, app.message);
+  // Prefect's client retries 503s, honouring Retry-After.
+  if (app.code === 'unavailable') reply.header('retry-after', '1');
   return reply.code(status).type('application/json').send(errorBody(app, familyOf(req.url)));
 }

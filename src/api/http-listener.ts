@@ -128,7 +128,28 @@ export function bodyTooLargeMessage(limit: number): string {
 export function overBodyLimit(err: unknown, reply: FastifyReply, limit: number): AppError | undefined {
   if ((err as { code?: string } | undefined)?.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined;
   reply.removeHeader('connection');
+  lingerForBody(reply.request.raw, reply.raw);
   return new AppError('payload_too_large', bodyTooLargeMessage(limit));
+}
+
+/** How long a connection answered before its body arrived keeps reading (and discarding) it. */
+const LINGER_MS = 30_000;
+
+/**
+ * For an answer given before the request body has arrived whole (a 413). Node closes the
+ * connection once the answer is sent when the client asked for `Connection: close` (as a client
+ * without keep-alive does), while the client is still writing the body it sends whole before
+ * reading — and it gets EPIPE instead of the answer. Kept open, the connection reads and discards
+ * the rest of the body, for at most 30 s (--request-timeout still bounds the whole request).
+ */
+function lingerForBody(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || res.headersSent) return;
+  res.shouldKeepAlive = true;
+  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 /**
@@ -136,8 +157,11 @@ export function overBodyLimit(err: unknown, reply: FastifyReply, limit: number):
  * body is read and discarded (as Node does for a request its handler did not read), so that the
  * client can read the 413 sent meanwhile.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  if (Number(req.headers['content-length']) > limit) return Promise.resolve(undefined);
+export function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | undefined> {
+  if (Number(req.headers['content-length']) > limit) {
+    lingerForBody(req, res);
+    return Promise.resolve(undefined);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -145,7 +169,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
       req.off('data', onData);
-      req.resume();
+      lingerForBody(req, res);
       chunks.length = 0;
       resolve(undefined);
     };

@@ -24,9 +24,31 @@ export interface RouteDef {
   /** Documentation only (validation happens in the handler, with the family's error shape). */
   body?: Schema<unknown>;
   query?: ObjectSchema<unknown>;
+  /** Path parameters that are not UUIDs (documentation; the handler validates). */
+  params?: Record<string, Schema<unknown>>;
   /** Success status when it is not 200. */
   status?: number;
   handler(ctx: OpContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> | unknown;
+}
+
+/**
+ * A route outside the two path families (it addresses an account, or the caller): served and
+ * documented at exactly `url`, a full Fastify path.
+ */
+export interface FixedRouteDef {
+  method: Method;
+  url: string;
+  summary: string;
+  tag: string;
+  body?: Schema<unknown>;
+  query?: ObjectSchema<unknown>;
+  params?: Record<string, Schema<unknown>>;
+  status?: number;
+  handler(req: FastifyRequest, reply: FastifyReply): Promise<unknown>;
+}
+
+export function registerFixedRoutes(app: FastifyInstance, routes: FixedRouteDef[]): void {
+  for (const r of routes) app.route({ method: r.method, url: r.url, handler: (req, reply) => r.handler(req, reply) });
 }
 
 export const CLOUD_PREFIX = '/api/accounts/:account_id/workspaces/:workspace_id';
@@ -104,6 +126,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
     app.route({
       method: r.method,
       url: r.url,
+      config: { undocumented: true },
       handler: async (req, reply) => {
         const [path, query] = splitUrl(req.url);
         return reply.redirect(otherSpelling(path) + query, 307);

@@ -83,6 +83,11 @@ export class WsSession {
     return m;
   }
 
+  /** Messages received but not yet taken by the route. */
+  get pending(): number {
+    return this.buffered.length;
+  }
+
   /** The next message, or null once the session has ended. */
   next(): Promise<string | null> {
     const m = this.take();

@@ -6,6 +6,7 @@
 import { AppError, type Issue } from '../domain/errors.ts';
 import type { Defaults, InResponse, OutRequest, Target } from './consumers.ts';
 import type { Authentication, Capability, ConsumedApi, ConsumedOperation, ExposedCall } from './model.ts';
+import { checkValue } from './tool-schema.ts';
 
 /** A REST body passed through as received (so the upstream judges it, as it would directly). */
 export interface RawBody {
@@ -100,6 +101,18 @@ export function buildRequest(call: ExposedCall, b: Binding, values: Map<string, 
       const hint = b.defaultsApply && (DEFAULTABLE as readonly string[]).includes(p.name) ? ' (no default is configured)' : '';
       issues.push({ loc: [p.in, name], msg: `'${name}' is required${hint}`, type: 'missing' });
     }
+  }
+  // A path variable is checked against its declared type before any URL exists: `..` (or `a/b`)
+  // for an id would otherwise make the call address another route, upstream with our credential.
+  for (const p of op.params) {
+    if (p.in !== 'path' || !values.has(p.name)) continue;
+    const name = inputNameFor(call, p.name);
+    const v = values.get(p.name);
+    const r = checkValue(name, p.schema, v);
+    if ('message' in r) issues.push({ loc: ['path', name], msg: r.message, type: 'value_error' });
+    else if (/^\.{1,2}$/.test(serialize(r.value)) || serialize(r.value) === '') {
+      issues.push({ loc: ['path', name], msg: `argument '${name}' must not be '${serialize(r.value)}'`, type: 'value_error' });
+    } else values.set(p.name, r.value);
   }
   if (issues.length) throw new AppError('invalid_input', issues.map((i) => i.msg).join('; '), { issues });
 

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import type { FastifyInstance } from 'fastify';
 import { bodyTooLargeMessage, clientErrorHandler, createListener, type ListenerConfig, readBody, sendJson } from '../api/http-listener.ts';
+import { AppError } from '../domain/errors.ts';
+import { parseJsonText } from '../domain/json-text.ts';
 import type { BoundCapabilities } from './engine.ts';
 import { mcpHttpHandler } from './mcp-adapter.ts';
 import { buildRestApp, type RestEntry } from './rest-adapter.ts';
@@ -102,16 +104,19 @@ export class CapabilityListeners {
       if (!checkHost(req, res) || !checkOrigin(req, res)) return;
       // The body is read here, not by the SDK: its own limit (4 MiB) would not be --max-body, and
       // it closes the connection on a larger body while the client is still sending it.
-      const body = req.method === 'POST' ? readBody(req, bodyLimit) : Promise.resolve(undefined);
+      const body = req.method === 'POST' ? readBody(req, res, bodyLimit) : Promise.resolve(undefined);
       body
         .then((raw) => {
           if (raw === undefined && req.method === 'POST') return sendJson(res, 413, mcpError(bodyTooLargeMessage(bodyLimit)));
           let parsed: unknown;
           if (raw?.length) {
             try {
-              parsed = JSON.parse(raw.toString('utf8'));
-            } catch {
-              return sendJson(res, 400, mcpError('Parse error: Invalid JSON', -32700));
+              // Bounded like every body (the SDK serialises it again: nesting must be bounded too).
+              parsed = parseJsonText(raw.toString('utf8'), { scan: 'always' });
+              if (parsed === undefined) throw new Error('blank body');
+            } catch (err) {
+              const why = err instanceof AppError ? err.issues[0]?.msg : undefined;
+              return sendJson(res, 400, mcpError(`Parse error: ${why ?? 'Invalid JSON'}`, -32700));
             }
           }
           return node(req, res, parsed);

@@ -7,7 +7,7 @@
  * error (the SDK's -32602).
  */
 import { createMcpHandler, McpServer, type McpHttpHandler, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
-import { AppError } from '../domain/errors.ts';
+import { AppError, echo } from '../domain/errors.ts';
 import { readAll } from './consumers.ts';
 import { type Binding, inputNameFor, invoke } from './invoke.ts';
 import type { McpToolDef, Paging } from './model.ts';
@@ -29,6 +29,8 @@ type Obj = Record<string, unknown>;
 type ToolResult = { content: { type: 'text'; text: string }[]; structuredContent?: unknown; isError?: boolean };
 
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
+/** How much of an upstream error body a tool result repeats (Sightline's own are far smaller). */
+const ERROR_ECHO_MAX = 16 * 1024;
 const DEFAULTABLE = new Set(['account_id', 'workspace_id']);
 
 /** The paging rule in terms of the tool's argument names. */
@@ -96,10 +98,11 @@ async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: n
     return text(`Not modified: nothing changed since ETag ${etag ?? '(given)'}.`, { structuredContent: { not_modified: true, etag: etag ?? null } });
   }
   if (status >= 400) {
+    // An upstream's error may be anything: what the agent sees of it is bounded like every error.
     const body = await readAll(response.body, 1 << 20).catch(() => Buffer.alloc(0));
     const parsed = parseJson(body);
-    const detail = parsed.ok ? parsed.value : body.toString('utf8').slice(0, 2000);
-    return text(`${entry.binding.target.label} answered HTTP ${status} to ${where}: ${parsed.ok ? JSON.stringify(detail) : detail}`, {
+    const detail = echo(parsed.ok ? parsed.value : body.toString('utf8'), ERROR_ECHO_MAX);
+    return text(`${entry.binding.target.label} answered HTTP ${status} to ${where}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`, {
       isError: true,
       structuredContent: { status, error: detail },
     });

@@ -249,3 +249,13 @@ export const PREFECT_CLOUD: Record<string, OperationFacts> = {
     params: { tag: { type: 'string', minLength: 1 } },
   },
 };
+
+// Every Cloud route's account and workspace are UUIDs: checked before a URL is built (`invoke.ts`),
+// so that `..` or a slash can never turn a call into a request for another route.
+for (const [key, facts] of Object.entries(PREFECT_CLOUD)) {
+  facts.params = {
+    account_id: uuid('The account id'),
+    ...(key.includes('{workspace_id}') ? { workspace_id: uuid('The workspace id') } : {}),
+    ...facts.params,
+  };
+}

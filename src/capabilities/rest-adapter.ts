@@ -10,6 +10,7 @@ import { clientErrorHandler, createListener, type ListenerConfig, overBodyLimit 
 import { AppError, type ErrorCode, type Issue } from '../domain/errors.ts';
 import { type Binding, invoke } from './invoke.ts';
 import type { RestOperation, RestResource } from './model.ts';
+import { trackRoutes } from '../api/served-routes.ts';
 import { buildRestOpenApi } from './rest-openapi.ts';
 
 export interface RestEntry {
@@ -43,6 +44,7 @@ export function sendGatewayError(reply: FastifyReply, err: unknown): FastifyRepl
 
 function toAppError(err: unknown): AppError {
   const e = err as { code?: string; statusCode?: number; message?: string };
+  if (e?.code === 'FST_ERR_MAX_PARAM_LENGTH' || e?.code === 'FST_ERR_BAD_URL') return new AppError('route_not_found', 'No resource at this path');
   if (e?.statusCode && e.statusCode < 500) return new AppError('invalid_input', e.message ?? 'Bad request');
   return new AppError('internal', e?.message ?? String(err));
 }
@@ -73,11 +75,13 @@ export async function buildRestApp(
     exposeHeadRoutes: false,
     forceCloseConnections: true,
     return503OnClosing: true,
+    frameworkErrors: (err, _req, reply) => sendGatewayError(reply, err),
     serverFactory: (handler) => createListener(opts.http, gatewayError, handler),
     clientErrorHandler: clientErrorHandler(opts.http, gatewayError),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  trackRoutes(app);
   app.setErrorHandler((err, _req, reply) => sendGatewayError(reply, overBodyLimit(err, reply, opts.bodyLimit) ?? err));
   app.setNotFoundHandler((req, reply) => sendGatewayError(reply, new AppError('route_not_found', `No resource at ${req.method} ${req.url.split('?')[0]}`)));
 
@@ -126,6 +130,7 @@ export async function buildRestApp(
     app.route({
       method: others as unknown as 'GET',
       url,
+      config: { undocumented: true },
       handler: async (req, reply) => {
         reply.header('allow', allow);
         return sendGatewayError(reply, new AppError('method_not_allowed', `${req.method} is not allowed here; allowed: ${allow}`));
@@ -134,6 +139,6 @@ export async function buildRestApp(
   }
 
   const openapi = buildRestOpenApi(entries, { title: opts.title, version: opts.version });
-  app.get('/v1/openapi.json', async () => openapi);
+  app.get('/v1/openapi.json', { config: { undocumented: true } }, async () => openapi);
   return app;
 }

@@ -4,6 +4,7 @@
  * argument. Top-level arguments are checked here; a body's inner fields are left to the API
  * that consumes it, whose error comes back as an `isError` result.
  */
+import { MAX_ISSUES } from '../domain/errors.ts';
 import type { JsonSchema, McpToolDef } from './model.ts';
 
 type Obj = Record<string, unknown>;
@@ -39,9 +40,15 @@ export function deriveToolSchema(tool: McpToolDef, optional: ReadonlySet<string>
       const issues: { message: string; path: string[] }[] = [];
       const value: Obj = {};
       for (const [name, v] of Object.entries(input)) {
-        const schema = properties[name];
+        // Bounded like every error: at most MAX_ISSUES problems, names cut short.
+        if (issues.length >= MAX_ISSUES) {
+          issues.push({ message: 'too many problems; the remaining arguments were not checked', path: [] });
+          break;
+        }
+        const schema = Object.hasOwn(properties, name) ? properties[name] : undefined;
         if (!schema) {
-          issues.push({ message: `unknown argument '${name}' (known: ${Object.keys(properties).join(', ') || 'none'})`, path: [name] });
+          const shown = name.length > 100 ? `${name.slice(0, 100)}…` : name;
+          issues.push({ message: `unknown argument '${shown}' (known: ${Object.keys(properties).join(', ') || 'none'})`, path: [shown] });
           continue;
         }
         if (v === null || v === undefined) continue;
@@ -53,6 +60,11 @@ export function deriveToolSchema(tool: McpToolDef, optional: ReadonlySet<string>
       return issues.length ? { issues } : { value };
     },
   };
+}
+
+/** Checks (and coerces) one value against its JSON Schema; messages name the argument. */
+export function checkValue(name: string, s: JsonSchema, v: unknown): { value: unknown } | { message: string } {
+  return check(name, s, v);
 }
 
 function check(name: string, s: JsonSchema, v: unknown): { value: unknown } | { message: string } {

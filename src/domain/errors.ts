@@ -27,18 +27,120 @@ export interface Issue {
   input?: unknown;
 }
 
+// ---- bounds: no error can be larger than a few tens of kilobytes, whatever the input -----------
+
+/** Validation stops collecting issues at this many (see `schema.ts`). */
+export const MAX_ISSUES = 100;
+/** The `type` of the issue saying that validation stopped early, or that issues were left out. */
+export const TOO_MANY_ISSUES = 'too_many_errors';
+/** Longest echo of one input (JSON characters); a longer input is echoed as a prefix ending in `…`. */
+export const ECHO_MAX = 200;
+/** Longest echo of a request body (Prefect's `request_body`). */
+export const BODY_ECHO_MAX = 2000;
+/** An error's message (long ones are reports, such as a capability file's problems). */
+const MESSAGE_MAX = 16 * 1024;
+const ISSUE_MESSAGE_MAX = 1000;
+const LOC_PART_MAX = 100;
+const LOC_MAX = 20;
+/** Issues past this much JSON are counted, not shown. */
+const ISSUES_CHARS_MAX = 32 * 1024;
+
+const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max)}…`);
+
+class Full extends Error {}
+
+/** The JSON text of `v`, or its first `max` characters and `complete: false` (work stops there). */
+function jsonPrefix(v: unknown, max: number): { text: string; complete: boolean } {
+  const parts: string[] = [];
+  let len = 0;
+  const put = (s: string) => {
+    parts.push(s);
+    len += s.length;
+    if (len > max) throw new Full();
+  };
+  const write = (x: unknown): void => {
+    if (typeof x === 'string') put(JSON.stringify(cut(x, max)));
+    else if (typeof x === 'number') put(Number.isFinite(x) ? String(x) : 'null');
+    else if (typeof x === 'boolean' || typeof x === 'bigint') put(String(x));
+    else if (x === null || typeof x !== 'object') put('null');
+    else if (Array.isArray(x)) {
+      put('[');
+      for (let i = 0; i < x.length; i++) {
+        if (i) put(',');
+        write(x[i]);
+      }
+      put(']');
+    } else {
+      put('{');
+      let first = true;
+      for (const k of Object.keys(x)) {
+        if (!first) put(',');
+        first = false;
+        put(`${JSON.stringify(cut(k, max))}:`);
+        write((x as Record<string, unknown>)[k]);
+      }
+      put('}');
+    }
+  };
+  try {
+    write(v);
+    return { text: parts.join(''), complete: true };
+  } catch (err) {
+    if (err instanceof Full) return { text: parts.join('').slice(0, max), complete: false };
+    throw err;
+  }
+}
+
+/**
+ * An input as it may be echoed in an error: itself when its JSON is at most `max` characters,
+ * else the start of it (of the string, or of its JSON text) ending in `…`. Bounded work.
+ */
+export function echo(v: unknown, max: number = ECHO_MAX): unknown {
+  if (v === undefined || v === null || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (typeof v === 'string') return cut(v, max);
+  if (typeof v !== 'object') return cut(String(v), max);
+  const { text, complete } = jsonPrefix(v, max);
+  return complete ? v : `${text}…`;
+}
+
+function boundLoc(loc: (string | number)[]): (string | number)[] {
+  const parts = loc.length > LOC_MAX ? [...loc.slice(0, LOC_MAX - 1), '…'] : loc;
+  return parts.map((p) => (typeof p === 'string' ? cut(p, LOC_PART_MAX) : p));
+}
+
+/** At most `MAX_ISSUES` issues (plus one saying what was left out), each with bounded parts. */
+function boundIssues(issues: Issue[]): Issue[] {
+  const out: Issue[] = [];
+  let chars = 0;
+  for (let i = 0; i < issues.length; i++) {
+    const src = issues[i];
+    const b: Issue = { loc: boundLoc(src.loc), msg: cut(src.msg, ISSUE_MESSAGE_MAX), type: cut(src.type, 100) };
+    if (src.input !== undefined) b.input = echo(src.input);
+    chars += JSON.stringify(b).length;
+    if (src.type !== TOO_MANY_ISSUES && (out.length >= MAX_ISSUES || chars > ISSUES_CHARS_MAX)) {
+      const left = issues.length - i;
+      out.push({ loc: [], msg: `${left} more issue${left === 1 ? '' : 's'} not shown`, type: TOO_MANY_ISSUES });
+      break;
+    }
+    out.push(b);
+  }
+  return out;
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
+  /** Bounded: see `boundIssues`. */
   readonly issues: Issue[];
-  /** The parsed request body, echoed back by Prefect's open-source validation error shape. */
+  /** The parsed request body, echoed back by Prefect's open-source validation error shape (bounded). */
   readonly requestBody: unknown;
 
   constructor(code: ErrorCode, message: string, options: { issues?: Issue[]; requestBody?: unknown } = {}) {
-    super(message);
+    super(cut(message, MESSAGE_MAX));
     this.name = 'AppError';
     this.code = code;
-    this.issues = options.issues ?? [];
-    this.requestBody = options.requestBody;
+    this.issues = options.issues?.length ? boundIssues(options.issues) : [];
+    this.requestBody = echo(options.requestBody, BODY_ECHO_MAX);
   }
 }
 

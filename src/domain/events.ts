@@ -7,17 +7,23 @@ import type { Issue } from './errors.ts';
 import {
   array,
   bool,
+  cleanText,
   datetime,
   type Infer,
   INVALID,
   int,
+  issuesFull,
   jsonObject,
+  KEY_TEXT_MAX_BYTES,
+  keyText,
   literal,
   object,
   oneOf,
   optional,
   type Parsed,
   type Schema,
+  setOwn,
+  stopEarly,
   str,
   uuid,
 } from './schema.ts';
@@ -44,23 +50,27 @@ function resourceSchema(kind: 'resource' | 'related'): Schema<Labels> {
   const base = jsonObject();
   const s: Schema<Labels> = {
     parse(v, loc, issues): Parsed<Labels> {
+      const fail = (msg: string): typeof INVALID => {
+        issues.push({ loc, msg, type: 'value_error', input: v });
+        return INVALID;
+      };
       const o = base.parse(v, loc, issues);
       if (o === INVALID) return INVALID;
       const keys = Object.keys(o);
+      if (keys.length > EVENT_LABELS_MAX) return fail(`Value error, The maximum number of labels per resource is ${EVENT_LABELS_MAX}`);
       let ok = true;
-      for (const k of keys) {
+      for (let i = 0; i < keys.length; i++) {
+        if (issuesFull(issues)) return stopEarly(issues, loc, keys.length - i, 'label');
+        const k = keys[i];
         if (typeof o[k] !== 'string') {
           issues.push({ loc: [...loc, k], msg: 'Input should be a valid string', type: 'string_type', input: o[k] });
           ok = false;
         }
       }
       if (!ok) return INVALID;
-      const fail = (msg: string): typeof INVALID => {
-        issues.push({ loc, msg, type: 'value_error', input: v });
-        return INVALID;
-      };
-      if (keys.length > EVENT_LABELS_MAX) return fail(`Value error, The maximum number of labels per resource is ${EVENT_LABELS_MAX}`);
       if (!o['prefect.resource.id']) return fail('Value error, Resources must include the prefect.resource.id label');
+      if (Buffer.byteLength(o['prefect.resource.id'] as string) > KEY_TEXT_MAX_BYTES)
+        return fail(`Value error, The prefect.resource.id label must be at most ${KEY_TEXT_MAX_BYTES} bytes (UTF-8)`);
       if (kind === 'related' && !o['prefect.resource.role'])
         return fail('Value error, Related Resources must include the prefect.resource.role label');
       return o as Labels;
@@ -75,7 +85,7 @@ function resourceSchema(kind: 'resource' | 'related'): Schema<Labels> {
 export const eventSchema = object(
   {
     occurred: datetime(),
-    event: str({ max: EVENT_NAME_MAX }),
+    event: keyText({ max: EVENT_NAME_MAX }),
     resource: resourceSchema('resource'),
     related: optional(array(resourceSchema('related'), { max: EVENT_RELATED_MAX }), () => [] as Labels[]),
     payload: optional(jsonObject(), () => ({}) as Record<string, unknown>),
@@ -148,7 +158,7 @@ export function validateEvent(
 /** Best-effort id of a raw event, for error messages. */
 export function rawEventId(raw: unknown): string | null {
   const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
-  return typeof id === 'string' ? id : null;
+  return typeof id === 'string' ? id.slice(0, 64) : null;
 }
 
 // ---- filters ------------------------------------------------------------------------------
@@ -164,10 +174,13 @@ const resourceSpecSchema: Schema<Record<string, string[]>> = (() => {
       if (inner.parse(v, loc, issues) === INVALID) return INVALID;
       const out: Record<string, string[]> = {};
       let ok = true;
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const r = value.parse(x, [...loc, k], issues);
+      const keys = Object.keys(v as object);
+      for (let i = 0; i < keys.length; i++) {
+        if (issuesFull(issues)) return stopEarly(issues, loc, keys.length - i, 'label');
+        const k = keys[i];
+        const r = value.parse((v as Record<string, unknown>)[k], [...loc, k], issues);
         if (r === INVALID) ok = false;
-        else out[k] = typeof r === 'string' ? [r] : r;
+        else setOwn(out, cleanText(k), typeof r === 'string' ? [r] : r);
       }
       return ok ? out : INVALID;
     },

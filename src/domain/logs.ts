@@ -5,6 +5,7 @@ import {
   datetime,
   type Infer,
   int,
+  keyText,
   literal,
   object,
   optional,
@@ -20,7 +21,7 @@ export const LOG_LIMIT_MAX = 200;
 export const LOG_OFFSET_MAX_CLOUD = 20_000;
 
 export const logCreateSchema = object({
-  name: str(),
+  name: keyText(),
   level: int(),
   message: str(),
   timestamp: datetime(),

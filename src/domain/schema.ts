@@ -5,9 +5,9 @@
  * strings are accepted for numbers (query strings are text), and every optional field treats an
  * explicit JSON `null` as absent, because the Prefect client sends `"offset": null` and friends.
  */
-import { invalidInput, type Issue } from './errors.ts';
+import { invalidInput, type Issue, MAX_ISSUES, TOO_MANY_ISSUES } from './errors.ts';
 import { normalizeUuid } from './ids.ts';
-import { type Micros, parseIsoMicros } from './time.ts';
+import { formatMicros, type Micros, parseIsoMicros, TIME_MAX, TIME_MIN } from './time.ts';
 
 export type Loc = (string | number)[];
 export type JsonSchema = Record<string, unknown>;
@@ -43,14 +43,108 @@ function fail(issues: Issue[], loc: Loc, type: string, msg: string, input: unkno
   return INVALID;
 }
 
-export function str(opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string } = {}): Schema<string> {
+// ---- bounded work ---------------------------------------------------------------------------
+
+/**
+ * Whether validation has found enough problems to stop (`MAX_ISSUES`): every loop over items
+ * checks it, so a hostile body (a million empty objects) costs a hundred issues, not millions, and
+ * the rest of it is not looked at.
+ */
+export function issuesFull(issues: Issue[]): boolean {
+  return issues.length >= MAX_ISSUES;
+}
+
+/**
+ * Ends a loop that stopped early: the last issue says where validation stopped and how much was
+ * left unchecked (each enclosing loop adds its own remainder to the same issue).
+ */
+export function stopEarly(issues: Issue[], loc: Loc, remaining: number, noun: string): typeof INVALID {
+  if (remaining <= 0) return INVALID;
+  const where = loc.length ? loc.join('.') : 'the input';
+  const part = `${remaining} more ${noun}${remaining === 1 ? '' : 's'} of ${where} not checked`;
+  const last = issues[issues.length - 1];
+  if (last?.type === TOO_MANY_ISSUES) last.msg += `; ${part}`;
+  else issues.push({ loc, msg: `Validation stopped after ${issues.length} issues: ${part}`, type: TOO_MANY_ISSUES });
+  return INVALID;
+}
+
+// ---- text -------------------------------------------------------------------------------------
+
+/**
+ * The one rule for text Sightline receives (stored or queried, on every engine): NUL characters
+ * are removed (PostgreSQL cannot store them; Prefect strips them from log messages), and UTF-16
+ * that is not well formed (a lone surrogate from a `\ud800` escape) is repaired the way a UTF-8
+ * decoder repairs invalid bytes, each bad unit becoming U+FFFD. Both checks are native scans.
+ */
+export function cleanText(s: string): string {
+  if (s.includes('\u0000')) s = s.replaceAll('\u0000', '');
+  return s.isWellFormed() ? s : s.toWellFormed();
+}
+
+/** Sets a key as an own property, even `__proto__` (which plain assignment would not). */
+export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
+/** Deepest nesting of free-form JSON (payloads, parameters, artifact data) Sightline stores. */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * Free-form JSON (payloads, parameters): text cleaned by `cleanText`, keys included, and nesting
+ * bounded so that no later `JSON.stringify` (storage, rendering) can overflow the stack. Returns
+ * the same value when nothing needed cleaning, else a cleaned copy of the parts that changed.
+ */
+function cleanJsonValue(v: unknown, loc: Loc, depth: number, issues: Issue[]): unknown {
+  if (typeof v === 'string') return cleanText(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= MAX_JSON_DEPTH) {
+    issues.push({ loc, msg: `Value error, JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, type: 'value_error' });
+    return INVALID;
+  }
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = cleanJsonValue(v[i], loc, depth + 1, issues);
+      if (x === INVALID) return INVALID;
+      if (x !== v[i]) (out ??= v.slice())[i] = x;
+    }
+    return out ?? v;
+  }
+  const o = v as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(o)) {
+    const x = cleanJsonValue(o[k], loc, depth + 1, issues);
+    if (x === INVALID) return INVALID;
+    const ck = cleanText(k);
+    if (x !== o[k] || ck !== k) {
+      if (!out) out = { ...o };
+      if (ck !== k) delete out[k];
+      setOwn(out, ck, x);
+    }
+  }
+  return out ?? o;
+}
+
+/**
+ * The most UTF-8 bytes of any text Sightline keys or indexes (names, keys, ids, tags): two of them
+ * and a few numbers fit one PostgreSQL B-tree entry (at most 2,704 bytes, and text that does not
+ * compress is stored as is), so no such value can make a write fail on one engine and not the other.
+ */
+export const KEY_TEXT_MAX_BYTES = 1024;
+
+/** A string, cleaned by `cleanText` before its length and pattern are checked. */
+export function str(opts: { min?: number; max?: number; maxBytes?: number; pattern?: RegExp; patternHint?: string } = {}): Schema<string> {
   return schema(
-    (v, loc, issues) => {
-      if (typeof v !== 'string') return fail(issues, loc, 'string_type', 'Input should be a valid string', v);
+    (raw, loc, issues) => {
+      if (typeof raw !== 'string') return fail(issues, loc, 'string_type', 'Input should be a valid string', raw);
+      const v = cleanText(raw);
       if (opts.min !== undefined && v.length < opts.min)
         return fail(issues, loc, 'string_too_short', `String should have at least ${opts.min} character${opts.min === 1 ? '' : 's'}`, v);
       if (opts.max !== undefined && v.length > opts.max)
         return fail(issues, loc, 'string_too_long', `String should have at most ${opts.max} characters`, v);
+      // A JavaScript character is at most 3 UTF-8 bytes: only longer strings need counting.
+      if (opts.maxBytes !== undefined && v.length * 3 > opts.maxBytes && Buffer.byteLength(v) > opts.maxBytes)
+        return fail(issues, loc, 'string_too_long', `String should have at most ${opts.maxBytes} bytes (UTF-8)`, v);
       if (opts.pattern && !opts.pattern.test(v))
         return fail(issues, loc, 'string_pattern_mismatch', opts.patternHint ?? `String should match pattern '${opts.pattern.source}'`, v);
       return v;
@@ -59,25 +153,39 @@ export function str(opts: { min?: number; max?: number; pattern?: RegExp; patter
   );
 }
 
+/** Text that is keyed or indexed: at most `KEY_TEXT_MAX_BYTES` bytes (UTF-8). */
+export function keyText(opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string } = {}): Schema<string> {
+  return str({ ...opts, maxBytes: KEY_TEXT_MAX_BYTES });
+}
+
 function toNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'string' && v.trim() !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim())) return Number(v);
   return undefined;
 }
 
+/** The range of an integer field that names none: PostgreSQL's `integer` (Prefect's columns). */
+export const INT_MIN = -2_147_483_648;
+export const INT_MAX = 2_147_483_647;
+
+/**
+ * The one integer type: every integer Sightline accepts (levels, limits, offsets, pages, counts)
+ * is bounded, by default to `INT_MIN..INT_MAX`, and never beyond what a double holds exactly.
+ * `1e308`, `2^63` and `99999999999999999999999` are therefore 422s, never a store error.
+ */
 export function int(opts: { min?: number; max?: number } = {}): Schema<number> {
+  const min = Math.max(opts.min ?? INT_MIN, Number.MIN_SAFE_INTEGER);
+  const max = Math.min(opts.max ?? INT_MAX, Number.MAX_SAFE_INTEGER);
   return schema(
     (v, loc, issues) => {
       const n = typeof v === 'boolean' ? undefined : toNumber(v);
       if (n === undefined || !Number.isInteger(n))
         return fail(issues, loc, 'int_parsing', 'Input should be a valid integer', v);
-      if (opts.min !== undefined && n < opts.min)
-        return fail(issues, loc, 'greater_than_equal', `Input should be greater than or equal to ${opts.min}`, v);
-      if (opts.max !== undefined && n > opts.max)
-        return fail(issues, loc, 'less_than_equal', `Input should be less than or equal to ${opts.max}`, v);
+      if (n < min) return fail(issues, loc, 'greater_than_equal', `Input should be greater than or equal to ${min}`, v);
+      if (n > max) return fail(issues, loc, 'less_than_equal', `Input should be less than or equal to ${max}`, v);
       return n;
     },
-    () => ({ type: 'integer', minimum: opts.min, maximum: opts.max }),
+    () => ({ type: 'integer', minimum: min, maximum: max }),
   );
 }
 
@@ -125,12 +233,19 @@ export function uuid(): Schema<string> {
   );
 }
 
-/** An ISO-8601 date-time, parsed to integer microseconds since the epoch. */
+const TIME_RANGE = `${formatMicros(TIME_MIN)} and ${formatMicros(TIME_MAX)}`;
+
+/**
+ * An ISO-8601 date-time, parsed to integer microseconds since the epoch, within the range every
+ * engine stores and renders exactly (`TIME_MIN..TIME_MAX`, see `time.ts`); outside it → 422.
+ */
 export function datetime(): Schema<Micros> {
   return schema(
     (v, loc, issues) => {
-      const t = typeof v === 'string' ? parseIsoMicros(v) : undefined;
-      return t ?? fail(issues, loc, 'datetime_parsing', 'Input should be a valid datetime', v);
+      const t = typeof v === 'string' && v.length <= 64 ? parseIsoMicros(v) : undefined;
+      if (t === undefined) return fail(issues, loc, 'datetime_parsing', 'Input should be a valid datetime', v);
+      if (t < TIME_MIN || t > TIME_MAX) return fail(issues, loc, 'value_error', `Value error, datetime must be between ${TIME_RANGE}`, v);
+      return t;
     },
     () => ({ type: 'string', format: 'date-time' }),
   );
@@ -158,6 +273,7 @@ export function array<T>(item: Schema<T>, opts: { max?: number; min?: number } =
       const out: T[] = new Array(v.length);
       let ok = true;
       for (let i = 0; i < v.length; i++) {
+        if (issuesFull(issues)) return stopEarly(issues, loc, v.length - i, 'item');
         const r = item.parse(v[i], [...loc, i], issues);
         if (r === INVALID) ok = false;
         else out[i] = r;
@@ -180,6 +296,7 @@ export function commaList<T>(item: Schema<T>): Schema<T[]> {
       const out: T[] = [];
       let ok = true;
       for (let i = 0; i < parts.length; i++) {
+        if (issuesFull(issues)) return stopEarly(issues, loc, parts.length - i, 'item');
         const r = item.parse(parts[i], [...loc, i], issues);
         if (r === INVALID) ok = false;
         else out.push(r);
@@ -190,19 +307,20 @@ export function commaList<T>(item: Schema<T>): Schema<T[]> {
   );
 }
 
-/** Any JSON value (payloads, parameters): kept as is. */
+/** Any JSON value (payloads, parameters): kept as sent, cleaned and depth-checked (`cleanJsonValue`). */
 export function any(): Schema<unknown> {
   return schema(
-    (v) => v,
+    (v, loc, issues) => cleanJsonValue(v, loc, 0, issues),
     () => ({}),
   );
 }
 
+/** A JSON object of any content, cleaned and depth-checked like `any()`. */
 export function jsonObject(): Schema<Record<string, unknown>> {
   return schema(
     (v, loc, issues) =>
       v !== null && typeof v === 'object' && !Array.isArray(v)
-        ? (v as Record<string, unknown>)
+        ? (cleanJsonValue(v, loc, 0, issues) as Parsed<Record<string, unknown>>)
         : fail(issues, loc, 'dict_type', 'Input should be a valid dictionary', v),
     () => ({ type: 'object' }),
   );
@@ -215,10 +333,13 @@ export function record<T>(value: Schema<T>): Schema<Record<string, T>> {
         return fail(issues, loc, 'dict_type', 'Input should be a valid dictionary', v);
       const out: Record<string, T> = {};
       let ok = true;
-      for (const [k, x] of Object.entries(v)) {
-        const r = value.parse(x, [...loc, k], issues);
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) {
+        if (issuesFull(issues)) return stopEarly(issues, loc, keys.length - i, 'key');
+        const k = keys[i];
+        const r = value.parse((v as Record<string, unknown>)[k], [...loc, k], issues);
         if (r === INVALID) ok = false;
-        else out[k] = r;
+        else setOwn(out, cleanText(k), r);
       }
       return ok ? out : INVALID;
     },
@@ -314,7 +435,9 @@ export function object<S extends Shape>(shape: S, opts: { extra?: 'forbid' | 'ig
       const input = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       let ok = true;
-      for (const k of keys) {
+      for (let i = 0; i < keys.length; i++) {
+        if (issuesFull(issues)) return stopEarly(issues, loc, keys.length - i, 'field');
+        const k = keys[i];
         const f = fields[k];
         const x = input[k];
         if (x === null && f.keepNull) {
@@ -333,8 +456,11 @@ export function object<S extends Shape>(shape: S, opts: { extra?: 'forbid' | 'ig
         else out[k] = r;
       }
       if (forbid) {
-        for (const k in input) {
-          if (!(k in fields)) {
+        const given = Object.keys(input);
+        for (let i = 0; i < given.length; i++) {
+          if (issuesFull(issues)) return stopEarly(issues, loc, given.length - i, 'field');
+          const k = given[i];
+          if (!Object.hasOwn(fields, k)) {
             issues.push({ loc: [...loc, k], msg: 'Extra inputs are not permitted', type: 'extra_forbidden', input: input[k] });
             ok = false;
           }

@@ -31,6 +31,15 @@ function civilFromDays(z: number): [number, number, number] {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
+/**
+ * The representable range of every time Sightline stores (ADR 23): 1700-01-01 to the end of 2199,
+ * UTC. Times are integer microseconds held in doubles, exact only below 2^53 µs (about 285 years
+ * either side of 1970), and SQLite refuses to return larger integers to JavaScript at all; this
+ * round range sits inside that on both engines, so what is acknowledged is what reads back.
+ */
+export const TIME_MIN: Micros = daysFromCivil(1700, 1, 1) * MICROS_PER_DAY;
+export const TIME_MAX: Micros = daysFromCivil(2200, 1, 1) * MICROS_PER_DAY - 1;
+
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$/;
 

@@ -52,3 +52,30 @@ it('group commit runs up to `concurrency` flushes at once, only while enough ite
   assert.ok(w.max() <= 3);
   assert.deepEqual(w.batches.flat().sort((a, b) => a - b), [1, 2, ...Array.from({ length: 12 }, (_, i) => 100 + i)]);
 });
+
+it('group commit tells writers in the order they handed items in, even when a later lane commits first', async () => {
+  const release = new Map<number, () => void>();
+  const gc = new GroupCommit<number>(
+    (items) => new Promise<void>((r) => release.set(items[0], r)),
+    { concurrency: 2, laneMinItems: 1 },
+  );
+  const told: number[] = [];
+  const first = gc.add([1]).then(() => told.push(1));
+  await new Promise((r) => setImmediate(r));
+  const second = gc.add([2]).then(() => told.push(2));
+  while (release.size < 2) await new Promise((r) => setImmediate(r));
+  release.get(2)!();
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(told, [], 'the later commit waits for the earlier one');
+  release.get(1)!();
+  await Promise.all([first, second]);
+  assert.deepEqual(told, [1, 2]);
+});
+
+it('group commit retries a failed shared flush per writer: only the writer whose items failed is rejected', async () => {
+  const gc = new GroupCommit<number>(async (items) => {
+    if (items.includes(-1)) throw new Error('poisoned');
+  });
+  const results = await Promise.allSettled([gc.add([1, 2]), gc.add([-1]), gc.add([3])]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+});

@@ -5,10 +5,18 @@
  * committed, so an acknowledgement always means "durable". Under load many requests share one
  * commit; when idle a write commits on the next tick.
  *
+ * Writers are told in the order they handed their items in: a later flush that commits first
+ * waits for the earlier ones before it resolves its writers.
+ *
+ * One request's items can never fail another's: when a shared transaction fails, each request of
+ * it is written again on its own, so only the request that caused the failure gets the error
+ * (unless the store is unavailable, which every request would meet again).
+ *
  * An engine that can run several write transactions at once (PostgreSQL) gets up to
  * `concurrency` flushes in flight: a further one starts only while at least `laneMinItems` items
  * wait, so light load keeps batching into one transaction at a time.
  */
+import { AppError } from '../domain/errors.ts';
 
 interface Pending<T> {
   items: T[];
@@ -27,6 +35,8 @@ export class GroupCommit<T> {
   private lanes = 0;
   private readonly flushing = new Set<Promise<void>>();
   private closed = false;
+  /** Settles once every flush begun so far has told its writers. */
+  private told: Promise<void> = Promise.resolve();
   private lastAdd = Number.NEGATIVE_INFINITY;
 
   constructor(write: (items: T[]) => Promise<void>, opts: { maxItems?: number; concurrency?: number; laneMinItems?: number } = {}) {
@@ -64,15 +74,39 @@ export class GroupCommit<T> {
         n += p.items.length;
       }
       this.queued -= n;
-      const items = batch.length === 1 ? batch[0].items : batch.flatMap((p) => p.items);
-      try {
-        await this.write(items);
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        for (const p of batch) p.reject(err);
-      }
+      const before = this.told;
+      let told!: () => void;
+      this.told = new Promise<void>((r) => (told = r));
+      const outcomes = await this.commit(batch);
+      // Writers hear in the order they handed their items in, even when a later lane committed
+      // first: an acknowledgement then also covers everything handed in before it (a websocket
+      // pong acknowledges every earlier frame).
+      await before;
+      for (const o of outcomes) o();
+      told();
     }
     this.lanes--;
+  }
+
+  /** Writes a batch; returns how to tell each writer the outcome. */
+  private async commit(batch: Pending<T>[]): Promise<(() => void)[]> {
+    const items = batch.length === 1 ? batch[0].items : batch.flatMap((p) => p.items);
+    try {
+      await this.write(items);
+      return batch.map((p) => () => p.resolve());
+    } catch (err) {
+      if (batch.length === 1 || (err instanceof AppError && err.code === 'unavailable')) return batch.map((p) => () => p.reject(err));
+      const outcomes: (() => void)[] = [];
+      for (const p of batch) {
+        outcomes.push(
+          await this.write(p.items).then(
+            () => () => p.resolve(),
+            (e) => () => p.reject(e),
+          ),
+        );
+      }
+      return outcomes;
+    }
   }
 
   /** Waits for everything queued so far to be committed, then refuses new items. */

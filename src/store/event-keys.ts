@@ -2,7 +2,26 @@
  * Engine-neutral helpers for storing and finding events (no SQL): the hash that indexes related
  * resource ids, and the upper bound that turns a prefix into an index range.
  */
-import type { EventFilter } from '../domain/events.ts';
+import type { EventFilter, NewEvent } from '../domain/events.ts';
+
+/**
+ * The events of one append without later repeats of an id (per tenant): the first one is stored,
+ * as a repeat in a later append would be ignored. Every engine applies it, so a batch holding one
+ * id twice stores the same event everywhere (PostgreSQL's per-partition unique key alone would
+ * keep both when their `occurred` differ).
+ */
+export function firstOfEachId(events: NewEvent[]): NewEvent[] {
+  if (events.length < 2) return events;
+  const seen = new Set<string>();
+  const out: NewEvent[] = [];
+  for (const e of events) {
+    const key = `${e.workspaceId ?? `a:${e.accountId}`} ${e.id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out.length === events.length ? events : out;
+}
 
 /** Whether the filter names related resource ids, which every engine finds through `ridHash`. */
 export function byRelatedIds(f: EventFilter): boolean {

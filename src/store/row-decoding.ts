@@ -13,6 +13,16 @@ import type { SpanRow, SpanType } from '../domain/spans/span.ts';
 
 export type Row = Record<string, unknown>;
 
+/**
+ * A stored 64-bit integer as a number: exact within ±(2^53−1), else clamped to that bound. Rows
+ * written before Sightline bounded every time and integer (`TIME_MIN..TIME_MAX`, `int()`) read
+ * back clamped on both engines instead of failing the read.
+ */
+export function clampInt8(v: bigint | string): number {
+  const n = Number(v);
+  return n > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : n < Number.MIN_SAFE_INTEGER ? Number.MIN_SAFE_INTEGER : n;
+}
+
 export interface ColumnCodec {
   /** A JSON column's value (null stays null). */
   json<T>(v: unknown): T;

@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, it } from 'node:test';
+import { CHILD_DEADLINE_MS, run as runCli, spawnCli } from '../helpers/cli.ts';
 import { forEachEngine } from '../helpers/engines.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { ev } from './helpers.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, 'events', ...args], { env: { ...process.env, ...env, PREFECT_API_URL: '', SIGHTLINE_API_URL: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(['events', ...args], { PREFECT_API_URL: '', SIGHTLINE_API_URL: '', ...env });
 
 forEachEngine('sightline events (CLI)', (engine) => {
   let s: TestServer;
@@ -67,23 +52,17 @@ forEachEngine('sightline events (CLI)', (engine) => {
 
   it('follows new events until interrupted', async () => {
     // --limit 0: nothing is listed first, so every printed event came through the live stream.
-    const child: ChildProcess = spawn(process.execPath, [MAIN, 'events', '--api', api, '--event', 'follow.', '--follow', '--json', '--limit', '0']);
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
-    const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const follower = spawnCli(['events', '--api', api, '--event', 'follow.', '--follow', '--json', '--limit', '0']);
     // Keep posting until the follower (once connected) prints one.
-    for (let i = 0; i < 200 && !out.includes('follow.live'); i++) {
+    const deadline = Date.now() + CHILD_DEADLINE_MS;
+    while (!follower.stdout().includes('follow.live') && Date.now() < deadline) {
       await s.request('POST', s.oss('/events'), [ev({ event: 'follow.live', occurred: new Date().toISOString() })]);
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.match(out, /"event":"follow\.live"/);
-    child.kill('SIGINT');
-    assert.equal(await closed, 0, err);
-    clearTimeout(killer);
-    const ids = out.trim().split('\n').map((l) => JSON.parse(l).id);
+    assert.match(follower.stdout(), /"event":"follow\.live"/, follower.stderr());
+    follower.child.kill('SIGINT');
+    assert.equal(await follower.exit, 0, follower.stderr());
+    const ids = follower.stdout().trim().split('\n').map((l) => JSON.parse(l).id);
     assert.equal(new Set(ids).size, ids.length, 'no event printed twice');
   });
 });

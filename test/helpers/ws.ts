@@ -28,7 +28,7 @@ export async function openSocket(url: string, opts: { subprotocol?: boolean; aut
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const until = async (cond: () => boolean, ms = 5000, what = 'condition') => {
+  const until = async (cond: () => boolean, ms = 60_000, what = 'condition') => {
     const deadline = Date.now() + ms;
     while (!cond()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${messages.length} messages)`);
@@ -38,7 +38,7 @@ export async function openSocket(url: string, opts: { subprotocol?: boolean; aut
   const s: TestSocket = { ws, messages, closed, until, send: (v) => ws.send(JSON.stringify(v)) };
   if (subprotocol && auth) {
     s.send({ type: 'auth', token: null });
-    await until(() => messages.length > 0, 5000, 'auth_success');
+    await until(() => messages.length > 0, 60_000, 'auth_success');
     if (messages[0].type !== 'auth_success') throw new Error(`handshake failed: ${JSON.stringify(messages[0])}`);
     messages.shift();
   }

@@ -3,13 +3,16 @@
  * route table. Events posted here belong to the account and to no workspace; reads see the
  * account's own events and those of all its workspaces. Errors use the Cloud shapes.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { eventSchema } from '../../domain/events.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { normalizeUuid } from '../../domain/ids.ts';
 import type { Services } from '../../ops/context.ts';
 import { type EventsContext, scopeRootPath } from '../../ops/events/context.ts';
-import { countEvents } from '../../ops/events/count-events.ts';
-import { filterEvents, nextEventsPage } from '../../ops/events/filter-events.ts';
+import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
+import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
+import { array, object, str } from '../../domain/schema.ts';
+import type { FixedRouteDef } from '../router.ts';
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
 import { linkOrigin } from '../link-origin.ts';
 import { contentLength, pageTokenOf } from './events.ts';
@@ -22,16 +25,45 @@ export async function accountEventsCtx(services: Services, req: FastifyRequest):
   return { services, scope, family: 'cloud', rootUrl: linkOrigin(services.config, req) + scopeRootPath(scope, 'cloud') };
 }
 
-export function registerAccountEventRoutes(app: FastifyInstance, services: Services): void {
-  const base = '/api/accounts/:account_id/events';
-  app.post(base, async (req, reply) => {
-    const ctx = await accountEventsCtx(services, req);
-    await ingestEvents(services, { accountId: ctx.scope.accountId, workspaceId: null }, req.body, contentLength(req));
-    return reply.code(204).send();
-  });
-  app.post(`${base}/filter`, async (req) => filterEvents(await accountEventsCtx(services, req), req.body));
-  app.post(`${base}/count-by/:countable`, async (req) =>
-    countEvents(await accountEventsCtx(services, req), (req.params as { countable: string }).countable, req.body),
-  );
-  app.get(`${base}/filter/next`, async (req) => nextEventsPage(await accountEventsCtx(services, req), pageTokenOf(req)));
-}
+const base = '/api/accounts/:account_id/events';
+
+export const accountEventRoutes = (services: Services): FixedRouteDef[] => [
+  {
+    method: 'POST',
+    url: base,
+    tag: 'Events',
+    summary: "Record a batch of the account's own events (no workspace). 204 once committed.",
+    body: array(eventSchema),
+    status: 204,
+    handler: async (req, reply) => {
+      const ctx = await accountEventsCtx(services, req);
+      await ingestEvents(services, { accountId: ctx.scope.accountId, workspaceId: null }, req.body, contentLength(req));
+      return reply.code(204).send();
+    },
+  },
+  {
+    method: 'POST',
+    url: `${base}/filter`,
+    tag: 'Events',
+    summary: "First page of the account's events and those of all its workspaces.",
+    body: filterEventsSchema('cloud'),
+    handler: async (req) => filterEvents(await accountEventsCtx(services, req), req.body),
+  },
+  {
+    method: 'POST',
+    url: `${base}/count-by/:countable`,
+    tag: 'Events',
+    summary: "Count the account's events by day, time, event, resource, workspace or actor.",
+    params: { countable: countableSchema },
+    body: countEventsSchema('cloud'),
+    handler: async (req) => countEvents(await accountEventsCtx(services, req), (req.params as { countable: string }).countable, req.body),
+  },
+  {
+    method: 'GET',
+    url: `${base}/filter/next`,
+    tag: 'Events',
+    summary: 'Next page of an account event query, from the page-token of next_page.',
+    query: object({ 'page-token': str() }),
+    handler: async (req) => nextEventsPage(await accountEventsCtx(services, req), pageTokenOf(req)),
+  },
+];

@@ -9,6 +9,8 @@
  * `--live-queue` events are committed meanwhile.
  */
 import { type EventCursor, eventFilterSchemaCloud, eventFilterSchemaOss, renderEvent } from '../../domain/events.ts';
+import { AppError } from '../../domain/errors.ts';
+import { parseJsonText } from '../../domain/json-text.ts';
 import { bool, object, optional, parseOrThrow } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { tenantOf, workspaceScope } from '../../ops/events/context.ts';
@@ -31,9 +33,10 @@ export const eventsInRoute: WsRouteDef = {
   autoPong: false,
   async handler(ctx, session) {
     const { socket } = session;
-    // The commit of the latest event received; a pong waits for it.
+    // The commit of the latest event received; a pong waits for it (writers are told in order, so
+    // that also covers every earlier event).
     let last: Promise<void> = Promise.resolve();
-    socket.on('ping', (data) => {
+    const answer = (data: Buffer) =>
       last.then(
         () => {
           if (socket.readyState !== socket.OPEN) return;
@@ -42,7 +45,12 @@ export const eventsInRoute: WsRouteDef = {
         },
         () => {},
       );
-    });
+    // Until the frames the session buffered during the handshake have been handed to the writer,
+    // `last` does not cover them: a ping that arrives meanwhile waits (found by the crash test).
+    // With none buffered it is answered at once — the Prefect client pings before it authenticates.
+    let reading = false;
+    const early: Buffer[] = [];
+    socket.on('ping', (data) => (reading || session.pending === 0 ? answer(data) : early.push(data)));
     if (!(await session.handshake())) return;
     const tenant = tenantOf(workspaceScope(ctx));
     let errors = 0;
@@ -64,9 +72,14 @@ export const eventsInRoute: WsRouteDef = {
         };
         p.then(resume, resume);
       }
-      // Never acknowledge what was not stored: close, so that the client reconnects and re-sends.
-      p.catch(() => session.close(1011, 'Could not store events'));
+      // Never acknowledge what was not stored: close, so that the client reconnects and re-sends
+      // (1013 "try again later" while the database is away, as HTTP writes answer 503).
+      p.catch((err) =>
+        err instanceof AppError && err.code === 'unavailable' ? session.close(1013, 'Database unavailable; try again') : session.close(1011, 'Could not store events'),
+      );
     });
+    reading = true;
+    for (const data of early.splice(0)) answer(data);
   },
 };
 
@@ -89,7 +102,7 @@ export const eventsOutRoute: WsRouteDef = {
     session.ignoreMessages();
     let msg: { type?: unknown; filter?: unknown; backfill?: unknown };
     try {
-      msg = JSON.parse(first);
+      msg = parseJsonText(first) as typeof msg;
     } catch {
       msg = {};
     }

@@ -5,7 +5,7 @@ import { array } from '../../domain/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { type EventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
-import { countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
+import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
 import { etagMatches, runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
 import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
@@ -69,6 +69,7 @@ export const eventRoutes: RouteDef[] = [
     path: '/events/count-by/:countable',
     tag: 'Events',
     summary: 'Count events by day, time, event, resource, workspace or actor (EventCount[]).',
+    params: { countable: countableSchema },
     body: countEventsSchema('oss'),
     handler: (ctx, req) => countEvents(eventsCtx(ctx, req), (req.params as { countable: string }).countable, req.body),
   },

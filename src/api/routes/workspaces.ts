@@ -1,11 +1,11 @@
 /** Account and workspace routes, shaped as Prefect Cloud's. */
-import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../domain/errors.ts';
 import { normalizeUuid } from '../../domain/ids.ts';
 import { object, optional, parseOrThrow, str } from '../../domain/schema.ts';
 import { renderAccountWorkspace } from '../../domain/tenancy.ts';
 import type { Services } from '../../ops/context.ts';
 import { AppError } from '../../domain/errors.ts';
+import type { FixedRouteDef } from '../router.ts';
 
 const HANDLE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -16,8 +16,13 @@ export const workspaceCreateSchema = object({
 });
 
 /** These routes live outside the two path families (they address accounts, not one workspace). */
-export function registerWorkspaceRoutes(app: FastifyInstance, services: Services): void {
-  app.get('/api/me/workspaces', async () => {
+export const workspaceRoutes = (services: Services): FixedRouteDef[] => [
+  {
+    method: 'GET',
+    url: '/api/me/workspaces',
+    tag: 'Workspaces',
+    summary: 'Every workspace of this server, with its account (Cloud\'s `/me/workspaces`; the first is the default one).',
+    handler: async () => {
     const { account } = services.defaults;
     const all = await services.store.tenancy.listWorkspaces();
     const accounts = new Map([[account.id, account]]);
@@ -32,9 +37,16 @@ export function registerWorkspaceRoutes(app: FastifyInstance, services: Services
       out.push(renderAccountWorkspace(a, ws));
     }
     return out;
-  });
-
-  app.post('/api/accounts/:account_id/workspaces/', async (req, reply) => {
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/accounts/:account_id/workspaces/',
+    tag: 'Workspaces',
+    summary: 'Create a workspace in an account (201).',
+    body: workspaceCreateSchema,
+    status: 201,
+    handler: async (req, reply) => {
     const accountId = normalizeUuid((req.params as { account_id: string }).account_id);
     if (!accountId) throw new AppError('route_not_found', 'Not Found');
     const account = await services.store.tenancy.getAccount(accountId);
@@ -47,5 +59,6 @@ export function registerWorkspaceRoutes(app: FastifyInstance, services: Services
       description: input.description ?? null,
     });
     return reply.code(201).send({ ...renderAccountWorkspace(account, ws), id: ws.id, name: ws.name, handle: ws.handle });
-  });
-}
+    },
+  },
+];

@@ -1,5 +1,5 @@
 /** Artifacts: `ArtifactCreate`, `ArtifactUpdate`, the stored row and the `Artifact` response. */
-import { any, type Infer, object, optional, record, str, uuid } from '../schema.ts';
+import { any, type Infer, keyText, object, optional, record, str, uuid } from '../schema.ts';
 import { formatMicros, type Micros } from '../time.ts';
 
 /** Prefect's artifact keys: lowercase letters, digits and dashes (`validate_artifact_key`). */
@@ -7,7 +7,7 @@ export const ARTIFACT_KEY = /^[a-z0-9-]+$/;
 
 export const artifactCreateSchema = object({
   key: optional(
-    str({ max: 5000, pattern: ARTIFACT_KEY, patternHint: 'Artifact key must only contain lowercase letters, numbers, and dashes.' }),
+    keyText({ max: 5000, pattern: ARTIFACT_KEY, patternHint: 'Artifact key must only contain lowercase letters, numbers, and dashes.' }),
   ),
   type: optional(str({ max: 5000 })),
   description: optional(str({ max: 5000 })),

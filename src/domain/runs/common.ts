@@ -1,15 +1,15 @@
 /** Field schemas shared by flows, runs and artifacts: names, tags, labels, JSON objects. */
-import { array, INVALID, type Schema, str } from '../schema.ts';
+import { array, cleanText, INVALID, issuesFull, keyText, type Schema, setOwn, stopEarly } from '../schema.ts';
 
 /** Prefect's object names must not contain `/ % & > <` (`P/types/names.py`). */
 export const NAME_PATTERN = /^[^/%&><]+$/;
 
 export function nameSchema(): Schema<string> {
-  return str({ max: 5000, pattern: NAME_PATTERN, patternHint: "String should match pattern '^[^/%&><]+$'" });
+  return keyText({ max: 5000, pattern: NAME_PATTERN, patternHint: "String should match pattern '^[^/%&><]+$'" });
 }
 
 export function tagsSchema(): Schema<string[]> {
-  return array(str());
+  return array(keyText());
 }
 
 export type LabelValue = string | number | boolean;
@@ -24,13 +24,18 @@ export function labelsSchema(): Schema<Labels> {
         return INVALID;
       }
       let ok = true;
-      for (const [k, x] of Object.entries(v)) {
+      const out: Labels = {};
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) {
+        if (issuesFull(issues)) return stopEarly(issues, loc, keys.length - i, 'label');
+        const k = keys[i];
+        const x = (v as Record<string, unknown>)[k];
         if (typeof x !== 'string' && typeof x !== 'boolean' && !(typeof x === 'number' && Number.isFinite(x))) {
           issues.push({ loc: [...loc, k], msg: 'Input should be a valid boolean, integer, number or string', type: 'union_tag_invalid', input: x });
           ok = false;
-        }
+        } else setOwn(out, cleanText(k), typeof x === 'string' ? cleanText(x) : x);
       }
-      return ok ? { ...(v as Labels) } : INVALID;
+      return ok ? out : INVALID;
     },
     json: () => ({ type: 'object', additionalProperties: { anyOf: [{ type: 'boolean' }, { type: 'integer' }, { type: 'number' }, { type: 'string' }] } }),
     describe: () => s,

@@ -1,6 +1,6 @@
 /** Flow runs: `FlowRunCreate`, `FlowRunUpdate`, the stored row and the `FlowRunResponse`. */
 import { invalidField } from '../errors.ts';
-import { bool, type Infer, jsonObject, object, optional, str, uuid } from '../schema.ts';
+import { bool, type Infer, jsonObject, keyText, object, optional, str, uuid } from '../schema.ts';
 import { formatMicros, formatNullable, type Micros } from '../time.ts';
 import { estimatedRunTime, estimatedStartTimeDelta, type RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, seconds, tagsSchema } from './common.ts';
@@ -22,7 +22,7 @@ export const flowRunCreateSchema = object({
   empirical_policy: optional(flowRunPolicySchema),
   tags: optional(tagsSchema(), () => [] as string[]),
   labels: optional(labelsSchema()),
-  idempotency_key: optional(str({ max: 5000 })),
+  idempotency_key: optional(keyText({ max: 5000 })),
   work_pool_name: optional(str({ max: 5000 })),
   work_queue_name: optional(str({ max: 5000 })),
   job_variables: optional(jsonObject()),

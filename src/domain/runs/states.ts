@@ -8,6 +8,7 @@ import {
   bool,
   datetime,
   INVALID,
+  keyText,
   type Loc,
   literal,
   nullable,
@@ -138,7 +139,7 @@ export interface ProposedState {
 
 const stateCreateShape = object({
   type: stateTypeSchema,
-  name: optional(str({ max: 5000 })),
+  name: optional(keyText({ max: 5000 })),
   message: optional(str()),
   data: optional(any()),
   state_details: optional(any()),

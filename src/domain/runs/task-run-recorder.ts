@@ -7,7 +7,7 @@
  */
 import type { Issue } from '../errors.ts';
 import { normalizeUuid } from '../ids.ts';
-import { any, datetime, type Infer, INVALID, int, num, object, optional, str } from '../schema.ts';
+import { any, datetime, type Infer, INVALID, int, keyText, num, object, optional, str } from '../schema.ts';
 import { MICROS_PER_SECOND, type Micros } from '../time.ts';
 import { type Labels, labelsSchema, tagsSchema } from './common.ts';
 import { normalizeTaskRunPolicy, type TaskRunPolicy, taskRunPolicySchema } from './policies.ts';
@@ -57,8 +57,8 @@ export interface TaskRunEventRecord {
 const taskRunPayloadSchema = object(
   {
     name: optional(str()),
-    task_key: str(),
-    dynamic_key: str(),
+    task_key: keyText(),
+    dynamic_key: keyText(),
     cache_key: optional(str()),
     cache_expiration: optional(datetime()),
     task_version: optional(str()),
@@ -80,7 +80,7 @@ const taskRunPayloadSchema = object(
 const validatedStateSchema = object(
   {
     type: stateTypeSchema,
-    name: optional(str()),
+    name: optional(keyText()),
     message: optional(str()),
     data: optional(any()),
     state_details: optional(any()),

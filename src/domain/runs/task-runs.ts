@@ -1,5 +1,5 @@
 /** Task runs: `TaskRunCreate`, `TaskRunUpdate`, `task_inputs`, the stored row and `TaskRun`. */
-import { array, datetime, type Infer, INVALID, object, optional, type Schema, str, uuid } from '../schema.ts';
+import { array, datetime, type Infer, INVALID, keyText, object, optional, type Schema, str, uuid } from '../schema.ts';
 import { formatMicros, formatNullable, type Micros } from '../time.ts';
 import { estimatedRunTime, estimatedStartTimeDelta, type RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, seconds, tagsSchema } from './common.ts';
@@ -68,8 +68,8 @@ export const taskRunCreateSchema = object({
   state: optional(stateCreateSchema),
   name: optional(str({ max: 5000 })),
   flow_run_id: optional(uuid()),
-  task_key: str({ max: 5000 }),
-  dynamic_key: str({ max: 5000 }),
+  task_key: keyText({ max: 5000 }),
+  dynamic_key: keyText({ max: 5000 }),
   cache_key: optional(str({ max: 5000 })),
   cache_expiration: optional(datetime()),
   task_version: optional(str({ max: 5000 })),

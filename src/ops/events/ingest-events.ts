@@ -3,8 +3,10 @@
  * `received`, then hand to the group-commit writer, which resolves once the events are committed
  * (duplicates are no-ops in the store).
  */
-import { type Issue, invalidInput } from '../../domain/errors.ts';
+import { type AppError, type Issue, invalidInput } from '../../domain/errors.ts';
+import { parseJsonText } from '../../domain/json-text.ts';
 import { type EventTenant, type NewEvent, rawEventId, validateEvent } from '../../domain/events.ts';
+import { issuesFull, stopEarly } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { Services } from '../context.ts';
 
@@ -17,10 +19,14 @@ export function parseEventBatch(body: unknown, tenant: EventTenant, bodyBytes?: 
   const out: NewEvent[] = new Array(body.length);
   const issues: Issue[] = [];
   for (let i = 0; i < body.length; i++) {
+    if (issuesFull(issues)) {
+      stopEarly(issues, ['body'], body.length - i, 'event');
+      break;
+    }
     const r = validateEvent(body[i], ['body', i], tenant, received, bodyBytes);
     if (Array.isArray(r)) {
       const id = rawEventId(body[i]);
-      for (const issue of r) issues.push(id ? { ...issue, msg: `${issue.msg} (event ${id})` } : issue);
+      for (const issue of r) issues.push(id ? { ...issue, msg: `${issue.msg} (event ${id.slice(0, 64)})` } : issue);
     } else out[i] = r;
   }
   if (issues.length) throw invalidInput(issues, body);
@@ -41,12 +47,15 @@ export async function ingestEvents(services: Services, tenant: EventTenant, body
 export function parseEventFrame(text: string, tenant: EventTenant): NewEvent | { eventId: string | null; message: string } {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text);
   } catch (err) {
-    return { eventId: null, message: `Invalid JSON: ${(err as Error).message}` };
+    const issue = (err as AppError).issues?.[0];
+    return { eventId: null, message: `Invalid JSON: ${issue?.msg ?? (err as Error).message}` };
   }
   const r = validateEvent(raw, [], tenant, nowMicros(), text.length * 3);
   if (!Array.isArray(r)) return r;
-  const message = r.map((i) => (i.loc.length ? `${i.loc.join('.')}: ${i.msg}` : i.msg)).join('; ');
+  // Bounded like every error (few issues, short locations, no echoed input).
+  const issues = invalidInput(r).issues;
+  const message = issues.map((i) => (i.loc.length ? `${i.loc.join('.')}: ${i.msg}` : i.msg)).join('; ');
   return { eventId: rawEventId(raw), message: message || 'Invalid event' };
 }

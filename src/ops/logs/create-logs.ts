@@ -4,13 +4,6 @@ import type { LogCreate, NewLog } from '../../domain/logs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { OpContext } from '../context.ts';
 
-// PostgreSQL rejects NUL in text, and Prefect strips it on every engine; so do we.
-const NUL = /\u0000/g;
-
-function stripNul(s: string): string {
-  return s.includes('\u0000') ? s.replace(NUL, '') : s;
-}
-
 export async function createLogs(ctx: OpContext, batch: LogCreate[]): Promise<void> {
   const created = nowMicros();
   const workspaceId = ctx.workspace.id;
@@ -21,9 +14,9 @@ export async function createLogs(ctx: OpContext, batch: LogCreate[]): Promise<vo
       workspaceId,
       id: uuid7(),
       created,
-      name: stripNul(l.name),
+      name: l.name,
       level: l.level,
-      message: stripNul(l.message),
+      message: l.message,
       timestamp: l.timestamp,
       flow_run_id: l.flow_run_id ?? null,
       task_run_id: l.task_run_id ?? null,

@@ -7,7 +7,8 @@
 import { compileLogFilter } from '../../domain/live-match/log-filter.ts';
 import type { Predicate } from '../../domain/live-match/predicates.ts';
 import { type LogRow, logFilterSchema } from '../../domain/logs.ts';
-import type { Issue } from '../../domain/errors.ts';
+import { invalidInput, type Issue } from '../../domain/errors.ts';
+import { parseJsonText } from '../../domain/json-text.ts';
 import { INVALID } from '../../domain/schema.ts';
 import type { Store } from '../../store/contract.ts';
 import type { LiveSource } from '../live/hub.ts';
@@ -27,7 +28,7 @@ export class LiveFilterError extends Error {}
 export function parseLogFilterMessage(text: string): Predicate<LogRow> {
   let msg: unknown;
   try {
-    msg = JSON.parse(text);
+    msg = parseJsonText(text);
   } catch {
     msg = undefined;
   }
@@ -37,7 +38,7 @@ export function parseLogFilterMessage(text: string): Predicate<LogRow> {
   const issues: Issue[] = [];
   const filter = logFilterSchema.parse((msg as { filter?: unknown }).filter ?? null, ['filter'], issues);
   if (filter === INVALID || issues.length) {
-    const first = issues[0];
+    const first = invalidInput(issues).issues[0];
     throw new LiveFilterError(`Invalid filter: ${first ? `${first.loc.join('.')}: ${first.msg}` : 'invalid value'}`);
   }
   return compileLogFilter(filter);

@@ -41,6 +41,15 @@ async function withStore(open: OpenTestStore, fn: (store: Store, account: string
 
 export function eventConformance(open: OpenTestStore): void {
   describe('events', () => {
+    it('stores the first of one id repeated in a batch, even with another occurred (another partition)', () =>
+      withStore(open, async (store, account, ws) => {
+        const b = newEvent(account, ws, 2);
+        const r = await store.events.append([b, { ...b, event: 'conf.later', occurred: b.occurred + 86_400_000_000 }]);
+        assert.deepEqual([r.inserted.length, r.duplicates], [1, 1]);
+        const rows = await store.events.query({ kind: 'workspace', accountId: account, workspaceId: ws }, q({ filter: { ...ALL, ids: [b.id] } }));
+        assert.deepEqual(rows.map((x) => x.event), ['conf.event.2']);
+      }));
+
     it('appends, skips duplicates per tenant (first write wins) and reports what was inserted', () =>
       withStore(open, async (store, account, ws) => {
         const other = await store.tenancy.createWorkspace({ accountId: account, name: 'B', handle: 'b', description: null });

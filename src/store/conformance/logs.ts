@@ -39,6 +39,20 @@ async function withStore(open: OpenTestStore, fn: (store: Store, ws: string) => 
 
 export function logConformance(open: OpenTestStore): void {
   describe('logs', () => {
+    it('reads integers stored beyond ±(2^53−1) clamped to that bound instead of failing', () =>
+      withStore(open, async (store, ws) => {
+        const run = uuid4();
+        await store.logs.append([log(ws, 1, { timestamp: 2 ** 60, created: 2 ** 61, flow_run_id: run }), log(ws, 2, { timestamp: -(2 ** 60), flow_run_id: run })]);
+        const read = await store.logs.filter(ws, q({ flow_run_id: { any_: [run] } }));
+        assert.deepEqual(
+          read.map((r) => [r.timestamp, r.created]),
+          [
+            [Number.MIN_SAFE_INTEGER, T0],
+            [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+          ],
+        );
+      }));
+
     it('appends and returns rows with increasing seq, in input order', () =>
       withStore(open, async (store, ws) => {
         const rows = await store.logs.append([log(ws, 2), log(ws, 1)]);

@@ -3,19 +3,51 @@
  * Every PostgreSQL resource module receives a `PgDb` and writes its SQL against it.
  */
 import pg from 'pg';
+import { AppError } from '../../domain/errors.ts';
+import { clampInt8 } from '../row-decoding.ts';
 
 /**
  * `pg` returns int8 (`bigint` columns, `count(*)`) as strings to avoid precision loss. Sightline's
  * int8 values are sequence numbers and microsecond times, both far below 2^53, so they become
- * numbers here, for every query of this pool.
+ * numbers here, for every query of this pool (clamped like SQLite's, see `clampInt8`).
  */
 const INT8_OID = 20;
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID && format !== 'binary') return (v: string) => Number(v);
+    if (oid === INT8_OID && format !== 'binary') return clampInt8;
     return pg.types.getTypeParser(oid, format);
   },
 };
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * What a PostgreSQL failure means to the caller, in the one error model: a database that is down,
+ * restarting or out of connections is `unavailable` (503, which clients retry); a value the
+ * database refuses (SQLSTATE class 22, data exception; 54000, too large for an index entry) is the
+ * input's fault (422). Validation rejects such values first; this keeps any that slip through
+ * from ever becoming a 500.
+ */
+export function pgError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: string; message?: string };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = e?.message ?? String(err);
+  if (
+    NETWORK_CODES.has(code) ||
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === '53300' ||
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message)
+  ) {
+    return new AppError('unavailable', `The database is unavailable (${code || message}); try again`);
+  }
+  // 22: data exception; 54000: a value too large for an index entry. Validation keeps both out.
+  if (code.startsWith('22') || code === '54000') return new AppError('invalid_input', `The database refused a value: ${message}`);
+  return err;
+}
 
 export type Queryable = pg.Pool | pg.PoolClient;
 export type Row = Record<string, unknown>;
@@ -38,8 +70,12 @@ export class PgDb {
   }
 
   async query<T = Row>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<T[]> {
-    const r = await on.query(sql, params);
-    return r.rows as T[];
+    try {
+      const r = await on.query(sql, params);
+      return r.rows as T[];
+    } catch (err) {
+      throw pgError(err);
+    }
   }
 
   async one<T = Row>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<T | undefined> {
@@ -51,17 +87,33 @@ export class PgDb {
    * resolves, rolls back when it throws.
    */
   async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
+    let c: pg.PoolClient;
+    try {
+      c = await this.pool.connect();
+    } catch (err) {
+      throw pgError(err);
+    }
+    let broken: unknown;
+    // A checked-out client has no error listener of the pool's: a connection lost between two
+    // statements (the database stopped) would otherwise be an unhandled 'error' that ends the process.
+    const lost = (err: Error) => {
+      broken = err;
+    };
+    c.on('error', lost);
     try {
       await c.query('BEGIN');
       const r = await fn(c);
       await c.query('COMMIT');
       return r;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
+      const mapped = pgError(err);
+      // A connection that failed is not given back to the pool for reuse.
+      if (mapped instanceof AppError && mapped.code === 'unavailable') broken = err;
+      else await c.query('ROLLBACK').catch((e) => (broken = e));
+      throw mapped;
     } finally {
-      c.release();
+      c.removeListener('error', lost);
+      c.release(broken instanceof Error ? broken : undefined);
     }
   }
 

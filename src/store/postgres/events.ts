@@ -17,8 +17,8 @@ import type {
   TimeBuckets,
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
-import { byRelatedIds, prefixUpperBound, ridHash } from '../event-keys.ts';
-import type { PgDb } from './db.ts';
+import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../event-keys.ts';
+import { type PgDb, pgError } from './db.ts';
 import { countEvents } from './event-counts.ts';
 import { eventFilterSql } from './event-filter-sql.ts';
 import { Params } from './params.ts';
@@ -33,8 +33,12 @@ import type { PgTenancy } from './tenancy.ts';
  */
 export async function prepared<T>(db: PgDb, sql: string, values: unknown[]): Promise<T[]> {
   const name = `ev_${createHash('sha1').update(sql).digest('base64url').slice(0, 24)}`;
-  const r = await db.pool.query({ name, text: sql, values });
-  return r.rows as T[];
+  try {
+    const r = await db.pool.query({ name, text: sql, values });
+    return r.rows as T[];
+  } catch (err) {
+    throw pgError(err);
+  }
 }
 
 export const COLUMNS = 'e.ws, e.seq, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
@@ -139,9 +143,10 @@ export class PgEvents implements EventStore {
     return [-acct, ...rows.map((r) => r.ws)];
   }
 
-  async append(events: NewEvent[]): Promise<EventAppendResult> {
+  async append(batch: NewEvent[]): Promise<EventAppendResult> {
+    if (batch.length === 0) return { inserted: [], duplicates: 0 };
+    const events = firstOfEachId(batch);
     const n = events.length;
-    if (n === 0) return { inserted: [], duplicates: 0 };
     const keys: number[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const k = await this.tenantKey(events[i]);
@@ -160,17 +165,17 @@ export class PgEvents implements EventStore {
         cols[2][i] = e.id;
         cols[3][i] = e.occurred;
         cols[4][i] = e.received;
-        // PostgreSQL text cannot hold NUL; Prefect strips it too.
-        cols[5][i] = stripNul(e.event);
-        cols[6][i] = stripNul(e.resourceId);
-        cols[7][i] = stripNul(JSON.stringify(e.resource));
-        cols[8][i] = stripNul(JSON.stringify(e.related));
-        cols[9][i] = stripNul(JSON.stringify(e.payload));
+        // Text arrives without NUL (PostgreSQL cannot hold it): see `cleanText` in the domain.
+        cols[5][i] = e.event;
+        cols[6][i] = e.resourceId;
+        cols[7][i] = JSON.stringify(e.resource);
+        cols[8][i] = JSON.stringify(e.related);
+        cols[9][i] = JSON.stringify(e.payload);
         cols[10][i] = e.follows;
         cols[11][i] = JSON.stringify(e.related.map((r) => ridHash(r['prefect.resource.id'])));
         const actor = actorOf(e);
-        cols[12][i] = actor ? stripNul(actor['prefect.resource.id']) : null;
-        cols[13][i] = actor?.['prefect.resource.name'] ? stripNul(actor['prefect.resource.name']) : null;
+        cols[12][i] = actor ? actor['prefect.resource.id'] : null;
+        cols[13][i] = actor?.['prefect.resource.name'] ?? null;
       }
       const r = await c.query(INSERT, cols);
       const ok = new Set<number>(r.rows.map((row: { seq: number }) => row.seq));
@@ -185,7 +190,7 @@ export class PgEvents implements EventStore {
         const tx: PgEventTx = { c, ws: (e) => wsOf.get(e)! };
         for (const p of this.projections) await p.apply(tx, inserted);
       }
-      return { inserted, duplicates: n - inserted.length };
+      return { inserted, duplicates: batch.length - inserted.length };
     });
   }
 
@@ -302,8 +307,4 @@ export class PgEvents implements EventStore {
     }
     return out;
   }
-}
-
-function stripNul(s: string): string {
-  return s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
 }

@@ -49,7 +49,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     await migrate(db);
   } catch (err) {
     await db.close();
-    if (err instanceof AppError) throw err;
+    if (err instanceof AppError && err.code !== 'unavailable') throw err;
     // Unreachable server, wrong credentials, missing database or privileges: say where, not the password.
     throw new AppError('unavailable', `Cannot open the PostgreSQL database ${redact(opts.url)}: ${(err as Error).message}`);
   }

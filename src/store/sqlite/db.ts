@@ -1,5 +1,64 @@
 /** A thin wrapper over one `node:sqlite` connection: statement cache and transactions. */
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
+import { AppError } from '../../domain/errors.ts';
+import { clampInt8 } from '../row-decoding.ts';
+
+type Row = Record<string, SQLOutputValue>;
+type Params = SQLInputValue[];
+
+function numbersOf(row: Row): Row {
+  for (const k in row) if (typeof row[k] === 'bigint') row[k] = clampInt8(row[k] as bigint);
+  return row;
+}
+
+/**
+ * `node:sqlite` refuses to read an integer beyond ±(2^53−1) into a JavaScript number and throws,
+ * which would turn every read of a workspace holding such a row into a 500. Validation keeps new
+ * rows in range; a statement that meets an old one is read again with big integers, clamped to
+ * the nearest safe value (as the PostgreSQL engine reads them). Costs nothing until it happens.
+ */
+function readsAnyRow(s: StatementSync): StatementSync {
+  const all = s.all.bind(s) as (...p: Params) => Row[];
+  const get = s.get.bind(s) as (...p: Params) => Row | undefined;
+  const retry = <T>(read: () => T, err: unknown): T => {
+    if ((err as { code?: string })?.code !== 'ERR_OUT_OF_RANGE') throw err;
+    s.setReadBigInts(true);
+    try {
+      return read();
+    } finally {
+      s.setReadBigInts(false);
+    }
+  };
+  s.all = ((...params: Params) => {
+    try {
+      return all(...params);
+    } catch (err) {
+      return retry(() => all(...params).map(numbersOf), err);
+    }
+  }) as StatementSync['all'];
+  s.get = ((...params: Params) => {
+    try {
+      return get(...params);
+    } catch (err) {
+      return retry(() => {
+        const row = get(...params);
+        return row && numbersOf(row);
+      }, err);
+    }
+  }) as StatementSync['get'];
+  return s;
+}
+
+/** SQLite failures that are the machine's, not the request's: busy past the timeout, disk full, I/O. */
+const UNAVAILABLE = new Set([5, 6, 7, 10, 13]);
+
+function sqliteError(err: unknown): unknown {
+  const code = (err as { errcode?: number })?.errcode;
+  if (typeof code === 'number' && UNAVAILABLE.has(code & 0xff)) {
+    return new AppError('unavailable', `The database is unavailable (${(err as Error).message}); try again`);
+  }
+  return err;
+}
 
 export type SyncMode = 'normal' | 'full';
 
@@ -30,7 +89,7 @@ export class Db {
   stmt(sql: string): StatementSync {
     let s = this.statements.get(sql);
     if (!s) {
-      s = this.raw.prepare(sql);
+      s = readsAnyRow(this.raw.prepare(sql));
       this.statements.set(sql, s);
     }
     return s;
@@ -53,8 +112,8 @@ export class Db {
       this.raw.exec('COMMIT');
       return r;
     } catch (err) {
-      this.raw.exec('ROLLBACK');
-      throw err;
+      if (this.raw.isTransaction) this.raw.exec('ROLLBACK');
+      throw sqliteError(err);
     } finally {
       this.depth = 0;
     }

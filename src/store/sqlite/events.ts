@@ -13,7 +13,7 @@ import type {
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
 import { countPlan } from '../event-count-plan.ts';
-import { byRelatedIds } from '../event-keys.ts';
+import { byRelatedIds, firstOfEachId } from '../event-keys.ts';
 import type { Db } from './db.ts';
 import { countEvents, prefixedNames, totalFromRollups } from './event-counts.ts';
 import { eventFilterSql, type Param, prefixUpperBound, ridHash } from './event-filter-sql.ts';
@@ -115,8 +115,9 @@ export class SqliteEvents implements EventStore {
     return id;
   }
 
-  async append(events: NewEvent[]): Promise<EventAppendResult> {
-    if (events.length === 0) return { inserted: [], duplicates: 0 };
+  async append(batch: NewEvent[]): Promise<EventAppendResult> {
+    if (batch.length === 0) return { inserted: [], duplicates: 0 };
+    const events = firstOfEachId(batch);
     return this.db.tx(() => {
       const insert = this.db.stmt(INSERT);
       const insertRelated = this.db.stmt(INSERT_RELATED);
@@ -148,7 +149,7 @@ export class SqliteEvents implements EventStore {
         inserted.push({ ...e, seq });
       }
       if (inserted.length) for (const p of this.projections) p.apply(this.tx, inserted);
-      return { inserted, duplicates: events.length - inserted.length };
+      return { inserted, duplicates: batch.length - inserted.length };
     });
   }
 

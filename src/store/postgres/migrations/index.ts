@@ -15,6 +15,7 @@ import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
 import { unloggedTextIndex } from './0006-unlogged-text-index.ts';
 import { spans } from './0007-spans.ts';
 import { relatedIndexPendingList } from './0008-related-index-pending-list.ts';
+import { spansObservedWithoutTags } from './0009-spans-observed-without-tags.ts';
 
 export interface Migration {
   version: number;
@@ -23,7 +24,17 @@ export interface Migration {
 }
 
 /** In version order. Each issue adds its own file; numbers are never reused. */
-export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags, unloggedTextIndex, spans, relatedIndexPendingList];
+export const migrations: Migration[] = [
+  foundation,
+  logStats,
+  events,
+  runs,
+  eventRollupsAndTags,
+  unloggedTextIndex,
+  spans,
+  relatedIndexPendingList,
+  spansObservedWithoutTags,
+];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
 
