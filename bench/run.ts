@@ -47,7 +47,11 @@ async function main(): Promise<number> {
   const ctx = new BenchContext(args);
   const meta = runMeta(args.command, `${ctx.engine}${args.db ? '' : ' (temporary database)'}`);
   const out = resolve(args.out);
-  const limit = args.soak ? args.soak * 1000 + RUN_LIMIT_MS.default : args.full || args.logs > 2_000_000 ? RUN_LIMIT_MS.full : RUN_LIMIT_MS.default;
+  const limit = args.soak
+    ? args.soak * 1000 + RUN_LIMIT_MS.default
+    : args.full || args.logs > 2_000_000
+      ? RUN_LIMIT_MS.full
+      : RUN_LIMIT_MS.default;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: run exceeded ${limit / 60_000} minutes; stopping\n`);
     process.exit(3);

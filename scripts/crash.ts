@@ -39,7 +39,12 @@ try {
     }
     console.log(`crash ${name}: seed ${seed}, ${rounds} rounds`);
     const dir = tempDir('sightline-crash-');
-    const data = ['--data-dir', dir, '--db', name === 'sqlite' ? `sqlite:${join(dir, 'sightline.db')}` : await engine.newDatabaseUrl()];
+    const data = [
+      '--data-dir',
+      dir,
+      '--db',
+      name === 'sqlite' ? `sqlite:${join(dir, 'sightline.db')}` : await engine.newDatabaseUrl(),
+    ];
     try {
       await runCrash({ data, seed, rounds, progress: (l) => console.log(`  ${l}`) });
       console.log(`crash ${name}: PASS`);
@@ -51,7 +56,12 @@ try {
   if (values.outage) {
     const own = await startPgCluster({ durable: true });
     try {
-      const r = await databaseOutage({ data: ['--data-dir', tempDir('sightline-outage-'), '--db', own.url], seed, crashDb: own.crash, restartDb: own.restart });
+      const r = await databaseOutage({
+        data: ['--data-dir', tempDir('sightline-outage-'), '--db', own.url],
+        seed,
+        crashDb: own.crash,
+        restartDb: own.restart,
+      });
       console.log(`outage: PASS ${JSON.stringify(r)}`);
     } catch (err) {
       code = 1;

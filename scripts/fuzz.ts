@@ -17,7 +17,10 @@ const { values } = parseArgs({
     'keep-going': { type: 'boolean', default: false },
   },
 });
-const seed = values.seed !== undefined ? Number(values.seed) : Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const seed =
+  values.seed !== undefined
+    ? Number(values.seed)
+    : Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const count = Number(values.count ?? process.env.FUZZ_COUNT ?? 3000);
 const only = values.case !== undefined ? Number(values.case) : undefined;
 const wanted = values.engine === 'both' ? ['sqlite', 'postgres'] : [values.engine!];
@@ -41,10 +44,21 @@ try {
     }
     console.log(`fuzz ${name}: seed ${seed}, ${only !== undefined ? `case ${only}` : `${count} cases`}`);
     try {
-      const r = await runFuzz({ engine: name, dbUrl: await engine.newDatabaseUrl(), seed, count, only, progress: (l) => console.log(`  ${l}`), trace: values.verbose ? (l) => console.log(`    ${l}`) : undefined, keepGoing: values['keep-going'] });
+      const r = await runFuzz({
+        engine: name,
+        dbUrl: await engine.newDatabaseUrl(),
+        seed,
+        count,
+        only,
+        progress: (l) => console.log(`  ${l}`),
+        trace: values.verbose ? (l) => console.log(`    ${l}`) : undefined,
+        keepGoing: values['keep-going'],
+      });
       for (const f of r.failures) console.error(`\n${f}`);
       if (r.failures.length) code = 1;
-      console.log(`fuzz ${name}: ${r.failures.length ? `FAIL (${r.failures.length})` : 'PASS'} — ${r.cases} cases over ${r.operations} operations in ${r.seconds.toFixed(0)} s, max RSS ${r.maxRssMb.toFixed(0)} MB`);
+      console.log(
+        `fuzz ${name}: ${r.failures.length ? `FAIL (${r.failures.length})` : 'PASS'} — ${r.cases} cases over ${r.operations} operations in ${r.seconds.toFixed(0)} s, max RSS ${r.maxRssMb.toFixed(0)} MB`,
+      );
       console.log(`  answers: ${JSON.stringify(r.byStatus)}; surfaces: ${JSON.stringify(r.bySurface)}`);
     } catch (err) {
       code = 1;

@@ -29,10 +29,14 @@ if (!env.SIGHTLINE_TEST_PG_URL && canRunCluster()) {
   }
 }
 
-const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...flags, ...(picked.length ? picked : files)], {
-  stdio: 'inherit',
-  env,
-});
+const child = spawn(
+  process.execPath,
+  ['--test', '--test-concurrency=2', ...flags, ...(picked.length ? picked : files)],
+  {
+    stdio: 'inherit',
+    env,
+  },
+);
 // Interrupts reach the test runner (same process group); the cluster goes once it has stopped.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
 const code = await new Promise<number>((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));

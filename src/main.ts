@@ -4,15 +4,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api/app.ts';
-import { startCapabilities, type CapabilityService } from './capabilities/service.ts';
+import { type CapabilityService, startCapabilities } from './capabilities/service.ts';
 import type { ServeConfig } from './config/schema.ts';
 import type { NewLog } from './domain/logs.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { GroupCommit } from './ingest/group-commit.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
+import type { OpLog, Services } from './ops/context.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
-import type { OpLog, Services } from './ops/context.ts';
 import { type EventSink, eventWriterSink } from './ops/runs/event-sink.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
@@ -31,23 +31,33 @@ export interface Sightline {
 
 export async function createSightline(
   config: ServeConfig,
-  opts: { logger?: boolean | object; store?: Store; env?: Record<string, string | undefined>; eventSink?: EventSink } = {},
+  opts: {
+    logger?: boolean | object;
+    store?: Store;
+    env?: Record<string, string | undefined>;
+    eventSink?: EventSink;
+  } = {},
 ): Promise<Sightline> {
-  const store = opts.store ?? (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full', pool: config['db-pool'] }));
+  const store =
+    opts.store ??
+    (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full', pool: config['db-pool'] }));
   const defaults = await store.tenancy.ensureDefaults();
   // --token-secret wins over the database's secret, for every engine; instances sharing a
   // database must then all be given the same one.
   const tokenSecret = config['token-secret'] || (await store.tenancy.tokenSecret());
-  const logWriter = new GroupCommit<NewLog>(async (logs) => {
-    const rows = await store.logs.append(logs);
-    // After the commit, tell live subscribers (of every instance) how far each workspace got.
-    const maxSeq = new Map<string, number>();
-    for (let i = 0; i < rows.length; i++) {
-      const ws = logs[i].workspaceId;
-      if ((maxSeq.get(ws) ?? 0) < rows[i].seq) maxSeq.set(ws, rows[i].seq);
-    }
-    for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
-  }, { concurrency: store.writeConcurrency });
+  const logWriter = new GroupCommit<NewLog>(
+    async (logs) => {
+      const rows = await store.logs.append(logs);
+      // After the commit, tell live subscribers (of every instance) how far each workspace got.
+      const maxSeq = new Map<string, number>();
+      for (let i = 0; i < rows.length; i++) {
+        const ws = logs[i].workspaceId;
+        if ((maxSeq.get(ws) ?? 0) < rows[i].seq) maxSeq.set(ws, rows[i].seq);
+      }
+      for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
+    },
+    { concurrency: store.writeConcurrency },
+  );
   let api: FastifyInstance | undefined;
   const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg) };
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
@@ -62,7 +72,9 @@ export async function createSightline(
   const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
   indexer.start();
   // Loaded before anything listens: a broken capability file stops start-up with its report.
-  const capabilities = config['no-capabilities'] ? undefined : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger });
+  const capabilities = config['no-capabilities']
+    ? undefined
+    : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger });
 
   let closed = false;
   const s: Sightline = {

@@ -1,7 +1,7 @@
 /** Prefect conventions every route follows: root routes, versions, redirects, compression, errors. */
 import assert from 'node:assert/strict';
-import { gunzipSync } from 'node:zlib';
 import { after, before, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { forEachEngine } from './helpers/engines.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
@@ -46,7 +46,12 @@ forEachEngine('Prefect conventions', (engine) => {
   });
 
   it('gzips responses when asked', async () => {
-    const batch = Array.from({ length: 50 }, (_, i) => ({ name: 'gz', level: 20, message: `line ${i}`, timestamp: '2024-01-01T00:00:00Z' }));
+    const batch = Array.from({ length: 50 }, (_, i) => ({
+      name: 'gz',
+      level: 20,
+      message: `line ${i}`,
+      timestamp: '2024-01-01T00:00:00Z',
+    }));
     await s.request('POST', s.oss('/logs/'), batch);
     const r = await s.app.api.inject({
       method: 'POST',

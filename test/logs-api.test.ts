@@ -11,10 +11,37 @@ const TASK = '0193b4a0-0000-7000-8000-000000000001';
 const WORKER = '0193b4a0-0000-7000-8000-0000000000aa';
 
 const logs = [
-  { name: 'prefect.flow_runs', level: 20, message: 'Beginning flow run', timestamp: '2024-05-01T12:00:00Z', flow_run_id: RUN_A, task_run_id: null },
-  { name: 'prefect.task_runs', level: 40, message: 'Connection timeout to DB', timestamp: '2024-05-01T12:00:01.5Z', flow_run_id: RUN_A, task_run_id: TASK },
-  { name: 'etl.extract', level: 30, message: 'slow "query" detected', timestamp: '2024-05-01T14:00:02+02:00', flow_run_id: RUN_A, task_run_id: TASK },
-  { name: 'prefect.flow_runs', level: 10, message: 'debug detail', timestamp: '2024-05-01T12:00:03Z', flow_run_id: RUN_B },
+  {
+    name: 'prefect.flow_runs',
+    level: 20,
+    message: 'Beginning flow run',
+    timestamp: '2024-05-01T12:00:00Z',
+    flow_run_id: RUN_A,
+    task_run_id: null,
+  },
+  {
+    name: 'prefect.task_runs',
+    level: 40,
+    message: 'Connection timeout to DB',
+    timestamp: '2024-05-01T12:00:01.5Z',
+    flow_run_id: RUN_A,
+    task_run_id: TASK,
+  },
+  {
+    name: 'etl.extract',
+    level: 30,
+    message: 'slow "query" detected',
+    timestamp: '2024-05-01T14:00:02+02:00',
+    flow_run_id: RUN_A,
+    task_run_id: TASK,
+  },
+  {
+    name: 'prefect.flow_runs',
+    level: 10,
+    message: 'debug detail',
+    timestamp: '2024-05-01T12:00:03Z',
+    flow_run_id: RUN_B,
+  },
   { name: 'worker', level: 20, message: 'worker says hi', timestamp: '2024-05-01T12:00:04', worker_id: WORKER },
 ];
 
@@ -44,32 +71,55 @@ forEachEngine('log API', (engine) => {
         assert.match(first.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         assert.match(first.created, /Z$/);
         assert.deepEqual(Object.keys(first).sort(), [
-          'created', 'flow_run_id', 'id', 'level', 'message', 'name', 'task_run_id', 'timestamp', 'updated', 'worker_id',
+          'created',
+          'flow_run_id',
+          'id',
+          'level',
+          'message',
+          'name',
+          'task_run_id',
+          'timestamp',
+          'updated',
+          'worker_id',
         ]);
         assert.equal(first.task_run_id, null);
       });
 
       it('honours time zones and naive timestamps as UTC', async () => {
         const r = await filter({ logs: { loggers: { any_: ['etl.extract', 'worker'] } } });
-        assert.deepEqual(body(r).map((l: { timestamp: string }) => l.timestamp), ['2024-05-01T12:00:02Z', '2024-05-01T12:00:04Z']);
+        assert.deepEqual(
+          body(r).map((l: { timestamp: string }) => l.timestamp),
+          ['2024-05-01T12:00:02Z', '2024-05-01T12:00:04Z'],
+        );
       });
 
       it('filters by every field', async () => {
-        assert.deepEqual(messages(await filter({ logs: { level: { ge_: 30 } } })), ['Connection timeout to DB', 'slow "query" detected']);
+        assert.deepEqual(messages(await filter({ logs: { level: { ge_: 30 } } })), [
+          'Connection timeout to DB',
+          'slow "query" detected',
+        ]);
         assert.deepEqual(messages(await filter({ logs: { level: { le_: 10 } } })), ['debug detail']);
         assert.deepEqual(
-          messages(await filter({ logs: { timestamp: { after_: '2024-05-01T12:00:01.5Z', before_: '2024-05-01T12:00:03Z' } } })),
+          messages(
+            await filter({
+              logs: { timestamp: { after_: '2024-05-01T12:00:01.5Z', before_: '2024-05-01T12:00:03Z' } },
+            }),
+          ),
           ['Connection timeout to DB', 'slow "query" detected', 'debug detail'],
           'bounds are inclusive',
         );
         assert.deepEqual(messages(await filter({ logs: { flow_run_id: { any_: [RUN_B] } } })), ['debug detail']);
-        assert.deepEqual(messages(await filter({ logs: { task_run_id: { any_: [TASK] }, level: { ge_: 40 } } })), ['Connection timeout to DB']);
+        assert.deepEqual(messages(await filter({ logs: { task_run_id: { any_: [TASK] }, level: { ge_: 40 } } })), [
+          'Connection timeout to DB',
+        ]);
         const seeded = { before_: '2024-05-01T23:00:00Z' };
         assert.equal(body(await filter({ logs: { task_run_id: { is_null_: true }, timestamp: seeded } })).length, 3);
         assert.deepEqual(messages(await filter({ logs: { worker_id: { any_: [WORKER] } } })), ['worker says hi']);
         assert.deepEqual(messages(await filter({ logs: { worker_id: { is_null_: false } } })), ['worker says hi']);
         assert.equal(body(await filter({ logs: { worker_id: { not_any_: [WORKER] }, timestamp: seeded } })).length, 4);
-        assert.deepEqual(messages(await filter({ logs: { loggers: { any_: ['etl.extract'] } } })), ['slow "query" detected']);
+        assert.deepEqual(messages(await filter({ logs: { loggers: { any_: ['etl.extract'] } } })), [
+          'slow "query" detected',
+        ]);
         assert.deepEqual(
           messages(await filter({ logs: { operator: 'or_', level: { ge_: 40 }, flow_run_id: { any_: [RUN_B] } } })),
           ['Connection timeout to DB', 'debug detail'],
@@ -99,7 +149,14 @@ forEachEngine('log API', (engine) => {
 
       it('treats explicit nulls as absent, as the Prefect client sends them', async () => {
         const r = await filter({
-          logs: { operator: 'and_', level: null, timestamp: null, flow_run_id: { any_: [RUN_A] }, task_run_id: null, text: null },
+          logs: {
+            operator: 'and_',
+            level: null,
+            timestamp: null,
+            flow_run_id: { any_: [RUN_A] },
+            task_run_id: null,
+            text: null,
+          },
           limit: 200,
           offset: null,
           sort: null,
@@ -181,7 +238,9 @@ forEachEngine('log API', (engine) => {
   }
 
   it('accepts the Prefect client recorded bodies and reads them back', async () => {
-    const t = JSON.parse(readFileSync(new URL('./fixtures/prefect-client-transcripts/flow-with-retry.json', import.meta.url), 'utf8'));
+    const t = JSON.parse(
+      readFileSync(new URL('./fixtures/prefect-client-transcripts/flow-with-retry.json', import.meta.url), 'utf8'),
+    );
     const calls = t.http.filter((c: { request: { path: string } }) => c.request.path.startsWith('/api/logs/'));
     for (const c of calls) {
       const r = await s.request(c.request.method, c.request.path, c.request.body);
@@ -189,27 +248,52 @@ forEachEngine('log API', (engine) => {
       const expected = c.response.body;
       if (Array.isArray(expected) && expected.length) {
         const got = body(r);
-        const pick = (l: Record<string, unknown>) => [l.name, l.level, l.message, l.timestamp, l.flow_run_id, l.task_run_id];
+        const pick = (l: Record<string, unknown>) => [
+          l.name,
+          l.level,
+          l.message,
+          l.timestamp,
+          l.flow_run_id,
+          l.task_run_id,
+        ];
         assert.deepEqual(got.map(pick), expected.map(pick));
       }
     }
   });
 
   it('keeps workspaces apart', async () => {
-    const created = await s.request('POST', `/api/accounts/${s.accountId}/workspaces/`, { name: 'Team B', handle: 'team-b' });
+    const created = await s.request('POST', `/api/accounts/${s.accountId}/workspaces/`, {
+      name: 'Team B',
+      handle: 'team-b',
+    });
     assert.equal(created.statusCode, 201);
     const ws = body(created);
     assert.equal(ws.account_id, s.accountId);
     assert.equal(ws.workspace_handle, 'team-b');
     const other = ws.workspace_id;
-    assert.equal((await s.request('POST', s.cloud('/logs/', other), [{ name: 'b', level: 20, message: 'only in B', timestamp: '2024-05-01T00:00:00Z' }])).statusCode, 202);
+    assert.equal(
+      (
+        await s.request('POST', s.cloud('/logs/', other), [
+          { name: 'b', level: 20, message: 'only in B', timestamp: '2024-05-01T00:00:00Z' },
+        ])
+      ).statusCode,
+      202,
+    );
     assert.deepEqual(messages(await s.request('POST', s.cloud('/logs/filter', other), {})), ['only in B']);
     const inA = messages(await s.request('POST', s.oss('/logs/filter'), { logs: { text: { query: '"only in B"' } } }));
     assert.deepEqual(inA, []);
     const list = body(await s.request('GET', '/api/me/workspaces'));
     assert.deepEqual(list.map((w: { workspace_handle: string }) => w.workspace_handle).sort(), ['default', 'team-b']);
-    assert.equal((await s.request('POST', `/api/accounts/${s.accountId}/workspaces/`, { name: 'dup', handle: 'team-b' })).statusCode, 409);
-    assert.equal((await s.request('POST', `/api/accounts/${s.accountId}/workspaces/`, { name: 'bad', handle: 'Not OK' })).statusCode, 422);
+    assert.equal(
+      (await s.request('POST', `/api/accounts/${s.accountId}/workspaces/`, { name: 'dup', handle: 'team-b' }))
+        .statusCode,
+      409,
+    );
+    assert.equal(
+      (await s.request('POST', `/api/accounts/${s.accountId}/workspaces/`, { name: 'bad', handle: 'Not OK' }))
+        .statusCode,
+      422,
+    );
   });
 
   it('answers 404 for unknown workspaces, accounts and paths', async () => {

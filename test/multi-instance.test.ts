@@ -29,7 +29,18 @@ forEngine('postgres', 'two instances on one database', (engine) => {
 
   before(async () => {
     const db = await engine.newDatabaseUrl();
-    const args = (dir: string) => ['--port', '0', '--data-dir', dir, '--db', db, '--log-level', 'silent', '--db-pool', '4'];
+    const args = (dir: string) => [
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--db',
+      db,
+      '--log-level',
+      'silent',
+      '--db-pool',
+      '4',
+    ];
     // Started together: the first creates the schema and the defaults, the other waits and reuses them.
     [a, b] = await Promise.all([serve(args(tempDir())), serve(args(tempDir()))]);
     watcher = await openStore({ url: db, pool: 2 });
@@ -50,15 +61,32 @@ forEngine('postgres', 'two instances on one database', (engine) => {
   });
 
   it('read, search and page through one instance what was written through the other', async () => {
-    const batch = Array.from({ length: 30 }, (_, i) => ({ name: 'multi', level: 20, message: `through A ${i}`, timestamp: now() }));
+    const batch = Array.from({ length: 30 }, (_, i) => ({
+      name: 'multi',
+      level: 20,
+      message: `through A ${i}`,
+      timestamp: now(),
+    }));
     assert.equal((await post(`${a.lines.api}/logs/`, batch)).status, 201);
-    assert.equal((await post(`${a.lines.cloud}/logs/`, [{ name: 'multi', level: 40, message: 'cloud path via A', timestamp: now() }])).status, 202);
+    assert.equal(
+      (
+        await post(`${a.lines.cloud}/logs/`, [
+          { name: 'multi', level: 40, message: 'cloud path via A', timestamp: now() },
+        ])
+      ).status,
+      202,
+    );
     const viaB = await messages(`${b.lines.api}/logs/filter`, { logs: { loggers: { any_: ['multi'] } } });
     assert.equal(viaB.length, 31);
-    assert.deepEqual(await messages(`${b.lines.cloud}/logs/filter`, { logs: { level: { ge_: 40 } } }), ['cloud path via A']);
-    assert.deepEqual(await messages(`${b.lines.api}/logs/filter`, { logs: { text: { query: '"through a 7"' } } }), ['through A 7']);
+    assert.deepEqual(await messages(`${b.lines.cloud}/logs/filter`, { logs: { level: { ge_: 40 } } }), [
+      'cloud path via A',
+    ]);
+    assert.deepEqual(await messages(`${b.lines.api}/logs/filter`, { logs: { text: { query: '"through a 7"' } } }), [
+      'through A 7',
+    ]);
     const pages: string[] = [];
-    for (let offset = 0; offset < 31; offset += 10) pages.push(...(await messages(`${b.lines.api}/logs/filter`, { limit: 10, offset })));
+    for (let offset = 0; offset < 31; offset += 10)
+      pages.push(...(await messages(`${b.lines.api}/logs/filter`, { limit: 10, offset })));
     assert.deepEqual(pages, viaB);
   });
 
@@ -68,19 +96,30 @@ forEngine('postgres', 'two instances on one database', (engine) => {
     try {
       // Let the watcher's LISTEN connection come up before the write.
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal((await post(`${b.lines.api}/logs/`, [{ name: 'live', level: 20, message: 'through B', timestamp: now() }])).status, 201);
+      assert.equal(
+        (await post(`${b.lines.api}/logs/`, [{ name: 'live', level: 20, message: 'through B', timestamp: now() }]))
+          .status,
+        201,
+      );
       const rows = await watcher.logs.filter(b.lines.workspace, {
         filter: { operator: 'and_', loggers: { any_: ['live'] } },
         sort: 'TIMESTAMP_ASC',
         limit: 10,
         offset: 0,
       });
-      assert.deepEqual(rows.map((r) => r.message), ['through B'], 'acknowledged means committed and visible everywhere');
-      const covers = (n: ChangeNotice) => n.workspaceId === b.lines.workspace && n.stream === 'logs' && n.maxSeq >= rows[0].seq;
+      assert.deepEqual(
+        rows.map((r) => r.message),
+        ['through B'],
+        'acknowledged means committed and visible everywhere',
+      );
+      const covers = (n: ChangeNotice) =>
+        n.workspaceId === b.lines.workspace && n.stream === 'logs' && n.maxSeq >= rows[0].seq;
       const deadline = Date.now() + 60_000;
       while (!notices.some(covers) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       assert.ok(notices.some(covers), 'a notice from instance B reached another process');
-      assert.deepEqual(await messages(`${a.lines.api}/logs/filter`, { logs: { loggers: { any_: ['live'] } } }), ['through B']);
+      assert.deepEqual(await messages(`${a.lines.api}/logs/filter`, { logs: { loggers: { any_: ['live'] } } }), [
+        'through B',
+      ]);
     } finally {
       stop();
     }
@@ -95,7 +134,9 @@ forEngine('postgres', 'two instances on one database', (engine) => {
       resource: { 'prefect.resource.id': `multi.resource.${i}` },
     }));
     assert.equal((await post(`${a.lines.api}/events`, events)).status, 204);
-    const first = (await (await post(`${a.lines.api}/events/filter`, { filter: { event: { name: ['multi.instance.paged'] } }, limit: 1 })).json()) as {
+    const first = (await (
+      await post(`${a.lines.api}/events/filter`, { filter: { event: { name: ['multi.instance.paged'] } }, limit: 1 })
+    ).json()) as {
       events: { id: string }[];
       next_page: string;
     };
@@ -120,10 +161,19 @@ forEngine('postgres', 'two instances on one database', (engine) => {
     try {
       s.send({ type: 'filter', filter: { flow_run_id: { any_: [run] } } });
       await new Promise((r) => setTimeout(r, 200));
-      const batch = ['one', 'two', 'three'].map((message) => ({ name: 'live', level: 20, message, timestamp: now(), flow_run_id: run }));
+      const batch = ['one', 'two', 'three'].map((message) => ({
+        name: 'live',
+        level: 20,
+        message,
+        timestamp: now(),
+        flow_run_id: run,
+      }));
       assert.equal((await post(`${b.lines.api}/logs/`, batch)).status, 201);
       await s.until(() => s.messages.length >= 3, 60_000, 'logs written through B');
-      assert.deepEqual(s.messages.map((m) => m.log.message), ['one', 'two', 'three']);
+      assert.deepEqual(
+        s.messages.map((m) => m.log.message),
+        ['one', 'two', 'three'],
+      );
       const again = await fetch(page, { headers: { 'if-none-match': etag } });
       assert.equal(again.status, 200);
       assert.equal(((await again.json()) as unknown[]).length, 3);

@@ -6,7 +6,10 @@ import { engines } from './helpers/engines.ts';
 import { RunClient } from './helpers/runs.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   const r = await run(args, { SIGHTLINE_API_URL: '', PREFECT_API_URL: '', NO_COLOR: '', ...env });
   return { code: r.code, out: r.stdout, err: r.stderr };
 }
@@ -25,11 +28,21 @@ describe('runs and trace commands', () => {
     const parent = await c.run(parentFlow.id, { name: 'agile-chital', tags: ['nightly'] });
     parentId = parent.id;
     await c.setState(parent.id, 'RUNNING');
-    const tracking = await c.call('POST', '/task_runs/', { name: 'etl-subflow-0', flow_run_id: parent.id, task_key: 'etl_subflow-1', dynamic_key: '0' }, 201);
+    const tracking = await c.call(
+      'POST',
+      '/task_runs/',
+      { name: 'etl-subflow-0', flow_run_id: parent.id, task_key: 'etl_subflow-1', dynamic_key: '0' },
+      201,
+    );
     const subFlow = await c.flow('etl-subflow');
     const sub = await c.run(subFlow.id, { name: 'proficient-clam', parent_task_run_id: tracking.id });
     await c.setState(sub.id, 'RUNNING');
-    const t1 = await c.call('POST', '/task_runs/', { name: 'extract_rows-dd8', flow_run_id: sub.id, task_key: 'extract_rows-c8', dynamic_key: 'dd8', tags: ['db'] }, 201);
+    const t1 = await c.call(
+      'POST',
+      '/task_runs/',
+      { name: 'extract_rows-dd8', flow_run_id: sub.id, task_key: 'extract_rows-c8', dynamic_key: 'dd8', tags: ['db'] },
+      201,
+    );
     await c.setState(t1.id, 'RUNNING', {}, false, 'task_runs');
     await c.setState(t1.id, 'COMPLETED', {}, false, 'task_runs');
     await c.setState(sub.id, 'FAILED', { message: 'row 2 has a negative amount' });
@@ -45,13 +58,30 @@ describe('runs and trace commands', () => {
     const lines = all.out.trim().split('\n');
     assert.match(lines[0], /^ID\s+FLOW\s+RUN\s+STATE\s+START\s+DURATION\s+TAGS$/);
     assert.equal(lines.length, 4);
-    assert.ok(lines.some((l) => l.startsWith(parentId) && /etl-parent\s+agile-chital\s+Failed/.test(l) && l.endsWith('nightly')));
+    assert.ok(
+      lines.some(
+        (l) => l.startsWith(parentId) && /etl-parent\s+agile-chital\s+Failed/.test(l) && l.endsWith('nightly'),
+      ),
+    );
     const failed = await cli(['runs', '--state', 'failed', '--flow', 'etl-subflow'], { PREFECT_API_URL: api });
     assert.equal(failed.code, 0, failed.err);
-    assert.deepEqual(failed.out.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[2]), ['proficient-clam']);
+    assert.deepEqual(
+      failed.out
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/)[2]),
+      ['proficient-clam'],
+    );
     const byName = await cli(['runs', '--state', 'Running', '--api', api, '--json']);
-    const rows = byName.out.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(rows.map((r) => r.name), ['lone-run']);
+    const rows = byName.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ['lone-run'],
+    );
     const none = await cli(['runs', '--since', '2h', '--flow', 'nope', '--api', api]);
     assert.equal(none.out, 'no flow runs\n');
     const bad = await cli(['runs', '--since', 'yesterday', '--api', api]);

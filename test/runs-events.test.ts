@@ -15,8 +15,25 @@ import { startServer, type TestServer } from './helpers/server.ts';
 const BASE = Math.floor(Date.now() / 1000) * 1000 - 60_000;
 const ISO = (s: number) => new Date(BASE + s * 1000).toISOString().replace('.000Z', 'Z');
 
-function taskEvent(o: { id?: string; taskRunId: string; flowRunId?: string; state: string; type: string; at: number; runCount?: number; key?: string }) {
-  const related = o.flowRunId ? [{ 'prefect.resource.id': `prefect.flow-run.${o.flowRunId}`, 'prefect.resource.role': 'flow-run', 'prefect.resource.name': 'r' }] : [];
+function taskEvent(o: {
+  id?: string;
+  taskRunId: string;
+  flowRunId?: string;
+  state: string;
+  type: string;
+  at: number;
+  runCount?: number;
+  key?: string;
+}) {
+  const related = o.flowRunId
+    ? [
+        {
+          'prefect.resource.id': `prefect.flow-run.${o.flowRunId}`,
+          'prefect.resource.role': 'flow-run',
+          'prefect.resource.name': 'r',
+        },
+      ]
+    : [];
   return {
     occurred: ISO(o.at),
     event: `prefect.task-run.${o.state}`,
@@ -83,9 +100,15 @@ forEachEngine('runs from events', (engine) => {
     assert.equal(t.total_run_time, 2);
     assert.deepEqual(t.tags, ['db']);
     const history = await c.call('GET', `/task_run_states/?task_run_id=${tr}`, undefined, 200);
-    assert.deepEqual(history.map((x: any) => x.id), [pending.id, running.id, done.id]);
+    assert.deepEqual(
+      history.map((x: any) => x.id),
+      [pending.id, running.id, done.id],
+    );
     const listed = await c.call('POST', '/task_runs/filter', { flow_runs: { id: { any_: [run.id] } } }, 200);
-    assert.deepEqual(listed.map((x: any) => x.id), [tr]);
+    assert.deepEqual(
+      listed.map((x: any) => x.id),
+      [tr],
+    );
   });
 
   it('ignores events that are not client task-run state events, and keeps the event anyway', async () => {
@@ -106,8 +129,16 @@ forEachEngine('runs from events', (engine) => {
     await post([taskEvent({ taskRunId: tr, flowRunId, state: 'Running', type: 'RUNNING', at: 1 })], s.cloud('/events'));
     const t = await c.call('GET', `/task_runs/${tr}`, undefined, 200);
     assert.equal(t.flow_run_id, flowRunId);
-    const orphans = await c.call('POST', '/task_runs/filter', { task_runs: { flow_run_id: { any_: [flowRunId] } } }, 200);
-    assert.deepEqual(orphans.map((x: any) => x.id), [tr]);
+    const orphans = await c.call(
+      'POST',
+      '/task_runs/filter',
+      { task_runs: { flow_run_id: { any_: [flowRunId] } } },
+      200,
+    );
+    assert.deepEqual(
+      orphans.map((x: any) => x.id),
+      [tr],
+    );
   });
 
   it('records task runs from /events/in frames', async () => {
@@ -137,10 +168,28 @@ forEachEngine('runs from events', (engine) => {
     const run = await c.run(flow.id, { tags: ['nightly'] });
     const r = await c.setState(run.id, 'RUNNING');
     // The client re-sending the server's event id is a no-op.
-    await post([{ occurred: r.state.timestamp, event: 'prefect.flow-run.Running', resource: { 'prefect.resource.id': `prefect.flow-run.${run.id}` }, id: r.state.id }]);
-    const page = await c.call('POST', '/events/filter', { filter: { resource: { id: [`prefect.flow-run.${run.id}`] }, order: 'ASC' } }, 200);
-    assert.deepEqual(page.events.map((e: any) => e.event), ['prefect.flow-run.Pending', 'prefect.flow-run.Running']);
-    assert.deepEqual(page.events.map((e: any) => e.id), [run.state.id, r.state.id]);
+    await post([
+      {
+        occurred: r.state.timestamp,
+        event: 'prefect.flow-run.Running',
+        resource: { 'prefect.resource.id': `prefect.flow-run.${run.id}` },
+        id: r.state.id,
+      },
+    ]);
+    const page = await c.call(
+      'POST',
+      '/events/filter',
+      { filter: { resource: { id: [`prefect.flow-run.${run.id}`] }, order: 'ASC' } },
+      200,
+    );
+    assert.deepEqual(
+      page.events.map((e: any) => e.event),
+      ['prefect.flow-run.Pending', 'prefect.flow-run.Running'],
+    );
+    assert.deepEqual(
+      page.events.map((e: any) => e.id),
+      [run.state.id, r.state.id],
+    );
     assert.equal(page.events[1].resource['prefect.state-type'], 'RUNNING');
     const tags = await s.request('GET', s.cloud('/tags?limit=50'));
     const names = tags.json().results.map((t: any) => t.name);

@@ -30,8 +30,14 @@ forEachEngine('run orchestration', (engine) => {
     const done = await c.setState(run.id, 'COMPLETED');
     assert.equal(done.http, 201);
     const events = sink.events.filter((e) => e.resource['prefect.resource.id'] === `prefect.flow-run.${run.id}`);
-    assert.deepEqual(events.map((e) => e.event), ['prefect.flow-run.Pending', 'prefect.flow-run.Running', 'prefect.flow-run.Completed']);
-    assert.deepEqual(events.map((e) => e.id), [run.state.id, running.state.id, done.state.id]);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['prefect.flow-run.Pending', 'prefect.flow-run.Running', 'prefect.flow-run.Completed'],
+    );
+    assert.deepEqual(
+      events.map((e) => e.id),
+      [run.state.id, running.state.id, done.state.id],
+    );
     assert.equal(events[0].workspaceId, s.workspaceId);
     assert.equal(events[1].follows, run.state.id);
     assert.equal(events[2].resource['prefect.run-count'], '1');
@@ -55,10 +61,16 @@ forEachEngine('run orchestration', (engine) => {
     const again = await c.setState(run.id, 'RUNNING', { state_details: { transition_id: TID } });
     assert.equal(again.http, 200);
     assert.equal(again.status, 'REJECT');
-    assert.deepEqual(again.details, { type: 'reject_details', reason: 'This run has already made this state transition.' });
+    assert.deepEqual(again.details, {
+      type: 'reject_details',
+      reason: 'This run has already made this state transition.',
+    });
     assert.equal(again.state.type, 'RUNNING');
     const states = await c.call('GET', `/flow_run_states/?flow_run_id=${run.id}`, undefined, 200);
-    assert.deepEqual(states.map((x: any) => x.type), ['PENDING', 'RUNNING']);
+    assert.deepEqual(
+      states.map((x: any) => x.type),
+      ['PENDING', 'RUNNING'],
+    );
   });
 
   it('writes one state when the same transition is proposed concurrently', async () => {
@@ -69,7 +81,10 @@ forEachEngine('run orchestration', (engine) => {
     assert.deepEqual(results.map((r) => r.status).sort(), ['ACCEPT', 'REJECT', 'REJECT', 'REJECT', 'REJECT']);
     assert.deepEqual(results.map((r) => r.http).sort(), [200, 200, 200, 200, 201]);
     const states = await c.call('GET', `/flow_run_states/?flow_run_id=${run.id}`, undefined, 200);
-    assert.deepEqual(states.map((x: any) => x.type), ['PENDING', 'RUNNING']);
+    assert.deepEqual(
+      states.map((x: any) => x.type),
+      ['PENDING', 'RUNNING'],
+    );
     assert.equal((await c.getRun(run.id)).run_count, 1);
   });
 
@@ -102,8 +117,14 @@ forEachEngine('run orchestration', (engine) => {
     read = await c.getRun(run.id);
     assert.equal(read.run_count, 2);
     assert.equal(read.empirical_policy.retry_type, null);
-    assert.ok(sink.events.some((e) => e.event === 'prefect.flow-run.AwaitingRetry' && e.resource['prefect.resource.id'].endsWith(run.id)));
-    const retryEvent = sink.events.find((e) => e.event === 'prefect.flow-run.AwaitingRetry' && e.resource['prefect.resource.id'].endsWith(run.id));
+    assert.ok(
+      sink.events.some(
+        (e) => e.event === 'prefect.flow-run.AwaitingRetry' && e.resource['prefect.resource.id'].endsWith(run.id),
+      ),
+    );
+    const retryEvent = sink.events.find(
+      (e) => e.event === 'prefect.flow-run.AwaitingRetry' && e.resource['prefect.resource.id'].endsWith(run.id),
+    );
     assert.deepEqual(retryEvent?.payload.intended, { from: 'RUNNING', to: 'FAILED' });
   });
 
@@ -117,7 +138,10 @@ forEachEngine('run orchestration', (engine) => {
     const p = await c.setState(run.id, 'PENDING');
     assert.equal(p.http, 200);
     assert.equal(p.status, 'ABORT');
-    assert.deepEqual(p.details, { type: 'abort_details', reason: 'This run is in a RUNNING state and cannot transition to a PENDING state.' });
+    assert.deepEqual(p.details, {
+      type: 'abort_details',
+      reason: 'This run is in a RUNNING state and cannot transition to a PENDING state.',
+    });
     assert.equal(p.state.type, 'RUNNING');
   });
 
@@ -176,19 +200,34 @@ forEachEngine('run orchestration', (engine) => {
     const tracking = await c.call(
       'POST',
       '/task_runs/',
-      { name: 'child-0', flow_run_id: parent.id, task_key: 'child-2277810c', dynamic_key: '0', state: { type: 'PENDING', state_details: { flow_run_id: null } } },
+      {
+        name: 'child-0',
+        flow_run_id: parent.id,
+        task_key: 'child-2277810c',
+        dynamic_key: '0',
+        state: { type: 'PENDING', state_details: { flow_run_id: null } },
+      },
       201,
     );
     assert.deepEqual(tracking.labels, { 'prefect.flow.id': parentFlow.id, 'prefect.flow-run.id': parent.id });
     assert.equal(tracking.state.state_details.task_run_id, tracking.id);
     assert.equal(tracking.state.state_details.flow_run_id, parent.id);
-    const found = await c.call('POST', '/flow_runs/filter', { flow_runs: { parent_task_run_id: { any_: [tracking.id] } }, sort: 'EXPECTED_START_TIME_DESC', limit: 1 }, 200);
+    const found = await c.call(
+      'POST',
+      '/flow_runs/filter',
+      { flow_runs: { parent_task_run_id: { any_: [tracking.id] } }, sort: 'EXPECTED_START_TIME_DESC', limit: 1 },
+      200,
+    );
     assert.deepEqual(found, []);
     const sub = await c.run(undefined, { parent_task_run_id: tracking.id });
     assert.equal(sub.state.state_details.task_run_id, tracking.id);
     const running = await c.setState(sub.id, 'RUNNING');
     assert.equal(running.state.state_details.task_run_id, tracking.id);
-    const failed = await c.setState(sub.id, 'FAILED', { message: 'sub failed', data: { storage_key: 's' }, state_details: { retriable: false } });
+    const failed = await c.setState(sub.id, 'FAILED', {
+      message: 'sub failed',
+      data: { storage_key: 's' },
+      state_details: { retriable: false },
+    });
     const t = await c.call('GET', `/task_runs/${tracking.id}`, undefined, 200);
     assert.equal(t.state_type, 'FAILED');
     assert.equal(t.state_name, 'Failed');
@@ -202,24 +241,46 @@ forEachEngine('run orchestration', (engine) => {
     assert.equal(t.flow_run_run_count, 0);
     assert.ok(t.start_time && t.end_time);
     const history = await c.call('GET', `/task_run_states/?task_run_id=${tracking.id}`, undefined, 200);
-    assert.deepEqual(history.map((x: any) => x.type), ['PENDING', 'PENDING', 'RUNNING', 'FAILED']);
+    assert.deepEqual(
+      history.map((x: any) => x.type),
+      ['PENDING', 'PENDING', 'RUNNING', 'FAILED'],
+    );
     const subEvent = sink.events.find((e) => e.id === failed.state.id);
-    assert.deepEqual(subEvent?.related.find((r) => r['prefect.resource.role'] === 'task-run'), {
-      'prefect.resource.id': `prefect.task-run.${tracking.id}`,
-      'prefect.resource.role': 'task-run',
-      'prefect.resource.name': 'child-0',
-    });
+    assert.deepEqual(
+      subEvent?.related.find((r) => r['prefect.resource.role'] === 'task-run'),
+      {
+        'prefect.resource.id': `prefect.task-run.${tracking.id}`,
+        'prefect.resource.role': 'task-run',
+        'prefect.resource.name': 'child-0',
+      },
+    );
     // The server emits nothing for task runs.
     assert.equal(sink.named('prefect.task-run.').length, 0);
-    const kids = await c.call('POST', '/flow_runs/filter', { flow_runs: { parent_flow_run_id: { any_: [parent.id] } } }, 200);
-    assert.deepEqual(kids.map((r: any) => r.id), [sub.id]);
+    const kids = await c.call(
+      'POST',
+      '/flow_runs/filter',
+      { flow_runs: { parent_flow_run_id: { any_: [parent.id] } } },
+      200,
+    );
+    assert.deepEqual(
+      kids.map((r: any) => r.id),
+      [sub.id],
+    );
     const parents = await c.call('POST', '/task_runs/filter', { task_runs: { subflow_runs: { exists_: true } } }, 200);
-    assert.deepEqual(parents.map((r: any) => r.id), [tracking.id]);
+    assert.deepEqual(
+      parents.map((r: any) => r.id),
+      [tracking.id],
+    );
   });
 
   it('orchestrates task runs with the same contract and no events', async () => {
     const run = await c.run();
-    const task = await c.call('POST', '/task_runs/', { flow_run_id: run.id, task_key: 't', dynamic_key: '1', empirical_policy: { retries: 1, retry_delay: [0] } }, 201);
+    const task = await c.call(
+      'POST',
+      '/task_runs/',
+      { flow_run_id: run.id, task_key: 't', dynamic_key: '1', empirical_policy: { retries: 1, retry_delay: [0] } },
+      201,
+    );
     const before = sink.events.length;
     const blocked = await c.setState(task.id, 'RUNNING', {}, false, 'task_runs');
     assert.equal(blocked.status, 'ABORT');
@@ -250,9 +311,18 @@ forEachEngine('run orchestration', (engine) => {
     const r = await s.request('POST', s.oss(`/flow_runs/${missing}/set_state`), { state: { type: 'RUNNING' } });
     assert.equal(r.statusCode, 404);
     assert.deepEqual(r.json(), { detail: `Flow run with id ${missing} not found` });
-    assert.equal((await s.request('POST', s.oss(`/task_runs/${missing}/set_state`), { state: { type: 'RUNNING' } })).statusCode, 404);
+    assert.equal(
+      (await s.request('POST', s.oss(`/task_runs/${missing}/set_state`), { state: { type: 'RUNNING' } })).statusCode,
+      404,
+    );
     const run = await c.run();
-    for (const body of [{}, { state: { type: 'DONE' } }, { state: { type: 'RUNNING', id: missing } }, { state: { type: 'RUNNING', timestamp: 'x' } }, { state: { type: 'RUNNING' }, force: 'maybe' }]) {
+    for (const body of [
+      {},
+      { state: { type: 'DONE' } },
+      { state: { type: 'RUNNING', id: missing } },
+      { state: { type: 'RUNNING', timestamp: 'x' } },
+      { state: { type: 'RUNNING' }, force: 'maybe' },
+    ]) {
       const bad = await s.request('POST', s.oss(`/flow_runs/${run.id}/set_state`), body);
       assert.equal(bad.statusCode, 422, JSON.stringify(body));
       assert.equal(bad.json().exception_message, 'Invalid request received.');
@@ -260,6 +330,9 @@ forEachEngine('run orchestration', (engine) => {
     const cloud = await s.request('POST', s.cloud(`/flow_runs/${run.id}/set_state`), { state: { type: 'DONE' } });
     assert.equal(cloud.statusCode, 422);
     assert.deepEqual(cloud.json().detail[0].loc, ['body', 'state', 'type']);
-    assert.equal((await s.request('POST', s.oss('/flow_runs/not-a-uuid/set_state'), { state: { type: 'RUNNING' } })).statusCode, 404);
+    assert.equal(
+      (await s.request('POST', s.oss('/flow_runs/not-a-uuid/set_state'), { state: { type: 'RUNNING' } })).statusCode,
+      404,
+    );
   });
 });

@@ -1,7 +1,7 @@
 /** `sightline serve` as a process: start-up lines, configuration, shutdown and durability. */
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { run, serve } from './helpers/cli.ts';
 import { tempDir } from './helpers/engines.ts';
@@ -9,7 +9,11 @@ import { tempDir } from './helpers/engines.ts';
 const LOG = [{ name: 'durable', level: 20, message: 'acknowledged', timestamp: '2024-01-01T00:00:00Z' }];
 
 async function post(api: string, path: string, body: unknown): Promise<Response> {
-  return fetch(api + path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  return fetch(api + path, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 describe('sightline serve', () => {
@@ -52,12 +56,20 @@ describe('sightline serve', () => {
     const logs = (await (await post(b.lines.api, '/logs/filter', {})).json()) as { message: string }[];
     b.child.kill('SIGTERM');
     await b.exited;
-    assert.deepEqual(logs.map((l: { message: string }) => l.message), ['acknowledged']);
+    assert.deepEqual(
+      logs.map((l: { message: string }) => l.message),
+      ['acknowledged'],
+    );
   });
 
   it('takes options from SIGHTLINE_* variables, with flags winning', async () => {
     const dir = tempDir();
-    const s = await serve(['--port', '0'], { SIGHTLINE_DATA_DIR: dir, SIGHTLINE_PORT: '1', SIGHTLINE_LOG_LEVEL: 'silent', SIGHTLINE_PREFECT_VERSION: '3.7.0' });
+    const s = await serve(['--port', '0'], {
+      SIGHTLINE_DATA_DIR: dir,
+      SIGHTLINE_PORT: '1',
+      SIGHTLINE_LOG_LEVEL: 'silent',
+      SIGHTLINE_PREFECT_VERSION: '3.7.0',
+    });
     assert.equal(s.lines.data, dir);
     assert.equal(await (await fetch(`${s.lines.api}/admin/version`)).json(), '3.7.0');
     s.child.kill('SIGTERM');

@@ -84,7 +84,12 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
         a.db = value();
         break;
       case '--only':
-        a.only.push(...value().split(',').map((s) => s.trim()).filter(Boolean));
+        a.only.push(
+          ...value()
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        );
         break;
       case '--out':
         a.out = value();

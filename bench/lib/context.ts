@@ -56,7 +56,9 @@ export class BenchContext {
    * A new server process. Without `--db` each call gets its own temporary SQLite database unless
    * `db` is given (a second instance on the same database passes the first one's `db`).
    */
-  async server(opts: { db?: string; serveArgs?: string[]; onLine?: (line: string) => void } = {}): Promise<ServerHandle> {
+  async server(
+    opts: { db?: string; serveArgs?: string[]; onLine?: (line: string) => void } = {},
+  ): Promise<ServerHandle> {
     const n = ++this.serverCount;
     const dataDir = tempDir(`server${n}`);
     const nodeArgs: string[] = [];
@@ -65,7 +67,13 @@ export class BenchContext {
       mkdirSync(dir, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=server${n}-${process.pid}.cpuprofile`);
     }
-    const s = await startServer({ dataDir, db: opts.db ?? this.args.db, nodeArgs, serveArgs: opts.serveArgs, onLine: opts.onLine });
+    const s = await startServer({
+      dataDir,
+      db: opts.db ?? this.args.db,
+      nodeArgs,
+      serveArgs: opts.serveArgs,
+      onLine: opts.onLine,
+    });
     this.onClose(async () => {
       await s.stop();
       removeDir(dataDir);

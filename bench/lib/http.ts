@@ -22,7 +22,8 @@ export class HttpClient {
 
   constructor(baseUrl: string, opts: { connections?: number; timeoutMs?: number } = {}) {
     this.base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-    if (!LOOPBACK.has(this.base.hostname)) throw new Error(`benchmarks only talk to loopback, not ${this.base.hostname}`);
+    if (!LOOPBACK.has(this.base.hostname))
+      throw new Error(`benchmarks only talk to loopback, not ${this.base.hostname}`);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections ?? 1 });
     this.timeoutMs = opts.timeoutMs ?? 120_000;
   }
@@ -37,14 +38,24 @@ export class HttpClient {
         {
           method,
           agent: this.agent,
-          headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
+          headers: {
+            ...headers,
+            ...(body === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+          },
           timeout: this.timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started, headers: res.headers }),
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              ms: performance.now() - started,
+              headers: res.headers,
+            }),
           );
           res.on('error', reject);
         },
@@ -58,7 +69,8 @@ export class HttpClient {
   /** Like `request`, but an answer other than 2xx or 304 is an error (the benchmark never measures failures). */
   async ok(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<HttpResult> {
     const r = await this.request(method, path, body, headers);
-    if ((r.status < 200 || r.status > 299) && r.status !== 304) throw new Error(`${method} ${path} → ${r.status}: ${r.body.slice(0, 500)}`);
+    if ((r.status < 200 || r.status > 299) && r.status !== 304)
+      throw new Error(`${method} ${path} → ${r.status}: ${r.body.slice(0, 500)}`);
     return r;
   }
 

@@ -87,7 +87,8 @@ export class ProcSampler {
     return {
       maxRss: this.maxRss,
       lastRss: this.rssNow(),
-      cpuCores: end !== undefined && this.startCpu !== undefined && seconds > 0 ? (end - this.startCpu) / seconds : undefined,
+      cpuCores:
+        end !== undefined && this.startCpu !== undefined && seconds > 0 ? (end - this.startCpu) / seconds : undefined,
     };
   }
 }

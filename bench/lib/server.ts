@@ -43,7 +43,8 @@ export interface ServerHandle {
 export function startNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const m = /^node ((?:--\S+ )*)src\/cli\/main\.ts serve/.exec(pkg.scripts.start);
-  if (!m) throw new Error(`package.json's start script is not 'node [flags] src/cli/main.ts serve': ${pkg.scripts.start}`);
+  if (!m)
+    throw new Error(`package.json's start script is not 'node [flags] src/cli/main.ts serve': ${pkg.scripts.start}`);
   return m[1].split(' ').filter(Boolean);
 }
 
@@ -90,7 +91,10 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   const printed = await new Promise<Record<string, string>>((resolve, reject) => {
     const seen: Record<string, string> = {};
     let buf = '';
-    const timer = setTimeout(() => fail(new Error(`server did not start within ${opts.startTimeoutMs ?? 30_000} ms`)), opts.startTimeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => fail(new Error(`server did not start within ${opts.startTimeoutMs ?? 30_000} ms`)),
+      opts.startTimeoutMs ?? 30_000,
+    );
     const fail = (err: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -121,12 +125,15 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
         resolve(seen);
       }
     });
-    child.once('exit', (code, signal) => fail(new Error(`server exited during start (code ${code}, signal ${signal})`)));
+    child.once('exit', (code, signal) =>
+      fail(new Error(`server exited during start (code ${code}, signal ${signal})`)),
+    );
   });
   child.removeAllListeners('exit');
   const apiUrl = printed.api;
   const host = new URL(apiUrl).hostname;
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error(`server is not on loopback: ${apiUrl}`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]')
+    throw new Error(`server is not on loopback: ${apiUrl}`);
 
   return {
     pid: child.pid!,

@@ -32,6 +32,8 @@ while (data.generated < total) {
 const t0 = performance.now();
 for (const b of batches) await store.logs.append(b);
 const s = (performance.now() - t0) / 1000;
-process.stdout.write(`${total} logs in batches of ${batchSize}: ${Math.round(total / s)} logs/s, ${((s * 1e6) / total).toFixed(1)} µs/log\n`);
+process.stdout.write(
+  `${total} logs in batches of ${batchSize}: ${Math.round(total / s)} logs/s, ${((s * 1e6) / total).toFixed(1)} µs/log\n`,
+);
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,9 @@ for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
 const label = (n: Node) => {
   const f = n.callFrame;
-  const where = f.url ? `${f.url.replace(/^.*\/(node_modules|src)\//, '$1/').replace(/^file:\/\//, '')}:${f.lineNumber + 1}` : '';
+  const where = f.url
+    ? `${f.url.replace(/^.*\/(node_modules|src)\//, '$1/').replace(/^file:\/\//, '')}:${f.lineNumber + 1}`
+    : '';
   return `${f.functionName || '(anonymous)'} ${where}`.trim();
 };
 
@@ -61,7 +63,9 @@ for (let i = 0; i < p.samples.length; i++) {
 const print = (title: string, m: Map<string, number>) => {
   process.stdout.write(`\n${title} (of ${(total / 1e6).toFixed(1)} s sampled)\n`);
   for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    process.stdout.write(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${(v / 1e3).toFixed(0).padStart(7)} ms  ${k}\n`);
+    process.stdout.write(
+      `${((100 * v) / total).toFixed(1).padStart(5)} %  ${(v / 1e3).toFixed(0).padStart(7)} ms  ${k}\n`,
+    );
   }
 };
 print('self time', self);

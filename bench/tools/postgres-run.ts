@@ -26,7 +26,10 @@ try {
     await c.connect();
     await c.query(`CREATE DATABASE ${db}`);
     await c.end();
-    execFileSync('npm', ['run', 'bench', '--', '--db', `${base}/${db}`, '--only', only, ...process.argv.slice(2)], { stdio: 'inherit', cwd: REPO_ROOT });
+    execFileSync('npm', ['run', 'bench', '--', '--db', `${base}/${db}`, '--only', only, ...process.argv.slice(2)], {
+      stdio: 'inherit',
+      cwd: REPO_ROOT,
+    });
   }
 } finally {
   cluster.stop();

@@ -36,7 +36,9 @@ while ((await store.logs.indexText(5000)) > 0);
 process.stdout.write(`indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 
 // Print the plan of every statement the queries prepare on the read connection.
-const reads = (store.logs as unknown as { reads: { stmt: (sql: string) => unknown; raw: import('node:sqlite').DatabaseSync } }).reads;
+const reads = (
+  store.logs as unknown as { reads: { stmt: (sql: string) => unknown; raw: import('node:sqlite').DatabaseSync } }
+).reads;
 const stmt = reads.stmt.bind(reads);
 let explain = false;
 reads.stmt = (sql: string) => {
@@ -46,7 +48,9 @@ reads.stmt = (sql: string) => {
     (fn: string) =>
     (...params: unknown[]) => {
       process.stdout.write(`  ${sql.replace(/\s+/g, ' ').slice(0, 160)}…\n`);
-      for (const r of reads.raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as { detail: string }[])
+      for (const r of reads.raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as {
+        detail: string;
+      }[])
         process.stdout.write(`    ${r.detail}\n`);
       return s[fn](...params);
     };
@@ -60,7 +64,10 @@ const win = (f: number, at: number) => {
   const s = data.start + Math.floor((span - w) * at);
   return { after_: s, before_: s + w };
 };
-const queries: Record<string, { filter: Omit<LogFilter, 'operator'>; sort?: LogQuery['sort']; limit?: number; offset?: number }> = {
+const queries: Record<
+  string,
+  { filter: Omit<LogFilter, 'operator'>; sort?: LogQuery['sort']; limit?: number; offset?: number }
+> = {
   level40: { filter: { level: { ge_: 40 } } },
   flow: { filter: { flow_run_id: { any_: [run.id] } } },
   window10: { filter: { timestamp: win(0.1, 0.5) } },
@@ -71,7 +78,10 @@ const queries: Record<string, { filter: Omit<LogFilter, 'operator'>; sort?: LogQ
   commonInWindow: { filter: { text: { query: 'records' }, timestamp: win(0.01, 0.5) } },
   phrase: { filter: { text: { query: '"connection reset by peer"' } } },
   common: { filter: { text: { query: 'records' } } },
-  phraseDescWindow: { filter: { text: { query: '"connection reset by peer"' }, timestamp: win(0.1, 0.3) }, sort: 'TIMESTAMP_DESC' },
+  phraseDescWindow: {
+    filter: { text: { query: '"connection reset by peer"' }, timestamp: win(0.1, 0.3) },
+    sort: 'TIMESTAMP_DESC',
+  },
   excluded: { filter: { text: { query: 'quokka -records' } } },
 };
 for (const [name, q] of Object.entries(queries)) {

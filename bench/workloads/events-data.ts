@@ -30,7 +30,10 @@ export interface SampledRun {
 
 const FLOWS = 20;
 const TAGS = ['nightly', 'etl', 'team-a', 'team-b', 'critical', 'backfill', 'ml', 'reports'];
-const WORDS = 'extract transform load validate publish snapshot partition upstream downstream schema batch window cache retry'.split(' ');
+const WORDS =
+  'extract transform load validate publish snapshot partition upstream downstream schema batch window cache retry'.split(
+    ' ',
+  );
 
 export class EventDataset {
   readonly total: number;
@@ -94,29 +97,74 @@ export class EventDataset {
     const tasks = 10 + Math.floor(this.rand() * 11);
     const runRes = { 'prefect.resource.id': `prefect.flow-run.${runId}`, 'prefect.resource.name': `run-${this.runs}` };
     const common = [
-      { 'prefect.resource.id': `prefect.flow.${f.id}`, 'prefect.resource.role': 'flow', 'prefect.resource.name': f.name },
-      { 'prefect.resource.id': `prefect.deployment.${f.deployment}`, 'prefect.resource.role': 'deployment', 'prefect.resource.name': `${f.name}/prod` },
-      { 'prefect.resource.id': `prefect.work-pool.${f.pool}`, 'prefect.resource.role': 'work-pool', 'prefect.resource.name': f.pool },
+      {
+        'prefect.resource.id': `prefect.flow.${f.id}`,
+        'prefect.resource.role': 'flow',
+        'prefect.resource.name': f.name,
+      },
+      {
+        'prefect.resource.id': `prefect.deployment.${f.deployment}`,
+        'prefect.resource.role': 'deployment',
+        'prefect.resource.name': `${f.name}/prod`,
+      },
+      {
+        'prefect.resource.id': `prefect.work-pool.${f.pool}`,
+        'prefect.resource.role': 'work-pool',
+        'prefect.resource.name': f.pool,
+      },
       ...f.tags.map((t) => ({ 'prefect.resource.id': `prefect.tag.${t}`, 'prefect.resource.role': 'tag' })),
     ];
-    const actor = this.rand() < 0.2 ? [{ 'prefect.resource.id': `prefect-cloud.user.${this.runs % 7}`, 'prefect.resource.role': 'actor', 'prefect.resource.name': `user-${this.runs % 7}` }] : [];
+    const actor =
+      this.rand() < 0.2
+        ? [
+            {
+              'prefect.resource.id': `prefect-cloud.user.${this.runs % 7}`,
+              'prefect.resource.role': 'actor',
+              'prefect.resource.name': `user-${this.runs % 7}`,
+            },
+          ]
+        : [];
     const out: Record<string, unknown>[] = [];
-    const state = (name: string) => ({ ...runRes, 'prefect.state-name': name, 'prefect.state-type': name.toUpperCase() });
-    out.push({ event: 'prefect.flow-run.Pending', resource: state('Pending'), related: [...common, ...actor], payload: this.payload({ intended: { to: 'PENDING' } }) });
-    out.push({ event: 'prefect.flow-run.Running', resource: state('Running'), related: common, payload: this.payload({ intended: { from: 'PENDING', to: 'RUNNING' } }) });
+    const state = (name: string) => ({
+      ...runRes,
+      'prefect.state-name': name,
+      'prefect.state-type': name.toUpperCase(),
+    });
+    out.push({
+      event: 'prefect.flow-run.Pending',
+      resource: state('Pending'),
+      related: [...common, ...actor],
+      payload: this.payload({ intended: { to: 'PENDING' } }),
+    });
+    out.push({
+      event: 'prefect.flow-run.Running',
+      resource: state('Running'),
+      related: common,
+      payload: this.payload({ intended: { from: 'PENDING', to: 'RUNNING' } }),
+    });
     for (let t = 0; t < tasks; t++) {
       const taskId = uuidFrom(this.rand);
       for (const s of ['Pending', 'Running', 'Completed']) {
         out.push({
           event: `prefect.task-run.${s}`,
-          resource: { 'prefect.resource.id': `prefect.task-run.${taskId}`, 'prefect.resource.name': `task-${t}`, 'prefect.state-name': s, 'prefect.orchestration': 'client' },
+          resource: {
+            'prefect.resource.id': `prefect.task-run.${taskId}`,
+            'prefect.resource.name': `task-${t}`,
+            'prefect.state-name': s,
+            'prefect.orchestration': 'client',
+          },
           related: [{ ...runRes, 'prefect.resource.role': 'flow-run' }, ...common.slice(0, 2), ...common.slice(3)],
           payload: this.payload({ task_run: { name: `task-${t}`, task_key: `${f.name}-task-${t}`, tags: f.tags } }),
         });
       }
     }
     const end = failed ? 'Failed' : 'Completed';
-    out.push({ event: `prefect.flow-run.${end}`, resource: state(end), related: common, payload: this.payload({ intended: { from: 'RUNNING', to: end.toUpperCase() } }) });
+    out.push({
+      event: `prefect.flow-run.${end}`,
+      resource: state(end),
+      related: common,
+      payload: this.payload({ intended: { from: 'RUNNING', to: end.toUpperCase() } }),
+    });
     if (this.runs % 50 === 0) this.sampled.push({ id: runId, flowId: f.id, own: 3, task: tasks * 3 });
     this.runs++;
     this.pending.push(...out);

@@ -5,9 +5,9 @@
  * event sent before its ping). Also the shared event dataset: one server filled with `--events`.
  */
 import { WebSocket } from 'ws';
-import { openStore } from '../../src/store/open.ts';
-import type { Store } from '../../src/store/contract.ts';
 import { nowMicros } from '../../src/domain/time.ts';
+import type { Store } from '../../src/store/contract.ts';
+import { openStore } from '../../src/store/open.ts';
 import { type BenchContext, log } from '../lib/context.ts';
 import { HttpClient, runClients } from '../lib/http.ts';
 import { ProcSampler } from '../lib/proc.ts';
@@ -29,7 +29,11 @@ export interface EventLoad {
   serverCpu?: number;
 }
 
-export async function loadHttp(server: ServerHandle, bodies: { n: number; body: string }[], clients: number): Promise<EventLoad> {
+export async function loadHttp(
+  server: ServerHandle,
+  bodies: { n: number; body: string }[],
+  clients: number,
+): Promise<EventLoad> {
   const http = new HttpClient(server.apiUrl, { connections: clients });
   const lat: number[] = [];
   let next = 0;
@@ -51,7 +55,15 @@ export async function loadHttp(server: ServerHandle, bodies: { n: number; body: 
   const seconds = (performance.now() - t0) / 1000;
   const proc = sampler.stop();
   const s = summarize(lat);
-  return { events, seconds, rate: events / seconds, reqP50: s.p50, reqP99: s.p99, maxRss: proc.maxRss, serverCpu: proc.cpuCores };
+  return {
+    events,
+    seconds,
+    rate: events / seconds,
+    reqP50: s.p50,
+    reqP99: s.p99,
+    maxRss: proc.maxRss,
+    serverCpu: proc.cpuCores,
+  };
 }
 
 function open(url: string): Promise<WebSocket> {
@@ -103,7 +115,13 @@ export async function loadWebsocket(server: ServerHandle, frames: string[], conn
   const seconds = (performance.now() - t0) / 1000;
   const proc = sampler.stop();
   for (const ws of sockets) ws.close(1000);
-  return { events: frames.length, seconds, rate: frames.length / seconds, maxRss: proc.maxRss, serverCpu: proc.cpuCores };
+  return {
+    events: frames.length,
+    seconds,
+    rate: frames.length / seconds,
+    maxRss: proc.maxRss,
+    serverCpu: proc.cpuCores,
+  };
 }
 
 export interface EventsFixture {
@@ -119,7 +137,12 @@ export function eventsFixture(ctx: BenchContext): Promise<EventsFixture> {
     const server = await ctx.server();
     const probe = await openStore({ url: server.db });
     ctx.onClose(() => probe.close());
-    const dataset = new EventDataset({ total: ctx.args.events, end: nowMicros(), spanMicros: SPAN_MICROS, payloadBytes: [500, 1500] });
+    const dataset = new EventDataset({
+      total: ctx.args.events,
+      end: nowMicros(),
+      spanMicros: SPAN_MICROS,
+      payloadBytes: [500, 1500],
+    });
     const chunk = 100_000;
     const t0 = performance.now();
     while (dataset.generated < dataset.total) {
@@ -127,7 +150,9 @@ export function eventsFixture(ctx: BenchContext): Promise<EventsFixture> {
       await loadWebsocket(server, frames, 4);
       if (dataset.generated % 1_000_000 === 0 || dataset.generated === dataset.total) {
         const s = (performance.now() - t0) / 1000;
-        log(`  events dataset: ${dataset.generated.toLocaleString('en-US')} loaded (${Math.round(dataset.generated / s).toLocaleString('en-US')}/s)`);
+        log(
+          `  events dataset: ${dataset.generated.toLocaleString('en-US')} loaded (${Math.round(dataset.generated / s).toLocaleString('en-US')}/s)`,
+        );
       }
     }
     return { server, dataset, probe };

@@ -40,7 +40,12 @@ export const eventsIngest: Workload = {
   title: 'Event ingest (`POST /events`, `/events/in`)',
   async run(ctx: BenchContext) {
     const server = await ctx.server();
-    const dataset = new EventDataset({ total: 1_000_000, end: nowMicros(), spanMicros: 3_600_000_000, payloadBytes: [300, 2000] });
+    const dataset = new EventDataset({
+      total: 1_000_000,
+      end: nowMicros(),
+      spanMicros: 3_600_000_000,
+      payloadBytes: [300, 2000],
+    });
     const http = new HttpClient(server.apiUrl);
     const rows: string[][] = [];
     const results: [Phase, EventLoad][] = [];
@@ -59,16 +64,24 @@ export const eventsIngest: Workload = {
           }
           r = await loadHttp(server, bodies, ph.clients);
         } else {
-          r = await loadWebsocket(server, events.map((e) => JSON.stringify(e)), ph.clients);
+          r = await loadWebsocket(
+            server,
+            events.map((e) => JSON.stringify(e)),
+            ph.clients,
+          );
         }
         // Visible on acknowledgement: the very next filter call must count them all.
         const check = await http.ok(
           'POST',
           'events/filter',
-          JSON.stringify({ filter: { resource: { labels: { 'bench.phase': marker } }, occurred: { since: '2000-01-01T00:00:00Z' } }, limit: 1 }),
+          JSON.stringify({
+            filter: { resource: { labels: { 'bench.phase': marker } }, occurred: { since: '2000-01-01T00:00:00Z' } },
+            limit: 1,
+          }),
         );
         const visible = JSON.parse(check.body).total as number;
-        if (visible !== ph.count) throw new Error(`${ph.label}: ${visible} of ${ph.count} events visible after the last acknowledgement`);
+        if (visible !== ph.count)
+          throw new Error(`${ph.label}: ${visible} of ${ph.count} events visible after the last acknowledgement`);
         log(`  ${ph.label}: ${int(r.rate)} events/s, ${r.seconds.toFixed(2)} s for ${int(ph.count)} (all visible)`);
         results.push([ph, r]);
         rows.push([
@@ -95,7 +108,19 @@ export const eventsIngest: Workload = {
       'last acknowledgement, after which a filter call counted every event of the phase (visible on ack).',
       'Websocket phases ping every 700 events and end with the pong that covers the last event.',
       '',
-      table(['phase', 'events', 'mean size', 'events/s', 'seconds until all visible', 'request p50 / p99 ms', 'server CPU (cores)', 'server RSS'], rows),
+      table(
+        [
+          'phase',
+          'events',
+          'mean size',
+          'events/s',
+          'seconds until all visible',
+          'request p50 / p99 ms',
+          'server CPU (cores)',
+          'server RSS',
+        ],
+        rows,
+      ),
       '',
       table(
         ['goal', 'target', 'measured', ''],
@@ -106,7 +131,12 @@ export const eventsIngest: Workload = {
             `${best.toFixed(2)}–${worst.toFixed(2)} s across the 10k phases`,
             worst <= FLOOR_SECONDS ? 'met' : best <= FLOOR_SECONDS ? '**met by some phases**' : '**missed**',
           ],
-          ['DESIGN: event ingest (websocket, SQLite)', `≥ ${int(TARGET_RATE)} events/s, visible on ack`, `${int(top)} events/s`, top >= TARGET_RATE ? 'met' : '**missed**'],
+          [
+            'DESIGN: event ingest (websocket, SQLite)',
+            `≥ ${int(TARGET_RATE)} events/s, visible on ack`,
+            `${int(top)} events/s`,
+            top >= TARGET_RATE ? 'met' : '**missed**',
+          ],
         ],
       ),
     ].join('\n');

@@ -13,7 +13,7 @@ import { ProcSampler } from '../lib/proc.ts';
 import { table } from '../lib/results.ts';
 import { int, mb, ms } from '../lib/stats.ts';
 import { prng } from './logs-data.ts';
-import { ensureLogs, loadLogs, type LogsFixture, logsFixture } from './logs-fixture.ts';
+import { ensureLogs, type LogsFixture, loadLogs, logsFixture } from './logs-fixture.ts';
 import { type NamedQuery, type QueryRow, runQueries } from './logs-queries.ts';
 
 const TARGET_PAGE_P99 = 10;
@@ -39,7 +39,13 @@ export const flowRunLogs: Workload = {
     const head = ['stored logs', 'query', 'items', 'c1 p50 / p95 / p99 ms', 'c4 p50 / p95 / p99 ms'];
     const f = (x: QueryRow['c1']) => `${ms(x.p50)} / ${ms(x.p95)} / **${ms(x.p99)}**`;
     const rows = checkpoints.flatMap((c) =>
-      c.rows.map((r) => [int(c.stored), r.q.label, r.c1.items < 10 ? r.c1.items.toFixed(1) : int(r.c1.items), f(r.c1), f(r.c4)]),
+      c.rows.map((r) => [
+        int(c.stored),
+        r.q.label,
+        r.c1.items < 10 ? r.c1.items.toFixed(1) : int(r.c1.items),
+        f(r.c1),
+        f(r.c4),
+      ]),
     );
     const goal = checkpoints.map((c) => {
       const page = c.rows[0];
@@ -109,8 +115,18 @@ async function measurePages(fx: LogsFixture): Promise<QueryRow[]> {
       count: () => 0,
     },
     { label: 'observed loggers, workspace (LAST_SEEN_DESC)', method: 'GET', path: 'observed-loggers', body: none },
-    { label: 'observed loggers, workspace, NAME_ASC, prefix', method: 'GET', path: 'observed-loggers?order_by=NAME_ASC&query=prefect.', body: none },
-    { label: 'observed loggers, one trace', method: 'GET', path: () => `traces/${pick().id}/observed-loggers`, body: none },
+    {
+      label: 'observed loggers, workspace, NAME_ASC, prefix',
+      method: 'GET',
+      path: 'observed-loggers?order_by=NAME_ASC&query=prefect.',
+      body: none,
+    },
+    {
+      label: 'observed loggers, one trace',
+      method: 'GET',
+      path: () => `traces/${pick().id}/observed-loggers`,
+      body: none,
+    },
   ];
   log(`flow-run-logs on ${int(fx.dataset.generated)} logs`);
   return runQueries(fx, queries);

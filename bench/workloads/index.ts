@@ -6,10 +6,10 @@ import type { Workload } from '../lib/context.ts';
 import { eventsIngest } from './events-ingest.ts';
 import { eventsQueries } from './events-queries.ts';
 import { flowRunLogs } from './flow-run-logs.ts';
+import { liveTail } from './live-tail.ts';
 import { logsFilter } from './logs-filter.ts';
 import { logsIngest } from './logs-ingest.ts';
 import { logsIngestInstances } from './logs-ingest-instances.ts';
-import { liveTail } from './live-tail.ts';
 import { logsText } from './logs-text.ts';
 import { tracesPage, tracesRecorder } from './traces.ts';
 

@@ -63,7 +63,9 @@ async function tail(server: ServerHandle, deflate: boolean): Promise<TailResult>
   const perTick = (RATE * TICK_MS) / 1000;
   const pad = (m: string) => (m.length >= MESSAGE_CHARS ? m : `${m} ${FILLER.slice(0, MESSAGE_CHARS - m.length - 1)}`);
   const bodies = Array.from({ length: (SECONDS * 1000) / TICK_MS }, () =>
-    JSON.stringify((JSON.parse(dataset.nextBody(perTick)) as { message: string }[]).map((l) => ({ ...l, message: pad(l.message) }))),
+    JSON.stringify(
+      (JSON.parse(dataset.nextBody(perTick)) as { message: string }[]).map((l) => ({ ...l, message: pad(l.message) })),
+    ),
   );
   const http = new HttpClient(server.apiUrl, { connections: 4 });
   const sampler = new ProcSampler([server.pid]);
@@ -80,12 +82,23 @@ async function tail(server: ServerHandle, deflate: boolean): Promise<TailResult>
   http.close();
   const lagAtEnd = sent - delivered;
   const drainStart = performance.now();
-  while (delivered < sent && ws.readyState === ws.OPEN && performance.now() - drainStart < DRAIN_MS) await new Promise((r) => setTimeout(r, 50));
+  while (delivered < sent && ws.readyState === ws.OPEN && performance.now() - drainStart < DRAIN_MS)
+    await new Promise((r) => setTimeout(r, 50));
   const drainSeconds = (performance.now() - drainStart) / 1000;
   const proc = sampler.stop();
   const extensions = ws.extensions || 'none';
   ws.close();
-  return { offered: deflate, extensions, sent, delivered, closed, lagAtEnd, drainSeconds, serverCpu: proc.cpuCores, maxRss: proc.maxRss };
+  return {
+    offered: deflate,
+    extensions,
+    sent,
+    delivered,
+    closed,
+    lagAtEnd,
+    drainSeconds,
+    serverCpu: proc.cpuCores,
+    maxRss: proc.maxRss,
+  };
 }
 
 export const liveTail: Workload = {
@@ -117,7 +130,20 @@ export const liveTail: Workload = {
       'follows the whole workspace. "Behind at end" = logs acknowledged but not yet received when the last',
       `batch was acknowledged; the subscriber then gets up to ${DRAIN_MS / 1000} s for the rest. CPU in cores.`,
       '',
-      table(['client', 'negotiated', 'logs sent', 'delivered', 'behind at end', 'drain s', 'stream end', 'server CPU', 'max RSS'], rows),
+      table(
+        [
+          'client',
+          'negotiated',
+          'logs sent',
+          'delivered',
+          'behind at end',
+          'drain s',
+          'stream end',
+          'server CPU',
+          'max RSS',
+        ],
+        rows,
+      ),
     ].join('\n');
   },
 };

@@ -54,9 +54,10 @@ const BASE_WORDS = (
   'postgres mysql snowflake bigquery redshift kafka redis http https api endpoint status ok'
 ).split(' ');
 
-const SYLLABLES = 'ba be bi bo bu da de di do du fa fe fi fo ga ge go ha he hi ho ja ji ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo wa we wi ya yo za ze zi zo'.split(
-  ' ',
-);
+const SYLLABLES =
+  'ba be bi bo bu da de di do du fa fe fi fo ga ge go ha he hi ho ja ji ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo wa we wi ya yo za ze zi zo'.split(
+    ' ',
+  );
 
 /** The dictionary: common words first, then a long tail of made-up words (no `q`, no `x`, so planted terms never occur by chance). */
 function buildDictionary(): string[] {
@@ -78,8 +79,27 @@ function buildDictionary(): string[] {
 const DICT = buildDictionary();
 const LN_DICT = Math.log(DICT.length + 1);
 
-const FLOWS = ['etl-daily', 'sync-customers', 'train-model', 'refresh-dashboards', 'ingest-events', 'backup-db', 'score-leads', 'export-reports'];
-const TASKS = ['extract', 'transform', 'load', 'validate', 'fetch_page', 'write_batch', 'notify', 'compute_features', 'upload_file'];
+const FLOWS = [
+  'etl-daily',
+  'sync-customers',
+  'train-model',
+  'refresh-dashboards',
+  'ingest-events',
+  'backup-db',
+  'score-leads',
+  'export-reports',
+];
+const TASKS = [
+  'extract',
+  'transform',
+  'load',
+  'validate',
+  'fetch_page',
+  'write_batch',
+  'notify',
+  'compute_features',
+  'upload_file',
+];
 const TABLES = ['orders', 'customers', 'invoices', 'events', 'sessions', 'payments', 'inventory'];
 const ADJ = ['brave', 'calm', 'eager', 'fancy', 'gentle', 'happy', 'jolly', 'kind', 'lively', 'proud'];
 const ANIMALS = ['otter', 'falcon', 'badger', 'heron', 'lynx', 'marmot', 'puffin', 'tapir', 'gecko', 'bison'];
@@ -200,7 +220,10 @@ export class LogDataset {
   private message(level: number, run: ActiveRun, flowLevel: boolean): { name: string; message: string } {
     const r = this.rand();
     if (this.rand() < RARE_RATE * RARE_TERMS.length) {
-      return { name: 'etl.audit', message: `Unusual marker ${this.pick(RARE_TERMS)} found in ${this.pick(TABLES)} row ${Math.floor(this.rand() * 1e6)}` };
+      return {
+        name: 'etl.audit',
+        message: `Unusual marker ${this.pick(RARE_TERMS)} found in ${this.pick(TABLES)} row ${Math.floor(this.rand() * 1e6)}`,
+      };
     }
     if (level >= LEVELS.ERROR) {
       const tb = this.rand() < 0.5 ? `\n${this.traceback()}` : '';
@@ -215,11 +238,15 @@ export class LogDataset {
     if (level === LEVELS.WARNING) {
       return {
         name: this.pick(['prefect.task_runs', 'etl.extract', 'httpx']),
-        message: r < 0.5 ? `Retrying request after timeout (attempt ${1 + Math.floor(this.rand() * 3)} of 3): ${this.words(5)}` : `Slow query on ${this.pick(TABLES)}: ${Math.floor(this.rand() * 9000)} ms; ${this.words(8)}`,
+        message:
+          r < 0.5
+            ? `Retrying request after timeout (attempt ${1 + Math.floor(this.rand() * 3)} of 3): ${this.words(5)}`
+            : `Slow query on ${this.pick(TABLES)}: ${Math.floor(this.rand() * 9000)} ms; ${this.words(8)}`,
       };
     }
     if (flowLevel) {
-      if (run.logs === 0) return { name: 'prefect.flow_runs', message: `Beginning flow run '${run.name}' for flow '${run.flow}'` };
+      if (run.logs === 0)
+        return { name: 'prefect.flow_runs', message: `Beginning flow run '${run.name}' for flow '${run.flow}'` };
       return {
         name: 'prefect.flow_runs',
         message:
@@ -228,7 +255,11 @@ export class LogDataset {
             : `Executing '${this.pick(TASKS)}-${Math.floor(this.rand() * 1000)}' immediately...`,
       };
     }
-    if (r < 0.25) return { name: 'etl.load', message: `Processed ${Math.floor(this.rand() * 50_000)} ${COMMON_TERM} from ${this.pick(TABLES)} in ${Math.floor(this.rand() * 4000)} ms` };
+    if (r < 0.25)
+      return {
+        name: 'etl.load',
+        message: `Processed ${Math.floor(this.rand() * 50_000)} ${COMMON_TERM} from ${this.pick(TABLES)} in ${Math.floor(this.rand() * 4000)} ms`,
+      };
     if (r < 0.35) return { name: 'prefect.task_runs', message: 'Finished in state Completed()' };
     if (r < 0.5)
       return {
@@ -240,10 +271,20 @@ export class LogDataset {
         name: 'etl.extract',
         message: `Fetched page ${Math.floor(this.rand() * 500)} of ${this.pick(TABLES)}: ${this.words(3 + Math.floor(this.rand() * 12))}`,
       };
-    if (r < 0.65) return { name: 'sqlalchemy.engine.Engine', message: `SELECT ${this.words(3)} FROM ${this.pick(TABLES)} WHERE id = ${Math.floor(this.rand() * 1e6)}` };
+    if (r < 0.65)
+      return {
+        name: 'sqlalchemy.engine.Engine',
+        message: `SELECT ${this.words(3)} FROM ${this.pick(TABLES)} WHERE id = ${Math.floor(this.rand() * 1e6)}`,
+      };
     if (r < 0.67)
-      return { name: 'etl.transform', message: `Row sample: ${JSON.stringify({ id: Math.floor(this.rand() * 1e6), note: this.words(30 + Math.floor(this.rand() * 120)) })}` };
-    return { name: this.pick(['etl.transform', 'etl.load', 'etl.extract']), message: this.words(4 + Math.floor(this.rand() * 30)) };
+      return {
+        name: 'etl.transform',
+        message: `Row sample: ${JSON.stringify({ id: Math.floor(this.rand() * 1e6), note: this.words(30 + Math.floor(this.rand() * 120)) })}`,
+      };
+    return {
+      name: this.pick(['etl.transform', 'etl.load', 'etl.extract']),
+      message: this.words(4 + Math.floor(this.rand() * 30)),
+    };
   }
 
   private nextLog(): string {
@@ -253,7 +294,12 @@ export class LogDataset {
     let taskId: string | null = null;
     if (!flowLevel) {
       if (!run.task || run.task.left <= 0) {
-        const t = { id: uuidFrom(this.rand), name: this.pick(TASKS), left: 1 + Math.floor(-Math.log(1 - this.rand()) * 25), logs: 0 };
+        const t = {
+          id: uuidFrom(this.rand),
+          name: this.pick(TASKS),
+          left: 1 + Math.floor(-Math.log(1 - this.rand()) * 25),
+          logs: 0,
+        };
         run.task = t;
         run.tasks.push({ id: t.id, logs: 0 });
       }

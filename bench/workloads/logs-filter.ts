@@ -48,7 +48,8 @@ export const logsFilter: Workload = {
       {
         label: 'one task_run_id, DESC, limit 50',
         path: 'logs/filter',
-        body: () => JSON.stringify({ logs: { task_run_id: { any_: [pick(tasks).id] } }, sort: 'TIMESTAMP_DESC', limit: 50 }),
+        body: () =>
+          JSON.stringify({ logs: { task_run_id: { any_: [pick(tasks).id] } }, sort: 'TIMESTAMP_DESC', limit: 50 }),
         prefect: { c1: [7.1, 12.4], c4: [6.9, 8.2] },
       },
       {
@@ -58,14 +59,16 @@ export const logsFilter: Workload = {
         prefect: { c1: [30.8, 34.2], c4: [30.1, 37.4] },
       },
       {
-        label: 'one flow_run_id, DESC, limit 200 (a run\'s latest logs)',
+        label: "one flow_run_id, DESC, limit 200 (a run's latest logs)",
         path: 'logs/filter',
-        body: () => JSON.stringify({ logs: { flow_run_id: { any_: [pick(runs).id] } }, sort: 'TIMESTAMP_DESC', limit: 200 }),
+        body: () =>
+          JSON.stringify({ logs: { flow_run_id: { any_: [pick(runs).id] } }, sort: 'TIMESTAMP_DESC', limit: 200 }),
       },
       {
         label: 'one flow_run_id, level ≥ 30, limit 200',
         path: 'logs/filter',
-        body: () => JSON.stringify({ logs: { flow_run_id: { any_: [pick(runs).id] }, level: { ge_: 30 } }, limit: 200 }),
+        body: () =>
+          JSON.stringify({ logs: { flow_run_id: { any_: [pick(runs).id] }, level: { ge_: 30 } }, limit: 200 }),
       },
     ];
     log(`logs-filter on ${int(fx.dataset.generated)} logs`);

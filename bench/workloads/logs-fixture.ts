@@ -3,9 +3,10 @@
  * by every log workload of the run. `load` pushes logs over HTTP at full speed while sampling the
  * text indexer's lag and the server's RSS and CPU; it is also how the ingest workload measures.
  */
-import { openStore } from '../../src/store/open.ts';
-import type { Store } from '../../src/store/contract.ts';
+
 import { nowMicros } from '../../src/domain/time.ts';
+import type { Store } from '../../src/store/contract.ts';
+import { openStore } from '../../src/store/open.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { log } from '../lib/context.ts';
 import { HttpClient, runClients } from '../lib/http.ts';
@@ -70,7 +71,8 @@ export async function loadLogs(
 ): Promise<LoadResult> {
   const { clients, batch, count } = opts;
   const bodies: string[] = [];
-  if (opts.pregenerate) for (let left = count; left > 0; left -= batch) bodies.push(fx.dataset.nextBody(Math.min(batch, left)));
+  if (opts.pregenerate)
+    for (let left = count; left > 0; left -= batch) bodies.push(fx.dataset.nextBody(Math.min(batch, left)));
   let remaining = count;
   let taken = 0;
   const claim = (): { n: number; body: string } | undefined => {
@@ -165,6 +167,8 @@ export async function ensureLogs(ctx: BenchContext): Promise<LoadResult | undefi
   if (missing <= 0) return undefined;
   log(`loading ${missing.toLocaleString('en-US')} logs (4 clients, batches of 1000)`);
   const r = await loadLogs(fx, { clients: 4, batch: 1000, count: missing, pregenerate: false });
-  log(`loaded at ${Math.round(r.rate).toLocaleString('en-US')} logs/s; text index caught up ${r.catchUpSeconds.toFixed(1)} s later`);
+  log(
+    `loaded at ${Math.round(r.rate).toLocaleString('en-US')} logs/s; text index caught up ${r.catchUpSeconds.toFixed(1)} s later`,
+  );
   return r;
 }

@@ -54,9 +54,17 @@ interface PhaseResult {
   catchUp: number;
 }
 
-async function phase(label: string, servers: ServerHandle[], dataset: LogDataset, count: number, probeUrl: string, postmaster: number | undefined): Promise<PhaseResult> {
+async function phase(
+  label: string,
+  servers: ServerHandle[],
+  dataset: LogDataset,
+  count: number,
+  probeUrl: string,
+  postmaster: number | undefined,
+): Promise<PhaseResult> {
   const bodies: { n: number; body: string }[] = [];
-  for (let left = count; left > 0; left -= BATCH) bodies.push({ n: Math.min(BATCH, left), body: dataset.nextBody(Math.min(BATCH, left)) });
+  for (let left = count; left > 0; left -= BATCH)
+    bodies.push({ n: Math.min(BATCH, left), body: dataset.nextBody(Math.min(BATCH, left)) });
   let next = 0;
   const sent = servers.map(() => 0);
   const clients = servers.map((s) => new HttpClient(s.apiUrl, { connections: CLIENTS_PER_INSTANCE }));
@@ -178,11 +186,23 @@ export const logsIngestInstances: Workload = {
       `Each phase sends ${int(perPhase)} logs in batches of ${BATCH} from ${CLIENTS_PER_INSTANCE} clients per instance, into a`,
       'database of its own (after a warm-up load). Everything runs on this one machine: the instances, the',
       'database and the load generator compete for the same cores. "CPU" is cores used (1.00 = one core',
-      'busy); the database share is the database server\'s CPU over all CPU the machine used meanwhile.',
+      "busy); the database share is the database server's CPU over all CPU the machine used meanwhile.",
       'Database CPU and WAL per log count everything from the first request until the text index had caught up.',
       '',
       table(
-        ['phase', 'logs', 'acked logs/s (total)', 'per instance logs/s', 'instance CPU', 'database CPU', 'machine CPU', 'database share', 'index catch-up s', 'database CPU per log', 'WAL per log'],
+        [
+          'phase',
+          'logs',
+          'acked logs/s (total)',
+          'per instance logs/s',
+          'instance CPU',
+          'database CPU',
+          'machine CPU',
+          'database share',
+          'index catch-up s',
+          'database CPU per log',
+          'WAL per log',
+        ],
         rows.map((r) => [
           r.label,
           int(r.logs),

@@ -52,12 +52,15 @@ export const logsIngest: Workload = {
     for (const ph of PHASES) {
       log(`ingest: ${ph.clients} client(s), batches of ${ph.batch}, ${int(perPhase)} logs`);
       const r = await loadLogs(fx, { clients: ph.clients, batch: ph.batch, count: perPhase, pregenerate: true });
-      log(`  ${int(r.rate)} logs/s, req p50 ${ms(r.reqP50)} ms, max lag ${int(r.maxLag)}, caught up after ${r.catchUpSeconds.toFixed(1)} s`);
+      log(
+        `  ${int(r.rate)} logs/s, req p50 ${ms(r.reqP50)} ms, max lag ${int(r.maxLag)}, caught up after ${r.catchUpSeconds.toFixed(1)} s`,
+      );
       results.push(r);
       rows.push(row(`${ph.clients} client${ph.clients > 1 ? 's' : ''}, batches of ${ph.batch}`, r, ph.prefect));
     }
     const sustained = await ensureLogs(ctx);
-    if (sustained) rows.push(row(`sustained: 4 clients, batches of 1000, up to ${int(ctx.args.logs)} stored`, sustained));
+    if (sustained)
+      rows.push(row(`sustained: 4 clients, batches of 1000, up to ${int(ctx.args.logs)} stored`, sustained));
 
     const first = results[0];
     const best = Math.max(...results.map((r) => r.rate));
@@ -67,20 +70,43 @@ export const logsIngest: Workload = {
       `Each phase sends ${int(perPhase)} logs from an empty database upwards (phases run in this order, so later`,
       'phases write into a larger database). Bodies are generated before the clock starts. Server and',
       'benchmark run on the same machine; "CPU" is cores used (1.00 = one core busy); CPU µs/log is the',
-      'server\'s CPU time per acknowledged log, including indexing done meanwhile. Lag = logs stored',
+      "server's CPU time per acknowledged log, including indexing done meanwhile. Lag = logs stored",
       'but not yet in the text index (largest sampled / at the last acknowledgement); catch-up = seconds',
       'from the last acknowledgement until the index had every log; "incl. indexing" counts that time too.',
       '',
       table(
-        ['phase', 'logs', 'acked logs/s', 'req p50 / p99 ms', 'server CPU', 'server CPU µs/log', 'client CPU', 'text-index lag max / end', 'catch-up s', 'logs/s incl. indexing', 'max RSS', 'vs Prefect 3.8.3'],
+        [
+          'phase',
+          'logs',
+          'acked logs/s',
+          'req p50 / p99 ms',
+          'server CPU',
+          'server CPU µs/log',
+          'client CPU',
+          'text-index lag max / end',
+          'catch-up s',
+          'logs/s incl. indexing',
+          'max RSS',
+          'vs Prefect 3.8.3',
+        ],
         rows,
       ),
       '',
       table(
         ['goal', 'target', 'measured', ''],
         [
-          ['done floor: 10× Prefect (1 client, batches of 200)', `≥ ${int(FLOOR_RATE)} logs/s`, `${int(first.rate)} logs/s`, check(first.rate >= FLOOR_RATE)],
-          ['DESIGN: log ingest, batches of 200–1000', `≥ ${int(TARGET_RATE)} logs/s`, `${int(best)} logs/s (best phase)`, check(best >= TARGET_RATE)],
+          [
+            'done floor: 10× Prefect (1 client, batches of 200)',
+            `≥ ${int(FLOOR_RATE)} logs/s`,
+            `${int(first.rate)} logs/s`,
+            check(first.rate >= FLOOR_RATE),
+          ],
+          [
+            'DESIGN: log ingest, batches of 200–1000',
+            `≥ ${int(TARGET_RATE)} logs/s`,
+            `${int(best)} logs/s (best phase)`,
+            check(best >= TARGET_RATE),
+          ],
           ['DESIGN: memory under sustained load', '≤ 300 MB RSS', mb(maxRss), check(maxRss <= TARGET_RSS)],
         ],
       ),

@@ -24,13 +24,21 @@ export async function runQueries(fx: LogsFixture, queries: NamedQuery[]): Promis
   for (const q of queries) {
     const c1 = await measureQuery(fx.server.apiUrl, fx.server.pid, q, { clients: 1, requests: REQUESTS.c1 });
     const c4 = await measureQuery(fx.server.apiUrl, fx.server.pid, q, { clients: 4, requests: REQUESTS.c4 });
-    log(`  ${q.label}: c1 p50 ${ms(c1.p50)} p99 ${ms(c1.p99)} ms; c4 p50 ${ms(c4.p50)} p99 ${ms(c4.p99)} ms; ${c1.items.toFixed(0)} items`);
+    log(
+      `  ${q.label}: c1 p50 ${ms(c1.p50)} p99 ${ms(c1.p99)} ms; c4 p50 ${ms(c4.p50)} p99 ${ms(c4.p99)} ms; ${c1.items.toFixed(0)} items`,
+    );
     rows.push({ q, c1, c4 });
   }
   return rows;
 }
 
-export const QUERY_HEAD = ['query', 'items', 'c1 p50 / p95 / p99 ms', 'c4 p50 / p95 / p99 ms', 'Prefect 3.8.3 c1 / c4 p50 / p95 ms'];
+export const QUERY_HEAD = [
+  'query',
+  'items',
+  'c1 p50 / p95 / p99 ms',
+  'c4 p50 / p95 / p99 ms',
+  'Prefect 3.8.3 c1 / c4 p50 / p95 ms',
+];
 
 export function queryCells(r: QueryRow): string[] {
   const f = (x: QueryResult) => `${ms(x.p50)} / ${ms(x.p95)} / **${ms(x.p99)}**`;
@@ -45,7 +53,11 @@ export function queryCells(r: QueryRow): string[] {
 }
 
 /** Time bounds of the stored part of the dataset, and ISO strings for a window inside it. */
-export function timeline(fx: LogsFixture): { from: Micros; to: Micros; window: (fraction: number, at: number) => [string, string] } {
+export function timeline(fx: LogsFixture): {
+  from: Micros;
+  to: Micros;
+  window: (fraction: number, at: number) => [string, string];
+} {
   const from = fx.dataset.start;
   const to = fx.dataset.timeAt(fx.dataset.generated);
   return {

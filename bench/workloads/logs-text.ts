@@ -24,7 +24,11 @@ export const logsText: Workload = {
     const text = (query: string, extra: Record<string, unknown> = {}) =>
       JSON.stringify({ logs: { text: { query }, ...extra }, limit: 200 });
     const queries: NamedQuery[] = [
-      { label: `rare term (${RARE_TERMS.join(', ')}: ~10 per million logs)`, path: 'logs/filter', body: (i) => text(RARE_TERMS[i % RARE_TERMS.length]) },
+      {
+        label: `rare term (${RARE_TERMS.join(', ')}: ~10 per million logs)`,
+        path: 'logs/filter',
+        body: (i) => text(RARE_TERMS[i % RARE_TERMS.length]),
+      },
       {
         label: `common term "${COMMON_TERM}" (~20 % of logs) in a 1 % time window`,
         path: 'logs/filter',
@@ -39,11 +43,19 @@ export const logsText: Workload = {
         path: 'logs/filter',
         body: () => {
           const [after_, before_] = t.window(0.1, rand());
-          return JSON.stringify({ logs: { text: { query: `"${PHRASE}"` }, timestamp: { after_, before_ } }, sort: 'TIMESTAMP_DESC', limit: 200 });
+          return JSON.stringify({
+            logs: { text: { query: `"${PHRASE}"` }, timestamp: { after_, before_ } },
+            sort: 'TIMESTAMP_DESC',
+            limit: 200,
+          });
         },
       },
       { label: `common term "${COMMON_TERM}", no other filter`, path: 'logs/filter', body: () => text(COMMON_TERM) },
-      { label: 'rare term OR common term excluded (`quokka -records`)', path: 'logs/filter', body: () => text(`${RARE_TERMS[0]} -${COMMON_TERM}`) },
+      {
+        label: 'rare term OR common term excluded (`quokka -records`)',
+        path: 'logs/filter',
+        body: () => text(`${RARE_TERMS[0]} -${COMMON_TERM}`),
+      },
     ];
     log(`logs-text on ${int(fx.dataset.generated)} logs`);
     const rows = await runQueries(fx, queries);
@@ -52,11 +64,21 @@ export const logsText: Workload = {
       `${int(fx.dataset.generated)} logs stored, text index caught up. Limit 200, oldest first unless noted.`,
       `Each query: 5 warm-up requests, then ${REQUESTS.c1} requests at concurrency 1 and ${REQUESTS.c4} at concurrency 4.`,
       '',
-      table(QUERY_HEAD.slice(0, 4), rows.map((r) => queryCells(r).slice(0, 4))),
+      table(
+        QUERY_HEAD.slice(0, 4),
+        rows.map((r) => queryCells(r).slice(0, 4)),
+      ),
       '',
       table(
         ['goal', 'target', 'measured (worst p99 of the first three)', ''],
-        [['DESIGN: text search, p99', `≤ ${TARGET_P99} ms at 10M`, `${ms(worst)} ms at ${int(fx.dataset.generated)}`, worst <= TARGET_P99 ? 'met' : '**missed**']],
+        [
+          [
+            'DESIGN: text search, p99',
+            `≤ ${TARGET_P99} ms at 10M`,
+            `${ms(worst)} ms at ${int(fx.dataset.generated)}`,
+            worst <= TARGET_P99 ? 'met' : '**missed**',
+          ],
+        ],
       ),
     ].join('\n');
   },

@@ -112,7 +112,10 @@ export const soak: Workload = {
     });
     const probe = await openStore({ url: server.db });
     ctx.onClose(() => probe.close());
-    const http = new HttpClient(server.apiUrl, { connections: CLIENTS_PER_CLASS * CLASSES.length + 8, timeoutMs: 30_000 });
+    const http = new HttpClient(server.apiUrl, {
+      connections: CLIENTS_PER_CLASS * CLASSES.length + 8,
+      timeoutMs: 30_000,
+    });
     ctx.onClose(async () => http.close());
 
     const logs = new LogDataset({ total: 1e9, end: nowMicros() + DAY, spanMicros: 30 * DAY });
@@ -128,12 +131,16 @@ export const soak: Workload = {
       'events-ingest': () => http.ok('POST', 'events', JSON.stringify(events.next(50))).then(() => {}),
       'logs-filter': () => {
         const run = { any_: [pick(logs.flowRuns())?.id ?? '00000000-0000-4000-8000-000000000000'] };
-        const body = k++ % 2 ? { logs: { flow_run_id: run }, limit: 200 } : { logs: { flow_run_id: run, text: { query: 'records' } }, limit: 50 };
+        const body =
+          k++ % 2
+            ? { logs: { flow_run_id: run }, limit: 200 }
+            : { logs: { flow_run_id: run, text: { query: 'records' } }, limit: 50 };
         return http.ok('POST', 'logs/filter', JSON.stringify(body)).then(() => {});
       },
       'events-filter': () => {
         const run = `prefect.flow-run.${pick(events.flowRuns())?.id ?? '00000000-0000-4000-8000-000000000000'}`;
-        const filter = k++ % 2 ? { resource: { id: [run] } } : { related: { id: [run] }, event: { prefix: ['prefect.task-run.'] } };
+        const filter =
+          k++ % 2 ? { resource: { id: [run] } } : { related: { id: [run] }, event: { prefix: ['prefect.task-run.'] } };
         return http.ok('POST', 'events/filter', JSON.stringify({ filter, limit: 50 })).then(() => {});
       },
     };
@@ -162,15 +169,26 @@ export const soak: Workload = {
     let stopping = false;
     const live: WebSocket[] = [];
     for (let i = 0; i < LIVE; i++) {
-      live.push(await subscribe(`${wsBase}/logs/out`, { type: 'filter', filter: { level: { ge_: 30 } } }, () => liveLogs++));
       live.push(
-        await subscribe(`${wsBase}/events/out`, { type: 'filter', filter: { event: { prefix: ['prefect.flow-run.'] } }, backfill: false }, () => liveEvents++),
+        await subscribe(`${wsBase}/logs/out`, { type: 'filter', filter: { level: { ge_: 30 } } }, () => liveLogs++),
+      );
+      live.push(
+        await subscribe(
+          `${wsBase}/events/out`,
+          { type: 'filter', filter: { event: { prefix: ['prefect.flow-run.'] } }, backfill: false },
+          () => liveEvents++,
+        ),
       );
     }
-    for (const ws of live) ws.on('close', (code, reason) => stopping || fail(`live subscriber closed: ${code} ${reason.toString()}`));
+    for (const ws of live)
+      ws.on('close', (code, reason) => stopping || fail(`live subscriber closed: ${code} ${reason.toString()}`));
     const silent: WebSocket[] = [];
     for (let i = 0; i < NON_READING; i++) {
-      const ws = await subscribe(`${wsBase}${i % 2 ? '/events/out' : '/logs/out'}`, { type: 'filter', filter: {}, backfill: false });
+      const ws = await subscribe(`${wsBase}${i % 2 ? '/events/out' : '/logs/out'}`, {
+        type: 'filter',
+        filter: {},
+        backfill: false,
+      });
       (ws as unknown as { _socket: { pause(): void } })._socket.pause();
       silent.push(ws);
     }
@@ -197,9 +215,13 @@ export const soak: Workload = {
       ),
     );
     const calSeconds = (performance.now() - calStart) / 1000;
-    const maxRate = Object.fromEntries(CLASSES.map((c) => [c, done.filter((d) => d.cls === c).length / calSeconds])) as Record<ClassName, number>;
+    const maxRate = Object.fromEntries(
+      CLASSES.map((c) => [c, done.filter((d) => d.cls === c).length / calSeconds]),
+    ) as Record<ClassName, number>;
     const rate = Object.fromEntries(CLASSES.map((c) => [c, maxRate[c] / 2])) as Record<ClassName, number>;
-    log(`soak: maxima ${CLASSES.map((c) => `${c} ${maxRate[c].toFixed(1)}/s`).join(', ')}; running at half for ${seconds} s`);
+    log(
+      `soak: maxima ${CLASSES.map((c) => `${c} ${maxRate[c].toFixed(1)}/s`).join(', ')}; running at half for ${seconds} s`,
+    );
     if (errors) log(`soak: ${errors} errors during calibration: ${errorLog.join('; ')}`);
     done.length = 0;
     const calibrationErrors = errors;
@@ -210,7 +232,12 @@ export const soak: Workload = {
     const socketsAtStart = openSockets(server.pid);
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
-    const inFlight: Record<ClassName, number> = { 'logs-ingest': 0, 'events-ingest': 0, 'logs-filter': 0, 'events-filter': 0 };
+    const inFlight: Record<ClassName, number> = {
+      'logs-ingest': 0,
+      'events-ingest': 0,
+      'logs-filter': 0,
+      'events-filter': 0,
+    };
     const senders = CLASSES.map(async (cls) => {
       const interval = 1000 / rate[cls];
       for (let i = 0; ; i++) {
@@ -239,7 +266,10 @@ export const soak: Workload = {
         const count = {} as Record<ClassName, number>;
         const p99 = {} as Record<ClassName, number>;
         for (const c of CLASSES) {
-          const lat = window.filter((d) => d.cls === c).map((d) => d.ms).sort((a, b) => a - b);
+          const lat = window
+            .filter((d) => d.cls === c)
+            .map((d) => d.ms)
+            .sort((a, b) => a - b);
           count[c] = lat.length;
           p99[c] = percentile(lat, 99);
         }
@@ -268,18 +298,47 @@ export const soak: Workload = {
     await sampler;
     // Requests still in flight finish (or fail) before the verdict.
     const drainEnd = performance.now() + 30_000;
-    while (CLASSES.some((c) => inFlight[c] > 0) && performance.now() < drainEnd) await new Promise((r) => setTimeout(r, 50));
+    while (CLASSES.some((c) => inFlight[c] > 0) && performance.now() < drainEnd)
+      await new Promise((r) => setTimeout(r, 50));
 
     // CSV and verdict.
     const engine = ctx.engine;
     const csvPath = join(dirname(resolve(ctx.args.out)), `soak-${engine}.csv`);
-    const header = ['t_s', 'rss_mb', 'loop_p99_ms', ...CLASSES.flatMap((c) => [`${c}_n`, `${c}_p99_ms`]), 'errors', 'open_sockets', 'index_lag', 'live_logs', 'live_events'];
-    const csv = [header.join(','), ...rows.map((r) => [r.t, r.rssMb.toFixed(1), r.loopP99Ms, ...CLASSES.flatMap((c) => [r.count[c], r.p99[c].toFixed(2)]), r.errors, r.sockets, r.indexLag, r.liveLogs, r.liveEvents].join(','))];
+    const header = [
+      't_s',
+      'rss_mb',
+      'loop_p99_ms',
+      ...CLASSES.flatMap((c) => [`${c}_n`, `${c}_p99_ms`]),
+      'errors',
+      'open_sockets',
+      'index_lag',
+      'live_logs',
+      'live_events',
+    ];
+    const csv = [
+      header.join(','),
+      ...rows.map((r) =>
+        [
+          r.t,
+          r.rssMb.toFixed(1),
+          r.loopP99Ms,
+          ...CLASSES.flatMap((c) => [r.count[c], r.p99[c].toFixed(2)]),
+          r.errors,
+          r.sockets,
+          r.indexLag,
+          r.liveLogs,
+          r.liveEvents,
+        ].join(','),
+      ),
+    ];
     writeFileSync(csvPath, `${csv.join('\n')}\n`);
 
     const minuteP99 = (from: number, to: number, cls?: ClassName) =>
       percentile(
-        done.filter((d) => d.at >= t0 + from * 1000 && d.at < t0 + to * 1000 && (!cls || d.cls === cls)).map((d) => d.ms).sort((a, b) => a - b),
+        done
+          .filter((d) => d.at >= t0 + from * 1000 && d.at < t0 + to * 1000 && (!cls || d.cls === cls))
+          .map((d) => d.ms)
+          .sort((a, b) => a - b),
         99,
       );
     const firstSteady = [60, 120] as const;
@@ -287,12 +346,19 @@ export const soak: Workload = {
     const p99First = minuteP99(...firstSteady);
     const p99Last = minuteP99(...last);
     const tail = rows.slice(Math.floor(rows.length / 3));
-    const rssSlope = slope(tail.map((r) => r.t / 60), tail.map((r) => r.rssMb));
+    const rssSlope = slope(
+      tail.map((r) => r.t / 60),
+      tail.map((r) => r.rssMb),
+    );
     const maxRss = Math.max(...rows.map((r) => r.rssMb));
     const checks: [string, string, boolean][] = [
       ['errors', `${errors} (calibration: ${calibrationErrors})`, errors === 0],
       [`max RSS ≤ ${RSS_LIMIT_MB} MB`, `${maxRss.toFixed(0)} MB`, maxRss <= RSS_LIMIT_MB],
-      [`RSS slope over the last two thirds < ${SLOPE_LIMIT} MB/min`, `${rssSlope.toFixed(2)} MB/min`, rssSlope < SLOPE_LIMIT],
+      [
+        `RSS slope over the last two thirds < ${SLOPE_LIMIT} MB/min`,
+        `${rssSlope.toFixed(2)} MB/min`,
+        rssSlope < SLOPE_LIMIT,
+      ],
       [
         `last minute's p99 ≤ ${P99_GROWTH_LIMIT}× the first steady minute's (all requests)`,
         `${ms(p99Last)} ms vs ${ms(p99First)} ms (${(p99Last / p99First).toFixed(2)}×)`,
@@ -300,7 +366,9 @@ export const soak: Workload = {
       ],
     ];
     const pass = seconds >= 180 && checks.every(([, , ok]) => ok);
-    process.stdout.write(`${pass ? 'PASS' : 'FAIL'}: soak ${seconds} s on ${engine}\n${checks.map(([w, v, ok]) => `  ${ok ? 'ok  ' : 'FAIL'} ${w}: ${v}`).join('\n')}\n`);
+    process.stdout.write(
+      `${pass ? 'PASS' : 'FAIL'}: soak ${seconds} s on ${engine}\n${checks.map(([w, v, ok]) => `  ${ok ? 'ok  ' : 'FAIL'} ${w}: ${v}`).join('\n')}\n`,
+    );
     if (errorLog.length) process.stdout.write(`  first errors: ${errorLog.join('\n    ')}\n`);
 
     const perMinute: string[][] = [];
@@ -328,11 +396,28 @@ export const soak: Workload = {
       `with ${LIVE} reading subscribers of each live stream and ${NON_READING} that never read (half per stream, connected`,
       `before the calibration: the server's open sockets were ${socketsWithSilent} once they had joined and ${socketsAtStart} when the soak`,
       `began, the rest closed with 1013 as they fell behind). Per 10 s: \`${csvPath.slice(csvPath.lastIndexOf('bench/'))}\`. Per minute below (max of the minute's samples for RSS,`,
-      'loop delay, sockets and lag; p99 in ms over the minute\'s requests; live = messages the reading subscribers got).',
+      "loop delay, sockets and lag; p99 in ms over the minute's requests; live = messages the reading subscribers got).",
       '',
-      table(['min', 'RSS MB', 'loop p99', ...CLASSES.map((c) => `${c} p99`), 'all p99', 'errors', 'sockets', 'index lag', 'live logs', 'live events'], perMinute),
+      table(
+        [
+          'min',
+          'RSS MB',
+          'loop p99',
+          ...CLASSES.map((c) => `${c} p99`),
+          'all p99',
+          'errors',
+          'sockets',
+          'index lag',
+          'live logs',
+          'live events',
+        ],
+        perMinute,
+      ),
       '',
-      table(['check', 'measured', ''], checks.map(([w, v, ok]) => [w, v, ok ? 'ok' : '**FAIL**'])),
+      table(
+        ['check', 'measured', ''],
+        checks.map(([w, v, ok]) => [w, v, ok ? 'ok' : '**FAIL**']),
+      ),
       ...(errorLog.length ? ['', `First errors: ${errorLog.map((e) => `\`${e}\``).join('; ')}`] : []),
     ].join('\n');
   },

@@ -51,8 +51,14 @@ export interface BuiltTrace {
 type Json = any;
 
 /** The Prefect client's `prefect.task-run.<State>` event for one state of a task run. */
-export function taskRunEvent(t: PlannedTask, state: { type: string; name: string }, at: number, runCount: number): string {
-  const ended = state.type === 'COMPLETED' || state.type === 'FAILED' || state.type === 'CRASHED' || state.type === 'CANCELLED';
+export function taskRunEvent(
+  t: PlannedTask,
+  state: { type: string; name: string },
+  at: number,
+  runCount: number,
+): string {
+  const ended =
+    state.type === 'COMPLETED' || state.type === 'FAILED' || state.type === 'CRASHED' || state.type === 'CANCELLED';
   return JSON.stringify({
     occurred: formatMicros(at),
     event: `prefect.task-run.${state.name}`,
@@ -66,7 +72,13 @@ export function taskRunEvent(t: PlannedTask, state: { type: string; name: string
       'prefect.state-type': state.type,
       'prefect.orchestration': 'client',
     },
-    related: [{ 'prefect.resource.id': `prefect.flow-run.${t.flowRunId}`, 'prefect.resource.role': 'flow-run', 'prefect.resource.name': t.flowRunName }],
+    related: [
+      {
+        'prefect.resource.id': `prefect.flow-run.${t.flowRunId}`,
+        'prefect.resource.role': 'flow-run',
+        'prefect.resource.name': t.flowRunName,
+      },
+    ],
     payload: {
       intended: { from: null, to: state.type },
       validated_state: { type: state.type, name: state.name, message: '', state_details: {}, data: null },
@@ -94,7 +106,10 @@ export function taskRunEvent(t: PlannedTask, state: { type: string; name: string
 /** Every event of every planned task, in order per task: Pending, Running, then the final state. */
 export function taskEvents(tasks: PlannedTask[]): string[][] {
   return tasks.map((t) => {
-    const events = [taskRunEvent(t, { type: 'PENDING', name: 'Pending' }, t.start - SEC, 0), taskRunEvent(t, { type: 'RUNNING', name: 'Running' }, t.start, 1)];
+    const events = [
+      taskRunEvent(t, { type: 'PENDING', name: 'Pending' }, t.start - SEC, 0),
+      taskRunEvent(t, { type: 'RUNNING', name: 'Running' }, t.start, 1),
+    ];
     if (t.final.type !== 'RUNNING') events.push(taskRunEvent(t, t.final, t.start + 2 * SEC, 1));
     return events;
   });
@@ -106,7 +121,11 @@ async function post(http: HttpClient, path: string, body: unknown): Promise<Json
 }
 
 /** Creates the flow runs (root, tracking task runs, subflows) over REST and plans every task run. */
-export async function createRuns(apiUrl: string, shape: TraceShape, seed = 42): Promise<Omit<BuiltTrace, 'artifactIds'>> {
+export async function createRuns(
+  apiUrl: string,
+  shape: TraceShape,
+  seed = 42,
+): Promise<Omit<BuiltTrace, 'artifactIds'>> {
   const http = new HttpClient(apiUrl);
   const r = prng(seed);
   const pick = <T extends { weight: number }>(xs: readonly T[]) => {
@@ -116,7 +135,11 @@ export async function createRuns(apiUrl: string, shape: TraceShape, seed = 42): 
   };
   try {
     const flow = await post(http, 'flows/', { name: `bench-trace-${uuid4().slice(0, 8)}` });
-    const root = await post(http, 'flow_runs/', { flow_id: flow.id, tags: ['etl', 'prod'], parameters: { n: 10, label: 'bench' } });
+    const root = await post(http, 'flow_runs/', {
+      flow_id: flow.id,
+      tags: ['etl', 'prod'],
+      parameters: { n: 10, label: 'bench' },
+    });
     await post(http, `flow_runs/${root.id}/set_state`, { state: { type: 'RUNNING' } });
     const t0 = nowMicros();
     const tasks: PlannedTask[] = [];
@@ -138,8 +161,18 @@ export async function createRuns(apiUrl: string, shape: TraceShape, seed = 42): 
     for (let i = 0; i < rootTasks; i++) plan(root.id, root.name, i);
     const subflowIds: string[] = [];
     for (let s = 0; s < shape.subflows; s++) {
-      const tracking = await post(http, 'task_runs/', { flow_run_id: root.id, task_key: `subflow-${s}`, dynamic_key: '0', name: `subflow-${s}-0` });
-      const sub = await post(http, 'flow_runs/', { flow_id: flow.id, parent_task_run_id: tracking.id, tags: ['etl'], parameters: { part: s } });
+      const tracking = await post(http, 'task_runs/', {
+        flow_run_id: root.id,
+        task_key: `subflow-${s}`,
+        dynamic_key: '0',
+        name: `subflow-${s}-0`,
+      });
+      const sub = await post(http, 'flow_runs/', {
+        flow_id: flow.id,
+        parent_task_run_id: tracking.id,
+        tags: ['etl'],
+        parameters: { part: s },
+      });
       await post(http, `flow_runs/${sub.id}/set_state`, { state: { type: 'RUNNING' } });
       subflowIds.push(sub.id);
       for (let i = 0; i < shape.tasksPerSubflow; i++) plan(sub.id, sub.name, i);
@@ -151,7 +184,11 @@ export async function createRuns(apiUrl: string, shape: TraceShape, seed = 42): 
 }
 
 /** Artifacts on random root tasks (4 clients), then the subflows and the root end. */
-export async function finishTrace(apiUrl: string, built: Omit<BuiltTrace, 'artifactIds'>, shape: TraceShape): Promise<BuiltTrace> {
+export async function finishTrace(
+  apiUrl: string,
+  built: Omit<BuiltTrace, 'artifactIds'>,
+  shape: TraceShape,
+): Promise<BuiltTrace> {
   const http = new HttpClient(apiUrl, { connections: 4 });
   const r = prng(7);
   const rootTasks = built.tasks.filter((t) => t.flowRunId === built.rootId);

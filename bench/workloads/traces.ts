@@ -109,7 +109,9 @@ function traceFixture(ctx: BenchContext): Promise<TraceFixture> {
     const runs = await createRuns(server.apiUrl, TRACE_SHAPE);
     const perTask = taskEvents(runs.tasks);
     // Baseline: the same events, made server-orchestrated so that the recorder leaves them alone.
-    const plain = taskEvents(runs.tasks).map((evs) => evs.map((e) => e.replace('"prefect.orchestration":"client"', '"prefect.orchestration":"server"')));
+    const plain = taskEvents(runs.tasks).map((evs) =>
+      evs.map((e) => e.replace('"prefect.orchestration":"client"', '"prefect.orchestration":"server"')),
+    );
     const baseline = await stream(server, deal(plain, CONNECTIONS));
     log(`  baseline events: ${int(baseline.rate)}/s`);
     const recorder = await stream(server, deal(perTask, CONNECTIONS));
@@ -142,13 +144,15 @@ export const tracesRecorder: Workload = {
       if (spans !== TRACE_SHAPE.spans) throw new Error(`the trace holds ${spans} spans, expected ${TRACE_SHAPE.spans}`);
       const last = fx.trace.tasks[fx.trace.tasks.length - 1];
       const [span] = await getJson(http, `traces/${fx.trace.rootId}/spans?ids=${last.id}`);
-      if (span?.state_name !== last.final.name) throw new Error(`the last task's span is ${span?.state_name}, expected ${last.final.name}`);
+      if (span?.state_name !== last.final.name)
+        throw new Error(`the last task's span is ${span?.state_name}, expected ${last.final.name}`);
     } finally {
       http.close();
     }
     const r = fx.recorder;
     const b = fx.baseline;
-    const cpuPerK = (s: Streamed) => (s.serverCpu === undefined ? undefined : (s.serverCpu * s.seconds * 1000) / (s.events / 1000));
+    const cpuPerK = (s: Streamed) =>
+      s.serverCpu === undefined ? undefined : (s.serverCpu * s.seconds * 1000) / (s.events / 1000);
     const row = (label: string, s: Streamed) => [
       label,
       int(s.events),
@@ -209,7 +213,8 @@ async function measurePaths(
     });
     const wallMs = performance.now() - t0;
     const proc = sampler.stop();
-    const cpuMsPerRequest = proc.cpuCores === undefined ? undefined : (proc.cpuCores * wallMs) / Math.max(1, lat.length);
+    const cpuMsPerRequest =
+      proc.cpuCores === undefined ? undefined : (proc.cpuCores * wallMs) / Math.max(1, lat.length);
     return { ...summarize(lat), items: items / Math.max(1, lat.length), maxRss: proc.maxRss, cpuMsPerRequest };
   } finally {
     http.close();
@@ -241,13 +246,29 @@ export const tracesPage: Workload = {
     const list = (b: string) => (JSON.parse(b) as unknown[]).length;
     const queries: PathQuery[] = [
       { label: 'first page (limit 100)', paths: () => `traces/${root}?limit=100`, count: spans },
-      { label: 'a page at a random cursor (limit 100)', paths: () => `traces/${root}?cursor=${pick(cursors)}`, count: spans },
+      {
+        label: 'a page at a random cursor (limit 100)',
+        paths: () => `traces/${root}?cursor=${pick(cursors)}`,
+        count: spans,
+      },
       { label: 'first page, direction=desc', paths: () => `traces/${root}?limit=100&direction=desc`, count: spans },
       { label: 'depth=1 & state_types=FAILED', paths: () => `traces/${root}?depth=1&state_types=FAILED`, count: spans },
       { label: 'tags=gpu', paths: () => `traces/${root}?tags=gpu`, count: spans },
-      { label: 'query="score -gpu" (text over 10,000 spans)', paths: () => `traces/${root}?query=score%20-gpu`, count: spans },
-      { label: "a subflow's children (parent_span_id)", paths: () => `traces/${root}?parent_span_id=${pick(fx.trace.subflowIds)}`, count: spans },
-      { label: 'context of a random task (context_size 10)', paths: () => `traces/${root}/context/${pick(fx.trace.tasks).id}`, count: spans },
+      {
+        label: 'query="score -gpu" (text over 10,000 spans)',
+        paths: () => `traces/${root}?query=score%20-gpu`,
+        count: spans,
+      },
+      {
+        label: "a subflow's children (parent_span_id)",
+        paths: () => `traces/${root}?parent_span_id=${pick(fx.trace.subflowIds)}`,
+        count: spans,
+      },
+      {
+        label: 'context of a random task (context_size 10)',
+        paths: () => `traces/${root}/context/${pick(fx.trace.tasks).id}`,
+        count: spans,
+      },
       { label: 'observed tags of the trace', paths: () => `traces/${root}/observed-tags`, count: list },
       { label: 'observed states of the trace', paths: () => `traces/${root}/observed-states`, count: list },
     ];
@@ -275,7 +296,7 @@ export const tracesPage: Workload = {
       `with ${TRACE_SHAPE.tasksPerSubflow} task runs each, ${TRACE_SHAPE.artifacts} artifacts), built through REST and \`/events/in\` as above. Each query:`,
       '5 warm-up requests, then 300 at concurrency 1 and 600 at 4 (50 / 100 for the observed-* aggregations); random',
       `cursors are drawn from the ${cursors.length} \`next_cursor\`s of a full pass. Items = mean spans (or entries) returned.`,
-      'Server CPU per request is the server process\'s CPU time over the c1 run divided by its requests (what a request',
+      "Server CPU per request is the server process's CPU time over the c1 run divided by its requests (what a request",
       'costs whatever else the machine is doing).',
       '',
       table(['query', 'items', 'c1 p50 / p95 / p99 ms', 'c4 p50 / p95 / p99 ms', 'server CPU ms / request (c1)'], rows),

@@ -9,11 +9,11 @@ import { sendError } from './errors.ts';
 import { clientErrorHandler, createListener, overBodyLimit } from './http-listener.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
+import { accountEventRoutes } from './routes/account-events.ts';
+import { apiRoutes, wsRoutes } from './routes/index.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
 import { trackRoutes } from './served-routes.ts';
 import { registerWebSockets } from './websocket.ts';
-import { apiRoutes, wsRoutes } from './routes/index.ts';
-import { accountEventRoutes } from './routes/account-events.ts';
-import { workspaceRoutes } from './routes/workspaces.ts';
 
 const MIN_API_VERSION = [0, 8, 0];
 

@@ -73,5 +73,8 @@ export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply
   else req.log.info({ code: app.code, status }, app.message);
   // Prefect's client retries 503s, honouring Retry-After.
   if (app.code === 'unavailable') reply.header('retry-after', '1');
-  return reply.code(status).type('application/json').send(errorBody(app, familyOf(req.url)));
+  return reply
+    .code(status)
+    .type('application/json')
+    .send(errorBody(app, familyOf(req.url)));
 }

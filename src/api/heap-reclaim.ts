@@ -57,6 +57,9 @@ export class HeapReclaimer {
     // full collection leaves them mapped until a later collection.
     collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     const ms = Math.round(performance.now() - this.last);
-    this.log.debug({ sockets, ms, rssBeforeMb: Math.round(before / 1e6), rssAfterMb: Math.round(process.memoryUsage().rss / 1e6) }, 'heap reclaimed after closed websockets');
+    this.log.debug(
+      { sockets, ms, rssBeforeMb: Math.round(before / 1e6), rssAfterMb: Math.round(process.memoryUsage().rss / 1e6) },
+      'heap reclaimed after closed websockets',
+    );
   }
 }

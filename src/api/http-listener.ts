@@ -3,7 +3,15 @@
  * configured timeouts and its strict parser, a check for the ambiguous requests that parser lets
  * through, and the wording of the answer to a body over `--max-body`.
  */
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse, STATUS_CODES } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { ServeConfig } from '../config/schema.ts';
@@ -15,7 +23,10 @@ export type ListenerConfig = Pick<ServeConfig, 'request-timeout' | 'headers-time
 export function serverOptions(config: ListenerConfig): ServerOptions {
   const request = config['request-timeout'] * 1000;
   // Node refuses a headers timeout longer than the request timeout.
-  const headers = request > 0 && config['headers-timeout'] > 0 ? Math.min(config['headers-timeout'] * 1000, request) : config['headers-timeout'] * 1000;
+  const headers =
+    request > 0 && config['headers-timeout'] > 0
+      ? Math.min(config['headers-timeout'] * 1000, request)
+      : config['headers-timeout'] * 1000;
   const limits = [request, headers].filter((t) => t > 0);
   return {
     requestTimeout: request,
@@ -42,7 +53,8 @@ export function requestProblem(req: IncomingMessage): string | undefined {
   for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'host') hosts++;
   if (hosts > 1) return 'A request must have exactly one Host header';
   const te = req.headers['transfer-encoding'];
-  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return `Unsupported Transfer-Encoding '${te.slice(0, 100)}': only 'chunked' is accepted`;
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked')
+    return `Unsupported Transfer-Encoding '${te.slice(0, 100)}': only 'chunked' is accepted`;
   const target = req.url ?? '/';
   if (!target.startsWith('/') && target !== '*') {
     let authority: string;
@@ -83,7 +95,10 @@ export function createListener(config: ListenerConfig, render: RenderError, hand
  * Answers what Node's parser rejects, or a request cut by a timeout, in the listener's error
  * shape (Node itself sends a bare status line), then closes the connection.
  */
-export function clientErrorHandler(config: ListenerConfig, render: RenderError): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+export function clientErrorHandler(
+  config: ListenerConfig,
+  render: RenderError,
+): (err: NodeJS.ErrnoException, socket: Duplex) => void {
   return (err, socket) => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     let status = 400;
@@ -107,7 +122,12 @@ export function clientErrorHandler(config: ListenerConfig, render: RenderError):
   };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);

@@ -16,7 +16,11 @@ function documented(routes: RouteDef[], fixed: FixedRouteDef[]): Documented[] {
     `${method.toLowerCase()}_${prefix}${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}`;
   for (const r of routes)
     for (const family of r.families ?? ['oss', 'cloud'])
-      out.push({ ...r, url: (family === 'oss' ? '/api' : CLOUD_PREFIX) + r.path, operationId: id(r.method, `${family}_`, r.path) });
+      out.push({
+        ...r,
+        url: (family === 'oss' ? '/api' : CLOUD_PREFIX) + r.path,
+        operationId: id(r.method, `${family}_`, r.path),
+      });
   for (const r of fixed) out.push({ ...r, operationId: id(r.method, '', r.url.replace(/:([a-z_]+)/g, '$1')) });
   return out;
 }
@@ -46,7 +50,8 @@ export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): R
         '422': { description: 'Validation error' },
       },
     };
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: cleanJson(r.body.json()) } } };
+    if (r.body)
+      op.requestBody = { required: true, content: { 'application/json': { schema: cleanJson(r.body.json()) } } };
     paths[url] = { ...paths[url], [r.method.toLowerCase()]: op };
   }
   return {

@@ -5,9 +5,22 @@ import { WebSocket } from 'ws';
 import type { Services } from '../ops/context.ts';
 import { registerWebSockets } from './websocket.ts';
 
-const workspace = { id: 'w', accountId: 'a', name: 'default', handle: 'default', description: null, isDefault: true, created: 0 };
+const workspace = {
+  id: 'w',
+  accountId: 'a',
+  name: 'default',
+  handle: 'default',
+  description: null,
+  isDefault: true,
+  created: 0,
+};
 const services = {
-  config: { 'ws-max-message': 1 << 20, 'ws-max-buffer': 1 << 18, 'ws-max-connections': 100, 'ws-handshake-timeout': 10 },
+  config: {
+    'ws-max-message': 1 << 20,
+    'ws-max-buffer': 1 << 18,
+    'ws-max-connections': 100,
+    'ws-handshake-timeout': 10,
+  },
   defaults: { account: { id: 'a', name: 'default', handle: 'default' }, workspace },
   store: { tenancy: { getWorkspace: async () => undefined } },
 } as unknown as Services;
@@ -52,7 +65,10 @@ describe('websocket routes and the Prefect handshake', () => {
     ws.send(JSON.stringify({ type: 'auth', token: null }));
     ws.send('first');
     await until(() => messages.length >= 2);
-    assert.deepEqual(messages.map((m) => JSON.parse(m)), [{ type: 'auth_success' }, { echo: 'first' }]);
+    assert.deepEqual(
+      messages.map((m) => JSON.parse(m)),
+      [{ type: 'auth_success' }, { echo: 'first' }],
+    );
     ws.close();
   });
 

@@ -47,7 +47,10 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
   const { config } = services;
   const resolver = new WorkspaceResolver(services);
   const byPath = new Map(routes.map((r) => [r.path, r]));
-  const limits: WsLimits = { maxBuffer: config['ws-max-buffer'], handshakeTimeoutMs: config['ws-handshake-timeout'] * 1000 };
+  const limits: WsLimits = {
+    maxBuffer: config['ws-max-buffer'],
+    handshakeTimeoutMs: config['ws-handshake-timeout'] * 1000,
+  };
   const maxConnections = config['ws-max-connections'];
   const options = {
     noServer: true,
@@ -90,7 +93,8 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
           ws.on('error', () => ws.terminate());
           const address = req.socket.remoteAddress ?? '';
           const count = (open.get(address) ?? 0) + 1;
-          if (count > maxConnections) return ws.close(1013, `Too many websockets from this address (--ws-max-connections ${maxConnections})`);
+          if (count > maxConnections)
+            return ws.close(1013, `Too many websockets from this address (--ws-max-connections ${maxConnections})`);
           open.set(address, count);
           ws.once('close', () => {
             const left = (open.get(address) ?? 1) - 1;
@@ -116,7 +120,9 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
   // Clients get 1001 (going away) and a moment to answer before their sockets are cut.
   app.addHook('preClose', async () => {
     const clients = [...servers.values()].flatMap((s) => [...s.clients]);
-    const gone = clients.map((c) => new Promise<void>((r) => (c.readyState === c.CLOSED ? r() : c.once('close', () => r()))));
+    const gone = clients.map(
+      (c) => new Promise<void>((r) => (c.readyState === c.CLOSED ? r() : c.once('close', () => r()))),
+    );
     for (const c of clients) c.close(1001, 'Server is shutting down');
     await Promise.race([Promise.all(gone), new Promise((r) => setTimeout(r, 500).unref())]);
     for (const c of clients) c.terminate();

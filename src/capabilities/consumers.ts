@@ -132,9 +132,16 @@ export function httpTarget(opts: {
       });
     } catch (err) {
       clearTimeout(timer);
-      if (ctrl.signal.aborted) throw new AppError('gateway_timeout', `${origin} did not answer within ${timeoutMs % 1000 ? `${timeoutMs} ms` : `${timeoutMs / 1000} s`}`);
+      if (ctrl.signal.aborted)
+        throw new AppError(
+          'gateway_timeout',
+          `${origin} did not answer within ${timeoutMs % 1000 ? `${timeoutMs} ms` : `${timeoutMs / 1000} s`}`,
+        );
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new AppError('bad_gateway', `${origin} is unreachable (${cause?.code ?? cause?.message ?? (err as Error).message})`);
+      throw new AppError(
+        'bad_gateway',
+        `${origin} is unreachable (${cause?.code ?? cause?.message ?? (err as Error).message})`,
+      );
     }
     clearTimeout(timer);
     const headers: Record<string, string> = {};
@@ -149,7 +156,11 @@ export function httpTarget(opts: {
 
   async function discover(): Promise<Defaults> {
     try {
-      const res = await send({ method: 'GET', path: '/api/me/workspaces', headers: { accept: 'application/json', ...opts.discoveryHeaders } });
+      const res = await send({
+        method: 'GET',
+        path: '/api/me/workspaces',
+        headers: { accept: 'application/json', ...opts.discoveryHeaders },
+      });
       const text = await readAll(res.body, 1 << 20);
       if (res.status !== 200) return {};
       const list = JSON.parse(text.toString('utf8')) as { account_id?: string; workspace_id?: string }[];
@@ -199,7 +210,8 @@ export function parseUpstream(url: string): { base: string; defaults: Defaults }
   } catch {
     throw new AppError('invalid_input', `--upstream must be an http(s) URL, got '${url}'`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new AppError('invalid_input', `--upstream must be an http(s) URL, got '${u.protocol}'`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new AppError('invalid_input', `--upstream must be an http(s) URL, got '${u.protocol}'`);
   const path = u.pathname.replace(/\/+$/, '');
   const m = /^(.*?)\/api(?:\/accounts\/([^/]+)(?:\/workspaces\/([^/]+))?)?(?:\/.*)?$/.exec(path);
   const prefix = m ? m[1] : path;

@@ -85,7 +85,8 @@ export function bindCapabilities(opts: EngineOptions): BoundCapabilities {
   opts.set.capabilities.forEach((cap, i) => {
     for (const a of cap.rest)
       for (const resource of a.resources)
-        for (const operation of resource.operations) push(rest, a.port, { resource, operation, binding: bindingOf(operation.call.ref, i) });
+        for (const operation of resource.operations)
+          push(rest, a.port, { resource, operation, binding: bindingOf(operation.call.ref, i) });
     for (const a of cap.mcp) {
       if (a.description) descriptions.push(a.description);
       for (const tool of a.tools) {
@@ -111,7 +112,12 @@ function configuredTarget(opts: EngineOptions): () => Target {
     if (opts.upstream) {
       const { base, defaults } = parseUpstream(opts.upstream);
       const key = opts.upstreamKey;
-      target = httpTarget({ base, defaults, timeoutMs: opts.timeoutMs, discoveryHeaders: key ? { authorization: `Bearer ${key}` } : {} });
+      target = httpTarget({
+        base,
+        defaults,
+        timeoutMs: opts.timeoutMs,
+        discoveryHeaders: key ? { authorization: `Bearer ${key}` } : {},
+      });
     } else if (opts.native) target = nativeTarget(opts.native.app, opts.native.defaults);
     else throw new AppError('invalid_input', 'A capability with an empty baseUri needs the local API or --upstream.');
     return target;

@@ -39,7 +39,10 @@ function render(text: string, vars: (name: string) => unknown): string {
   });
 }
 
-function authHeaders(b: Binding, auth: Authentication | undefined): { headers: Record<string, string>; query: [string, string][] } {
+function authHeaders(
+  b: Binding,
+  auth: Authentication | undefined,
+): { headers: Record<string, string>; query: [string, string][] } {
   const vars = (n: string) => b.cap.binds.get(n);
   const headers: Record<string, string> = {};
   const query: [string, string][] = [];
@@ -74,12 +77,21 @@ const DEFAULTABLE = ['account_id', 'workspace_id'] as const;
 export async function resolveValues(call: ExposedCall, b: Binding, lookup: Lookup): Promise<Map<string, unknown>> {
   const values = new Map<string, unknown>();
   const vars = (n: string) => lookup(n) ?? b.cap.binds.get(n);
-  for (const p of call.call.params) if (p.value !== undefined) values.set(p.name, typeof p.value === 'string' ? render(p.value, vars) : p.value);
+  for (const p of call.call.params)
+    if (p.value !== undefined) values.set(p.name, typeof p.value === 'string' ? render(p.value, vars) : p.value);
   for (const [key, binding] of call.with) {
-    const v = binding.kind === 'input' ? lookup(binding.name) : binding.kind === 'template' ? render(binding.text, vars) : binding.value;
+    const v =
+      binding.kind === 'input'
+        ? lookup(binding.name)
+        : binding.kind === 'template'
+          ? render(binding.text, vars)
+          : binding.value;
     if (v !== undefined && v !== null) values.set(key, v);
   }
-  if (b.defaultsApply && DEFAULTABLE.some((k) => !values.has(k) && call.call.params.some((p) => p.name === k && p.in === 'path'))) {
+  if (
+    b.defaultsApply &&
+    DEFAULTABLE.some((k) => !values.has(k) && call.call.params.some((p) => p.name === k && p.in === 'path'))
+  ) {
     const d: Defaults = await b.target.defaults();
     for (const k of DEFAULTABLE) if (!values.has(k) && d[k]) values.set(k, d[k]);
   }
@@ -98,7 +110,8 @@ export function buildRequest(call: ExposedCall, b: Binding, values: Map<string, 
   for (const p of op.params) {
     if (p.required && !values.has(p.name)) {
       const name = inputNameFor(call, p.name);
-      const hint = b.defaultsApply && (DEFAULTABLE as readonly string[]).includes(p.name) ? ' (no default is configured)' : '';
+      const hint =
+        b.defaultsApply && (DEFAULTABLE as readonly string[]).includes(p.name) ? ' (no default is configured)' : '';
       issues.push({ loc: [p.in, name], msg: `'${name}' is required${hint}`, type: 'missing' });
     }
   }
@@ -111,12 +124,18 @@ export function buildRequest(call: ExposedCall, b: Binding, values: Map<string, 
     const r = checkValue(name, p.schema, v);
     if ('message' in r) issues.push({ loc: ['path', name], msg: r.message, type: 'value_error' });
     else if (/^\.{1,2}$/.test(serialize(r.value)) || serialize(r.value) === '') {
-      issues.push({ loc: ['path', name], msg: `argument '${name}' must not be '${serialize(r.value)}'`, type: 'value_error' });
+      issues.push({
+        loc: ['path', name],
+        msg: `argument '${name}' must not be '${serialize(r.value)}'`,
+        type: 'value_error',
+      });
     } else values.set(p.name, r.value);
   }
   if (issues.length) throw new AppError('invalid_input', issues.map((i) => i.msg).join('; '), { issues });
 
-  const path = op.path.replace(/\{\{?([^{}]+)\}?\}/g, (_m, name: string) => encodeURIComponent(serialize(values.get(name))));
+  const path = op.path.replace(/\{\{?([^{}]+)\}?\}/g, (_m, name: string) =>
+    encodeURIComponent(serialize(values.get(name))),
+  );
   const { headers, query } = authHeaders(b, b.api.authentication);
   let body: string | Buffer | undefined;
   for (const p of op.params) {
@@ -139,7 +158,11 @@ export function buildRequest(call: ExposedCall, b: Binding, values: Map<string, 
   return { method: op.method, path: qs ? `${path}?${qs}` : path, headers, body };
 }
 
-export async function invoke(call: ExposedCall, b: Binding, lookup: Lookup): Promise<{ request: OutRequest; response: InResponse }> {
+export async function invoke(
+  call: ExposedCall,
+  b: Binding,
+  lookup: Lookup,
+): Promise<{ request: OutRequest; response: InResponse }> {
   const values = await resolveValues(call, b, lookup);
   const request = buildRequest(call, b, values);
   return { request, response: await b.target.send(request) };

@@ -8,13 +8,20 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import type { FastifyInstance } from 'fastify';
-import { bodyTooLargeMessage, clientErrorHandler, createListener, type ListenerConfig, readBody, sendJson } from '../api/http-listener.ts';
+import {
+  bodyTooLargeMessage,
+  clientErrorHandler,
+  createListener,
+  type ListenerConfig,
+  readBody,
+  sendJson,
+} from '../api/http-listener.ts';
 import { AppError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
 import type { BoundCapabilities } from './engine.ts';
+import type { ToolEntry } from './mcp-adapter.ts';
 import { mcpHttpHandler } from './mcp-adapter.ts';
 import { buildRestApp, type RestEntry } from './rest-adapter.ts';
-import type { ToolEntry } from './mcp-adapter.ts';
 
 export interface ListenOptions {
   host: string;
@@ -85,12 +92,20 @@ export class CapabilityListeners {
   }
 
   private mcpServer(tools: ToolEntry[]): Server {
-    const handler = mcpHttpHandler(tools, { maxChars: this.opts.maxChars, version: this.opts.version, instructions: this.bound.instructions });
+    const handler = mcpHttpHandler(tools, {
+      maxChars: this.opts.maxChars,
+      version: this.opts.version,
+      instructions: this.bound.instructions,
+    });
     this.closers.push(() => handler.close());
     const node = toNodeHandler(handler);
     const { host } = this.opts;
     const loopback = LOOPBACK.includes(urlHost(host)) || LOOPBACK.includes(host);
-    const allowed = [...LOOPBACK, ...this.opts.allowedHosts, ...(loopback || host === '0.0.0.0' || host === '::' ? [] : [urlHost(host)])];
+    const allowed = [
+      ...LOOPBACK,
+      ...this.opts.allowedHosts,
+      ...(loopback || host === '0.0.0.0' || host === '::' ? [] : [urlHost(host)]),
+    ];
     const checkHost = hostHeaderValidation(allowed);
     const checkOrigin = originValidation(allowed);
     const { bodyLimit } = this.opts;
@@ -107,7 +122,8 @@ export class CapabilityListeners {
       const body = req.method === 'POST' ? readBody(req, res, bodyLimit) : Promise.resolve(undefined);
       body
         .then((raw) => {
-          if (raw === undefined && req.method === 'POST') return sendJson(res, 413, mcpError(bodyTooLargeMessage(bodyLimit)));
+          if (raw === undefined && req.method === 'POST')
+            return sendJson(res, 413, mcpError(bodyTooLargeMessage(bodyLimit)));
           let parsed: unknown;
           if (raw?.length) {
             try {

@@ -24,10 +24,16 @@ describe('capability loader', () => {
     const set = loadCapabilities({ env: {} });
     assert.equal(set.capabilities.length, 3);
     assert.equal(set.capabilities.flatMap((c) => c.mcp.flatMap((m) => m.tools)).length, 28);
-    assert.equal(set.capabilities.flatMap((c) => c.rest.flatMap((r) => r.resources.flatMap((x) => x.operations))).length, 28);
+    assert.equal(
+      set.capabilities.flatMap((c) => c.rest.flatMap((r) => r.resources.flatMap((x) => x.operations))).length,
+      28,
+    );
     assert.ok(set.problems.every((p) => p.severity === 'warning'));
     const events = set.problems.filter((p) => p.file.endsWith('prefect-events.yaml'));
-    assert.ok(events.some((p) => p.line === 43 && /declared twice/.test(p.message)), 'the duplicate consumed operation');
+    assert.ok(
+      events.some((p) => p.line === 43 && /declared twice/.test(p.message)),
+      'the duplicate consumed operation',
+    );
     assert.ok(events.some((p) => /Empty 'baseUri'/.test(p.message)));
     for (const c of [
       'flow_runs/{id}/logs level_ge: string → integer',
@@ -50,7 +56,10 @@ describe('capability loader', () => {
 
   it('reports a broken file with file, line and a sentence, and refuses to start', () => {
     const broken = seed('prefect-logs.yaml')
-      .replace('call: prefect-logs.readlogsapiaccountsaccountidworkspacesworkspaceidlogsfilterpost\n      with:\n        account_id: tools', 'call: prefect-logs.nope\n      with:\n        account_id: tools')
+      .replace(
+        'call: prefect-logs.readlogsapiaccountsaccountidworkspacesworkspaceidlogsfilterpost\n      with:\n        account_id: tools',
+        'call: prefect-logs.nope\n      with:\n        account_id: tools',
+      )
       .replace('    port: 8080', '    port: ninety');
     const file = write('broken.yaml', broken);
     const err = (() => {
@@ -73,8 +82,14 @@ describe('capability loader', () => {
 
   it('reports YAML syntax errors and missing files', () => {
     const file = write('syntax.yaml', 'naftiko: 1.0.0-alpha2\ninfo:\n  label: [unclosed\n');
-    assert.throws(() => loadCapabilities({ paths: [file], builtin: false, env: {} }), /syntax\.yaml:\d+: error: YAML syntax error/);
-    assert.throws(() => loadCapabilities({ paths: [join(dir, 'missing.yaml')], builtin: false, env: {} }), /missing\.yaml:1: error: No such capability file/);
+    assert.throws(
+      () => loadCapabilities({ paths: [file], builtin: false, env: {} }),
+      /syntax\.yaml:\d+: error: YAML syntax error/,
+    );
+    assert.throws(
+      () => loadCapabilities({ paths: [join(dir, 'missing.yaml')], builtin: false, env: {} }),
+      /missing\.yaml:1: error: No such capability file/,
+    );
   });
 
   it('sends no Authorization header when the bind has no value, and the key when it has one', async () => {
@@ -121,7 +136,11 @@ capability:
       const bound = bindCapabilities({ set });
       const entry = bound.allTools[0];
       const args: Record<string, unknown> = { id: 'a b', ids: ['x', 'y'] };
-      const req = buildRequest(entry.tool, entry.binding, await resolveValues(entry.tool, entry.binding, (n) => args[n]));
+      const req = buildRequest(
+        entry.tool,
+        entry.binding,
+        await resolveValues(entry.tool, entry.binding, (n) => args[n]),
+      );
       assert.equal(req.path, '/items/a%20b?ids=x&ids=y');
       assert.equal(req.headers.authorization, expected);
     }

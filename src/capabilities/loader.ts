@@ -20,7 +20,10 @@ export class CapabilityLoadError extends AppError {
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
     const errors = problems.filter((p) => p.severity === 'error');
-    super('invalid_input', `capability files have ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`);
+    super(
+      'invalid_input',
+      `capability files have ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`,
+    );
     this.problems = problems;
   }
 }
@@ -33,7 +36,10 @@ function yamlFilesIn(dir: string): string[] {
 }
 
 /** Directories contribute their *.yaml / *.yml files; a missing path is an error. */
-export function listCapabilityFiles(paths: readonly string[], opts: { builtin?: boolean } = {}): { files: string[]; problems: Problem[] } {
+export function listCapabilityFiles(
+  paths: readonly string[],
+  opts: { builtin?: boolean } = {},
+): { files: string[]; problems: Problem[] } {
   const files: string[] = [];
   const problems: Problem[] = [];
   const roots = [...(opts.builtin === false ? [] : [BUILTIN_DIR]), ...paths.map((p) => resolve(p))];
@@ -62,7 +68,8 @@ function applyCloudFacts(op: ConsumedOperation): string[] {
   for (const p of op.params) {
     const schema = facts.params?.[p.name];
     if (!schema) continue;
-    if (typeOf(schema) !== typeOf(p.schema)) changed.push(`${op.method} ${op.path} ${p.name}: ${typeOf(p.schema)} → ${typeOf(schema)}`);
+    if (typeOf(schema) !== typeOf(p.schema))
+      changed.push(`${op.method} ${op.path} ${p.name}: ${typeOf(p.schema)} → ${typeOf(schema)}`);
     p.schema = { ...schema };
   }
   return changed;
@@ -124,7 +131,11 @@ function checkAcrossFiles(caps: Capability[], problems: Problem[]): void {
         const key = `${a.transport === 'http' ? a.port : 'stdio'} ${t.name}`;
         const first = tools.get(key);
         if (first && first.file !== t.where.file)
-          problems.push({ ...t.where, severity: 'error', message: `Tool '${t.name}' is also declared in ${first.file}:${first.line}; tool names must be unique.` });
+          problems.push({
+            ...t.where,
+            severity: 'error',
+            message: `Tool '${t.name}' is also declared in ${first.file}:${first.line}; tool names must be unique.`,
+          });
         else if (!first) tools.set(key, t.where);
       }
     for (const a of cap.rest)
@@ -133,7 +144,11 @@ function checkAcrossFiles(caps: Capability[], problems: Problem[]): void {
           const key = `${a.port} ${op.method} ${r.path.replace(/\{[^}]+\}/g, '{}')}`;
           const first = routes.get(key);
           if (first && first.file !== op.where.file)
-            problems.push({ ...op.where, severity: 'warning', message: `${op.method} ${r.path} is also declared in ${first.file}:${first.line}; the first answers.` });
+            problems.push({
+              ...op.where,
+              severity: 'warning',
+              message: `${op.method} ${r.path} is also declared in ${first.file}:${first.line}; the first answers.`,
+            });
           else if (!first) routes.set(key, op.where);
         }
   }

@@ -6,12 +6,17 @@
  * failures become `isError` results that say what went wrong; an unknown tool stays a JSON-RPC
  * error (the SDK's -32602).
  */
-import { createMcpHandler, McpServer, type McpHttpHandler, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  type McpHttpHandler,
+  McpServer,
+  type StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
 import { AppError, echo } from '../domain/errors.ts';
 import { readAll } from './consumers.ts';
 import { type Binding, inputNameFor, invoke } from './invoke.ts';
 import type { McpToolDef, Paging } from './model.ts';
-import { type ToolSchema, deriveToolSchema } from './tool-schema.ts';
+import { deriveToolSchema, type ToolSchema } from './tool-schema.ts';
 import { cutJson, cutText } from './truncate.ts';
 
 export interface ToolEntry {
@@ -54,8 +59,13 @@ function describe(entry: ToolEntry, maxChars: number): string {
   const parts = [tool.description.replace(/\.?$/, '.')];
   if (tool.call.notes) parts.push(tool.call.notes);
   const ids = tool.call.params.filter((p) => p.in === 'path' && DEFAULTABLE.has(p.name)).map((p) => p.name);
-  if (binding.defaultsApply && ids.length) parts.push(`${ids.join(' and ')} default to the configured ${ids.length > 1 ? 'account and workspace' : 'account'}.`);
-  parts.push(`Answers over ${maxChars} characters are cut at a whole item and carry truncated, returned and next (the arguments that continue).`);
+  if (binding.defaultsApply && ids.length)
+    parts.push(
+      `${ids.join(' and ')} default to the configured ${ids.length > 1 ? 'account and workspace' : 'account'}.`,
+    );
+  parts.push(
+    `Answers over ${maxChars} characters are cut at a whole item and carry truncated, returned and next (the arguments that continue).`,
+  );
   return parts.join(' ');
 }
 
@@ -70,7 +80,10 @@ function standardSchema(schema: ToolSchema): StandardSchemaWithJSON<Obj, Obj> {
   } as StandardSchemaWithJSON<Obj, Obj>;
 }
 
-const text = (t: string, extra: Partial<ToolResult> = {}): ToolResult => ({ content: [{ type: 'text', text: t }], ...extra });
+const text = (t: string, extra: Partial<ToolResult> = {}): ToolResult => ({
+  content: [{ type: 'text', text: t }],
+  ...extra,
+});
 
 function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
   try {
@@ -86,7 +99,11 @@ async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: n
   try {
     ({ request, response } = await invoke(entry.tool, entry.binding, (n) => args[n]));
   } catch (err) {
-    if (err instanceof AppError) return text(`${entry.tool.name}: ${err.message}`, { isError: true, structuredContent: { error: err.code, message: err.message } });
+    if (err instanceof AppError)
+      return text(`${entry.tool.name}: ${err.message}`, {
+        isError: true,
+        structuredContent: { error: err.code, message: err.message },
+      });
     throw err;
   }
   const status = response.status;
@@ -95,17 +112,22 @@ async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: n
   if (status === 304) {
     response.body.resume();
     const etag = response.headers.etag;
-    return text(`Not modified: nothing changed since ETag ${etag ?? '(given)'}.`, { structuredContent: { not_modified: true, etag: etag ?? null } });
+    return text(`Not modified: nothing changed since ETag ${etag ?? '(given)'}.`, {
+      structuredContent: { not_modified: true, etag: etag ?? null },
+    });
   }
   if (status >= 400) {
     // An upstream's error may be anything: what the agent sees of it is bounded like every error.
     const body = await readAll(response.body, 1 << 20).catch(() => Buffer.alloc(0));
     const parsed = parseJson(body);
     const detail = echo(parsed.ok ? parsed.value : body.toString('utf8'), ERROR_ECHO_MAX);
-    return text(`${entry.binding.target.label} answered HTTP ${status} to ${where}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`, {
-      isError: true,
-      structuredContent: { status, error: detail },
-    });
+    return text(
+      `${entry.binding.target.label} answered HTTP ${status} to ${where}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`,
+      {
+        isError: true,
+        structuredContent: { status, error: detail },
+      },
+    );
   }
   if (/json/i.test(type) || type === '') {
     const body = await readAll(response.body, MAX_JSON_BYTES);
@@ -132,7 +154,10 @@ async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: n
 function textBody(body: string, maxChars: number, paging: Paging): ToolResult {
   const hint = paging.kind === 'none' || paging.kind === 'limit' ? paging.hint : undefined;
   const cut = cutText(body, maxChars, hint);
-  return text(cut.text, cut.truncated ? { structuredContent: { truncated: true, returned: cut.lines, ...(hint ? { hint } : {}) } } : {});
+  return text(
+    cut.text,
+    cut.truncated ? { structuredContent: { truncated: true, returned: cut.lines, ...(hint ? { hint } : {}) } } : {},
+  );
 }
 
 /** A factory producing a fresh server with every tool, as the SDK's serving entries want. */
@@ -146,9 +171,20 @@ export function mcpServerFactory(entries: ToolEntry[], opts: McpOptions): () => 
       ...(hints.readOnly !== undefined ? { readOnlyHint: hints.readOnly } : {}),
       ...(hints.destructive !== undefined ? { destructiveHint: hints.destructive } : {}),
       ...(hints.idempotent !== undefined ? { idempotentHint: hints.idempotent } : {}),
-      ...(hints.openWorld !== undefined ? { openWorldHint: hints.openWorld } : entry.binding.target.local ? { openWorldHint: false } : {}),
+      ...(hints.openWorld !== undefined
+        ? { openWorldHint: hints.openWorld }
+        : entry.binding.target.local
+          ? { openWorldHint: false }
+          : {}),
     };
-    return { entry, schema, inputSchema: standardSchema(schema), paging: toolPaging(entry, schema), description: describe(entry, opts.maxChars), annotations };
+    return {
+      entry,
+      schema,
+      inputSchema: standardSchema(schema),
+      paging: toolPaging(entry, schema),
+      description: describe(entry, opts.maxChars),
+      annotations,
+    };
   });
   return () => {
     const server = new McpServer({ name: 'sightline', version: opts.version }, { instructions: opts.instructions });

@@ -68,7 +68,10 @@ export type Paging =
   | { kind: 'none'; list?: string; hint?: string };
 
 /** A `with` value: a reference to an input of the exposed side, a template, or a literal. */
-export type Binding = { kind: 'input'; name: string } | { kind: 'template'; text: string } | { kind: 'literal'; value: unknown };
+export type Binding =
+  | { kind: 'input'; name: string }
+  | { kind: 'template'; text: string }
+  | { kind: 'literal'; value: unknown };
 
 export interface ExposedCall {
   call: ConsumedOperation;

@@ -20,7 +20,11 @@ export interface OperationFacts {
 const W = '/api/accounts/{account_id}/workspaces/{workspace_id}';
 const A = '/api/accounts/{account_id}';
 
-const uuid = (description?: string): JsonSchema => ({ type: 'string', format: 'uuid', ...(description ? { description } : {}) });
+const uuid = (description?: string): JsonSchema => ({
+  type: 'string',
+  format: 'uuid',
+  ...(description ? { description } : {}),
+});
 const int = (min?: number, max?: number, dflt?: number): JsonSchema => ({
   type: 'integer',
   ...(min !== undefined ? { minimum: min } : {}),
@@ -28,7 +32,11 @@ const int = (min?: number, max?: number, dflt?: number): JsonSchema => ({
   ...(dflt !== undefined ? { default: dflt } : {}),
 });
 const strings: JsonSchema = { type: 'array', items: { type: 'string' } };
-const enumOf = (values: string[], dflt?: string): JsonSchema => ({ type: 'string', enum: values, ...(dflt ? { default: dflt } : {}) });
+const enumOf = (values: string[], dflt?: string): JsonSchema => ({
+  type: 'string',
+  enum: values,
+  ...(dflt ? { default: dflt } : {}),
+});
 const observedSort = enumOf(['NAME_ASC', 'LAST_SEEN_DESC'], 'LAST_SEEN_DESC');
 const prefix = { type: 'string', maxLength: 100 };
 
@@ -68,7 +76,11 @@ const event: JsonSchema = {
     occurred: { type: 'string', format: 'date-time' },
     event: { type: 'string', maxLength: 1024, description: 'Event name, e.g. prefect.flow-run.Completed.' },
     resource: { type: 'object', description: 'Labels of the primary resource; must hold "prefect.resource.id".' },
-    related: { type: 'array', items: { type: 'object' }, description: 'Related resources (each with "prefect.resource.role").' },
+    related: {
+      type: 'array',
+      items: { type: 'object' },
+      description: 'Related resources (each with "prefect.resource.role").',
+    },
     payload: { type: 'object' },
     id: { type: 'string', format: 'uuid', description: 'Client-chosen id; resending the same id is a no-op.' },
     follows: { type: 'string', format: 'uuid' },
@@ -125,7 +137,8 @@ const countEvents: OperationFacts = {
 
 export const PREFECT_CLOUD: Record<string, OperationFacts> = {
   [`GET ${W}/flow_runs/{id}/download-logs-csv`]: {
-    notes: 'Deprecated alias of logs/download: every log of the flow run as CSV (timestamp,level,flow_run_id,task_run_id,message).',
+    notes:
+      'Deprecated alias of logs/download: every log of the flow run as CSV (timestamp,level,flow_run_id,task_run_id,message).',
     paging: { kind: 'none', hint: 'page through the logs with get-flow-run-logs (offset, limit)' },
     params: { id: uuid('The flow run id') },
   },
@@ -156,17 +169,20 @@ export const PREFECT_CLOUD: Record<string, OperationFacts> = {
     params: { body: { type: 'array', items: logCreate } },
   },
   [`POST ${W}/logs/filter`]: {
-    notes: 'Queries logs with a LogFilter. Defaults: sort TIMESTAMP_ASC, offset 0 (at most 20000), limit 200 (the maximum).',
+    notes:
+      'Queries logs with a LogFilter. Defaults: sort TIMESTAMP_ASC, offset 0 (at most 20000), limit 200 (the maximum).',
     paging: { kind: 'offset', argument: 'body.offset' },
     params: { body: logsFilterBody },
   },
   [`GET ${W}/observed-loggers`]: {
-    notes: 'Distinct logger names seen in the workspace, with counts and first/last seen times. limit 1..200 (default 200); query is a name prefix.',
+    notes:
+      'Distinct logger names seen in the workspace, with counts and first/last seen times. limit 1..200 (default 200); query is a name prefix.',
     paging: { kind: 'limit', argument: 'limit' },
     params: { query: prefix, order_by: observedSort, limit: int(1, 200, 200) },
   },
   [`GET ${W}/traces/{trace_id}/observed-loggers`]: {
-    notes: 'Distinct logger names used in one trace (flow run), with counts and first/last seen times. limit 1..200 (default 100).',
+    notes:
+      'Distinct logger names used in one trace (flow run), with counts and first/last seen times. limit 1..200 (default 100).',
     paging: { kind: 'limit', argument: 'limit' },
     params: { trace_id: uuid(), query: prefix, order_by: observedSort, limit: int(1, 200, 100) },
   },
@@ -202,7 +218,8 @@ export const PREFECT_CLOUD: Record<string, OperationFacts> = {
     },
   },
   [`GET ${W}/traces/{trace_id}/context/{span_id}`]: {
-    notes: 'The context of one span: its ancestors and up to context_size siblings before and after (1..100, default 10).',
+    notes:
+      'The context of one span: its ancestors and up to context_size siblings before and after (1..100, default 10).',
     paging: { kind: 'limit', argument: 'context_size', list: 'spans' },
     params: { trace_id: uuid(), span_id: uuid(), context_size: int(1, 100, 10) },
   },
@@ -237,12 +254,21 @@ export const PREFECT_CLOUD: Record<string, OperationFacts> = {
     notes:
       'The first page of events of a flow run (with its task runs unless with_task_runs is false). offset 0..5000, order DESC by default. if-none-match with the current event count answers "not modified".',
     paging: { kind: 'offset', argument: 'offset' },
-    params: { flow_run_id: uuid(), offset: int(0, 5000, 0), order: enumOf(['ASC', 'DESC'], 'DESC'), with_task_runs: { type: 'boolean', default: true } },
+    params: {
+      flow_run_id: uuid(),
+      offset: int(0, 5000, 0),
+      order: enumOf(['ASC', 'DESC'], 'DESC'),
+      with_task_runs: { type: 'boolean', default: true },
+    },
   },
   [`GET ${W}/tags`]: {
-    notes: 'Pages through the workspace tag index ({results, count, limit, pages, page}); search matches tag names. page ≥ 1.',
+    notes:
+      'Pages through the workspace tag index ({results, count, limit, pages, page}); search matches tag names. page ≥ 1.',
     paging: { kind: 'page', page: 'page', limit: 'limit', defaultLimit: 200, list: 'results' },
-    params: { page: int(1, undefined, 1), sort: enumOf(['NAME_ASC', 'NAME_DESC', 'LAST_SEEN_ASC', 'LAST_SEEN_DESC'], 'LAST_SEEN_DESC') },
+    params: {
+      page: int(1, undefined, 1),
+      sort: enumOf(['NAME_ASC', 'NAME_DESC', 'LAST_SEEN_ASC', 'LAST_SEEN_DESC'], 'LAST_SEEN_DESC'),
+    },
   },
   [`DELETE ${W}/tags`]: {
     notes: 'Removes a tag from the workspace tag index (tags on runs are untouched).',

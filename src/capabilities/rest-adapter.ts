@@ -7,10 +7,10 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { clientErrorHandler, createListener, type ListenerConfig, overBodyLimit } from '../api/http-listener.ts';
+import { trackRoutes } from '../api/served-routes.ts';
 import { AppError, type ErrorCode, type Issue } from '../domain/errors.ts';
 import { type Binding, invoke } from './invoke.ts';
 import type { RestOperation, RestResource } from './model.ts';
-import { trackRoutes } from '../api/served-routes.ts';
 import { buildRestOpenApi } from './rest-openapi.ts';
 
 export interface RestEntry {
@@ -37,14 +37,18 @@ export function sendGatewayError(reply: FastifyReply, err: unknown): FastifyRepl
   const e = err instanceof AppError ? err : toAppError(err);
   const status = STATUS[e.code] ?? 500;
   if (status >= 500 && e.code === 'internal') reply.log.error({ err }, 'gateway error');
-  const body: { code: ErrorCode; message: string; issues?: Issue[] } = { code: e.code, message: status === 500 ? 'Internal error' : e.message };
+  const body: { code: ErrorCode; message: string; issues?: Issue[] } = {
+    code: e.code,
+    message: status === 500 ? 'Internal error' : e.message,
+  };
   if (e.issues.length) body.issues = e.issues.map(({ loc, msg, type }) => ({ loc, msg, type }));
   return reply.code(status).type('application/json').send(body);
 }
 
 function toAppError(err: unknown): AppError {
   const e = err as { code?: string; statusCode?: number; message?: string };
-  if (e?.code === 'FST_ERR_MAX_PARAM_LENGTH' || e?.code === 'FST_ERR_BAD_URL') return new AppError('route_not_found', 'No resource at this path');
+  if (e?.code === 'FST_ERR_MAX_PARAM_LENGTH' || e?.code === 'FST_ERR_BAD_URL')
+    return new AppError('route_not_found', 'No resource at this path');
   if (e?.statusCode && e.statusCode < 500) return new AppError('invalid_input', e.message ?? 'Bad request');
   return new AppError('internal', e?.message ?? String(err));
 }
@@ -83,7 +87,9 @@ export async function buildRestApp(
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   trackRoutes(app);
   app.setErrorHandler((err, _req, reply) => sendGatewayError(reply, overBodyLimit(err, reply, opts.bodyLimit) ?? err));
-  app.setNotFoundHandler((req, reply) => sendGatewayError(reply, new AppError('route_not_found', `No resource at ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) =>
+    sendGatewayError(reply, new AppError('route_not_found', `No resource at ${req.method} ${req.url.split('?')[0]}`)),
+  );
 
   // One route per exposed path and method; the first declaration wins.
   const byPath = new Map<string, Map<string, RestEntry>>();
@@ -133,7 +139,10 @@ export async function buildRestApp(
       config: { undocumented: true },
       handler: async (req, reply) => {
         reply.header('allow', allow);
-        return sendGatewayError(reply, new AppError('method_not_allowed', `${req.method} is not allowed here; allowed: ${allow}`));
+        return sendGatewayError(
+          reply,
+          new AppError('method_not_allowed', `${req.method} is not allowed here; allowed: ${allow}`),
+        );
       },
     });
   }

@@ -4,7 +4,10 @@ import type { RestEntry } from './rest-adapter.ts';
 
 const norm = (name: string) => name.replaceAll('-', '_');
 
-export function buildRestOpenApi(entries: RestEntry[], info: { title: string; version: string }): Record<string, unknown> {
+export function buildRestOpenApi(
+  entries: RestEntry[],
+  info: { title: string; version: string },
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const seen = new Set<string>();
   for (const { resource, operation: op } of entries) {
@@ -25,13 +28,24 @@ export function buildRestOpenApi(entries: RestEntry[], info: { title: string; ve
       if (pathVar) {
         parameters.push({ name: pathVar, in: 'path', required: true, schema, ...(description ? { description } : {}) });
       } else if (p.in === 'body') {
-        requestBody = { required: p.required, content: { 'application/json': { schema } }, ...(description ? { description } : {}) };
+        requestBody = {
+          required: p.required,
+          content: { 'application/json': { schema } },
+          ...(description ? { description } : {}),
+        };
       } else if (p.in !== 'path') {
-        parameters.push({ name: binding.name, in: p.in === 'header' ? 'header' : 'query', required: p.required, schema, ...(description ? { description } : {}) });
+        parameters.push({
+          name: binding.name,
+          in: p.in === 'header' ? 'header' : 'query',
+          required: p.required,
+          schema,
+          ...(description ? { description } : {}),
+        });
       }
     }
     for (const v of pathVars)
-      if (!parameters.some((x) => x.in === 'path' && x.name === v)) parameters.push({ name: v, in: 'path', required: true, schema: { type: 'string' } });
+      if (!parameters.some((x) => x.in === 'path' && x.name === v))
+        parameters.push({ name: v, in: 'path', required: true, schema: { type: 'string' } });
     paths[resource.path] = {
       ...paths[resource.path],
       [op.method.toLowerCase()]: {
@@ -42,7 +56,10 @@ export function buildRestOpenApi(entries: RestEntry[], info: { title: string; ve
         parameters,
         ...(requestBody ? { requestBody } : {}),
         responses: {
-          default: { description: 'The consumed API’s answer, passed through (status, body, Content-Type, ETag, Content-Disposition, Retry-After).' },
+          default: {
+            description:
+              'The consumed API’s answer, passed through (status, body, Content-Type, ETag, Content-Disposition, Retry-After).',
+          },
           '400': { description: 'Gateway error: a required input is missing ({code, message}).' },
           '405': { description: 'Method not allowed on this resource (see Allow).' },
           '502': { description: 'The consumed API is unreachable ({code, message}).' },
@@ -56,7 +73,8 @@ export function buildRestOpenApi(entries: RestEntry[], info: { title: string; ve
     info: {
       title: info.title,
       version: info.version,
-      description: 'REST gateway served by Sightline from its capability files. Each resource calls one consumed operation and passes its answer through.',
+      description:
+        'REST gateway served by Sightline from its capability files. Each resource calls one consumed operation and passes its answer through.',
     },
     paths,
   };

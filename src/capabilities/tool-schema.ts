@@ -30,13 +30,19 @@ export function deriveToolSchema(tool: McpToolDef, optional: ReadonlySet<string>
     properties[binding.name] = schema;
     if (param.required && !optional.has(key) && !required.includes(binding.name)) required.push(binding.name);
   }
-  const json: JsonSchema = { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false };
+  const json: JsonSchema = {
+    type: 'object',
+    properties,
+    ...(required.length ? { required } : {}),
+    additionalProperties: false,
+  };
 
   return {
     json,
     validate(args) {
       const input = (args ?? {}) as Obj;
-      if (typeof input !== 'object' || Array.isArray(input)) return { issues: [{ message: 'arguments must be an object', path: [] }] };
+      if (typeof input !== 'object' || Array.isArray(input))
+        return { issues: [{ message: 'arguments must be an object', path: [] }] };
       const issues: { message: string; path: string[] }[] = [];
       const value: Obj = {};
       for (const [name, v] of Object.entries(input)) {
@@ -48,7 +54,10 @@ export function deriveToolSchema(tool: McpToolDef, optional: ReadonlySet<string>
         const schema = Object.hasOwn(properties, name) ? properties[name] : undefined;
         if (!schema) {
           const shown = name.length > 100 ? `${name.slice(0, 100)}…` : name;
-          issues.push({ message: `unknown argument '${shown}' (known: ${Object.keys(properties).join(', ') || 'none'})`, path: [shown] });
+          issues.push({
+            message: `unknown argument '${shown}' (known: ${Object.keys(properties).join(', ') || 'none'})`,
+            path: [shown],
+          });
           continue;
         }
         if (v === null || v === undefined) continue;
@@ -56,7 +65,9 @@ export function deriveToolSchema(tool: McpToolDef, optional: ReadonlySet<string>
         if ('message' in r) issues.push({ message: r.message, path: [name] });
         else value[name] = r.value;
       }
-      for (const name of required) if (value[name] === undefined && !issues.some((i) => i.path[0] === name)) issues.push({ message: `argument '${name}' is required`, path: [name] });
+      for (const name of required)
+        if (value[name] === undefined && !issues.some((i) => i.path[0] === name))
+          issues.push({ message: `argument '${name}' is required`, path: [name] });
       return issues.length ? { issues } : { value };
     },
   };
@@ -75,15 +86,18 @@ function check(name: string, s: JsonSchema, v: unknown): { value: unknown } | { 
       if (typeof v === 'number' || typeof v === 'boolean') v = String(v);
       if (typeof v !== 'string') return bad('must be a string');
       if (Array.isArray(s.enum) && !s.enum.includes(v)) return bad(`must be one of ${s.enum.join(', ')}`);
-      if (typeof s.maxLength === 'number' && v.length > s.maxLength) return bad(`must be at most ${s.maxLength} characters`);
-      if (typeof s.minLength === 'number' && v.length < s.minLength) return bad(`must be at least ${s.minLength} characters`);
+      if (typeof s.maxLength === 'number' && v.length > s.maxLength)
+        return bad(`must be at most ${s.maxLength} characters`);
+      if (typeof s.minLength === 'number' && v.length < s.minLength)
+        return bad(`must be at least ${s.minLength} characters`);
       if (s.format === 'uuid' && !UUID.test(v)) return bad('must be a UUID');
       return { value: v };
     }
     case 'integer':
     case 'number': {
       const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isFinite(n)) return bad(`must be ${s.type === 'integer' ? 'an integer' : 'a number'}`);
+      if (typeof n !== 'number' || !Number.isFinite(n))
+        return bad(`must be ${s.type === 'integer' ? 'an integer' : 'a number'}`);
       if (s.type === 'integer' && !Number.isInteger(n)) return bad('must be an integer');
       if (typeof s.minimum === 'number' && n < s.minimum) return bad(`must be at least ${s.minimum}`);
       if (typeof s.maximum === 'number' && n > s.maximum) return bad(`must be at most ${s.maximum}`);

@@ -56,7 +56,8 @@ function findList(value: unknown, preferred?: string): { list: unknown[]; key?: 
   const o = value as Obj;
   if (preferred && Array.isArray(o[preferred])) return { list: o[preferred] as unknown[], key: preferred };
   let best: { list: unknown[]; key: string } | undefined;
-  for (const [k, v] of Object.entries(o)) if (Array.isArray(v) && (!best || v.length > best.list.length)) best = { list: v, key: k };
+  for (const [k, v] of Object.entries(o))
+    if (Array.isArray(v) && (!best || v.length > best.list.length)) best = { list: v, key: k };
   return best;
 }
 
@@ -89,7 +90,11 @@ export function cutJson(value: unknown, maxChars: number, paging: Paging, args: 
 }
 
 /** Cuts text at the last whole line within the budget. */
-export function cutText(text: string, maxChars: number, hint?: string): { text: string; truncated: boolean; lines: number } {
+export function cutText(
+  text: string,
+  maxChars: number,
+  hint?: string,
+): { text: string; truncated: boolean; lines: number } {
   if (text.length <= maxChars) return { text, truncated: false, lines: text.split('\n').filter(Boolean).length };
   const note = `\n[truncated at ${maxChars} characters${hint ? `; ${hint}` : ''}]`;
   const room = Math.max(0, maxChars - note.length);

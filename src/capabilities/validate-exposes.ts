@@ -16,7 +16,13 @@ import type { Path } from './yaml-source.ts';
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
-function resolveCall(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[], what: string): ConsumedOperation | undefined {
+function resolveCall(
+  c: Checker,
+  o: Obj,
+  path: Path,
+  consumes: ConsumedApi[],
+  what: string,
+): ConsumedOperation | undefined {
   if (c.unsupported(o, ['steps', 'mappings', 'ref', 'forward'], path, what)) return undefined;
   const call = c.str(o, 'call', path, what, true);
   if (call === undefined) return undefined;
@@ -24,14 +30,24 @@ function resolveCall(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[], wh
   const ns = call.slice(0, dot);
   const opName = call.slice(dot + 1);
   const api = consumes.find((a) => a.namespace === ns);
-  if (dot < 1 || !api) return c.error([...path, 'call'], `'call: ${call}' names no consumed namespace of this file (namespace.operation).`);
+  if (dot < 1 || !api)
+    return c.error(
+      [...path, 'call'],
+      `'call: ${call}' names no consumed namespace of this file (namespace.operation).`,
+    );
   const op = api.operations.find((x) => x.name === opName);
   if (!op) return c.error([...path, 'call'], `'call: ${call}' names no operation of '${ns}'.`);
   return op;
 }
 
 /** `rest.x`, `tools.x` and `<exposeNamespace>.x` name an input; `{{…}}` is a template; anything else a literal. */
-function buildWith(c: Checker, raw: unknown, path: Path, op: ConsumedOperation, prefixes: string[]): [string, Binding][] | undefined {
+function buildWith(
+  c: Checker,
+  raw: unknown,
+  path: Path,
+  op: ConsumedOperation,
+  prefixes: string[],
+): [string, Binding][] | undefined {
   if (raw === undefined || raw === null) return [];
   const o = c.obj(raw, path, "'with'");
   if (!o) return undefined;
@@ -58,7 +74,11 @@ function checkOutput(c: Checker, raw: unknown, path: Path): boolean {
     const o = list[i];
     const mapping = isObj(o) ? o.mapping : undefined;
     if (isObj(o) && (mapping === '$.' || mapping === '$') && o.properties === undefined && o.value === undefined) {
-      c.warnOnce('mapping', [...path, i], "Output '{type: object, mapping: $.}' without 'properties' (generator convention) passes the whole answer through.");
+      c.warnOnce(
+        'mapping',
+        [...path, i],
+        "Output '{type: object, mapping: $.}' without 'properties' (generator convention) passes the whole answer through.",
+      );
       continue;
     }
     c.error([...path, i], "Only pass-through output ('mapping: $.') is supported; other output mappings are not.");
@@ -72,8 +92,14 @@ export function buildRest(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[
   const port = c.port(o, path, 'A REST adapter');
   if (namespace === undefined || port === undefined) return undefined;
   if (c.unsupported(o, ['authentication'], path, 'a REST adapter')) return undefined;
-  if (o.description !== undefined) c.warnOnce('rest-description', [...path, 'description'], "A REST adapter carries 'description' (generator convention); used as documentation.");
-  if (o.address !== undefined) c.src.warn([...path, 'address'], "'address' is ignored: every listener binds to --host.");
+  if (o.description !== undefined)
+    c.warnOnce(
+      'rest-description',
+      [...path, 'description'],
+      "A REST adapter carries 'description' (generator convention); used as documentation.",
+    );
+  if (o.address !== undefined)
+    c.src.warn([...path, 'address'], "'address' is ignored: every listener binds to --host.");
   const resources: RestResource[] = [];
   for (const [ri, r] of (c.list(o.resources, [...path, 'resources'], "'resources'") ?? []).entries()) {
     const rp: Path = [...path, 'resources', ri];
@@ -81,8 +107,10 @@ export function buildRest(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[
     if (!res) continue;
     const resPath = c.str(res, 'path', rp, 'A REST resource', true);
     if (resPath === undefined) continue;
-    if (!resPath.startsWith('/') || resPath.includes('?'))
-      { c.error([...rp, 'path'], `A REST resource path must start with '/' and hold no query, got '${resPath}'.`); continue; }
+    if (!resPath.startsWith('/') || resPath.includes('?')) {
+      c.error([...rp, 'path'], `A REST resource path must start with '/' and hold no query, got '${resPath}'.`);
+      continue;
+    }
     if (c.unsupported(res, ['forward'], rp, 'a REST resource')) continue;
     const operations: RestOperation[] = [];
     for (const [oi, op] of (c.list(res.operations, [...rp, 'operations'], "'operations'") ?? []).entries()) {
@@ -90,7 +118,10 @@ export function buildRest(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[
       const oo = c.obj(op, opPath, 'A REST operation');
       if (!oo) continue;
       const method = typeof oo.method === 'string' ? oo.method.toUpperCase() : '';
-      if (!METHODS.includes(method)) { c.error([...opPath, 'method'], `A REST operation needs a 'method' (${METHODS.join(', ')}).`); continue; }
+      if (!METHODS.includes(method)) {
+        c.error([...opPath, 'method'], `A REST operation needs a 'method' (${METHODS.join(', ')}).`);
+        continue;
+      }
       const call = resolveCall(c, oo, opPath, consumes, 'a REST operation');
       if (!call) continue;
       const withs = buildWith(c, oo.with, [...opPath, 'with'], call, ['rest', namespace]);
@@ -98,9 +129,19 @@ export function buildRest(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[
       const name = typeof oo.name === 'string' ? oo.name : call.name;
       const first = operations.find((x) => x.method === method);
       if (first)
-        c.src.warn(opPath, `${method} ${resPath} is declared twice (first on line ${first.where.line}); the first answers.`);
+        c.src.warn(
+          opPath,
+          `${method} ${resPath} is declared twice (first on line ${first.where.line}); the first answers.`,
+        );
       const description = typeof oo.description === 'string' ? oo.description : call.description;
-      operations.push({ method, name, description, call, with: withs, where: { file: c.src.file, line: c.src.lineOf(opPath) } });
+      operations.push({
+        method,
+        name,
+        description,
+        call,
+        with: withs,
+        where: { file: c.src.file, line: c.src.lineOf(opPath) },
+      });
     }
     resources.push({
       path: resPath,
@@ -132,14 +173,16 @@ export function buildMcp(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[]
   if (namespace === undefined) return undefined;
   if (c.unsupported(o, ['resources', 'prompts', 'authentication'], path, 'an MCP adapter')) return undefined;
   const transport = o.transport ?? 'http';
-  if (transport !== 'http' && transport !== 'stdio') return c.error([...path, 'transport'], "'transport' must be http or stdio.");
+  if (transport !== 'http' && transport !== 'stdio')
+    return c.error([...path, 'transport'], "'transport' must be http or stdio.");
   let port = 0;
   if (transport === 'http') {
     const p = c.port(o, path, 'An MCP adapter with http transport');
     if (p === undefined) return undefined;
     port = p;
   }
-  if (o.address !== undefined) c.src.warn([...path, 'address'], "'address' is ignored: every listener binds to --host.");
+  if (o.address !== undefined)
+    c.src.warn([...path, 'address'], "'address' is ignored: every listener binds to --host.");
   const tools: McpToolDef[] = [];
   for (const [ti, t] of (c.list(o.tools, [...path, 'tools'], "'tools'") ?? []).entries()) {
     const tp: Path = [...path, 'tools', ti];
@@ -147,9 +190,19 @@ export function buildMcp(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[]
     if (!to) continue;
     const name = c.str(to, 'name', tp, 'A tool', true);
     if (name === undefined) continue;
-    if (!TOOL_NAME.test(name)) { c.error([...tp, 'name'], `Tool name '${name}' must be 1-128 characters from A-Z a-z 0-9 _ . -.`); continue; }
-    if (tools.some((x) => x.name === name)) { c.error([...tp, 'name'], `Tool '${name}' is declared twice.`); continue; }
-    if (to.inputParameters !== undefined) c.src.warn([...tp, 'inputParameters'], "A tool's 'inputParameters' are ignored: its schema comes from 'with' and the consumed parameters.");
+    if (!TOOL_NAME.test(name)) {
+      c.error([...tp, 'name'], `Tool name '${name}' must be 1-128 characters from A-Z a-z 0-9 _ . -.`);
+      continue;
+    }
+    if (tools.some((x) => x.name === name)) {
+      c.error([...tp, 'name'], `Tool '${name}' is declared twice.`);
+      continue;
+    }
+    if (to.inputParameters !== undefined)
+      c.src.warn(
+        [...tp, 'inputParameters'],
+        "A tool's 'inputParameters' are ignored: its schema comes from 'with' and the consumed parameters.",
+      );
     const call = resolveCall(c, to, tp, consumes, 'a tool');
     if (!call) continue;
     const withs = buildWith(c, to.with, [...tp, 'with'], call, ['tools', namespace]);

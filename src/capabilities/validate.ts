@@ -17,9 +17,13 @@ export function buildCapability(src: Source, env: Record<string, string | undefi
   if (!root) return undefined;
   const version = root.naftiko ?? root.ikanos;
   if (version === undefined) return c.error([], "Not a capability file: the 'naftiko' version key is missing.");
-  if (root.naftiko === undefined) src.warn(['ikanos'], `The 'ikanos' root key is read as 'naftiko' ${SUPPORTED_VERSION}.`);
+  if (root.naftiko === undefined)
+    src.warn(['ikanos'], `The 'ikanos' root key is read as 'naftiko' ${SUPPORTED_VERSION}.`);
   else if (String(version) !== SUPPORTED_VERSION)
-    src.warn(['naftiko'], `Version '${String(version)}' is read as ${SUPPORTED_VERSION}, the dialect Sightline implements.`);
+    src.warn(
+      ['naftiko'],
+      `Version '${String(version)}' is read as ${SUPPORTED_VERSION}, the dialect Sightline implements.`,
+    );
 
   const info = isObj(root.info) ? root.info : {};
   const binds = buildBinds(c, root.binds, env);
@@ -50,8 +54,20 @@ export function buildCapability(src: Source, env: Record<string, string | undefi
     } else if (o.type === 'mcp') {
       const a = buildMcp(c, o, path, consumes);
       if (a) mcp.push(a);
-    } else c.error([...path, 'type'], `Exposes type '${String(o.type)}' is not supported (Sightline serves 'rest' and 'mcp').`);
+    } else
+      c.error(
+        [...path, 'type'],
+        `Exposes type '${String(o.type)}' is not supported (Sightline serves 'rest' and 'mcp').`,
+      );
   }
   const label = typeof info.label === 'string' ? info.label : src.file;
-  return { file: src.file, label, description: typeof info.description === 'string' ? info.description : '', binds, consumes, rest, mcp };
+  return {
+    file: src.file,
+    label,
+    description: typeof info.description === 'string' ? info.description : '',
+    binds,
+    consumes,
+    rest,
+    mcp,
+  };
 }

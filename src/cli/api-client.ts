@@ -9,7 +9,9 @@ import { type Micros, parseIsoMicros } from '../domain/time.ts';
 export const DEFAULT_API_URL = 'http://127.0.0.1:4200/api';
 
 export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  const url = [flag, env.SIGHTLINE_API_URL, env.PREFECT_API_URL, DEFAULT_API_URL].find((u) => u !== undefined && u.trim() !== '')!;
+  const url = [flag, env.SIGHTLINE_API_URL, env.PREFECT_API_URL, DEFAULT_API_URL].find(
+    (u) => u !== undefined && u.trim() !== '',
+  )!;
   let parsed: URL;
   try {
     parsed = new URL(url.trim());
@@ -65,11 +67,17 @@ export async function getJsonWithDate<T>(url: string): Promise<{ body: T; date: 
     res = await fetch(url, { headers: { accept: 'application/json' } });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new AppError('unavailable', `cannot reach the API at ${new URL(url).origin} (${cause}); set --api, SIGHTLINE_API_URL or PREFECT_API_URL`);
+    throw new AppError(
+      'unavailable',
+      `cannot reach the API at ${new URL(url).origin} (${cause}); set --api, SIGHTLINE_API_URL or PREFECT_API_URL`,
+    );
   }
   const body = await res.text();
   if (!res.ok) {
-    throw new AppError(res.status === 404 ? 'not_found' : 'invalid_input', `${res.status}: ${describeFailure(res.status, body)}`);
+    throw new AppError(
+      res.status === 404 ? 'not_found' : 'invalid_input',
+      `${res.status}: ${describeFailure(res.status, body)}`,
+    );
   }
   return { body: JSON.parse(body) as T, date: parseHttpDate(res.headers.get('date')) };
 }

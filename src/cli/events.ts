@@ -46,7 +46,10 @@ export function parseSince(text: string, now = Date.now()): string {
   const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
   if (m) return new Date(now - Number(m[1]) * UNITS[m[2]] * 1000).toISOString();
   if (!Number.isNaN(Date.parse(text))) return text;
-  throw new AppError('invalid_input', `--since must be an ISO-8601 time or a duration like 15m, 2h or 7d, got '${text}'`);
+  throw new AppError(
+    'invalid_input',
+    `--since must be an ISO-8601 time or a duration like 15m, 2h or 7d, got '${text}'`,
+  );
 }
 
 export function buildFilter(o: EventsConfig): Record<string, unknown> {
@@ -57,7 +60,8 @@ export function buildFilter(o: EventsConfig): Record<string, unknown> {
     } catch (err) {
       throw new AppError('invalid_input', `--filter is not valid JSON: ${(err as Error).message}`);
     }
-    if (!f || typeof f !== 'object' || Array.isArray(f)) throw new AppError('invalid_input', '--filter must be a JSON object (an EventFilter)');
+    if (!f || typeof f !== 'object' || Array.isArray(f))
+      throw new AppError('invalid_input', '--filter must be a JSON object (an EventFilter)');
   }
   if (o.event.length) f.event = { ...(f.event as object), prefix: o.event };
   if (o.resource.length) f.resource = { ...(f.resource as object), id: o.resource };
@@ -73,7 +77,11 @@ function line(e: Received, json: boolean): string {
 
 async function post(url: string, body: unknown): Promise<Response> {
   try {
-    return await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   } catch (err) {
     throw new AppError('unavailable', `cannot reach the server at ${url}: ${(err as Error).cause ?? err}`);
   }
@@ -89,20 +97,30 @@ async function check(r: Response): Promise<Record<string, unknown>> {
 async function recent(api: string, filter: Record<string, unknown>, limit: number): Promise<Received[]> {
   const out: Received[] = [];
   if (limit === 0) return out;
-  let page = await check(await post(`${api}/events/filter`, { filter: { ...filter, order: 'DESC' }, limit: Math.min(limit, 50) }));
+  let page = await check(
+    await post(`${api}/events/filter`, { filter: { ...filter, order: 'DESC' }, limit: Math.min(limit, 50) }),
+  );
   for (;;) {
     out.push(...(page.events as Received[]));
     const next = page.next_page as string | null;
     if (out.length >= limit || !next) break;
     // Follow the link on the server we were given (next_page may name the server's public URL).
     const u = new URL(next);
-    const r = await fetch(`${api}${u.pathname.replace(/^.*?\/events\/filter\/next/, '/events/filter/next')}${u.search}`);
+    const r = await fetch(
+      `${api}${u.pathname.replace(/^.*?\/events\/filter\/next/, '/events/filter/next')}${u.search}`,
+    );
     page = await check(r);
   }
   return out.slice(0, limit).reverse();
 }
 
-function follow(api: string, filter: Record<string, unknown>, seen: Set<string>, since: string, json: boolean): Promise<void> {
+function follow(
+  api: string,
+  filter: Record<string, unknown>,
+  seen: Set<string>,
+  since: string,
+  json: boolean,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl(api, '/events/out'), ['prefect']);
     let stopping = false;

@@ -23,17 +23,24 @@ export function openLiveSocket(url: string, filter: unknown, env: NodeJS.Process
     const buffered: Record<string, unknown>[] = [];
     let handler: ((m: Record<string, unknown>) => void) | undefined;
     let ready = false;
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     const fail = (message: string) => {
       if (ready) return;
       ready = true;
       ws.terminate();
       reject(new AppError('unavailable', message));
     };
-    const timer = setTimeout(() => fail(`no answer from ${url} within ${HANDSHAKE_TIMEOUT_MS / 1000} s`), HANDSHAKE_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(`no answer from ${url} within ${HANDSHAKE_TIMEOUT_MS / 1000} s`),
+      HANDSHAKE_TIMEOUT_MS,
+    );
     ws.on('error', (err) => fail(`cannot open ${url}: ${(err as { code?: string }).code ?? err.message}`));
     ws.on('unexpected-response', (_req, res) => fail(`${url} answered HTTP ${res.statusCode}`));
-    void closed.then(({ code, reason }) => fail(`${url} closed the connection during the handshake (${code} ${reason})`));
+    void closed.then(({ code, reason }) =>
+      fail(`${url} closed the connection during the handshake (${code} ${reason})`),
+    );
     ws.on('open', () => {
       // Prefect's client sends its auth string or API key; Sightline accepts any token.
       ws.send(JSON.stringify({ type: 'auth', token: env.PREFECT_API_AUTH_STRING || env.PREFECT_API_KEY || null }));
@@ -46,7 +53,8 @@ export function openLiveSocket(url: string, filter: unknown, env: NodeJS.Process
         return;
       }
       if (!ready) {
-        if (msg.type !== 'auth_success') return fail(`unexpected first message from ${url}: ${data.toString().slice(0, 100)}`);
+        if (msg.type !== 'auth_success')
+          return fail(`unexpected first message from ${url}: ${data.toString().slice(0, 100)}`);
         ready = true;
         clearTimeout(timer);
         ws.send(JSON.stringify({ type: 'filter', filter }));

@@ -9,19 +9,32 @@ import type { OptionSpec } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
 import { parseLevel, textLine } from '../domain/log-export.ts';
-import { formatMicros, type Micros, MICROS_PER_SECOND, nowMicros, parseIsoMicros } from '../domain/time.ts';
+import { formatMicros, MICROS_PER_SECOND, type Micros, nowMicros, parseIsoMicros } from '../domain/time.ts';
 import { getJsonWithDate, resolveApiUrl, websocketUrl } from './api-client.ts';
 import { openLiveSocket } from './live-socket.ts';
 import { levelStyle, paint, useColour } from './style.ts';
 
 const logsOptions = {
-  api: { type: 'string', help: 'API base URL (default: $SIGHTLINE_API_URL, else $PREFECT_API_URL, else http://127.0.0.1:4200/api).' },
-  level: { type: 'string', help: 'Only logs at or above this level: a name (debug, info, warning, error, critical) or a number.' },
+  api: {
+    type: 'string',
+    help: 'API base URL (default: $SIGHTLINE_API_URL, else $PREFECT_API_URL, else http://127.0.0.1:4200/api).',
+  },
+  level: {
+    type: 'string',
+    help: 'Only logs at or above this level: a name (debug, info, warning, error, critical) or a number.',
+  },
   since: { type: 'string', help: 'Only logs at or after this time: ISO-8601, or a duration ago (90s, 15m, 2h, 7d).' },
   logger: { type: 'list', help: 'Only logs of this logger (repeatable).', default: [] },
-  grep: { type: 'string', help: 'Only logs matching this text query (Prefect\'s grammar: words, "phrases", -exclude, +require).' },
-  follow: { type: 'bool', help: 'After the stored logs, keep printing new ones until interrupted (-f).', default: false },
-  json: { type: 'bool', help: 'Print each log as one line of JSON (Prefect\'s Log object).', default: false },
+  grep: {
+    type: 'string',
+    help: 'Only logs matching this text query (Prefect\'s grammar: words, "phrases", -exclude, +require).',
+  },
+  follow: {
+    type: 'bool',
+    help: 'After the stored logs, keep printing new ones until interrupted (-f).',
+    default: false,
+  },
+  json: { type: 'bool', help: "Print each log as one line of JSON (Prefect's Log object).", default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 interface LogsOptions {
@@ -64,7 +77,11 @@ function parseSince(text: string, now: Micros): Micros {
   const d = DURATION.exec(text.trim());
   if (d) return now - Number(d[1]) * UNIT[d[2]] * MICROS_PER_SECOND;
   const t = parseIsoMicros(text);
-  if (t === undefined) throw new AppError('invalid_input', `--since: not a time or duration: '${text}' (e.g. 2024-05-01T12:00:00Z, 15m, 2h)`);
+  if (t === undefined)
+    throw new AppError(
+      'invalid_input',
+      `--since: not a time or duration: '${text}' (e.g. 2024-05-01T12:00:00Z, 15m, 2h)`,
+    );
   return t;
 }
 
@@ -87,7 +104,8 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   const runId = normalizeUuid(positionals[0]);
   if (!runId) throw new AppError('invalid_input', `FLOW_RUN_ID must be a UUID, got '${positionals[0]}'`);
   const level = o.level === undefined ? undefined : parseLevel(o.level);
-  if (o.level !== undefined && level === undefined) throw new AppError('invalid_input', `--level: not a level: '${o.level}'`);
+  if (o.level !== undefined && level === undefined)
+    throw new AppError('invalid_input', `--level: not a level: '${o.level}'`);
   const since = o.since === undefined ? undefined : parseSince(o.since, nowMicros());
   const api = resolveApiUrl(o.api, env);
 
@@ -118,7 +136,8 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   const seen = new Set<string>();
   let seenFrom: Micros | undefined;
   await readStored(api, runId, { level, since, loggers: o.logger, grep: o.grep }, async (page, serverNow) => {
-    if (live && seenFrom === undefined) seenFrom = serverNow === undefined ? Number.NEGATIVE_INFINITY : serverNow - 120 * MICROS_PER_SECOND;
+    if (live && seenFrom === undefined)
+      seenFrom = serverNow === undefined ? Number.NEGATIVE_INFINITY : serverNow - 120 * MICROS_PER_SECOND;
     let out = '';
     for (const log of page) {
       out += render(log);

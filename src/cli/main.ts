@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** The `sightline` command: dispatches to a subcommand. */
 import { AppError } from '../domain/errors.ts';
-import { logs } from './logs.ts';
 import { events } from './events.ts';
+import { logs } from './logs.ts';
 import { mcp } from './mcp.ts';
 import { runs } from './runs.ts';
 import { serve } from './serve.ts';
@@ -21,7 +21,14 @@ commands:
 Every option --foo-bar can also be set as SIGHTLINE_FOO_BAR. Run 'sightline <command> --help'.
 `;
 
-const commands: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>> = { serve, mcp, logs, events, runs, trace };
+const commands: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>> = {
+  serve,
+  mcp,
+  logs,
+  events,
+  runs,
+  trace,
+};
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;

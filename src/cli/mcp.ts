@@ -15,7 +15,10 @@ import { createSightline, type Sightline } from '../main.ts';
 
 const mcpOptions = {
   stdio: { type: 'bool', help: 'Serve MCP over stdin/stdout (the only transport of this command).', default: false },
-  api: { type: 'string', help: 'A running Sightline (its /api URL or a Cloud-style workspace URL); default SIGHTLINE_API_URL, then PREFECT_API_URL.' },
+  api: {
+    type: 'string',
+    help: 'A running Sightline (its /api URL or a Cloud-style workspace URL); default SIGHTLINE_API_URL, then PREFECT_API_URL.',
+  },
   'api-key': { type: 'string', help: 'Bearer key for --api (default: PREFECT_API_KEY).' },
   'data-dir': serveOptions['data-dir'],
   db: serveOptions.db,
@@ -52,19 +55,38 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
     return;
   }
   const { options } = loadOptions<McpConfig>(mcpOptions, argv, env);
-  if (!options.stdio) throw new ConfigError('sightline mcp serves stdio only: pass --stdio (the HTTP MCP server runs inside sightline serve)');
-  const api = explicitStore(argv, env) ? undefined : (options.api ?? (env.SIGHTLINE_API_URL || env.PREFECT_API_URL || undefined));
+  if (!options.stdio)
+    throw new ConfigError(
+      'sightline mcp serves stdio only: pass --stdio (the HTTP MCP server runs inside sightline serve)',
+    );
+  const api = explicitStore(argv, env)
+    ? undefined
+    : (options.api ?? (env.SIGHTLINE_API_URL || env.PREFECT_API_URL || undefined));
 
   let app: Sightline | undefined;
   let bound: BoundCapabilities;
   if (api) {
     const set = loadCapabilities({ paths: options.capabilities, env });
     report(set.problems.map(formatProblem));
-    bound = bindCapabilities({ set, upstream: api, upstreamKey: options['api-key'] ?? (env.PREFECT_API_KEY || undefined) });
+    bound = bindCapabilities({
+      set,
+      upstream: api,
+      upstreamKey: options['api-key'] ?? (env.PREFECT_API_KEY || undefined),
+    });
   } else {
     const { options: config } = loadOptions<ServeConfig>(
       serveOptions,
-      ['--data-dir', options['data-dir'], '--db', options.db, '--sync', options.sync, '--log-level', 'silent', ...options.capabilities.flatMap((c) => ['--capabilities', c])],
+      [
+        '--data-dir',
+        options['data-dir'],
+        '--db',
+        options.db,
+        '--sync',
+        options.sync,
+        '--log-level',
+        'silent',
+        ...options.capabilities.flatMap((c) => ['--capabilities', c]),
+      ],
       {},
     );
     app = await createSightline(config, { logger: false, env });
@@ -73,9 +95,16 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
   }
   report(bound.summary.map((l) => `capabilities: ${l}`));
 
-  const handle = serveStdio(mcpServerFactory(bound.allTools, { maxChars: options['mcp-max-chars'], version: SIGHTLINE_VERSION, instructions: bound.instructions }), {
-    onerror: (err) => process.stderr.write(`mcp: ${err.message}\n`),
-  });
+  const handle = serveStdio(
+    mcpServerFactory(bound.allTools, {
+      maxChars: options['mcp-max-chars'],
+      version: SIGHTLINE_VERSION,
+      instructions: bound.instructions,
+    }),
+    {
+      onerror: (err) => process.stderr.write(`mcp: ${err.message}\n`),
+    },
+  );
   const stop = async () => {
     await handle.close().catch(() => {});
     await app?.close();

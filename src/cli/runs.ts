@@ -18,7 +18,10 @@ export const runsOptions = {
   api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
   flow: { type: 'list', help: 'Only runs of the flow with this name (repeatable).', default: [] },
   state: { type: 'list', help: 'Only runs in this state type or state name (repeatable).', default: [] },
-  since: { type: 'string', help: 'Only runs expected to start since: ISO-8601, or a duration back from now (15m, 2h, 7d).' },
+  since: {
+    type: 'string',
+    help: 'Only runs expected to start since: ISO-8601, or a duration back from now (15m, 2h, 7d).',
+  },
   limit: { type: 'int', help: 'How many runs to list.', default: 50, min: 1, max: 10_000 },
   json: { type: 'bool', help: 'Print each flow run as one JSON line.', default: false },
   help: { type: 'bool', help: 'Show this help.', default: false },
@@ -40,7 +43,10 @@ export function sinceToIso(text: string, now = Date.now()): string {
   const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
   if (m) return new Date(now - Number(m[1]) * UNITS[m[2]] * 1000).toISOString();
   if (!Number.isNaN(Date.parse(text))) return text;
-  throw new AppError('invalid_input', `--since must be an ISO-8601 time or a duration like 15m, 2h or 7d, got '${text}'`);
+  throw new AppError(
+    'invalid_input',
+    `--since must be an ISO-8601 time or a duration like 15m, 2h or 7d, got '${text}'`,
+  );
 }
 
 /** The `POST /flow_runs/filter` body for the options. */
@@ -84,7 +90,9 @@ export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     return;
   }
   const flowIds = [...new Set(rows.map((r) => r.flow_id))];
-  const flows: Json[] = flowIds.length ? await api.all('/flows/filter', { flows: { id: { any_: flowIds } } }, flowIds.length) : [];
+  const flows: Json[] = flowIds.length
+    ? await api.all('/flows/filter', { flows: { id: { any_: flowIds } } }, flowIds.length)
+    : [];
   const flowName = new Map(flows.map((f) => [f.id, f.name]));
   const color = useColour(process.stdout, env);
   const table = rows.map((r) => ({
@@ -101,12 +109,29 @@ export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     process.stdout.write('no flow runs\n');
     return;
   }
-  const w = (k: 'flow' | 'name' | 'state' | 'start' | 'duration') => Math.max(k.length, ...table.map((t) => t[k].length));
+  const w = (k: 'flow' | 'name' | 'state' | 'start' | 'duration') =>
+    Math.max(k.length, ...table.map((t) => t[k].length));
   const widths = { flow: w('flow'), name: w('name'), state: w('state'), start: w('start'), duration: w('duration') };
   const line = (t: (typeof table)[number] | null) => {
     const cells = t
-      ? [t.id, t.flow.padEnd(widths.flow), t.name.padEnd(widths.name), paintState(t.state, t.type, color) + ' '.repeat(widths.state - t.state.length), t.start.padEnd(widths.start), t.duration.padStart(widths.duration), t.tags]
-      : ['ID'.padEnd(36), 'FLOW'.padEnd(widths.flow), 'RUN'.padEnd(widths.name), 'STATE'.padEnd(widths.state), 'START'.padEnd(widths.start), 'DURATION'.padStart(widths.duration), 'TAGS'];
+      ? [
+          t.id,
+          t.flow.padEnd(widths.flow),
+          t.name.padEnd(widths.name),
+          paintState(t.state, t.type, color) + ' '.repeat(widths.state - t.state.length),
+          t.start.padEnd(widths.start),
+          t.duration.padStart(widths.duration),
+          t.tags,
+        ]
+      : [
+          'ID'.padEnd(36),
+          'FLOW'.padEnd(widths.flow),
+          'RUN'.padEnd(widths.name),
+          'STATE'.padEnd(widths.state),
+          'START'.padEnd(widths.start),
+          'DURATION'.padStart(widths.duration),
+          'TAGS',
+        ];
     return `${cells.join('  ').trimEnd()}\n`;
   };
   process.stdout.write(line(null));

@@ -1,7 +1,7 @@
 /** `sightline serve`: start the server and print where everything is. */
 import { setFlagsFromString } from 'node:v8';
-import { loadOptions } from '../config/load.ts';
 import { formatProblem } from '../capabilities/yaml-source.ts';
+import { loadOptions } from '../config/load.ts';
 import { type ServeConfig, serveOptions } from '../config/schema.ts';
 import { createSightline } from '../main.ts';
 import { logLoopDelay } from './loop-delay.ts';

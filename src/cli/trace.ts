@@ -45,8 +45,16 @@ async function flowRunNode(api: RunApi, run: Json, depth: number, flowNames: Map
   const node: TraceNode = { ...common(run), kind: 'flow_run', flow_name: flowName, children: [] };
   if (depth >= MAX_DEPTH) return node;
   const [tasks, subflows] = await Promise.all([
-    api.all('/task_runs/filter', { task_runs: { flow_run_id: { any_: [run.id] } }, sort: 'EXPECTED_START_TIME_ASC' }, MAX_TASKS_PER_RUN),
-    api.all('/flow_runs/filter', { flow_runs: { parent_flow_run_id: { any_: [run.id] } }, sort: 'EXPECTED_START_TIME_ASC' }, MAX_TASKS_PER_RUN),
+    api.all(
+      '/task_runs/filter',
+      { task_runs: { flow_run_id: { any_: [run.id] } }, sort: 'EXPECTED_START_TIME_ASC' },
+      MAX_TASKS_PER_RUN,
+    ),
+    api.all(
+      '/flow_runs/filter',
+      { flow_runs: { parent_flow_run_id: { any_: [run.id] } }, sort: 'EXPECTED_START_TIME_ASC' },
+      MAX_TASKS_PER_RUN,
+    ),
   ]);
   const byParent = new Map<string, Json[]>();
   for (const s of subflows) {
@@ -91,7 +99,8 @@ export function renderTrace(root: TraceNode, color: boolean): string {
     const tags = n.tags.length ? `  [${n.tags.join(', ')}]` : '';
     lines.push(`${prefix}${branch}${label}  ${state}  ${formatDuration(n.duration_seconds)}${runs}${tags}`);
     const childPrefix = prefix + (branch === '' ? '' : branch === '└─ ' ? '   ' : '│  ');
-    for (let i = 0; i < n.children.length; i++) walk(n.children[i], childPrefix, i === n.children.length - 1 ? '└─ ' : '├─ ');
+    for (let i = 0; i < n.children.length; i++)
+      walk(n.children[i], childPrefix, i === n.children.length - 1 ? '└─ ' : '├─ ');
   };
   walk(root, '', '');
   return `${lines.join('\n')}\n`;
@@ -107,7 +116,11 @@ ${Object.entries(traceOptions)
 `;
 
 export async function trace(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { options: o, positionals } = loadOptions<{ api?: string; json: boolean; help: boolean }>(traceOptions, argv, {});
+  const { options: o, positionals } = loadOptions<{ api?: string; json: boolean; help: boolean }>(
+    traceOptions,
+    argv,
+    {},
+  );
   if (o.help) {
     process.stdout.write(HELP);
     return;
@@ -117,5 +130,7 @@ export async function trace(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   if (!id) throw new AppError('invalid_input', `'${positionals[0]}' is not a flow run id (a UUID)`);
   const api = new RunApi(resolveApiUrl(o.api, env), env.PREFECT_API_KEY || undefined);
   const tree = await buildTrace(api, id);
-  process.stdout.write(o.json ? `${JSON.stringify(tree, null, 2)}\n` : renderTrace(tree, useColour(process.stdout, env)));
+  process.stdout.write(
+    o.json ? `${JSON.stringify(tree, null, 2)}\n` : renderTrace(tree, useColour(process.stdout, env)),
+  );
 }

@@ -28,7 +28,10 @@ function convert(name: string, spec: OptionSpec, raw: string, source: string): u
       throw new ConfigError(`${source} must be true or false, got '${raw}'`);
     }
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     default:
       if (spec.choices && !spec.choices.includes(raw))
         throw new ConfigError(`${source} must be one of ${spec.choices.join(', ')}, got '${raw}' (option ${name})`);

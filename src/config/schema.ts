@@ -20,31 +20,73 @@ export interface OptionSpec {
 
 /** The capability engine: REST gateway and MCP server (docs/capabilities.md). */
 export const capabilityOptions = {
-  'rest-port': { type: 'int', help: 'Port of the REST gateway (default: the ports the capability files declare, 8080; 0 = any free port).', min: 0, max: 65535 },
-  'mcp-port': { type: 'int', help: 'Port of the MCP server, Streamable HTTP at /mcp (default: the files\' ports, 9090; 0 = any free port).', min: 0, max: 65535 },
+  'rest-port': {
+    type: 'int',
+    help: 'Port of the REST gateway (default: the ports the capability files declare, 8080; 0 = any free port).',
+    min: 0,
+    max: 65535,
+  },
+  'mcp-port': {
+    type: 'int',
+    help: "Port of the MCP server, Streamable HTTP at /mcp (default: the files' ports, 9090; 0 = any free port).",
+    min: 0,
+    max: 65535,
+  },
   'no-capabilities': { type: 'bool', help: 'Serve neither the REST gateway nor the MCP server.', default: false },
-  capabilities: { type: 'list', help: 'Extra capability file or directory to load (repeatable), besides the built-in capabilities/.', default: [] },
-  upstream: { type: 'string', help: 'A remote Cloud-shaped API (Prefect Cloud or another Sightline) for the capabilities instead of the local API.' },
+  capabilities: {
+    type: 'list',
+    help: 'Extra capability file or directory to load (repeatable), besides the built-in capabilities/.',
+    default: [],
+  },
+  upstream: {
+    type: 'string',
+    help: 'A remote Cloud-shaped API (Prefect Cloud or another Sightline) for the capabilities instead of the local API.',
+  },
   'upstream-key': { type: 'string', help: 'Bearer key for --upstream (default: PREFECT_API_KEY).' },
-  'upstream-timeout-ms': { type: 'int', help: 'How long a consumed API may take to answer (a download may take longer while bytes flow).', default: 30000, min: 100 },
-  'mcp-max-chars': { type: 'int', help: 'Largest MCP tool result, in characters; longer lists are cut at a whole item.', default: 60000, min: 1000 },
+  'upstream-timeout-ms': {
+    type: 'int',
+    help: 'How long a consumed API may take to answer (a download may take longer while bytes flow).',
+    default: 30000,
+    min: 100,
+  },
+  'mcp-max-chars': {
+    type: 'int',
+    help: 'Largest MCP tool result, in characters; longer lists are cut at a whole item.',
+    default: 60000,
+    min: 1000,
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const serveOptions = {
   host: { type: 'string', help: 'Address to listen on.', default: '127.0.0.1' },
   port: { type: 'int', help: 'Port of the native Prefect API (0 = any free port).', default: 4200, min: 0, max: 65535 },
-  'data-dir': { type: 'string', help: 'Directory for the embedded database and other state.', default: join(homedir(), '.sightline') },
+  'data-dir': {
+    type: 'string',
+    help: 'Directory for the embedded database and other state.',
+    default: join(homedir(), '.sightline'),
+  },
   db: {
     type: 'string',
     help: 'Database URL: sqlite:<path> (embedded default) or postgres://…',
     default: (o: Record<string, unknown>) => `sqlite:${join(String(o['data-dir']), 'sightline.db')}`,
   },
-  'db-pool': { type: 'int', help: 'PostgreSQL: largest number of pooled database connections per instance.', default: 10, min: 1, max: 1000 },
+  'db-pool': {
+    type: 'int',
+    help: 'PostgreSQL: largest number of pooled database connections per instance.',
+    default: 10,
+    min: 1,
+    max: 1000,
+  },
   'token-secret': {
     type: 'string',
     help: 'Secret that signs page tokens and cursors (default: one generated once and kept in the database).',
   },
-  sync: { type: 'string', help: 'SQLite durability: normal survives a crash, full also survives power loss.', default: 'normal', choices: ['normal', 'full'] },
+  sync: {
+    type: 'string',
+    help: 'SQLite durability: normal survives a crash, full also survives power loss.',
+    default: 'normal',
+    choices: ['normal', 'full'],
+  },
   'max-body': { type: 'int', help: 'Largest accepted request body, in bytes.', default: 16 * 1024 * 1024, min: 1024 },
   'prefect-version': { type: 'string', help: 'Prefect version reported by /api/admin/version.', default: '3.8.3' },
   'cors-origin': { type: 'list', help: 'Allowed CORS origin (repeatable); CORS is off unless given.', default: [] },
@@ -60,16 +102,31 @@ export const serveOptions = {
     default: 300,
     min: 0,
   },
-  'headers-timeout': { type: 'int', help: "Seconds a client may take to send a request's headers (0 = no limit).", default: 60, min: 0 },
+  'headers-timeout': {
+    type: 'int',
+    help: "Seconds a client may take to send a request's headers (0 = no limit).",
+    default: 60,
+    min: 0,
+  },
   'keep-alive-timeout': { type: 'int', help: 'Seconds an idle keep-alive connection stays open.', default: 5, min: 1 },
-  'ws-max-message': { type: 'int', help: 'Largest websocket message a client may send, in bytes (larger → close 1009).', default: 2 * 1024 * 1024, min: 1024 },
+  'ws-max-message': {
+    type: 'int',
+    help: 'Largest websocket message a client may send, in bytes (larger → close 1009).',
+    default: 2 * 1024 * 1024,
+    min: 1024,
+  },
   'ws-max-buffer': {
     type: 'int',
     help: 'Most bytes a websocket may have waiting to be sent; live streams pause there, and a socket past it is closed (1013).',
     default: 256 * 1024,
     min: 16 * 1024,
   },
-  'ws-max-connections': { type: 'int', help: 'Most open websockets per remote address (more → close 1013).', default: 100, min: 1 },
+  'ws-max-connections': {
+    type: 'int',
+    help: 'Most open websockets per remote address (more → close 1013).',
+    default: 100,
+    min: 1,
+  },
   'ws-handshake-timeout': {
     type: 'int',
     help: 'Seconds a websocket has to authenticate (prefect subprotocol) and to send its filter (/logs/out, /events/out).',
@@ -82,7 +139,12 @@ export const serveOptions = {
     default: 10_000,
     min: 1,
   },
-  'log-level': { type: 'string', help: 'Server log level.', default: 'info', choices: ['silent', 'error', 'warn', 'info', 'debug'] },
+  'log-level': {
+    type: 'string',
+    help: 'Server log level.',
+    default: 'info',
+    choices: ['silent', 'error', 'warn', 'info', 'debug'],
+  },
   ...capabilityOptions,
 } as const satisfies Record<string, OptionSpec>;
 

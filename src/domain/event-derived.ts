@@ -28,7 +28,8 @@ export function flowRunOfTaskRunEvent(e: Pick<StoredEvent, 'resourceId' | 'relat
   if (!e.resourceId.startsWith(TASK_RUN_PREFIX)) return undefined;
   for (const r of e.related) {
     const id = r['prefect.resource.id'];
-    if (r['prefect.resource.role'] === 'flow-run' && id.startsWith(FLOW_RUN_PREFIX)) return id.slice(FLOW_RUN_PREFIX.length);
+    if (r['prefect.resource.role'] === 'flow-run' && id.startsWith(FLOW_RUN_PREFIX))
+      return id.slice(FLOW_RUN_PREFIX.length);
   }
   return undefined;
 }

@@ -9,8 +9,8 @@ import {
   bool,
   cleanText,
   datetime,
-  type Infer,
   INVALID,
+  type Infer,
   int,
   issuesFull,
   jsonObject,
@@ -57,7 +57,8 @@ function resourceSchema(kind: 'resource' | 'related'): Schema<Labels> {
       const o = base.parse(v, loc, issues);
       if (o === INVALID) return INVALID;
       const keys = Object.keys(o);
-      if (keys.length > EVENT_LABELS_MAX) return fail(`Value error, The maximum number of labels per resource is ${EVENT_LABELS_MAX}`);
+      if (keys.length > EVENT_LABELS_MAX)
+        return fail(`Value error, The maximum number of labels per resource is ${EVENT_LABELS_MAX}`);
       let ok = true;
       for (let i = 0; i < keys.length; i++) {
         if (issuesFull(issues)) return stopEarly(issues, loc, keys.length - i, 'label');
@@ -136,9 +137,16 @@ export function validateEvent(
   const e = eventSchema.parse(raw, loc, issues);
   if (e === INVALID || issues.length) return issues;
   // Only serialise to measure when the text it came in could be over the limit.
-  const size = sizeBound !== undefined && sizeBound <= EVENT_SIZE_MAX ? sizeBound : Buffer.byteLength(JSON.stringify(raw));
+  const size =
+    sizeBound !== undefined && sizeBound <= EVENT_SIZE_MAX ? sizeBound : Buffer.byteLength(JSON.stringify(raw));
   if (size > EVENT_SIZE_MAX) {
-    return [{ loc, msg: `Value error, Event is ${size} bytes, more than the maximum of ${EVENT_SIZE_MAX} bytes`, type: 'value_error' }];
+    return [
+      {
+        loc,
+        msg: `Value error, Event is ${size} bytes, more than the maximum of ${EVENT_SIZE_MAX} bytes`,
+        type: 'value_error',
+      },
+    ];
   }
   return {
     accountId: tenant.accountId,
@@ -184,7 +192,10 @@ const resourceSpecSchema: Schema<Record<string, string[]>> = (() => {
       }
       return ok ? out : INVALID;
     },
-    json: () => ({ type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } }),
+    json: () => ({
+      type: 'object',
+      additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+    }),
     describe: () => s,
   };
   return s;
@@ -220,10 +231,20 @@ function listOf<T>(s: Schema<T>): Schema<T[]> {
 const commonFilterShape = {
   occurred: optional(object({ since: optional(datetime()), until: optional(datetime()) })),
   event: optional(
-    object({ prefix: optional(strList()), exclude_prefix: optional(strList()), name: optional(strList()), exclude_name: optional(strList()) }),
+    object({
+      prefix: optional(strList()),
+      exclude_prefix: optional(strList()),
+      name: optional(strList()),
+      exclude_name: optional(strList()),
+    }),
   ),
   resource: optional(
-    object({ id: optional(strList()), id_prefix: optional(strList()), labels: optional(resourceSpecSchema), distinct: optional(bool(), () => false) }),
+    object({
+      id: optional(strList()),
+      id_prefix: optional(strList()),
+      labels: optional(resourceSpecSchema),
+      distinct: optional(bool(), () => false),
+    }),
   ),
   related: optional(listOf(relatedFilterSchema)),
   any_resource: optional(listOf(anyResourceFilterSchema)),
@@ -267,7 +288,9 @@ export interface EventFilter {
 }
 
 /** Where a query looks: one workspace, or an account with all its workspaces and its own events. */
-export type EventScope = { kind: 'workspace'; accountId: string; workspaceId: string } | { kind: 'account'; accountId: string };
+export type EventScope =
+  | { kind: 'workspace'; accountId: string; workspaceId: string }
+  | { kind: 'account'; accountId: string };
 
 /** A position in `(occurred, id)` order: reads continue strictly after it in the chosen direction. */
 export interface EventCursor {

@@ -33,16 +33,24 @@ describe('CSV rendering', () => {
 describe('text rendering', () => {
   it('writes `<timestamp> <LEVEL> <logger> <message>` with continuation lines indented', () => {
     const row = { timestamp: T + 123_000, level: 20, name: 'prefect.flow_runs', message: 'first\nsecond\r\nthird\n' };
-    assert.equal(
-      textLine(row),
-      '2024-05-01T12:00:00.123000Z INFO prefect.flow_runs first\n    second\n    third\n',
-    );
+    assert.equal(textLine(row), '2024-05-01T12:00:00.123000Z INFO prefect.flow_runs first\n    second\n    third\n');
     assert.equal(textLine({ ...row, message: '' }), '2024-05-01T12:00:00.123000Z INFO prefect.flow_runs \n');
-    assert.equal(textLine({ ...row, message: 'x' }, { level: (n) => `<${n}>` }), '2024-05-01T12:00:00.123000Z <INFO> prefect.flow_runs x\n');
+    assert.equal(
+      textLine({ ...row, message: 'x' }, { level: (n) => `<${n}>` }),
+      '2024-05-01T12:00:00.123000Z <INFO> prefect.flow_runs x\n',
+    );
   });
 
   it('names Python’s levels and parses names or numbers', () => {
-    assert.deepEqual([0, 10, 20, 30, 40, 50, 25].map(levelName), ['NOTSET', 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL', '25']);
+    assert.deepEqual([0, 10, 20, 30, 40, 50, 25].map(levelName), [
+      'NOTSET',
+      'DEBUG',
+      'INFO',
+      'WARNING',
+      'ERROR',
+      'CRITICAL',
+      '25',
+    ]);
     assert.equal(parseLevel('warning'), 30);
     assert.equal(parseLevel('WARN'), 30);
     assert.equal(parseLevel('35'), 35);

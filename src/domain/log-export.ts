@@ -3,7 +3,7 @@
  * render one row at a time, so exports can stream page by page.
  */
 import type { LogRow } from './logs.ts';
-import { formatPythonStr, type Micros, MICROS_PER_SECOND } from './time.ts';
+import { formatPythonStr, MICROS_PER_SECOND, type Micros } from './time.ts';
 
 export const CSV_HEADER = 'timestamp,level,flow_run_id,task_run_id,message\r\n';
 
@@ -40,7 +40,16 @@ export function levelName(level: number): string {
   return LEVEL_NAMES.get(level) ?? String(level);
 }
 
-const LEVEL_BY_NAME: Record<string, number> = { NOTSET: 0, DEBUG: 10, INFO: 20, WARN: 30, WARNING: 30, ERROR: 40, FATAL: 50, CRITICAL: 50 };
+const LEVEL_BY_NAME: Record<string, number> = {
+  NOTSET: 0,
+  DEBUG: 10,
+  INFO: 20,
+  WARN: 30,
+  WARNING: 30,
+  ERROR: 40,
+  FATAL: 50,
+  CRITICAL: 50,
+};
 
 /** A level given by name (case-insensitive, Python's names) or number; undefined if neither. */
 export function parseLevel(text: string): number | undefined {
@@ -68,7 +77,10 @@ export interface TextLineOptions {
  * `<timestamp> <LEVEL> <logger> <message>`; the message's further lines follow, indented, so that
  * every line that does not start with a timestamp belongs to the log above it.
  */
-export function textLine(row: Pick<LogRow, 'timestamp' | 'level' | 'name' | 'message'>, opts: TextLineOptions = {}): string {
+export function textLine(
+  row: Pick<LogRow, 'timestamp' | 'level' | 'name' | 'message'>,
+  opts: TextLineOptions = {},
+): string {
   const name = levelName(row.level);
   const lines = row.message.replace(/[\r\n]+$/, '').split(LINE_BREAK);
   let out = `${formatFixedIso(row.timestamp)} ${opts.level ? opts.level(name, row.level) : name} ${row.name} ${lines[0]}\n`;

@@ -1,19 +1,8 @@
 /** Logs: Prefect's `LogCreate`, `Log`, `LogFilter` and `LogSort`, with Sightline's internal row. */
-import { formatMicros, type Micros } from './time.ts';
-import {
-  array,
-  datetime,
-  type Infer,
-  int,
-  keyText,
-  literal,
-  object,
-  optional,
-  str,
-  uuid,
-  bool,
-} from './schema.ts';
+
+import { array, bool, datetime, type Infer, int, keyText, literal, object, optional, str, uuid } from './schema.ts';
 import { TEXT_QUERY_MAX } from './text-query.ts';
+import { formatMicros, type Micros } from './time.ts';
 
 export const LOG_LIMIT_DEFAULT = 200;
 export const LOG_LIMIT_MAX = 200;
@@ -57,7 +46,9 @@ export const logFilterSchema = object({
   timestamp: optional(object({ before_: optional(datetime()), after_: optional(datetime()) })),
   flow_run_id: optional(idAny),
   task_run_id: optional(object({ any_: optional(array(uuid())), is_null_: optional(bool()) })),
-  worker_id: optional(object({ any_: optional(array(uuid())), is_null_: optional(bool()), not_any_: optional(array(uuid())) })),
+  worker_id: optional(
+    object({ any_: optional(array(uuid())), is_null_: optional(bool()), not_any_: optional(array(uuid())) }),
+  ),
   loggers: optional(object({ any_: optional(array(str())) })),
   text: optional(object({ query: str({ max: TEXT_QUERY_MAX }) })),
 });

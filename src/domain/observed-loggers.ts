@@ -28,5 +28,10 @@ export interface ObservedLoggerQuery {
 }
 
 export function renderObservedLogger(l: ObservedLogger): Record<string, unknown> {
-  return { logger_name: l.name, count: l.count, first_seen: formatMicros(l.firstSeen), last_seen: formatMicros(l.lastSeen) };
+  return {
+    logger_name: l.name,
+    count: l.count,
+    first_seen: formatMicros(l.firstSeen),
+    last_seen: formatMicros(l.lastSeen),
+  };
 }

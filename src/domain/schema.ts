@@ -5,7 +5,7 @@
  * strings are accepted for numbers (query strings are text), and every optional field treats an
  * explicit JSON `null` as absent, because the Prefect client sends `"offset": null` and friends.
  */
-import { invalidInput, type Issue, MAX_ISSUES, TOO_MANY_ISSUES } from './errors.ts';
+import { type Issue, invalidInput, MAX_ISSUES, TOO_MANY_ISSUES } from './errors.ts';
 import { normalizeUuid } from './ids.ts';
 import { formatMicros, type Micros, parseIsoMicros, TIME_MAX, TIME_MIN } from './time.ts';
 
@@ -98,7 +98,11 @@ function cleanJsonValue(v: unknown, loc: Loc, depth: number, issues: Issue[]): u
   if (typeof v === 'string') return cleanText(v);
   if (v === null || typeof v !== 'object') return v;
   if (depth >= MAX_JSON_DEPTH) {
-    issues.push({ loc, msg: `Value error, JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, type: 'value_error' });
+    issues.push({
+      loc,
+      msg: `Value error, JSON is nested more than ${MAX_JSON_DEPTH} levels deep`,
+      type: 'value_error',
+    });
     return INVALID;
   }
   if (Array.isArray(v)) {
@@ -133,20 +137,34 @@ function cleanJsonValue(v: unknown, loc: Loc, depth: number, issues: Issue[]): u
 export const KEY_TEXT_MAX_BYTES = 1024;
 
 /** A string, cleaned by `cleanText` before its length and pattern are checked. */
-export function str(opts: { min?: number; max?: number; maxBytes?: number; pattern?: RegExp; patternHint?: string } = {}): Schema<string> {
+export function str(
+  opts: { min?: number; max?: number; maxBytes?: number; pattern?: RegExp; patternHint?: string } = {},
+): Schema<string> {
   return schema(
     (raw, loc, issues) => {
       if (typeof raw !== 'string') return fail(issues, loc, 'string_type', 'Input should be a valid string', raw);
       const v = cleanText(raw);
       if (opts.min !== undefined && v.length < opts.min)
-        return fail(issues, loc, 'string_too_short', `String should have at least ${opts.min} character${opts.min === 1 ? '' : 's'}`, v);
+        return fail(
+          issues,
+          loc,
+          'string_too_short',
+          `String should have at least ${opts.min} character${opts.min === 1 ? '' : 's'}`,
+          v,
+        );
       if (opts.max !== undefined && v.length > opts.max)
         return fail(issues, loc, 'string_too_long', `String should have at most ${opts.max} characters`, v);
       // A JavaScript character is at most 3 UTF-8 bytes: only longer strings need counting.
       if (opts.maxBytes !== undefined && v.length * 3 > opts.maxBytes && Buffer.byteLength(v) > opts.maxBytes)
         return fail(issues, loc, 'string_too_long', `String should have at most ${opts.maxBytes} bytes (UTF-8)`, v);
       if (opts.pattern && !opts.pattern.test(v))
-        return fail(issues, loc, 'string_pattern_mismatch', opts.patternHint ?? `String should match pattern '${opts.pattern.source}'`, v);
+        return fail(
+          issues,
+          loc,
+          'string_pattern_mismatch',
+          opts.patternHint ?? `String should match pattern '${opts.pattern.source}'`,
+          v,
+        );
       return v;
     },
     () => ({ type: 'string', minLength: opts.min, maxLength: opts.max }),
@@ -154,13 +172,16 @@ export function str(opts: { min?: number; max?: number; maxBytes?: number; patte
 }
 
 /** Text that is keyed or indexed: at most `KEY_TEXT_MAX_BYTES` bytes (UTF-8). */
-export function keyText(opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string } = {}): Schema<string> {
+export function keyText(
+  opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string } = {},
+): Schema<string> {
   return str({ ...opts, maxBytes: KEY_TEXT_MAX_BYTES });
 }
 
 function toNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && v.trim() !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim())) return Number(v);
+  if (typeof v === 'string' && v.trim() !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim()))
+    return Number(v);
   return undefined;
 }
 
@@ -244,7 +265,8 @@ export function datetime(): Schema<Micros> {
     (v, loc, issues) => {
       const t = typeof v === 'string' && v.length <= 64 ? parseIsoMicros(v) : undefined;
       if (t === undefined) return fail(issues, loc, 'datetime_parsing', 'Input should be a valid datetime', v);
-      if (t < TIME_MIN || t > TIME_MAX) return fail(issues, loc, 'value_error', `Value error, datetime must be between ${TIME_RANGE}`, v);
+      if (t < TIME_MIN || t > TIME_MAX)
+        return fail(issues, loc, 'value_error', `Value error, datetime must be between ${TIME_RANGE}`, v);
       return t;
     },
     () => ({ type: 'string', format: 'date-time' }),
@@ -257,7 +279,16 @@ export function literal<const T extends string>(values: readonly T[]): Schema<T>
     (v, loc, issues) =>
       typeof v === 'string' && set.has(v)
         ? (v as T)
-        : fail(issues, loc, 'enum', `Input should be ${values.map((x) => `'${x}'`).join(', ').replace(/, ([^,]*)$/, ' or $1')}`, v),
+        : fail(
+            issues,
+            loc,
+            'enum',
+            `Input should be ${values
+              .map((x) => `'${x}'`)
+              .join(', ')
+              .replace(/, ([^,]*)$/, ' or $1')}`,
+            v,
+          ),
     () => ({ type: 'string', enum: [...values] }),
   );
 }
@@ -267,9 +298,21 @@ export function array<T>(item: Schema<T>, opts: { max?: number; min?: number } =
     (v, loc, issues) => {
       if (!Array.isArray(v)) return fail(issues, loc, 'list_type', 'Input should be a valid list', v);
       if (opts.max !== undefined && v.length > opts.max)
-        return fail(issues, loc, 'too_long', `List should have at most ${opts.max} items after validation, not ${v.length}`, v);
+        return fail(
+          issues,
+          loc,
+          'too_long',
+          `List should have at most ${opts.max} items after validation, not ${v.length}`,
+          v,
+        );
       if (opts.min !== undefined && v.length < opts.min)
-        return fail(issues, loc, 'too_short', `List should have at least ${opts.min} item${opts.min === 1 ? '' : 's'} after validation, not ${v.length}`, v);
+        return fail(
+          issues,
+          loc,
+          'too_short',
+          `List should have at least ${opts.min} item${opts.min === 1 ? '' : 's'} after validation, not ${v.length}`,
+          v,
+        );
       const out: T[] = new Array(v.length);
       let ok = true;
       for (let i = 0; i < v.length; i++) {
@@ -292,7 +335,10 @@ export function commaList<T>(item: Schema<T>): Schema<T[]> {
   return schema(
     (v, loc, issues) => {
       if (typeof v !== 'string') return fail(issues, loc, 'string_type', 'Input should be a valid string', v);
-      const parts = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
+      const parts = v
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
       const out: T[] = [];
       let ok = true;
       for (let i = 0; i < parts.length; i++) {
@@ -410,7 +456,10 @@ export function optional<T>(s: Schema<T>, dflt?: () => T): Field<T> {
  * A field whose explicit `null` is a value, not an absence: absent → the default, `null` → `null`,
  * anything else → parsed by `s` (pydantic's `Optional[X] = default`, echoed back as sent).
  */
-export function nullable<T>(s: Schema<T>, dflt: () => T | null): Field<T | null> & { required: false; default: () => T | null } {
+export function nullable<T>(
+  s: Schema<T>,
+  dflt: () => T | null,
+): Field<T | null> & { required: false; default: () => T | null } {
   return { schema: s as Schema<T | null>, required: false, default: dflt, keepNull: true };
 }
 
@@ -423,7 +472,10 @@ export interface ObjectSchema<T> extends Schema<T> {
 }
 
 /** `extra: 'forbid'` rejects unknown keys (Prefect's action and filter models); `'ignore'` drops them. */
-export function object<S extends Shape>(shape: S, opts: { extra?: 'forbid' | 'ignore' } = {}): ObjectSchema<ObjectOf<S>> {
+export function object<S extends Shape>(
+  shape: S,
+  opts: { extra?: 'forbid' | 'ignore' } = {},
+): ObjectSchema<ObjectOf<S>> {
   const fields: Record<string, Field<any>> = {};
   for (const [k, f] of Object.entries(shape)) fields[k] = asField(f);
   const keys = Object.keys(fields);
@@ -461,7 +513,12 @@ export function object<S extends Shape>(shape: S, opts: { extra?: 'forbid' | 'ig
           if (issuesFull(issues)) return stopEarly(issues, loc, given.length - i, 'field');
           const k = given[i];
           if (!Object.hasOwn(fields, k)) {
-            issues.push({ loc: [...loc, k], msg: 'Extra inputs are not permitted', type: 'extra_forbidden', input: input[k] });
+            issues.push({
+              loc: [...loc, k],
+              msg: 'Extra inputs are not permitted',
+              type: 'extra_forbidden',
+              input: input[k],
+            });
             ok = false;
           }
         }
@@ -499,4 +556,3 @@ export function parseOrThrow<T>(s: Schema<T>, value: unknown, loc: Loc, requestB
 export function cleanJson(s: JsonSchema): JsonSchema {
   return JSON.parse(JSON.stringify(s));
 }
-

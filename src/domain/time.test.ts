@@ -11,7 +11,14 @@ it('parses ISO-8601 with offsets, naive as UTC, and keeps microseconds', () => {
   assert.equal(parseIsoMicros('2024-05-01T12:00:00.1234567Z'), t, 'extra digits truncated');
   assert.equal(parseIsoMicros('2024-05-01'), 1_714_521_600_000_000);
   assert.equal(parseIsoMicros('1969-12-31T23:59:59.5Z'), -500_000);
-  for (const bad of ['', 'now', '2024-13-01', '2024-02-30T00:00:00Z', '2024-05-01T25:00:00Z', '2024-05-01T12:00:00+25:00']) {
+  for (const bad of [
+    '',
+    'now',
+    '2024-13-01',
+    '2024-02-30T00:00:00Z',
+    '2024-05-01T25:00:00Z',
+    '2024-05-01T12:00:00+25:00',
+  ]) {
     assert.equal(parseIsoMicros(bad), undefined, bad);
   }
 });

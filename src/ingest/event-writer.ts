@@ -17,7 +17,12 @@ export function createEventWriter(store: Store): GroupCommit<NewEvent> {
       else if (cur.seq < e.seq) cur.seq = e.seq;
     }
     for (const n of maxSeq.values()) {
-      await store.changes.notify({ workspaceId: n.workspaceId, accountId: n.accountId, stream: 'events', maxSeq: n.seq });
+      await store.changes.notify({
+        workspaceId: n.workspaceId,
+        accountId: n.accountId,
+        stream: 'events',
+        maxSeq: n.seq,
+      });
     }
   });
 }

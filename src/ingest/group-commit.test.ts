@@ -33,7 +33,10 @@ it('group commit batches concurrent writers into one transaction at a time by de
   await w.release();
   await Promise.all([...acks, ...later]);
   assert.equal(w.max(), 1);
-  assert.deepEqual(w.batches, [[1, 2, 3], [10, 11, 12, 13, 14]]);
+  assert.deepEqual(w.batches, [
+    [1, 2, 3],
+    [10, 11, 12, 13, 14],
+  ]);
 });
 
 it('group commit runs up to `concurrency` flushes at once, only while enough items wait', async () => {
@@ -50,15 +53,18 @@ it('group commit runs up to `concurrency` flushes at once, only while enough ite
   await Promise.all([...light, ...heavy]);
   await gc.close();
   assert.ok(w.max() <= 3);
-  assert.deepEqual(w.batches.flat().sort((a, b) => a - b), [1, 2, ...Array.from({ length: 12 }, (_, i) => 100 + i)]);
+  assert.deepEqual(
+    w.batches.flat().sort((a, b) => a - b),
+    [1, 2, ...Array.from({ length: 12 }, (_, i) => 100 + i)],
+  );
 });
 
 it('group commit tells writers in the order they handed items in, even when a later lane commits first', async () => {
   const release = new Map<number, () => void>();
-  const gc = new GroupCommit<number>(
-    (items) => new Promise<void>((r) => release.set(items[0], r)),
-    { concurrency: 2, laneMinItems: 1 },
-  );
+  const gc = new GroupCommit<number>((items) => new Promise<void>((r) => release.set(items[0], r)), {
+    concurrency: 2,
+    laneMinItems: 1,
+  });
   const told: number[] = [];
   const first = gc.add([1]).then(() => told.push(1));
   await new Promise((r) => setImmediate(r));
@@ -77,5 +83,8 @@ it('group commit retries a failed shared flush per writer: only the writer whose
     if (items.includes(-1)) throw new Error('poisoned');
   });
   const results = await Promise.allSettled([gc.add([1, 2]), gc.add([-1]), gc.add([3])]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
 });

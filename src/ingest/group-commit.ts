@@ -39,7 +39,10 @@ export class GroupCommit<T> {
   private told: Promise<void> = Promise.resolve();
   private lastAdd = Number.NEGATIVE_INFINITY;
 
-  constructor(write: (items: T[]) => Promise<void>, opts: { maxItems?: number; concurrency?: number; laneMinItems?: number } = {}) {
+  constructor(
+    write: (items: T[]) => Promise<void>,
+    opts: { maxItems?: number; concurrency?: number; laneMinItems?: number } = {},
+  ) {
     this.write = write;
     this.maxItems = opts.maxItems ?? 20_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
@@ -95,7 +98,8 @@ export class GroupCommit<T> {
       await this.write(items);
       return batch.map((p) => () => p.resolve());
     } catch (err) {
-      if (batch.length === 1 || (err instanceof AppError && err.code === 'unavailable')) return batch.map((p) => () => p.reject(err));
+      if (batch.length === 1 || (err instanceof AppError && err.code === 'unavailable'))
+        return batch.map((p) => () => p.reject(err));
       const outcomes: (() => void)[] = [];
       for (const p of batch) {
         outcomes.push(

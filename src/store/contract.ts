@@ -10,9 +10,7 @@
  * - Reads are bounded: callers always pass a limit.
  * - Times are integer microseconds since the epoch.
  */
-import type { Account, Workspace } from '../domain/tenancy.ts';
-import type { LogQuery, LogRow, NewLog } from '../domain/logs.ts';
-import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
+
 import type {
   CountKey,
   EventCountRow,
@@ -24,8 +22,17 @@ import type {
   StoredEvent,
   TimeBuckets,
 } from '../domain/events.ts';
+import type { LogQuery, LogRow, NewLog } from '../domain/logs.ts';
+import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
 import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
-import type { ArtifactSort, FlowRunSort, FlowSort, RunFilterSet, RunQuery, TaskRunSort } from '../domain/runs/filters.ts';
+import type {
+  ArtifactSort,
+  FlowRunSort,
+  FlowSort,
+  RunFilterSet,
+  RunQuery,
+  TaskRunSort,
+} from '../domain/runs/filters.ts';
 import type { FlowRunRow, NewFlowRun } from '../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../domain/runs/flows.ts';
 import type { FlowRunPolicy } from '../domain/runs/policies.ts';
@@ -35,6 +42,7 @@ import type { NewTaskRun, TaskRunRow } from '../domain/runs/task-runs.ts';
 import type { ObservedState, ObservedStateQuery, ObservedTag } from '../domain/spans/observed.ts';
 import type { SpanListQuery } from '../domain/spans/query.ts';
 import type { SpanRow } from '../domain/spans/span.ts';
+import type { Account, Workspace } from '../domain/tenancy.ts';
 
 export interface TenancyStore {
   /**
@@ -47,7 +55,12 @@ export interface TenancyStore {
   getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined>;
   listWorkspaces(): Promise<Workspace[]>;
   /** Creates a workspace. Rejects with `conflict` when the handle is taken in the account. */
-  createWorkspace(input: { accountId: string; name: string; handle: string; description: string | null }): Promise<Workspace>;
+  createWorkspace(input: {
+    accountId: string;
+    name: string;
+    handle: string;
+    description: string | null;
+  }): Promise<Workspace>;
   /**
    * The secret that signs page tokens and cursors: created once, kept in the database so that
    * every instance on it accepts the others' tokens.
@@ -97,7 +110,10 @@ export interface LogStore {
    * point), at most `query.limit` entries; `query.prefix` keeps names starting with it (case-
    * sensitive). Empty when nothing matches.
    */
-  observedLoggers(workspaceId: string, query: ObservedLoggerQuery & { flowRunIds?: string[] }): Promise<ObservedLogger[]>;
+  observedLoggers(
+    workspaceId: string,
+    query: ObservedLoggerQuery & { flowRunIds?: string[] },
+  ): Promise<ObservedLogger[]>;
   /**
    * The position live subscribers start from: a `seq` such that every log with a lower or equal
    * `seq` is committed and every later commit gets a higher `seq` (0 when there are no logs).
@@ -184,7 +200,11 @@ export interface EventStore {
    * `prefect.flow-run.<id>` as related resource with role `flow-run`. No time window; ordered by
    * `(occurred, id)` in `order`.
    */
-  runEvents(workspaceId: string, flowRunId: string, q: { withTaskRuns: boolean; order: EventOrder; offset: number; limit: number }): Promise<StoredEvent[]>;
+  runEvents(
+    workspaceId: string,
+    flowRunId: string,
+    q: { withTaskRuns: boolean; order: EventOrder; offset: number; limit: number },
+  ): Promise<StoredEvent[]>;
   /** How many events `runEvents` would return in total — read from counters kept at ingest. */
   runEventCount(workspaceId: string, flowRunId: string, withTaskRuns: boolean): Promise<number>;
 }
@@ -207,7 +227,10 @@ export interface TagStore {
    * Tags whose name contains `search` (case-insensitive), sorted by `sort` (ties by name
    * ascending), `limit` after `offset`; `count` is the number of matching tags.
    */
-  list(workspaceId: string, q: { search?: string; sort: TagSort; limit: number; offset: number }): Promise<{ results: TagRow[]; count: number }>;
+  list(
+    workspaceId: string,
+    q: { search?: string; sort: TagSort; limit: number; offset: number },
+  ): Promise<{ results: TagRow[]; count: number }>;
   /** Removes the tag from the index (no-op when absent). Events are never rewritten. */
   delete(workspaceId: string, name: string): Promise<void>;
 }
@@ -276,7 +299,11 @@ export interface FlowRunStore {
    * Compare-and-set state write (see above); also stores `empiricalPolicy` when given and moves a
    * subflow's tracking task run along, all in one transaction.
    */
-  writeState(workspaceId: string, id: string, write: StateWrite & { empiricalPolicy?: FlowRunPolicy }): Promise<StateWriteResult<FlowRunRow>>;
+  writeState(
+    workspaceId: string,
+    id: string,
+    write: StateWrite & { empiricalPolicy?: FlowRunPolicy },
+  ): Promise<StateWriteResult<FlowRunRow>>;
   /**
    * Deletes the run, its state history, its task runs (and their states) and the artifacts of the
    * run and of its task runs. Subflows are kept; their `parent_task_run_id` becomes null. Logs are
@@ -291,7 +318,10 @@ export interface FlowRunStore {
 }
 
 export type FlowRunPatch = Partial<
-  Pick<FlowRunRow, 'name' | 'flow_version' | 'parameters' | 'empirical_policy' | 'tags' | 'infrastructure_pid' | 'job_variables'>
+  Pick<
+    FlowRunRow,
+    'name' | 'flow_version' | 'parameters' | 'empirical_policy' | 'tags' | 'infrastructure_pid' | 'job_variables'
+  >
 > & { updated: number };
 
 export interface TaskRunStore {
@@ -304,7 +334,11 @@ export interface TaskRunStore {
   get(workspaceId: string, id: string): Promise<TaskRunRow | undefined>;
   rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean>;
   /** Compare-and-set state write (see above); `flowRunRunCount` updates `flow_run_run_count`. */
-  writeState(workspaceId: string, id: string, write: StateWrite & { flowRunRunCount?: number }): Promise<StateWriteResult<TaskRunRow>>;
+  writeState(
+    workspaceId: string,
+    id: string,
+    write: StateWrite & { flowRunRunCount?: number },
+  ): Promise<StateWriteResult<TaskRunRow>>;
   /**
    * Deletes the task run, its states and its artifacts; subflows it tracked keep existing with
    * `parent_task_run_id` null. False when it does not exist.
@@ -371,7 +405,11 @@ export interface SpanStore {
    * all its descendants; `prefix` keeps tags starting with it (case-insensitive). Ordered by count
    * descending, then tag (code point). Empty for an unknown trace or span.
    */
-  observedTags(workspaceId: string, scope: { traceId: string } | { spanId: string }, prefix?: string): Promise<ObservedTag[]>;
+  observedTags(
+    workspaceId: string,
+    scope: { traceId: string } | { spanId: string },
+    prefix?: string,
+  ): Promise<ObservedTag[]>;
   /**
    * State type/name pairs with the earliest and latest timestamp of a state of the pair. Over the
    * workspace: every state any run entered (kept when runs are deleted). Over one trace: the

@@ -30,9 +30,15 @@ export interface CountPlan {
 }
 
 /** Whether the rollups can answer this filter (and, for time buckets, this bucket width). */
-function rollupable(scope: EventScope, filter: EventFilter, key: CountKey, buckets: TimeBuckets | undefined): RollupTable | undefined {
+function rollupable(
+  scope: EventScope,
+  filter: EventFilter,
+  key: CountKey,
+  buckets: TimeBuckets | undefined,
+): RollupTable | undefined {
   if (key === 'time' && (!buckets || buckets.width % HOUR !== 0 || buckets.origin % HOUR !== 0)) return undefined;
-  if (filter.related || filter.any_resource || filter.ids?.length || filter.text || filter.foreignAccount) return undefined;
+  if (filter.related || filter.any_resource || filter.ids?.length || filter.text || filter.foreignAccount)
+    return undefined;
   const r = filter.resource;
   if (r && (r.id_prefix?.length || r.labels || r.distinct)) return undefined;
   // The resource rollup is keyed by (workspace, resource): it answers resource-id filters in a
@@ -41,7 +47,12 @@ function rollupable(scope: EventScope, filter: EventFilter, key: CountKey, bucke
   return key === 'resource' ? undefined : 'names';
 }
 
-export function countPlan(scope: EventScope, key: CountKey, filter: EventFilter, buckets: TimeBuckets | undefined): CountPlan {
+export function countPlan(
+  scope: EventScope,
+  key: CountKey,
+  filter: EventFilter,
+  buckets: TimeBuckets | undefined,
+): CountPlan {
   const table = rollupable(scope, filter, key, buckets);
   const fromHour = Math.ceil(filter.since / HOUR) * HOUR;
   const toHour = Math.floor((filter.until + 1) / HOUR) * HOUR;

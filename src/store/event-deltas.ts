@@ -69,7 +69,10 @@ function seen<T extends Seen>(map: Map<string, T>, key: string, at: number, crea
   return s;
 }
 
-export function rollupDeltas(inserted: StoredEvent[], tenantOf: (e: StoredEvent) => EventTenant): { names: NameRollup[]; resources: ResourceRollup[] } {
+export function rollupDeltas(
+  inserted: StoredEvent[],
+  tenantOf: (e: StoredEvent) => EventTenant,
+): { names: NameRollup[]; resources: ResourceRollup[] } {
   const names = new Map<string, NameRollup>();
   const resources = new Map<string, ResourceRollup>();
   for (const e of inserted) {
@@ -124,7 +127,8 @@ export function flowRunEventCounts(inserted: StoredEvent[], wsOf: (e: StoredEven
   };
   for (const e of inserted) {
     if (e.workspaceId === null) continue;
-    if (e.resourceId.startsWith('prefect.flow-run.')) bump(wsOf(e), e.resourceId.slice('prefect.flow-run.'.length), 'own');
+    if (e.resourceId.startsWith('prefect.flow-run.'))
+      bump(wsOf(e), e.resourceId.slice('prefect.flow-run.'.length), 'own');
     const run = flowRunOfTaskRunEvent(e);
     if (run) bump(wsOf(e), run, 'task');
   }

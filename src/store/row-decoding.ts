@@ -20,7 +20,11 @@ export type Row = Record<string, unknown>;
  */
 export function clampInt8(v: bigint | string): number {
   const n = Number(v);
-  return n > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : n < Number.MIN_SAFE_INTEGER ? Number.MIN_SAFE_INTEGER : n;
+  return n > Number.MAX_SAFE_INTEGER
+    ? Number.MAX_SAFE_INTEGER
+    : n < Number.MIN_SAFE_INTEGER
+      ? Number.MIN_SAFE_INTEGER
+      : n;
 }
 
 export interface ColumnCodec {
@@ -52,7 +56,8 @@ export function rowDecoders(c: ColumnCodec): RowDecoders {
     state_details: c.json(r[`${p}state_details`]),
   });
   /** The current state joined in by the engine's run SELECT; null without one. */
-  const joinedState = (r: Row) => (r.state_id === null || r.s_type === null || r.s_type === undefined ? null : state(r, r.state_id, 's_'));
+  const joinedState = (r: Row) =>
+    r.state_id === null || r.s_type === null || r.s_type === undefined ? null : state(r, r.state_id, 's_');
   /** The columns flow and task runs share. */
   const runCommon = (r: Row) => ({
     id: r.id as string,

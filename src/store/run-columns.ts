@@ -5,9 +5,9 @@
  */
 import type { RunTiming } from '../domain/runs/bookkeeping.ts';
 import type { NewFlowRun } from '../domain/runs/flow-runs.ts';
-import type { FlowRunPatch } from './contract.ts';
 import type { StateRow } from '../domain/runs/states.ts';
 import type { NewTaskRun } from '../domain/runs/task-runs.ts';
+import type { FlowRunPatch } from './contract.ts';
 
 export type ColumnValue = string | number | boolean | null;
 /** Column name → value, in the order the statement lists them. */
@@ -79,7 +79,15 @@ export function flowRunColumns(ws: number, r: NewFlowRun, t: RunTiming): Columns
   };
 }
 
-const PATCHABLE = ['name', 'flow_version', 'parameters', 'empirical_policy', 'tags', 'infrastructure_pid', 'job_variables'] as const;
+const PATCHABLE = [
+  'name',
+  'flow_version',
+  'parameters',
+  'empirical_policy',
+  'tags',
+  'infrastructure_pid',
+  'job_variables',
+] as const;
 
 /** What `PATCH /flow_runs/{id}` writes: `updated` and the fields the patch sets. */
 export function flowRunPatchColumns(patch: FlowRunPatch): Columns {
@@ -126,7 +134,12 @@ export function recordedTaskRunColumns(r: NewTaskRun, t: RunTiming, updated: num
 }
 
 /** A row of `flow_run_states` or `task_run_states`. */
-export function stateColumns(ws: number, runColumn: 'flow_run_id' | 'task_run_id', runId: string, s: StateRow): Columns {
+export function stateColumns(
+  ws: number,
+  runColumn: 'flow_run_id' | 'task_run_id',
+  runId: string,
+  s: StateRow,
+): Columns {
   return {
     ws,
     id: s.id,

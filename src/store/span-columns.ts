@@ -4,8 +4,8 @@
  * change?" is a comparison of stored values on every engine.
  */
 import type { SpanFields } from '../domain/spans/placement.ts';
-import { sortStart } from '../domain/spans/span.ts';
 import { spanSearchText } from '../domain/spans/sources.ts';
+import { sortStart } from '../domain/spans/span.ts';
 
 /** The columns a span's source and placement determine, in table order (`ws`, `span_id` aside). */
 export const FIELD_COLUMNS = [
@@ -60,4 +60,3 @@ export function sameColumns(row: Record<string, unknown>, c: SpanColumns): boole
   }
   return true;
 }
-

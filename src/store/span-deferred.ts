@@ -67,12 +67,17 @@ export class Deferred {
 
   /** Parent changes in (workspace, parent id) order. */
   parents(): DeferredParent[] {
-    return [...this.parentChanges.values()].sort((a, b) => a.ws - b.ws || (a.parent < b.parent ? -1 : a.parent > b.parent ? 1 : 0));
+    return [...this.parentChanges.values()].sort(
+      (a, b) => a.ws - b.ws || (a.parent < b.parent ? -1 : a.parent > b.parent ? 1 : 0),
+    );
   }
 
   states(): DeferredState[] {
     return [...this.observed.values()].sort(
-      (a, b) => a.ws - b.ws || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      (a, b) =>
+        a.ws - b.ws ||
+        (a.type < b.type ? -1 : a.type > b.type ? 1 : 0) ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
     );
   }
 

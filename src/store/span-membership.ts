@@ -9,6 +9,7 @@ export const FLOW_RUNS_OF_TRACE_MAX = 10_000;
  */
 export function flowRunsBeneath(runId: string, rows: { span_id: string; path: string }[]): string[] {
   const out = [runId];
-  for (const r of rows) if (r.span_id !== runId && (JSON.parse(r.path) as string[]).includes(runId)) out.push(r.span_id);
+  for (const r of rows)
+    if (r.span_id !== runId && (JSON.parse(r.path) as string[]).includes(runId)) out.push(r.span_id);
   return out;
 }

@@ -37,7 +37,10 @@ function thingsApi(seen: Seen[]): Server {
         return res.end('{"detail":"slow down"}');
       }
       if (url.pathname.endsWith('/export')) {
-        res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="things.csv"' });
+        res.writeHead(200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': 'attachment; filename="things.csv"',
+        });
         return res.end(CSV);
       }
       if (req.method === 'POST' && url.pathname === '/things') {
@@ -49,7 +52,13 @@ function thingsApi(seen: Seen[]): Server {
         return res.end();
       }
       res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"' });
-      res.end(JSON.stringify({ id: decodeURIComponent(url.pathname.split('/')[2]), tags: url.searchParams.getAll('tags'), limit: url.searchParams.get('limit') }));
+      res.end(
+        JSON.stringify({
+          id: decodeURIComponent(url.pathname.split('/')[2]),
+          tags: url.searchParams.getAll('tags'),
+          limit: url.searchParams.get('limit'),
+        }),
+      );
     });
   });
 }
@@ -65,10 +74,17 @@ describe('a capability file of our own, against a local HTTP API', () => {
     api = thingsApi(seen);
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
     const dir = tempDir();
-    const yaml = readFileSync(new URL('./fixtures/things.yaml', import.meta.url), 'utf8').replaceAll('__BASE__', `http://127.0.0.1:${(api.address() as AddressInfo).port}`);
+    const yaml = readFileSync(new URL('./fixtures/things.yaml', import.meta.url), 'utf8').replaceAll(
+      '__BASE__',
+      `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+    );
     writeFileSync(join(dir, 'things.yaml'), yaml);
     writeFileSync(join(dir, 'things-secrets.yaml'), `token: ${TOKEN}\n`);
-    server = await startServer(engines[0], { capabilities: join(dir, 'things.yaml'), 'mcp-max-chars': '1000', 'upstream-timeout-ms': '300' });
+    server = await startServer(engines[0], {
+      capabilities: join(dir, 'things.yaml'),
+      'mcp-max-chars': '1000',
+      'upstream-timeout-ms': '300',
+    });
     await server.listen();
     rest = server.app.capabilities!.restUrls[0].replace(/\/v1$/, '');
     client = await httpClient(server.app.capabilities!.mcpUrls[0], 'modern');
@@ -96,7 +112,10 @@ describe('a capability file of our own, against a local HTTP API', () => {
     assert.equal(res.status, 304);
     assert.equal(res.headers.get('etag'), '"v1"');
     assert.equal(await res.text(), '');
-    const tool = (await client.callTool({ name: 'get-thing', arguments: { id: 'a', 'if-none-match': '"v1"' } })) as ToolAnswer;
+    const tool = (await client.callTool({
+      name: 'get-thing',
+      arguments: { id: 'a', 'if-none-match': '"v1"' },
+    })) as ToolAnswer;
     assert.notEqual(tool.isError, true);
     assert.deepEqual(tool.structuredContent, { not_modified: true, etag: '"v1"' });
   });
@@ -116,7 +135,11 @@ describe('a capability file of our own, against a local HTTP API', () => {
   });
 
   it('sends a JSON body and passes the status back', async () => {
-    const res = await fetch(`${rest}/v1/things`, { method: 'POST', body: '{"name":"n"}', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${rest}/v1/things`, {
+      method: 'POST',
+      body: '{"name":"n"}',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 201);
     assert.deepEqual(await res.json(), { created: { name: 'n' } });
     const tool = (await client.callTool({ name: 'create-thing', arguments: { body: { name: 'm' } } })) as ToolAnswer;

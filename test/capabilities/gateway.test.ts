@@ -23,16 +23,28 @@ function recordingProxy(target: string, seen: (string | undefined)[]): Server {
   const to = new URL(target);
   return createServer((req, res) => {
     seen.push(req.headers.authorization);
-    const up = httpRequest({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: { ...req.headers, host: to.host } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = httpRequest(
+      {
+        host: to.hostname,
+        port: to.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: to.host },
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
 }
 
-const listen = (s: Server) => new Promise<string>((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
+const listen = (s: Server) =>
+  new Promise<string>((r) =>
+    s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)),
+  );
 
 describe('gateway mode: Sightline consuming another Sightline', () => {
   let upstream: TestServer;
@@ -70,7 +82,11 @@ describe('gateway mode: Sightline consuming another Sightline', () => {
         assertSameAnswer(row.tool, got, await callNative(upstream, row.native(seeded)), 'modern');
       }
       const { tools } = await client.listTools();
-      assert.equal(tools.find((t) => t.name === 'read-logs')!.annotations?.openWorldHint, undefined, 'an upstream is open-world');
+      assert.equal(
+        tools.find((t) => t.name === 'read-logs')!.annotations?.openWorldHint,
+        undefined,
+        'an upstream is open-world',
+      );
     } finally {
       await client.close();
     }
@@ -82,7 +98,11 @@ describe('gateway mode: Sightline consuming another Sightline', () => {
     const rest = gateway.app.capabilities!.restUrls[0];
     const path = `/api/accounts/${upstream.accountId}/workspaces/${upstream.workspaceId}/logs/filter`;
     const filter = { logs: { flow_run_id: { any_: [seeded.flowRunId] } } };
-    const res = await fetch(`${rest}${path}`, { method: 'POST', body: JSON.stringify(filter), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${rest}${path}`, {
+      method: 'POST',
+      body: JSON.stringify(filter),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), (await upstream.request('POST', path, filter)).json());
     const gatewayOwn = await gateway.request('POST', gateway.cloud('/logs/filter'), filter);
@@ -96,7 +116,12 @@ describe('gateway mode: Sightline consuming another Sightline', () => {
     try {
       const body = { logs: { flow_run_id: { any_: [seeded.flowRunId] } }, limit: 2 };
       const got = (await client.callTool({ name: 'read-logs', arguments: { body } })) as ToolAnswer;
-      assertSameAnswer('read-logs', got, await callNative(upstream, { method: 'POST', path: '/logs/filter', body }), 'modern');
+      assertSameAnswer(
+        'read-logs',
+        got,
+        await callNative(upstream, { method: 'POST', path: '/logs/filter', body }),
+        'modern',
+      );
     } finally {
       await client.close();
       await other.close();
@@ -107,11 +132,17 @@ describe('gateway mode: Sightline consuming another Sightline', () => {
     const closed = createServer();
     const url = await listen(closed);
     await new Promise((r) => closed.close(r));
-    const down = await startServer(engines[0], { upstream: `${url}/api/accounts/${upstream.accountId}/workspaces/${upstream.workspaceId}`, 'upstream-key': KEY });
+    const down = await startServer(engines[0], {
+      upstream: `${url}/api/accounts/${upstream.accountId}/workspaces/${upstream.workspaceId}`,
+      'upstream-key': KEY,
+    });
     await down.listen();
     const client = await httpClient(down.app.capabilities!.mcpUrls[0], 'legacy');
     try {
-      const res = await fetch(`${down.app.capabilities!.restUrls[0]}/api/accounts/${upstream.accountId}/workspaces/${upstream.workspaceId}/logs/filter`, { method: 'POST', body: '{}' });
+      const res = await fetch(
+        `${down.app.capabilities!.restUrls[0]}/api/accounts/${upstream.accountId}/workspaces/${upstream.workspaceId}/logs/filter`,
+        { method: 'POST', body: '{}' },
+      );
       assert.equal(res.status, 502);
       const body = (await res.json()) as { code: string; message: string };
       assert.equal(body.code, 'bad_gateway');
@@ -129,17 +160,30 @@ describe('gateway mode: Sightline consuming another Sightline', () => {
   it('serves the tools over stdio, through --api or in-process', async () => {
     const env = { PATH: process.env.PATH ?? '', HOME: tempDir() };
     for (const args of [
-      ['mcp', '--stdio', '--api', `${upstream.app.apiUrl}/accounts/${upstream.accountId}/workspaces/${upstream.workspaceId}`],
+      [
+        'mcp',
+        '--stdio',
+        '--api',
+        `${upstream.app.apiUrl}/accounts/${upstream.accountId}/workspaces/${upstream.workspaceId}`,
+      ],
       ['mcp', '--stdio', '--data-dir', tempDir()],
     ]) {
       const client = new Client({ name: 'stdio-test', version: '1.0.0' });
-      await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env, stderr: 'ignore' }));
+      await client.connect(
+        new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env, stderr: 'ignore' }),
+      );
       try {
         const { tools } = await client.listTools();
         assert.equal(tools.length, 28);
         const body = { logs: { flow_run_id: { any_: [seeded.flowRunId] } }, limit: 3 };
         const got = (await client.callTool({ name: 'read-logs', arguments: { body } })) as ToolAnswer;
-        if (args.includes('--api')) assertSameAnswer('read-logs', got, await callNative(upstream, { method: 'POST', path: '/logs/filter', body }), 'legacy');
+        if (args.includes('--api'))
+          assertSameAnswer(
+            'read-logs',
+            got,
+            await callNative(upstream, { method: 'POST', path: '/logs/filter', body }),
+            'legacy',
+          );
         else assert.deepEqual(got.structuredContent, { result: [] }, 'a fresh store in-process');
       } finally {
         await client.close();

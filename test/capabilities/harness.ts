@@ -7,7 +7,10 @@ import { type NativeRequest, nativeUrl } from './tool-table.ts';
 export type Era = 'legacy' | 'modern';
 
 export async function httpClient(mcpUrl: string, era: Era): Promise<Client> {
-  const client = new Client({ name: 'sightline-test', version: '1.0.0' }, era === 'modern' ? { versionNegotiation: { mode: 'auto' } } : {});
+  const client = new Client(
+    { name: 'sightline-test', version: '1.0.0' },
+    era === 'modern' ? { versionNegotiation: { mode: 'auto' } } : {},
+  );
   await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)));
   assert.equal(client.getProtocolEra(), era);
   return client;
@@ -34,7 +37,8 @@ export interface ToolAnswer {
 
 /** 2025-era clients receive a non-object `structuredContent` wrapped as `{result: …}`. */
 function unwrap(structured: unknown, era: Era, expected: unknown): unknown {
-  if (era === 'legacy' && (typeof expected !== 'object' || expected === null || Array.isArray(expected))) return (structured as { result: unknown }).result;
+  if (era === 'legacy' && (typeof expected !== 'object' || expected === null || Array.isArray(expected)))
+    return (structured as { result: unknown }).result;
   return structured;
 }
 
@@ -48,7 +52,10 @@ function stable(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = k === 'next_page' && typeof v === 'string' ? v.replace(/^https?:\/\/[^/]+/, '').replace(/page-token=[^&]+/, 'page-token=…') : stable(v);
+    out[k] =
+      k === 'next_page' && typeof v === 'string'
+        ? v.replace(/^https?:\/\/[^/]+/, '').replace(/page-token=[^&]+/, 'page-token=…')
+        : stable(v);
   }
   return out;
 }
@@ -83,7 +90,11 @@ export function assertSameAnswer(tool: string, got: ToolAnswer, native: NativeAn
   }
   if (/json/.test(type) && parsed.ok) {
     assert.deepEqual(stable(JSON.parse(text)), stable(parsed.value), `${tool}: text`);
-    assert.deepEqual(stable(unwrap(got.structuredContent, era, parsed.value)), stable(parsed.value), `${tool}: structuredContent`);
+    assert.deepEqual(
+      stable(unwrap(got.structuredContent, era, parsed.value)),
+      stable(parsed.value),
+      `${tool}: structuredContent`,
+    );
     return;
   }
   assert.equal(text, native.body, `${tool}: text body`);

@@ -47,14 +47,17 @@ describe('MCP server (seed capabilities, local API)', () => {
         assert.ok(!(t.inputSchema.required ?? []).includes('account_id'), `${row.tool}: account_id defaults`);
         assert.ok(t.description && t.description.length > 40, `${row.tool}: description`);
       }
-      const props = (name: string) => tools.find((t) => t.name === name)!.inputSchema.properties as Record<string, Record<string, unknown>>;
+      const props = (name: string) =>
+        tools.find((t) => t.name === name)!.inputSchema.properties as Record<string, Record<string, unknown>>;
       assert.equal(props('get-flow-run-logs').level_ge.type, 'integer');
       assert.equal(props('get-flow-run-logs').level_le.type, 'integer');
       assert.equal(props('get-flow-run-logs').task_runs_is_null.type, 'boolean');
       assert.equal(props('read-spans').depth.type, 'integer');
-      for (const p of ['entities', 'state_types', 'state_names', 'tags']) assert.equal(props('read-spans')[p].type, 'array', p);
+      for (const p of ['entities', 'state_types', 'state_names', 'tags'])
+        assert.equal(props('read-spans')[p].type, 'array', p);
       assert.equal(props('read-spans-ids').ids.type, 'array');
-      for (const t of ['create-logs', 'create-account-events', 'create-account-events-2', 'create-workspace-events']) assert.equal(props(t).body.type, 'array', t);
+      for (const t of ['create-logs', 'create-account-events', 'create-account-events-2', 'create-workspace-events'])
+        assert.equal(props(t).body.type, 'array', t);
       assert.equal(props('read-logs').body.type, 'object');
       assert.deepEqual(tools.find((t) => t.name === 'get-flow-run-logs')!.inputSchema.required, ['id']);
       assert.deepEqual(tools.find((t) => t.name === 'read-account-events-page')!.inputSchema.required, ['page-token']);
@@ -72,7 +75,8 @@ describe('MCP server (seed capabilities, local API)', () => {
         if (!row.pending) assert.ok(native.status < 400, `${row.tool}: the native route answers ${native.status}`);
         else if (native.status < 400) switchable.push(row.tool);
       }
-      if (switchable.length) console.log(`capability rows ready to switch on (native route now answers): ${switchable.join(', ')}`);
+      if (switchable.length)
+        console.log(`capability rows ready to switch on (native route now answers): ${switchable.join(', ')}`);
     });
   }
 
@@ -84,7 +88,11 @@ describe('MCP server (seed capabilities, local API)', () => {
       ['get-flow-run-logs', { id: 'not-a-uuid' }, /argument 'id' must be a UUID/],
       ['read-logs', { body: { limit: 1 }, color: 'red' }, /unknown argument 'color'/],
       ['create-logs', { body: { name: 'x' } }, /argument 'body' must be an array/],
-      ['read-spans', { trace_id: seeded.flowRunId, direction: 'sideways' }, /argument 'direction' must be one of asc, desc/],
+      [
+        'read-spans',
+        { trace_id: seeded.flowRunId, direction: 'sideways' },
+        /argument 'direction' must be one of asc, desc/,
+      ],
     ];
     for (const [name, args, message] of cases) {
       const r = (await client.callTool({ name, arguments: args })) as ToolAnswer;
@@ -94,21 +102,35 @@ describe('MCP server (seed capabilities, local API)', () => {
   });
 
   it('passes the native validation error back when the body is wrong inside', async () => {
-    const r = (await clients.get('modern')!.callTool({ name: 'create-logs', arguments: { body: [{ name: 'x' }] } })) as ToolAnswer;
+    const r = (await clients
+      .get('modern')!
+      .callTool({ name: 'create-logs', arguments: { body: [{ name: 'x' }] } })) as ToolAnswer;
     assert.equal(r.isError, true);
     assert.equal((r.structuredContent as { status: number }).status, 422);
     assert.match(r.content[0].text!, /HTTP 422 to POST \/api\/accounts\/.*\/logs\//);
   });
 
   it('answers an unknown tool with a JSON-RPC error', async () => {
-    await assert.rejects(clients.get('modern')!.callTool({ name: 'no-such-tool', arguments: {} }), (err: { code?: number }) => err.code === -32602);
-    await assert.rejects(clients.get('legacy')!.callTool({ name: 'no-such-tool', arguments: {} }), (err: { code?: number }) => err.code === -32602);
+    await assert.rejects(
+      clients.get('modern')!.callTool({ name: 'no-such-tool', arguments: {} }),
+      (err: { code?: number }) => err.code === -32602,
+    );
+    await assert.rejects(
+      clients.get('legacy')!.callTool({ name: 'no-such-tool', arguments: {} }),
+      (err: { code?: number }) => err.code === -32602,
+    );
   });
 
   it('lets explicit account and workspace ids win over the defaults', async () => {
     const other = '00000000-0000-4000-8000-000000000000';
-    const r = (await clients.get('modern')!.callTool({ name: 'read-logs', arguments: { workspace_id: other, body: {} } })) as ToolAnswer;
-    const native = await server.request('POST', `/api/accounts/${server.accountId}/workspaces/${other}/logs/filter`, {});
+    const r = (await clients
+      .get('modern')!
+      .callTool({ name: 'read-logs', arguments: { workspace_id: other, body: {} } })) as ToolAnswer;
+    const native = await server.request(
+      'POST',
+      `/api/accounts/${server.accountId}/workspaces/${other}/logs/filter`,
+      {},
+    );
     assert.equal(r.isError, true);
     assert.equal((r.structuredContent as { status: number }).status, native.statusCode);
     assert.deepEqual((r.structuredContent as { error: unknown }).error, native.json());
@@ -117,11 +139,19 @@ describe('MCP server (seed capabilities, local API)', () => {
   it('cuts a long list at a whole item and says how to continue', async () => {
     const client = clients.get('modern')!;
     const runId = crypto.randomUUID();
-    const batch = Array.from({ length: 200 }, (_, i) => ({ ...newLog(runId, `${i} ${'x'.repeat(600)}`), timestamp: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z` }));
+    const batch = Array.from({ length: 200 }, (_, i) => ({
+      ...newLog(runId, `${i} ${'x'.repeat(600)}`),
+      timestamp: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
+    }));
     assert.equal((await server.request('POST', server.cloud('/logs/'), batch)).statusCode, 202);
     const body = { logs: { flow_run_id: { any_: [runId] } }, limit: 200 };
     const first = (await client.callTool({ name: 'read-logs', arguments: { body } })) as ToolAnswer;
-    const sc = first.structuredContent as { result: unknown[]; truncated: boolean; returned: number; next: { body: { offset: number } } };
+    const sc = first.structuredContent as {
+      result: unknown[];
+      truncated: boolean;
+      returned: number;
+      next: { body: { offset: number } };
+    };
     assert.equal(sc.truncated, true);
     assert.ok(sc.returned > 10 && sc.returned < 200, `returned ${sc.returned}`);
     assert.equal(sc.result.length, sc.returned);
@@ -140,10 +170,17 @@ describe('MCP server (seed capabilities, local API)', () => {
     const [mcpUrl] = server.app.capabilities!.mcpUrls;
     const status = (headers: Record<string, string>) =>
       new Promise<number>((resolve, reject) => {
-        const req = request(mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = request(
+          mcpUrl,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject);
         req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
       });

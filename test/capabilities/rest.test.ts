@@ -41,7 +41,11 @@ describe('REST gateway (seed capabilities, local API)', () => {
       const native = await callNative(server, req);
       assert.equal(res.status, native.status, `${key}: ${body}`);
       if (!req.method.startsWith('POST') || native.status >= 300) assert.equal(body, native.body, `${key}: body`);
-      assert.equal(res.headers.get('content-type') ?? undefined, native.headers['content-type'], `${key}: content-type`);
+      assert.equal(
+        res.headers.get('content-type') ?? undefined,
+        native.headers['content-type'],
+        `${key}: content-type`,
+      );
       assert.equal(res.headers.get('etag') ?? undefined, native.headers.etag, `${key}: etag`);
       if (!row.pending) assert.ok(native.status < 400, `${row.tool}: native answers ${native.status}`);
     }
@@ -51,7 +55,11 @@ describe('REST gateway (seed capabilities, local API)', () => {
   it('reads the same logs through /v1 as through the native API', async () => {
     const path = `/api/accounts/${server.accountId}/workspaces/${server.workspaceId}/logs/filter`;
     const filter = { logs: { flow_run_id: { any_: [seeded.flowRunId] } }, sort: 'TIMESTAMP_ASC' };
-    const res = await fetch(`${rest}/v1${path}`, { method: 'POST', body: JSON.stringify(filter), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${rest}/v1${path}`, {
+      method: 'POST',
+      body: JSON.stringify(filter),
+      headers: { 'content-type': 'application/json' },
+    });
     const native = await server.request('POST', path, filter);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), native.json());
@@ -61,12 +69,20 @@ describe('REST gateway (seed capabilities, local API)', () => {
   it('passes native validation errors through unchanged', async () => {
     const path = `/api/accounts/${server.accountId}/workspaces/${server.workspaceId}/logs/`;
     for (const payload of ['{"not": "a list"}', '{not json']) {
-      const res = await fetch(`${rest}/v1${path.slice(0, -1)}`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`${rest}/v1${path.slice(0, -1)}`, {
+        method: 'POST',
+        body: payload,
+        headers: { 'content-type': 'application/json' },
+      });
       const native = await server.request('POST', path, payload);
       assert.equal(res.status, native.statusCode);
       assert.equal(await res.text(), native.body);
     }
-    const version = await fetch(`${rest}/v1${path.slice(0, -1)}`, { method: 'POST', body: '[]', headers: { 'content-type': 'application/json', 'x-prefect-api-version': '0.1.0' } });
+    const version = await fetch(`${rest}/v1${path.slice(0, -1)}`, {
+      method: 'POST',
+      body: '[]',
+      headers: { 'content-type': 'application/json', 'x-prefect-api-version': '0.1.0' },
+    });
     assert.equal(version.status, 400);
     assert.match(await version.text(), /requires version 0\.8\.0/);
   });
@@ -75,14 +91,21 @@ describe('REST gateway (seed capabilities, local API)', () => {
     const res = await fetch(`${rest}/v1/api/accounts/${server.accountId}/workspaces/${server.workspaceId}/logs/filter`);
     assert.equal(res.status, 405);
     assert.equal(res.headers.get('allow'), 'POST');
-    assert.deepEqual(await res.json(), { code: 'method_not_allowed', message: 'GET is not allowed here; allowed: POST' });
-    const tags = await fetch(`${rest}/v1/api/accounts/${server.accountId}/workspaces/${server.workspaceId}/tags`, { method: 'PUT' });
+    assert.deepEqual(await res.json(), {
+      code: 'method_not_allowed',
+      message: 'GET is not allowed here; allowed: POST',
+    });
+    const tags = await fetch(`${rest}/v1/api/accounts/${server.accountId}/workspaces/${server.workspaceId}/tags`, {
+      method: 'PUT',
+    });
     assert.equal(tags.status, 405);
     assert.equal(tags.headers.get('allow'), 'GET, DELETE');
   });
 
   it('reports its own errors as JSON with a stable code', async () => {
-    const missing = await fetch(`${rest}/v1/api/accounts/${server.accountId}/workspaces/${server.workspaceId}/logs`, { method: 'POST' });
+    const missing = await fetch(`${rest}/v1/api/accounts/${server.accountId}/workspaces/${server.workspaceId}/logs`, {
+      method: 'POST',
+    });
     assert.equal(missing.status, 400);
     const body = (await missing.json()) as { code: string; message: string };
     assert.equal(body.code, 'invalid_input');
@@ -99,9 +122,21 @@ describe('REST gateway (seed capabilities, local API)', () => {
     assert.equal(ops.length, 27);
     const logs = doc.paths['/v1/api/accounts/{account-id}/workspaces/{workspace-id}/flow-runs/{id}/logs'].get;
     const levelGe = logs.parameters.find((p: { name: string }) => p.name === 'level_ge');
-    assert.deepEqual(levelGe, { name: 'level_ge', in: 'query', required: false, schema: { type: 'integer', minimum: 0 } });
-    assert.ok(logs.parameters.some((p: { name: string; in: string }) => p.name === 'if-none-match' && p.in === 'header'));
-    assert.ok(logs.parameters.some((p: { name: string; in: string; required: boolean }) => p.name === 'account-id' && p.in === 'path' && p.required));
+    assert.deepEqual(levelGe, {
+      name: 'level_ge',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 0 },
+    });
+    assert.ok(
+      logs.parameters.some((p: { name: string; in: string }) => p.name === 'if-none-match' && p.in === 'header'),
+    );
+    assert.ok(
+      logs.parameters.some(
+        (p: { name: string; in: string; required: boolean }) =>
+          p.name === 'account-id' && p.in === 'path' && p.required,
+      ),
+    );
     const create = doc.paths['/v1/api/accounts/{account-id}/workspaces/{workspace-id}/logs'].post;
     assert.equal(create.requestBody.content['application/json'].schema.type, 'array');
   });

@@ -63,7 +63,15 @@ export const TOOL_TABLE: ToolRow[] = [
   {
     tool: 'get-flow-run-logs',
     args: (s) => ({ id: s.flowRunId, limit: 3, level_ge: 20, sort: 'TIMESTAMP_ASC' }),
-    native: (s) => ({ method: 'GET', path: `/flow_runs/${s.flowRunId}/logs`, query: [['level_ge', '20'], ['sort', 'TIMESTAMP_ASC'], ['limit', '3']] }),
+    native: (s) => ({
+      method: 'GET',
+      path: `/flow_runs/${s.flowRunId}/logs`,
+      query: [
+        ['level_ge', '20'],
+        ['sort', 'TIMESTAMP_ASC'],
+        ['limit', '3'],
+      ],
+    }),
   },
   {
     tool: 'download-flow-run-logs-2',
@@ -73,17 +81,37 @@ export const TOOL_TABLE: ToolRow[] = [
   {
     tool: 'create-logs',
     args: (s) => ({ body: [newLog(s.flowRunId)], 'x-prefect-api-version': '0.8.4' }),
-    native: (s) => ({ method: 'POST', path: '/logs/', headers: { 'x-prefect-api-version': '0.8.4' }, body: [newLog(s.flowRunId)] }),
+    native: (s) => ({
+      method: 'POST',
+      path: '/logs/',
+      headers: { 'x-prefect-api-version': '0.8.4' },
+      body: [newLog(s.flowRunId)],
+    }),
   },
   {
     tool: 'read-logs',
-    args: (s, { a, w }) => ({ account_id: a, workspace_id: w, body: { logs: { flow_run_id: { any_: [s.flowRunId] } }, limit: 3, sort: 'TIMESTAMP_DESC' } }),
-    native: (s) => ({ method: 'POST', path: '/logs/filter', body: { logs: { flow_run_id: { any_: [s.flowRunId] } }, limit: 3, sort: 'TIMESTAMP_DESC' } }),
+    args: (s, { a, w }) => ({
+      account_id: a,
+      workspace_id: w,
+      body: { logs: { flow_run_id: { any_: [s.flowRunId] } }, limit: 3, sort: 'TIMESTAMP_DESC' },
+    }),
+    native: (s) => ({
+      method: 'POST',
+      path: '/logs/filter',
+      body: { logs: { flow_run_id: { any_: [s.flowRunId] } }, limit: 3, sort: 'TIMESTAMP_DESC' },
+    }),
   },
   {
     tool: 'read-workspace-observed-loggers',
     args: () => ({ limit: 5, order_by: 'NAME_ASC' }),
-    native: () => ({ method: 'GET', path: '/observed-loggers', query: [['order_by', 'NAME_ASC'], ['limit', '5']] }),
+    native: () => ({
+      method: 'GET',
+      path: '/observed-loggers',
+      query: [
+        ['order_by', 'NAME_ASC'],
+        ['limit', '5'],
+      ],
+    }),
   },
   {
     tool: 'read-trace-observed-loggers',
@@ -112,13 +140,22 @@ export const TOOL_TABLE: ToolRow[] = [
     native: (s) => ({
       method: 'GET',
       path: `/traces/${s.flowRunId}`,
-      query: [['depth', '0'], ['state_types', 'COMPLETED'], ['state_types', 'RUNNING'], ['limit', '10']],
+      query: [
+        ['depth', '0'],
+        ['state_types', 'COMPLETED'],
+        ['state_types', 'RUNNING'],
+        ['limit', '10'],
+      ],
     }),
   },
   {
     tool: 'read-span-context',
     args: (s) => ({ trace_id: s.flowRunId, span_id: s.flowRunId, context_size: 5 }),
-    native: (s) => ({ method: 'GET', path: `/traces/${s.flowRunId}/context/${s.flowRunId}`, query: [['context_size', '5']] }),
+    native: (s) => ({
+      method: 'GET',
+      path: `/traces/${s.flowRunId}/context/${s.flowRunId}`,
+      query: [['context_size', '5']],
+    }),
   },
   {
     tool: 'read-trace-observed-states',
@@ -133,7 +170,14 @@ export const TOOL_TABLE: ToolRow[] = [
   {
     tool: 'read-spans-ids',
     args: (s) => ({ trace_id: s.flowRunId, ids: [s.flowRunId, s.otherRunId] }),
-    native: (s) => ({ method: 'GET', path: `/traces/${s.flowRunId}/spans`, query: [['ids', s.flowRunId], ['ids', s.otherRunId]] }),
+    native: (s) => ({
+      method: 'GET',
+      path: `/traces/${s.flowRunId}/spans`,
+      query: [
+        ['ids', s.flowRunId],
+        ['ids', s.otherRunId],
+      ],
+    }),
   },
   {
     tool: 'read-single-span',
@@ -164,7 +208,12 @@ export const TOOL_TABLE: ToolRow[] = [
   {
     tool: 'read-account-events-page',
     args: (s) => ({ 'page-token': s.accountPageToken }),
-    native: (s) => ({ method: 'GET', scope: 'account', path: '/events/filter/next', query: [['page-token', s.accountPageToken]] }),
+    native: (s) => ({
+      method: 'GET',
+      scope: 'account',
+      path: '/events/filter/next',
+      query: [['page-token', s.accountPageToken]],
+    }),
   },
   {
     tool: 'create-workspace-events',
@@ -189,12 +238,27 @@ export const TOOL_TABLE: ToolRow[] = [
   {
     tool: 'get-events-flow-run',
     args: (s) => ({ flow_run_id: s.flowRunId, limit: 5, order: 'ASC', with_task_runs: false }),
-    native: (s) => ({ method: 'GET', path: `/flow_runs/${s.flowRunId}/events`, query: [['order', 'ASC'], ['with_task_runs', 'false'], ['limit', '5']] }),
+    native: (s) => ({
+      method: 'GET',
+      path: `/flow_runs/${s.flowRunId}/events`,
+      query: [
+        ['order', 'ASC'],
+        ['with_task_runs', 'false'],
+        ['limit', '5'],
+      ],
+    }),
   },
   {
     tool: 'list-tags',
     args: () => ({ limit: 5, sort: 'NAME_ASC' }),
-    native: () => ({ method: 'GET', path: '/tags', query: [['sort', 'NAME_ASC'], ['limit', '5']] }),
+    native: () => ({
+      method: 'GET',
+      path: '/tags',
+      query: [
+        ['sort', 'NAME_ASC'],
+        ['limit', '5'],
+      ],
+    }),
   },
   {
     tool: 'delete-workspace-tag',
@@ -222,15 +286,30 @@ export async function seed(server: TestServer): Promise<Seeded> {
   let flowRunId = randomUUID();
   const flow = await server.request('POST', server.cloud('/flows/'), { name: 'demo-flow' });
   if (flow.statusCode < 300) {
-    const run = await server.request('POST', server.cloud('/flow_runs/'), { flow_id: flow.json().id, name: 'demo-run', tags: ['demo'] });
+    const run = await server.request('POST', server.cloud('/flow_runs/'), {
+      flow_id: flow.json().id,
+      name: 'demo-run',
+      tags: ['demo'],
+    });
     if (run.statusCode < 300) flowRunId = run.json().id;
   }
-  const logs = Array.from({ length: 6 }, (_, i) => ({ ...newLog(flowRunId, `step ${i} done`), level: i % 2 ? 40 : 20, timestamp: `2026-01-01T00:00:0${i}Z` }));
+  const logs = Array.from({ length: 6 }, (_, i) => ({
+    ...newLog(flowRunId, `step ${i} done`),
+    level: i % 2 ? 40 : 20,
+    timestamp: `2026-01-01T00:00:0${i}Z`,
+  }));
   const r = await server.request('POST', server.cloud('/logs/'), logs);
   if (r.statusCode >= 300) throw new Error(`seeding logs failed: ${r.statusCode} ${r.body}`);
-  await server.request('POST', server.cloud('/events'), [newEvent(flowRunId), newEvent(flowRunId), newEvent(flowRunId)]);
+  await server.request('POST', server.cloud('/events'), [
+    newEvent(flowRunId),
+    newEvent(flowRunId),
+    newEvent(flowRunId),
+  ]);
   let pageToken = 'not-a-token';
-  const page = await server.request('POST', server.cloud('/events/filter'), { filter: { resource: { id: [`prefect.flow-run.${flowRunId}`] } }, limit: 1 });
+  const page = await server.request('POST', server.cloud('/events/filter'), {
+    filter: { resource: { id: [`prefect.flow-run.${flowRunId}`] } },
+    limit: 1,
+  });
   if (page.statusCode === 200) {
     const next = page.json().next_page as string | null;
     if (next) pageToken = new URL(next).searchParams.get('page-token') ?? pageToken;

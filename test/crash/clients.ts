@@ -51,7 +51,11 @@ interface Options {
 
 async function post(o: Options, path: string, body: unknown): Promise<number | undefined> {
   try {
-    const r = await fetch(`${o.api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`${o.api}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     await r.arrayBuffer();
     o.ledger.statuses.set(r.status, (o.ledger.statuses.get(r.status) ?? 0) + 1);
     return r.status;
@@ -67,7 +71,13 @@ async function logClient(o: Options, i: number, stopped: () => boolean): Promise
     const status = await post(
       o,
       '/logs/',
-      markers.map((m) => ({ name: 'crash.client', level: 20, message: `${o.token} ${m}`, timestamp: iso(), flow_run_id: o.runs[i % o.runs.length] })),
+      markers.map((m) => ({
+        name: 'crash.client',
+        level: 20,
+        message: `${o.token} ${m}`,
+        timestamp: iso(),
+        flow_run_id: o.runs[i % o.runs.length],
+      })),
     );
     if (status === 201) for (const m of markers) o.ledger.logs.set(m, 'acked');
     else if (status === undefined && !o.persistent) return;
@@ -76,7 +86,14 @@ async function logClient(o: Options, i: number, stopped: () => boolean): Promise
 }
 
 function event(o: Options, name: string, extra: Record<string, unknown> = {}) {
-  return { id: crypto.randomUUID(), occurred: iso(), event: name, resource: { 'prefect.resource.id': `crash.resource.${o.prefix}` }, payload: {}, ...extra };
+  return {
+    id: crypto.randomUUID(),
+    occurred: iso(),
+    event: name,
+    resource: { 'prefect.resource.id': `crash.resource.${o.prefix}` },
+    payload: {},
+    ...extra,
+  };
 }
 
 async function eventClient(o: Options, stopped: () => boolean): Promise<void> {
@@ -89,8 +106,7 @@ async function eventClient(o: Options, stopped: () => boolean): Promise<void> {
         o.ledger.events.set(e.id, 'acked');
         o.ledger.how.set(e.id, `POST /events → 204 at ${Date.now()}`);
       }
-    }
-    else if (status === undefined && !o.persistent) return;
+    } else if (status === undefined && !o.persistent) return;
     else if (status !== 204) await pause(50);
   }
 }
@@ -140,7 +156,10 @@ async function socketClient(o: Options, stopped: () => boolean): Promise<void> {
     });
     ws.on('error', () => resolve());
   });
-  const opened = await Promise.race([new Promise<boolean>((r) => ws.once('open', () => r(true))), closed.then(() => false)]);
+  const opened = await Promise.race([
+    new Promise<boolean>((r) => ws.once('open', () => r(true))),
+    closed.then(() => false),
+  ]);
   if (!opened) return;
   ws.send(JSON.stringify({ type: 'auth', token: null }));
   // Frames sent before each ping, acknowledged together by its pong.

@@ -9,8 +9,9 @@
  * writes answer 503 while the database is away (never 500), and Sightline carries on by itself once
  * it is back.
  */
-import { serve, type Served } from '../helpers/cli.ts';
+
 import { Rng } from '../fuzz/rng.ts';
+import { type Served, serve } from '../helpers/cli.ts';
 import { type Ledger, newLedger, startClients } from './clients.ts';
 
 export class CrashFailure extends Error {}
@@ -39,9 +40,15 @@ export function startServer(data: string[]): Promise<Served> {
 }
 
 async function json(url: string, body?: unknown): Promise<any> {
-  const r = await fetch(url, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(
+    url,
+    body === undefined
+      ? {}
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   const text = await r.text();
-  if (r.status !== 200 && r.status !== 201) throw new CrashFailure(`${body === undefined ? 'GET' : 'POST'} ${url} → ${r.status} ${text.slice(0, 300)}`);
+  if (r.status !== 200 && r.status !== 201)
+    throw new CrashFailure(`${body === undefined ? 'GET' : 'POST'} ${url} → ${r.status} ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }
 
@@ -49,7 +56,8 @@ async function json(url: string, body?: unknown): Promise<any> {
 export async function makeRuns(api: string, n: number): Promise<string[]> {
   const flow = await json(`${api}/flows/`, { name: 'crash-flow' });
   const runs: string[] = [];
-  for (let i = 0; i < n; i++) runs.push((await json(`${api}/flow_runs/`, { flow_id: flow.id, name: `crash-run-${i}` })).id);
+  for (let i = 0; i < n; i++)
+    runs.push((await json(`${api}/flow_runs/`, { flow_id: flow.id, name: `crash-run-${i}` })).id);
   return runs;
 }
 
@@ -66,19 +74,29 @@ function countMarkers(messages: string[]): Map<string, number> {
 async function allLogs(api: string, runs: string[], text?: string): Promise<string[]> {
   const out: string[] = [];
   for (let offset = 0; ; offset += 200) {
-    const page = await json(`${api}/logs/filter`, { logs: { flow_run_id: { any_: runs }, ...(text ? { text: { query: text } } : {}) }, limit: 200, offset });
+    const page = await json(`${api}/logs/filter`, {
+      logs: { flow_run_id: { any_: runs }, ...(text ? { text: { query: text } } : {}) },
+      limit: 200,
+      offset,
+    });
     out.push(...page.map((l: { message: string }) => l.message));
     if (page.length < 200) return out;
   }
 }
 
 /** One pass over every ledger entry against what the server returns. */
-async function check(api: string, ledgers: { ledger: Ledger; runs: string[]; token: string }[]): Promise<{ problems: string[]; unackedFound: number }> {
+async function check(
+  api: string,
+  ledgers: { ledger: Ledger; runs: string[]; token: string }[],
+): Promise<{ problems: string[]; unackedFound: number }> {
   const problems: string[] = [];
   let unackedFound = 0;
   let how = new Map<string, string>();
   const expect = (what: string, fate: string, n: number) => {
-    if (fate === 'acked' && n !== 1) problems.push(`acknowledged ${what} found ${n} times (${how.get(what.slice(what.indexOf(' ') + 1)) ?? 'by a 2xx'})`);
+    if (fate === 'acked' && n !== 1)
+      problems.push(
+        `acknowledged ${what} found ${n} times (${how.get(what.slice(what.indexOf(' ') + 1)) ?? 'by a 2xx'})`,
+      );
     if (fate === 'sent' && n > 1) problems.push(`unacknowledged ${what} found ${n} times`);
     if (fate === 'sent' && n === 1) unackedFound++;
   };
@@ -100,13 +118,16 @@ async function check(api: string, ledgers: { ledger: Ledger; runs: string[]; tok
     for (const [id, fate] of ledger.taskRuns) {
       if (fate !== 'acked') continue;
       const run = await fetch(`${api}/task_runs/${id}`);
-      if (run.status !== 200) problems.push(`task run ${id} of an acknowledged event: ${run.status} (${ledger.how.get(id)})`);
+      if (run.status !== 200)
+        problems.push(`task run ${id} of an acknowledged event: ${run.status} (${ledger.how.get(id)})`);
       const span = await fetch(`${api}/spans/lookup/${id}`);
       if (span.status !== 200) problems.push(`span of task run ${id}: ${span.status}`);
     }
 
     const hits = countMarkers(await allLogs(api, runs, token));
-    for (const [m, fate] of ledger.logs) if (fate === 'acked' && hits.get(m) !== 1) problems.push(`text search finds acknowledged log ${m} ${hits.get(m) ?? 0} times`);
+    for (const [m, fate] of ledger.logs)
+      if (fate === 'acked' && hits.get(m) !== 1)
+        problems.push(`text search finds acknowledged log ${m} ${hits.get(m) ?? 0} times`);
   }
   return { problems, unackedFound };
 }
@@ -117,12 +138,18 @@ async function check(api: string, ledgers: { ledger: Ledger; runs: string[]; tok
  * transactions that committed beside one the crash cut short become visible once the database has
  * ended that one. Returns how many unacknowledged items were stored (once).
  */
-export async function verify(api: string, ledgers: { ledger: Ledger; runs: string[]; token: string }[]): Promise<number> {
+export async function verify(
+  api: string,
+  ledgers: { ledger: Ledger; runs: string[]; token: string }[],
+): Promise<number> {
   const deadline = Date.now() + CATCH_UP_MS;
   for (;;) {
     const { problems, unackedFound } = await check(api, ledgers);
     if (!problems.length) return unackedFound;
-    if (Date.now() > deadline) throw new CrashFailure(`${problems.length} problems after ${CATCH_UP_MS / 1000} s:\n${problems.slice(0, 30).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new CrashFailure(
+        `${problems.length} problems after ${CATCH_UP_MS / 1000} s:\n${problems.slice(0, 30).join('\n')}`,
+      );
     await pause(500);
   }
 }
@@ -131,7 +158,10 @@ async function untilAcked(l: Ledger): Promise<void> {
   const deadline = Date.now() + 120_000;
   const acked = (m: Map<string, string>) => [...m.values()].includes('acked');
   while (!(acked(l.logs) && acked(l.events) && acked(l.taskRuns))) {
-    if (Date.now() > deadline) throw new CrashFailure(`the clients got no acknowledgement on every path within 120 s: ${JSON.stringify(counts(l))}`);
+    if (Date.now() > deadline)
+      throw new CrashFailure(
+        `the clients got no acknowledgement on every path within 120 s: ${JSON.stringify(counts(l))}`,
+      );
     await pause(20);
   }
 }
@@ -176,7 +206,8 @@ export async function runCrash(opts: CrashOptions): Promise<RoundReport[]> {
       );
     }
   } catch (err) {
-    if (err instanceof CrashFailure) err.message += `\nreproduce: npm run crash -- --seed ${opts.seed} --rounds ${opts.rounds}\nserver output (tail):\n${server.stderr().slice(-3000)}`;
+    if (err instanceof CrashFailure)
+      err.message += `\nreproduce: npm run crash -- --seed ${opts.seed} --rounds ${opts.rounds}\nserver output (tail):\n${server.stderr().slice(-3000)}`;
     throw err;
   } finally {
     server.child.kill('SIGTERM');
@@ -198,7 +229,12 @@ export interface OutageReport {
  * (never 500) while it is away, succeed again without restarting Sightline, and every acknowledged
  * item is there afterwards.
  */
-export async function databaseOutage(opts: { data: string[]; seed: number; crashDb(): void; restartDb(): void }): Promise<OutageReport> {
+export async function databaseOutage(opts: {
+  data: string[];
+  seed: number;
+  crashDb(): void;
+  restartDb(): void;
+}): Promise<OutageReport> {
   const rng = new Rng(opts.seed);
   const server = await startServer(opts.data);
   try {
@@ -206,7 +242,10 @@ export async function databaseOutage(opts: { data: string[]; seed: number; crash
     const runs = await makeRuns(api, CLIENTS.logs);
     const ledger = newLedger();
     const token = `outagetok${opts.seed}`;
-    const clients = startClients({ api, token, prefix: `o${opts.seed}`, runs, ledger, persistent: true }, { ...CLIENTS, sockets: 1 });
+    const clients = startClients(
+      { api, token, prefix: `o${opts.seed}`, runs, ledger, persistent: true },
+      { ...CLIENTS, sockets: 1 },
+    );
     await untilAcked(ledger);
     await pause(rng.int(1500));
     opts.crashDb();
@@ -217,8 +256,14 @@ export async function databaseOutage(opts: { data: string[]; seed: number; crash
     let recoveredAfterMs = -1;
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      const probeLog = JSON.stringify([{ name: 'crash.probe', level: 20, message: 'probe', timestamp: new Date().toISOString() }]);
-      const r = await fetch(`${api}/logs/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: probeLog }).catch(() => undefined);
+      const probeLog = JSON.stringify([
+        { name: 'crash.probe', level: 20, message: 'probe', timestamp: new Date().toISOString() },
+      ]);
+      const r = await fetch(`${api}/logs/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: probeLog,
+      }).catch(() => undefined);
       const probe = await fetch(`${api}/flow_runs/filter`, { method: 'POST', body: '{}' }).catch(() => undefined);
       if (r?.status === 201 && probe?.status === 200) {
         recoveredAfterMs = Date.now() - downAt;
@@ -228,12 +273,20 @@ export async function databaseOutage(opts: { data: string[]; seed: number; crash
     }
     await pause(500);
     await clients.stop();
-    if (recoveredAfterMs < 0) throw new CrashFailure('writes did not succeed again within 120 s of the database restart');
+    if (recoveredAfterMs < 0)
+      throw new CrashFailure('writes did not succeed again within 120 s of the database restart');
     const statuses = Object.fromEntries(ledger.statuses);
     const bad = Object.keys(statuses).filter((s) => ![201, 204, 503].includes(Number(s)));
-    if (bad.length) throw new CrashFailure(`writes answered ${bad.join(', ')} around the outage (only 2xx and 503 are allowed): ${JSON.stringify(statuses)}`);
-    if (!statuses[503]) throw new CrashFailure(`no write met the outage (${JSON.stringify(statuses)}): the database was not stopped in time`);
-    if (ledger.closes.includes(1011)) throw new CrashFailure(`/events/in closed as an internal error (1011) during the outage: ${ledger.closes}`);
+    if (bad.length)
+      throw new CrashFailure(
+        `writes answered ${bad.join(', ')} around the outage (only 2xx and 503 are allowed): ${JSON.stringify(statuses)}`,
+      );
+    if (!statuses[503])
+      throw new CrashFailure(
+        `no write met the outage (${JSON.stringify(statuses)}): the database was not stopped in time`,
+      );
+    if (ledger.closes.includes(1011))
+      throw new CrashFailure(`/events/in closed as an internal error (1011) during the outage: ${ledger.closes}`);
     await verify(api, [{ ledger, runs, token }]);
     return { statuses, closes: ledger.closes, recoveredAfterMs, acked: counts(ledger) };
   } catch (err) {

@@ -5,7 +5,8 @@ import { forEachEngine } from '../helpers/engines.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { ev } from './helpers.ts';
 
-const run = (args: string[], env: Record<string, string> = {}) => runCli(['events', ...args], { PREFECT_API_URL: '', SIGHTLINE_API_URL: '', ...env });
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCli(['events', ...args], { PREFECT_API_URL: '', SIGHTLINE_API_URL: '', ...env });
 
 forEachEngine('sightline events (CLI)', (engine) => {
   let s: TestServer;
@@ -15,7 +16,11 @@ forEachEngine('sightline events (CLI)', (engine) => {
     api = await s.listen();
     const t = (m: number) => new Date(Date.now() - (10 - m) * 60_000).toISOString();
     const events = [
-      ev({ event: 'cli.one', occurred: t(1), resource: { 'prefect.resource.id': 'prefect.flow-run.r1', 'prefect.resource.name': 'calm-heron' } }),
+      ev({
+        event: 'cli.one',
+        occurred: t(1),
+        resource: { 'prefect.resource.id': 'prefect.flow-run.r1', 'prefect.resource.name': 'calm-heron' },
+      }),
       ev({ event: 'cli.two', occurred: t(2), resource: { 'prefect.resource.id': 'prefect.flow-run.r2' } }),
       ev({ event: 'other.three', occurred: t(3), resource: { 'prefect.resource.id': 'prefect.flow-run.r1' } }),
       ev({ event: 'cli.old', occurred: new Date(Date.now() - 3 * 86_400_000).toISOString() }),
@@ -33,9 +38,24 @@ forEachEngine('sightline events (CLI)', (engine) => {
     assert.match(lines[1], /cli\.two {2}prefect\.flow-run\.r2$/);
     const json = await run(['--json', '--resource', 'prefect.flow-run.r1', '--limit', '1'], { PREFECT_API_URL: api });
     assert.equal(json.code, 0, json.stderr);
-    assert.deepEqual(json.stdout.trim().split('\n').map((l) => JSON.parse(l).event), ['other.three'], 'PREFECT_API_URL is honoured');
-    const filtered = await run(['--filter', JSON.stringify({ event: { name: ['cli.old'] } }), '--json'], { SIGHTLINE_API_URL: api });
-    assert.deepEqual(filtered.stdout.trim().split('\n').map((l) => JSON.parse(l).event), ['cli.old']);
+    assert.deepEqual(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).event),
+      ['other.three'],
+      'PREFECT_API_URL is honoured',
+    );
+    const filtered = await run(['--filter', JSON.stringify({ event: { name: ['cli.old'] } }), '--json'], {
+      SIGHTLINE_API_URL: api,
+    });
+    assert.deepEqual(
+      filtered.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).event),
+      ['cli.old'],
+    );
   });
 
   it('reports bad input and unreachable servers clearly', async () => {
@@ -62,7 +82,11 @@ forEachEngine('sightline events (CLI)', (engine) => {
     assert.match(follower.stdout(), /"event":"follow\.live"/, follower.stderr());
     follower.child.kill('SIGINT');
     assert.equal(await follower.exit, 0, follower.stderr());
-    const ids = follower.stdout().trim().split('\n').map((l) => JSON.parse(l).id);
+    const ids = follower
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
     assert.equal(new Set(ids).size, ids.length, 'no event printed twice');
   });
 });

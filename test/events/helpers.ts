@@ -22,7 +22,10 @@ export function ev(opts: EventOpts = {}): Record<string, unknown> {
     id: opts.id ?? uuid7(),
     event: opts.event ?? 'prefect.flow-run.Completed',
     occurred: opts.occurred ?? new Date(Date.now() - 60_000 + counter).toISOString(),
-    resource: opts.resource ?? { 'prefect.resource.id': `prefect.flow-run.${FLOW_RUN}`, 'prefect.resource.name': 'happy-otter' },
+    resource: opts.resource ?? {
+      'prefect.resource.id': `prefect.flow-run.${FLOW_RUN}`,
+      'prefect.resource.name': 'happy-otter',
+    },
     related: opts.related ?? [],
     payload: opts.payload ?? {},
     follows: opts.follows ?? null,

@@ -5,7 +5,11 @@ import { forEachEngine } from '../helpers/engines.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { ev } from './helpers.ts';
 
-type Page = { events: { id: string; event: string; workspace?: string | null; account?: string }[]; total: number; next_page: string | null };
+type Page = {
+  events: { id: string; event: string; workspace?: string | null; account?: string }[];
+  total: number;
+  next_page: string | null;
+};
 
 forEachEngine('events: paging, tokens, account scope, isolation', (engine) => {
   let s: TestServer;
@@ -17,7 +21,8 @@ forEachEngine('events: paging, tokens, account scope, isolation', (engine) => {
   });
   after(() => s.close());
 
-  const post = async (events: unknown, url: string) => assert.equal((await s.request('POST', url, events)).statusCode, 204);
+  const post = async (events: unknown, url: string) =>
+    assert.equal((await s.request('POST', url, events)).statusCode, 204);
   const first = async (url: string, body: unknown): Promise<Page> => {
     const r = await s.request('POST', url, body);
     assert.equal(r.statusCode, 200, r.body);
@@ -34,17 +39,25 @@ forEachEngine('events: paging, tokens, account scope, isolation', (engine) => {
   it('pages through every matching event exactly once while new events arrive', async () => {
     // 130 events, some sharing an occurred timestamp, so the (occurred, id) tie-break matters.
     const base = Date.now() - 30 * 60_000;
-    const evs = Array.from({ length: 130 }, (_, i) => ev({ event: 'page.test', occurred: new Date(base + Math.floor(i / 3) * 1000).toISOString() }));
+    const evs = Array.from({ length: 130 }, (_, i) =>
+      ev({ event: 'page.test', occurred: new Date(base + Math.floor(i / 3) * 1000).toISOString() }),
+    );
     await post(evs, s.oss('/events'));
     let page = await first(s.oss('/events/filter'), { filter: { event: { name: ['page.test'] } } });
     assert.equal(page.total, 130);
     const seen: string[] = page.events.map((e) => e.id);
-    assert.ok(page.next_page?.startsWith('https://sightline.example.com/api/events/filter/next?page-token='), page.next_page ?? '');
+    assert.ok(
+      page.next_page?.startsWith('https://sightline.example.com/api/events/filter/next?page-token='),
+      page.next_page ?? '',
+    );
     assert.equal(page.next_page?.split('next').length, 2, "the URL contains 'next' once (Cloud UI splits on it)");
     let n = 0;
     while (page.next_page) {
       // Newcomers inside the window must not shift pages.
-      await post([ev({ event: 'page.test', occurred: new Date(base + 500 + n++ * 1000).toISOString() })], s.oss('/events'));
+      await post(
+        [ev({ event: 'page.test', occurred: new Date(base + 500 + n++ * 1000).toISOString() })],
+        s.oss('/events'),
+      );
       page = await follow(page.next_page);
       assert.equal(page.total, 130, 'total is the first page count');
       seen.push(...page.events.map((e) => e.id));
@@ -54,9 +67,16 @@ forEachEngine('events: paging, tokens, account scope, isolation', (engine) => {
   });
 
   it('keeps next_page on the Cloud family and honours Cloud limit and offset', async () => {
-    const page = await first(s.cloud('/events/filter'), { limit: 100, filter: { event: { name: ['page.test'] }, limit: 40, offset: 50 } });
+    const page = await first(s.cloud('/events/filter'), {
+      limit: 100,
+      filter: { event: { name: ['page.test'] }, limit: 40, offset: 50 },
+    });
     assert.equal(page.events.length, 40);
-    assert.ok(page.next_page?.startsWith(`https://sightline.example.com/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/events/filter/next?`));
+    assert.ok(
+      page.next_page?.startsWith(
+        `https://sightline.example.com/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/events/filter/next?`,
+      ),
+    );
     let rest = 0;
     let next = page.next_page;
     while (next) {
@@ -85,11 +105,19 @@ forEachEngine('events: paging, tokens, account scope, isolation', (engine) => {
     await forbidden(s.oss('/events/filter/next?page-token=garbage'));
     await forbidden(s.oss('/events/filter/next?page-token='));
     const key = tokenKey(s.app.services);
-    const expired = signToken(key, payload, { kind: 'events-page', ttlMs: 60 * 60 * 1000, now: Date.now() - 2 * 60 * 60 * 1000 });
+    const expired = signToken(key, payload, {
+      kind: 'events-page',
+      ttlMs: 60 * 60 * 1000,
+      now: Date.now() - 2 * 60 * 60 * 1000,
+    });
     await forbidden(s.oss(`/events/filter/next?page-token=${expired}`));
     await forbidden(s.cloud(`/events/filter/next?page-token=${token}`, wsB));
     await forbidden(`/api/accounts/${s.accountId}/events/filter/next?page-token=${token}`);
-    assert.equal((await get(s.cloud(`/events/filter/next?page-token=${token}`))).statusCode, 200, 'same workspace on the Cloud path');
+    assert.equal(
+      (await get(s.cloud(`/events/filter/next?page-token=${token}`))).statusCode,
+      200,
+      'same workspace on the Cloud path',
+    );
     assert.equal((await get(s.oss('/events/filter/next'))).statusCode, 422);
   });
 
@@ -105,10 +133,19 @@ forEachEngine('events: paging, tokens, account scope, isolation', (engine) => {
     assert.equal(mine.workspace, null);
     assert.equal(mine.account, s.accountId);
     assert.equal(all.events.find((e) => e.event === 'scope.ws-b')!.workspace, wsB);
-    const onlyB = await first(`${acct}/events/filter`, { filter: { event: { prefix: ['scope.'] }, scope: { workspace: [wsB] } } });
-    assert.deepEqual(onlyB.events.map((e) => e.event), ['scope.ws-b']);
+    const onlyB = await first(`${acct}/events/filter`, {
+      filter: { event: { prefix: ['scope.'] }, scope: { workspace: [wsB] } },
+    });
+    assert.deepEqual(
+      onlyB.events.map((e) => e.event),
+      ['scope.ws-b'],
+    );
     const wsA = await first(s.oss('/events/filter'), { filter: { event: { prefix: ['scope.'] } } });
-    assert.deepEqual(wsA.events.map((e) => e.event), ['scope.ws-a'], 'a workspace never sees account events');
+    assert.deepEqual(
+      wsA.events.map((e) => e.event),
+      ['scope.ws-a'],
+      'a workspace never sees account events',
+    );
     // Account dedup is its own: the same id in a workspace is a different event.
     await post([own], s.cloud('/events', wsB));
     assert.equal((await first(`${acct}/events/filter`, { filter: { event: { prefix: ['scope.account'] } } })).total, 2);
@@ -130,9 +167,17 @@ forEachEngine('events: paging, tokens, account scope, isolation', (engine) => {
     await post([ev({ event: 'iso.b' })], s.cloud('/events', wsB));
     const a = await first(s.cloud('/events/filter'), { filter: { event: { prefix: ['iso.'] } } });
     const b = await first(s.cloud('/events/filter', wsB), { filter: { event: { prefix: ['iso.'] } } });
-    assert.deepEqual(a.events.map((e) => e.event), ['iso.a']);
-    assert.deepEqual(b.events.map((e) => e.event), ['iso.b']);
-    const foreign = await first(s.cloud('/events/filter'), { filter: { event: { prefix: ['iso.'] }, scope: { workspace: [wsB] } } });
+    assert.deepEqual(
+      a.events.map((e) => e.event),
+      ['iso.a'],
+    );
+    assert.deepEqual(
+      b.events.map((e) => e.event),
+      ['iso.b'],
+    );
+    const foreign = await first(s.cloud('/events/filter'), {
+      filter: { event: { prefix: ['iso.'] }, scope: { workspace: [wsB] } },
+    });
     assert.equal(foreign.total, 0, 'scope cannot reach into another workspace');
   });
 });

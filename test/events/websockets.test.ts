@@ -158,8 +158,16 @@ forEachEngine('events: websockets', (engine) => {
 
   it('streams /events/out: backfill of the last 15 minutes, then live events with related filters applied', async () => {
     const run = 'prefect.flow-run.bbbbbbbb-0000-4000-8000-000000000001';
-    const old = ev({ event: 'ws.out.x', occurred: new Date(Date.now() - 20 * 60_000).toISOString(), related: [related(run, 'flow-run')] });
-    const recent = ev({ event: 'ws.out.x', occurred: new Date(Date.now() - 5 * 60_000).toISOString(), related: [related(run, 'flow-run')] });
+    const old = ev({
+      event: 'ws.out.x',
+      occurred: new Date(Date.now() - 20 * 60_000).toISOString(),
+      related: [related(run, 'flow-run')],
+    });
+    const recent = ev({
+      event: 'ws.out.x',
+      occurred: new Date(Date.now() - 5 * 60_000).toISOString(),
+      related: [related(run, 'flow-run')],
+    });
     const unrelated = ev({ event: 'ws.out.x', occurred: new Date(Date.now() - 4 * 60_000).toISOString() });
     assert.equal((await s.request('POST', s.oss('/events'), [old, recent, unrelated])).statusCode, 204);
     const c = await connect(`${wsBase}/events/out`);
@@ -167,7 +175,11 @@ forEachEngine('events: websockets', (engine) => {
     c.ws.send(
       JSON.stringify({
         type: 'filter',
-        filter: { event: { prefix: ['ws.out.'] }, related: { id: [run] }, occurred: { since: new Date(Date.now() - 3_600_000).toISOString() } },
+        filter: {
+          event: { prefix: ['ws.out.'] },
+          related: { id: [run] },
+          occurred: { since: new Date(Date.now() - 3_600_000).toISOString() },
+        },
       }),
     );
     await until(() => c.messages.length >= 2, 'auth and backfill');

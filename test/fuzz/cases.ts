@@ -6,10 +6,29 @@
 import { gzipSync } from 'node:zlib';
 import type { Operation, Param } from './operations.ts';
 import type { Rng } from './rng.ts';
-import { atBounds, HOSTILE_IDS, HOSTILE_QUERY, hostile, jsonText, type Pool, Raw, type Schema, valid } from './values.ts';
+import {
+  atBounds,
+  HOSTILE_IDS,
+  HOSTILE_QUERY,
+  hostile,
+  jsonText,
+  type Pool,
+  Raw,
+  type Schema,
+  valid,
+} from './values.ts';
 
 export type Case =
-  | { kind: 'http'; surface: 'api' | 'rest'; label: string; mutation: string; method: string; url: string; headers: Record<string, string>; body?: Buffer }
+  | {
+      kind: 'http';
+      surface: 'api' | 'rest';
+      label: string;
+      mutation: string;
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      body?: Buffer;
+    }
   | { kind: 'mcp'; label: string; mutation: string; headers: Record<string, string>; body: Buffer }
   | { kind: 'ws'; label: string; mutation: string; url: string; protocols: string[]; frames: Frame[] };
 
@@ -105,7 +124,15 @@ function mutateValue(rng: Rng, value: unknown): [unknown, string] {
 
 /** Raw bytes that are not the JSON they claim to be. */
 function badBytes(rng: Rng, text: string): [Buffer, string] {
-  const kind = rng.pick(['truncated JSON', 'invalid JSON', 'invalid UTF-8', 'truncated UTF-8', 'empty', 'BOM', 'trailing garbage'] as const);
+  const kind = rng.pick([
+    'truncated JSON',
+    'invalid JSON',
+    'invalid UTF-8',
+    'truncated UTF-8',
+    'empty',
+    'BOM',
+    'trailing garbage',
+  ] as const);
   const b = Buffer.from(text);
   switch (kind) {
     case 'truncated JSON':
@@ -158,7 +185,8 @@ function httpCase(op: Extract<Operation, { surface: 'api' | 'rest' }>, ctx: Case
   const path: Record<string, string> = {};
   for (const p of pathParams) path[p.name] = encodeURIComponent(String(gen(p.schema, p.name)));
   const query: [string, string][] = [];
-  for (const p of queryParams) if (p.required || rng.chance(0.4)) for (const v of queryValue(gen(p.schema, p.name))) query.push([p.name, v]);
+  for (const p of queryParams)
+    if (p.required || rng.chance(0.4)) for (const v of queryValue(gen(p.schema, p.name))) query.push([p.name, v]);
   const headers: Record<string, string> = {};
   for (const p of headerParams) if (rng.chance(0.3)) headers[p.name] = rng.pick(['"3"', '*', 'W/"x"', '"0"']);
   let body: unknown = op.body ? gen(op.body, 'body') : undefined;
@@ -168,7 +196,9 @@ function httpCase(op: Extract<Operation, { surface: 'api' | 'rest' }>, ctx: Case
   const has = (b: boolean, w: number) => (b ? w : 0);
   const tokenParam = queryParams.find((p) => p.name === 'page-token');
   const bounded = [
-    ...queryParams.filter((p) => atBounds(p.schema).length).map((p) => ({ where: 'query' as const, name: p.name, schema: p.schema })),
+    ...queryParams
+      .filter((p) => atBounds(p.schema).length)
+      .map((p) => ({ where: 'query' as const, name: p.name, schema: p.schema })),
     ...Object.entries((op.body?.properties ?? {}) as Record<string, Schema>)
       .filter(([, ps]) => atBounds(ps).length)
       .map(([name, schema]) => ({ where: 'body' as const, name, schema })),
@@ -197,7 +227,8 @@ function httpCase(op: Extract<Operation, { surface: 'api' | 'rest' }>, ctx: Case
       if (target.where === 'query') {
         for (let i = query.length - 1; i >= 0; i--) if (query[i][0] === target.name) query.splice(i, 1);
         for (const x of queryValue(v)) query.push([target.name, x]);
-      } else if (body && typeof body === 'object' && !Array.isArray(body)) (body as Record<string, unknown>)[target.name] = v;
+      } else if (body && typeof body === 'object' && !Array.isArray(body))
+        (body as Record<string, unknown>)[target.name] = v;
       detail = `${target.where} ${target.name} at ${label}`;
       break;
     }
@@ -237,7 +268,15 @@ function httpCase(op: Extract<Operation, { surface: 'api' | 'rest' }>, ctx: Case
       raw = Buffer.from(jsonText(hostile(rng)[1]));
       break;
     case 'content type':
-      headers['content-type'] = rng.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/json; charset=latin1', '*/*', '']);
+      headers['content-type'] = rng.pick([
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+        'application/json; charset=latin1',
+        '*/*',
+        '',
+      ]);
       detail = `content-type ${headers['content-type'] || '(empty)'}`;
       break;
     case 'page token': {
@@ -269,9 +308,20 @@ function httpCase(op: Extract<Operation, { surface: 'api' | 'rest' }>, ctx: Case
       raw = gzipBomb();
       break;
   }
-  const url = op.path.replace(/\{([^}]+)\}/g, (_m, n: string) => path[n] ?? 'x') + (query.length ? `?${query.map(([k, v]) => `${k}=${v}`).join('&')}` : '');
+  const url =
+    op.path.replace(/\{([^}]+)\}/g, (_m, n: string) => path[n] ?? 'x') +
+    (query.length ? `?${query.map(([k, v]) => `${k}=${v}`).join('&')}` : '');
   const bytes = raw ?? (body === undefined ? undefined : Buffer.from(jsonText(body)));
-  return { kind: 'http', surface: op.surface, label: op.label, mutation: detail, method: op.method, url, headers, body: bytes };
+  return {
+    kind: 'http',
+    surface: op.surface,
+    label: op.label,
+    mutation: detail,
+    method: op.method,
+    url,
+    headers,
+    body: bytes,
+  };
 }
 
 // ---- MCP tools -----------------------------------------------------------------------------
@@ -281,7 +331,11 @@ let rpcId = 0;
 function mcpCase(op: Extract<Operation, { surface: 'mcp' }>, ctx: CaseContext): Case {
   const { rng, pool } = ctx;
   let args: unknown = valid(op.inputSchema, 'arguments', { rng, pool, route: '' });
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2025-06-18',
+  };
   const props = (op.inputSchema.properties ?? {}) as Record<string, Schema>;
   const bounded = Object.entries(props).filter(([, ps]) => atBounds(ps).length);
   const mutation = rng.weighted([
@@ -293,7 +347,12 @@ function mcpCase(op: Extract<Operation, { surface: 'mcp' }>, ctx: CaseContext): 
     ['bytes', 2],
   ] as const);
   let detail: string = mutation;
-  let envelope: unknown = { jsonrpc: '2.0', id: ++rpcId, method: 'tools/call', params: { name: op.tool, arguments: args } };
+  let envelope: unknown = {
+    jsonrpc: '2.0',
+    id: ++rpcId,
+    method: 'tools/call',
+    params: { name: op.tool, arguments: args },
+  };
   let raw: Buffer | undefined;
   switch (mutation) {
     case 'argument':
@@ -310,7 +369,16 @@ function mcpCase(op: Extract<Operation, { surface: 'mcp' }>, ctx: CaseContext): 
     }
     case 'id argument': {
       const name = rng.pick(['account_id', 'workspace_id', 'id', 'trace_id', 'span_id', 'run_id', 'flow_run_id']);
-      (args as Record<string, unknown>)[name] = rng.pick(['..', '.', '../..', '%2e%2e', 'a/b', '', 'not-a-uuid', '00000000-0000-0000-0000-000000000000']);
+      (args as Record<string, unknown>)[name] = rng.pick([
+        '..',
+        '.',
+        '../..',
+        '%2e%2e',
+        'a/b',
+        '',
+        'not-a-uuid',
+        '00000000-0000-0000-0000-000000000000',
+      ]);
       detail = `argument ${name} = ${JSON.stringify((args as Record<string, unknown>)[name])}`;
       break;
     }
@@ -319,9 +387,23 @@ function mcpCase(op: Extract<Operation, { surface: 'mcp' }>, ctx: CaseContext): 
         ['unknown method', { jsonrpc: '2.0', id: 1, method: 'tools/nope', params: {} }],
         ['params not an object', { jsonrpc: '2.0', id: 1, method: 'tools/call', params: 'x' }],
         ['no jsonrpc', { id: 1, method: 'tools/call', params: { name: op.tool, arguments: args } }],
-        ['object id', { jsonrpc: '2.0', id: { a: 1 }, method: 'tools/call', params: { name: op.tool, arguments: args } }],
-        ['unknown tool', { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x'.repeat(10_000), arguments: {} } }],
-        ['batch of 200', Array.from({ length: 200 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: op.tool, arguments: {} } }))],
+        [
+          'object id',
+          { jsonrpc: '2.0', id: { a: 1 }, method: 'tools/call', params: { name: op.tool, arguments: args } },
+        ],
+        [
+          'unknown tool',
+          { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x'.repeat(10_000), arguments: {} } },
+        ],
+        [
+          'batch of 200',
+          Array.from({ length: 200 }, (_, i) => ({
+            jsonrpc: '2.0',
+            id: i,
+            method: 'tools/call',
+            params: { name: op.tool, arguments: {} },
+          })),
+        ],
         ['notification', { jsonrpc: '2.0', method: 'tools/call', params: { name: op.tool, arguments: args } }],
       ];
       [detail, envelope] = rng.pick(variants);
@@ -345,7 +427,13 @@ function wsCase(op: Extract<Operation, { surface: 'ws' }>, ctx: CaseContext): Ca
   const payloads: unknown[] =
     op.kind === 'events-in'
       ? Array.from({ length: 1 + rng.int(3) }, () => gen(ctx.ws.event))
-      : [{ type: 'filter', filter: gen(op.kind === 'events-out' ? ctx.ws.eventFilter : ctx.ws.logFilter), ...(op.kind === 'events-out' ? { backfill: rng.chance(0.5) } : {}) }];
+      : [
+          {
+            type: 'filter',
+            filter: gen(op.kind === 'events-out' ? ctx.ws.eventFilter : ctx.ws.logFilter),
+            ...(op.kind === 'events-out' ? { backfill: rng.chance(0.5) } : {}),
+          },
+        ];
   let protocols = ['prefect'];
   let auth: unknown = { type: 'auth', token: null };
   const mutation = rng.weighted([
@@ -373,7 +461,13 @@ function wsCase(op: Extract<Operation, { surface: 'ws' }>, ctx: CaseContext): Ca
       auth = undefined;
       break;
     case 'bad auth':
-      auth = rng.pick([{ type: 'auth', token: { a: 1 } }, { type: 'nope' }, 'auth', { type: 'auth', token: 'x'.repeat(100_000) }, null]);
+      auth = rng.pick([
+        { type: 'auth', token: { a: 1 } },
+        { type: 'nope' },
+        'auth',
+        { type: 'auth', token: 'x'.repeat(100_000) },
+        null,
+      ]);
       break;
     case 'no subprotocol':
       protocols = [];
@@ -382,9 +476,11 @@ function wsCase(op: Extract<Operation, { surface: 'ws' }>, ctx: CaseContext): Ca
   }
   if (auth !== undefined) frames.push(text(jsonText(auth)));
   for (const p of payloads) frames.push(text(jsonText(p)));
-  if (mutation === 'message bytes') frames[frames.length - 1] = text(badBytes(rng, String(frames[frames.length - 1].data))[0]);
+  if (mutation === 'message bytes')
+    frames[frames.length - 1] = text(badBytes(rng, String(frames[frames.length - 1].data))[0]);
   if (mutation === 'binary frame') frames.push({ data: Buffer.from([0, 1, 2, 0xff, 0xfe]), binary: true });
-  if (mutation === 'oversized frame') frames.push(text(`{"type":"filter","filter":{},"pad":"${'p'.repeat(2 * 1024 * 1024)}"}`));
+  if (mutation === 'oversized frame')
+    frames.push(text(`{"type":"filter","filter":{},"pad":"${'p'.repeat(2 * 1024 * 1024)}"}`));
   if (mutation === 'many bad frames') for (let i = 0; i < 15; i++) frames.push(text(`{"bad": ${i}}`));
   return { kind: 'ws', label: op.label, mutation: detail, url, protocols, frames };
 }
@@ -402,7 +498,8 @@ export function describeCase(c: Case): string {
     const text = typeof b === 'string' ? b : b.toString('utf8');
     return `${JSON.stringify(text.slice(0, 400))}${text.length > 400 ? ` … (${text.length} chars)` : ''}`;
   };
-  if (c.kind === 'http') return `${c.method} ${c.url.slice(0, 300)}\nheaders: ${JSON.stringify(c.headers)}\nbody: ${preview(c.body)}`;
+  if (c.kind === 'http')
+    return `${c.method} ${c.url.slice(0, 300)}\nheaders: ${JSON.stringify(c.headers)}\nbody: ${preview(c.body)}`;
   if (c.kind === 'mcp') return `POST /mcp\nbody: ${preview(c.body)}`;
   return `WS ${c.url} protocols=${JSON.stringify(c.protocols)}\nframes: ${c.frames.map((f) => `${f.binary ? 'binary ' : ''}${preview(f.data)}`).join('\n        ')}`;
 }

@@ -26,7 +26,9 @@ forEachEngine('fuzz from the API descriptions', (engine) => {
     assert.deepEqual(await undocumentedRoutes(s), []);
   });
 
-  it(`${COUNT} cases (seed ${SEED}): no 5xx, bounded errors in each surface's shape, no hang, nothing poisoned, RSS under 400 MB`, { timeout: 1_800_000 }, async () => {
+  it(`${COUNT} cases (seed ${SEED}): no 5xx, bounded errors in each surface's shape, no hang, nothing poisoned, RSS under 400 MB`, {
+    timeout: 1_800_000,
+  }, async () => {
     const report = await runFuzz({
       engine: engine.name,
       dbUrl: await engine.newDatabaseUrl(),

@@ -4,8 +4,9 @@
  * (`tools/list`), and the websocket routes on both path families. `undocumentedRoutes` compares
  * what the apps serve with the documents: a served route in neither fails the run.
  */
-import { servedRoutes } from '../../src/api/served-routes.ts';
+
 import { wsRoutes } from '../../src/api/routes/index.ts';
+import { servedRoutes } from '../../src/api/served-routes.ts';
 import { buildRestApp } from '../../src/capabilities/rest-adapter.ts';
 import type { TestServer } from '../helpers/server.ts';
 import type { Schema } from './values.ts';
@@ -22,7 +23,12 @@ export type Operation =
   | { surface: 'mcp'; label: string; tool: string; inputSchema: Schema }
   | { surface: 'ws'; label: string; path: string; kind: 'events-in' | 'events-out' | 'logs-out' };
 
-type Doc = { paths: Record<string, Record<string, { parameters?: Param[]; requestBody?: { content: Record<string, { schema: Schema }> } }>> };
+type Doc = {
+  paths: Record<
+    string,
+    Record<string, { parameters?: Param[]; requestBody?: { content: Record<string, { schema: Schema }> } }>
+  >;
+};
 
 function fromDocument(doc: Doc, surface: 'api' | 'rest'): Operation[] {
   const ops: Operation[] = [];
@@ -48,19 +54,32 @@ export function mcpMessage(text: string): any {
   return JSON.parse(data[0]);
 }
 
-export const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+export const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-06-18',
+};
 
 export async function discover(urls: { api: string; rest: string; mcp: string }): Promise<Operation[]> {
   const api = (await (await fetch(`${urls.api}/openapi.json`)).json()) as Doc;
   const rest = (await (await fetch(`${urls.rest}/openapi.json`)).json()) as Doc;
-  const list = await fetch(urls.mcp, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+  const list = await fetch(urls.mcp, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+  });
   const tools = mcpMessage(await list.text()).result.tools as { name: string; inputSchema: Schema }[];
   const ops: Operation[] = [...fromDocument(api, 'api'), ...fromDocument(rest, 'rest')];
   for (const t of tools) ops.push({ surface: 'mcp', label: `mcp ${t.name}`, tool: t.name, inputSchema: t.inputSchema });
   for (const r of wsRoutes) {
     const kind = r.path === '/events/in' ? 'events-in' : r.path === '/events/out' ? 'events-out' : 'logs-out';
     ops.push({ surface: 'ws', label: `ws ${r.path}`, path: `/api${r.path}`, kind });
-    ops.push({ surface: 'ws', label: `ws cloud ${r.path}`, path: `/api/accounts/{account_id}/workspaces/{workspace_id}${r.path}`, kind });
+    ops.push({
+      surface: 'ws',
+      label: `ws cloud ${r.path}`,
+      path: `/api/accounts/{account_id}/workspaces/{workspace_id}${r.path}`,
+      kind,
+    });
   }
   return ops;
 }
@@ -81,8 +100,11 @@ export async function undocumentedRoutes(s: TestServer): Promise<string[]> {
   const erase = (p: string) => p.replace(/:[^/]+/g, ':_');
   const documented = new Set<string>();
   for (const doc of [apiDoc, restDoc])
-    for (const [path, methods] of Object.entries(doc.paths)) for (const m of Object.keys(methods)) documented.add(`${m.toUpperCase()} ${erase(asFastify(path))}`);
+    for (const [path, methods] of Object.entries(doc.paths))
+      for (const m of Object.keys(methods)) documented.add(`${m.toUpperCase()} ${erase(asFastify(path))}`);
   const served = [...servedRoutes(s.app.api), ...servedRoutes(restApp)];
   await restApp.close();
-  return served.map((r) => `${r.method} ${r.url}`).filter((k) => !documented.has(k.replace(/^(\S+) (.*)$/, (_m, m: string, p: string) => `${m} ${erase(p)}`)));
+  return served
+    .map((r) => `${r.method} ${r.url}`)
+    .filter((k) => !documented.has(k.replace(/^(\S+) (.*)$/, (_m, m: string, p: string) => `${m} ${erase(p)}`)));
 }

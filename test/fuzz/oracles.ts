@@ -4,8 +4,9 @@
  * 64 KiB — Prefect's bodies on `/api`, `{code, message}` (or the native body passed through) on
  * `/v1`, JSON-RPC errors or `isError` results on MCP, small JSON error frames on websockets.
  */
-import { mcpMessage } from './operations.ts';
+
 import type { Case } from './cases.ts';
+import { mcpMessage } from './operations.ts';
 import type { Answer, HttpAnswer } from './send.ts';
 
 export const ERROR_MAX_BYTES = 64 * 1024;
@@ -14,7 +15,10 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function issueList(v: unknown): boolean {
-  return Array.isArray(v) && v.every((i) => isObj(i) && Array.isArray(i.loc) && typeof i.msg === 'string' && typeof i.type === 'string');
+  return (
+    Array.isArray(v) &&
+    v.every((i) => isObj(i) && Array.isArray(i.loc) && typeof i.msg === 'string' && typeof i.type === 'string')
+  );
 }
 
 /** Prefect's error shapes: `{detail: string | issues}` or `{exception_message, exception_detail?, request_body?}`. */
@@ -25,7 +29,12 @@ function nativeShape(b: unknown): boolean {
 }
 
 function gatewayShape(b: unknown): boolean {
-  return isObj(b) && typeof b.code === 'string' && typeof b.message === 'string' && (b.issues === undefined || issueList(b.issues));
+  return (
+    isObj(b) &&
+    typeof b.code === 'string' &&
+    typeof b.message === 'string' &&
+    (b.issues === undefined || issueList(b.issues))
+  );
 }
 
 function parse(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
@@ -43,7 +52,10 @@ function httpProblems(c: Case, a: HttpAnswer): string[] {
   if (a.bodyBytes > ERROR_MAX_BYTES) problems.push(`error body of ${a.bodyBytes} bytes (over 64 KiB)`);
   const body = parse(a.body);
   if (!body.ok) return [...problems, `error body is not JSON: ${a.body.toString('utf8').slice(0, 200)}`];
-  const shaped = c.kind === 'http' && c.surface === 'rest' ? gatewayShape(body.value) || nativeShape(body.value) : nativeShape(body.value);
+  const shaped =
+    c.kind === 'http' && c.surface === 'rest'
+      ? gatewayShape(body.value) || nativeShape(body.value)
+      : nativeShape(body.value);
   if (!shaped) problems.push(`error body not in the surface's shape: ${a.body.toString('utf8').slice(0, 300)}`);
   return problems;
 }
@@ -64,8 +76,10 @@ function mcpProblems(a: HttpAnswer): string[] {
       continue;
     }
     if (isObj(m.error)) {
-      if (typeof m.error.code !== 'number' || typeof m.error.message !== 'string') problems.push(`malformed JSON-RPC error: ${JSON.stringify(m.error).slice(0, 300)}`);
-      if (JSON.stringify(m).length > ERROR_MAX_BYTES) problems.push(`JSON-RPC error of ${JSON.stringify(m).length} chars`);
+      if (typeof m.error.code !== 'number' || typeof m.error.message !== 'string')
+        problems.push(`malformed JSON-RPC error: ${JSON.stringify(m.error).slice(0, 300)}`);
+      if (JSON.stringify(m).length > ERROR_MAX_BYTES)
+        problems.push(`JSON-RPC error of ${JSON.stringify(m).length} chars`);
       if (m.error.code === -32603) problems.push(`internal error: ${String(m.error.message).slice(0, 300)}`);
     } else if (isObj(m.result) && m.result.isError) {
       const text = (m.result.content as { text?: string }[] | undefined)?.[0]?.text;
@@ -88,9 +102,11 @@ export function judge(c: Case, a: Answer): string[] {
   if (a.close?.code === 1011) problems.push(`closed as an internal error (1011): ${a.close.reason}`);
   for (const m of a.messages) {
     const text = typeof m === 'string' ? m : m.toString('utf8');
-    if (text.length > ERROR_MAX_BYTES && /"type":"error"/.test(text.slice(0, 100))) problems.push(`error frame of ${text.length} chars`);
+    if (text.length > ERROR_MAX_BYTES && /"type":"error"/.test(text.slice(0, 100)))
+      problems.push(`error frame of ${text.length} chars`);
     const parsed = parse(Buffer.from(text));
-    if (!parsed.ok || !isObj(parsed.value) || typeof parsed.value.type !== 'string') problems.push(`frame is not a typed JSON message: ${text.slice(0, 200)}`);
+    if (!parsed.ok || !isObj(parsed.value) || typeof parsed.value.type !== 'string')
+      problems.push(`frame is not a typed JSON message: ${text.slice(0, 200)}`);
   }
   return problems;
 }

@@ -7,11 +7,11 @@
  * The first failure stops the run with a ready-to-run reproduction.
  */
 import { readFileSync } from 'node:fs';
-import { serve, type Served } from '../helpers/cli.ts';
+import { type Served, serve } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/engines.ts';
 import { buildCase, type Case, describeCase, type WsSchemas } from './cases.ts';
-import { judge } from './oracles.ts';
 import { discover, type Operation } from './operations.ts';
+import { judge } from './oracles.ts';
 import { caseSeed, Rng } from './rng.ts';
 import { type Answer, sendHttp, sendWs } from './send.ts';
 import type { Pool, Schema } from './values.ts';
@@ -65,7 +65,11 @@ function rssMb(pid: number): number {
 }
 
 async function call(url: string, method: string, body?: unknown): Promise<any> {
-  const r = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await r.text();
   if (r.status >= 300) throw new Error(`seeding: ${method} ${url} → ${r.status} ${text.slice(0, 500)}`);
   return text ? JSON.parse(text) : undefined;
@@ -74,10 +78,20 @@ async function call(url: string, method: string, body?: unknown): Promise<any> {
 /** A flow, a run with a task run and their states, logs, events with tags, an artifact. */
 async function seedWorkspace(root: string, tag: string) {
   const flow = await call(`${root}/flows/`, 'POST', { name: `fuzz-flow-${tag}` });
-  const run = await call(`${root}/flow_runs/`, 'POST', { flow_id: flow.id, name: `fuzz-run-${tag}`, tags: ['fuzz', tag] });
+  const run = await call(`${root}/flow_runs/`, 'POST', {
+    flow_id: flow.id,
+    name: `fuzz-run-${tag}`,
+    tags: ['fuzz', tag],
+  });
   const runState = (await call(`${root}/flow_runs/${run.id}/set_state`, 'POST', { state: { type: 'RUNNING' } })).state;
-  const task = await call(`${root}/task_runs/`, 'POST', { flow_run_id: run.id, task_key: 'fuzz-task', dynamic_key: '0', name: 'fuzz-task-0' });
-  const taskState = (await call(`${root}/task_runs/${task.id}/set_state`, 'POST', { state: { type: 'RUNNING' } })).state;
+  const task = await call(`${root}/task_runs/`, 'POST', {
+    flow_run_id: run.id,
+    task_key: 'fuzz-task',
+    dynamic_key: '0',
+    name: 'fuzz-task-0',
+  });
+  const taskState = (await call(`${root}/task_runs/${task.id}/set_state`, 'POST', { state: { type: 'RUNNING' } }))
+    .state;
   await call(`${root}/task_runs/${task.id}/set_state`, 'POST', { state: { type: 'COMPLETED' } });
   await call(`${root}/flow_runs/${run.id}/set_state`, 'POST', { state: { type: 'COMPLETED' } });
   const base = Date.now() - 3_600_000;
@@ -104,12 +118,21 @@ async function seedWorkspace(root: string, tag: string) {
     payload: { i, tag },
   }));
   await call(`${root}/events`, 'POST', events);
-  const artifact = await call(`${root}/artifacts/`, 'POST', { key: `fuzz-${tag}`, type: 'markdown', data: `# ${tag}`, flow_run_id: run.id });
-  const doomedRun = await call(`${root}/flow_runs/`, 'POST', { flow_id: (await call(`${root}/flows/`, 'POST', { name: `doomed-${tag}` })).id });
+  const artifact = await call(`${root}/artifacts/`, 'POST', {
+    key: `fuzz-${tag}`,
+    type: 'markdown',
+    data: `# ${tag}`,
+    flow_run_id: run.id,
+  });
+  const doomedRun = await call(`${root}/flow_runs/`, 'POST', {
+    flow_id: (await call(`${root}/flows/`, 'POST', { name: `doomed-${tag}` })).id,
+  });
   const doomed = {
     flowId: doomedRun.flow_id,
     flowRunId: doomedRun.id,
-    taskRunId: (await call(`${root}/task_runs/`, 'POST', { flow_run_id: doomedRun.id, task_key: 'doomed', dynamic_key: '0' })).id,
+    taskRunId: (
+      await call(`${root}/task_runs/`, 'POST', { flow_run_id: doomedRun.id, task_key: 'doomed', dynamic_key: '0' })
+    ).id,
     artifactId: (await call(`${root}/artifacts/`, 'POST', { key: `doomed-${tag}`, data: 1 })).id,
   };
   const page = await call(`${root}/events/filter`, 'POST', { filter: { event: { prefix: ['fuzz.'] } }, limit: 1 });
@@ -140,10 +163,18 @@ function healthReads(root: string, a: Awaited<ReturnType<typeof seedWorkspace>>)
   return [
     ['POST', `${root}/logs/filter`, { limit: 200 }],
     ['POST', `${root}/logs/filter`, { logs: { text: { query: 'timeout' } }, sort: 'TIMESTAMP_DESC' }],
-    ['POST', `${root}/logs/filter`, { logs: { flow_run_id: { any_: [a.run.id] } }, sort: 'TIMESTAMP_DESC', limit: 200 }],
+    [
+      'POST',
+      `${root}/logs/filter`,
+      { logs: { flow_run_id: { any_: [a.run.id] } }, sort: 'TIMESTAMP_DESC', limit: 200 },
+    ],
     ['GET', `${root}/flow_runs/${a.run.id}/logs/download`],
     ['POST', `${root}/events/filter`, { limit: 50 }],
-    ['POST', `${root}/events/filter`, { filter: { occurred: { since: '1700-01-01T00:00:00Z', until: '2199-12-31T00:00:00Z' } }, limit: 50 }],
+    [
+      'POST',
+      `${root}/events/filter`,
+      { filter: { occurred: { since: '1700-01-01T00:00:00Z', until: '2199-12-31T00:00:00Z' } }, limit: 50 },
+    ],
     ['POST', `${root}/events/count-by/event`, { filter: {} }],
     ['GET', `${root}/observed-loggers`],
     ['GET', `${root}/tags`],
@@ -159,7 +190,11 @@ function healthReads(root: string, a: Awaited<ReturnType<typeof seedWorkspace>>)
 async function readAll(reads: [string, string, unknown?][]): Promise<{ status: number; body: string }[]> {
   const out = [];
   for (const [method, url, body] of reads) {
-    const r = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     out.push({ status: r.status, body: await r.text() });
   }
   return out;
@@ -174,13 +209,32 @@ const SURFACE_WEIGHTS = [
 ] as const;
 
 function wsSchemas(ops: Operation[]): WsSchemas {
-  const body = (path: string) => (ops.find((o) => o.surface === 'api' && o.method === 'POST' && o.path === path) as { body?: Schema } | undefined)?.body ?? {};
-  return { event: body('/api/events').items ?? {}, eventFilter: body('/api/events/filter').properties?.filter ?? {}, logFilter: body('/api/logs/filter').properties?.logs ?? {} };
+  const body = (path: string) =>
+    (ops.find((o) => o.surface === 'api' && o.method === 'POST' && o.path === path) as { body?: Schema } | undefined)
+      ?.body ?? {};
+  return {
+    event: body('/api/events').items ?? {},
+    eventFilter: body('/api/events/filter').properties?.filter ?? {},
+    logFilter: body('/api/logs/filter').properties?.logs ?? {},
+  };
 }
 
 async function start(opts: FuzzOptions): Promise<{ served: Served; urls: Urls }> {
   const served = await serve(
-    ['--host', '127.0.0.1', '--port', '0', '--data-dir', tempDir('sightline-fuzz-'), '--db', opts.dbUrl, '--log-level', 'error', '--max-body', String(MAX_BODY)],
+    [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      tempDir('sightline-fuzz-'),
+      '--db',
+      opts.dbUrl,
+      '--log-level',
+      'error',
+      '--max-body',
+      String(MAX_BODY),
+    ],
     {},
     [process.execPath, '--max-semi-space-size=16', new URL('../../src/cli/main.ts', import.meta.url).pathname],
   );
@@ -202,7 +256,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   try {
     const a = await seedWorkspace(urls.api, 'a');
     const account = served.lines.account;
-    const created = await call(`${urls.api}/accounts/${account}/workspaces/`, 'POST', { name: 'fuzz-b', handle: 'fuzz-b' });
+    const created = await call(`${urls.api}/accounts/${account}/workspaces/`, 'POST', {
+      name: 'fuzz-b',
+      handle: 'fuzz-b',
+    });
     const bRoot = `${urls.api}/accounts/${account}/workspaces/${created.id}`;
     const b = await seedWorkspace(bRoot, 'b');
     const pool: Pool = {
@@ -227,19 +284,27 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     const health = healthReads(urls.api, a);
     const before = await readAll(fixed);
 
-    const report: FuzzReport = { cases: 0, seconds: 0, maxRssMb: 0, byStatus: {}, bySurface: {}, operations: ops.length, failures: [] };
+    const report: FuzzReport = {
+      cases: 0,
+      seconds: 0,
+      maxRssMb: 0,
+      byStatus: {},
+      bySurface: {},
+      operations: ops.length,
+      failures: [],
+    };
     const fail = (index: number, c: Case | undefined, problems: string[]) => {
       const replay = `npm run fuzz -- --engine ${opts.engine} --seed ${opts.seed}`;
       const text = [
-          `fuzz case ${index} (seed ${opts.seed}, ${opts.engine})${c ? `: ${c.label} — ${c.mutation}` : ''}`,
-          ...problems.map((p) => `  ✗ ${p}`),
-          ...(c ? ['request:', describeCase(c)] : []),
-          'reproduce:',
-          `  this case alone:       ${replay} --case ${index}`,
-          `  the run up to it:      FUZZ_SEED=${opts.seed} FUZZ_COUNT=${index + 1} ${replay} --count ${index + 1}`,
-          'server output (tail):',
-          output(),
-        ].join('\n');
+        `fuzz case ${index} (seed ${opts.seed}, ${opts.engine})${c ? `: ${c.label} — ${c.mutation}` : ''}`,
+        ...problems.map((p) => `  ✗ ${p}`),
+        ...(c ? ['request:', describeCase(c)] : []),
+        'reproduce:',
+        `  this case alone:       ${replay} --case ${index}`,
+        `  the run up to it:      FUZZ_SEED=${opts.seed} FUZZ_COUNT=${index + 1} ${replay} --count ${index + 1}`,
+        'server output (tail):',
+        output(),
+      ].join('\n');
       const dead = served.child.exitCode !== null || served.child.signalCode !== null;
       if (!opts.keepGoing || dead) throw new FuzzFailure(text);
       report.failures.push(text);
@@ -257,7 +322,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       }
       const h = await readAll(health);
       h.forEach((r, i) => {
-        if (r.status !== 200) fail(index, undefined, [`after case ${index}, ${health[i][0]} ${health[i][1]} answers ${r.status}: ${r.body.slice(0, 300)}`]);
+        if (r.status !== 200)
+          fail(index, undefined, [
+            `after case ${index}, ${health[i][0]} ${health[i][1]} answers ${r.status}: ${r.body.slice(0, 300)}`,
+          ]);
       });
     };
 
@@ -266,22 +334,38 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const rng = new Rng(caseSeed(opts.seed, index));
       const surface = rng.weighted(SURFACE_WEIGHTS);
       const op = rng.pick(bySurface.get(surface)!);
-      const c = buildCase(op, { rng, pool, ws: schemas, maxBody: MAX_BODY, overLimitUploads: opts.overLimitUploads ?? true });
+      const c = buildCase(op, {
+        rng,
+        pool,
+        ws: schemas,
+        maxBody: MAX_BODY,
+        overLimitUploads: opts.overLimitUploads ?? true,
+      });
       const answer = await send(c, urls);
       const problems = judge(c, answer);
-      if (served.child.exitCode !== null || served.child.signalCode !== null) problems.push(`the server exited (${served.child.exitCode ?? served.child.signalCode})`);
+      if (served.child.exitCode !== null || served.child.signalCode !== null)
+        problems.push(`the server exited (${served.child.exitCode ?? served.child.signalCode})`);
       const rss = served.child.exitCode === null ? rssMb(served.child.pid!) : 0;
       report.maxRssMb = Math.max(report.maxRssMb, rss);
       if (rss > RSS_LIMIT_MB) problems.push(`server RSS ${rss.toFixed(0)} MB (limit ${RSS_LIMIT_MB} MB)`);
       if (problems.length) fail(index, c, problems);
-      const status = answer.kind === 'http' ? `${Math.floor(answer.status / 100)}xx` : answer.kind === 'ws' ? (answer.refused ? `ws ${answer.refused}` : `ws close ${answer.close?.code}`) : 'failed';
+      const status =
+        answer.kind === 'http'
+          ? `${Math.floor(answer.status / 100)}xx`
+          : answer.kind === 'ws'
+            ? answer.refused
+              ? `ws ${answer.refused}`
+              : `ws close ${answer.close?.code}`
+            : 'failed';
       opts.trace?.(`${index} ${status} ${c.label} — ${c.mutation.slice(0, 120)}`);
       report.byStatus[status] = (report.byStatus[status] ?? 0) + 1;
       report.bySurface[surface] = (report.bySurface[surface] ?? 0) + 1;
       report.cases++;
       if ((report.cases % CHECK_EVERY === 0 || report.cases === indexes.length) && report.cases) {
         await checkReads(index);
-        opts.progress?.(`${report.cases} cases, ${((performance.now() - t0) / 1000).toFixed(0)} s, max RSS ${report.maxRssMb.toFixed(0)} MB`);
+        opts.progress?.(
+          `${report.cases} cases, ${((performance.now() - t0) / 1000).toFixed(0)} s, max RSS ${report.maxRssMb.toFixed(0)} MB`,
+        );
       }
     }
     report.seconds = (performance.now() - t0) / 1000;

@@ -34,7 +34,13 @@ const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 /** Bodies the server may refuse before reading them go on a connection of their own. */
 const LARGE_BODY = 1024 * 1024;
 
-export function sendHttp(base: string, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
+export function sendHttp(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+): Promise<Answer> {
   const u = new URL(base);
   return new Promise((resolve) => {
     let settled = false;
@@ -45,11 +51,24 @@ export function sendHttp(base: string, method: string, path: string, headers: Re
       resolve(a);
     };
     const req = request(
-      { host: u.hostname, port: u.port, method, path, agent: body && body.length > LARGE_BODY ? false : agent, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } },
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path,
+        agent: body && body.length > LARGE_BODY ? false : agent,
+        headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         let bytes = 0;
-        const answered = () => ({ kind: 'http' as const, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), bodyBytes: bytes });
+        const answered = () => ({
+          kind: 'http' as const,
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          bodyBytes: bytes,
+        });
         res.on('data', (d: Buffer) => {
           if (bytes < KEEP_BYTES) chunks.push(d);
           bytes += d.length;
@@ -66,7 +85,9 @@ export function sendHttp(base: string, method: string, path: string, headers: Re
       req.destroy();
       done({ kind: 'failed', error: `no answer within ${DEADLINE_MS / 1000} s` });
     }, DEADLINE_MS);
-    req.on('error', (err: NodeJS.ErrnoException) => done(got() ?? { kind: 'failed', error: `${err.code ?? ''} ${err.message}`.trim() }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      done(got() ?? { kind: 'failed', error: `${err.code ?? ''} ${err.message}`.trim() }),
+    );
     if (body) req.end(body);
     else req.end();
   });
@@ -119,7 +140,8 @@ export function sendWs(base: string, c: Extract<Case, { kind: 'ws' }>): Promise<
       done(a);
     });
     ws.on('error', (err) => {
-      if (a.refused === undefined && !settled) setTimeout(() => done({ kind: 'failed', error: `websocket: ${err.message}` }), 50);
+      if (a.refused === undefined && !settled)
+        setTimeout(() => done({ kind: 'failed', error: `websocket: ${err.message}` }), 50);
     });
   });
 }

@@ -98,9 +98,12 @@ export function valid(schema: Schema | undefined, name: string, ctx: GenContext)
   const s = schema ?? {};
   const n = name.replaceAll('-', '_');
   if (n === 'page_token') return rng.pick(pool.pageTokens);
-  if (n === 'resource' && (s.type === 'object' || s.additionalProperties)) return { 'prefect.resource.id': `fuzz.resource.${rng.pick(WORDS)}` };
+  if (n === 'resource' && (s.type === 'object' || s.additionalProperties))
+    return { 'prefect.resource.id': `fuzz.resource.${rng.pick(WORDS)}` };
   if (n === 'related' && s.type === 'array') {
-    return rng.chance(0.5) ? [] : [{ 'prefect.resource.id': `prefect.flow-run.${pool.flowRunId}`, 'prefect.resource.role': 'flow-run' }];
+    return rng.chance(0.5)
+      ? []
+      : [{ 'prefect.resource.id': `prefect.flow-run.${pool.flowRunId}`, 'prefect.resource.role': 'flow-run' }];
   }
   if (n === 'event' && s.type === 'string') return `fuzz.${rng.pick(['event', 'flow-run.Completed', 'x'])}`;
   if (Array.isArray(s.anyOf) || Array.isArray(s.oneOf)) {
@@ -132,7 +135,9 @@ export function valid(schema: Schema | undefined, name: string, ctx: GenContext)
       return rng.chance(0.5);
     case 'array': {
       const count = Math.max(s.minItems ?? 0, depth > 3 ? 0 : rng.int(3));
-      return Array.from({ length: Math.min(count, s.maxItems ?? count) }, () => valid(s.items, n, { ...ctx, depth: depth + 1 }));
+      return Array.from({ length: Math.min(count, s.maxItems ?? count) }, () =>
+        valid(s.items, n, { ...ctx, depth: depth + 1 }),
+      );
     }
     case 'object': {
       const out: Record<string, unknown> = {};
@@ -141,8 +146,16 @@ export function valid(schema: Schema | undefined, name: string, ctx: GenContext)
       for (const [k, ps] of Object.entries(props)) {
         if (required.has(k) || (depth < 4 && rng.chance(0.4))) out[k] = valid(ps, k, { ...ctx, depth: depth + 1 });
       }
-      if (s.additionalProperties && typeof s.additionalProperties === 'object' && !Object.keys(props).length && rng.chance(0.5)) {
-        out[rng.pick(['key', 'prefect.resource.name', 'env'])] = valid(s.additionalProperties, 'value', { ...ctx, depth: depth + 1 });
+      if (
+        s.additionalProperties &&
+        typeof s.additionalProperties === 'object' &&
+        !Object.keys(props).length &&
+        rng.chance(0.5)
+      ) {
+        out[rng.pick(['key', 'prefect.resource.name', 'env'])] = valid(s.additionalProperties, 'value', {
+          ...ctx,
+          depth: depth + 1,
+        });
       }
       return out;
     }
@@ -266,7 +279,8 @@ export function atBounds(schema: Schema | undefined): [string, unknown][] {
     out.push([`${k} (${v})`, v], [`${k} ${k === 'minimum' ? '- 1' : '+ 1'}`, k === 'minimum' ? v - 1 : v + 1]);
     if (s.type === 'number') out.push([`${k} ± 0.001`, k === 'minimum' ? v - 0.001 : v + 0.001]);
   }
-  if (typeof s.maxLength === 'number') out.push([`maxLength (${s.maxLength})`, 'x'.repeat(s.maxLength)], ['maxLength + 1', 'x'.repeat(s.maxLength + 1)]);
+  if (typeof s.maxLength === 'number')
+    out.push([`maxLength (${s.maxLength})`, 'x'.repeat(s.maxLength)], ['maxLength + 1', 'x'.repeat(s.maxLength + 1)]);
   if (typeof s.minLength === 'number' && s.minLength > 0) out.push(['minLength - 1', 'x'.repeat(s.minLength - 1)]);
   if (typeof s.maxItems === 'number') out.push(['maxItems + 1', Array.from({ length: s.maxItems + 1 }, () => 'x')]);
   return out;

@@ -23,7 +23,11 @@ export interface Served {
  * Starts `sightline serve` and resolves once it has printed its start-up lines (through `mcp`, or
  * `cloud` when the capabilities are off).
  */
-export function serve(args: string[], env: Record<string, string> = {}, bin: string[] = [process.execPath, CLI]): Promise<Served> {
+export function serve(
+  args: string[],
+  env: Record<string, string> = {},
+  bin: string[] = [process.execPath, CLI],
+): Promise<Served> {
   const child = spawn(bin[0], [...bin.slice(1), 'serve', ...args], {
     // The REST gateway and MCP listeners take free ports too, so parallel tests never collide.
     env: { ...process.env, SIGHTLINE_REST_PORT: '0', SIGHTLINE_MCP_PORT: '0', ...env },
@@ -32,7 +36,9 @@ export function serve(args: string[], env: Record<string, string> = {}, bin: str
   const last = args.includes('--no-capabilities') || env.SIGHTLINE_NO_CAPABILITIES ? 'cloud' : 'mcp';
   let out = '';
   let err = '';
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   child.stderr!.on('data', (d) => {
     err += d;
   });
@@ -74,7 +80,10 @@ export interface CliRun {
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): CliRun {
   const merged: Record<string, string | undefined> = { ...process.env, ...env };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
-  const child = spawn(process.execPath, [CLI, ...args], { env: merged as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: merged as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -90,7 +99,10 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
 }
 
 /** Runs a CLI command to completion. */
-export async function run(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function run(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const r = spawnCli(args, env);
   const code = await r.exit;
   return { code: code ?? -1, stdout: r.stdout(), stderr: r.stderr() };

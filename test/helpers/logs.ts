@@ -20,7 +20,15 @@ export interface LogInput {
 }
 
 export function logItem(over: LogInput = {}): Record<string, unknown> {
-  return { name: 'prefect.flow_runs', level: 20, message: 'm', timestamp: isoAt(0), flow_run_id: null, task_run_id: null, ...over };
+  return {
+    name: 'prefect.flow_runs',
+    level: 20,
+    message: 'm',
+    timestamp: isoAt(0),
+    flow_run_id: null,
+    task_run_id: null,
+    ...over,
+  };
 }
 
 export async function postLogs(server: TestServer, items: LogInput[], path = server.oss('/logs/')): Promise<void> {

@@ -19,7 +19,11 @@ export function parseResponse(data: Buffer): RawResponse | undefined {
   for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
   const length = Number(headers['content-length'] ?? 0);
   if (data.length < end + 4 + length) return undefined;
-  return { status: Number(statusLine.split(' ')[1]), headers, body: data.subarray(end + 4, end + 4 + length).toString('utf8') };
+  return {
+    status: Number(statusLine.split(' ')[1]),
+    headers,
+    body: data.subarray(end + 4, end + 4 + length).toString('utf8'),
+  };
 }
 
 export interface RawConnection {
@@ -53,7 +57,8 @@ export function rawConnect(port: number): Promise<RawConnection> {
           for (;;) {
             const r = parseResponse(received());
             if (r) return r;
-            if (Date.now() > deadline || socket.destroyed) throw new Error(`no complete response: ${JSON.stringify(received().toString('latin1').slice(0, 300))}`);
+            if (Date.now() > deadline || socket.destroyed)
+              throw new Error(`no complete response: ${JSON.stringify(received().toString('latin1').slice(0, 300))}`);
             await new Promise((w) => setTimeout(w, 10));
           }
         },

@@ -20,7 +20,14 @@ export interface Transcript {
 interface HttpEntry {
   seq: number;
   t_start_ms: number;
-  request: { method: string; target: string; path_template: string; headers: Record<string, string>; body_kind: string; body: Json };
+  request: {
+    method: string;
+    target: string;
+    path_template: string;
+    headers: Record<string, string>;
+    body_kind: string;
+    body: Json;
+  };
   response: { status: number; body_kind: string; body: Json };
 }
 
@@ -33,13 +40,24 @@ interface WsEntry {
 }
 
 export function loadTranscript(name: string): Transcript {
-  return JSON.parse(readFileSync(new URL(`../fixtures/prefect-client-transcripts/${name}.json`, import.meta.url), 'utf8'));
+  return JSON.parse(
+    readFileSync(new URL(`../fixtures/prefect-client-transcripts/${name}.json`, import.meta.url), 'utf8'),
+  );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 /** Values that differ from run to run: compared by type (and nullness) only. */
-const VOLATILE_TIMES = new Set(['created', 'updated', 'timestamp', 'expected_start_time', 'start_time', 'end_time', 'next_scheduled_start_time', 'scheduled_time']);
+const VOLATILE_TIMES = new Set([
+  'created',
+  'updated',
+  'timestamp',
+  'expected_start_time',
+  'start_time',
+  'end_time',
+  'next_scheduled_start_time',
+  'scheduled_time',
+]);
 const VOLATILE_NUMBERS = new Set(['total_run_time', 'estimated_run_time', 'estimated_start_time_delta']);
 
 /** Recorded id → the id this server minted for the same object. Client-chosen ids map to themselves. */
@@ -49,7 +67,10 @@ export class IdMap {
   learn(recorded: string, actual: string, where: string): void {
     const known = this.map.get(recorded);
     if (known === undefined) {
-      assert.ok(![...this.map.values()].includes(actual) || recorded === actual, `${where}: ${actual} is already the id of another object`);
+      assert.ok(
+        ![...this.map.values()].includes(actual) || recorded === actual,
+        `${where}: ${actual} is already the id of another object`,
+      );
       this.map.set(recorded, actual);
     } else assert.equal(actual, known, `${where}: recorded id ${recorded} was ${known} before`);
   }
@@ -67,16 +88,28 @@ export class IdMap {
 }
 
 /** Compares a response body with the recorded one; learns ids on the way. */
-export function compareShape(recorded: Json, actual: Json, ids: IdMap, where: string, opts: { extraKeysOk: boolean }): void {
+export function compareShape(
+  recorded: Json,
+  actual: Json,
+  ids: IdMap,
+  where: string,
+  opts: { extraKeysOk: boolean },
+): void {
   if (recorded === null || typeof recorded !== 'object') {
     if (typeof recorded === 'string' && UUID.test(recorded)) {
-      assert.ok(typeof actual === 'string' && UUID.test(actual), `${where}: expected a UUID, got ${JSON.stringify(actual)}`);
+      assert.ok(
+        typeof actual === 'string' && UUID.test(actual),
+        `${where}: expected a UUID, got ${JSON.stringify(actual)}`,
+      );
       ids.learn(recorded, actual, where);
       return;
     }
     const key = where.slice(where.lastIndexOf('.') + 1);
     if (VOLATILE_TIMES.has(key) && typeof recorded === 'string') {
-      assert.ok(typeof actual === 'string' && ISO.test(actual), `${where}: expected a datetime, got ${JSON.stringify(actual)}`);
+      assert.ok(
+        typeof actual === 'string' && ISO.test(actual),
+        `${where}: expected a datetime, got ${JSON.stringify(actual)}`,
+      );
       return;
     }
     if (VOLATILE_NUMBERS.has(key) && typeof recorded === 'number') {
@@ -104,7 +137,10 @@ export function compareShape(recorded: Json, actual: Json, ids: IdMap, where: st
     });
     return;
   }
-  assert.ok(actual && typeof actual === 'object' && !Array.isArray(actual), `${where}: expected an object, got ${JSON.stringify(actual)}`);
+  assert.ok(
+    actual && typeof actual === 'object' && !Array.isArray(actual),
+    `${where}: expected an object, got ${JSON.stringify(actual)}`,
+  );
   const rk = Object.keys(recorded).sort();
   const ak = Object.keys(actual).sort();
   if (opts.extraKeysOk) for (const k of rk) assert.ok(k in actual, `${where}: missing key ${k}`);
@@ -161,7 +197,13 @@ export async function replay(t: Transcript, base: string): Promise<ReplayReport>
         const req = h.request;
         const url = base + ids.apply(req.target);
         const headers: Record<string, string> = {};
-        for (const k of ['x-prefect-api-version', 'user-agent', 'content-type', 'x-prefect-flow-id', 'x-prefect-flow-name']) {
+        for (const k of [
+          'x-prefect-api-version',
+          'user-agent',
+          'content-type',
+          'x-prefect-flow-id',
+          'x-prefect-flow-name',
+        ]) {
           if (req.headers[k]) headers[k] = ids.apply(req.headers[k]);
         }
         const body = req.body_kind === 'json' ? JSON.stringify(ids.applyJson(req.body)) : undefined;
@@ -171,7 +213,9 @@ export async function replay(t: Transcript, base: string): Promise<ReplayReport>
         assert.equal(res.status, h.response.status, `${where}: status (${text.slice(0, 300)})`);
         if (h.response.body_kind === 'json') {
           const actual = text === '' ? undefined : JSON.parse(text);
-          compareShape(h.response.body, actual, ids, where, { extraKeysOk: req.path_template.startsWith('/api/logs/') });
+          compareShape(h.response.body, actual, ids, where, {
+            extraKeysOk: req.path_template.startsWith('/api/logs/'),
+          });
         }
       },
     });
@@ -186,7 +230,9 @@ export async function replay(t: Transcript, base: string): Promise<ReplayReport>
         await new Promise<void>((resolve, reject) => {
           s.once('open', () => resolve());
           s.once('error', reject);
-          s.once('unexpected-response', (_req, res) => reject(new Error(`${w.target}: upgrade answered ${res.statusCode}`)));
+          s.once('unexpected-response', (_req, res) =>
+            reject(new Error(`${w.target}: upgrade answered ${res.statusCode}`)),
+          );
         });
         assert.equal(s.protocol, 'prefect');
         socket = s;

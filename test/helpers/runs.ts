@@ -44,7 +44,13 @@ export class RunClient {
     return this.call('POST', '/flow_runs/', { flow_id: fid, ...extra }, 201);
   }
 
-  setState(id: string, type: string, extra: { name?: string; message?: string; state_details?: object; data?: unknown } = {}, force = false, kind = 'flow_runs'): Promise<Json> {
+  setState(
+    id: string,
+    type: string,
+    extra: { name?: string; message?: string; state_details?: object; data?: unknown } = {},
+    force = false,
+    kind = 'flow_runs',
+  ): Promise<Json> {
     const r = this.s.request('POST', this.path(`/${kind}/${id}/set_state`), { state: { type, ...extra }, force });
     return r.then((x) => {
       assert.ok(x.statusCode === 200 || x.statusCode === 201, `set_state → ${x.statusCode} ${x.body}`);

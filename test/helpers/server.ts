@@ -15,7 +15,12 @@ export interface TestServer {
   oss(path: string): string;
   /** `/api/accounts/{a}/workspaces/{w}` + path, for the default workspace unless one is given. */
   cloud(path: string, workspaceId?: string): string;
-  request(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  request(
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   /** Starts listening on a free loopback port and returns the API base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -26,8 +31,25 @@ export interface TestWiring {
   eventSink?: EventSink;
 }
 
-export async function startServer(engine: Engine, overrides: Record<string, string> = {}, wiring: TestWiring = {}): Promise<TestServer> {
-  const argv = ['--port', '0', '--rest-port', '0', '--mcp-port', '0', '--data-dir', tempDir(), '--db', await engine.newDatabaseUrl(), '--log-level', 'silent'];
+export async function startServer(
+  engine: Engine,
+  overrides: Record<string, string> = {},
+  wiring: TestWiring = {},
+): Promise<TestServer> {
+  const argv = [
+    '--port',
+    '0',
+    '--rest-port',
+    '0',
+    '--mcp-port',
+    '0',
+    '--data-dir',
+    tempDir(),
+    '--db',
+    await engine.newDatabaseUrl(),
+    '--log-level',
+    'silent',
+  ];
   for (const [k, v] of Object.entries(overrides)) argv.push(`--${k}`, v);
   const { options: config } = loadOptions<ServeConfig>(serveOptions, argv, {});
   return startWithConfig(config, wiring);

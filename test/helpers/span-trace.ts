@@ -68,8 +68,19 @@ function pick<T extends { weight: number }>(r: () => number, items: T[]): T {
   return items[items.length - 1];
 }
 
-function state(type: StateType, name: string, at: number, flowRunId: string | null, taskRunId: string | null, id = uuid7()): StateRow {
-  return { ...makeState(type, { name, details: { flow_run_id: flowRunId, task_run_id: taskRunId } }), id, timestamp: at };
+function state(
+  type: StateType,
+  name: string,
+  at: number,
+  flowRunId: string | null,
+  taskRunId: string | null,
+  id = uuid7(),
+): StateRow {
+  return {
+    ...makeState(type, { name, details: { flow_run_id: flowRunId, task_run_id: taskRunId } }),
+    id,
+    timestamp: at,
+  };
 }
 
 /** A recorder record of a task run in its final state, with plausible times. */
@@ -79,7 +90,8 @@ function taskRecord(r: () => number, id: string, flowRunId: string, i: number, b
   const tags = TAG_POOL.filter(() => r() < 0.18);
   const start = final.type === 'PENDING' ? null : base + Math.floor(r() * 3600 * SEC);
   const ran = start === null ? 0 : Math.floor(r() * 30 * SEC);
-  const ended = final.type === 'COMPLETED' || final.type === 'FAILED' || final.type === 'CANCELLED' || final.type === 'CRASHED';
+  const ended =
+    final.type === 'COMPLETED' || final.type === 'FAILED' || final.type === 'CANCELLED' || final.type === 'CRASHED';
   const at = (start ?? base) + ran + 1;
   return {
     taskRunId: id,
@@ -107,7 +119,15 @@ function taskRecord(r: () => number, id: string, flowRunId: string, i: number, b
   };
 }
 
-async function createFlowRun(store: Store, ws: string, flowId: string, name: string, parentTaskRunId: string | null, tags: string[], at: number) {
+async function createFlowRun(
+  store: Store,
+  ws: string,
+  flowId: string,
+  name: string,
+  parentTaskRunId: string | null,
+  tags: string[],
+  at: number,
+) {
   const id = uuid4();
   await store.flowRuns.create(
     ws,
@@ -140,14 +160,20 @@ async function createFlowRun(store: Store, ws: string, flowId: string, name: str
     state('PENDING', 'Pending', at, id, null),
   );
   const run = (await store.flowRuns.get(ws, id))!;
-  const w = await store.flowRuns.writeState(ws, id, { expectedStateId: run.state_id, state: state('RUNNING', 'Running', at + SEC, id, null) });
+  const w = await store.flowRuns.writeState(ws, id, {
+    expectedStateId: run.state_id,
+    state: state('RUNNING', 'Running', at + SEC, id, null),
+  });
   if (w.outcome !== 'written') throw new Error('flow run did not start');
   return id;
 }
 
 async function finishFlowRun(store: Store, ws: string, id: string, type: StateType, name: string, at: number) {
   const run = (await store.flowRuns.get(ws, id))!;
-  const w = await store.flowRuns.writeState(ws, id, { expectedStateId: run.state_id, state: state(type, name, at, id, null) });
+  const w = await store.flowRuns.writeState(ws, id, {
+    expectedStateId: run.state_id,
+    state: state(type, name, at, id, null),
+  });
   if (w.outcome !== 'written') throw new Error('flow run did not finish');
 }
 
@@ -165,7 +191,16 @@ export async function generateTrace(store: Store, ws: string, opts: GenerateOpti
   const rootTasks = total - 1 - 2 * subflows - subflows * perSub - artifacts;
   if (rootTasks < artifacts) throw new Error('too few spans for that shape');
 
-  const flow = (await store.flows.upsert(ws, { id: uuid7(), created: GEN_T0, updated: GEN_T0, name: `gen-${uuid4()}`, tags: [], labels: {} })).flow;
+  const flow = (
+    await store.flows.upsert(ws, {
+      id: uuid7(),
+      created: GEN_T0,
+      updated: GEN_T0,
+      name: `gen-${uuid4()}`,
+      tags: [],
+      labels: {},
+    })
+  ).flow;
   const rootId = await createFlowRun(store, ws, flow.id, 'generated-root', null, ['etl', 'prod'], GEN_T0);
 
   const taskIds: string[] = [];
@@ -231,7 +266,14 @@ export async function generateTrace(store: Store, ws: string, opts: GenerateOpti
     }
     subflowIds.push(subId);
     const failed = s % 4 === 0;
-    await finishFlowRun(store, ws, subId, failed ? 'FAILED' : 'COMPLETED', failed ? 'Failed' : 'Completed', at + 50 * SEC);
+    await finishFlowRun(
+      store,
+      ws,
+      subId,
+      failed ? 'FAILED' : 'COMPLETED',
+      failed ? 'Failed' : 'Completed',
+      at + 50 * SEC,
+    );
   }
 
   const artifactIds: string[] = [];
@@ -257,7 +299,15 @@ export async function generateTrace(store: Store, ws: string, opts: GenerateOpti
 }
 
 /** Like `createFlowRun`, with a chosen id (for a subflow whose tasks arrived first). */
-async function createFlowRunWithId(store: Store, ws: string, flowId: string, id: string, name: string, parent: string, at: number) {
+async function createFlowRunWithId(
+  store: Store,
+  ws: string,
+  flowId: string,
+  id: string,
+  name: string,
+  parent: string,
+  at: number,
+) {
   await store.flowRuns.create(
     ws,
     {

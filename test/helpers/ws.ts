@@ -1,5 +1,5 @@
 /** A websocket test client speaking Prefect's protocol, with bounded waits. */
-import { WebSocket, type ClientOptions } from 'ws';
+import { type ClientOptions, WebSocket } from 'ws';
 
 export interface TestSocket {
   ws: WebSocket;
@@ -16,7 +16,10 @@ export function wsUrl(apiUrl: string, path: string): string {
   return apiUrl.replace(/^http/, 'ws') + path;
 }
 
-export async function openSocket(url: string, opts: { subprotocol?: boolean; auth?: boolean } & ClientOptions = {}): Promise<TestSocket> {
+export async function openSocket(
+  url: string,
+  opts: { subprotocol?: boolean; auth?: boolean } & ClientOptions = {},
+): Promise<TestSocket> {
   const { subprotocol = true, auth = true, ...clientOpts } = opts;
   const ws = new WebSocket(url, subprotocol ? ['prefect'] : [], clientOpts);
   const messages: Record<string, any>[] = [];

@@ -23,7 +23,13 @@ forEachEngine('sightline logs', (engine) => {
     api = await server.listen();
     await postLogs(server, [
       { message: 'starting', timestamp: isoAt(0), flow_run_id: run },
-      { message: 'step failed\nTraceback (most recent call last):\n  boom', timestamp: isoAt(1500), flow_run_id: run, level: 40, name: 'etl.step' },
+      {
+        message: 'step failed\nTraceback (most recent call last):\n  boom',
+        timestamp: isoAt(1500),
+        flow_run_id: run,
+        level: 40,
+        name: 'etl.step',
+      },
       { message: 'detail', timestamp: isoAt(1000), flow_run_id: run, level: 10 },
       { message: 'someone else', timestamp: isoAt(0), flow_run_id: uuid4() },
     ]);
@@ -79,12 +85,22 @@ forEachEngine('sightline logs', (engine) => {
     const long = uuid4();
     await postLogs(
       server,
-      Array.from({ length: 450 }, (_, i) => ({ message: `n${i}`, timestamp: isoAt(Math.floor(i / 300) * 10), flow_run_id: long })),
+      Array.from({ length: 450 }, (_, i) => ({
+        message: `n${i}`,
+        timestamp: isoAt(Math.floor(i / 300) * 10),
+        flow_run_id: long,
+      })),
     );
     const { code, out } = await finished(cli(['logs', long, '--api', api, '--json']));
     assert.equal(code, 0);
-    const got = out.trim().split('\n').map((l) => JSON.parse(l).message);
-    assert.deepEqual(got, Array.from({ length: 450 }, (_, i) => `n${i}`));
+    const got = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).message);
+    assert.deepEqual(
+      got,
+      Array.from({ length: 450 }, (_, i) => `n${i}`),
+    );
   });
 
   it('rejects bad arguments and reports server errors', async () => {
@@ -101,7 +117,9 @@ forEachEngine('sightline logs', (engine) => {
     }
   });
 
-  it('--follow prints stored then live logs with no gap and no duplicate at the seam', { timeout: 240_000 }, async () => {
+  it('--follow prints stored then live logs with no gap and no duplicate at the seam', {
+    timeout: 240_000,
+  }, async () => {
     const live = uuid4();
     const posted: string[] = [];
     let writing = true;
@@ -109,7 +127,10 @@ forEachEngine('sightline logs', (engine) => {
     const writer = (async () => {
       for (let i = 0; writing && i < 2000; i++) {
         const batch = [`w${i}a`, `w${i}b`];
-        await postLogs(server, batch.map((message, j) => ({ message, flow_run_id: live, timestamp: isoAt((i * 2 + j) % 60_000) })));
+        await postLogs(
+          server,
+          batch.map((message, j) => ({ message, flow_run_id: live, timestamp: isoAt((i * 2 + j) % 60_000) })),
+        );
         posted.push(...batch);
         await new Promise((r) => setTimeout(r, 2));
       }
@@ -117,7 +138,12 @@ forEachEngine('sightline logs', (engine) => {
     await until(() => posted.length >= 40, 'the writer');
     const atStart = posted.length;
     const follow = cli(['logs', live, '--follow', '--json', '--api', api]);
-    const printed = () => follow.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l).message as string);
+    const printed = () =>
+      follow
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).message as string);
     try {
       // Well past the seam: the command has printed logs written after it started.
       await until(() => printed().length >= atStart + 100, 'live logs');

@@ -17,8 +17,20 @@ forEachEngine('flow-run log downloads', (engine) => {
     server = await startServer(engine);
     await postLogs(server, [
       { message: 'plain', timestamp: '2024-05-01T12:00:00Z', flow_run_id: run },
-      { message: 'has, comma and "quotes"', timestamp: '2024-05-01T12:00:00.000001Z', flow_run_id: run, task_run_id: task, level: 40 },
-      { message: 'two\nlines\r\nthree', timestamp: '2024-05-01T12:00:01.5Z', flow_run_id: run, level: 30, name: 'etl.step' },
+      {
+        message: 'has, comma and "quotes"',
+        timestamp: '2024-05-01T12:00:00.000001Z',
+        flow_run_id: run,
+        task_run_id: task,
+        level: 40,
+      },
+      {
+        message: 'two\nlines\r\nthree',
+        timestamp: '2024-05-01T12:00:01.5Z',
+        flow_run_id: run,
+        level: 30,
+        name: 'etl.step',
+      },
       { message: '=SUM(A1:A9)', timestamp: '2024-05-01T12:00:02Z', flow_run_id: run, level: 25 },
       { message: '+1', timestamp: '2024-05-01T12:00:03Z', flow_run_id: run },
       { message: '-2', timestamp: '2024-05-01T12:00:04Z', flow_run_id: run },
@@ -102,16 +114,25 @@ forEachEngine('downloads of a recorded flow run', (engine) => {
 
   it('names the file after the run and answers a run without logs with the header alone', async () => {
     const flow = await server.request('POST', server.oss('/flows/'), { name: 'etl' });
-    const created = await server.request('POST', server.oss('/flow_runs/'), { flow_id: flow.json().id, name: 'witty fox/1' });
+    const created = await server.request('POST', server.oss('/flow_runs/'), {
+      flow_id: flow.json().id,
+      name: 'witty fox/1',
+    });
     assert.equal(created.statusCode, 201, created.body);
     const id = created.json().id as string;
     const empty = await server.request('GET', server.oss(`/flow_runs/${id}/logs/download`));
     assert.equal(empty.statusCode, 200);
     assert.equal(empty.body, 'timestamp,level,flow_run_id,task_run_id,message\r\n');
-    assert.equal(empty.headers['content-disposition'], `attachment; filename="flow-run-logs.csv"; filename*=UTF-8''witty%20fox/1-logs.csv`);
+    assert.equal(
+      empty.headers['content-disposition'],
+      `attachment; filename="flow-run-logs.csv"; filename*=UTF-8''witty%20fox/1-logs.csv`,
+    );
     await postLogs(server, [{ message: 'hello', flow_run_id: id }]);
     const text = await server.request('GET', server.cloud(`/flow_runs/${id}/logs/download?format=text`));
-    assert.equal(text.headers['content-disposition'], `attachment; filename="flow-run-logs.txt"; filename*=UTF-8''witty%20fox/1-logs.txt`);
+    assert.equal(
+      text.headers['content-disposition'],
+      `attachment; filename="flow-run-logs.txt"; filename*=UTF-8''witty%20fox/1-logs.txt`,
+    );
     assert.match(text.body, / INFO prefect\.flow_runs hello\n$/);
   });
 });
@@ -140,7 +161,18 @@ forEachEngine('a 1M-line CSV download', (engine) => {
     for (let i = 0; i < LINES; i += 20_000) {
       const batch: NewLog[] = [];
       for (let j = i; j < i + 20_000; j++) {
-        batch.push({ workspaceId: ws, id: uuid7(), created: T, name: 'bulk', level: 20, message: `line ${j}${PAD}`, timestamp: T + j, flow_run_id: run, task_run_id: null, worker_id: null });
+        batch.push({
+          workspaceId: ws,
+          id: uuid7(),
+          created: T,
+          name: 'bulk',
+          level: 20,
+          message: `line ${j}${PAD}`,
+          timestamp: T + j,
+          flow_run_id: run,
+          task_run_id: null,
+          worker_id: null,
+        });
       }
       await store.logs.append(batch);
     }
@@ -163,7 +195,11 @@ forEachEngine('a 1M-line CSV download', (engine) => {
     };
     const heapBefore = retained();
     let heapWhilePaused = 0;
-    const { lines, bytes, pagesWhilePaused } = await new Promise<{ lines: number; bytes: number; pagesWhilePaused: number }>((resolve, reject) => {
+    const { lines, bytes, pagesWhilePaused } = await new Promise<{
+      lines: number;
+      bytes: number;
+      pagesWhilePaused: number;
+    }>((resolve, reject) => {
       httpGet(`${base}/flow_runs/${run}/logs/download`, (res) => {
         let lines = 0;
         let bytes = 0;
@@ -203,9 +239,15 @@ forEachEngine('a 1M-line CSV download', (engine) => {
     });
     assert.equal(lines, LINES + 1, 'header and every log');
     assert.ok(pagesWhilePaused >= 0, 'the server kept reading pages while the client paused');
-    assert.ok(pagesWhilePaused < LINES / 1000 - 100, `read ${pagesWhilePaused} of ${LINES / 1000} pages before the socket buffers filled`);
+    assert.ok(
+      pagesWhilePaused < LINES / 1000 - 100,
+      `read ${pagesWhilePaused} of ${LINES / 1000} pages before the socket buffers filled`,
+    );
     assert.equal(pagesRead, LINES / 1000 + 1, 'pages of 1000, and one empty read at the end');
     const growth = Math.max(heapWhilePaused, retained()) - heapBefore;
-    assert.ok(growth < 32e6, `${(growth / 1e6).toFixed(1)} MB retained during a ${(bytes / 1e6).toFixed(0)} MB download`);
+    assert.ok(
+      growth < 32e6,
+      `${(growth / 1e6).toFixed(1)} MB retained during a ${(bytes / 1e6).toFixed(0)} MB download`,
+    );
   });
 });

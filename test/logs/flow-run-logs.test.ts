@@ -15,8 +15,22 @@ forEachEngine('GET /flow_runs/{id}/logs', (engine) => {
     await postLogs(server, [
       { message: 'start', timestamp: isoAt(0), flow_run_id: run, level: 20 },
       { message: 'debug detail', timestamp: isoAt(1000), flow_run_id: run, level: 10, name: 'etl.debug' },
-      { message: 'task A failed: timeout', timestamp: isoAt(2000), flow_run_id: run, task_run_id: taskA, level: 40, name: 'prefect.task_runs' },
-      { message: 'task B ok', timestamp: isoAt(3000), flow_run_id: run, task_run_id: taskB, level: 20, name: 'prefect.task_runs' },
+      {
+        message: 'task A failed: timeout',
+        timestamp: isoAt(2000),
+        flow_run_id: run,
+        task_run_id: taskA,
+        level: 40,
+        name: 'prefect.task_runs',
+      },
+      {
+        message: 'task B ok',
+        timestamp: isoAt(3000),
+        flow_run_id: run,
+        task_run_id: taskB,
+        level: 20,
+        name: 'prefect.task_runs',
+      },
       { message: 'end', timestamp: isoAt(4000), flow_run_id: run, level: 30 },
       { message: 'another run', timestamp: isoAt(500), flow_run_id: uuid4() },
       { message: 'no run', timestamp: isoAt(600) },
@@ -38,7 +52,16 @@ forEachEngine('GET /flow_runs/{id}/logs', (engine) => {
     const logs = res.json() as Record<string, unknown>[];
     assert.equal(logs.length, 5);
     assert.deepEqual(Object.keys(logs[0]).sort(), [
-      'created', 'flow_run_id', 'id', 'level', 'message', 'name', 'task_run_id', 'timestamp', 'updated', 'worker_id',
+      'created',
+      'flow_run_id',
+      'id',
+      'level',
+      'message',
+      'name',
+      'task_run_id',
+      'timestamp',
+      'updated',
+      'worker_id',
     ]);
     assert.equal(logs[0].timestamp, '2024-05-01T12:00:00Z');
     assert.deepEqual(await messages('', server.cloud(`/flow_runs/${run}/logs`)), await messages());
@@ -51,16 +74,34 @@ forEachEngine('GET /flow_runs/{id}/logs', (engine) => {
     assert.deepEqual(await messages('sort=TIMESTAMP_DESC&limit=2'), ['end', 'task B ok']);
     assert.deepEqual(await messages('offset=3'), ['task B ok', 'end']);
     assert.deepEqual(await messages('limit=1&offset=1'), ['debug detail']);
-    assert.deepEqual(await messages(`since=${isoAt(1000)}&until=${isoAt(3000)}`), ['debug detail', 'task A failed: timeout', 'task B ok'], 'inclusive');
-    assert.deepEqual(await messages(`task_runs=${taskA},${taskB.toUpperCase()}`), ['task A failed: timeout', 'task B ok']);
+    assert.deepEqual(
+      await messages(`since=${isoAt(1000)}&until=${isoAt(3000)}`),
+      ['debug detail', 'task A failed: timeout', 'task B ok'],
+      'inclusive',
+    );
+    assert.deepEqual(await messages(`task_runs=${taskA},${taskB.toUpperCase()}`), [
+      'task A failed: timeout',
+      'task B ok',
+    ]);
     assert.deepEqual(await messages(`task_runs=${taskB}`), ['task B ok']);
     assert.deepEqual(await messages('task_runs_is_null=true'), ['start', 'debug detail', 'end']);
     assert.deepEqual(await messages('task_runs_is_null=false'), ['task A failed: timeout', 'task B ok']);
-    assert.deepEqual(await messages('loggers=etl.debug,prefect.task_runs'), ['debug detail', 'task A failed: timeout', 'task B ok']);
+    assert.deepEqual(await messages('loggers=etl.debug,prefect.task_runs'), [
+      'debug detail',
+      'task A failed: timeout',
+      'task B ok',
+    ]);
     assert.deepEqual(await messages(`text_query=${encodeURIComponent('task -timeout')}`), ['task B ok']);
-    assert.deepEqual(await messages(`text_query=${encodeURIComponent('"task a" debug')}`), ['debug detail', 'task A failed: timeout']);
+    assert.deepEqual(await messages(`text_query=${encodeURIComponent('"task a" debug')}`), [
+      'debug detail',
+      'task A failed: timeout',
+    ]);
     assert.deepEqual(await messages('text_query=ETL'), ['debug detail'], 'the logger name is searched too');
-    assert.deepEqual(await messages('level_ge=20&loggers=prefect.task_runs&text_query=ok'), ['task B ok'], 'conditions combine with AND');
+    assert.deepEqual(
+      await messages('level_ge=20&loggers=prefect.task_runs&text_query=ok'),
+      ['task B ok'],
+      'conditions combine with AND',
+    );
     assert.deepEqual(await messages('limit=200&unknown=1'), await messages(), 'unknown parameters are ignored');
   });
 
@@ -105,7 +146,11 @@ forEachEngine('GET /flow_runs/{id}/logs', (engine) => {
     assert.equal(notModified.statusCode, 304);
     assert.equal(notModified.body, '');
     assert.equal(notModified.headers.etag, etag);
-    assert.equal((await get('level_ge=20', { 'if-none-match': `"other", W/${etag}` })).statusCode, 304, 'lists and weak tags');
+    assert.equal(
+      (await get('level_ge=20', { 'if-none-match': `"other", W/${etag}` })).statusCode,
+      304,
+      'lists and weak tags',
+    );
     assert.equal((await get('level_ge=20', { 'if-none-match': '*' })).statusCode, 304);
     assert.equal((await get('level_ge=20', { 'if-none-match': '"stale"' })).statusCode, 200);
     assert.equal((await get('level_ge=20', { 'if-none-match': etag, 'accept-encoding': 'gzip' })).statusCode, 304);

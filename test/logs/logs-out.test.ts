@@ -33,10 +33,22 @@ forEachEngine('WS /logs/out', (engine) => {
     await postLogs(server, [{ message: 'three', flow_run_id: run }]);
     await s.until(() => s.messages.length >= 3);
     const logs = logsOf(s.messages);
-    assert.deepEqual(logs.map((l) => l.message), ['one', 'two', 'three']);
+    assert.deepEqual(
+      logs.map((l) => l.message),
+      ['one', 'two', 'three'],
+    );
     assert.deepEqual(s.messages[0], { type: 'log', log: s.messages[0].log });
     assert.deepEqual(Object.keys(logs[0]).sort(), [
-      'created', 'flow_run_id', 'id', 'level', 'message', 'name', 'task_run_id', 'timestamp', 'updated', 'worker_id',
+      'created',
+      'flow_run_id',
+      'id',
+      'level',
+      'message',
+      'name',
+      'task_run_id',
+      'timestamp',
+      'updated',
+      'worker_id',
     ]);
     assert.equal(logs[0].timestamp, '2024-05-01T12:00:05Z');
     s.ws.close();
@@ -50,7 +62,10 @@ forEachEngine('WS /logs/out', (engine) => {
       filter: { operator: 'or_', level: { ge_: 40 }, text: { query: 'deploy -skipped' }, loggers: { any_: ['audit'] } },
     });
     const t = await openSocket(wsUrl(api, '/logs/out'));
-    t.send({ type: 'filter', filter: { flow_run_id: { any_: [run] }, task_run_id: { is_null_: true }, timestamp: { after_: isoAt(1000) } } });
+    t.send({
+      type: 'filter',
+      filter: { flow_run_id: { any_: [run] }, task_run_id: { is_null_: true }, timestamp: { after_: isoAt(1000) } },
+    });
     await postLogs(server, [
       { message: 'error!', level: 40 },
       { message: 'Deploy started' },
@@ -65,15 +80,26 @@ forEachEngine('WS /logs/out', (engine) => {
     await postLogs(server, [{ message: 'end marker', level: 50, flow_run_id: run, timestamp: isoAt(3000) }]);
     await s.until(() => logsOf(s.messages).some((l) => l.message === 'end marker'));
     await t.until(() => logsOf(t.messages).some((l) => l.message === 'end marker'));
-    assert.deepEqual(logsOf(s.messages).map((l) => l.message), ['error!', 'Deploy started', 'quiet', 'end marker']);
-    assert.deepEqual(logsOf(t.messages).map((l) => l.message), ['run, no task, late', 'end marker']);
+    assert.deepEqual(
+      logsOf(s.messages).map((l) => l.message),
+      ['error!', 'Deploy started', 'quiet', 'end marker'],
+    );
+    assert.deepEqual(
+      logsOf(t.messages).map((l) => l.message),
+      ['run, no task, late', 'end marker'],
+    );
     s.ws.close();
     t.ws.close();
   });
 
   it('serves Cloud paths, one workspace per socket, and legacy clients without the subprotocol', async () => {
     const { store } = server.app.services;
-    const other = await store.tenancy.createWorkspace({ accountId: server.accountId, name: 'Other', handle: `o${Date.now()}`, description: null });
+    const other = await store.tenancy.createWorkspace({
+      accountId: server.accountId,
+      name: 'Other',
+      handle: `o${Date.now()}`,
+      description: null,
+    });
     const otherApi = api + server.cloud('', other.id).slice('/api'.length);
     const cloud = await openSocket(wsUrl(cloudApi, '/logs/out'));
     cloud.send({ type: 'filter', filter: {} });
@@ -85,8 +111,14 @@ forEachEngine('WS /logs/out', (engine) => {
     await cloud.until(() => cloud.messages.length >= 1);
     await legacy.until(() => legacy.messages.length >= 1);
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(logsOf(cloud.messages).map((l) => l.message), ['in default']);
-    assert.deepEqual(logsOf(legacy.messages).map((l) => l.message), ['in other']);
+    assert.deepEqual(
+      logsOf(cloud.messages).map((l) => l.message),
+      ['in default'],
+    );
+    assert.deepEqual(
+      logsOf(legacy.messages).map((l) => l.message),
+      ['in other'],
+    );
     cloud.ws.close();
     legacy.ws.close();
   });
@@ -95,9 +127,18 @@ forEachEngine('WS /logs/out', (engine) => {
     const cases: [unknown, string][] = [
       [{ type: 'subscribe' }, "Expected 'filter' message"],
       ['not json', "Expected 'filter' message"],
-      [{ type: 'filter', filter: { level: { ge_: 'high' } } }, 'Invalid filter: filter.level.ge_: Input should be a valid integer'],
-      [{ type: 'filter', filter: { name: { any_: ['x'] } } }, 'Invalid filter: filter.name: Extra inputs are not permitted'],
-      [{ type: 'filter', filter: { text: { query: 'x'.repeat(201) } } }, 'Invalid filter: filter.text.query: String should have at most 200 characters'],
+      [
+        { type: 'filter', filter: { level: { ge_: 'high' } } },
+        'Invalid filter: filter.level.ge_: Input should be a valid integer',
+      ],
+      [
+        { type: 'filter', filter: { name: { any_: ['x'] } } },
+        'Invalid filter: filter.name: Extra inputs are not permitted',
+      ],
+      [
+        { type: 'filter', filter: { text: { query: 'x'.repeat(201) } } },
+        'Invalid filter: filter.text.query: String should have at most 200 characters',
+      ],
       [{ type: 'filter' }, 'Invalid filter: filter: Input should be a valid dictionary or object'],
     ];
     for (const [message, reason] of cases) {
@@ -121,7 +162,10 @@ forEachEngine('WS /logs/out', (engine) => {
     (s.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
     const big = () => randomBytes(6000).toString('base64');
     for (let i = 0; i < 8; i++) {
-      await postLogs(server, Array.from({ length: 500 }, (_, j) => ({ message: `${i * 500 + j} ${big()}`, flow_run_id: run })));
+      await postLogs(
+        server,
+        Array.from({ length: 500 }, (_, j) => ({ message: `${i * 500 + j} ${big()}`, flow_run_id: run })),
+      );
     }
     (s.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     const { code, reason } = await s.closed;
@@ -130,7 +174,10 @@ forEachEngine('WS /logs/out', (engine) => {
     // What did arrive is a gap-free prefix, in order.
     const got = logsOf(s.messages).map((l) => Number(l.message.split(' ')[0]));
     assert.ok(got.length > 0 && got.length < 4000, `${got.length} logs arrived`);
-    assert.deepEqual(got, got.map((_, i) => i));
+    assert.deepEqual(
+      got,
+      got.map((_, i) => i),
+    );
   });
 });
 
@@ -154,11 +201,17 @@ forEachEngine('WS /logs/out under a burst', (engine) => {
     const N = 12_000;
     const body = randomBytes(1200).toString('base64');
     for (let i = 0; i < N; i += 3000) {
-      await postLogs(server, Array.from({ length: 3000 }, (_, j) => ({ message: `${i + j} ${body}`, flow_run_id: run })));
+      await postLogs(
+        server,
+        Array.from({ length: 3000 }, (_, j) => ({ message: `${i + j} ${body}`, flow_run_id: run })),
+      );
     }
     await s.until(() => s.messages.length >= N, 30_000, `${N} logs`);
     const got = s.messages.map((m) => Number(m.log.message.split(' ')[0]));
-    assert.deepEqual(got, got.map((_, i) => i));
+    assert.deepEqual(
+      got,
+      got.map((_, i) => i),
+    );
     s.ws.close();
     assert.equal((await s.closed).code, 1005);
   });

@@ -22,7 +22,11 @@ forEachEngine('observed loggers', (engine) => {
     // 250 more loggers, to see limits apply.
     await postLogs(
       server,
-      Array.from({ length: 250 }, (_, i) => ({ name: `bulk.${String(i).padStart(3, '0')}`, timestamp: isoAt(100 + i), flow_run_id: root })),
+      Array.from({ length: 250 }, (_, i) => ({
+        name: `bulk.${String(i).padStart(3, '0')}`,
+        timestamp: isoAt(100 + i),
+        flow_run_id: root,
+      })),
     );
   });
   after(() => server.close());
@@ -37,9 +41,19 @@ forEachEngine('observed loggers', (engine) => {
     const all = await get(server.oss('/observed-loggers'));
     assert.equal(all.length, 200, 'default limit');
     assert.deepEqual(all.slice(0, 3), [
-      { logger_name: 'prefect.flow_runs', count: 3, first_seen: '2024-05-01T12:00:01Z', last_seen: '2024-05-01T12:00:04Z' },
+      {
+        logger_name: 'prefect.flow_runs',
+        count: 3,
+        first_seen: '2024-05-01T12:00:01Z',
+        last_seen: '2024-05-01T12:00:04Z',
+      },
       { logger_name: 'etl.load', count: 1, first_seen: '2024-05-01T12:00:03Z', last_seen: '2024-05-01T12:00:03Z' },
-      { logger_name: 'prefect.task_runs', count: 1, first_seen: '2024-05-01T12:00:02Z', last_seen: '2024-05-01T12:00:02Z' },
+      {
+        logger_name: 'prefect.task_runs',
+        count: 1,
+        first_seen: '2024-05-01T12:00:02Z',
+        last_seen: '2024-05-01T12:00:02Z',
+      },
     ]);
     assert.deepEqual(await get(server.cloud('/observed-loggers')), all, 'both path families');
   });
@@ -59,10 +73,22 @@ forEachEngine('observed loggers', (engine) => {
   it('lists a trace’s loggers: those of its root flow run (default limit 100)', async () => {
     const list = await get(server.oss(`/traces/${root}/observed-loggers`));
     assert.equal(list.length, 100);
-    const byName = await get(server.cloud(`/traces/${root}/observed-loggers?order_by=NAME_ASC&limit=200&query=prefect`));
+    const byName = await get(
+      server.cloud(`/traces/${root}/observed-loggers?order_by=NAME_ASC&limit=200&query=prefect`),
+    );
     assert.deepEqual(byName, [
-      { logger_name: 'prefect.flow_runs', count: 2, first_seen: '2024-05-01T12:00:01Z', last_seen: '2024-05-01T12:00:03Z' },
-      { logger_name: 'prefect.task_runs', count: 1, first_seen: '2024-05-01T12:00:02Z', last_seen: '2024-05-01T12:00:02Z' },
+      {
+        logger_name: 'prefect.flow_runs',
+        count: 2,
+        first_seen: '2024-05-01T12:00:01Z',
+        last_seen: '2024-05-01T12:00:03Z',
+      },
+      {
+        logger_name: 'prefect.task_runs',
+        count: 1,
+        first_seen: '2024-05-01T12:00:02Z',
+        last_seen: '2024-05-01T12:00:02Z',
+      },
     ]);
     assert.deepEqual(await get(server.oss(`/traces/${uuid4()}/observed-loggers`)), []);
   });
@@ -74,7 +100,10 @@ forEachEngine('observed loggers', (engine) => {
       ['order_by=COUNT_DESC', 'order_by'],
       [`query=${'x'.repeat(101)}`, 'query'],
     ]) {
-      for (const path of [server.oss(`/observed-loggers?${q}`), server.cloud(`/traces/${root}/observed-loggers?${q}`)]) {
+      for (const path of [
+        server.oss(`/observed-loggers?${q}`),
+        server.cloud(`/traces/${root}/observed-loggers?${q}`),
+      ]) {
         const res = await server.request('GET', path);
         assert.equal(res.statusCode, 422, path);
         const detail = path.includes('/accounts/') ? res.json().detail : res.json().exception_detail;

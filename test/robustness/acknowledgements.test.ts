@@ -76,7 +76,10 @@ forEachEngine('what a pong acknowledges', (engine) => {
     assert.equal(ponged, false, 'the pong came while the events could not be committed');
     await release();
     await pong;
-    const page = await fetch(`${api}/events/filter`, { method: 'POST', body: JSON.stringify({ filter: { id: { id: events.map((e) => e.id) } } }) });
+    const page = await fetch(`${api}/events/filter`, {
+      method: 'POST',
+      body: JSON.stringify({ filter: { id: { id: events.map((e) => e.id) } } }),
+    });
     assert.equal(((await page.json()) as { events: unknown[] }).events.length, 10);
     ws.close();
   });

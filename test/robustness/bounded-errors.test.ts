@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import type { Client } from '@modelcontextprotocol/client';
 import { gzipSync } from 'node:zlib';
+import type { Client } from '@modelcontextprotocol/client';
 import { httpClient } from '../capabilities/harness.ts';
 import { sendHttp } from '../fuzz/send.ts';
 import { forEachEngine } from '../helpers/engines.ts';
@@ -46,7 +46,11 @@ forEachEngine('validation is bounded on every surface', (engine) => {
   });
 
   it('stops after 100 issues and says how much was not checked', async () => {
-    for (const [path, family] of [[s.oss('/logs/'), 'oss'], [s.cloud('/logs/'), 'cloud'], [s.oss('/events'), 'oss']] as const) {
+    for (const [path, family] of [
+      [s.oss('/logs/'), 'oss'],
+      [s.cloud('/logs/'), 'cloud'],
+      [s.oss('/events'), 'oss'],
+    ] as const) {
       const r = await s.request('POST', path, emptyObjects(20_000));
       assert.equal(r.statusCode, 422, path);
       assert.ok(r.body.length < KIB64, `${path}: ${r.body.length} bytes`);
@@ -55,14 +59,20 @@ forEachEngine('validation is bounded on every surface', (engine) => {
       assert.ok(issues.length <= 101, `${path}: ${issues.length} issues`);
       const last = issues.at(-1);
       assert.equal(last.type, 'too_many_errors', path);
-      assert.match(last.msg, /^Validation stopped after 100 issues: .*\b\d{5} more (item|event)s of body not checked$/, path);
+      assert.match(
+        last.msg,
+        /^Validation stopped after 100 issues: .*\b\d{5} more (item|event)s of body not checked$/,
+        path,
+      );
       if (family === 'oss') assert.ok(b.request_body.length <= 2001, 'request_body is a short prefix');
     }
   });
 
   it('echoes at most a short prefix of any input, location or body', async () => {
     const huge = 'x'.repeat(MIB);
-    const r = await s.request('POST', s.oss('/logs/'), [{ name: 'n', level: huge, message: 'm', timestamp: huge, [huge]: 1 }]);
+    const r = await s.request('POST', s.oss('/logs/'), [
+      { name: 'n', level: huge, message: 'm', timestamp: huge, [huge]: 1 },
+    ]);
     assert.equal(r.statusCode, 422);
     assert.ok(r.body.length < 8 * 1024, `${r.body.length} bytes`);
     const b = JSON.parse(r.body);
@@ -73,19 +83,29 @@ forEachEngine('validation is bounded on every surface', (engine) => {
     assert.equal(typeof b.request_body, 'string');
     assert.ok(b.request_body.endsWith('…') && b.request_body.length <= 2001);
 
-    const f = await s.request('POST', s.oss('/logs/filter'), { [huge]: { [huge]: 1 }, logs: { text: { query: huge } } });
+    const f = await s.request('POST', s.oss('/logs/filter'), {
+      [huge]: { [huge]: 1 },
+      logs: { text: { query: huge } },
+    });
     assert.equal(f.statusCode, 422);
     assert.ok(f.body.length < 8 * 1024, `${f.body.length} bytes`);
   });
 
   it('bounds the REST gateway and MCP answers to the same bodies', async () => {
     const path = `${rest}/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/logs`;
-    const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: emptyObjects(20_000) });
+    const r = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: emptyObjects(20_000),
+    });
     const text = await r.text();
     assert.equal(r.status, 422);
     assert.ok(text.length < KIB64, `${text.length} bytes`);
 
-    const bad = (await mcp.callTool({ name: 'create-logs', arguments: { body: Array(20_000).fill({}) } })) as { isError?: boolean; content: { text: string }[] };
+    const bad = (await mcp.callTool({ name: 'create-logs', arguments: { body: Array(20_000).fill({}) } })) as {
+      isError?: boolean;
+      content: { text: string }[];
+    };
     assert.equal(bad.isError, true);
     assert.ok(JSON.stringify(bad).length < 2 * KIB64, `${JSON.stringify(bad).length} chars`);
     assert.match(bad.content[0].text, /too_many_errors/);
@@ -94,14 +114,20 @@ forEachEngine('validation is bounded on every surface', (engine) => {
     const deep = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read-logs","arguments":{"body":${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`;
     const rpc = await fetch(s.app.capabilities!.mcpUrls[0], {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+      },
       body: deep,
     });
     assert.equal(rpc.status, 400);
     assert.equal(((await rpc.json()) as { error: { code: number } }).error.code, -32700);
 
     const args = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`${'k'.repeat(10_000)}${i}`, i]));
-    const unknown = (await mcp.callTool({ name: 'read-logs', arguments: args }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }))) as {
+    const unknown = (await mcp
+      .callTool({ name: 'read-logs', arguments: args })
+      .catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }))) as {
       isError?: boolean;
       content: { text: string }[];
     };
@@ -113,7 +139,15 @@ forEachEngine('validation is bounded on every surface', (engine) => {
     const sock = await openSocket(wsUrl(api, '/events/in'));
     // About 1.5 MB: under any websocket message limit, over every bound of an error.
     const huge = 'y'.repeat(64 * 1024);
-    sock.ws.send(JSON.stringify({ id: huge, event: huge, occurred: huge, resource: { [huge]: 1 }, related: Array(20).fill({ [huge]: 2 }) }));
+    sock.ws.send(
+      JSON.stringify({
+        id: huge,
+        event: huge,
+        occurred: huge,
+        resource: { [huge]: 1 },
+        related: Array(20).fill({ [huge]: 2 }),
+      }),
+    );
     await sock.until(() => sock.messages.length > 0, 60_000, 'the error frame');
     const m = sock.messages[0];
     assert.equal(m.type, 'error');

@@ -29,7 +29,10 @@ function rawGet(base: string, path: string): Promise<{ status: number; body: str
 
 type ToolResult = { isError?: boolean; content: { text: string }[] };
 const tryTool = (mcp: Client, name: string, args: Record<string, unknown>): Promise<ToolResult> =>
-  (mcp.callTool({ name, arguments: args }) as Promise<ToolResult>).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
+  (mcp.callTool({ name, arguments: args }) as Promise<ToolResult>).catch((e: Error) => ({
+    isError: true,
+    content: [{ text: e.message }],
+  }));
 
 const HOSTILE = ['..', '.', '../..', '%2e%2e', 'a/b', ''];
 
@@ -107,7 +110,8 @@ forEachEngine('gateway path arguments are checked by type before a URL is built'
         assert.ok(r.status === 400 || r.status === 404 || r.status === 405, `${bad}: ${r.status} ${r.body}`);
       }
       assert.equal(seen.length, 1, seen.join('\n'));
-      for (const p of seen) assert.match(p, new RegExp(`^/api/accounts/${account}/workspaces/${workspace}/flow_runs/[0-9a-f-]{36}/logs`));
+      for (const p of seen)
+        assert.match(p, new RegExp(`^/api/accounts/${account}/workspaces/${workspace}/flow_runs/[0-9a-f-]{36}/logs`));
     });
   });
 });

@@ -39,7 +39,9 @@ interface Client {
 function client(url: string, protocols: string[], first: unknown[] = []): Promise<Client> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols);
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     ws.once('error', reject);
     ws.once('open', () => {
       if (first.length === 0) return resolve({ ws, closed });
@@ -62,11 +64,13 @@ const startReading = (c: Client) => (c.ws as unknown as { _socket: { resume(): v
 
 async function inBatches<T>(n: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < n; i += 50) out.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => make(i + j)))));
+  for (let i = 0; i < n; i += 50)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => make(i + j)))));
   return out;
 }
 
-const summary = (codes: unknown[]) => JSON.stringify(Object.fromEntries([...new Set(codes)].map((c) => [c, codes.filter((x) => x === c).length])));
+const summary = (codes: unknown[]) =>
+  JSON.stringify(Object.fromEntries([...new Set(codes)].map((c) => [c, codes.filter((x) => x === c).length])));
 
 const text = (i: number) => `${i} ${'lorem ipsum dolor sit amet '.repeat(40)}`;
 
@@ -77,8 +81,23 @@ forEachEngine('hostile websocket clients', (engine) => {
 
   before(async () => {
     served = await serve(
-      ['--port', '0', '--data-dir', tempDir(), '--db', await engine.newDatabaseUrl(), '--log-level', 'warn', '--no-capabilities',
-        '--ws-max-connections', '1000', '--ws-handshake-timeout', '2', '--live-queue', '100'],
+      [
+        '--port',
+        '0',
+        '--data-dir',
+        tempDir(),
+        '--db',
+        await engine.newDatabaseUrl(),
+        '--log-level',
+        'warn',
+        '--no-capabilities',
+        '--ws-max-connections',
+        '1000',
+        '--ws-handshake-timeout',
+        '2',
+        '--live-queue',
+        '100',
+      ],
       { NODE_OPTIONS: '--insecure-http-parser' },
     );
     api = served.lines.api;
@@ -92,8 +111,17 @@ forEachEngine('hostile websocket clients', (engine) => {
   let logN = 0;
   const postLogs = async (n: number) => {
     const now = new Date().toISOString();
-    const body = Array.from({ length: n }, () => ({ name: 'hostile', level: 20, message: text(logN++), timestamp: now }));
-    const r = await fetch(`${api}/logs/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const body = Array.from({ length: n }, () => ({
+      name: 'hostile',
+      level: 20,
+      message: text(logN++),
+      timestamp: now,
+    }));
+    const r = await fetch(`${api}/logs/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(r.status, 201, await r.text());
   };
   const postEvents = async (n: number, payloadChars = 1000) => {
@@ -104,27 +132,52 @@ forEachEngine('hostile websocket clients', (engine) => {
       resource: { 'prefect.resource.id': `hostile.${i}` },
       payload: { text: 'x'.repeat(payloadChars) },
     }));
-    const r = await fetch(`${api}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`${api}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(r.status, 204, await r.text());
   };
 
   it('keeps its strict HTTP parser whatever NODE_OPTIONS says', async () => {
     const port = Number(new URL(api).port);
-    const r = await rawRequest(port, 'POST /api/logs/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n');
+    const r = await rawRequest(
+      port,
+      'POST /api/logs/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n',
+    );
     assert.equal(r.status, 400);
     assert.match(JSON.parse(r.body).detail, /Malformed HTTP request/);
   });
 
-  it('keeps ingest answering under hundreds of clients that never read, closes them, and gives back memory', { timeout: 180_000 }, async (t) => {
+  it('keeps ingest answering under hundreds of clients that never read, closes them, and gives back memory', {
+    timeout: 180_000,
+  }, async (t) => {
     for (let i = 0; i < 10; i++) {
       await postLogs(500);
       await postEvents(100);
     }
     const baseline = { rss: rss(pid), fds: openFds(pid) };
 
-    const logsOut = await inBatches(150, () => client(wsUrl(api, '/logs/out'), ['prefect'], [{ type: 'auth', token: null }, { type: 'filter', filter: {} }]));
+    const logsOut = await inBatches(150, () =>
+      client(
+        wsUrl(api, '/logs/out'),
+        ['prefect'],
+        [
+          { type: 'auth', token: null },
+          { type: 'filter', filter: {} },
+        ],
+      ),
+    );
     const eventsOut = await inBatches(50, () =>
-      client(wsUrl(api, '/events/out'), ['prefect'], [{ type: 'auth', token: null }, { type: 'filter', filter: {}, backfill: false }]),
+      client(
+        wsUrl(api, '/events/out'),
+        ['prefect'],
+        [
+          { type: 'auth', token: null },
+          { type: 'filter', filter: {}, backfill: false },
+        ],
+      ),
     );
     const slow = [...logsOut, ...eventsOut];
     for (const c of slow) stopReading(c);
@@ -151,7 +204,11 @@ forEachEngine('hostile websocket clients', (engine) => {
         codes[i] = x.code;
       });
     });
-    await until(() => !codes.includes('open'), 60_000, () => `slow consumers to be closed: ${summary(codes)}`);
+    await until(
+      () => !codes.includes('open'),
+      60_000,
+      () => `slow consumers to be closed: ${summary(codes)}`,
+    );
     assert.deepEqual(
       codes.filter((c) => c !== 1013),
       [],
@@ -168,8 +225,11 @@ forEachEngine('hostile websocket clients', (engine) => {
         return rss(pid) < baseline.rss + 60 * MB && openFds(pid) <= baseline.fds + 15;
       },
       60_000,
-      () => `RSS ${Math.round(rss(pid) / MB)} MB (baseline ${Math.round(baseline.rss / MB)}, peak ${Math.round(peak / MB)}), ${openFds(pid)} fds (baseline ${baseline.fds})`,
+      () =>
+        `RSS ${Math.round(rss(pid) / MB)} MB (baseline ${Math.round(baseline.rss / MB)}, peak ${Math.round(peak / MB)}), ${openFds(pid)} fds (baseline ${baseline.fds})`,
     );
-    t.diagnostic(`RSS baseline ${Math.round(baseline.rss / MB)} MB, peak ${Math.round(peak / MB)} MB, after ${Math.round(rss(pid) / MB)} MB`);
+    t.diagnostic(
+      `RSS baseline ${Math.round(baseline.rss / MB)} MB, peak ${Math.round(peak / MB)} MB, after ${Math.round(rss(pid) / MB)} MB`,
+    );
   });
 });

@@ -25,7 +25,13 @@ function listeners(s: TestServer): Listener[] {
   const port = (url: string) => Number(new URL(url).port);
   const caps = s.app.capabilities!;
   return [
-    { name: 'native API', port: port(s.app.apiUrl!), post: '/api/logs/', headers: 'Content-Type: application/json\r\n', message: (b) => JSON.parse(b).detail },
+    {
+      name: 'native API',
+      port: port(s.app.apiUrl!),
+      post: '/api/logs/',
+      headers: 'Content-Type: application/json\r\n',
+      message: (b) => JSON.parse(b).detail,
+    },
     {
       name: 'REST gateway',
       port: port(caps.restUrls[0]),
@@ -43,7 +49,8 @@ function listeners(s: TestServer): Listener[] {
   ];
 }
 
-const head = (l: Listener, method: string, path: string, extra = '') => `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${l.port}\r\n${l.headers}${extra}`;
+const head = (l: Listener, method: string, path: string, extra = '') =>
+  `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${l.port}\r\n${l.headers}${extra}`;
 
 forEachEngine('HTTP listeners', (engine) => {
   describe('with default limits', () => {
@@ -71,7 +78,10 @@ forEachEngine('HTTP listeners', (engine) => {
             // The whole body is written before anything is read: without the fix the server has
             // closed the connection meanwhile and this write fails (EPIPE, ECONNRESET).
             if (chunked) {
-              for (let i = 0; i < 16; i++) await c.write(Buffer.concat([Buffer.from('400000\r\n'), MIB64.subarray(0, 4 * 1024 * 1024), Buffer.from('\r\n')]));
+              for (let i = 0; i < 16; i++)
+                await c.write(
+                  Buffer.concat([Buffer.from('400000\r\n'), MIB64.subarray(0, 4 * 1024 * 1024), Buffer.from('\r\n')]),
+                );
               await c.write('0\r\n\r\n');
             } else await c.write(MIB64);
             const r = await c.response();
@@ -89,10 +99,26 @@ forEachEngine('HTTP listeners', (engine) => {
       for (const l of listeners(s)) {
         const host = `Host: 127.0.0.1:${l.port}\r\n`;
         const cases: [string, string, RegExp][] = [
-          ['two Host headers', `GET /api/health HTTP/1.1\r\n${host}Host: attacker.example\r\n\r\n`, /exactly one Host header/],
-          ['identity, chunked', `POST ${l.post} HTTP/1.1\r\n${host}${l.headers}Transfer-Encoding: identity, chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n`, /Transfer-Encoding/],
-          ['absolute target of another host', `GET http://attacker.example/api/health HTTP/1.1\r\n${host}\r\n`, /another host/],
-          ['Content-Length with chunked', `POST ${l.post} HTTP/1.1\r\n${host}${l.headers}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n`, /Malformed/],
+          [
+            'two Host headers',
+            `GET /api/health HTTP/1.1\r\n${host}Host: attacker.example\r\n\r\n`,
+            /exactly one Host header/,
+          ],
+          [
+            'identity, chunked',
+            `POST ${l.post} HTTP/1.1\r\n${host}${l.headers}Transfer-Encoding: identity, chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n`,
+            /Transfer-Encoding/,
+          ],
+          [
+            'absolute target of another host',
+            `GET http://attacker.example/api/health HTTP/1.1\r\n${host}\r\n`,
+            /another host/,
+          ],
+          [
+            'Content-Length with chunked',
+            `POST ${l.post} HTTP/1.1\r\n${host}${l.headers}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n`,
+            /Malformed/,
+          ],
         ];
         for (const [what, request, message] of cases) {
           const r = await rawRequest(l.port, request);
@@ -101,7 +127,10 @@ forEachEngine('HTTP listeners', (engine) => {
         }
       }
       const api = listeners(s)[0].port;
-      const same = await rawRequest(api, `GET http://127.0.0.1:${api}/api/health HTTP/1.1\r\nHost: 127.0.0.1:${api}\r\n\r\n`);
+      const same = await rawRequest(
+        api,
+        `GET http://127.0.0.1:${api}/api/health HTTP/1.1\r\nHost: 127.0.0.1:${api}\r\n\r\n`,
+      );
       assert.deepEqual([same.status, same.body], [200, 'true'], 'an absolute target naming this host is served');
       const upgrade = await rawRequest(
         api,
@@ -127,9 +156,14 @@ forEachEngine('HTTP listeners', (engine) => {
         const slowBody = await rawConnect(l.port);
         await slowBody.write(head(l, 'POST', l.post, 'Content-Length: 100\r\n\r\n[{"name":'));
         const idle = await rawConnect(l.port);
-        await idle.write(`GET ${l.name === 'MCP' ? '/nowhere' : '/api/health'} HTTP/1.1\r\nHost: 127.0.0.1:${l.port}\r\n\r\n`);
+        await idle.write(
+          `GET ${l.name === 'MCP' ? '/nowhere' : '/api/health'} HTTP/1.1\r\nHost: 127.0.0.1:${l.port}\r\n\r\n`,
+        );
         await idle.response();
-        for (const [what, c] of [['slow headers', slowHeaders], ['slow body', slowBody]] as const) {
+        for (const [what, c] of [
+          ['slow headers', slowHeaders],
+          ['slow body', slowBody],
+        ] as const) {
           const r = parseResponse(await closedWithin(c, 15_000));
           assert.ok(r, `${l.name}, ${what}: closed without an answer`);
           assert.equal(r.status, 408, `${l.name}, ${what}`);

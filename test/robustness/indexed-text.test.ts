@@ -32,12 +32,30 @@ forEachEngine('keyed and indexed text', (engine) => {
     const big = noise(1500);
     const cases: [string, string, unknown, string][] = [
       ['POST', '/logs/', [{ name: big, level: 20, message: 'm', timestamp: now() }], 'body.0.name'],
-      ['POST', '/events', [{ id: crypto.randomUUID(), event: noise(400), occurred: now(), resource: { 'prefect.resource.id': 'r' } }], 'body.0.event'],
-      ['POST', '/events', [{ id: crypto.randomUUID(), event: 'x', occurred: now(), resource: { 'prefect.resource.id': big } }], 'body.0.resource'],
       [
         'POST',
         '/events',
-        [{ id: crypto.randomUUID(), event: 'x', occurred: now(), resource: { 'prefect.resource.id': 'r' }, related: [{ 'prefect.resource.id': `prefect.tag.${big}`, 'prefect.resource.role': 'tag' }] }],
+        [{ id: crypto.randomUUID(), event: noise(400), occurred: now(), resource: { 'prefect.resource.id': 'r' } }],
+        'body.0.event',
+      ],
+      [
+        'POST',
+        '/events',
+        [{ id: crypto.randomUUID(), event: 'x', occurred: now(), resource: { 'prefect.resource.id': big } }],
+        'body.0.resource',
+      ],
+      [
+        'POST',
+        '/events',
+        [
+          {
+            id: crypto.randomUUID(),
+            event: 'x',
+            occurred: now(),
+            resource: { 'prefect.resource.id': 'r' },
+            related: [{ 'prefect.resource.id': `prefect.tag.${big}`, 'prefect.resource.role': 'tag' }],
+          },
+        ],
         'body.0.related.0',
       ],
       ['POST', '/flows/', { name: big }, 'body.name'],
@@ -51,14 +69,21 @@ forEachEngine('keyed and indexed text', (engine) => {
       assert.equal(r.statusCode, 422, `${path}: ${r.body.slice(0, 300)}`);
       assert.deepEqual(JSON.parse(r.body).exception_detail[0].loc.join('.'), loc);
     }
-    const ok = await s.request('POST', s.oss('/logs/'), [{ name: noise(340), level: 20, message: big, timestamp: now() }]);
+    const ok = await s.request('POST', s.oss('/logs/'), [
+      { name: noise(340), level: 20, message: big, timestamp: now() },
+    ]);
     assert.equal(ok.statusCode, 201, 'a 1,020-byte logger name and any message are stored');
   });
 
   it('stores runs with many long tags, and their spans', async () => {
     const tags = Array.from({ length: 100 }, () => noise(40));
     const run = await c.run(flowId, { tags });
-    const task = await c.call('POST', '/task_runs/', { flow_run_id: run.id, task_key: 'k', dynamic_key: '0', tags }, 201);
+    const task = await c.call(
+      'POST',
+      '/task_runs/',
+      { flow_run_id: run.id, task_key: 'k', dynamic_key: '0', tags },
+      201,
+    );
     assert.deepEqual((await c.getRun(run.id)).tags, tags);
     const span = await s.request('GET', s.oss(`/spans/lookup/${task.id}`));
     assert.equal(span.statusCode, 200, span.body);

@@ -13,17 +13,26 @@ import { forEachEngine } from '../helpers/engines.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 /** A request over the network with the Host header of our choosing (fetch would not send one). */
-function call(port: number, method: string, path: string, host: string, body?: unknown): Promise<{ status: number; json: any }> {
+function call(
+  port: number,
+  method: string,
+  path: string,
+  host: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { host, 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => {
-        text += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method, path, headers: { host, 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -32,7 +41,13 @@ function call(port: number, method: string, path: string, host: string, body?: u
 forEachEngine('absolute links', (engine) => {
   const run = uuid4();
   const seed = async (s: TestServer) => {
-    const events = [1, 2, 3].map((i) => ev({ event: 'links.test', occurred: new Date(Date.now() - i * 1000).toISOString(), resource: { 'prefect.resource.id': `prefect.flow-run.${run}` } }));
+    const events = [1, 2, 3].map((i) =>
+      ev({
+        event: 'links.test',
+        occurred: new Date(Date.now() - i * 1000).toISOString(),
+        resource: { 'prefect.resource.id': `prefect.flow-run.${run}` },
+      }),
+    );
     assert.equal((await s.request('POST', s.oss('/events'), events)).statusCode, 204);
   };
   /** The next_page of every link-bearing route, asked with `host`. */
@@ -59,13 +74,25 @@ forEachEngine('absolute links', (engine) => {
     after(() => s.close());
 
     it('use an allowed Host: a loopback name, an IP literal, an --allowed-host', async () => {
-      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, '[::1]:8443', '10.1.2.3', `SIGHTLINE.internal:${port}`]) {
-        for (const link of await links(s, port, host)) assert.ok(link.startsWith(`http://${host}/api/`), `${host}: ${link}`);
+      for (const host of [
+        `localhost:${port}`,
+        `127.0.0.1:${port}`,
+        '[::1]:8443',
+        '10.1.2.3',
+        `SIGHTLINE.internal:${port}`,
+      ]) {
+        for (const link of await links(s, port, host))
+          assert.ok(link.startsWith(`http://${host}/api/`), `${host}: ${link}`);
       }
     });
 
     it('never use another Host: the connection’s address and the listener’s port instead', async () => {
-      for (const host of ['attacker.example', `attacker.example:${port}`, 'sightline.internal.attacker.example', 'localhost@attacker.example']) {
+      for (const host of [
+        'attacker.example',
+        `attacker.example:${port}`,
+        'sightline.internal.attacker.example',
+        'localhost@attacker.example',
+      ]) {
         for (const link of await links(s, port, host)) {
           assert.ok(link.startsWith(`http://127.0.0.1:${port}/api/`), `${host}: ${link}`);
           assert.ok(!link.includes('attacker'), link);
@@ -75,12 +102,23 @@ forEachEngine('absolute links', (engine) => {
 
     it('through the REST gateway, lead to the native API whatever Host the gateway was sent', async () => {
       const rest = Number(new URL(s.app.capabilities!.restUrls[0]).port);
-      const r = await call(rest, 'POST', `/v1/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/events/filter`, 'attacker.example', {
-        filter: { event: { name: ['links.test'] } },
-        limit: 1,
-      });
+      const r = await call(
+        rest,
+        'POST',
+        `/v1/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/events/filter`,
+        'attacker.example',
+        {
+          filter: { event: { name: ['links.test'] } },
+          limit: 1,
+        },
+      );
       assert.equal(r.status, 200, JSON.stringify(r.json));
-      assert.ok(r.json.next_page.startsWith(`http://127.0.0.1:${port}/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/events/filter/next?`), r.json.next_page);
+      assert.ok(
+        r.json.next_page.startsWith(
+          `http://127.0.0.1:${port}/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/events/filter/next?`,
+        ),
+        r.json.next_page,
+      );
     });
   });
 
@@ -91,7 +129,8 @@ forEachEngine('absolute links', (engine) => {
         const port = Number(new URL(await s.listen()).port);
         await seed(s);
         for (const host of ['attacker.example', `127.0.0.1:${port}`]) {
-          for (const link of await links(s, port, host)) assert.ok(link.startsWith('https://obs.example.com/sightline/api/'), link);
+          for (const link of await links(s, port, host))
+            assert.ok(link.startsWith('https://obs.example.com/sightline/api/'), link);
         }
       } finally {
         await s.close();

@@ -27,9 +27,12 @@ forEachEngine('a poisoned batch fails only itself', (engine) => {
 
   it('acknowledges and stores every concurrent valid batch around poisoned ones', async () => {
     const run = uuid4();
-    const post = (body: string) => fetch(`${api}/logs/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const post = (body: string) =>
+      fetch(`${api}/logs/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const valid = (c: number, b: number) =>
-      JSON.stringify(Array.from({ length: PER_BATCH }, (_, i) => logItem({ flow_run_id: run, message: `c${c} b${b} #${i}` })));
+      JSON.stringify(
+        Array.from({ length: PER_BATCH }, (_, i) => logItem({ flow_run_id: run, message: `c${c} b${b} #${i}` })),
+      );
     const poisoned = [
       `[{"name":"n","level":1e308,"message":"m","timestamp":"2024-05-01T12:00:00Z"}]`,
       `[{"name":"n","level":9223372036854775807,"message":"m","timestamp":"2024-05-01T12:00:00Z"}]`,
@@ -50,7 +53,11 @@ forEachEngine('a poisoned batch fails only itself', (engine) => {
       worker_id: null,
     });
     const writer = s.app.services.logWriter;
-    const direct = Promise.allSettled([writer.add([row('direct 1')]), writer.add([{ ...row('poison'), name: null as unknown as string }]), writer.add([row('direct 2')])]);
+    const direct = Promise.allSettled([
+      writer.add([row('direct 1')]),
+      writer.add([{ ...row('poison'), name: null as unknown as string }]),
+      writer.add([row('direct 2')]),
+    ]);
 
     const requests: Promise<Response>[] = [];
     for (let b = 0; b < BATCHES; b++) {
@@ -63,11 +70,18 @@ forEachEngine('a poisoned batch fails only itself', (engine) => {
     const statuses = answers.map((r) => r.status);
     const expected = Array.from({ length: BATCHES }, () => [...Array(CLIENTS).fill(201), 422]).flat();
     assert.deepEqual(statuses, expected);
-    assert.deepEqual(settled.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      settled.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
 
     let stored = 0;
     for (let offset = 0; ; offset += 200) {
-      const page = await s.request('POST', s.oss('/logs/filter'), { logs: { flow_run_id: { any_: [run] } }, offset, limit: 200 });
+      const page = await s.request('POST', s.oss('/logs/filter'), {
+        logs: { flow_run_id: { any_: [run] } },
+        offset,
+        limit: 200,
+      });
       const n = JSON.parse(page.body).length;
       stored += n;
       if (n < 200) break;

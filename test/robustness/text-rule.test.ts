@@ -31,7 +31,11 @@ forEachEngine('one text rule for NUL and ill-formed Unicode', (engine) => {
 
   it('stores logs, events and runs without NUL and with U+FFFD for lone surrogates', async () => {
     const run = uuid4();
-    await ok('POST', s.oss('/logs/'), raw([logItem({ flow_run_id: run, name: 'lo<NUL>gger', message: 'a<NUL>b <LONE>' })]));
+    await ok(
+      'POST',
+      s.oss('/logs/'),
+      raw([logItem({ flow_run_id: run, name: 'lo<NUL>gger', message: 'a<NUL>b <LONE>' })]),
+    );
     const [log] = await ok('GET', s.oss(`/flow_runs/${run}/logs`));
     assert.equal(log.name, 'logger');
     assert.equal(log.message, 'ab \ufffd');
@@ -45,15 +49,30 @@ forEachEngine('one text rule for NUL and ill-formed Unicode', (engine) => {
     const c = new RunClient(s);
     const flow = await c.flow('text-flow');
     const fr = await c.run(flow.id);
-    const patched = await s.request('PATCH', s.oss(`/flow_runs/${fr.id}`), raw({ name: 'ru<NUL>n<LONE>', tags: ['t<NUL>ag'] }));
+    const patched = await s.request(
+      'PATCH',
+      s.oss(`/flow_runs/${fr.id}`),
+      raw({ name: 'ru<NUL>n<LONE>', tags: ['t<NUL>ag'] }),
+    );
     assert.equal(patched.statusCode, 204, patched.body);
     const got = await c.getRun(fr.id);
     assert.equal(got.name, 'run\ufffd');
     assert.deepEqual(got.tags, ['tag']);
-    const found = await ok('POST', s.oss('/flow_runs/filter'), raw({ flow_runs: { name: { any_: ['ru<NUL>n<LONE>'] } } }));
-    assert.deepEqual(found.map((r: { id: string }) => r.id), [fr.id]);
+    const found = await ok(
+      'POST',
+      s.oss('/flow_runs/filter'),
+      raw({ flow_runs: { name: { any_: ['ru<NUL>n<LONE>'] } } }),
+    );
+    assert.deepEqual(
+      found.map((r: { id: string }) => r.id),
+      [fr.id],
+    );
     await ok('POST', s.oss('/flow_runs/filter'), raw({ flow_runs: { name: { like_: '<NUL><LONE>' } } }));
-    await ok('POST', s.oss('/task_runs/filter'), raw({ task_runs: { name: { any_: ['<NUL>'], like_: '<LONE><NUL>' } } }));
+    await ok(
+      'POST',
+      s.oss('/task_runs/filter'),
+      raw({ task_runs: { name: { any_: ['<NUL>'], like_: '<LONE><NUL>' } } }),
+    );
     await ok('POST', s.oss('/flows/filter'), raw({ flows: { name: { any_: ['<NUL>'], like_: '<LONE>' } } }));
   });
 
@@ -64,7 +83,11 @@ forEachEngine('one text rule for NUL and ill-formed Unicode', (engine) => {
       await ok('DELETE', s.oss(`/tags?tag=x${q}`));
       const trace = await s.request('GET', s.oss(`/traces/${uuid4()}?query=${q}`));
       assert.equal(trace.statusCode, 404, trace.body);
-      await ok('POST', s.oss('/logs/filter'), raw({ logs: { text: { query: `${decodeURIComponent('%25')}<NUL><LONE>` }, loggers: { any_: ['<NUL>'] } } }));
+      await ok(
+        'POST',
+        s.oss('/logs/filter'),
+        raw({ logs: { text: { query: `${decodeURIComponent('%25')}<NUL><LONE>` }, loggers: { any_: ['<NUL>'] } } }),
+      );
     }
   });
 });

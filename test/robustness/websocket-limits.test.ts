@@ -26,7 +26,12 @@ forEachEngine('websocket limits', (engine) => {
     let s: TestServer;
     let api: string;
     before(async () => {
-      s = await startServer(engine, { 'ws-handshake-timeout': '1', 'ws-max-message': '65536', 'ws-max-buffer': '16384', 'live-queue': '20' });
+      s = await startServer(engine, {
+        'ws-handshake-timeout': '1',
+        'ws-max-message': '65536',
+        'ws-max-buffer': '16384',
+        'live-queue': '20',
+      });
       api = await s.listen();
     });
     after(() => s.close());
@@ -43,16 +48,26 @@ forEachEngine('websocket limits', (engine) => {
     it('closes sockets that never authenticate or never send their filter (1008); legacy ingest stays open', async () => {
       const silent = await Promise.all(ROUTES.map((p) => openSocket(wsUrl(api, p), { auth: false })));
       const noFilter = await Promise.all(
-        ['/logs/out', '/events/out'].flatMap((p) => [openSocket(wsUrl(api, p)), openSocket(wsUrl(api, p), { subprotocol: false })]),
+        ['/logs/out', '/events/out'].flatMap((p) => [
+          openSocket(wsUrl(api, p)),
+          openSocket(wsUrl(api, p), { subprotocol: false }),
+        ]),
       );
       const legacyIngest = await openSocket(wsUrl(api, '/events/in'), { subprotocol: false });
-      for (const sock of silent) assert.deepEqual(await sock.closed, { code: 1008, reason: 'No auth message within 1 s' });
-      for (const sock of noFilter) assert.deepEqual(await sock.closed, { code: 1008, reason: 'No filter message within 1 s' });
+      for (const sock of silent)
+        assert.deepEqual(await sock.closed, { code: 1008, reason: 'No auth message within 1 s' });
+      for (const sock of noFilter)
+        assert.deepEqual(await sock.closed, { code: 1008, reason: 'No filter message within 1 s' });
       const e = ev({ event: 'limits.legacy' });
       legacyIngest.send(e);
       await served(legacyIngest);
-      const found = await s.request('POST', s.oss('/events/filter'), { filter: { event: { name: ['limits.legacy'] } } });
-      assert.deepEqual(found.json().events.map((x: { id: string }) => x.id), [e.id]);
+      const found = await s.request('POST', s.oss('/events/filter'), {
+        filter: { event: { name: ['limits.legacy'] } },
+      });
+      assert.deepEqual(
+        found.json().events.map((x: { id: string }) => x.id),
+        [e.id],
+      );
       legacyIngest.ws.close();
     });
 
@@ -64,7 +79,9 @@ forEachEngine('websocket limits', (engine) => {
       assert.equal((await sock.closed).code, 1009);
     });
 
-    it('closes an /events/out subscriber that stops reading (1013); what it got is a gap-free prefix', { timeout: 60_000 }, async () => {
+    it('closes an /events/out subscriber that stops reading (1013); what it got is a gap-free prefix', {
+      timeout: 60_000,
+    }, async () => {
       const sub = await openSocket(wsUrl(api, '/events/out'));
       sub.send({ type: 'filter', filter: { event: { name: ['limits.flood'] } }, backfill: false });
       await served(sub);
@@ -73,7 +90,13 @@ forEachEngine('websocket limits', (engine) => {
       const posted: string[] = [];
       const t0 = Date.now() - 60_000;
       for (let i = 0; i < 40; i++) {
-        const batch = Array.from({ length: 10 }, (_, j) => ev({ event: 'limits.flood', occurred: new Date(t0 + posted.length + j).toISOString(), payload: { text: 'y'.repeat(20_000) } }));
+        const batch = Array.from({ length: 10 }, (_, j) =>
+          ev({
+            event: 'limits.flood',
+            occurred: new Date(t0 + posted.length + j).toISOString(),
+            payload: { text: 'y'.repeat(20_000) },
+          }),
+        );
         posted.push(...batch.map((e) => e.id as string));
         assert.equal((await s.request('POST', s.oss('/events'), batch)).statusCode, 204);
       }
@@ -93,7 +116,9 @@ forEachEngine('websocket limits', (engine) => {
       const api = await s.listen();
       const open = await Promise.all([1, 2, 3].map(() => openSocket(wsUrl(api, '/events/in'))));
       const extra = new WebSocket(wsUrl(api, '/events/in'));
-      const refused = await new Promise<[number, string]>((r) => extra.on('close', (code, why) => r([code, why.toString()])));
+      const refused = await new Promise<[number, string]>((r) =>
+        extra.on('close', (code, why) => r([code, why.toString()])),
+      );
       assert.deepEqual(refused, [1013, 'Too many websockets from this address (--ws-max-connections 3)']);
       open[0].ws.close();
       await open[0].closed;

@@ -126,7 +126,10 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
       forward.push({ spans: p.spans, prev: p.prev_cursor, next: p.next_cursor });
       cursor = p.next_cursor;
     }
-    assert.deepEqual(forward.flatMap((p) => p.spans.map((x) => x.span_id)), all.slice(0, 400).map((x) => x.span_id));
+    assert.deepEqual(
+      forward.flatMap((p) => p.spans.map((x) => x.span_id)),
+      all.slice(0, 400).map((x) => x.span_id),
+    );
     // Back from page 4 to page 1.
     let prev = forward[3].prev!;
     for (let i = 2; i >= 0; i--) {
@@ -142,15 +145,27 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
     }
     // Forward again from a cursor of the first round.
     const again = await get(s, s.oss(`/traces/${g.rootId}${qs({ cursor: forward[1].next! })}`));
-    assert.deepEqual(again.spans.map((x: Span) => x.span_id), forward[2].spans.map((x) => x.span_id));
+    assert.deepEqual(
+      again.spans.map((x: Span) => x.span_id),
+      forward[2].spans.map((x) => x.span_id),
+    );
 
     const desc = (await pages(s, g.rootId, { limit: 1000, direction: 'desc' })).flat();
-    assert.deepEqual(desc.map((x) => x.span_id), all.map((x) => x.span_id).reverse());
+    assert.deepEqual(
+      desc.map((x) => x.span_id),
+      all.map((x) => x.span_id).reverse(),
+    );
     // Backwards in desc: the page before the second desc page is the first.
     const d1 = await get(s, s.oss(`/traces/${g.rootId}${qs({ limit: 50, direction: 'desc' })}`));
-    const d2 = await get(s, s.oss(`/traces/${g.rootId}${qs({ limit: 50, direction: 'desc', cursor: d1.next_cursor })}`));
+    const d2 = await get(
+      s,
+      s.oss(`/traces/${g.rootId}${qs({ limit: 50, direction: 'desc', cursor: d1.next_cursor })}`),
+    );
     const d1again = await get(s, s.oss(`/traces/${g.rootId}${qs({ limit: 50, cursor: d2.prev_cursor })}`));
-    assert.deepEqual(d1again.spans.map((x: Span) => x.span_id), d1.spans.map((x: Span) => x.span_id));
+    assert.deepEqual(
+      d1again.spans.map((x: Span) => x.span_id),
+      d1.spans.map((x: Span) => x.span_id),
+    );
     assert.equal(d1again.prev_cursor, null);
   });
 
@@ -164,7 +179,10 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
       [{ entities: ['flow-run', 'artifact'] }, (x) => x.span_type === 'flow-run' || x.span_type === 'artifact'],
       [{ entities: 'flow-run,task-run' }, (x) => x.span_type !== 'artifact'],
       [{ state_types: ['FAILED', 'CRASHED'] }, (x) => x.state_type === 'FAILED' || x.state_type === 'CRASHED'],
-      [{ state_names: ['Retrying', 'AwaitingRetry'] }, (x) => x.state_name === 'Retrying' || x.state_name === 'AwaitingRetry'],
+      [
+        { state_names: ['Retrying', 'AwaitingRetry'] },
+        (x) => x.state_name === 'Retrying' || x.state_name === 'AwaitingRetry',
+      ],
       [{ tags: ['gpu', 'Nightly'] }, (x) => x.tags.includes('gpu') || x.tags.includes('Nightly')],
       [{ tags: 'nightly' }, () => false],
       [
@@ -172,7 +190,16 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
         (x) => depth(x) === 3 && x.state_type === 'COMPLETED' && x.tags.includes('slow'),
       ],
     ];
-    for (const q of ['score', 'score dedupe', 'score -gpu', 'score !slow', '"quality report 1"', 'nightly', 'data -extract -load', 'SUB-1']) {
+    for (const q of [
+      'score',
+      'score dedupe',
+      'score -gpu',
+      'score !slow',
+      '"quality report 1"',
+      'nightly',
+      'data -extract -load',
+      'SUB-1',
+    ]) {
       const tq = parseTextQuery(q);
       cases.push([{ query: q }, (x) => matchesText(tq, haystack(x))]);
     }
@@ -187,7 +214,11 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
       if (want.length < 400 && want.length > 1) {
         // Also through small pages, and backwards.
         const small = (await pages(s, g.rootId, { ...params, limit: 37, direction: 'desc' })).flat();
-        assert.deepEqual(small.map((x) => x.span_id), want.map((x) => x.span_id).reverse(), `desc ${JSON.stringify(params)}`);
+        assert.deepEqual(
+          small.map((x) => x.span_id),
+          want.map((x) => x.span_id).reverse(),
+          `desc ${JSON.stringify(params)}`,
+        );
       }
     }
     const nonEmpty = cases.filter(([, pred]) => all.some(pred)).length;
@@ -196,20 +227,36 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
 
   it('answers context at the edges of a large sibling list', async () => {
     const rootKids = all.filter((x) => x.parent_span_id === g.rootId);
-    const ctx = async (id: string, size?: number) => get(s, s.cloud(`/traces/${g.rootId}/context/${id}${qs({ context_size: size })}`));
+    const ctx = async (id: string, size?: number) =>
+      get(s, s.cloud(`/traces/${g.rootId}/context/${id}${qs({ context_size: size })}`));
 
     const first = await ctx(rootKids[0].span_id, 5);
-    assert.deepEqual(first.spans.map((x: Span) => x.span_id), [g.rootId, ...rootKids.slice(0, 6).map((x) => x.span_id)]);
-    assert.deepEqual([first.has_more_before, first.has_more_after, first.prev_cursor, first.target_span_id], [false, true, null, rootKids[0].span_id]);
+    assert.deepEqual(
+      first.spans.map((x: Span) => x.span_id),
+      [g.rootId, ...rootKids.slice(0, 6).map((x) => x.span_id)],
+    );
+    assert.deepEqual(
+      [first.has_more_before, first.has_more_after, first.prev_cursor, first.target_span_id],
+      [false, true, null, rootKids[0].span_id],
+    );
     // next_cursor continues the siblings through the trace endpoint.
     const more = await get(s, s.oss(`/traces/${g.rootId}${qs({ cursor: first.next_cursor, limit: 3 })}`));
-    assert.deepEqual(more.spans.map((x: Span) => x.span_id), rootKids.slice(6, 9).map((x) => x.span_id));
+    assert.deepEqual(
+      more.spans.map((x: Span) => x.span_id),
+      rootKids.slice(6, 9).map((x) => x.span_id),
+    );
 
     const last = await ctx(rootKids[rootKids.length - 1].span_id);
-    assert.deepEqual(last.spans.map((x: Span) => x.span_id), [g.rootId, ...rootKids.slice(-11).map((x) => x.span_id)]);
+    assert.deepEqual(
+      last.spans.map((x: Span) => x.span_id),
+      [g.rootId, ...rootKids.slice(-11).map((x) => x.span_id)],
+    );
     assert.deepEqual([last.has_more_before, last.has_more_after, last.next_cursor], [true, false, null]);
     const earlier = await get(s, s.oss(`/traces/${g.rootId}${qs({ cursor: last.prev_cursor, limit: 2 })}`));
-    assert.deepEqual(earlier.spans.map((x: Span) => x.span_id), rootKids.slice(-13, -11).map((x) => x.span_id));
+    assert.deepEqual(
+      earlier.spans.map((x: Span) => x.span_id),
+      rootKids.slice(-13, -11).map((x) => x.span_id),
+    );
 
     const mid = Math.floor(rootKids.length / 2);
     const middle = await ctx(rootKids[mid].span_id, 100);
@@ -218,23 +265,39 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
 
     const deep = all.find((x) => depth(x) === 3)!;
     const d = await ctx(deep.span_id, 1);
-    assert.deepEqual(d.spans.slice(0, 3).map((x: Span) => x.span_id), deep.path);
+    assert.deepEqual(
+      d.spans.slice(0, 3).map((x: Span) => x.span_id),
+      deep.path,
+    );
     assert.ok(d.spans.slice(3).every((x: Span) => x.parent_span_id === deep.parent_span_id));
     assert.ok(d.spans.length <= 6);
 
     const root = await ctx(g.rootId);
-    assert.deepEqual(root.spans.map((x: Span) => x.span_id), [g.rootId]);
+    assert.deepEqual(
+      root.spans.map((x: Span) => x.span_id),
+      [g.rootId],
+    );
     assert.deepEqual([root.has_more_before, root.has_more_after], [false, false]);
   });
 
   it('looks up runs and artifacts, and reads spans by id within the trace', async () => {
-    for (const id of [g.rootId, g.subflowIds[1], g.subflowIds[2], g.taskIds[g.taskIds.length - 7], g.artifactIds[7], g.trackingIds[5]]) {
+    for (const id of [
+      g.rootId,
+      g.subflowIds[1],
+      g.subflowIds[2],
+      g.taskIds[g.taskIds.length - 7],
+      g.artifactIds[7],
+      g.trackingIds[5],
+    ]) {
       assert.deepEqual(await get(s, s.oss(`/spans/lookup/${id}`)), { trace_id: g.rootId, span_id: id });
     }
     const [last, mid] = [all.length - 1, Math.floor(all.length / 2)];
     const pick = [all[last], all[0], all[mid], all[42]].map((x) => x.span_id);
     const got = await get(s, s.oss(`/traces/${g.rootId}/spans${qs({ ids: [...pick, uuid7()] })}`));
-    assert.deepEqual(got.map((x: Span) => x.span_id), [all[0], all[42], all[mid], all[last]].map((x) => x.span_id));
+    assert.deepEqual(
+      got.map((x: Span) => x.span_id),
+      [all[0], all[42], all[mid], all[last]].map((x) => x.span_id),
+    );
     const one = await get(s, s.cloud(`/traces/${g.rootId}/spans/${all[mid].span_id}`));
     assert.equal(one.span_id, all[mid].span_id);
     assert.equal(one.version, all[mid].version);
@@ -243,7 +306,9 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
   it('counts observed tags and states like the spans do', async () => {
     const tagCounts = new Map<string, number>();
     for (const x of all) for (const t of new Set<string>(x.tags)) tagCounts.set(t, (tagCounts.get(t) ?? 0) + 1);
-    const want = [...tagCounts.entries()].map(([tag, count]) => ({ tag, count })).sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1));
+    const want = [...tagCounts.entries()]
+      .map(([tag, count]) => ({ tag, count }))
+      .sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1));
     assert.deepEqual(await get(s, s.oss(`/traces/${g.rootId}/observed-tags`)), want);
     assert.deepEqual(
       await get(s, s.oss(`/traces/${g.rootId}/observed-tags?query=BATCH`)),
@@ -258,7 +323,9 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
     for (const x of subtree) for (const t of new Set<string>(x.tags)) sub.set(t, (sub.get(t) ?? 0) + 1);
     assert.deepEqual(
       await get(s, s.oss(`/spans/${tracking}/observed-tags`)),
-      [...sub.entries()].map(([tag, count]) => ({ tag, count })).sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1)),
+      [...sub.entries()]
+        .map(([tag, count]) => ({ tag, count }))
+        .sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1)),
     );
 
     const states = await get(s, s.oss(`/traces/${g.rootId}/observed-states?order_by=NAME_ASC&limit=500`));
@@ -267,7 +334,10 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
     assert.deepEqual(new Set(names), current, 'the states the spans are in');
     for (let i = 1; i < states.length; i++) {
       const [a, b] = [states[i - 1], states[i]];
-      assert.ok(a.state_name < b.state_name || (a.state_name === b.state_name && a.state_type < b.state_type), 'NAME_ASC');
+      assert.ok(
+        a.state_name < b.state_name || (a.state_name === b.state_name && a.state_type < b.state_type),
+        'NAME_ASC',
+      );
     }
     const ws = await get(s, s.oss('/observed-states?query=r'));
     assert.deepEqual(ws.map((x: any) => x.state_name).sort(), ['Retrying', 'Running']);

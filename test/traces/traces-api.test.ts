@@ -11,8 +11,24 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 type Json = any;
 
 const SPAN_KEYS = [
-  'span_id', 'trace_id', 'parent_span_id', 'path', 'start_time', 'end_time', 'running_time', 'published', 'name', 'span_type',
-  'state_type', 'state_name', 'version', 'attributes', 'tags', 'has_children', 'child_count', 'child_state_counts',
+  'span_id',
+  'trace_id',
+  'parent_span_id',
+  'path',
+  'start_time',
+  'end_time',
+  'running_time',
+  'published',
+  'name',
+  'span_type',
+  'state_type',
+  'state_name',
+  'version',
+  'attributes',
+  'tags',
+  'has_children',
+  'child_count',
+  'child_state_counts',
 ];
 const MISSING = '01a20588-0000-7000-8000-000000000000';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$/;
@@ -28,7 +44,12 @@ interface Trace {
 }
 
 async function task(c: RunClient, flowRunId: string, key: string, tags: string[], states: string[]): Promise<Json> {
-  const t = await c.call('POST', '/task_runs/', { flow_run_id: flowRunId, task_key: key, dynamic_key: '0', name: `${key}-0`, tags }, 201);
+  const t = await c.call(
+    'POST',
+    '/task_runs/',
+    { flow_run_id: flowRunId, task_key: key, dynamic_key: '0', name: `${key}-0`, tags },
+    201,
+  );
   for (const st of states) await c.setState(t.id, st, {}, false, 'task_runs');
   return t;
 }
@@ -36,13 +57,24 @@ async function task(c: RunClient, flowRunId: string, key: string, tags: string[]
 /** root → extract (+artifact), validate (FAILED), tracking → sub → load (FAILED); all FAILED up the path. */
 async function buildTrace(c: RunClient, suffix: string): Promise<Trace> {
   const flow = await c.flow(`etl-parent-${suffix}`);
-  const root = await c.run(flow.id, { tags: ['etl', 'prod'], parameters: { n: 5, label: 'x', ratio: 0.5 }, labels: { team: 'data' } });
+  const root = await c.run(flow.id, {
+    tags: ['etl', 'prod'],
+    parameters: { n: 5, label: 'x', ratio: 0.5 },
+    labels: { team: 'data' },
+  });
   await c.setState(root.id, 'RUNNING');
   const extract = await task(c, root.id, 'extract', ['io'], ['RUNNING', 'COMPLETED']);
   const artifact = await c.call(
     'POST',
     '/artifacts/',
-    { key: `rows-${suffix}`, type: 'table', description: 'Row counts', data: [[1]], flow_run_id: root.id, task_run_id: extract.id },
+    {
+      key: `rows-${suffix}`,
+      type: 'table',
+      description: 'Row counts',
+      data: [[1]],
+      flow_run_id: root.id,
+      task_run_id: extract.id,
+    },
     201,
   );
   const validate = await task(c, root.id, 'validate', ['io', 'check'], ['RUNNING', 'FAILED']);
@@ -84,7 +116,15 @@ forEachEngine('traces API', (engine) => {
         assert.deepEqual([page.next_cursor, page.prev_cursor], [null, null]);
         const ids = page.spans.map((x: Json) => x.span_id);
         // The tracking task run starts when its subflow does, a moment later (a copy of its state).
-        assert.deepEqual(ids, [t.root.id, t.extract.id, t.artifact.id, t.validate.id, t.sub.id, t.tracking.id, t.load.id]);
+        assert.deepEqual(ids, [
+          t.root.id,
+          t.extract.id,
+          t.artifact.id,
+          t.validate.id,
+          t.sub.id,
+          t.tracking.id,
+          t.load.id,
+        ]);
         for (const x of page.spans) {
           assert.deepEqual(Object.keys(x), SPAN_KEYS);
           assert.equal(x.trace_id, t.root.id);
@@ -93,7 +133,14 @@ forEachEngine('traces API', (engine) => {
         }
         const [root, extract, artifact, validate, sub, tracking, load] = page.spans;
         assert.deepEqual(
-          { ...root, start_time: undefined, end_time: undefined, published: undefined, running_time: undefined, version: undefined },
+          {
+            ...root,
+            start_time: undefined,
+            end_time: undefined,
+            published: undefined,
+            running_time: undefined,
+            version: undefined,
+          },
           {
             span_id: t.root.id,
             trace_id: t.root.id,
@@ -126,11 +173,21 @@ forEachEngine('traces API', (engine) => {
         assert.match(root.start_time, ISO);
         assert.match(root.end_time, ISO);
         assert.match(root.running_time, /^\d+\.\d+(e-\d+)?$/);
-        assert.deepEqual([extract.parent_span_id, extract.path, extract.span_type, extract.state_name], [t.root.id, [t.root.id], 'task-run', 'Completed']);
+        assert.deepEqual(
+          [extract.parent_span_id, extract.path, extract.span_type, extract.state_name],
+          [t.root.id, [t.root.id], 'task-run', 'Completed'],
+        );
         assert.deepEqual(extract.child_state_counts, {});
         assert.equal(extract.child_count, 1);
         assert.deepEqual(
-          [artifact.span_type, artifact.name, artifact.parent_span_id, artifact.state_type, artifact.running_time, artifact.has_children],
+          [
+            artifact.span_type,
+            artifact.name,
+            artifact.parent_span_id,
+            artifact.state_type,
+            artifact.running_time,
+            artifact.has_children,
+          ],
           ['artifact', 'rows-a', t.extract.id, null, null, false],
         );
         assert.equal(artifact.start_time, artifact.end_time);
@@ -154,48 +211,101 @@ forEachEngine('traces API', (engine) => {
         assert.deepEqual(await ids(`query=${encodeURIComponent('load validate')}`), [t.validate.id, t.load.id]);
         assert.deepEqual(await ids(`query=${encodeURIComponent('check -load')}`), [t.validate.id]);
         assert.deepEqual(await ids(`query=${encodeURIComponent('"row counts"')}`), [t.artifact.id]);
-        assert.deepEqual(await ids(`query=${encodeURIComponent('!etl')}&depth=1`), [t.extract.id, t.validate.id], 'etl_subflow-0 is out');
-        assert.deepEqual(await ids('query='), (await get(p(`/traces/${t.root.id}`))).spans.map((x: Json) => x.span_id));
+        assert.deepEqual(
+          await ids(`query=${encodeURIComponent('!etl')}&depth=1`),
+          [t.extract.id, t.validate.id],
+          'etl_subflow-0 is out',
+        );
+        assert.deepEqual(
+          await ids('query='),
+          (await get(p(`/traces/${t.root.id}`))).spans.map((x: Json) => x.span_id),
+        );
 
         const p1 = await get(p(`/traces/${t.root.id}?limit=3&direction=desc`));
-        assert.deepEqual(p1.spans.map((x: Json) => x.span_id), [t.load.id, t.tracking.id, t.sub.id]);
+        assert.deepEqual(
+          p1.spans.map((x: Json) => x.span_id),
+          [t.load.id, t.tracking.id, t.sub.id],
+        );
         assert.equal(p1.prev_cursor, null);
         const p2 = await get(p(`/traces/${t.root.id}?limit=3&direction=desc&cursor=${p1.next_cursor}`));
-        assert.deepEqual(p2.spans.map((x: Json) => x.span_id), [t.validate.id, t.artifact.id, t.extract.id]);
+        assert.deepEqual(
+          p2.spans.map((x: Json) => x.span_id),
+          [t.validate.id, t.artifact.id, t.extract.id],
+        );
         const p3 = await get(p(`/traces/${t.root.id}?limit=3&cursor=${p2.next_cursor}`));
-        assert.deepEqual(p3.spans.map((x: Json) => x.span_id), [t.root.id]);
+        assert.deepEqual(
+          p3.spans.map((x: Json) => x.span_id),
+          [t.root.id],
+        );
         assert.equal(p3.next_cursor, null);
         const back = await get(p(`/traces/${t.root.id}?limit=3&cursor=${p3.prev_cursor}`));
-        assert.deepEqual(back.spans.map((x: Json) => x.span_id), p2.spans.map((x: Json) => x.span_id));
+        assert.deepEqual(
+          back.spans.map((x: Json) => x.span_id),
+          p2.spans.map((x: Json) => x.span_id),
+        );
         const first = await get(p(`/traces/${t.root.id}?limit=3&direction=desc&cursor=${back.prev_cursor}`));
-        assert.deepEqual(first.spans.map((x: Json) => x.span_id), p1.spans.map((x: Json) => x.span_id));
+        assert.deepEqual(
+          first.spans.map((x: Json) => x.span_id),
+          p1.spans.map((x: Json) => x.span_id),
+        );
         assert.equal(first.prev_cursor, null);
 
         // A filtered cursor sent alone keeps its filters.
         const f1 = await get(p(`/traces/${t.root.id}?limit=1&tags=io`));
         const f2 = await get(p(`/traces/${t.root.id}?cursor=${f1.next_cursor}`));
-        assert.deepEqual(f2.spans.map((x: Json) => x.span_id), [t.validate.id]);
+        assert.deepEqual(
+          f2.spans.map((x: Json) => x.span_id),
+          [t.validate.id],
+        );
         assert.equal(f2.next_cursor, null);
       });
 
       it('reads spans by id, one span, context, and looks up runs', async () => {
-        const byIds = await get(p(`/traces/${t.root.id}/spans?ids=${t.load.id}&ids=${other.load.id}&ids=${t.root.id}&ids=${MISSING}`));
-        assert.deepEqual(byIds.map((x: Json) => x.span_id), [t.root.id, t.load.id]);
+        const byIds = await get(
+          p(`/traces/${t.root.id}/spans?ids=${t.load.id}&ids=${other.load.id}&ids=${t.root.id}&ids=${MISSING}`),
+        );
+        assert.deepEqual(
+          byIds.map((x: Json) => x.span_id),
+          [t.root.id, t.load.id],
+        );
         assert.deepEqual(await get(p(`/traces/${t.root.id}/spans`)), []);
         const one = await get(p(`/traces/${t.root.id}/spans/${t.sub.id}`));
         assert.deepEqual([one.span_id, one.name, one.state_type], [t.sub.id, t.sub.name, 'FAILED']);
 
         const c = await get(p(`/traces/${t.root.id}/context/${t.load.id}`));
-        assert.deepEqual(Object.keys(c), ['spans', 'next_cursor', 'prev_cursor', 'target_span_id', 'has_more_before', 'has_more_after']);
-        assert.deepEqual(c.spans.map((x: Json) => x.span_id), [t.root.id, t.tracking.id, t.sub.id, t.load.id]);
-        assert.deepEqual(c.spans.map((x: Json) => x.state_type), ['FAILED', 'FAILED', 'FAILED', 'FAILED'], 'FAILED up the path');
-        assert.deepEqual([c.target_span_id, c.has_more_before, c.has_more_after, c.next_cursor, c.prev_cursor], [t.load.id, false, false, null, null]);
+        assert.deepEqual(Object.keys(c), [
+          'spans',
+          'next_cursor',
+          'prev_cursor',
+          'target_span_id',
+          'has_more_before',
+          'has_more_after',
+        ]);
+        assert.deepEqual(
+          c.spans.map((x: Json) => x.span_id),
+          [t.root.id, t.tracking.id, t.sub.id, t.load.id],
+        );
+        assert.deepEqual(
+          c.spans.map((x: Json) => x.state_type),
+          ['FAILED', 'FAILED', 'FAILED', 'FAILED'],
+          'FAILED up the path',
+        );
+        assert.deepEqual(
+          [c.target_span_id, c.has_more_before, c.has_more_after, c.next_cursor, c.prev_cursor],
+          [t.load.id, false, false, null, null],
+        );
         const c2 = await get(p(`/traces/${t.root.id}/context/${t.validate.id}?context_size=1`));
-        assert.deepEqual(c2.spans.map((x: Json) => x.span_id), [t.root.id, t.extract.id, t.validate.id, t.tracking.id]);
+        assert.deepEqual(
+          c2.spans.map((x: Json) => x.span_id),
+          [t.root.id, t.extract.id, t.validate.id, t.tracking.id],
+        );
         const c3 = await get(p(`/traces/${t.root.id}/context/${t.extract.id}?context_size=1`));
         assert.deepEqual([c3.has_more_before, c3.has_more_after], [false, true]);
         const rest = await get(p(`/traces/${t.root.id}?cursor=${c3.next_cursor}`));
-        assert.deepEqual(rest.spans.map((x: Json) => x.span_id), [t.tracking.id]);
+        assert.deepEqual(
+          rest.spans.map((x: Json) => x.span_id),
+          [t.tracking.id],
+        );
 
         for (const id of [t.root.id, t.load.id, t.artifact.id, t.sub.id]) {
           assert.deepEqual(await get(p(`/spans/lookup/${id}`)), { trace_id: t.root.id, span_id: id });
@@ -227,8 +337,14 @@ forEachEngine('traces API', (engine) => {
           assert.ok(x.first_seen <= x.last_seen);
         }
         const recent = await get(p(`/traces/${t.root.id}/observed-states?limit=1`));
-        assert.deepEqual(recent.map((x: Json) => x.state_name), ['Failed']);
-        assert.deepEqual((await get(p('/observed-states?query=comp'))).map((x: Json) => x.state_name), ['Completed']);
+        assert.deepEqual(
+          recent.map((x: Json) => x.state_name),
+          ['Failed'],
+        );
+        assert.deepEqual(
+          (await get(p('/observed-states?query=comp'))).map((x: Json) => x.state_name),
+          ['Completed'],
+        );
         assert.equal((await get(p('/observed-states'))).length, 4);
       });
 
@@ -237,8 +353,12 @@ forEachEngine('traces API', (engine) => {
         await get(p(`/traces/${MISSING}/spans?ids=${t.root.id}`), 404);
         await get(p(`/traces/${MISSING}/observed-tags`), 404);
         await get(p(`/traces/${MISSING}/observed-states`), 404);
-        assert.deepEqual(await get(p(`/traces/${t.root.id}/spans/${other.load.id}`), 404), { detail: 'Span not found' });
-        assert.deepEqual(await get(p(`/traces/${t.root.id}/context/${other.load.id}`), 404), { detail: 'Span not found' });
+        assert.deepEqual(await get(p(`/traces/${t.root.id}/spans/${other.load.id}`), 404), {
+          detail: 'Span not found',
+        });
+        assert.deepEqual(await get(p(`/traces/${t.root.id}/context/${other.load.id}`), 404), {
+          detail: 'Span not found',
+        });
         await get(p(`/traces/${t.root.id}/context/${MISSING}`), 404);
         await get(p(`/spans/lookup/${MISSING}`), 404);
         await get(p(`/spans/${MISSING}/observed-tags`), 404);
@@ -286,7 +406,12 @@ forEachEngine('traces API', (engine) => {
   }
 
   it('keeps workspaces apart', async () => {
-    const other = await s.app.services.store.tenancy.createWorkspace({ accountId: s.accountId, name: 'x', handle: 'spans-x', description: null });
+    const other = await s.app.services.store.tenancy.createWorkspace({
+      accountId: s.accountId,
+      name: 'x',
+      handle: 'spans-x',
+      description: null,
+    });
     await get(s.cloud(`/traces/${t.root.id}`, other.id), 404);
     await get(s.cloud(`/spans/lookup/${t.root.id}`, other.id), 404);
     assert.deepEqual(await get(s.cloud('/observed-states', other.id)), []);
@@ -297,10 +422,13 @@ forEachEngine('traces API', (engine) => {
     const d = await buildTrace(c, 'd');
     await c.call('DELETE', `/task_runs/${d.tracking.id}`, undefined, 204);
     const sub = await get(s.oss(`/traces/${d.sub.id}`));
-    assert.deepEqual(sub.spans.map((x: Json) => [x.span_id, x.path.length]), [
-      [d.sub.id, 0],
-      [d.load.id, 1],
-    ]);
+    assert.deepEqual(
+      sub.spans.map((x: Json) => [x.span_id, x.path.length]),
+      [
+        [d.sub.id, 0],
+        [d.load.id, 1],
+      ],
+    );
     await c.call('DELETE', `/flow_runs/${d.root.id}`, undefined, 204);
     await get(s.oss(`/traces/${d.root.id}`), 404);
     await get(s.oss(`/spans/lookup/${d.artifact.id}`), 404);

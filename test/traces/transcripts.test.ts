@@ -77,7 +77,12 @@ forEachEngine('traces of the recorded client runs', (engine) => {
         [validate, 'FAILED'],
       ],
     );
-    assert.deepEqual(await get(s, s.oss(`/traces/${root}?depth=3&state_types=FAILED`)).then((p) => p.spans.map((x: Json) => x.span_id)), [validate]);
+    assert.deepEqual(
+      await get(s, s.oss(`/traces/${root}?depth=3&state_types=FAILED`)).then((p) =>
+        p.spans.map((x: Json) => x.span_id),
+      ),
+      [validate],
+    );
     assert.deepEqual(await get(s, s.oss(`/spans/lookup/${validate}`)), { trace_id: root, span_id: validate });
     assert.deepEqual(await get(s, s.oss(`/spans/lookup/${sub}`)), { trace_id: root, span_id: sub });
     const states = await get(s, s.oss(`/traces/${root}/observed-states?order_by=NAME_ASC`));
@@ -86,7 +91,10 @@ forEachEngine('traces of the recorded client runs', (engine) => {
       ['Completed', 'Failed'],
     );
     const text = await get(s, s.oss(`/traces/${root}?query=${encodeURIComponent('validate_rows')}`));
-    assert.deepEqual(text.spans.map((x: Json) => x.span_id), [validate]);
+    assert.deepEqual(
+      text.spans.map((x: Json) => x.span_id),
+      [validate],
+    );
     // The trace's loggers are those of every flow run in it: the subflow's logs count too.
     const loggers = await get(s, s.oss(`/traces/${root}/observed-loggers?order_by=NAME_ASC`));
     assert.deepEqual(

@@ -4,17 +4,17 @@
  * account's own events and those of all its workspaces. Errors use the Cloud shapes.
  */
 import type { FastifyRequest } from 'fastify';
-import { eventSchema } from '../../domain/events.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
+import { eventSchema } from '../../domain/events.ts';
 import { normalizeUuid } from '../../domain/ids.ts';
+import { array, object, str } from '../../domain/schema.ts';
 import type { Services } from '../../ops/context.ts';
 import { type EventsContext, scopeRootPath } from '../../ops/events/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
-import { array, object, str } from '../../domain/schema.ts';
-import type { FixedRouteDef } from '../router.ts';
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
 import { linkOrigin } from '../link-origin.ts';
+import type { FixedRouteDef } from '../router.ts';
 import { contentLength, pageTokenOf } from './events.ts';
 
 export async function accountEventsCtx(services: Services, req: FastifyRequest): Promise<EventsContext> {
@@ -22,7 +22,12 @@ export async function accountEventsCtx(services: Services, req: FastifyRequest):
   if (!accountId) throw new AppError('route_not_found', 'Not Found');
   if (!(await services.store.tenancy.getAccount(accountId))) throw notFound('Account');
   const scope = { kind: 'account' as const, accountId };
-  return { services, scope, family: 'cloud', rootUrl: linkOrigin(services.config, req) + scopeRootPath(scope, 'cloud') };
+  return {
+    services,
+    scope,
+    family: 'cloud',
+    rootUrl: linkOrigin(services.config, req) + scopeRootPath(scope, 'cloud'),
+  };
 }
 
 const base = '/api/accounts/:account_id/events';
@@ -56,7 +61,8 @@ export const accountEventRoutes = (services: Services): FixedRouteDef[] => [
     summary: "Count the account's events by day, time, event, resource, workspace or actor.",
     params: { countable: countableSchema },
     body: countEventsSchema('cloud'),
-    handler: async (req) => countEvents(await accountEventsCtx(services, req), (req.params as { countable: string }).countable, req.body),
+    handler: async (req) =>
+      countEvents(await accountEventsCtx(services, req), (req.params as { countable: string }).countable, req.body),
   },
   {
     method: 'GET',

@@ -31,7 +31,9 @@ export const artifactRoutes: RouteDef[] = [
     summary: 'Artifacts matching the filters, sorted by ArtifactSort (default ID_DESC); limit ≤ 200.',
     body: artifactFilterBody,
     async handler(ctx, req) {
-      return (await filterArtifacts(ctx, parseOrThrow(artifactFilterBody, req.body ?? {}, ['body']))).map(renderArtifact);
+      return (await filterArtifacts(ctx, parseOrThrow(artifactFilterBody, req.body ?? {}, ['body']))).map(
+        renderArtifact,
+      );
     },
   },
   {

@@ -8,8 +8,9 @@
  * while its socket has `--ws-max-buffer` bytes unsent, and is closed with 1013 when more than
  * `--live-queue` events are committed meanwhile.
  */
-import { type EventCursor, eventFilterSchemaCloud, eventFilterSchemaOss, renderEvent } from '../../domain/events.ts';
+
 import { AppError } from '../../domain/errors.ts';
+import { type EventCursor, eventFilterSchemaCloud, eventFilterSchemaOss, renderEvent } from '../../domain/events.ts';
 import { parseJsonText } from '../../domain/json-text.ts';
 import { bool, object, optional, parseOrThrow } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
@@ -75,7 +76,9 @@ export const eventsInRoute: WsRouteDef = {
       // Never acknowledge what was not stored: close, so that the client reconnects and re-sends
       // (1013 "try again later" while the database is away, as HTTP writes answer 503).
       p.catch((err) =>
-        err instanceof AppError && err.code === 'unavailable' ? session.close(1013, 'Database unavailable; try again') : session.close(1011, 'Could not store events'),
+        err instanceof AppError && err.code === 'unavailable'
+          ? session.close(1013, 'Database unavailable; try again')
+          : session.close(1011, 'Could not store events'),
       );
     });
     reading = true;
@@ -117,7 +120,11 @@ export const eventsOutRoute: WsRouteDef = {
     const workspaceId = ctx.workspace.id;
     const now = nowMicros();
     const input = (parsed.filter ?? {}) as Parameters<typeof resolveFilter>[0];
-    const filter = resolveFilter({ ...input, occurred: { since: input?.occurred?.since, until: input?.occurred?.until ?? FOREVER } }, scope, now);
+    const filter = resolveFilter(
+      { ...input, occurred: { since: input?.occurred?.since, until: input?.occurred?.until ?? FOREVER } },
+      scope,
+      now,
+    );
     filter.since = Math.max(filter.since, now - BACKFILL_WINDOW_MICROS);
     const { store } = ctx.services;
     const withTenant = ctx.family === 'cloud';
@@ -133,7 +140,10 @@ export const eventsOutRoute: WsRouteDef = {
       if (n.stream !== 'events' || n.workspaceId !== workspaceId) return;
       if (n.maxSeq > target) target = n.maxSeq;
       if (stalledAt !== undefined && target - stalledAt > maxBehind) {
-        session.close(1013, `Subscriber cannot keep up: more than ${maxBehind} events committed while it was not reading`);
+        session.close(
+          1013,
+          `Subscriber cannot keep up: more than ${maxBehind} events committed while it was not reading`,
+        );
       }
       if (ready && !pumping) startPump();
     });

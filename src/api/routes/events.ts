@@ -1,15 +1,14 @@
 /** Event routes served on both path families: ingest, filter, next page. */
 import type { FastifyRequest } from 'fastify';
 import { eventSchema } from '../../domain/events.ts';
-import { array } from '../../domain/schema.ts';
+import { array, object, parseOrThrow, str } from '../../domain/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { type EventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
-import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
+import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { ingestEvents } from '../../ops/events/ingest-events.ts';
 import { etagMatches, runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
 import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
-import { object, parseOrThrow, str } from '../../domain/schema.ts';
 import { linkOrigin } from '../link-origin.ts';
 import { type RouteDef, uuidParam } from '../router.ts';
 
@@ -40,11 +39,17 @@ export const eventRoutes: RouteDef[] = [
     method: 'POST',
     path: '/events',
     tag: 'Events',
-    summary: 'Record a batch of events (a JSON array of Event). 204 once committed; an invalid event rejects the batch with 422.',
+    summary:
+      'Record a batch of events (a JSON array of Event). 204 once committed; an invalid event rejects the batch with 422.',
     body: array(eventSchema),
     status: 204,
     async handler(ctx, req, reply) {
-      await ingestEvents(ctx.services, { accountId: ctx.workspace.accountId, workspaceId: ctx.workspace.id }, req.body, contentLength(req));
+      await ingestEvents(
+        ctx.services,
+        { accountId: ctx.workspace.accountId, workspaceId: ctx.workspace.id },
+        req.body,
+        contentLength(req),
+      );
       return reply.code(204).send();
     },
   },
@@ -77,7 +82,8 @@ export const eventRoutes: RouteDef[] = [
     method: 'GET',
     path: '/flow_runs/:id/events',
     tag: 'Events',
-    summary: "A page of a flow run's events (and its task runs'); ETag = number of matching events, If-None-Match → 304.",
+    summary:
+      "A page of a flow run's events (and its task runs'); ETag = number of matching events, If-None-Match → 304.",
     query: runEventsQuerySchema,
     async handler(ctx, req, reply) {
       const flowRunId = uuidParam(req, 'id');

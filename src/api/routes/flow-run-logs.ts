@@ -13,7 +13,7 @@ import { headerValue, queryValues } from '../query.ts';
 import { type RouteDef, uuidParam } from '../router.ts';
 
 const downloadQuery = object(
-  { format: optional(exportFormatSchema.describe('csv (default, Prefect\'s format) or text'), () => 'csv' as const) },
+  { format: optional(exportFormatSchema.describe("csv (default, Prefect's format) or text"), () => 'csv' as const) },
   { extra: 'ignore' },
 );
 
@@ -33,7 +33,7 @@ const download: RouteDef['handler'] = async (ctx, req, reply) => {
 };
 
 const DOWNLOAD_SUMMARY =
-  'Download all logs of a flow run, oldest first, streamed: CSV (Prefect\'s columns; cells that a spreadsheet would read as a formula are prefixed with \') or, with ?format=text, one line per log.';
+  "Download all logs of a flow run, oldest first, streamed: CSV (Prefect's columns; cells that a spreadsheet would read as a formula are prefixed with ') or, with ?format=text, one line per log.";
 
 export const flowRunLogRoutes: RouteDef[] = [
   {
@@ -41,7 +41,7 @@ export const flowRunLogRoutes: RouteDef[] = [
     path: '/flow_runs/:id/logs',
     tag: 'Logs',
     summary:
-      'A page of a flow run\'s logs (a bare Log[]; [] for an unknown run). Sends an ETag that changes when the run gains a log; If-None-Match with it (or *) answers 304.',
+      "A page of a flow run's logs (a bare Log[]; [] for an unknown run). Sends an ETag that changes when the run gains a log; If-None-Match with it (or *) answers 304.",
     query: flowRunLogsQuery,
     async handler(ctx, req, reply) {
       const id = uuidParam(req, 'id');
@@ -52,7 +52,14 @@ export const flowRunLogRoutes: RouteDef[] = [
       return page.rows.map(renderLog);
     },
   },
-  { method: 'GET', path: '/flow_runs/:id/logs/download', tag: 'Logs', summary: DOWNLOAD_SUMMARY, query: downloadQuery, handler: download },
+  {
+    method: 'GET',
+    path: '/flow_runs/:id/logs/download',
+    tag: 'Logs',
+    summary: DOWNLOAD_SUMMARY,
+    query: downloadQuery,
+    handler: download,
+  },
   {
     method: 'GET',
     path: '/flow_runs/:id/download-logs-csv',

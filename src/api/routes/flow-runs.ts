@@ -1,5 +1,11 @@
 /** Flow-run routes (reference §7.5–7.7, 7.10). */
-import { flowRunCreateSchema, flowRunLabelsSchema, flowRunUpdateSchema, renderFlowRun, setStateBodySchema } from '../../domain/runs/flow-runs.ts';
+import {
+  flowRunCreateSchema,
+  flowRunLabelsSchema,
+  flowRunUpdateSchema,
+  renderFlowRun,
+  setStateBodySchema,
+} from '../../domain/runs/flow-runs.ts';
 import { renderState } from '../../domain/runs/states.ts';
 import { object, parseOrThrow, uuid } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
@@ -25,7 +31,8 @@ export const flowRunRoutes: RouteDef[] = [
     method: 'POST',
     path: '/flow_runs/',
     tag: 'Flow Runs',
-    summary: 'Create a flow run (initial state default PENDING): 201; 200 with the existing run for a repeated idempotency_key.',
+    summary:
+      'Create a flow run (initial state default PENDING): 201; 200 with the existing run for a repeated idempotency_key.',
     body: flowRunCreateSchema,
     async handler(ctx, req, reply) {
       const { run, created } = await createFlowRun(ctx, parseOrThrow(flowRunCreateSchema, req.body, ['body']));
@@ -101,7 +108,8 @@ export const flowRunRoutes: RouteDef[] = [
     method: 'POST',
     path: '/flow_runs/:id/set_state',
     tag: 'Flow Runs',
-    summary: 'Propose a state: OrchestrationResult (ACCEPT, REJECT, ABORT, WAIT); 201 when a new state was written, else 200.',
+    summary:
+      'Propose a state: OrchestrationResult (ACCEPT, REJECT, ABORT, WAIT); 201 when a new state was written, else 200.',
     body: setStateBodySchema,
     async handler(ctx, req, reply) {
       const id = uuidParam(req, 'id');

@@ -1,10 +1,10 @@
 /** Every route of the native API, in registration order. Each resource adds its own list here. */
 import type { RouteDef } from '../router.ts';
 import type { WsRouteDef } from '../websocket.ts';
-import { flowRunLogRoutes } from './flow-run-logs.ts';
+import { artifactRoutes } from './artifacts.ts';
 import { eventRoutes } from './events.ts';
 import { eventsInRoute, eventsOutRoute } from './events-ws.ts';
-import { artifactRoutes } from './artifacts.ts';
+import { flowRunLogRoutes } from './flow-run-logs.ts';
 import { flowRunRoutes } from './flow-runs.ts';
 import { flowRoutes } from './flows.ts';
 import { logRoutes } from './logs.ts';

@@ -33,7 +33,12 @@ export const logsOutRoute: WsRouteDef = {
         unsentBytes: () => session.unsentBytes,
         overflow: (reason) => session.close(1013, reason),
       },
-      { maxQueued: ctx.services.config['live-queue'], maxUnsentBytes: session.limits.maxBuffer, size: logSize, noun: 'logs' },
+      {
+        maxQueued: ctx.services.config['live-queue'],
+        maxUnsentBytes: session.limits.maxBuffer,
+        size: logSize,
+        noun: 'logs',
+      },
     );
     const unsubscribe = await ctx.services.liveLogs.subscribe(ctx.workspace.id, subscriber);
     session.onClose(() => {

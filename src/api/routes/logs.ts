@@ -1,5 +1,5 @@
 /** Log routes: `POST /logs/` and `POST /logs/filter`. */
-import { renderLog, logBatchSchema } from '../../domain/logs.ts';
+import { logBatchSchema, renderLog } from '../../domain/logs.ts';
 import { parseOrThrow } from '../../domain/schema.ts';
 import { createLogs } from '../../ops/logs/create-logs.ts';
 import { filterLogs, filterLogsSchema } from '../../ops/logs/filter-logs.ts';

@@ -21,7 +21,13 @@ export const rootRoutes: RouteDef[] = [
     },
   },
   { method: 'GET', path: '/hello', tag: 'Root', summary: 'Says hello.', handler: () => '👋' },
-  { method: 'GET', path: '/version', tag: 'Root', summary: 'The Prefect API version served.', handler: () => API_VERSION },
+  {
+    method: 'GET',
+    path: '/version',
+    tag: 'Root',
+    summary: 'The Prefect API version served.',
+    handler: () => API_VERSION,
+  },
   {
     method: 'GET',
     path: '/admin/version',

@@ -1,7 +1,8 @@
 /** Task-run routes (reference §7.7, 7.10). */
-import { renderState, } from '../../domain/runs/states.ts';
-import { renderTaskRun, taskRunCreateSchema, taskRunUpdateSchema } from '../../domain/runs/task-runs.ts';
+
 import { setStateBodySchema } from '../../domain/runs/flow-runs.ts';
+import { renderState } from '../../domain/runs/states.ts';
+import { renderTaskRun, taskRunCreateSchema, taskRunUpdateSchema } from '../../domain/runs/task-runs.ts';
 import { object, parseOrThrow, uuid } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { taskRunCountBody, taskRunFilterBody } from '../../ops/runs/bodies.ts';

@@ -1,7 +1,8 @@
 /** Spans and traces (Prefect Cloud's "Spans" operations), served on both path families. */
+
+import { parseOrThrow } from '../../domain/schema.ts';
 import { renderObservedState, renderObservedTag } from '../../domain/spans/observed.ts';
 import { renderSpan, renderSpanIdentifier } from '../../domain/spans/span.ts';
-import { parseOrThrow } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import {
   observedTagsQuery,
@@ -34,19 +35,29 @@ export const traceRoutes: RouteDef[] = [
       const input = queryLists(req, { lists: ['state_names', 'tags'], commaLists: ['entities', 'state_types'] });
       const page = await readSpans(ctx, traceId, parseOrThrow(readSpansQuery, input, ['query'], null));
       const now = nowMicros();
-      return { spans: page.spans.map((s) => renderSpan(s, now)), next_cursor: page.next_cursor, prev_cursor: page.prev_cursor };
+      return {
+        spans: page.spans.map((s) => renderSpan(s, now)),
+        next_cursor: page.next_cursor,
+        prev_cursor: page.prev_cursor,
+      };
     },
   },
   {
     method: 'GET',
     path: '/traces/:trace_id/context/:span_id',
     tag: TAG,
-    summary: "A span with all its ancestors and up to context_size siblings on each side (plus target_span_id, has_more_before/after).",
+    summary:
+      'A span with all its ancestors and up to context_size siblings on each side (plus target_span_id, has_more_before/after).',
     query: spanContextQuery,
     async handler(ctx, req) {
       const traceId = uuidParam(req, 'trace_id');
       const spanId = uuidParam(req, 'span_id');
-      const c = await spanContext(ctx, traceId, spanId, parseOrThrow(spanContextQuery, queryValues(req), ['query'], null));
+      const c = await spanContext(
+        ctx,
+        traceId,
+        spanId,
+        parseOrThrow(spanContextQuery, queryValues(req), ['query'], null),
+      );
       const now = nowMicros();
       return {
         spans: c.spans.map((s) => renderSpan(s, now)),
@@ -104,7 +115,8 @@ export const traceRoutes: RouteDef[] = [
     method: 'GET',
     path: '/spans/:span_id/observed-tags',
     tag: TAG,
-    summary: 'Tags of a span and all its descendants with the number of spans carrying each; count descending, then tag.',
+    summary:
+      'Tags of a span and all its descendants with the number of spans carrying each; count descending, then tag.',
     query: observedTagsQuery,
     async handler(ctx, req) {
       const input = parseOrThrow(observedTagsQuery, queryValues(req), ['query'], null);

@@ -19,9 +19,17 @@ it('builds predicates with the store’s SQL semantics', () => {
   assert.deepEqual(ids(inList((r) => r.id, [])), [], 'an empty list matches nothing');
   assert.deepEqual(ids(nullness((r) => r.id, true)), [5]);
   assert.deepEqual(ids(range((r) => r.n, 1, 5)!), [1, 5], 'inclusive');
-  assert.equal(range((r: Row) => r.n), undefined, 'no bound, no condition');
+  assert.equal(
+    range((r: Row) => r.n),
+    undefined,
+    'no bound, no condition',
+  );
   assert.deepEqual(ids(textMatch('connection timeout', (r) => r.text)!), [1, 5], 'the text grammar, case-insensitive');
-  assert.equal(textMatch('  ', (r: Row) => r.text), undefined, 'a blank query adds no condition');
+  assert.equal(
+    textMatch('  ', (r: Row) => r.text),
+    undefined,
+    'a blank query adds no condition',
+  );
   assert.equal(conditions<Row>(undefined, undefined), undefined);
 });
 

@@ -7,7 +7,11 @@ export const ARTIFACT_KEY = /^[a-z0-9-]+$/;
 
 export const artifactCreateSchema = object({
   key: optional(
-    keyText({ max: 5000, pattern: ARTIFACT_KEY, patternHint: 'Artifact key must only contain lowercase letters, numbers, and dashes.' }),
+    keyText({
+      max: 5000,
+      pattern: ARTIFACT_KEY,
+      patternHint: 'Artifact key must only contain lowercase letters, numbers, and dashes.',
+    }),
   ),
   type: optional(str({ max: 5000 })),
   description: optional(str({ max: 5000 })),

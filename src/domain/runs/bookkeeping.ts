@@ -40,7 +40,12 @@ export function emptyTiming(): RunTiming {
  * The run's timing after `next` replaces `prev` as its current state. `countRun` is false when
  * entering RUNNING must not count as a new run (a flow resuming from a pause).
  */
-export function applyTransition(run: RunTiming, prev: StateRow | null, next: StateRow, countRun = prev?.type !== 'PAUSED'): RunTiming {
+export function applyTransition(
+  run: RunTiming,
+  prev: StateRow | null,
+  next: StateRow,
+  countRun = prev?.type !== 'PAUSED',
+): RunTiming {
   const out: RunTiming = { ...run };
   out.state_id = next.id;
   out.state_type = next.type;
@@ -55,7 +60,8 @@ export function applyTransition(run: RunTiming, prev: StateRow | null, next: Sta
   }
   if (prev && prev.type === 'RUNNING') out.total_run_time += Math.max(0, next.timestamp - prev.timestamp);
   if (out.expected_start_time === null) {
-    out.expected_start_time = next.type === 'SCHEDULED' ? (next.state_details.scheduled_time ?? next.timestamp) : next.timestamp;
+    out.expected_start_time =
+      next.type === 'SCHEDULED' ? (next.state_details.scheduled_time ?? next.timestamp) : next.timestamp;
   }
   if (prev && prev.type === 'SCHEDULED') out.next_scheduled_start_time = null;
   if (next.type === 'SCHEDULED') out.next_scheduled_start_time = next.state_details.scheduled_time;
@@ -76,7 +82,12 @@ export function estimatedStartTimeDelta(run: RunTiming, now: Micros): Micros {
   if (run.start_time !== null && run.expected_start_time !== null && run.start_time > run.expected_start_time) {
     return run.start_time - run.expected_start_time;
   }
-  if (run.start_time === null && run.expected_start_time !== null && run.expected_start_time < now && !isTerminal(run.state_type)) {
+  if (
+    run.start_time === null &&
+    run.expected_start_time !== null &&
+    run.expected_start_time < now &&
+    !isTerminal(run.state_type)
+  ) {
     return now - run.expected_start_time;
   }
   return 0;

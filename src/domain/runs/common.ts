@@ -31,13 +31,23 @@ export function labelsSchema(): Schema<Labels> {
         const k = keys[i];
         const x = (v as Record<string, unknown>)[k];
         if (typeof x !== 'string' && typeof x !== 'boolean' && !(typeof x === 'number' && Number.isFinite(x))) {
-          issues.push({ loc: [...loc, k], msg: 'Input should be a valid boolean, integer, number or string', type: 'union_tag_invalid', input: x });
+          issues.push({
+            loc: [...loc, k],
+            msg: 'Input should be a valid boolean, integer, number or string',
+            type: 'union_tag_invalid',
+            input: x,
+          });
           ok = false;
         } else setOwn(out, cleanText(k), typeof x === 'string' ? cleanText(x) : x);
       }
       return ok ? out : INVALID;
     },
-    json: () => ({ type: 'object', additionalProperties: { anyOf: [{ type: 'boolean' }, { type: 'integer' }, { type: 'number' }, { type: 'string' }] } }),
+    json: () => ({
+      type: 'object',
+      additionalProperties: {
+        anyOf: [{ type: 'boolean' }, { type: 'integer' }, { type: 'number' }, { type: 'string' }],
+      },
+    }),
     describe: () => s,
   };
   return s;

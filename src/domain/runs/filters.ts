@@ -153,7 +153,14 @@ export interface RunFilterSet {
   artifacts?: ArtifactFilter;
 }
 
-export const FLOW_SORTS = ['CREATED_DESC', 'CREATED_ASC', 'UPDATED_DESC', 'UPDATED_ASC', 'NAME_ASC', 'NAME_DESC'] as const;
+export const FLOW_SORTS = [
+  'CREATED_DESC',
+  'CREATED_ASC',
+  'UPDATED_DESC',
+  'UPDATED_ASC',
+  'NAME_ASC',
+  'NAME_DESC',
+] as const;
 export type FlowSort = (typeof FLOW_SORTS)[number];
 
 export const FLOW_RUN_SORTS = [

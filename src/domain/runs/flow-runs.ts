@@ -56,7 +56,11 @@ export const setStateBodySchema = object(
 export function checkParametersSize(parameters: Record<string, unknown>, loc: (string | number)[]): void {
   const size = Buffer.byteLength(JSON.stringify(parameters));
   if (size > MAX_PARAMETERS_BYTES) {
-    throw invalidField(loc, `Flow run parameters must be at most ${MAX_PARAMETERS_BYTES} bytes when serialized (got ${size}).`, 'value_error');
+    throw invalidField(
+      loc,
+      `Flow run parameters must be at most ${MAX_PARAMETERS_BYTES} bytes when serialized (got ${size}).`,
+      'value_error',
+    );
   }
 }
 

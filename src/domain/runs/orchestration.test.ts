@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyTransition, emptyTiming, estimatedRunTime, estimatedStartTimeDelta, nextStateTimestamp } from './bookkeeping.ts';
+import {
+  applyTransition,
+  emptyTiming,
+  estimatedRunTime,
+  estimatedStartTimeDelta,
+  nextStateTimestamp,
+} from './bookkeeping.ts';
 import { type OrchestrationInput, orchestrate, withScheduledTime } from './orchestration.ts';
 import { makeState, type StateRow, type StateType } from './states.ts';
 
@@ -12,8 +18,22 @@ function st(type: StateType, at = T, over: Parameters<typeof makeState>[1] = {})
   return { ...makeState(type, over), id: `00000000-0000-7000-8000-${String(at).slice(-12)}`, timestamp: at };
 }
 
-function input(current: StateRow | null, proposed: ReturnType<typeof makeState>, over: Partial<OrchestrationInput> = {}): OrchestrationInput {
-  return { kind: 'flow_run', current, proposed, force: false, now: T + 10 * S, runCount: 1, retries: null, retryDelay: null, ...over };
+function input(
+  current: StateRow | null,
+  proposed: ReturnType<typeof makeState>,
+  over: Partial<OrchestrationInput> = {},
+): OrchestrationInput {
+  return {
+    kind: 'flow_run',
+    current,
+    proposed,
+    force: false,
+    now: T + 10 * S,
+    runCount: 1,
+    retries: null,
+    retryDelay: null,
+    ...over,
+  };
 }
 
 describe('orchestration policy', () => {
@@ -26,7 +46,12 @@ describe('orchestration policy', () => {
   });
 
   it('rejects a repeated transition id, keeping the current state', () => {
-    const d = orchestrate(input(st('RUNNING', T, { details: { transition_id: TID } }), makeState('RUNNING', { details: { transition_id: TID } })));
+    const d = orchestrate(
+      input(
+        st('RUNNING', T, { details: { transition_id: TID } }),
+        makeState('RUNNING', { details: { transition_id: TID } }),
+      ),
+    );
     assert.deepEqual(d, { status: 'REJECT', reason: 'This run has already made this state transition.' });
     const other = orchestrate(input(st('RUNNING', T, { details: { transition_id: TID } }), makeState('COMPLETED')));
     assert.equal(other.status, 'ACCEPT');
@@ -52,7 +77,9 @@ describe('orchestration policy', () => {
 
   it('retries tasks with per-attempt delays and honours retriable=false', () => {
     const failed = makeState('FAILED');
-    const d = orchestrate(input(st('RUNNING'), failed, { kind: 'task_run', retries: 3, retryDelay: [1, 5], runCount: 2 }));
+    const d = orchestrate(
+      input(st('RUNNING'), failed, { kind: 'task_run', retries: 3, retryDelay: [1, 5], runCount: 2 }),
+    );
     assert.ok(d.status === 'REJECT' && d.state);
     assert.equal(d.state.state_details.scheduled_time, T + 15 * S);
     assert.equal(d.patch, undefined);
@@ -65,7 +92,10 @@ describe('orchestration policy', () => {
       assert.equal(orchestrate(input(st(from), makeState('PENDING'))).status, 'ABORT', from);
     }
     const d = orchestrate(input(st('RUNNING'), makeState('PENDING')));
-    assert.deepEqual(d, { status: 'ABORT', reason: 'This run is in a RUNNING state and cannot transition to a PENDING state.' });
+    assert.deepEqual(d, {
+      status: 'ABORT',
+      reason: 'This run is in a RUNNING state and cannot transition to a PENDING state.',
+    });
     assert.equal(orchestrate(input(st('PENDING'), makeState('PENDING', { name: 'Submitting' }))).status, 'ACCEPT');
     assert.equal(orchestrate(input(st('SCHEDULED'), makeState('PENDING'))).status, 'ACCEPT');
   });
@@ -97,7 +127,9 @@ describe('orchestration policy', () => {
   });
 
   it('renames re-entries into RUNNING', () => {
-    const retry = orchestrate(input(st('SCHEDULED', T, { name: 'AwaitingRetry' }), makeState('RUNNING'), { runCount: 1 }));
+    const retry = orchestrate(
+      input(st('SCHEDULED', T, { name: 'AwaitingRetry' }), makeState('RUNNING'), { runCount: 1 }),
+    );
     assert.ok(retry.status === 'ACCEPT');
     assert.equal(retry.state.name, 'Retrying');
     const first = orchestrate(input(st('PENDING'), makeState('RUNNING'), { runCount: 0 }));
@@ -106,10 +138,18 @@ describe('orchestration policy', () => {
   });
 
   it('stops tasks from running while their flow run is not running', () => {
-    const d = orchestrate(input(st('PENDING'), makeState('RUNNING'), { kind: 'task_run', flowRunStateType: 'COMPLETED', runCount: 0 }));
+    const d = orchestrate(
+      input(st('PENDING'), makeState('RUNNING'), { kind: 'task_run', flowRunStateType: 'COMPLETED', runCount: 0 }),
+    );
     assert.deepEqual(d, { status: 'ABORT', reason: 'The enclosing flow must be running to begin task execution.' });
-    assert.equal(orchestrate(input(st('PENDING'), makeState('RUNNING'), { kind: 'task_run', flowRunStateType: 'RUNNING' })).status, 'ACCEPT');
-    assert.equal(orchestrate(input(st('PENDING'), makeState('RUNNING'), { kind: 'task_run', flowRunStateType: undefined })).status, 'ACCEPT');
+    assert.equal(
+      orchestrate(input(st('PENDING'), makeState('RUNNING'), { kind: 'task_run', flowRunStateType: 'RUNNING' })).status,
+      'ACCEPT',
+    );
+    assert.equal(
+      orchestrate(input(st('PENDING'), makeState('RUNNING'), { kind: 'task_run', flowRunStateType: undefined })).status,
+      'ACCEPT',
+    );
   });
 
   it('schedules a SCHEDULED state without a time for now', () => {

@@ -60,8 +60,12 @@ export function orchestrate(input: OrchestrationInput): Decision {
 
   // Terminal states are left only with force=true.
   if (isTerminal(from)) {
-    if (to === 'PAUSED' || to === 'CANCELLING' || to === 'CRASHED') return { status: 'ABORT', reason: `Run is already ${from}.` };
-    return { status: 'REJECT', reason: `This run is already in a terminal state (${from}); only a forced transition can leave it.` };
+    if (to === 'PAUSED' || to === 'CANCELLING' || to === 'CRASHED')
+      return { status: 'ABORT', reason: `Run is already ${from}.` };
+    return {
+      status: 'REJECT',
+      reason: `This run is already in a terminal state (${from}); only a forced transition can leave it.`,
+    };
   }
 
   // PreventPendingTransitions (named PENDING sub-states such as Submitting are allowed).
@@ -73,20 +77,32 @@ export function orchestrate(input: OrchestrationInput): Decision {
   }
 
   // PreventRunningTasksFromStoppedFlows.
-  if (input.kind === 'task_run' && to === 'RUNNING' && input.flowRunStateType !== undefined && input.flowRunStateType !== 'RUNNING') {
+  if (
+    input.kind === 'task_run' &&
+    to === 'RUNNING' &&
+    input.flowRunStateType !== undefined &&
+    input.flowRunStateType !== 'RUNNING'
+  ) {
     return { status: 'ABORT', reason: 'The enclosing flow must be running to begin task execution.' };
   }
 
   // CopyScheduledTime: a PENDING state keeps the time its SCHEDULED state waited for.
   if (from === 'SCHEDULED' && to === 'PENDING' && proposed.state_details.scheduled_time === null) {
-    proposed = { ...proposed, state_details: { ...proposed.state_details, scheduled_time: current.state_details.scheduled_time } };
+    proposed = {
+      ...proposed,
+      state_details: { ...proposed.state_details, scheduled_time: current.state_details.scheduled_time },
+    };
   }
 
   // WaitForScheduledTime.
   if ((from === 'SCHEDULED' || from === 'PENDING') && to === 'RUNNING') {
     const at = current.state_details.scheduled_time;
     if (at !== null && at > now) {
-      return { status: 'WAIT', reason: 'Scheduled time is in the future', delaySeconds: Math.ceil((at - now) / MICROS_PER_SECOND) };
+      return {
+        status: 'WAIT',
+        reason: 'Scheduled time is in the future',
+        delaySeconds: Math.ceil((at - now) / MICROS_PER_SECOND),
+      };
     }
   }
 
@@ -119,7 +135,8 @@ function retryDecision(input: OrchestrationInput, proposed: ProposedState): Deci
     data: proposed.data,
     details: { scheduled_time: scheduled },
   });
-  const patch: PolicyPatch | undefined = input.kind === 'flow_run' ? { retry_type: 'in_process', resuming: false, pause_keys: [] } : undefined;
+  const patch: PolicyPatch | undefined =
+    input.kind === 'flow_run' ? { retry_type: 'in_process', resuming: false, pause_keys: [] } : undefined;
   return { status: 'REJECT', reason: 'Retrying', state, patch };
 }
 

@@ -53,7 +53,11 @@ export function flowRunStateEvent(input: FlowRunEventInput): RunEvent {
   const { run, flow, parentTaskRun, previous, state } = input;
   const related: Record<string, string>[] = [];
   if (flow) {
-    related.push({ 'prefect.resource.id': `prefect.flow.${flow.id}`, 'prefect.resource.role': 'flow', 'prefect.resource.name': flow.name });
+    related.push({
+      'prefect.resource.id': `prefect.flow.${flow.id}`,
+      'prefect.resource.role': 'flow',
+      'prefect.resource.name': flow.name,
+    });
   }
   if (parentTaskRun) {
     related.push({
@@ -63,7 +67,8 @@ export function flowRunStateEvent(input: FlowRunEventInput): RunEvent {
     });
   }
   const tags = new Set([...run.tags, ...(flow?.tags ?? []), ...(parentTaskRun?.tags ?? [])]);
-  for (const tag of [...tags].sort()) related.push({ 'prefect.resource.id': `prefect.tag.${tag}`, 'prefect.resource.role': 'tag' });
+  for (const tag of [...tags].sort())
+    related.push({ 'prefect.resource.id': `prefect.tag.${tag}`, 'prefect.resource.role': 'tag' });
   const tight = previous !== null && Math.abs(state.timestamp - previous.timestamp) < TIGHT_TIMING;
   return {
     id: state.id,

@@ -9,7 +9,11 @@ import { nextStateTimestamp } from './bookkeeping.ts';
 import type { ProposedState, StateRow } from './states.ts';
 
 /** A subflow's state points at its tracking task run. */
-export function withSubflowDetails<S extends ProposedState>(state: S, flowRunId: string, parentTaskRunId: string | null): S {
+export function withSubflowDetails<S extends ProposedState>(
+  state: S,
+  flowRunId: string,
+  parentTaskRunId: string | null,
+): S {
   const details = { ...state.state_details, flow_run_id: flowRunId };
   if (parentTaskRunId !== null) details.task_run_id = parentTaskRunId;
   return { ...state, state_details: details };

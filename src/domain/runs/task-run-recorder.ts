@@ -7,12 +7,12 @@
  */
 import type { Issue } from '../errors.ts';
 import { normalizeUuid } from '../ids.ts';
-import { any, datetime, type Infer, INVALID, int, keyText, num, object, optional, str } from '../schema.ts';
+import { any, datetime, INVALID, type Infer, int, keyText, num, object, optional, str } from '../schema.ts';
 import { MICROS_PER_SECOND, type Micros } from '../time.ts';
+import type { RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, tagsSchema } from './common.ts';
 import { normalizeTaskRunPolicy, type TaskRunPolicy, taskRunPolicySchema } from './policies.ts';
 import { defaultStateName, parseDetails, type StateRow, stateTypeSchema } from './states.ts';
-import type { RunTiming } from './bookkeeping.ts';
 import { type NewTaskRun, type TaskRunInput, taskInputsSchema } from './task-runs.ts';
 
 /** What the recorder needs of an event (any Prefect `Event`/`ReceivedEvent` fits). */
@@ -114,7 +114,11 @@ export function taskRunRecordFromEvent(e: TaskRunEventLike): TaskRunEventRecord 
   const issues: Issue[] = [];
   const tr = taskRunPayloadSchema.parse(e.payload?.task_run, ['task_run'], issues);
   if (tr === INVALID) return undefined;
-  const vs = validatedStateSchema.parse(e.payload?.validated_state ?? stateFromLabels(e.resource), ['validated_state'], issues);
+  const vs = validatedStateSchema.parse(
+    e.payload?.validated_state ?? stateFromLabels(e.resource),
+    ['validated_state'],
+    issues,
+  );
   if (vs === INVALID) return undefined;
   const details = parseDetails(vs.state_details, ['validated_state', 'state_details'], issues);
   if (details === INVALID) return undefined;
@@ -136,7 +140,11 @@ export function taskRunRecordFromEvent(e: TaskRunEventLike): TaskRunEventRecord 
  * rewrite when the reported state is newer than the stored one: the run's fields, and its timing
  * with the reported state current (the event carries the bookkeeping, so none is recomputed).
  */
-export function recordedRow(rec: TaskRunEventRecord, runId: string, now: Micros): { run: NewTaskRun; timing: RunTiming } {
+export function recordedRow(
+  rec: TaskRunEventRecord,
+  runId: string,
+  now: Micros,
+): { run: NewTaskRun; timing: RunTiming } {
   const { taskRun: tr, state } = rec;
   return {
     run: {
@@ -174,7 +182,11 @@ export function recordedRow(rec: TaskRunEventRecord, runId: string, now: Micros)
 function stateFromLabels(resource: Record<string, string>): Record<string, unknown> | undefined {
   const type = resource['prefect.state-type'];
   if (!type) return undefined;
-  return { type, name: resource['prefect.state-name'] || undefined, message: resource['prefect.state-message'] || undefined };
+  return {
+    type,
+    name: resource['prefect.state-name'] || undefined,
+    message: resource['prefect.state-message'] || undefined,
+  };
 }
 
 function recorded(tr: Infer<typeof taskRunPayloadSchema>): RecordedTaskRun {

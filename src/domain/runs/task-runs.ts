@@ -1,5 +1,5 @@
 /** Task runs: `TaskRunCreate`, `TaskRunUpdate`, `task_inputs`, the stored row and `TaskRun`. */
-import { array, datetime, type Infer, INVALID, keyText, object, optional, type Schema, str, uuid } from '../schema.ts';
+import { array, datetime, INVALID, type Infer, keyText, object, optional, type Schema, str, uuid } from '../schema.ts';
 import { formatMicros, formatNullable, type Micros } from '../time.ts';
 import { estimatedRunTime, estimatedStartTimeDelta, type RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, seconds, tagsSchema } from './common.ts';
@@ -22,7 +22,10 @@ const inputShapes = {
 /** One upstream reference in `task_inputs`, told apart by `input_type` (default `task_run`). */
 const taskRunInputSchema: Schema<TaskRunInput> = {
   parse(v, loc, issues) {
-    const kind = v !== null && typeof v === 'object' && !Array.isArray(v) ? ((v as Record<string, unknown>).input_type ?? 'task_run') : undefined;
+    const kind =
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? ((v as Record<string, unknown>).input_type ?? 'task_run')
+        : undefined;
     const shape = typeof kind === 'string' ? inputShapes[kind as keyof typeof inputShapes] : undefined;
     if (!shape) {
       issues.push({

@@ -52,7 +52,8 @@ function byCodePoint(a: string, b: string): number {
 export function selectObservedStates(all: ObservedState[], q: ObservedStateQuery): ObservedState[] {
   const p = q.prefix?.toLowerCase();
   const kept = p ? all.filter((s) => startsWithCI(s.state_type, p) || startsWithCI(s.state_name, p)) : [...all];
-  const byName = (a: ObservedState, b: ObservedState) => byCodePoint(a.state_name, b.state_name) || byCodePoint(a.state_type, b.state_type);
+  const byName = (a: ObservedState, b: ObservedState) =>
+    byCodePoint(a.state_name, b.state_name) || byCodePoint(a.state_type, b.state_type);
   kept.sort(q.orderBy === 'NAME_ASC' ? byName : (a, b) => b.last_seen - a.last_seen || byName(a, b));
   return kept.slice(0, q.limit);
 }
@@ -65,7 +66,12 @@ export function selectObservedTags(all: ObservedTag[], prefix: string | undefine
 }
 
 export function renderObservedState(s: ObservedState): Record<string, unknown> {
-  return { state_type: s.state_type, state_name: s.state_name, first_seen: formatMicros(s.first_seen), last_seen: formatMicros(s.last_seen) };
+  return {
+    state_type: s.state_type,
+    state_name: s.state_name,
+    first_seen: formatMicros(s.first_seen),
+    last_seen: formatMicros(s.last_seen),
+  };
 }
 
 export function renderObservedTag(t: ObservedTag): Record<string, unknown> {

@@ -43,7 +43,10 @@ export type TaskRunSpanFields = Pick<
   | 'flow_run_run_count'
 >;
 
-export type ArtifactSpanFields = Pick<ArtifactRow, 'id' | 'created' | 'key' | 'type' | 'description' | 'flow_run_id' | 'task_run_id'>;
+export type ArtifactSpanFields = Pick<
+  ArtifactRow,
+  'id' | 'created' | 'key' | 'type' | 'description' | 'flow_run_id' | 'task_run_id'
+>;
 
 /** Python's name for the type of a JSON value, as Prefect records parameter types. */
 export function pythonTypeName(v: unknown): string {
@@ -98,7 +101,8 @@ export function flowRunSpanSource(r: FlowRunSpanFields): SpanSource {
   labelAttributes(r.labels, attributes);
   attributes['prefect.run.type'] = 'flow';
   attributes['prefect.run.run_count'] = r.run_count;
-  for (const [name, value] of Object.entries(r.parameters)) attributes[`prefect.run.parameter.${name}`] = pythonTypeName(value);
+  for (const [name, value] of Object.entries(r.parameters))
+    attributes[`prefect.run.parameter.${name}`] = pythonTypeName(value);
   return runSpanSource(r, 'flow-run', r.parent_task_run_id, attributes);
 }
 
@@ -108,7 +112,8 @@ export function taskRunSpanSource(r: TaskRunSpanFields): SpanSource {
   attributes['prefect.run.type'] = 'task';
   attributes['prefect.run.run_count'] = r.run_count;
   attributes['prefect.run.flow_run_run_count'] = r.flow_run_run_count;
-  for (const [name, inputs] of Object.entries(r.task_inputs)) attributes[`prefect.run.parameter.${name}`] = inputTypes(inputs);
+  for (const [name, inputs] of Object.entries(r.task_inputs))
+    attributes[`prefect.run.parameter.${name}`] = inputTypes(inputs);
   return runSpanSource(r, 'task-run', r.flow_run_id, attributes);
 }
 

@@ -4,8 +4,9 @@
  * the run writes maintain (`store/contract.ts` → `SpanStore`); this module holds what a span is and
  * how it renders.
  */
-import { literal } from '../schema.ts';
+
 import type { StateType } from '../runs/states.ts';
+import { literal } from '../schema.ts';
 import { formatMicros, formatNullable, type Micros } from '../time.ts';
 
 export const SPAN_TYPES = ['flow-run', 'task-run', 'artifact'] as const;
@@ -94,7 +95,10 @@ export function pythonFloat(seconds: number): string {
  * `running_time`: seconds in RUNNING states as a float string. A span that is RUNNING right now
  * also counts the time since it entered that state (Prefect's `estimated_run_time`).
  */
-export function runningTime(s: Pick<SpanRow, 'total_run_time' | 'state_type' | 'state_timestamp'>, now: Micros): string | null {
+export function runningTime(
+  s: Pick<SpanRow, 'total_run_time' | 'state_type' | 'state_timestamp'>,
+  now: Micros,
+): string | null {
   if (s.total_run_time === null) return null;
   let micros = s.total_run_time;
   if (s.state_type === 'RUNNING' && s.state_timestamp !== null) micros += Math.max(0, now - s.state_timestamp);

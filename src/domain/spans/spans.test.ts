@@ -17,12 +17,25 @@ describe('span placement', () => {
       depth: 3,
     });
     // b descends from c: linking c under b would close a cycle.
-    assert.deepEqual(place('c', 'b', { span_id: 'b', trace_id: 'c', path: ['c', 'x'] }), { trace_id: 'c', parent_span_id: null, path: [], depth: 0 });
+    assert.deepEqual(place('c', 'b', { span_id: 'b', trace_id: 'c', path: ['c', 'x'] }), {
+      trace_id: 'c',
+      parent_span_id: null,
+      path: [],
+      depth: 0,
+    });
   });
 
   it('replants a descendant under its moved ancestor, keeping the path below it', () => {
-    assert.deepEqual(replant('s', { trace_id: 'r', path: ['r', 't'] }, { path: ['s', 'x'] }), { trace_id: 'r', path: ['r', 't', 's', 'x'], depth: 4 });
-    assert.deepEqual(replant('s', { trace_id: 's', path: [] }, { path: ['r', 't', 's'] }), { trace_id: 's', path: ['s'], depth: 1 });
+    assert.deepEqual(replant('s', { trace_id: 'r', path: ['r', 't'] }, { path: ['s', 'x'] }), {
+      trace_id: 'r',
+      path: ['r', 't', 's', 'x'],
+      depth: 4,
+    });
+    assert.deepEqual(replant('s', { trace_id: 's', path: [] }, { path: ['r', 't', 's'] }), {
+      trace_id: 's',
+      path: ['s'],
+      depth: 1,
+    });
   });
 
   it('keeps child counts by span type and state name, artifacts in the total only', () => {
@@ -47,8 +60,14 @@ describe('span fields', () => {
     assert.equal(pythonFloat(3), '3.0');
     assert.equal(pythonFloat(12.5), '12.5');
     assert.equal(runningTime({ total_run_time: null, state_type: null, state_timestamp: null }, 0), null);
-    assert.equal(runningTime({ total_run_time: 2_000_000, state_type: 'COMPLETED', state_timestamp: 10 }, 99_000_000), '2.0');
-    assert.equal(runningTime({ total_run_time: 2_000_000, state_type: 'RUNNING', state_timestamp: 1_000_000 }, 1_500_000), '2.5');
+    assert.equal(
+      runningTime({ total_run_time: 2_000_000, state_type: 'COMPLETED', state_timestamp: 10 }, 99_000_000),
+      '2.0',
+    );
+    assert.equal(
+      runningTime({ total_run_time: 2_000_000, state_type: 'RUNNING', state_timestamp: 1_000_000 }, 1_500_000),
+      '2.5',
+    );
   });
 
   it('orders positions by start (unstarted last), then id', () => {
@@ -60,7 +79,15 @@ describe('span fields', () => {
   });
 
   it('derives attributes and search text from runs', () => {
-    assert.deepEqual(['x', 1, 1.5, true, null, [], {}].map(pythonTypeName), ['str', 'int', 'float', 'bool', 'NoneType', 'list', 'dict']);
+    assert.deepEqual(['x', 1, 1.5, true, null, [], {}].map(pythonTypeName), [
+      'str',
+      'int',
+      'float',
+      'bool',
+      'NoneType',
+      'list',
+      'dict',
+    ]);
     const f = flowRunSpanSource({
       id: 'f',
       name: 'Agile-Chital',
@@ -77,7 +104,12 @@ describe('span fields', () => {
       run_count: 1,
     });
     assert.equal(f.parent_id, 't');
-    assert.deepEqual(f.attributes, { team: 'data', 'prefect.run.type': 'flow', 'prefect.run.run_count': 1, 'prefect.run.parameter.n': 'int' });
+    assert.deepEqual(f.attributes, {
+      team: 'data',
+      'prefect.run.type': 'flow',
+      'prefect.run.run_count': 1,
+      'prefect.run.parameter.n': 'int',
+    });
     assert.equal(spanSearchText(f), 'agile-chital\netl\ndata\nflow\n1\nint');
     const t = taskRunSpanSource({
       id: 't',
@@ -110,7 +142,8 @@ describe('observed', () => {
       { state_type: 'RUNNING', state_name: 'Running', first_seen: 1, last_seen: 9 },
       { state_type: 'COMPLETED', state_name: 'Completed', first_seen: 3, last_seen: 3 },
     ];
-    const names = (q: Parameters<typeof selectObservedStates>[1]) => selectObservedStates(all, q).map((s) => s.state_name);
+    const names = (q: Parameters<typeof selectObservedStates>[1]) =>
+      selectObservedStates(all, q).map((s) => s.state_name);
     assert.deepEqual(names({ orderBy: 'LAST_SEEN_DESC', limit: 10 }), ['Retrying', 'Running', 'Failed', 'Completed']);
     assert.deepEqual(names({ orderBy: 'NAME_ASC', limit: 2 }), ['Completed', 'Failed']);
     assert.deepEqual(names({ prefix: 'run', orderBy: 'NAME_ASC', limit: 10 }), ['Retrying', 'Running']);
@@ -123,7 +156,13 @@ describe('observed', () => {
       { tag: 'a', count: 2 },
       { tag: 'Z', count: 3 },
     ];
-    assert.deepEqual(selectObservedTags(tags, undefined).map((t) => t.tag), ['Z', 'a', 'b']);
-    assert.deepEqual(selectObservedTags(tags, 'z').map((t) => t.tag), ['Z']);
+    assert.deepEqual(
+      selectObservedTags(tags, undefined).map((t) => t.tag),
+      ['Z', 'a', 'b'],
+    );
+    assert.deepEqual(
+      selectObservedTags(tags, 'z').map((t) => t.tag),
+      ['Z'],
+    );
   });
 });

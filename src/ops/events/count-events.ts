@@ -4,7 +4,14 @@
  * to `until` (empty ones with count 0; a future `until` ends with the current unit), at most 1000.
  */
 import { AppError, invalidField } from '../../domain/errors.ts';
-import { type Countable, type CountKey, COUNTABLES, eventFilterSchemaCloud, eventFilterSchemaOss, type EventCountRow } from '../../domain/events.ts';
+import {
+  COUNTABLES,
+  type Countable,
+  type CountKey,
+  type EventCountRow,
+  eventFilterSchemaCloud,
+  eventFilterSchemaOss,
+} from '../../domain/events.ts';
 import { type Infer, literal, num, object, optional, parseOrThrow } from '../../domain/schema.ts';
 import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../domain/time.ts';
 import type { PathFamily } from '../context.ts';
@@ -89,7 +96,14 @@ function render(_ctx: EventsContext, key: CountKey, r: EventCountRow): EventCoun
   return { value: r.value, label, count: r.count, start_time: formatMicros(r.first), end_time: formatMicros(r.last) };
 }
 
-function timeRows(rows: EventCountRow[], since: Micros, until: Micros, now: Micros, unit: TimeUnit, width: number): EventCountBody[] {
+function timeRows(
+  rows: EventCountRow[],
+  since: Micros,
+  until: Micros,
+  now: Micros,
+  unit: TimeUnit,
+  width: number,
+): EventCountBody[] {
   const counts = new Map(rows.map((r) => [Number(r.value), r.count]));
   // A range reaching into the future ends with the current unit.
   let end = until;
@@ -101,7 +115,13 @@ function timeRows(rows: EventCountRow[], since: Micros, until: Micros, now: Micr
   for (let k = Math.floor((since - PIVOT) / width); PIVOT + k * width <= end && out.length <= MAX_BUCKETS; k++) {
     const start = PIVOT + k * width;
     const label = formatMicros(start);
-    out.push({ value: String(k), label, count: counts.get(k) ?? 0, start_time: label, end_time: formatMicros(start + width - 1) });
+    out.push({
+      value: String(k),
+      label,
+      count: counts.get(k) ?? 0,
+      start_time: label,
+      end_time: formatMicros(start + width - 1),
+    });
   }
   return out;
 }

@@ -33,7 +33,10 @@ function bodySchema(family: PathFamily) {
   return object(
     {
       filter: optional(family === 'oss' ? eventFilterSchemaOss : eventFilterSchemaCloud),
-      limit: optional(int({ min: 0, max: family === 'oss' ? EVENT_PAGE_MAX_OSS : EVENT_PAGE_MAX_CLOUD }), () => EVENT_PAGE_DEFAULT),
+      limit: optional(
+        int({ min: 0, max: family === 'oss' ? EVENT_PAGE_MAX_OSS : EVENT_PAGE_MAX_CLOUD }),
+        () => EVENT_PAGE_DEFAULT,
+      ),
     },
     { extra: 'ignore' },
   );
@@ -51,7 +54,11 @@ export function defaultSince(now: Micros): Micros {
 }
 
 /** Turns a parsed `EventFilter` into the store's concrete filter. */
-export function resolveFilter(input: Partial<EventFilterInput> | undefined, scope: EventScope, now = nowMicros()): EventFilter {
+export function resolveFilter(
+  input: Partial<EventFilterInput> | undefined,
+  scope: EventScope,
+  now = nowMicros(),
+): EventFilter {
   const f = input ?? {};
   const out: EventFilter = {
     since: f.occurred?.since ?? defaultSince(now),
@@ -95,19 +102,37 @@ export interface EventPageBody {
   next_page: string | null;
 }
 
-async function page(ctx: EventsContext, state: Omit<PageToken, 'c' | 's' | 'x'> & { x?: number }, after: EventCursor | undefined, offset: number): Promise<EventPageBody> {
+async function page(
+  ctx: EventsContext,
+  state: Omit<PageToken, 'c' | 's' | 'x'> & { x?: number },
+  after: EventCursor | undefined,
+  offset: number,
+): Promise<EventPageBody> {
   const { store } = ctx.services;
   const events: StoredEvent[] =
     state.n === 0
       ? []
-      : await store.events.query(ctx.scope, { filter: state.f, order: state.o, limit: state.n, offset, after, maxSeq: state.m });
+      : await store.events.query(ctx.scope, {
+          filter: state.f,
+          order: state.o,
+          limit: state.n,
+          offset,
+          after,
+          maxSeq: state.m,
+        });
   const served = state.d + events.length;
   let next: string | null = null;
   if (events.length === state.n && state.n > 0 && served < state.t) {
     const last = events[events.length - 1];
     // The session's expiry is carried over, so the same token always yields the same next link.
     const x = state.x ?? Date.now() + PAGE_TOKEN_TTL_MS;
-    const token: PageToken = { ...state, x, s: scopeKey(ctx.scope), d: served, c: { occurred: last.occurred, id: last.id } };
+    const token: PageToken = {
+      ...state,
+      x,
+      s: scopeKey(ctx.scope),
+      d: served,
+      c: { occurred: last.occurred, id: last.id },
+    };
     const signed = signToken(tokenKey(ctx.services), { ...token }, { kind: TOKEN_KIND, expiresAt: x, avoid: 'next' });
     next = `${ctx.rootUrl}/events/filter/next?page-token=${signed}`;
   }

@@ -4,8 +4,8 @@
  * (duplicates are no-ops in the store).
  */
 import { type AppError, type Issue, invalidInput } from '../../domain/errors.ts';
-import { parseJsonText } from '../../domain/json-text.ts';
 import { type EventTenant, type NewEvent, rawEventId, validateEvent } from '../../domain/events.ts';
+import { parseJsonText } from '../../domain/json-text.ts';
 import { issuesFull, stopEarly } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { Services } from '../context.ts';
@@ -13,7 +13,10 @@ import type { Services } from '../context.ts';
 /** Validates a `POST /events` body; every invalid event is named (index and id) in one 422. */
 export function parseEventBatch(body: unknown, tenant: EventTenant, bodyBytes?: number): NewEvent[] {
   if (!Array.isArray(body)) {
-    throw invalidInput([{ loc: ['body'], msg: 'Input should be a valid list', type: 'list_type', input: body ?? null }], body ?? null);
+    throw invalidInput(
+      [{ loc: ['body'], msg: 'Input should be a valid list', type: 'list_type', input: body ?? null }],
+      body ?? null,
+    );
   }
   const received = nowMicros();
   const out: NewEvent[] = new Array(body.length);
@@ -39,12 +42,20 @@ export function appendEvents(services: Services, events: NewEvent[]): Promise<vo
 }
 
 /** `bodyBytes`: the request body's size, when known (no event of a smaller body can be too big). */
-export async function ingestEvents(services: Services, tenant: EventTenant, body: unknown, bodyBytes?: number): Promise<void> {
+export async function ingestEvents(
+  services: Services,
+  tenant: EventTenant,
+  body: unknown,
+  bodyBytes?: number,
+): Promise<void> {
   await appendEvents(services, parseEventBatch(body, tenant, bodyBytes));
 }
 
 /** One `/events/in` frame: the event, or an error naming it (the socket stays open). */
-export function parseEventFrame(text: string, tenant: EventTenant): NewEvent | { eventId: string | null; message: string } {
+export function parseEventFrame(
+  text: string,
+  tenant: EventTenant,
+): NewEvent | { eventId: string | null; message: string } {
   let raw: unknown;
   try {
     raw = parseJsonText(text);

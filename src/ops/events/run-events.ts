@@ -5,8 +5,8 @@
  */
 import { renderEvent } from '../../domain/events.ts';
 import { bool, type Infer, int, literal, object, optional } from '../../domain/schema.ts';
-import type { EventPageBody } from './filter-events.ts';
 import type { EventsContext } from './context.ts';
+import type { EventPageBody } from './filter-events.ts';
 
 export const RUN_EVENTS_OFFSET_MAX = 5000;
 export const RUN_EVENTS_LIMIT_MAX = 200;
@@ -27,12 +27,20 @@ export function etagMatches(header: string | undefined, count: number): boolean 
   if (!header) return false;
   const want = String(count);
   return header.split(',').some((raw) => {
-    const t = raw.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+    const t = raw
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1');
     return t === want || t === '*';
   });
 }
 
-export async function runEventCount(ctx: EventsContext, workspaceId: string, flowRunId: string, q: RunEventsQuery): Promise<number> {
+export async function runEventCount(
+  ctx: EventsContext,
+  workspaceId: string,
+  flowRunId: string,
+  q: RunEventsQuery,
+): Promise<number> {
   return ctx.services.store.events.runEventCount(workspaceId, flowRunId, q.with_task_runs);
 }
 

@@ -1,6 +1,7 @@
 /** `GET /tags` and `DELETE /tags?tag=`: the workspace tag index (fed by events, see the store). */
-import { formatMicros } from '../../domain/time.ts';
+
 import { type Infer, int, literal, object, optional, str } from '../../domain/schema.ts';
+import { formatMicros } from '../../domain/time.ts';
 import type { OpContext } from '../context.ts';
 
 export const TAG_LIMIT_DEFAULT = 200;
@@ -10,7 +11,10 @@ export const listTagsQuerySchema = object(
   {
     search: optional(str()),
     page: optional(int({ min: 1 }), () => 1),
-    sort: optional(literal(['NAME_ASC', 'NAME_DESC', 'LAST_SEEN_ASC', 'LAST_SEEN_DESC'] as const), () => 'LAST_SEEN_DESC' as const),
+    sort: optional(
+      literal(['NAME_ASC', 'NAME_DESC', 'LAST_SEEN_ASC', 'LAST_SEEN_DESC'] as const),
+      () => 'LAST_SEEN_DESC' as const,
+    ),
     limit: optional(int({ min: 1, max: TAG_LIMIT_MAX }), () => TAG_LIMIT_DEFAULT),
   },
   { extra: 'ignore' },
@@ -25,7 +29,11 @@ export async function listTags(ctx: OpContext, q: Infer<typeof listTagsQuerySche
     offset: (q.page - 1) * q.limit,
   });
   return {
-    results: results.map((t) => ({ name: t.name, first_seen: formatMicros(t.firstSeen), last_seen: formatMicros(t.lastSeen) })),
+    results: results.map((t) => ({
+      name: t.name,
+      first_seen: formatMicros(t.firstSeen),
+      last_seen: formatMicros(t.lastSeen),
+    })),
     count,
     limit: q.limit,
     pages: Math.ceil(count / q.limit),

@@ -3,12 +3,13 @@
  * text, produced page by page through a keyset cursor so that memory stays flat whatever the
  * run's size, and pulled only as fast as the client reads.
  */
+
+import { notFound } from '../../domain/errors.ts';
 import { CSV_HEADER, csvLine, textLine } from '../../domain/log-export.ts';
 import type { LogCursor, LogRow } from '../../domain/logs.ts';
 import { literal } from '../../domain/schema.ts';
 import type { OpContext } from '../context.ts';
-import { findFlowRunForLogs, type FlowRunRef } from './flow-run-ref.ts';
-import { notFound } from '../../domain/errors.ts';
+import { type FlowRunRef, findFlowRunForLogs } from './flow-run-ref.ts';
 
 export const EXPORT_FORMATS = ['csv', 'text'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -18,11 +19,21 @@ export const exportFormatSchema = literal(EXPORT_FORMATS);
 export const EXPORT_PAGE_SIZE = 1000;
 
 /** All logs of a flow run in `TIMESTAMP_ASC` order, one page at a time. */
-export async function* flowRunLogPages(ctx: OpContext, flowRunId: string, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<LogRow[]> {
+export async function* flowRunLogPages(
+  ctx: OpContext,
+  flowRunId: string,
+  pageSize = EXPORT_PAGE_SIZE,
+): AsyncGenerator<LogRow[]> {
   const filter = { operator: 'and_' as const, flow_run_id: { any_: [flowRunId] } };
   let after: LogCursor | undefined;
   for (;;) {
-    const rows = await ctx.services.store.logs.filter(ctx.workspace.id, { filter, sort: 'TIMESTAMP_ASC', limit: pageSize, offset: 0, after });
+    const rows = await ctx.services.store.logs.filter(ctx.workspace.id, {
+      filter,
+      sort: 'TIMESTAMP_ASC',
+      limit: pageSize,
+      offset: 0,
+      after,
+    });
     if (rows.length) yield rows;
     if (rows.length < pageSize) return;
     const last = rows[rows.length - 1];

@@ -25,7 +25,9 @@ export const flowRunLogsQuery = object(
     task_runs: optional(commaList(uuid()).describe('Comma-separated list of task run IDs to filter by')),
     task_runs_is_null: optional(bool().describe('If true, only include logs without a task run ID')),
     loggers: optional(commaList(str()).describe('Comma-separated list of logger names to filter by')),
-    text_query: optional(str({ max: TEXT_QUERY_MAX }).describe('Text search query string (the grammar of LogFilter.text)')),
+    text_query: optional(
+      str({ max: TEXT_QUERY_MAX }).describe('Text search query string (the grammar of LogFilter.text)'),
+    ),
     limit: optional(int({ min: 1, max: LOG_LIMIT_MAX }), () => LOG_LIMIT_DEFAULT),
   },
   // Query strings carry whatever else a client or proxy adds; FastAPI ignores unknown parameters.
@@ -37,7 +39,8 @@ export function flowRunLogFilter(flowRunId: string, q: FlowRunLogsInput): LogFil
   const f: LogFilter = { operator: 'and_', flow_run_id: { any_: [flowRunId] } };
   if (q.level_ge !== undefined || q.level_le !== undefined) f.level = { ge_: q.level_ge, le_: q.level_le };
   if (q.since !== undefined || q.until !== undefined) f.timestamp = { after_: q.since, before_: q.until };
-  if (q.task_runs !== undefined || q.task_runs_is_null !== undefined) f.task_run_id = { any_: q.task_runs, is_null_: q.task_runs_is_null };
+  if (q.task_runs !== undefined || q.task_runs_is_null !== undefined)
+    f.task_run_id = { any_: q.task_runs, is_null_: q.task_runs_is_null };
   if (q.loggers !== undefined) f.loggers = { any_: q.loggers };
   if (q.text_query !== undefined) f.text = { query: q.text_query };
   return f;
@@ -50,7 +53,11 @@ export interface FlowRunLogsPage {
 }
 
 function queryHash(q: FlowRunLogsInput): string {
-  const canonical = JSON.stringify(Object.keys(q).sort().map((k) => [k, q[k as keyof FlowRunLogsInput]]));
+  const canonical = JSON.stringify(
+    Object.keys(q)
+      .sort()
+      .map((k) => [k, q[k as keyof FlowRunLogsInput]]),
+  );
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
 }
 
@@ -63,7 +70,12 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
   return header.split(',').some((t) => opaque(t) === mine);
 }
 
-export async function flowRunLogs(ctx: OpContext, flowRunId: string, q: FlowRunLogsInput, ifNoneMatch?: string): Promise<FlowRunLogsPage> {
+export async function flowRunLogs(
+  ctx: OpContext,
+  flowRunId: string,
+  q: FlowRunLogsInput,
+  ifNoneMatch?: string,
+): Promise<FlowRunLogsPage> {
   const { store } = ctx.services;
   const stats = await store.logs.runStats(ctx.workspace.id, flowRunId);
   const etag = `"${stats?.count ?? 0}-${stats?.maxSeq ?? 0}-${queryHash(q)}"`;

@@ -37,7 +37,11 @@ export function workspaceObservedLoggers(ctx: OpContext, q: ObservedLoggersInput
   return ctx.services.store.logs.observedLoggers(ctx.workspace.id, toQuery(q));
 }
 
-export async function traceObservedLoggers(ctx: OpContext, traceId: string, q: ObservedLoggersInput): Promise<ObservedLogger[]> {
+export async function traceObservedLoggers(
+  ctx: OpContext,
+  traceId: string,
+  q: ObservedLoggersInput,
+): Promise<ObservedLogger[]> {
   const { store } = ctx.services;
   const flowRunIds = await store.traces.flowRunIds(ctx.workspace.id, traceId);
   return store.logs.observedLoggers(ctx.workspace.id, { ...toQuery(q), flowRunIds });

@@ -30,7 +30,8 @@ export async function readArtifact(ctx: OpContext, id: string): Promise<Artifact
 }
 
 export async function updateArtifact(ctx: OpContext, id: string, input: ArtifactUpdate): Promise<void> {
-  if (!(await ctx.services.store.artifacts.update(ctx.workspace.id, id, input, nowMicros()))) throw notFound('Artifact');
+  if (!(await ctx.services.store.artifacts.update(ctx.workspace.id, id, input, nowMicros())))
+    throw notFound('Artifact');
 }
 
 export async function deleteArtifact(ctx: OpContext, id: string): Promise<void> {

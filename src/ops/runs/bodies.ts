@@ -34,7 +34,12 @@ const flowRunFilters = {
 };
 
 export const flowRunFilterBody = object(
-  { ...flowRunFilters, sort: optional(literal(FLOW_RUN_SORTS), () => 'ID_DESC' as const), limit: limit(), offset: offset() },
+  {
+    ...flowRunFilters,
+    sort: optional(literal(FLOW_RUN_SORTS), () => 'ID_DESC' as const),
+    limit: limit(),
+    offset: offset(),
+  },
   { extra: 'ignore' },
 );
 export const flowRunCountBody = object(flowRunFilters, { extra: 'ignore' });
@@ -48,7 +53,12 @@ const taskRunFilters = {
 
 function taskRunFilterBodyFor(offsetMax?: number) {
   return object(
-    { ...taskRunFilters, sort: optional(literal(TASK_RUN_SORTS), () => 'ID_DESC' as const), limit: limit(), offset: offset(offsetMax) },
+    {
+      ...taskRunFilters,
+      sort: optional(literal(TASK_RUN_SORTS), () => 'ID_DESC' as const),
+      limit: limit(),
+      offset: offset(offsetMax),
+    },
     { extra: 'ignore' },
   );
 }
@@ -79,7 +89,12 @@ const artifactFilters = {
   deployments: optional(deploymentFilterSchema),
 };
 export const artifactFilterBody = object(
-  { ...artifactFilters, sort: optional(literal(ARTIFACT_SORTS), () => 'ID_DESC' as const), limit: limit(), offset: offset() },
+  {
+    ...artifactFilters,
+    sort: optional(literal(ARTIFACT_SORTS), () => 'ID_DESC' as const),
+    limit: limit(),
+    offset: offset(),
+  },
   { extra: 'ignore' },
 );
 export const artifactCountBody = object(artifactFilters, { extra: 'ignore' });

@@ -36,7 +36,11 @@ export function eventWriterSink(writer: GroupCommit<NewEvent>): EventSink {
       const rows: NewEvent[] = [];
       for (const e of events) {
         const r = validateEvent(eventJson(e), [], tenant, received);
-        if (Array.isArray(r)) throw new AppError('internal', `server event ${e.event} ${e.id} is invalid: ${r.map((i) => i.msg).join('; ')}`);
+        if (Array.isArray(r))
+          throw new AppError(
+            'internal',
+            `server event ${e.event} ${e.id} is invalid: ${r.map((i) => i.msg).join('; ')}`,
+          );
         rows.push(r);
       }
       await writer.add(rows);

@@ -1,7 +1,12 @@
 /** Flow runs: create, read, update, labels, delete, filter, count, state history. */
 import { AppError, notFound } from '../../domain/errors.ts';
 import { uuid7 } from '../../domain/ids.ts';
-import { checkParametersSize, type FlowRunCreate, type FlowRunRow, type FlowRunUpdate } from '../../domain/runs/flow-runs.ts';
+import {
+  checkParametersSize,
+  type FlowRunCreate,
+  type FlowRunRow,
+  type FlowRunUpdate,
+} from '../../domain/runs/flow-runs.ts';
 import { withScheduledTime } from '../../domain/runs/orchestration.ts';
 import { normalizeFlowRunPolicy } from '../../domain/runs/policies.ts';
 import { randomRunName } from '../../domain/runs/slugs.ts';
@@ -10,10 +15,13 @@ import { withSubflowDetails } from '../../domain/runs/subflows.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { OpContext } from '../context.ts';
-import { type flowRunCountBody, type flowRunFilterBody, filtersOf } from './bodies.ts';
+import { filtersOf, type flowRunCountBody, type flowRunFilterBody } from './bodies.ts';
 import { emitFlowRunStateEvent } from './flow-run-events.ts';
 
-export async function createFlowRun(ctx: OpContext, input: FlowRunCreate): Promise<{ run: FlowRunRow; created: boolean }> {
+export async function createFlowRun(
+  ctx: OpContext,
+  input: FlowRunCreate,
+): Promise<{ run: FlowRunRow; created: boolean }> {
   const { store } = ctx.services;
   const ws = ctx.workspace.id;
   checkParametersSize(input.parameters, ['body', 'parameters']);
@@ -21,7 +29,11 @@ export async function createFlowRun(ctx: OpContext, input: FlowRunCreate): Promi
   if (!flow) throw new AppError('not_found', `Flow with id ${input.flow_id} not found`);
   const now = nowMicros();
   const id = uuid7();
-  const proposed = withSubflowDetails(withScheduledTime(input.state ?? makeState('PENDING'), now), id, input.parent_task_run_id ?? null);
+  const proposed = withSubflowDetails(
+    withScheduledTime(input.state ?? makeState('PENDING'), now),
+    id,
+    input.parent_task_run_id ?? null,
+  );
   const initial: StateRow = { ...proposed, id: uuid7(), timestamp: now };
   const result = await store.flowRuns.create(
     ws,
@@ -81,7 +93,8 @@ export async function updateFlowRun(ctx: OpContext, id: string, input: FlowRunUp
 }
 
 export async function mergeFlowRunLabels(ctx: OpContext, id: string, labels: Record<string, unknown>): Promise<void> {
-  if (!(await ctx.services.store.flowRuns.mergeLabels(ctx.workspace.id, id, labels, nowMicros()))) throw notFound('Flow run');
+  if (!(await ctx.services.store.flowRuns.mergeLabels(ctx.workspace.id, id, labels, nowMicros())))
+    throw notFound('Flow run');
 }
 
 /** The most task runs of one flow run whose logs a delete looks up (pages of 200). */

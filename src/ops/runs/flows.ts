@@ -5,7 +5,7 @@ import type { FlowCreate, FlowRow } from '../../domain/runs/flows.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { OpContext } from '../context.ts';
-import { type flowCountBody, type flowFilterBody, filtersOf } from './bodies.ts';
+import { filtersOf, type flowCountBody, type flowFilterBody } from './bodies.ts';
 
 export async function createFlow(ctx: OpContext, input: FlowCreate): Promise<{ flow: FlowRow; created: boolean }> {
   const now = nowMicros();

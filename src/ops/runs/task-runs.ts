@@ -11,7 +11,10 @@ import { nowMicros } from '../../domain/time.ts';
 import type { OpContext } from '../context.ts';
 import { filtersOf, type taskRunCountBody, type taskRunFilterBody } from './bodies.ts';
 
-export async function createTaskRun(ctx: OpContext, input: TaskRunCreate): Promise<{ run: TaskRunRow; created: boolean }> {
+export async function createTaskRun(
+  ctx: OpContext,
+  input: TaskRunCreate,
+): Promise<{ run: TaskRunRow; created: boolean }> {
   const { store } = ctx.services;
   const ws = ctx.workspace.id;
   const id = input.id ?? uuid7();
@@ -60,7 +63,10 @@ export async function readTaskRun(ctx: OpContext, id: string): Promise<TaskRunRo
 
 export async function renameTaskRun(ctx: OpContext, id: string, name: string | undefined): Promise<void> {
   const { store } = ctx.services;
-  const ok = name === undefined ? (await store.taskRuns.get(ctx.workspace.id, id)) !== undefined : await store.taskRuns.rename(ctx.workspace.id, id, name, nowMicros());
+  const ok =
+    name === undefined
+      ? (await store.taskRuns.get(ctx.workspace.id, id)) !== undefined
+      : await store.taskRuns.rename(ctx.workspace.id, id, name, nowMicros());
   if (!ok) throw notFound('Task');
 }
 
@@ -73,7 +79,10 @@ export async function deleteTaskRun(ctx: OpContext, id: string): Promise<void> {
   if (!(await store.taskRuns.delete(ws, id))) throw notFound('Task');
 }
 
-export function filterTaskRuns(ctx: OpContext, body: Infer<ReturnType<typeof taskRunFilterBody>>): Promise<TaskRunRow[]> {
+export function filterTaskRuns(
+  ctx: OpContext,
+  body: Infer<ReturnType<typeof taskRunFilterBody>>,
+): Promise<TaskRunRow[]> {
   return ctx.services.store.taskRuns.filter(ctx.workspace.id, {
     filters: filtersOf(body),
     sort: body.sort,

@@ -31,28 +31,47 @@ function statesQuery(defaultLimit: number, maxLimit: number) {
   );
 }
 
-export const workspaceObservedStatesQuery = statesQuery(OBSERVED_STATES_LIMIT_WORKSPACE, OBSERVED_STATES_LIMIT_WORKSPACE_MAX);
+export const workspaceObservedStatesQuery = statesQuery(
+  OBSERVED_STATES_LIMIT_WORKSPACE,
+  OBSERVED_STATES_LIMIT_WORKSPACE_MAX,
+);
 export const traceObservedStatesQuery = statesQuery(OBSERVED_STATES_LIMIT_TRACE, OBSERVED_STATES_LIMIT_TRACE_MAX);
 export type ObservedStatesInput = Infer<typeof workspaceObservedStatesQuery>;
 
 const prefixOf = (q: string | undefined) => (q ? q : undefined);
 
-export async function traceObservedTags(ctx: OpContext, traceId: string, input: ObservedTagsInput): Promise<ObservedTag[]> {
+export async function traceObservedTags(
+  ctx: OpContext,
+  traceId: string,
+  input: ObservedTagsInput,
+): Promise<ObservedTag[]> {
   await ensureTrace(ctx, traceId);
   return ctx.services.store.spans.observedTags(ctx.workspace.id, { traceId }, prefixOf(input.query));
 }
 
 /** Tags of the span and of all its descendants; 404 for an unknown span. */
-export async function spanObservedTags(ctx: OpContext, spanId: string, input: ObservedTagsInput): Promise<ObservedTag[]> {
+export async function spanObservedTags(
+  ctx: OpContext,
+  spanId: string,
+  input: ObservedTagsInput,
+): Promise<ObservedTag[]> {
   if (!(await ctx.services.store.spans.get(ctx.workspace.id, spanId))) throw notFound('Span');
   return ctx.services.store.spans.observedTags(ctx.workspace.id, { spanId }, prefixOf(input.query));
 }
 
 export function workspaceObservedStates(ctx: OpContext, input: ObservedStatesInput): Promise<ObservedState[]> {
-  return ctx.services.store.spans.observedStates(ctx.workspace.id, {}, { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit });
+  return ctx.services.store.spans.observedStates(
+    ctx.workspace.id,
+    {},
+    { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit },
+  );
 }
 
-export async function traceObservedStates(ctx: OpContext, traceId: string, input: ObservedStatesInput): Promise<ObservedState[]> {
+export async function traceObservedStates(
+  ctx: OpContext,
+  traceId: string,
+  input: ObservedStatesInput,
+): Promise<ObservedState[]> {
   await ensureTrace(ctx, traceId);
   return ctx.services.store.spans.observedStates(
     ctx.workspace.id,

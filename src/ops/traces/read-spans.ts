@@ -10,9 +10,9 @@ import { array, type Infer, int, literal, object, optional, type Schema, str, uu
 import {
   FILTER_VALUES_MAX,
   SPAN_QUERY_MAX,
-  type SpanFilters,
   SPANS_LIMIT_DEFAULT,
   SPANS_LIMIT_MAX,
+  type SpanFilters,
 } from '../../domain/spans/query.ts';
 import { positionOf, type SpanRow, spanTypeSchema } from '../../domain/spans/span.ts';
 import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
@@ -29,7 +29,11 @@ export const readSpansQuery = object(
     state_types: optional(listOf(stateTypeSchema).describe('State types, any of')),
     state_names: optional(listOf(str()).describe('State names, any of')),
     tags: optional(listOf(str()).describe('Tags, any of')),
-    query: optional(str({ max: SPAN_QUERY_MAX }).describe('Text over name, tags and attribute values: space = OR, -/! = NOT, "phrase"')),
+    query: optional(
+      str({ max: SPAN_QUERY_MAX }).describe(
+        'Text over name, tags and attribute values: space = OR, -/! = NOT, "phrase"',
+      ),
+    ),
     limit: optional(int({ min: 1, max: SPANS_LIMIT_MAX }), () => SPANS_LIMIT_DEFAULT),
     cursor: optional(str().describe('next_cursor or prev_cursor of a previous page')),
     direction: optional(literal(['asc', 'desc'] as const).describe('asc (default) or desc')),
@@ -94,7 +98,8 @@ export async function readSpans(ctx: OpContext, traceId: string, input: ReadSpan
 
   const first = spans[0];
   const last = spans[spans.length - 1];
-  const at = async (s: SpanRow, pageBefore: boolean) => makeCursor(ctx, traceId, { query, position: positionOf(s), before: pageBefore });
+  const at = async (s: SpanRow, pageBefore: boolean) =>
+    makeCursor(ctx, traceId, { query, position: positionOf(s), before: pageBefore });
   let next: string | null = null;
   let prev: string | null = null;
   if (before) {

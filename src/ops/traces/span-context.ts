@@ -40,7 +40,12 @@ export async function spanOfTrace(ctx: OpContext, traceId: string, spanId: strin
   return span;
 }
 
-export async function spanContext(ctx: OpContext, traceId: string, spanId: string, input: SpanContextInput): Promise<SpanContext> {
+export async function spanContext(
+  ctx: OpContext,
+  traceId: string,
+  spanId: string,
+  input: SpanContextInput,
+): Promise<SpanContext> {
   const { store } = ctx.services;
   const ws = ctx.workspace.id;
   const target = await spanOfTrace(ctx, traceId, spanId);
@@ -50,7 +55,9 @@ export async function spanContext(ctx: OpContext, traceId: string, spanId: strin
   const ancestors = target.path.map((id) => byPath.get(id)).filter((s): s is SpanRow => s !== undefined);
 
   // A root's siblings would be the other roots of its trace: there are none.
-  const query = canonicalQuery(target.parent_span_id !== null ? { parent_span_id: target.parent_span_id } : { depth: target.depth });
+  const query = canonicalQuery(
+    target.parent_span_id !== null ? { parent_span_id: target.parent_span_id } : { depth: target.depth },
+  );
   const filters = spanFilters(query);
   const at = positionOf(target);
   const earlier = await store.spans.list(ws, traceId, { filters, descending: true, after: at, limit: n + 1 });
@@ -64,7 +71,11 @@ export async function spanContext(ctx: OpContext, traceId: string, spanId: strin
     target_span_id: target.span_id,
     has_more_before: hasMoreBefore,
     has_more_after: hasMoreAfter,
-    prev_cursor: hasMoreBefore ? await makeCursor(ctx, traceId, { query, position: positionOf(before[0]), before: true }) : null,
-    next_cursor: hasMoreAfter ? await makeCursor(ctx, traceId, { query, position: positionOf(after[after.length - 1]), before: false }) : null,
+    prev_cursor: hasMoreBefore
+      ? await makeCursor(ctx, traceId, { query, position: positionOf(before[0]), before: true })
+      : null,
+    next_cursor: hasMoreAfter
+      ? await makeCursor(ctx, traceId, { query, position: positionOf(after[after.length - 1]), before: false })
+      : null,
   };
 }

@@ -63,7 +63,13 @@ interface Payload {
 }
 
 export async function makeCursor(ctx: OpContext, traceId: string, c: DecodedCursor): Promise<string> {
-  const payload: Payload = { w: ctx.workspace.id, t: traceId, q: c.query, p: [c.position.start, c.position.id], b: c.before ? 1 : 0 };
+  const payload: Payload = {
+    w: ctx.workspace.id,
+    t: traceId,
+    q: c.query,
+    p: [c.position.start, c.position.id],
+    b: c.before ? 1 : 0,
+  };
   return signToken(tokenKey(ctx.services), { ...payload }, { kind: KIND, ttlMs: CURSOR_TTL_MS });
 }
 
@@ -73,7 +79,12 @@ const invalidCursor = (why: string) => invalidField(['query', 'cursor'], `Invali
  * The cursor's position and query. `given` is the query the request spelled out (undefined when it
  * sent no filter and no direction). Rejects (422) forged, altered, expired and foreign cursors.
  */
-export async function readCursor(ctx: OpContext, traceId: string, token: string, given: SpanQueryKey | undefined): Promise<DecodedCursor> {
+export async function readCursor(
+  ctx: OpContext,
+  traceId: string,
+  token: string,
+  given: SpanQueryKey | undefined,
+): Promise<DecodedCursor> {
   const p = verifyToken<Payload>(tokenKey(ctx.services), token, KIND);
   if (!p) throw invalidCursor('it is malformed, altered or expired; start again from the first page.');
   if (p.w !== ctx.workspace.id || p.t !== traceId) throw invalidCursor('it belongs to another trace.');

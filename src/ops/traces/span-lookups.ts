@@ -8,7 +8,12 @@ import { ensureTrace } from './read-spans.ts';
 import { spanOfTrace } from './span-context.ts';
 
 export const spansByIdsQuery = object(
-  { ids: optional(array(uuid(), { max: SPAN_IDS_MAX }).describe('Span ids; ids of other traces are left out'), () => [] as string[]) },
+  {
+    ids: optional(
+      array(uuid(), { max: SPAN_IDS_MAX }).describe('Span ids; ids of other traces are left out'),
+      () => [] as string[],
+    ),
+  },
   { extra: 'ignore' },
 );
 export type SpansByIdsInput = Infer<typeof spansByIdsQuery>;

@@ -8,7 +8,18 @@ import type { OpenTestStore } from './index.ts';
 
 function log(workspaceId: string, message: string): NewLog {
   const t = nowMicros();
-  return { workspaceId, id: uuid7(), created: t, name: 'feed', level: 20, message, timestamp: t, flow_run_id: null, task_run_id: null, worker_id: null };
+  return {
+    workspaceId,
+    id: uuid7(),
+    created: t,
+    name: 'feed',
+    level: 20,
+    message,
+    timestamp: t,
+    flow_run_id: null,
+    task_run_id: null,
+    worker_id: null,
+  };
 }
 
 /** Resolves with the first notice matching `pred`, or rejects after `ms`. */
@@ -43,7 +54,12 @@ export function changeFeedConformance(open: OpenTestStore): void {
         const notice = waitFor(store, (n) => n.workspaceId === ws && n.stream === 'logs' && n.maxSeq >= last);
         await store.changes.notify({ workspaceId: ws, stream: 'logs', maxSeq: last });
         const n = await notice;
-        const read = await store.logs.filter(ws, { filter: { operator: 'and_' }, sort: 'TIMESTAMP_ASC', limit: 200, offset: 0 });
+        const read = await store.logs.filter(ws, {
+          filter: { operator: 'and_' },
+          sort: 'TIMESTAMP_ASC',
+          limit: 200,
+          offset: 0,
+        });
         assert.deepEqual(
           read.filter((r) => r.seq <= n.maxSeq).map((r) => r.message),
           ['a', 'b'],

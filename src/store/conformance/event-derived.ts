@@ -8,7 +8,10 @@ import type { OpenTestStore } from './index.ts';
 const HOUR = 3_600_000_000;
 const BASE = 1_741_564_800_000_000; // 2025-03-10T00:00:00Z
 
-async function withStore(open: OpenTestStore, fn: (store: Store, account: string, ws: string) => Promise<void>): Promise<void> {
+async function withStore(
+  open: OpenTestStore,
+  fn: (store: Store, account: string, ws: string) => Promise<void>,
+): Promise<void> {
   const store = await open();
   try {
     const { account, workspace } = await store.tenancy.ensureDefaults();
@@ -31,7 +34,12 @@ export function eventDerivedConformance(open: OpenTestStore): void {
   describe('events: count-by, run events, tags', () => {
     it('counts the same from rollups as exactly, for every key, window edge and filter the rollups answer', () =>
       withStore(open, async (store, account, ws) => {
-        const other = await store.tenancy.createWorkspace({ accountId: account, name: 'B', handle: 'b', description: null });
+        const other = await store.tenancy.createWorkspace({
+          accountId: account,
+          name: 'B',
+          handle: 'b',
+          description: null,
+        });
         const rand = rng(7);
         const evs = Array.from({ length: 300 }, (_, i) => {
           const r = `res.${Math.floor(rand() * 6)}`;
@@ -43,7 +51,13 @@ export function eventDerivedConformance(open: OpenTestStore): void {
             resource: { 'prefect.resource.id': r, 'prefect.resource.name': `name-${i}` },
             related:
               rand() < 0.4
-                ? [{ 'prefect.resource.id': `user.${Math.floor(rand() * 3)}`, 'prefect.resource.role': 'actor', 'prefect.resource.name': `User ${i}` }]
+                ? [
+                    {
+                      'prefect.resource.id': `user.${Math.floor(rand() * 3)}`,
+                      'prefect.resource.role': 'actor',
+                      'prefect.resource.name': `User ${i}`,
+                    },
+                  ]
                 : [],
           });
         });
@@ -53,7 +67,12 @@ export function eventDerivedConformance(open: OpenTestStore): void {
           { kind: 'workspace', accountId: account, workspaceId: ws },
           { kind: 'account', accountId: account },
         ];
-        const filters: Partial<EventFilter>[] = [{}, { event: { prefix: ['evt.a', 'evt.b'] } }, { event: { exclude_name: ['evt.c'] } }, { resource: { id: ['res.1', 'res.2'] } }];
+        const filters: Partial<EventFilter>[] = [
+          {},
+          { event: { prefix: ['evt.a', 'evt.b'] } },
+          { event: { exclude_name: ['evt.c'] } },
+          { resource: { id: ['res.1', 'res.2'] } },
+        ];
         const windows = [
           [BASE, BASE + 30 * HOUR],
           [BASE + 1234, BASE + 17 * HOUR + 999],
@@ -71,9 +90,16 @@ export function eventDerivedConformance(open: OpenTestStore): void {
                 const viaRollups = await store.events.countBy(scope, key, filter, buckets);
                 // any_resource with no condition matches every event and forces the exact path.
                 const exact = await store.events.countBy(scope, key, { ...filter, any_resource: [{}] }, buckets);
-                assert.deepEqual(norm(viaRollups), norm(exact), `${scope.kind} ${key} ${JSON.stringify(f)} ${since}-${until}`);
+                assert.deepEqual(
+                  norm(viaRollups),
+                  norm(exact),
+                  `${scope.kind} ${key} ${JSON.stringify(f)} ${since}-${until}`,
+                );
                 const total = await store.events.count(scope, { filter, order: 'ASC' });
-                assert.equal(viaRollups.reduce((a, r) => a + r.count, 0), total);
+                assert.equal(
+                  viaRollups.reduce((a, r) => a + r.count, 0),
+                  total,
+                );
               }
             }
           }
@@ -82,14 +108,21 @@ export function eventDerivedConformance(open: OpenTestStore): void {
 
     it('counts by actor: the first related resource with role actor, or none', () =>
       withStore(open, async (store, account, ws) => {
-        const actor = (id: string, name?: string) => ({ 'prefect.resource.id': id, 'prefect.resource.role': 'actor', ...(name ? { 'prefect.resource.name': name } : {}) });
+        const actor = (id: string, name?: string) => ({
+          'prefect.resource.id': id,
+          'prefect.resource.role': 'actor',
+          ...(name ? { 'prefect.resource.name': name } : {}),
+        });
         await store.events.append([
           newEvent(account, ws, 1, { related: [actor('user.a', 'Ann')] }),
           newEvent(account, ws, 2, { related: [actor('user.a', 'Ann B.'), actor('user.b')] }),
           newEvent(account, ws, 3, { related: [actor('user.b')] }),
           newEvent(account, ws, 4),
         ]);
-        const rows = await store.events.countBy({ kind: 'workspace', accountId: account, workspaceId: ws }, 'actor', { since: 0, until: BASE * 2 });
+        const rows = await store.events.countBy({ kind: 'workspace', accountId: account, workspaceId: ws }, 'actor', {
+          since: 0,
+          until: BASE * 2,
+        });
         const byValue = Object.fromEntries(rows.map((r) => [r.value, [r.count, r.label]]));
         assert.deepEqual(byValue, { 'user.a': [2, 'Ann B.'], 'user.b': [1, null], '': [1, null] });
       }));
@@ -97,7 +130,10 @@ export function eventDerivedConformance(open: OpenTestStore): void {
     it("returns a flow run's events and counts them from counters", () =>
       withStore(open, async (store, account, ws) => {
         const run = 'dddddddd-0000-4000-8000-000000000001';
-        const flowRun = { resourceId: `prefect.flow-run.${run}`, resource: { 'prefect.resource.id': `prefect.flow-run.${run}` } };
+        const flowRun = {
+          resourceId: `prefect.flow-run.${run}`,
+          resource: { 'prefect.resource.id': `prefect.flow-run.${run}` },
+        };
         const task = (i: number, role = 'flow-run') =>
           newEvent(account, ws, i, {
             resourceId: `prefect.task-run.t${i}`,
@@ -105,7 +141,13 @@ export function eventDerivedConformance(open: OpenTestStore): void {
             related: [{ 'prefect.resource.id': `prefect.flow-run.${run}`, 'prefect.resource.role': role }],
           });
         const a = newEvent(account, ws, 1, flowRun);
-        await store.events.append([a, task(2), newEvent(account, ws, 3, flowRun), task(4, 'parent'), newEvent(account, null, 5, flowRun)]);
+        await store.events.append([
+          a,
+          task(2),
+          newEvent(account, ws, 3, flowRun),
+          task(4, 'parent'),
+          newEvent(account, null, 5, flowRun),
+        ]);
         await store.events.append([a]);
         const get = (withTaskRuns: boolean, order: 'ASC' | 'DESC' = 'ASC', offset = 0, limit = 10) =>
           store.events.runEvents(ws, run, { withTaskRuns, order, offset, limit }).then((r) => r.map((e) => e.event));
@@ -123,20 +165,33 @@ export function eventDerivedConformance(open: OpenTestStore): void {
         await store.events.append([
           newEvent(account, ws, 5, { related: [tag('alpha'), tag('beta')] }),
           newEvent(account, ws, 1, { related: [tag('alpha')] }),
-          newEvent(account, ws, 9, { related: [tag('Gamma'), { 'prefect.resource.id': 'prefect.tag.no', 'prefect.resource.role': 'flow' }] }),
+          newEvent(account, ws, 9, {
+            related: [tag('Gamma'), { 'prefect.resource.id': 'prefect.tag.no', 'prefect.resource.role': 'flow' }],
+          }),
           newEvent(account, null, 9, { related: [tag('account-only')] }),
         ]);
         const all = await store.tags.list(ws, { sort: 'LAST_SEEN_DESC', limit: 10, offset: 0 });
         assert.equal(all.count, 3);
-        assert.deepEqual(all.results.map((t) => t.name), ['Gamma', 'alpha', 'beta']);
+        assert.deepEqual(
+          all.results.map((t) => t.name),
+          ['Gamma', 'alpha', 'beta'],
+        );
         const alpha = all.results.find((t) => t.name === 'alpha')!;
         assert.equal(alpha.count, 2);
         assert.equal(alpha.firstSeen, BASE_EVENT + 1000);
         assert.equal(alpha.lastSeen, BASE_EVENT + 5000);
-        assert.deepEqual((await store.tags.list(ws, { sort: 'NAME_ASC', limit: 1, offset: 1, search: 'A' })).results.map((t) => t.name), ['alpha']);
+        assert.deepEqual(
+          (await store.tags.list(ws, { sort: 'NAME_ASC', limit: 1, offset: 1, search: 'A' })).results.map(
+            (t) => t.name,
+          ),
+          ['alpha'],
+        );
         await store.tags.delete(ws, 'alpha');
         await store.tags.delete(ws, 'unknown');
-        assert.deepEqual((await store.tags.list(ws, { sort: 'NAME_ASC', limit: 10, offset: 0 })).results.map((t) => t.name), ['Gamma', 'beta']);
+        assert.deepEqual(
+          (await store.tags.list(ws, { sort: 'NAME_ASC', limit: 10, offset: 0 })).results.map((t) => t.name),
+          ['Gamma', 'beta'],
+        );
       }));
   });
 }

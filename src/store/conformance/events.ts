@@ -8,7 +8,12 @@ import type { OpenTestStore } from './index.ts';
 const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
 const ALL: EventFilter = { since: 0, until: T0 * 2 };
 
-export function newEvent(accountId: string, workspaceId: string | null, i: number, over: Partial<NewEvent> = {}): NewEvent {
+export function newEvent(
+  accountId: string,
+  workspaceId: string | null,
+  i: number,
+  over: Partial<NewEvent> = {},
+): NewEvent {
   return {
     accountId,
     workspaceId,
@@ -29,7 +34,10 @@ function q(over: Partial<EventQuery> = {}): EventQuery {
   return { filter: ALL, order: 'ASC', limit: 100, ...over };
 }
 
-async function withStore(open: OpenTestStore, fn: (store: Store, account: string, ws: string) => Promise<void>): Promise<void> {
+async function withStore(
+  open: OpenTestStore,
+  fn: (store: Store, account: string, ws: string) => Promise<void>,
+): Promise<void> {
   const store = await open();
   try {
     const { account, workspace } = await store.tenancy.ensureDefaults();
@@ -46,13 +54,24 @@ export function eventConformance(open: OpenTestStore): void {
         const b = newEvent(account, ws, 2);
         const r = await store.events.append([b, { ...b, event: 'conf.later', occurred: b.occurred + 86_400_000_000 }]);
         assert.deepEqual([r.inserted.length, r.duplicates], [1, 1]);
-        const rows = await store.events.query({ kind: 'workspace', accountId: account, workspaceId: ws }, q({ filter: { ...ALL, ids: [b.id] } }));
-        assert.deepEqual(rows.map((x) => x.event), ['conf.event.2']);
+        const rows = await store.events.query(
+          { kind: 'workspace', accountId: account, workspaceId: ws },
+          q({ filter: { ...ALL, ids: [b.id] } }),
+        );
+        assert.deepEqual(
+          rows.map((x) => x.event),
+          ['conf.event.2'],
+        );
       }));
 
     it('appends, skips duplicates per tenant (first write wins) and reports what was inserted', () =>
       withStore(open, async (store, account, ws) => {
-        const other = await store.tenancy.createWorkspace({ accountId: account, name: 'B', handle: 'b', description: null });
+        const other = await store.tenancy.createWorkspace({
+          accountId: account,
+          name: 'B',
+          handle: 'b',
+          description: null,
+        });
         const a = newEvent(account, ws, 1);
         const dup = { ...a, event: 'conf.changed' };
         const r1 = await store.events.append([a, dup]);
@@ -64,7 +83,10 @@ export function eventConformance(open: OpenTestStore): void {
         assert.equal(r2.duplicates, 1);
         const wsScope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
         const rows = await store.events.query(wsScope, q());
-        assert.deepEqual(rows.map((r) => r.event), ['conf.event.1']);
+        assert.deepEqual(
+          rows.map((r) => r.event),
+          ['conf.event.1'],
+        );
         assert.deepEqual({ ...rows[0] }, { ...r1.inserted[0] });
         const acct = await store.events.query({ kind: 'account', accountId: account }, q());
         assert.deepEqual(acct.map((r) => r.workspaceId).sort(), [null, other.id, ws].sort());
@@ -77,19 +99,37 @@ export function eventConformance(open: OpenTestStore): void {
         const evs = Array.from({ length: 9 }, (_, i) => newEvent(account, ws, Math.floor(i / 3)));
         const { inserted } = await store.events.append(evs);
         const expected = [...evs].sort((x, y) => x.occurred - y.occurred || (x.id < y.id ? -1 : 1)).map((e) => e.id);
-        assert.deepEqual((await store.events.query(scope, q())).map((r) => r.id), expected);
-        assert.deepEqual((await store.events.query(scope, q({ order: 'DESC' }))).map((r) => r.id), [...expected].reverse());
+        assert.deepEqual(
+          (await store.events.query(scope, q())).map((r) => r.id),
+          expected,
+        );
+        assert.deepEqual(
+          (await store.events.query(scope, q({ order: 'DESC' }))).map((r) => r.id),
+          [...expected].reverse(),
+        );
         const page1 = await store.events.query(scope, q({ limit: 4 }));
         const last = page1[3];
-        const page2 = await store.events.query(scope, q({ limit: 10, after: { occurred: last.occurred, id: last.id } }));
-        assert.deepEqual([...page1, ...page2].map((r) => r.id), expected);
-        assert.deepEqual((await store.events.query(scope, q({ offset: 7 }))).map((r) => r.id), expected.slice(7));
+        const page2 = await store.events.query(
+          scope,
+          q({ limit: 10, after: { occurred: last.occurred, id: last.id } }),
+        );
+        assert.deepEqual(
+          [...page1, ...page2].map((r) => r.id),
+          expected,
+        );
+        assert.deepEqual(
+          (await store.events.query(scope, q({ offset: 7 }))).map((r) => r.id),
+          expected.slice(7),
+        );
         const mid = inserted[4].seq;
         assert.equal((await store.events.query(scope, q({ maxSeq: mid }))).length, 5);
         assert.equal((await store.events.query(scope, q({ minSeq: mid }))).length, 4);
         assert.equal(await store.events.count(scope, { filter: ALL, order: 'ASC' }), 9);
         assert.equal(await store.events.count(scope, { filter: ALL, order: 'ASC', maxSeq: mid }), 5);
-        assert.equal(await store.events.count(scope, { filter: { ...ALL, since: T0 + 1000, until: T0 + 1000 }, order: 'ASC' }), 3);
+        assert.equal(
+          await store.events.count(scope, { filter: { ...ALL, since: T0 + 1000, until: T0 + 1000 }, order: 'ASC' }),
+          3,
+        );
       }));
 
     it('counts exactly what a snapshot pages through, over whole hours and partial ones, as events keep arriving', () =>
@@ -102,7 +142,12 @@ export function eventConformance(open: OpenTestStore): void {
           Array.from({ length: n }, (_, i) =>
             newEvent(account, ws, 0, {
               occurred: base + i * 420_000_000 + shift,
-              event: i % 3 === 0 ? 'conf.task-run.started' : shift && i % 3 === 2 ? 'conf.flow-run.crashed' : 'conf.flow-run.completed',
+              event:
+                i % 3 === 0
+                  ? 'conf.task-run.started'
+                  : shift && i % 3 === 2
+                    ? 'conf.flow-run.crashed'
+                    : 'conf.flow-run.completed',
               resourceId: `prefect.flow-run.r${i % 3}`,
               resource: { 'prefect.resource.id': `prefect.flow-run.r${i % 3}` },
             }),
@@ -129,7 +174,9 @@ export function eventConformance(open: OpenTestStore): void {
           for (const [f, match] of filters) {
             const filter = { ...w, ...f };
             for (const maxSeq of [snapshot, undefined]) {
-              const expected = [...first, ...(maxSeq === undefined ? later : [])].filter((e) => e.occurred >= w.since && e.occurred <= w.until && match(e));
+              const expected = [...first, ...(maxSeq === undefined ? later : [])].filter(
+                (e) => e.occurred >= w.since && e.occurred <= w.until && match(e),
+              );
               const rows = await store.events.query(scope, q({ filter, maxSeq, limit: 1000 }));
               const label = `${JSON.stringify(f)} in [${w.since - base}, ${w.until - base}] up to ${maxSeq ?? 'now'}`;
               assert.deepEqual(rows.map((r) => r.id).sort(), expected.map((e) => e.id).sort(), label);
@@ -149,8 +196,14 @@ export function eventConformance(open: OpenTestStore): void {
           newEvent(account, ws, 3, r('res.a')),
         ]);
         const filter = { ...ALL, resource: { distinct: true } };
-        assert.deepEqual((await store.events.query(scope, q({ filter }))).map((e) => e.event), ['conf.event.1', 'conf.event.2']);
-        assert.deepEqual((await store.events.query(scope, q({ filter, order: 'DESC' }))).map((e) => e.event), ['conf.event.3', 'conf.event.2']);
+        assert.deepEqual(
+          (await store.events.query(scope, q({ filter }))).map((e) => e.event),
+          ['conf.event.1', 'conf.event.2'],
+        );
+        assert.deepEqual(
+          (await store.events.query(scope, q({ filter, order: 'DESC' }))).map((e) => e.event),
+          ['conf.event.3', 'conf.event.2'],
+        );
         assert.equal(await store.events.count(scope, { filter, order: 'ASC' }), 2);
       }));
 
@@ -159,22 +212,41 @@ export function eventConformance(open: OpenTestStore): void {
         const scope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
         const target = 'prefect.flow-run.abc';
         await store.events.append([
-          newEvent(account, ws, 1, { related: [{ 'prefect.resource.id': target, 'prefect.resource.role': 'flow-run' }] }),
+          newEvent(account, ws, 1, {
+            related: [{ 'prefect.resource.id': target, 'prefect.resource.role': 'flow-run' }],
+          }),
           newEvent(account, ws, 2, {
-            related: [{ 'prefect.resource.id': 'x', 'prefect.resource.role': 'thing', note: `"prefect.resource.id":"${target}"` }],
+            related: [
+              {
+                'prefect.resource.id': 'x',
+                'prefect.resource.role': 'thing',
+                note: `"prefect.resource.id":"${target}"`,
+              },
+            ],
           }),
           newEvent(account, ws, 3, { resourceId: target, resource: { 'prefect.resource.id': target } }),
-          newEvent(account, ws, 4, { related: [{ 'prefect.resource.id': `${target}-longer`, 'prefect.resource.role': 'flow-run' }] }),
+          newEvent(account, ws, 4, {
+            related: [{ 'prefect.resource.id': `${target}-longer`, 'prefect.resource.role': 'flow-run' }],
+          }),
         ]);
         const filter = { ...ALL, related: [{ id: [target] }] };
-        assert.deepEqual((await store.events.query(scope, q({ filter }))).map((e) => e.event), ['conf.event.1']);
+        assert.deepEqual(
+          (await store.events.query(scope, q({ filter }))).map((e) => e.event),
+          ['conf.event.1'],
+        );
         assert.equal(await store.events.count(scope, { filter, order: 'ASC' }), 1);
       }));
 
     it('round-trips labels, related resources, payloads and follows', () =>
       withStore(open, async (store, account, ws) => {
         const e = newEvent(account, ws, 1, {
-          related: [{ 'prefect.resource.id': 'prefect.flow.x', 'prefect.resource.role': 'flow', 'prefect.resource.name': 'ünïcode "q"' }],
+          related: [
+            {
+              'prefect.resource.id': 'prefect.flow.x',
+              'prefect.resource.role': 'flow',
+              'prefect.resource.name': 'ünïcode "q"',
+            },
+          ],
           payload: { nested: { list: [1, 'two', null], flag: true } },
           follows: uuid7(),
         });

@@ -4,11 +4,11 @@
  */
 import type { Store } from '../contract.ts';
 import { changeFeedConformance } from './change-feed.ts';
-import { logMatchConformance } from './log-match.ts';
-import { logStatsConformance } from './log-stats.ts';
 import { eventDerivedConformance } from './event-derived.ts';
 import { eventConformance } from './events.ts';
 import { flowRunConformance } from './flow-runs.ts';
+import { logMatchConformance } from './log-match.ts';
+import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
 import { spanConformance } from './spans.ts';
 import { taskRunConformance } from './task-runs.ts';

@@ -52,15 +52,34 @@ export function logMatchConformance(open: OpenTestStore): void {
         await store.logs.append(logs);
         const maybe = <T>(p: number, make: () => T): T | undefined => (rnd() < p ? make() : undefined);
         const someOf = <T>(xs: readonly T[]) => xs.filter(() => rnd() < 0.5);
-        const queries = ['connection', 'timeout -retry', '+db ok', '"deploy done"', '!ok', 'etl', 'extract +connection', 'db', '"\\"quoted\\""'];
+        const queries = [
+          'connection',
+          'timeout -retry',
+          '+db ok',
+          '"deploy done"',
+          '!ok',
+          'etl',
+          'extract +connection',
+          'db',
+          '"\\"quoted\\""',
+        ];
         for (let n = 0; n < 300; n++) {
           // Half the filters run before the text index has caught up, half after.
           if (n === 150) while ((await store.logs.indexText(1000)) > 0);
           const f: LogFilter = { operator: rnd() < 0.3 ? 'or_' : 'and_' };
-          f.level = maybe(0.4, () => ({ ge_: maybe(0.7, () => pick([10, 20, 30])), le_: maybe(0.5, () => pick([20, 40])) }));
-          f.timestamp = maybe(0.3, () => ({ after_: maybe(0.7, () => T0 + pick([3, 8]) * 1000), before_: maybe(0.7, () => T0 + pick([5, 15]) * 1000) }));
+          f.level = maybe(0.4, () => ({
+            ge_: maybe(0.7, () => pick([10, 20, 30])),
+            le_: maybe(0.5, () => pick([20, 40])),
+          }));
+          f.timestamp = maybe(0.3, () => ({
+            after_: maybe(0.7, () => T0 + pick([3, 8]) * 1000),
+            before_: maybe(0.7, () => T0 + pick([5, 15]) * 1000),
+          }));
           f.flow_run_id = maybe(0.4, () => ({ any_: someOf(runs) }));
-          f.task_run_id = maybe(0.4, () => ({ any_: maybe(0.5, () => someOf(tasks)), is_null_: maybe(0.5, () => rnd() < 0.5) }));
+          f.task_run_id = maybe(0.4, () => ({
+            any_: maybe(0.5, () => someOf(tasks)),
+            is_null_: maybe(0.5, () => rnd() < 0.5),
+          }));
           f.worker_id = maybe(0.25, () => ({
             any_: maybe(0.4, () => someOf(workers)),
             not_any_: maybe(0.4, () => someOf(workers)),
@@ -68,9 +87,14 @@ export function logMatchConformance(open: OpenTestStore): void {
           }));
           f.loggers = maybe(0.3, () => ({ any_: someOf(names) }));
           f.text = maybe(0.4, () => ({ query: pick(queries) }));
-          const fromStore = (await store.logs.filter(ws, { filter: f, sort: 'TIMESTAMP_ASC', limit: 200, offset: 0 })).map((r) => r.id).sort();
+          const fromStore = (await store.logs.filter(ws, { filter: f, sort: 'TIMESTAMP_ASC', limit: 200, offset: 0 }))
+            .map((r) => r.id)
+            .sort();
           const match = compileLogFilter(f);
-          const inMemory = logs.filter(match).map((l) => l.id).sort();
+          const inMemory = logs
+            .filter(match)
+            .map((l) => l.id)
+            .sort();
           assert.deepEqual(inMemory, fromStore, `filter ${JSON.stringify(f)}`);
         }
       } finally {

@@ -34,7 +34,10 @@ async function withStore(open: OpenTestStore, fn: (store: Store, ws: string) => 
   }
 }
 
-const byName = (orderBy: ObservedLoggerQuery['orderBy'] = 'NAME_ASC', over: Partial<ObservedLoggerQuery> & { flowRunIds?: string[] } = {}) => ({
+const byName = (
+  orderBy: ObservedLoggerQuery['orderBy'] = 'NAME_ASC',
+  over: Partial<ObservedLoggerQuery> & { flowRunIds?: string[] } = {},
+) => ({
   orderBy,
   limit: 200,
   ...over,
@@ -49,11 +52,19 @@ export function logStatsConformance(open: OpenTestStore): void {
         assert.equal(await store.logs.runStats(ws, run), undefined);
         const a = await store.logs.append([log(ws, { flow_run_id: run }), log(ws, { flow_run_id: other }), log(ws)]);
         assert.deepEqual(await store.logs.runStats(ws, run), { count: 1, maxSeq: a[0].seq });
-        const b = await store.logs.append([log(ws, { flow_run_id: run }), log(ws, { flow_run_id: run, timestamp: T0 - 5 })]);
+        const b = await store.logs.append([
+          log(ws, { flow_run_id: run }),
+          log(ws, { flow_run_id: run, timestamp: T0 - 5 }),
+        ]);
         assert.deepEqual(await store.logs.runStats(ws, run), { count: 3, maxSeq: b[1].seq });
         assert.deepEqual(await store.logs.runStats(ws, other), { count: 1, maxSeq: a[1].seq });
         const { account } = await store.tenancy.ensureDefaults();
-        const ws2 = await store.tenancy.createWorkspace({ accountId: account.id, name: 'B', handle: 'b', description: null });
+        const ws2 = await store.tenancy.createWorkspace({
+          accountId: account.id,
+          name: 'B',
+          handle: 'b',
+          description: null,
+        });
         assert.equal(await store.logs.runStats(ws2.id, run), undefined, 'counters are per workspace');
       }));
 
@@ -65,7 +76,10 @@ export function logStatsConformance(open: OpenTestStore): void {
           log(ws, { name: 'a.two', timestamp: T0 + 50 }),
           log(ws, { name: 'B.upper', timestamp: T0 + 5 }),
         ]);
-        await store.logs.append([log(ws, { name: 'c', timestamp: T0 + 20 }), log(ws, { name: 'b.one', timestamp: T0 + 30 })]);
+        await store.logs.append([
+          log(ws, { name: 'c', timestamp: T0 + 20 }),
+          log(ws, { name: 'b.one', timestamp: T0 + 30 }),
+        ]);
         const names = async (q: ObservedLoggerQuery) => (await store.logs.observedLoggers(ws, q)).map((l) => l.name);
         assert.deepEqual(await store.logs.observedLoggers(ws, byName('NAME_ASC', { prefix: 'b.' })), [
           { name: 'b.one', count: 3, firstSeen: T0 + 10, lastSeen: T0 + 50 },
@@ -96,7 +110,11 @@ export function logStatsConformance(open: OpenTestStore): void {
         ]);
         assert.deepEqual(await store.logs.observedLoggers(ws, byName('NAME_ASC', { flowRunIds: [] })), []);
         assert.deepEqual(await store.logs.observedLoggers(ws, byName('NAME_ASC', { flowRunIds: [uuid4()] })), []);
-        assert.equal((await store.logs.observedLoggers(ws, byName())).length, 3, 'workspace-wide includes logs without a run');
+        assert.equal(
+          (await store.logs.observedLoggers(ws, byName())).length,
+          3,
+          'workspace-wide includes logs without a run',
+        );
       }));
 
     it('keeps exact statistics under concurrent appends to the same runs and loggers', () =>
@@ -109,17 +127,30 @@ export function logStatsConformance(open: OpenTestStore): void {
           Array.from({ length: 12 }, (_, w) =>
             store.logs.append(
               Array.from({ length: 50 }, (_, i) =>
-                log(ws, { flow_run_id: runs[(i + w) % 3], name: names[(w % 2 ? 50 - i : i) % 4], timestamp: T0 + w * 100 + i }),
+                log(ws, {
+                  flow_run_id: runs[(i + w) % 3],
+                  name: names[(w % 2 ? 50 - i : i) % 4],
+                  timestamp: T0 + w * 100 + i,
+                }),
               ),
             ),
           ),
         );
         const counts = await Promise.all(runs.map((r) => store.logs.runStats(ws, r)));
-        assert.deepEqual(counts.map((c) => c?.count), [200, 200, 200]);
+        assert.deepEqual(
+          counts.map((c) => c?.count),
+          [200, 200, 200],
+        );
         const loggers = await store.logs.observedLoggers(ws, byName());
-        assert.equal(loggers.reduce((n, l) => n + l.count, 0), 600);
+        assert.equal(
+          loggers.reduce((n, l) => n + l.count, 0),
+          600,
+        );
         const perRun = await store.logs.observedLoggers(ws, byName('NAME_ASC', { flowRunIds: runs }));
-        assert.deepEqual(perRun.map((l) => [l.name, l.count]), loggers.map((l) => [l.name, l.count]));
+        assert.deepEqual(
+          perRun.map((l) => [l.name, l.count]),
+          loggers.map((l) => [l.name, l.count]),
+        );
         assert.equal(Math.min(...loggers.map((l) => l.firstSeen)), T0);
         assert.equal(Math.max(...loggers.map((l) => l.lastSeen)), T0 + 11 * 100 + 49);
       }));
@@ -127,7 +158,12 @@ export function logStatsConformance(open: OpenTestStore): void {
     it('reads a workspace’s logs by seq range for live subscribers', () =>
       withStore(open, async (store, ws) => {
         const { account } = await store.tenancy.ensureDefaults();
-        const ws2 = await store.tenancy.createWorkspace({ accountId: account.id, name: 'B', handle: 'b', description: null });
+        const ws2 = await store.tenancy.createWorkspace({
+          accountId: account.id,
+          name: 'B',
+          handle: 'b',
+          description: null,
+        });
         const start = await store.logs.lastSeq();
         const rows = await store.logs.append([
           log(ws, { message: '1', timestamp: T0 + 9 }),
@@ -144,7 +180,10 @@ export function logStatsConformance(open: OpenTestStore): void {
         assert.deepEqual(await msgs(start, last, 2), ['1', '2']);
         assert.deepEqual(await msgs(rows[0].seq, rows[2].seq), ['2']);
         assert.deepEqual(await msgs(last, last + 100), []);
-        assert.deepEqual((await store.logs.tail(ws2.id, { after: start, upTo: last, limit: 10 })).map((r) => r.message), ['other']);
+        assert.deepEqual(
+          (await store.logs.tail(ws2.id, { after: start, upTo: last, limit: 10 })).map((r) => r.message),
+          ['other'],
+        );
         assert.deepEqual(
           { ...(await store.logs.tail(ws, { after: start, upTo: rows[0].seq, limit: 1 }))[0] },
           rows[0],

@@ -24,7 +24,13 @@ function log(workspaceId: string, i: number, over: Partial<NewLog> = {}): NewLog
 }
 
 function q(filter: Partial<LogFilter> = {}, over: Partial<LogQuery> = {}): LogQuery {
-  return { filter: { operator: 'and_', ...filter } as LogFilter, sort: 'TIMESTAMP_ASC', limit: 200, offset: 0, ...over };
+  return {
+    filter: { operator: 'and_', ...filter } as LogFilter,
+    sort: 'TIMESTAMP_ASC',
+    limit: 200,
+    offset: 0,
+    ...over,
+  };
 }
 
 async function withStore(open: OpenTestStore, fn: (store: Store, ws: string) => Promise<void>): Promise<void> {
@@ -42,7 +48,10 @@ export function logConformance(open: OpenTestStore): void {
     it('reads integers stored beyond ±(2^53−1) clamped to that bound instead of failing', () =>
       withStore(open, async (store, ws) => {
         const run = uuid4();
-        await store.logs.append([log(ws, 1, { timestamp: 2 ** 60, created: 2 ** 61, flow_run_id: run }), log(ws, 2, { timestamp: -(2 ** 60), flow_run_id: run })]);
+        await store.logs.append([
+          log(ws, 1, { timestamp: 2 ** 60, created: 2 ** 61, flow_run_id: run }),
+          log(ws, 2, { timestamp: -(2 ** 60), flow_run_id: run }),
+        ]);
         const read = await store.logs.filter(ws, q({ flow_run_id: { any_: [run] } }));
         assert.deepEqual(
           read.map((r) => [r.timestamp, r.created]),
@@ -70,9 +79,15 @@ export function logConformance(open: OpenTestStore): void {
       withStore(open, async (store, ws) => {
         await store.logs.append([0, 1, 2].map((i) => log(ws, 0, { message: `tie ${i}` })));
         const asc = await store.logs.filter(ws, q());
-        assert.deepEqual(asc.map((r) => r.message), ['tie 0', 'tie 1', 'tie 2']);
+        assert.deepEqual(
+          asc.map((r) => r.message),
+          ['tie 0', 'tie 1', 'tie 2'],
+        );
         const desc = await store.logs.filter(ws, q({}, { sort: 'TIMESTAMP_DESC' }));
-        assert.deepEqual(desc.map((r) => r.message), ['tie 2', 'tie 1', 'tie 0']);
+        assert.deepEqual(
+          desc.map((r) => r.message),
+          ['tie 2', 'tie 1', 'tie 0'],
+        );
       }));
 
     it('pages with keyset cursors in both directions and with offset', () =>
@@ -81,15 +96,30 @@ export function logConformance(open: OpenTestStore): void {
         const all = await store.logs.filter(ws, q());
         const first = await store.logs.filter(ws, q({}, { limit: 4 }));
         const last = first[3];
-        const next = await store.logs.filter(ws, q({}, { limit: 4, after: { timestamp: last.timestamp, seq: last.seq } }));
-        assert.deepEqual([...first, ...next].map((r) => r.seq), all.slice(0, 8).map((r) => r.seq));
+        const next = await store.logs.filter(
+          ws,
+          q({}, { limit: 4, after: { timestamp: last.timestamp, seq: last.seq } }),
+        );
+        assert.deepEqual(
+          [...first, ...next].map((r) => r.seq),
+          all.slice(0, 8).map((r) => r.seq),
+        );
         const back = await store.logs.filter(
           ws,
           q({}, { sort: 'TIMESTAMP_DESC', limit: 3, after: { timestamp: next[0].timestamp, seq: next[0].seq } }),
         );
-        assert.deepEqual(back.map((r) => r.seq), all.slice(1, 4).reverse().map((r) => r.seq));
+        assert.deepEqual(
+          back.map((r) => r.seq),
+          all
+            .slice(1, 4)
+            .reverse()
+            .map((r) => r.seq),
+        );
         const offset = await store.logs.filter(ws, q({}, { offset: 7 }));
-        assert.deepEqual(offset.map((r) => r.seq), all.slice(7).map((r) => r.seq));
+        assert.deepEqual(
+          offset.map((r) => r.seq),
+          all.slice(7).map((r) => r.seq),
+        );
       }));
 
     it('applies every filter field, with and_ and or_', () =>
@@ -100,13 +130,22 @@ export function logConformance(open: OpenTestStore): void {
         await store.logs.append([
           log(ws, 0, { level: 10, message: 'debug line' }),
           log(ws, 1, { level: 40, message: 'error line', flow_run_id: run }),
-          log(ws, 2, { level: 20, message: 'task line', flow_run_id: run, task_run_id: task, name: 'prefect.task_runs' }),
+          log(ws, 2, {
+            level: 20,
+            message: 'task line',
+            flow_run_id: run,
+            task_run_id: task,
+            name: 'prefect.task_runs',
+          }),
           log(ws, 3, { level: 30, message: 'worker line', worker_id: worker, name: 'my.worker' }),
         ]);
         const msgs = async (f: Partial<LogFilter>) => (await store.logs.filter(ws, q(f))).map((r) => r.message);
         assert.deepEqual(await msgs({ level: { ge_: 30 } }), ['error line', 'worker line']);
         assert.deepEqual(await msgs({ level: { ge_: 20, le_: 30 } }), ['task line', 'worker line']);
-        assert.deepEqual(await msgs({ timestamp: { after_: T0 + 1000, before_: T0 + 2000 } }), ['error line', 'task line']);
+        assert.deepEqual(await msgs({ timestamp: { after_: T0 + 1000, before_: T0 + 2000 } }), [
+          'error line',
+          'task line',
+        ]);
         assert.deepEqual(await msgs({ flow_run_id: { any_: [run] } }), ['error line', 'task line']);
         assert.deepEqual(await msgs({ flow_run_id: { any_: [] } }), []);
         assert.deepEqual(await msgs({ task_run_id: { any_: [task] } }), ['task line']);
@@ -115,7 +154,10 @@ export function logConformance(open: OpenTestStore): void {
         assert.deepEqual(await msgs({ worker_id: { any_: [worker] } }), ['worker line']);
         assert.deepEqual(await msgs({ worker_id: { is_null_: false } }), ['worker line']);
         assert.equal((await msgs({ worker_id: { not_any_: [worker] } })).length, 3);
-        assert.deepEqual(await msgs({ loggers: { any_: ['my.worker', 'prefect.task_runs'] } }), ['task line', 'worker line']);
+        assert.deepEqual(await msgs({ loggers: { any_: ['my.worker', 'prefect.task_runs'] } }), [
+          'task line',
+          'worker line',
+        ]);
         assert.deepEqual(await msgs({ operator: 'or_', level: { ge_: 40 }, loggers: { any_: ['my.worker'] } }), [
           'error line',
           'worker line',
@@ -173,11 +215,22 @@ export function logConformance(open: OpenTestStore): void {
     it('keeps workspaces apart', () =>
       withStore(open, async (store, ws) => {
         const { account } = await store.tenancy.ensureDefaults();
-        const other = await store.tenancy.createWorkspace({ accountId: account.id, name: 'B', handle: 'b', description: null });
+        const other = await store.tenancy.createWorkspace({
+          accountId: account.id,
+          name: 'B',
+          handle: 'b',
+          description: null,
+        });
         await store.logs.append([log(ws, 0, { message: 'in A' }), log(other.id, 0, { message: 'in B' })]);
         await store.logs.indexText(100);
-        assert.deepEqual((await store.logs.filter(ws, q())).map((r) => r.message), ['in A']);
-        assert.deepEqual((await store.logs.filter(other.id, q({ text: { query: 'in' } }))).map((r) => r.message), ['in B']);
+        assert.deepEqual(
+          (await store.logs.filter(ws, q())).map((r) => r.message),
+          ['in A'],
+        );
+        assert.deepEqual(
+          (await store.logs.filter(other.id, q({ text: { query: 'in' } }))).map((r) => r.message),
+          ['in B'],
+        );
       }));
   });
 }

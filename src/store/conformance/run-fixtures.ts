@@ -69,11 +69,19 @@ export function taskRun(flowRunId: string | null, key: string, over: Partial<New
   };
 }
 
-export function state(type: StateType, timestamp: number, over: { name?: string; id?: string; runId?: string; taskRunId?: string } = {}): StateRow {
+export function state(
+  type: StateType,
+  timestamp: number,
+  over: { name?: string; id?: string; runId?: string; taskRunId?: string } = {},
+): StateRow {
   return {
     ...makeState(type, {
       name: over.name,
-      details: { flow_run_id: over.runId ?? null, task_run_id: over.taskRunId ?? null, scheduled_time: type === 'SCHEDULED' ? timestamp : null },
+      details: {
+        flow_run_id: over.runId ?? null,
+        task_run_id: over.taskRunId ?? null,
+        scheduled_time: type === 'SCHEDULED' ? timestamp : null,
+      },
     }),
     id: over.id ?? uuid7(),
     timestamp,
@@ -130,7 +138,11 @@ export function record(
   };
 }
 
-export function query<S extends string>(sort: S, filters: RunFilterSet = {}, over: Partial<RunQuery<S>> = {}): RunQuery<S> {
+export function query<S extends string>(
+  sort: S,
+  filters: RunFilterSet = {},
+  over: Partial<RunQuery<S>> = {},
+): RunQuery<S> {
   return { filters, sort, limit: 200, offset: 0, now: T0 + 3600 * SEC, ...over };
 }
 

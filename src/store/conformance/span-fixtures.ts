@@ -16,20 +16,38 @@ export interface SmallTrace {
 }
 
 /** Moves a flow run through `types`, one second apart from `at`. */
-export async function moveFlowRun(store: Store, ws: string, id: string, types: StateType[], at: number): Promise<FlowRunRow> {
+export async function moveFlowRun(
+  store: Store,
+  ws: string,
+  id: string,
+  types: StateType[],
+  at: number,
+): Promise<FlowRunRow> {
   let run = (await store.flowRuns.get(ws, id))!;
   for (const [i, t] of types.entries()) {
-    const w = await store.flowRuns.writeState(ws, id, { expectedStateId: run.state_id, state: state(t, at + i * SEC, { runId: id }) });
+    const w = await store.flowRuns.writeState(ws, id, {
+      expectedStateId: run.state_id,
+      state: state(t, at + i * SEC, { runId: id }),
+    });
     if (w.outcome !== 'written') throw new Error(`state write ${t} on ${id}: ${w.outcome}`);
     run = w.run;
   }
   return run;
 }
 
-export async function moveTaskRun(store: Store, ws: string, id: string, types: StateType[], at: number): Promise<TaskRunRow> {
+export async function moveTaskRun(
+  store: Store,
+  ws: string,
+  id: string,
+  types: StateType[],
+  at: number,
+): Promise<TaskRunRow> {
   let run = (await store.taskRuns.get(ws, id))!;
   for (const [i, t] of types.entries()) {
-    const w = await store.taskRuns.writeState(ws, id, { expectedStateId: run.state_id, state: state(t, at + i * SEC, { taskRunId: id }) });
+    const w = await store.taskRuns.writeState(ws, id, {
+      expectedStateId: run.state_id,
+      state: state(t, at + i * SEC, { taskRunId: id }),
+    });
     if (w.outcome !== 'written') throw new Error(`state write ${t} on ${id}: ${w.outcome}`);
     run = w.run;
   }
@@ -44,7 +62,12 @@ export async function moveTaskRun(store: Store, ws: string, id: string, types: S
  */
 export async function smallTrace(store: Store, ws: string): Promise<SmallTrace> {
   const f = (await store.flows.upsert(ws, flow('etl'))).flow;
-  const rootNew = flowRun(f.id, { name: 'agile-chital', tags: ['etl', 'prod'], parameters: { n: 5, s: 'x' }, labels: { team: 'data' } });
+  const rootNew = flowRun(f.id, {
+    name: 'agile-chital',
+    tags: ['etl', 'prod'],
+    parameters: { n: 5, s: 'x' },
+    labels: { team: 'data' },
+  });
   await store.flowRuns.create(ws, rootNew, state('PENDING', T0, { runId: rootNew.id }));
   const root0 = await moveFlowRun(store, ws, rootNew.id, ['RUNNING'], T0 + SEC);
 
@@ -55,7 +78,14 @@ export async function smallTrace(store: Store, ws: string): Promise<SmallTrace> 
   };
   const extract = await mkTask('extract', ['io'], ['RUNNING', 'COMPLETED'], T0 + 2 * SEC);
   const validate = await mkTask('validate', ['io', 'check'], ['RUNNING', 'FAILED'], T0 + 5 * SEC);
-  const a = artifact({ key: 'rows', type: 'table', description: 'Row counts', task_run_id: extract.id, flow_run_id: root0.id, created: T0 + 4 * SEC });
+  const a = artifact({
+    key: 'rows',
+    type: 'table',
+    description: 'Row counts',
+    task_run_id: extract.id,
+    flow_run_id: root0.id,
+    created: T0 + 4 * SEC,
+  });
   await store.artifacts.create(ws, a);
 
   const trackingNew = taskRun(root0.id, 'etl_subflow', { name: 'etl-subflow-0', dynamic_key: '0' });

@@ -9,7 +9,12 @@ import { artifact, flow, flowRun, record, SEC, state, T0, taskRun, withStore } f
 import { moveFlowRun, smallTrace } from './span-fixtures.ts';
 
 const ids = (spans: SpanRow[]) => spans.map((s) => s.span_id);
-const all = (over: Partial<SpanListQuery> = {}): SpanListQuery => ({ filters: {}, descending: false, limit: 1000, ...over });
+const all = (over: Partial<SpanListQuery> = {}): SpanListQuery => ({
+  filters: {},
+  descending: false,
+  limit: 1000,
+  ...over,
+});
 
 export function spanConformance(open: OpenTestStore): void {
   describe('spans', () => {
@@ -44,7 +49,10 @@ export function spanConformance(open: OpenTestStore): void {
         assert.deepEqual(extract.child_state_counts, {}, 'artifacts have no state');
 
         const art = (await store.spans.get(ws, t.artifactId))!;
-        assert.deepEqual([art.span_type, art.name, art.parent_span_id, art.depth, art.state_type], ['artifact', 'rows', t.extract.id, 2, null]);
+        assert.deepEqual(
+          [art.span_type, art.name, art.parent_span_id, art.depth, art.state_type],
+          ['artifact', 'rows', t.extract.id, 2, null],
+        );
         assert.equal(art.start_time, T0 + 4 * SEC);
         assert.equal(art.total_run_time, null);
         assert.equal(art.attributes['prefect.artifact.description'], 'Row counts');
@@ -53,9 +61,15 @@ export function spanConformance(open: OpenTestStore): void {
         assert.equal(tracking.state_type, 'FAILED', 'the tracking task follows its subflow');
         assert.deepEqual(tracking.child_state_counts, { 'flow-run': { Failed: 1 } });
         const sub = (await store.spans.get(ws, t.sub.id))!;
-        assert.deepEqual([sub.trace_id, sub.parent_span_id, sub.path, sub.depth], [r, t.tracking.id, [r, t.tracking.id], 2]);
+        assert.deepEqual(
+          [sub.trace_id, sub.parent_span_id, sub.path, sub.depth],
+          [r, t.tracking.id, [r, t.tracking.id], 2],
+        );
         const subTask = (await store.spans.get(ws, t.subTask.id))!;
-        assert.deepEqual([subTask.trace_id, subTask.path, subTask.depth, subTask.state_name], [r, [r, t.tracking.id, t.sub.id], 3, 'Failed']);
+        assert.deepEqual(
+          [subTask.trace_id, subTask.path, subTask.depth, subTask.state_name],
+          [r, [r, t.tracking.id, t.sub.id], 3, 'Failed'],
+        );
 
         assert.equal(await store.spans.hasTrace(ws, r), true);
         assert.equal(await store.spans.hasTrace(ws, t.sub.id), false, 'a subflow is not a trace of its own');
@@ -74,7 +88,16 @@ export function spanConformance(open: OpenTestStore): void {
         await store.taskRuns.create(ws, p1, state('PENDING', T0));
         await store.taskRuns.create(ws, p2, state('PENDING', T0));
         const asc = await store.spans.list(ws, r, all());
-        const expected = [r, t.extract.id, t.artifactId, t.validate.id, t.sub.id, t.subTask.id, t.tracking.id, ...[p1.id, p2.id].sort()];
+        const expected = [
+          r,
+          t.extract.id,
+          t.artifactId,
+          t.validate.id,
+          t.sub.id,
+          t.subTask.id,
+          t.tracking.id,
+          ...[p1.id, p2.id].sort(),
+        ];
         assert.deepEqual(ids(asc), expected);
         assert.deepEqual(ids(await store.spans.list(ws, r, all({ descending: true }))), [...expected].reverse());
         // Keyset: strictly after a position, in either direction.
@@ -115,7 +138,13 @@ export function spanConformance(open: OpenTestStore): void {
       withStore(open, async (store, ws) => {
         const t = await smallTrace(store, ws);
         const other = await smallTrace(store, ws);
-        const got = await store.spans.getMany(ws, t.root.id, [t.subTask.id, other.extract.id, uuid7(), t.root.id, t.root.id]);
+        const got = await store.spans.getMany(ws, t.root.id, [
+          t.subTask.id,
+          other.extract.id,
+          uuid7(),
+          t.root.id,
+          t.root.id,
+        ]);
         assert.deepEqual(ids(got), [t.root.id, t.subTask.id]);
         assert.deepEqual(await store.spans.getMany(ws, t.root.id, []), []);
       }));
@@ -179,7 +208,9 @@ export function spanConformance(open: OpenTestStore): void {
         await store.flowRuns.create(ws, root, state('RUNNING', T0));
         const spans = await store.spans.list(ws, root.id, all());
         assert.deepEqual(
-          spans.map((x) => [x.span_id, x.trace_id, x.depth, x.path.length]).sort((a, b) => (a[2] as number) - (b[2] as number)),
+          spans
+            .map((x) => [x.span_id, x.trace_id, x.depth, x.path.length])
+            .sort((a, b) => (a[2] as number) - (b[2] as number)),
           [
             [root.id, root.id, 0, 0],
             [tracking.id, root.id, 1, 1],
@@ -217,7 +248,9 @@ export function spanConformance(open: OpenTestStore): void {
         assert.deepEqual([sub.trace_id, sub.parent_span_id, sub.path, sub.depth], [t.sub.id, null, [], 0]);
         const subTask = (await store.spans.get(ws, t.subTask.id))!;
         assert.deepEqual([subTask.trace_id, subTask.path, subTask.depth], [t.sub.id, [t.sub.id], 1]);
-        assert.deepEqual((await store.spans.get(ws, t.root.id))!.child_state_counts, { 'task-run': { Completed: 1, Failed: 1 } });
+        assert.deepEqual((await store.spans.get(ws, t.root.id))!.child_state_counts, {
+          'task-run': { Completed: 1, Failed: 1 },
+        });
         assert.deepEqual(await store.traces.flowRunIds(ws, t.root.id), [t.root.id]);
         assert.deepEqual(await store.traces.flowRunIds(ws, t.sub.id), [t.sub.id]);
 
@@ -254,7 +287,7 @@ export function spanConformance(open: OpenTestStore): void {
         assert.deepEqual(await store.spans.observedTags(ws, { traceId: uuid7() }), []);
       }));
 
-    it('observes state pairs: entered by the workspace\'s runs, and current in a trace, with first and last seen', () =>
+    it("observes state pairs: entered by the workspace's runs, and current in a trace, with first and last seen", () =>
       withStore(open, async (store, ws) => {
         const t = await smallTrace(store, ws);
         // A trace: the states its spans are in now (every span went through Pending too).
@@ -267,15 +300,31 @@ export function spanConformance(open: OpenTestStore): void {
         assert.deepEqual([running.first_seen, running.last_seen], [T0 + SEC, T0 + SEC]);
         const failed = trace.find((s) => s.state_type === 'FAILED')!;
         assert.ok(failed.first_seen === T0 + 7 * SEC && failed.last_seen >= T0 + 15 * SEC);
-        const recent = await store.spans.observedStates(ws, { traceId: t.root.id }, { orderBy: 'LAST_SEEN_DESC', limit: 2 });
+        const recent = await store.spans.observedStates(
+          ws,
+          { traceId: t.root.id },
+          { orderBy: 'LAST_SEEN_DESC', limit: 2 },
+        );
         assert.equal(recent.length, 2);
         assert.ok(recent[0].last_seen >= recent[1].last_seen);
         assert.deepEqual(
-          (await store.spans.observedStates(ws, { traceId: t.root.id }, { prefix: 'fai', orderBy: 'NAME_ASC', limit: 10 })).map((s) => s.state_name),
+          (
+            await store.spans.observedStates(
+              ws,
+              { traceId: t.root.id },
+              { prefix: 'fai', orderBy: 'NAME_ASC', limit: 10 },
+            )
+          ).map((s) => s.state_name),
           ['Failed'],
         );
         assert.deepEqual(
-          (await store.spans.observedStates(ws, { traceId: t.root.id }, { prefix: 'RUN', orderBy: 'NAME_ASC', limit: 10 })).map((s) => s.state_name),
+          (
+            await store.spans.observedStates(
+              ws,
+              { traceId: t.root.id },
+              { prefix: 'RUN', orderBy: 'NAME_ASC', limit: 10 },
+            )
+          ).map((s) => s.state_name),
           ['Running'],
         );
 
@@ -293,14 +342,22 @@ export function spanConformance(open: OpenTestStore): void {
         for (let i = 1; i < wsStates.length; i++) assert.ok(wsStates[i - 1].last_seen >= wsStates[i].last_seen);
         assert.ok(wsStates.some((s) => s.state_type === 'SCHEDULED' && s.state_name === 'Late'));
         assert.ok(wsStates.some((s) => s.state_type === 'COMPLETED'));
-        assert.deepEqual(await store.spans.observedStates(ws, { traceId: t.root.id }, { orderBy: 'NAME_ASC', limit: 10 }), []);
+        assert.deepEqual(
+          await store.spans.observedStates(ws, { traceId: t.root.id }, { orderBy: 'NAME_ASC', limit: 10 }),
+          [],
+        );
       }));
 
     it('keeps workspaces apart', () =>
       withStore(open, async (store, ws) => {
         const t = await smallTrace(store, ws);
         const { accountId } = await store.tenancy.ensureDefaults().then((d) => ({ accountId: d.account.id }));
-        const other = await store.tenancy.createWorkspace({ accountId, name: 'other', handle: 'other-spans', description: null });
+        const other = await store.tenancy.createWorkspace({
+          accountId,
+          name: 'other',
+          handle: 'other-spans',
+          description: null,
+        });
         assert.equal(await store.spans.hasTrace(other.id, t.root.id), false);
         assert.equal(await store.spans.get(other.id, t.root.id), undefined);
         assert.deepEqual(await store.spans.list(other.id, t.root.id, all()), []);

@@ -16,7 +16,11 @@ export function taskRunConformance(open: OpenTestStore): void {
         assert.equal(a.run.expected_start_time, T0);
         const sameKey = await store.taskRuns.create(ws, taskRun(fr, 'k'), state('PENDING', T0 + 1));
         assert.deepEqual(sameKey, { run: a.run, created: false });
-        const sameId = await store.taskRuns.create(ws, taskRun(fr, 'other', { id: a.run.id }), state('PENDING', T0 + 1));
+        const sameId = await store.taskRuns.create(
+          ws,
+          taskRun(fr, 'other', { id: a.run.id }),
+          state('PENDING', T0 + 1),
+        );
         assert.equal(sameId.created, false);
         assert.equal(sameId.run.id, a.run.id);
         // Without a flow run, every create is a new task run.
@@ -31,16 +35,28 @@ export function taskRunConformance(open: OpenTestStore): void {
       withStore(open, async (store, ws) => {
         const { run } = await store.taskRuns.create(ws, taskRun(uuid7(), 'k'), state('PENDING', T0));
         const running = state('RUNNING', T0 + SEC);
-        assert.deepEqual(await store.taskRuns.writeState(ws, run.id, { expectedStateId: null, state: running }), { outcome: 'conflict' });
-        const w = await store.taskRuns.writeState(ws, run.id, { expectedStateId: run.state_id, state: running, flowRunRunCount: 3 });
+        assert.deepEqual(await store.taskRuns.writeState(ws, run.id, { expectedStateId: null, state: running }), {
+          outcome: 'conflict',
+        });
+        const w = await store.taskRuns.writeState(ws, run.id, {
+          expectedStateId: run.state_id,
+          state: running,
+          flowRunRunCount: 3,
+        });
         assert.ok(w.outcome === 'written');
         assert.equal(w.run.run_count, 1);
         assert.equal(w.run.flow_run_run_count, 3);
-        assert.deepEqual(await store.taskRuns.get(ws, run.id), { ...w.run, updated: (await store.taskRuns.get(ws, run.id))!.updated });
+        assert.deepEqual(await store.taskRuns.get(ws, run.id), {
+          ...w.run,
+          updated: (await store.taskRuns.get(ws, run.id))!.updated,
+        });
         assert.equal(await store.taskRuns.rename(ws, run.id, 'new', T0 + 5), true);
         assert.equal((await store.taskRuns.get(ws, run.id))?.name, 'new');
         assert.equal(await store.taskRuns.rename(ws, uuid7(), 'x', T0), false);
-        assert.deepEqual((await store.taskRuns.states(ws, run.id)).map((s) => s.type), ['PENDING', 'RUNNING']);
+        assert.deepEqual(
+          (await store.taskRuns.states(ws, run.id)).map((s) => s.type),
+          ['PENDING', 'RUNNING'],
+        );
         assert.equal((await store.taskRuns.getState(ws, running.id))?.id, running.id);
       }));
 
@@ -74,11 +90,20 @@ export function taskRunConformance(open: OpenTestStore): void {
         assert.equal(t?.flow_run_id, fr);
         assert.equal(t?.name, 'extract-79c');
         const history = await store.taskRuns.states(ws, id);
-        assert.deepEqual(history.map((s) => s.type), ['PENDING', 'RUNNING', 'COMPLETED']);
-        assert.deepEqual(history.map((s) => s.state_details.task_run_id), [id, id, id]);
+        assert.deepEqual(
+          history.map((s) => s.type),
+          ['PENDING', 'RUNNING', 'COMPLETED'],
+        );
+        assert.deepEqual(
+          history.map((s) => s.state_details.task_run_id),
+          [id, id, id],
+        );
         // In order gives the same result.
         const id2 = uuid7();
-        await store.taskRuns.record(ws, [record(id2, fr, 'PENDING', T0, { key: 'b' }), record(id2, fr, 'RUNNING', T0 + SEC, { key: 'b' })]);
+        await store.taskRuns.record(ws, [
+          record(id2, fr, 'PENDING', T0, { key: 'b' }),
+          record(id2, fr, 'RUNNING', T0 + SEC, { key: 'b' }),
+        ]);
         await store.taskRuns.record(ws, [record(id2, fr, 'PENDING', T0, { key: 'b' })]);
         assert.equal((await store.taskRuns.get(ws, id2))?.state_type, 'RUNNING');
         assert.equal(await store.taskRuns.count(ws, {}), 2);
@@ -88,15 +113,25 @@ export function taskRunConformance(open: OpenTestStore): void {
       withStore(open, async (store, ws) => {
         const f = (await store.flows.upsert(ws, flow('etl'))).flow;
         const frId = uuid7();
-        const { run } = await store.taskRuns.create(ws, taskRun(frId, 'extract-3de472e5', { dynamic_key: '79c' }), state('PENDING', T0));
+        const { run } = await store.taskRuns.create(
+          ws,
+          taskRun(frId, 'extract-3de472e5', { dynamic_key: '79c' }),
+          state('PENDING', T0),
+        );
         await store.taskRuns.record(ws, [record(uuid7(), frId, 'RUNNING', T0 + SEC)]);
         const t = await store.taskRuns.get(ws, run.id);
         assert.equal(t?.state_type, 'RUNNING');
         assert.equal(await store.taskRuns.count(ws, {}), 1);
         // The flow run did not exist; once it does, the task run is found through it.
         await store.flowRuns.create(ws, flowRun(f.id, { id: frId, name: 'late' }), state('RUNNING', T0));
-        const found = await store.taskRuns.filter(ws, query('ID_DESC', { flow_runs: { operator: 'and_', name: { any_: ['late'] } } }));
-        assert.deepEqual(found.map((x) => x.id), [run.id]);
+        const found = await store.taskRuns.filter(
+          ws,
+          query('ID_DESC', { flow_runs: { operator: 'and_', name: { any_: ['late'] } } }),
+        );
+        assert.deepEqual(
+          found.map((x) => x.id),
+          [run.id],
+        );
       }));
 
     it('filters and sorts task runs', () =>
@@ -108,9 +143,13 @@ export function taskRunConformance(open: OpenTestStore): void {
         const a = await mk('a', { tags: ['x'] }, state('PENDING', T0 + 30));
         const b = await mk('b', {}, state('SCHEDULED', T0 + 10));
         const c = await mk('c', { tags: ['x', 'y'] }, state('PENDING', T0 + 20));
-        const orphan = (await store.taskRuns.create(ws, taskRun(null, 'o', { name: 'o' }), state('PENDING', T0 + 40))).run;
+        const orphan = (await store.taskRuns.create(ws, taskRun(null, 'o', { name: 'o' }), state('PENDING', T0 + 40)))
+          .run;
         await store.taskRuns.writeState(ws, c.id, { expectedStateId: c.state_id, state: state('RUNNING', T0 + 25) });
-        await store.taskRuns.writeState(ws, c.id, { expectedStateId: (await store.taskRuns.get(ws, c.id))!.state_id, state: state('COMPLETED', T0 + 99) });
+        await store.taskRuns.writeState(ws, c.id, {
+          expectedStateId: (await store.taskRuns.get(ws, c.id))!.state_id,
+          state: state('COMPLETED', T0 + 99),
+        });
         await store.flowRuns.create(ws, flowRun(f.id, { parent_task_run_id: a.id }), state('PENDING', T0));
         const names = async (filters: RunFilterSet, sort: TaskRunSort = 'NAME_ASC') =>
           (await store.taskRuns.filter(ws, query(sort, filters))).map((t) => t.name);
@@ -128,7 +167,11 @@ export function taskRunConformance(open: OpenTestStore): void {
         assert.deepEqual(await names(tr({ subflow_runs: { exists_: true } })), ['a']);
         assert.deepEqual(await names(tr({ subflow_runs: { exists_: false } })), ['b', 'c', 'o']);
         assert.deepEqual(await names(tr({ flow_run_id: { operator: 'and_', is_null_: true } })), ['o']);
-        assert.deepEqual(await names(tr({ flow_run_id: { operator: 'and_', any_: [fr.id], is_null_: false } })), ['a', 'b', 'c']);
+        assert.deepEqual(await names(tr({ flow_run_id: { operator: 'and_', any_: [fr.id], is_null_: false } })), [
+          'a',
+          'b',
+          'c',
+        ]);
         assert.deepEqual(await names(tr({ operator: 'or_', id: { any_: [a.id] }, name: { any_: ['o'] } })), ['a', 'o']);
         assert.deepEqual(await names({ flow_runs: { operator: 'and_' } }), ['a', 'b', 'c']);
         assert.deepEqual(await names({ flows: { operator: 'and_', name: { any_: ['nope'] } } }), []);
@@ -149,9 +192,18 @@ export function taskRunConformance(open: OpenTestStore): void {
         const f = (await store.flows.upsert(ws, flow('etl'))).flow;
         const fr = (await store.flowRuns.create(ws, flowRun(f.id, { name: 'r' }), state('RUNNING', T0))).run;
         const tr = (await store.taskRuns.create(ws, taskRun(fr.id, 'k', { tags: ['t'] }), state('RUNNING', T0))).run;
-        const a = await store.artifacts.create(ws, artifact({ key: 'report', type: 'markdown', flow_run_id: fr.id, created: T0 + 1 }));
-        const b = await store.artifacts.create(ws, artifact({ type: 'table', data: [{ a: 1 }], flow_run_id: fr.id, task_run_id: tr.id, created: T0 + 2 }));
-        const c = await store.artifacts.create(ws, artifact({ key: 'zeta', type: 'progress', data: 0.5, metadata_: { m: 'v' }, created: T0 + 3 }));
+        const a = await store.artifacts.create(
+          ws,
+          artifact({ key: 'report', type: 'markdown', flow_run_id: fr.id, created: T0 + 1 }),
+        );
+        const b = await store.artifacts.create(
+          ws,
+          artifact({ type: 'table', data: [{ a: 1 }], flow_run_id: fr.id, task_run_id: tr.id, created: T0 + 2 }),
+        );
+        const c = await store.artifacts.create(
+          ws,
+          artifact({ key: 'zeta', type: 'progress', data: 0.5, metadata_: { m: 'v' }, created: T0 + 3 }),
+        );
         assert.deepEqual(await store.artifacts.get(ws, b.id), b);
         assert.equal(await store.artifacts.update(ws, c.id, { data: 1, description: 'done' }, T0 + 9), true);
         const c2 = await store.artifacts.get(ws, c.id);
@@ -173,7 +225,9 @@ export function taskRunConformance(open: OpenTestStore): void {
         assert.deepEqual(await keys(af({ task_run_id: { any_: [tr.id] } })), [b.id]);
         assert.deepEqual(await keys(af({ id: { any_: [a.id] } })), [a.id]);
         assert.deepEqual(await keys({ flow_runs: { operator: 'and_', name: { any_: ['r'] } } }), [b.id, a.id]);
-        assert.deepEqual(await keys({ task_runs: { operator: 'and_', tags: { operator: 'and_', all_: ['t'] } } }), [b.id]);
+        assert.deepEqual(await keys({ task_runs: { operator: 'and_', tags: { operator: 'and_', all_: ['t'] } } }), [
+          b.id,
+        ]);
         assert.deepEqual(await keys({ flows: { operator: 'and_', name: { any_: ['etl'] } } }), [b.id, a.id]);
         assert.equal(await store.artifacts.count(ws, af({ type: { any_: ['table', 'progress'] } })), 2);
         assert.equal(await store.artifacts.delete(ws, a.id), true);

@@ -24,7 +24,12 @@ export function tenancyConformance(open: OpenTestStore): void {
       const store = await open();
       try {
         const { account } = await store.tenancy.ensureDefaults();
-        const ws = await store.tenancy.createWorkspace({ accountId: account.id, name: 'Team', handle: 'team', description: null });
+        const ws = await store.tenancy.createWorkspace({
+          accountId: account.id,
+          name: 'Team',
+          handle: 'team',
+          description: null,
+        });
         assert.equal(ws.accountId, account.id);
         assert.equal(ws.isDefault, false);
         assert.equal((await store.tenancy.listWorkspaces()).length, 2);

@@ -28,7 +28,19 @@ export class PgArtifacts implements ArtifactStore {
       await c.query(
         `INSERT INTO artifacts (ws, id, created, updated, key, type, description, data, metadata, flow_run_id, task_run_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11)`,
-        [ws, a.id, a.created, a.updated, a.key, a.type, a.description, json(a.data), a.metadata_ === null ? null : json(a.metadata_), a.flow_run_id, a.task_run_id],
+        [
+          ws,
+          a.id,
+          a.created,
+          a.updated,
+          a.key,
+          a.type,
+          a.description,
+          json(a.data),
+          a.metadata_ === null ? null : json(a.metadata_),
+          a.flow_run_id,
+          a.task_run_id,
+        ],
       );
       await this.spans.artifactChanged(c, ws, a.id);
     });
@@ -61,7 +73,10 @@ export class PgArtifacts implements ArtifactStore {
     }
     params.push(ws, id);
     return this.db.tx(async (c) => {
-      const r = await c.query(`UPDATE artifacts SET ${sets.join(', ')} WHERE ws = $${params.length - 1} AND id = $${params.length}`, params);
+      const r = await c.query(
+        `UPDATE artifacts SET ${sets.join(', ')} WHERE ws = $${params.length - 1} AND id = $${params.length}`,
+        params,
+      );
       const changed = (r.rowCount ?? 0) > 0;
       if (changed) await this.spans.artifactChanged(c, ws, id);
       return changed;
@@ -95,7 +110,10 @@ export class PgArtifacts implements ArtifactStore {
     if (ws === undefined) return 0;
     const params: unknown[] = [ws];
     const where = artifactWhere(pgDialect, filters, params);
-    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM artifacts a WHERE a.ws = $1${where ? ` AND ${where}` : ''}`, params);
+    const row = await this.db.one<{ n: number }>(
+      `SELECT count(*) AS n FROM artifacts a WHERE a.ws = $1${where ? ` AND ${where}` : ''}`,
+      params,
+    );
     return row?.n ?? 0;
   }
 }

@@ -16,7 +16,7 @@
 import type pg from 'pg';
 import type { ChangeFeed, ChangeNotice, StreamName } from '../contract.ts';
 import type { PgDb } from './db.ts';
-import { STREAMS, committedUpto } from './streams.ts';
+import { committedUpto, STREAMS } from './streams.ts';
 
 export const CHANNEL = 'sightline_changes';
 

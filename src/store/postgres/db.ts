@@ -19,7 +19,15 @@ const types = {
   },
 };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * What a PostgreSQL failure means to the caller, in the one error model: a database that is down,
@@ -40,12 +48,15 @@ export function pgError(err: unknown): unknown {
     code === '57P02' ||
     code === '57P03' ||
     code === '53300' ||
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message)
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+      message,
+    )
   ) {
     return new AppError('unavailable', `The database is unavailable (${code || message}); try again`);
   }
   // 22: data exception; 54000: a value too large for an index entry. Validation keeps both out.
-  if (code.startsWith('22') || code === '54000') return new AppError('invalid_input', `The database refused a value: ${message}`);
+  if (code.startsWith('22') || code === '54000')
+    return new AppError('invalid_input', `The database refused a value: ${message}`);
   return err;
 }
 

@@ -12,7 +12,13 @@ function bucketKey(expr: string, b: TimeBuckets): string {
 const NAME_EXPR = "nullif(coalesce(e.resource ->> 'prefect.resource.name', e.resource ->> 'prefect.name', ''), '')";
 const padded = (t: string) => `lpad((${t})::text, 20, '0')`;
 
-async function exact(events: PgEvents, scope: EventScope, key: CountKey, filter: EventFilter, buckets: TimeBuckets | undefined): Promise<RawRow[]> {
+async function exact(
+  events: PgEvents,
+  scope: EventScope,
+  key: CountKey,
+  filter: EventFilter,
+  buckets: TimeBuckets | undefined,
+): Promise<RawRow[]> {
   const p = new Params();
   const where = await events.where(scope, { filter, order: 'ASC' }, p);
   if (where === undefined) return [];

@@ -10,7 +10,10 @@ import { prefixUpperBound, ridHash } from '../event-keys.ts';
 import type { Params } from './params.ts';
 
 function likePattern(glob: string): string {
-  return glob.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%').replace(/\?/g, '_');
+  return glob
+    .replace(/[\\%_]/g, (c) => `\\${c}`)
+    .replace(/\*/g, '%')
+    .replace(/\?/g, '_');
 }
 
 /** One label value: exact, or a `*`/`?` pattern; a leading `!` negates (a missing label never matches). */
@@ -50,7 +53,13 @@ const C = (expr: string) => `(${expr} COLLATE "C")`;
 
 function resourceConds(
   col: string,
-  f: { id?: string[]; id_prefix?: string[]; role?: string[]; resources_in_roles?: string[][]; labels?: Record<string, string[]> },
+  f: {
+    id?: string[];
+    id_prefix?: string[];
+    role?: string[];
+    resources_in_roles?: string[][];
+    labels?: Record<string, string[]>;
+  },
   p: Params,
 ): string[] {
   const conds: string[] = [];
@@ -60,7 +69,9 @@ function resourceConds(
   if (f.id_prefix?.length) conds.push(prefixSql(C(idExpr), f.id_prefix, p));
   if (f.role?.length) conds.push(anyOf(roleExpr, f.role, p));
   if (f.resources_in_roles?.length) {
-    conds.push(`(${f.resources_in_roles.map(([id, role]) => `(${idExpr} = ${p.add(id)} AND ${roleExpr} = ${p.add(role)})`).join(' OR ')})`);
+    conds.push(
+      `(${f.resources_in_roles.map(([id, role]) => `(${idExpr} = ${p.add(id)} AND ${roleExpr} = ${p.add(role)})`).join(' OR ')})`,
+    );
   }
   if (f.labels) conds.push(labelsSql(col, f.labels, p));
   return conds;
@@ -73,15 +84,25 @@ function hashesSql(ids: string[], p: Params): string {
 function relatedSql(f: RelatedFilter, p: Params): string {
   const conds: string[] = [];
   if (f.id?.length) conds.push(hashesSql(f.id, p));
-  else if (f.resources_in_roles?.length) conds.push(hashesSql(f.resources_in_roles.map(([id]) => id), p));
+  else if (f.resources_in_roles?.length)
+    conds.push(
+      hashesSql(
+        f.resources_in_roles.map(([id]) => id),
+        p,
+      ),
+    );
   if (f.id?.length && !f.role?.length && !f.resources_in_roles?.length && !f.labels) {
     // Ids alone: the stored JSON is compact (JSON.stringify, kept as text by the json type), so an
     // id is present exactly when its `"prefect.resource.id":"<id>"` text is.
-    conds.push(`(${f.id.map((id) => `strpos(e.related::text, ${p.add(`"prefect.resource.id":${JSON.stringify(id)}`)}) > 0`).join(' OR ')})`);
+    conds.push(
+      `(${f.id.map((id) => `strpos(e.related::text, ${p.add(`"prefect.resource.id":${JSON.stringify(id)}`)}) > 0`).join(' OR ')})`,
+    );
     return conds.join(' AND ');
   }
   const inner = resourceConds('r', f, p);
-  conds.push(`EXISTS (SELECT 1 FROM json_array_elements(e.related) r WHERE ${inner.length ? inner.join(' AND ') : 'true'})`);
+  conds.push(
+    `EXISTS (SELECT 1 FROM json_array_elements(e.related) r WHERE ${inner.length ? inner.join(' AND ') : 'true'})`,
+  );
   return conds.join(' AND ');
 }
 

@@ -41,7 +41,8 @@ export async function prepared<T>(db: PgDb, sql: string, values: unknown[]): Pro
   }
 }
 
-export const COLUMNS = 'e.ws, e.seq, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
+export const COLUMNS =
+  'e.ws, e.seq, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
 
 const INSERT = `INSERT INTO events (ws, seq, id, occurred, received, event, resource_id, resource, related, payload, follows, rid_hashes, actor_id, actor_name)
   SELECT ws, seq, id, occurred, received, event, resource_id, resource::json, related::json, payload::json, follows,
@@ -124,7 +125,10 @@ export class PgEvents implements EventStore {
     }
     let w = this.workspaceIds.get(ws);
     if (!w) {
-      const r = (await this.db.one<{ id: string; account_id: string }>('SELECT id, account_id FROM workspaces WHERE ws = $1', [ws]))!;
+      const r = (await this.db.one<{ id: string; account_id: string }>(
+        'SELECT id, account_id FROM workspaces WHERE ws = $1',
+        [ws],
+      ))!;
       w = { id: r.id, accountId: r.account_id };
       this.workspaceIds.set(ws, w);
     }
@@ -139,7 +143,9 @@ export class PgEvents implements EventStore {
     }
     const acct = await this.accountKey(scope.accountId);
     if (acct === undefined) return undefined;
-    const rows = await this.db.query<{ ws: number }>('SELECT ws FROM workspaces WHERE account_id = $1', [scope.accountId]);
+    const rows = await this.db.query<{ ws: number }>('SELECT ws FROM workspaces WHERE account_id = $1', [
+      scope.accountId,
+    ]);
     return [-acct, ...rows.map((r) => r.ws)];
   }
 
@@ -227,7 +233,8 @@ export class PgEvents implements EventStore {
       from = `(SELECT ${COLUMNS}, row_number() OVER (PARTITION BY e.resource_id ORDER BY e.occurred ${dir}, e.id ${dir}) AS rn FROM events e WHERE ${where}) e`;
       outer = 'e.rn = 1';
     }
-    if (q.after) outer += ` AND (e.occurred, e.id) ${dir === 'ASC' ? '>' : '<'} (${p.add(q.after.occurred)}, ${p.add(q.after.id)}::uuid)`;
+    if (q.after)
+      outer += ` AND (e.occurred, e.id) ${dir === 'ASC' ? '>' : '<'} (${p.add(q.after.occurred)}, ${p.add(q.after.id)}::uuid)`;
     // Related ids match few events: sort them rather than walk the window in `occurred` order.
     const occurred = byRelatedIds(q.filter) ? '(e.occurred + 0)' : 'e.occurred';
     const sql = `SELECT ${COLUMNS} FROM ${from} WHERE ${outer} ORDER BY ${occurred} ${dir}, e.id ${dir} LIMIT ${p.add(q.limit)} OFFSET ${p.add(q.offset ?? 0)}`;
@@ -278,10 +285,10 @@ export class PgEvents implements EventStore {
   async runEventCount(workspaceId: string, flowRunId: string, withTaskRuns: boolean): Promise<number> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return 0;
-    const row = await this.db.one<{ own: number; task: number }>('SELECT own, task FROM flow_run_event_counts WHERE ws = $1 AND flow_run_id = $2', [
-      ws,
-      flowRunId,
-    ]);
+    const row = await this.db.one<{ own: number; task: number }>(
+      'SELECT own, task FROM flow_run_event_counts WHERE ws = $1 AND flow_run_id = $2',
+      [ws, flowRunId],
+    );
     return row ? row.own + (withTaskRuns ? row.task : 0) : 0;
   }
 

@@ -8,11 +8,19 @@ import type { StateRow } from '../../domain/runs/states.ts';
 import { trackingTaskState } from '../../domain/runs/subflows.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '../contract.ts';
+import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../run-columns.ts';
 import { flowRunOrder, flowRunWhere } from '../sql/run-filters.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../run-columns.ts';
-import { FLOW_RUN_SELECT, insertColumns, insertState, readState, readStates, toFlowRun, updateColumns } from './run-rows.ts';
+import {
+  FLOW_RUN_SELECT,
+  insertColumns,
+  insertState,
+  readState,
+  readStates,
+  toFlowRun,
+  updateColumns,
+} from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTaskRuns } from './task-runs.ts';
 import type { PgTenancy } from './tenancy.ts';
@@ -31,7 +39,10 @@ export class PgFlowRuns implements FlowRunStore {
   }
 
   private async getOn(c: Queryable, ws: number, id: string, lock = false): Promise<FlowRunRow | undefined> {
-    const r = await c.query(`${FLOW_RUN_SELECT} WHERE fr.ws = $1 AND fr.id = $2${lock ? ' FOR UPDATE OF fr' : ''}`, [ws, id]);
+    const r = await c.query(`${FLOW_RUN_SELECT} WHERE fr.ws = $1 AND fr.id = $2${lock ? ' FOR UPDATE OF fr' : ''}`, [
+      ws,
+      id,
+    ]);
     return r.rows[0] ? toFlowRun(r.rows[0]) : undefined;
   }
 
@@ -43,7 +54,11 @@ export class PgFlowRuns implements FlowRunStore {
     await this.taskRuns.applyStateOn(c, ws, task, trackingTaskState(run.id, state, task, uuid7(), now), now);
   }
 
-  async create(workspaceId: string, run: NewFlowRun, initial: StateRow): Promise<{ run: FlowRunRow; created: boolean }> {
+  async create(
+    workspaceId: string,
+    run: NewFlowRun,
+    initial: StateRow,
+  ): Promise<{ run: FlowRunRow; created: boolean }> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
     return this.db.tx(async (c) => {
@@ -51,11 +66,10 @@ export class PgFlowRuns implements FlowRunStore {
       const r = await insertColumns(c, 'flow_runs', flowRunColumns(ws, run, t), 'ON CONFLICT DO NOTHING');
       if ((r.rowCount ?? 0) === 0) {
         // The idempotency key is taken (possibly by another instance, just now).
-        const existing = await c.query(`${FLOW_RUN_SELECT} WHERE fr.ws = $1 AND fr.flow_id = $2 AND fr.idempotency_key = $3`, [
-          ws,
-          run.flow_id,
-          run.idempotency_key,
-        ]);
+        const existing = await c.query(
+          `${FLOW_RUN_SELECT} WHERE fr.ws = $1 AND fr.flow_id = $2 AND fr.idempotency_key = $3`,
+          [ws, run.flow_id, run.idempotency_key],
+        );
         if (existing.rows[0]) return { run: toFlowRun(existing.rows[0]), created: false };
         throw new Error(`flow run ${run.id} could not be inserted`);
       }
@@ -84,18 +98,30 @@ export class PgFlowRuns implements FlowRunStore {
     });
   }
 
-  async mergeLabels(workspaceId: string, id: string, labels: Record<string, unknown>, updated: number): Promise<boolean> {
+  async mergeLabels(
+    workspaceId: string,
+    id: string,
+    labels: Record<string, unknown>,
+    updated: number,
+  ): Promise<boolean> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
     return this.db.tx(async (c) => {
-      const r = await c.query('UPDATE flow_runs SET labels = labels || $1::jsonb, updated = $2 WHERE ws = $3 AND id = $4', [json(labels), updated, ws, id]);
+      const r = await c.query(
+        'UPDATE flow_runs SET labels = labels || $1::jsonb, updated = $2 WHERE ws = $3 AND id = $4',
+        [json(labels), updated, ws, id],
+      );
       const changed = (r.rowCount ?? 0) > 0;
       if (changed) await this.spans.flowRunChanged(c, ws, id);
       return changed;
     });
   }
 
-  async writeState(workspaceId: string, id: string, write: StateWrite & { empiricalPolicy?: FlowRunPolicy }): Promise<StateWriteResult<FlowRunRow>> {
+  async writeState(
+    workspaceId: string,
+    id: string,
+    write: StateWrite & { empiricalPolicy?: FlowRunPolicy },
+  ): Promise<StateWriteResult<FlowRunRow>> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return { outcome: 'not_found' };
     return this.db.tx(async (c) => {
@@ -106,7 +132,12 @@ export class PgFlowRuns implements FlowRunStore {
       const t = applyTransition(run, run.state, write.state);
       const policy = write.empiricalPolicy ?? run.empirical_policy;
       await insertState(c, 'flow_run_states', ws, id, write.state);
-      const u = updateColumns('flow_runs', { updated: now, ...timingColumns(t), empirical_policy: json(policy) }, ws, id);
+      const u = updateColumns(
+        'flow_runs',
+        { updated: now, ...timingColumns(t), empirical_policy: json(policy) },
+        ws,
+        id,
+      );
       await c.query(u.sql, u.params);
       const updated: FlowRunRow = { ...run, ...t, updated: now, empirical_policy: policy, state: write.state };
       await this.linkParent(c, ws, updated, write.state, now);
@@ -152,7 +183,10 @@ export class PgFlowRuns implements FlowRunStore {
     if (ws === undefined) return 0;
     const params: unknown[] = [ws];
     const where = flowRunWhere(pgDialect, filters, params);
-    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM flow_runs fr WHERE fr.ws = $1${where ? ` AND ${where}` : ''}`, params);
+    const row = await this.db.one<{ n: number }>(
+      `SELECT count(*) AS n FROM flow_runs fr WHERE fr.ws = $1${where ? ` AND ${where}` : ''}`,
+      params,
+    );
     return row?.n ?? 0;
   }
 

@@ -2,10 +2,10 @@
 import type { FlowSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
 import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { FlowStore } from '../contract.ts';
+import { json } from '../run-columns.ts';
 import { flowOrder, flowWhere } from '../sql/run-filters.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import { json } from '../run-columns.ts';
 import { toFlow } from './run-rows.ts';
 import type { PgTenancy } from './tenancy.ts';
 
@@ -53,7 +53,10 @@ export class PgFlows implements FlowStore {
     if (ws === undefined) return 0;
     const params: unknown[] = [ws];
     const where = flowWhere(pgDialect, filters, params);
-    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM flows f WHERE f.ws = $1${where ? ` AND ${where}` : ''}`, params);
+    const row = await this.db.one<{ n: number }>(
+      `SELECT count(*) AS n FROM flows f WHERE f.ws = $1${where ? ` AND ${where}` : ''}`,
+      params,
+    );
     return row?.n ?? 0;
   }
 }

@@ -9,19 +9,19 @@
  * (`tenancy.ts`, `logs.ts`, …) whose class implements that part of the contract.
  */
 import { AppError } from '../../domain/errors.ts';
+import { MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
 import type { Store } from '../contract.ts';
-import { nowMicros, MICROS_PER_DAY } from '../../domain/time.ts';
+import { PgArtifacts } from './artifacts.ts';
 import { PgChangeFeed } from './change-feed.ts';
 import { PgDb } from './db.ts';
 import { pgEventProjections } from './event-projections.ts';
 import { PgEvents } from './events.ts';
-import { PgLogs } from './logs.ts';
-import { migrate } from './migrations/index.ts';
-import { PgTags } from './tags.ts';
-import { PgArtifacts } from './artifacts.ts';
 import { PgFlowRuns } from './flow-runs.ts';
 import { PgFlows } from './flows.ts';
+import { PgLogs } from './logs.ts';
+import { migrate } from './migrations/index.ts';
 import { PgSpans } from './spans.ts';
+import { PgTags } from './tags.ts';
 import { taskRunRecorderProjection } from './task-run-projection.ts';
 import { PgTaskRuns } from './task-runs.ts';
 import { PgTenancy } from './tenancy.ts';
@@ -51,7 +51,10 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     await db.close();
     if (err instanceof AppError && err.code !== 'unavailable') throw err;
     // Unreachable server, wrong credentials, missing database or privileges: say where, not the password.
-    throw new AppError('unavailable', `Cannot open the PostgreSQL database ${redact(opts.url)}: ${(err as Error).message}`);
+    throw new AppError(
+      'unavailable',
+      `Cannot open the PostgreSQL database ${redact(opts.url)}: ${(err as Error).message}`,
+    );
   }
   const tenancy = new PgTenancy(db);
   const logs = new PgLogs(db, tenancy);

@@ -19,7 +19,9 @@ const UPSERT_RUNS = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq)
   SELECT * FROM unnest($1::int[], $2::uuid[], $3::int8[], $4::int8[])
   ON CONFLICT (ws, flow_run_id) DO UPDATE SET count = log_run_stats.count + excluded.count,
     max_seq = greatest(log_run_stats.max_seq, excluded.max_seq)`;
-const MERGE = (t: string) => `count = ${t}.count + excluded.count, first_seen = least(${t}.first_seen, excluded.first_seen),
+const MERGE = (
+  t: string,
+) => `count = ${t}.count + excluded.count, first_seen = least(${t}.first_seen, excluded.first_seen),
     last_seen = greatest(${t}.last_seen, excluded.last_seen)`;
 const UPSERT_LOGGERS = `INSERT INTO log_loggers (ws, name, count, first_seen, last_seen)
   SELECT * FROM unnest($1::int[], $2::text[], $3::int8[], $4::int8[], $5::int8[])
@@ -32,7 +34,9 @@ const COLUMNS = 'seq, id, created, name, level, message, "timestamp", flow_run_i
 
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byKey = (a: { ws: number | string; flowRunId: string | null; name?: string }, b: typeof a) =>
-  Number(a.ws) - Number(b.ws) || byCodePoint(a.flowRunId ?? '', b.flowRunId ?? '') || byCodePoint(a.name ?? '', b.name ?? '');
+  Number(a.ws) - Number(b.ws) ||
+  byCodePoint(a.flowRunId ?? '', b.flowRunId ?? '') ||
+  byCodePoint(a.name ?? '', b.name ?? '');
 
 function loggerColumns(ds: LoggerDelta[], withRun: boolean): unknown[][] {
   const cols = [ds.map((d) => d.ws), ...(withRun ? [ds.map((d) => d.flowRunId)] : []), ds.map((d) => d.name)];
@@ -46,7 +50,12 @@ export async function updateLogStats(c: pg.PoolClient, rows: LogRow[], keys: num
   // to be consistent, not to match the collation.
   const runs = delta.runs.sort(byKey);
   if (runs.length) {
-    await c.query(UPSERT_RUNS, [runs.map((d) => d.ws), runs.map((d) => d.flowRunId), runs.map((d) => d.count), runs.map((d) => d.maxSeq)]);
+    await c.query(UPSERT_RUNS, [
+      runs.map((d) => d.ws),
+      runs.map((d) => d.flowRunId),
+      runs.map((d) => d.count),
+      runs.map((d) => d.maxSeq),
+    ]);
   }
   const loggers = delta.loggers.sort(byKey);
   if (loggers.length) await c.query(UPSERT_LOGGERS, loggerColumns(loggers, false));
@@ -91,10 +100,8 @@ export function lastSeq(db: PgDb): Promise<number> {
 }
 
 export function tail(db: PgDb, ws: number, range: { after: number; upTo: number; limit: number }): Promise<LogRow[]> {
-  return db.query<LogRow>(`SELECT ${COLUMNS} FROM logs WHERE seq > $1 AND seq <= $2 AND ws = $3 ORDER BY seq LIMIT $4`, [
-    range.after,
-    range.upTo,
-    ws,
-    range.limit,
-  ]);
+  return db.query<LogRow>(
+    `SELECT ${COLUMNS} FROM logs WHERE seq > $1 AND seq <= $2 AND ws = $3 ORDER BY seq LIMIT $4`,
+    [range.after, range.upTo, ws, range.limit],
+  );
 }

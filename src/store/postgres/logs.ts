@@ -1,7 +1,7 @@
 /** PostgreSQL: log storage (bulk insert through unnest), filtering and the text indexer. */
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
-import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
+import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
 import type { LogStore, RunLogStats } from '../contract.ts';
 import type { PgDb } from './db.ts';
 import * as stats from './log-stats.ts';
@@ -11,7 +11,18 @@ import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';
 import { indexable, indexMatchSql, scanSql } from './text-search.ts';
 
-const COLUMN_NAMES = ['seq', 'id', 'created', 'name', 'level', 'message', '"timestamp"', 'flow_run_id', 'task_run_id', 'worker_id'];
+const COLUMN_NAMES = [
+  'seq',
+  'id',
+  'created',
+  'name',
+  'level',
+  'message',
+  '"timestamp"',
+  'flow_run_id',
+  'task_run_id',
+  'worker_id',
+];
 const COLUMNS = COLUMN_NAMES.join(', ');
 const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
 /** The text index's watermark; a missing row (an unlogged table after a crash) means 0. */
@@ -23,7 +34,6 @@ const HAY = `lower(l.message || ' ' || l.name)`;
 // One statement for the whole batch: parallel arrays, one per column.
 const INSERT = `INSERT INTO logs (ws, seq, id, created, "timestamp", level, name, message, flow_run_id, task_run_id, worker_id)
   SELECT * FROM unnest($1::int[], $2::int8[], $3::uuid[], $4::int8[], $5::int8[], $6::int[], $7::text[], $8::text[], $9::uuid[], $10::uuid[], $11::uuid[])`;
-
 
 export class PgLogs implements LogStore {
   private readonly db: PgDb;
@@ -93,7 +103,10 @@ export class PgLogs implements LogStore {
     return ws === undefined ? undefined : stats.runStats(this.db, ws, flowRunId);
   }
 
-  async observedLoggers(workspaceId: string, query: ObservedLoggerQuery & { flowRunIds?: string[] }): Promise<ObservedLogger[]> {
+  async observedLoggers(
+    workspaceId: string,
+    query: ObservedLoggerQuery & { flowRunIds?: string[] },
+  ): Promise<ObservedLogger[]> {
     const ws = await this.tenancy.key(workspaceId);
     return ws === undefined ? [] : stats.observedLoggers(this.db, ws, query);
   }
@@ -162,8 +175,12 @@ export class PgLogs implements LogStore {
     if (how.indexedUpto === undefined) {
       // Plain: the text (if any) is one more condition, checked row by row.
       if (text) conds.push(scanSql(text, HAY, p));
-      if (conds.length) base.push(`(${conds.map((c) => `(${c})`).join(query.filter.operator === 'or_' ? ' OR ' : ' AND ')})`);
-      return this.db.query<LogRow>(`SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} ${order()} ${page}`, p.values);
+      if (conds.length)
+        base.push(`(${conds.map((c) => `(${c})`).join(query.filter.operator === 'or_' ? ' OR ' : ' AND ')})`);
+      return this.db.query<LogRow>(
+        `SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} ${order()} ${page}`,
+        p.values,
+      );
     }
     // Index-assisted searches run with and_ semantics only (see filter()).
     base.push(...conds.map((c) => `(${c})`));
@@ -195,7 +212,12 @@ export class PgLogs implements LogStore {
    * for the text as they stream by; stops as soon as the page is complete. Returns the matches
    * (at most `offset + limit`) and whether the window was full (else it held every such row).
    */
-  private async scanWindow(ws: number, query: LogQuery, text: TextQuery, window: number): Promise<{ hits: LogRow[]; full: boolean }> {
+  private async scanWindow(
+    ws: number,
+    query: LogQuery,
+    text: TextQuery,
+    window: number,
+  ): Promise<{ hits: LogRow[]; full: boolean }> {
     const p = new Params();
     const base = [`l.ws = ${p.add(ws)}`];
     const cursor = this.cursorSql(query, 'l', p);
@@ -235,7 +257,11 @@ export class PgLogs implements LogStore {
     // One value as `=`: the planner then reads each partition's index in order and merges them,
     // stopping at the page, instead of sorting every row of (say) a long run.
     const anyOf = (col: string, values: string[], type: string) =>
-      values.length === 1 ? `${col} = ${p.add(values[0])}::${type}` : values.length ? `${col} = ANY(${p.add(values)}::${type}[])` : 'false';
+      values.length === 1
+        ? `${col} = ${p.add(values[0])}::${type}`
+        : values.length
+          ? `${col} = ANY(${p.add(values)}::${type}[])`
+          : 'false';
     if (f.level) {
       const c: string[] = [];
       if (f.level.ge_ !== undefined) c.push(`l.level >= ${p.add(f.level.ge_)}`);
@@ -252,14 +278,17 @@ export class PgLogs implements LogStore {
     if (f.task_run_id) {
       const c: string[] = [];
       if (f.task_run_id.any_) c.push(anyOf('l.task_run_id', f.task_run_id.any_, 'uuid'));
-      if (f.task_run_id.is_null_ !== undefined) c.push(f.task_run_id.is_null_ ? 'l.task_run_id IS NULL' : 'l.task_run_id IS NOT NULL');
+      if (f.task_run_id.is_null_ !== undefined)
+        c.push(f.task_run_id.is_null_ ? 'l.task_run_id IS NULL' : 'l.task_run_id IS NOT NULL');
       both(c);
     }
     if (f.worker_id) {
       const c: string[] = [];
       if (f.worker_id.any_) c.push(anyOf('l.worker_id', f.worker_id.any_, 'uuid'));
-      if (f.worker_id.not_any_?.length) c.push(`(l.worker_id IS NULL OR NOT ${anyOf('l.worker_id', f.worker_id.not_any_, 'uuid')})`);
-      if (f.worker_id.is_null_ !== undefined) c.push(f.worker_id.is_null_ ? 'l.worker_id IS NULL' : 'l.worker_id IS NOT NULL');
+      if (f.worker_id.not_any_?.length)
+        c.push(`(l.worker_id IS NULL OR NOT ${anyOf('l.worker_id', f.worker_id.not_any_, 'uuid')})`);
+      if (f.worker_id.is_null_ !== undefined)
+        c.push(f.worker_id.is_null_ ? 'l.worker_id IS NULL' : 'l.worker_id IS NOT NULL');
       both(c);
     }
     if (f.loggers?.any_) conds.push(anyOf('l.name', f.loggers.any_, 'text'));
@@ -275,7 +304,11 @@ export class PgLogs implements LogStore {
     return this.db.tx(async (c) => {
       // The state row is missing in a new database and after a crash (unlogged): start from 0.
       await c.query("INSERT INTO text_index_state (name, upto) VALUES ('logs', 0) ON CONFLICT (name) DO NOTHING");
-      const wm = await this.db.one<{ upto: number }>("SELECT upto FROM text_index_state WHERE name = 'logs' FOR UPDATE SKIP LOCKED", [], c);
+      const wm = await this.db.one<{ upto: number }>(
+        "SELECT upto FROM text_index_state WHERE name = 'logs' FOR UPDATE SKIP LOCKED",
+        [],
+        c,
+      );
       if (!wm) return 0; // another indexer holds it
       const from = wm.upto;
       const safe = await committedUpto(this.db, 'logs', c);
@@ -302,9 +335,7 @@ export class PgLogs implements LogStore {
   }
 
   async textIndexLag(): Promise<number> {
-    const row = await this.db.one<{ n: number }>(
-      `SELECT count(*) AS n FROM logs WHERE seq > ${WATERMARK}`,
-    );
+    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM logs WHERE seq > ${WATERMARK}`);
     return row!.n;
   }
 
@@ -315,7 +346,10 @@ export class PgLogs implements LogStore {
     const params = [ws, runs.flowRunIds, runs.taskRunIds];
     return this.db.tx(async (c) => {
       const groups = (
-        await c.query(`SELECT l.flow_run_id::text AS flow_run_id, l.name, count(*) AS n FROM logs l WHERE l.ws = $1 AND ${match} GROUP BY 1, 2`, params)
+        await c.query(
+          `SELECT l.flow_run_id::text AS flow_run_id, l.name, count(*) AS n FROM logs l WHERE l.ws = $1 AND ${match} GROUP BY 1, 2`,
+          params,
+        )
       ).rows as { flow_run_id: string | null; name: string; n: number }[];
       // Indexed rows leave the text index table with their log.
       await c.query(
@@ -331,12 +365,23 @@ export class PgLogs implements LogStore {
         await c.query('UPDATE log_loggers SET count = count - $1 WHERE ws = $2 AND name = $3', [g.n, ws, g.name]);
         await c.query('DELETE FROM log_loggers WHERE ws = $1 AND name = $2 AND count <= 0', [ws, g.name]);
         if (g.flow_run_id === null) continue;
-        await c.query('UPDATE log_run_loggers SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3 AND name = $4', [g.n, ws, g.flow_run_id, g.name]);
-        await c.query('DELETE FROM log_run_loggers WHERE ws = $1 AND flow_run_id = $2 AND name = $3 AND count <= 0', [ws, g.flow_run_id, g.name]);
+        await c.query(
+          'UPDATE log_run_loggers SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3 AND name = $4',
+          [g.n, ws, g.flow_run_id, g.name],
+        );
+        await c.query('DELETE FROM log_run_loggers WHERE ws = $1 AND flow_run_id = $2 AND name = $3 AND count <= 0', [
+          ws,
+          g.flow_run_id,
+          g.name,
+        ]);
         perRun.set(g.flow_run_id, (perRun.get(g.flow_run_id) ?? 0) + Number(g.n));
       }
       for (const [flowRunId, n] of perRun) {
-        await c.query('UPDATE log_run_stats SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3', [n, ws, flowRunId]);
+        await c.query('UPDATE log_run_stats SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3', [
+          n,
+          ws,
+          flowRunId,
+        ]);
         await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2 AND count <= 0', [ws, flowRunId]);
       }
       return r.rowCount ?? 0;

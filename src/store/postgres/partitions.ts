@@ -11,7 +11,7 @@
  * over in the same transaction. Retention (later) drops whole day partitions and deletes only the
  * default partition's old rows.
  */
-import { MICROS_PER_DAY, formatMicros, nowMicros } from '../../domain/time.ts';
+import { formatMicros, MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
 import { LOCK, type PgDb } from './db.ts';
 
 export const PAST_DAYS = 31;
@@ -24,7 +24,9 @@ export function dayOf(t: number): number {
 }
 
 export function partitionName(table: string, day: number): string {
-  return `${table}_d${formatMicros(day * MICROS_PER_DAY).slice(0, 10).replaceAll('-', '')}`;
+  return `${table}_d${formatMicros(day * MICROS_PER_DAY)
+    .slice(0, 10)
+    .replaceAll('-', '')}`;
 }
 
 /** A table partitioned by day; derived data may live in UNLOGGED partitions. */
@@ -92,13 +94,17 @@ export class DayPartitions {
         if (exists?.r) continue;
         // Created detached, filled with the default partition's rows of that day, then attached:
         // attaching needs only a SHARE UPDATE EXCLUSIVE lock on the parent, so ingest continues.
-        await c.query(`CREATE ${unlogged ? 'UNLOGGED ' : ''}TABLE ${name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+        await c.query(
+          `CREATE ${unlogged ? 'UNLOGGED ' : ''}TABLE ${name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+        );
         await c.query(
           `WITH moved AS (DELETE FROM ${table}_default WHERE ${this.column} >= $1 AND ${this.column} < $2 RETURNING *)
            INSERT INTO ${name} SELECT * FROM moved`,
           [lo, hi],
         );
-        await c.query(`ALTER TABLE ${name} ADD CONSTRAINT ${name}_range CHECK (${this.column} >= ${lo} AND ${this.column} < ${hi})`);
+        await c.query(
+          `ALTER TABLE ${name} ADD CONSTRAINT ${name}_range CHECK (${this.column} >= ${lo} AND ${this.column} < ${hi})`,
+        );
         await c.query(`ALTER TABLE ${table} ATTACH PARTITION ${name} FOR VALUES FROM (${lo}) TO (${hi})`);
       }
     });

@@ -17,10 +17,27 @@ import { allocateSeqs, committedUpto } from './streams.ts';
 import { PgTenancy } from './tenancy.ts';
 
 function log(workspaceId: string, message: string, timestamp = nowMicros()): NewLog {
-  return { workspaceId, id: uuid7(), created: nowMicros(), name: 'pg', level: 20, message, timestamp, flow_run_id: null, task_run_id: null, worker_id: null };
+  return {
+    workspaceId,
+    id: uuid7(),
+    created: nowMicros(),
+    name: 'pg',
+    level: 20,
+    message,
+    timestamp,
+    flow_run_id: null,
+    task_run_id: null,
+    worker_id: null,
+  };
 }
 
-const all = (over: Partial<LogQuery> = {}): LogQuery => ({ filter: { operator: 'and_' }, sort: 'TIMESTAMP_ASC', limit: 200, offset: 0, ...over });
+const all = (over: Partial<LogQuery> = {}): LogQuery => ({
+  filter: { operator: 'and_' },
+  sort: 'TIMESTAMP_ASC',
+  limit: 200,
+  offset: 0,
+  ...over,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 forEngine('postgres', 'PostgreSQL engine', (engine) => {
@@ -48,8 +65,11 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
       assert.ok(fast[0].seq > held);
       await store.changes.notify({ workspaceId: ws, stream: 'logs', maxSeq: fast[0].seq });
       await sleep(300);
-      assert.ok(await committedUpto(raw, 'logs') < held);
-      assert.ok(notices.every((n) => n.maxSeq < held), 'nothing at or past the uncommitted position is announced');
+      assert.ok((await committedUpto(raw, 'logs')) < held);
+      assert.ok(
+        notices.every((n) => n.maxSeq < held),
+        'nothing at or past the uncommitted position is announced',
+      );
       while ((await store.logs.indexText(100)) > 0);
       assert.equal(await store.logs.textIndexLag(), 1, 'the indexer waits for the slow writer');
       // Once the slow writer commits, the queued notice goes out and covers both rows.
@@ -79,9 +99,13 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
       watcher.changes.subscribe((n) => {
         if (n.workspaceId !== ws) return;
         checks.push(
-          watcher.logs
-            .filter(ws, all({ limit: 10_000 }))
-            .then((rows) => ({ upto: n.maxSeq, seqs: rows.map((r) => r.seq).filter((s) => s <= n.maxSeq).sort((x, y) => x - y) })),
+          watcher.logs.filter(ws, all({ limit: 10_000 })).then((rows) => ({
+            upto: n.maxSeq,
+            seqs: rows
+              .map((r) => r.seq)
+              .filter((s) => s <= n.maxSeq)
+              .sort((x, y) => x - y),
+          })),
         );
       });
       await sleep(100);
@@ -96,7 +120,10 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
       while (!checks.length && Date.now() < deadline) await sleep(10);
       await sleep(200);
       const done = await Promise.all(checks);
-      assert.ok(done.some((d) => d.upto >= last), 'the last position is announced');
+      assert.ok(
+        done.some((d) => d.upto >= last),
+        'the last position is announced',
+      );
       const final = new Set(written.map((r) => r.seq));
       for (const d of done) {
         const expected = [...final].filter((s) => s <= d.upto).sort((x, y) => x - y);
@@ -116,11 +143,19 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
       const ws = workspace.id;
       const now = nowMicros();
       const later = now + 20 * MICROS_PER_DAY; // beyond the creation window
-      await store.logs.append([log(ws, 'today partition', now), log(ws, 'future partition', later), log(ws, 'old partition', now - 400 * MICROS_PER_DAY)]);
+      await store.logs.append([
+        log(ws, 'today partition', now),
+        log(ws, 'future partition', later),
+        log(ws, 'old partition', now - 400 * MICROS_PER_DAY),
+      ]);
       while ((await store.logs.indexText(100)) > 0);
       const where = async () =>
         new Map(
-          (await raw.query<{ message: string; part: string }>('SELECT message, tableoid::regclass::text AS part FROM logs')).map((r) => [r.message, r.part]),
+          (
+            await raw.query<{ message: string; part: string }>(
+              'SELECT message, tableoid::regclass::text AS part FROM logs',
+            )
+          ).map((r) => [r.message, r.part]),
         );
       let parts = await where();
       assert.equal(parts.get('today partition'), partitionName('logs', dayOf(now)));
@@ -129,10 +164,18 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
       await (store.logs as PgLogs).partitions.createDay(dayOf(later));
       parts = await where();
       assert.equal(parts.get('future partition'), partitionName('logs', dayOf(later)));
-      const text = await raw.query<{ part: string }>("SELECT tableoid::regclass::text AS part FROM logs_text WHERE text LIKE 'future%'");
-      assert.deepEqual(text.map((r) => r.part), [partitionName('logs_text', dayOf(later))]);
+      const text = await raw.query<{ part: string }>(
+        "SELECT tableoid::regclass::text AS part FROM logs_text WHERE text LIKE 'future%'",
+      );
+      assert.deepEqual(
+        text.map((r) => r.part),
+        [partitionName('logs_text', dayOf(later))],
+      );
       const found = await store.logs.filter(ws, all({ filter: { operator: 'and_', text: { query: 'partition' } } }));
-      assert.deepEqual(found.map((r) => r.message), ['old partition', 'today partition', 'future partition']);
+      assert.deepEqual(
+        found.map((r) => r.message),
+        ['old partition', 'today partition', 'future partition'],
+      );
     } finally {
       await raw.close();
       await store.close();
@@ -151,7 +194,10 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
       // What crash recovery does to unlogged tables.
       await raw.query('TRUNCATE logs_text, text_index_state');
       assert.equal(await store.logs.textIndexLag(), 2);
-      const search = async () => (await store.logs.filter(workspace.id, all({ filter: { operator: 'and_', text: { query: 'crash' } } }))).map((r) => r.message);
+      const search = async () =>
+        (await store.logs.filter(workspace.id, all({ filter: { operator: 'and_', text: { query: 'crash' } } }))).map(
+          (r) => r.message,
+        );
       assert.deepEqual(await search(), ['indexed before the crash']);
       while ((await store.logs.indexText(100)) > 0);
       assert.equal(await store.logs.textIndexLag(), 0);
@@ -173,7 +219,9 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
       await raw.query("INSERT INTO meta VALUES ('schema_version', '1')");
       const day = dayOf(nowMicros());
       const lo = day * MICROS_PER_DAY;
-      await raw.query(`CREATE TABLE ${partitionName('logs', day)} PARTITION OF logs FOR VALUES FROM (${lo}) TO (${lo + MICROS_PER_DAY})`);
+      await raw.query(
+        `CREATE TABLE ${partitionName('logs', day)} PARTITION OF logs FOR VALUES FROM (${lo}) TO (${lo + MICROS_PER_DAY})`,
+      );
       const store = await openStore({ url });
       try {
         const parts = await raw.query<{ relname: string; relpersistence: string }>(
@@ -181,12 +229,21 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
         );
         assert.ok(parts.some((p) => p.relname === partitionName('logs_text', day)));
         assert.ok(parts.some((p) => p.relname === 'logs_text_default'));
-        assert.ok(parts.every((p) => p.relpersistence === 'u'), 'every text-index partition is unlogged');
+        assert.ok(
+          parts.every((p) => p.relpersistence === 'u'),
+          'every text-index partition is unlogged',
+        );
         const { workspace } = await store.tenancy.ensureDefaults();
         await store.logs.append([log(workspace.id, 'after the upgrade')]);
         while ((await store.logs.indexText(100)) > 0);
-        const found = await store.logs.filter(workspace.id, all({ filter: { operator: 'and_', text: { query: 'upgrade' } } }));
-        assert.deepEqual(found.map((r) => r.message), ['after the upgrade']);
+        const found = await store.logs.filter(
+          workspace.id,
+          all({ filter: { operator: 'and_', text: { query: 'upgrade' } } }),
+        );
+        assert.deepEqual(
+          found.map((r) => r.message),
+          ['after the upgrade'],
+        );
       } finally {
         await store.close();
       }
@@ -209,7 +266,11 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
         assert.ok(pred());
       };
       const listening = async () =>
-        (await raw.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN sightline_changes' AND datname = current_database()")).map((r) => r.pid);
+        (
+          await raw.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN sightline_changes' AND datname = current_database()",
+          )
+        ).map((r) => r.pid);
       const deadline = Date.now() + 5000;
       while (!(await listening()).length && Date.now() < deadline) await sleep(20);
       const [pid] = await listening();
@@ -236,7 +297,10 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
     const raw = new PgDb(url, 1);
     try {
       await raw.query("UPDATE meta SET value = '999' WHERE key = 'schema_version'");
-      await assert.rejects(openStore({ url }), (err: { code?: string; message: string }) => err.code === 'schema_too_new' && /version 999/.test(err.message));
+      await assert.rejects(
+        openStore({ url }),
+        (err: { code?: string; message: string }) => err.code === 'schema_too_new' && /version 999/.test(err.message),
+      );
     } finally {
       await raw.close();
     }
@@ -258,7 +322,17 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
   });
 });
 
-const QUERIES = ['needle', 'alpha', 'gamma -needle', '+beta +timeout', 'db', '"100%"', 'snake_case', 'rare-token needle', '-alpha'];
+const QUERIES = [
+  'needle',
+  'alpha',
+  'gamma -needle',
+  '+beta +timeout',
+  'db',
+  '"100%"',
+  'snake_case',
+  'rare-token needle',
+  '-alpha',
+];
 
 forEngine('postgres', 'PostgreSQL text search', (engine) => {
   it('returns exactly what the grammar matches through every search path (scan, window, index + tail)', async () => {
@@ -285,30 +359,87 @@ forEngine('postgres', 'PostgreSQL text search', (engine) => {
       // Default windows (every search of 600 rows is answered from the first window), small ones
       // (larger windows, then the index), none (straight to the index).
       const tenancy = new PgTenancy(db);
-      const variants = [store.logs, new PgLogs(db, tenancy, { scanWindows: [40, 120] }), new PgLogs(db, tenancy, { scanWindows: [] })];
-      for (const [logs, query] of variants.flatMap((v) => QUERIES.map((q) => [v, q] as const))) {         const tq = parseTextQuery(query);
+      const variants = [
+        store.logs,
+        new PgLogs(db, tenancy, { scanWindows: [40, 120] }),
+        new PgLogs(db, tenancy, { scanWindows: [] }),
+      ];
+      for (const [logs, query] of variants.flatMap((v) => QUERIES.map((q) => [v, q] as const))) {
+        const tq = parseTextQuery(query);
         const expected = ordered.filter((r) => matchesText(tq, `${r.message} ${r.name}`.toLowerCase()));
         for (const sort of ['TIMESTAMP_ASC', 'TIMESTAMP_DESC'] as const) {
           const exp = sort === 'TIMESTAMP_ASC' ? expected : [...expected].reverse();
-          for (const [limit, offset] of [[200, 0], [5, 0], [7, 3], [200, 150]]) {
-            const got = await logs.filter(ws, all({ filter: { operator: 'and_', text: { query } }, sort, limit, offset }));
-            assert.deepEqual(got.map((r) => r.seq), exp.slice(offset, offset + limit).map((r) => r.seq), `${query} ${sort} ${limit}/${offset}`);
+          for (const [limit, offset] of [
+            [200, 0],
+            [5, 0],
+            [7, 3],
+            [200, 150],
+          ]) {
+            const got = await logs.filter(
+              ws,
+              all({ filter: { operator: 'and_', text: { query } }, sort, limit, offset }),
+            );
+            assert.deepEqual(
+              got.map((r) => r.seq),
+              exp.slice(offset, offset + limit).map((r) => r.seq),
+              `${query} ${sort} ${limit}/${offset}`,
+            );
           }
           const mid = exp[Math.floor(exp.length / 2)];
           if (mid) {
-            const got = await logs.filter(ws, all({ filter: { operator: 'and_', text: { query } }, sort, limit: 50, after: { timestamp: mid.timestamp, seq: mid.seq } }));
+            const got = await logs.filter(
+              ws,
+              all({
+                filter: { operator: 'and_', text: { query } },
+                sort,
+                limit: 50,
+                after: { timestamp: mid.timestamp, seq: mid.seq },
+              }),
+            );
             const at = exp.indexOf(mid);
-            assert.deepEqual(got.map((r) => r.seq), exp.slice(at + 1, at + 51).map((r) => r.seq), `${query} ${sort} after`);
+            assert.deepEqual(
+              got.map((r) => r.seq),
+              exp.slice(at + 1, at + 51).map((r) => r.seq),
+              `${query} ${sort} after`,
+            );
           }
         }
-        const withLevel = await logs.filter(ws, all({ filter: { operator: 'and_', level: { ge_: 30 }, text: { query } }, limit: 200 }));
-        assert.deepEqual(withLevel.map((r) => r.seq), expected.filter((r) => r.level >= 30).slice(0, 200).map((r) => r.seq), `${query} and level`);
-        const orLevel = await logs.filter(ws, all({ filter: { operator: 'or_', level: { ge_: 40 }, text: { query } }, limit: 200 }));
+        const withLevel = await logs.filter(
+          ws,
+          all({ filter: { operator: 'and_', level: { ge_: 30 }, text: { query } }, limit: 200 }),
+        );
+        assert.deepEqual(
+          withLevel.map((r) => r.seq),
+          expected
+            .filter((r) => r.level >= 30)
+            .slice(0, 200)
+            .map((r) => r.seq),
+          `${query} and level`,
+        );
+        const orLevel = await logs.filter(
+          ws,
+          all({ filter: { operator: 'or_', level: { ge_: 40 }, text: { query } }, limit: 200 }),
+        );
         const orExp = ordered.filter((r) => r.level >= 40 || matchesText(tq, `${r.message} ${r.name}`.toLowerCase()));
-        assert.deepEqual(orLevel.map((r) => r.seq), orExp.slice(0, 200).map((r) => r.seq), `${query} or level`);
-        const windowed = await logs.filter(ws, all({ filter: { operator: 'and_', text: { query }, timestamp: { after_: t0 + 20, before_: t0 + 150 } }, limit: 30, offset: 2 }));
+        assert.deepEqual(
+          orLevel.map((r) => r.seq),
+          orExp.slice(0, 200).map((r) => r.seq),
+          `${query} or level`,
+        );
+        const windowed = await logs.filter(
+          ws,
+          all({
+            filter: { operator: 'and_', text: { query }, timestamp: { after_: t0 + 20, before_: t0 + 150 } },
+            limit: 30,
+            offset: 2,
+          }),
+        );
         const inWindow = expected.filter((r) => r.timestamp >= t0 + 20 && r.timestamp <= t0 + 150);
-        assert.deepEqual(windowed.map((r) => r.seq), inWindow.slice(2, 32).map((r) => r.seq), `${query} in a time range`);
+        assert.deepEqual(
+          windowed.map((r) => r.seq),
+          inWindow.slice(2, 32).map((r) => r.seq),
+          `${query} in a time range`,
+        );
       }
     } finally {
       await db.close();
@@ -321,6 +452,8 @@ it('reports an unreachable PostgreSQL as unavailable, naming it without the pass
   await assert.rejects(
     openStore({ url: 'postgres://someone:s3cret@127.0.0.1:1/nowhere' }),
     (err: { code?: string; message: string }) =>
-      err.code === 'unavailable' && err.message.includes('postgres://someone:***@127.0.0.1:1/nowhere') && !err.message.includes('s3cret'),
+      err.code === 'unavailable' &&
+      err.message.includes('postgres://someone:***@127.0.0.1:1/nowhere') &&
+      !err.message.includes('s3cret'),
   );
 });

@@ -19,10 +19,18 @@ export function insertColumns(c: Queryable, table: string, cols: Columns, tail =
  * `UPDATE table SET` a column record on the row of `(ws, id)`: the statement and its parameters,
  * so that a caller can add conditions (`AND …` with parameters from `$<params.length + 1>`).
  */
-export function updateColumns(table: string, cols: Columns, ws: number, id: string): { sql: string; params: unknown[] } {
+export function updateColumns(
+  table: string,
+  cols: Columns,
+  ws: number,
+  id: string,
+): { sql: string; params: unknown[] } {
   const names = Object.keys(cols);
   const sets = names.map((n, i) => `"${n}" = ${param(n, i + 1)}`).join(', ');
-  return { sql: `UPDATE ${table} SET ${sets} WHERE ws = $${names.length + 1} AND id = $${names.length + 2}`, params: [...Object.values(cols), ws, id] };
+  return {
+    sql: `UPDATE ${table} SET ${sets} WHERE ws = $${names.length + 1} AND id = $${names.length + 2}`,
+    params: [...Object.values(cols), ws, id],
+  };
 }
 
 /** `pg` hands jsonb back decoded and booleans as booleans. */
@@ -39,18 +47,32 @@ export const TASK_RUN_SELECT = `SELECT tr.*, ${STATE_COLS} FROM task_runs tr LEF
 type StateTable = 'flow_run_states' | 'task_run_states';
 
 /** Inserts a state; a state id already there is kept. */
-export async function insertState(c: Queryable, table: StateTable, ws: number, runId: string, s: StateRow): Promise<void> {
+export async function insertState(
+  c: Queryable,
+  table: StateTable,
+  ws: number,
+  runId: string,
+  s: StateRow,
+): Promise<void> {
   const runCol = table === 'flow_run_states' ? 'flow_run_id' : 'task_run_id';
   await insertColumns(c, table, stateColumns(ws, runCol, runId, s), 'ON CONFLICT (ws, id) DO NOTHING');
 }
 
 export async function readStates(c: Queryable, table: StateTable, ws: number, runId: string): Promise<StateRow[]> {
   const runCol = table === 'flow_run_states' ? 'flow_run_id' : 'task_run_id';
-  const r = await c.query(`SELECT * FROM ${table} WHERE ws = $1 AND ${runCol} = $2 ORDER BY "timestamp", id`, [ws, runId]);
+  const r = await c.query(`SELECT * FROM ${table} WHERE ws = $1 AND ${runCol} = $2 ORDER BY "timestamp", id`, [
+    ws,
+    runId,
+  ]);
   return (r.rows as Row[]).map(toState);
 }
 
-export async function readState(c: Queryable, table: StateTable, ws: number, id: string): Promise<StateRow | undefined> {
+export async function readState(
+  c: Queryable,
+  table: StateTable,
+  ws: number,
+  id: string,
+): Promise<StateRow | undefined> {
   const r = await c.query(`SELECT * FROM ${table} WHERE ws = $1 AND id = $2`, [ws, id]);
   return r.rows[0] ? toState(r.rows[0]) : undefined;
 }

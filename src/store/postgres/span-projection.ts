@@ -6,7 +6,15 @@
  * same order. Parent rows are read `FOR UPDATE`, so concurrent children never lose a count.
  */
 import type { StateRow } from '../../domain/runs/states.ts';
-import { adjustChildCounts, childCountsFrom, contributionOf, place, replant, sameContribution, spanFields } from '../../domain/spans/placement.ts';
+import {
+  adjustChildCounts,
+  childCountsFrom,
+  contributionOf,
+  place,
+  replant,
+  sameContribution,
+  spanFields,
+} from '../../domain/spans/placement.ts';
 import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { sameColumns, spanColumns } from '../span-columns.ts';
@@ -61,7 +69,10 @@ export class PgSpanProjection {
   removed(c: Queryable, ws: number, ids: string[]): Promise<void> {
     return this.run(c, async () => {
       const now = nowMicros();
-      const traces = await c.query('SELECT DISTINCT trace_id FROM spans WHERE ws = $1 AND span_id = ANY($2::text[])', [ws, ids]);
+      const traces = await c.query('SELECT DISTINCT trace_id FROM spans WHERE ws = $1 AND span_id = ANY($2::text[])', [
+        ws,
+        ids,
+      ]);
       await this.remove(c, ws, ids, now);
       for (const t of traces.rows as { trace_id: string }[]) {
         const orphans = await c.query(
@@ -69,7 +80,13 @@ export class PgSpanProjection {
             AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.ws = s.ws AND a.id = s.span_id)`,
           [ws, t.trace_id],
         );
-        if (orphans.rows.length) await this.remove(c, ws, (orphans.rows as { span_id: string }[]).map((o) => o.span_id), now);
+        if (orphans.rows.length)
+          await this.remove(
+            c,
+            ws,
+            (orphans.rows as { span_id: string }[]).map((o) => o.span_id),
+            now,
+          );
       }
     });
   }
@@ -105,7 +122,10 @@ export class PgSpanProjection {
   private async flush(c: Queryable, d: Deferred): Promise<void> {
     const now = nowMicros();
     for (const p of d.parents()) {
-      const r = await c.query('SELECT child_count, child_state_counts FROM spans WHERE ws = $1 AND span_id = $2 FOR UPDATE', [p.ws, p.parent]);
+      const r = await c.query(
+        'SELECT child_count, child_state_counts FROM spans WHERE ws = $1 AND span_id = $2 FOR UPDATE',
+        [p.ws, p.parent],
+      );
       const row = r.rows[0] as { child_count: number; child_state_counts: string } | undefined;
       if (!row) continue;
       let next = { child_count: row.child_count, child_state_counts: JSON.parse(row.child_state_counts) };
@@ -123,7 +143,13 @@ export class PgSpanProjection {
          ON CONFLICT (ws, state_type, state_name) DO UPDATE SET
            first_seen = LEAST(span_observed_states.first_seen, excluded.first_seen),
            last_seen = GREATEST(span_observed_states.last_seen, excluded.last_seen)`,
-        [states.map((s) => s.ws), states.map((s) => s.type), states.map((s) => s.name), states.map((s) => s.first), states.map((s) => s.last)],
+        [
+          states.map((s) => s.ws),
+          states.map((s) => s.type),
+          states.map((s) => s.name),
+          states.map((s) => s.first),
+          states.map((s) => s.last),
+        ],
       );
     }
   }
@@ -147,7 +173,9 @@ export class PgSpanProjection {
     const old = rows.find((r) => r.span_id === id);
     const parentId = source.parent_id !== null && source.parent_id !== id ? source.parent_id : null;
     const p = parentId === null ? undefined : rows.find((r) => r.span_id === parentId);
-    const parent = p ? { span_id: p.span_id as string, trace_id: p.trace_id as string, path: JSON.parse(p.path as string) as string[] } : undefined;
+    const parent = p
+      ? { span_id: p.span_id as string, trace_id: p.trace_id as string, path: JSON.parse(p.path as string) as string[] }
+      : undefined;
     const placement = place(id, source.parent_id, parent);
     const fields = spanFields(source, placement);
     const columns = spanColumns(fields);
@@ -176,21 +204,28 @@ export class PgSpanProjection {
   private async remove(c: Queryable, ws: number, ids: string[], now: number): Promise<void> {
     if (ids.length === 0) return;
     const d = this.tx(c).deferred;
-    const r = await c.query('DELETE FROM spans WHERE ws = $1 AND span_id = ANY($2::text[]) RETURNING span_id, parent_span_id, span_type, state_name', [
-      ws,
-      ids,
-    ]);
+    const r = await c.query(
+      'DELETE FROM spans WHERE ws = $1 AND span_id = ANY($2::text[]) RETURNING span_id, parent_span_id, span_type, state_name',
+      [ws, ids],
+    );
     const gone = r.rows as Pick<SpanRow, 'span_id' | 'parent_span_id' | 'span_type' | 'state_name'>[];
     for (const s of gone) if (s.parent_span_id) d.child(ws, s.parent_span_id, contributionOf(s), -1);
     if (gone.length === 0) return;
-    const children = await c.query('SELECT span_id, span_type FROM spans WHERE ws = $1 AND parent_span_id = ANY($2::text[])', [
-      ws,
-      gone.map((s) => s.span_id),
-    ]);
-    for (const ch of children.rows as { span_id: string; span_type: SpanType }[]) await this.resync(c, ws, ch.span_type, ch.span_id, now);
+    const children = await c.query(
+      'SELECT span_id, span_type FROM spans WHERE ws = $1 AND parent_span_id = ANY($2::text[])',
+      [ws, gone.map((s) => s.span_id)],
+    );
+    for (const ch of children.rows as { span_id: string; span_type: SpanType }[])
+      await this.resync(c, ws, ch.span_type, ch.span_id, now);
   }
 
-  private async replantDescendants(c: Queryable, ws: number, id: string, placement: SpanPlacement, now: number): Promise<void> {
+  private async replantDescendants(
+    c: Queryable,
+    ws: number,
+    id: string,
+    placement: SpanPlacement,
+    now: number,
+  ): Promise<void> {
     const r = await c.query(
       `WITH RECURSIVE d(id) AS (
          SELECT span_id FROM spans WHERE ws = $1 AND parent_span_id = $2
@@ -234,7 +269,8 @@ export class PgSpanProjection {
           ['artifact', 'SELECT ws, id FROM artifacts ORDER BY ws, created, id'],
         ];
         for (const [type, sql] of kinds) {
-          for (const r of (await c.query(sql)).rows as { ws: number; id: string }[]) await this.resync(c, r.ws, type, r.id, now);
+          for (const r of (await c.query(sql)).rows as { ws: number; id: string }[])
+            await this.resync(c, r.ws, type, r.id, now);
         }
       });
       for (const table of ['flow_run_states', 'task_run_states']) {

@@ -34,10 +34,24 @@ export async function insertSpan(
   counts: { child_count: number; child_state_counts: ChildStateCounts },
   published: number,
 ): Promise<void> {
-  await c.query(INSERT, [ws, id, ...FIELD_COLUMNS.map((k) => cols[k]), 1, published, counts.child_count, JSON.stringify(counts.child_state_counts)]);
+  await c.query(INSERT, [
+    ws,
+    id,
+    ...FIELD_COLUMNS.map((k) => cols[k]),
+    1,
+    published,
+    counts.child_count,
+    JSON.stringify(counts.child_state_counts),
+  ]);
 }
 
-export async function updateSpan(c: Queryable, ws: number, id: string, cols: SpanColumns, published: number): Promise<void> {
+export async function updateSpan(
+  c: Queryable,
+  ws: number,
+  id: string,
+  cols: SpanColumns,
+  published: number,
+): Promise<void> {
   await c.query(UPDATE, [...FIELD_COLUMNS.map((k) => cols[k]), published, ws, id]);
 }
 
@@ -64,7 +78,11 @@ export async function readForUpsert(
   ws: number,
   type: SpanType,
   id: string,
-): Promise<{ source: SpanSource | undefined; spans: Row[]; children: { span_type: string; state_name: string | null; n: number }[] }> {
+): Promise<{
+  source: SpanSource | undefined;
+  spans: Row[];
+  children: { span_type: string; state_name: string | null; n: number }[];
+}> {
   const r = await c.query(
     `WITH src AS (${SOURCES[type]})
      SELECT (SELECT row_to_json(src) FROM src) AS src,
@@ -76,7 +94,11 @@ export async function readForUpsert(
         ) g) AS children`,
     [ws, id],
   );
-  const row = r.rows[0] as { src: Row | null; spans: Row[]; children: { span_type: string; state_name: string | null; n: number }[] };
+  const row = r.rows[0] as {
+    src: Row | null;
+    spans: Row[];
+    children: { span_type: string; state_name: string | null; n: number }[];
+  };
   const src = row.src;
   let source: SpanSource | undefined;
   if (src) {

@@ -12,8 +12,8 @@ import type { SpanStore } from '../contract.ts';
 import { type SpanSqlDialect, spanAfter, spanConditions, spanOrder } from '../sql/span-filters.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import { PgSpanProjection } from './span-projection.ts';
 import { toSpan } from './run-rows.ts';
+import { PgSpanProjection } from './span-projection.ts';
 import { SPAN_SELECT } from './span-rows.ts';
 import type { PgTenancy } from './tenancy.ts';
 
@@ -39,7 +39,10 @@ export class PgSpans implements SpanStore {
 
   async hasTrace(workspaceId: string, traceId: string): Promise<boolean> {
     const ws = await this.tenancy.key(workspaceId);
-    return ws !== undefined && (await this.db.one('SELECT 1 FROM spans WHERE ws = $1 AND trace_id = $2 LIMIT 1', [ws, traceId])) !== undefined;
+    return (
+      ws !== undefined &&
+      (await this.db.one('SELECT 1 FROM spans WHERE ws = $1 AND trace_id = $2 LIMIT 1', [ws, traceId])) !== undefined
+    );
   }
 
   async get(workspaceId: string, spanId: string): Promise<SpanRow | undefined> {
@@ -70,13 +73,21 @@ export class PgSpans implements SpanStore {
     return (await this.db.query<Row>(sql, params)).map(toSpan);
   }
 
-  async observedTags(workspaceId: string, scope: { traceId: string } | { spanId: string }, prefix?: string): Promise<ObservedTag[]> {
+  async observedTags(
+    workspaceId: string,
+    scope: { traceId: string } | { spanId: string },
+    prefix?: string,
+  ): Promise<ObservedTag[]> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
-    const tally = 'SELECT t.tag, count(DISTINCT s.span_id) AS count FROM spans s CROSS JOIN LATERAL jsonb_array_elements_text(s.tags) AS t(tag)';
+    const tally =
+      'SELECT t.tag, count(DISTINCT s.span_id) AS count FROM spans s CROSS JOIN LATERAL jsonb_array_elements_text(s.tags) AS t(tag)';
     const rows =
       'traceId' in scope
-        ? await this.db.query<ObservedTag>(`${tally} WHERE s.ws = $1 AND s.trace_id = $2 GROUP BY t.tag`, [ws, scope.traceId])
+        ? await this.db.query<ObservedTag>(`${tally} WHERE s.ws = $1 AND s.trace_id = $2 GROUP BY t.tag`, [
+            ws,
+            scope.traceId,
+          ])
         : await this.db.query<ObservedTag>(
             `WITH RECURSIVE d(id) AS (
                SELECT span_id FROM spans WHERE ws = $1 AND span_id = $2
@@ -87,12 +98,19 @@ export class PgSpans implements SpanStore {
     return selectObservedTags(rows, prefix);
   }
 
-  async observedStates(workspaceId: string, scope: { traceId?: string }, query: ObservedStateQuery): Promise<ObservedState[]> {
+  async observedStates(
+    workspaceId: string,
+    scope: { traceId?: string },
+    query: ObservedStateQuery,
+  ): Promise<ObservedState[]> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
     const rows =
       scope.traceId === undefined
-        ? await this.db.query<ObservedState>('SELECT state_type, state_name, first_seen, last_seen FROM span_observed_states WHERE ws = $1', [ws])
+        ? await this.db.query<ObservedState>(
+            'SELECT state_type, state_name, first_seen, last_seen FROM span_observed_states WHERE ws = $1',
+            [ws],
+          )
         : await this.db.query<ObservedState>(
             `SELECT state_type, state_name, min(state_timestamp) AS first_seen, max(state_timestamp) AS last_seen FROM spans
               WHERE ws = $1 AND trace_id = $2 AND state_type IS NOT NULL GROUP BY state_type, state_name`,

@@ -54,8 +54,16 @@ export async function allocateSeqs(c: pg.PoolClient, stream: StreamName, n: numb
 }
 
 /** Every row of `stream` with `seq <=` the result is committed (or will never appear). */
-export async function committedUpto(db: PgDb, stream: StreamName, on: pg.Pool | pg.PoolClient = db.pool): Promise<number> {
+export async function committedUpto(
+  db: PgDb,
+  stream: StreamName,
+  on: pg.Pool | pg.PoolClient = db.pool,
+): Promise<number> {
   const { tag, sequence } = streamSpec(stream);
-  const row = await db.one<{ upto: number }>('SELECT sightline_committed_upto($1, $2::regclass) AS upto', [tag, sequence], on);
+  const row = await db.one<{ upto: number }>(
+    'SELECT sightline_committed_upto($1, $2::regclass) AS upto',
+    [tag, sequence],
+    on,
+  );
   return row!.upto;
 }

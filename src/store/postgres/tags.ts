@@ -20,7 +20,10 @@ export class PgTags implements TagStore {
     this.tenancy = tenancy;
   }
 
-  async list(workspaceId: string, q: { search?: string; sort: TagSort; limit: number; offset: number }): Promise<{ results: TagRow[]; count: number }> {
+  async list(
+    workspaceId: string,
+    q: { search?: string; sort: TagSort; limit: number; offset: number },
+  ): Promise<{ results: TagRow[]; count: number }> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return { results: [], count: 0 };
     const p = new Params();
@@ -31,7 +34,10 @@ export class PgTags implements TagStore {
       `SELECT name, first_seen, last_seen, n FROM tags WHERE ${where} ORDER BY ${ORDER[q.sort]} LIMIT ${p.add(q.limit)} OFFSET ${p.add(q.offset)}`,
       p.values,
     );
-    return { results: rows.map((r) => ({ name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, count: r.n })), count };
+    return {
+      results: rows.map((r) => ({ name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, count: r.n })),
+      count,
+    };
   }
 
   async delete(workspaceId: string, name: string): Promise<void> {

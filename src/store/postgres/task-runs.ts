@@ -6,11 +6,19 @@ import { recordedRow, type TaskRunEventRecord } from '../../domain/runs/task-run
 import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
+import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../run-columns.ts';
 import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../run-columns.ts';
-import { insertColumns, insertState, readState, readStates, TASK_RUN_SELECT, toTaskRun, updateColumns } from './run-rows.ts';
+import {
+  insertColumns,
+  insertState,
+  readState,
+  readStates,
+  TASK_RUN_SELECT,
+  toTaskRun,
+  updateColumns,
+} from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
 
@@ -32,26 +40,50 @@ export class PgTaskRuns implements TaskRunStore {
   }
 
   async getOn(c: Queryable, ws: number, id: string, lock = false): Promise<TaskRunRow | undefined> {
-    const r = await c.query(`${TASK_RUN_SELECT} WHERE tr.ws = $1 AND tr.id = $2${lock ? ' FOR UPDATE OF tr' : ''}`, [ws, id]);
-    return r.rows[0] ? toTaskRun(r.rows[0]) : undefined;
-  }
-
-  private async getByKey(c: Queryable, ws: number, flowRunId: string, taskKey: string, dynamicKey: string): Promise<TaskRunRow | undefined> {
-    const r = await c.query(`${TASK_RUN_SELECT} WHERE tr.ws = $1 AND tr.flow_run_id = $2 AND tr.task_key = $3 AND tr.dynamic_key = $4`, [
+    const r = await c.query(`${TASK_RUN_SELECT} WHERE tr.ws = $1 AND tr.id = $2${lock ? ' FOR UPDATE OF tr' : ''}`, [
       ws,
-      flowRunId,
-      taskKey,
-      dynamicKey,
+      id,
     ]);
     return r.rows[0] ? toTaskRun(r.rows[0]) : undefined;
   }
 
-  private async find(c: Queryable, ws: number, id: string, flowRunId: string | null, taskKey: string, dynamicKey: string) {
-    return (await this.getOn(c, ws, id)) ?? (flowRunId !== null ? await this.getByKey(c, ws, flowRunId, taskKey, dynamicKey) : undefined);
+  private async getByKey(
+    c: Queryable,
+    ws: number,
+    flowRunId: string,
+    taskKey: string,
+    dynamicKey: string,
+  ): Promise<TaskRunRow | undefined> {
+    const r = await c.query(
+      `${TASK_RUN_SELECT} WHERE tr.ws = $1 AND tr.flow_run_id = $2 AND tr.task_key = $3 AND tr.dynamic_key = $4`,
+      [ws, flowRunId, taskKey, dynamicKey],
+    );
+    return r.rows[0] ? toTaskRun(r.rows[0]) : undefined;
+  }
+
+  private async find(
+    c: Queryable,
+    ws: number,
+    id: string,
+    flowRunId: string | null,
+    taskKey: string,
+    dynamicKey: string,
+  ) {
+    return (
+      (await this.getOn(c, ws, id)) ??
+      (flowRunId !== null ? await this.getByKey(c, ws, flowRunId, taskKey, dynamicKey) : undefined)
+    );
   }
 
   /** The id of the run with this id, else with this key (no state join: the recorder's lookup). */
-  private async findId(c: Queryable, ws: number, id: string, flowRunId: string | null, taskKey: string, dynamicKey: string): Promise<string | undefined> {
+  private async findId(
+    c: Queryable,
+    ws: number,
+    id: string,
+    flowRunId: string | null,
+    taskKey: string,
+    dynamicKey: string,
+  ): Promise<string | undefined> {
     const r = await c.query(
       `SELECT id, 0 AS p FROM task_runs WHERE ws = $1 AND id = $2
        UNION ALL SELECT id, 1 AS p FROM task_runs WHERE ws = $1 AND flow_run_id = $3 AND task_key = $4 AND dynamic_key = $5
@@ -68,7 +100,14 @@ export class PgTaskRuns implements TaskRunStore {
   }
 
   /** Makes `state` the run's current state (bookkeeping applied), inside the caller's transaction. */
-  async applyStateOn(c: Queryable, ws: number, run: TaskRunRow, state: StateRow, updated: number, flowRunRunCount?: number): Promise<TaskRunRow> {
+  async applyStateOn(
+    c: Queryable,
+    ws: number,
+    run: TaskRunRow,
+    state: StateRow,
+    updated: number,
+    flowRunRunCount?: number,
+  ): Promise<TaskRunRow> {
     const t = applyTransition(run, run.state, state);
     const frrc = flowRunRunCount ?? run.flow_run_run_count;
     await insertState(c, 'task_run_states', ws, run.id, state);
@@ -78,7 +117,11 @@ export class PgTaskRuns implements TaskRunStore {
     return { ...run, ...t, updated, flow_run_run_count: frrc, state };
   }
 
-  async create(workspaceId: string, run: NewTaskRun, initial: StateRow): Promise<{ run: TaskRunRow; created: boolean }> {
+  async create(
+    workspaceId: string,
+    run: NewTaskRun,
+    initial: StateRow,
+  ): Promise<{ run: TaskRunRow; created: boolean }> {
     const ws = await this.ws(workspaceId);
     return this.db.tx(async (c) => {
       const existing = await this.find(c, ws, run.id, run.flow_run_id, run.task_key, run.dynamic_key);
@@ -104,14 +147,23 @@ export class PgTaskRuns implements TaskRunStore {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
     return this.db.tx(async (c) => {
-      const r = await c.query('UPDATE task_runs SET name = $1, updated = $2 WHERE ws = $3 AND id = $4', [name, updated, ws, id]);
+      const r = await c.query('UPDATE task_runs SET name = $1, updated = $2 WHERE ws = $3 AND id = $4', [
+        name,
+        updated,
+        ws,
+        id,
+      ]);
       const changed = (r.rowCount ?? 0) > 0;
       if (changed) await this.spans.taskRunChanged(c, ws, id);
       return changed;
     });
   }
 
-  async writeState(workspaceId: string, id: string, write: StateWrite & { flowRunRunCount?: number }): Promise<StateWriteResult<TaskRunRow>> {
+  async writeState(
+    workspaceId: string,
+    id: string,
+    write: StateWrite & { flowRunRunCount?: number },
+  ): Promise<StateWriteResult<TaskRunRow>> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return { outcome: 'not_found' };
     return this.db.tx(async (c) => {
@@ -128,7 +180,10 @@ export class PgTaskRuns implements TaskRunStore {
     if (ids.length === 0) return;
     await c.query('DELETE FROM task_run_states WHERE ws = $1 AND task_run_id = ANY($2::text[])', [ws, ids]);
     await c.query('DELETE FROM artifacts WHERE ws = $1 AND task_run_id = ANY($2::text[])', [ws, ids]);
-    await c.query('UPDATE flow_runs SET parent_task_run_id = NULL WHERE ws = $1 AND parent_task_run_id = ANY($2::text[])', [ws, ids]);
+    await c.query(
+      'UPDATE flow_runs SET parent_task_run_id = NULL WHERE ws = $1 AND parent_task_run_id = ANY($2::text[])',
+      [ws, ids],
+    );
     await c.query('DELETE FROM task_runs WHERE ws = $1 AND id = ANY($2::text[])', [ws, ids]);
     await this.spans.removed(c, ws, ids);
   }
@@ -160,7 +215,10 @@ export class PgTaskRuns implements TaskRunStore {
     if (ws === undefined) return 0;
     const params: unknown[] = [ws];
     const where = taskRunWhere(pgDialect, filters, params);
-    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM task_runs tr WHERE tr.ws = $1${where ? ` AND ${where}` : ''}`, params);
+    const row = await this.db.one<{ n: number }>(
+      `SELECT count(*) AS n FROM task_runs tr WHERE tr.ws = $1${where ? ` AND ${where}` : ''}`,
+      params,
+    );
     return row?.n ?? 0;
   }
 
@@ -199,13 +257,18 @@ export class PgTaskRuns implements TaskRunStore {
       let inserted = false;
       if (runId === undefined) {
         inserted = await this.insert(c, ws, run, timing);
-        runId = inserted ? rec.taskRunId : await this.findId(c, ws, rec.taskRunId, rec.flowRunId, tr.task_key, tr.dynamic_key);
+        runId = inserted
+          ? rec.taskRunId
+          : await this.findId(c, ws, rec.taskRunId, rec.flowRunId, tr.task_key, tr.dynamic_key);
         if (runId === undefined) continue;
       }
       if (!inserted) {
         // The newest state wins: the row changes only when the recorded state is later than its own.
         const u = updateColumns('task_runs', recordedTaskRunColumns(run, timing, now), ws, runId);
-        await c.query(`${u.sql} AND (state_timestamp IS NULL OR state_timestamp < $${u.params.length + 1})`, [...u.params, timing.state_timestamp]);
+        await c.query(`${u.sql} AND (state_timestamp IS NULL OR state_timestamp < $${u.params.length + 1})`, [
+          ...u.params,
+          timing.state_timestamp,
+        ]);
       }
       const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
       await insertState(c, 'task_run_states', ws, runId, state);

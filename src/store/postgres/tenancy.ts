@@ -62,11 +62,18 @@ export class PgTenancy implements TenancyStore {
     // and then finds them.
     await this.db.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK.tenancy]);
-      await c.query("INSERT INTO meta (key, value) VALUES ('token_secret', $1) ON CONFLICT (key) DO NOTHING", [newSecret()]);
+      await c.query("INSERT INTO meta (key, value) VALUES ('token_secret', $1) ON CONFLICT (key) DO NOTHING", [
+        newSecret(),
+      ]);
       if (await this.db.one('SELECT 1 FROM workspaces WHERE is_default', [], c)) return;
       const accountId = uuid4();
       const now = nowMicros();
-      await c.query('INSERT INTO accounts (id, name, handle, created) VALUES ($1, $2, $3, $4)', [accountId, 'default', 'default', now]);
+      await c.query('INSERT INTO accounts (id, name, handle, created) VALUES ($1, $2, $3, $4)', [
+        accountId,
+        'default',
+        'default',
+        now,
+      ]);
       await c.query(
         'INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created) VALUES ($1, $2, $3, $4, $5, true, $6)',
         [uuid4(), accountId, 'default', 'default', 'The default workspace', now],
@@ -87,7 +94,10 @@ export class PgTenancy implements TenancyStore {
   }
 
   async getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined> {
-    const r = await this.db.one<WorkspaceRow>('SELECT * FROM workspaces WHERE id = $1 AND account_id = $2', [workspaceId, accountId]);
+    const r = await this.db.one<WorkspaceRow>('SELECT * FROM workspaces WHERE id = $1 AND account_id = $2', [
+      workspaceId,
+      accountId,
+    ]);
     return r ? toWorkspace(r) : undefined;
   }
 
@@ -95,7 +105,12 @@ export class PgTenancy implements TenancyStore {
     return (await this.db.query<WorkspaceRow>('SELECT * FROM workspaces ORDER BY ws')).map(toWorkspace);
   }
 
-  async createWorkspace(input: { accountId: string; name: string; handle: string; description: string | null }): Promise<Workspace> {
+  async createWorkspace(input: {
+    accountId: string;
+    name: string;
+    handle: string;
+    description: string | null;
+  }): Promise<Workspace> {
     try {
       const r = await this.db.one<WorkspaceRow>(
         `INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created)
@@ -112,7 +127,9 @@ export class PgTenancy implements TenancyStore {
 
   async tokenSecret(): Promise<string> {
     // Normally created with the defaults; racing inserts resolve to the first commit's secret.
-    await this.db.query("INSERT INTO meta (key, value) VALUES ('token_secret', $1) ON CONFLICT (key) DO NOTHING", [newSecret()]);
+    await this.db.query("INSERT INTO meta (key, value) VALUES ('token_secret', $1) ON CONFLICT (key) DO NOTHING", [
+      newSecret(),
+    ]);
     const row = await this.db.one<{ value: string }>("SELECT value FROM meta WHERE key = 'token_secret'");
     return row!.value;
   }

@@ -84,7 +84,11 @@ class Conds {
   }
 }
 
-function tags(c: Conds, col: string, f: { operator?: 'and_' | 'or_'; all_?: string[]; any_?: string[]; is_null_?: boolean }): void {
+function tags(
+  c: Conds,
+  col: string,
+  f: { operator?: 'and_' | 'or_'; all_?: string[]; any_?: string[]; is_null_?: boolean },
+): void {
   c.nested(f.operator, (t) => {
     if (f.all_ !== undefined) t.add(f.all_.length ? t.d.arrayHasAll(col, f.all_, t.params) : t.d.true);
     if (f.any_ !== undefined) t.add(t.d.arrayHasAny(col, f.any_, t.params));
@@ -92,7 +96,11 @@ function tags(c: Conds, col: string, f: { operator?: 'and_' | 'or_'; all_?: stri
   });
 }
 
-function createdBy(c: Conds, col: string, f: { operator?: 'and_' | 'or_'; id_?: string[]; type_?: string[]; is_null_?: boolean } | undefined) {
+function createdBy(
+  c: Conds,
+  col: string,
+  f: { operator?: 'and_' | 'or_'; id_?: string[]; type_?: string[]; is_null_?: boolean } | undefined,
+) {
   if (!f) return;
   c.nested(f.operator, (x) => {
     x.in(x.d.jsonText(col, 'id'), f.id_);
@@ -186,7 +194,9 @@ function flowRunFilterSql(c: Conds, f: FlowRunFilter): void {
         if (g.any_ === undefined) return;
         if (g.any_.length === 0) return y.add(y.d.false);
         const inParents = y.d.inList('ptr.flow_run_id', g.any_, y.params);
-        y.add(`EXISTS (SELECT 1 FROM task_runs ptr WHERE ptr.ws = fr.ws AND ptr.id = fr.parent_task_run_id AND ${inParents})`);
+        y.add(
+          `EXISTS (SELECT 1 FROM task_runs ptr WHERE ptr.ws = fr.ws AND ptr.id = fr.parent_task_run_id AND ${inParents})`,
+        );
       });
     }
     if (f.parent_task_run_id) {
@@ -204,7 +214,11 @@ function flowRunFilterSql(c: Conds, f: FlowRunFilter): void {
   });
 }
 
-function timeRange(c: Conds, col: string, f: { before_?: number; after_?: number; is_null_?: boolean } | undefined): void {
+function timeRange(
+  c: Conds,
+  col: string,
+  f: { before_?: number; after_?: number; is_null_?: boolean } | undefined,
+): void {
   if (!f) return;
   c.cmp(col, '<=', f.before_);
   c.cmp(col, '>=', f.after_);
@@ -312,7 +326,9 @@ function flowRunConds(c: Conds, s: RunFilterSet): void {
   if (s.task_runs) {
     const inner = new Conds(c.d, c.params);
     taskRunFilterSql(inner, s.task_runs);
-    c.add(`EXISTS (SELECT 1 FROM task_runs tr WHERE tr.ws = fr.ws AND tr.flow_run_id = fr.id${andSql(inner.join('and_'))})`);
+    c.add(
+      `EXISTS (SELECT 1 FROM task_runs tr WHERE tr.ws = fr.ws AND tr.flow_run_id = fr.id${andSql(inner.join('and_'))})`,
+    );
   }
   if (s.deployments) deploymentFilterSql(c, s.deployments);
   if (s.work_pools) workPoolFilterSql(c, s.work_pools);
@@ -337,7 +353,9 @@ export function taskRunWhere(d: SqlDialect, s: RunFilterSet, params: P): string 
   if (s.flows || s.flow_runs || s.deployments) {
     const inner = new Conds(d, params);
     flowRunConds(inner, { flows: s.flows, flow_runs: s.flow_runs, deployments: s.deployments });
-    c.add(`EXISTS (SELECT 1 FROM flow_runs fr WHERE fr.ws = tr.ws AND fr.id = tr.flow_run_id${andSql(inner.join('and_'))})`);
+    c.add(
+      `EXISTS (SELECT 1 FROM flow_runs fr WHERE fr.ws = tr.ws AND fr.id = tr.flow_run_id${andSql(inner.join('and_'))})`,
+    );
   }
   return c.join('and_');
 }
@@ -348,7 +366,12 @@ export function flowWhere(d: SqlDialect, s: RunFilterSet, params: P): string | u
   if (s.flows) flowFilterSql(c, s.flows);
   if (s.flow_runs || s.task_runs || s.deployments || s.work_pools) {
     const inner = new Conds(d, params);
-    flowRunConds(inner, { flow_runs: s.flow_runs, task_runs: s.task_runs, deployments: s.deployments, work_pools: s.work_pools });
+    flowRunConds(inner, {
+      flow_runs: s.flow_runs,
+      task_runs: s.task_runs,
+      deployments: s.deployments,
+      work_pools: s.work_pools,
+    });
     c.add(`EXISTS (SELECT 1 FROM flow_runs fr WHERE fr.ws = f.ws AND fr.flow_id = f.id${andSql(inner.join('and_'))})`);
   }
   return c.join('and_');
@@ -377,12 +400,16 @@ export function artifactWhere(d: SqlDialect, s: RunFilterSet, params: P): string
   if (s.flow_runs || s.flows || s.deployments) {
     const inner = new Conds(d, params);
     flowRunConds(inner, { flows: s.flows, flow_runs: s.flow_runs, deployments: s.deployments });
-    c.add(`EXISTS (SELECT 1 FROM flow_runs fr WHERE fr.ws = a.ws AND fr.id = a.flow_run_id${andSql(inner.join('and_'))})`);
+    c.add(
+      `EXISTS (SELECT 1 FROM flow_runs fr WHERE fr.ws = a.ws AND fr.id = a.flow_run_id${andSql(inner.join('and_'))})`,
+    );
   }
   if (s.task_runs) {
     const inner = new Conds(d, params);
     taskRunFilterSql(inner, s.task_runs);
-    c.add(`EXISTS (SELECT 1 FROM task_runs tr WHERE tr.ws = a.ws AND tr.id = a.task_run_id${andSql(inner.join('and_'))})`);
+    c.add(
+      `EXISTS (SELECT 1 FROM task_runs tr WHERE tr.ws = a.ws AND tr.id = a.task_run_id${andSql(inner.join('and_'))})`,
+    );
   }
   return c.join('and_');
 }

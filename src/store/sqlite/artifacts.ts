@@ -75,7 +75,8 @@ export class SqliteArtifacts implements ArtifactStore {
     }
     params.push(ws, id);
     return this.db.tx(() => {
-      const changed = this.db.stmt(`UPDATE artifacts SET ${sets.join(', ')} WHERE ws = ? AND id = ?`).run(...params).changes > 0;
+      const changed =
+        this.db.stmt(`UPDATE artifacts SET ${sets.join(', ')} WHERE ws = ? AND id = ?`).run(...params).changes > 0;
       if (changed) this.spans.artifactChanged(ws, id);
       return changed;
     });

@@ -14,7 +14,13 @@ function bucketKey(expr: string, b: TimeBuckets): string {
 const NAME_EXPR = "nullif(coalesce(e.resource ->> 'prefect.resource.name', e.resource ->> 'prefect.name', ''), '')";
 
 /** Exact counts from `events` over `[since, until]`. */
-function exact(events: SqliteEvents, scope: EventScope, key: CountKey, filter: EventFilter, buckets: TimeBuckets | undefined): RawRow[] {
+function exact(
+  events: SqliteEvents,
+  scope: EventScope,
+  key: CountKey,
+  filter: EventFilter,
+  buckets: TimeBuckets | undefined,
+): RawRow[] {
   const params: Param[] = [];
   const where = events.where(scope, { filter, order: 'ASC' }, params);
   if (where === undefined) return [];
@@ -80,7 +86,9 @@ export function prefixedNames(events: SqliteEvents, scope: EventScope, filter: E
   }
   conds.push('r.hour >= ?', 'r.hour <= ?', prefixSql('r.event', prefixes, params));
   params.unshift(Math.floor(filter.since / HOUR) * HOUR, Math.floor(filter.until / HOUR) * HOUR);
-  const rows = events.db.stmt(`SELECT DISTINCT r.event FROM event_rollup_names r WHERE ${conds.join(' AND ')}`).all(...params) as { event: string }[];
+  const rows = events.db
+    .stmt(`SELECT DISTINCT r.event FROM event_rollup_names r WHERE ${conds.join(' AND ')}`)
+    .all(...params) as { event: string }[];
   return rows.map((r) => r.event);
 }
 
@@ -167,7 +175,10 @@ export function totalFromRollups(
   plan: CountPlan & { rollup: NonNullable<CountPlan['rollup']> },
   countExact: (q: Omit<EventQuery, 'limit' | 'offset' | 'after'>) => number,
 ): number {
-  const whole = fromRollups(events, scope, 'event', q.filter, undefined, plan.rollup).reduce((n, r) => n + Number(r.n), 0);
+  const whole = fromRollups(events, scope, 'event', q.filter, undefined, plan.rollup).reduce(
+    (n, r) => n + Number(r.n),
+    0,
+  );
   const hours = { ...q.filter, since: plan.rollup.fromHour, until: plan.rollup.toHour - 1 };
   const newer = q.maxSeq === undefined ? 0 : countExact({ filter: hours, order: q.order, minSeq: q.maxSeq });
   return whole - newer + plan.exact.reduce((n, f) => n + countExact({ ...q, filter: f }), 0);

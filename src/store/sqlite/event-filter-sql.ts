@@ -79,7 +79,13 @@ function prefixSql(expr: string, prefixes: string[], params: Param[]): string {
 /** Conditions on one resource JSON (`col`): id, id prefix, role, (id, role) pairs, labels. */
 function resourceConds(
   col: string,
-  f: { id?: string[]; id_prefix?: string[]; role?: string[]; resources_in_roles?: string[][]; labels?: Record<string, string[]> },
+  f: {
+    id?: string[];
+    id_prefix?: string[];
+    role?: string[];
+    resources_in_roles?: string[][];
+    labels?: Record<string, string[]>;
+  },
   params: Param[],
 ): string[] {
   const conds: string[] = [];
@@ -103,14 +109,24 @@ function relatedSql(f: RelatedFilter, params: Param[]): string {
   const conds: string[] = [];
   // Candidates through the id-hash index first, then the exact same-resource check on the JSON.
   if (f.id?.length) conds.push(ridCandidates(f.id, params));
-  else if (f.resources_in_roles?.length) conds.push(ridCandidates(f.resources_in_roles.map(([id]) => id), params));
+  else if (f.resources_in_roles?.length)
+    conds.push(
+      ridCandidates(
+        f.resources_in_roles.map(([id]) => id),
+        params,
+      ),
+    );
   if (f.id?.length && !f.role?.length && !f.resources_in_roles?.length && !f.labels) {
     // Ids alone: the stored JSON is compact (JSON.stringify), so an id is present exactly when its
     // `"prefect.resource.id":"<id>"` text is — a substring test instead of parsing every candidate.
-    conds.push(`(${f.id.map((id) => {
-      params.push(idNeedle(id));
-      return 'instr(e.related, ?) > 0';
-    }).join(' OR ')})`);
+    conds.push(
+      `(${f.id
+        .map((id) => {
+          params.push(idNeedle(id));
+          return 'instr(e.related, ?) > 0';
+        })
+        .join(' OR ')})`,
+    );
     return conds.join(' AND ');
   }
   const inner = resourceConds('r.value', f, params);

@@ -32,9 +32,11 @@ export const rollupProjection: SqliteEventProjection = {
       return { acct: tx.acct(e), ws, inWorkspace: ws !== 0 };
     });
     const names = tx.db.stmt(UPSERT_NAMES);
-    for (const a of d.names) names.run(a.acct, a.ws, a.hour, a.event, a.actor, a.n, a.first, a.last, a.actorName, a.actorNameAt);
+    for (const a of d.names)
+      names.run(a.acct, a.ws, a.hour, a.event, a.actor, a.n, a.first, a.last, a.actorName, a.actorNameAt);
     const resources = tx.db.stmt(UPSERT_RESOURCES);
-    for (const b of d.resources) resources.run(b.acct, b.ws, b.resourceId, b.hour, b.event, b.n, b.first, b.last, b.name, b.nameAt);
+    for (const b of d.resources)
+      resources.run(b.acct, b.ws, b.resourceId, b.hour, b.event, b.n, b.first, b.last, b.name, b.nameAt);
   },
 };
 

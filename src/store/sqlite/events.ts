@@ -26,7 +26,8 @@ const INSERT_RELATED = 'INSERT INTO event_related (rid_hash, seq) VALUES (?, ?) 
 /** Past this many matches a page is read in `occurred` order instead of through the filter's index. */
 const DENSE_MATCHES = 20_000;
 
-export const COLUMNS = 'e.seq, e.acct, e.ws, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
+export const COLUMNS =
+  'e.seq, e.acct, e.ws, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
 
 interface Row {
   seq: number;
@@ -87,7 +88,9 @@ export class SqliteEvents implements EventStore {
   accountKey(accountId: string): number | undefined {
     let k = this.accountKeys.get(accountId);
     if (k === undefined) {
-      const row = this.db.stmt('SELECT rowid AS k FROM accounts WHERE id = ?').get(accountId) as { k: number } | undefined;
+      const row = this.db.stmt('SELECT rowid AS k FROM accounts WHERE id = ?').get(accountId) as
+        | { k: number }
+        | undefined;
       if (!row) return undefined;
       k = row.k;
       this.accountKeys.set(accountId, k);
@@ -163,7 +166,9 @@ export class SqliteEvents implements EventStore {
     } else {
       const acct = this.accountKey(scope.accountId);
       if (acct === undefined) return undefined;
-      const keys = this.db.stmt('SELECT ws FROM workspaces WHERE account_id = ?').all(scope.accountId) as { ws: number }[];
+      const keys = this.db.stmt('SELECT ws FROM workspaces WHERE account_id = ?').all(scope.accountId) as {
+        ws: number;
+      }[];
       where = `e.ws IN (0${keys.map((k) => `, ${k.ws}`).join('')}) AND e.acct = ${acct}`;
     }
     where += ` AND ${eventFilterSql(q.filter, params, (ids) => ids.map((id) => this.tenancy.key(id)).filter((k) => k !== undefined))}`;
@@ -243,10 +248,15 @@ export class SqliteEvents implements EventStore {
   }
 
   async count(scope: EventScope, q: Omit<EventQuery, 'limit' | 'offset' | 'after'>): Promise<number> {
-    const plan = q.filter.resource?.distinct || q.minSeq !== undefined ? undefined : countPlan(scope, 'event', q.filter, undefined);
+    const plan =
+      q.filter.resource?.distinct || q.minSeq !== undefined
+        ? undefined
+        : countPlan(scope, 'event', q.filter, undefined);
     if (!plan?.rollup) return this.countExact(scope, q);
     const rollup = plan.rollup;
-    return this.db.read(() => totalFromRollups(this, scope, q, { ...plan, rollup }, (part) => this.countExact(scope, part)));
+    return this.db.read(() =>
+      totalFromRollups(this, scope, q, { ...plan, rollup }, (part) => this.countExact(scope, part)),
+    );
   }
 
   private countExact(scope: EventScope, q: Omit<EventQuery, 'limit' | 'offset' | 'after'>): number {
@@ -254,7 +264,9 @@ export class SqliteEvents implements EventStore {
     const where = this.where(scope, q, params);
     if (where === undefined) return 0;
     const what = q.filter.resource?.distinct ? 'count(DISTINCT e.resource_id)' : 'count(*)';
-    const row = this.db.stmt(`SELECT ${what} AS n FROM events e ${this.driver(q) ?? ''} WHERE ${where}`).get(...params) as { n: number };
+    const row = this.db
+      .stmt(`SELECT ${what} AS n FROM events e ${this.driver(q) ?? ''} WHERE ${where}`)
+      .get(...params) as { n: number };
     return row.n;
   }
 
@@ -288,9 +300,9 @@ export class SqliteEvents implements EventStore {
   async runEventCount(workspaceId: string, flowRunId: string, withTaskRuns: boolean): Promise<number> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return 0;
-    const row = this.db.stmt('SELECT own, task FROM flow_run_event_counts WHERE ws = ? AND flow_run_id = ?').get(ws, flowRunId) as
-      | { own: number; task: number }
-      | undefined;
+    const row = this.db
+      .stmt('SELECT own, task FROM flow_run_event_counts WHERE ws = ? AND flow_run_id = ?')
+      .get(ws, flowRunId) as { own: number; task: number } | undefined;
     return row ? row.own + (withTaskRuns ? row.task : 0) : 0;
   }
 

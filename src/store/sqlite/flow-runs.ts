@@ -8,11 +8,20 @@ import type { StateRow } from '../../domain/runs/states.ts';
 import { trackingTaskState } from '../../domain/runs/subflows.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '../contract.ts';
+import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../run-columns.ts';
 import { flowRunOrder, flowRunWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../run-columns.ts';
-import { FLOW_RUN_SELECT, insertColumns, insertState, type Row, readState, readStates, toFlowRun, updateColumns } from './run-rows.ts';
+import {
+  FLOW_RUN_SELECT,
+  insertColumns,
+  insertState,
+  type Row,
+  readState,
+  readStates,
+  toFlowRun,
+  updateColumns,
+} from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTaskRuns } from './task-runs.ts';
 import type { SqliteTenancy } from './tenancy.ts';
@@ -43,7 +52,11 @@ export class SqliteFlowRuns implements FlowRunStore {
     this.taskRuns.applyStateSync(ws, task, trackingTaskState(run.id, state, task, uuid7(), now), now);
   }
 
-  async create(workspaceId: string, run: NewFlowRun, initial: StateRow): Promise<{ run: FlowRunRow; created: boolean }> {
+  async create(
+    workspaceId: string,
+    run: NewFlowRun,
+    initial: StateRow,
+  ): Promise<{ run: FlowRunRow; created: boolean }> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
     return this.db.tx(() => {
@@ -82,14 +95,23 @@ export class SqliteFlowRuns implements FlowRunStore {
     });
   }
 
-  async mergeLabels(workspaceId: string, id: string, labels: Record<string, unknown>, updated: number): Promise<boolean> {
+  async mergeLabels(
+    workspaceId: string,
+    id: string,
+    labels: Record<string, unknown>,
+    updated: number,
+  ): Promise<boolean> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
     return this.db.tx(() => {
-      const r = this.db.stmt('SELECT labels FROM flow_runs WHERE ws = ? AND id = ?').get(ws, id) as { labels: string } | undefined;
+      const r = this.db.stmt('SELECT labels FROM flow_runs WHERE ws = ? AND id = ?').get(ws, id) as
+        | { labels: string }
+        | undefined;
       if (!r) return false;
       const merged = { ...JSON.parse(r.labels), ...labels };
-      this.db.stmt('UPDATE flow_runs SET labels = ?, updated = ? WHERE ws = ? AND id = ?').run(json(merged), updated, ws, id);
+      this.db
+        .stmt('UPDATE flow_runs SET labels = ?, updated = ? WHERE ws = ? AND id = ?')
+        .run(json(merged), updated, ws, id);
       this.spans.flowRunChanged(ws, id);
       return true;
     });
@@ -110,7 +132,13 @@ export class SqliteFlowRuns implements FlowRunStore {
       const t = applyTransition(run, run.state, write.state);
       const policy = write.empiricalPolicy ?? run.empirical_policy;
       insertState(this.db, 'flow_run_states', ws, id, write.state);
-      updateColumns(this.db, 'flow_runs', { updated: now, ...timingColumns(t), empirical_policy: json(policy) }, ws, id);
+      updateColumns(
+        this.db,
+        'flow_runs',
+        { updated: now, ...timingColumns(t), empirical_policy: json(policy) },
+        ws,
+        id,
+      );
       const updated: FlowRunRow = { ...run, ...t, updated: now, empirical_policy: policy, state: write.state };
       this.linkParentSync(ws, updated, write.state, now);
       this.spans.flowRunChanged(ws, id, write.state);
@@ -123,9 +151,9 @@ export class SqliteFlowRuns implements FlowRunStore {
     if (ws === undefined) return false;
     return this.db.tx(() => {
       if (!this.db.stmt('SELECT 1 FROM flow_runs WHERE ws = ? AND id = ?').get(ws, id)) return false;
-      const taskIds = (this.db.stmt('SELECT id FROM task_runs WHERE ws = ? AND flow_run_id = ?').all(ws, id) as { id: string }[]).map(
-        (r) => r.id,
-      );
+      const taskIds = (
+        this.db.stmt('SELECT id FROM task_runs WHERE ws = ? AND flow_run_id = ?').all(ws, id) as { id: string }[]
+      ).map((r) => r.id);
       this.taskRuns.deleteSync(ws, taskIds);
       this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND flow_run_id = ?').run(ws, id);
       this.db.stmt('DELETE FROM flow_run_states WHERE ws = ? AND flow_run_id = ?').run(ws, id);

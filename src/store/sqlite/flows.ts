@@ -2,10 +2,10 @@
 import type { FlowSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
 import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { FlowStore } from '../contract.ts';
+import { json } from '../run-columns.ts';
 import { flowOrder, flowWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import { json } from '../run-columns.ts';
 import { type Row, toFlow } from './run-rows.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
@@ -23,10 +23,15 @@ export class SqliteFlows implements FlowStore {
     if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
     return this.db.tx(() => {
       const r = this.db
-        .stmt('INSERT INTO flows (ws, id, created, updated, name, tags, labels) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ws, name) DO NOTHING')
+        .stmt(
+          'INSERT INTO flows (ws, id, created, updated, name, tags, labels) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ws, name) DO NOTHING',
+        )
         .run(ws, flow.id, flow.created, flow.updated, flow.name, json(flow.tags), json(flow.labels));
       if (r.changes > 0) return { flow, created: true };
-      return { flow: toFlow(this.db.stmt('SELECT * FROM flows WHERE ws = ? AND name = ?').get(ws, flow.name) as Row), created: false };
+      return {
+        flow: toFlow(this.db.stmt('SELECT * FROM flows WHERE ws = ? AND name = ?').get(ws, flow.name) as Row),
+        created: false,
+      };
     });
   }
 

@@ -6,21 +6,21 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from '../contract.ts';
 import { MemoryChangeFeed } from '../memory-change-feed.ts';
+import { SqliteArtifacts } from './artifacts.ts';
 import { Db, type SyncMode } from './db.ts';
 import { sqliteEventProjections } from './event-projections.ts';
 import { SqliteEvents } from './events.ts';
-import { SqliteArtifacts } from './artifacts.ts';
 import { SqliteFlowRuns } from './flow-runs.ts';
 import { SqliteFlows } from './flows.ts';
 import { SqliteLogs } from './logs.ts';
+import { migrate } from './migrations/index.ts';
 import { SqliteSpans } from './spans.ts';
 import { SqliteTags } from './tags.ts';
-import { migrate } from './migrations/index.ts';
 import { taskRunRecorderProjection } from './task-run-projection.ts';
 import { SqliteTaskRuns } from './task-runs.ts';
+import { SqliteTenancy } from './tenancy.ts';
 import { LogTextIndex } from './text-index.ts';
 import type { TextPlanLimits } from './text-plan.ts';
-import { SqliteTenancy } from './tenancy.ts';
 import { SqliteTraces } from './traces.ts';
 
 export interface SqliteOptions {

@@ -17,7 +17,9 @@ it('migration 0002 aggregates the logs a version-1 database already holds', asyn
     "INSERT INTO workspaces VALUES (1, 'b0000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000', 'default', 'default', NULL, 1, 0)",
   );
   const run = 'c0000000-0000-4000-8000-000000000000';
-  const insert = raw.prepare('INSERT INTO logs (ws, id, created, timestamp, level, name, message, flow_run_id) VALUES (1, ?, 0, ?, 20, ?, ?, ?)');
+  const insert = raw.prepare(
+    'INSERT INTO logs (ws, id, created, timestamp, level, name, message, flow_run_id) VALUES (1, ?, 0, ?, 20, ?, ?, ?)',
+  );
   insert.run('l1', 30, 'x', 'one', run);
   insert.run('l2', 10, 'x', 'two', run);
   insert.run('l3', 20, 'y', 'three', null);

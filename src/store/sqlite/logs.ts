@@ -66,7 +66,18 @@ export class SqliteLogs implements LogStore {
         const ws = this.tenancy.key(l.workspaceId);
         if (ws === undefined) throw new Error(`unknown workspace ${l.workspaceId}`);
         keys[i] = ws;
-        const values = [ws, l.id, l.created, l.timestamp, l.level, l.name, l.message, l.flow_run_id, l.task_run_id, l.worker_id] as const;
+        const values = [
+          ws,
+          l.id,
+          l.created,
+          l.timestamp,
+          l.level,
+          l.name,
+          l.message,
+          l.flow_run_id,
+          l.task_run_id,
+          l.worker_id,
+        ] as const;
         const r = at ? this.db.stmt(INSERT_AT).run(at, ...values) : insert.run(...values);
         at = 0;
         out[i] = {
@@ -89,7 +100,9 @@ export class SqliteLogs implements LogStore {
 
   /** The `seq` the next row must take when deletions removed the newest rows, else 0. */
   private seqAfterDeletions(): number {
-    const floor = this.db.stmt('SELECT value FROM meta WHERE key = ?').get(SEQ_FLOOR_KEY) as { value: string } | undefined;
+    const floor = this.db.stmt('SELECT value FROM meta WHERE key = ?').get(SEQ_FLOOR_KEY) as
+      | { value: string }
+      | undefined;
     if (!floor) return 0;
     const top = (this.db.stmt('SELECT max(seq) AS m FROM logs').get() as { m: number | null }).m ?? 0;
     return top < Number(floor.value) ? Number(floor.value) + 1 : 0;
@@ -109,13 +122,16 @@ export class SqliteLogs implements LogStore {
   async runStats(workspaceId: string, flowRunId: string): Promise<RunLogStats | undefined> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return undefined;
-    const row = this.db.stmt('SELECT count, max_seq FROM log_run_stats WHERE ws = ? AND flow_run_id = ?').get(ws, flowRunId) as
-      | { count: number; max_seq: number }
-      | undefined;
+    const row = this.db
+      .stmt('SELECT count, max_seq FROM log_run_stats WHERE ws = ? AND flow_run_id = ?')
+      .get(ws, flowRunId) as { count: number; max_seq: number } | undefined;
     return row && { count: row.count, maxSeq: row.max_seq };
   }
 
-  async observedLoggers(workspaceId: string, query: ObservedLoggerQuery & { flowRunIds?: string[] }): Promise<ObservedLogger[]> {
+  async observedLoggers(
+    workspaceId: string,
+    query: ObservedLoggerQuery & { flowRunIds?: string[] },
+  ): Promise<ObservedLogger[]> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined || query.flowRunIds?.length === 0) return [];
     const params: Param[] = [ws];
@@ -135,7 +151,12 @@ export class SqliteLogs implements LogStore {
       ? `SELECT name, sum(count) AS count, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM log_run_loggers
          WHERE ${where} GROUP BY name ORDER BY ${order} LIMIT ?`
       : `SELECT name, count, first_seen, last_seen FROM log_loggers WHERE ${where} ORDER BY ${order} LIMIT ?`;
-    const rows = this.db.stmt(sql).all(...params) as { name: string; count: number; first_seen: number; last_seen: number }[];
+    const rows = this.db.stmt(sql).all(...params) as {
+      name: string;
+      count: number;
+      first_seen: number;
+      last_seen: number;
+    }[];
     return rows.map((r) => ({ name: r.name, count: r.count, firstSeen: r.first_seen, lastSeen: r.last_seen }));
   }
 
@@ -242,14 +263,17 @@ export class SqliteLogs implements LogStore {
     if (f.task_run_id) {
       const c: string[] = [];
       if (f.task_run_id.any_) c.push(inList('task_run_id', f.task_run_id.any_));
-      if (f.task_run_id.is_null_ !== undefined) c.push(f.task_run_id.is_null_ ? 'task_run_id IS NULL' : 'task_run_id IS NOT NULL');
+      if (f.task_run_id.is_null_ !== undefined)
+        c.push(f.task_run_id.is_null_ ? 'task_run_id IS NULL' : 'task_run_id IS NOT NULL');
       if (c.length) conds.push(c.join(' AND '));
     }
     if (f.worker_id) {
       const c: string[] = [];
       if (f.worker_id.any_) c.push(inList('worker_id', f.worker_id.any_));
-      if (f.worker_id.not_any_?.length) c.push(`(worker_id IS NULL OR NOT ${inList('worker_id', f.worker_id.not_any_)})`);
-      if (f.worker_id.is_null_ !== undefined) c.push(f.worker_id.is_null_ ? 'worker_id IS NULL' : 'worker_id IS NOT NULL');
+      if (f.worker_id.not_any_?.length)
+        c.push(`(worker_id IS NULL OR NOT ${inList('worker_id', f.worker_id.not_any_)})`);
+      if (f.worker_id.is_null_ !== undefined)
+        c.push(f.worker_id.is_null_ ? 'worker_id IS NULL' : 'worker_id IS NOT NULL');
       if (c.length) conds.push(c.join(' AND '));
     }
     if (f.loggers?.any_) conds.push(inList('name', f.loggers.any_));
@@ -269,7 +293,9 @@ export class SqliteLogs implements LogStore {
   }
 
   async textIndexLag(): Promise<number> {
-    const row = this.reads.stmt('SELECT count(*) AS n FROM logs WHERE seq > ?').get(this.text.indexedUpto()) as { n: number };
+    const row = this.reads.stmt('SELECT count(*) AS n FROM logs WHERE seq > ?').get(this.text.indexedUpto()) as {
+      n: number;
+    };
     return row.n;
   }
 
@@ -291,7 +317,9 @@ export class SqliteLogs implements LogStore {
       const deleted = Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);
       if (maxSeq() < top) {
         this.db
-          .stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))')
+          .stmt(
+            'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))',
+          )
           .run(SEQ_FLOOR_KEY, String(top));
       }
       // The statistics kept at ingest lose the deleted logs: counts go down (rows at zero go);
@@ -301,12 +329,18 @@ export class SqliteLogs implements LogStore {
         this.db.stmt('UPDATE log_loggers SET count = count - ? WHERE ws = ? AND name = ?').run(g.n, ws, g.name);
         this.db.stmt('DELETE FROM log_loggers WHERE ws = ? AND name = ? AND count <= 0').run(ws, g.name);
         if (g.flow_run_id === null) continue;
-        this.db.stmt('UPDATE log_run_loggers SET count = count - ? WHERE ws = ? AND flow_run_id = ? AND name = ?').run(g.n, ws, g.flow_run_id, g.name);
-        this.db.stmt('DELETE FROM log_run_loggers WHERE ws = ? AND flow_run_id = ? AND name = ? AND count <= 0').run(ws, g.flow_run_id, g.name);
+        this.db
+          .stmt('UPDATE log_run_loggers SET count = count - ? WHERE ws = ? AND flow_run_id = ? AND name = ?')
+          .run(g.n, ws, g.flow_run_id, g.name);
+        this.db
+          .stmt('DELETE FROM log_run_loggers WHERE ws = ? AND flow_run_id = ? AND name = ? AND count <= 0')
+          .run(ws, g.flow_run_id, g.name);
         perRun.set(g.flow_run_id, (perRun.get(g.flow_run_id) ?? 0) + g.n);
       }
       for (const [flowRunId, n] of perRun) {
-        this.db.stmt('UPDATE log_run_stats SET count = count - ? WHERE ws = ? AND flow_run_id = ?').run(n, ws, flowRunId);
+        this.db
+          .stmt('UPDATE log_run_stats SET count = count - ? WHERE ws = ? AND flow_run_id = ?')
+          .run(n, ws, flowRunId);
         this.db.stmt('DELETE FROM log_run_stats WHERE ws = ? AND flow_run_id = ? AND count <= 0').run(ws, flowRunId);
       }
       return deleted;

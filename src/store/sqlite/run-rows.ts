@@ -36,17 +36,35 @@ export const FLOW_RUN_SELECT = `SELECT fr.*, ${STATE_COLS} FROM flow_runs fr LEF
 export const TASK_RUN_SELECT = `SELECT tr.*, ${STATE_COLS} FROM task_runs tr LEFT JOIN task_run_states s ON s.ws = tr.ws AND s.id = tr.state_id`;
 
 /** Inserts a state into `flow_run_states` or `task_run_states`; a state id already there is kept. */
-export function insertState(db: Db, table: 'flow_run_states' | 'task_run_states', ws: number, runId: string, s: StateRow): void {
+export function insertState(
+  db: Db,
+  table: 'flow_run_states' | 'task_run_states',
+  ws: number,
+  runId: string,
+  s: StateRow,
+): void {
   const runCol = table === 'flow_run_states' ? 'flow_run_id' : 'task_run_id';
   insertColumns(db, table, stateColumns(ws, runCol, runId, s), 'ON CONFLICT (ws, id) DO NOTHING');
 }
 
-export function readStates(db: Db, table: 'flow_run_states' | 'task_run_states', ws: number, runId: string): StateRow[] {
+export function readStates(
+  db: Db,
+  table: 'flow_run_states' | 'task_run_states',
+  ws: number,
+  runId: string,
+): StateRow[] {
   const runCol = table === 'flow_run_states' ? 'flow_run_id' : 'task_run_id';
-  return (db.stmt(`SELECT * FROM ${table} WHERE ws = ? AND ${runCol} = ? ORDER BY timestamp, id`).all(ws, runId) as Row[]).map(toState);
+  return (
+    db.stmt(`SELECT * FROM ${table} WHERE ws = ? AND ${runCol} = ? ORDER BY timestamp, id`).all(ws, runId) as Row[]
+  ).map(toState);
 }
 
-export function readState(db: Db, table: 'flow_run_states' | 'task_run_states', ws: number, id: string): StateRow | undefined {
+export function readState(
+  db: Db,
+  table: 'flow_run_states' | 'task_run_states',
+  ws: number,
+  id: string,
+): StateRow | undefined {
   const r = db.stmt(`SELECT * FROM ${table} WHERE ws = ? AND id = ?`).get(ws, id) as Row | undefined;
   return r ? toState(r) : undefined;
 }

@@ -1,7 +1,7 @@
 /** A database whose runs predate the spans gets them computed when the store opens. */
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { it } from 'node:test';
 import { tempDir } from '../../../test/helpers/engines.ts';
 import { smallTrace } from '../conformance/span-fixtures.ts';
@@ -23,7 +23,8 @@ it('backfills spans and observed states of runs written before the spans existed
   store = await openStore({ url: `sqlite:${path}` });
   try {
     const after = await store.spans.list(ws, t.root.id, { filters: {}, descending: false, limit: 100 });
-    const shape = (xs: typeof before) => xs.map((s) => [s.span_id, s.trace_id, s.path, s.state_name, s.child_count, s.child_state_counts, s.tags]);
+    const shape = (xs: typeof before) =>
+      xs.map((s) => [s.span_id, s.trace_id, s.path, s.state_name, s.child_count, s.child_state_counts, s.tags]);
     assert.deepEqual(shape(after), shape(before));
     const states = await store.spans.observedStates(ws, {}, { orderBy: 'NAME_ASC', limit: 10 });
     assert.deepEqual(

@@ -18,11 +18,11 @@ import {
 } from '../../domain/spans/placement.ts';
 import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
-import type { Db } from './db.ts';
 import { json } from '../run-columns.ts';
-import { type Row, toSpan } from './run-rows.ts';
-import { Deferred } from '../span-deferred.ts';
 import { sameColumns, spanColumns } from '../span-columns.ts';
+import { Deferred } from '../span-deferred.ts';
+import type { Db } from './db.ts';
+import { type Row, toSpan } from './run-rows.ts';
 import { insertSpan, readSpanSource, SPAN_SELECT, updateSpan } from './span-rows.ts';
 
 // CROSS JOIN keeps SQLite from scanning spans once per descendant (it would pick spans as the
@@ -126,7 +126,12 @@ export class SqliteSpanProjection {
             AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.ws = s.ws AND a.id = s.span_id)`,
         )
         .all(ws, t) as { span_id: string }[];
-      if (orphans.length) this.remove(ws, orphans.map((o) => o.span_id), now);
+      if (orphans.length)
+        this.remove(
+          ws,
+          orphans.map((o) => o.span_id),
+          now,
+        );
     }
   }
 
@@ -161,7 +166,9 @@ export class SqliteSpanProjection {
       });
       for (const table of ['flow_run_states', 'task_run_states']) {
         const pairs = this.db
-          .stmt(`SELECT ws, type, name, min(timestamp) AS first, max(timestamp) AS last FROM ${table} GROUP BY ws, type, name`)
+          .stmt(
+            `SELECT ws, type, name, min(timestamp) AS first, max(timestamp) AS last FROM ${table} GROUP BY ws, type, name`,
+          )
           .all() as { ws: number; type: string; name: string; first: number; last: number }[];
         for (const p of pairs) this.observeState(p.ws, p.type, p.name, p.first, p.last);
       }
@@ -192,7 +199,9 @@ export class SqliteSpanProjection {
     ) as Row[];
     const old = rows.find((r) => r.span_id === id);
     const p = parentId === null ? undefined : rows.find((r) => r.span_id === parentId);
-    const parent = p ? { span_id: p.span_id as string, trace_id: p.trace_id as string, path: JSON.parse(p.path as string) as string[] } : undefined;
+    const parent = p
+      ? { span_id: p.span_id as string, trace_id: p.trace_id as string, path: JSON.parse(p.path as string) as string[] }
+      : undefined;
     const placement = place(id, source.parent_id, parent);
     const fields = spanFields(source, placement);
     const columns = spanColumns(fields);
@@ -229,7 +238,9 @@ export class SqliteSpanProjection {
     }
     for (const s of gone) if (s.parent_span_id) this.deferred.child(ws, s.parent_span_id, contributionOf(s), -1);
     for (const s of gone) {
-      const children = this.db.stmt('SELECT span_id, span_type FROM spans WHERE ws = ? AND parent_span_id = ?').all(ws, s.span_id) as {
+      const children = this.db
+        .stmt('SELECT span_id, span_type FROM spans WHERE ws = ? AND parent_span_id = ?')
+        .all(ws, s.span_id) as {
         span_id: string;
         span_type: SpanType;
       }[];
@@ -239,9 +250,9 @@ export class SqliteSpanProjection {
 
   /** Children added (+1) or taken away (−1) under `parent`; nothing when the parent has no span. */
   private adjustParent(ws: number, parent: string, changes: [ChildContribution, 1 | -1][], now: number): void {
-    const r = this.db.stmt('SELECT child_count, child_state_counts FROM spans WHERE ws = ? AND span_id = ?').get(ws, parent) as
-      | { child_count: number; child_state_counts: string }
-      | undefined;
+    const r = this.db
+      .stmt('SELECT child_count, child_state_counts FROM spans WHERE ws = ? AND span_id = ?')
+      .get(ws, parent) as { child_count: number; child_state_counts: string } | undefined;
     if (!r) return;
     let next = { child_count: r.child_count, child_state_counts: JSON.parse(r.child_state_counts) };
     for (const [c, delta] of changes) next = adjustChildCounts(next, c, delta);
@@ -254,14 +265,18 @@ export class SqliteSpanProjection {
 
   private countChildren(ws: number, id: string) {
     const groups = this.db
-      .stmt('SELECT span_type, state_name, count(*) AS n FROM spans WHERE ws = ? AND parent_span_id = ? GROUP BY span_type, state_name')
+      .stmt(
+        'SELECT span_type, state_name, count(*) AS n FROM spans WHERE ws = ? AND parent_span_id = ? GROUP BY span_type, state_name',
+      )
       .all(ws, id) as { span_type: string; state_name: string | null; n: number }[];
     return childCountsFrom(groups);
   }
 
   private replantDescendants(ws: number, id: string, placement: SpanPlacement, now: number): void {
     const rows = this.db.stmt(DESCENDANTS).all(ws, id) as { span_id: string; trace_id: string; path: string }[];
-    const update = this.db.stmt('UPDATE spans SET trace_id = ?, path = ?, depth = ?, version = version + 1, published = ? WHERE ws = ? AND span_id = ?');
+    const update = this.db.stmt(
+      'UPDATE spans SET trace_id = ?, path = ?, depth = ?, version = version + 1, published = ? WHERE ws = ? AND span_id = ?',
+    );
     for (const r of rows) {
       const next = replant(id, placement, { path: JSON.parse(r.path) });
       const path = json(next.path);

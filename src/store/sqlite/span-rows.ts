@@ -9,9 +9,9 @@ import {
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
 import type { ChildStateCounts, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import { json } from '../run-columns.ts';
 import { FIELD_COLUMNS, type SpanColumns } from '../span-columns.ts';
 import type { Db } from './db.ts';
-import { json } from '../run-columns.ts';
 import type { Row } from './run-rows.ts';
 
 /** The columns a read needs (`search` and `sort_start` are for the database only). */
@@ -33,7 +33,15 @@ export function insertSpan(
   counts: { child_count: number; child_state_counts: ChildStateCounts },
   published: number,
 ): void {
-  db.stmt(INSERT).run(ws, id, ...FIELD_COLUMNS.map((k) => c[k]), 1, published, counts.child_count, json(counts.child_state_counts));
+  db.stmt(INSERT).run(
+    ws,
+    id,
+    ...FIELD_COLUMNS.map((k) => c[k]),
+    1,
+    published,
+    counts.child_count,
+    json(counts.child_state_counts),
+  );
 }
 
 export function updateSpan(db: Db, ws: number, id: string, c: SpanColumns, published: number): void {

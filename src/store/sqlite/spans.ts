@@ -13,8 +13,8 @@ import { type SpanSqlDialect, spanAfter, spanConditions, spanOrder } from '../sq
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
 import type { Row } from './run-rows.ts';
-import { SqliteSpanProjection } from './span-projection.ts';
 import { toSpan } from './run-rows.ts';
+import { SqliteSpanProjection } from './span-projection.ts';
 import { SPAN_SELECT } from './span-rows.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
@@ -41,7 +41,10 @@ export class SqliteSpans implements SpanStore {
 
   async hasTrace(workspaceId: string, traceId: string): Promise<boolean> {
     const ws = this.tenancy.key(workspaceId);
-    return ws !== undefined && this.db.stmt('SELECT 1 FROM spans WHERE ws = ? AND trace_id = ? LIMIT 1').get(ws, traceId) !== undefined;
+    return (
+      ws !== undefined &&
+      this.db.stmt('SELECT 1 FROM spans WHERE ws = ? AND trace_id = ? LIMIT 1').get(ws, traceId) !== undefined
+    );
   }
 
   async get(workspaceId: string, spanId: string): Promise<SpanRow | undefined> {
@@ -70,7 +73,11 @@ export class SqliteSpans implements SpanStore {
     return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toSpan);
   }
 
-  async observedTags(workspaceId: string, scope: { traceId: string } | { spanId: string }, prefix?: string): Promise<ObservedTag[]> {
+  async observedTags(
+    workspaceId: string,
+    scope: { traceId: string } | { spanId: string },
+    prefix?: string,
+  ): Promise<ObservedTag[]> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
     let rows: ObservedTag[];
@@ -100,7 +107,11 @@ export class SqliteSpans implements SpanStore {
     );
   }
 
-  async observedStates(workspaceId: string, scope: { traceId?: string }, query: ObservedStateQuery): Promise<ObservedState[]> {
+  async observedStates(
+    workspaceId: string,
+    scope: { traceId?: string },
+    query: ObservedStateQuery,
+  ): Promise<ObservedState[]> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
     let rows: ObservedState[];

@@ -19,7 +19,10 @@ export class SqliteTags implements TagStore {
     this.tenancy = tenancy;
   }
 
-  async list(workspaceId: string, q: { search?: string; sort: TagSort; limit: number; offset: number }): Promise<{ results: TagRow[]; count: number }> {
+  async list(
+    workspaceId: string,
+    q: { search?: string; sort: TagSort; limit: number; offset: number },
+  ): Promise<{ results: TagRow[]; count: number }> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return { results: [], count: 0 };
     let where = 'ws = ?';
@@ -32,8 +35,16 @@ export class SqliteTags implements TagStore {
     const count = (this.db.stmt(`SELECT count(*) AS n FROM tags WHERE ${where}`).get(...params) as { n: number }).n;
     const rows = this.db
       .stmt(`SELECT name, first_seen, last_seen, n FROM tags WHERE ${where} ORDER BY ${ORDER[q.sort]} LIMIT ? OFFSET ?`)
-      .all(...params, q.limit, q.offset) as unknown as { name: string; first_seen: number; last_seen: number; n: number }[];
-    return { results: rows.map((r) => ({ name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, count: r.n })), count };
+      .all(...params, q.limit, q.offset) as unknown as {
+      name: string;
+      first_seen: number;
+      last_seen: number;
+      n: number;
+    }[];
+    return {
+      results: rows.map((r) => ({ name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, count: r.n })),
+      count,
+    };
   }
 
   async delete(workspaceId: string, name: string): Promise<void> {

@@ -6,11 +6,20 @@ import { recordedRow, type TaskRunEventRecord } from '../../domain/runs/task-run
 import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
+import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../run-columns.ts';
 import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../run-columns.ts';
-import { insertColumns, insertState, type Row, readState, readStates, TASK_RUN_SELECT, toTaskRun, updateColumns } from './run-rows.ts';
+import {
+  insertColumns,
+  insertState,
+  type Row,
+  readState,
+  readStates,
+  TASK_RUN_SELECT,
+  toTaskRun,
+  updateColumns,
+} from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
@@ -57,11 +66,16 @@ export class SqliteTaskRuns implements TaskRunStore {
     return { ...run, ...t, updated, flow_run_run_count: frrc, state };
   }
 
-  async create(workspaceId: string, run: NewTaskRun, initial: StateRow): Promise<{ run: TaskRunRow; created: boolean }> {
+  async create(
+    workspaceId: string,
+    run: NewTaskRun,
+    initial: StateRow,
+  ): Promise<{ run: TaskRunRow; created: boolean }> {
     const ws = this.ws(workspaceId);
     return this.db.tx(() => {
       const existing =
-        this.getSync(ws, run.id) ?? (run.flow_run_id !== null ? this.getByKeySync(ws, run.flow_run_id, run.task_key, run.dynamic_key) : undefined);
+        this.getSync(ws, run.id) ??
+        (run.flow_run_id !== null ? this.getByKeySync(ws, run.flow_run_id, run.task_key, run.dynamic_key) : undefined);
       if (existing) return { run: existing, created: false };
       const t = applyTransition(emptyTiming(), null, initial);
       this.insertSync(ws, run, t);
@@ -80,13 +94,19 @@ export class SqliteTaskRuns implements TaskRunStore {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
     return this.db.tx(() => {
-      const changed = this.db.stmt('UPDATE task_runs SET name = ?, updated = ? WHERE ws = ? AND id = ?').run(name, updated, ws, id).changes > 0;
+      const changed =
+        this.db.stmt('UPDATE task_runs SET name = ?, updated = ? WHERE ws = ? AND id = ?').run(name, updated, ws, id)
+          .changes > 0;
       if (changed) this.spans.taskRunChanged(ws, id);
       return changed;
     });
   }
 
-  async writeState(workspaceId: string, id: string, write: StateWrite & { flowRunRunCount?: number }): Promise<StateWriteResult<TaskRunRow>> {
+  async writeState(
+    workspaceId: string,
+    id: string,
+    write: StateWrite & { flowRunRunCount?: number },
+  ): Promise<StateWriteResult<TaskRunRow>> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return { outcome: 'not_found' };
     return this.db.tx(() => {
@@ -103,7 +123,9 @@ export class SqliteTaskRuns implements TaskRunStore {
     for (const id of ids) {
       this.db.stmt('DELETE FROM task_run_states WHERE ws = ? AND task_run_id = ?').run(ws, id);
       this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND task_run_id = ?').run(ws, id);
-      this.db.stmt('UPDATE flow_runs SET parent_task_run_id = NULL WHERE ws = ? AND parent_task_run_id = ?').run(ws, id);
+      this.db
+        .stmt('UPDATE flow_runs SET parent_task_run_id = NULL WHERE ws = ? AND parent_task_run_id = ?')
+        .run(ws, id);
       this.db.stmt('DELETE FROM task_runs WHERE ws = ? AND id = ?').run(ws, id);
     }
     this.spans.removed(ws, ids);
@@ -166,7 +188,9 @@ export class SqliteTaskRuns implements TaskRunStore {
   private recordEach(ws: number, records: TaskRunEventRecord[]): void {
     const now = nowMicros();
     const byId = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND id = ?');
-    const byKey = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND flow_run_id = ? AND task_key = ? AND dynamic_key = ?');
+    const byKey = this.db.stmt(
+      'SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND flow_run_id = ? AND task_key = ? AND dynamic_key = ?',
+    );
     for (const rec of records) {
       const tr = rec.taskRun;
       const row = (byId.get(ws, rec.taskRunId) ??

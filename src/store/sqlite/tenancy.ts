@@ -57,13 +57,19 @@ export class SqliteTenancy implements TenancyStore {
       if (!ws) {
         const accountId = uuid4();
         const now = nowMicros();
-        this.db.stmt('INSERT INTO accounts (id, name, handle, created) VALUES (?, ?, ?, ?)').run(accountId, 'default', 'default', now);
         this.db
-          .stmt('INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created) VALUES (?, ?, ?, ?, ?, 1, ?)')
+          .stmt('INSERT INTO accounts (id, name, handle, created) VALUES (?, ?, ?, ?)')
+          .run(accountId, 'default', 'default', now);
+        this.db
+          .stmt(
+            'INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created) VALUES (?, ?, ?, ?, ?, 1, ?)',
+          )
           .run(uuid4(), accountId, 'default', 'default', 'The default workspace', now);
         ws = this.db.stmt('SELECT * FROM workspaces WHERE is_default = 1').get() as unknown as WorkspaceRow;
       }
-      const account = this.db.stmt('SELECT id, name, handle FROM accounts WHERE id = ?').get(ws.account_id) as unknown as Account;
+      const account = this.db
+        .stmt('SELECT id, name, handle FROM accounts WHERE id = ?')
+        .get(ws.account_id) as unknown as Account;
       return { account: { ...account }, workspace: toWorkspace(ws) };
     });
   }
@@ -84,13 +90,23 @@ export class SqliteTenancy implements TenancyStore {
     return (this.db.stmt('SELECT * FROM workspaces ORDER BY ws').all() as unknown as WorkspaceRow[]).map(toWorkspace);
   }
 
-  async createWorkspace(input: { accountId: string; name: string; handle: string; description: string | null }): Promise<Workspace> {
+  async createWorkspace(input: {
+    accountId: string;
+    name: string;
+    handle: string;
+    description: string | null;
+  }): Promise<Workspace> {
     return this.db.tx(() => {
-      const taken = this.db.stmt('SELECT 1 FROM workspaces WHERE account_id = ? AND handle = ?').get(input.accountId, input.handle);
-      if (taken) throw new AppError('conflict', `A workspace with handle '${input.handle}' already exists in this account.`);
+      const taken = this.db
+        .stmt('SELECT 1 FROM workspaces WHERE account_id = ? AND handle = ?')
+        .get(input.accountId, input.handle);
+      if (taken)
+        throw new AppError('conflict', `A workspace with handle '${input.handle}' already exists in this account.`);
       const id = uuid4();
       this.db
-        .stmt('INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created) VALUES (?, ?, ?, ?, ?, 0, ?)')
+        .stmt(
+          'INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created) VALUES (?, ?, ?, ?, ?, 0, ?)',
+        )
         .run(id, input.accountId, input.name, input.handle, input.description, nowMicros());
       return toWorkspace(this.db.stmt('SELECT * FROM workspaces WHERE id = ?').get(id) as unknown as WorkspaceRow);
     });
@@ -98,7 +114,9 @@ export class SqliteTenancy implements TenancyStore {
 
   async tokenSecret(): Promise<string> {
     return this.db.tx(() => {
-      const row = this.db.stmt("SELECT value FROM meta WHERE key = 'token_secret'").get() as { value: string } | undefined;
+      const row = this.db.stmt("SELECT value FROM meta WHERE key = 'token_secret'").get() as
+        | { value: string }
+        | undefined;
       if (row) return row.value;
       const secret = randomBytes(32).toString('base64url');
       this.db.stmt("INSERT INTO meta (key, value) VALUES ('token_secret', ?)").run(secret);

@@ -34,12 +34,18 @@ export function textPath(mainPath: string): string {
 export function indexChunk(db: DatabaseSync, maxRows: number): number {
   db.exec('BEGIN');
   try {
-    const from = Number((db.prepare("SELECT value FROM txt.meta WHERE key = 'logs_text_indexed_upto'").get() as { value: string }).value);
+    const from = Number(
+      (db.prepare("SELECT value FROM txt.meta WHERE key = 'logs_text_indexed_upto'").get() as { value: string }).value,
+    );
     const last = db
-      .prepare('SELECT max(seq) AS upto, count(*) AS n FROM (SELECT seq FROM main.logs WHERE seq > ? ORDER BY seq LIMIT ?)')
+      .prepare(
+        'SELECT max(seq) AS upto, count(*) AS n FROM (SELECT seq FROM main.logs WHERE seq > ? ORDER BY seq LIMIT ?)',
+      )
       .get(from, maxRows) as { upto: number | null; n: number };
     if (last.upto) {
-      db.prepare(`INSERT INTO txt.logs_text (rowid, text) SELECT seq, ${HAYSTACK} FROM main.logs WHERE seq > ? AND seq <= ?`).run(from, last.upto);
+      db.prepare(
+        `INSERT INTO txt.logs_text (rowid, text) SELECT seq, ${HAYSTACK} FROM main.logs WHERE seq > ? AND seq <= ?`,
+      ).run(from, last.upto);
       db.prepare("UPDATE txt.meta SET value = ? WHERE key = 'logs_text_indexed_upto'").run(String(last.upto));
     }
     db.exec('COMMIT');
@@ -117,7 +123,9 @@ export class LogTextIndex {
   }
 
   indexedUpto(): number {
-    const row = this.searchDb.stmt("SELECT value FROM txt.meta WHERE key = 'logs_text_indexed_upto'").get() as { value: string };
+    const row = this.searchDb.stmt("SELECT value FROM txt.meta WHERE key = 'logs_text_indexed_upto'").get() as {
+      value: string;
+    };
     return Number(row.value);
   }
 

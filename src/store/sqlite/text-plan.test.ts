@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { tempDir } from '../../../test/helpers/engines.ts';
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import { matchesText, parseTextQuery } from '../../domain/text-query.ts';
-import { tempDir } from '../../../test/helpers/engines.ts';
 import { openSqliteStore } from './index.ts';
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'records', 'timeout', 'connection reset by peer', 'Quokka', 'x'];
@@ -38,7 +38,11 @@ function oracle(rows: LogRow[], f: LogFilter, query: LogQuery): string[] {
 
 describe('sqlite text-search planner', () => {
   it('returns what a scan returns, on every plan', async () => {
-    const store = openSqliteStore({ path: join(tempDir(), 'plan.db'), sync: 'normal', textPlan: { probe: 4, scan: 12 } });
+    const store = openSqliteStore({
+      path: join(tempDir(), 'plan.db'),
+      sync: 'normal',
+      textPlan: { probe: 4, scan: 12 },
+    });
     try {
       const { workspace } = await store.tenancy.ensureDefaults();
       const r = rand(7);
@@ -48,7 +52,9 @@ describe('sqlite text-search planner', () => {
         const words = Array.from({ length: 1 + Math.floor(r() * 4) }, () => WORDS[Math.floor(r() * WORDS.length)]);
         // "Quokka" is rare; "records" common but never at level 40, so a level filter makes it rare.
         const level = r() < 0.2 ? 40 : 20;
-        const message = words.filter((w) => (w === 'Quokka' ? r() < 0.05 : !(level === 40 && w === 'records'))).join(' ');
+        const message = words
+          .filter((w) => (w === 'Quokka' ? r() < 0.05 : !(level === 40 && w === 'records')))
+          .join(' ');
         logs.push({
           workspaceId: workspace.id,
           id: `log-${String(i).padStart(4, '0')}`,
@@ -67,7 +73,16 @@ describe('sqlite text-search planner', () => {
       await store.logs.indexText(350);
       assert.equal(await store.logs.textIndexLag(), 50);
 
-      const queries = ['quokka', 'records', '"connection reset by peer"', 'timeout delta', '+alpha +beta', 'records -gamma', 'reset -records', 'EXTRACT'];
+      const queries = [
+        'quokka',
+        'records',
+        '"connection reset by peer"',
+        'timeout delta',
+        '+alpha +beta',
+        'records -gamma',
+        'reset -records',
+        'EXTRACT',
+      ];
       const filters: LogFilter[] = [
         { operator: 'and_' },
         { operator: 'and_', level: { ge_: 40 } },
@@ -78,11 +93,19 @@ describe('sqlite text-search planner', () => {
       for (const text of queries) {
         for (const base of filters) {
           for (const sort of ['TIMESTAMP_ASC', 'TIMESTAMP_DESC'] as const) {
-            for (const [limit, offset] of [[5, 0], [200, 0], [3, 4]]) {
+            for (const [limit, offset] of [
+              [5, 0],
+              [200, 0],
+              [3, 4],
+            ]) {
               const filter: LogFilter = { ...base, text: { query: text } };
               const query: LogQuery = { filter, sort, limit, offset };
               const got = (await store.logs.filter(workspace.id, query)).map((x) => x.id);
-              assert.deepEqual(got, oracle(rows, filter, query), `${text} ${JSON.stringify(base)} ${sort} ${limit}/${offset}`);
+              assert.deepEqual(
+                got,
+                oracle(rows, filter, query),
+                `${text} ${JSON.stringify(base)} ${sort} ${limit}/${offset}`,
+              );
               checked++;
             }
           }

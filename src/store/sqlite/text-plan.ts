@@ -60,7 +60,9 @@ export function searchOrdered<T>(s: OrderedTextSearch, q: TextQuery): T[] {
   const exact = scanCondition(q, s.haystack);
 
   const candidates = s.db
-    .stmt(`SELECT count(*) AS n FROM (SELECT rowid FROM ${s.ftsTable} WHERE ${matchColumn(s.ftsTable)} MATCH ? AND rowid <= ? LIMIT ?)`)
+    .stmt(
+      `SELECT count(*) AS n FROM (SELECT rowid FROM ${s.ftsTable} WHERE ${matchColumn(s.ftsTable)} MATCH ? AND rowid <= ? LIMIT ?)`,
+    )
     .get(match, s.watermark, limits.probe + 1) as { n: number };
   if (candidates.n <= limits.probe) return fromIndex<T>(s, match, exact.sql, exact.params);
 
@@ -72,7 +74,9 @@ export function searchOrdered<T>(s: OrderedTextSearch, q: TextQuery): T[] {
     )
     .all(...exact.params, ...s.params, walk, s.limit, s.offset) as T[];
   if (page.length === s.limit) return page;
-  const seen = s.db.stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM ${s.table} WHERE ${s.where} LIMIT ?)`).get(...s.params, walk) as {
+  const seen = s.db
+    .stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM ${s.table} WHERE ${s.where} LIMIT ?)`)
+    .get(...s.params, walk) as {
     n: number;
   };
   if (seen.n < walk) return page;
@@ -95,5 +99,15 @@ function fromIndex<T>(s: OrderedTextSearch, match: string, exact: string, exactP
     `) ORDER BY ${s.orderBy} LIMIT ? OFFSET ?`;
   return s.db
     .stmt(sql)
-    .all(match, s.watermark, ...s.params, ...exactParams, s.watermark, ...s.params, ...exactParams, s.limit, s.offset) as T[];
+    .all(
+      match,
+      s.watermark,
+      ...s.params,
+      ...exactParams,
+      s.watermark,
+      ...s.params,
+      ...exactParams,
+      s.limit,
+      s.offset,
+    ) as T[];
 }

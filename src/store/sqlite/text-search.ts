@@ -71,7 +71,13 @@ export function matchColumn(ftsTable: string): string {
  * @param ftsTable name of the FTS5 table, optionally schema-qualified.
  * @param watermark highest rowid already indexed.
  */
-export function textSearchSql(q: TextQuery, haystack: string, rowid: string, ftsTable: string, watermark: number): TextSearchSql {
+export function textSearchSql(
+  q: TextQuery,
+  haystack: string,
+  rowid: string,
+  ftsTable: string,
+  watermark: number,
+): TextSearchSql {
   const exact = scanCondition(q, haystack);
   const match = trigramMatch(q);
   if (!match) return exact;

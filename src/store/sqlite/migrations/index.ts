@@ -8,8 +8,8 @@ import { AppError } from '../../../domain/errors.ts';
 import { foundation } from './0001-foundation.ts';
 import { logStats } from './0002-log-stats.ts';
 import { events } from './0003-events.ts';
-import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
 import { runs } from './0004-runs.ts';
+import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
 import { spans } from './0006-spans.ts';
 import { logTextIndexFile } from './0007-log-text-index-file.ts';
 import { eventNameIndexWithId } from './0008-event-name-index-with-id.ts';
@@ -21,7 +21,16 @@ export interface Migration {
 }
 
 /** In version order. Each issue adds its own file; numbers are never reused. */
-export const migrations: Migration[] = [foundation, logStats, events, runs, eventRollupsAndTags, spans, logTextIndexFile, eventNameIndexWithId];
+export const migrations: Migration[] = [
+  foundation,
+  logStats,
+  events,
+  runs,
+  eventRollupsAndTags,
+  spans,
+  logTextIndexFile,
+  eventNameIndexWithId,
+];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
 
@@ -29,7 +38,9 @@ export function migrate(db: DatabaseSync): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   db.exec('BEGIN IMMEDIATE');
   try {
-    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
     const current = row ? Number(row.value) : 0;
     if (current > SCHEMA_VERSION) {
       throw new AppError(
@@ -41,9 +52,9 @@ export function migrate(db: DatabaseSync): void {
     for (const m of migrations) {
       if (m.version <= current) continue;
       db.exec(m.sql);
-      db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
-        String(m.version),
-      );
+      db.prepare(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ).run(String(m.version));
     }
     db.exec('COMMIT');
   } catch (err) {
