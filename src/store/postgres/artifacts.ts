@@ -3,21 +3,22 @@ import type { ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts
 import type { ArtifactSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
 import type { ArtifactStore } from '../contract.ts';
 import { json } from '../run-columns.ts';
-import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
-import type { PgDb, Row } from './db.ts';
-import { pgDialect } from './dialect.ts';
-import { toArtifact } from './run-rows.ts';
+import { ARTIFACTS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
+import type { PgDb } from './db.ts';
+import { pgReader } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
 
 export class PgArtifacts implements ArtifactStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
+  private readonly reads: SqlReader;
   private readonly spans: PgSpanProjection;
 
   constructor(db: PgDb, tenancy: PgTenancy, spans: PgSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.reads = pgReader(db, tenancy);
     this.spans = spans;
   }
 
@@ -48,10 +49,7 @@ export class PgArtifacts implements ArtifactStore {
   }
 
   async get(workspaceId: string, id: string): Promise<ArtifactRow | undefined> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return undefined;
-    const row = await this.db.one<Row>('SELECT * FROM artifacts WHERE ws = $1 AND id = $2', [ws, id]);
-    return row ? toArtifact(row) : undefined;
+    return readOne(this.reads, ARTIFACTS, workspaceId, id);
   }
 
   async update(workspaceId: string, id: string, patch: ArtifactUpdate, updated: number): Promise<boolean> {
@@ -95,25 +93,10 @@ export class PgArtifacts implements ArtifactStore {
   }
 
   async filter(workspaceId: string, query: RunQuery<ArtifactSort>): Promise<ArtifactRow[]> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const params: unknown[] = [ws];
-    const where = artifactWhere(pgDialect, query.filters, params);
-    params.push(query.limit, query.offset);
-    const n = params.length;
-    const sql = `SELECT a.* FROM artifacts a WHERE a.ws = $1${where ? ` AND ${where}` : ''} ORDER BY ${artifactOrder(query.sort)} LIMIT $${n - 1} OFFSET $${n}`;
-    return (await this.db.query<Row>(sql, params)).map(toArtifact);
+    return readPage(this.reads, ARTIFACTS, workspaceId, query);
   }
 
   async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return 0;
-    const params: unknown[] = [ws];
-    const where = artifactWhere(pgDialect, filters, params);
-    const row = await this.db.one<{ n: number }>(
-      `SELECT count(*) AS n FROM artifacts a WHERE a.ws = $1${where ? ` AND ${where}` : ''}`,
-      params,
-    );
-    return row?.n ?? 0;
+    return readCount(this.reads, ARTIFACTS, workspaceId, filters);
   }
 }

@@ -9,18 +9,17 @@ import { trackingTaskState } from '../../domain/runs/subflows.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '../contract.ts';
 import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../run-columns.ts';
-import { flowRunOrder, flowRunWhere } from '../sql/run-filters.ts';
-import type { PgDb, Queryable, Row } from './db.ts';
-import { pgDialect } from './dialect.ts';
 import {
   FLOW_RUN_SELECT,
-  insertColumns,
-  insertState,
+  FLOW_RUNS,
+  readCount,
+  readPage,
   readState,
   readStates,
-  toFlowRun,
-  updateColumns,
-} from './run-rows.ts';
+  type SqlReader,
+} from '../sql/run-reads.ts';
+import type { PgDb, Queryable } from './db.ts';
+import { insertColumns, insertState, pgReader, toFlowRun, updateColumns } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTaskRuns } from './task-runs.ts';
 import type { PgTenancy } from './tenancy.ts';
@@ -28,12 +27,14 @@ import type { PgTenancy } from './tenancy.ts';
 export class PgFlowRuns implements FlowRunStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
+  private readonly reads: SqlReader;
   private readonly taskRuns: PgTaskRuns;
   private readonly spans: PgSpanProjection;
 
   constructor(db: PgDb, tenancy: PgTenancy, taskRuns: PgTaskRuns, spans: PgSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.reads = pgReader(db, tenancy);
     this.taskRuns = taskRuns;
     this.spans = spans;
   }
@@ -167,36 +168,18 @@ export class PgFlowRuns implements FlowRunStore {
   }
 
   async filter(workspaceId: string, query: RunQuery<FlowRunSort>): Promise<FlowRunRow[]> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const params: unknown[] = [ws];
-    const where = flowRunWhere(pgDialect, query.filters, params);
-    const order = flowRunOrder(pgDialect, query.sort, query.now, params);
-    params.push(query.limit, query.offset);
-    const n = params.length;
-    const sql = `${FLOW_RUN_SELECT} WHERE fr.ws = $1${where ? ` AND ${where}` : ''} ORDER BY ${order} LIMIT $${n - 1} OFFSET $${n}`;
-    return (await this.db.query<Row>(sql, params)).map(toFlowRun);
+    return readPage(this.reads, FLOW_RUNS, workspaceId, query);
   }
 
   async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return 0;
-    const params: unknown[] = [ws];
-    const where = flowRunWhere(pgDialect, filters, params);
-    const row = await this.db.one<{ n: number }>(
-      `SELECT count(*) AS n FROM flow_runs fr WHERE fr.ws = $1${where ? ` AND ${where}` : ''}`,
-      params,
-    );
-    return row?.n ?? 0;
+    return readCount(this.reads, FLOW_RUNS, workspaceId, filters);
   }
 
   async states(workspaceId: string, flowRunId: string): Promise<StateRow[]> {
-    const ws = await this.tenancy.key(workspaceId);
-    return ws === undefined ? [] : readStates(this.db.pool, 'flow_run_states', ws, flowRunId);
+    return readStates(this.reads, 'flow_run_states', workspaceId, flowRunId);
   }
 
   async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
-    const ws = await this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : readState(this.db.pool, 'flow_run_states', ws, stateId);
+    return readState(this.reads, 'flow_run_states', workspaceId, stateId);
   }
 }

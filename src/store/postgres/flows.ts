@@ -3,19 +3,20 @@ import type { FlowSort, RunFilterSet, RunQuery } from '../../domain/runs/filters
 import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { FlowStore } from '../contract.ts';
 import { json } from '../run-columns.ts';
-import { flowOrder, flowWhere } from '../sql/run-filters.ts';
+import { FLOWS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
 import type { PgDb, Row } from './db.ts';
-import { pgDialect } from './dialect.ts';
-import { toFlow } from './run-rows.ts';
+import { pgReader, toFlow } from './run-rows.ts';
 import type { PgTenancy } from './tenancy.ts';
 
 export class PgFlows implements FlowStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
+  private readonly reads: SqlReader;
 
   constructor(db: PgDb, tenancy: PgTenancy) {
     this.db = db;
     this.tenancy = tenancy;
+    this.reads = pgReader(db, tenancy);
   }
 
   async upsert(workspaceId: string, flow: FlowRow): Promise<{ flow: FlowRow; created: boolean }> {
@@ -31,32 +32,14 @@ export class PgFlows implements FlowStore {
   }
 
   async get(workspaceId: string, id: string): Promise<FlowRow | undefined> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return undefined;
-    const row = await this.db.one<Row>('SELECT * FROM flows WHERE ws = $1 AND id = $2', [ws, id]);
-    return row ? toFlow(row) : undefined;
+    return readOne(this.reads, FLOWS, workspaceId, id);
   }
 
   async filter(workspaceId: string, query: RunQuery<FlowSort>): Promise<FlowRow[]> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const params: unknown[] = [ws];
-    const where = flowWhere(pgDialect, query.filters, params);
-    params.push(query.limit, query.offset);
-    const n = params.length;
-    const sql = `SELECT f.* FROM flows f WHERE f.ws = $1${where ? ` AND ${where}` : ''} ORDER BY ${flowOrder(query.sort)} LIMIT $${n - 1} OFFSET $${n}`;
-    return (await this.db.query<Row>(sql, params)).map(toFlow);
+    return readPage(this.reads, FLOWS, workspaceId, query);
   }
 
   async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return 0;
-    const params: unknown[] = [ws];
-    const where = flowWhere(pgDialect, filters, params);
-    const row = await this.db.one<{ n: number }>(
-      `SELECT count(*) AS n FROM flows f WHERE f.ws = $1${where ? ` AND ${where}` : ''}`,
-      params,
-    );
-    return row?.n ?? 0;
+    return readCount(this.reads, FLOWS, workspaceId, filters);
   }
 }

@@ -1,9 +1,12 @@
 /** PostgreSQL: run, state and span rows (jsonb comes back parsed, int8 as numbers) to domain values, and state rows. */
 import type pg from 'pg';
 import type { StateRow } from '../../domain/runs/states.ts';
-import { JOINED_STATE_COLUMNS, rowDecoders } from '../row-decoding.ts';
+import { rowDecoders } from '../row-decoding.ts';
 import { type Columns, RUN_JSON_COLUMNS, stateColumns } from '../run-columns.ts';
-import type { Queryable, Row } from './db.ts';
+import type { SqlReader, StateTable } from '../sql/run-reads.ts';
+import type { PgDb, Queryable, Row } from './db.ts';
+import { pgDialect } from './dialect.ts';
+import type { PgTenancy } from './tenancy.ts';
 
 // JSON goes in as text cast to jsonb (`pg` would turn arrays into PostgreSQL arrays).
 const param = (name: string, n: number) => `$${n}${RUN_JSON_COLUMNS.has(name) ? '::jsonb' : ''}`;
@@ -34,17 +37,11 @@ export function updateColumns(
 }
 
 /** `pg` hands jsonb back decoded and booleans as booleans. */
-export const { toArtifact, toState, toFlow, toFlowRun, toTaskRun, toSpan } = rowDecoders({
+const decoders = rowDecoders({
   json: <T>(v: unknown) => (v ?? null) as T,
   bool: (v) => v === true,
 });
-
-const STATE_COLS = JOINED_STATE_COLUMNS.map((c) => `s."${c}" AS s_${c}`).join(', ');
-
-export const FLOW_RUN_SELECT = `SELECT fr.*, ${STATE_COLS} FROM flow_runs fr LEFT JOIN flow_run_states s ON s.ws = fr.ws AND s.id = fr.state_id`;
-export const TASK_RUN_SELECT = `SELECT tr.*, ${STATE_COLS} FROM task_runs tr LEFT JOIN task_run_states s ON s.ws = tr.ws AND s.id = tr.state_id`;
-
-type StateTable = 'flow_run_states' | 'task_run_states';
+export const { toArtifact, toFlow, toFlowRun, toTaskRun, toSpan } = decoders;
 
 /** Inserts a state; a state id already there is kept. */
 export async function insertState(
@@ -58,21 +55,12 @@ export async function insertState(
   await insertColumns(c, table, stateColumns(ws, runCol, runId, s), 'ON CONFLICT (ws, id) DO NOTHING');
 }
 
-export async function readStates(c: Queryable, table: StateTable, ws: number, runId: string): Promise<StateRow[]> {
-  const runCol = table === 'flow_run_states' ? 'flow_run_id' : 'task_run_id';
-  const r = await c.query(`SELECT * FROM ${table} WHERE ws = $1 AND ${runCol} = $2 ORDER BY "timestamp", id`, [
-    ws,
-    runId,
-  ]);
-  return (r.rows as Row[]).map(toState);
-}
-
-export async function readState(
-  c: Queryable,
-  table: StateTable,
-  ws: number,
-  id: string,
-): Promise<StateRow | undefined> {
-  const r = await c.query(`SELECT * FROM ${table} WHERE ws = $1 AND id = $2`, [ws, id]);
-  return r.rows[0] ? toState(r.rows[0]) : undefined;
+/** The shared run reads (`sql/run-reads.ts`) on the pool. */
+export function pgReader(db: PgDb, tenancy: PgTenancy): SqlReader {
+  return {
+    dialect: pgDialect,
+    decode: decoders,
+    key: (workspaceId) => tenancy.key(workspaceId),
+    all: (sql, params) => db.query<Row>(sql, params),
+  };
 }

@@ -7,29 +7,30 @@ import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
 import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../run-columns.ts';
-import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
-import type { PgDb, Queryable, Row } from './db.ts';
-import { pgDialect } from './dialect.ts';
 import {
-  insertColumns,
-  insertState,
+  readCount,
+  readPage,
   readState,
   readStates,
+  type SqlReader,
   TASK_RUN_SELECT,
-  toTaskRun,
-  updateColumns,
-} from './run-rows.ts';
+  TASK_RUNS,
+} from '../sql/run-reads.ts';
+import type { PgDb, Queryable } from './db.ts';
+import { insertColumns, insertState, pgReader, toTaskRun, updateColumns } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
 
 export class PgTaskRuns implements TaskRunStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
+  private readonly reads: SqlReader;
   private readonly spans: PgSpanProjection;
 
   constructor(db: PgDb, tenancy: PgTenancy, spans: PgSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.reads = pgReader(db, tenancy);
     this.spans = spans;
   }
 
@@ -200,36 +201,19 @@ export class PgTaskRuns implements TaskRunStore {
   }
 
   async filter(workspaceId: string, query: RunQuery<TaskRunSort>): Promise<TaskRunRow[]> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const params: unknown[] = [ws];
-    const where = taskRunWhere(pgDialect, query.filters, params);
-    params.push(query.limit, query.offset);
-    const n = params.length;
-    const sql = `${TASK_RUN_SELECT} WHERE tr.ws = $1${where ? ` AND ${where}` : ''} ORDER BY ${taskRunOrder(query.sort)} LIMIT $${n - 1} OFFSET $${n}`;
-    return (await this.db.query<Row>(sql, params)).map(toTaskRun);
+    return readPage(this.reads, TASK_RUNS, workspaceId, query);
   }
 
   async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return 0;
-    const params: unknown[] = [ws];
-    const where = taskRunWhere(pgDialect, filters, params);
-    const row = await this.db.one<{ n: number }>(
-      `SELECT count(*) AS n FROM task_runs tr WHERE tr.ws = $1${where ? ` AND ${where}` : ''}`,
-      params,
-    );
-    return row?.n ?? 0;
+    return readCount(this.reads, TASK_RUNS, workspaceId, filters);
   }
 
   async states(workspaceId: string, taskRunId: string): Promise<StateRow[]> {
-    const ws = await this.tenancy.key(workspaceId);
-    return ws === undefined ? [] : readStates(this.db.pool, 'task_run_states', ws, taskRunId);
+    return readStates(this.reads, 'task_run_states', workspaceId, taskRunId);
   }
 
   async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
-    const ws = await this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : readState(this.db.pool, 'task_run_states', ws, stateId);
+    return readState(this.reads, 'task_run_states', workspaceId, stateId);
   }
 
   async record(workspaceId: string, records: TaskRunEventRecord[]): Promise<void> {

@@ -3,21 +3,22 @@ import type { ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts
 import type { ArtifactSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
 import type { ArtifactStore } from '../contract.ts';
 import { json } from '../run-columns.ts';
-import { artifactOrder, artifactWhere } from '../sql/run-filters.ts';
+import { ARTIFACTS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
-import { sqliteDialect } from './dialect.ts';
-import { type Row, toArtifact } from './run-rows.ts';
+import { sqliteReader } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 export class SqliteArtifacts implements ArtifactStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
+  private readonly reads: SqlReader;
   private readonly spans: SqliteSpanProjection;
 
   constructor(db: Db, tenancy: SqliteTenancy, spans: SqliteSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.reads = sqliteReader(db, tenancy);
     this.spans = spans;
   }
 
@@ -50,10 +51,7 @@ export class SqliteArtifacts implements ArtifactStore {
   }
 
   async get(workspaceId: string, id: string): Promise<ArtifactRow | undefined> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return undefined;
-    const r = this.db.stmt('SELECT * FROM artifacts WHERE ws = ? AND id = ?').get(ws, id) as Row | undefined;
-    return r ? toArtifact(r) : undefined;
+    return readOne(this.reads, ARTIFACTS, workspaceId, id);
   }
 
   async update(workspaceId: string, id: string, patch: ArtifactUpdate, updated: number): Promise<boolean> {
@@ -93,21 +91,10 @@ export class SqliteArtifacts implements ArtifactStore {
   }
 
   async filter(workspaceId: string, query: RunQuery<ArtifactSort>): Promise<ArtifactRow[]> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const params: unknown[] = [ws];
-    const where = artifactWhere(sqliteDialect, query.filters, params);
-    params.push(query.limit, query.offset);
-    const sql = `SELECT a.* FROM artifacts a WHERE a.ws = ?${where ? ` AND ${where}` : ''} ORDER BY ${artifactOrder(query.sort)} LIMIT ? OFFSET ?`;
-    return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toArtifact);
+    return readPage(this.reads, ARTIFACTS, workspaceId, query);
   }
 
   async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return 0;
-    const params: unknown[] = [ws];
-    const where = artifactWhere(sqliteDialect, filters, params);
-    const sql = `SELECT count(*) AS n FROM artifacts a WHERE a.ws = ?${where ? ` AND ${where}` : ''}`;
-    return (this.db.stmt(sql).get(...(params as never[])) as { n: number }).n;
+    return readCount(this.reads, ARTIFACTS, workspaceId, filters);
   }
 }

@@ -9,19 +9,17 @@ import { trackingTaskState } from '../../domain/runs/subflows.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '../contract.ts';
 import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../run-columns.ts';
-import { flowRunOrder, flowRunWhere } from '../sql/run-filters.ts';
-import type { Db } from './db.ts';
-import { sqliteDialect } from './dialect.ts';
 import {
   FLOW_RUN_SELECT,
-  insertColumns,
-  insertState,
-  type Row,
+  FLOW_RUNS,
+  readCount,
+  readPage,
   readState,
   readStates,
-  toFlowRun,
-  updateColumns,
-} from './run-rows.ts';
+  type SqlReader,
+} from '../sql/run-reads.ts';
+import type { Db } from './db.ts';
+import { insertColumns, insertState, type Row, sqliteReader, toFlowRun, updateColumns } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTaskRuns } from './task-runs.ts';
 import type { SqliteTenancy } from './tenancy.ts';
@@ -29,12 +27,14 @@ import type { SqliteTenancy } from './tenancy.ts';
 export class SqliteFlowRuns implements FlowRunStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
+  private readonly reads: SqlReader;
   private readonly taskRuns: SqliteTaskRuns;
   private readonly spans: SqliteSpanProjection;
 
   constructor(db: Db, tenancy: SqliteTenancy, taskRuns: SqliteTaskRuns, spans: SqliteSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.reads = sqliteReader(db, tenancy);
     this.taskRuns = taskRuns;
     this.spans = spans;
   }
@@ -164,32 +164,18 @@ export class SqliteFlowRuns implements FlowRunStore {
   }
 
   async filter(workspaceId: string, query: RunQuery<FlowRunSort>): Promise<FlowRunRow[]> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const params: unknown[] = [ws];
-    const where = flowRunWhere(sqliteDialect, query.filters, params);
-    const order = flowRunOrder(sqliteDialect, query.sort, query.now, params);
-    params.push(query.limit, query.offset);
-    const sql = `${FLOW_RUN_SELECT} WHERE fr.ws = ?${where ? ` AND ${where}` : ''} ORDER BY ${order} LIMIT ? OFFSET ?`;
-    return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toFlowRun);
+    return readPage(this.reads, FLOW_RUNS, workspaceId, query);
   }
 
   async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return 0;
-    const params: unknown[] = [ws];
-    const where = flowRunWhere(sqliteDialect, filters, params);
-    const sql = `SELECT count(*) AS n FROM flow_runs fr WHERE fr.ws = ?${where ? ` AND ${where}` : ''}`;
-    return (this.db.stmt(sql).get(...(params as never[])) as { n: number }).n;
+    return readCount(this.reads, FLOW_RUNS, workspaceId, filters);
   }
 
   async states(workspaceId: string, flowRunId: string): Promise<StateRow[]> {
-    const ws = this.tenancy.key(workspaceId);
-    return ws === undefined ? [] : readStates(this.db, 'flow_run_states', ws, flowRunId);
+    return readStates(this.reads, 'flow_run_states', workspaceId, flowRunId);
   }
 
   async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
-    const ws = this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : readState(this.db, 'flow_run_states', ws, stateId);
+    return readState(this.reads, 'flow_run_states', workspaceId, stateId);
   }
 }

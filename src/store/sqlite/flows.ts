@@ -3,19 +3,20 @@ import type { FlowSort, RunFilterSet, RunQuery } from '../../domain/runs/filters
 import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { FlowStore } from '../contract.ts';
 import { json } from '../run-columns.ts';
-import { flowOrder, flowWhere } from '../sql/run-filters.ts';
+import { FLOWS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
-import { sqliteDialect } from './dialect.ts';
-import { type Row, toFlow } from './run-rows.ts';
+import { type Row, sqliteReader, toFlow } from './run-rows.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 export class SqliteFlows implements FlowStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
+  private readonly reads: SqlReader;
 
   constructor(db: Db, tenancy: SqliteTenancy) {
     this.db = db;
     this.tenancy = tenancy;
+    this.reads = sqliteReader(db, tenancy);
   }
 
   async upsert(workspaceId: string, flow: FlowRow): Promise<{ flow: FlowRow; created: boolean }> {
@@ -36,28 +37,14 @@ export class SqliteFlows implements FlowStore {
   }
 
   async get(workspaceId: string, id: string): Promise<FlowRow | undefined> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return undefined;
-    const r = this.db.stmt('SELECT * FROM flows WHERE ws = ? AND id = ?').get(ws, id) as Row | undefined;
-    return r ? toFlow(r) : undefined;
+    return readOne(this.reads, FLOWS, workspaceId, id);
   }
 
   async filter(workspaceId: string, query: RunQuery<FlowSort>): Promise<FlowRow[]> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const params: unknown[] = [ws];
-    const where = flowWhere(sqliteDialect, query.filters, params);
-    params.push(query.limit, query.offset);
-    const sql = `SELECT f.* FROM flows f WHERE f.ws = ?${where ? ` AND ${where}` : ''} ORDER BY ${flowOrder(query.sort)} LIMIT ? OFFSET ?`;
-    return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toFlow);
+    return readPage(this.reads, FLOWS, workspaceId, query);
   }
 
   async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return 0;
-    const params: unknown[] = [ws];
-    const where = flowWhere(sqliteDialect, filters, params);
-    const sql = `SELECT count(*) AS n FROM flows f WHERE f.ws = ?${where ? ` AND ${where}` : ''}`;
-    return (this.db.stmt(sql).get(...(params as never[])) as { n: number }).n;
+    return readCount(this.reads, FLOWS, workspaceId, filters);
   }
 }

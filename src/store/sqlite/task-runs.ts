@@ -7,30 +7,30 @@ import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
 import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../run-columns.ts';
-import { taskRunOrder, taskRunWhere } from '../sql/run-filters.ts';
-import type { Db } from './db.ts';
-import { sqliteDialect } from './dialect.ts';
 import {
-  insertColumns,
-  insertState,
-  type Row,
+  readCount,
+  readPage,
   readState,
   readStates,
+  type SqlReader,
   TASK_RUN_SELECT,
-  toTaskRun,
-  updateColumns,
-} from './run-rows.ts';
+  TASK_RUNS,
+} from '../sql/run-reads.ts';
+import type { Db } from './db.ts';
+import { insertColumns, insertState, type Row, sqliteReader, toTaskRun, updateColumns } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 export class SqliteTaskRuns implements TaskRunStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
+  private readonly reads: SqlReader;
   private readonly spans: SqliteSpanProjection;
 
   constructor(db: Db, tenancy: SqliteTenancy, spans: SqliteSpanProjection) {
     this.db = db;
     this.tenancy = tenancy;
+    this.reads = sqliteReader(db, tenancy);
     this.spans = spans;
   }
 
@@ -142,32 +142,19 @@ export class SqliteTaskRuns implements TaskRunStore {
   }
 
   async filter(workspaceId: string, query: RunQuery<TaskRunSort>): Promise<TaskRunRow[]> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return [];
-    const params: unknown[] = [ws];
-    const where = taskRunWhere(sqliteDialect, query.filters, params);
-    params.push(query.limit, query.offset);
-    const sql = `${TASK_RUN_SELECT} WHERE tr.ws = ?${where ? ` AND ${where}` : ''} ORDER BY ${taskRunOrder(query.sort)} LIMIT ? OFFSET ?`;
-    return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toTaskRun);
+    return readPage(this.reads, TASK_RUNS, workspaceId, query);
   }
 
   async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return 0;
-    const params: unknown[] = [ws];
-    const where = taskRunWhere(sqliteDialect, filters, params);
-    const sql = `SELECT count(*) AS n FROM task_runs tr WHERE tr.ws = ?${where ? ` AND ${where}` : ''}`;
-    return (this.db.stmt(sql).get(...(params as never[])) as { n: number }).n;
+    return readCount(this.reads, TASK_RUNS, workspaceId, filters);
   }
 
   async states(workspaceId: string, taskRunId: string): Promise<StateRow[]> {
-    const ws = this.tenancy.key(workspaceId);
-    return ws === undefined ? [] : readStates(this.db, 'task_run_states', ws, taskRunId);
+    return readStates(this.reads, 'task_run_states', workspaceId, taskRunId);
   }
 
   async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
-    const ws = this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : readState(this.db, 'task_run_states', ws, stateId);
+    return readState(this.reads, 'task_run_states', workspaceId, stateId);
   }
 
   async record(workspaceId: string, records: TaskRunEventRecord[]): Promise<void> {
