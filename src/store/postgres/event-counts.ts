@@ -1,9 +1,19 @@
 /** PostgreSQL count-by: the parts of `countPlan` (`event-count-plan.ts`) as PostgreSQL queries. */
-import type { CountKey, EventCountRow, EventFilter, EventScope, TimeBuckets } from '../../domain/events.ts';
+import type { CountKey, EventCountRow, EventFilter, EventQuery, EventScope, TimeBuckets } from '../../domain/events.ts';
 import { type CountPlan, countPlan, mergeCounts, type RawCountRow as RawRow } from '../event-count-plan.ts';
-import { prefixUpperBound } from '../event-keys.ts';
-import { type PgEvents, prepared } from './events.ts';
+import { keyColumnConds } from '../sql/event-filters.ts';
+import { type PgDb, prepared } from './db.ts';
+import { pgEventSql } from './event-filter-sql.ts';
 import { Params } from './params.ts';
+
+/** What count-by needs of the event store (an interface, so that `events.ts` can import this file). */
+export interface PgEventCountSource {
+  readonly db: PgDb;
+  where(scope: EventScope, q: Omit<EventQuery, 'limit'>, p: Params): Promise<string | undefined>;
+  scopeKeys(scope: EventScope): Promise<number[] | undefined>;
+  tenantKey(e: { accountId: string; workspaceId: string | null }): Promise<number | undefined>;
+  tenantOf(ws: number): Promise<{ accountId: string; workspaceId: string | null }>;
+}
 
 function bucketKey(expr: string, b: TimeBuckets): string {
   return `floor((${expr} - ${Math.trunc(b.origin)})::numeric / ${Math.trunc(b.width)})::bigint`;
@@ -13,7 +23,7 @@ const NAME_EXPR = "nullif(coalesce(e.resource ->> 'prefect.resource.name', e.res
 const padded = (t: string) => `lpad((${t})::text, 20, '0')`;
 
 async function exact(
-  events: PgEvents,
+  events: PgEventCountSource,
   scope: EventScope,
   key: CountKey,
   filter: EventFilter,
@@ -47,19 +57,8 @@ async function exact(
   return prepared<RawRow>(events.db, sql, p.values);
 }
 
-function prefixSql(expr: string, prefixes: string[], p: Params): string {
-  return `(${prefixes
-    .map((pre) => {
-      if (pre === '') return 'true';
-      const upper = prefixUpperBound(pre);
-      const lo = `${expr} >= ${p.add(pre)}`;
-      return upper === undefined ? lo : `(${lo} AND ${expr} < ${p.add(upper)})`;
-    })
-    .join(' OR ')})`;
-}
-
 async function fromRollups(
-  events: PgEvents,
+  events: PgEventCountSource,
   scope: EventScope,
   key: CountKey,
   filter: EventFilter,
@@ -70,20 +69,15 @@ async function fromRollups(
   if (!keys) return [];
   const p = new Params();
   const conds = [`r.ws = ANY(${p.add(keys)}::int[])`, `r.hour >= ${p.add(fromHour)}`, `r.hour < ${p.add(toHour)}`];
+  let wsKeys: number[] | undefined;
   if (filter.workspaces) {
-    const ws: number[] = [];
+    wsKeys = [];
     for (const id of filter.workspaces) {
       const k = await events.tenantKey({ accountId: scope.accountId, workspaceId: id });
-      if (k !== undefined) ws.push(k);
+      if (k !== undefined) wsKeys.push(k);
     }
-    conds.push(`r.ws = ANY(${p.add(ws)}::int[])`);
   }
-  const ev = filter.event;
-  if (ev?.prefix?.length) conds.push(prefixSql('r.event', ev.prefix, p));
-  if (ev?.exclude_prefix?.length) conds.push(`NOT ${prefixSql('r.event', ev.exclude_prefix, p)}`);
-  if (ev?.name?.length) conds.push(`r.event = ANY(${p.add(ev.name)}::text[])`);
-  if (ev?.exclude_name?.length) conds.push(`NOT r.event = ANY(${p.add(ev.exclude_name)}::text[])`);
-  if (filter.resource?.id?.length) conds.push(`r.resource_id = ANY(${p.add(filter.resource.id)}::text[])`);
+  conds.push(...keyColumnConds(pgEventSql, 'r', filter, p.values, wsKeys));
   let k: string;
   let named = '';
   switch (key) {
@@ -110,7 +104,7 @@ async function fromRollups(
 }
 
 export async function countEvents(
-  events: PgEvents,
+  events: PgEventCountSource,
   scope: EventScope,
   key: CountKey,
   filter: EventFilter,

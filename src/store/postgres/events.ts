@@ -1,8 +1,3 @@
-/**
- * PostgreSQL: event storage (bulk insert through unnest, dedup on `(ws, id, occurred)`), filtering,
- * count-by, a flow run's events, and the projections run inside the append transaction.
- */
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { actorOf, FLOW_RUN_PREFIX, TASK_RUN_PREFIX } from '../../domain/event-derived.ts';
 import type {
@@ -18,28 +13,14 @@ import type {
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
 import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../event-keys.ts';
-import { type PgDb, pgError } from './db.ts';
+import { eventFilterSql } from '../sql/event-filters.ts';
+import { type PgDb, prepared } from './db.ts';
 import { countEvents } from './event-counts.ts';
-import { eventFilterSql } from './event-filter-sql.ts';
+import { pgEventSql } from './event-filter-sql.ts';
 import { Params } from './params.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';
-
-/**
- * Runs a read as a named prepared statement: the events table has a partition per day, and
- * planning a query over all of them costs more than running it (12 ms vs 1 ms measured); a
- * prepared statement is parsed once per connection and may settle on a generic plan.
- */
-export async function prepared<T>(db: PgDb, sql: string, values: unknown[]): Promise<T[]> {
-  const name = `ev_${createHash('sha1').update(sql).digest('base64url').slice(0, 24)}`;
-  try {
-    const r = await db.pool.query({ name, text: sql, values });
-    return r.rows as T[];
-  } catch (err) {
-    throw pgError(err);
-  }
-}
 
 export const COLUMNS =
   'e.ws, e.seq, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
@@ -216,7 +197,7 @@ export class PgEvents implements EventStore {
         if (k !== undefined) wsKeys.push(k);
       }
     }
-    where += ` AND ${eventFilterSql(q.filter, p, wsKeys)}`;
+    where += ` AND ${eventFilterSql(pgEventSql, q.filter, p.values, wsKeys)}`;
     if (q.maxSeq !== undefined) where += ` AND e.seq <= ${p.add(q.maxSeq)}`;
     if (q.minSeq !== undefined) where += ` AND e.seq > ${p.add(q.minSeq)}`;
     return where;

@@ -1,8 +1,20 @@
 /** SQLite count-by: the parts of `countPlan` (`event-count-plan.ts`) as SQLite queries. */
 import type { CountKey, EventCountRow, EventFilter, EventQuery, EventScope, TimeBuckets } from '../../domain/events.ts';
 import { type CountPlan, countPlan, HOUR, mergeCounts, type RawCountRow as RawRow } from '../event-count-plan.ts';
-import { type Param, prefixUpperBound } from './event-filter-sql.ts';
-import type { SqliteEvents } from './events.ts';
+import { keyColumnConds, prefixSql } from '../sql/event-filters.ts';
+import type { Db } from './db.ts';
+import { sqliteDialect } from './dialect.ts';
+import { type Param, sqliteEventSql } from './event-filter-sql.ts';
+
+/** What count-by needs of the event store (an interface, so that `events.ts` can import this file). */
+export interface SqliteEventCountSource {
+  readonly db: Db;
+  where(scope: EventScope, q: Omit<EventQuery, 'limit'>, params: Param[]): string | undefined;
+  driver(q: Omit<EventQuery, 'limit'>): string | undefined;
+  tenancyKey(workspaceId: string): number | undefined;
+  accountKey(accountId: string): number | undefined;
+  workspaceId(key: number): string | null;
+}
 
 /** Bucket index: floor((t − origin) / width), also before the origin. Integers only, so inlined. */
 function bucketKey(expr: string, b: TimeBuckets): string {
@@ -15,7 +27,7 @@ const NAME_EXPR = "nullif(coalesce(e.resource ->> 'prefect.resource.name', e.res
 
 /** Exact counts from `events` over `[since, until]`. */
 function exact(
-  events: SqliteEvents,
+  events: SqliteEventCountSource,
   scope: EventScope,
   key: CountKey,
   filter: EventFilter,
@@ -50,30 +62,12 @@ function exact(
   return events.db.stmt(sql).all(...params) as unknown as RawRow[];
 }
 
-function inList(expr: string, values: string[], params: Param[]): string {
-  params.push(...values);
-  return `${expr} IN (${values.map(() => '?').join(', ')})`;
-}
-
-function prefixSql(expr: string, prefixes: string[], params: Param[]): string {
-  return `(${prefixes
-    .map((p) => {
-      const upper = prefixUpperBound(p);
-      if (p === '') return '1';
-      params.push(p);
-      if (upper === undefined) return `${expr} >= ?`;
-      params.push(upper);
-      return `(${expr} >= ? AND ${expr} < ?)`;
-    })
-    .join(' OR ')})`;
-}
-
 /**
  * The event names matching the filter's prefixes that occur in the hours of its window, from the
  * names rollup (a few rows per hour). Lets a prefix filter seek `(ws, event, occurred)` name by
  * name inside the window instead of reading every event with the prefix, whatever its time.
  */
-export function prefixedNames(events: SqliteEvents, scope: EventScope, filter: EventFilter): string[] {
+export function prefixedNames(events: SqliteEventCountSource, scope: EventScope, filter: EventFilter): string[] {
   const prefixes = filter.event?.prefix ?? [];
   const acct = events.accountKey(scope.accountId);
   if (acct === undefined) return [];
@@ -84,7 +78,7 @@ export function prefixedNames(events: SqliteEvents, scope: EventScope, filter: E
     if (ws === undefined) return [];
     conds.push(`r.ws = ${ws}`);
   }
-  conds.push('r.hour >= ?', 'r.hour <= ?', prefixSql('r.event', prefixes, params));
+  conds.push('r.hour >= ?', 'r.hour <= ?', prefixSql(sqliteDialect, 'r.event', prefixes, params));
   params.unshift(Math.floor(filter.since / HOUR) * HOUR, Math.floor(filter.until / HOUR) * HOUR);
   const rows = events.db
     .stmt(`SELECT DISTINCT r.event FROM event_rollup_names r WHERE ${conds.join(' AND ')}`)
@@ -94,7 +88,7 @@ export function prefixedNames(events: SqliteEvents, scope: EventScope, filter: E
 
 /** Rollup counts over the whole hours `[fromHour, toHour)`. */
 function fromRollups(
-  events: SqliteEvents,
+  events: SqliteEventCountSource,
   scope: EventScope,
   key: CountKey,
   filter: EventFilter,
@@ -115,16 +109,8 @@ function fromRollups(
   if (table === 'names') conds.push(`r.acct = ${acct}`);
   conds.push('r.hour >= ?', 'r.hour < ?');
   params.push(fromHour, toHour);
-  if (filter.workspaces) {
-    const keys = filter.workspaces.map((id) => events.tenancyKey(id)).filter((k) => k !== undefined);
-    conds.push(keys.length ? `r.ws IN (${keys.join(', ')})` : '0');
-  }
-  const ev = filter.event;
-  if (ev?.prefix?.length) conds.push(prefixSql('r.event', ev.prefix, params));
-  if (ev?.exclude_prefix?.length) conds.push(`NOT ${prefixSql('r.event', ev.exclude_prefix, params)}`);
-  if (ev?.name?.length) conds.push(inList('r.event', ev.name, params));
-  if (ev?.exclude_name?.length) conds.push(`NOT ${inList('r.event', ev.exclude_name, params)}`);
-  if (filter.resource?.id?.length) conds.push(inList('r.resource_id', filter.resource.id, params));
+  const wsKeys = filter.workspaces?.map((id) => events.tenancyKey(id)).filter((k) => k !== undefined);
+  conds.push(...keyColumnConds(sqliteEventSql, 'r', filter, params, wsKeys));
   let k: string;
   let named = '';
   switch (key) {
@@ -150,7 +136,7 @@ function fromRollups(
 }
 
 export function countEvents(
-  events: SqliteEvents,
+  events: SqliteEventCountSource,
   scope: EventScope,
   key: CountKey,
   filter: EventFilter,
@@ -169,7 +155,7 @@ export function countEvents(
  * Run it inside one read transaction (`Db.read`) so that every part sees the same events.
  */
 export function totalFromRollups(
-  events: SqliteEvents,
+  events: SqliteEventCountSource,
   scope: EventScope,
   q: Omit<EventQuery, 'limit' | 'offset' | 'after'>,
   plan: CountPlan & { rollup: NonNullable<CountPlan['rollup']> },

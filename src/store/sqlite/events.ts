@@ -13,10 +13,11 @@ import type {
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
 import { countPlan } from '../event-count-plan.ts';
-import { byRelatedIds, firstOfEachId } from '../event-keys.ts';
+import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../event-keys.ts';
+import { eventFilterSql } from '../sql/event-filters.ts';
 import type { Db } from './db.ts';
 import { countEvents, prefixedNames, totalFromRollups } from './event-counts.ts';
-import { eventFilterSql, type Param, prefixUpperBound, ridHash } from './event-filter-sql.ts';
+import { type Param, sqliteEventSql } from './event-filter-sql.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 const INSERT =
@@ -171,7 +172,8 @@ export class SqliteEvents implements EventStore {
       }[];
       where = `e.ws IN (0${keys.map((k) => `, ${k.ws}`).join('')}) AND e.acct = ${acct}`;
     }
-    where += ` AND ${eventFilterSql(q.filter, params, (ids) => ids.map((id) => this.tenancy.key(id)).filter((k) => k !== undefined))}`;
+    const wsKeys = q.filter.workspaces?.map((id) => this.tenancy.key(id)).filter((k) => k !== undefined);
+    where += ` AND ${eventFilterSql(sqliteEventSql, q.filter, params, wsKeys)}`;
     if (q.filter.event?.prefix?.length && !q.filter.event.name?.length) {
       const names = prefixedNames(this, scope, q.filter);
       where += names.length ? ` AND e.event IN (${names.map(() => '?').join(', ')})` : ' AND 0';
