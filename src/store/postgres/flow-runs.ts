@@ -39,7 +39,7 @@ export class PgFlowRuns implements FlowRunStore {
     this.spans = spans;
   }
 
-  private async getOn(c: Queryable, ws: number, id: string, lock = false): Promise<FlowRunRow | undefined> {
+  private async getInTx(c: Queryable, ws: number, id: string, lock = false): Promise<FlowRunRow | undefined> {
     const r = await c.query(`${FLOW_RUN_SELECT} WHERE fr.ws = $1 AND fr.id = $2${lock ? ' FOR UPDATE OF fr' : ''}`, [
       ws,
       id,
@@ -50,9 +50,9 @@ export class PgFlowRuns implements FlowRunStore {
   /** The subflow's tracking task run takes a copy of the subflow's new state. */
   private async linkParent(c: Queryable, ws: number, run: FlowRunRow, state: StateRow, now: number): Promise<void> {
     if (run.parent_task_run_id === null) return;
-    const task = await this.taskRuns.getOn(c, ws, run.parent_task_run_id, true);
+    const task = await this.taskRuns.getInTx(c, ws, run.parent_task_run_id, true);
     if (!task) return;
-    await this.taskRuns.applyStateOn(c, ws, task, trackingTaskState(run.id, state, task, uuid7(), now), now);
+    await this.taskRuns.applyStateInTx(c, ws, task, trackingTaskState(run.id, state, task, uuid7(), now), now);
   }
 
   async create(
@@ -84,7 +84,7 @@ export class PgFlowRuns implements FlowRunStore {
 
   async get(workspaceId: string, id: string): Promise<FlowRunRow | undefined> {
     const ws = await this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : this.getOn(this.db.pool, ws, id);
+    return ws === undefined ? undefined : this.getInTx(this.db.pool, ws, id);
   }
 
   async update(workspaceId: string, id: string, patch: FlowRunPatch): Promise<boolean> {
@@ -126,7 +126,7 @@ export class PgFlowRuns implements FlowRunStore {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return { outcome: 'not_found' };
     return this.db.tx(async (c) => {
-      const run = await this.getOn(c, ws, id, true);
+      const run = await this.getInTx(c, ws, id, true);
       if (!run) return { outcome: 'not_found' };
       if (run.state_id !== write.expectedStateId) return { outcome: 'conflict' };
       const now = nowMicros();
@@ -154,7 +154,7 @@ export class PgFlowRuns implements FlowRunStore {
       const r = await c.query('SELECT 1 FROM flow_runs WHERE ws = $1 AND id = $2 FOR UPDATE', [ws, id]);
       if (r.rows.length === 0) return false;
       const tasks = await c.query('SELECT id FROM task_runs WHERE ws = $1 AND flow_run_id = $2', [ws, id]);
-      await this.taskRuns.deleteOn(
+      await this.taskRuns.deleteInTx(
         c,
         ws,
         tasks.rows.map((x) => x.id as string),

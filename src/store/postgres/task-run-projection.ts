@@ -22,7 +22,7 @@ export function taskRunRecorderProjection(taskRuns: PgTaskRuns): PgEventProjecti
         if (list) list.push(r);
         else byWorkspace.set(ws, [r]);
       }
-      for (const [ws, records] of byWorkspace) await taskRuns.recordOn(tx.c, ws, records);
+      for (const [ws, records] of byWorkspace) await taskRuns.recordInTx(tx.c, ws, records);
     },
   };
 }

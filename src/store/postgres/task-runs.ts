@@ -40,7 +40,7 @@ export class PgTaskRuns implements TaskRunStore {
     return ws;
   }
 
-  async getOn(c: Queryable, ws: number, id: string, lock = false): Promise<TaskRunRow | undefined> {
+  async getInTx(c: Queryable, ws: number, id: string, lock = false): Promise<TaskRunRow | undefined> {
     const r = await c.query(`${TASK_RUN_SELECT} WHERE tr.ws = $1 AND tr.id = $2${lock ? ' FOR UPDATE OF tr' : ''}`, [
       ws,
       id,
@@ -71,7 +71,7 @@ export class PgTaskRuns implements TaskRunStore {
     dynamicKey: string,
   ) {
     return (
-      (await this.getOn(c, ws, id)) ??
+      (await this.getInTx(c, ws, id)) ??
       (flowRunId !== null ? await this.getByKey(c, ws, flowRunId, taskKey, dynamicKey) : undefined)
     );
   }
@@ -101,7 +101,7 @@ export class PgTaskRuns implements TaskRunStore {
   }
 
   /** Makes `state` the run's current state (bookkeeping applied), inside the caller's transaction. */
-  async applyStateOn(
+  async applyStateInTx(
     c: Queryable,
     ws: number,
     run: TaskRunRow,
@@ -141,7 +141,7 @@ export class PgTaskRuns implements TaskRunStore {
 
   async get(workspaceId: string, id: string): Promise<TaskRunRow | undefined> {
     const ws = await this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : this.getOn(this.db.pool, ws, id);
+    return ws === undefined ? undefined : this.getInTx(this.db.pool, ws, id);
   }
 
   async rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean> {
@@ -168,16 +168,16 @@ export class PgTaskRuns implements TaskRunStore {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return { outcome: 'not_found' };
     return this.db.tx(async (c) => {
-      const run = await this.getOn(c, ws, id, true);
+      const run = await this.getInTx(c, ws, id, true);
       if (!run) return { outcome: 'not_found' };
       if (run.state_id !== write.expectedStateId) return { outcome: 'conflict' };
-      const updated = await this.applyStateOn(c, ws, run, write.state, nowMicros(), write.flowRunRunCount);
+      const updated = await this.applyStateInTx(c, ws, run, write.state, nowMicros(), write.flowRunRunCount);
       return { outcome: 'written', run: updated, previous: run.state };
     });
   }
 
   /** Deletes task runs and what hangs off them, inside the caller's transaction. */
-  async deleteOn(c: Queryable, ws: number, ids: string[]): Promise<void> {
+  async deleteInTx(c: Queryable, ws: number, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await c.query('DELETE FROM task_run_states WHERE ws = $1 AND task_run_id = ANY($2::text[])', [ws, ids]);
     await c.query('DELETE FROM artifacts WHERE ws = $1 AND task_run_id = ANY($2::text[])', [ws, ids]);
@@ -195,7 +195,7 @@ export class PgTaskRuns implements TaskRunStore {
     return this.db.tx(async (c) => {
       const r = await c.query('SELECT 1 FROM task_runs WHERE ws = $1 AND id = $2 FOR UPDATE', [ws, id]);
       if (r.rows.length === 0) return false;
-      await this.deleteOn(c, ws, [id]);
+      await this.deleteInTx(c, ws, [id]);
       return true;
     });
   }
@@ -219,7 +219,7 @@ export class PgTaskRuns implements TaskRunStore {
   async record(workspaceId: string, records: TaskRunEventRecord[]): Promise<void> {
     if (records.length === 0) return;
     const ws = await this.ws(workspaceId);
-    await this.db.tx((c) => this.recordOn(c, ws, records));
+    await this.db.tx((c) => this.recordInTx(c, ws, records));
   }
 
   /**
@@ -227,7 +227,7 @@ export class PgTaskRuns implements TaskRunStore {
    * store calls it from its append transaction. Safe against other instances recording the same
    * task run: inserts never fail on a duplicate, and the newer-state condition is in the UPDATE.
    */
-  async recordOn(c: Queryable, ws: number, records: TaskRunEventRecord[]): Promise<void> {
+  async recordInTx(c: Queryable, ws: number, records: TaskRunEventRecord[]): Promise<void> {
     // Spans of the batch's parents are updated once, at the end.
     await this.spans.batch(c, () => this.recordEach(c, ws, records));
   }

@@ -25,11 +25,11 @@ export class SqliteArtifacts implements ArtifactStore {
   async create(workspaceId: string, a: ArtifactRow): Promise<ArtifactRow> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
-    this.db.tx(() => this.insertSync(ws, a));
+    this.db.tx(() => this.insertInTx(ws, a));
     return a;
   }
 
-  private insertSync(ws: number, a: ArtifactRow): void {
+  private insertInTx(ws: number, a: ArtifactRow): void {
     this.db
       .stmt(
         'INSERT INTO artifacts (ws, id, created, updated, key, type, description, data, metadata, flow_run_id, task_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

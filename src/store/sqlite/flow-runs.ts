@@ -39,17 +39,17 @@ export class SqliteFlowRuns implements FlowRunStore {
     this.spans = spans;
   }
 
-  private getSync(ws: number, id: string): FlowRunRow | undefined {
+  private getInTx(ws: number, id: string): FlowRunRow | undefined {
     const r = this.db.stmt(`${FLOW_RUN_SELECT} WHERE fr.ws = ? AND fr.id = ?`).get(ws, id) as Row | undefined;
     return r ? toFlowRun(r) : undefined;
   }
 
   /** The subflow's tracking task run takes a copy of the subflow's new state. */
-  private linkParentSync(ws: number, run: FlowRunRow, state: StateRow, now: number): void {
+  private linkParentInTx(ws: number, run: FlowRunRow, state: StateRow, now: number): void {
     if (run.parent_task_run_id === null) return;
-    const task = this.taskRuns.getSync(ws, run.parent_task_run_id);
+    const task = this.taskRuns.getInTx(ws, run.parent_task_run_id);
     if (!task) return;
-    this.taskRuns.applyStateSync(ws, task, trackingTaskState(run.id, state, task, uuid7(), now), now);
+    this.taskRuns.applyStateInTx(ws, task, trackingTaskState(run.id, state, task, uuid7(), now), now);
   }
 
   async create(
@@ -67,22 +67,22 @@ export class SqliteFlowRuns implements FlowRunStore {
         if (r) return { run: toFlowRun(r), created: false };
       }
       const t = applyTransition(emptyTiming(), null, initial);
-      this.insertSync(ws, run, t);
+      this.insertInTx(ws, run, t);
       insertState(this.db, 'flow_run_states', ws, run.id, initial);
       const created: FlowRunRow = { ...run, ...t, state: initial };
-      this.linkParentSync(ws, created, initial, nowMicros());
+      this.linkParentInTx(ws, created, initial, nowMicros());
       this.spans.flowRunChanged(ws, run.id, initial);
       return { run: created, created: true };
     });
   }
 
-  private insertSync(ws: number, r: NewFlowRun, t: RunTiming): void {
+  private insertInTx(ws: number, r: NewFlowRun, t: RunTiming): void {
     insertColumns(this.db, 'flow_runs', flowRunColumns(ws, r, t));
   }
 
   async get(workspaceId: string, id: string): Promise<FlowRunRow | undefined> {
     const ws = this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : this.getSync(ws, id);
+    return ws === undefined ? undefined : this.getInTx(ws, id);
   }
 
   async update(workspaceId: string, id: string, patch: FlowRunPatch): Promise<boolean> {
@@ -125,7 +125,7 @@ export class SqliteFlowRuns implements FlowRunStore {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return { outcome: 'not_found' };
     return this.db.tx(() => {
-      const run = this.getSync(ws, id);
+      const run = this.getInTx(ws, id);
       if (!run) return { outcome: 'not_found' };
       if (run.state_id !== write.expectedStateId) return { outcome: 'conflict' };
       const now = nowMicros();
@@ -140,7 +140,7 @@ export class SqliteFlowRuns implements FlowRunStore {
         id,
       );
       const updated: FlowRunRow = { ...run, ...t, updated: now, empirical_policy: policy, state: write.state };
-      this.linkParentSync(ws, updated, write.state, now);
+      this.linkParentInTx(ws, updated, write.state, now);
       this.spans.flowRunChanged(ws, id, write.state);
       return { outcome: 'written', run: updated, previous: run.state };
     });
@@ -154,7 +154,7 @@ export class SqliteFlowRuns implements FlowRunStore {
       const taskIds = (
         this.db.stmt('SELECT id FROM task_runs WHERE ws = ? AND flow_run_id = ?').all(ws, id) as { id: string }[]
       ).map((r) => r.id);
-      this.taskRuns.deleteSync(ws, taskIds);
+      this.taskRuns.deleteInTx(ws, taskIds);
       this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND flow_run_id = ?').run(ws, id);
       this.db.stmt('DELETE FROM flow_run_states WHERE ws = ? AND flow_run_id = ?').run(ws, id);
       this.db.stmt('DELETE FROM flow_runs WHERE ws = ? AND id = ?').run(ws, id);

@@ -22,7 +22,7 @@ export function taskRunRecorderProjection(taskRuns: SqliteTaskRuns): SqliteEvent
         if (list) list.push(r);
         else byWorkspace.set(ws, [r]);
       }
-      for (const [ws, records] of byWorkspace) taskRuns.recordSync(ws, records);
+      for (const [ws, records] of byWorkspace) taskRuns.recordInTx(ws, records);
     },
   };
 }

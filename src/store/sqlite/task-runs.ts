@@ -40,24 +40,24 @@ export class SqliteTaskRuns implements TaskRunStore {
     return ws;
   }
 
-  getSync(ws: number, id: string): TaskRunRow | undefined {
+  getInTx(ws: number, id: string): TaskRunRow | undefined {
     const r = this.db.stmt(`${TASK_RUN_SELECT} WHERE tr.ws = ? AND tr.id = ?`).get(ws, id) as Row | undefined;
     return r ? toTaskRun(r) : undefined;
   }
 
-  private getByKeySync(ws: number, flowRunId: string, taskKey: string, dynamicKey: string): TaskRunRow | undefined {
+  private getByKeyInTx(ws: number, flowRunId: string, taskKey: string, dynamicKey: string): TaskRunRow | undefined {
     const r = this.db
       .stmt(`${TASK_RUN_SELECT} WHERE tr.ws = ? AND tr.flow_run_id = ? AND tr.task_key = ? AND tr.dynamic_key = ?`)
       .get(ws, flowRunId, taskKey, dynamicKey) as Row | undefined;
     return r ? toTaskRun(r) : undefined;
   }
 
-  private insertSync(ws: number, run: NewTaskRun, t: RunTiming): void {
+  private insertInTx(ws: number, run: NewTaskRun, t: RunTiming): void {
     insertColumns(this.db, 'task_runs', taskRunColumns(ws, run, t));
   }
 
   /** Makes `state` the run's current state (bookkeeping applied); runs inside the caller's transaction. */
-  applyStateSync(ws: number, run: TaskRunRow, state: StateRow, updated: number, flowRunRunCount?: number): TaskRunRow {
+  applyStateInTx(ws: number, run: TaskRunRow, state: StateRow, updated: number, flowRunRunCount?: number): TaskRunRow {
     const t = applyTransition(run, run.state, state);
     const frrc = flowRunRunCount ?? run.flow_run_run_count;
     insertState(this.db, 'task_run_states', ws, run.id, state);
@@ -74,11 +74,11 @@ export class SqliteTaskRuns implements TaskRunStore {
     const ws = this.ws(workspaceId);
     return this.db.tx(() => {
       const existing =
-        this.getSync(ws, run.id) ??
-        (run.flow_run_id !== null ? this.getByKeySync(ws, run.flow_run_id, run.task_key, run.dynamic_key) : undefined);
+        this.getInTx(ws, run.id) ??
+        (run.flow_run_id !== null ? this.getByKeyInTx(ws, run.flow_run_id, run.task_key, run.dynamic_key) : undefined);
       if (existing) return { run: existing, created: false };
       const t = applyTransition(emptyTiming(), null, initial);
-      this.insertSync(ws, run, t);
+      this.insertInTx(ws, run, t);
       insertState(this.db, 'task_run_states', ws, run.id, initial);
       this.spans.taskRunChanged(ws, run.id, initial);
       return { run: { ...run, ...t, state: initial }, created: true };
@@ -87,7 +87,7 @@ export class SqliteTaskRuns implements TaskRunStore {
 
   async get(workspaceId: string, id: string): Promise<TaskRunRow | undefined> {
     const ws = this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : this.getSync(ws, id);
+    return ws === undefined ? undefined : this.getInTx(ws, id);
   }
 
   async rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean> {
@@ -110,16 +110,16 @@ export class SqliteTaskRuns implements TaskRunStore {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return { outcome: 'not_found' };
     return this.db.tx(() => {
-      const run = this.getSync(ws, id);
+      const run = this.getInTx(ws, id);
       if (!run) return { outcome: 'not_found' };
       if (run.state_id !== write.expectedStateId) return { outcome: 'conflict' };
-      const updated = this.applyStateSync(ws, run, write.state, nowMicros(), write.flowRunRunCount);
+      const updated = this.applyStateInTx(ws, run, write.state, nowMicros(), write.flowRunRunCount);
       return { outcome: 'written', run: updated, previous: run.state };
     });
   }
 
   /** Deletes a task run and what hangs off it; runs inside the caller's transaction. */
-  deleteSync(ws: number, ids: string[]): void {
+  deleteInTx(ws: number, ids: string[]): void {
     for (const id of ids) {
       this.db.stmt('DELETE FROM task_run_states WHERE ws = ? AND task_run_id = ?').run(ws, id);
       this.db.stmt('DELETE FROM artifacts WHERE ws = ? AND task_run_id = ?').run(ws, id);
@@ -136,7 +136,7 @@ export class SqliteTaskRuns implements TaskRunStore {
     if (ws === undefined) return false;
     return this.db.tx(() => {
       if (!this.db.stmt('SELECT 1 FROM task_runs WHERE ws = ? AND id = ?').get(ws, id)) return false;
-      this.deleteSync(ws, [id]);
+      this.deleteInTx(ws, [id]);
       return true;
     });
   }
@@ -160,14 +160,14 @@ export class SqliteTaskRuns implements TaskRunStore {
   async record(workspaceId: string, records: TaskRunEventRecord[]): Promise<void> {
     if (records.length === 0) return;
     const ws = this.ws(workspaceId);
-    this.db.tx(() => this.recordSync(ws, records));
+    this.db.tx(() => this.recordInTx(ws, records));
   }
 
   /**
    * The recorder projection (contract: `TaskRunStore.record`), for use inside any transaction on
    * this connection — the event store calls it from its append transaction.
    */
-  recordSync(ws: number, records: TaskRunEventRecord[]): void {
+  recordInTx(ws: number, records: TaskRunEventRecord[]): void {
     // Spans of the batch's parents are updated once, at the end.
     this.spans.batch(() => this.recordEach(ws, records));
   }
@@ -187,7 +187,7 @@ export class SqliteTaskRuns implements TaskRunStore {
       const runId = row?.id ?? rec.taskRunId;
       const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
       const { run, timing } = recordedRow(rec, runId, now);
-      if (!row) this.insertSync(ws, run, timing);
+      if (!row) this.insertInTx(ws, run, timing);
       else if (row.state_timestamp === null || state.timestamp > row.state_timestamp) {
         updateColumns(this.db, 'task_runs', recordedTaskRunColumns(run, timing, now), ws, runId);
       }
