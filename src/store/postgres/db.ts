@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { AppError } from '../../domain/errors.ts';
-import { clampInt8 } from '../row-decoding.ts';
+import { clampInt8 } from '../shared/row-decoding.ts';
 
 /**
  * `pg` returns int8 (`bigint` columns, `count(*)`) as strings to avoid precision loss. Sightline's

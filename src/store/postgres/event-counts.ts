@@ -1,6 +1,6 @@
 /** PostgreSQL count-by: the parts of `countPlan` (`event-count-plan.ts`) as PostgreSQL queries. */
 import type { CountKey, EventCountRow, EventFilter, EventQuery, EventScope, TimeBuckets } from '../../domain/events.ts';
-import { type CountPlan, countPlan, mergeCounts, type RawCountRow as RawRow } from '../event-count-plan.ts';
+import { type CountPlan, countPlan, mergeCounts, type RawCountRow as RawRow } from '../shared/event-count-plan.ts';
 import { keyColumnConds } from '../sql/event-filters.ts';
 import { type PgDb, prepared } from './db.ts';
 import { pgEventSql } from './event-filter-sql.ts';

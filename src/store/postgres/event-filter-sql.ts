@@ -4,7 +4,7 @@
  * `json_array_elements`, related ids are found through the GIN index on `rid_hashes` and
  * re-checked on the JSON; id prefixes compare with the C collation (byte order).
  */
-import { ridHash } from '../event-keys.ts';
+import { ridHash } from '../shared/event-keys.ts';
 import type { EventSql } from '../sql/event-filters.ts';
 import { pgDialect } from './dialect.ts';
 

@@ -4,7 +4,7 @@
  * upserted in one statement (unnest). They see only newly inserted events.
  */
 import type { StoredEvent } from '../../domain/events.ts';
-import { flowRunEventCounts, rollupDeltas, tagDeltas } from '../event-deltas.ts';
+import { flowRunEventCounts, rollupDeltas, tagDeltas } from '../shared/event-deltas.ts';
 import type { PgEventProjection, PgEventTx } from './events.ts';
 
 export const rollupProjection: PgEventProjection = {

@@ -12,7 +12,7 @@ import type {
   TimeBuckets,
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
-import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../event-keys.ts';
+import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../shared/event-keys.ts';
 import { eventFilterSql } from '../sql/event-filters.ts';
 import { type PgDb, prepared } from './db.ts';
 import { countEvents } from './event-counts.ts';

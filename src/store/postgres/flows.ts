@@ -2,7 +2,7 @@
 import type { FlowSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
 import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { FlowStore } from '../contract.ts';
-import { json } from '../run-columns.ts';
+import { json } from '../shared/run-columns.ts';
 import { FLOWS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgReader, toFlow } from './run-rows.ts';

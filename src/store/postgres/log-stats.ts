@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { LogRow } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import type { RunLogStats } from '../contract.ts';
-import { aggregateLogStats, type LoggerDelta } from '../log-stats.ts';
+import { aggregateLogStats, type LoggerDelta } from '../shared/log-stats.ts';
 import type { PgDb } from './db.ts';
 import { Params } from './params.ts';
 import { committedUpto } from './streams.ts';

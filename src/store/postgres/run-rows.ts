@@ -1,8 +1,8 @@
 /** PostgreSQL: run, state and span rows (jsonb comes back parsed, int8 as numbers) to domain values, and state rows. */
 import type pg from 'pg';
 import type { StateRow } from '../../domain/runs/states.ts';
-import { rowDecoders } from '../row-decoding.ts';
-import { type Columns, RUN_JSON_COLUMNS, stateColumns } from '../run-columns.ts';
+import { rowDecoders } from '../shared/row-decoding.ts';
+import { type Columns, RUN_JSON_COLUMNS, stateColumns } from '../shared/run-columns.ts';
 import type { SqlReader, StateTable } from '../sql/run-reads.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';

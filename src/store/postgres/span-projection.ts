@@ -17,8 +17,8 @@ import {
 } from '../../domain/spans/placement.ts';
 import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
-import { sameColumns, spanColumns } from '../span-columns.ts';
-import { Deferred } from '../span-deferred.ts';
+import { sameColumns, spanColumns } from '../shared/span-columns.ts';
+import { Deferred } from '../shared/span-deferred.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { insertSpan, readForUpsert, updateSpan } from './span-rows.ts';
 

@@ -8,7 +8,7 @@ import {
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
 import type { ChildStateCounts, SpanSource, SpanType } from '../../domain/spans/span.ts';
-import { FIELD_COLUMNS, type SpanColumns } from '../span-columns.ts';
+import { FIELD_COLUMNS, type SpanColumns } from '../shared/span-columns.ts';
 import type { Queryable, Row } from './db.ts';
 
 export const SPAN_SELECT = `SELECT s.span_id, s.trace_id, s.parent_span_id, s.path, s.depth, s.span_type, s.name, s.start_time, s.end_time,

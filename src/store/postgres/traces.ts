@@ -3,7 +3,7 @@
  * and every flow-run span beneath it.
  */
 import type { TraceStore } from '../contract.ts';
-import { FLOW_RUNS_OF_TRACE_MAX, flowRunsBeneath } from '../span-membership.ts';
+import { FLOW_RUNS_OF_TRACE_MAX, flowRunsBeneath } from '../shared/span-membership.ts';
 import type { PgDb } from './db.ts';
 import type { PgTenancy } from './tenancy.ts';
 

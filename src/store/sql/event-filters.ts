@@ -7,7 +7,7 @@
  */
 import type { AnyResourceFilter, EventFilter, RelatedFilter } from '../../domain/events.ts';
 import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
-import { prefixUpperBound } from '../event-keys.ts';
+import { prefixUpperBound } from '../shared/event-keys.ts';
 import type { SqlDialect } from './dialect.ts';
 
 export interface EventSql {

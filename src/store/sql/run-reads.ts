@@ -17,7 +17,7 @@ import type { FlowRunRow } from '../../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
-import { JOINED_STATE_COLUMNS, type Row, type RowDecoders } from '../row-decoding.ts';
+import { JOINED_STATE_COLUMNS, type Row, type RowDecoders } from '../shared/row-decoding.ts';
 import type { SqlDialect } from './dialect.ts';
 import {
   artifactOrder,

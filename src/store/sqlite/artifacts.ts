@@ -2,7 +2,7 @@
 import type { ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
 import type { ArtifactSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
 import type { ArtifactStore } from '../contract.ts';
-import { json } from '../run-columns.ts';
+import { json } from '../shared/run-columns.ts';
 import { ARTIFACTS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
 import { sqliteReader } from './run-rows.ts';

@@ -1,7 +1,7 @@
 /** A thin wrapper over one `node:sqlite` connection: statement cache and transactions. */
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { AppError } from '../../domain/errors.ts';
-import { clampInt8 } from '../row-decoding.ts';
+import { clampInt8 } from '../shared/row-decoding.ts';
 
 type Row = Record<string, SQLOutputValue>;
 type Params = SQLInputValue[];

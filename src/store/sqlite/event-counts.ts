@@ -1,6 +1,12 @@
 /** SQLite count-by: the parts of `countPlan` (`event-count-plan.ts`) as SQLite queries. */
 import type { CountKey, EventCountRow, EventFilter, EventQuery, EventScope, TimeBuckets } from '../../domain/events.ts';
-import { type CountPlan, countPlan, HOUR, mergeCounts, type RawCountRow as RawRow } from '../event-count-plan.ts';
+import {
+  type CountPlan,
+  countPlan,
+  HOUR,
+  mergeCounts,
+  type RawCountRow as RawRow,
+} from '../shared/event-count-plan.ts';
 import { keyColumnConds, prefixSql } from '../sql/event-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';

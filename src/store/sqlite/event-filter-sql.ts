@@ -4,7 +4,7 @@
  * planner can use the index on the column; related ids go through the `event_related` index, and
  * conditions that must hold on one related resource are checked on its JSON with `json_each`.
  */
-import { ridHash } from '../event-keys.ts';
+import { ridHash } from '../shared/event-keys.ts';
 import type { EventSql } from '../sql/event-filters.ts';
 import { sqliteDialect } from './dialect.ts';
 

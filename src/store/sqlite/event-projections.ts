@@ -4,7 +4,7 @@
  * They see only newly inserted events, never duplicates.
  */
 import type { StoredEvent } from '../../domain/events.ts';
-import { flowRunEventCounts, rollupDeltas, tagDeltas } from '../event-deltas.ts';
+import { flowRunEventCounts, rollupDeltas, tagDeltas } from '../shared/event-deltas.ts';
 import type { SqliteEventProjection, SqliteEventTx } from './events.ts';
 
 const UPSERT_NAMES =

@@ -12,8 +12,8 @@ import type {
   TimeBuckets,
 } from '../../domain/events.ts';
 import type { EventAppendResult, EventProjection, EventStore } from '../contract.ts';
-import { countPlan } from '../event-count-plan.ts';
-import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../event-keys.ts';
+import { countPlan } from '../shared/event-count-plan.ts';
+import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../shared/event-keys.ts';
 import { eventFilterSql } from '../sql/event-filters.ts';
 import type { Db } from './db.ts';
 import { countEvents, prefixedNames, totalFromRollups } from './event-counts.ts';

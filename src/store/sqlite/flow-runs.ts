@@ -8,7 +8,7 @@ import type { StateRow } from '../../domain/runs/states.ts';
 import { trackingTaskState } from '../../domain/runs/subflows.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '../contract.ts';
-import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../run-columns.ts';
+import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../shared/run-columns.ts';
 import {
   FLOW_RUN_SELECT,
   FLOW_RUNS,

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from '../contract.ts';
-import { MemoryChangeFeed } from '../memory-change-feed.ts';
+import { MemoryChangeFeed } from '../shared/memory-change-feed.ts';
 import { SqliteArtifacts } from './artifacts.ts';
 import { Db, type SyncMode } from './db.ts';
 import { sqliteEventProjections } from './event-projections.ts';

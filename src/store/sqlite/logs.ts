@@ -3,7 +3,7 @@ import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
 import type { LogStore, RunLogStats } from '../contract.ts';
-import { aggregateLogStats } from '../log-stats.ts';
+import { aggregateLogStats } from '../shared/log-stats.ts';
 import type { Db } from './db.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 import { HAYSTACK, type LogTextIndex } from './text-index.ts';

@@ -1,8 +1,8 @@
 /** SQLite: run, state and span rows (JSON in TEXT, booleans as 1/0) to domain values and back. */
 import type { StatementResultingChanges } from 'node:sqlite';
 import type { StateRow } from '../../domain/runs/states.ts';
-import { type Row, rowDecoders } from '../row-decoding.ts';
-import { type Columns, type ColumnValue, stateColumns } from '../run-columns.ts';
+import { type Row, rowDecoders } from '../shared/row-decoding.ts';
+import { type Columns, type ColumnValue, stateColumns } from '../shared/run-columns.ts';
 import type { SqlReader } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';

@@ -18,9 +18,9 @@ import {
 } from '../../domain/spans/placement.ts';
 import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
-import { json } from '../run-columns.ts';
-import { sameColumns, spanColumns } from '../span-columns.ts';
-import { Deferred } from '../span-deferred.ts';
+import { json } from '../shared/run-columns.ts';
+import { sameColumns, spanColumns } from '../shared/span-columns.ts';
+import { Deferred } from '../shared/span-deferred.ts';
 import type { Db } from './db.ts';
 import { type Row, toSpan } from './run-rows.ts';
 import { insertSpan, readSpanSource, SPAN_SELECT, updateSpan } from './span-rows.ts';

@@ -9,8 +9,8 @@ import {
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
 import type { ChildStateCounts, SpanSource, SpanType } from '../../domain/spans/span.ts';
-import { json } from '../run-columns.ts';
-import { FIELD_COLUMNS, type SpanColumns } from '../span-columns.ts';
+import { json } from '../shared/run-columns.ts';
+import { FIELD_COLUMNS, type SpanColumns } from '../shared/span-columns.ts';
 import type { Db } from './db.ts';
 import type { Row } from './run-rows.ts';
 

@@ -6,7 +6,7 @@ import { recordedRow, type TaskRunEventRecord } from '../../domain/runs/task-run
 import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
-import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../run-columns.ts';
+import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../shared/run-columns.ts';
 import {
   readCount,
   readPage,

@@ -5,7 +5,7 @@
  * (yet): its logs may arrive first.
  */
 import type { TraceStore } from '../contract.ts';
-import { FLOW_RUNS_OF_TRACE_MAX, flowRunsBeneath } from '../span-membership.ts';
+import { FLOW_RUNS_OF_TRACE_MAX, flowRunsBeneath } from '../shared/span-membership.ts';
 import type { Db } from './db.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 

@@ -3,11 +3,11 @@
  * creating a run, changing its state and recording a task run's newer state write, with JSON
  * serialised one way. Each engine turns a column record into a statement in its own SQL.
  */
-import type { RunTiming } from '../domain/runs/bookkeeping.ts';
-import type { NewFlowRun } from '../domain/runs/flow-runs.ts';
-import type { StateRow } from '../domain/runs/states.ts';
-import type { NewTaskRun } from '../domain/runs/task-runs.ts';
-import type { FlowRunPatch } from './contract.ts';
+import type { RunTiming } from '../../domain/runs/bookkeeping.ts';
+import type { NewFlowRun } from '../../domain/runs/flow-runs.ts';
+import type { StateRow } from '../../domain/runs/states.ts';
+import type { NewTaskRun } from '../../domain/runs/task-runs.ts';
+import type { FlowRunPatch } from '../contract.ts';
 
 export type ColumnValue = string | number | boolean | null;
 /** Column name → value, in the order the statement lists them. */

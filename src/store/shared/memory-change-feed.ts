@@ -1,5 +1,5 @@
 /** An in-process change feed, for engines whose writers all live in this process (SQLite). */
-import type { ChangeFeed, ChangeNotice } from './contract.ts';
+import type { ChangeFeed, ChangeNotice } from '../contract.ts';
 
 export class MemoryChangeFeed implements ChangeFeed {
   private readonly listeners = new Set<(n: ChangeNotice) => void>();

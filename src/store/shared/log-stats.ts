@@ -3,7 +3,7 @@
  * and `observedLoggers`): one entry per flow run, per logger name and per (flow run, logger
  * name), so that an append does one upsert per distinct key rather than one per log.
  */
-import type { Micros } from '../domain/time.ts';
+import type { Micros } from '../../domain/time.ts';
 
 /** However the engine keys a workspace in its tables. */
 export type WsKey = number | string;

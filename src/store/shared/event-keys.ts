@@ -2,7 +2,7 @@
  * Engine-neutral helpers for storing and finding events (no SQL): the hash that indexes related
  * resource ids, and the upper bound that turns a prefix into an index range.
  */
-import type { EventFilter, NewEvent } from '../domain/events.ts';
+import type { EventFilter, NewEvent } from '../../domain/events.ts';
 
 /**
  * The events of one append without later repeats of an id (per tenant): the first one is stored,

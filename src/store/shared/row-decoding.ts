@@ -3,13 +3,13 @@
  * same columns and differ only in how JSON and booleans come back (SQLite: JSON text and 0/1;
  * PostgreSQL: decoded jsonb and booleans), which each engine says with its `ColumnCodec`.
  */
-import type { ArtifactRow } from '../domain/runs/artifacts.ts';
-import type { Labels } from '../domain/runs/common.ts';
-import type { FlowRunRow } from '../domain/runs/flow-runs.ts';
-import type { FlowRow } from '../domain/runs/flows.ts';
-import type { StateRow, StateType } from '../domain/runs/states.ts';
-import type { TaskRunRow } from '../domain/runs/task-runs.ts';
-import type { SpanRow, SpanType } from '../domain/spans/span.ts';
+import type { ArtifactRow } from '../../domain/runs/artifacts.ts';
+import type { Labels } from '../../domain/runs/common.ts';
+import type { FlowRunRow } from '../../domain/runs/flow-runs.ts';
+import type { FlowRow } from '../../domain/runs/flows.ts';
+import type { StateRow, StateType } from '../../domain/runs/states.ts';
+import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
+import type { SpanRow, SpanType } from '../../domain/spans/span.ts';
 
 export type Row = Record<string, unknown>;
 

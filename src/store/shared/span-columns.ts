@@ -3,9 +3,9 @@
  * placement determine, and how they are serialised (JSON as text, one way), so that "did the span
  * change?" is a comparison of stored values on every engine.
  */
-import type { SpanFields } from '../domain/spans/placement.ts';
-import { spanSearchText } from '../domain/spans/sources.ts';
-import { sortStart } from '../domain/spans/span.ts';
+import type { SpanFields } from '../../domain/spans/placement.ts';
+import { spanSearchText } from '../../domain/spans/sources.ts';
+import { sortStart } from '../../domain/spans/span.ts';
 
 /** The columns a span's source and placement determine, in table order (`ws`, `span_id` aside). */
 export const FIELD_COLUMNS = [

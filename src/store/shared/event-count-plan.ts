@@ -5,7 +5,7 @@
  * at its edges; every other filter is counted exactly. Both paths give the same rows; each engine
  * runs the parts and this module merges them.
  */
-import type { CountKey, EventCountRow, EventFilter, EventScope, TimeBuckets } from '../domain/events.ts';
+import type { CountKey, EventCountRow, EventFilter, EventScope, TimeBuckets } from '../../domain/events.ts';
 
 /** The rollups' bucket: one hour of `occurred`, in microseconds. */
 export const HOUR = 3_600_000_000;

@@ -6,9 +6,9 @@
  * transactions touching the same parents always lock them in the same order, so they cannot
  * deadlock each other.
  */
-import type { StateType } from '../domain/runs/states.ts';
-import type { ChildContribution } from '../domain/spans/placement.ts';
-import type { SpanType } from '../domain/spans/span.ts';
+import type { StateType } from '../../domain/runs/states.ts';
+import type { ChildContribution } from '../../domain/spans/placement.ts';
+import type { SpanType } from '../../domain/spans/span.ts';
 
 export interface DeferredParent {
   ws: number;

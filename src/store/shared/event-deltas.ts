@@ -3,8 +3,8 @@
  * SQL): hourly rollups, per-flow-run event counters and the workspace tag index. Each engine's
  * projections upsert these deltas in their own SQL, inside the append transaction.
  */
-import { actorOf, flowRunOfTaskRunEvent, resourceName, tagsOf } from '../domain/event-derived.ts';
-import type { StoredEvent } from '../domain/events.ts';
+import { actorOf, flowRunOfTaskRunEvent, resourceName, tagsOf } from '../../domain/event-derived.ts';
+import type { StoredEvent } from '../../domain/events.ts';
 import { HOUR } from './event-count-plan.ts';
 
 /** An event's tenant as the engine keys it; `inWorkspace` is false for account-level events. */
