@@ -1,24 +1,23 @@
 /** PostgreSQL: artifacts. */
 import type { ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
-import type { ArtifactSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
+import type { ArtifactSort } from '../../domain/runs/filters.ts';
 import type { ArtifactStore } from '../contract.ts';
 import { json } from '../shared/run-columns.ts';
-import { ARTIFACTS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
+import { ARTIFACTS, TableReads } from '../sql/run-reads.ts';
 import type { PgDb } from './db.ts';
 import { pgReader } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
 
-export class PgArtifacts implements ArtifactStore {
+export class PgArtifacts extends TableReads<ArtifactSort, ArtifactRow> implements ArtifactStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
-  private readonly reads: SqlReader;
   private readonly spans: PgSpanProjection;
 
   constructor(db: PgDb, tenancy: PgTenancy, spans: PgSpanProjection) {
+    super(pgReader(db, tenancy), ARTIFACTS);
     this.db = db;
     this.tenancy = tenancy;
-    this.reads = pgReader(db, tenancy);
     this.spans = spans;
   }
 
@@ -46,10 +45,6 @@ export class PgArtifacts implements ArtifactStore {
       await this.spans.artifactChanged(c, ws, a.id);
     });
     return a;
-  }
-
-  async get(workspaceId: string, id: string): Promise<ArtifactRow | undefined> {
-    return readOne(this.reads, ARTIFACTS, workspaceId, id);
   }
 
   async update(workspaceId: string, id: string, patch: ArtifactUpdate, updated: number): Promise<boolean> {
@@ -90,13 +85,5 @@ export class PgArtifacts implements ArtifactStore {
       if (deleted) await this.spans.removed(c, ws, [id]);
       return deleted;
     });
-  }
-
-  async filter(workspaceId: string, query: RunQuery<ArtifactSort>): Promise<ArtifactRow[]> {
-    return readPage(this.reads, ARTIFACTS, workspaceId, query);
-  }
-
-  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    return readCount(this.reads, ARTIFACTS, workspaceId, filters);
   }
 }

@@ -1,7 +1,7 @@
 /** PostgreSQL: flow runs, their state history, subflow linkage and the delete cascade. */
 import { uuid7 } from '../../domain/ids.ts';
 import { applyTransition, emptyTiming } from '../../domain/runs/bookkeeping.ts';
-import type { FlowRunSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
+import type { FlowRunSort } from '../../domain/runs/filters.ts';
 import type { FlowRunRow, NewFlowRun } from '../../domain/runs/flow-runs.ts';
 import type { FlowRunPolicy } from '../../domain/runs/policies.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
@@ -9,32 +9,23 @@ import { trackingTaskState } from '../../domain/runs/subflows.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '../contract.ts';
 import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../shared/run-columns.ts';
-import {
-  FLOW_RUN_SELECT,
-  FLOW_RUNS,
-  readCount,
-  readPage,
-  readState,
-  readStates,
-  type SqlReader,
-} from '../sql/run-reads.ts';
+import { FLOW_RUN_SELECT, FLOW_RUNS, RunReads } from '../sql/run-reads.ts';
 import type { PgDb, Queryable } from './db.ts';
 import { insertColumns, insertState, pgReader, toFlowRun, updateColumns } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTaskRuns } from './task-runs.ts';
 import type { PgTenancy } from './tenancy.ts';
 
-export class PgFlowRuns implements FlowRunStore {
+export class PgFlowRuns extends RunReads<FlowRunSort, FlowRunRow> implements FlowRunStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
-  private readonly reads: SqlReader;
   private readonly taskRuns: PgTaskRuns;
   private readonly spans: PgSpanProjection;
 
   constructor(db: PgDb, tenancy: PgTenancy, taskRuns: PgTaskRuns, spans: PgSpanProjection) {
+    super(pgReader(db, tenancy), FLOW_RUNS, 'flow_run_states');
     this.db = db;
     this.tenancy = tenancy;
-    this.reads = pgReader(db, tenancy);
     this.taskRuns = taskRuns;
     this.spans = spans;
   }
@@ -80,11 +71,6 @@ export class PgFlowRuns implements FlowRunStore {
       await this.spans.flowRunChanged(c, ws, run.id, initial);
       return { run: created, created: true };
     });
-  }
-
-  async get(workspaceId: string, id: string): Promise<FlowRunRow | undefined> {
-    const ws = await this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : this.getInTx(this.db.pool, ws, id);
   }
 
   async update(workspaceId: string, id: string, patch: FlowRunPatch): Promise<boolean> {
@@ -165,21 +151,5 @@ export class PgFlowRuns implements FlowRunStore {
       await this.spans.removed(c, ws, [id]);
       return true;
     });
-  }
-
-  async filter(workspaceId: string, query: RunQuery<FlowRunSort>): Promise<FlowRunRow[]> {
-    return readPage(this.reads, FLOW_RUNS, workspaceId, query);
-  }
-
-  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    return readCount(this.reads, FLOW_RUNS, workspaceId, filters);
-  }
-
-  async states(workspaceId: string, flowRunId: string): Promise<StateRow[]> {
-    return readStates(this.reads, 'flow_run_states', workspaceId, flowRunId);
-  }
-
-  async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
-    return readState(this.reads, 'flow_run_states', workspaceId, stateId);
   }
 }

@@ -1,22 +1,21 @@
 /** PostgreSQL: flows (get-or-create by name). */
-import type { FlowSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
+import type { FlowSort } from '../../domain/runs/filters.ts';
 import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { FlowStore } from '../contract.ts';
 import { json } from '../shared/run-columns.ts';
-import { FLOWS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
+import { FLOWS, TableReads } from '../sql/run-reads.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgReader, toFlow } from './run-rows.ts';
 import type { PgTenancy } from './tenancy.ts';
 
-export class PgFlows implements FlowStore {
+export class PgFlows extends TableReads<FlowSort, FlowRow> implements FlowStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
-  private readonly reads: SqlReader;
 
   constructor(db: PgDb, tenancy: PgTenancy) {
+    super(pgReader(db, tenancy), FLOWS);
     this.db = db;
     this.tenancy = tenancy;
-    this.reads = pgReader(db, tenancy);
   }
 
   async upsert(workspaceId: string, flow: FlowRow): Promise<{ flow: FlowRow; created: boolean }> {
@@ -29,17 +28,5 @@ export class PgFlows implements FlowStore {
     if (inserted.length) return { flow, created: true };
     const row = await this.db.one<Row>('SELECT * FROM flows WHERE ws = $1 AND name = $2', [ws, flow.name]);
     return { flow: toFlow(row!), created: false };
-  }
-
-  async get(workspaceId: string, id: string): Promise<FlowRow | undefined> {
-    return readOne(this.reads, FLOWS, workspaceId, id);
-  }
-
-  async filter(workspaceId: string, query: RunQuery<FlowSort>): Promise<FlowRow[]> {
-    return readPage(this.reads, FLOWS, workspaceId, query);
-  }
-
-  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    return readCount(this.reads, FLOWS, workspaceId, filters);
   }
 }

@@ -1,36 +1,27 @@
 /** PostgreSQL: task runs, their state history, and the task-run recorder's projection. */
 import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
-import type { RunFilterSet, RunQuery, TaskRunSort } from '../../domain/runs/filters.ts';
+import type { TaskRunSort } from '../../domain/runs/filters.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import { recordedRow, type TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
 import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../shared/run-columns.ts';
-import {
-  readCount,
-  readPage,
-  readState,
-  readStates,
-  type SqlReader,
-  TASK_RUN_SELECT,
-  TASK_RUNS,
-} from '../sql/run-reads.ts';
+import { RunReads, TASK_RUN_SELECT, TASK_RUNS } from '../sql/run-reads.ts';
 import type { PgDb, Queryable } from './db.ts';
 import { insertColumns, insertState, pgReader, toTaskRun, updateColumns } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
 
-export class PgTaskRuns implements TaskRunStore {
+export class PgTaskRuns extends RunReads<TaskRunSort, TaskRunRow> implements TaskRunStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
-  private readonly reads: SqlReader;
   private readonly spans: PgSpanProjection;
 
   constructor(db: PgDb, tenancy: PgTenancy, spans: PgSpanProjection) {
+    super(pgReader(db, tenancy), TASK_RUNS, 'task_run_states');
     this.db = db;
     this.tenancy = tenancy;
-    this.reads = pgReader(db, tenancy);
     this.spans = spans;
   }
 
@@ -139,11 +130,6 @@ export class PgTaskRuns implements TaskRunStore {
     });
   }
 
-  async get(workspaceId: string, id: string): Promise<TaskRunRow | undefined> {
-    const ws = await this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : this.getInTx(this.db.pool, ws, id);
-  }
-
   async rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
@@ -198,22 +184,6 @@ export class PgTaskRuns implements TaskRunStore {
       await this.deleteInTx(c, ws, [id]);
       return true;
     });
-  }
-
-  async filter(workspaceId: string, query: RunQuery<TaskRunSort>): Promise<TaskRunRow[]> {
-    return readPage(this.reads, TASK_RUNS, workspaceId, query);
-  }
-
-  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    return readCount(this.reads, TASK_RUNS, workspaceId, filters);
-  }
-
-  async states(workspaceId: string, taskRunId: string): Promise<StateRow[]> {
-    return readStates(this.reads, 'task_run_states', workspaceId, taskRunId);
-  }
-
-  async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
-    return readState(this.reads, 'task_run_states', workspaceId, stateId);
   }
 
   async record(workspaceId: string, records: TaskRunEventRecord[]): Promise<void> {

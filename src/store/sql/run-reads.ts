@@ -185,3 +185,48 @@ export async function readState(
   const [row] = await r.all(sql, params);
   return row ? r.decode.toState(row) : undefined;
 }
+
+/** `get`, `filter` and `count` of a table's store, for an engine's store class to extend. */
+export class TableReads<S extends string, T> {
+  readonly #reads: SqlReader;
+  readonly #table: RunTable<S, T>;
+
+  constructor(reads: SqlReader, table: RunTable<S, T>) {
+    this.#reads = reads;
+    this.#table = table;
+  }
+
+  protected get reader(): SqlReader {
+    return this.#reads;
+  }
+
+  async get(workspaceId: string, id: string): Promise<T | undefined> {
+    return readOne(this.#reads, this.#table, workspaceId, id);
+  }
+
+  async filter(workspaceId: string, query: RunQuery<S>): Promise<T[]> {
+    return readPage(this.#reads, this.#table, workspaceId, query);
+  }
+
+  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
+    return readCount(this.#reads, this.#table, workspaceId, filters);
+  }
+}
+
+/** A run table's reads and its state history (`states`, `getState`). */
+export class RunReads<S extends string, T> extends TableReads<S, T> {
+  readonly #states: StateTable;
+
+  constructor(reads: SqlReader, table: RunTable<S, T>, states: StateTable) {
+    super(reads, table);
+    this.#states = states;
+  }
+
+  async states(workspaceId: string, runId: string): Promise<StateRow[]> {
+    return readStates(this.reader, this.#states, workspaceId, runId);
+  }
+
+  async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
+    return readState(this.reader, this.#states, workspaceId, stateId);
+  }
+}

@@ -1,24 +1,23 @@
 /** SQLite: artifacts. */
 import type { ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
-import type { ArtifactSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
+import type { ArtifactSort } from '../../domain/runs/filters.ts';
 import type { ArtifactStore } from '../contract.ts';
 import { json } from '../shared/run-columns.ts';
-import { ARTIFACTS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
+import { ARTIFACTS, TableReads } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
 import { sqliteReader } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
-export class SqliteArtifacts implements ArtifactStore {
+export class SqliteArtifacts extends TableReads<ArtifactSort, ArtifactRow> implements ArtifactStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
-  private readonly reads: SqlReader;
   private readonly spans: SqliteSpanProjection;
 
   constructor(db: Db, tenancy: SqliteTenancy, spans: SqliteSpanProjection) {
+    super(sqliteReader(db, tenancy), ARTIFACTS);
     this.db = db;
     this.tenancy = tenancy;
-    this.reads = sqliteReader(db, tenancy);
     this.spans = spans;
   }
 
@@ -48,10 +47,6 @@ export class SqliteArtifacts implements ArtifactStore {
         a.task_run_id,
       );
     this.spans.artifactChanged(ws, a.id);
-  }
-
-  async get(workspaceId: string, id: string): Promise<ArtifactRow | undefined> {
-    return readOne(this.reads, ARTIFACTS, workspaceId, id);
   }
 
   async update(workspaceId: string, id: string, patch: ArtifactUpdate, updated: number): Promise<boolean> {
@@ -88,13 +83,5 @@ export class SqliteArtifacts implements ArtifactStore {
       if (deleted) this.spans.removed(ws, [id]);
       return deleted;
     });
-  }
-
-  async filter(workspaceId: string, query: RunQuery<ArtifactSort>): Promise<ArtifactRow[]> {
-    return readPage(this.reads, ARTIFACTS, workspaceId, query);
-  }
-
-  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    return readCount(this.reads, ARTIFACTS, workspaceId, filters);
   }
 }

@@ -1,7 +1,7 @@
 /** SQLite: flow runs, their state history, subflow linkage and the delete cascade. */
 import { uuid7 } from '../../domain/ids.ts';
 import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
-import type { FlowRunSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
+import type { FlowRunSort } from '../../domain/runs/filters.ts';
 import type { FlowRunRow, NewFlowRun } from '../../domain/runs/flow-runs.ts';
 import type { FlowRunPolicy } from '../../domain/runs/policies.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
@@ -9,32 +9,23 @@ import { trackingTaskState } from '../../domain/runs/subflows.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '../contract.ts';
 import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../shared/run-columns.ts';
-import {
-  FLOW_RUN_SELECT,
-  FLOW_RUNS,
-  readCount,
-  readPage,
-  readState,
-  readStates,
-  type SqlReader,
-} from '../sql/run-reads.ts';
+import { FLOW_RUN_SELECT, FLOW_RUNS, RunReads } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
 import { insertColumns, insertState, type Row, sqliteReader, toFlowRun, updateColumns } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTaskRuns } from './task-runs.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
-export class SqliteFlowRuns implements FlowRunStore {
+export class SqliteFlowRuns extends RunReads<FlowRunSort, FlowRunRow> implements FlowRunStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
-  private readonly reads: SqlReader;
   private readonly taskRuns: SqliteTaskRuns;
   private readonly spans: SqliteSpanProjection;
 
   constructor(db: Db, tenancy: SqliteTenancy, taskRuns: SqliteTaskRuns, spans: SqliteSpanProjection) {
+    super(sqliteReader(db, tenancy), FLOW_RUNS, 'flow_run_states');
     this.db = db;
     this.tenancy = tenancy;
-    this.reads = sqliteReader(db, tenancy);
     this.taskRuns = taskRuns;
     this.spans = spans;
   }
@@ -78,11 +69,6 @@ export class SqliteFlowRuns implements FlowRunStore {
 
   private insertInTx(ws: number, r: NewFlowRun, t: RunTiming): void {
     insertColumns(this.db, 'flow_runs', flowRunColumns(ws, r, t));
-  }
-
-  async get(workspaceId: string, id: string): Promise<FlowRunRow | undefined> {
-    const ws = this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : this.getInTx(ws, id);
   }
 
   async update(workspaceId: string, id: string, patch: FlowRunPatch): Promise<boolean> {
@@ -161,21 +147,5 @@ export class SqliteFlowRuns implements FlowRunStore {
       this.spans.removed(ws, [id]);
       return true;
     });
-  }
-
-  async filter(workspaceId: string, query: RunQuery<FlowRunSort>): Promise<FlowRunRow[]> {
-    return readPage(this.reads, FLOW_RUNS, workspaceId, query);
-  }
-
-  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    return readCount(this.reads, FLOW_RUNS, workspaceId, filters);
-  }
-
-  async states(workspaceId: string, flowRunId: string): Promise<StateRow[]> {
-    return readStates(this.reads, 'flow_run_states', workspaceId, flowRunId);
-  }
-
-  async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
-    return readState(this.reads, 'flow_run_states', workspaceId, stateId);
   }
 }

@@ -1,22 +1,21 @@
 /** SQLite: flows (get-or-create by name). */
-import type { FlowSort, RunFilterSet, RunQuery } from '../../domain/runs/filters.ts';
+import type { FlowSort } from '../../domain/runs/filters.ts';
 import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { FlowStore } from '../contract.ts';
 import { json } from '../shared/run-columns.ts';
-import { FLOWS, readCount, readOne, readPage, type SqlReader } from '../sql/run-reads.ts';
+import { FLOWS, TableReads } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
 import { type Row, sqliteReader, toFlow } from './run-rows.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
-export class SqliteFlows implements FlowStore {
+export class SqliteFlows extends TableReads<FlowSort, FlowRow> implements FlowStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
-  private readonly reads: SqlReader;
 
   constructor(db: Db, tenancy: SqliteTenancy) {
+    super(sqliteReader(db, tenancy), FLOWS);
     this.db = db;
     this.tenancy = tenancy;
-    this.reads = sqliteReader(db, tenancy);
   }
 
   async upsert(workspaceId: string, flow: FlowRow): Promise<{ flow: FlowRow; created: boolean }> {
@@ -34,17 +33,5 @@ export class SqliteFlows implements FlowStore {
         created: false,
       };
     });
-  }
-
-  async get(workspaceId: string, id: string): Promise<FlowRow | undefined> {
-    return readOne(this.reads, FLOWS, workspaceId, id);
-  }
-
-  async filter(workspaceId: string, query: RunQuery<FlowSort>): Promise<FlowRow[]> {
-    return readPage(this.reads, FLOWS, workspaceId, query);
-  }
-
-  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    return readCount(this.reads, FLOWS, workspaceId, filters);
   }
 }

@@ -1,36 +1,27 @@
 /** SQLite: task runs, their state history, and the task-run recorder's projection. */
 import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
-import type { RunFilterSet, RunQuery, TaskRunSort } from '../../domain/runs/filters.ts';
+import type { TaskRunSort } from '../../domain/runs/filters.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import { recordedRow, type TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
 import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../shared/run-columns.ts';
-import {
-  readCount,
-  readPage,
-  readState,
-  readStates,
-  type SqlReader,
-  TASK_RUN_SELECT,
-  TASK_RUNS,
-} from '../sql/run-reads.ts';
+import { RunReads, TASK_RUN_SELECT, TASK_RUNS } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
 import { insertColumns, insertState, type Row, sqliteReader, toTaskRun, updateColumns } from './run-rows.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
-export class SqliteTaskRuns implements TaskRunStore {
+export class SqliteTaskRuns extends RunReads<TaskRunSort, TaskRunRow> implements TaskRunStore {
   private readonly db: Db;
   private readonly tenancy: SqliteTenancy;
-  private readonly reads: SqlReader;
   private readonly spans: SqliteSpanProjection;
 
   constructor(db: Db, tenancy: SqliteTenancy, spans: SqliteSpanProjection) {
+    super(sqliteReader(db, tenancy), TASK_RUNS, 'task_run_states');
     this.db = db;
     this.tenancy = tenancy;
-    this.reads = sqliteReader(db, tenancy);
     this.spans = spans;
   }
 
@@ -85,11 +76,6 @@ export class SqliteTaskRuns implements TaskRunStore {
     });
   }
 
-  async get(workspaceId: string, id: string): Promise<TaskRunRow | undefined> {
-    const ws = this.tenancy.key(workspaceId);
-    return ws === undefined ? undefined : this.getInTx(ws, id);
-  }
-
   async rename(workspaceId: string, id: string, name: string, updated: number): Promise<boolean> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return false;
@@ -139,22 +125,6 @@ export class SqliteTaskRuns implements TaskRunStore {
       this.deleteInTx(ws, [id]);
       return true;
     });
-  }
-
-  async filter(workspaceId: string, query: RunQuery<TaskRunSort>): Promise<TaskRunRow[]> {
-    return readPage(this.reads, TASK_RUNS, workspaceId, query);
-  }
-
-  async count(workspaceId: string, filters: RunFilterSet): Promise<number> {
-    return readCount(this.reads, TASK_RUNS, workspaceId, filters);
-  }
-
-  async states(workspaceId: string, taskRunId: string): Promise<StateRow[]> {
-    return readStates(this.reads, 'task_run_states', workspaceId, taskRunId);
-  }
-
-  async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
-    return readState(this.reads, 'task_run_states', workspaceId, stateId);
   }
 
   async record(workspaceId: string, records: TaskRunEventRecord[]): Promise<void> {
