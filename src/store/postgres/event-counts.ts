@@ -1,6 +1,7 @@
 /** PostgreSQL count-by: the parts of `countPlan` (`event-count-plan.ts`) as PostgreSQL queries. */
 import type { CountKey, EventCountRow, EventFilter, EventQuery, EventScope, TimeBuckets } from '../../domain/events.ts';
 import { type CountPlan, countPlan, mergeCounts, type RawCountRow as RawRow } from '../shared/event-count-plan.ts';
+import { exactCountColumns, rollupCountColumns } from '../sql/event-counts.ts';
 import { keyColumnConds } from '../sql/event-filters.ts';
 import { type PgDb, prepared } from './db.ts';
 import { pgEventSql } from './event-filter-sql.ts';
@@ -15,13 +16,6 @@ export interface PgEventCountSource {
   tenantOf(ws: number): Promise<{ accountId: string; workspaceId: string | null }>;
 }
 
-function bucketKey(expr: string, b: TimeBuckets): string {
-  return `floor((${expr} - ${Math.trunc(b.origin)})::numeric / ${Math.trunc(b.width)})::bigint`;
-}
-
-const NAME_EXPR = "nullif(coalesce(e.resource ->> 'prefect.resource.name', e.resource ->> 'prefect.name', ''), '')";
-const padded = (t: string) => `lpad((${t})::text, 20, '0')`;
-
 async function exact(
   events: PgEventCountSource,
   scope: EventScope,
@@ -32,28 +26,8 @@ async function exact(
   const p = new Params();
   const where = await events.where(scope, { filter, order: 'ASC' }, p);
   if (where === undefined) return [];
-  let k: string;
-  let named = '';
   const from = `events e WHERE ${where}`;
-  switch (key) {
-    case 'time':
-      k = bucketKey('e.occurred', buckets!);
-      break;
-    case 'event':
-      k = 'e.event';
-      break;
-    case 'resource':
-      k = 'e.resource_id';
-      named = `, max(${padded('e.occurred')} || ${NAME_EXPR}) AS named`;
-      break;
-    case 'workspace':
-      k = 'e.ws';
-      break;
-    default:
-      k = "coalesce(e.actor_id, '')";
-      named = `, max(${padded('e.occurred')} || e.actor_name) AS named`;
-  }
-  const sql = `SELECT ${k} AS k, count(*) AS n, min(e.occurred) AS first, max(e.occurred) AS last${named} FROM ${from} GROUP BY 1`;
+  const sql = `SELECT ${exactCountColumns(pgEventSql, key, buckets)} FROM ${from} GROUP BY 1`;
   return prepared<RawRow>(events.db, sql, p.values);
 }
 
@@ -78,28 +52,8 @@ async function fromRollups(
     }
   }
   conds.push(...keyColumnConds(pgEventSql, 'r', filter, p.values, wsKeys));
-  let k: string;
-  let named = '';
-  switch (key) {
-    case 'time':
-      k = bucketKey('r.hour', buckets!);
-      break;
-    case 'event':
-      k = 'r.event';
-      break;
-    case 'resource':
-      k = 'r.resource_id';
-      named = `, max(${padded('r.name_at')} || r.name) AS named`;
-      break;
-    case 'actor':
-      k = 'r.actor';
-      named = `, max(${padded('r.actor_name_at')} || r.actor_name) AS named`;
-      break;
-    default:
-      k = 'r.ws';
-  }
   const t = table === 'names' ? 'event_rollup_names' : 'event_rollup_resources';
-  const sql = `SELECT ${k} AS k, sum(r.n)::bigint AS n, min(r.first_occurred) AS first, max(r.last_occurred) AS last${named} FROM ${t} r WHERE ${conds.join(' AND ')} GROUP BY 1`;
+  const sql = `SELECT ${rollupCountColumns(pgEventSql, key, buckets)} FROM ${t} r WHERE ${conds.join(' AND ')} GROUP BY 1`;
   return prepared<RawRow>(events.db, sql, p.values);
 }
 

@@ -1,5 +1,5 @@
 /**
- * PostgreSQL's spelling of event filters (`sql/event-filters.ts`): lists as one array parameter,
+ * PostgreSQL's spelling of event filters and count-by (`sql/event-filters.ts`, `sql/event-counts.ts`): lists as one array parameter,
  * label patterns become LIKE (case sensitive; `*`→`%`, `?`→`_`), JSON is read with `->>` and
  * `json_array_elements`, related ids are found through the GIN index on `rid_hashes` and
  * re-checked on the JSON; id prefixes compare with the C collation (byte order).
@@ -27,4 +27,8 @@ export const pgEventSql: EventSql = {
   contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
   relatedText: 'e.related::text',
   haystack: "lower(e.event || ' ' || e.resource::text || ' ' || e.related::text || ' ' || e.payload::text)",
+  bucket: (expr, b) => `floor((${expr} - ${Math.trunc(b.origin)})::numeric / ${Math.trunc(b.width)})::bigint`,
+  padded: (expr) => `lpad((${expr})::text, 20, '0')`,
+  // sum(bigint) is numeric, which `pg` would hand back as text.
+  sumInt: (expr) => `sum(${expr})::bigint`,
 };

@@ -5,7 +5,7 @@
  * patterns (SQLite GLOB, PostgreSQL LIKE), the related-id index (SQLite's `event_related` table,
  * PostgreSQL's GIN index on `rid_hashes`), JSON array elements and substring tests.
  */
-import type { AnyResourceFilter, EventFilter, RelatedFilter } from '../../domain/events.ts';
+import type { AnyResourceFilter, EventFilter, RelatedFilter, TimeBuckets } from '../../domain/events.ts';
 import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
 import { prefixUpperBound } from '../shared/event-keys.ts';
 import type { SqlDialect } from './dialect.ts';
@@ -30,6 +30,12 @@ export interface EventSql {
   /** `e.related` as text, and the lowered text that full-text terms are searched in. */
   readonly relatedText: string;
   readonly haystack: string;
+  /** Count-by (`event-counts.ts`): the bucket index floor((t − origin) / width), also before the origin. */
+  bucket(expr: string, b: TimeBuckets): string;
+  /** An integer as text, zero-padded to 20 digits (sorts as the number). */
+  padded(expr: string): string;
+  /** `sum(expr)` of integers, as an integer. */
+  sumInt(expr: string): string;
 }
 
 /** One label value: exact, or a `*`/`?` pattern; a leading `!` negates (a missing label never matches). */

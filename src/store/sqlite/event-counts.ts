@@ -7,6 +7,7 @@ import {
   mergeCounts,
   type RawCountRow as RawRow,
 } from '../shared/event-count-plan.ts';
+import { exactCountColumns, rollupCountColumns } from '../sql/event-counts.ts';
 import { keyColumnConds, prefixSql } from '../sql/event-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
@@ -22,15 +23,6 @@ export interface SqliteEventCountSource {
   workspaceId(key: number): string | null;
 }
 
-/** Bucket index: floor((t − origin) / width), also before the origin. Integers only, so inlined. */
-function bucketKey(expr: string, b: TimeBuckets): string {
-  const o = Math.trunc(b.origin);
-  const w = Math.trunc(b.width);
-  return `((${expr} - ${o}) - (((${expr} - ${o}) % ${w} + ${w}) % ${w})) / ${w}`;
-}
-
-const NAME_EXPR = "nullif(coalesce(e.resource ->> 'prefect.resource.name', e.resource ->> 'prefect.name', ''), '')";
-
 /** Exact counts from `events` over `[since, until]`. */
 function exact(
   events: SqliteEventCountSource,
@@ -42,29 +34,8 @@ function exact(
   const params: Param[] = [];
   const where = events.where(scope, { filter, order: 'ASC' }, params);
   if (where === undefined) return [];
-  let k: string;
-  let named = '';
   const from = `events e ${events.driver({ filter, order: 'ASC' }) ?? ''}`;
-  switch (key) {
-    case 'time':
-      k = bucketKey('e.occurred', buckets!);
-      break;
-    case 'event':
-      k = 'e.event';
-      break;
-    case 'resource':
-      k = 'e.resource_id';
-      named = `, max(printf('%020d', e.occurred) || ${NAME_EXPR}) AS named`;
-      break;
-    case 'workspace':
-      k = 'e.ws';
-      break;
-    case 'actor':
-      k = "coalesce(e.actor_id, '')";
-      named = ", max(printf('%020d', e.occurred) || e.actor_name) AS named";
-      break;
-  }
-  const sql = `SELECT ${k} AS k, count(*) AS n, min(e.occurred) AS first, max(e.occurred) AS last${named} FROM ${from} WHERE ${where} GROUP BY 1`;
+  const sql = `SELECT ${exactCountColumns(sqliteEventSql, key, buckets)} FROM ${from} WHERE ${where} GROUP BY 1`;
   return events.db.stmt(sql).all(...params) as unknown as RawRow[];
 }
 
@@ -117,27 +88,7 @@ function fromRollups(
   params.push(fromHour, toHour);
   const wsKeys = filter.workspaces?.map((id) => events.tenancyKey(id)).filter((k) => k !== undefined);
   conds.push(...keyColumnConds(sqliteEventSql, 'r', filter, params, wsKeys));
-  let k: string;
-  let named = '';
-  switch (key) {
-    case 'time':
-      k = bucketKey('r.hour', buckets!);
-      break;
-    case 'event':
-      k = 'r.event';
-      break;
-    case 'resource':
-      k = 'r.resource_id';
-      named = ", max(printf('%020d', r.name_at) || r.name) AS named";
-      break;
-    case 'actor':
-      k = 'r.actor';
-      named = ", max(printf('%020d', r.actor_name_at) || r.actor_name) AS named";
-      break;
-    default:
-      k = 'r.ws';
-  }
-  const sql = `SELECT ${k} AS k, sum(r.n) AS n, min(r.first_occurred) AS first, max(r.last_occurred) AS last${named} FROM ${t} r WHERE ${conds.join(' AND ')} GROUP BY 1`;
+  const sql = `SELECT ${rollupCountColumns(sqliteEventSql, key, buckets)} FROM ${t} r WHERE ${conds.join(' AND ')} GROUP BY 1`;
   return events.db.stmt(sql).all(...params) as unknown as RawRow[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * SQLite's spelling of event filters (`sql/event-filters.ts`): label patterns use GLOB (case
+ * SQLite's spelling of event filters and count-by (`sql/event-filters.ts`, `sql/event-counts.ts`): label patterns use GLOB (case
  * sensitive, `*` and `?` as in Prefect; `[` is escaped); lists are expanded to `IN (?, …)` so the
  * planner can use the index on the column; related ids go through the `event_related` index, and
  * conditions that must hold on one related resource are checked on its JSON with `json_each`.
@@ -30,4 +30,12 @@ export const sqliteEventSql: EventSql = {
   contains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
   relatedText: 'e.related',
   haystack: "lower(e.event || ' ' || e.resource || ' ' || e.related || ' ' || e.payload)",
+  // Integers only, so inlined.
+  bucket(expr, b) {
+    const o = Math.trunc(b.origin);
+    const w = Math.trunc(b.width);
+    return `((${expr} - ${o}) - (((${expr} - ${o}) % ${w} + ${w}) % ${w})) / ${w}`;
+  },
+  padded: (expr) => `printf('%020d', ${expr})`,
+  sumInt: (expr) => `sum(${expr})`,
 };
