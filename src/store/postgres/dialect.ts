@@ -26,6 +26,9 @@ export const pgDialect: SqlDialect = {
   containsCI(col, text, params) {
     return `${col} ILIKE ${this.param(params, `%${text}%`)}`;
   },
+  contains(col, text, params) {
+    return `strpos(${col}, ${this.param(params, text)}) > 0`;
+  },
   startsWith(col, text, params) {
     return `starts_with(${col}, ${this.param(params, text)})`;
   },

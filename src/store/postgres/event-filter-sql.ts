@@ -24,7 +24,6 @@ export const pgEventSql: EventSql = {
   relatedCandidates: (ids, params) => `e.rid_hashes && ${pgDialect.param(params, ids.map(ridHash))}::bigint[]`,
   relatedElements: 'json_array_elements(e.related) r',
   relatedElement: 'r',
-  contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
   relatedText: 'e.related::text',
   haystack: "lower(e.event || ' ' || e.resource::text || ' ' || e.related::text || ' ' || e.payload::text)",
   bucket: (expr, b) => `floor((${expr} - ${Math.trunc(b.origin)})::numeric / ${Math.trunc(b.width)})::bigint`,

@@ -6,7 +6,6 @@ import { type Columns, RUN_JSON_COLUMNS, stateColumns } from '../shared/run-colu
 import type { SqlReader, StateTable } from '../sql/run-reads.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
-import type { PgTenancy } from './tenancy.ts';
 
 // JSON goes in as text cast to jsonb (`pg` would turn arrays into PostgreSQL arrays).
 const param = (name: string, n: number) => `$${n}${RUN_JSON_COLUMNS.has(name) ? '::jsonb' : ''}`;
@@ -41,7 +40,7 @@ const decoders = rowDecoders({
   json: <T>(v: unknown) => (v ?? null) as T,
   bool: (v) => v === true,
 });
-export const { toArtifact, toFlow, toFlowRun, toTaskRun, toSpan } = decoders;
+export const { toArtifact, toFlow, toFlowRun, toTaskRun, toSpan, toWorkspace } = decoders;
 
 /** Inserts a state; a state id already there is kept. */
 export async function insertState(
@@ -56,7 +55,7 @@ export async function insertState(
 }
 
 /** The shared run reads (`sql/run-reads.ts`) on the pool. */
-export function pgReader(db: PgDb, tenancy: PgTenancy): SqlReader {
+export function pgReader(db: PgDb, tenancy: Pick<SqlReader, 'key'>): SqlReader {
   return {
     dialect: pgDialect,
     decode: decoders,

@@ -9,22 +9,13 @@ import {
 import type { SpanListQuery } from '../../domain/spans/query.ts';
 import type { SpanRow } from '../../domain/spans/span.ts';
 import type { SpanStore } from '../contract.ts';
-import { type SpanSqlDialect, spanAfter, spanConditions, spanOrder } from '../sql/span-filters.ts';
+import { spanAfter, spanConditions, spanOrder } from '../sql/span-filters.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
 import { toSpan } from './run-rows.ts';
 import { PgSpanProjection } from './span-projection.ts';
 import { SPAN_SELECT } from './span-rows.ts';
 import type { PgTenancy } from './tenancy.ts';
-
-const dialect: SpanSqlDialect = {
-  param: pgDialect.param,
-  inList: pgDialect.inList,
-  arrayHasAny: pgDialect.arrayHasAny,
-  contains(col, text, params) {
-    return `strpos(${col}, ${this.param(params, text)}) > 0`;
-  },
-};
 
 export class PgSpans implements SpanStore {
   private readonly db: PgDb;
@@ -66,8 +57,8 @@ export class PgSpans implements SpanStore {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
     const params: unknown[] = [ws, traceId];
-    const where = ['s.ws = $1', 's.trace_id = $2', ...spanConditions(dialect, q.filters, params)];
-    if (q.after) where.push(spanAfter(dialect, q.after, q.descending, params));
+    const where = ['s.ws = $1', 's.trace_id = $2', ...spanConditions(pgDialect, q.filters, params)];
+    if (q.after) where.push(spanAfter(pgDialect, q.after, q.descending, params));
     params.push(q.limit);
     const sql = `${SPAN_SELECT} WHERE ${where.join(' AND ')} ORDER BY ${spanOrder(q.descending)} LIMIT $${params.length}`;
     return (await this.db.query<Row>(sql, params)).map(toSpan);

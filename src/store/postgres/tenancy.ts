@@ -5,30 +5,9 @@ import { uuid4 } from '../../domain/ids.ts';
 import type { Account, Workspace } from '../../domain/tenancy.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { TenancyStore } from '../contract.ts';
+import type { Row } from '../shared/row-decoding.ts';
 import { LOCK, type PgDb } from './db.ts';
-
-interface WorkspaceRow {
-  ws: number;
-  id: string;
-  account_id: string;
-  name: string;
-  handle: string;
-  description: string | null;
-  is_default: boolean;
-  created: number;
-}
-
-function toWorkspace(r: WorkspaceRow): Workspace {
-  return {
-    id: r.id,
-    accountId: r.account_id,
-    name: r.name,
-    handle: r.handle,
-    description: r.description,
-    isDefault: r.is_default,
-    created: r.created,
-  };
-}
+import { toWorkspace } from './run-rows.ts';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -83,9 +62,9 @@ export class PgTenancy implements TenancyStore {
   }
 
   private async defaults(): Promise<{ account: Account; workspace: Workspace } | undefined> {
-    const ws = await this.db.one<WorkspaceRow>('SELECT * FROM workspaces WHERE is_default');
+    const ws = await this.db.one<Row>('SELECT * FROM workspaces WHERE is_default');
     if (!ws) return undefined;
-    const account = await this.getAccount(ws.account_id);
+    const account = await this.getAccount(ws.account_id as string);
     return { account: account!, workspace: toWorkspace(ws) };
   }
 
@@ -94,7 +73,7 @@ export class PgTenancy implements TenancyStore {
   }
 
   async getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined> {
-    const r = await this.db.one<WorkspaceRow>('SELECT * FROM workspaces WHERE id = $1 AND account_id = $2', [
+    const r = await this.db.one<Row>('SELECT * FROM workspaces WHERE id = $1 AND account_id = $2', [
       workspaceId,
       accountId,
     ]);
@@ -102,7 +81,7 @@ export class PgTenancy implements TenancyStore {
   }
 
   async listWorkspaces(): Promise<Workspace[]> {
-    return (await this.db.query<WorkspaceRow>('SELECT * FROM workspaces ORDER BY ws')).map(toWorkspace);
+    return (await this.db.query<Row>('SELECT * FROM workspaces ORDER BY ws')).map(toWorkspace);
   }
 
   async createWorkspace(input: {
@@ -112,7 +91,7 @@ export class PgTenancy implements TenancyStore {
     description: string | null;
   }): Promise<Workspace> {
     try {
-      const r = await this.db.one<WorkspaceRow>(
+      const r = await this.db.one<Row>(
         `INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created)
          VALUES ($1, $2, $3, $4, $5, false, $6) RETURNING *`,
         [uuid4(), input.accountId, input.name, input.handle, input.description, nowMicros()],

@@ -10,6 +10,7 @@ import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { StateRow, StateType } from '../../domain/runs/states.ts';
 import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
 import type { SpanRow, SpanType } from '../../domain/spans/span.ts';
+import type { Workspace } from '../../domain/tenancy.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -43,6 +44,7 @@ export interface RowDecoders {
   toFlowRun(r: Row): FlowRunRow;
   toTaskRun(r: Row): TaskRunRow;
   toSpan(r: Row): SpanRow;
+  toWorkspace(r: Row): Workspace;
 }
 
 export function rowDecoders(c: ColumnCodec): RowDecoders {
@@ -92,6 +94,15 @@ export function rowDecoders(c: ColumnCodec): RowDecoders {
       task_run_id: r.task_run_id as string | null,
     }),
     toState: (r) => state(r, r.id, ''),
+    toWorkspace: (r) => ({
+      id: r.id as string,
+      accountId: r.account_id as string,
+      name: r.name as string,
+      handle: r.handle as string,
+      description: r.description as string | null,
+      isDefault: c.bool(r.is_default),
+      created: r.created as number,
+    }),
     toFlow: (r) => ({
       id: r.id as string,
       created: r.created as number,

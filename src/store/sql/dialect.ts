@@ -21,6 +21,8 @@ export interface SqlDialect {
   jsonText(col: string, key: string): string;
   /** Case-insensitive substring match (Prefect's `ILIKE '%x%'`; `%` and `_` in `text` are wildcards, as in Prefect). */
   containsCI(col: string, text: string, params: unknown[]): string;
+  /** `col` contains `text` literally (no wildcards), case-sensitive. */
+  contains(col: string, text: string, params: unknown[]): string;
   /** Case-sensitive prefix match. */
   startsWith(col: string, text: string, params: unknown[]): string;
   readonly true: string;

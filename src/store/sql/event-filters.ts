@@ -3,7 +3,7 @@
  * for runs). The structure — which conditions a filter makes and how they combine — is written
  * once; an engine's `EventSql` says how it spells the parts that differ: list membership, label
  * patterns (SQLite GLOB, PostgreSQL LIKE), the related-id index (SQLite's `event_related` table,
- * PostgreSQL's GIN index on `rid_hashes`), JSON array elements and substring tests.
+ * PostgreSQL's GIN index on `rid_hashes`) and JSON array elements.
  */
 import type { AnyResourceFilter, EventFilter, RelatedFilter, TimeBuckets } from '../../domain/events.ts';
 import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
@@ -25,8 +25,6 @@ export interface EventSql {
   /** `FROM` of `e.related`'s elements as `r`, and the JSON of one element. */
   readonly relatedElements: string;
   readonly relatedElement: string;
-  /** The haystack contains the text parameter `needle` (a placeholder). */
-  contains(haystack: string, needle: string): string;
   /** `e.related` as text, and the lowered text that full-text terms are searched in. */
   readonly relatedText: string;
   readonly haystack: string;
@@ -122,7 +120,7 @@ function relatedSql(e: EventSql, f: RelatedFilter, params: unknown[]): string {
   if (f.id?.length && !f.role?.length && !f.resources_in_roles?.length && !f.labels) {
     // Ids alone: the stored JSON is compact (JSON.stringify), so an id is present exactly when its
     // `"prefect.resource.id":"<id>"` text is — a substring test instead of parsing every candidate.
-    const found = f.id.map((id) => e.contains(e.relatedText, e.dialect.param(params, idNeedle(id))));
+    const found = f.id.map((id) => e.dialect.contains(e.relatedText, idNeedle(id), params));
     conds.push(`(${found.join(' OR ')})`);
     return conds.join(' AND ');
   }
@@ -140,7 +138,7 @@ function anyResourceSql(e: EventSql, f: AnyResourceFilter, params: unknown[]): s
 function textSql(e: EventSql, query: string, params: unknown[]): string | undefined {
   const q = parseTextQuery(query);
   if (isBlank(q)) return undefined;
-  const term = (t: string) => e.contains(e.haystack, e.dialect.param(params, t));
+  const term = (t: string) => e.dialect.contains(e.haystack, t, params);
   const parts: string[] = q.required.map(term);
   if (q.include.length) parts.push(`(${q.include.map(term).join(' OR ')})`);
   for (const t of q.exclude) parts.push(`NOT (${term(t)})`);

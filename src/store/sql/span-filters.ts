@@ -6,13 +6,8 @@ import type { SpanFilters } from '../../domain/spans/query.ts';
 import type { SpanPosition } from '../../domain/spans/span.ts';
 import type { SqlDialect } from './dialect.ts';
 
-export interface SpanSqlDialect extends Pick<SqlDialect, 'param' | 'inList' | 'arrayHasAny'> {
-  /** `col` contains `text` literally (no wildcards), case-sensitive. */
-  contains(col: string, text: string, params: unknown[]): string;
-}
-
 /** The conditions of `f` (each one must hold); none when `f` is empty. */
-export function spanConditions(d: SpanSqlDialect, f: SpanFilters, params: unknown[]): string[] {
+export function spanConditions(d: SqlDialect, f: SpanFilters, params: unknown[]): string[] {
   const out: string[] = [];
   if (f.parent_span_id !== undefined) out.push(`s.parent_span_id = ${d.param(params, f.parent_span_id)}`);
   if (f.depth !== undefined) out.push(`s.depth = ${d.param(params, f.depth)}`);
@@ -31,7 +26,7 @@ export function spanConditions(d: SpanSqlDialect, f: SpanFilters, params: unknow
 }
 
 /** Strictly after `p` in span order (ascending) or its reverse (descending). */
-export function spanAfter(d: SpanSqlDialect, p: SpanPosition, descending: boolean, params: unknown[]): string {
+export function spanAfter(d: SqlDialect, p: SpanPosition, descending: boolean, params: unknown[]): string {
   const start = d.param(params, p.start);
   const id = d.param(params, p.id);
   return `(s.sort_start, s.span_id) ${descending ? '<' : '>'} (${start}, ${id})`;

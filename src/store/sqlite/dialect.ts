@@ -27,6 +27,9 @@ export const sqliteDialect: SqlDialect = {
     // SQLite's LIKE is case-insensitive for ASCII, as Prefect's ILIKE on its SQLite engine.
     return `${col} LIKE ${this.param(params, `%${text}%`)}`;
   },
+  contains(col, text, params) {
+    return `instr(${col}, ${this.param(params, text)}) > 0`;
+  },
   startsWith(col, text, params) {
     return `substr(${col}, 1, ${this.param(params, text.length)}) = ${this.param(params, text)}`;
   },

@@ -27,7 +27,6 @@ export const sqliteEventSql: EventSql = {
     `e.seq IN (SELECT seq FROM event_related WHERE rid_hash IN (${placeholders(ids.map(ridHash), params)}))`,
   relatedElements: 'json_each(e.related) r',
   relatedElement: 'r.value',
-  contains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
   relatedText: 'e.related',
   haystack: "lower(e.event || ' ' || e.resource || ' ' || e.related || ' ' || e.payload)",
   // Integers only, so inlined.

@@ -6,7 +6,6 @@ import { type Columns, type ColumnValue, stateColumns } from '../shared/run-colu
 import type { SqlReader } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import type { SqliteTenancy } from './tenancy.ts';
 
 export type { Row };
 export type SqlValue = string | number | null;
@@ -32,7 +31,7 @@ const decoders = rowDecoders({
   json: <T>(v: unknown) => (typeof v === 'string' ? JSON.parse(v) : null) as T,
   bool: (v) => v === 1,
 });
-export const { toArtifact, toFlow, toFlowRun, toTaskRun, toSpan } = decoders;
+export const { toArtifact, toFlow, toFlowRun, toTaskRun, toSpan, toWorkspace } = decoders;
 
 /** Inserts a state into `flow_run_states` or `task_run_states`; a state id already there is kept. */
 export function insertState(
@@ -47,7 +46,7 @@ export function insertState(
 }
 
 /** The shared run reads (`sql/run-reads.ts`) on this connection. */
-export function sqliteReader(db: Db, tenancy: SqliteTenancy): SqlReader {
+export function sqliteReader(db: Db, tenancy: Pick<SqlReader, 'key'>): SqlReader {
   return {
     dialect: sqliteDialect,
     decode: decoders,

@@ -9,7 +9,7 @@ import {
 import type { SpanListQuery } from '../../domain/spans/query.ts';
 import type { SpanRow } from '../../domain/spans/span.ts';
 import type { SpanStore } from '../contract.ts';
-import { type SpanSqlDialect, spanAfter, spanConditions, spanOrder } from '../sql/span-filters.ts';
+import { spanAfter, spanConditions, spanOrder } from '../sql/span-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
 import type { Row } from './run-rows.ts';
@@ -17,15 +17,6 @@ import { toSpan } from './run-rows.ts';
 import { SqliteSpanProjection } from './span-projection.ts';
 import { SPAN_SELECT } from './span-rows.ts';
 import type { SqliteTenancy } from './tenancy.ts';
-
-const dialect: SpanSqlDialect = {
-  param: sqliteDialect.param,
-  inList: sqliteDialect.inList,
-  arrayHasAny: sqliteDialect.arrayHasAny,
-  contains(col, text, params) {
-    return `instr(${col}, ${this.param(params, text)}) > 0`;
-  },
-};
 
 export class SqliteSpans implements SpanStore {
   private readonly db: Db;
@@ -66,8 +57,8 @@ export class SqliteSpans implements SpanStore {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
     const params: unknown[] = [ws, traceId];
-    const where = ['s.ws = ?', 's.trace_id = ?', ...spanConditions(dialect, q.filters, params)];
-    if (q.after) where.push(spanAfter(dialect, q.after, q.descending, params));
+    const where = ['s.ws = ?', 's.trace_id = ?', ...spanConditions(sqliteDialect, q.filters, params)];
+    if (q.after) where.push(spanAfter(sqliteDialect, q.after, q.descending, params));
     params.push(q.limit);
     const sql = `${SPAN_SELECT} WHERE ${where.join(' AND ')} ORDER BY ${spanOrder(q.descending)} LIMIT ?`;
     return (this.db.stmt(sql).all(...(params as never[])) as Row[]).map(toSpan);

@@ -5,30 +5,9 @@ import { uuid4 } from '../../domain/ids.ts';
 import type { Account, Workspace } from '../../domain/tenancy.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { TenancyStore } from '../contract.ts';
+import type { Row } from '../shared/row-decoding.ts';
 import type { Db } from './db.ts';
-
-interface WorkspaceRow {
-  ws: number;
-  id: string;
-  account_id: string;
-  name: string;
-  handle: string;
-  description: string | null;
-  is_default: number;
-  created: number;
-}
-
-function toWorkspace(r: WorkspaceRow): Workspace {
-  return {
-    id: r.id,
-    accountId: r.account_id,
-    name: r.name,
-    handle: r.handle,
-    description: r.description,
-    isDefault: r.is_default === 1,
-    created: r.created,
-  };
-}
+import { toWorkspace } from './run-rows.ts';
 
 export class SqliteTenancy implements TenancyStore {
   private readonly db: Db;
@@ -53,7 +32,7 @@ export class SqliteTenancy implements TenancyStore {
 
   async ensureDefaults(): Promise<{ account: Account; workspace: Workspace }> {
     return this.db.tx(() => {
-      let ws = this.db.stmt('SELECT * FROM workspaces WHERE is_default = 1').get() as WorkspaceRow | undefined;
+      let ws = this.db.stmt('SELECT * FROM workspaces WHERE is_default = 1').get() as Row | undefined;
       if (!ws) {
         const accountId = uuid4();
         const now = nowMicros();
@@ -65,11 +44,11 @@ export class SqliteTenancy implements TenancyStore {
             'INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created) VALUES (?, ?, ?, ?, ?, 1, ?)',
           )
           .run(uuid4(), accountId, 'default', 'default', 'The default workspace', now);
-        ws = this.db.stmt('SELECT * FROM workspaces WHERE is_default = 1').get() as unknown as WorkspaceRow;
+        ws = this.db.stmt('SELECT * FROM workspaces WHERE is_default = 1').get() as unknown as Row;
       }
       const account = this.db
         .stmt('SELECT id, name, handle FROM accounts WHERE id = ?')
-        .get(ws.account_id) as unknown as Account;
+        .get(ws.account_id as string) as unknown as Account;
       return { account: { ...account }, workspace: toWorkspace(ws) };
     });
   }
@@ -81,13 +60,13 @@ export class SqliteTenancy implements TenancyStore {
 
   async getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined> {
     const r = this.db.stmt('SELECT * FROM workspaces WHERE id = ? AND account_id = ?').get(workspaceId, accountId) as
-      | WorkspaceRow
+      | Row
       | undefined;
     return r ? toWorkspace(r) : undefined;
   }
 
   async listWorkspaces(): Promise<Workspace[]> {
-    return (this.db.stmt('SELECT * FROM workspaces ORDER BY ws').all() as unknown as WorkspaceRow[]).map(toWorkspace);
+    return (this.db.stmt('SELECT * FROM workspaces ORDER BY ws').all() as unknown as Row[]).map(toWorkspace);
   }
 
   async createWorkspace(input: {
@@ -108,7 +87,7 @@ export class SqliteTenancy implements TenancyStore {
           'INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created) VALUES (?, ?, ?, ?, ?, 0, ?)',
         )
         .run(id, input.accountId, input.name, input.handle, input.description, nowMicros());
-      return toWorkspace(this.db.stmt('SELECT * FROM workspaces WHERE id = ?').get(id) as unknown as WorkspaceRow);
+      return toWorkspace(this.db.stmt('SELECT * FROM workspaces WHERE id = ?').get(id) as unknown as Row);
     });
   }
 
