@@ -1,11 +1,14 @@
 /** PostgreSQL's side of the shared run SQL: numbered parameters, jsonb operators, ILIKE. */
 import type { SqlDialect } from '../sql/dialect.ts';
 
+/** Appends a parameter and returns its placeholder (`$n`). */
+export function param(params: unknown[], value: unknown): string {
+  params.push(value);
+  return `$${params.length}`;
+}
+
 export const pgDialect: SqlDialect = {
-  param(params, value) {
-    params.push(value);
-    return `$${params.length}`;
-  },
+  param,
   inList(col, values, params, negate = false) {
     const any = `${col} = ANY(${this.param(params, values)})`;
     return negate ? `NOT (${any})` : any;

@@ -4,13 +4,13 @@ import { type CountPlan, countPlan, mergeCounts, type RawCountRow as RawRow } fr
 import { exactCountColumns, rollupCountColumns } from '../sql/event-counts.ts';
 import { keyColumnConds } from '../sql/event-filters.ts';
 import { type PgDb, prepared } from './db.ts';
+import { param } from './dialect.ts';
 import { pgEventSql } from './event-filter-sql.ts';
-import { Params } from './params.ts';
 
 /** What count-by needs of the event store (an interface, so that `events.ts` can import this file). */
 export interface PgEventCountSource {
   readonly db: PgDb;
-  where(scope: EventScope, q: Omit<EventQuery, 'limit'>, p: Params): Promise<string | undefined>;
+  where(scope: EventScope, q: Omit<EventQuery, 'limit'>, p: unknown[]): Promise<string | undefined>;
   scopeKeys(scope: EventScope): Promise<number[] | undefined>;
   tenantKey(e: { accountId: string; workspaceId: string | null }): Promise<number | undefined>;
   tenantOf(ws: number): Promise<{ accountId: string; workspaceId: string | null }>;
@@ -23,12 +23,12 @@ async function exact(
   filter: EventFilter,
   buckets: TimeBuckets | undefined,
 ): Promise<RawRow[]> {
-  const p = new Params();
+  const p: unknown[] = [];
   const where = await events.where(scope, { filter, order: 'ASC' }, p);
   if (where === undefined) return [];
   const from = `events e WHERE ${where}`;
   const sql = `SELECT ${exactCountColumns(pgEventSql, key, buckets)} FROM ${from} GROUP BY 1`;
-  return prepared<RawRow>(events.db, sql, p.values);
+  return prepared<RawRow>(events.db, sql, p);
 }
 
 async function fromRollups(
@@ -41,8 +41,12 @@ async function fromRollups(
 ): Promise<RawRow[]> {
   const keys = await events.scopeKeys(scope);
   if (!keys) return [];
-  const p = new Params();
-  const conds = [`r.ws = ANY(${p.add(keys)}::int[])`, `r.hour >= ${p.add(fromHour)}`, `r.hour < ${p.add(toHour)}`];
+  const p: unknown[] = [];
+  const conds = [
+    `r.ws = ANY(${param(p, keys)}::int[])`,
+    `r.hour >= ${param(p, fromHour)}`,
+    `r.hour < ${param(p, toHour)}`,
+  ];
   let wsKeys: number[] | undefined;
   if (filter.workspaces) {
     wsKeys = [];
@@ -51,10 +55,10 @@ async function fromRollups(
       if (k !== undefined) wsKeys.push(k);
     }
   }
-  conds.push(...keyColumnConds(pgEventSql, 'r', filter, p.values, wsKeys));
+  conds.push(...keyColumnConds(pgEventSql, 'r', filter, p, wsKeys));
   const t = table === 'names' ? 'event_rollup_names' : 'event_rollup_resources';
   const sql = `SELECT ${rollupCountColumns(pgEventSql, key, buckets)} FROM ${t} r WHERE ${conds.join(' AND ')} GROUP BY 1`;
-  return prepared<RawRow>(events.db, sql, p.values);
+  return prepared<RawRow>(events.db, sql, p);
 }
 
 export async function countEvents(

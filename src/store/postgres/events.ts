@@ -15,9 +15,9 @@ import type { EventAppendResult, EventProjection, EventStore } from '../contract
 import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../shared/event-keys.ts';
 import { eventFilterSql } from '../sql/event-filters.ts';
 import { type PgDb, prepared } from './db.ts';
+import { param } from './dialect.ts';
 import { countEvents } from './event-counts.ts';
 import { pgEventSql } from './event-filter-sql.ts';
-import { Params } from './params.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';
@@ -182,13 +182,13 @@ export class PgEvents implements EventStore {
   }
 
   /** WHERE clause (scope + filter + seq bounds) over `events e`, or undefined when the scope does not exist. */
-  async where(scope: EventScope, q: Omit<EventQuery, 'limit'>, p: Params): Promise<string | undefined> {
+  async where(scope: EventScope, q: Omit<EventQuery, 'limit'>, p: unknown[]): Promise<string | undefined> {
     const keys = await this.scopeKeys(scope);
     if (!keys) return undefined;
     // With related ids, keep the planner off `(ws, occurred, id)`: before a partition has statistics
     // it reads the whole window through that index instead of the few matches through the GIN index.
     const ws = byRelatedIds(q.filter) ? '(e.ws + 0)' : 'e.ws';
-    let where = keys.length === 1 ? `${ws} = ${p.add(keys[0])}` : `${ws} = ANY(${p.add(keys)}::int[])`;
+    let where = keys.length === 1 ? `${ws} = ${param(p, keys[0])}` : `${ws} = ANY(${param(p, keys)}::int[])`;
     let wsKeys: number[] | undefined;
     if (q.filter.workspaces) {
       wsKeys = [];
@@ -197,14 +197,14 @@ export class PgEvents implements EventStore {
         if (k !== undefined) wsKeys.push(k);
       }
     }
-    where += ` AND ${eventFilterSql(pgEventSql, q.filter, p.values, wsKeys)}`;
-    if (q.maxSeq !== undefined) where += ` AND e.seq <= ${p.add(q.maxSeq)}`;
-    if (q.minSeq !== undefined) where += ` AND e.seq > ${p.add(q.minSeq)}`;
+    where += ` AND ${eventFilterSql(pgEventSql, q.filter, p, wsKeys)}`;
+    if (q.maxSeq !== undefined) where += ` AND e.seq <= ${param(p, q.maxSeq)}`;
+    if (q.minSeq !== undefined) where += ` AND e.seq > ${param(p, q.minSeq)}`;
     return where;
   }
 
   async query(scope: EventScope, q: EventQuery): Promise<StoredEvent[]> {
-    const p = new Params();
+    const p: unknown[] = [];
     const where = await this.where(scope, q, p);
     if (where === undefined) return [];
     const dir = q.order === 'ASC' ? 'ASC' : 'DESC';
@@ -215,19 +215,19 @@ export class PgEvents implements EventStore {
       outer = 'e.rn = 1';
     }
     if (q.after)
-      outer += ` AND (e.occurred, e.id) ${dir === 'ASC' ? '>' : '<'} (${p.add(q.after.occurred)}, ${p.add(q.after.id)}::uuid)`;
+      outer += ` AND (e.occurred, e.id) ${dir === 'ASC' ? '>' : '<'} (${param(p, q.after.occurred)}, ${param(p, q.after.id)}::uuid)`;
     // Related ids match few events: sort them rather than walk the window in `occurred` order.
     const occurred = byRelatedIds(q.filter) ? '(e.occurred + 0)' : 'e.occurred';
-    const sql = `SELECT ${COLUMNS} FROM ${from} WHERE ${outer} ORDER BY ${occurred} ${dir}, e.id ${dir} LIMIT ${p.add(q.limit)} OFFSET ${p.add(q.offset ?? 0)}`;
-    return this.toEvents(await prepared<Row>(this.db, sql, p.values));
+    const sql = `SELECT ${COLUMNS} FROM ${from} WHERE ${outer} ORDER BY ${occurred} ${dir}, e.id ${dir} LIMIT ${param(p, q.limit)} OFFSET ${param(p, q.offset ?? 0)}`;
+    return this.toEvents(await prepared<Row>(this.db, sql, p));
   }
 
   async count(scope: EventScope, q: Omit<EventQuery, 'limit' | 'offset' | 'after'>): Promise<number> {
-    const p = new Params();
+    const p: unknown[] = [];
     const where = await this.where(scope, q, p);
     if (where === undefined) return 0;
     const what = q.filter.resource?.distinct ? 'count(DISTINCT e.resource_id)' : 'count(*)';
-    const [row] = await prepared<{ n: number }>(this.db, `SELECT ${what} AS n FROM events e WHERE ${where}`, p.values);
+    const [row] = await prepared<{ n: number }>(this.db, `SELECT ${what} AS n FROM events e WHERE ${where}`, p);
     return row.n;
   }
 
@@ -249,18 +249,18 @@ export class PgEvents implements EventStore {
     if (ws === undefined) return [];
     const rid = `${FLOW_RUN_PREFIX}${flowRunId}`;
     const dir = q.order === 'ASC' ? 'ASC' : 'DESC';
-    const p = new Params();
-    const wsP = p.add(ws);
-    const ridP = p.add(rid);
+    const p: unknown[] = [];
+    const wsP = param(p, ws);
+    const ridP = param(p, rid);
     let sql = `SELECT ${COLUMNS} FROM events e WHERE e.ws = ${wsP} AND e.resource_id = ${ridP}`;
     if (q.withTaskRuns) {
       sql +=
-        ` UNION ALL SELECT ${COLUMNS} FROM events e WHERE e.ws = ${wsP} AND e.rid_hashes && ARRAY[${p.add(ridHash(rid))}::bigint]` +
-        ` AND e.resource_id >= ${p.add(TASK_RUN_PREFIX)} AND e.resource_id < ${p.add(prefixUpperBound(TASK_RUN_PREFIX))}` +
+        ` UNION ALL SELECT ${COLUMNS} FROM events e WHERE e.ws = ${wsP} AND e.rid_hashes && ARRAY[${param(p, ridHash(rid))}::bigint]` +
+        ` AND e.resource_id >= ${param(p, TASK_RUN_PREFIX)} AND e.resource_id < ${param(p, prefixUpperBound(TASK_RUN_PREFIX))}` +
         ` AND EXISTS (SELECT 1 FROM json_array_elements(e.related) r WHERE r ->> 'prefect.resource.id' = ${ridP} AND r ->> 'prefect.resource.role' = 'flow-run')`;
     }
-    sql = `SELECT * FROM (${sql}) e ORDER BY e.occurred ${dir}, e.id ${dir} LIMIT ${p.add(q.limit)} OFFSET ${p.add(q.offset)}`;
-    return this.toEvents(await prepared<Row>(this.db, sql, p.values));
+    sql = `SELECT * FROM (${sql}) e ORDER BY e.occurred ${dir}, e.id ${dir} LIMIT ${param(p, q.limit)} OFFSET ${param(p, q.offset)}`;
+    return this.toEvents(await prepared<Row>(this.db, sql, p));
   }
 
   async runEventCount(workspaceId: string, flowRunId: string, withTaskRuns: boolean): Promise<number> {

@@ -12,7 +12,7 @@ import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-
 import type { RunLogStats } from '../contract.ts';
 import { aggregateLogStats, type LoggerDelta } from '../shared/log-stats.ts';
 import type { PgDb } from './db.ts';
-import { Params } from './params.ts';
+import { param } from './dialect.ts';
 import { committedUpto } from './streams.ts';
 
 const UPSERT_RUNS = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq)
@@ -77,20 +77,20 @@ export async function observedLoggers(
   query: ObservedLoggerQuery & { flowRunIds?: string[] },
 ): Promise<ObservedLogger[]> {
   if (query.flowRunIds?.length === 0) return [];
-  const p = new Params();
-  const where = [`ws = ${p.add(ws)}`];
-  if (query.flowRunIds) where.push(`flow_run_id = ANY(${p.add(query.flowRunIds)}::uuid[])`);
+  const p: unknown[] = [];
+  const where = [`ws = ${param(p, ws)}`];
+  if (query.flowRunIds) where.push(`flow_run_id = ANY(${param(p, query.flowRunIds)}::uuid[])`);
   if (query.prefix) {
-    const prefix = p.add(query.prefix);
+    const prefix = param(p, query.prefix);
     where.push(`name >= ${prefix} AND starts_with(name, ${prefix})`);
   }
   const order = query.orderBy === 'NAME_ASC' ? 'name' : 'last_seen DESC, name';
-  const limit = p.add(query.limit);
+  const limit = param(p, query.limit);
   const sql = query.flowRunIds
     ? `SELECT name, sum(count)::int8 AS count, min(first_seen) AS first_seen, max(last_seen) AS last_seen
        FROM log_run_loggers WHERE ${where.join(' AND ')} GROUP BY name ORDER BY ${order} LIMIT ${limit}`
     : `SELECT name, count, first_seen, last_seen FROM log_loggers WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
-  const rows = await db.query<{ name: string; count: number; first_seen: number; last_seen: number }>(sql, p.values);
+  const rows = await db.query<{ name: string; count: number; first_seen: number; last_seen: number }>(sql, p);
   return rows.map((r) => ({ name: r.name, count: r.count, firstSeen: r.first_seen, lastSeen: r.last_seen }));
 }
 

@@ -4,8 +4,8 @@ import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
 import type { LogStore, RunLogStats } from '../contract.ts';
 import type { PgDb } from './db.ts';
+import { param } from './dialect.ts';
 import * as stats from './log-stats.ts';
-import { Params } from './params.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';
@@ -138,7 +138,7 @@ export class PgLogs implements LogStore {
     const f = query.filter;
     const parsed = f.text ? parseTextQuery(f.text.query) : undefined;
     const text = parsed && !isBlank(parsed) ? parsed : undefined;
-    const onlyText = !this.conditions({ ...f, text: undefined }, new Params()).length;
+    const onlyText = !this.conditions({ ...f, text: undefined }, []).length;
     if (!text || !indexable(text) || (f.operator === 'or_' && !onlyText)) return this.select(ws, query, text);
     const needed = query.offset + query.limit;
     // Start with the first window; when some rows matched, the density of matches says how large a
@@ -152,7 +152,7 @@ export class PgLogs implements LogStore {
       window = next;
     }
     const wm = await this.db.one<{ upto: number }>(`SELECT ${WATERMARK} AS upto`);
-    const onlyTime = !this.conditions({ ...f, text: undefined, timestamp: undefined }, new Params()).length;
+    const onlyTime = !this.conditions({ ...f, text: undefined, timestamp: undefined }, []).length;
     return this.select(ws, query, text, { indexedUpto: wm!.upto, onlyTime });
   }
 
@@ -162,36 +162,33 @@ export class PgLogs implements LogStore {
     text: TextQuery | undefined,
     how: { indexedUpto?: number; onlyTime?: boolean } = {},
   ): Promise<LogRow[]> {
-    const p = new Params();
-    const wsParam = p.add(ws);
+    const p: unknown[] = [];
+    const wsParam = param(p, ws);
     const desc = query.sort === 'TIMESTAMP_DESC';
     const dir = desc ? 'DESC' : 'ASC';
     const order = (a = '') => `ORDER BY ${a}"timestamp" ${dir}, ${a}seq ${dir}`;
     const base = [`l.ws = ${wsParam}`];
     const cursor = this.cursorSql(query, 'l', p);
     if (cursor) base.push(cursor);
-    const page = `LIMIT ${p.add(query.limit)} OFFSET ${p.add(query.offset)}`;
+    const page = `LIMIT ${param(p, query.limit)} OFFSET ${param(p, query.offset)}`;
     const conds = this.conditions(query.filter, p);
     if (how.indexedUpto === undefined) {
       // Plain: the text (if any) is one more condition, checked row by row.
       if (text) conds.push(scanSql(text, HAY, p));
       if (conds.length)
         base.push(`(${conds.map((c) => `(${c})`).join(query.filter.operator === 'or_' ? ' OR ' : ' AND ')})`);
-      return this.db.query<LogRow>(
-        `SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} ${order()} ${page}`,
-        p.values,
-      );
+      return this.db.query<LogRow>(`SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} ${order()} ${page}`, p);
     }
     // Index-assisted searches run with and_ semantics only (see filter()).
     base.push(...conds.map((c) => `(${c})`));
-    const first = p.add(query.offset + query.limit);
-    const upto = p.add(how.indexedUpto);
+    const first = param(p, query.offset + query.limit);
+    const upto = param(p, how.indexedUpto);
     const x = [`x.ws = ${wsParam}`, `x.seq <= ${upto}`, indexMatchSql(text!, 'x.text', p)];
     const xCursor = this.cursorSql(query, 'x', p);
     if (xCursor) x.push(xCursor);
     const ts = query.filter.timestamp;
-    if (ts?.after_ !== undefined) x.push(`x."timestamp" >= ${p.add(ts.after_)}`);
-    if (ts?.before_ !== undefined) x.push(`x."timestamp" <= ${p.add(ts.before_)}`);
+    if (ts?.after_ !== undefined) x.push(`x."timestamp" >= ${param(p, ts.after_)}`);
+    if (ts?.before_ !== undefined) x.push(`x."timestamp" <= ${param(p, ts.before_)}`);
     // Indexed text is the same lower-cased text: the exact check can run on it.
     if (how.onlyTime) x.push(scanSql(text!, 'x.text', p));
     const candidates = how.onlyTime
@@ -204,7 +201,7 @@ export class PgLogs implements LogStore {
         UNION ALL
         (SELECT ${COLUMNS} FROM logs l WHERE ${base.join(' AND ')} AND l.seq > ${upto} AND ${textCond} ${order()} LIMIT ${first})
       ) u ${order()} ${page}`;
-    return this.db.query<LogRow>(sql, p.values);
+    return this.db.query<LogRow>(sql, p);
   }
 
   /**
@@ -218,20 +215,20 @@ export class PgLogs implements LogStore {
     text: TextQuery,
     window: number,
   ): Promise<{ hits: LogRow[]; full: boolean }> {
-    const p = new Params();
-    const base = [`l.ws = ${p.add(ws)}`];
+    const p: unknown[] = [];
+    const base = [`l.ws = ${param(p, ws)}`];
     const cursor = this.cursorSql(query, 'l', p);
     if (cursor) base.push(cursor);
     base.push(...this.conditions(query.filter, p).map((c) => `(${c})`));
     const dir = query.sort === 'TIMESTAMP_DESC' ? 'DESC' : 'ASC';
     const order = `ORDER BY "timestamp" ${dir}, seq ${dir}`;
-    const w = p.add(window);
+    const w = param(p, window);
     // The window's last row comes back too (whether it matched or not): it says the window was full.
     const sql = `SELECT ${COLUMNS}, hit, rn FROM (
         SELECT ${COLUMNS}, ${scanSql(text, HAY, p)} AS hit, row_number() OVER (${order}) AS rn
           FROM logs l WHERE ${base.join(' AND ')} ${order} LIMIT ${w}
-      ) w WHERE hit OR rn = ${w} ${order} LIMIT ${p.add(query.offset + query.limit + 1)}`;
-    const out = await this.db.query<LogRow & { hit: boolean; rn: number }>(sql, p.values);
+      ) w WHERE hit OR rn = ${w} ${order} LIMIT ${param(p, query.offset + query.limit + 1)}`;
+    const out = await this.db.query<LogRow & { hit: boolean; rn: number }>(sql, p);
     const hits: LogRow[] = [];
     let full = false;
     for (const { hit, rn, ...row } of out) {
@@ -242,14 +239,14 @@ export class PgLogs implements LogStore {
   }
 
   /** Keyset position: rows strictly after `query.after` in the requested order. */
-  private cursorSql(query: LogQuery, alias: string, p: Params): string | undefined {
+  private cursorSql(query: LogQuery, alias: string, p: unknown[]): string | undefined {
     if (!query.after) return undefined;
     const op = query.sort === 'TIMESTAMP_DESC' ? '<' : '>';
-    return `(${alias}."timestamp", ${alias}.seq) ${op} (${p.add(query.after.timestamp)}, ${p.add(query.after.seq)})`;
+    return `(${alias}."timestamp", ${alias}.seq) ${op} (${param(p, query.after.timestamp)}, ${param(p, query.after.seq)})`;
   }
 
   /** The conditions of every filter field but `text`, on alias `l`. */
-  private conditions(f: LogFilter, p: Params): string[] {
+  private conditions(f: LogFilter, p: unknown[]): string[] {
     const conds: string[] = [];
     const both = (c: string[]) => {
       if (c.length) conds.push(c.join(' AND '));
@@ -258,20 +255,20 @@ export class PgLogs implements LogStore {
     // stopping at the page, instead of sorting every row of (say) a long run.
     const anyOf = (col: string, values: string[], type: string) =>
       values.length === 1
-        ? `${col} = ${p.add(values[0])}::${type}`
+        ? `${col} = ${param(p, values[0])}::${type}`
         : values.length
-          ? `${col} = ANY(${p.add(values)}::${type}[])`
+          ? `${col} = ANY(${param(p, values)}::${type}[])`
           : 'false';
     if (f.level) {
       const c: string[] = [];
-      if (f.level.ge_ !== undefined) c.push(`l.level >= ${p.add(f.level.ge_)}`);
-      if (f.level.le_ !== undefined) c.push(`l.level <= ${p.add(f.level.le_)}`);
+      if (f.level.ge_ !== undefined) c.push(`l.level >= ${param(p, f.level.ge_)}`);
+      if (f.level.le_ !== undefined) c.push(`l.level <= ${param(p, f.level.le_)}`);
       both(c);
     }
     if (f.timestamp) {
       const c: string[] = [];
-      if (f.timestamp.after_ !== undefined) c.push(`l."timestamp" >= ${p.add(f.timestamp.after_)}`);
-      if (f.timestamp.before_ !== undefined) c.push(`l."timestamp" <= ${p.add(f.timestamp.before_)}`);
+      if (f.timestamp.after_ !== undefined) c.push(`l."timestamp" >= ${param(p, f.timestamp.after_)}`);
+      if (f.timestamp.before_ !== undefined) c.push(`l."timestamp" <= ${param(p, f.timestamp.before_)}`);
       both(c);
     }
     if (f.flow_run_id?.any_) conds.push(anyOf('l.flow_run_id', f.flow_run_id.any_, 'uuid'));

@@ -1,15 +1,16 @@
 /**
- * Day partitions for time-partitioned tables (logs and their text index; events later).
+ * Day partitions for time-partitioned tables: `logs` with its text index `logs_text` (UNLOGGED
+ * partitions) on `"timestamp"`, and `events` on `occurred` (ADR 8).
  *
- * Each family of tables is partitioned by range on `"timestamp"` (microseconds), one partition
+ * Each family of tables is partitioned by range on its time column (microseconds), one partition
  * per UTC day named `<table>_dYYYYMMDD`, plus a default partition `<table>_default`. A writer
- * calls `ensureFor(timestamps)` before inserting: partitions are created on demand, but only for
- * days inside a window around now (`PAST_DAYS` back, `FUTURE_DAYS` ahead), so that arbitrary
- * client timestamps cannot create unbounded numbers of tables; rows outside the window land in
- * the default partition. A day that was once beyond the window (a far-future timestamp) may
- * already have rows in the default partition when its partition is created: creation moves them
- * over in the same transaction. Retention (later) drops whole day partitions and deletes only the
- * default partition's old rows.
+ * calls `ensureFor(timestamps)` before inserting (start-up does for today and tomorrow):
+ * partitions are created on demand, but only for days inside a window around now (`PAST_DAYS`
+ * back, `FUTURE_DAYS` ahead), so that arbitrary client timestamps cannot create unbounded numbers
+ * of tables; rows outside the window land in the default partition. A day that was once beyond the
+ * window (a far-future timestamp) may already have rows in the default partition when its
+ * partition is created: creation moves them over in the same transaction. Retention is not built
+ * yet; it is meant to drop whole day partitions and delete only the default partition's old rows.
  */
 import { formatMicros, MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
 import { LOCK, type PgDb } from './db.ts';

@@ -1,7 +1,7 @@
 /** PostgreSQL: the workspace tag index (rows written by the tag projection inside event appends). */
 import type { TagRow, TagSort, TagStore } from '../contract.ts';
 import type { PgDb } from './db.ts';
-import { Params } from './params.ts';
+import { param } from './dialect.ts';
 import type { PgTenancy } from './tenancy.ts';
 
 const ORDER: Record<TagSort, string> = {
@@ -26,13 +26,13 @@ export class PgTags implements TagStore {
   ): Promise<{ results: TagRow[]; count: number }> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return { results: [], count: 0 };
-    const p = new Params();
-    let where = `ws = ${p.add(ws)}`;
-    if (q.search) where += ` AND strpos(lower(name), ${p.add(q.search.toLowerCase())}) > 0`;
-    const count = (await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM tags WHERE ${where}`, p.values))!.n;
+    const p: unknown[] = [];
+    let where = `ws = ${param(p, ws)}`;
+    if (q.search) where += ` AND strpos(lower(name), ${param(p, q.search.toLowerCase())}) > 0`;
+    const count = (await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM tags WHERE ${where}`, p))!.n;
     const rows = await this.db.query<{ name: string; first_seen: number; last_seen: number; n: number }>(
-      `SELECT name, first_seen, last_seen, n FROM tags WHERE ${where} ORDER BY ${ORDER[q.sort]} LIMIT ${p.add(q.limit)} OFFSET ${p.add(q.offset)}`,
-      p.values,
+      `SELECT name, first_seen, last_seen, n FROM tags WHERE ${where} ORDER BY ${ORDER[q.sort]} LIMIT ${param(p, q.limit)} OFFSET ${param(p, q.offset)}`,
+      p,
     );
     return {
       results: rows.map((r) => ({ name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, count: r.n })),

@@ -11,7 +11,7 @@
  * Every candidate the index returns is checked exactly again, so both ways give the same rows.
  */
 import type { TextQuery } from '../../domain/text-query.ts';
-import type { Params } from './params.ts';
+import { param } from './dialect.ts';
 
 const TRIGRAM = /[a-z0-9]{3}/;
 
@@ -26,8 +26,8 @@ function likePattern(term: string): string {
 }
 
 /** The exact condition on the lower-cased text expression `hay`. */
-export function scanSql(q: TextQuery, hay: string, p: Params): string {
-  const has = (t: string) => `strpos(${hay}, ${p.add(t)}) > 0`;
+export function scanSql(q: TextQuery, hay: string, p: unknown[]): string {
+  const has = (t: string) => `strpos(${hay}, ${param(p, t)}) > 0`;
   const parts: string[] = q.required.map(has);
   if (q.include.length) parts.push(`(${q.include.map(has).join(' OR ')})`);
   for (const t of q.exclude) parts.push(`NOT ${has(t)}`);
@@ -35,8 +35,8 @@ export function scanSql(q: TextQuery, hay: string, p: Params): string {
 }
 
 /** The positive terms as LIKE patterns on the indexed column `col` (usable by gin_trgm_ops). */
-export function indexMatchSql(q: TextQuery, col: string, p: Params): string {
-  const like = (t: string) => `${col} LIKE ${p.add(likePattern(t))}`;
+export function indexMatchSql(q: TextQuery, col: string, p: unknown[]): string {
+  const like = (t: string) => `${col} LIKE ${param(p, likePattern(t))}`;
   const parts: string[] = q.required.map(like);
   if (q.include.length) parts.push(`(${q.include.map(like).join(' OR ')})`);
   return parts.join(' AND ');

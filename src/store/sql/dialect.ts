@@ -1,7 +1,8 @@
 /**
- * What the shared run SQL (`run-filters.ts`) needs to know about an engine's SQL. Each engine
- * supplies one (`sqlite/dialect.ts`, later `postgres/…`); nothing outside `src/store/` uses it.
- * Tags and labels are stored as JSON arrays/objects (TEXT on SQLite, jsonb on PostgreSQL).
+ * What the shared SQL (`sql/run-filters.ts`, `run-reads.ts`, `span-filters.ts`, `event-filters.ts`)
+ * needs to know about an engine's SQL. Each engine supplies one (`sqlite/dialect.ts`,
+ * `postgres/dialect.ts`); nothing outside `src/store/` uses it. Tags and labels are stored as JSON
+ * arrays/objects (TEXT on SQLite, jsonb on PostgreSQL).
  */
 export interface SqlDialect {
   /** Appends a parameter and returns its placeholder (`?` or `$n`). */
