@@ -5,7 +5,7 @@ import { exactCountColumns, rollupCountColumns } from '../sql/event-counts.ts';
 import { keyColumnConds } from '../sql/event-filters.ts';
 import { type PgDb, prepared } from './db.ts';
 import { param } from './dialect.ts';
-import { pgEventSql } from './event-filter-sql.ts';
+import { pgEventSql } from './event-sql.ts';
 
 /** What count-by needs of the event store (an interface, so that `events.ts` can import this file). */
 export interface PgEventCountSource {

@@ -17,7 +17,7 @@ import { eventFilterSql } from '../sql/event-filters.ts';
 import { type PgDb, prepared } from './db.ts';
 import { param } from './dialect.ts';
 import { countEvents } from './event-counts.ts';
-import { pgEventSql } from './event-filter-sql.ts';
+import { pgEventSql } from './event-sql.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';

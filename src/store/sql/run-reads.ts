@@ -108,12 +108,7 @@ function scoped<S extends string>(
 }
 
 /** One page of a table's rows matching the query, in its order (an unknown workspace has none). */
-export async function readPage<S extends string, T>(
-  r: SqlReader,
-  t: RunTable<S, T>,
-  workspaceId: string,
-  q: RunQuery<S>,
-) {
+async function readPage<S extends string, T>(r: SqlReader, t: RunTable<S, T>, workspaceId: string, q: RunQuery<S>) {
   const ws = await r.key(workspaceId);
   if (ws === undefined) return [];
   const params: unknown[] = [];
@@ -125,7 +120,7 @@ export async function readPage<S extends string, T>(
 }
 
 /** How many of a table's rows match the filters. */
-export async function readCount<S extends string>(
+async function readCount<S extends string>(
   r: SqlReader,
   t: RunTable<S, unknown>,
   workspaceId: string,
@@ -140,7 +135,7 @@ export async function readCount<S extends string>(
 }
 
 /** One row of a table by id. */
-export async function readOne<S extends string, T>(
+async function readOne<S extends string, T>(
   r: SqlReader,
   t: RunTable<S, T>,
   workspaceId: string,
@@ -157,12 +152,7 @@ export async function readOne<S extends string, T>(
 export type StateTable = 'flow_run_states' | 'task_run_states';
 
 /** A run's states, oldest first. */
-export async function readStates(
-  r: SqlReader,
-  table: StateTable,
-  workspaceId: string,
-  runId: string,
-): Promise<StateRow[]> {
+async function readStates(r: SqlReader, table: StateTable, workspaceId: string, runId: string): Promise<StateRow[]> {
   const ws = await r.key(workspaceId);
   if (ws === undefined) return [];
   const runCol = table === 'flow_run_states' ? 'flow_run_id' : 'task_run_id';
@@ -172,7 +162,7 @@ export async function readStates(
 }
 
 /** One state by id. */
-export async function readState(
+async function readState(
   r: SqlReader,
   table: StateTable,
   workspaceId: string,

@@ -11,7 +11,7 @@ import { exactCountColumns, rollupCountColumns } from '../sql/event-counts.ts';
 import { keyColumnConds, prefixSql } from '../sql/event-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
-import { type Param, sqliteEventSql } from './event-filter-sql.ts';
+import { type Param, sqliteEventSql } from './event-sql.ts';
 
 /** What count-by needs of the event store (an interface, so that `events.ts` can import this file). */
 export interface SqliteEventCountSource {

@@ -17,7 +17,7 @@ import { byRelatedIds, firstOfEachId, prefixUpperBound, ridHash } from '../share
 import { eventFilterSql } from '../sql/event-filters.ts';
 import type { Db } from './db.ts';
 import { countEvents, prefixedNames, totalFromRollups } from './event-counts.ts';
-import { type Param, sqliteEventSql } from './event-filter-sql.ts';
+import { type Param, sqliteEventSql } from './event-sql.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 const INSERT =
