@@ -2,7 +2,7 @@
  * Events. `ws` is the workspace key, 0 for an account-scope event; `acct` is the account's rowid.
  * Dedup is the unique `(ws, acct, id)`: per workspace, or per account for account-scope events.
  * `event_related` indexes related resource ids by a 53-bit hash (`rid_hash`, see
- * `sql/event-filters.ts`): compact rows keep ingest cheap, and every use re-checks the candidate
+ * `shared/event-keys.ts`): compact rows keep ingest cheap, and every use re-checks the candidate
  * events' JSON, so a collision never changes a result. The JSON columns keep the event as received.
  * Account-scope reads use `ws IN (the account's workspaces, 0) AND acct = ?` on `events_ws_occurred`.
  */
