@@ -11,6 +11,7 @@
 import { AppError } from '../../domain/errors.ts';
 import { MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
 import type { Store } from '../contract.ts';
+import { SqlTraces } from '../sql/traces.ts';
 import { PgArtifacts } from './artifacts.ts';
 import { PgChangeFeed } from './change-feed.ts';
 import { PgDb } from './db.ts';
@@ -20,12 +21,12 @@ import { PgFlowRuns } from './flow-runs.ts';
 import { PgFlows } from './flows.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
+import { pgReader } from './run-rows.ts';
 import { PgSpans } from './spans.ts';
 import { PgTags } from './tags.ts';
 import { taskRunRecorderProjection } from './task-run-projection.ts';
 import { PgTaskRuns } from './task-runs.ts';
 import { PgTenancy } from './tenancy.ts';
-import { PgTraces } from './traces.ts';
 
 function redact(url: string): string {
   try {
@@ -73,7 +74,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     engine: 'postgres',
     tenancy,
     logs,
-    traces: new PgTraces(db, tenancy),
+    traces: new SqlTraces(pgReader(db, tenancy)),
     events,
     tags: new PgTags(db, tenancy),
     flows: new PgFlows(db, tenancy),

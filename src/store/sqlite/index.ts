@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from '../contract.ts';
 import { MemoryChangeFeed } from '../shared/memory-change-feed.ts';
+import { SqlTraces } from '../sql/traces.ts';
 import { SqliteArtifacts } from './artifacts.ts';
 import { Db, type SyncMode } from './db.ts';
 import { sqliteEventProjections } from './event-projections.ts';
@@ -14,6 +15,7 @@ import { SqliteFlowRuns } from './flow-runs.ts';
 import { SqliteFlows } from './flows.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
+import { sqliteReader } from './run-rows.ts';
 import { SqliteSpans } from './spans.ts';
 import { SqliteTags } from './tags.ts';
 import { taskRunRecorderProjection } from './task-run-projection.ts';
@@ -21,7 +23,6 @@ import { SqliteTaskRuns } from './task-runs.ts';
 import { SqliteTenancy } from './tenancy.ts';
 import { LogTextIndex } from './text-index.ts';
 import type { TextPlanLimits } from './text-plan.ts';
-import { SqliteTraces } from './traces.ts';
 
 export interface SqliteOptions {
   /** File path, or `:memory:`. */
@@ -55,7 +56,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     engine: 'sqlite',
     tenancy,
     logs: new SqliteLogs(db, tenancy, text, { textPlan: opts.textPlan }),
-    traces: new SqliteTraces(db, tenancy),
+    traces: new SqlTraces(sqliteReader(db, tenancy)),
     events: new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]),
     tags: new SqliteTags(db, tenancy),
     flows: new SqliteFlows(db, tenancy),
