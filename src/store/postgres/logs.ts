@@ -3,6 +3,7 @@ import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
 import type { LogStore, RunLogStats } from '../contract.ts';
+import { logRow } from '../shared/log-rows.ts';
 import type { PgDb } from './db.ts';
 import { param } from './dialect.ts';
 import * as stats from './log-stats.ts';
@@ -79,18 +80,7 @@ export class PgLogs implements LogStore {
         cols[8][i] = l.flow_run_id;
         cols[9][i] = l.task_run_id;
         cols[10][i] = l.worker_id;
-        out[i] = {
-          seq: seqs[i],
-          id: l.id,
-          created: l.created,
-          name: l.name,
-          level: l.level,
-          message: l.message,
-          timestamp: l.timestamp,
-          flow_run_id: l.flow_run_id,
-          task_run_id: l.task_run_id,
-          worker_id: l.worker_id,
-        };
+        out[i] = logRow(seqs[i], l);
       }
       await c.query(INSERT, cols);
       await stats.updateLogStats(c, out, cols[0] as number[]);

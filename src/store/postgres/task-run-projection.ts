@@ -4,7 +4,7 @@
  * back with the events they come from. Account-scope events carry no task runs.
  */
 import type { StoredEvent } from '../../domain/events.ts';
-import { type TaskRunEventRecord, taskRunRecordFromEvent } from '../../domain/runs/task-run-recorder.ts';
+import { taskRunRecordsByWorkspace } from '../shared/task-run-records.ts';
 import type { PgEventProjection, PgEventTx } from './events.ts';
 import type { PgTaskRuns } from './task-runs.ts';
 
@@ -12,16 +12,7 @@ export function taskRunRecorderProjection(taskRuns: PgTaskRuns): PgEventProjecti
   return {
     name: 'task-run-recorder',
     async apply(tx: PgEventTx, inserted: StoredEvent[]) {
-      const byWorkspace = new Map<number, TaskRunEventRecord[]>();
-      for (const e of inserted) {
-        if (e.workspaceId === null) continue;
-        const r = taskRunRecordFromEvent(e);
-        if (!r) continue;
-        const ws = tx.ws(e);
-        const list = byWorkspace.get(ws);
-        if (list) list.push(r);
-        else byWorkspace.set(ws, [r]);
-      }
+      const byWorkspace = taskRunRecordsByWorkspace(inserted, (e) => tx.ws(e));
       for (const [ws, records] of byWorkspace) await taskRuns.recordInTx(tx.c, ws, records);
     },
   };

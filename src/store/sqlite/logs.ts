@@ -3,6 +3,7 @@ import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
 import type { LogStore, RunLogStats } from '../contract.ts';
+import { logRow } from '../shared/log-rows.ts';
 import { aggregateLogStats } from '../shared/log-stats.ts';
 import type { Db } from './db.ts';
 import type { SqliteTenancy } from './tenancy.ts';
@@ -80,18 +81,7 @@ export class SqliteLogs implements LogStore {
         ] as const;
         const r = at ? this.db.stmt(INSERT_AT).run(at, ...values) : insert.run(...values);
         at = 0;
-        out[i] = {
-          seq: Number(r.lastInsertRowid),
-          id: l.id,
-          created: l.created,
-          name: l.name,
-          level: l.level,
-          message: l.message,
-          timestamp: l.timestamp,
-          flow_run_id: l.flow_run_id,
-          task_run_id: l.task_run_id,
-          worker_id: l.worker_id,
-        };
+        out[i] = logRow(Number(r.lastInsertRowid), l);
       }
       this.updateStats(out, keys);
       return out;

@@ -4,7 +4,7 @@
  * the events they come from. Account-scope events carry no task runs.
  */
 import type { StoredEvent } from '../../domain/events.ts';
-import { type TaskRunEventRecord, taskRunRecordFromEvent } from '../../domain/runs/task-run-recorder.ts';
+import { taskRunRecordsByWorkspace } from '../shared/task-run-records.ts';
 import type { SqliteEventProjection, SqliteEventTx } from './events.ts';
 import type { SqliteTaskRuns } from './task-runs.ts';
 
@@ -12,16 +12,7 @@ export function taskRunRecorderProjection(taskRuns: SqliteTaskRuns): SqliteEvent
   return {
     name: 'task-run-recorder',
     apply(tx: SqliteEventTx, inserted: StoredEvent[]) {
-      const byWorkspace = new Map<number, TaskRunEventRecord[]>();
-      for (const e of inserted) {
-        if (e.workspaceId === null) continue;
-        const r = taskRunRecordFromEvent(e);
-        if (!r) continue;
-        const ws = tx.ws(e);
-        const list = byWorkspace.get(ws);
-        if (list) list.push(r);
-        else byWorkspace.set(ws, [r]);
-      }
+      const byWorkspace = taskRunRecordsByWorkspace(inserted, (e) => tx.ws(e));
       for (const [ws, records] of byWorkspace) taskRuns.recordInTx(ws, records);
     },
   };
