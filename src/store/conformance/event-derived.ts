@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CountKey, EventFilter, EventScope } from '../../domain/events.ts';
-import type { Store } from '../contract.ts';
 import { newEvent } from './events.ts';
 import type { OpenTestStore } from './index.ts';
+import { withAccountStore as withStore } from './run-fixtures.ts';
 
 const HOUR = 3_600_000_000;
 const BASE = 1_741_564_800_000_000; // 2025-03-10T00:00:00Z
-
-async function withStore(
-  open: OpenTestStore,
-  fn: (store: Store, account: string, ws: string) => Promise<void>,
-): Promise<void> {
-  const store = await open();
-  try {
-    const { account, workspace } = await store.tenancy.ensureDefaults();
-    await fn(store, account.id, workspace.id);
-  } finally {
-    await store.close();
-  }
-}
 
 /** Deterministic pseudo-random numbers, so a failure reproduces. */
 function rng(seed: number): () => number {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventFilter, EventQuery, EventScope, NewEvent } from '../../domain/events.ts';
 import { uuid7 } from '../../domain/ids.ts';
-import type { Store } from '../contract.ts';
 import type { OpenTestStore } from './index.ts';
+import { withAccountStore as withStore } from './run-fixtures.ts';
 
 const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
 const ALL: EventFilter = { since: 0, until: T0 * 2 };
@@ -32,19 +32,6 @@ export function newEvent(
 
 function q(over: Partial<EventQuery> = {}): EventQuery {
   return { filter: ALL, order: 'ASC', limit: 100, ...over };
-}
-
-async function withStore(
-  open: OpenTestStore,
-  fn: (store: Store, account: string, ws: string) => Promise<void>,
-): Promise<void> {
-  const store = await open();
-  try {
-    const { account, workspace } = await store.tenancy.ensureDefaults();
-    await fn(store, account.id, workspace.id);
-  } finally {
-    await store.close();
-  }
 }
 
 export function eventConformance(open: OpenTestStore): void {

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { uuid4, uuid7 } from '../../domain/ids.ts';
 import type { NewLog } from '../../domain/logs.ts';
 import type { ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
-import type { Store } from '../contract.ts';
 import type { OpenTestStore } from './index.ts';
+import { withStore } from './run-fixtures.ts';
 
 const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
 
@@ -22,16 +22,6 @@ function log(workspaceId: string, over: Partial<NewLog> = {}): NewLog {
     worker_id: null,
     ...over,
   };
-}
-
-async function withStore(open: OpenTestStore, fn: (store: Store, ws: string) => Promise<void>): Promise<void> {
-  const store = await open();
-  try {
-    const { workspace } = await store.tenancy.ensureDefaults();
-    await fn(store, workspace.id);
-  } finally {
-    await store.close();
-  }
 }
 
 const byName = (

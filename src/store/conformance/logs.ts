@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { uuid4, uuid7 } from '../../domain/ids.ts';
 import type { LogFilter, LogQuery, NewLog } from '../../domain/logs.ts';
-import type { Store } from '../contract.ts';
 import type { OpenTestStore } from './index.ts';
+import { withStore } from './run-fixtures.ts';
 
 const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
 
@@ -31,16 +31,6 @@ function q(filter: Partial<LogFilter> = {}, over: Partial<LogQuery> = {}): LogQu
     offset: 0,
     ...over,
   };
-}
-
-async function withStore(open: OpenTestStore, fn: (store: Store, ws: string) => Promise<void>): Promise<void> {
-  const store = await open();
-  try {
-    const { workspace } = await store.tenancy.ensureDefaults();
-    await fn(store, workspace.id);
-  } finally {
-    await store.close();
-  }
 }
 
 export function logConformance(open: OpenTestStore): void {

@@ -146,12 +146,20 @@ export function query<S extends string>(
   return { filters, sort, limit: 200, offset: 0, now: T0 + 3600 * SEC, ...over };
 }
 
-export async function withStore(open: OpenTestStore, fn: (store: Store, ws: string) => Promise<void>): Promise<void> {
+/** Runs `fn` on a fresh store with its default account and workspace, and closes the store. */
+export async function withAccountStore(
+  open: OpenTestStore,
+  fn: (store: Store, account: string, ws: string) => Promise<void>,
+): Promise<void> {
   const store = await open();
   try {
-    const { workspace } = await store.tenancy.ensureDefaults();
-    await fn(store, workspace.id);
+    const { account, workspace } = await store.tenancy.ensureDefaults();
+    await fn(store, account.id, workspace.id);
   } finally {
     await store.close();
   }
+}
+
+export function withStore(open: OpenTestStore, fn: (store: Store, ws: string) => Promise<void>): Promise<void> {
+  return withAccountStore(open, (store, _account, ws) => fn(store, ws));
 }
