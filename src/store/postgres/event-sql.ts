@@ -1,8 +1,9 @@
 /**
- * PostgreSQL's spelling of event filters and count-by (`sql/event-filters.ts`, `sql/event-counts.ts`): lists as one array parameter,
- * label patterns become LIKE (case sensitive; `*`→`%`, `?`→`_`), JSON is read with `->>` and
- * `json_array_elements`, related ids are found through the GIN index on `rid_hashes` and
- * re-checked on the JSON; id prefixes compare with the C collation (byte order).
+ * PostgreSQL's spelling of event filters and count-by (`sql/event-filters.ts`,
+ * `sql/event-counts.ts`): lists as one array parameter, label patterns become LIKE (case
+ * sensitive; `*`→`%`, `?`→`_`), JSON is read with `->>` and `json_array_elements`, related ids are
+ * found through the GIN index on `rid_hashes` and re-checked on the JSON; id prefixes compare with
+ * the C collation (byte order).
  */
 import { ridHash } from '../shared/event-keys.ts';
 import type { EventSql } from '../sql/event-filters.ts';

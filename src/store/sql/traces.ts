@@ -8,7 +8,7 @@ import type { TraceStore } from '../contract.ts';
 import type { SqlReader } from './run-reads.ts';
 
 /** At most this many flow runs of one trace are considered. */
-export const FLOW_RUNS_OF_TRACE_MAX = 10_000;
+const FLOW_RUNS_OF_TRACE_MAX = 10_000;
 
 export class SqlTraces implements TraceStore {
   readonly #reads: SqlReader;

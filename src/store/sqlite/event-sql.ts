@@ -1,8 +1,9 @@
 /**
- * SQLite's spelling of event filters and count-by (`sql/event-filters.ts`, `sql/event-counts.ts`): label patterns use GLOB (case
- * sensitive, `*` and `?` as in Prefect; `[` is escaped); lists are expanded to `IN (?, …)` so the
- * planner can use the index on the column; related ids go through the `event_related` index, and
- * conditions that must hold on one related resource are checked on its JSON with `json_each`.
+ * SQLite's spelling of event filters and count-by (`sql/event-filters.ts`, `sql/event-counts.ts`):
+ * label patterns use GLOB (case sensitive, `*` and `?` as in Prefect; `[` is escaped); lists are
+ * expanded to `IN (?, …)` so the planner can use the index on the column; related ids go through
+ * the `event_related` index, and conditions that must hold on one related resource are checked on
+ * its JSON with `json_each`.
  */
 import { ridHash } from '../shared/event-keys.ts';
 import type { EventSql } from '../sql/event-filters.ts';
