@@ -1,3 +1,7 @@
+/**
+ * PostgreSQL: event storage (bulk insert through unnest, dedup on `(ws, id, occurred)`), filtering,
+ * count-by, a flow run's events, and the projections run inside the append transaction.
+ */
 import type pg from 'pg';
 import { actorOf, FLOW_RUN_PREFIX, TASK_RUN_PREFIX } from '../../domain/event-derived.ts';
 import type {
