@@ -47,6 +47,7 @@ describe('websocket routes and the Prefect handshake', () => {
     registerWebSockets(app, services, [
       {
         path: '/echo',
+        scope: 'read',
         async handler(_ctx, session) {
           if (!(await session.handshake())) return;
           session.onMessage((m) => session.send({ echo: m }));

@@ -10,28 +10,31 @@ import {
   updateArtifact,
 } from '../../ops/runs/artifacts.ts';
 import { artifactCountBody, artifactFilterBody } from '../../ops/runs/bodies.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import type { RouteDef } from '../router.ts';
 
 export const artifactRoutes: RouteDef[] = [
   {
     method: 'POST',
     path: '/artifacts/',
     tag: 'Artifacts',
+    scope: 'write',
     summary: 'Create an artifact (linked to a flow run and/or task run): 201.',
     body: artifactCreateSchema,
     status: 201,
-    async handler(ctx, req) {
-      return renderArtifact(await createArtifact(ctx, parseOrThrow(artifactCreateSchema, req.body, ['body'])));
+    async handler(ctx, { body }) {
+      return renderArtifact(await createArtifact(ctx, body));
     },
   },
   {
     method: 'POST',
     path: '/artifacts/filter',
     tag: 'Artifacts',
+    scope: 'read',
     summary: 'Artifacts matching the filters, sorted by ArtifactSort (default ID_DESC); limit ≤ 200.',
     body: artifactFilterBody,
-    async handler(ctx, req) {
-      return (await filterArtifacts(ctx, parseOrThrow(artifactFilterBody, req.body ?? {}, ['body']))).map(
+    bodyOptional: true,
+    async handler(ctx, { body }) {
+      return (await filterArtifacts(ctx, body)).map(
         renderArtifact,
       );
     },
@@ -40,30 +43,34 @@ export const artifactRoutes: RouteDef[] = [
     method: 'POST',
     path: '/artifacts/count',
     tag: 'Artifacts',
+    scope: 'read',
     summary: 'Number of artifacts matching the filters.',
     body: artifactCountBody,
-    async handler(ctx, req) {
-      return countArtifacts(ctx, parseOrThrow(artifactCountBody, req.body ?? {}, ['body']));
+    bodyOptional: true,
+    async handler(ctx, { body }) {
+      return countArtifacts(ctx, body);
     },
   },
   {
     method: 'GET',
     path: '/artifacts/:id',
     tag: 'Artifacts',
+    scope: 'read',
     summary: 'Read an artifact.',
-    async handler(ctx, req) {
-      return renderArtifact(await readArtifact(ctx, uuidParam(req, 'id')));
+    async handler(ctx, { params }) {
+      return renderArtifact(await readArtifact(ctx, params.id));
     },
   },
   {
     method: 'PATCH',
     path: '/artifacts/:id',
     tag: 'Artifacts',
+    scope: 'write',
     summary: 'Update data, description or metadata_ (ArtifactUpdate; progress artifacts): 204.',
     body: artifactUpdateSchema,
-    async handler(ctx, req, reply) {
-      const id = uuidParam(req, 'id');
-      await updateArtifact(ctx, id, parseOrThrow(artifactUpdateSchema, req.body ?? {}, ['body']));
+    bodyOptional: true,
+    async handler(ctx, { params, body }, _req, reply) {
+      await updateArtifact(ctx, params.id, body);
       return reply.code(204).send();
     },
   },
@@ -71,9 +78,10 @@ export const artifactRoutes: RouteDef[] = [
     method: 'DELETE',
     path: '/artifacts/:id',
     tag: 'Artifacts',
+    scope: 'write',
     summary: 'Delete an artifact: 204.',
-    async handler(ctx, req, reply) {
-      await deleteArtifact(ctx, uuidParam(req, 'id'));
+    async handler(ctx, { params }, _req, reply) {
+      await deleteArtifact(ctx, params.id);
       return reply.code(204).send();
     },
   },

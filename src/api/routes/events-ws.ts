@@ -31,6 +31,7 @@ const FOREVER = 253_402_300_799_000_000; // 9999-12-31T23:59:59Z
 
 export const eventsInRoute: WsRouteDef = {
   path: '/events/in',
+  scope: 'write',
   autoPong: false,
   async handler(ctx, session) {
     const { socket } = session;
@@ -98,6 +99,7 @@ const filterMessages = { oss: filterMessageSchema(false), cloud: filterMessageSc
 
 export const eventsOutRoute: WsRouteDef = {
   path: '/events/out',
+  scope: 'read',
   async handler(ctx, session) {
     if (!(await session.handshake())) return;
     const first = await session.nextInTime('filter');

@@ -1,7 +1,6 @@
 /** Event routes served on both path families: ingest, filter, next page. */
-import type { FastifyRequest } from 'fastify';
-import { eventSchema } from '../../domain/events.ts';
-import { array, object, parseOrThrow, str } from '../../domain/schema.ts';
+import { type Countable, eventSchema } from '../../domain/events.ts';
+import { array, object, str } from '../../domain/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { type EventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
@@ -10,9 +9,9 @@ import { ingestEvents } from '../../ops/events/ingest-events.ts';
 import { etagMatches, runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
 import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
 import { linkOrigin } from '../link-origin.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import { type RequestInfo, type RouteDef, route } from '../router.ts';
 
-function eventsCtx(ctx: OpContext, req: FastifyRequest): EventsContext {
+function eventsCtx(ctx: OpContext, req: RequestInfo): EventsContext {
   const scope = workspaceScope(ctx);
   return {
     services: ctx.services,
@@ -23,31 +22,29 @@ function eventsCtx(ctx: OpContext, req: FastifyRequest): EventsContext {
 }
 
 /** The request body's declared size in bytes, when the client sent one. */
-export function contentLength(req: FastifyRequest): number | undefined {
+export function contentLength(req: RequestInfo): number | undefined {
   const n = Number(req.headers['content-length']);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-export function pageTokenOf(req: FastifyRequest): string | undefined {
-  const q = req.query as Record<string, string | string[] | undefined>;
-  const t = q['page-token'];
-  return Array.isArray(t) ? t[0] : t;
-}
+export const pageTokenQuery = object({ 'page-token': str() }, { extra: 'ignore' });
 
 export const eventRoutes: RouteDef[] = [
   {
     method: 'POST',
     path: '/events',
     tag: 'Events',
+    scope: 'write',
     summary:
       'Record a batch of events (a JSON array of Event). 204 once committed; an invalid event rejects the batch with 422.',
     body: array(eventSchema),
+    rawBody: true,
     status: 204,
-    async handler(ctx, req, reply) {
+    async handler(ctx, { body }, req, reply) {
       await ingestEvents(
         ctx.services,
         { accountId: ctx.workspace.accountId, workspaceId: ctx.workspace.id },
-        req.body,
+        body,
         contentLength(req),
       );
       return reply.code(204).send();
@@ -57,37 +54,42 @@ export const eventRoutes: RouteDef[] = [
     method: 'POST',
     path: '/events/filter',
     tag: 'Events',
+    scope: 'read',
     summary: 'First page of events matching an EventFilter (EventPage; next_page is a signed link valid for 1 hour).',
-    body: filterEventsSchema('oss'),
-    handler: (ctx, req) => filterEvents(eventsCtx(ctx, req), req.body),
+    body: filterEventsSchema,
+    bodyOptional: true,
+    handler: (ctx, { body }, req) => filterEvents(eventsCtx(ctx, req), body),
   },
   {
     method: 'GET',
     path: '/events/filter/next',
     tag: 'Events',
+    scope: 'read',
     summary: 'Next page of an event query, from the page-token of next_page (403 when invalid, expired or foreign).',
-    query: object({ 'page-token': str() }),
-    handler: (ctx, req) => nextEventsPage(eventsCtx(ctx, req), pageTokenOf(req)),
+    query: pageTokenQuery,
+    handler: (ctx, { query }, req) => nextEventsPage(eventsCtx(ctx, req), query['page-token']),
   },
   {
     method: 'POST',
     path: '/events/count-by/:countable',
     tag: 'Events',
+    scope: 'read',
     summary: 'Count events by day, time, event, resource, workspace or actor (EventCount[]).',
     params: { countable: countableSchema },
-    body: countEventsSchema('oss'),
-    handler: (ctx, req) => countEvents(eventsCtx(ctx, req), (req.params as { countable: string }).countable, req.body),
+    body: countEventsSchema,
+    bodyOptional: true,
+    handler: (ctx, { params, body }, req) => countEvents(eventsCtx(ctx, req), params.countable as Countable, body),
   },
   {
     method: 'GET',
     path: '/flow_runs/:id/events',
     tag: 'Events',
+    scope: 'read',
     summary:
       "A page of a flow run's events (and its task runs'); ETag = number of matching events, If-None-Match → 304.",
     query: runEventsQuerySchema,
-    async handler(ctx, req, reply) {
-      const flowRunId = uuidParam(req, 'id');
-      const q = parseOrThrow(runEventsQuerySchema, req.query ?? {}, ['query']);
+    async handler(ctx, { params, query: q }, req, reply) {
+      const flowRunId = params.id;
       const ectx = eventsCtx(ctx, req);
       const total = await runEventCount(ectx, ctx.workspace.id, flowRunId, q);
       reply.header('etag', `"${total}"`);
@@ -99,20 +101,21 @@ export const eventRoutes: RouteDef[] = [
     method: 'GET',
     path: '/tags',
     tag: 'Events',
+    scope: 'read',
     summary: 'Page through the workspace tag index (TagPaginationResponse).',
     query: listTagsQuerySchema,
-    handler: (ctx, req) => listTags(ctx, parseOrThrow(listTagsQuerySchema, req.query ?? {}, ['query'])),
+    handler: (ctx, { query }) => listTags(ctx, query),
   },
   {
     method: 'DELETE',
     path: '/tags',
     tag: 'Events',
+    scope: 'admin',
     summary: 'Remove a tag from the workspace tag index (204, also when unknown). Events are not changed.',
     query: deleteTagQuerySchema,
     status: 204,
-    async handler(ctx, req, reply) {
-      const { tag } = parseOrThrow(deleteTagQuerySchema, req.query ?? {}, ['query']);
-      await deleteTag(ctx, tag);
+    async handler(ctx, { query }, _req, reply) {
+      await deleteTag(ctx, query.tag);
       return reply.code(204).send();
     },
   },

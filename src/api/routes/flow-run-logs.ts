@@ -5,12 +5,12 @@
  */
 import { Readable } from 'node:stream';
 import { renderLog } from '../../domain/logs.ts';
-import { object, optional, parseOrThrow } from '../../domain/schema.ts';
+import { type Infer, object, optional } from '../../domain/schema.ts';
 import { exportFlowRunLogs, exportFormatSchema } from '../../ops/logs/export-logs.ts';
 import { flowRunLogs, flowRunLogsQuery } from '../../ops/logs/flow-run-logs.ts';
 import { attachment } from '../content-disposition.ts';
-import { headerValue, queryValues } from '../query.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import { headerValue } from '../query.ts';
+import type { RouteDef } from '../router.ts';
 
 const downloadQuery = object(
   { format: optional(exportFormatSchema.describe("csv (default, Prefect's format) or text"), () => 'csv' as const) },
@@ -20,10 +20,9 @@ const downloadQuery = object(
 const CONTENT_TYPE = { csv: 'text/csv; charset=utf-8', text: 'text/plain; charset=utf-8' } as const;
 const EXTENSION = { csv: 'csv', text: 'txt' } as const;
 
-const download: RouteDef['handler'] = async (ctx, req, reply) => {
-  const id = uuidParam(req, 'id');
-  const { format } = parseOrThrow(downloadQuery, queryValues(req), ['query'], null);
-  const file = await exportFlowRunLogs(ctx, id, format);
+const download: RouteDef<Infer<typeof downloadQuery>>['handler'] = async (ctx, { params, query }, _req, reply) => {
+  const { format } = query;
+  const file = await exportFlowRunLogs(ctx, params.id, format);
   const ext = EXTENSION[format];
   const name = file.run.name === null ? undefined : `${file.run.name}-logs.${ext}`;
   return reply
@@ -40,13 +39,12 @@ export const flowRunLogRoutes: RouteDef[] = [
     method: 'GET',
     path: '/flow_runs/:id/logs',
     tag: 'Logs',
+    scope: 'read',
     summary:
       "A page of a flow run's logs (a bare Log[]; [] for an unknown run). Sends an ETag that changes when the run gains a log; If-None-Match with it (or *) answers 304.",
     query: flowRunLogsQuery,
-    async handler(ctx, req, reply) {
-      const id = uuidParam(req, 'id');
-      const input = parseOrThrow(flowRunLogsQuery, queryValues(req), ['query'], null);
-      const page = await flowRunLogs(ctx, id, input, headerValue(req, 'if-none-match'));
+    async handler(ctx, { params, query }, req, reply) {
+      const page = await flowRunLogs(ctx, params.id, query, headerValue(req, 'if-none-match'));
       reply.header('etag', page.etag).header('cache-control', 'no-cache');
       if (!page.rows) return reply.code(304).send();
       return page.rows.map(renderLog);
@@ -56,6 +54,7 @@ export const flowRunLogRoutes: RouteDef[] = [
     method: 'GET',
     path: '/flow_runs/:id/logs/download',
     tag: 'Logs',
+    scope: 'read',
     summary: DOWNLOAD_SUMMARY,
     query: downloadQuery,
     handler: download,
@@ -64,6 +63,7 @@ export const flowRunLogRoutes: RouteDef[] = [
     method: 'GET',
     path: '/flow_runs/:id/download-logs-csv',
     tag: 'Logs',
+    scope: 'read',
     summary: `Deprecated alias of /flow_runs/{id}/logs/download (Prefect Cloud). ${DOWNLOAD_SUMMARY}`,
     query: downloadQuery,
     handler: download,

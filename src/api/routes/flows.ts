@@ -3,17 +3,18 @@ import { flowCreateSchema, renderFlow } from '../../domain/runs/flows.ts';
 import { parseOrThrow } from '../../domain/schema.ts';
 import { flowCountBody, flowFilterBody } from '../../ops/runs/bodies.ts';
 import { countFlows, createFlow, filterFlows, readFlow } from '../../ops/runs/flows.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import type { RouteDef } from '../router.ts';
 
 export const flowRoutes: RouteDef[] = [
   {
     method: 'POST',
     path: '/flows/',
     tag: 'Flows',
+    scope: 'write',
     summary: 'Get or create a flow by name: 201 with the new flow, 200 with the existing one.',
     body: flowCreateSchema,
-    async handler(ctx, req, reply) {
-      const { flow, created } = await createFlow(ctx, parseOrThrow(flowCreateSchema, req.body, ['body']));
+    async handler(ctx, { body }, _req, reply) {
+      const { flow, created } = await createFlow(ctx, body);
       return reply.code(created ? 201 : 200).send(renderFlow(flow));
     },
   },
@@ -21,29 +22,34 @@ export const flowRoutes: RouteDef[] = [
     method: 'POST',
     path: '/flows/filter',
     tag: 'Flows',
+    scope: 'read',
     summary: 'Flows matching FlowFilter (and, through their runs, FlowRunFilter / TaskRunFilter), sorted by FlowSort.',
     body: flowFilterBody,
-    async handler(ctx, req) {
-      return (await filterFlows(ctx, parseOrThrow(flowFilterBody, req.body ?? {}, ['body']))).map(renderFlow);
+    bodyOptional: true,
+    async handler(ctx, { body }) {
+      return (await filterFlows(ctx, body)).map(renderFlow);
     },
   },
   {
     method: 'POST',
     path: '/flows/count',
     tag: 'Flows',
+    scope: 'read',
     summary: 'Number of flows matching the filters.',
     body: flowCountBody,
-    async handler(ctx, req) {
-      return countFlows(ctx, parseOrThrow(flowCountBody, req.body ?? {}, ['body']));
+    bodyOptional: true,
+    async handler(ctx, { body }) {
+      return countFlows(ctx, body);
     },
   },
   {
     method: 'GET',
     path: '/flows/:id',
     tag: 'Flows',
+    scope: 'read',
     summary: 'Read a flow.',
-    async handler(ctx, req) {
-      return renderFlow(await readFlow(ctx, uuidParam(req, 'id')));
+    async handler(ctx, { params }) {
+      return renderFlow(await readFlow(ctx, params.id));
     },
   },
 ];

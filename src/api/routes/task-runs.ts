@@ -17,7 +17,7 @@ import {
   renameTaskRun,
   taskRunStates,
 } from '../../ops/runs/task-runs.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import type { RouteDef } from '../router.ts';
 
 const statesQuery = object({ task_run_id: uuid() }, { extra: 'ignore' });
 
@@ -26,10 +26,11 @@ export const taskRunRoutes: RouteDef[] = [
     method: 'POST',
     path: '/task_runs/',
     tag: 'Task Runs',
+    scope: 'write',
     summary: 'Get or create a task run on (flow_run_id, task_key, dynamic_key): 201 new, 200 existing.',
     body: taskRunCreateSchema,
-    async handler(ctx, req, reply) {
-      const { run, created } = await createTaskRun(ctx, parseOrThrow(taskRunCreateSchema, req.body, ['body']));
+    async handler(ctx, { body }, _req, reply) {
+      const { run, created } = await createTaskRun(ctx, body);
       return reply.code(created ? 201 : 200).send(renderTaskRun(run, nowMicros()));
     },
   },
@@ -37,10 +38,12 @@ export const taskRunRoutes: RouteDef[] = [
     method: 'POST',
     path: '/task_runs/filter',
     tag: 'Task Runs',
+    scope: 'read',
     summary: 'Task runs matching the filters, sorted by TaskRunSort (default ID_DESC); limit ≤ 200.',
     body: taskRunFilterBody('oss'),
-    async handler(ctx, req) {
-      const rows = await filterTaskRuns(ctx, parseOrThrow(taskRunFilterBody(ctx.family), req.body ?? {}, ['body']));
+    bodyOptional: true,
+    async handler(ctx, { body }) {
+      const rows = await filterTaskRuns(ctx, body);
       const now = nowMicros();
       return rows.map((r) => renderTaskRun(r, now));
     },
@@ -49,30 +52,34 @@ export const taskRunRoutes: RouteDef[] = [
     method: 'POST',
     path: '/task_runs/count',
     tag: 'Task Runs',
+    scope: 'read',
     summary: 'Number of task runs matching the filters.',
     body: taskRunCountBody,
-    async handler(ctx, req) {
-      return countTaskRuns(ctx, parseOrThrow(taskRunCountBody, req.body ?? {}, ['body']));
+    bodyOptional: true,
+    async handler(ctx, { body }) {
+      return countTaskRuns(ctx, body);
     },
   },
   {
     method: 'GET',
     path: '/task_runs/:id',
     tag: 'Task Runs',
+    scope: 'read',
     summary: 'Read a task run.',
-    async handler(ctx, req) {
-      return renderTaskRun(await readTaskRun(ctx, uuidParam(req, 'id')), nowMicros());
+    async handler(ctx, { params }) {
+      return renderTaskRun(await readTaskRun(ctx, params.id), nowMicros());
     },
   },
   {
     method: 'PATCH',
     path: '/task_runs/:id',
     tag: 'Task Runs',
+    scope: 'write',
     summary: 'Rename a task run (TaskRunUpdate): 204.',
     body: taskRunUpdateSchema,
-    async handler(ctx, req, reply) {
-      const id = uuidParam(req, 'id');
-      await renameTaskRun(ctx, id, parseOrThrow(taskRunUpdateSchema, req.body ?? {}, ['body']).name);
+    bodyOptional: true,
+    async handler(ctx, { params, body }, _req, reply) {
+      await renameTaskRun(ctx, params.id, body.name);
       return reply.code(204).send();
     },
   },
@@ -80,9 +87,10 @@ export const taskRunRoutes: RouteDef[] = [
     method: 'DELETE',
     path: '/task_runs/:id',
     tag: 'Task Runs',
+    scope: 'write',
     summary: 'Delete a task run with its logs, states and artifacts: 204.',
-    async handler(ctx, req, reply) {
-      await deleteTaskRun(ctx, uuidParam(req, 'id'));
+    async handler(ctx, { params }, _req, reply) {
+      await deleteTaskRun(ctx, params.id);
       return reply.code(204).send();
     },
   },
@@ -90,11 +98,11 @@ export const taskRunRoutes: RouteDef[] = [
     method: 'POST',
     path: '/task_runs/:id/set_state',
     tag: 'Task Runs',
+    scope: 'write',
     summary: 'Propose a task-run state (same contract as flow runs; no event is emitted).',
     body: setStateBodySchema,
-    async handler(ctx, req, reply) {
-      const id = uuidParam(req, 'id');
-      const r = await setTaskRunState(ctx, id, parseOrThrow(setStateBodySchema, req.body, ['body']));
+    async handler(ctx, { params, body }, _req, reply) {
+      const r = await setTaskRunState(ctx, params.id, body);
       return reply.code(r.httpStatus).send(r.body);
     },
   },
@@ -102,20 +110,21 @@ export const taskRunRoutes: RouteDef[] = [
     method: 'GET',
     path: '/task_run_states/',
     tag: 'Task Run States',
+    scope: 'read',
     summary: 'The state history of a task run (?task_run_id=), oldest first.',
     query: statesQuery,
-    async handler(ctx, req) {
-      const q = parseOrThrow(statesQuery, req.query ?? {}, ['query']);
-      return (await taskRunStates(ctx, q.task_run_id)).map(renderState);
+    async handler(ctx, { query }) {
+      return (await taskRunStates(ctx, query.task_run_id)).map(renderState);
     },
   },
   {
     method: 'GET',
     path: '/task_run_states/:id',
     tag: 'Task Run States',
+    scope: 'read',
     summary: 'Read one task-run state.',
-    async handler(ctx, req) {
-      return renderState(await readTaskRunState(ctx, uuidParam(req, 'id')));
+    async handler(ctx, { params }) {
+      return renderState(await readTaskRunState(ctx, params.id));
     },
   },
 ];

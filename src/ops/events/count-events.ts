@@ -12,7 +12,7 @@ import {
   eventFilterSchemaCloud,
   eventFilterSchemaOss,
 } from '../../domain/events.ts';
-import { type Infer, literal, num, object, optional, parseOrThrow } from '../../domain/schema.ts';
+import { type Infer, literal, num, object, optional } from '../../domain/schema.ts';
 import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../domain/time.ts';
 import type { PathFamily } from '../context.ts';
 import type { EventsContext } from './context.ts';
@@ -47,6 +47,9 @@ export function countEventsSchema(family: PathFamily) {
   return schemas[family];
 }
 
+/** The Cloud shape covers both (its filter is optional). */
+export type CountEventsInput = Infer<(typeof schemas)['cloud']>;
+
 export const countableSchema = literal(COUNTABLES);
 
 export interface EventCountBody {
@@ -61,9 +64,11 @@ function byCountThenLabel(a: EventCountBody, b: EventCountBody): number {
   return b.count - a.count || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
 }
 
-export async function countEvents(ctx: EventsContext, countableRaw: string, body: unknown): Promise<EventCountBody[]> {
-  const countable: Countable = parseOrThrow(countableSchema, countableRaw, ['path', 'countable']);
-  const input = parseOrThrow(countEventsSchema(ctx.family), body ?? {}, ['body']) as Infer<(typeof schemas)['cloud']>;
+export async function countEvents(
+  ctx: EventsContext,
+  countable: Countable,
+  input: CountEventsInput,
+): Promise<EventCountBody[]> {
   const now = nowMicros();
   const filter = resolveFilter(input.filter, ctx.scope, now);
   // `day` is the legacy spelling of one-day time buckets.

@@ -20,7 +20,7 @@ import {
   renderEvent,
   type StoredEvent,
 } from '../../domain/events.ts';
-import { int, object, optional, parseOrThrow } from '../../domain/schema.ts';
+import { type Infer, int, object, optional } from '../../domain/schema.ts';
 import { MICROS_PER_DAY, type Micros, nowMicros, startOfUtcDay } from '../../domain/time.ts';
 import type { PathFamily } from '../context.ts';
 import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
@@ -47,6 +47,8 @@ const schemas = { oss: bodySchema('oss'), cloud: bodySchema('cloud') };
 export function filterEventsSchema(family: PathFamily) {
   return schemas[family];
 }
+
+export type FilterEventsInput = Infer<(typeof schemas)[PathFamily]>;
 
 /** Prefect OSS's default window: since the start of today (UTC) minus 180 days, until now. */
 export function defaultSince(now: Micros): Micros {
@@ -140,8 +142,7 @@ async function page(
   return { events: events.map((e) => renderEvent(e, withTenant)), total: state.t, next_page: next };
 }
 
-export async function filterEvents(ctx: EventsContext, body: unknown): Promise<EventPageBody> {
-  const input = parseOrThrow(filterEventsSchema(ctx.family), body ?? {}, ['body']);
+export async function filterEvents(ctx: EventsContext, input: FilterEventsInput): Promise<EventPageBody> {
   const f = input.filter as Partial<EventFilterInput> | undefined;
   const filter = resolveFilter(f, ctx.scope);
   const order = f?.order ?? 'DESC';
