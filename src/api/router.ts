@@ -141,23 +141,32 @@ export function parseInput<Q, B>(
 
 /** A path that serves some methods: every other one answers 405 naming those it serves. */
 class MethodTable {
-  private readonly byUrl = new Map<string, Set<Method>>();
+  private readonly byUrl = new Map<string, { methods: Set<Method>; textParams: Set<string> }>();
 
-  add(url: string, method: Method): void {
-    let methods = this.byUrl.get(url);
-    if (!methods) this.byUrl.set(url, (methods = new Set()));
-    methods.add(method);
+  add(url: string, method: Method, textParams: readonly string[] = []): void {
+    let entry = this.byUrl.get(url);
+    if (!entry) this.byUrl.set(url, (entry = { methods: new Set(), textParams: new Set() }));
+    entry.methods.add(method);
+    for (const p of textParams) entry.textParams.add(p);
   }
 
   register(app: FastifyInstance): void {
-    for (const [url, methods] of this.byUrl) registerMethodNotAllowed(app, url, [...methods]);
+    for (const [url, e] of this.byUrl) registerMethodNotAllowed(app, url, [...e.methods], e.textParams);
   }
 }
 
 const ALL_METHODS: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-/** Registers the 405 answer for the methods `url` does not serve. */
-export function registerMethodNotAllowed(app: FastifyInstance, url: string, served: readonly Method[]): void {
+/**
+ * Registers the 405 answer for the methods `url` does not serve. A path parameter outside
+ * `textParams` that is not a UUID does not match the path at all (404), as in Starlette.
+ */
+export function registerMethodNotAllowed(
+  app: FastifyInstance,
+  url: string,
+  served: readonly Method[],
+  textParams: ReadonlySet<string> = NONE,
+): void {
   const others = ALL_METHODS.filter((m) => !served.includes(m));
   if (!others.length) return;
   const allow = [...served].sort().join(', ');
@@ -165,7 +174,9 @@ export function registerMethodNotAllowed(app: FastifyInstance, url: string, serv
     method: others,
     url,
     config: { undocumented: true },
-    handler: async (_req, reply) => {
+    handler: async (req, reply) => {
+      for (const [name, value] of Object.entries((req.params ?? {}) as Record<string, string>))
+        if (!textParams.has(name) && !normalizeUuid(value)) throw new AppError('route_not_found', 'Not Found');
       reply.header('allow', allow);
       throw new AppError('method_not_allowed', 'Method Not Allowed');
     },
@@ -175,7 +186,7 @@ export function registerMethodNotAllowed(app: FastifyInstance, url: string, serv
 export function registerFixedRoutes(app: FastifyInstance, routes: FixedRouteDef[]): void {
   const table = new MethodTable();
   for (const r of routes) {
-    table.add(r.url, r.method);
+    table.add(r.url, r.method, Object.keys(r.params ?? {}));
     app.route({
       method: r.method,
       url: r.url,
@@ -223,13 +234,13 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
   const resolver = new WorkspaceResolver(services);
   const registered = new Set<string>();
   const table = new MethodTable();
-  const redirects: { method: Method; url: string }[] = [];
+  const redirects: { method: Method; url: string; textParams: string[] }[] = [];
   for (const route of routes) {
     for (const family of route.families ?? (['oss', 'cloud'] as const)) {
       const url = (family === 'oss' ? '/api' : CLOUD_PREFIX) + route.path;
       registered.add(`${route.method} ${url}`);
-      table.add(url, route.method);
-      redirects.push({ method: route.method, url: otherSpelling(url) });
+      table.add(url, route.method, Object.keys(route.params ?? {}));
+      redirects.push({ method: route.method, url: otherSpelling(url), textParams: Object.keys(route.params ?? {}) });
       app.route({
         method: route.method,
         url,
@@ -250,7 +261,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
     const key = `${r.method} ${r.url}`;
     if (registered.has(key)) continue;
     registered.add(key);
-    table.add(r.url, r.method);
+    table.add(r.url, r.method, r.textParams);
     app.route({
       method: r.method,
       url: r.url,

@@ -40,7 +40,7 @@ export const taskRunRoutes: RouteDef[] = [
     tag: 'Task Runs',
     scope: 'read',
     summary: 'Task runs matching the filters, sorted by TaskRunSort (default ID_DESC); limit ≤ 200.',
-    body: taskRunFilterBody('oss'),
+    body: taskRunFilterBody,
     bodyOptional: true,
     async handler(ctx, { body }) {
       const rows = await filterTaskRuns(ctx, body);
