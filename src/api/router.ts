@@ -123,12 +123,7 @@ export function parseInput<Q, B>(
   }
   const querySchema = forFamily(spec.query, family);
   const query = querySchema
-    ? parseOrThrow(
-        querySchema,
-        spec.queryLists ? queryLists(req, spec.queryLists) : queryValues(req),
-        ['query'],
-        null,
-      )
+    ? parseOrThrow(querySchema, spec.queryLists ? queryLists(req, spec.queryLists) : queryValues(req), ['query'], null)
     : (undefined as Q);
   let body = undefined as B;
   if (spec.rawBody) body = req.body as B;

@@ -8,7 +8,7 @@ import { array } from '../../domain/schema.ts';
 import type { Services } from '../../ops/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
-import { ingestEvents } from '../../ops/events/ingest-events.ts';
+import { receiveEvents } from '../../ops/events/ingest-events.ts';
 import { accountEventsContext } from '../../ops/tenancy/accounts.ts';
 import { linkOrigin } from '../link-origin.ts';
 import { type FixedRouteDef, fixedRoute, type RequestInfo } from '../router.ts';
@@ -31,7 +31,12 @@ export const accountEventRoutes = (services: Services): FixedRouteDef[] => {
       status: 204,
       handler: async ({ params, body }, req, reply) => {
         const ctx = await eventsCtx(params.account_id, req);
-        await ingestEvents(services, { accountId: ctx.scope.accountId, workspaceId: null }, body, contentLength(req));
+        await receiveEvents(
+          services.eventWriter,
+          { accountId: ctx.scope.accountId, workspaceId: null },
+          body,
+          contentLength(req),
+        );
         return reply.code(204).send();
       },
     }),

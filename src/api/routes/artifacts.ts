@@ -1,6 +1,5 @@
 /** Artifact routes: create, read, update, delete, filter, count. */
 import { artifactCreateSchema, artifactUpdateSchema, renderArtifact } from '../../domain/runs/artifacts.ts';
-import { parseOrThrow } from '../../domain/schema.ts';
 import {
   countArtifacts,
   createArtifact,
@@ -34,9 +33,7 @@ export const artifactRoutes: RouteDef[] = [
     body: artifactFilterBody,
     bodyOptional: true,
     async handler(ctx, { body }) {
-      return (await filterArtifacts(ctx, body)).map(
-        renderArtifact,
-      );
+      return (await filterArtifacts(ctx, body)).map(renderArtifact);
     },
   },
   {

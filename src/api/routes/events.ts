@@ -5,11 +5,11 @@ import type { OpContext } from '../../ops/context.ts';
 import { type EventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
-import { ingestEvents } from '../../ops/events/ingest-events.ts';
+import { receiveEvents } from '../../ops/events/ingest-events.ts';
 import { etagMatches, runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
 import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
 import { linkOrigin } from '../link-origin.ts';
-import { type RequestInfo, type RouteDef, route } from '../router.ts';
+import type { RequestInfo, RouteDef } from '../router.ts';
 
 function eventsCtx(ctx: OpContext, req: RequestInfo): EventsContext {
   const scope = workspaceScope(ctx);
@@ -41,8 +41,8 @@ export const eventRoutes: RouteDef[] = [
     rawBody: true,
     status: 204,
     async handler(ctx, { body }, req, reply) {
-      await ingestEvents(
-        ctx.services,
+      await receiveEvents(
+        ctx.services.eventWriter,
         { accountId: ctx.workspace.accountId, workspaceId: ctx.workspace.id },
         body,
         contentLength(req),

@@ -7,7 +7,7 @@ import {
   setStateBodySchema,
 } from '../../domain/runs/flow-runs.ts';
 import { renderState } from '../../domain/runs/states.ts';
-import { object, parseOrThrow, uuid } from '../../domain/schema.ts';
+import { object, uuid } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { flowRunCountBody, flowRunFilterBody } from '../../ops/runs/bodies.ts';
 import {

@@ -1,6 +1,5 @@
 /** Flow routes: `POST /flows/` (get-or-create), `GET /flows/{id}`, `POST /flows/filter`, `POST /flows/count`. */
 import { flowCreateSchema, renderFlow } from '../../domain/runs/flows.ts';
-import { parseOrThrow } from '../../domain/schema.ts';
 import { flowCountBody, flowFilterBody } from '../../ops/runs/bodies.ts';
 import { countFlows, createFlow, filterFlows, readFlow } from '../../ops/runs/flows.ts';
 import type { RouteDef } from '../router.ts';

@@ -1,6 +1,6 @@
 /** Log routes: `POST /logs/` and `POST /logs/filter`. */
 import { logBatchSchema, renderLog } from '../../domain/logs.ts';
-import { createLogs } from '../../ops/logs/create-logs.ts';
+import { receiveLogs } from '../../ops/logs/create-logs.ts';
 import { filterLogs, filterLogsSchema } from '../../ops/logs/filter-logs.ts';
 import type { RouteDef } from '../router.ts';
 
@@ -13,7 +13,7 @@ export const logRoutes: RouteDef[] = [
     summary: 'Create logs (a JSON array of LogCreate). 201 with body null on open-source paths, 202 on Cloud paths.',
     body: logBatchSchema,
     async handler(ctx, { body }, _req, reply) {
-      await createLogs(ctx, body);
+      await receiveLogs(ctx.services.logWriter, ctx.workspace.id, body);
       if (ctx.family === 'cloud') return reply.code(202).type('application/json').send('{}');
       return reply.code(201).type('application/json').send('null');
     },

@@ -6,7 +6,14 @@ import type { RouteDef } from '../router.ts';
 export const API_VERSION = '0.8.4';
 
 export const rootRoutes: RouteDef[] = [
-  { method: 'GET', path: '/health', tag: 'Root', scope: 'read', summary: 'Liveness: always true.', handler: () => true },
+  {
+    method: 'GET',
+    path: '/health',
+    tag: 'Root',
+    scope: 'read',
+    summary: 'Liveness: always true.',
+    handler: () => true,
+  },
   {
     method: 'GET',
     path: '/ready',

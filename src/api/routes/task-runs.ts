@@ -3,7 +3,7 @@
 import { setStateBodySchema } from '../../domain/runs/flow-runs.ts';
 import { renderState } from '../../domain/runs/states.ts';
 import { renderTaskRun, taskRunCreateSchema, taskRunUpdateSchema } from '../../domain/runs/task-runs.ts';
-import { object, parseOrThrow, uuid } from '../../domain/schema.ts';
+import { object, uuid } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { taskRunCountBody, taskRunFilterBody } from '../../ops/runs/bodies.ts';
 import { setTaskRunState } from '../../ops/runs/set-state.ts';

@@ -14,7 +14,7 @@ import {
 } from '../../domain/events.ts';
 import { type Infer, literal, num, object, optional } from '../../domain/schema.ts';
 import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../domain/time.ts';
-import type { PathFamily } from '../context.ts';
+import { type PathFamily, storeOf } from '../context.ts';
 import type { EventsContext } from './context.ts';
 import { resolveFilter } from './filter-events.ts';
 
@@ -85,11 +85,11 @@ export async function countEvents(
   }
   const key: CountKey = countable === 'day' ? 'time' : countable;
   const spec = { origin: PIVOT, width };
-  const rows = await ctx.services.store.events.countBy(ctx.scope, key, filter, key === 'time' ? spec : undefined);
+  const rows = await storeOf(ctx.services).events.countBy(ctx.scope, key, filter, key === 'time' ? spec : undefined);
   if (key === 'time') return timeRows(rows, filter.since, filter.until, now, unit, spec.width);
   const out = rows.map((r) => render(ctx, key, r));
   if (key === 'workspace') {
-    const names = new Map((await ctx.services.store.tenancy.listWorkspaces()).map((w) => [w.id, w.name]));
+    const names = new Map((await storeOf(ctx.services).tenancy.listWorkspaces()).map((w) => [w.id, w.name]));
     for (const r of out) r.label = r.value === '' ? '(account)' : (names.get(r.value) ?? r.value);
   }
   return out.sort(byCountThenLabel);

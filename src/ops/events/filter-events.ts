@@ -22,7 +22,7 @@ import {
 } from '../../domain/events.ts';
 import { type Infer, int, object, optional } from '../../domain/schema.ts';
 import { MICROS_PER_DAY, type Micros, nowMicros, startOfUtcDay } from '../../domain/time.ts';
-import type { PathFamily } from '../context.ts';
+import { type PathFamily, storeOf } from '../context.ts';
 import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
 import type { EventsContext } from './context.ts';
 
@@ -110,7 +110,7 @@ async function page(
   after: EventCursor | undefined,
   offset: number,
 ): Promise<EventPageBody> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const events: StoredEvent[] =
     state.n === 0
       ? []
@@ -148,7 +148,7 @@ export async function filterEvents(ctx: EventsContext, input: FilterEventsInput)
   const order = f?.order ?? 'DESC';
   const limit = f?.limit ?? input.limit;
   const offset = f?.offset ?? 0;
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const maxSeq = await store.events.maxSeq();
   const total = await store.events.count(ctx.scope, { filter, order, maxSeq });
   return page(ctx, { f: filter, o: order, n: limit, t: total, d: offset, m: maxSeq }, undefined, offset);

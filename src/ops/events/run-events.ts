@@ -5,6 +5,7 @@
  */
 import { renderEvent } from '../../domain/events.ts';
 import { bool, type Infer, int, literal, object, optional } from '../../domain/schema.ts';
+import { storeOf } from '../context.ts';
 import type { EventsContext } from './context.ts';
 import type { EventPageBody } from './filter-events.ts';
 
@@ -41,7 +42,7 @@ export async function runEventCount(
   flowRunId: string,
   q: RunEventsQuery,
 ): Promise<number> {
-  return ctx.services.store.events.runEventCount(workspaceId, flowRunId, q.with_task_runs);
+  return storeOf(ctx.services).events.runEventCount(workspaceId, flowRunId, q.with_task_runs);
 }
 
 export async function runEventsPage(
@@ -51,7 +52,7 @@ export async function runEventsPage(
   q: RunEventsQuery,
   total: number,
 ): Promise<EventPageBody> {
-  const events = await ctx.services.store.events.runEvents(workspaceId, flowRunId, {
+  const events = await storeOf(ctx.services).events.runEvents(workspaceId, flowRunId, {
     withTaskRuns: q.with_task_runs,
     order: q.order,
     offset: q.offset,

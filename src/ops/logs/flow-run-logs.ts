@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { LOG_LIMIT_DEFAULT, LOG_LIMIT_MAX, type LogFilter, type LogRow, logSortSchema } from '../../domain/logs.ts';
 import { bool, commaList, datetime, type Infer, int, object, optional, str, uuid } from '../../domain/schema.ts';
 import { TEXT_QUERY_MAX } from '../../domain/text-query.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 
 export const flowRunLogsQuery = object(
   {
@@ -76,7 +76,7 @@ export async function flowRunLogs(
   q: FlowRunLogsInput,
   ifNoneMatch?: string,
 ): Promise<FlowRunLogsPage> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const stats = await store.logs.runStats(ctx.workspace.id, flowRunId);
   const etag = `"${stats?.count ?? 0}-${stats?.maxSeq ?? 0}-${queryHash(q)}"`;
   if (ifNoneMatchHits(ifNoneMatch, etag)) return { etag };

@@ -12,7 +12,7 @@ import {
   observedLoggerSortSchema,
 } from '../../domain/observed-loggers.ts';
 import { type Infer, int, object, optional, str } from '../../domain/schema.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 
 function querySchema(defaultLimit: number) {
   return object(
@@ -34,7 +34,7 @@ function toQuery(q: ObservedLoggersInput) {
 }
 
 export function workspaceObservedLoggers(ctx: OpContext, q: ObservedLoggersInput): Promise<ObservedLogger[]> {
-  return ctx.services.store.logs.observedLoggers(ctx.workspace.id, toQuery(q));
+  return storeOf(ctx.services).logs.observedLoggers(ctx.workspace.id, toQuery(q));
 }
 
 export async function traceObservedLoggers(
@@ -42,7 +42,7 @@ export async function traceObservedLoggers(
   traceId: string,
   q: ObservedLoggersInput,
 ): Promise<ObservedLogger[]> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const flowRunIds = await store.traces.flowRunIds(ctx.workspace.id, traceId);
   return store.logs.observedLoggers(ctx.workspace.id, { ...toQuery(q), flowRunIds });
 }

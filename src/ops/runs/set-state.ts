@@ -10,7 +10,7 @@ import { orchestrate, withScheduledTime } from '../../domain/runs/orchestration.
 import type { ProposedState, StateRow } from '../../domain/runs/states.ts';
 import { withSubflowDetails } from '../../domain/runs/subflows.ts';
 import { nowMicros } from '../../domain/time.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 import { emitFlowRunStateEvent } from './flow-run-events.ts';
 import { orchestrationResult, type SetStateResult } from './orchestration-result.ts';
 
@@ -25,7 +25,7 @@ export interface SetStateInput {
 const MAX_ATTEMPTS = 20;
 
 export async function setFlowRunState(ctx: OpContext, id: string, input: SetStateInput): Promise<SetStateResult> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const run = await store.flowRuns.get(ws, id);
@@ -64,7 +64,7 @@ export async function setFlowRunState(ctx: OpContext, id: string, input: SetStat
 }
 
 export async function setTaskRunState(ctx: OpContext, id: string, input: SetStateInput): Promise<SetStateResult> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const run = await store.taskRuns.get(ws, id);
