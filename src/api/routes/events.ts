@@ -6,8 +6,9 @@ import { type EventsContext, scopeRootPath, workspaceScope } from '../../ops/eve
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { receiveEvents } from '../../ops/events/ingest-events.ts';
-import { etagMatches, runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
+import { runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
 import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
+import { notModified } from '../conditional.ts';
 import { linkOrigin } from '../link-origin.ts';
 import type { RequestInfo, RouteDef } from '../router.ts';
 
@@ -92,8 +93,9 @@ export const eventRoutes: RouteDef[] = [
       const flowRunId = params.id;
       const ectx = eventsCtx(ctx, req);
       const total = await runEventCount(ectx, ctx.workspace.id, flowRunId, q);
-      reply.header('etag', `"${total}"`);
-      if (etagMatches(req.headers['if-none-match'], total)) return reply.code(304).send();
+      const etag = `"${total}"`;
+      reply.header('etag', etag);
+      if (notModified(req, etag)) return reply.code(304).send();
       return runEventsPage(ectx, ctx.workspace.id, flowRunId, q, total);
     },
   },

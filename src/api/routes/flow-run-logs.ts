@@ -8,8 +8,8 @@ import { renderLog } from '../../domain/logs.ts';
 import { type Infer, object, optional } from '../../domain/schema.ts';
 import { exportFlowRunLogs, exportFormatSchema } from '../../ops/logs/export-logs.ts';
 import { flowRunLogs, flowRunLogsQuery } from '../../ops/logs/flow-run-logs.ts';
+import { notModified } from '../conditional.ts';
 import { attachment } from '../content-disposition.ts';
-import { headerValue } from '../query.ts';
 import type { RouteDef } from '../router.ts';
 
 const downloadQuery = object(
@@ -44,7 +44,7 @@ export const flowRunLogRoutes: RouteDef[] = [
       "A page of a flow run's logs (a bare Log[]; [] for an unknown run). Sends an ETag that changes when the run gains a log; If-None-Match with it (or *) answers 304.",
     query: flowRunLogsQuery,
     async handler(ctx, { params, query }, req, reply) {
-      const page = await flowRunLogs(ctx, params.id, query, headerValue(req, 'if-none-match'));
+      const page = await flowRunLogs(ctx, params.id, query, (etag) => notModified(req, etag));
       reply.header('etag', page.etag).header('cache-control', 'no-cache');
       if (!page.rows) return reply.code(304).send();
       return page.rows.map(renderLog);

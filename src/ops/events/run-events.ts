@@ -23,19 +23,6 @@ export const runEventsQuerySchema = object(
 );
 export type RunEventsQuery = Infer<typeof runEventsQuerySchema>;
 
-/** `If-None-Match` matches when one of its entries is `N`, `"N"` or `W/"N"` (or `*`). */
-export function etagMatches(header: string | undefined, count: number): boolean {
-  if (!header) return false;
-  const want = String(count);
-  return header.split(',').some((raw) => {
-    const t = raw
-      .trim()
-      .replace(/^W\//, '')
-      .replace(/^"(.*)"$/, '$1');
-    return t === want || t === '*';
-  });
-}
-
 export async function runEventCount(
   ctx: EventsContext,
   workspaceId: string,
