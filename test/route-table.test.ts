@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { apiRoutes, wsRoutes } from '../src/api/routes/index.ts';
+import { apiRoutes, fixedRoutes, wsRoutes } from '../src/api/routes/index.ts';
 import { forEachEngine } from './helpers/engines.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
@@ -13,6 +13,7 @@ const SCOPES = ['read', 'write', 'admin'];
 
 it('every route and websocket of the table declares a scope', () => {
   for (const r of apiRoutes) assert.ok(SCOPES.includes(r.scope), `${r.method} ${r.path} has no scope`);
+  for (const r of fixedRoutes) assert.ok(SCOPES.includes(r.scope), `${r.method} ${r.url} has no scope`);
   for (const r of wsRoutes) assert.ok(SCOPES.includes(r.scope), `websocket ${r.path} has no scope`);
 });
 

@@ -80,7 +80,7 @@ export interface RouteDef<Q = any, B = any> extends RequestSpec<Q, B> {
  */
 export interface FixedRouteDef<Q = any, B = any> extends RequestSpec<Q, B> {
   url: string;
-  handler(input: Input<Q, B>, req: RequestInfo, reply: FastifyReply): Promise<unknown>;
+  handler(services: Services, input: Input<Q, B>, req: RequestInfo, reply: FastifyReply): Promise<unknown>;
 }
 
 /** Declares a route with its handler's input typed from its schemas. */
@@ -178,14 +178,14 @@ export function registerMethodNotAllowed(
   });
 }
 
-export function registerFixedRoutes(app: FastifyInstance, routes: FixedRouteDef[]): void {
+export function registerFixedRoutes(app: FastifyInstance, services: Services, routes: FixedRouteDef[]): void {
   const table = new MethodTable();
   for (const r of routes) {
     table.add(r.url, r.method, Object.keys(r.params ?? {}));
     app.route({
       method: r.method,
       url: r.url,
-      handler: (req, reply) => r.handler(parseInput(r, 'cloud', req), req, reply),
+      handler: (req, reply) => r.handler(services, parseInput(r, 'cloud', req), req, reply),
     });
   }
   table.register(app);

@@ -16,61 +16,61 @@ import { contentLength, pageTokenQuery } from './events.ts';
 
 const base = '/api/accounts/:account_id/events';
 
-export const accountEventRoutes = (services: Services): FixedRouteDef[] => {
-  const eventsCtx = (accountId: string, req: RequestInfo) =>
-    accountEventsContext(services, accountId, linkOrigin(services.config, req));
-  return [
-    fixedRoute({
-      method: 'POST',
-      url: base,
-      tag: 'Events',
-      summary: "Record a batch of the account's own events (no workspace). 204 once committed.",
-      scope: 'write',
-      body: array(eventSchema),
-      rawBody: true,
-      status: 204,
-      handler: async ({ params, body }, req, reply) => {
-        const ctx = await eventsCtx(params.account_id, req);
-        await receiveEvents(
-          services.eventWriter,
-          { accountId: ctx.scope.accountId, workspaceId: null },
-          body,
-          contentLength(req),
-        );
-        return reply.code(204).send();
-      },
-    }),
-    fixedRoute({
-      method: 'POST',
-      url: `${base}/filter`,
-      tag: 'Events',
-      summary: "First page of the account's events and those of all its workspaces.",
-      scope: 'read',
-      body: filterEventsSchema('cloud'),
-      bodyOptional: true,
-      handler: async ({ params, body }, req) => filterEvents(await eventsCtx(params.account_id, req), body),
-    }),
-    fixedRoute({
-      method: 'POST',
-      url: `${base}/count-by/:countable`,
-      tag: 'Events',
-      summary: "Count the account's events by day, time, event, resource, workspace or actor.",
-      scope: 'read',
-      params: { countable: countableSchema },
-      body: countEventsSchema('cloud'),
-      bodyOptional: true,
-      handler: async ({ params, body }, req) =>
-        countEvents(await eventsCtx(params.account_id, req), params.countable as Countable, body),
-    }),
-    fixedRoute({
-      method: 'GET',
-      url: `${base}/filter/next`,
-      tag: 'Events',
-      summary: 'Next page of an account event query, from the page-token of next_page.',
-      scope: 'read',
-      query: pageTokenQuery,
-      handler: async ({ params, query }, req) =>
-        nextEventsPage(await eventsCtx(params.account_id, req), query['page-token']),
-    }),
-  ];
-};
+const eventsCtx = (services: Services, accountId: string, req: RequestInfo) =>
+  accountEventsContext(services, accountId, linkOrigin(services.config, req));
+
+export const accountEventRoutes: FixedRouteDef[] = [
+  fixedRoute({
+    method: 'POST',
+    url: base,
+    tag: 'Events',
+    summary: "Record a batch of the account's own events (no workspace). 204 once committed.",
+    scope: 'write',
+    body: array(eventSchema),
+    rawBody: true,
+    status: 204,
+    handler: async (services, { params, body }, req, reply) => {
+      const ctx = await eventsCtx(services, params.account_id, req);
+      await receiveEvents(
+        services.eventWriter,
+        { accountId: ctx.scope.accountId, workspaceId: null },
+        body,
+        contentLength(req),
+      );
+      return reply.code(204).send();
+    },
+  }),
+  fixedRoute({
+    method: 'POST',
+    url: `${base}/filter`,
+    tag: 'Events',
+    summary: "First page of the account's events and those of all its workspaces.",
+    scope: 'read',
+    body: filterEventsSchema('cloud'),
+    bodyOptional: true,
+    handler: async (services, { params, body }, req) =>
+      filterEvents(await eventsCtx(services, params.account_id, req), body),
+  }),
+  fixedRoute({
+    method: 'POST',
+    url: `${base}/count-by/:countable`,
+    tag: 'Events',
+    summary: "Count the account's events by day, time, event, resource, workspace or actor.",
+    scope: 'read',
+    params: { countable: countableSchema },
+    body: countEventsSchema('cloud'),
+    bodyOptional: true,
+    handler: async (services, { params, body }, req) =>
+      countEvents(await eventsCtx(services, params.account_id, req), params.countable as Countable, body),
+  }),
+  fixedRoute({
+    method: 'GET',
+    url: `${base}/filter/next`,
+    tag: 'Events',
+    summary: 'Next page of an account event query, from the page-token of next_page.',
+    scope: 'read',
+    query: pageTokenQuery,
+    handler: async (services, { params, query }, req) =>
+      nextEventsPage(await eventsCtx(services, params.account_id, req), query['page-token']),
+  }),
+];

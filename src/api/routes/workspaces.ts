@@ -1,6 +1,5 @@
 /** Account and workspace routes, shaped as Prefect Cloud's. */
 import { object, optional, str } from '../../domain/schema.ts';
-import type { Services } from '../../ops/context.ts';
 import { createWorkspace, listAccountWorkspaces } from '../../ops/tenancy/accounts.ts';
 import { type FixedRouteDef, fixedRoute } from '../router.ts';
 
@@ -18,7 +17,7 @@ export const workspaceCreateSchema = object({
 });
 
 /** These routes live outside the two path families (they address accounts, not one workspace). */
-export const workspaceRoutes = (services: Services): FixedRouteDef[] => [
+export const workspaceRoutes: FixedRouteDef[] = [
   fixedRoute({
     method: 'GET',
     url: '/api/me/workspaces',
@@ -26,7 +25,7 @@ export const workspaceRoutes = (services: Services): FixedRouteDef[] => [
     summary:
       "Every workspace of this server, with its account (Cloud's `/me/workspaces`; the first is the default one).",
     scope: 'read',
-    handler: () => listAccountWorkspaces(services),
+    handler: (services) => listAccountWorkspaces(services),
   }),
   fixedRoute({
     method: 'POST',
@@ -36,7 +35,7 @@ export const workspaceRoutes = (services: Services): FixedRouteDef[] => [
     scope: 'admin',
     body: workspaceCreateSchema,
     status: 201,
-    handler: async ({ params, body }, _req, reply) =>
+    handler: async (services, { params, body }, _req, reply) =>
       reply.code(201).send(await createWorkspace(services, params.account_id, body)),
   }),
 ];
