@@ -254,16 +254,16 @@ const commonFilterShape = {
 };
 
 /** Open-source `EventFilter`: every part forbids unknown keys. */
-export const eventFilterSchemaOss = object(commonFilterShape);
+export const eventFilterOssSchema = object(commonFilterShape);
 /** Cloud `EventFilter`: adds `scope`, `limit` (0..200) and `offset` (0..5000). */
-export const eventFilterSchemaCloud = object({
+export const eventFilterCloudSchema = object({
   ...commonFilterShape,
   scope: optional(object({ account: optional(uuid()), workspace: optional(array(uuid())) })),
   limit: optional(int({ min: 0, max: EVENT_PAGE_MAX_CLOUD })),
   offset: optional(int({ min: 0, max: EVENT_OFFSET_MAX_CLOUD })),
 });
 
-export type EventFilterInput = Infer<typeof eventFilterSchemaCloud>;
+export type EventFilterInput = Infer<typeof eventFilterCloudSchema>;
 export type EventOrder = 'ASC' | 'DESC';
 export type RelatedFilter = Infer<typeof relatedFilterSchema>;
 export type AnyResourceFilter = Infer<typeof anyResourceFilterSchema>;

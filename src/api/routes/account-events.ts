@@ -12,7 +12,7 @@ import { receiveEvents } from '../../ops/events/ingest-events.ts';
 import { accountEventsContext } from '../../ops/tenancy/accounts.ts';
 import { linkOrigin } from '../link-origin.ts';
 import { type FixedRouteDef, fixedRoute, type RequestInfo } from '../router.ts';
-import { contentLength, pageTokenQuery } from './events.ts';
+import { contentLength, pageTokenQuerySchema } from './events.ts';
 
 const base = '/api/accounts/:account_id/events';
 
@@ -69,7 +69,7 @@ export const accountEventRoutes: FixedRouteDef[] = [
     tag: 'Events',
     summary: 'Next page of an account event query, from the page-token of next_page.',
     scope: 'read',
-    query: pageTokenQuery,
+    query: pageTokenQuerySchema,
     handler: async (services, { params, query }, req) =>
       nextEventsPage(await eventsCtx(services, params.account_id, req), query['page-token']),
   }),

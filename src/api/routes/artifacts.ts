@@ -8,7 +8,7 @@ import {
   readArtifact,
   updateArtifact,
 } from '../../ops/runs/artifacts.ts';
-import { artifactCountBody, artifactFilterBody } from '../../ops/runs/bodies.ts';
+import { artifactCountBodySchema, artifactFilterBodySchema } from '../../ops/runs/bodies.ts';
 import type { RouteDef } from '../router.ts';
 
 export const artifactRoutes: RouteDef[] = [
@@ -30,7 +30,7 @@ export const artifactRoutes: RouteDef[] = [
     tag: 'Artifacts',
     scope: 'read',
     summary: 'Artifacts matching the filters, sorted by ArtifactSort (default ID_DESC); limit ≤ 200.',
-    body: artifactFilterBody,
+    body: artifactFilterBodySchema,
     bodyOptional: true,
     async handler(ctx, { body }) {
       return (await filterArtifacts(ctx, body)).map(renderArtifact);
@@ -42,7 +42,7 @@ export const artifactRoutes: RouteDef[] = [
     tag: 'Artifacts',
     scope: 'read',
     summary: 'Number of artifacts matching the filters.',
-    body: artifactCountBody,
+    body: artifactCountBodySchema,
     bodyOptional: true,
     async handler(ctx, { body }) {
       return countArtifacts(ctx, body);

@@ -28,7 +28,7 @@ export function contentLength(req: RequestInfo): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-export const pageTokenQuery = object({ 'page-token': str() }, { extra: 'ignore' });
+export const pageTokenQuerySchema = object({ 'page-token': str() }, { extra: 'ignore' });
 
 export const eventRoutes: RouteDef[] = [
   {
@@ -67,7 +67,7 @@ export const eventRoutes: RouteDef[] = [
     tag: 'Events',
     scope: 'read',
     summary: 'Next page of an event query, from the page-token of next_page (403 when invalid, expired or foreign).',
-    query: pageTokenQuery,
+    query: pageTokenQuerySchema,
     handler: (ctx, { query }, req) => nextEventsPage(eventsCtx(ctx, req), query['page-token']),
   },
   {

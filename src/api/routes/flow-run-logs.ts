@@ -7,12 +7,12 @@ import { Readable } from 'node:stream';
 import { renderLog } from '../../domain/logs.ts';
 import { type Infer, object, optional } from '../../domain/schema.ts';
 import { exportFlowRunLogs, exportFormatSchema } from '../../ops/logs/export-logs.ts';
-import { flowRunLogs, flowRunLogsQuery } from '../../ops/logs/flow-run-logs.ts';
+import { flowRunLogs, flowRunLogsQuerySchema } from '../../ops/logs/flow-run-logs.ts';
 import { notModified } from '../conditional.ts';
 import { attachment } from '../content-disposition.ts';
 import type { RouteDef } from '../router.ts';
 
-const downloadQuery = object(
+const downloadQuerySchema = object(
   { format: optional(exportFormatSchema.describe("csv (default, Prefect's format) or text"), () => 'csv' as const) },
   { extra: 'ignore' },
 );
@@ -20,7 +20,12 @@ const downloadQuery = object(
 const CONTENT_TYPE = { csv: 'text/csv; charset=utf-8', text: 'text/plain; charset=utf-8' } as const;
 const EXTENSION = { csv: 'csv', text: 'txt' } as const;
 
-const download: RouteDef<Infer<typeof downloadQuery>>['handler'] = async (ctx, { params, query }, _req, reply) => {
+const download: RouteDef<Infer<typeof downloadQuerySchema>>['handler'] = async (
+  ctx,
+  { params, query },
+  _req,
+  reply,
+) => {
   const { format } = query;
   const file = await exportFlowRunLogs(ctx, params.id, format);
   const ext = EXTENSION[format];
@@ -42,7 +47,7 @@ export const flowRunLogRoutes: RouteDef[] = [
     scope: 'read',
     summary:
       "A page of a flow run's logs (a bare Log[]; [] for an unknown run). Sends an ETag that changes when the run gains a log; If-None-Match with it (or *) answers 304.",
-    query: flowRunLogsQuery,
+    query: flowRunLogsQuerySchema,
     async handler(ctx, { params, query }, req, reply) {
       const page = await flowRunLogs(ctx, params.id, query, (etag) => notModified(req, etag));
       reply.header('etag', page.etag).header('cache-control', 'no-cache');
@@ -56,7 +61,7 @@ export const flowRunLogRoutes: RouteDef[] = [
     tag: 'Logs',
     scope: 'read',
     summary: DOWNLOAD_SUMMARY,
-    query: downloadQuery,
+    query: downloadQuerySchema,
     handler: download,
   },
   {
@@ -65,7 +70,7 @@ export const flowRunLogRoutes: RouteDef[] = [
     tag: 'Logs',
     scope: 'read',
     summary: `Deprecated alias of /flow_runs/{id}/logs/download (Prefect Cloud). ${DOWNLOAD_SUMMARY}`,
-    query: downloadQuery,
+    query: downloadQuerySchema,
     handler: download,
   },
 ];

@@ -9,7 +9,7 @@ import {
 import { renderState } from '../../domain/runs/states.ts';
 import { object, uuid } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
-import { flowRunCountBody, flowRunFilterBody } from '../../ops/runs/bodies.ts';
+import { flowRunCountBodySchema, flowRunFilterBodySchema } from '../../ops/runs/bodies.ts';
 import {
   countFlowRuns,
   createFlowRun,
@@ -24,7 +24,7 @@ import {
 import { setFlowRunState } from '../../ops/runs/set-state.ts';
 import type { RouteDef } from '../router.ts';
 
-const statesQuery = object({ flow_run_id: uuid() }, { extra: 'ignore' });
+const statesQuerySchema = object({ flow_run_id: uuid() }, { extra: 'ignore' });
 
 export const flowRunRoutes: RouteDef[] = [
   {
@@ -46,7 +46,7 @@ export const flowRunRoutes: RouteDef[] = [
     tag: 'Flow Runs',
     scope: 'read',
     summary: 'Flow runs matching the filters, sorted by FlowRunSort (default ID_DESC); limit ≤ 200.',
-    body: flowRunFilterBody,
+    body: flowRunFilterBodySchema,
     bodyOptional: true,
     async handler(ctx, { body }) {
       const rows = await filterFlowRuns(ctx, body);
@@ -60,7 +60,7 @@ export const flowRunRoutes: RouteDef[] = [
     tag: 'Flow Runs',
     scope: 'read',
     summary: 'Number of flow runs matching the filters.',
-    body: flowRunCountBody,
+    body: flowRunCountBodySchema,
     bodyOptional: true,
     async handler(ctx, { body }) {
       return countFlowRuns(ctx, body);
@@ -131,7 +131,7 @@ export const flowRunRoutes: RouteDef[] = [
     tag: 'Flow Run States',
     scope: 'read',
     summary: 'The state history of a flow run (?flow_run_id=), oldest first.',
-    query: statesQuery,
+    query: statesQuerySchema,
     async handler(ctx, { query }) {
       return (await flowRunStates(ctx, query.flow_run_id)).map(renderState);
     },

@@ -1,6 +1,6 @@
 /** Flow routes: `POST /flows/` (get-or-create), `GET /flows/{id}`, `POST /flows/filter`, `POST /flows/count`. */
 import { flowCreateSchema, renderFlow } from '../../domain/runs/flows.ts';
-import { flowCountBody, flowFilterBody } from '../../ops/runs/bodies.ts';
+import { flowCountBodySchema, flowFilterBodySchema } from '../../ops/runs/bodies.ts';
 import { countFlows, createFlow, filterFlows, readFlow } from '../../ops/runs/flows.ts';
 import type { RouteDef } from '../router.ts';
 
@@ -23,7 +23,7 @@ export const flowRoutes: RouteDef[] = [
     tag: 'Flows',
     scope: 'read',
     summary: 'Flows matching FlowFilter (and, through their runs, FlowRunFilter / TaskRunFilter), sorted by FlowSort.',
-    body: flowFilterBody,
+    body: flowFilterBodySchema,
     bodyOptional: true,
     async handler(ctx, { body }) {
       return (await filterFlows(ctx, body)).map(renderFlow);
@@ -35,7 +35,7 @@ export const flowRoutes: RouteDef[] = [
     tag: 'Flows',
     scope: 'read',
     summary: 'Number of flows matching the filters.',
-    body: flowCountBody,
+    body: flowCountBodySchema,
     bodyOptional: true,
     async handler(ctx, { body }) {
       return countFlows(ctx, body);

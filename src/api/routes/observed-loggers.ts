@@ -2,9 +2,9 @@
 import { renderObservedLogger } from '../../domain/observed-loggers.ts';
 import {
   traceObservedLoggers,
-  traceObservedLoggersQuery,
+  traceObservedLoggersQuerySchema,
   workspaceObservedLoggers,
-  workspaceObservedLoggersQuery,
+  workspaceObservedLoggersQuerySchema,
 } from '../../ops/logs/observed-loggers.ts';
 import type { RouteDef } from '../router.ts';
 
@@ -15,7 +15,7 @@ export const observedLoggerRoutes: RouteDef[] = [
     tag: 'Logs',
     scope: 'read',
     summary: 'Logger names seen in the workspace, with log counts and first/last log timestamps.',
-    query: workspaceObservedLoggersQuery,
+    query: workspaceObservedLoggersQuerySchema,
     async handler(ctx, { query }) {
       return (await workspaceObservedLoggers(ctx, query)).map(renderObservedLogger);
     },
@@ -26,7 +26,7 @@ export const observedLoggerRoutes: RouteDef[] = [
     tag: 'Logs',
     scope: 'read',
     summary: 'Logger names seen in the logs of a trace (its flow runs), with counts and first/last log timestamps.',
-    query: traceObservedLoggersQuery,
+    query: traceObservedLoggersQuerySchema,
     async handler(ctx, { params, query }) {
       return (await traceObservedLoggers(ctx, params.trace_id, query)).map(renderObservedLogger);
     },

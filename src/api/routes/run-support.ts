@@ -7,7 +7,7 @@ import { NAME_PATTERN } from '../../domain/runs/common.ts';
 import { array, int, literal, num, object, optional, str, uuid } from '../../domain/schema.ts';
 import type { RouteDef } from '../router.ts';
 
-const incrementWithLeaseBody = object(
+const incrementWithLeaseBodySchema = object(
   {
     slots: int({ min: 1 }),
     names: array(str({ pattern: NAME_PATTERN, patternHint: "String should match pattern '^[^/%&><]+$'" })),
@@ -35,7 +35,7 @@ export const runSupportRoutes: RouteDef[] = [
     summary:
       'Acquire tag concurrency slots. Sightline has no concurrency limits: always granted, with an empty "limits" list, ' +
       'which tells the client there is no lease to renew or release.',
-    body: incrementWithLeaseBody,
+    body: incrementWithLeaseBodySchema,
     handler() {
       return { lease_id: uuid4(), limits: [] };
     },

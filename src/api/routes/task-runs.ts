@@ -5,7 +5,7 @@ import { renderState } from '../../domain/runs/states.ts';
 import { renderTaskRun, taskRunCreateSchema, taskRunUpdateSchema } from '../../domain/runs/task-runs.ts';
 import { object, uuid } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
-import { taskRunCountBody, taskRunFilterBody } from '../../ops/runs/bodies.ts';
+import { taskRunCountBodySchema, taskRunFilterBodySchema } from '../../ops/runs/bodies.ts';
 import { setTaskRunState } from '../../ops/runs/set-state.ts';
 import {
   countTaskRuns,
@@ -19,7 +19,7 @@ import {
 } from '../../ops/runs/task-runs.ts';
 import type { RouteDef } from '../router.ts';
 
-const statesQuery = object({ task_run_id: uuid() }, { extra: 'ignore' });
+const statesQuerySchema = object({ task_run_id: uuid() }, { extra: 'ignore' });
 
 export const taskRunRoutes: RouteDef[] = [
   {
@@ -40,7 +40,7 @@ export const taskRunRoutes: RouteDef[] = [
     tag: 'Task Runs',
     scope: 'read',
     summary: 'Task runs matching the filters, sorted by TaskRunSort (default ID_DESC); limit ≤ 200.',
-    body: taskRunFilterBody,
+    body: taskRunFilterBodySchema,
     bodyOptional: true,
     async handler(ctx, { body }) {
       const rows = await filterTaskRuns(ctx, body);
@@ -54,7 +54,7 @@ export const taskRunRoutes: RouteDef[] = [
     tag: 'Task Runs',
     scope: 'read',
     summary: 'Number of task runs matching the filters.',
-    body: taskRunCountBody,
+    body: taskRunCountBodySchema,
     bodyOptional: true,
     async handler(ctx, { body }) {
       return countTaskRuns(ctx, body);
@@ -112,7 +112,7 @@ export const taskRunRoutes: RouteDef[] = [
     tag: 'Task Run States',
     scope: 'read',
     summary: 'The state history of a task run (?task_run_id=), oldest first.',
-    query: statesQuery,
+    query: statesQuerySchema,
     async handler(ctx, { query }) {
       return (await taskRunStates(ctx, query.task_run_id)).map(renderState);
     },

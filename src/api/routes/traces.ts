@@ -4,17 +4,17 @@ import { renderObservedState, renderObservedTag } from '../../domain/spans/obser
 import { renderSpan, renderSpanIdentifier } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
 import {
-  observedTagsQuery,
+  observedTagsQuerySchema,
   spanObservedTags,
   traceObservedStates,
-  traceObservedStatesQuery,
+  traceObservedStatesQuerySchema,
   traceObservedTags,
   workspaceObservedStates,
-  workspaceObservedStatesQuery,
+  workspaceObservedStatesQuerySchema,
 } from '../../ops/traces/observed.ts';
-import { readSpans, readSpansQuery } from '../../ops/traces/read-spans.ts';
-import { spanContext, spanContextQuery } from '../../ops/traces/span-context.ts';
-import { lookupSpan, readSpan, spansByIds, spansByIdsQuery } from '../../ops/traces/span-lookups.ts';
+import { readSpans, readSpansQuerySchema } from '../../ops/traces/read-spans.ts';
+import { spanContext, spanContextQuerySchema } from '../../ops/traces/span-context.ts';
+import { lookupSpan, readSpan, spansByIds, spansByIdsQuerySchema } from '../../ops/traces/span-lookups.ts';
 import type { RouteDef } from '../router.ts';
 
 const TAG = 'Spans';
@@ -28,7 +28,7 @@ export const traceRoutes: RouteDef[] = [
     summary:
       'A page of the spans of a trace (its root flow run and every run and artifact beneath it), in span order ' +
       '(start time, unstarted last, then span id) or its reverse, filtered; opaque signed cursors both ways.',
-    query: readSpansQuery,
+    query: readSpansQuerySchema,
     queryLists: { lists: ['state_names', 'tags'], commaLists: ['entities', 'state_types'] },
     async handler(ctx, { params, query }) {
       const page = await readSpans(ctx, params.trace_id, query);
@@ -47,7 +47,7 @@ export const traceRoutes: RouteDef[] = [
     scope: 'read',
     summary:
       'A span with all its ancestors and up to context_size siblings on each side (plus target_span_id, has_more_before/after).',
-    query: spanContextQuery,
+    query: spanContextQuerySchema,
     async handler(ctx, { params, query }) {
       const c = await spanContext(ctx, params.trace_id, params.span_id, query);
       const now = nowMicros();
@@ -67,7 +67,7 @@ export const traceRoutes: RouteDef[] = [
     tag: TAG,
     scope: 'read',
     summary: 'The spans of the trace with these ids (?ids=…&ids=…), in span order; ids of other traces are left out.',
-    query: spansByIdsQuery,
+    query: spansByIdsQuerySchema,
     queryLists: { lists: ['ids'] },
     async handler(ctx, { params, query }) {
       const now = nowMicros();
@@ -100,7 +100,7 @@ export const traceRoutes: RouteDef[] = [
     tag: TAG,
     scope: 'read',
     summary: 'Tags of the spans of a trace with the number of spans carrying each; count descending, then tag.',
-    query: observedTagsQuery,
+    query: observedTagsQuerySchema,
     async handler(ctx, { params, query }) {
       return (await traceObservedTags(ctx, params.trace_id, query)).map(renderObservedTag);
     },
@@ -112,7 +112,7 @@ export const traceRoutes: RouteDef[] = [
     scope: 'read',
     summary:
       'Tags of a span and all its descendants with the number of spans carrying each; count descending, then tag.',
-    query: observedTagsQuery,
+    query: observedTagsQuerySchema,
     async handler(ctx, { params, query }) {
       return (await spanObservedTags(ctx, params.span_id, query)).map(renderObservedTag);
     },
@@ -123,7 +123,7 @@ export const traceRoutes: RouteDef[] = [
     tag: TAG,
     scope: 'read',
     summary: "State type/name pairs the workspace's runs entered, with the first and last state timestamp of each.",
-    query: workspaceObservedStatesQuery,
+    query: workspaceObservedStatesQuerySchema,
     async handler(ctx, { query }) {
       return (await workspaceObservedStates(ctx, query)).map(renderObservedState);
     },
@@ -134,7 +134,7 @@ export const traceRoutes: RouteDef[] = [
     tag: TAG,
     scope: 'read',
     summary: 'State type/name pairs the runs of a trace entered, with the first and last state timestamp of each.',
-    query: traceObservedStatesQuery,
+    query: traceObservedStatesQuerySchema,
     async handler(ctx, { params, query }) {
       return (await traceObservedStates(ctx, params.trace_id, query)).map(renderObservedState);
     },

@@ -9,8 +9,8 @@ import {
   type Countable,
   type CountKey,
   type EventCountRow,
-  eventFilterSchemaCloud,
-  eventFilterSchemaOss,
+  eventFilterCloudSchema,
+  eventFilterOssSchema,
 } from '../../domain/events.ts';
 import { type Infer, literal, num, object, optional } from '../../domain/schema.ts';
 import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../domain/time.ts';
@@ -31,7 +31,7 @@ const UNIT_MICROS: Record<TimeUnit, number> = {
 };
 
 function bodySchema(family: PathFamily) {
-  const filter = family === 'oss' ? eventFilterSchemaOss : eventFilterSchemaCloud;
+  const filter = family === 'oss' ? eventFilterOssSchema : eventFilterCloudSchema;
   return object(
     {
       // Prefect OSS requires the filter; Cloud paths accept a missing one.

@@ -15,8 +15,8 @@ import {
   type EventFilterInput,
   type EventOrder,
   type EventScope,
-  eventFilterSchemaCloud,
-  eventFilterSchemaOss,
+  eventFilterCloudSchema,
+  eventFilterOssSchema,
   renderEvent,
   type StoredEvent,
 } from '../../domain/events.ts';
@@ -32,7 +32,7 @@ const TOKEN_KIND = 'events-page';
 function bodySchema(family: PathFamily) {
   return object(
     {
-      filter: optional(family === 'oss' ? eventFilterSchemaOss : eventFilterSchemaCloud),
+      filter: optional(family === 'oss' ? eventFilterOssSchema : eventFilterCloudSchema),
       limit: optional(
         int({ min: 0, max: family === 'oss' ? EVENT_PAGE_MAX_OSS : EVENT_PAGE_MAX_CLOUD }),
         () => EVENT_PAGE_DEFAULT,

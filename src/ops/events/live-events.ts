@@ -4,7 +4,7 @@
  * stops while the connection is full; a subscriber that falls more than `--live-queue` events
  * behind meanwhile is closed rather than silently missing events.
  */
-import { type EventCursor, eventFilterSchemaCloud, eventFilterSchemaOss, renderEvent } from '../../domain/events.ts';
+import { type EventCursor, eventFilterCloudSchema, eventFilterOssSchema, renderEvent } from '../../domain/events.ts';
 import { bool, type Infer, object, optional } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { type OpContext, type PathFamily, storeOf } from '../context.ts';
@@ -21,7 +21,7 @@ const FOREVER = 253_402_300_799_000_000; // 9999-12-31T23:59:59Z
 const filterMessageSchema = (cloud: boolean) =>
   object(
     {
-      filter: optional(cloud ? eventFilterSchemaCloud : eventFilterSchemaOss),
+      filter: optional(cloud ? eventFilterCloudSchema : eventFilterOssSchema),
       backfill: optional(bool(), () => true),
     },
     { extra: 'ignore' },

@@ -14,7 +14,7 @@ import { bool, commaList, datetime, type Infer, int, object, optional, str, uuid
 import { TEXT_QUERY_MAX } from '../../domain/text-query.ts';
 import { type OpContext, storeOf } from '../context.ts';
 
-export const flowRunLogsQuery = object(
+export const flowRunLogsQuerySchema = object(
   {
     level_ge: optional(int({ min: 0 })),
     level_le: optional(int({ min: 0 })),
@@ -33,7 +33,7 @@ export const flowRunLogsQuery = object(
   // Query strings carry whatever else a client or proxy adds; FastAPI ignores unknown parameters.
   { extra: 'ignore' },
 );
-export type FlowRunLogsInput = Infer<typeof flowRunLogsQuery>;
+export type FlowRunLogsInput = Infer<typeof flowRunLogsQuerySchema>;
 
 export function flowRunLogFilter(flowRunId: string, q: FlowRunLogsInput): LogFilter {
   const f: LogFilter = { operator: 'and_', flow_run_id: { any_: [flowRunId] } };

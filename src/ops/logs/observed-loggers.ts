@@ -25,9 +25,9 @@ function querySchema(defaultLimit: number) {
   );
 }
 
-export const workspaceObservedLoggersQuery = querySchema(OBSERVED_LOGGERS_LIMIT_WORKSPACE);
-export const traceObservedLoggersQuery = querySchema(OBSERVED_LOGGERS_LIMIT_TRACE);
-export type ObservedLoggersInput = Infer<typeof workspaceObservedLoggersQuery>;
+export const workspaceObservedLoggersQuerySchema = querySchema(OBSERVED_LOGGERS_LIMIT_WORKSPACE);
+export const traceObservedLoggersQuerySchema = querySchema(OBSERVED_LOGGERS_LIMIT_TRACE);
+export type ObservedLoggersInput = Infer<typeof workspaceObservedLoggersQuerySchema>;
 
 function toQuery(q: ObservedLoggersInput) {
   return { prefix: q.query || undefined, orderBy: q.order_by, limit: q.limit };

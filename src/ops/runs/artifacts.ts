@@ -5,7 +5,7 @@ import type { ArtifactCreate, ArtifactRow, ArtifactUpdate } from '../../domain/r
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
-import { type artifactCountBody, type artifactFilterBody, filtersOf } from './bodies.ts';
+import { type artifactCountBodySchema, type artifactFilterBodySchema, filtersOf } from './bodies.ts';
 
 export function createArtifact(ctx: OpContext, input: ArtifactCreate): Promise<ArtifactRow> {
   const now = nowMicros();
@@ -38,7 +38,7 @@ export async function deleteArtifact(ctx: OpContext, id: string): Promise<void> 
   if (!(await storeOf(ctx.services).artifacts.delete(ctx.workspace.id, id))) throw notFound('Artifact');
 }
 
-export function filterArtifacts(ctx: OpContext, body: Infer<typeof artifactFilterBody>): Promise<ArtifactRow[]> {
+export function filterArtifacts(ctx: OpContext, body: Infer<typeof artifactFilterBodySchema>): Promise<ArtifactRow[]> {
   return storeOf(ctx.services).artifacts.filter(ctx.workspace.id, {
     filters: filtersOf(body),
     sort: body.sort,
@@ -48,6 +48,6 @@ export function filterArtifacts(ctx: OpContext, body: Infer<typeof artifactFilte
   });
 }
 
-export function countArtifacts(ctx: OpContext, body: Infer<typeof artifactCountBody>): Promise<number> {
+export function countArtifacts(ctx: OpContext, body: Infer<typeof artifactCountBodySchema>): Promise<number> {
   return storeOf(ctx.services).artifacts.count(ctx.workspace.id, filtersOf(body));
 }

@@ -15,7 +15,7 @@ import { withSubflowDetails } from '../../domain/runs/subflows.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
-import { filtersOf, type flowRunCountBody, type flowRunFilterBody } from './bodies.ts';
+import { filtersOf, type flowRunCountBodySchema, type flowRunFilterBodySchema } from './bodies.ts';
 import { emitFlowRunStateEvent } from './flow-run-events.ts';
 
 export async function createFlowRun(
@@ -125,7 +125,7 @@ export async function deleteFlowRun(ctx: OpContext, id: string): Promise<void> {
   if (!(await store.flowRuns.delete(ws, id))) throw notFound('Flow run');
 }
 
-export function filterFlowRuns(ctx: OpContext, body: Infer<typeof flowRunFilterBody>): Promise<FlowRunRow[]> {
+export function filterFlowRuns(ctx: OpContext, body: Infer<typeof flowRunFilterBodySchema>): Promise<FlowRunRow[]> {
   return storeOf(ctx.services).flowRuns.filter(ctx.workspace.id, {
     filters: filtersOf(body),
     sort: body.sort,
@@ -135,7 +135,7 @@ export function filterFlowRuns(ctx: OpContext, body: Infer<typeof flowRunFilterB
   });
 }
 
-export function countFlowRuns(ctx: OpContext, body: Infer<typeof flowRunCountBody>): Promise<number> {
+export function countFlowRuns(ctx: OpContext, body: Infer<typeof flowRunCountBodySchema>): Promise<number> {
   return storeOf(ctx.services).flowRuns.count(ctx.workspace.id, filtersOf(body));
 }
 

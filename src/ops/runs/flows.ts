@@ -5,7 +5,7 @@ import type { FlowCreate, FlowRow } from '../../domain/runs/flows.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
-import { filtersOf, type flowCountBody, type flowFilterBody } from './bodies.ts';
+import { filtersOf, type flowCountBodySchema, type flowFilterBodySchema } from './bodies.ts';
 
 export async function createFlow(ctx: OpContext, input: FlowCreate): Promise<{ flow: FlowRow; created: boolean }> {
   const now = nowMicros();
@@ -25,7 +25,7 @@ export async function readFlow(ctx: OpContext, id: string): Promise<FlowRow> {
   return flow;
 }
 
-export function filterFlows(ctx: OpContext, body: Infer<typeof flowFilterBody>): Promise<FlowRow[]> {
+export function filterFlows(ctx: OpContext, body: Infer<typeof flowFilterBodySchema>): Promise<FlowRow[]> {
   return storeOf(ctx.services).flows.filter(ctx.workspace.id, {
     filters: filtersOf(body),
     sort: body.sort,
@@ -35,6 +35,6 @@ export function filterFlows(ctx: OpContext, body: Infer<typeof flowFilterBody>):
   });
 }
 
-export function countFlows(ctx: OpContext, body: Infer<typeof flowCountBody>): Promise<number> {
+export function countFlows(ctx: OpContext, body: Infer<typeof flowCountBodySchema>): Promise<number> {
   return storeOf(ctx.services).flows.count(ctx.workspace.id, filtersOf(body));
 }

@@ -9,7 +9,7 @@ import type { TaskRunCreate, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
-import { filtersOf, type taskRunCountBody, type taskRunFilterBody } from './bodies.ts';
+import { filtersOf, type taskRunCountBodySchema, type taskRunFilterBodySchema } from './bodies.ts';
 
 export async function createTaskRun(
   ctx: OpContext,
@@ -81,7 +81,7 @@ export async function deleteTaskRun(ctx: OpContext, id: string): Promise<void> {
 
 export function filterTaskRuns(
   ctx: OpContext,
-  body: Infer<ReturnType<typeof taskRunFilterBody>>,
+  body: Infer<ReturnType<typeof taskRunFilterBodySchema>>,
 ): Promise<TaskRunRow[]> {
   return storeOf(ctx.services).taskRuns.filter(ctx.workspace.id, {
     filters: filtersOf(body),
@@ -92,7 +92,7 @@ export function filterTaskRuns(
   });
 }
 
-export function countTaskRuns(ctx: OpContext, body: Infer<typeof taskRunCountBody>): Promise<number> {
+export function countTaskRuns(ctx: OpContext, body: Infer<typeof taskRunCountBodySchema>): Promise<number> {
   return storeOf(ctx.services).taskRuns.count(ctx.workspace.id, filtersOf(body));
 }
 

@@ -14,11 +14,11 @@ import {
 import { type OpContext, storeOf } from '../context.ts';
 import { ensureTrace } from './read-spans.ts';
 
-export const observedTagsQuery = object(
+export const observedTagsQuerySchema = object(
   { query: optional(str({ max: OBSERVED_QUERY_MAX }).describe('Tag prefix (case-insensitive)')) },
   { extra: 'ignore' },
 );
-export type ObservedTagsInput = Infer<typeof observedTagsQuery>;
+export type ObservedTagsInput = Infer<typeof observedTagsQuerySchema>;
 
 function statesQuery(defaultLimit: number, maxLimit: number) {
   return object(
@@ -31,12 +31,12 @@ function statesQuery(defaultLimit: number, maxLimit: number) {
   );
 }
 
-export const workspaceObservedStatesQuery = statesQuery(
+export const workspaceObservedStatesQuerySchema = statesQuery(
   OBSERVED_STATES_LIMIT_WORKSPACE,
   OBSERVED_STATES_LIMIT_WORKSPACE_MAX,
 );
-export const traceObservedStatesQuery = statesQuery(OBSERVED_STATES_LIMIT_TRACE, OBSERVED_STATES_LIMIT_TRACE_MAX);
-export type ObservedStatesInput = Infer<typeof workspaceObservedStatesQuery>;
+export const traceObservedStatesQuerySchema = statesQuery(OBSERVED_STATES_LIMIT_TRACE, OBSERVED_STATES_LIMIT_TRACE_MAX);
+export type ObservedStatesInput = Infer<typeof workspaceObservedStatesQuerySchema>;
 
 const prefixOf = (q: string | undefined) => (q ? q : undefined);
 

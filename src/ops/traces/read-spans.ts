@@ -21,7 +21,7 @@ import { canonicalQuery, type DecodedCursor, makeCursor, readCursor, type SpanQu
 
 const listOf = <T>(item: Schema<T>) => array(item, { max: FILTER_VALUES_MAX });
 
-export const readSpansQuery = object(
+export const readSpansQuerySchema = object(
   {
     parent_span_id: optional(uuid().describe('Only children of this span')),
     depth: optional(int({ min: 0 }).describe('Only spans at this depth (0 = the root)')),
@@ -40,7 +40,7 @@ export const readSpansQuery = object(
   },
   { extra: 'ignore' },
 );
-export type ReadSpansInput = Infer<typeof readSpansQuery>;
+export type ReadSpansInput = Infer<typeof readSpansQuerySchema>;
 
 export interface SpanPage {
   spans: SpanRow[];

@@ -12,7 +12,7 @@ import { type OpContext, storeOf } from '../context.ts';
 import { ensureTrace, spanFilters } from './read-spans.ts';
 import { canonicalQuery, makeCursor } from './span-cursor.ts';
 
-export const spanContextQuery = object(
+export const spanContextQuerySchema = object(
   {
     context_size: optional(
       int({ min: 1, max: CONTEXT_SIZE_MAX }).describe('Siblings to include before and after the span'),
@@ -21,7 +21,7 @@ export const spanContextQuery = object(
   },
   { extra: 'ignore' },
 );
-export type SpanContextInput = Infer<typeof spanContextQuery>;
+export type SpanContextInput = Infer<typeof spanContextQuerySchema>;
 
 export interface SpanContext {
   spans: SpanRow[];

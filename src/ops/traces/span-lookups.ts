@@ -7,7 +7,7 @@ import { type OpContext, storeOf } from '../context.ts';
 import { ensureTrace } from './read-spans.ts';
 import { spanOfTrace } from './span-context.ts';
 
-export const spansByIdsQuery = object(
+export const spansByIdsQuerySchema = object(
   {
     ids: optional(
       array(uuid(), { max: SPAN_IDS_MAX }).describe('Span ids; ids of other traces are left out'),
@@ -16,7 +16,7 @@ export const spansByIdsQuery = object(
   },
   { extra: 'ignore' },
 );
-export type SpansByIdsInput = Infer<typeof spansByIdsQuery>;
+export type SpansByIdsInput = Infer<typeof spansByIdsQuerySchema>;
 
 /** The spans of the trace among `ids`, in span order; 404 for an unknown trace. */
 export async function spansByIds(ctx: OpContext, traceId: string, input: SpansByIdsInput): Promise<SpanRow[]> {
