@@ -10,7 +10,7 @@
  */
 import { WebSocket } from 'ws';
 import { loadOptions } from '../config/load.ts';
-import type { OptionSpec } from '../config/schema.ts';
+import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { resolveApiUrl, websocketUrl as wsUrl } from './api-client.ts';
 
@@ -26,17 +26,7 @@ export const eventsOptions = {
   help: { type: 'bool', help: 'Show this help.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
-interface EventsConfig {
-  api?: string;
-  filter?: string;
-  event: string[];
-  resource: string[];
-  since?: string;
-  limit: number;
-  follow: boolean;
-  json: boolean;
-  help: boolean;
-}
+type EventsConfig = OptionsOf<typeof eventsOptions>;
 
 type Received = { id: string; occurred: string; event: string; resource: Record<string, string> };
 

@@ -7,7 +7,7 @@
  * `--since` an ISO time or a duration back from now (`30s`, `15m`, `2h`, `7d`, `1w`).
  */
 import { loadOptions } from '../config/load.ts';
-import type { OptionSpec } from '../config/schema.ts';
+import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { STATE_TYPES } from '../domain/runs/states.ts';
 import { resolveApiUrl } from './api-client.ts';
@@ -27,15 +27,7 @@ export const runsOptions = {
   help: { type: 'bool', help: 'Show this help.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
-interface RunsConfig {
-  api?: string;
-  flow: string[];
-  state: string[];
-  since?: string;
-  limit: number;
-  json: boolean;
-  help: boolean;
-}
+type RunsConfig = OptionsOf<typeof runsOptions>;
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 

@@ -164,10 +164,15 @@ type ValueOf<S extends OptionSpec> = S['type'] extends 'int' | 'duration'
     ? boolean
     : S['type'] extends 'list'
       ? string[]
-      : string;
+      : S extends { choices: readonly (infer C)[] }
+        ? C
+        : string;
 
-export type ServeConfig = {
-  readonly [K in ServeOptionName]: (typeof serveOptions)[K] extends { default: unknown }
-    ? ValueOf<(typeof serveOptions)[K]>
-    : ValueOf<(typeof serveOptions)[K]> | undefined;
+/** The parsed options of an option schema: what `loadOptions` returns for it, typed from the specs. */
+export type OptionsOf<Specs extends Record<string, OptionSpec>> = {
+  readonly [K in keyof Specs]: Specs[K] extends { default: unknown }
+    ? ValueOf<Specs[K]>
+    : ValueOf<Specs[K]> | undefined;
 };
+
+export type ServeConfig = OptionsOf<typeof serveOptions>;
