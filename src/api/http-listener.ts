@@ -86,8 +86,15 @@ export type RenderError = (message: string) => unknown;
 export function createListener(config: ListenerConfig, render: RenderError, handler: RequestListener): Server {
   return createServer(serverOptions(config), (req, res) => {
     const problem = requestProblem(req);
-    if (problem === undefined) return handler(req, res);
-    sendJson(res, 400, render(problem), { connection: 'close' });
+    if (problem !== undefined) return sendJson(res, 400, render(problem), { connection: 'close' });
+    // Every answer goes through writeHead (Node's implicit headers too): the one moment to decide
+    // whether the connection must outlive it to read the rest of the body.
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      if (!req.complete) lingerForBody(req, res);
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as typeof res.writeHead;
+    handler(req, res);
   });
 }
 
@@ -140,15 +147,12 @@ export function bodyTooLargeMessage(limit: number): string {
 
 /**
  * Fastify's error for a body past its limit, as the 413 to send — or undefined for other errors.
- * Fastify closes the connection after it, while a client that sends its whole body before
- * reading (most do) is still writing, and gets EPIPE instead of the answer. Without
- * `Connection: close`, Node reads and discards the rest of the body (within --request-timeout)
- * and the client reads the 413.
+ * Fastify asks to close the connection after it; it stays open instead to read the rest of the
+ * body (see `lingerForBody`), so that the client can read the 413.
  */
 export function overBodyLimit(err: unknown, reply: FastifyReply, limit: number): AppError | undefined {
   if ((err as { code?: string } | undefined)?.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined;
   reply.removeHeader('connection');
-  lingerForBody(reply.request.raw, reply.raw);
   return new AppError('payload_too_large', bodyTooLargeMessage(limit));
 }
 
@@ -156,7 +160,8 @@ export function overBodyLimit(err: unknown, reply: FastifyReply, limit: number):
 const LINGER_MS = 30_000;
 
 /**
- * For an answer given before the request body has arrived whole (a 413). Node closes the
+ * For an answer given before the request body has arrived whole (a 413, or a route that reads no
+ * body, such as a GET sent with one). Node closes the
  * connection once the answer is sent when the client asked for `Connection: close` (as a client
  * without keep-alive does), while the client is still writing the body it sends whole before
  * reading — and it gets EPIPE instead of the answer. Kept open, the connection reads and discards
@@ -177,11 +182,8 @@ function lingerForBody(req: IncomingMessage, res: ServerResponse): void {
  * body is read and discarded (as Node does for a request its handler did not read), so that the
  * client can read the 413 sent meanwhile.
  */
-export function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | undefined> {
-  if (Number(req.headers['content-length']) > limit) {
-    lingerForBody(req, res);
-    return Promise.resolve(undefined);
-  }
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  if (Number(req.headers['content-length']) > limit) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -189,7 +191,6 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limit: numbe
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
       req.off('data', onData);
-      lingerForBody(req, res);
       chunks.length = 0;
       resolve(undefined);
     };

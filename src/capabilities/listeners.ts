@@ -119,7 +119,7 @@ export class CapabilityListeners {
       if (!checkHost(req, res) || !checkOrigin(req, res)) return;
       // The body is read here, not by the SDK: its own limit (4 MiB) would not be --max-body, and
       // it closes the connection on a larger body while the client is still sending it.
-      const body = req.method === 'POST' ? readBody(req, res, bodyLimit) : Promise.resolve(undefined);
+      const body = req.method === 'POST' ? readBody(req, bodyLimit) : Promise.resolve(undefined);
       body
         .then((raw) => {
           if (raw === undefined && req.method === 'POST')

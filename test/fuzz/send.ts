@@ -40,6 +40,7 @@ export function sendHttp(
   path: string,
   headers: Record<string, string>,
   body?: Buffer,
+  fresh = false,
 ): Promise<Answer> {
   const u = new URL(base);
   return new Promise((resolve) => {
@@ -56,7 +57,7 @@ export function sendHttp(
         port: u.port,
         method,
         path,
-        agent: body && body.length > LARGE_BODY ? false : agent,
+        agent: fresh || (body && body.length > LARGE_BODY) ? false : agent,
         headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) },
       },
       (res) => {
@@ -85,9 +86,18 @@ export function sendHttp(
       req.destroy();
       done({ kind: 'failed', error: `no answer within ${DEADLINE_MS / 1000} s` });
     }, DEADLINE_MS);
-    req.on('error', (err: NodeJS.ErrnoException) =>
-      done(got() ?? { kind: 'failed', error: `${err.code ?? ''} ${err.message}`.trim() }),
-    );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const answer = got();
+      // A pooled connection the server closed while idle (past its keep-alive timeout: building a
+      // gzip bomb can take the fuzzer longer) fails on first use; like any HTTP client, send again
+      // on a new connection.
+      if (!answer && req.reusedSocket && !fresh && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+        clearTimeout(timer);
+        settled = true;
+        return void sendHttp(base, method, path, headers, body, true).then(resolve);
+      }
+      done(answer ?? { kind: 'failed', error: `${err.code ?? ''} ${err.message}`.trim() });
+    });
     if (body) req.end(body);
     else req.end();
   });

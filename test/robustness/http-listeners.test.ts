@@ -95,6 +95,23 @@ forEachEngine('HTTP listeners', (engine) => {
       }
     });
 
+    it('answer a body-carrying request whose route reads no body to a client writing it whole first', async () => {
+      // A GET with a body (the fuzzer's gzip bomb found it): answered at once, and a client that
+      // asked to close got EPIPE instead of the answer when the connection closed under its upload.
+      for (const l of listeners(s)) {
+        const c = await rawConnect(l.port);
+        try {
+          const path = l.name === 'MCP' ? '/mcp' : l.name === 'native API' ? '/api/health' : '/v1/openapi.json';
+          await c.write(head(l, 'GET', path, `Connection: close\r\nContent-Length: ${MIB64.length}\r\n\r\n`));
+          await c.write(MIB64);
+          const r = await c.response();
+          assert.ok(r.status > 0 && r.status < 500, `${l.name}: ${r.status} ${r.body}`);
+        } finally {
+          c.socket.destroy();
+        }
+      }
+    });
+
     it('refuse requests whose framing or target is ambiguous, in their own error shape', async () => {
       for (const l of listeners(s)) {
         const host = `Host: 127.0.0.1:${l.port}\r\n`;
