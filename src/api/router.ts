@@ -245,6 +245,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
           const result = await route.handler({ services, workspace, family }, input, req, reply);
           if (reply.sent) return reply;
           if (route.status && reply.statusCode === 200) reply.code(route.status);
+          if (result === undefined) return reply.send();
           // Fastify would send a bare string as text; Prefect's API answers JSON strings.
           if (typeof result === 'string') return reply.type('application/json').send(JSON.stringify(result));
           return result;

@@ -10,6 +10,7 @@ import {
 } from '../../ops/runs/artifacts.ts';
 import { artifactCountBodySchema, artifactFilterBodySchema } from '../../ops/runs/bodies.ts';
 import type { RouteDef } from '../router.ts';
+import { filterAndCountRoutes } from './filter-routes.ts';
 
 export const artifactRoutes: RouteDef[] = [
   {
@@ -24,30 +25,20 @@ export const artifactRoutes: RouteDef[] = [
       return renderArtifact(await createArtifact(ctx, body));
     },
   },
-  {
-    method: 'POST',
-    path: '/artifacts/filter',
-    tag: 'Artifacts',
-    scope: 'read',
-    summary: 'Artifacts matching the filters, sorted by ArtifactSort (default ID_DESC); limit ≤ 200.',
-    body: artifactFilterBodySchema,
-    bodyOptional: true,
-    async handler(ctx, { body }) {
-      return (await filterArtifacts(ctx, body)).map(renderArtifact);
+  ...filterAndCountRoutes(
+    '/artifacts',
+    'Artifacts',
+    {
+      summary: 'Artifacts matching the filters, sorted by ArtifactSort (default ID_DESC); limit ≤ 200.',
+      body: artifactFilterBodySchema,
+      run: async (ctx, body) => (await filterArtifacts(ctx, body)).map(renderArtifact),
     },
-  },
-  {
-    method: 'POST',
-    path: '/artifacts/count',
-    tag: 'Artifacts',
-    scope: 'read',
-    summary: 'Number of artifacts matching the filters.',
-    body: artifactCountBodySchema,
-    bodyOptional: true,
-    async handler(ctx, { body }) {
-      return countArtifacts(ctx, body);
+    {
+      summary: 'Number of artifacts matching the filters.',
+      body: artifactCountBodySchema,
+      run: (ctx, body) => countArtifacts(ctx, body),
     },
-  },
+  ),
   {
     method: 'GET',
     path: '/artifacts/:id',
@@ -66,10 +57,8 @@ export const artifactRoutes: RouteDef[] = [
     summary: 'Update data, description or metadata_ (ArtifactUpdate; progress artifacts): 204.',
     body: artifactUpdateSchema,
     bodyOptional: true,
-    async handler(ctx, { params, body }, _req, reply) {
-      await updateArtifact(ctx, params.id, body);
-      return reply.code(204).send();
-    },
+    status: 204,
+    handler: (ctx, { params, body }) => updateArtifact(ctx, params.id, body),
   },
   {
     method: 'DELETE',
@@ -77,9 +66,7 @@ export const artifactRoutes: RouteDef[] = [
     tag: 'Artifacts',
     scope: 'write',
     summary: 'Delete an artifact: 204.',
-    async handler(ctx, { params }, _req, reply) {
-      await deleteArtifact(ctx, params.id);
-      return reply.code(204).send();
-    },
+    status: 204,
+    handler: (ctx, { params }) => deleteArtifact(ctx, params.id),
   },
 ];

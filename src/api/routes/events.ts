@@ -116,9 +116,6 @@ export const eventRoutes: RouteDef[] = [
     summary: 'Remove a tag from the workspace tag index (204, also when unknown). Events are not changed.',
     query: deleteTagQuerySchema,
     status: 204,
-    async handler(ctx, { query }, _req, reply) {
-      await deleteTag(ctx, query.tag);
-      return reply.code(204).send();
-    },
+    handler: (ctx, { query }) => deleteTag(ctx, query.tag),
   },
 ];

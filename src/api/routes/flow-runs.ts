@@ -23,6 +23,7 @@ import {
 } from '../../ops/runs/flow-runs.ts';
 import { setFlowRunState } from '../../ops/runs/set-state.ts';
 import type { RouteDef } from '../router.ts';
+import { filterAndCountRoutes } from './filter-routes.ts';
 
 const statesQuerySchema = object({ flow_run_id: uuid() }, { extra: 'ignore' });
 
@@ -40,32 +41,24 @@ export const flowRunRoutes: RouteDef[] = [
       return reply.code(created ? 201 : 200).send(renderFlowRun(run, nowMicros()));
     },
   },
-  {
-    method: 'POST',
-    path: '/flow_runs/filter',
-    tag: 'Flow Runs',
-    scope: 'read',
-    summary: 'Flow runs matching the filters, sorted by FlowRunSort (default ID_DESC); limit ≤ 200.',
-    body: flowRunFilterBodySchema,
-    bodyOptional: true,
-    async handler(ctx, { body }) {
-      const rows = await filterFlowRuns(ctx, body);
-      const now = nowMicros();
-      return rows.map((r) => renderFlowRun(r, now));
+  ...filterAndCountRoutes(
+    '/flow_runs',
+    'Flow Runs',
+    {
+      summary: 'Flow runs matching the filters, sorted by FlowRunSort (default ID_DESC); limit ≤ 200.',
+      body: flowRunFilterBodySchema,
+      run: async (ctx, body) => {
+        const rows = await filterFlowRuns(ctx, body);
+        const now = nowMicros();
+        return rows.map((r) => renderFlowRun(r, now));
+      },
     },
-  },
-  {
-    method: 'POST',
-    path: '/flow_runs/count',
-    tag: 'Flow Runs',
-    scope: 'read',
-    summary: 'Number of flow runs matching the filters.',
-    body: flowRunCountBodySchema,
-    bodyOptional: true,
-    async handler(ctx, { body }) {
-      return countFlowRuns(ctx, body);
+    {
+      summary: 'Number of flow runs matching the filters.',
+      body: flowRunCountBodySchema,
+      run: (ctx, body) => countFlowRuns(ctx, body),
     },
-  },
+  ),
   {
     method: 'GET',
     path: '/flow_runs/:id',
@@ -84,10 +77,8 @@ export const flowRunRoutes: RouteDef[] = [
     summary: 'Update a flow run (FlowRunUpdate): 204.',
     body: flowRunUpdateSchema,
     bodyOptional: true,
-    async handler(ctx, { params, body }, _req, reply) {
-      await updateFlowRun(ctx, params.id, body);
-      return reply.code(204).send();
-    },
+    status: 204,
+    handler: (ctx, { params, body }) => updateFlowRun(ctx, params.id, body),
   },
   {
     method: 'DELETE',
@@ -95,10 +86,8 @@ export const flowRunRoutes: RouteDef[] = [
     tag: 'Flow Runs',
     scope: 'write',
     summary: 'Delete a flow run with its logs, task runs, states and artifacts (events are kept): 204.',
-    async handler(ctx, { params }, _req, reply) {
-      await deleteFlowRun(ctx, params.id);
-      return reply.code(204).send();
-    },
+    status: 204,
+    handler: (ctx, { params }) => deleteFlowRun(ctx, params.id),
   },
   {
     method: 'PATCH',
@@ -107,10 +96,8 @@ export const flowRunRoutes: RouteDef[] = [
     scope: 'write',
     summary: 'Merge labels (the bare labels object) into a flow run: 204.',
     body: flowRunLabelsSchema,
-    async handler(ctx, { params, body }, _req, reply) {
-      await mergeFlowRunLabels(ctx, params.id, body);
-      return reply.code(204).send();
-    },
+    status: 204,
+    handler: (ctx, { params, body }) => mergeFlowRunLabels(ctx, params.id, body),
   },
   {
     method: 'POST',

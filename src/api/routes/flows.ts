@@ -3,6 +3,7 @@ import { flowCreateSchema, renderFlow } from '../../domain/runs/flows.ts';
 import { flowCountBodySchema, flowFilterBodySchema } from '../../ops/runs/bodies.ts';
 import { countFlows, createFlow, filterFlows, readFlow } from '../../ops/runs/flows.ts';
 import type { RouteDef } from '../router.ts';
+import { filterAndCountRoutes } from './filter-routes.ts';
 
 export const flowRoutes: RouteDef[] = [
   {
@@ -17,30 +18,21 @@ export const flowRoutes: RouteDef[] = [
       return reply.code(created ? 201 : 200).send(renderFlow(flow));
     },
   },
-  {
-    method: 'POST',
-    path: '/flows/filter',
-    tag: 'Flows',
-    scope: 'read',
-    summary: 'Flows matching FlowFilter (and, through their runs, FlowRunFilter / TaskRunFilter), sorted by FlowSort.',
-    body: flowFilterBodySchema,
-    bodyOptional: true,
-    async handler(ctx, { body }) {
-      return (await filterFlows(ctx, body)).map(renderFlow);
+  ...filterAndCountRoutes(
+    '/flows',
+    'Flows',
+    {
+      summary:
+        'Flows matching FlowFilter (and, through their runs, FlowRunFilter / TaskRunFilter), sorted by FlowSort.',
+      body: flowFilterBodySchema,
+      run: async (ctx, body) => (await filterFlows(ctx, body)).map(renderFlow),
     },
-  },
-  {
-    method: 'POST',
-    path: '/flows/count',
-    tag: 'Flows',
-    scope: 'read',
-    summary: 'Number of flows matching the filters.',
-    body: flowCountBodySchema,
-    bodyOptional: true,
-    async handler(ctx, { body }) {
-      return countFlows(ctx, body);
+    {
+      summary: 'Number of flows matching the filters.',
+      body: flowCountBodySchema,
+      run: (ctx, body) => countFlows(ctx, body),
     },
-  },
+  ),
   {
     method: 'GET',
     path: '/flows/:id',

@@ -18,6 +18,7 @@ import {
   taskRunStates,
 } from '../../ops/runs/task-runs.ts';
 import type { RouteDef } from '../router.ts';
+import { filterAndCountRoutes } from './filter-routes.ts';
 
 const statesQuerySchema = object({ task_run_id: uuid() }, { extra: 'ignore' });
 
@@ -34,32 +35,24 @@ export const taskRunRoutes: RouteDef[] = [
       return reply.code(created ? 201 : 200).send(renderTaskRun(run, nowMicros()));
     },
   },
-  {
-    method: 'POST',
-    path: '/task_runs/filter',
-    tag: 'Task Runs',
-    scope: 'read',
-    summary: 'Task runs matching the filters, sorted by TaskRunSort (default ID_DESC); limit ≤ 200.',
-    body: taskRunFilterBodySchema,
-    bodyOptional: true,
-    async handler(ctx, { body }) {
-      const rows = await filterTaskRuns(ctx, body);
-      const now = nowMicros();
-      return rows.map((r) => renderTaskRun(r, now));
+  ...filterAndCountRoutes(
+    '/task_runs',
+    'Task Runs',
+    {
+      summary: 'Task runs matching the filters, sorted by TaskRunSort (default ID_DESC); limit ≤ 200.',
+      body: taskRunFilterBodySchema,
+      run: async (ctx, body) => {
+        const rows = await filterTaskRuns(ctx, body);
+        const now = nowMicros();
+        return rows.map((r) => renderTaskRun(r, now));
+      },
     },
-  },
-  {
-    method: 'POST',
-    path: '/task_runs/count',
-    tag: 'Task Runs',
-    scope: 'read',
-    summary: 'Number of task runs matching the filters.',
-    body: taskRunCountBodySchema,
-    bodyOptional: true,
-    async handler(ctx, { body }) {
-      return countTaskRuns(ctx, body);
+    {
+      summary: 'Number of task runs matching the filters.',
+      body: taskRunCountBodySchema,
+      run: (ctx, body) => countTaskRuns(ctx, body),
     },
-  },
+  ),
   {
     method: 'GET',
     path: '/task_runs/:id',
@@ -78,10 +71,8 @@ export const taskRunRoutes: RouteDef[] = [
     summary: 'Rename a task run (TaskRunUpdate): 204.',
     body: taskRunUpdateSchema,
     bodyOptional: true,
-    async handler(ctx, { params, body }, _req, reply) {
-      await renameTaskRun(ctx, params.id, body.name);
-      return reply.code(204).send();
-    },
+    status: 204,
+    handler: (ctx, { params, body }) => renameTaskRun(ctx, params.id, body.name),
   },
   {
     method: 'DELETE',
@@ -89,10 +80,8 @@ export const taskRunRoutes: RouteDef[] = [
     tag: 'Task Runs',
     scope: 'write',
     summary: 'Delete a task run with its logs, states and artifacts: 204.',
-    async handler(ctx, { params }, _req, reply) {
-      await deleteTaskRun(ctx, params.id);
-      return reply.code(204).send();
-    },
+    status: 204,
+    handler: (ctx, { params }) => deleteTaskRun(ctx, params.id),
   },
   {
     method: 'POST',

@@ -140,6 +140,15 @@ export function validateEvent(
       },
     ];
   }
+  return toNewEvent(e, tenant, received);
+}
+
+/** The stored form of a valid event (a client's, or one the server emits), for `tenant`. */
+export function toNewEvent(
+  e: Pick<NewEvent, 'id' | 'occurred' | 'event' | 'resource' | 'related' | 'payload'> & { follows?: string | null },
+  tenant: EventTenant,
+  received: Micros,
+): NewEvent {
   return {
     accountId: tenant.accountId,
     workspaceId: tenant.workspaceId,

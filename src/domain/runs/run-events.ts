@@ -3,7 +3,6 @@
  * (reference §7.8). Pure: the caller passes the run after bookkeeping, the states, and the related
  * objects it found; the result is a Prefect `Event` ready for the ingest path.
  */
-import type { EventTenant, NewEvent } from '../events.ts';
 import { formatPythonIso, MICROS_PER_SECOND, type Micros } from '../time.ts';
 import type { FlowRow } from './flows.ts';
 import type { ProposedState, StateRow, StateType } from './states.ts';
@@ -17,23 +16,6 @@ export interface RunEvent {
   related: Record<string, string>[];
   payload: Record<string, unknown>;
   follows: string | null;
-}
-
-/** The stored form of a run event the server emits, for `tenant`, received at `received`. */
-export function newEventOf(e: RunEvent, tenant: EventTenant, received: Micros): NewEvent {
-  return {
-    accountId: tenant.accountId,
-    workspaceId: tenant.workspaceId,
-    id: e.id,
-    occurred: e.occurred,
-    received,
-    event: e.event,
-    resourceId: e.resource['prefect.resource.id'],
-    resource: e.resource,
-    related: e.related,
-    payload: e.payload,
-    follows: e.follows,
-  };
 }
 
 /** Prefect truncates state messages in events at 100,000 characters. */

@@ -3,8 +3,7 @@
  * projections, live streams). A run event is built by the server, so it becomes a `NewEvent`
  * directly, without a round trip through Prefect's JSON. An emit resolves once committed.
  */
-import type { NewEvent } from '../../domain/events.ts';
-import { newEventOf } from '../../domain/runs/run-events.ts';
+import { type NewEvent, toNewEvent } from '../../domain/events.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { Writer } from '../../ingest/writer.ts';
 import type { EventSink } from '../context.ts';
@@ -17,7 +16,7 @@ export function eventWriterSink(writer: Writer<NewEvent>): EventSink {
     emit(workspace, events) {
       const received = nowMicros();
       const tenant = { accountId: workspace.accountId, workspaceId: workspace.id };
-      return writer.add(events.map((e) => newEventOf(e, tenant, received)));
+      return writer.add(events.map((e) => toNewEvent(e, tenant, received)));
     },
   };
 }
