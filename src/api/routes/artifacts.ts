@@ -9,11 +9,11 @@ import {
   updateArtifact,
 } from '../../ops/runs/artifacts.ts';
 import { artifactCountBodySchema, artifactFilterBodySchema } from '../../ops/runs/bodies.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 import { filterAndCountRoutes } from './filter-routes.ts';
 
 export const artifactRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/artifacts/',
     tag: 'Artifacts',
@@ -24,7 +24,7 @@ export const artifactRoutes: RouteDef[] = [
     async handler(ctx, { body }) {
       return renderArtifact(await createArtifact(ctx, body));
     },
-  },
+  }),
   ...filterAndCountRoutes(
     '/artifacts',
     'Artifacts',
@@ -39,7 +39,7 @@ export const artifactRoutes: RouteDef[] = [
       run: (ctx, body) => countArtifacts(ctx, body),
     },
   ),
-  {
+  route({
     method: 'GET',
     path: '/artifacts/:id',
     tag: 'Artifacts',
@@ -48,8 +48,8 @@ export const artifactRoutes: RouteDef[] = [
     async handler(ctx, { params }) {
       return renderArtifact(await readArtifact(ctx, params.id));
     },
-  },
-  {
+  }),
+  route({
     method: 'PATCH',
     path: '/artifacts/:id',
     tag: 'Artifacts',
@@ -59,8 +59,8 @@ export const artifactRoutes: RouteDef[] = [
     bodyOptional: true,
     status: 204,
     handler: (ctx, { params, body }) => updateArtifact(ctx, params.id, body),
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/artifacts/:id',
     tag: 'Artifacts',
@@ -68,5 +68,5 @@ export const artifactRoutes: RouteDef[] = [
     summary: 'Delete an artifact: 204.',
     status: 204,
     handler: (ctx, { params }) => deleteArtifact(ctx, params.id),
-  },
+  }),
 ];

@@ -10,7 +10,7 @@ import { runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/ev
 import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
 import { notModified } from '../conditional.ts';
 import { linkOrigin } from '../link-origin.ts';
-import type { RequestInfo, RouteDef } from '../router.ts';
+import { type RequestInfo, type RouteDef, route } from '../router.ts';
 
 function eventsCtx(ctx: OpContext, req: RequestInfo): EventsContext {
   const scope = workspaceScope(ctx);
@@ -31,7 +31,7 @@ export function contentLength(req: RequestInfo): number | undefined {
 export const pageTokenQuerySchema = object({ 'page-token': str() }, { extra: 'ignore' });
 
 export const eventRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/events',
     tag: 'Events',
@@ -50,8 +50,8 @@ export const eventRoutes: RouteDef[] = [
       );
       return reply.code(204).send();
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/events/filter',
     tag: 'Events',
@@ -60,8 +60,8 @@ export const eventRoutes: RouteDef[] = [
     body: filterEventsSchema,
     bodyOptional: true,
     handler: (ctx, { body }, req) => filterEvents(eventsCtx(ctx, req), body),
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/events/filter/next',
     tag: 'Events',
@@ -69,8 +69,8 @@ export const eventRoutes: RouteDef[] = [
     summary: 'Next page of an event query, from the page-token of next_page (403 when invalid, expired or foreign).',
     query: pageTokenQuerySchema,
     handler: (ctx, { query }, req) => nextEventsPage(eventsCtx(ctx, req), query['page-token']),
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/events/count-by/:countable',
     tag: 'Events',
@@ -80,8 +80,8 @@ export const eventRoutes: RouteDef[] = [
     body: countEventsSchema,
     bodyOptional: true,
     handler: (ctx, { params, body }, req) => countEvents(eventsCtx(ctx, req), params.countable as Countable, body),
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/flow_runs/:id/events',
     tag: 'Events',
@@ -98,8 +98,8 @@ export const eventRoutes: RouteDef[] = [
       if (notModified(req, etag)) return reply.code(304).send();
       return runEventsPage(ectx, ctx.workspace.id, flowRunId, q, total);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/tags',
     tag: 'Events',
@@ -107,8 +107,8 @@ export const eventRoutes: RouteDef[] = [
     summary: 'Page through the workspace tag index (TagPaginationResponse).',
     query: listTagsQuerySchema,
     handler: (ctx, { query }) => listTags(ctx, query),
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/tags',
     tag: 'Events',
@@ -117,5 +117,5 @@ export const eventRoutes: RouteDef[] = [
     query: deleteTagQuerySchema,
     status: 204,
     handler: (ctx, { query }) => deleteTag(ctx, query.tag),
-  },
+  }),
 ];

@@ -10,7 +10,7 @@ import { exportFlowRunLogs, exportFormatSchema } from '../../ops/logs/export-log
 import { flowRunLogs, flowRunLogsQuerySchema } from '../../ops/logs/flow-run-logs.ts';
 import { notModified } from '../conditional.ts';
 import { attachment } from '../content-disposition.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 
 const downloadQuerySchema = object(
   { format: optional(exportFormatSchema.describe("csv (default, Prefect's format) or text"), () => 'csv' as const) },
@@ -40,7 +40,7 @@ const DOWNLOAD_SUMMARY =
   "Download all logs of a flow run, oldest first, streamed: CSV (Prefect's columns; cells that a spreadsheet would read as a formula are prefixed with ') or, with ?format=text, one line per log.";
 
 export const flowRunLogRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/flow_runs/:id/logs',
     tag: 'Logs',
@@ -54,8 +54,8 @@ export const flowRunLogRoutes: RouteDef[] = [
       if (!page.rows) return reply.code(304).send();
       return page.rows.map(renderLog);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/flow_runs/:id/logs/download',
     tag: 'Logs',
@@ -63,8 +63,8 @@ export const flowRunLogRoutes: RouteDef[] = [
     summary: DOWNLOAD_SUMMARY,
     query: downloadQuerySchema,
     handler: download,
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/flow_runs/:id/download-logs-csv',
     tag: 'Logs',
@@ -72,5 +72,5 @@ export const flowRunLogRoutes: RouteDef[] = [
     summary: `Deprecated alias of /flow_runs/{id}/logs/download (Prefect Cloud). ${DOWNLOAD_SUMMARY}`,
     query: downloadQuerySchema,
     handler: download,
-  },
+  }),
 ];

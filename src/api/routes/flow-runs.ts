@@ -22,13 +22,13 @@ import {
   updateFlowRun,
 } from '../../ops/runs/flow-runs.ts';
 import { setFlowRunState } from '../../ops/runs/set-state.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 import { filterAndCountRoutes } from './filter-routes.ts';
 
 const statesQuerySchema = object({ flow_run_id: uuid() }, { extra: 'ignore' });
 
 export const flowRunRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/flow_runs/',
     tag: 'Flow Runs',
@@ -40,7 +40,7 @@ export const flowRunRoutes: RouteDef[] = [
       const { run, created } = await createFlowRun(ctx, body);
       return reply.code(created ? 201 : 200).send(renderFlowRun(run, nowMicros()));
     },
-  },
+  }),
   ...filterAndCountRoutes(
     '/flow_runs',
     'Flow Runs',
@@ -59,7 +59,7 @@ export const flowRunRoutes: RouteDef[] = [
       run: (ctx, body) => countFlowRuns(ctx, body),
     },
   ),
-  {
+  route({
     method: 'GET',
     path: '/flow_runs/:id',
     tag: 'Flow Runs',
@@ -68,8 +68,8 @@ export const flowRunRoutes: RouteDef[] = [
     async handler(ctx, { params }) {
       return renderFlowRun(await readFlowRun(ctx, params.id), nowMicros());
     },
-  },
-  {
+  }),
+  route({
     method: 'PATCH',
     path: '/flow_runs/:id',
     tag: 'Flow Runs',
@@ -79,8 +79,8 @@ export const flowRunRoutes: RouteDef[] = [
     bodyOptional: true,
     status: 204,
     handler: (ctx, { params, body }) => updateFlowRun(ctx, params.id, body),
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/flow_runs/:id',
     tag: 'Flow Runs',
@@ -88,8 +88,8 @@ export const flowRunRoutes: RouteDef[] = [
     summary: 'Delete a flow run with its logs, task runs, states and artifacts (events are kept): 204.',
     status: 204,
     handler: (ctx, { params }) => deleteFlowRun(ctx, params.id),
-  },
-  {
+  }),
+  route({
     method: 'PATCH',
     path: '/flow_runs/:id/labels',
     tag: 'Flow Runs',
@@ -98,8 +98,8 @@ export const flowRunRoutes: RouteDef[] = [
     body: flowRunLabelsSchema,
     status: 204,
     handler: (ctx, { params, body }) => mergeFlowRunLabels(ctx, params.id, body),
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/flow_runs/:id/set_state',
     tag: 'Flow Runs',
@@ -111,8 +111,8 @@ export const flowRunRoutes: RouteDef[] = [
       const r = await setFlowRunState(ctx, params.id, body);
       return reply.code(r.httpStatus).send(r.body);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/flow_run_states/',
     tag: 'Flow Run States',
@@ -122,8 +122,8 @@ export const flowRunRoutes: RouteDef[] = [
     async handler(ctx, { query }) {
       return (await flowRunStates(ctx, query.flow_run_id)).map(renderState);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/flow_run_states/:id',
     tag: 'Flow Run States',
@@ -132,5 +132,5 @@ export const flowRunRoutes: RouteDef[] = [
     async handler(ctx, { params }) {
       return renderState(await readFlowRunState(ctx, params.id));
     },
-  },
+  }),
 ];

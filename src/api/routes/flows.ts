@@ -2,11 +2,11 @@
 import { flowCreateSchema, renderFlow } from '../../domain/runs/flows.ts';
 import { flowCountBodySchema, flowFilterBodySchema } from '../../ops/runs/bodies.ts';
 import { countFlows, createFlow, filterFlows, readFlow } from '../../ops/runs/flows.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 import { filterAndCountRoutes } from './filter-routes.ts';
 
 export const flowRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/flows/',
     tag: 'Flows',
@@ -17,7 +17,7 @@ export const flowRoutes: RouteDef[] = [
       const { flow, created } = await createFlow(ctx, body);
       return reply.code(created ? 201 : 200).send(renderFlow(flow));
     },
-  },
+  }),
   ...filterAndCountRoutes(
     '/flows',
     'Flows',
@@ -33,7 +33,7 @@ export const flowRoutes: RouteDef[] = [
       run: (ctx, body) => countFlows(ctx, body),
     },
   ),
-  {
+  route({
     method: 'GET',
     path: '/flows/:id',
     tag: 'Flows',
@@ -42,5 +42,5 @@ export const flowRoutes: RouteDef[] = [
     async handler(ctx, { params }) {
       return renderFlow(await readFlow(ctx, params.id));
     },
-  },
+  }),
 ];

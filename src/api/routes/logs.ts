@@ -2,10 +2,10 @@
 import { logBatchSchema, renderLog } from '../../domain/logs.ts';
 import { receiveLogs } from '../../ops/logs/create-logs.ts';
 import { filterLogs, filterLogsSchema } from '../../ops/logs/filter-logs.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 
 export const logRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/logs/',
     tag: 'Logs',
@@ -17,8 +17,8 @@ export const logRoutes: RouteDef[] = [
       if (ctx.family === 'cloud') return reply.code(202).type('application/json').send('{}');
       return reply.code(201).type('application/json').send('null');
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/logs/filter',
     tag: 'Logs',
@@ -30,5 +30,5 @@ export const logRoutes: RouteDef[] = [
       const rows = await filterLogs(ctx, body);
       return rows.map(renderLog);
     },
-  },
+  }),
 ];

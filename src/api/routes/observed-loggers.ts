@@ -6,10 +6,10 @@ import {
   workspaceObservedLoggers,
   workspaceObservedLoggersQuerySchema,
 } from '../../ops/logs/observed-loggers.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 
 export const observedLoggerRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/observed-loggers',
     tag: 'Logs',
@@ -19,8 +19,8 @@ export const observedLoggerRoutes: RouteDef[] = [
     async handler(ctx, { query }) {
       return (await workspaceObservedLoggers(ctx, query)).map(renderObservedLogger);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/observed-loggers',
     tag: 'Logs',
@@ -30,5 +30,5 @@ export const observedLoggerRoutes: RouteDef[] = [
     async handler(ctx, { params, query }) {
       return (await traceObservedLoggers(ctx, params.trace_id, query)).map(renderObservedLogger);
     },
-  },
+  }),
 ];

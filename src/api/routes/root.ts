@@ -1,20 +1,20 @@
 /** Root routes: health, readiness, versions, CSRF probe, admin storage. */
 import { checkDatabase } from '../../ops/tenancy/accounts.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 
 /** Prefect's API version (not the package version), also the version of this API surface. */
 export const API_VERSION = '0.8.4';
 
 export const rootRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/health',
     tag: 'Root',
     scope: 'read',
     summary: 'Liveness: always true.',
     handler: () => true,
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/ready',
     tag: 'Root',
@@ -28,30 +28,30 @@ export const rootRoutes: RouteDef[] = [
         return reply.code(503).send({ message: 'Database is not available' });
       }
     },
-  },
+  }),
   { method: 'GET', path: '/hello', tag: 'Root', scope: 'read', summary: 'Says hello.', handler: () => '👋' },
-  {
+  route({
     method: 'GET',
     path: '/version',
     tag: 'Root',
     scope: 'read',
     summary: 'The Prefect API version served.',
     handler: () => API_VERSION,
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/admin/version',
     tag: 'Root',
     scope: 'read',
     summary: 'The Prefect package version reported to clients (--prefect-version).',
     handler: (ctx) => ctx.services.config['prefect-version'],
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/csrf-token',
     tag: 'Root',
     scope: 'read',
     summary: 'CSRF protection is not enabled: answers the 422 that makes Prefect clients skip CSRF tokens.',
     handler: (_ctx, _input, _req, reply) => reply.code(422).send({ detail: 'CSRF protection is disabled.' }),
-  },
+  }),
 ];

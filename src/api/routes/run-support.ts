@@ -5,7 +5,7 @@
 import { uuid4 } from '../../domain/ids.ts';
 import { NAME_PATTERN } from '../../domain/runs/common.ts';
 import { array, int, literal, num, object, optional, str, uuid } from '../../domain/schema.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 
 const incrementWithLeaseBodySchema = object(
   {
@@ -19,15 +19,15 @@ const incrementWithLeaseBodySchema = object(
 );
 
 export const runSupportRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/admin/storage',
     tag: 'Admin',
     scope: 'read',
     summary: 'Default result storage: none (clients store results locally).',
     handler: () => ({ default_result_storage_block_id: null }),
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/v2/concurrency_limits/increment-with-lease',
     tag: 'Concurrency Limits V2',
@@ -39,5 +39,5 @@ export const runSupportRoutes: RouteDef[] = [
     handler() {
       return { lease_id: uuid4(), limits: [] };
     },
-  },
+  }),
 ];

@@ -17,13 +17,13 @@ import {
   renameTaskRun,
   taskRunStates,
 } from '../../ops/runs/task-runs.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 import { filterAndCountRoutes } from './filter-routes.ts';
 
 const statesQuerySchema = object({ task_run_id: uuid() }, { extra: 'ignore' });
 
 export const taskRunRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/task_runs/',
     tag: 'Task Runs',
@@ -34,7 +34,7 @@ export const taskRunRoutes: RouteDef[] = [
       const { run, created } = await createTaskRun(ctx, body);
       return reply.code(created ? 201 : 200).send(renderTaskRun(run, nowMicros()));
     },
-  },
+  }),
   ...filterAndCountRoutes(
     '/task_runs',
     'Task Runs',
@@ -53,7 +53,7 @@ export const taskRunRoutes: RouteDef[] = [
       run: (ctx, body) => countTaskRuns(ctx, body),
     },
   ),
-  {
+  route({
     method: 'GET',
     path: '/task_runs/:id',
     tag: 'Task Runs',
@@ -62,8 +62,8 @@ export const taskRunRoutes: RouteDef[] = [
     async handler(ctx, { params }) {
       return renderTaskRun(await readTaskRun(ctx, params.id), nowMicros());
     },
-  },
-  {
+  }),
+  route({
     method: 'PATCH',
     path: '/task_runs/:id',
     tag: 'Task Runs',
@@ -73,8 +73,8 @@ export const taskRunRoutes: RouteDef[] = [
     bodyOptional: true,
     status: 204,
     handler: (ctx, { params, body }) => renameTaskRun(ctx, params.id, body.name),
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/task_runs/:id',
     tag: 'Task Runs',
@@ -82,8 +82,8 @@ export const taskRunRoutes: RouteDef[] = [
     summary: 'Delete a task run with its logs, states and artifacts: 204.',
     status: 204,
     handler: (ctx, { params }) => deleteTaskRun(ctx, params.id),
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/task_runs/:id/set_state',
     tag: 'Task Runs',
@@ -94,8 +94,8 @@ export const taskRunRoutes: RouteDef[] = [
       const r = await setTaskRunState(ctx, params.id, body);
       return reply.code(r.httpStatus).send(r.body);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/task_run_states/',
     tag: 'Task Run States',
@@ -105,8 +105,8 @@ export const taskRunRoutes: RouteDef[] = [
     async handler(ctx, { query }) {
       return (await taskRunStates(ctx, query.task_run_id)).map(renderState);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/task_run_states/:id',
     tag: 'Task Run States',
@@ -115,5 +115,5 @@ export const taskRunRoutes: RouteDef[] = [
     async handler(ctx, { params }) {
       return renderState(await readTaskRunState(ctx, params.id));
     },
-  },
+  }),
 ];

@@ -15,12 +15,12 @@ import {
 import { readSpans, readSpansQuerySchema } from '../../ops/traces/read-spans.ts';
 import { spanContext, spanContextQuerySchema } from '../../ops/traces/span-context.ts';
 import { lookupSpan, readSpan, spansByIds, spansByIdsQuerySchema } from '../../ops/traces/span-lookups.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 
 const TAG = 'Spans';
 
 export const traceRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/traces/:trace_id',
     tag: TAG,
@@ -39,8 +39,8 @@ export const traceRoutes: RouteDef[] = [
         prev_cursor: page.prev_cursor,
       };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/context/:span_id',
     tag: TAG,
@@ -60,8 +60,8 @@ export const traceRoutes: RouteDef[] = [
         has_more_after: c.has_more_after,
       };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/spans',
     tag: TAG,
@@ -73,8 +73,8 @@ export const traceRoutes: RouteDef[] = [
       const now = nowMicros();
       return (await spansByIds(ctx, params.trace_id, query)).map((s) => renderSpan(s, now));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/spans/:span_id',
     tag: TAG,
@@ -83,8 +83,8 @@ export const traceRoutes: RouteDef[] = [
     async handler(ctx, { params }) {
       return renderSpan(await readSpan(ctx, params.trace_id, params.span_id), nowMicros());
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/spans/lookup/:run_id',
     tag: TAG,
@@ -93,8 +93,8 @@ export const traceRoutes: RouteDef[] = [
     async handler(ctx, { params }) {
       return renderSpanIdentifier(await lookupSpan(ctx, params.run_id));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/observed-tags',
     tag: TAG,
@@ -104,8 +104,8 @@ export const traceRoutes: RouteDef[] = [
     async handler(ctx, { params, query }) {
       return (await traceObservedTags(ctx, params.trace_id, query)).map(renderObservedTag);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/spans/:span_id/observed-tags',
     tag: TAG,
@@ -116,8 +116,8 @@ export const traceRoutes: RouteDef[] = [
     async handler(ctx, { params, query }) {
       return (await spanObservedTags(ctx, params.span_id, query)).map(renderObservedTag);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/observed-states',
     tag: TAG,
@@ -127,8 +127,8 @@ export const traceRoutes: RouteDef[] = [
     async handler(ctx, { query }) {
       return (await workspaceObservedStates(ctx, query)).map(renderObservedState);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/observed-states',
     tag: TAG,
@@ -138,5 +138,5 @@ export const traceRoutes: RouteDef[] = [
     async handler(ctx, { params, query }) {
       return (await traceObservedStates(ctx, params.trace_id, query)).map(renderObservedState);
     },
-  },
+  }),
 ];
