@@ -57,11 +57,6 @@ interface RequestSpec<Q, B> {
   body?: PerFamily<Schema<B>>;
   /** A missing body counts as `{}` (filters, updates). */
   bodyOptional?: boolean;
-  /**
-   * The body is documented by `body` but handed over as received, for an operation that validates
-   * it with facts the schema cannot know (event ingest stamps each event with its tenant).
-   */
-  rawBody?: boolean;
   /** Success status when it is not 200 (documentation). */
   status?: number;
 }
@@ -125,12 +120,10 @@ export function parseInput<Q, B>(
   const query = querySchema
     ? parseOrThrow(querySchema, spec.queryLists ? queryLists(req, spec.queryLists) : queryValues(req), ['query'], null)
     : (undefined as Q);
-  let body = undefined as B;
-  if (spec.rawBody) body = req.body as B;
-  else {
-    const bodySchema = forFamily(spec.body, family);
-    if (bodySchema) body = parseOrThrow(bodySchema, spec.bodyOptional ? (req.body ?? {}) : req.body, ['body']);
-  }
+  const bodySchema = forFamily(spec.body, family);
+  const body = bodySchema
+    ? parseOrThrow(bodySchema, spec.bodyOptional ? (req.body ?? {}) : req.body, ['body'])
+    : (undefined as B);
   return { params, query, body };
 }
 

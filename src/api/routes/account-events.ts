@@ -4,7 +4,7 @@
  * account's own events and those of all its workspaces. Errors use the Cloud shapes.
  */
 import { type Countable, eventSchema } from '../../domain/events.ts';
-import { array } from '../../domain/schema.ts';
+import { array, unparsed } from '../../domain/schema.ts';
 import type { Services } from '../../ops/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
@@ -26,8 +26,7 @@ export const accountEventRoutes: FixedRouteDef[] = [
     tag: 'Events',
     summary: "Record a batch of the account's own events (no workspace). 204 once committed.",
     scope: 'write',
-    body: array(eventSchema),
-    rawBody: true,
+    body: unparsed(array(eventSchema)),
     status: 204,
     handler: async (services, { params, body }, req, reply) => {
       const ctx = await eventsCtx(services, params.account_id, req);

@@ -1,8 +1,8 @@
 /** Event routes served on both path families: ingest, filter, next page. */
 import { type Countable, eventSchema } from '../../domain/events.ts';
-import { array, object, str } from '../../domain/schema.ts';
+import { array, object, str, unparsed } from '../../domain/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
-import { type EventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
+import { type EventsContext, eventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { receiveEvents } from '../../ops/events/ingest-events.ts';
@@ -13,13 +13,7 @@ import { linkOrigin } from '../link-origin.ts';
 import { type RequestInfo, type RouteDef, route } from '../router.ts';
 
 function eventsCtx(ctx: OpContext, req: RequestInfo): EventsContext {
-  const scope = workspaceScope(ctx);
-  return {
-    services: ctx.services,
-    scope,
-    family: ctx.family,
-    rootUrl: linkOrigin(ctx.services.config, req) + scopeRootPath(scope, ctx.family),
-  };
+  return eventsContext(ctx, linkOrigin(ctx.services.config, req) + scopeRootPath(workspaceScope(ctx), ctx.family));
 }
 
 /** The request body's declared size in bytes, when the client sent one. */
@@ -38,8 +32,7 @@ export const eventRoutes: RouteDef[] = [
     scope: 'write',
     summary:
       'Record a batch of events (a JSON array of Event). 204 once committed; an invalid event rejects the batch with 422.',
-    body: array(eventSchema),
-    rawBody: true,
+    body: unparsed(array(eventSchema)),
     status: 204,
     async handler(ctx, { body }, req, reply) {
       await receiveEvents(
