@@ -6,19 +6,20 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api/app.ts';
 import { type CapabilityService, startCapabilities } from './capabilities/service.ts';
 import type { ServeConfig } from './config/schema.ts';
-import type { NewLog } from './domain/logs.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
-import { GroupCommit } from './ingest/group-commit.ts';
+import { createLogWriter } from './ingest/log-writer.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
-import type { OpLog, Services } from './ops/context.ts';
+import { type EventSink, type OpLog, type Services, withStore } from './ops/context.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
-import { type EventSink, eventWriterSink } from './ops/runs/event-sink.ts';
+import { eventWriterSink } from './ops/runs/event-sink.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
 
 export interface Sightline {
   readonly services: Services;
+  /** The store the services use (tests and the composition root; adapters go through operations). */
+  readonly store: Store;
   readonly api: FastifyInstance;
   readonly indexer: TextIndexer;
   /** The REST gateway and MCP server, unless `--no-capabilities`. */
@@ -45,19 +46,7 @@ export async function createSightline(
   // --token-secret wins over the database's secret, for every engine; instances sharing a
   // database must then all be given the same one.
   const tokenSecret = config['token-secret'] || (await store.tenancy.tokenSecret());
-  const logWriter = new GroupCommit<NewLog>(
-    async (logs) => {
-      const rows = await store.logs.append(logs);
-      // After the commit, tell live subscribers (of every instance) how far each workspace got.
-      const maxSeq = new Map<string, number>();
-      for (let i = 0; i < rows.length; i++) {
-        const ws = logs[i].workspaceId;
-        if ((maxSeq.get(ws) ?? 0) < rows[i].seq) maxSeq.set(ws, rows[i].seq);
-      }
-      for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
-    },
-    { concurrency: store.writeConcurrency },
-  );
+  const logWriter = createLogWriter(store);
   let api: FastifyInstance | undefined;
   const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg) };
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
@@ -66,7 +55,10 @@ export async function createSightline(
   const eventWriter = createEventWriter(store);
   // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
-  const services: Services = { config, store, logWriter, eventWriter, defaults, tokenSecret, liveLogs, eventSink, log };
+  const services = withStore<Services>(
+    { config, logWriter, eventWriter, defaults, tokenSecret, liveLogs, eventSink, log },
+    store,
+  );
   api = await buildApi(services, { logger: opts.logger });
   // Ingest is busy while logs keep arriving; the indexer then leaves it most of the thread.
   const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
@@ -79,6 +71,7 @@ export async function createSightline(
   let closed = false;
   const s: Sightline = {
     services,
+    store,
     api: api,
     indexer,
     capabilities,

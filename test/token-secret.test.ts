@@ -9,7 +9,7 @@ forEachEngine('token secret', (engine) => {
     const kept = await startServer(engine);
     const given = await startServer(engine, { 'token-secret': 'an operator-chosen secret of enough length' });
     try {
-      assert.equal(kept.app.services.tokenSecret, await kept.app.services.store.tenancy.tokenSecret());
+      assert.equal(kept.app.services.tokenSecret, await kept.app.store.tenancy.tokenSecret());
       assert.equal(given.app.services.tokenSecret, 'an operator-chosen secret of enough length');
     } finally {
       await kept.close();

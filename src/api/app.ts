@@ -9,9 +9,7 @@ import { sendError } from './errors.ts';
 import { clientErrorHandler, createListener, overBodyLimit } from './http-listener.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
-import { accountEventRoutes } from './routes/account-events.ts';
-import { apiRoutes, wsRoutes } from './routes/index.ts';
-import { workspaceRoutes } from './routes/workspaces.ts';
+import { apiRoutes, fixedRoutes, wsRoutes } from './routes/index.ts';
 import { trackRoutes } from './served-routes.ts';
 import { registerWebSockets } from './websocket.ts';
 
@@ -79,8 +77,7 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   app.setNotFoundHandler((req, reply) => sendError(new AppError('route_not_found', 'Not Found'), req, reply));
 
   registerRoutes(app, services, apiRoutes);
-  const fixedRoutes = [...workspaceRoutes(services), ...accountEventRoutes(services)];
-  registerFixedRoutes(app, fixedRoutes);
+  registerFixedRoutes(app, services, fixedRoutes);
   registerWebSockets(app, services, wsRoutes);
 
   const openapi = buildOpenApi(apiRoutes, fixedRoutes);

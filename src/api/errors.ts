@@ -43,7 +43,7 @@ export function errorBody(err: AppError, family: PathFamily): unknown {
   return { detail: err.message };
 }
 
-/** Converts whatever was thrown into an AppError (Fastify's own errors included). */
+/** Converts whatever was thrown into an AppError (Fastify's own errors included): the one converter of every HTTP listener. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as { code?: string; statusCode?: number; message?: string };

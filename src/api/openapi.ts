@@ -1,13 +1,18 @@
 /** The OpenAPI document of the native API, derived from the route table. */
-import { cleanJson } from '../domain/schema.ts';
-import { CLOUD_PREFIX, type FixedRouteDef, type Method, type RouteDef } from './router.ts';
+import { cleanJson, type ObjectSchema, type Schema } from '../domain/schema.ts';
+import { CLOUD_PREFIX, type FixedRouteDef, forFamily, type Method, type RouteDef } from './router.ts';
 import { API_VERSION } from './routes/root.ts';
 
 function openapiPath(url: string): string {
   return url.replace(/:([a-z_]+)/g, '{$1}');
 }
 
-type Documented = Omit<FixedRouteDef, 'handler' | 'method'> & { method: Method; operationId: string };
+type Documented = Omit<FixedRouteDef, 'handler' | 'method' | 'query' | 'body'> & {
+  method: Method;
+  operationId: string;
+  query?: ObjectSchema<unknown>;
+  body?: Schema<unknown>;
+};
 
 /** Every route of the table (on each of its path families) and every fixed route, as documented. */
 function documented(routes: RouteDef[], fixed: FixedRouteDef[]): Documented[] {
@@ -20,8 +25,16 @@ function documented(routes: RouteDef[], fixed: FixedRouteDef[]): Documented[] {
         ...r,
         url: (family === 'oss' ? '/api' : CLOUD_PREFIX) + r.path,
         operationId: id(r.method, `${family}_`, r.path),
+        query: forFamily(r.query, family),
+        body: forFamily(r.body, family),
       });
-  for (const r of fixed) out.push({ ...r, operationId: id(r.method, '', r.url.replace(/:([a-z_]+)/g, '$1')) });
+  for (const r of fixed)
+    out.push({
+      ...r,
+      operationId: id(r.method, '', r.url.replace(/:([a-z_]+)/g, '$1')),
+      query: forFamily(r.query, 'cloud'),
+      body: forFamily(r.body, 'cloud'),
+    });
   return out;
 }
 
@@ -44,6 +57,7 @@ export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): R
       tags: [r.tag],
       summary: r.summary,
       operationId: r.operationId,
+      'x-sightline-scope': r.scope,
       parameters: params,
       responses: {
         [String(r.status ?? 200)]: { description: 'Success' },

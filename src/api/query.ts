@@ -33,7 +33,7 @@ export function queryLists(
 }
 
 /** A request header as one string; a repeated header is one list, joined with ", " as HTTP defines. */
-export function headerValue(req: FastifyRequest, name: string): string | undefined {
+export function headerValue(req: Pick<FastifyRequest, 'headers'>, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
 }

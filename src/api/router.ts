@@ -2,63 +2,186 @@
  * The native API's route table. Each route is declared once, relative to the API root, and served
  * on both path families: `/api/<path>` (the default workspace) and
  * `/api/accounts/{account_id}/workspaces/{workspace_id}/<path>`. Prefect's trailing-slash
- * spelling is the registered one; the other spelling answers 307 to it, as FastAPI does.
+ * spelling is the registered one; the other spelling answers 307 to it, as FastAPI does; a method
+ * the path does not serve answers 405 with `Allow`, as FastAPI does.
+ *
+ * A route declares what it reads — `params`, `query`, `body` — and the router parses all three
+ * before the handler runs, so validation and `/api/openapi.json` come from the same schemas. The
+ * handler gets the parsed values and a request without `params`, `query` or `body`: a route cannot
+ * read input it has not declared.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
-import type { ObjectSchema, Schema } from '../domain/schema.ts';
+import { type ObjectSchema, parseOrThrow, type Schema } from '../domain/schema.ts';
 import type { Workspace } from '../domain/tenancy.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
+import { findWorkspace } from '../ops/tenancy/accounts.ts';
+import { queryLists, queryValues } from './query.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-export interface RouteDef {
+/**
+ * What a caller needs to be allowed to run a route (issue 15 enforces it): `read` (queries, POST
+ * filters and count-by, outgoing websockets, downloads), `write` (ingest, run and state changes),
+ * `admin` (workspace creation, `DELETE /tags`).
+ */
+export type Scope = 'read' | 'write' | 'admin';
+
+/** A schema, or one per path family (the two families differ in limits or error shapes). */
+export type PerFamily<S> = S | ((family: PathFamily) => S);
+
+/** The request as a handler sees it: headers and the like, never unparsed input. */
+export type RequestInfo = Omit<FastifyRequest, 'params' | 'query' | 'body'>;
+
+export interface Input<Q, B> {
+  /** Path parameters: UUIDs normalised, or parsed by the route's `params` schemas. */
+  params: Record<string, string>;
+  query: Q;
+  body: B;
+}
+
+interface RequestSpec<Q, B> {
   method: Method;
-  /** Relative to the API root, Prefect's spelling, Fastify params (`/flow_runs/:id/logs`). */
-  path: string;
   summary: string;
   tag: string;
+  scope: Scope;
+  /**
+   * Path parameters that are not UUIDs (a bad value → 422). Every other path parameter is a UUID,
+   * and anything else there is an unknown route (404), as with Starlette's `uuid` convertor.
+   */
+  params?: Record<string, Schema<string>>;
+  query?: PerFamily<ObjectSchema<Q>>;
+  /** How repeated query parameters are read (default: the last value wins, as in Starlette). */
+  queryLists?: { lists?: readonly string[]; commaLists?: readonly string[] };
+  body?: PerFamily<Schema<B>>;
+  /** A missing body counts as `{}` (filters, updates). */
+  bodyOptional?: boolean;
+  /** Success status when it is not 200 (documentation). */
+  status?: number;
+}
+
+export interface RouteDef<Q = any, B = any> extends RequestSpec<Q, B> {
+  /** Relative to the API root, Prefect's spelling, Fastify params (`/flow_runs/:id/logs`). */
+  path: string;
   /** Default: both. */
   families?: readonly PathFamily[];
-  /** Documentation only (validation happens in the handler, with the family's error shape). */
-  body?: Schema<unknown>;
-  query?: ObjectSchema<unknown>;
-  /** Path parameters that are not UUIDs (documentation; the handler validates). */
-  params?: Record<string, Schema<unknown>>;
-  /** Success status when it is not 200. */
-  status?: number;
-  handler(ctx: OpContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> | unknown;
+  handler(ctx: OpContext, input: Input<Q, B>, req: RequestInfo, reply: FastifyReply): Promise<unknown> | unknown;
 }
 
 /**
  * A route outside the two path families (it addresses an account, or the caller): served and
- * documented at exactly `url`, a full Fastify path.
+ * documented at exactly `url`, a full Fastify path. Its errors have the Cloud shapes.
  */
-export interface FixedRouteDef {
-  method: Method;
+export interface FixedRouteDef<Q = any, B = any> extends RequestSpec<Q, B> {
   url: string;
-  summary: string;
-  tag: string;
-  body?: Schema<unknown>;
-  query?: ObjectSchema<unknown>;
-  params?: Record<string, Schema<unknown>>;
-  status?: number;
-  handler(req: FastifyRequest, reply: FastifyReply): Promise<unknown>;
+  handler(services: Services, input: Input<Q, B>, req: RequestInfo, reply: FastifyReply): Promise<unknown>;
 }
 
-export function registerFixedRoutes(app: FastifyInstance, routes: FixedRouteDef[]): void {
-  for (const r of routes) app.route({ method: r.method, url: r.url, handler: (req, reply) => r.handler(req, reply) });
+/** Declares a route with its handler's input typed from its schemas. */
+export function route<Q = undefined, B = undefined>(def: RouteDef<Q, B>): RouteDef<Q, B> {
+  return def;
+}
+
+export function fixedRoute<Q = undefined, B = undefined>(def: FixedRouteDef<Q, B>): FixedRouteDef<Q, B> {
+  return def;
 }
 
 export const CLOUD_PREFIX = '/api/accounts/:account_id/workspaces/:workspace_id';
 
-/** A path parameter that must be a UUID: anything else is an unknown route, as in Starlette. */
-export function uuidParam(req: FastifyRequest, name: string): string {
-  const raw = (req.params as Record<string, string>)[name];
-  const id = raw === undefined ? undefined : normalizeUuid(raw);
-  if (!id) throw new AppError('route_not_found', 'Not Found');
-  return id;
+/** Path parameters the router resolves itself (the workspace of a Cloud path). */
+const FAMILY_PARAMS: ReadonlySet<string> = new Set(['account_id', 'workspace_id']);
+const NONE: ReadonlySet<string> = new Set();
+
+export function forFamily<S>(s: PerFamily<S> | undefined, family: PathFamily): S | undefined {
+  return typeof s === 'function' ? (s as (f: PathFamily) => S)(family) : s;
+}
+
+/** Parses what a route declares, in Starlette's order: path, query, body. */
+export function parseInput<Q, B>(
+  spec: RequestSpec<Q, B>,
+  family: PathFamily,
+  req: FastifyRequest,
+  resolved: ReadonlySet<string> = NONE,
+): Input<Q, B> {
+  const raw = (req.params ?? {}) as Record<string, string>;
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const declared = spec.params?.[name];
+    if (declared) params[name] = parseOrThrow(declared, value, ['path', name], null);
+    else if (resolved.has(name)) params[name] = value;
+    else {
+      const id = normalizeUuid(value);
+      if (!id) throw new AppError('route_not_found', 'Not Found');
+      params[name] = id;
+    }
+  }
+  const querySchema = forFamily(spec.query, family);
+  const query = querySchema
+    ? parseOrThrow(querySchema, spec.queryLists ? queryLists(req, spec.queryLists) : queryValues(req), ['query'], null)
+    : (undefined as Q);
+  const bodySchema = forFamily(spec.body, family);
+  const body = bodySchema
+    ? parseOrThrow(bodySchema, spec.bodyOptional ? (req.body ?? {}) : req.body, ['body'])
+    : (undefined as B);
+  return { params, query, body };
+}
+
+/** A path that serves some methods: every other one answers 405 naming those it serves. */
+class MethodTable {
+  private readonly byUrl = new Map<string, { methods: Set<Method>; textParams: Set<string> }>();
+
+  add(url: string, method: Method, textParams: readonly string[] = []): void {
+    let entry = this.byUrl.get(url);
+    if (!entry) this.byUrl.set(url, (entry = { methods: new Set(), textParams: new Set() }));
+    entry.methods.add(method);
+    for (const p of textParams) entry.textParams.add(p);
+  }
+
+  register(app: FastifyInstance): void {
+    for (const [url, e] of this.byUrl) registerMethodNotAllowed(app, url, [...e.methods], e.textParams);
+  }
+}
+
+const ALL_METHODS: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * Registers the 405 answer for the methods `url` does not serve. A path parameter outside
+ * `textParams` that is not a UUID does not match the path at all (404), as in Starlette.
+ */
+export function registerMethodNotAllowed(
+  app: FastifyInstance,
+  url: string,
+  served: readonly Method[],
+  textParams: ReadonlySet<string> = NONE,
+): void {
+  const others = ALL_METHODS.filter((m) => !served.includes(m));
+  if (!others.length) return;
+  const allow = [...served].sort().join(', ');
+  app.route({
+    method: others,
+    url,
+    config: { undocumented: true },
+    handler: async (req, reply) => {
+      for (const [name, value] of Object.entries((req.params ?? {}) as Record<string, string>))
+        if (!textParams.has(name) && !normalizeUuid(value)) throw new AppError('route_not_found', 'Not Found');
+      reply.header('allow', allow);
+      throw new AppError('method_not_allowed', 'Method Not Allowed');
+    },
+  });
+}
+
+export function registerFixedRoutes(app: FastifyInstance, services: Services, routes: FixedRouteDef[]): void {
+  const table = new MethodTable();
+  for (const r of routes) {
+    table.add(r.url, r.method, Object.keys(r.params ?? {}));
+    app.route({
+      method: r.method,
+      url: r.url,
+      handler: (req, reply) => r.handler(services, parseInput(r, 'cloud', req), req, reply),
+    });
+  }
+  table.register(app);
 }
 
 export class WorkspaceResolver {
@@ -83,7 +206,7 @@ export class WorkspaceResolver {
     const key = `${accountId}/${workspaceId}`;
     let ws = this.cache.get(key);
     if (!ws) {
-      ws = await this.services.store.tenancy.getWorkspace(accountId, workspaceId);
+      ws = await findWorkspace(this.services, accountId, workspaceId);
       if (!ws) throw new AppError('not_found', 'Workspace not found');
       this.cache.set(key, ws);
     }
@@ -98,20 +221,24 @@ function otherSpelling(path: string): string {
 export function registerRoutes(app: FastifyInstance, services: Services, routes: RouteDef[]): void {
   const resolver = new WorkspaceResolver(services);
   const registered = new Set<string>();
-  const redirects: { method: Method; url: string }[] = [];
+  const table = new MethodTable();
+  const redirects: { method: Method; url: string; textParams: string[] }[] = [];
   for (const route of routes) {
     for (const family of route.families ?? (['oss', 'cloud'] as const)) {
       const url = (family === 'oss' ? '/api' : CLOUD_PREFIX) + route.path;
       registered.add(`${route.method} ${url}`);
-      redirects.push({ method: route.method, url: otherSpelling(url) });
+      table.add(url, route.method, Object.keys(route.params ?? {}));
+      redirects.push({ method: route.method, url: otherSpelling(url), textParams: Object.keys(route.params ?? {}) });
       app.route({
         method: route.method,
         url,
         handler: async (req, reply) => {
           const workspace = await resolver.resolve(req, family);
-          const result = await route.handler({ services, workspace, family }, req, reply);
+          const input = parseInput(route, family, req, FAMILY_PARAMS);
+          const result = await route.handler({ services, workspace, family }, input, req, reply);
           if (reply.sent) return reply;
           if (route.status && reply.statusCode === 200) reply.code(route.status);
+          if (result === undefined) return reply.send();
           // Fastify would send a bare string as text; Prefect's API answers JSON strings.
           if (typeof result === 'string') return reply.type('application/json').send(JSON.stringify(result));
           return result;
@@ -123,6 +250,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
     const key = `${r.method} ${r.url}`;
     if (registered.has(key)) continue;
     registered.add(key);
+    table.add(r.url, r.method, r.textParams);
     app.route({
       method: r.method,
       url: r.url,
@@ -133,6 +261,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
       },
     });
   }
+  table.register(app);
 }
 
 function splitUrl(url: string): [string, string] {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { WebSocket } from 'ws';
-import type { Services } from '../ops/context.ts';
+import { type Services, withStore } from '../ops/context.ts';
+import type { Store } from '../store/contract.ts';
 import { registerWebSockets } from './websocket.ts';
 
 const workspace = {
@@ -22,8 +23,8 @@ const services = {
     'ws-handshake-timeout': 10,
   },
   defaults: { account: { id: 'a', name: 'default', handle: 'default' }, workspace },
-  store: { tenancy: { getWorkspace: async () => undefined } },
 } as unknown as Services;
+withStore(services, { tenancy: { getWorkspace: async () => undefined } } as unknown as Store);
 
 function open(url: string, protocols?: string[]): Promise<{ ws: WebSocket; messages: string[] }> {
   return new Promise((resolve, reject) => {
@@ -47,6 +48,7 @@ describe('websocket routes and the Prefect handshake', () => {
     registerWebSockets(app, services, [
       {
         path: '/echo',
+        scope: 'read',
         async handler(_ctx, session) {
           if (!(await session.handshake())) return;
           session.onMessage((m) => session.send({ echo: m }));

@@ -18,12 +18,14 @@ import type { OpContext, PathFamily, Services } from '../ops/context.ts';
 import { HTTP_STATUS } from './errors.ts';
 import { HeapReclaimer } from './heap-reclaim.ts';
 import { requestProblem } from './http-listener.ts';
-import { WorkspaceResolver } from './router.ts';
+import { type Scope, WorkspaceResolver } from './router.ts';
 import { type WsLimits, WsSession } from './ws-session.ts';
 
 export interface WsRouteDef {
   /** Relative to the API root, e.g. `/events/in`. */
   path: string;
+  /** What a caller needs to open it (see `Scope` in `router.ts`). */
+  scope: Scope;
   /**
    * Whether the server answers pings itself (default true). `/events/in` turns it off and pongs
    * only after everything received before the ping is committed.

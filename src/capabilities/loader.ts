@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../domain/errors.ts';
 import type { Capability, CapabilitySet, ConsumedOperation, Problem } from './model.ts';
+import { nativeParams } from './native-params.ts';
 import { PREFECT_CLOUD } from './prefect-cloud.ts';
 import { buildCapability } from './validate.ts';
 import { formatProblem, Source } from './yaml-source.ts';
@@ -58,16 +59,28 @@ export function listCapabilityFiles(
 
 const typeOf = (s: Record<string, unknown>) => String(s.type);
 
-/** Replaces the generator's parameter types by the Cloud document's; returns what changed. */
-function applyCloudFacts(op: ConsumedOperation): string[] {
+/**
+ * Adds the Cloud document's notes and paging hints; with `derive`, replaces the generator's
+ * parameter schemas by the native operation's (the ones that validate the call). Returns what
+ * changed type.
+ */
+function applyCloudFacts(op: ConsumedOperation, derive: boolean): string[] {
   const facts = PREFECT_CLOUD[`${op.method} ${op.path}`];
-  if (!facts) return [];
-  op.notes = facts.notes;
-  op.paging = facts.paging;
+  if (facts) {
+    op.notes = facts.notes;
+    op.paging = facts.paging;
+  }
+  // Every Cloud route's account and workspace are UUIDs, whatever a file declares: checked before a
+  // URL is built (`invoke.ts`), so that `..` or a slash can never turn a call into another route.
+  for (const p of op.params)
+    if ((p.name === 'account_id' || p.name === 'workspace_id') && op.path.startsWith('/api/accounts/{account_id}'))
+      p.schema = { type: 'string', format: 'uuid', description: `The ${p.name.slice(0, -3)} id` };
+  const params = derive ? nativeParams(op.method, op.path) : undefined;
+  if (!params) return [];
   const changed: string[] = [];
   for (const p of op.params) {
-    const schema = facts.params?.[p.name];
-    if (!schema) continue;
+    const schema = params[p.name];
+    if (!schema || p.name === 'account_id' || p.name === 'workspace_id') continue;
     if (typeOf(schema) !== typeOf(p.schema))
       changed.push(`${op.method} ${op.path} ${p.name}: ${typeOf(p.schema)} → ${typeOf(schema)}`);
     p.schema = { ...schema };
@@ -94,13 +107,16 @@ export function loadCapabilities(opts: {
     const src = new Source(file, text);
     const cap = src.data === undefined ? undefined : buildCapability(src, opts.env ?? process.env);
     let fileCorrections = 0;
+    // The shipped files take the native operations' schemas (an `--upstream` speaks the same Cloud
+    // API the native one implements); a user's own file keeps the schemas it declares.
+    const derive = resolve(file).startsWith(resolve(BUILTIN_DIR));
     if (cap) {
       const seen = new Set<ConsumedOperation>();
       for (const api of cap.consumes)
         for (const op of api.operations) {
           if (seen.has(op)) continue;
           seen.add(op);
-          const changed = applyCloudFacts(op);
+          const changed = applyCloudFacts(op, derive);
           for (const line of changed) {
             if (corrections.includes(line)) continue;
             corrections.push(line);
@@ -111,7 +127,7 @@ export function loadCapabilities(opts: {
     if (fileCorrections)
       src.warn(
         ['capability', 'consumes'],
-        `${fileCorrections} parameter type${fileCorrections === 1 ? '' : 's'} corrected from the Prefect Cloud OpenAPI (listed in docs/capabilities.md).`,
+        `${fileCorrections} parameter type${fileCorrections === 1 ? '' : 's'} taken from the native API's own schemas (see docs/capabilities.md).`,
       );
     problems.push(...src.problems);
     if (cap && !src.problems.some((p) => p.severity === 'error')) capabilities.push(cap);

@@ -6,6 +6,7 @@
  * were, streamed. Errors of the gateway itself are JSON `{code, message}`.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import { toAppError } from '../api/errors.ts';
 import { clientErrorHandler, createListener, type ListenerConfig, overBodyLimit } from '../api/http-listener.ts';
 import { trackRoutes } from '../api/served-routes.ts';
 import { AppError, type ErrorCode, type Issue } from '../domain/errors.ts';
@@ -34,7 +35,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 export function sendGatewayError(reply: FastifyReply, err: unknown): FastifyReply {
-  const e = err instanceof AppError ? err : toAppError(err);
+  const e = toAppError(err);
   const status = STATUS[e.code] ?? 500;
   if (status >= 500 && e.code === 'internal') reply.log.error({ err }, 'gateway error');
   const body: { code: ErrorCode; message: string; issues?: Issue[] } = {
@@ -43,14 +44,6 @@ export function sendGatewayError(reply: FastifyReply, err: unknown): FastifyRepl
   };
   if (e.issues.length) body.issues = e.issues.map(({ loc, msg, type }) => ({ loc, msg, type }));
   return reply.code(status).type('application/json').send(body);
-}
-
-function toAppError(err: unknown): AppError {
-  const e = err as { code?: string; statusCode?: number; message?: string };
-  if (e?.code === 'FST_ERR_MAX_PARAM_LENGTH' || e?.code === 'FST_ERR_BAD_URL')
-    return new AppError('route_not_found', 'No resource at this path');
-  if (e?.statusCode && e.statusCode < 500) return new AppError('invalid_input', e.message ?? 'Bad request');
-  return new AppError('internal', e?.message ?? String(err));
 }
 
 const norm = (name: string) => name.replaceAll('-', '_');

@@ -10,7 +10,7 @@
  */
 import { WebSocket } from 'ws';
 import { loadOptions } from '../config/load.ts';
-import type { OptionSpec } from '../config/schema.ts';
+import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { resolveApiUrl, websocketUrl as wsUrl } from './api-client.ts';
 
@@ -26,22 +26,13 @@ export const eventsOptions = {
   help: { type: 'bool', help: 'Show this help.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
-interface EventsConfig {
-  api?: string;
-  filter?: string;
-  event: string[];
-  resource: string[];
-  since?: string;
-  limit: number;
-  follow: boolean;
-  json: boolean;
-  help: boolean;
-}
+type EventsConfig = OptionsOf<typeof eventsOptions>;
 
 type Received = { id: string; occurred: string; event: string; resource: Record<string, string> };
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
+/** `--since` of the client commands: an ISO-8601 time, or a duration back from now (15m, 2h, 7d). */
 export function parseSince(text: string, now = Date.now()): string {
   const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
   if (m) return new Date(now - Number(m[1]) * UNITS[m[2]] * 1000).toISOString();

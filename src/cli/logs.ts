@@ -5,7 +5,7 @@
  * seam.
  */
 import { loadOptions } from '../config/load.ts';
-import type { OptionSpec } from '../config/schema.ts';
+import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
 import { parseLevel, textLine } from '../domain/log-export.ts';
@@ -37,15 +37,7 @@ const logsOptions = {
   json: { type: 'bool', help: "Print each log as one line of JSON (Prefect's Log object).", default: false },
 } as const satisfies Record<string, OptionSpec>;
 
-interface LogsOptions {
-  api?: string;
-  level?: string;
-  since?: string;
-  logger: string[];
-  grep?: string;
-  follow: boolean;
-  json: boolean;
-}
+type LogsOptions = OptionsOf<typeof logsOptions>;
 
 const USAGE = `usage: sightline logs FLOW_RUN_ID [options]
 

@@ -10,7 +10,13 @@ import { loadCapabilities } from '../capabilities/loader.ts';
 import { mcpServerFactory } from '../capabilities/mcp-adapter.ts';
 import { formatProblem } from '../capabilities/yaml-source.ts';
 import { ConfigError, loadOptions } from '../config/load.ts';
-import { capabilityOptions, type OptionSpec, type ServeConfig, serveOptions } from '../config/schema.ts';
+import {
+  capabilityOptions,
+  type OptionSpec,
+  type OptionsOf,
+  type ServeConfig,
+  serveOptions,
+} from '../config/schema.ts';
 import { createSightline, type Sightline } from '../main.ts';
 
 const mcpOptions = {
@@ -27,16 +33,7 @@ const mcpOptions = {
   'mcp-max-chars': capabilityOptions['mcp-max-chars'],
 } as const satisfies Record<string, OptionSpec>;
 
-interface McpConfig {
-  stdio: boolean;
-  api?: string;
-  'api-key'?: string;
-  'data-dir': string;
-  db: string;
-  sync: string;
-  capabilities: string[];
-  'mcp-max-chars': number;
-}
+type McpConfig = OptionsOf<typeof mcpOptions>;
 
 const HELP = `usage: sightline mcp --stdio [--api URL | --data-dir DIR | --db URL] [--capabilities PATH]
 
@@ -74,21 +71,15 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
       upstreamKey: options['api-key'] ?? (env.PREFECT_API_KEY || undefined),
     });
   } else {
-    const { options: config } = loadOptions<ServeConfig>(
-      serveOptions,
-      [
-        '--data-dir',
-        options['data-dir'],
-        '--db',
-        options.db,
-        '--sync',
-        options.sync,
-        '--log-level',
-        'silent',
-        ...options.capabilities.flatMap((c) => ['--capabilities', c]),
-      ],
-      {},
-    );
+    // The server's defaults, with this command's store and capability options.
+    const config: ServeConfig = {
+      ...loadOptions<ServeConfig>(serveOptions, [], {}).options,
+      'data-dir': options['data-dir'],
+      db: options.db,
+      sync: options.sync,
+      'log-level': 'silent',
+      capabilities: options.capabilities,
+    };
     app = await createSightline(config, { logger: false, env });
     bound = app.capabilities!.bound;
     report(app.capabilities!.set.problems.map(formatProblem));

@@ -7,10 +7,10 @@
  * `--since` an ISO time or a duration back from now (`30s`, `15m`, `2h`, `7d`, `1w`).
  */
 import { loadOptions } from '../config/load.ts';
-import type { OptionSpec } from '../config/schema.ts';
-import { AppError } from '../domain/errors.ts';
+import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { STATE_TYPES } from '../domain/runs/states.ts';
 import { resolveApiUrl } from './api-client.ts';
+import { parseSince } from './events.ts';
 import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
 import { useColour } from './style.ts';
 
@@ -27,27 +27,7 @@ export const runsOptions = {
   help: { type: 'bool', help: 'Show this help.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
-interface RunsConfig {
-  api?: string;
-  flow: string[];
-  state: string[];
-  since?: string;
-  limit: number;
-  json: boolean;
-  help: boolean;
-}
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-
-export function sinceToIso(text: string, now = Date.now()): string {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
-  if (m) return new Date(now - Number(m[1]) * UNITS[m[2]] * 1000).toISOString();
-  if (!Number.isNaN(Date.parse(text))) return text;
-  throw new AppError(
-    'invalid_input',
-    `--since must be an ISO-8601 time or a duration like 15m, 2h or 7d, got '${text}'`,
-  );
-}
+type RunsConfig = OptionsOf<typeof runsOptions>;
 
 /** The `POST /flow_runs/filter` body for the options. */
 export function runsFilter(o: Pick<RunsConfig, 'flow' | 'state' | 'since'>): Record<string, unknown> {
@@ -62,7 +42,7 @@ export function runsFilter(o: Pick<RunsConfig, 'flow' | 'state' | 'since'>): Rec
     if (names.length) state.name = { any_: names };
     fr.state = state;
   }
-  if (o.since) fr.expected_start_time = { after_: sinceToIso(o.since) };
+  if (o.since) fr.expected_start_time = { after_: parseSince(o.since) };
   if (Object.keys(fr).length) body.flow_runs = fr;
   if (o.flow.length) body.flows = { name: { any_: o.flow } };
   return body;

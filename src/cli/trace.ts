@@ -4,7 +4,7 @@
  * run with state, duration and tags (coloured on a terminal), or `--json` for machines.
  */
 import { loadOptions } from '../config/load.ts';
-import type { OptionSpec } from '../config/schema.ts';
+import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
 import { resolveApiUrl } from './api-client.ts';
@@ -116,11 +116,7 @@ ${Object.entries(traceOptions)
 `;
 
 export async function trace(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { options: o, positionals } = loadOptions<{ api?: string; json: boolean; help: boolean }>(
-    traceOptions,
-    argv,
-    {},
-  );
+  const { options: o, positionals } = loadOptions<OptionsOf<typeof traceOptions>>(traceOptions, argv, {});
   if (o.help) {
     process.stdout.write(HELP);
     return;

@@ -1,5 +1,6 @@
 /** Parses flags and `SIGHTLINE_*` environment variables against an option schema, once. */
 import { AppError } from '../domain/errors.ts';
+import { parseDuration } from './duration.ts';
 import type { OptionSpec } from './schema.ts';
 
 export function envName(flag: string): string {
@@ -19,6 +20,16 @@ function convert(name: string, spec: OptionSpec, raw: string, source: string): u
       const n = Number(raw);
       if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
         throw new ConfigError(`${source} must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}, got ${n}`);
+      return n;
+    }
+    case 'duration': {
+      const n = parseDuration(raw, { off: spec.off });
+      if (typeof n === 'string') throw new ConfigError(`${source} ${n}, got '${raw}'`);
+      if (
+        (spec.min !== undefined && n < spec.min && !(n === 0 && spec.off)) ||
+        (spec.max !== undefined && n > spec.max)
+      )
+        throw new ConfigError(`${source} must be between ${spec.min ?? 0} and ${spec.max ?? '∞'} seconds, got ${n}`);
       return n;
     }
     case 'bool': {

@@ -6,7 +6,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type OptionType = 'string' | 'int' | 'bool' | 'list';
+/** `duration`: whole seconds, written `90s`, `15m`, `36h`, `30d` or a bare number (`duration.ts`). */
+export type OptionType = 'string' | 'int' | 'bool' | 'list' | 'duration';
 
 export interface OptionSpec {
   type: OptionType;
@@ -16,6 +17,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   min?: number;
   max?: number;
+  /** A duration that may be `0` or `off` (none). */
+  off?: boolean;
 }
 
 /** The capability engine: REST gateway and MCP server (docs/capabilities.md). */
@@ -97,18 +100,23 @@ export const serveOptions = {
     default: [],
   },
   'request-timeout': {
-    type: 'int',
-    help: 'Seconds a client may take to send a whole request, body included (408 after; 0 = no limit).',
+    type: 'duration',
+    help: 'How long a client may take to send a whole request, body included (408 after; 0 or off = no limit).',
     default: 300,
-    min: 0,
+    off: true,
   },
   'headers-timeout': {
-    type: 'int',
-    help: "Seconds a client may take to send a request's headers (0 = no limit).",
+    type: 'duration',
+    help: "How long a client may take to send a request's headers (0 or off = no limit).",
     default: 60,
-    min: 0,
+    off: true,
   },
-  'keep-alive-timeout': { type: 'int', help: 'Seconds an idle keep-alive connection stays open.', default: 5, min: 1 },
+  'keep-alive-timeout': {
+    type: 'duration',
+    help: 'How long an idle keep-alive connection stays open.',
+    default: 5,
+    min: 1,
+  },
   'ws-max-message': {
     type: 'int',
     help: 'Largest websocket message a client may send, in bytes (larger → close 1009).',
@@ -128,8 +136,8 @@ export const serveOptions = {
     min: 1,
   },
   'ws-handshake-timeout': {
-    type: 'int',
-    help: 'Seconds a websocket has to authenticate (prefect subprotocol) and to send its filter (/logs/out, /events/out).',
+    type: 'duration',
+    help: 'How long a websocket has to authenticate (prefect subprotocol) and to send its filter (/logs/out, /events/out).',
     default: 10,
     min: 1,
   },
@@ -150,16 +158,21 @@ export const serveOptions = {
 
 export type ServeOptionName = keyof typeof serveOptions;
 
-type ValueOf<S extends OptionSpec> = S['type'] extends 'int'
+type ValueOf<S extends OptionSpec> = S['type'] extends 'int' | 'duration'
   ? number
   : S['type'] extends 'bool'
     ? boolean
     : S['type'] extends 'list'
       ? string[]
-      : string;
+      : S extends { choices: readonly (infer C)[] }
+        ? C
+        : string;
 
-export type ServeConfig = {
-  readonly [K in ServeOptionName]: (typeof serveOptions)[K] extends { default: unknown }
-    ? ValueOf<(typeof serveOptions)[K]>
-    : ValueOf<(typeof serveOptions)[K]> | undefined;
+/** The parsed options of an option schema: what `loadOptions` returns for it, typed from the specs. */
+export type OptionsOf<Specs extends Record<string, OptionSpec>> = {
+  readonly [K in keyof Specs]: Specs[K] extends { default: unknown }
+    ? ValueOf<Specs[K]>
+    : ValueOf<Specs[K]> | undefined;
 };
+
+export type ServeConfig = OptionsOf<typeof serveOptions>;

@@ -544,6 +544,18 @@ export function object<S extends Shape>(
   return Object.assign(base, { fields });
 }
 
+/**
+ * Documents a value as `s` does but leaves it as received, for a caller that validates it with
+ * facts the schema cannot know (event ingest stamps each event with its tenant and names the
+ * event of each issue).
+ */
+export function unparsed(s: Schema<unknown>): Schema<unknown> {
+  return schema<unknown>(
+    (v) => v,
+    () => s.json(),
+  );
+}
+
 /** Parses or throws an `invalid_input` AppError carrying every issue found. */
 export function parseOrThrow<T>(s: Schema<T>, value: unknown, loc: Loc, requestBody?: unknown): T {
   const issues: Issue[] = [];

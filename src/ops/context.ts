@@ -1,35 +1,59 @@
 /**
  * What an operation runs with: the services built by the composition root, and the workspace the
  * request addresses. Operations know nothing about HTTP; surfaces build the context.
+ *
+ * The store is not a member of `Services`: adapters (routes, capabilities, CLI) hold the same
+ * services but reach data only through operations. Operations get it with `storeOf`, which only
+ * `src/ops/` and the composition root may import (`test/architecture.test.ts` checks).
  */
 import type { ServeConfig } from '../config/schema.ts';
 import type { NewEvent } from '../domain/events.ts';
 import type { LogRow, NewLog } from '../domain/logs.ts';
+import type { RunEvent } from '../domain/runs/run-events.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
-import type { GroupCommit } from '../ingest/group-commit.ts';
+import type { Writer } from '../ingest/writer.ts';
 import type { Store } from '../store/contract.ts';
 import type { LiveHub } from './live/hub.ts';
-import type { EventSink } from './runs/event-sink.ts';
 
 /** Where operations report problems they handle themselves (the server log). */
 export interface OpLog {
   error(obj: object, msg: string): void;
 }
 
+/** Where server-emitted run events go; resolves once they are committed. */
+export interface EventSink {
+  emit(workspace: Workspace, events: RunEvent[]): Promise<void>;
+}
+
 export interface Services {
   readonly config: ServeConfig;
-  readonly store: Store;
-  readonly logWriter: GroupCommit<NewLog>;
+  /** Logs: resolves once committed; see `ingest/log-writer.ts`. */
+  readonly logWriter: Writer<NewLog>;
   /** New logs for `/logs/out` subscribers, read once per workspace. */
   readonly liveLogs: LiveHub<LogRow>;
   /** Events: resolves once committed (the store skips duplicates); see `ingest/event-writer.ts`. */
-  readonly eventWriter: GroupCommit<NewEvent>;
+  readonly eventWriter: Writer<NewEvent>;
   readonly defaults: { readonly account: Account; readonly workspace: Workspace };
   /** Signs page tokens and cursors: `--token-secret`, else the one kept in the database. */
   readonly tokenSecret: string;
   /** Server-emitted events (flow-run state changes) enter the event ingest path here. */
   readonly eventSink: EventSink;
   readonly log: OpLog;
+}
+
+const stores = new WeakMap<Services, Store>();
+
+/** The composition root's one call: these services read and write `store`. */
+export function withStore<S extends Services>(services: S, store: Store): S {
+  stores.set(services, store);
+  return services;
+}
+
+/** The store behind `services`, for operations only. */
+export function storeOf(services: Services): Store {
+  const store = stores.get(services);
+  if (!store) throw new Error('services were built without a store (see withStore)');
+  return store;
 }
 
 /** `oss`: `/api/...` paths; `cloud`: `/api/accounts/{a}/workspaces/{w}/...` paths. */

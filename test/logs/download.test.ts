@@ -155,7 +155,7 @@ forEachEngine('a 1M-line CSV download', (engine) => {
     base = await server.listen();
     // The text index is not what this test is about; keep it from competing for the database.
     await server.app.indexer.stop();
-    const { store } = server.app.services;
+    const { store } = server.app;
     const ws = server.workspaceId;
     const T = 1_714_564_800_000_000;
     for (let i = 0; i < LINES; i += 20_000) {

@@ -93,7 +93,7 @@ forEachEngine('WS /logs/out', (engine) => {
   });
 
   it('serves Cloud paths, one workspace per socket, and legacy clients without the subprotocol', async () => {
-    const { store } = server.app.services;
+    const { store } = server.app;
     const other = await store.tenancy.createWorkspace({
       accountId: server.accountId,
       name: 'Other',

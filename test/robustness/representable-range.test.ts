@@ -146,8 +146,8 @@ forEachEngine('times and integers stay in the representable range', (engine) => 
       task_run_id: null,
       worker_id: null,
     };
-    await s.app.services.store.logs.append([bad, { ...bad, id: uuid7(), timestamp: -FAR, message: 'and one before' }]);
-    await s.app.services.store.events.append([
+    await s.app.store.logs.append([bad, { ...bad, id: uuid7(), timestamp: -FAR, message: 'and one before' }]);
+    await s.app.store.events.append([
       {
         id: uuid7(),
         event: 'range.far',

@@ -67,7 +67,7 @@ forEachEngine('traces: a generated trace of 10,000 spans', (engine) => {
   before(async () => {
     s = await startServer(engine);
     const ws = s.workspaceId;
-    g = await generateTrace(s.app.services.store, ws, shape);
+    g = await generateTrace(s.app.store, ws, shape);
     all = (await pages(s, g.rootId, { limit: 1000 })).flat();
   });
   after(() => s.close());

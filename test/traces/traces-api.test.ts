@@ -406,7 +406,7 @@ forEachEngine('traces API', (engine) => {
   }
 
   it('keeps workspaces apart', async () => {
-    const other = await s.app.services.store.tenancy.createWorkspace({
+    const other = await s.app.store.tenancy.createWorkspace({
       accountId: s.accountId,
       name: 'x',
       handle: 'spans-x',

@@ -3,73 +3,73 @@
  * route table. Events posted here belong to the account and to no workspace; reads see the
  * account's own events and those of all its workspaces. Errors use the Cloud shapes.
  */
-import type { FastifyRequest } from 'fastify';
-import { AppError, notFound } from '../../domain/errors.ts';
-import { eventSchema } from '../../domain/events.ts';
-import { normalizeUuid } from '../../domain/ids.ts';
-import { array, object, str } from '../../domain/schema.ts';
+import { type Countable, eventSchema } from '../../domain/events.ts';
+import { array, unparsed } from '../../domain/schema.ts';
 import type { Services } from '../../ops/context.ts';
-import { type EventsContext, scopeRootPath } from '../../ops/events/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
-import { ingestEvents } from '../../ops/events/ingest-events.ts';
+import { receiveEvents } from '../../ops/events/ingest-events.ts';
+import { accountEventsContext } from '../../ops/tenancy/accounts.ts';
 import { linkOrigin } from '../link-origin.ts';
-import type { FixedRouteDef } from '../router.ts';
-import { contentLength, pageTokenOf } from './events.ts';
-
-export async function accountEventsCtx(services: Services, req: FastifyRequest): Promise<EventsContext> {
-  const accountId = normalizeUuid((req.params as { account_id: string }).account_id);
-  if (!accountId) throw new AppError('route_not_found', 'Not Found');
-  if (!(await services.store.tenancy.getAccount(accountId))) throw notFound('Account');
-  const scope = { kind: 'account' as const, accountId };
-  return {
-    services,
-    scope,
-    family: 'cloud',
-    rootUrl: linkOrigin(services.config, req) + scopeRootPath(scope, 'cloud'),
-  };
-}
+import { type FixedRouteDef, fixedRoute, type RequestInfo } from '../router.ts';
+import { contentLength, pageTokenQuerySchema } from './events.ts';
 
 const base = '/api/accounts/:account_id/events';
 
-export const accountEventRoutes = (services: Services): FixedRouteDef[] => [
-  {
+const eventsCtx = (services: Services, accountId: string, req: RequestInfo) =>
+  accountEventsContext(services, accountId, linkOrigin(services.config, req));
+
+export const accountEventRoutes: FixedRouteDef[] = [
+  fixedRoute({
     method: 'POST',
     url: base,
     tag: 'Events',
     summary: "Record a batch of the account's own events (no workspace). 204 once committed.",
-    body: array(eventSchema),
+    scope: 'write',
+    body: unparsed(array(eventSchema)),
     status: 204,
-    handler: async (req, reply) => {
-      const ctx = await accountEventsCtx(services, req);
-      await ingestEvents(services, { accountId: ctx.scope.accountId, workspaceId: null }, req.body, contentLength(req));
+    handler: async (services, { params, body }, req, reply) => {
+      const ctx = await eventsCtx(services, params.account_id, req);
+      await receiveEvents(
+        services.eventWriter,
+        { accountId: ctx.scope.accountId, workspaceId: null },
+        body,
+        contentLength(req),
+      );
       return reply.code(204).send();
     },
-  },
-  {
+  }),
+  fixedRoute({
     method: 'POST',
     url: `${base}/filter`,
     tag: 'Events',
     summary: "First page of the account's events and those of all its workspaces.",
+    scope: 'read',
     body: filterEventsSchema('cloud'),
-    handler: async (req) => filterEvents(await accountEventsCtx(services, req), req.body),
-  },
-  {
+    bodyOptional: true,
+    handler: async (services, { params, body }, req) =>
+      filterEvents(await eventsCtx(services, params.account_id, req), body),
+  }),
+  fixedRoute({
     method: 'POST',
     url: `${base}/count-by/:countable`,
     tag: 'Events',
     summary: "Count the account's events by day, time, event, resource, workspace or actor.",
+    scope: 'read',
     params: { countable: countableSchema },
     body: countEventsSchema('cloud'),
-    handler: async (req) =>
-      countEvents(await accountEventsCtx(services, req), (req.params as { countable: string }).countable, req.body),
-  },
-  {
+    bodyOptional: true,
+    handler: async (services, { params, body }, req) =>
+      countEvents(await eventsCtx(services, params.account_id, req), params.countable as Countable, body),
+  }),
+  fixedRoute({
     method: 'GET',
     url: `${base}/filter/next`,
     tag: 'Events',
     summary: 'Next page of an account event query, from the page-token of next_page.',
-    query: object({ 'page-token': str() }),
-    handler: async (req) => nextEventsPage(await accountEventsCtx(services, req), pageTokenOf(req)),
-  },
+    scope: 'read',
+    query: pageTokenQuerySchema,
+    handler: async (services, { params, query }, req) =>
+      nextEventsPage(await eventsCtx(services, params.account_id, req), query['page-token']),
+  }),
 ];

@@ -1,6 +1,5 @@
 /** Artifact routes: create, read, update, delete, filter, count. */
 import { artifactCreateSchema, artifactUpdateSchema, renderArtifact } from '../../domain/runs/artifacts.ts';
-import { parseOrThrow } from '../../domain/schema.ts';
 import {
   countArtifacts,
   createArtifact,
@@ -9,72 +8,65 @@ import {
   readArtifact,
   updateArtifact,
 } from '../../ops/runs/artifacts.ts';
-import { artifactCountBody, artifactFilterBody } from '../../ops/runs/bodies.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import { artifactCountBodySchema, artifactFilterBodySchema } from '../../ops/runs/bodies.ts';
+import { type RouteDef, route } from '../router.ts';
+import { filterAndCountRoutes } from './filter-routes.ts';
 
 export const artifactRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/artifacts/',
     tag: 'Artifacts',
+    scope: 'write',
     summary: 'Create an artifact (linked to a flow run and/or task run): 201.',
     body: artifactCreateSchema,
     status: 201,
-    async handler(ctx, req) {
-      return renderArtifact(await createArtifact(ctx, parseOrThrow(artifactCreateSchema, req.body, ['body'])));
+    async handler(ctx, { body }) {
+      return renderArtifact(await createArtifact(ctx, body));
     },
-  },
-  {
-    method: 'POST',
-    path: '/artifacts/filter',
-    tag: 'Artifacts',
-    summary: 'Artifacts matching the filters, sorted by ArtifactSort (default ID_DESC); limit ≤ 200.',
-    body: artifactFilterBody,
-    async handler(ctx, req) {
-      return (await filterArtifacts(ctx, parseOrThrow(artifactFilterBody, req.body ?? {}, ['body']))).map(
-        renderArtifact,
-      );
+  }),
+  ...filterAndCountRoutes(
+    '/artifacts',
+    'Artifacts',
+    {
+      summary: 'Artifacts matching the filters, sorted by ArtifactSort (default ID_DESC); limit ≤ 200.',
+      body: artifactFilterBodySchema,
+      run: async (ctx, body) => (await filterArtifacts(ctx, body)).map(renderArtifact),
     },
-  },
-  {
-    method: 'POST',
-    path: '/artifacts/count',
-    tag: 'Artifacts',
-    summary: 'Number of artifacts matching the filters.',
-    body: artifactCountBody,
-    async handler(ctx, req) {
-      return countArtifacts(ctx, parseOrThrow(artifactCountBody, req.body ?? {}, ['body']));
+    {
+      summary: 'Number of artifacts matching the filters.',
+      body: artifactCountBodySchema,
+      run: (ctx, body) => countArtifacts(ctx, body),
     },
-  },
-  {
+  ),
+  route({
     method: 'GET',
     path: '/artifacts/:id',
     tag: 'Artifacts',
+    scope: 'read',
     summary: 'Read an artifact.',
-    async handler(ctx, req) {
-      return renderArtifact(await readArtifact(ctx, uuidParam(req, 'id')));
+    async handler(ctx, { params }) {
+      return renderArtifact(await readArtifact(ctx, params.id));
     },
-  },
-  {
+  }),
+  route({
     method: 'PATCH',
     path: '/artifacts/:id',
     tag: 'Artifacts',
+    scope: 'write',
     summary: 'Update data, description or metadata_ (ArtifactUpdate; progress artifacts): 204.',
     body: artifactUpdateSchema,
-    async handler(ctx, req, reply) {
-      const id = uuidParam(req, 'id');
-      await updateArtifact(ctx, id, parseOrThrow(artifactUpdateSchema, req.body ?? {}, ['body']));
-      return reply.code(204).send();
-    },
-  },
-  {
+    bodyOptional: true,
+    status: 204,
+    handler: (ctx, { params, body }) => updateArtifact(ctx, params.id, body),
+  }),
+  route({
     method: 'DELETE',
     path: '/artifacts/:id',
     tag: 'Artifacts',
+    scope: 'write',
     summary: 'Delete an artifact: 204.',
-    async handler(ctx, req, reply) {
-      await deleteArtifact(ctx, uuidParam(req, 'id'));
-      return reply.code(204).send();
-    },
-  },
+    status: 204,
+    handler: (ctx, { params }) => deleteArtifact(ctx, params.id),
+  }),
 ];

@@ -1,119 +1,114 @@
 /** Event routes served on both path families: ingest, filter, next page. */
-import type { FastifyRequest } from 'fastify';
-import { eventSchema } from '../../domain/events.ts';
-import { array, object, parseOrThrow, str } from '../../domain/schema.ts';
+import { type Countable, eventSchema } from '../../domain/events.ts';
+import { array, object, str, unparsed } from '../../domain/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
-import { type EventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
+import { type EventsContext, eventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
-import { ingestEvents } from '../../ops/events/ingest-events.ts';
-import { etagMatches, runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
+import { receiveEvents } from '../../ops/events/ingest-events.ts';
+import { runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
 import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
+import { notModified } from '../conditional.ts';
 import { linkOrigin } from '../link-origin.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import { type RequestInfo, type RouteDef, route } from '../router.ts';
 
-function eventsCtx(ctx: OpContext, req: FastifyRequest): EventsContext {
-  const scope = workspaceScope(ctx);
-  return {
-    services: ctx.services,
-    scope,
-    family: ctx.family,
-    rootUrl: linkOrigin(ctx.services.config, req) + scopeRootPath(scope, ctx.family),
-  };
+function eventsCtx(ctx: OpContext, req: RequestInfo): EventsContext {
+  return eventsContext(ctx, linkOrigin(ctx.services.config, req) + scopeRootPath(workspaceScope(ctx), ctx.family));
 }
 
 /** The request body's declared size in bytes, when the client sent one. */
-export function contentLength(req: FastifyRequest): number | undefined {
+export function contentLength(req: RequestInfo): number | undefined {
   const n = Number(req.headers['content-length']);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-export function pageTokenOf(req: FastifyRequest): string | undefined {
-  const q = req.query as Record<string, string | string[] | undefined>;
-  const t = q['page-token'];
-  return Array.isArray(t) ? t[0] : t;
-}
+export const pageTokenQuerySchema = object({ 'page-token': str() }, { extra: 'ignore' });
 
 export const eventRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/events',
     tag: 'Events',
+    scope: 'write',
     summary:
       'Record a batch of events (a JSON array of Event). 204 once committed; an invalid event rejects the batch with 422.',
-    body: array(eventSchema),
+    body: unparsed(array(eventSchema)),
     status: 204,
-    async handler(ctx, req, reply) {
-      await ingestEvents(
-        ctx.services,
+    async handler(ctx, { body }, req, reply) {
+      await receiveEvents(
+        ctx.services.eventWriter,
         { accountId: ctx.workspace.accountId, workspaceId: ctx.workspace.id },
-        req.body,
+        body,
         contentLength(req),
       );
       return reply.code(204).send();
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/events/filter',
     tag: 'Events',
+    scope: 'read',
     summary: 'First page of events matching an EventFilter (EventPage; next_page is a signed link valid for 1 hour).',
-    body: filterEventsSchema('oss'),
-    handler: (ctx, req) => filterEvents(eventsCtx(ctx, req), req.body),
-  },
-  {
+    body: filterEventsSchema,
+    bodyOptional: true,
+    handler: (ctx, { body }, req) => filterEvents(eventsCtx(ctx, req), body),
+  }),
+  route({
     method: 'GET',
     path: '/events/filter/next',
     tag: 'Events',
+    scope: 'read',
     summary: 'Next page of an event query, from the page-token of next_page (403 when invalid, expired or foreign).',
-    query: object({ 'page-token': str() }),
-    handler: (ctx, req) => nextEventsPage(eventsCtx(ctx, req), pageTokenOf(req)),
-  },
-  {
+    query: pageTokenQuerySchema,
+    handler: (ctx, { query }, req) => nextEventsPage(eventsCtx(ctx, req), query['page-token']),
+  }),
+  route({
     method: 'POST',
     path: '/events/count-by/:countable',
     tag: 'Events',
+    scope: 'read',
     summary: 'Count events by day, time, event, resource, workspace or actor (EventCount[]).',
     params: { countable: countableSchema },
-    body: countEventsSchema('oss'),
-    handler: (ctx, req) => countEvents(eventsCtx(ctx, req), (req.params as { countable: string }).countable, req.body),
-  },
-  {
+    body: countEventsSchema,
+    bodyOptional: true,
+    handler: (ctx, { params, body }, req) => countEvents(eventsCtx(ctx, req), params.countable as Countable, body),
+  }),
+  route({
     method: 'GET',
     path: '/flow_runs/:id/events',
     tag: 'Events',
+    scope: 'read',
     summary:
       "A page of a flow run's events (and its task runs'); ETag = number of matching events, If-None-Match → 304.",
     query: runEventsQuerySchema,
-    async handler(ctx, req, reply) {
-      const flowRunId = uuidParam(req, 'id');
-      const q = parseOrThrow(runEventsQuerySchema, req.query ?? {}, ['query']);
+    async handler(ctx, { params, query: q }, req, reply) {
+      const flowRunId = params.id;
       const ectx = eventsCtx(ctx, req);
       const total = await runEventCount(ectx, ctx.workspace.id, flowRunId, q);
-      reply.header('etag', `"${total}"`);
-      if (etagMatches(req.headers['if-none-match'], total)) return reply.code(304).send();
+      const etag = `"${total}"`;
+      reply.header('etag', etag);
+      if (notModified(req, etag)) return reply.code(304).send();
       return runEventsPage(ectx, ctx.workspace.id, flowRunId, q, total);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/tags',
     tag: 'Events',
+    scope: 'read',
     summary: 'Page through the workspace tag index (TagPaginationResponse).',
     query: listTagsQuerySchema,
-    handler: (ctx, req) => listTags(ctx, parseOrThrow(listTagsQuerySchema, req.query ?? {}, ['query'])),
-  },
-  {
+    handler: (ctx, { query }) => listTags(ctx, query),
+  }),
+  route({
     method: 'DELETE',
     path: '/tags',
     tag: 'Events',
+    scope: 'admin',
     summary: 'Remove a tag from the workspace tag index (204, also when unknown). Events are not changed.',
     query: deleteTagQuerySchema,
     status: 204,
-    async handler(ctx, req, reply) {
-      const { tag } = parseOrThrow(deleteTagQuerySchema, req.query ?? {}, ['query']);
-      await deleteTag(ctx, tag);
-      return reply.code(204).send();
-    },
-  },
+    handler: (ctx, { query }) => deleteTag(ctx, query.tag),
+  }),
 ];

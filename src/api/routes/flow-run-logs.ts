@@ -5,14 +5,14 @@
  */
 import { Readable } from 'node:stream';
 import { renderLog } from '../../domain/logs.ts';
-import { object, optional, parseOrThrow } from '../../domain/schema.ts';
+import { type Infer, object, optional } from '../../domain/schema.ts';
 import { exportFlowRunLogs, exportFormatSchema } from '../../ops/logs/export-logs.ts';
-import { flowRunLogs, flowRunLogsQuery } from '../../ops/logs/flow-run-logs.ts';
+import { flowRunLogs, flowRunLogsQuerySchema } from '../../ops/logs/flow-run-logs.ts';
+import { notModified } from '../conditional.ts';
 import { attachment } from '../content-disposition.ts';
-import { headerValue, queryValues } from '../query.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 
-const downloadQuery = object(
+const downloadQuerySchema = object(
   { format: optional(exportFormatSchema.describe("csv (default, Prefect's format) or text"), () => 'csv' as const) },
   { extra: 'ignore' },
 );
@@ -20,10 +20,14 @@ const downloadQuery = object(
 const CONTENT_TYPE = { csv: 'text/csv; charset=utf-8', text: 'text/plain; charset=utf-8' } as const;
 const EXTENSION = { csv: 'csv', text: 'txt' } as const;
 
-const download: RouteDef['handler'] = async (ctx, req, reply) => {
-  const id = uuidParam(req, 'id');
-  const { format } = parseOrThrow(downloadQuery, queryValues(req), ['query'], null);
-  const file = await exportFlowRunLogs(ctx, id, format);
+const download: RouteDef<Infer<typeof downloadQuerySchema>>['handler'] = async (
+  ctx,
+  { params, query },
+  _req,
+  reply,
+) => {
+  const { format } = query;
+  const file = await exportFlowRunLogs(ctx, params.id, format);
   const ext = EXTENSION[format];
   const name = file.run.name === null ? undefined : `${file.run.name}-logs.${ext}`;
   return reply
@@ -36,36 +40,37 @@ const DOWNLOAD_SUMMARY =
   "Download all logs of a flow run, oldest first, streamed: CSV (Prefect's columns; cells that a spreadsheet would read as a formula are prefixed with ') or, with ?format=text, one line per log.";
 
 export const flowRunLogRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/flow_runs/:id/logs',
     tag: 'Logs',
+    scope: 'read',
     summary:
       "A page of a flow run's logs (a bare Log[]; [] for an unknown run). Sends an ETag that changes when the run gains a log; If-None-Match with it (or *) answers 304.",
-    query: flowRunLogsQuery,
-    async handler(ctx, req, reply) {
-      const id = uuidParam(req, 'id');
-      const input = parseOrThrow(flowRunLogsQuery, queryValues(req), ['query'], null);
-      const page = await flowRunLogs(ctx, id, input, headerValue(req, 'if-none-match'));
+    query: flowRunLogsQuerySchema,
+    async handler(ctx, { params, query }, req, reply) {
+      const page = await flowRunLogs(ctx, params.id, query, (etag) => notModified(req, etag));
       reply.header('etag', page.etag).header('cache-control', 'no-cache');
       if (!page.rows) return reply.code(304).send();
       return page.rows.map(renderLog);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/flow_runs/:id/logs/download',
     tag: 'Logs',
+    scope: 'read',
     summary: DOWNLOAD_SUMMARY,
-    query: downloadQuery,
+    query: downloadQuerySchema,
     handler: download,
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/flow_runs/:id/download-logs-csv',
     tag: 'Logs',
+    scope: 'read',
     summary: `Deprecated alias of /flow_runs/{id}/logs/download (Prefect Cloud). ${DOWNLOAD_SUMMARY}`,
-    query: downloadQuery,
+    query: downloadQuerySchema,
     handler: download,
-  },
+  }),
 ];

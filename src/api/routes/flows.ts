@@ -1,49 +1,46 @@
 /** Flow routes: `POST /flows/` (get-or-create), `GET /flows/{id}`, `POST /flows/filter`, `POST /flows/count`. */
 import { flowCreateSchema, renderFlow } from '../../domain/runs/flows.ts';
-import { parseOrThrow } from '../../domain/schema.ts';
-import { flowCountBody, flowFilterBody } from '../../ops/runs/bodies.ts';
+import { flowCountBodySchema, flowFilterBodySchema } from '../../ops/runs/bodies.ts';
 import { countFlows, createFlow, filterFlows, readFlow } from '../../ops/runs/flows.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
+import { filterAndCountRoutes } from './filter-routes.ts';
 
 export const flowRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/flows/',
     tag: 'Flows',
+    scope: 'write',
     summary: 'Get or create a flow by name: 201 with the new flow, 200 with the existing one.',
     body: flowCreateSchema,
-    async handler(ctx, req, reply) {
-      const { flow, created } = await createFlow(ctx, parseOrThrow(flowCreateSchema, req.body, ['body']));
+    async handler(ctx, { body }, _req, reply) {
+      const { flow, created } = await createFlow(ctx, body);
       return reply.code(created ? 201 : 200).send(renderFlow(flow));
     },
-  },
-  {
-    method: 'POST',
-    path: '/flows/filter',
-    tag: 'Flows',
-    summary: 'Flows matching FlowFilter (and, through their runs, FlowRunFilter / TaskRunFilter), sorted by FlowSort.',
-    body: flowFilterBody,
-    async handler(ctx, req) {
-      return (await filterFlows(ctx, parseOrThrow(flowFilterBody, req.body ?? {}, ['body']))).map(renderFlow);
+  }),
+  ...filterAndCountRoutes(
+    '/flows',
+    'Flows',
+    {
+      summary:
+        'Flows matching FlowFilter (and, through their runs, FlowRunFilter / TaskRunFilter), sorted by FlowSort.',
+      body: flowFilterBodySchema,
+      run: async (ctx, body) => (await filterFlows(ctx, body)).map(renderFlow),
     },
-  },
-  {
-    method: 'POST',
-    path: '/flows/count',
-    tag: 'Flows',
-    summary: 'Number of flows matching the filters.',
-    body: flowCountBody,
-    async handler(ctx, req) {
-      return countFlows(ctx, parseOrThrow(flowCountBody, req.body ?? {}, ['body']));
+    {
+      summary: 'Number of flows matching the filters.',
+      body: flowCountBodySchema,
+      run: (ctx, body) => countFlows(ctx, body),
     },
-  },
-  {
+  ),
+  route({
     method: 'GET',
     path: '/flows/:id',
     tag: 'Flows',
+    scope: 'read',
     summary: 'Read a flow.',
-    async handler(ctx, req) {
-      return renderFlow(await readFlow(ctx, uuidParam(req, 'id')));
+    async handler(ctx, { params }) {
+      return renderFlow(await readFlow(ctx, params.id));
     },
-  },
+  }),
 ];

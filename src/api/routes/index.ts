@@ -1,6 +1,7 @@
 /** Every route of the native API, in registration order. Each resource adds its own list here. */
-import type { RouteDef } from '../router.ts';
+import type { FixedRouteDef, RouteDef } from '../router.ts';
 import type { WsRouteDef } from '../websocket.ts';
+import { accountEventRoutes } from './account-events.ts';
 import { artifactRoutes } from './artifacts.ts';
 import { eventRoutes } from './events.ts';
 import { eventsInRoute, eventsOutRoute } from './events-ws.ts';
@@ -14,6 +15,7 @@ import { rootRoutes } from './root.ts';
 import { runSupportRoutes } from './run-support.ts';
 import { taskRunRoutes } from './task-runs.ts';
 import { traceRoutes } from './traces.ts';
+import { workspaceRoutes } from './workspaces.ts';
 
 export const apiRoutes: RouteDef[] = [
   ...rootRoutes,
@@ -28,6 +30,9 @@ export const apiRoutes: RouteDef[] = [
   ...eventRoutes,
   ...traceRoutes,
 ];
+
+/** Routes outside the two path families: they address an account, or the caller. */
+export const fixedRoutes: FixedRouteDef[] = [...workspaceRoutes, ...accountEventRoutes];
 
 /** Every websocket route of the native API. */
 export const wsRoutes: WsRouteDef[] = [logsOutRoute, eventsInRoute, eventsOutRoute];

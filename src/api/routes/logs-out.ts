@@ -26,6 +26,7 @@ function frameOf(row: LogRow): string {
 
 export const logsOutRoute: WsRouteDef = {
   path: '/logs/out',
+  scope: 'read',
   async handler(ctx, session) {
     const subscriber = new LiveSubscriber<LogRow>(
       {

@@ -1,34 +1,34 @@
 /** Log routes: `POST /logs/` and `POST /logs/filter`. */
 import { logBatchSchema, renderLog } from '../../domain/logs.ts';
-import { parseOrThrow } from '../../domain/schema.ts';
-import { createLogs } from '../../ops/logs/create-logs.ts';
+import { receiveLogs } from '../../ops/logs/create-logs.ts';
 import { filterLogs, filterLogsSchema } from '../../ops/logs/filter-logs.ts';
-import type { RouteDef } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
 
 export const logRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/logs/',
     tag: 'Logs',
+    scope: 'write',
     summary: 'Create logs (a JSON array of LogCreate). 201 with body null on open-source paths, 202 on Cloud paths.',
     body: logBatchSchema,
-    async handler(ctx, req, reply) {
-      const batch = parseOrThrow(logBatchSchema, req.body, ['body']);
-      await createLogs(ctx, batch);
+    async handler(ctx, { body }, _req, reply) {
+      await receiveLogs(ctx.services.logWriter, ctx.workspace.id, body);
       if (ctx.family === 'cloud') return reply.code(202).type('application/json').send('{}');
       return reply.code(201).type('application/json').send('null');
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/logs/filter',
     tag: 'Logs',
+    scope: 'read',
     summary: 'Read logs matching a LogFilter, sorted by timestamp (ties in insertion order).',
-    body: filterLogsSchema('oss'),
-    async handler(ctx, req) {
-      const input = parseOrThrow(filterLogsSchema(ctx.family), req.body ?? {}, ['body']);
-      const rows = await filterLogs(ctx, input);
+    body: filterLogsSchema,
+    bodyOptional: true,
+    async handler(ctx, { body }) {
+      const rows = await filterLogs(ctx, body);
       return rows.map(renderLog);
     },
-  },
+  }),
 ];

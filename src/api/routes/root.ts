@@ -1,45 +1,57 @@
 /** Root routes: health, readiness, versions, CSRF probe, admin storage. */
-import type { RouteDef } from '../router.ts';
+import { checkDatabase } from '../../ops/tenancy/accounts.ts';
+import { type RouteDef, route } from '../router.ts';
 
 /** Prefect's API version (not the package version), also the version of this API surface. */
 export const API_VERSION = '0.8.4';
 
 export const rootRoutes: RouteDef[] = [
-  { method: 'GET', path: '/health', tag: 'Root', summary: 'Liveness: always true.', handler: () => true },
-  {
+  route({
+    method: 'GET',
+    path: '/health',
+    tag: 'Root',
+    scope: 'read',
+    summary: 'Liveness: always true.',
+    handler: () => true,
+  }),
+  route({
     method: 'GET',
     path: '/ready',
     tag: 'Root',
+    scope: 'read',
     summary: 'Readiness: 200 when the database answers, 503 otherwise.',
-    async handler(ctx, _req, reply) {
+    async handler(ctx, _input, _req, reply) {
       try {
-        await ctx.services.store.tenancy.getAccount(ctx.workspace.accountId);
+        await checkDatabase(ctx.services, ctx.workspace.accountId);
         return { message: 'OK' };
       } catch {
         return reply.code(503).send({ message: 'Database is not available' });
       }
     },
-  },
-  { method: 'GET', path: '/hello', tag: 'Root', summary: 'Says hello.', handler: () => '👋' },
-  {
+  }),
+  { method: 'GET', path: '/hello', tag: 'Root', scope: 'read', summary: 'Says hello.', handler: () => '👋' },
+  route({
     method: 'GET',
     path: '/version',
     tag: 'Root',
+    scope: 'read',
     summary: 'The Prefect API version served.',
     handler: () => API_VERSION,
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/admin/version',
     tag: 'Root',
+    scope: 'read',
     summary: 'The Prefect package version reported to clients (--prefect-version).',
     handler: (ctx) => ctx.services.config['prefect-version'],
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/csrf-token',
     tag: 'Root',
+    scope: 'read',
     summary: 'CSRF protection is not enabled: answers the 422 that makes Prefect clients skip CSRF tokens.',
-    handler: (_ctx, _req, reply) => reply.code(422).send({ detail: 'CSRF protection is disabled.' }),
-  },
+    handler: (_ctx, _input, _req, reply) => reply.code(422).send({ detail: 'CSRF protection is disabled.' }),
+  }),
 ];

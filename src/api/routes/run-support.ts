@@ -4,10 +4,10 @@
  */
 import { uuid4 } from '../../domain/ids.ts';
 import { NAME_PATTERN } from '../../domain/runs/common.ts';
-import { array, int, literal, num, object, optional, parseOrThrow, str, uuid } from '../../domain/schema.ts';
-import type { RouteDef } from '../router.ts';
+import { array, int, literal, num, object, optional, str, uuid } from '../../domain/schema.ts';
+import { type RouteDef, route } from '../router.ts';
 
-const incrementWithLeaseBody = object(
+const incrementWithLeaseBodySchema = object(
   {
     slots: int({ min: 1 }),
     names: array(str({ pattern: NAME_PATTERN, patternHint: "String should match pattern '^[^/%&><]+$'" })),
@@ -19,24 +19,25 @@ const incrementWithLeaseBody = object(
 );
 
 export const runSupportRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/admin/storage',
     tag: 'Admin',
+    scope: 'read',
     summary: 'Default result storage: none (clients store results locally).',
     handler: () => ({ default_result_storage_block_id: null }),
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/v2/concurrency_limits/increment-with-lease',
     tag: 'Concurrency Limits V2',
+    scope: 'write',
     summary:
       'Acquire tag concurrency slots. Sightline has no concurrency limits: always granted, with an empty "limits" list, ' +
       'which tells the client there is no lease to renew or release.',
-    body: incrementWithLeaseBody,
-    handler(_ctx, req) {
-      parseOrThrow(incrementWithLeaseBody, req.body, ['body']);
+    body: incrementWithLeaseBodySchema,
+    handler() {
       return { lease_id: uuid4(), limits: [] };
     },
-  },
+  }),
 ];

@@ -3,9 +3,9 @@
 import { setStateBodySchema } from '../../domain/runs/flow-runs.ts';
 import { renderState } from '../../domain/runs/states.ts';
 import { renderTaskRun, taskRunCreateSchema, taskRunUpdateSchema } from '../../domain/runs/task-runs.ts';
-import { object, parseOrThrow, uuid } from '../../domain/schema.ts';
+import { object, uuid } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
-import { taskRunCountBody, taskRunFilterBody } from '../../ops/runs/bodies.ts';
+import { taskRunCountBodySchema, taskRunFilterBodySchema } from '../../ops/runs/bodies.ts';
 import { setTaskRunState } from '../../ops/runs/set-state.ts';
 import {
   countTaskRuns,
@@ -17,105 +17,103 @@ import {
   renameTaskRun,
   taskRunStates,
 } from '../../ops/runs/task-runs.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import { type RouteDef, route } from '../router.ts';
+import { filterAndCountRoutes } from './filter-routes.ts';
 
-const statesQuery = object({ task_run_id: uuid() }, { extra: 'ignore' });
+const statesQuerySchema = object({ task_run_id: uuid() }, { extra: 'ignore' });
 
 export const taskRunRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/task_runs/',
     tag: 'Task Runs',
+    scope: 'write',
     summary: 'Get or create a task run on (flow_run_id, task_key, dynamic_key): 201 new, 200 existing.',
     body: taskRunCreateSchema,
-    async handler(ctx, req, reply) {
-      const { run, created } = await createTaskRun(ctx, parseOrThrow(taskRunCreateSchema, req.body, ['body']));
+    async handler(ctx, { body }, _req, reply) {
+      const { run, created } = await createTaskRun(ctx, body);
       return reply.code(created ? 201 : 200).send(renderTaskRun(run, nowMicros()));
     },
-  },
-  {
-    method: 'POST',
-    path: '/task_runs/filter',
-    tag: 'Task Runs',
-    summary: 'Task runs matching the filters, sorted by TaskRunSort (default ID_DESC); limit ≤ 200.',
-    body: taskRunFilterBody('oss'),
-    async handler(ctx, req) {
-      const rows = await filterTaskRuns(ctx, parseOrThrow(taskRunFilterBody(ctx.family), req.body ?? {}, ['body']));
-      const now = nowMicros();
-      return rows.map((r) => renderTaskRun(r, now));
+  }),
+  ...filterAndCountRoutes(
+    '/task_runs',
+    'Task Runs',
+    {
+      summary: 'Task runs matching the filters, sorted by TaskRunSort (default ID_DESC); limit ≤ 200.',
+      body: taskRunFilterBodySchema,
+      run: async (ctx, body) => {
+        const rows = await filterTaskRuns(ctx, body);
+        const now = nowMicros();
+        return rows.map((r) => renderTaskRun(r, now));
+      },
     },
-  },
-  {
-    method: 'POST',
-    path: '/task_runs/count',
-    tag: 'Task Runs',
-    summary: 'Number of task runs matching the filters.',
-    body: taskRunCountBody,
-    async handler(ctx, req) {
-      return countTaskRuns(ctx, parseOrThrow(taskRunCountBody, req.body ?? {}, ['body']));
+    {
+      summary: 'Number of task runs matching the filters.',
+      body: taskRunCountBodySchema,
+      run: (ctx, body) => countTaskRuns(ctx, body),
     },
-  },
-  {
+  ),
+  route({
     method: 'GET',
     path: '/task_runs/:id',
     tag: 'Task Runs',
+    scope: 'read',
     summary: 'Read a task run.',
-    async handler(ctx, req) {
-      return renderTaskRun(await readTaskRun(ctx, uuidParam(req, 'id')), nowMicros());
+    async handler(ctx, { params }) {
+      return renderTaskRun(await readTaskRun(ctx, params.id), nowMicros());
     },
-  },
-  {
+  }),
+  route({
     method: 'PATCH',
     path: '/task_runs/:id',
     tag: 'Task Runs',
+    scope: 'write',
     summary: 'Rename a task run (TaskRunUpdate): 204.',
     body: taskRunUpdateSchema,
-    async handler(ctx, req, reply) {
-      const id = uuidParam(req, 'id');
-      await renameTaskRun(ctx, id, parseOrThrow(taskRunUpdateSchema, req.body ?? {}, ['body']).name);
-      return reply.code(204).send();
-    },
-  },
-  {
+    bodyOptional: true,
+    status: 204,
+    handler: (ctx, { params, body }) => renameTaskRun(ctx, params.id, body.name),
+  }),
+  route({
     method: 'DELETE',
     path: '/task_runs/:id',
     tag: 'Task Runs',
+    scope: 'write',
     summary: 'Delete a task run with its logs, states and artifacts: 204.',
-    async handler(ctx, req, reply) {
-      await deleteTaskRun(ctx, uuidParam(req, 'id'));
-      return reply.code(204).send();
-    },
-  },
-  {
+    status: 204,
+    handler: (ctx, { params }) => deleteTaskRun(ctx, params.id),
+  }),
+  route({
     method: 'POST',
     path: '/task_runs/:id/set_state',
     tag: 'Task Runs',
+    scope: 'write',
     summary: 'Propose a task-run state (same contract as flow runs; no event is emitted).',
     body: setStateBodySchema,
-    async handler(ctx, req, reply) {
-      const id = uuidParam(req, 'id');
-      const r = await setTaskRunState(ctx, id, parseOrThrow(setStateBodySchema, req.body, ['body']));
+    async handler(ctx, { params, body }, _req, reply) {
+      const r = await setTaskRunState(ctx, params.id, body);
       return reply.code(r.httpStatus).send(r.body);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/task_run_states/',
     tag: 'Task Run States',
+    scope: 'read',
     summary: 'The state history of a task run (?task_run_id=), oldest first.',
-    query: statesQuery,
-    async handler(ctx, req) {
-      const q = parseOrThrow(statesQuery, req.query ?? {}, ['query']);
-      return (await taskRunStates(ctx, q.task_run_id)).map(renderState);
+    query: statesQuerySchema,
+    async handler(ctx, { query }) {
+      return (await taskRunStates(ctx, query.task_run_id)).map(renderState);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/task_run_states/:id',
     tag: 'Task Run States',
+    scope: 'read',
     summary: 'Read one task-run state.',
-    async handler(ctx, req) {
-      return renderState(await readTaskRunState(ctx, uuidParam(req, 'id')));
+    async handler(ctx, { params }) {
+      return renderState(await readTaskRunState(ctx, params.id));
     },
-  },
+  }),
 ];

@@ -1,39 +1,37 @@
 /** Spans and traces (Prefect Cloud's "Spans" operations), served on both path families. */
 
-import { parseOrThrow } from '../../domain/schema.ts';
 import { renderObservedState, renderObservedTag } from '../../domain/spans/observed.ts';
 import { renderSpan, renderSpanIdentifier } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
 import {
-  observedTagsQuery,
+  observedTagsQuerySchema,
   spanObservedTags,
   traceObservedStates,
-  traceObservedStatesQuery,
+  traceObservedStatesQuerySchema,
   traceObservedTags,
   workspaceObservedStates,
-  workspaceObservedStatesQuery,
+  workspaceObservedStatesQuerySchema,
 } from '../../ops/traces/observed.ts';
-import { readSpans, readSpansQuery } from '../../ops/traces/read-spans.ts';
-import { spanContext, spanContextQuery } from '../../ops/traces/span-context.ts';
-import { lookupSpan, readSpan, spansByIds, spansByIdsQuery } from '../../ops/traces/span-lookups.ts';
-import { queryLists, queryValues } from '../query.ts';
-import { type RouteDef, uuidParam } from '../router.ts';
+import { readSpans, readSpansQuerySchema } from '../../ops/traces/read-spans.ts';
+import { spanContext, spanContextQuerySchema } from '../../ops/traces/span-context.ts';
+import { lookupSpan, readSpan, spansByIds, spansByIdsQuerySchema } from '../../ops/traces/span-lookups.ts';
+import { type RouteDef, route } from '../router.ts';
 
 const TAG = 'Spans';
 
 export const traceRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/traces/:trace_id',
     tag: TAG,
+    scope: 'read',
     summary:
       'A page of the spans of a trace (its root flow run and every run and artifact beneath it), in span order ' +
       '(start time, unstarted last, then span id) or its reverse, filtered; opaque signed cursors both ways.',
-    query: readSpansQuery,
-    async handler(ctx, req) {
-      const traceId = uuidParam(req, 'trace_id');
-      const input = queryLists(req, { lists: ['state_names', 'tags'], commaLists: ['entities', 'state_types'] });
-      const page = await readSpans(ctx, traceId, parseOrThrow(readSpansQuery, input, ['query'], null));
+    query: readSpansQuerySchema,
+    queryLists: { lists: ['state_names', 'tags'], commaLists: ['entities', 'state_types'] },
+    async handler(ctx, { params, query }) {
+      const page = await readSpans(ctx, params.trace_id, query);
       const now = nowMicros();
       return {
         spans: page.spans.map((s) => renderSpan(s, now)),
@@ -41,23 +39,17 @@ export const traceRoutes: RouteDef[] = [
         prev_cursor: page.prev_cursor,
       };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/context/:span_id',
     tag: TAG,
+    scope: 'read',
     summary:
       'A span with all its ancestors and up to context_size siblings on each side (plus target_span_id, has_more_before/after).',
-    query: spanContextQuery,
-    async handler(ctx, req) {
-      const traceId = uuidParam(req, 'trace_id');
-      const spanId = uuidParam(req, 'span_id');
-      const c = await spanContext(
-        ctx,
-        traceId,
-        spanId,
-        parseOrThrow(spanContextQuery, queryValues(req), ['query'], null),
-      );
+    query: spanContextQuerySchema,
+    async handler(ctx, { params, query }) {
+      const c = await spanContext(ctx, params.trace_id, params.span_id, query);
       const now = nowMicros();
       return {
         spans: c.spans.map((s) => renderSpan(s, now)),
@@ -68,81 +60,83 @@ export const traceRoutes: RouteDef[] = [
         has_more_after: c.has_more_after,
       };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/spans',
     tag: TAG,
+    scope: 'read',
     summary: 'The spans of the trace with these ids (?ids=…&ids=…), in span order; ids of other traces are left out.',
-    query: spansByIdsQuery,
-    async handler(ctx, req) {
-      const traceId = uuidParam(req, 'trace_id');
-      const input = parseOrThrow(spansByIdsQuery, queryLists(req, { lists: ['ids'] }), ['query'], null);
+    query: spansByIdsQuerySchema,
+    queryLists: { lists: ['ids'] },
+    async handler(ctx, { params, query }) {
       const now = nowMicros();
-      return (await spansByIds(ctx, traceId, input)).map((s) => renderSpan(s, now));
+      return (await spansByIds(ctx, params.trace_id, query)).map((s) => renderSpan(s, now));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/spans/:span_id',
     tag: TAG,
+    scope: 'read',
     summary: 'One span of a trace (404 when it is not in that trace).',
-    async handler(ctx, req) {
-      return renderSpan(await readSpan(ctx, uuidParam(req, 'trace_id'), uuidParam(req, 'span_id')), nowMicros());
+    async handler(ctx, { params }) {
+      return renderSpan(await readSpan(ctx, params.trace_id, params.span_id), nowMicros());
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/spans/lookup/:run_id',
     tag: TAG,
+    scope: 'read',
     summary: 'The trace and span of a flow run, task run or artifact id.',
-    async handler(ctx, req) {
-      return renderSpanIdentifier(await lookupSpan(ctx, uuidParam(req, 'run_id')));
+    async handler(ctx, { params }) {
+      return renderSpanIdentifier(await lookupSpan(ctx, params.run_id));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/observed-tags',
     tag: TAG,
+    scope: 'read',
     summary: 'Tags of the spans of a trace with the number of spans carrying each; count descending, then tag.',
-    query: observedTagsQuery,
-    async handler(ctx, req) {
-      const input = parseOrThrow(observedTagsQuery, queryValues(req), ['query'], null);
-      return (await traceObservedTags(ctx, uuidParam(req, 'trace_id'), input)).map(renderObservedTag);
+    query: observedTagsQuerySchema,
+    async handler(ctx, { params, query }) {
+      return (await traceObservedTags(ctx, params.trace_id, query)).map(renderObservedTag);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/spans/:span_id/observed-tags',
     tag: TAG,
+    scope: 'read',
     summary:
       'Tags of a span and all its descendants with the number of spans carrying each; count descending, then tag.',
-    query: observedTagsQuery,
-    async handler(ctx, req) {
-      const input = parseOrThrow(observedTagsQuery, queryValues(req), ['query'], null);
-      return (await spanObservedTags(ctx, uuidParam(req, 'span_id'), input)).map(renderObservedTag);
+    query: observedTagsQuerySchema,
+    async handler(ctx, { params, query }) {
+      return (await spanObservedTags(ctx, params.span_id, query)).map(renderObservedTag);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/observed-states',
     tag: TAG,
+    scope: 'read',
     summary: "State type/name pairs the workspace's runs entered, with the first and last state timestamp of each.",
-    query: workspaceObservedStatesQuery,
-    async handler(ctx, req) {
-      const input = parseOrThrow(workspaceObservedStatesQuery, queryValues(req), ['query'], null);
-      return (await workspaceObservedStates(ctx, input)).map(renderObservedState);
+    query: workspaceObservedStatesQuerySchema,
+    async handler(ctx, { query }) {
+      return (await workspaceObservedStates(ctx, query)).map(renderObservedState);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/traces/:trace_id/observed-states',
     tag: TAG,
+    scope: 'read',
     summary: 'State type/name pairs the runs of a trace entered, with the first and last state timestamp of each.',
-    query: traceObservedStatesQuery,
-    async handler(ctx, req) {
-      const input = parseOrThrow(traceObservedStatesQuery, queryValues(req), ['query'], null);
-      return (await traceObservedStates(ctx, uuidParam(req, 'trace_id'), input)).map(renderObservedState);
+    query: traceObservedStatesQuerySchema,
+    async handler(ctx, { params, query }) {
+      return (await traceObservedStates(ctx, params.trace_id, query)).map(renderObservedState);
     },
-  },
+  }),
 ];

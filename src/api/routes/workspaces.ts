@@ -1,10 +1,7 @@
 /** Account and workspace routes, shaped as Prefect Cloud's. */
-import { AppError, notFound } from '../../domain/errors.ts';
-import { normalizeUuid } from '../../domain/ids.ts';
-import { object, optional, parseOrThrow, str } from '../../domain/schema.ts';
-import { renderAccountWorkspace } from '../../domain/tenancy.ts';
-import type { Services } from '../../ops/context.ts';
-import type { FixedRouteDef } from '../router.ts';
+import { object, optional, str } from '../../domain/schema.ts';
+import { createWorkspace, listAccountWorkspaces } from '../../ops/tenancy/accounts.ts';
+import { type FixedRouteDef, fixedRoute } from '../router.ts';
 
 const HANDLE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -20,52 +17,25 @@ export const workspaceCreateSchema = object({
 });
 
 /** These routes live outside the two path families (they address accounts, not one workspace). */
-export const workspaceRoutes = (services: Services): FixedRouteDef[] => [
-  {
+export const workspaceRoutes: FixedRouteDef[] = [
+  fixedRoute({
     method: 'GET',
     url: '/api/me/workspaces',
     tag: 'Workspaces',
     summary:
       "Every workspace of this server, with its account (Cloud's `/me/workspaces`; the first is the default one).",
-    handler: async () => {
-      const { account } = services.defaults;
-      const all = await services.store.tenancy.listWorkspaces();
-      const accounts = new Map([[account.id, account]]);
-      const out = [];
-      for (const ws of all) {
-        let a = accounts.get(ws.accountId);
-        if (!a) {
-          a = await services.store.tenancy.getAccount(ws.accountId);
-          if (!a) continue;
-          accounts.set(a.id, a);
-        }
-        out.push(renderAccountWorkspace(a, ws));
-      }
-      return out;
-    },
-  },
-  {
+    scope: 'read',
+    handler: (services) => listAccountWorkspaces(services),
+  }),
+  fixedRoute({
     method: 'POST',
     url: '/api/accounts/:account_id/workspaces/',
     tag: 'Workspaces',
     summary: 'Create a workspace in an account (201).',
+    scope: 'admin',
     body: workspaceCreateSchema,
     status: 201,
-    handler: async (req, reply) => {
-      const accountId = normalizeUuid((req.params as { account_id: string }).account_id);
-      if (!accountId) throw new AppError('route_not_found', 'Not Found');
-      const account = await services.store.tenancy.getAccount(accountId);
-      if (!account) throw notFound('Account');
-      const input = parseOrThrow(workspaceCreateSchema, req.body, ['body']);
-      const ws = await services.store.tenancy.createWorkspace({
-        accountId,
-        name: input.name,
-        handle: input.handle,
-        description: input.description ?? null,
-      });
-      return reply
-        .code(201)
-        .send({ ...renderAccountWorkspace(account, ws), id: ws.id, name: ws.name, handle: ws.handle });
-    },
-  },
+    handler: async (services, { params, body }, _req, reply) =>
+      reply.code(201).send(await createWorkspace(services, params.account_id, body)),
+  }),
 ];

@@ -9,12 +9,12 @@ import {
   type Countable,
   type CountKey,
   type EventCountRow,
-  eventFilterSchemaCloud,
-  eventFilterSchemaOss,
+  eventFilterCloudSchema,
+  eventFilterOssSchema,
 } from '../../domain/events.ts';
-import { type Infer, literal, num, object, optional, parseOrThrow } from '../../domain/schema.ts';
+import { type Infer, literal, num, object, optional } from '../../domain/schema.ts';
 import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../domain/time.ts';
-import type { PathFamily } from '../context.ts';
+import { type PathFamily, storeOf } from '../context.ts';
 import type { EventsContext } from './context.ts';
 import { resolveFilter } from './filter-events.ts';
 
@@ -31,7 +31,7 @@ const UNIT_MICROS: Record<TimeUnit, number> = {
 };
 
 function bodySchema(family: PathFamily) {
-  const filter = family === 'oss' ? eventFilterSchemaOss : eventFilterSchemaCloud;
+  const filter = family === 'oss' ? eventFilterOssSchema : eventFilterCloudSchema;
   return object(
     {
       // Prefect OSS requires the filter; Cloud paths accept a missing one.
@@ -47,6 +47,9 @@ export function countEventsSchema(family: PathFamily) {
   return schemas[family];
 }
 
+/** The Cloud shape covers both (its filter is optional). */
+export type CountEventsInput = Infer<(typeof schemas)['cloud']>;
+
 export const countableSchema = literal(COUNTABLES);
 
 export interface EventCountBody {
@@ -61,9 +64,11 @@ function byCountThenLabel(a: EventCountBody, b: EventCountBody): number {
   return b.count - a.count || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
 }
 
-export async function countEvents(ctx: EventsContext, countableRaw: string, body: unknown): Promise<EventCountBody[]> {
-  const countable: Countable = parseOrThrow(countableSchema, countableRaw, ['path', 'countable']);
-  const input = parseOrThrow(countEventsSchema(ctx.family), body ?? {}, ['body']) as Infer<(typeof schemas)['cloud']>;
+export async function countEvents(
+  ctx: EventsContext,
+  countable: Countable,
+  input: CountEventsInput,
+): Promise<EventCountBody[]> {
   const now = nowMicros();
   const filter = resolveFilter(input.filter, ctx.scope, now);
   // `day` is the legacy spelling of one-day time buckets.
@@ -80,11 +85,11 @@ export async function countEvents(ctx: EventsContext, countableRaw: string, body
   }
   const key: CountKey = countable === 'day' ? 'time' : countable;
   const spec = { origin: PIVOT, width };
-  const rows = await ctx.services.store.events.countBy(ctx.scope, key, filter, key === 'time' ? spec : undefined);
+  const rows = await storeOf(ctx.services).events.countBy(ctx.scope, key, filter, key === 'time' ? spec : undefined);
   if (key === 'time') return timeRows(rows, filter.since, filter.until, now, unit, spec.width);
   const out = rows.map((r) => render(ctx, key, r));
   if (key === 'workspace') {
-    const names = new Map((await ctx.services.store.tenancy.listWorkspaces()).map((w) => [w.id, w.name]));
+    const names = new Map((await storeOf(ctx.services).tenancy.listWorkspaces()).map((w) => [w.id, w.name]));
     for (const r of out) r.label = r.value === '' ? '(account)' : (names.get(r.value) ?? r.value);
   }
   return out.sort(byCountThenLabel);

@@ -15,14 +15,14 @@ import {
   type EventFilterInput,
   type EventOrder,
   type EventScope,
-  eventFilterSchemaCloud,
-  eventFilterSchemaOss,
+  eventFilterCloudSchema,
+  eventFilterOssSchema,
   renderEvent,
   type StoredEvent,
 } from '../../domain/events.ts';
-import { int, object, optional, parseOrThrow } from '../../domain/schema.ts';
+import { type Infer, int, object, optional } from '../../domain/schema.ts';
 import { MICROS_PER_DAY, type Micros, nowMicros, startOfUtcDay } from '../../domain/time.ts';
-import type { PathFamily } from '../context.ts';
+import { type PathFamily, storeOf } from '../context.ts';
 import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
 import type { EventsContext } from './context.ts';
 
@@ -32,7 +32,7 @@ const TOKEN_KIND = 'events-page';
 function bodySchema(family: PathFamily) {
   return object(
     {
-      filter: optional(family === 'oss' ? eventFilterSchemaOss : eventFilterSchemaCloud),
+      filter: optional(family === 'oss' ? eventFilterOssSchema : eventFilterCloudSchema),
       limit: optional(
         int({ min: 0, max: family === 'oss' ? EVENT_PAGE_MAX_OSS : EVENT_PAGE_MAX_CLOUD }),
         () => EVENT_PAGE_DEFAULT,
@@ -47,6 +47,8 @@ const schemas = { oss: bodySchema('oss'), cloud: bodySchema('cloud') };
 export function filterEventsSchema(family: PathFamily) {
   return schemas[family];
 }
+
+export type FilterEventsInput = Infer<(typeof schemas)[PathFamily]>;
 
 /** Prefect OSS's default window: since the start of today (UTC) minus 180 days, until now. */
 export function defaultSince(now: Micros): Micros {
@@ -108,7 +110,7 @@ async function page(
   after: EventCursor | undefined,
   offset: number,
 ): Promise<EventPageBody> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const events: StoredEvent[] =
     state.n === 0
       ? []
@@ -140,14 +142,13 @@ async function page(
   return { events: events.map((e) => renderEvent(e, withTenant)), total: state.t, next_page: next };
 }
 
-export async function filterEvents(ctx: EventsContext, body: unknown): Promise<EventPageBody> {
-  const input = parseOrThrow(filterEventsSchema(ctx.family), body ?? {}, ['body']);
+export async function filterEvents(ctx: EventsContext, input: FilterEventsInput): Promise<EventPageBody> {
   const f = input.filter as Partial<EventFilterInput> | undefined;
   const filter = resolveFilter(f, ctx.scope);
   const order = f?.order ?? 'DESC';
   const limit = f?.limit ?? input.limit;
   const offset = f?.offset ?? 0;
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const maxSeq = await store.events.maxSeq();
   const total = await store.events.count(ctx.scope, { filter, order, maxSeq });
   return page(ctx, { f: filter, o: order, n: limit, t: total, d: offset, m: maxSeq }, undefined, offset);

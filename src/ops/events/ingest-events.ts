@@ -8,7 +8,7 @@ import { type EventTenant, type NewEvent, rawEventId, validateEvent } from '../.
 import { parseJsonText } from '../../domain/json-text.ts';
 import { issuesFull, stopEarly } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
-import type { Services } from '../context.ts';
+import type { Writer } from '../../ingest/writer.ts';
 
 /** Validates a `POST /events` body; every invalid event is named (index and id) in one 422. */
 export function parseEventBatch(body: unknown, tenant: EventTenant, bodyBytes?: number): NewEvent[] {
@@ -36,19 +36,18 @@ export function parseEventBatch(body: unknown, tenant: EventTenant, bodyBytes?: 
   return out;
 }
 
-/** Appends validated events; resolves once they are committed and visible. */
-export function appendEvents(services: Services, events: NewEvent[]): Promise<void> {
-  return services.eventWriter.add(events);
-}
-
-/** `bodyBytes`: the request body's size, when known (no event of a smaller body can be too big). */
-export async function ingestEvents(
-  services: Services,
+/**
+ * The receiver of `POST /events`: validates the batch for `tenant` and resolves once the writer has
+ * committed it. `bodyBytes`: the request body's size, when known (no event of a smaller body can be
+ * too big).
+ */
+export function receiveEvents(
+  writer: Writer<NewEvent>,
   tenant: EventTenant,
   body: unknown,
   bodyBytes?: number,
 ): Promise<void> {
-  await appendEvents(services, parseEventBatch(body, tenant, bodyBytes));
+  return writer.add(parseEventBatch(body, tenant, bodyBytes));
 }
 
 /** One `/events/in` frame: the event, or an error naming it (the socket stays open). */

@@ -5,6 +5,7 @@
  */
 import { renderEvent } from '../../domain/events.ts';
 import { bool, type Infer, int, literal, object, optional } from '../../domain/schema.ts';
+import { storeOf } from '../context.ts';
 import type { EventsContext } from './context.ts';
 import type { EventPageBody } from './filter-events.ts';
 
@@ -22,26 +23,13 @@ export const runEventsQuerySchema = object(
 );
 export type RunEventsQuery = Infer<typeof runEventsQuerySchema>;
 
-/** `If-None-Match` matches when one of its entries is `N`, `"N"` or `W/"N"` (or `*`). */
-export function etagMatches(header: string | undefined, count: number): boolean {
-  if (!header) return false;
-  const want = String(count);
-  return header.split(',').some((raw) => {
-    const t = raw
-      .trim()
-      .replace(/^W\//, '')
-      .replace(/^"(.*)"$/, '$1');
-    return t === want || t === '*';
-  });
-}
-
 export async function runEventCount(
   ctx: EventsContext,
   workspaceId: string,
   flowRunId: string,
   q: RunEventsQuery,
 ): Promise<number> {
-  return ctx.services.store.events.runEventCount(workspaceId, flowRunId, q.with_task_runs);
+  return storeOf(ctx.services).events.runEventCount(workspaceId, flowRunId, q.with_task_runs);
 }
 
 export async function runEventsPage(
@@ -51,7 +39,7 @@ export async function runEventsPage(
   q: RunEventsQuery,
   total: number,
 ): Promise<EventPageBody> {
-  const events = await ctx.services.store.events.runEvents(workspaceId, flowRunId, {
+  const events = await storeOf(ctx.services).events.runEvents(workspaceId, flowRunId, {
     withTaskRuns: q.with_task_runs,
     order: q.order,
     offset: q.offset,

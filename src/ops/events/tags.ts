@@ -2,7 +2,7 @@
 
 import { type Infer, int, literal, object, optional, str } from '../../domain/schema.ts';
 import { formatMicros } from '../../domain/time.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 
 export const TAG_LIMIT_DEFAULT = 200;
 export const TAG_LIMIT_MAX = 200;
@@ -22,7 +22,7 @@ export const listTagsQuerySchema = object(
 export const deleteTagQuerySchema = object({ tag: str({ min: 1 }) }, { extra: 'ignore' });
 
 export async function listTags(ctx: OpContext, q: Infer<typeof listTagsQuerySchema>) {
-  const { results, count } = await ctx.services.store.tags.list(ctx.workspace.id, {
+  const { results, count } = await storeOf(ctx.services).tags.list(ctx.workspace.id, {
     search: q.search,
     sort: q.sort,
     limit: q.limit,
@@ -42,5 +42,5 @@ export async function listTags(ctx: OpContext, q: Infer<typeof listTagsQuerySche
 }
 
 export function deleteTag(ctx: OpContext, name: string): Promise<void> {
-  return ctx.services.store.tags.delete(ctx.workspace.id, name);
+  return storeOf(ctx.services).tags.delete(ctx.workspace.id, name);
 }

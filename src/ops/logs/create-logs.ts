@@ -1,12 +1,11 @@
-/** Ingest a batch of logs; resolves once they are committed. */
+/** The receiver of `POST /logs/`: stamps a batch for `workspaceId`; resolves once the writer committed it. */
 import { uuid7 } from '../../domain/ids.ts';
 import type { LogCreate, NewLog } from '../../domain/logs.ts';
 import { nowMicros } from '../../domain/time.ts';
-import type { OpContext } from '../context.ts';
+import type { Writer } from '../../ingest/writer.ts';
 
-export async function createLogs(ctx: OpContext, batch: LogCreate[]): Promise<void> {
+export function receiveLogs(writer: Writer<NewLog>, workspaceId: string, batch: LogCreate[]): Promise<void> {
   const created = nowMicros();
-  const workspaceId = ctx.workspace.id;
   const rows: NewLog[] = new Array(batch.length);
   for (let i = 0; i < batch.length; i++) {
     const l = batch[i];
@@ -23,5 +22,5 @@ export async function createLogs(ctx: OpContext, batch: LogCreate[]): Promise<vo
       worker_id: l.worker_id ?? null,
     };
   }
-  await ctx.services.logWriter.add(rows);
+  return writer.add(rows);
 }

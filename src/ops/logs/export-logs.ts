@@ -8,7 +8,7 @@ import { notFound } from '../../domain/errors.ts';
 import { CSV_HEADER, csvLine, textLine } from '../../domain/log-export.ts';
 import type { LogCursor, LogRow } from '../../domain/logs.ts';
 import { literal } from '../../domain/schema.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 import { type FlowRunRef, findFlowRunForLogs } from './flow-run-ref.ts';
 
 export const EXPORT_FORMATS = ['csv', 'text'] as const;
@@ -27,7 +27,7 @@ export async function* flowRunLogPages(
   const filter = { operator: 'and_' as const, flow_run_id: { any_: [flowRunId] } };
   let after: LogCursor | undefined;
   for (;;) {
-    const rows = await ctx.services.store.logs.filter(ctx.workspace.id, {
+    const rows = await storeOf(ctx.services).logs.filter(ctx.workspace.id, {
       filter,
       sort: 'TIMESTAMP_ASC',
       limit: pageSize,

@@ -8,7 +8,7 @@ import {
   logSortSchema,
 } from '../../domain/logs.ts';
 import { type Infer, int, object, optional } from '../../domain/schema.ts';
-import type { OpContext, PathFamily } from '../context.ts';
+import { type OpContext, type PathFamily, storeOf } from '../context.ts';
 
 function bodySchema(offsetMax?: number) {
   return object({
@@ -27,7 +27,7 @@ export function filterLogsSchema(family: PathFamily) {
 }
 
 export function filterLogs(ctx: OpContext, input: FilterLogsInput): Promise<LogRow[]> {
-  return ctx.services.store.logs.filter(ctx.workspace.id, {
+  return storeOf(ctx.services).logs.filter(ctx.workspace.id, {
     filter: input.logs,
     sort: input.sort,
     limit: input.limit,

@@ -12,9 +12,9 @@ import { createHash } from 'node:crypto';
 import { LOG_LIMIT_DEFAULT, LOG_LIMIT_MAX, type LogFilter, type LogRow, logSortSchema } from '../../domain/logs.ts';
 import { bool, commaList, datetime, type Infer, int, object, optional, str, uuid } from '../../domain/schema.ts';
 import { TEXT_QUERY_MAX } from '../../domain/text-query.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 
-export const flowRunLogsQuery = object(
+export const flowRunLogsQuerySchema = object(
   {
     level_ge: optional(int({ min: 0 })),
     level_le: optional(int({ min: 0 })),
@@ -33,7 +33,7 @@ export const flowRunLogsQuery = object(
   // Query strings carry whatever else a client or proxy adds; FastAPI ignores unknown parameters.
   { extra: 'ignore' },
 );
-export type FlowRunLogsInput = Infer<typeof flowRunLogsQuery>;
+export type FlowRunLogsInput = Infer<typeof flowRunLogsQuerySchema>;
 
 export function flowRunLogFilter(flowRunId: string, q: FlowRunLogsInput): LogFilter {
   const f: LogFilter = { operator: 'and_', flow_run_id: { any_: [flowRunId] } };
@@ -61,25 +61,17 @@ function queryHash(q: FlowRunLogsInput): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
 }
 
-/** Weak comparison (RFC 9110 §13.1.2): `W/` prefixes are ignored; `*` matches any validator. */
-export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  const opaque = (t: string) => t.trim().replace(/^W\//, '');
-  const mine = opaque(etag);
-  return header.split(',').some((t) => opaque(t) === mine);
-}
-
 export async function flowRunLogs(
   ctx: OpContext,
   flowRunId: string,
   q: FlowRunLogsInput,
-  ifNoneMatch?: string,
+  /** Whether the client already holds the page with this ETag (then no rows are read). */
+  fresh: (etag: string) => boolean = () => false,
 ): Promise<FlowRunLogsPage> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const stats = await store.logs.runStats(ctx.workspace.id, flowRunId);
   const etag = `"${stats?.count ?? 0}-${stats?.maxSeq ?? 0}-${queryHash(q)}"`;
-  if (ifNoneMatchHits(ifNoneMatch, etag)) return { etag };
+  if (fresh(etag)) return { etag };
   // A run without logs has nothing to read.
   if (!stats) return { etag, rows: [] };
   const rows = await store.logs.filter(ctx.workspace.id, {

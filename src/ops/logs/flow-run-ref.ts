@@ -3,7 +3,7 @@
  * keyed by `flow_run_id` alone (Prefect accepts logs for runs it never saw), so a run is known
  * when the run store has it (with its name) or when it has logs.
  */
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 
 export interface FlowRunRef {
   id: string;
@@ -12,7 +12,7 @@ export interface FlowRunRef {
 }
 
 export async function findFlowRunForLogs(ctx: OpContext, flowRunId: string): Promise<FlowRunRef | undefined> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const run = await store.flowRuns.get(ctx.workspace.id, flowRunId);
   if (run) return { id: flowRunId, name: run.name };
   const stats = await store.logs.runStats(ctx.workspace.id, flowRunId);

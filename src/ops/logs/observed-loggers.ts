@@ -12,7 +12,7 @@ import {
   observedLoggerSortSchema,
 } from '../../domain/observed-loggers.ts';
 import { type Infer, int, object, optional, str } from '../../domain/schema.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 
 function querySchema(defaultLimit: number) {
   return object(
@@ -25,16 +25,16 @@ function querySchema(defaultLimit: number) {
   );
 }
 
-export const workspaceObservedLoggersQuery = querySchema(OBSERVED_LOGGERS_LIMIT_WORKSPACE);
-export const traceObservedLoggersQuery = querySchema(OBSERVED_LOGGERS_LIMIT_TRACE);
-export type ObservedLoggersInput = Infer<typeof workspaceObservedLoggersQuery>;
+export const workspaceObservedLoggersQuerySchema = querySchema(OBSERVED_LOGGERS_LIMIT_WORKSPACE);
+export const traceObservedLoggersQuerySchema = querySchema(OBSERVED_LOGGERS_LIMIT_TRACE);
+export type ObservedLoggersInput = Infer<typeof workspaceObservedLoggersQuerySchema>;
 
 function toQuery(q: ObservedLoggersInput) {
   return { prefix: q.query || undefined, orderBy: q.order_by, limit: q.limit };
 }
 
 export function workspaceObservedLoggers(ctx: OpContext, q: ObservedLoggersInput): Promise<ObservedLogger[]> {
-  return ctx.services.store.logs.observedLoggers(ctx.workspace.id, toQuery(q));
+  return storeOf(ctx.services).logs.observedLoggers(ctx.workspace.id, toQuery(q));
 }
 
 export async function traceObservedLoggers(
@@ -42,7 +42,7 @@ export async function traceObservedLoggers(
   traceId: string,
   q: ObservedLoggersInput,
 ): Promise<ObservedLogger[]> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const flowRunIds = await store.traces.flowRunIds(ctx.workspace.id, traceId);
   return store.logs.observedLoggers(ctx.workspace.id, { ...toQuery(q), flowRunIds });
 }

@@ -4,12 +4,12 @@ import { uuid7 } from '../../domain/ids.ts';
 import type { ArtifactCreate, ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
-import type { OpContext } from '../context.ts';
-import { type artifactCountBody, type artifactFilterBody, filtersOf } from './bodies.ts';
+import { type OpContext, storeOf } from '../context.ts';
+import { type artifactCountBodySchema, type artifactFilterBodySchema, filtersOf } from './bodies.ts';
 
 export function createArtifact(ctx: OpContext, input: ArtifactCreate): Promise<ArtifactRow> {
   const now = nowMicros();
-  return ctx.services.store.artifacts.create(ctx.workspace.id, {
+  return storeOf(ctx.services).artifacts.create(ctx.workspace.id, {
     id: uuid7(),
     created: now,
     updated: now,
@@ -24,22 +24,22 @@ export function createArtifact(ctx: OpContext, input: ArtifactCreate): Promise<A
 }
 
 export async function readArtifact(ctx: OpContext, id: string): Promise<ArtifactRow> {
-  const a = await ctx.services.store.artifacts.get(ctx.workspace.id, id);
+  const a = await storeOf(ctx.services).artifacts.get(ctx.workspace.id, id);
   if (!a) throw notFound('Artifact');
   return a;
 }
 
 export async function updateArtifact(ctx: OpContext, id: string, input: ArtifactUpdate): Promise<void> {
-  if (!(await ctx.services.store.artifacts.update(ctx.workspace.id, id, input, nowMicros())))
+  if (!(await storeOf(ctx.services).artifacts.update(ctx.workspace.id, id, input, nowMicros())))
     throw notFound('Artifact');
 }
 
 export async function deleteArtifact(ctx: OpContext, id: string): Promise<void> {
-  if (!(await ctx.services.store.artifacts.delete(ctx.workspace.id, id))) throw notFound('Artifact');
+  if (!(await storeOf(ctx.services).artifacts.delete(ctx.workspace.id, id))) throw notFound('Artifact');
 }
 
-export function filterArtifacts(ctx: OpContext, body: Infer<typeof artifactFilterBody>): Promise<ArtifactRow[]> {
-  return ctx.services.store.artifacts.filter(ctx.workspace.id, {
+export function filterArtifacts(ctx: OpContext, body: Infer<typeof artifactFilterBodySchema>): Promise<ArtifactRow[]> {
+  return storeOf(ctx.services).artifacts.filter(ctx.workspace.id, {
     filters: filtersOf(body),
     sort: body.sort,
     limit: body.limit,
@@ -48,6 +48,6 @@ export function filterArtifacts(ctx: OpContext, body: Infer<typeof artifactFilte
   });
 }
 
-export function countArtifacts(ctx: OpContext, body: Infer<typeof artifactCountBody>): Promise<number> {
-  return ctx.services.store.artifacts.count(ctx.workspace.id, filtersOf(body));
+export function countArtifacts(ctx: OpContext, body: Infer<typeof artifactCountBodySchema>): Promise<number> {
+  return storeOf(ctx.services).artifacts.count(ctx.workspace.id, filtersOf(body));
 }

@@ -33,7 +33,7 @@ const flowRunFilters = {
   work_pool_queues: optional(workQueueFilterSchema),
 };
 
-export const flowRunFilterBody = object(
+export const flowRunFilterBodySchema = object(
   {
     ...flowRunFilters,
     sort: optional(literal(FLOW_RUN_SORTS), () => 'ID_DESC' as const),
@@ -42,7 +42,7 @@ export const flowRunFilterBody = object(
   },
   { extra: 'ignore' },
 );
-export const flowRunCountBody = object(flowRunFilters, { extra: 'ignore' });
+export const flowRunCountBodySchema = object(flowRunFilters, { extra: 'ignore' });
 
 const taskRunFilters = {
   flows: optional(flowFilterSchema),
@@ -63,10 +63,10 @@ function taskRunFilterBodyFor(offsetMax?: number) {
   );
 }
 const taskRunBodies = { oss: taskRunFilterBodyFor(), cloud: taskRunFilterBodyFor(TASK_RUN_OFFSET_MAX_CLOUD) };
-export function taskRunFilterBody(family: PathFamily) {
+export function taskRunFilterBodySchema(family: PathFamily) {
   return taskRunBodies[family];
 }
-export const taskRunCountBody = object(taskRunFilters, { extra: 'ignore' });
+export const taskRunCountBodySchema = object(taskRunFilters, { extra: 'ignore' });
 
 const flowFilters = {
   flows: optional(flowFilterSchema),
@@ -75,11 +75,11 @@ const flowFilters = {
   deployments: optional(deploymentFilterSchema),
   work_pools: optional(workPoolFilterSchema),
 };
-export const flowFilterBody = object(
+export const flowFilterBodySchema = object(
   { ...flowFilters, sort: optional(literal(FLOW_SORTS), () => 'NAME_ASC' as const), limit: limit(), offset: offset() },
   { extra: 'ignore' },
 );
-export const flowCountBody = object(flowFilters, { extra: 'ignore' });
+export const flowCountBodySchema = object(flowFilters, { extra: 'ignore' });
 
 const artifactFilters = {
   artifacts: optional(artifactFilterSchema),
@@ -88,7 +88,7 @@ const artifactFilters = {
   flows: optional(flowFilterSchema),
   deployments: optional(deploymentFilterSchema),
 };
-export const artifactFilterBody = object(
+export const artifactFilterBodySchema = object(
   {
     ...artifactFilters,
     sort: optional(literal(ARTIFACT_SORTS), () => 'ID_DESC' as const),
@@ -97,7 +97,7 @@ export const artifactFilterBody = object(
   },
   { extra: 'ignore' },
 );
-export const artifactCountBody = object(artifactFilters, { extra: 'ignore' });
+export const artifactCountBodySchema = object(artifactFilters, { extra: 'ignore' });
 
 /** The filter objects of a parsed body (sort/limit/offset dropped). */
 export function filtersOf(body: RunFilterSet & Record<string, unknown>): RunFilterSet {

@@ -2,7 +2,7 @@
 import type { FlowRunRow } from '../../domain/runs/flow-runs.ts';
 import { flowRunStateEvent } from '../../domain/runs/run-events.ts';
 import type { StateRow, StateType } from '../../domain/runs/states.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 
 export async function emitFlowRunStateEvent(
   ctx: OpContext,
@@ -11,7 +11,8 @@ export async function emitFlowRunStateEvent(
   state: StateRow,
   intendedType: StateType,
 ): Promise<void> {
-  const { store, eventSink } = ctx.services;
+  const store = storeOf(ctx.services);
+  const { eventSink } = ctx.services;
   const ws = ctx.workspace.id;
   const [flow, parent] = await Promise.all([
     store.flows.get(ws, run.flow_id),

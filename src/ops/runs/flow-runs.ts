@@ -14,15 +14,15 @@ import { makeState, type StateRow } from '../../domain/runs/states.ts';
 import { withSubflowDetails } from '../../domain/runs/subflows.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
-import type { OpContext } from '../context.ts';
-import { filtersOf, type flowRunCountBody, type flowRunFilterBody } from './bodies.ts';
+import { type OpContext, storeOf } from '../context.ts';
+import { filtersOf, type flowRunCountBodySchema, type flowRunFilterBodySchema } from './bodies.ts';
 import { emitFlowRunStateEvent } from './flow-run-events.ts';
 
 export async function createFlowRun(
   ctx: OpContext,
   input: FlowRunCreate,
 ): Promise<{ run: FlowRunRow; created: boolean }> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
   checkParametersSize(input.parameters, ['body', 'parameters']);
   const flow = await store.flows.get(ws, input.flow_id);
@@ -72,14 +72,14 @@ export async function createFlowRun(
 }
 
 export async function readFlowRun(ctx: OpContext, id: string): Promise<FlowRunRow> {
-  const run = await ctx.services.store.flowRuns.get(ctx.workspace.id, id);
+  const run = await storeOf(ctx.services).flowRuns.get(ctx.workspace.id, id);
   if (!run) throw notFound('Flow run');
   return run;
 }
 
 export async function updateFlowRun(ctx: OpContext, id: string, input: FlowRunUpdate): Promise<void> {
   if (input.parameters) checkParametersSize(input.parameters, ['body', 'parameters']);
-  const ok = await ctx.services.store.flowRuns.update(ctx.workspace.id, id, {
+  const ok = await storeOf(ctx.services).flowRuns.update(ctx.workspace.id, id, {
     updated: nowMicros(),
     name: input.name,
     flow_version: input.flow_version,
@@ -93,7 +93,7 @@ export async function updateFlowRun(ctx: OpContext, id: string, input: FlowRunUp
 }
 
 export async function mergeFlowRunLabels(ctx: OpContext, id: string, labels: Record<string, unknown>): Promise<void> {
-  if (!(await ctx.services.store.flowRuns.mergeLabels(ctx.workspace.id, id, labels, nowMicros())))
+  if (!(await storeOf(ctx.services).flowRuns.mergeLabels(ctx.workspace.id, id, labels, nowMicros())))
     throw notFound('Flow run');
 }
 
@@ -106,7 +106,7 @@ const DELETE_TASK_SCAN_MAX = 100_000;
  * delete can be repeated.
  */
 export async function deleteFlowRun(ctx: OpContext, id: string): Promise<void> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
   if (!(await store.flowRuns.get(ws, id))) throw notFound('Flow run');
   const taskRunIds: string[] = [];
@@ -125,8 +125,8 @@ export async function deleteFlowRun(ctx: OpContext, id: string): Promise<void> {
   if (!(await store.flowRuns.delete(ws, id))) throw notFound('Flow run');
 }
 
-export function filterFlowRuns(ctx: OpContext, body: Infer<typeof flowRunFilterBody>): Promise<FlowRunRow[]> {
-  return ctx.services.store.flowRuns.filter(ctx.workspace.id, {
+export function filterFlowRuns(ctx: OpContext, body: Infer<typeof flowRunFilterBodySchema>): Promise<FlowRunRow[]> {
+  return storeOf(ctx.services).flowRuns.filter(ctx.workspace.id, {
     filters: filtersOf(body),
     sort: body.sort,
     limit: body.limit,
@@ -135,16 +135,16 @@ export function filterFlowRuns(ctx: OpContext, body: Infer<typeof flowRunFilterB
   });
 }
 
-export function countFlowRuns(ctx: OpContext, body: Infer<typeof flowRunCountBody>): Promise<number> {
-  return ctx.services.store.flowRuns.count(ctx.workspace.id, filtersOf(body));
+export function countFlowRuns(ctx: OpContext, body: Infer<typeof flowRunCountBodySchema>): Promise<number> {
+  return storeOf(ctx.services).flowRuns.count(ctx.workspace.id, filtersOf(body));
 }
 
 export function flowRunStates(ctx: OpContext, flowRunId: string): Promise<StateRow[]> {
-  return ctx.services.store.flowRuns.states(ctx.workspace.id, flowRunId);
+  return storeOf(ctx.services).flowRuns.states(ctx.workspace.id, flowRunId);
 }
 
 export async function readFlowRunState(ctx: OpContext, id: string): Promise<StateRow> {
-  const s = await ctx.services.store.flowRuns.getState(ctx.workspace.id, id);
+  const s = await storeOf(ctx.services).flowRuns.getState(ctx.workspace.id, id);
   if (!s) throw notFound('Flow run state');
   return s;
 }

@@ -4,12 +4,12 @@ import { uuid7 } from '../../domain/ids.ts';
 import type { FlowCreate, FlowRow } from '../../domain/runs/flows.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
-import type { OpContext } from '../context.ts';
-import { filtersOf, type flowCountBody, type flowFilterBody } from './bodies.ts';
+import { type OpContext, storeOf } from '../context.ts';
+import { filtersOf, type flowCountBodySchema, type flowFilterBodySchema } from './bodies.ts';
 
 export async function createFlow(ctx: OpContext, input: FlowCreate): Promise<{ flow: FlowRow; created: boolean }> {
   const now = nowMicros();
-  return ctx.services.store.flows.upsert(ctx.workspace.id, {
+  return storeOf(ctx.services).flows.upsert(ctx.workspace.id, {
     id: uuid7(),
     created: now,
     updated: now,
@@ -20,13 +20,13 @@ export async function createFlow(ctx: OpContext, input: FlowCreate): Promise<{ f
 }
 
 export async function readFlow(ctx: OpContext, id: string): Promise<FlowRow> {
-  const flow = await ctx.services.store.flows.get(ctx.workspace.id, id);
+  const flow = await storeOf(ctx.services).flows.get(ctx.workspace.id, id);
   if (!flow) throw notFound('Flow');
   return flow;
 }
 
-export function filterFlows(ctx: OpContext, body: Infer<typeof flowFilterBody>): Promise<FlowRow[]> {
-  return ctx.services.store.flows.filter(ctx.workspace.id, {
+export function filterFlows(ctx: OpContext, body: Infer<typeof flowFilterBodySchema>): Promise<FlowRow[]> {
+  return storeOf(ctx.services).flows.filter(ctx.workspace.id, {
     filters: filtersOf(body),
     sort: body.sort,
     limit: body.limit,
@@ -35,6 +35,6 @@ export function filterFlows(ctx: OpContext, body: Infer<typeof flowFilterBody>):
   });
 }
 
-export function countFlows(ctx: OpContext, body: Infer<typeof flowCountBody>): Promise<number> {
-  return ctx.services.store.flows.count(ctx.workspace.id, filtersOf(body));
+export function countFlows(ctx: OpContext, body: Infer<typeof flowCountBodySchema>): Promise<number> {
+  return storeOf(ctx.services).flows.count(ctx.workspace.id, filtersOf(body));
 }

@@ -6,11 +6,11 @@
 import { AppError } from '../../domain/errors.ts';
 import { uuid7 } from '../../domain/ids.ts';
 import { nextStateTimestamp } from '../../domain/runs/bookkeeping.ts';
-import { orchestrate, withScheduledTime } from '../../domain/runs/orchestration.ts';
+import { type OrchestrationInput, orchestrate, withScheduledTime } from '../../domain/runs/orchestration.ts';
 import type { ProposedState, StateRow } from '../../domain/runs/states.ts';
 import { withSubflowDetails } from '../../domain/runs/subflows.ts';
-import { nowMicros } from '../../domain/time.ts';
-import type { OpContext } from '../context.ts';
+import { type Micros, nowMicros } from '../../domain/time.ts';
+import { type OpContext, storeOf } from '../context.ts';
 import { emitFlowRunStateEvent } from './flow-run-events.ts';
 import { orchestrationResult, type SetStateResult } from './orchestration-result.ts';
 
@@ -24,25 +24,43 @@ export interface SetStateInput {
 /** Attempts before giving up on a run whose state keeps changing under us. */
 const MAX_ATTEMPTS = 20;
 
+interface RunState {
+  state: StateRow | null;
+  run_count: number;
+  empirical_policy: { retries: OrchestrationInput['retries']; retry_delay: OrchestrationInput['retryDelay'] };
+}
+
+/** Orchestrates the proposal against the run's current state: the decision and the state it chose. */
+function decide(
+  kind: OrchestrationInput['kind'],
+  run: RunState,
+  input: SetStateInput,
+  now: Micros,
+  flowRunStateType?: OrchestrationInput['flowRunStateType'],
+) {
+  const decision = orchestrate({
+    kind,
+    current: run.state,
+    proposed: withScheduledTime(input.state, now),
+    force: input.force,
+    now,
+    runCount: run.run_count,
+    retries: run.empirical_policy.retries,
+    retryDelay: run.empirical_policy.retry_delay,
+    ...(kind === 'task_run' ? { flowRunStateType } : {}),
+  });
+  const chosen = decision.status === 'ACCEPT' || decision.status === 'REJECT' ? decision.state : undefined;
+  return { decision, chosen };
+}
+
 export async function setFlowRunState(ctx: OpContext, id: string, input: SetStateInput): Promise<SetStateResult> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const run = await store.flowRuns.get(ws, id);
     if (!run) throw new AppError('not_found', `Flow run with id ${id} not found`);
     const now = nowMicros();
-    const proposed = withScheduledTime(input.state, now);
-    const decision = orchestrate({
-      kind: 'flow_run',
-      current: run.state,
-      proposed,
-      force: input.force,
-      now,
-      runCount: run.run_count,
-      retries: run.empirical_policy.retries,
-      retryDelay: run.empirical_policy.retry_delay,
-    });
-    const chosen = decision.status === 'ACCEPT' || decision.status === 'REJECT' ? decision.state : undefined;
+    const { decision, chosen } = decide('flow_run', run, input, now);
     if (!chosen) return orchestrationResult(decision, run.state, false);
     const state: StateRow = {
       ...withSubflowDetails(withScheduledTime(chosen, now), run.id, run.parent_task_run_id),
@@ -64,26 +82,14 @@ export async function setFlowRunState(ctx: OpContext, id: string, input: SetStat
 }
 
 export async function setTaskRunState(ctx: OpContext, id: string, input: SetStateInput): Promise<SetStateResult> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const run = await store.taskRuns.get(ws, id);
     if (!run) throw new AppError('not_found', `Task run with id ${id} not found`);
     const flowRun = run.flow_run_id ? await store.flowRuns.get(ws, run.flow_run_id) : undefined;
     const now = nowMicros();
-    const proposed = withScheduledTime(input.state, now);
-    const decision = orchestrate({
-      kind: 'task_run',
-      current: run.state,
-      proposed,
-      force: input.force,
-      now,
-      runCount: run.run_count,
-      retries: run.empirical_policy.retries,
-      retryDelay: run.empirical_policy.retry_delay,
-      flowRunStateType: flowRun ? flowRun.state_type : undefined,
-    });
-    const chosen = decision.status === 'ACCEPT' || decision.status === 'REJECT' ? decision.state : undefined;
+    const { decision, chosen } = decide('task_run', run, input, now, flowRun ? flowRun.state_type : undefined);
     if (!chosen) return orchestrationResult(decision, run.state, false);
     const scheduled = withScheduledTime(chosen, now);
     const state: StateRow = {

@@ -8,14 +8,14 @@ import { makeState, type StateRow } from '../../domain/runs/states.ts';
 import type { TaskRunCreate, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
-import type { OpContext } from '../context.ts';
-import { filtersOf, type taskRunCountBody, type taskRunFilterBody } from './bodies.ts';
+import { type OpContext, storeOf } from '../context.ts';
+import { filtersOf, type taskRunCountBodySchema, type taskRunFilterBodySchema } from './bodies.ts';
 
 export async function createTaskRun(
   ctx: OpContext,
   input: TaskRunCreate,
 ): Promise<{ run: TaskRunRow; created: boolean }> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
   const id = input.id ?? uuid7();
   const flowRunId = input.flow_run_id ?? null;
@@ -56,13 +56,13 @@ export async function createTaskRun(
 }
 
 export async function readTaskRun(ctx: OpContext, id: string): Promise<TaskRunRow> {
-  const run = await ctx.services.store.taskRuns.get(ctx.workspace.id, id);
+  const run = await storeOf(ctx.services).taskRuns.get(ctx.workspace.id, id);
   if (!run) throw notFound('Task');
   return run;
 }
 
 export async function renameTaskRun(ctx: OpContext, id: string, name: string | undefined): Promise<void> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ok =
     name === undefined
       ? (await store.taskRuns.get(ctx.workspace.id, id)) !== undefined
@@ -72,7 +72,7 @@ export async function renameTaskRun(ctx: OpContext, id: string, name: string | u
 
 /** Deletes a task run with its logs, states and artifacts (logs first, so a repeat can finish it). */
 export async function deleteTaskRun(ctx: OpContext, id: string): Promise<void> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
   if (!(await store.taskRuns.get(ws, id))) throw notFound('Task');
   await store.logs.deleteForRuns(ws, { flowRunIds: [], taskRunIds: [id] });
@@ -81,9 +81,9 @@ export async function deleteTaskRun(ctx: OpContext, id: string): Promise<void> {
 
 export function filterTaskRuns(
   ctx: OpContext,
-  body: Infer<ReturnType<typeof taskRunFilterBody>>,
+  body: Infer<ReturnType<typeof taskRunFilterBodySchema>>,
 ): Promise<TaskRunRow[]> {
-  return ctx.services.store.taskRuns.filter(ctx.workspace.id, {
+  return storeOf(ctx.services).taskRuns.filter(ctx.workspace.id, {
     filters: filtersOf(body),
     sort: body.sort,
     limit: body.limit,
@@ -92,16 +92,16 @@ export function filterTaskRuns(
   });
 }
 
-export function countTaskRuns(ctx: OpContext, body: Infer<typeof taskRunCountBody>): Promise<number> {
-  return ctx.services.store.taskRuns.count(ctx.workspace.id, filtersOf(body));
+export function countTaskRuns(ctx: OpContext, body: Infer<typeof taskRunCountBodySchema>): Promise<number> {
+  return storeOf(ctx.services).taskRuns.count(ctx.workspace.id, filtersOf(body));
 }
 
 export function taskRunStates(ctx: OpContext, taskRunId: string): Promise<StateRow[]> {
-  return ctx.services.store.taskRuns.states(ctx.workspace.id, taskRunId);
+  return storeOf(ctx.services).taskRuns.states(ctx.workspace.id, taskRunId);
 }
 
 export async function readTaskRunState(ctx: OpContext, id: string): Promise<StateRow> {
-  const s = await ctx.services.store.taskRuns.getState(ctx.workspace.id, id);
+  const s = await storeOf(ctx.services).taskRuns.getState(ctx.workspace.id, id);
   if (!s) throw notFound('Task run state');
   return s;
 }

@@ -11,14 +11,14 @@ import {
   type ObservedTag,
   observedStateSortSchema,
 } from '../../domain/spans/observed.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 import { ensureTrace } from './read-spans.ts';
 
-export const observedTagsQuery = object(
+export const observedTagsQuerySchema = object(
   { query: optional(str({ max: OBSERVED_QUERY_MAX }).describe('Tag prefix (case-insensitive)')) },
   { extra: 'ignore' },
 );
-export type ObservedTagsInput = Infer<typeof observedTagsQuery>;
+export type ObservedTagsInput = Infer<typeof observedTagsQuerySchema>;
 
 function statesQuery(defaultLimit: number, maxLimit: number) {
   return object(
@@ -31,12 +31,12 @@ function statesQuery(defaultLimit: number, maxLimit: number) {
   );
 }
 
-export const workspaceObservedStatesQuery = statesQuery(
+export const workspaceObservedStatesQuerySchema = statesQuery(
   OBSERVED_STATES_LIMIT_WORKSPACE,
   OBSERVED_STATES_LIMIT_WORKSPACE_MAX,
 );
-export const traceObservedStatesQuery = statesQuery(OBSERVED_STATES_LIMIT_TRACE, OBSERVED_STATES_LIMIT_TRACE_MAX);
-export type ObservedStatesInput = Infer<typeof workspaceObservedStatesQuery>;
+export const traceObservedStatesQuerySchema = statesQuery(OBSERVED_STATES_LIMIT_TRACE, OBSERVED_STATES_LIMIT_TRACE_MAX);
+export type ObservedStatesInput = Infer<typeof workspaceObservedStatesQuerySchema>;
 
 const prefixOf = (q: string | undefined) => (q ? q : undefined);
 
@@ -46,7 +46,7 @@ export async function traceObservedTags(
   input: ObservedTagsInput,
 ): Promise<ObservedTag[]> {
   await ensureTrace(ctx, traceId);
-  return ctx.services.store.spans.observedTags(ctx.workspace.id, { traceId }, prefixOf(input.query));
+  return storeOf(ctx.services).spans.observedTags(ctx.workspace.id, { traceId }, prefixOf(input.query));
 }
 
 /** Tags of the span and of all its descendants; 404 for an unknown span. */
@@ -55,12 +55,12 @@ export async function spanObservedTags(
   spanId: string,
   input: ObservedTagsInput,
 ): Promise<ObservedTag[]> {
-  if (!(await ctx.services.store.spans.get(ctx.workspace.id, spanId))) throw notFound('Span');
-  return ctx.services.store.spans.observedTags(ctx.workspace.id, { spanId }, prefixOf(input.query));
+  if (!(await storeOf(ctx.services).spans.get(ctx.workspace.id, spanId))) throw notFound('Span');
+  return storeOf(ctx.services).spans.observedTags(ctx.workspace.id, { spanId }, prefixOf(input.query));
 }
 
 export function workspaceObservedStates(ctx: OpContext, input: ObservedStatesInput): Promise<ObservedState[]> {
-  return ctx.services.store.spans.observedStates(
+  return storeOf(ctx.services).spans.observedStates(
     ctx.workspace.id,
     {},
     { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit },
@@ -73,7 +73,7 @@ export async function traceObservedStates(
   input: ObservedStatesInput,
 ): Promise<ObservedState[]> {
   await ensureTrace(ctx, traceId);
-  return ctx.services.store.spans.observedStates(
+  return storeOf(ctx.services).spans.observedStates(
     ctx.workspace.id,
     { traceId },
     { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit },

@@ -16,12 +16,12 @@ import {
 } from '../../domain/spans/query.ts';
 import { positionOf, type SpanRow, spanTypeSchema } from '../../domain/spans/span.ts';
 import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 import { canonicalQuery, type DecodedCursor, makeCursor, readCursor, type SpanQueryKey } from './span-cursor.ts';
 
 const listOf = <T>(item: Schema<T>) => array(item, { max: FILTER_VALUES_MAX });
 
-export const readSpansQuery = object(
+export const readSpansQuerySchema = object(
   {
     parent_span_id: optional(uuid().describe('Only children of this span')),
     depth: optional(int({ min: 0 }).describe('Only spans at this depth (0 = the root)')),
@@ -40,7 +40,7 @@ export const readSpansQuery = object(
   },
   { extra: 'ignore' },
 );
-export type ReadSpansInput = Infer<typeof readSpansQuery>;
+export type ReadSpansInput = Infer<typeof readSpansQuerySchema>;
 
 export interface SpanPage {
   spans: SpanRow[];
@@ -72,7 +72,7 @@ export function spanFilters(q: SpanQueryKey): SpanFilters {
 }
 
 export async function ensureTrace(ctx: OpContext, traceId: string): Promise<void> {
-  if (!(await ctx.services.store.spans.hasTrace(ctx.workspace.id, traceId))) throw notFound('Trace');
+  if (!(await storeOf(ctx.services).spans.hasTrace(ctx.workspace.id, traceId))) throw notFound('Trace');
 }
 
 export async function readSpans(ctx: OpContext, traceId: string, input: ReadSpansInput): Promise<SpanPage> {
@@ -85,7 +85,7 @@ export async function readSpans(ctx: OpContext, traceId: string, input: ReadSpan
     query = cursor.query;
   }
   const before = cursor?.before ?? false;
-  const rows = await ctx.services.store.spans.list(ctx.workspace.id, traceId, {
+  const rows = await storeOf(ctx.services).spans.list(ctx.workspace.id, traceId, {
     filters: spanFilters(query),
     // A page before the cursor is read backwards from it, then turned around.
     descending: (query.direction === 'desc') !== before,

@@ -8,11 +8,11 @@ import { notFound } from '../../domain/errors.ts';
 import { type Infer, int, object, optional } from '../../domain/schema.ts';
 import { CONTEXT_SIZE_DEFAULT, CONTEXT_SIZE_MAX } from '../../domain/spans/query.ts';
 import { positionOf, type SpanRow } from '../../domain/spans/span.ts';
-import type { OpContext } from '../context.ts';
+import { type OpContext, storeOf } from '../context.ts';
 import { ensureTrace, spanFilters } from './read-spans.ts';
 import { canonicalQuery, makeCursor } from './span-cursor.ts';
 
-export const spanContextQuery = object(
+export const spanContextQuerySchema = object(
   {
     context_size: optional(
       int({ min: 1, max: CONTEXT_SIZE_MAX }).describe('Siblings to include before and after the span'),
@@ -21,7 +21,7 @@ export const spanContextQuery = object(
   },
   { extra: 'ignore' },
 );
-export type SpanContextInput = Infer<typeof spanContextQuery>;
+export type SpanContextInput = Infer<typeof spanContextQuerySchema>;
 
 export interface SpanContext {
   spans: SpanRow[];
@@ -35,7 +35,7 @@ export interface SpanContext {
 /** The span `spanId` of trace `traceId`; 404 when the trace is unknown or the span is not in it. */
 export async function spanOfTrace(ctx: OpContext, traceId: string, spanId: string): Promise<SpanRow> {
   await ensureTrace(ctx, traceId);
-  const span = await ctx.services.store.spans.get(ctx.workspace.id, spanId);
+  const span = await storeOf(ctx.services).spans.get(ctx.workspace.id, spanId);
   if (!span || span.trace_id !== traceId) throw notFound('Span');
   return span;
 }
@@ -46,7 +46,7 @@ export async function spanContext(
   spanId: string,
   input: SpanContextInput,
 ): Promise<SpanContext> {
-  const { store } = ctx.services;
+  const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
   const target = await spanOfTrace(ctx, traceId, spanId);
   const n = input.context_size;

@@ -1,10 +1,10 @@
 /** `sightline runs` and `sightline trace` as child processes against a server on a loopback port. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { run } from './helpers/cli.ts';
-import { engines } from './helpers/engines.ts';
-import { RunClient } from './helpers/runs.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
+import { run } from '../helpers/cli.ts';
+import { engines } from '../helpers/engines.ts';
+import { RunClient } from '../helpers/runs.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 async function cli(
   args: string[],

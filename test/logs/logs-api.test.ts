@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { forEachEngine } from './helpers/engines.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
+import { forEachEngine } from '../helpers/engines.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 const RUN_A = '6a7c5b1e-2b1f-4d2a-9a1e-1d2c3b4a5f60';
 const RUN_B = '7b8d6c2f-3c20-4e3b-8b2f-2e3d4c5b6a71';
@@ -239,7 +239,7 @@ forEachEngine('log API', (engine) => {
 
   it('accepts the Prefect client recorded bodies and reads them back', async () => {
     const t = JSON.parse(
-      readFileSync(new URL('./fixtures/prefect-client-transcripts/flow-with-retry.json', import.meta.url), 'utf8'),
+      readFileSync(new URL('../fixtures/prefect-client-transcripts/flow-with-retry.json', import.meta.url), 'utf8'),
     );
     const calls = t.http.filter((c: { request: { path: string } }) => c.request.path.startsWith('/api/logs/'));
     for (const c of calls) {

@@ -1,9 +1,9 @@
 /** The run routes through the native API on both path families: shapes, status codes, bad input. */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { forEachEngine } from './helpers/engines.ts';
-import { RunClient } from './helpers/runs.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
+import { forEachEngine } from '../helpers/engines.ts';
+import { RunClient } from '../helpers/runs.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 const MISSING = '01a20588-0000-7000-8000-000000000000';
 

@@ -1,9 +1,9 @@
 /** Orchestration through the native API: every rule, forced transitions, subflow linkage, events. */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { forEachEngine } from './helpers/engines.ts';
-import { CapturingSink, RunClient } from './helpers/runs.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
+import { forEachEngine } from '../helpers/engines.ts';
+import { CapturingSink, RunClient } from '../helpers/runs.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 const TID = '5ddd7d1b-3177-49f6-ad76-8f5f146c05a3';
 

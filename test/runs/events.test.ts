@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { uuid7 } from '../src/domain/ids.ts';
-import { forEachEngine } from './helpers/engines.ts';
-import { RunClient } from './helpers/runs.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
+import { uuid7 } from '../../src/domain/ids.ts';
+import { forEachEngine } from '../helpers/engines.ts';
+import { RunClient } from '../helpers/runs.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 // Recent times: event reads default to a window that ends now.
 const BASE = Math.floor(Date.now() / 1000) * 1000 - 60_000;

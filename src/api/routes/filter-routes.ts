@@ -1,0 +1,27 @@
+/**
+ * `POST <resource>/filter` and `POST <resource>/count`, as every run resource serves them: read
+ * scope, a missing body counts as `{}`.
+ */
+import type { ObjectSchema } from '../../domain/schema.ts';
+import type { OpContext } from '../../ops/context.ts';
+import type { PerFamily, RouteDef } from '../router.ts';
+
+interface Query<B> {
+  summary: string;
+  body: PerFamily<ObjectSchema<B>>;
+  run(ctx: OpContext, body: B): Promise<unknown>;
+}
+
+export function filterAndCountRoutes<F, C>(base: string, tag: string, filter: Query<F>, count: Query<C>): RouteDef[] {
+  const route = <B>(path: string, q: Query<B>): RouteDef<undefined, B> => ({
+    method: 'POST',
+    path,
+    tag,
+    scope: 'read',
+    summary: q.summary,
+    body: q.body,
+    bodyOptional: true,
+    handler: (ctx, { body }) => q.run(ctx, body),
+  });
+  return [route(`${base}/filter`, filter), route(`${base}/count`, count)];
+}
