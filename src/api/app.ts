@@ -51,7 +51,8 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
     clientErrorHandler: clientErrorHandler(config, apiError),
   });
 
-  // Prefect treats a body without a content type as JSON; so do we, whatever the content type.
+  // Every body is parsed as JSON: the listener (browser-guard.ts) has already answered 415 to any
+  // other declared type, and Prefect treats a body without a content type as JSON.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     try {

@@ -15,6 +15,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   payload_too_large: 413,
   forbidden: 403,
+  unsupported_media_type: 415,
+  misdirected_request: 421,
   conflict: 409,
   unsupported: 422,
   unavailable: 503,

@@ -15,9 +15,11 @@ import {
 import type { Duplex } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { ServeConfig } from '../config/schema.ts';
-import { AppError } from '../domain/errors.ts';
+import { AppError, type ErrorCode } from '../domain/errors.ts';
+import { browserGuard, type GuardConfig } from './browser-guard.ts';
 
-export type ListenerConfig = Pick<ServeConfig, 'request-timeout' | 'headers-timeout' | 'keep-alive-timeout'>;
+export type ListenerConfig = Pick<ServeConfig, 'request-timeout' | 'headers-timeout' | 'keep-alive-timeout'> &
+  GuardConfig;
 
 /** Node's server options for `config`'s timeouts (seconds; 0 = none). */
 export function serverOptions(config: ListenerConfig): ServerOptions {
@@ -74,16 +76,18 @@ export function requestProblem(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/** Renders an error message as the listener's JSON error body. */
-export type RenderError = (message: string) => unknown;
+/** Renders an error message (and its code, when not a malformed request) as the listener's JSON error body. */
+export type RenderError = (message: string, code?: ErrorCode) => unknown;
 
 /**
  * An HTTP server with `config`'s limits that answers an ambiguous request (see `requestProblem`)
- * with 400 and `render(message)`, closing the connection (its framing cannot be trusted), and
- * hands every other request to `handler`. Fastify attaches `clientErrorHandler` itself (an
+ * with 400 and `render(message)`, closing the connection (its framing cannot be trusted), a
+ * request the browser guard refuses (`browser-guard.ts`) with its status, and hands every other
+ * request to `handler`. Fastify attaches `clientErrorHandler` itself (an
  * option); other users attach it to the server's `clientError` event.
  */
 export function createListener(config: ListenerConfig, render: RenderError, handler: RequestListener): Server {
+  const guard = browserGuard(config);
   return createServer(serverOptions(config), (req, res) => {
     const problem = requestProblem(req);
     if (problem !== undefined) return sendJson(res, 400, render(problem), { connection: 'close' });
@@ -94,6 +98,8 @@ export function createListener(config: ListenerConfig, render: RenderError, hand
       if (!req.complete) lingerForBody(req, res);
       return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as typeof res.writeHead;
+    const refused = guard.refusal(req);
+    if (refused) return sendJson(res, refused.status, render(refused.message, refused.code));
     handler(req, res);
   });
 }

@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { AppError } from '../domain/errors.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
+import { browserGuard } from './browser-guard.ts';
 import { HTTP_STATUS } from './errors.ts';
 import { HeapReclaimer } from './heap-reclaim.ts';
 import { requestProblem } from './http-listener.ts';
@@ -47,6 +48,7 @@ function reject(socket: Duplex, status: number, detail: string): void {
 export function registerWebSockets(app: FastifyInstance, services: Services, routes: WsRouteDef[]): void {
   if (routes.length === 0) return;
   const { config } = services;
+  const guard = browserGuard(config);
   const resolver = new WorkspaceResolver(services);
   const byPath = new Map(routes.map((r) => [r.path, r]));
   const limits: WsLimits = {
@@ -77,6 +79,9 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const problem = requestProblem(req);
     if (problem) return reject(socket, 400, problem);
+    // A page may open a websocket to any server it can name: Host and Origin are checked as for HTTP.
+    const refused = guard.refusal(req, { upgrade: true });
+    if (refused) return reject(socket, refused.status, refused.message);
     const path = (req.url ?? '/').split('?')[0];
     let family: PathFamily = 'oss';
     let rest = path.startsWith('/api/') ? path.slice(4) : undefined;
@@ -93,7 +98,7 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
       (workspace) => {
         serverFor(route).handleUpgrade(req, socket, head, (ws) => {
           ws.on('error', () => ws.terminate());
-          const address = req.socket.remoteAddress ?? '';
+          const { address } = guard.view(req);
           const count = (open.get(address) ?? 0) + 1;
           if (count > maxConnections)
             return ws.close(1013, `Too many websockets from this address (--ws-max-connections ${maxConnections})`);

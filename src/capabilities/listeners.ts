@@ -1,12 +1,12 @@
 /**
  * The gateway's listeners: one REST listener and one MCP listener per port (declared in the
  * files or forced by --rest-port / --mcp-port), all bound to --host. MCP is Streamable HTTP at
- * `/mcp` (and `/`, where Naftiko serves it), with the SDK's Host and Origin checks: loopback
- * names always, plus --allowed-host when bound beyond loopback.
+ * `/mcp` (and `/`, where Naftiko serves it). Host, Origin and content type are checked for every
+ * listener by `createListener` (the browser guard).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
+import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { FastifyInstance } from 'fastify';
 import {
   bodyTooLargeMessage,
@@ -27,7 +27,6 @@ export interface ListenOptions {
   host: string;
   restPort?: number;
   mcpPort?: number;
-  allowedHosts: readonly string[];
   maxChars: number;
   bodyLimit: number;
   /** Timeouts of every listener. */
@@ -35,8 +34,6 @@ export interface ListenOptions {
   version: string;
   logger?: boolean | object;
 }
-
-const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 
 function regroup<V>(byPort: Map<number, V[]>, forced: number | undefined): Map<number, V[]> {
   if (forced === undefined) return byPort;
@@ -48,6 +45,7 @@ const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
 /** A JSON-RPC error, the body of MCP's HTTP errors. */
 const mcpError = (message: string, code = -32000) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
+const mcpListenerError = (message: string) => mcpError(message);
 
 export class CapabilityListeners {
   readonly restUrls: string[] = [];
@@ -99,24 +97,14 @@ export class CapabilityListeners {
     });
     this.closers.push(() => handler.close());
     const node = toNodeHandler(handler);
-    const { host } = this.opts;
-    const loopback = LOOPBACK.includes(urlHost(host)) || LOOPBACK.includes(host);
-    const allowed = [
-      ...LOOPBACK,
-      ...this.opts.allowedHosts,
-      ...(loopback || host === '0.0.0.0' || host === '::' ? [] : [urlHost(host)]),
-    ];
-    const checkHost = hostHeaderValidation(allowed);
-    const checkOrigin = originValidation(allowed);
     const { bodyLimit } = this.opts;
-    const server = createListener(this.opts.http, mcpError, (req, res) => {
+    const server = createListener(this.opts.http, mcpListenerError, (req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/mcp' && path !== '/mcp/' && path !== '/') {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code: 'route_not_found', message: `The MCP endpoint is /mcp, not ${path}` }));
         return;
       }
-      if (!checkHost(req, res) || !checkOrigin(req, res)) return;
       // The body is read here, not by the SDK: its own limit (4 MiB) would not be --max-body, and
       // it closes the connection on a larger body while the client is still sending it.
       const body = req.method === 'POST' ? readBody(req, bodyLimit) : Promise.resolve(undefined);
@@ -142,7 +130,7 @@ export class CapabilityListeners {
           res.end(JSON.stringify({ code: 'internal', message: String((err as Error)?.message ?? err) }));
         });
     });
-    server.on('clientError', clientErrorHandler(this.opts.http, mcpError));
+    server.on('clientError', clientErrorHandler(this.opts.http, mcpListenerError));
     return server;
   }
 

@@ -29,6 +29,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   method_not_allowed: 405,
   not_found: 404,
   payload_too_large: 413,
+  forbidden: 403,
+  unsupported_media_type: 415,
+  misdirected_request: 421,
   bad_gateway: 502,
   gateway_timeout: 504,
   unavailable: 503,
@@ -58,7 +61,7 @@ function toRoute(path: string): { url: string; names: string[] } {
   return { url, names };
 }
 
-const gatewayError = (message: string) => ({ code: 'invalid_input', message });
+const gatewayError = (message: string, code: ErrorCode = 'invalid_input') => ({ code, message });
 
 export async function buildRestApp(
   entries: RestEntry[],

@@ -40,7 +40,6 @@ export function startCapabilities(
     host: config.host,
     restPort: config['rest-port'],
     mcpPort: config['mcp-port'],
-    allowedHosts: config['allowed-host'],
     maxChars: config['mcp-max-chars'],
     bodyLimit: config['max-body'],
     http: config,

@@ -92,11 +92,20 @@ export const serveOptions = {
   },
   'max-body': { type: 'int', help: 'Largest accepted request body, in bytes.', default: 16 * 1024 * 1024, min: 1024 },
   'prefect-version': { type: 'string', help: 'Prefect version reported by /api/admin/version.', default: '3.8.3' },
-  'cors-origin': { type: 'list', help: 'Allowed CORS origin (repeatable); CORS is off unless given.', default: [] },
+  'cors-origin': {
+    type: 'list',
+    help: 'Origin of a web page allowed to call the API (repeatable; CORS is off unless given); other origins get 403.',
+    default: [],
+  },
   'public-url': { type: 'string', help: 'Externally visible base URL (for absolute links such as next_page).' },
   'allowed-host': {
     type: 'list',
-    help: 'Host name (besides loopback names and IP literals) that absolute links may use and that MCP accepts, on every listener (repeatable).',
+    help: 'Host name (besides loopback names, IP literals and the --public-url host) that every listener accepts and absolute links may use (repeatable); other names get 421.',
+    default: [],
+  },
+  'trusted-proxy': {
+    type: 'list',
+    help: 'Address or CIDR of a reverse proxy whose X-Forwarded-For/-Proto/-Host count for the client address, links and the Host check (repeatable); ignored from anyone else.',
     default: [],
   },
   'request-timeout': {

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'forbidden'
+  | 'unsupported_media_type'
+  | 'misdirected_request'
   | 'conflict'
   | 'unsupported'
   | 'unavailable'

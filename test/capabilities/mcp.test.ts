@@ -184,7 +184,7 @@ describe('MCP server (seed capabilities, local API)', () => {
         req.on('error', reject);
         req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
       });
-    assert.equal(await status({ host: 'evil.example' }), 403);
+    assert.equal(await status({ host: 'evil.example' }), 421);
     assert.equal(await status({ origin: 'http://evil.example' }), 403);
     const other = await fetch(new URL('/other', mcpUrl));
     assert.equal(other.status, 404);
