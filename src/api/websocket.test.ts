@@ -21,6 +21,9 @@ const services = {
     'ws-max-buffer': 1 << 18,
     'ws-max-connections': 100,
     'ws-handshake-timeout': 10,
+    'allowed-host': [],
+    'cors-origin': [],
+    'trusted-proxy': [],
   },
   defaults: { account: { id: 'a', name: 'default', handle: 'default' }, workspace },
 } as unknown as Services;

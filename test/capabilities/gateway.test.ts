@@ -141,7 +141,7 @@ describe('gateway mode: Sightline consuming another Sightline', () => {
     try {
       const res = await fetch(
         `${down.app.capabilities!.restUrls[0]}/api/accounts/${upstream.accountId}/workspaces/${upstream.workspaceId}/logs/filter`,
-        { method: 'POST', body: '{}' },
+        { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } },
       );
       assert.equal(res.status, 502);
       const body = (await res.json()) as { code: string; message: string };

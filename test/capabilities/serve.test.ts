@@ -15,7 +15,7 @@ it('prints the rest and mcp lines after the others, and both answer', async () =
     assert.equal(Object.keys(doc.paths).length, 26);
     const filter = await fetch(
       `${s.lines.rest}/api/accounts/${s.lines.account}/workspaces/${s.lines.workspace}/logs/filter`,
-      { method: 'POST', body: '{}' },
+      { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } },
     );
     assert.deepEqual(await filter.json(), []);
   } finally {

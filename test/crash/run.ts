@@ -264,7 +264,11 @@ export async function databaseOutage(opts: {
         headers: { 'content-type': 'application/json' },
         body: probeLog,
       }).catch(() => undefined);
-      const probe = await fetch(`${api}/flow_runs/filter`, { method: 'POST', body: '{}' }).catch(() => undefined);
+      const probe = await fetch(`${api}/flow_runs/filter`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }).catch(() => undefined);
       if (r?.status === 201 && probe?.status === 200) {
         recoveredAfterMs = Date.now() - downAt;
         break;

@@ -78,6 +78,7 @@ forEachEngine('what a pong acknowledges', (engine) => {
     await pong;
     const page = await fetch(`${api}/events/filter`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ filter: { id: { id: events.map((e) => e.id) } } }),
     });
     assert.equal(((await page.json()) as { events: unknown[] }).events.length, 10);
