@@ -1,5 +1,5 @@
 /**
- * What keeps a web page from using a Sightline it can reach (ADR 25), on every listener, with or
+ * What keeps a web page from using a Sightline it can reach (ADR 26), on every listener, with or
  * without keys: a page may send a cross-site request without asking (a form, `text/plain`), open a
  * websocket, or reach a loopback server under its own name (DNS rebinding). So:
  * - a `Host` that is not a loopback name, an IP literal, the `--public-url` host or an
