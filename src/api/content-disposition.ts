@@ -12,12 +12,17 @@ export function pythonQuote(text: string): string {
   return out;
 }
 
+/** The file name as plain ASCII (what `curl -OJ` and older clients use): other characters become `_`. */
+export function asciiFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.\-~]/g, '_');
+}
+
 /**
- * `attachment; filename="<fallback>"; filename*=UTF-8''<name>`: an ASCII name every client
- * accepts, and the real one (the flow run's name) for those that read RFC 6266's extended form.
- * Without a name only the fallback is given.
+ * `attachment; filename="<ascii>"; filename*=UTF-8''<name>`: the name in ASCII for every client,
+ * and as it is (RFC 6266's extended form, Python's quoting as Prefect) for those that read it.
  */
-export function attachment(fallback: string, name?: string): string {
-  const base = `attachment; filename="${fallback}"`;
-  return name === undefined ? base : `${base}; filename*=UTF-8''${pythonQuote(name)}`;
+export function attachment(name: string): string {
+  const ascii = asciiFileName(name);
+  const base = `attachment; filename="${ascii}"`;
+  return ascii === name ? base : `${base}; filename*=UTF-8''${pythonQuote(name)}`;
 }

@@ -66,8 +66,8 @@ forEachEngine('flow-run log downloads', (engine) => {
       const res = await server.request('GET', path);
       assert.equal(res.statusCode, 200, path);
       assert.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
-      // Logs alone do not name the run: Prefect's ASCII fallback file name.
-      assert.equal(res.headers['content-disposition'], 'attachment; filename="flow-run-logs.csv"');
+      // Logs alone do not name the run: its id does (Prefect's generic name would clash).
+      assert.equal(res.headers['content-disposition'], `attachment; filename="flow-run-${run}-logs.csv"`);
       assert.equal(res.body, CSV, path);
     }
   });
@@ -76,7 +76,7 @@ forEachEngine('flow-run log downloads', (engine) => {
     const res = await server.request('GET', server.oss(`/flow_runs/${run}/logs/download?format=text`));
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8');
-    assert.equal(res.headers['content-disposition'], 'attachment; filename="flow-run-logs.txt"');
+    assert.equal(res.headers['content-disposition'], `attachment; filename="flow-run-${run}-logs.txt"`);
     const lines = res.body.split('\n');
     assert.deepEqual(lines.slice(0, 6), [
       '2024-05-01T12:00:00.000000Z INFO prefect.flow_runs plain',
@@ -125,13 +125,13 @@ forEachEngine('downloads of a recorded flow run', (engine) => {
     assert.equal(empty.body, 'timestamp,level,flow_run_id,task_run_id,message\r\n');
     assert.equal(
       empty.headers['content-disposition'],
-      `attachment; filename="flow-run-logs.csv"; filename*=UTF-8''witty%20fox/1-logs.csv`,
+      `attachment; filename="witty_fox_1-logs.csv"; filename*=UTF-8''witty%20fox/1-logs.csv`,
     );
     await postLogs(server, [{ message: 'hello', flow_run_id: id }]);
     const text = await server.request('GET', server.cloud(`/flow_runs/${id}/logs/download?format=text`));
     assert.equal(
       text.headers['content-disposition'],
-      `attachment; filename="flow-run-logs.txt"; filename*=UTF-8''witty%20fox/1-logs.txt`,
+      `attachment; filename="witty_fox_1-logs.txt"; filename*=UTF-8''witty%20fox/1-logs.txt`,
     );
     assert.match(text.body, / INFO prefect\.flow_runs hello\n$/);
   });

@@ -29,10 +29,12 @@ const download: RouteDef<Infer<typeof downloadQuerySchema>>['handler'] = async (
   const { format } = query;
   const file = await exportFlowRunLogs(ctx, params.id, format);
   const ext = EXTENSION[format];
-  const name = file.run.name === null ? undefined : `${file.run.name}-logs.${ext}`;
+  // Every file names its run (Prefect's generic `flow-run-logs.csv` made `curl -OJ` refuse the
+  // second download): by the run's name, or by its id when the run was never recorded.
+  const name = `${file.run.name ?? `flow-run-${params.id}`}-logs.${ext}`;
   return reply
     .type(CONTENT_TYPE[format])
-    .header('content-disposition', attachment(`flow-run-logs.${ext}`, name))
+    .header('content-disposition', attachment(name))
     .send(Readable.from(file.chunks, { objectMode: false }));
 };
 
