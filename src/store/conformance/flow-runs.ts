@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { uuid7 } from '../../domain/ids.ts';
 import type { FlowRunSort, RunFilterSet } from '../../domain/runs/filters.ts';
 import type { OpenTestStore } from './index.ts';
-import { artifact, flow, flowRun, query, SEC, state, T0, taskRun, withStore } from './run-fixtures.ts';
+import { artifact, flow, flowRun, otherWorkspace, query, SEC, state, T0, taskRun, withStore } from './run-fixtures.ts';
 
 export function flowRunConformance(open: OpenTestStore): void {
   describe('flows', () => {
@@ -20,13 +20,7 @@ export function flowRunConformance(open: OpenTestStore): void {
 
     it('keeps workspaces apart', () =>
       withStore(open, async (store, ws) => {
-        const { account } = await store.tenancy.ensureDefaults();
-        const other = await store.tenancy.createWorkspace({
-          accountId: account.id,
-          name: 'o',
-          handle: 'o',
-          description: null,
-        });
+        const other = await otherWorkspace(store, 'o', 'o');
         const a = await store.flows.upsert(ws, flow('etl'));
         const b = await store.flows.upsert(other.id, flow('etl'));
         assert.equal(b.created, true);

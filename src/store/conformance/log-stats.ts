@@ -4,7 +4,7 @@ import { uuid4, uuid7 } from '../../domain/ids.ts';
 import type { NewLog } from '../../domain/logs.ts';
 import type { ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import type { OpenTestStore } from './index.ts';
-import { withStore } from './run-fixtures.ts';
+import { otherWorkspace, withStore } from './run-fixtures.ts';
 
 const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
 
@@ -48,13 +48,7 @@ export function logStatsConformance(open: OpenTestStore): void {
         ]);
         assert.deepEqual(await store.logs.runStats(ws, run), { count: 3, maxSeq: b[1].seq });
         assert.deepEqual(await store.logs.runStats(ws, other), { count: 1, maxSeq: a[1].seq });
-        const { account } = await store.tenancy.ensureDefaults();
-        const ws2 = await store.tenancy.createWorkspace({
-          accountId: account.id,
-          name: 'B',
-          handle: 'b',
-          description: null,
-        });
+        const ws2 = await otherWorkspace(store);
         assert.equal(await store.logs.runStats(ws2.id, run), undefined, 'counters are per workspace');
       }));
 
@@ -147,13 +141,7 @@ export function logStatsConformance(open: OpenTestStore): void {
 
     it('reads a workspace’s logs by seq range for live subscribers', () =>
       withStore(open, async (store, ws) => {
-        const { account } = await store.tenancy.ensureDefaults();
-        const ws2 = await store.tenancy.createWorkspace({
-          accountId: account.id,
-          name: 'B',
-          handle: 'b',
-          description: null,
-        });
+        const ws2 = await otherWorkspace(store);
         const start = await store.logs.lastSeq();
         const rows = await store.logs.append([
           log(ws, { message: '1', timestamp: T0 + 9 }),

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { uuid4, uuid7 } from '../../domain/ids.ts';
 import type { LogFilter, LogQuery, NewLog } from '../../domain/logs.ts';
 import type { OpenTestStore } from './index.ts';
-import { withStore } from './run-fixtures.ts';
+import { otherWorkspace, withStore } from './run-fixtures.ts';
 
 const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
 
@@ -204,13 +204,7 @@ export function logConformance(open: OpenTestStore): void {
 
     it('keeps workspaces apart', () =>
       withStore(open, async (store, ws) => {
-        const { account } = await store.tenancy.ensureDefaults();
-        const other = await store.tenancy.createWorkspace({
-          accountId: account.id,
-          name: 'B',
-          handle: 'b',
-          description: null,
-        });
+        const other = await otherWorkspace(store);
         await store.logs.append([log(ws, 0, { message: 'in A' }), log(other.id, 0, { message: 'in B' })]);
         await store.logs.indexText(100);
         assert.deepEqual(

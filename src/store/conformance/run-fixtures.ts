@@ -8,6 +8,7 @@ import { normalizeFlowRunPolicy, normalizeTaskRunPolicy } from '../../domain/run
 import { makeState, type StateRow, type StateType } from '../../domain/runs/states.ts';
 import type { TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun } from '../../domain/runs/task-runs.ts';
+import type { Workspace } from '../../domain/tenancy.ts';
 import type { Store } from '../contract.ts';
 import type { OpenTestStore } from './index.ts';
 
@@ -162,4 +163,10 @@ export async function withAccountStore(
 
 export function withStore(open: OpenTestStore, fn: (store: Store, ws: string) => Promise<void>): Promise<void> {
   return withAccountStore(open, (store, _account, ws) => fn(store, ws));
+}
+
+/** A second workspace in the default account, for tests that keep tenants apart. */
+export async function otherWorkspace(store: Store, handle = 'b', name = 'B'): Promise<Workspace> {
+  const { account } = await store.tenancy.ensureDefaults();
+  return store.tenancy.createWorkspace({ accountId: account.id, name, handle, description: null });
 }
