@@ -4,6 +4,7 @@ import { flowCountBodySchema, flowFilterBodySchema } from '../../ops/runs/bodies
 import { countFlows, createFlow, filterFlows, readFlow } from '../../ops/runs/flows.ts';
 import { type RouteDef, route } from '../router.ts';
 import { filterAndCountRoutes } from './filter-routes.ts';
+import { readRoute } from './read-route.ts';
 
 export const flowRoutes: RouteDef[] = [
   route({
@@ -33,14 +34,7 @@ export const flowRoutes: RouteDef[] = [
       run: (ctx, body) => countFlows(ctx, body),
     },
   ),
-  route({
-    method: 'GET',
-    path: '/flows/:id',
-    tag: 'Flows',
-    scope: 'read',
-    summary: 'Read a flow.',
-    async handler(ctx, { params }) {
-      return renderFlow(await readFlow(ctx, params.id));
-    },
-  }),
+  readRoute('Flows', '/flows/:id', 'Read a flow.', async (ctx, { params }) =>
+    renderFlow(await readFlow(ctx, params.id)),
+  ),
 ];
