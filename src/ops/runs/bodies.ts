@@ -16,7 +16,7 @@ import {
   workPoolFilterSchema,
   workQueueFilterSchema,
 } from '../../domain/runs/filters.ts';
-import { int, literal, object, optional } from '../../domain/schema.ts';
+import { int, literal, object, optional, type Shape } from '../../domain/schema.ts';
 import type { PathFamily } from '../context.ts';
 
 const limit = () => optional(int({ min: 0, max: RUN_LIMIT_MAX }), () => RUN_LIMIT_DEFAULT);
@@ -24,63 +24,14 @@ const offset = (max?: number) => optional(int({ min: 0, max }), () => 0);
 
 // Top-level keys the route does not know are ignored (FastAPI's embedded bodies); the filter
 // objects themselves forbid unknown keys.
-const flowRunFilters = {
-  flows: optional(flowFilterSchema),
-  flow_runs: optional(flowRunFilterSchema),
-  task_runs: optional(taskRunFilterSchema),
-  deployments: optional(deploymentFilterSchema),
-  work_pools: optional(workPoolFilterSchema),
-  work_pool_queues: optional(workQueueFilterSchema),
-};
-
-export const flowRunFilterBodySchema = object(
-  {
-    ...flowRunFilters,
-    sort: optional(literal(FLOW_RUN_SORTS), () => 'ID_DESC' as const),
-    limit: limit(),
-    offset: offset(),
-  },
-  { extra: 'ignore' },
-);
-export const flowRunCountBodySchema = object(flowRunFilters, { extra: 'ignore' });
-
 const taskRunFilters = {
   flows: optional(flowFilterSchema),
   flow_runs: optional(flowRunFilterSchema),
   task_runs: optional(taskRunFilterSchema),
   deployments: optional(deploymentFilterSchema),
 };
-
-function taskRunFilterBodyFor(offsetMax?: number) {
-  return object(
-    {
-      ...taskRunFilters,
-      sort: optional(literal(TASK_RUN_SORTS), () => 'ID_DESC' as const),
-      limit: limit(),
-      offset: offset(offsetMax),
-    },
-    { extra: 'ignore' },
-  );
-}
-const taskRunBodies = { oss: taskRunFilterBodyFor(), cloud: taskRunFilterBodyFor(TASK_RUN_OFFSET_MAX_CLOUD) };
-export function taskRunFilterBodySchema(family: PathFamily) {
-  return taskRunBodies[family];
-}
-export const taskRunCountBodySchema = object(taskRunFilters, { extra: 'ignore' });
-
-const flowFilters = {
-  flows: optional(flowFilterSchema),
-  flow_runs: optional(flowRunFilterSchema),
-  task_runs: optional(taskRunFilterSchema),
-  deployments: optional(deploymentFilterSchema),
-  work_pools: optional(workPoolFilterSchema),
-};
-export const flowFilterBodySchema = object(
-  { ...flowFilters, sort: optional(literal(FLOW_SORTS), () => 'NAME_ASC' as const), limit: limit(), offset: offset() },
-  { extra: 'ignore' },
-);
-export const flowCountBodySchema = object(flowFilters, { extra: 'ignore' });
-
+const flowFilters = { ...taskRunFilters, work_pools: optional(workPoolFilterSchema) };
+const flowRunFilters = { ...flowFilters, work_pool_queues: optional(workQueueFilterSchema) };
 const artifactFilters = {
   artifacts: optional(artifactFilterSchema),
   flow_runs: optional(flowRunFilterSchema),
@@ -88,15 +39,31 @@ const artifactFilters = {
   flows: optional(flowFilterSchema),
   deployments: optional(deploymentFilterSchema),
 };
-export const artifactFilterBodySchema = object(
-  {
-    ...artifactFilters,
-    sort: optional(literal(ARTIFACT_SORTS), () => 'ID_DESC' as const),
-    limit: limit(),
-    offset: offset(),
-  },
-  { extra: 'ignore' },
-);
+
+/** A `/filter` body: the filters, then sort (with Prefect's default), limit and offset. */
+function filterBody<S extends Shape, T extends string>(filters: S, sorts: readonly T[], sort: T, offsetMax?: number) {
+  return object(
+    { ...filters, sort: optional(literal(sorts), () => sort), limit: limit(), offset: offset(offsetMax) },
+    { extra: 'ignore' },
+  );
+}
+
+export const flowRunFilterBodySchema = filterBody(flowRunFilters, FLOW_RUN_SORTS, 'ID_DESC');
+export const flowRunCountBodySchema = object(flowRunFilters, { extra: 'ignore' });
+
+const taskRunBodies = {
+  oss: filterBody(taskRunFilters, TASK_RUN_SORTS, 'ID_DESC'),
+  cloud: filterBody(taskRunFilters, TASK_RUN_SORTS, 'ID_DESC', TASK_RUN_OFFSET_MAX_CLOUD),
+};
+export function taskRunFilterBodySchema(family: PathFamily) {
+  return taskRunBodies[family];
+}
+export const taskRunCountBodySchema = object(taskRunFilters, { extra: 'ignore' });
+
+export const flowFilterBodySchema = filterBody(flowFilters, FLOW_SORTS, 'NAME_ASC');
+export const flowCountBodySchema = object(flowFilters, { extra: 'ignore' });
+
+export const artifactFilterBodySchema = filterBody(artifactFilters, ARTIFACT_SORTS, 'ID_DESC');
 export const artifactCountBodySchema = object(artifactFilters, { extra: 'ignore' });
 
 /** The filter objects of a parsed body (sort/limit/offset dropped). */
