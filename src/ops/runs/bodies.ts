@@ -10,6 +10,7 @@ import {
   RUN_LIMIT_DEFAULT,
   RUN_LIMIT_MAX,
   type RunFilterSet,
+  type RunQuery,
   TASK_RUN_OFFSET_MAX_CLOUD,
   TASK_RUN_SORTS,
   taskRunFilterSchema,
@@ -17,6 +18,7 @@ import {
   workQueueFilterSchema,
 } from '../../domain/runs/filters.ts';
 import { int, literal, object, optional, type Shape } from '../../domain/schema.ts';
+import { nowMicros } from '../../domain/time.ts';
 import type { PathFamily } from '../context.ts';
 
 const limit = () => optional(int({ min: 0, max: RUN_LIMIT_MAX }), () => RUN_LIMIT_DEFAULT);
@@ -67,7 +69,7 @@ export const artifactFilterBodySchema = filterBody(artifactFilters, ARTIFACT_SOR
 export const artifactCountBodySchema = object(artifactFilters, { extra: 'ignore' });
 
 /** The filter objects of a parsed body (sort/limit/offset dropped). */
-export function filtersOf(body: RunFilterSet & Record<string, unknown>): RunFilterSet {
+export function filtersOf(body: RunFilterSet): RunFilterSet {
   return {
     flows: body.flows,
     flow_runs: body.flow_runs,
@@ -77,4 +79,11 @@ export function filtersOf(body: RunFilterSet & Record<string, unknown>): RunFilt
     work_pool_queues: body.work_pool_queues,
     artifacts: body.artifacts,
   };
+}
+
+/** The store query of a parsed `/filter` body, anchored at now for the time-dependent sorts. */
+export function runQueryOf<S extends string>(
+  body: RunFilterSet & { sort: S; limit: number; offset: number },
+): RunQuery<S> {
+  return { filters: filtersOf(body), sort: body.sort, limit: body.limit, offset: body.offset, now: nowMicros() };
 }
