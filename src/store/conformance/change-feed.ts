@@ -5,6 +5,7 @@ import type { NewLog } from '../../domain/logs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { ChangeNotice, Store } from '../contract.ts';
 import type { OpenTestStore } from './index.ts';
+import { withStore } from './run-fixtures.ts';
 
 function log(workspaceId: string, message: string): NewLog {
   const t = nowMicros();
@@ -40,11 +41,8 @@ function waitFor(store: Store, pred: (n: ChangeNotice) => boolean, ms = 5000): P
 
 export function changeFeedConformance(open: OpenTestStore): void {
   describe('change feed', () => {
-    it('announces committed positions to subscribers; every row up to maxSeq is readable', async () => {
-      const store = await open();
-      try {
-        const { workspace } = await store.tenancy.ensureDefaults();
-        const ws = workspace.id;
+    it('announces committed positions to subscribers; every row up to maxSeq is readable', () =>
+      withStore(open, async (store, ws) => {
         const seen: ChangeNotice[] = [];
         const stopAll = store.changes.subscribe((n) => seen.push(n));
         // Let an engine that listens over the network finish subscribing first.
@@ -71,9 +69,6 @@ export function changeFeedConformance(open: OpenTestStore): void {
         await store.changes.notify({ workspaceId: ws, stream: 'logs', maxSeq: more[0].seq });
         await again;
         assert.equal(seen.length, before, 'an unsubscribed listener hears nothing more');
-      } finally {
-        await store.close();
-      }
-    });
+      }));
   });
 }
