@@ -49,6 +49,19 @@ export function flowRun(flowId: string, over: Partial<NewFlowRun> = {}): NewFlow
   };
 }
 
+/** The task-run fields a fixture leaves unset (no cache, version, policy, tags, labels or inputs). */
+function taskRunDefaults() {
+  return {
+    cache_key: null,
+    cache_expiration: null,
+    task_version: null,
+    empirical_policy: normalizeTaskRunPolicy(undefined),
+    tags: [],
+    labels: {},
+    task_inputs: {},
+  };
+}
+
 export function taskRun(flowRunId: string | null, key: string, over: Partial<NewTaskRun> = {}): NewTaskRun {
   return {
     id: uuid7(),
@@ -58,13 +71,7 @@ export function taskRun(flowRunId: string | null, key: string, over: Partial<New
     flow_run_id: flowRunId,
     task_key: key,
     dynamic_key: '0',
-    cache_key: null,
-    cache_expiration: null,
-    task_version: null,
-    empirical_policy: normalizeTaskRunPolicy(undefined),
-    tags: [],
-    labels: {},
-    task_inputs: {},
+    ...taskRunDefaults(),
     flow_run_run_count: 0,
     ...over,
   };
@@ -120,13 +127,7 @@ export function record(
       name: over.name ?? 'extract-79c',
       task_key: over.key ?? 'extract-3de472e5',
       dynamic_key: over.dynamicKey ?? '79c',
-      cache_key: null,
-      cache_expiration: null,
-      task_version: null,
-      empirical_policy: normalizeTaskRunPolicy(undefined),
-      tags: [],
-      labels: {},
-      task_inputs: {},
+      ...taskRunDefaults(),
       run_count: over.runCount ?? (type === 'PENDING' ? 0 : 1),
       flow_run_run_count: 1,
       expected_start_time: T0,
