@@ -39,6 +39,11 @@ export const traceObservedStatesQuerySchema = statesQuery(OBSERVED_STATES_LIMIT_
 export type ObservedStatesInput = Infer<typeof workspaceObservedStatesQuerySchema>;
 
 const prefixOf = (q: string | undefined) => (q ? q : undefined);
+const storeStatesQuery = (input: ObservedStatesInput) => ({
+  prefix: prefixOf(input.query),
+  orderBy: input.order_by,
+  limit: input.limit,
+});
 
 export async function traceObservedTags(
   ctx: OpContext,
@@ -60,11 +65,7 @@ export async function spanObservedTags(
 }
 
 export function workspaceObservedStates(ctx: OpContext, input: ObservedStatesInput): Promise<ObservedState[]> {
-  return storeOf(ctx.services).spans.observedStates(
-    ctx.workspace.id,
-    {},
-    { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit },
-  );
+  return storeOf(ctx.services).spans.observedStates(ctx.workspace.id, {}, storeStatesQuery(input));
 }
 
 export async function traceObservedStates(
@@ -73,9 +74,5 @@ export async function traceObservedStates(
   input: ObservedStatesInput,
 ): Promise<ObservedState[]> {
   await ensureTrace(ctx, traceId);
-  return storeOf(ctx.services).spans.observedStates(
-    ctx.workspace.id,
-    { traceId },
-    { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit },
-  );
+  return storeOf(ctx.services).spans.observedStates(ctx.workspace.id, { traceId }, storeStatesQuery(input));
 }
