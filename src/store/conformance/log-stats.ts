@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { uuid4, uuid7 } from '../../domain/ids.ts';
-import type { NewLog } from '../../domain/logs.ts';
+import { uuid4 } from '../../domain/ids.ts';
 import type { ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import type { OpenTestStore } from './index.ts';
-import { otherWorkspace, withStore } from './run-fixtures.ts';
-
-const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
-
-function log(workspaceId: string, over: Partial<NewLog> = {}): NewLog {
-  return {
-    workspaceId,
-    id: uuid7(),
-    created: T0,
-    name: 'prefect.flow_runs',
-    level: 20,
-    message: 'm',
-    timestamp: T0,
-    flow_run_id: null,
-    task_run_id: null,
-    worker_id: null,
-    ...over,
-  };
-}
+import { newLog as log } from './log-fixtures.ts';
+import { otherWorkspace, T0, withStore } from './run-fixtures.ts';
 
 const byName = (
   orderBy: ObservedLoggerQuery['orderBy'] = 'NAME_ASC',
