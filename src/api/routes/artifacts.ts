@@ -34,11 +34,7 @@ export const artifactRoutes: RouteDef[] = [
       body: artifactFilterBodySchema,
       run: async (ctx, body) => (await filterArtifacts(ctx, body)).map(renderArtifact),
     },
-    {
-      summary: 'Number of artifacts matching the filters.',
-      body: artifactCountBodySchema,
-      run: (ctx, body) => countArtifacts(ctx, body),
-    },
+    { body: artifactCountBodySchema, run: countArtifacts },
   ),
   readRoute('Artifacts', '/artifacts/:id', 'Read an artifact.', async (ctx, { params }) =>
     renderArtifact(await readArtifact(ctx, params.id)),

@@ -54,11 +54,7 @@ export const flowRunRoutes: RouteDef[] = [
         return rows.map((r) => renderFlowRun(r, now));
       },
     },
-    {
-      summary: 'Number of flow runs matching the filters.',
-      body: flowRunCountBodySchema,
-      run: (ctx, body) => countFlowRuns(ctx, body),
-    },
+    { body: flowRunCountBodySchema, run: countFlowRuns },
   ),
   readRoute('Flow Runs', '/flow_runs/:id', 'Read a flow run.', async (ctx, { params }) =>
     renderFlowRun(await readFlowRun(ctx, params.id), nowMicros()),

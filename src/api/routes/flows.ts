@@ -28,11 +28,7 @@ export const flowRoutes: RouteDef[] = [
       body: flowFilterBodySchema,
       run: async (ctx, body) => (await filterFlows(ctx, body)).map(renderFlow),
     },
-    {
-      summary: 'Number of flows matching the filters.',
-      body: flowCountBodySchema,
-      run: (ctx, body) => countFlows(ctx, body),
-    },
+    { body: flowCountBodySchema, run: countFlows },
   ),
   readRoute('Flows', '/flows/:id', 'Read a flow.', async (ctx, { params }) =>
     renderFlow(await readFlow(ctx, params.id)),

@@ -48,11 +48,7 @@ export const taskRunRoutes: RouteDef[] = [
         return rows.map((r) => renderTaskRun(r, now));
       },
     },
-    {
-      summary: 'Number of task runs matching the filters.',
-      body: taskRunCountBodySchema,
-      run: (ctx, body) => countTaskRuns(ctx, body),
-    },
+    { body: taskRunCountBodySchema, run: countTaskRuns },
   ),
   readRoute('Task Runs', '/task_runs/:id', 'Read a task run.', async (ctx, { params }) =>
     renderTaskRun(await readTaskRun(ctx, params.id), nowMicros()),
