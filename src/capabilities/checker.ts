@@ -35,6 +35,18 @@ export class Checker {
     return this.error(path, `${what} must be a list.`);
   }
 
+  /**
+   * The mappings listed at `o[key]`, each with its path: a missing list is empty, and an item that
+   * is not a mapping is reported (as `what`) and skipped.
+   */
+  *mappings(o: Obj, key: string, path: Path, what: string): Generator<[Obj, Path]> {
+    for (const [i, v] of (this.list(o[key], [...path, key], `'${key}'`) ?? []).entries()) {
+      const itemPath: Path = [...path, key, i];
+      const item = this.obj(v, itemPath, what);
+      if (item) yield [item, itemPath];
+    }
+  }
+
   str(o: Obj, key: string, path: Path, what: string, required: boolean): string | undefined {
     const v = o[key];
     if (v === undefined || v === null) return required ? this.error(path, `${what} needs a '${key}'.`) : undefined;

@@ -118,10 +118,7 @@ export function buildConsumes(c: Checker, raw: unknown, path: Path): ConsumedApi
     o.authentication === undefined ? undefined : buildAuth(c, o.authentication, [...path, 'authentication']);
   const shared = buildParams(c, o.inputParameters, [...path, 'inputParameters']);
   const operations: ConsumedOperation[] = [];
-  for (const [ri, r] of (c.list(o.resources, [...path, 'resources'], "'resources'") ?? []).entries()) {
-    const rp: Path = [...path, 'resources', ri];
-    const res = c.obj(r, rp, 'A consumed resource');
-    if (!res) continue;
+  for (const [res, rp] of c.mappings(o, 'resources', path, 'A consumed resource')) {
     const name = c.str(res, 'name', rp, 'A consumed resource', true);
     const resPath = c.str(res, 'path', rp, 'A consumed resource', true);
     if (name === undefined || resPath === undefined) continue;

@@ -101,10 +101,7 @@ export function buildRest(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[
   if (o.address !== undefined)
     c.src.warn([...path, 'address'], "'address' is ignored: every listener binds to --host.");
   const resources: RestResource[] = [];
-  for (const [ri, r] of (c.list(o.resources, [...path, 'resources'], "'resources'") ?? []).entries()) {
-    const rp: Path = [...path, 'resources', ri];
-    const res = c.obj(r, rp, 'A REST resource');
-    if (!res) continue;
+  for (const [res, rp] of c.mappings(o, 'resources', path, 'A REST resource')) {
     const resPath = c.str(res, 'path', rp, 'A REST resource', true);
     if (resPath === undefined) continue;
     if (!resPath.startsWith('/') || resPath.includes('?')) {
@@ -113,10 +110,7 @@ export function buildRest(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[
     }
     if (c.unsupported(res, ['forward'], rp, 'a REST resource')) continue;
     const operations: RestOperation[] = [];
-    for (const [oi, op] of (c.list(res.operations, [...rp, 'operations'], "'operations'") ?? []).entries()) {
-      const opPath: Path = [...rp, 'operations', oi];
-      const oo = c.obj(op, opPath, 'A REST operation');
-      if (!oo) continue;
+    for (const [oo, opPath] of c.mappings(res, 'operations', rp, 'A REST operation')) {
       const method = typeof oo.method === 'string' ? oo.method.toUpperCase() : '';
       if (!METHODS.includes(method)) {
         c.error([...opPath, 'method'], `A REST operation needs a 'method' (${METHODS.join(', ')}).`);
@@ -184,10 +178,7 @@ export function buildMcp(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[]
   if (o.address !== undefined)
     c.src.warn([...path, 'address'], "'address' is ignored: every listener binds to --host.");
   const tools: McpToolDef[] = [];
-  for (const [ti, t] of (c.list(o.tools, [...path, 'tools'], "'tools'") ?? []).entries()) {
-    const tp: Path = [...path, 'tools', ti];
-    const to = c.obj(t, tp, 'A tool');
-    if (!to) continue;
+  for (const [to, tp] of c.mappings(o, 'tools', path, 'A tool')) {
     const name = c.str(to, 'name', tp, 'A tool', true);
     if (name === undefined) continue;
     if (!TOOL_NAME.test(name)) {

@@ -7,7 +7,7 @@ import { Checker, isObj } from './checker.ts';
 import type { Capability, ConsumedApi, McpAdapter, RestAdapter } from './model.ts';
 import { buildBinds, buildConsumes } from './validate-consumes.ts';
 import { buildMcp, buildRest } from './validate-exposes.ts';
-import type { Path, Source } from './yaml-source.ts';
+import type { Source } from './yaml-source.ts';
 
 const SUPPORTED_VERSION = '1.0.0-alpha2';
 
@@ -44,10 +44,7 @@ export function buildCapability(src: Source, env: Record<string, string | undefi
 
   const rest: RestAdapter[] = [];
   const mcp: McpAdapter[] = [];
-  for (const [i, raw] of (c.list(cap.exposes, ['capability', 'exposes'], "'exposes'") ?? []).entries()) {
-    const path: Path = ['capability', 'exposes', i];
-    const o = c.obj(raw, path, 'An exposes entry');
-    if (!o) continue;
+  for (const [o, path] of c.mappings(cap, 'exposes', ['capability'], 'An exposes entry')) {
     if (o.type === 'rest') {
       const a = buildRest(c, o, path, consumes);
       if (a) rest.push(a);

@@ -1,10 +1,6 @@
 /** Prefect Cloud's `ObservedLogger`: per logger name, how many logs and when first and last seen. */
-import { literal } from './schema.ts';
+import type { ObservedSort } from './observed-sorts.ts';
 import { formatMicros, type Micros } from './time.ts';
-
-export const OBSERVED_LOGGER_SORTS = ['NAME_ASC', 'LAST_SEEN_DESC'] as const;
-export type ObservedLoggerSort = (typeof OBSERVED_LOGGER_SORTS)[number];
-export const observedLoggerSortSchema = literal(OBSERVED_LOGGER_SORTS);
 
 export const OBSERVED_LOGGERS_LIMIT_MAX = 200;
 export const OBSERVED_LOGGERS_LIMIT_WORKSPACE = 200;
@@ -23,7 +19,7 @@ export interface ObservedLoggerQuery {
   /** Case-sensitive prefix of the logger name. */
   prefix?: string;
   /** `LAST_SEEN_DESC` ties and `NAME_ASC` both order names by code point. */
-  orderBy: ObservedLoggerSort;
+  orderBy: ObservedSort;
   limit: number;
 }
 

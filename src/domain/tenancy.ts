@@ -17,6 +17,9 @@ export interface Workspace {
   created: Micros;
 }
 
+/** What a caller chooses of a new workspace; the store assigns the rest. */
+export type NewWorkspace = Pick<Workspace, 'accountId' | 'name' | 'handle' | 'description'>;
+
 /** `GET /api/me/workspaces` item, shaped as Prefect Cloud's. */
 export function renderAccountWorkspace(account: Account, ws: Workspace): Record<string, unknown> {
   return {

@@ -42,7 +42,7 @@ import type { NewTaskRun, TaskRunRow } from '../domain/runs/task-runs.ts';
 import type { ObservedState, ObservedStateQuery, ObservedTag } from '../domain/spans/observed.ts';
 import type { SpanListQuery } from '../domain/spans/query.ts';
 import type { SpanRow } from '../domain/spans/span.ts';
-import type { Account, Workspace } from '../domain/tenancy.ts';
+import type { Account, NewWorkspace, Workspace } from '../domain/tenancy.ts';
 
 export interface TenancyStore {
   /**
@@ -55,12 +55,7 @@ export interface TenancyStore {
   getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined>;
   listWorkspaces(): Promise<Workspace[]>;
   /** Creates a workspace. Rejects with `conflict` when the handle is taken in the account. */
-  createWorkspace(input: {
-    accountId: string;
-    name: string;
-    handle: string;
-    description: string | null;
-  }): Promise<Workspace>;
+  createWorkspace(input: NewWorkspace): Promise<Workspace>;
   /**
    * The secret that signs page tokens and cursors: created once, kept in the database so that
    * every instance on it accepts the others' tokens.

@@ -11,6 +11,7 @@ import {
 import { artifactCountBodySchema, artifactFilterBodySchema } from '../../ops/runs/bodies.ts';
 import { type RouteDef, route } from '../router.ts';
 import { filterAndCountRoutes } from './filter-routes.ts';
+import { readRoute } from './read-route.ts';
 
 export const artifactRoutes: RouteDef[] = [
   route({
@@ -33,22 +34,11 @@ export const artifactRoutes: RouteDef[] = [
       body: artifactFilterBodySchema,
       run: async (ctx, body) => (await filterArtifacts(ctx, body)).map(renderArtifact),
     },
-    {
-      summary: 'Number of artifacts matching the filters.',
-      body: artifactCountBodySchema,
-      run: (ctx, body) => countArtifacts(ctx, body),
-    },
+    { body: artifactCountBodySchema, run: countArtifacts },
   ),
-  route({
-    method: 'GET',
-    path: '/artifacts/:id',
-    tag: 'Artifacts',
-    scope: 'read',
-    summary: 'Read an artifact.',
-    async handler(ctx, { params }) {
-      return renderArtifact(await readArtifact(ctx, params.id));
-    },
-  }),
+  readRoute('Artifacts', '/artifacts/:id', 'Read an artifact.', async (ctx, { params }) =>
+    renderArtifact(await readArtifact(ctx, params.id)),
+  ),
   route({
     method: 'PATCH',
     path: '/artifacts/:id',

@@ -12,7 +12,13 @@ interface Query<B> {
   run(ctx: OpContext, body: B): Promise<unknown>;
 }
 
-export function filterAndCountRoutes<F, C>(base: string, tag: string, filter: Query<F>, count: Query<C>): RouteDef[] {
+/** Every count route has the same summary: "Number of <tag, lower case> matching the filters." */
+export function filterAndCountRoutes<F, C>(
+  base: string,
+  tag: string,
+  filter: Query<F>,
+  count: Omit<Query<C>, 'summary'>,
+): RouteDef[] {
   const route = <B>(path: string, q: Query<B>): RouteDef<undefined, B> => ({
     method: 'POST',
     path,
@@ -23,5 +29,6 @@ export function filterAndCountRoutes<F, C>(base: string, tag: string, filter: Qu
     bodyOptional: true,
     handler: (ctx, { body }) => q.run(ctx, body),
   });
-  return [route(`${base}/filter`, filter), route(`${base}/count`, count)];
+  const countSummary = `Number of ${tag.toLowerCase()} matching the filters.`;
+  return [route(`${base}/filter`, filter), route(`${base}/count`, { ...count, summary: countSummary })];
 }

@@ -24,6 +24,7 @@ import {
 import { setFlowRunState } from '../../ops/runs/set-state.ts';
 import { type RouteDef, route } from '../router.ts';
 import { filterAndCountRoutes } from './filter-routes.ts';
+import { readRoute } from './read-route.ts';
 
 const statesQuerySchema = object({ flow_run_id: uuid() }, { extra: 'ignore' });
 
@@ -53,22 +54,11 @@ export const flowRunRoutes: RouteDef[] = [
         return rows.map((r) => renderFlowRun(r, now));
       },
     },
-    {
-      summary: 'Number of flow runs matching the filters.',
-      body: flowRunCountBodySchema,
-      run: (ctx, body) => countFlowRuns(ctx, body),
-    },
+    { body: flowRunCountBodySchema, run: countFlowRuns },
   ),
-  route({
-    method: 'GET',
-    path: '/flow_runs/:id',
-    tag: 'Flow Runs',
-    scope: 'read',
-    summary: 'Read a flow run.',
-    async handler(ctx, { params }) {
-      return renderFlowRun(await readFlowRun(ctx, params.id), nowMicros());
-    },
-  }),
+  readRoute('Flow Runs', '/flow_runs/:id', 'Read a flow run.', async (ctx, { params }) =>
+    renderFlowRun(await readFlowRun(ctx, params.id), nowMicros()),
+  ),
   route({
     method: 'PATCH',
     path: '/flow_runs/:id',
@@ -112,25 +102,14 @@ export const flowRunRoutes: RouteDef[] = [
       return reply.code(r.httpStatus).send(r.body);
     },
   }),
-  route({
-    method: 'GET',
-    path: '/flow_run_states/',
-    tag: 'Flow Run States',
-    scope: 'read',
-    summary: 'The state history of a flow run (?flow_run_id=), oldest first.',
-    query: statesQuerySchema,
-    async handler(ctx, { query }) {
-      return (await flowRunStates(ctx, query.flow_run_id)).map(renderState);
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/flow_run_states/:id',
-    tag: 'Flow Run States',
-    scope: 'read',
-    summary: 'Read one flow-run state.',
-    async handler(ctx, { params }) {
-      return renderState(await readFlowRunState(ctx, params.id));
-    },
-  }),
+  readRoute(
+    'Flow Run States',
+    '/flow_run_states/',
+    'The state history of a flow run (?flow_run_id=), oldest first.',
+    async (ctx, { query }) => (await flowRunStates(ctx, query.flow_run_id)).map(renderState),
+    statesQuerySchema,
+  ),
+  readRoute('Flow Run States', '/flow_run_states/:id', 'Read one flow-run state.', async (ctx, { params }) =>
+    renderState(await readFlowRunState(ctx, params.id)),
+  ),
 ];

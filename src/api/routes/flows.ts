@@ -4,6 +4,7 @@ import { flowCountBodySchema, flowFilterBodySchema } from '../../ops/runs/bodies
 import { countFlows, createFlow, filterFlows, readFlow } from '../../ops/runs/flows.ts';
 import { type RouteDef, route } from '../router.ts';
 import { filterAndCountRoutes } from './filter-routes.ts';
+import { readRoute } from './read-route.ts';
 
 export const flowRoutes: RouteDef[] = [
   route({
@@ -27,20 +28,9 @@ export const flowRoutes: RouteDef[] = [
       body: flowFilterBodySchema,
       run: async (ctx, body) => (await filterFlows(ctx, body)).map(renderFlow),
     },
-    {
-      summary: 'Number of flows matching the filters.',
-      body: flowCountBodySchema,
-      run: (ctx, body) => countFlows(ctx, body),
-    },
+    { body: flowCountBodySchema, run: countFlows },
   ),
-  route({
-    method: 'GET',
-    path: '/flows/:id',
-    tag: 'Flows',
-    scope: 'read',
-    summary: 'Read a flow.',
-    async handler(ctx, { params }) {
-      return renderFlow(await readFlow(ctx, params.id));
-    },
-  }),
+  readRoute('Flows', '/flows/:id', 'Read a flow.', async (ctx, { params }) =>
+    renderFlow(await readFlow(ctx, params.id)),
+  ),
 ];

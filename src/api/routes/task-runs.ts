@@ -19,6 +19,7 @@ import {
 } from '../../ops/runs/task-runs.ts';
 import { type RouteDef, route } from '../router.ts';
 import { filterAndCountRoutes } from './filter-routes.ts';
+import { readRoute } from './read-route.ts';
 
 const statesQuerySchema = object({ task_run_id: uuid() }, { extra: 'ignore' });
 
@@ -47,22 +48,11 @@ export const taskRunRoutes: RouteDef[] = [
         return rows.map((r) => renderTaskRun(r, now));
       },
     },
-    {
-      summary: 'Number of task runs matching the filters.',
-      body: taskRunCountBodySchema,
-      run: (ctx, body) => countTaskRuns(ctx, body),
-    },
+    { body: taskRunCountBodySchema, run: countTaskRuns },
   ),
-  route({
-    method: 'GET',
-    path: '/task_runs/:id',
-    tag: 'Task Runs',
-    scope: 'read',
-    summary: 'Read a task run.',
-    async handler(ctx, { params }) {
-      return renderTaskRun(await readTaskRun(ctx, params.id), nowMicros());
-    },
-  }),
+  readRoute('Task Runs', '/task_runs/:id', 'Read a task run.', async (ctx, { params }) =>
+    renderTaskRun(await readTaskRun(ctx, params.id), nowMicros()),
+  ),
   route({
     method: 'PATCH',
     path: '/task_runs/:id',
@@ -95,25 +85,14 @@ export const taskRunRoutes: RouteDef[] = [
       return reply.code(r.httpStatus).send(r.body);
     },
   }),
-  route({
-    method: 'GET',
-    path: '/task_run_states/',
-    tag: 'Task Run States',
-    scope: 'read',
-    summary: 'The state history of a task run (?task_run_id=), oldest first.',
-    query: statesQuerySchema,
-    async handler(ctx, { query }) {
-      return (await taskRunStates(ctx, query.task_run_id)).map(renderState);
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/task_run_states/:id',
-    tag: 'Task Run States',
-    scope: 'read',
-    summary: 'Read one task-run state.',
-    async handler(ctx, { params }) {
-      return renderState(await readTaskRunState(ctx, params.id));
-    },
-  }),
+  readRoute(
+    'Task Run States',
+    '/task_run_states/',
+    'The state history of a task run (?task_run_id=), oldest first.',
+    async (ctx, { query }) => (await taskRunStates(ctx, query.task_run_id)).map(renderState),
+    statesQuerySchema,
+  ),
+  readRoute('Task Run States', '/task_run_states/:id', 'Read one task-run state.', async (ctx, { params }) =>
+    renderState(await readTaskRunState(ctx, params.id)),
+  ),
 ];

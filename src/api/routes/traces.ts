@@ -16,6 +16,7 @@ import { readSpans, readSpansQuerySchema } from '../../ops/traces/read-spans.ts'
 import { spanContext, spanContextQuerySchema } from '../../ops/traces/span-context.ts';
 import { lookupSpan, readSpan, spansByIds, spansByIdsQuerySchema } from '../../ops/traces/span-lookups.ts';
 import { type RouteDef, route } from '../router.ts';
+import { readRoute } from './read-route.ts';
 
 const TAG = 'Spans';
 
@@ -74,69 +75,44 @@ export const traceRoutes: RouteDef[] = [
       return (await spansByIds(ctx, params.trace_id, query)).map((s) => renderSpan(s, now));
     },
   }),
-  route({
-    method: 'GET',
-    path: '/traces/:trace_id/spans/:span_id',
-    tag: TAG,
-    scope: 'read',
-    summary: 'One span of a trace (404 when it is not in that trace).',
-    async handler(ctx, { params }) {
-      return renderSpan(await readSpan(ctx, params.trace_id, params.span_id), nowMicros());
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/spans/lookup/:run_id',
-    tag: TAG,
-    scope: 'read',
-    summary: 'The trace and span of a flow run, task run or artifact id.',
-    async handler(ctx, { params }) {
-      return renderSpanIdentifier(await lookupSpan(ctx, params.run_id));
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/traces/:trace_id/observed-tags',
-    tag: TAG,
-    scope: 'read',
-    summary: 'Tags of the spans of a trace with the number of spans carrying each; count descending, then tag.',
-    query: observedTagsQuerySchema,
-    async handler(ctx, { params, query }) {
-      return (await traceObservedTags(ctx, params.trace_id, query)).map(renderObservedTag);
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/spans/:span_id/observed-tags',
-    tag: TAG,
-    scope: 'read',
-    summary:
-      'Tags of a span and all its descendants with the number of spans carrying each; count descending, then tag.',
-    query: observedTagsQuerySchema,
-    async handler(ctx, { params, query }) {
-      return (await spanObservedTags(ctx, params.span_id, query)).map(renderObservedTag);
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/observed-states',
-    tag: TAG,
-    scope: 'read',
-    summary: "State type/name pairs the workspace's runs entered, with the first and last state timestamp of each.",
-    query: workspaceObservedStatesQuerySchema,
-    async handler(ctx, { query }) {
-      return (await workspaceObservedStates(ctx, query)).map(renderObservedState);
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/traces/:trace_id/observed-states',
-    tag: TAG,
-    scope: 'read',
-    summary: 'State type/name pairs the runs of a trace entered, with the first and last state timestamp of each.',
-    query: traceObservedStatesQuerySchema,
-    async handler(ctx, { params, query }) {
-      return (await traceObservedStates(ctx, params.trace_id, query)).map(renderObservedState);
-    },
-  }),
+  readRoute(
+    TAG,
+    '/traces/:trace_id/spans/:span_id',
+    'One span of a trace (404 when it is not in that trace).',
+    async (ctx, { params }) => renderSpan(await readSpan(ctx, params.trace_id, params.span_id), nowMicros()),
+  ),
+  readRoute(
+    TAG,
+    '/spans/lookup/:run_id',
+    'The trace and span of a flow run, task run or artifact id.',
+    async (ctx, { params }) => renderSpanIdentifier(await lookupSpan(ctx, params.run_id)),
+  ),
+  readRoute(
+    TAG,
+    '/traces/:trace_id/observed-tags',
+    'Tags of the spans of a trace with the number of spans carrying each; count descending, then tag.',
+    async (ctx, { params, query }) => (await traceObservedTags(ctx, params.trace_id, query)).map(renderObservedTag),
+    observedTagsQuerySchema,
+  ),
+  readRoute(
+    TAG,
+    '/spans/:span_id/observed-tags',
+    'Tags of a span and all its descendants with the number of spans carrying each; count descending, then tag.',
+    async (ctx, { params, query }) => (await spanObservedTags(ctx, params.span_id, query)).map(renderObservedTag),
+    observedTagsQuerySchema,
+  ),
+  readRoute(
+    TAG,
+    '/observed-states',
+    "State type/name pairs the workspace's runs entered, with the first and last state timestamp of each.",
+    async (ctx, { query }) => (await workspaceObservedStates(ctx, query)).map(renderObservedState),
+    workspaceObservedStatesQuerySchema,
+  ),
+  readRoute(
+    TAG,
+    '/traces/:trace_id/observed-states',
+    'State type/name pairs the runs of a trace entered, with the first and last state timestamp of each.',
+    async (ctx, { params, query }) => (await traceObservedStates(ctx, params.trace_id, query)).map(renderObservedState),
+    traceObservedStatesQuerySchema,
+  ),
 ];

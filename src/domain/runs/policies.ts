@@ -27,14 +27,24 @@ export interface FlowRunPolicy {
   retry_type: 'in_process' | 'reschedule' | null;
 }
 
-export function normalizeFlowRunPolicy(p: Infer<typeof flowRunPolicySchema> | undefined): FlowRunPolicy {
+/**
+ * The retry fields both policies share: the deprecated `max_retries`/`retry_delay_seconds` default
+ * to 0 and stand in for `retries`/`retry_delay` when those are unset.
+ */
+function legacyRetries(p: { max_retries?: number; retry_delay_seconds?: number; retries?: number } | undefined) {
   const max = p?.max_retries ?? 0;
-  const delaySeconds = p?.retry_delay_seconds ?? 0;
   return {
     max_retries: max,
-    retry_delay_seconds: delaySeconds,
+    retry_delay_seconds: p?.retry_delay_seconds ?? 0,
     retries: p?.retries ?? (max !== 0 ? max : null),
-    retry_delay: p?.retry_delay ?? (delaySeconds !== 0 ? Math.trunc(delaySeconds) : null),
+  };
+}
+
+export function normalizeFlowRunPolicy(p: Infer<typeof flowRunPolicySchema> | undefined): FlowRunPolicy {
+  const legacy = legacyRetries(p);
+  return {
+    ...legacy,
+    retry_delay: p?.retry_delay ?? (legacy.retry_delay_seconds !== 0 ? Math.trunc(legacy.retry_delay_seconds) : null),
     pause_keys: [...new Set(p?.pause_keys ?? [])],
     resuming: p?.resuming === undefined ? false : p.resuming,
     retry_type: p?.retry_type ?? null,
@@ -61,13 +71,10 @@ export interface TaskRunPolicy {
 }
 
 export function normalizeTaskRunPolicy(p: Infer<typeof taskRunPolicySchema> | undefined): TaskRunPolicy {
-  const max = p?.max_retries ?? 0;
-  const delaySeconds = p?.retry_delay_seconds ?? 0;
+  const legacy = legacyRetries(p);
   return {
-    max_retries: max,
-    retry_delay_seconds: delaySeconds,
-    retries: p?.retries ?? (max !== 0 ? max : null),
-    retry_delay: p?.retry_delay ?? (delaySeconds !== 0 ? delaySeconds : null),
+    ...legacy,
+    retry_delay: p?.retry_delay ?? (legacy.retry_delay_seconds !== 0 ? legacy.retry_delay_seconds : null),
     retry_jitter_factor: p?.retry_jitter_factor ?? null,
   };
 }

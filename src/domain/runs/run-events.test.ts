@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parseIsoMicros } from '../time.ts';
 import { flowRunStateEvent, STATE_MESSAGE_MAX } from './run-events.ts';
 import { makeState, type StateRow } from './states.ts';
-import { taskRunRecordFromEvent } from './task-run-recorder.ts';
+import { type TaskRunEventLike, taskRunRecordFromEvent } from './task-run-recorder.ts';
 
 const T = 1_714_564_800_000_000;
 const S = 1_000_000;
@@ -122,17 +122,7 @@ describe('task-run recorder (pure)', () => {
   );
   const frames = (transcript.websockets[0].frames as { json?: boolean; data: Record<string, unknown> }[])
     .filter((f) => f.json && typeof f.data.event === 'string')
-    .map(
-      (f) =>
-        f.data as {
-          id: string;
-          occurred: string;
-          event: string;
-          resource: Record<string, string>;
-          related: Record<string, string>[];
-          payload: Record<string, unknown>;
-        },
-    );
+    .map((f) => f.data as Omit<TaskRunEventLike, 'occurred'> & { occurred: string });
   const asEvent = (f: (typeof frames)[number]) => ({ ...f, occurred: parseIsoMicros(f.occurred)! });
 
   it('turns a recorded prefect.task-run.* frame into the task run and its state', () => {

@@ -11,40 +11,17 @@ import { any, datetime, INVALID, type Infer, int, keyText, num, object, optional
 import { MICROS_PER_SECOND, type Micros } from '../time.ts';
 import type { RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, tagsSchema } from './common.ts';
-import { normalizeTaskRunPolicy, type TaskRunPolicy, taskRunPolicySchema } from './policies.ts';
+import { normalizeTaskRunPolicy, taskRunPolicySchema } from './policies.ts';
+import type { RunEvent } from './run-events.ts';
 import { defaultStateName, parseDetails, type StateRow, stateTypeSchema } from './states.ts';
-import { type NewTaskRun, type TaskRunInput, taskInputsSchema } from './task-runs.ts';
+import { type NewTaskRun, type TaskRunFields, taskInputsSchema } from './task-runs.ts';
 
 /** What the recorder needs of an event (any Prefect `Event`/`ReceivedEvent` fits). */
-export interface TaskRunEventLike {
-  id: string;
-  occurred: Micros;
-  event: string;
-  resource: Record<string, string>;
-  related: Record<string, string>[];
-  payload: Record<string, unknown>;
-}
+export type TaskRunEventLike = Omit<RunEvent, 'follows'>;
 
 /** The task run as an event reports it: every field the row takes from `payload.task_run`. */
-export interface RecordedTaskRun {
-  name: string;
-  task_key: string;
-  dynamic_key: string;
-  cache_key: string | null;
-  cache_expiration: Micros | null;
-  task_version: string | null;
-  empirical_policy: TaskRunPolicy;
-  tags: string[];
-  labels: Labels;
-  task_inputs: Record<string, TaskRunInput[]>;
-  run_count: number;
-  flow_run_run_count: number;
-  expected_start_time: Micros | null;
-  next_scheduled_start_time: Micros | null;
-  start_time: Micros | null;
-  end_time: Micros | null;
-  total_run_time: Micros;
-}
+export type RecordedTaskRun = Omit<TaskRunFields, 'id' | 'created' | 'updated' | 'flow_run_id'> &
+  Omit<RunTiming, 'state_id' | 'state_type' | 'state_name' | 'state_timestamp'>;
 
 export interface TaskRunEventRecord {
   taskRunId: string;

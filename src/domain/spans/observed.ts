@@ -3,12 +3,8 @@
  * trace or a subtree of spans has used, for autocomplete and filter options. Engines aggregate;
  * prefix matching and ordering live here so that every engine answers identically.
  */
-import { literal } from '../schema.ts';
+import type { ObservedSort } from '../observed-sorts.ts';
 import { formatMicros, type Micros } from '../time.ts';
-
-export const OBSERVED_STATE_SORTS = ['NAME_ASC', 'LAST_SEEN_DESC'] as const;
-export type ObservedStateSort = (typeof OBSERVED_STATE_SORTS)[number];
-export const observedStateSortSchema = literal(OBSERVED_STATE_SORTS);
 
 export const OBSERVED_QUERY_MAX = 100;
 export const OBSERVED_STATES_LIMIT_WORKSPACE = 200;
@@ -33,7 +29,7 @@ export interface ObservedTag {
 export interface ObservedStateQuery {
   /** Case-insensitive prefix of the state type or of the state name. */
   prefix?: string;
-  orderBy: ObservedStateSort;
+  orderBy: ObservedSort;
   limit: number;
 }
 

@@ -8,11 +8,10 @@ import type { FlowRunRow } from '../runs/flow-runs.ts';
 import type { TaskRunInput, TaskRunRow } from '../runs/task-runs.ts';
 import type { SpanAttributes, SpanSource } from './span.ts';
 
-export type FlowRunSpanFields = Pick<
-  FlowRunRow,
+/** The fields every run span takes from its run, flow run or task run. */
+type RunSpanKey =
   | 'id'
   | 'name'
-  | 'parent_task_run_id'
   | 'start_time'
   | 'end_time'
   | 'total_run_time'
@@ -21,27 +20,11 @@ export type FlowRunSpanFields = Pick<
   | 'state_timestamp'
   | 'tags'
   | 'labels'
-  | 'parameters'
-  | 'run_count'
->;
+  | 'run_count';
 
-export type TaskRunSpanFields = Pick<
-  TaskRunRow,
-  | 'id'
-  | 'name'
-  | 'flow_run_id'
-  | 'start_time'
-  | 'end_time'
-  | 'total_run_time'
-  | 'state_type'
-  | 'state_name'
-  | 'state_timestamp'
-  | 'tags'
-  | 'labels'
-  | 'task_inputs'
-  | 'run_count'
-  | 'flow_run_run_count'
->;
+export type FlowRunSpanFields = Pick<FlowRunRow, RunSpanKey | 'parent_task_run_id' | 'parameters'>;
+
+export type TaskRunSpanFields = Pick<TaskRunRow, RunSpanKey | 'flow_run_id' | 'task_inputs' | 'flow_run_run_count'>;
 
 export type ArtifactSpanFields = Pick<
   ArtifactRow,

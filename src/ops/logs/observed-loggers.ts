@@ -9,8 +9,8 @@ import {
   OBSERVED_LOGGERS_LIMIT_WORKSPACE,
   OBSERVED_LOGGERS_QUERY_MAX,
   type ObservedLogger,
-  observedLoggerSortSchema,
 } from '../../domain/observed-loggers.ts';
+import { observedSortSchema } from '../../domain/observed-sorts.ts';
 import { type Infer, int, object, optional, str } from '../../domain/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 
@@ -18,7 +18,7 @@ function querySchema(defaultLimit: number) {
   return object(
     {
       query: optional(str({ max: OBSERVED_LOGGERS_QUERY_MAX }).describe('Prefix of logger names (case-sensitive)')),
-      order_by: optional(observedLoggerSortSchema, () => 'LAST_SEEN_DESC' as const),
+      order_by: optional(observedSortSchema, () => 'LAST_SEEN_DESC' as const),
       limit: optional(int({ min: 1, max: OBSERVED_LOGGERS_LIMIT_MAX }), () => defaultLimit),
     },
     { extra: 'ignore' },

@@ -5,7 +5,7 @@ import type { ArtifactCreate, ArtifactRow, ArtifactUpdate } from '../../domain/r
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
-import { type artifactCountBodySchema, type artifactFilterBodySchema, filtersOf } from './bodies.ts';
+import { type artifactCountBodySchema, type artifactFilterBodySchema, filtersOf, runQueryOf } from './bodies.ts';
 
 export function createArtifact(ctx: OpContext, input: ArtifactCreate): Promise<ArtifactRow> {
   const now = nowMicros();
@@ -39,13 +39,7 @@ export async function deleteArtifact(ctx: OpContext, id: string): Promise<void> 
 }
 
 export function filterArtifacts(ctx: OpContext, body: Infer<typeof artifactFilterBodySchema>): Promise<ArtifactRow[]> {
-  return storeOf(ctx.services).artifacts.filter(ctx.workspace.id, {
-    filters: filtersOf(body),
-    sort: body.sort,
-    limit: body.limit,
-    offset: body.offset,
-    now: nowMicros(),
-  });
+  return storeOf(ctx.services).artifacts.filter(ctx.workspace.id, runQueryOf(body));
 }
 
 export function countArtifacts(ctx: OpContext, body: Infer<typeof artifactCountBodySchema>): Promise<number> {

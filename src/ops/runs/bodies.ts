@@ -10,13 +10,15 @@ import {
   RUN_LIMIT_DEFAULT,
   RUN_LIMIT_MAX,
   type RunFilterSet,
+  type RunQuery,
   TASK_RUN_OFFSET_MAX_CLOUD,
   TASK_RUN_SORTS,
   taskRunFilterSchema,
   workPoolFilterSchema,
   workQueueFilterSchema,
 } from '../../domain/runs/filters.ts';
-import { int, literal, object, optional } from '../../domain/schema.ts';
+import { int, literal, object, optional, type Shape } from '../../domain/schema.ts';
+import { nowMicros } from '../../domain/time.ts';
 import type { PathFamily } from '../context.ts';
 
 const limit = () => optional(int({ min: 0, max: RUN_LIMIT_MAX }), () => RUN_LIMIT_DEFAULT);
@@ -24,63 +26,14 @@ const offset = (max?: number) => optional(int({ min: 0, max }), () => 0);
 
 // Top-level keys the route does not know are ignored (FastAPI's embedded bodies); the filter
 // objects themselves forbid unknown keys.
-const flowRunFilters = {
-  flows: optional(flowFilterSchema),
-  flow_runs: optional(flowRunFilterSchema),
-  task_runs: optional(taskRunFilterSchema),
-  deployments: optional(deploymentFilterSchema),
-  work_pools: optional(workPoolFilterSchema),
-  work_pool_queues: optional(workQueueFilterSchema),
-};
-
-export const flowRunFilterBodySchema = object(
-  {
-    ...flowRunFilters,
-    sort: optional(literal(FLOW_RUN_SORTS), () => 'ID_DESC' as const),
-    limit: limit(),
-    offset: offset(),
-  },
-  { extra: 'ignore' },
-);
-export const flowRunCountBodySchema = object(flowRunFilters, { extra: 'ignore' });
-
 const taskRunFilters = {
   flows: optional(flowFilterSchema),
   flow_runs: optional(flowRunFilterSchema),
   task_runs: optional(taskRunFilterSchema),
   deployments: optional(deploymentFilterSchema),
 };
-
-function taskRunFilterBodyFor(offsetMax?: number) {
-  return object(
-    {
-      ...taskRunFilters,
-      sort: optional(literal(TASK_RUN_SORTS), () => 'ID_DESC' as const),
-      limit: limit(),
-      offset: offset(offsetMax),
-    },
-    { extra: 'ignore' },
-  );
-}
-const taskRunBodies = { oss: taskRunFilterBodyFor(), cloud: taskRunFilterBodyFor(TASK_RUN_OFFSET_MAX_CLOUD) };
-export function taskRunFilterBodySchema(family: PathFamily) {
-  return taskRunBodies[family];
-}
-export const taskRunCountBodySchema = object(taskRunFilters, { extra: 'ignore' });
-
-const flowFilters = {
-  flows: optional(flowFilterSchema),
-  flow_runs: optional(flowRunFilterSchema),
-  task_runs: optional(taskRunFilterSchema),
-  deployments: optional(deploymentFilterSchema),
-  work_pools: optional(workPoolFilterSchema),
-};
-export const flowFilterBodySchema = object(
-  { ...flowFilters, sort: optional(literal(FLOW_SORTS), () => 'NAME_ASC' as const), limit: limit(), offset: offset() },
-  { extra: 'ignore' },
-);
-export const flowCountBodySchema = object(flowFilters, { extra: 'ignore' });
-
+const flowFilters = { ...taskRunFilters, work_pools: optional(workPoolFilterSchema) };
+const flowRunFilters = { ...flowFilters, work_pool_queues: optional(workQueueFilterSchema) };
 const artifactFilters = {
   artifacts: optional(artifactFilterSchema),
   flow_runs: optional(flowRunFilterSchema),
@@ -88,19 +41,35 @@ const artifactFilters = {
   flows: optional(flowFilterSchema),
   deployments: optional(deploymentFilterSchema),
 };
-export const artifactFilterBodySchema = object(
-  {
-    ...artifactFilters,
-    sort: optional(literal(ARTIFACT_SORTS), () => 'ID_DESC' as const),
-    limit: limit(),
-    offset: offset(),
-  },
-  { extra: 'ignore' },
-);
+
+/** A `/filter` body: the filters, then sort (with Prefect's default), limit and offset. */
+function filterBody<S extends Shape, T extends string>(filters: S, sorts: readonly T[], sort: T, offsetMax?: number) {
+  return object(
+    { ...filters, sort: optional(literal(sorts), () => sort), limit: limit(), offset: offset(offsetMax) },
+    { extra: 'ignore' },
+  );
+}
+
+export const flowRunFilterBodySchema = filterBody(flowRunFilters, FLOW_RUN_SORTS, 'ID_DESC');
+export const flowRunCountBodySchema = object(flowRunFilters, { extra: 'ignore' });
+
+const taskRunBodies = {
+  oss: filterBody(taskRunFilters, TASK_RUN_SORTS, 'ID_DESC'),
+  cloud: filterBody(taskRunFilters, TASK_RUN_SORTS, 'ID_DESC', TASK_RUN_OFFSET_MAX_CLOUD),
+};
+export function taskRunFilterBodySchema(family: PathFamily) {
+  return taskRunBodies[family];
+}
+export const taskRunCountBodySchema = object(taskRunFilters, { extra: 'ignore' });
+
+export const flowFilterBodySchema = filterBody(flowFilters, FLOW_SORTS, 'NAME_ASC');
+export const flowCountBodySchema = object(flowFilters, { extra: 'ignore' });
+
+export const artifactFilterBodySchema = filterBody(artifactFilters, ARTIFACT_SORTS, 'ID_DESC');
 export const artifactCountBodySchema = object(artifactFilters, { extra: 'ignore' });
 
 /** The filter objects of a parsed body (sort/limit/offset dropped). */
-export function filtersOf(body: RunFilterSet & Record<string, unknown>): RunFilterSet {
+export function filtersOf(body: RunFilterSet): RunFilterSet {
   return {
     flows: body.flows,
     flow_runs: body.flow_runs,
@@ -110,4 +79,11 @@ export function filtersOf(body: RunFilterSet & Record<string, unknown>): RunFilt
     work_pool_queues: body.work_pool_queues,
     artifacts: body.artifacts,
   };
+}
+
+/** The store query of a parsed `/filter` body, anchored at now for the time-dependent sorts. */
+export function runQueryOf<S extends string>(
+  body: RunFilterSet & { sort: S; limit: number; offset: number },
+): RunQuery<S> {
+  return { filters: filtersOf(body), sort: body.sort, limit: body.limit, offset: body.offset, now: nowMicros() };
 }

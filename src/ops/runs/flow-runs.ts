@@ -15,7 +15,7 @@ import { withSubflowDetails } from '../../domain/runs/subflows.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
-import { filtersOf, type flowRunCountBodySchema, type flowRunFilterBodySchema } from './bodies.ts';
+import { filtersOf, type flowRunCountBodySchema, type flowRunFilterBodySchema, runQueryOf } from './bodies.ts';
 import { emitFlowRunStateEvent } from './flow-run-events.ts';
 
 export async function createFlowRun(
@@ -126,13 +126,7 @@ export async function deleteFlowRun(ctx: OpContext, id: string): Promise<void> {
 }
 
 export function filterFlowRuns(ctx: OpContext, body: Infer<typeof flowRunFilterBodySchema>): Promise<FlowRunRow[]> {
-  return storeOf(ctx.services).flowRuns.filter(ctx.workspace.id, {
-    filters: filtersOf(body),
-    sort: body.sort,
-    limit: body.limit,
-    offset: body.offset,
-    now: nowMicros(),
-  });
+  return storeOf(ctx.services).flowRuns.filter(ctx.workspace.id, runQueryOf(body));
 }
 
 export function countFlowRuns(ctx: OpContext, body: Infer<typeof flowRunCountBodySchema>): Promise<number> {

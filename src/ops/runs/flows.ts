@@ -5,7 +5,7 @@ import type { FlowCreate, FlowRow } from '../../domain/runs/flows.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
-import { filtersOf, type flowCountBodySchema, type flowFilterBodySchema } from './bodies.ts';
+import { filtersOf, type flowCountBodySchema, type flowFilterBodySchema, runQueryOf } from './bodies.ts';
 
 export async function createFlow(ctx: OpContext, input: FlowCreate): Promise<{ flow: FlowRow; created: boolean }> {
   const now = nowMicros();
@@ -26,13 +26,7 @@ export async function readFlow(ctx: OpContext, id: string): Promise<FlowRow> {
 }
 
 export function filterFlows(ctx: OpContext, body: Infer<typeof flowFilterBodySchema>): Promise<FlowRow[]> {
-  return storeOf(ctx.services).flows.filter(ctx.workspace.id, {
-    filters: filtersOf(body),
-    sort: body.sort,
-    limit: body.limit,
-    offset: body.offset,
-    now: nowMicros(),
-  });
+  return storeOf(ctx.services).flows.filter(ctx.workspace.id, runQueryOf(body));
 }
 
 export function countFlows(ctx: OpContext, body: Infer<typeof flowCountBodySchema>): Promise<number> {

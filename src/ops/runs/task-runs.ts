@@ -9,7 +9,7 @@ import type { TaskRunCreate, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
-import { filtersOf, type taskRunCountBodySchema, type taskRunFilterBodySchema } from './bodies.ts';
+import { filtersOf, runQueryOf, type taskRunCountBodySchema, type taskRunFilterBodySchema } from './bodies.ts';
 
 export async function createTaskRun(
   ctx: OpContext,
@@ -83,13 +83,7 @@ export function filterTaskRuns(
   ctx: OpContext,
   body: Infer<ReturnType<typeof taskRunFilterBodySchema>>,
 ): Promise<TaskRunRow[]> {
-  return storeOf(ctx.services).taskRuns.filter(ctx.workspace.id, {
-    filters: filtersOf(body),
-    sort: body.sort,
-    limit: body.limit,
-    offset: body.offset,
-    now: nowMicros(),
-  });
+  return storeOf(ctx.services).taskRuns.filter(ctx.workspace.id, runQueryOf(body));
 }
 
 export function countTaskRuns(ctx: OpContext, body: Infer<typeof taskRunCountBodySchema>): Promise<number> {

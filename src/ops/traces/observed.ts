@@ -1,5 +1,6 @@
 /** Observed tags (of a trace, of a span's subtree) and observed states (of the workspace, of a trace). */
 import { notFound } from '../../domain/errors.ts';
+import { observedSortSchema } from '../../domain/observed-sorts.ts';
 import { type Infer, int, object, optional, str } from '../../domain/schema.ts';
 import {
   OBSERVED_QUERY_MAX,
@@ -9,7 +10,6 @@ import {
   OBSERVED_STATES_LIMIT_WORKSPACE_MAX,
   type ObservedState,
   type ObservedTag,
-  observedStateSortSchema,
 } from '../../domain/spans/observed.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { ensureTrace } from './read-spans.ts';
@@ -24,7 +24,7 @@ function statesQuery(defaultLimit: number, maxLimit: number) {
   return object(
     {
       query: optional(str({ max: OBSERVED_QUERY_MAX }).describe('Prefix of the state type or name (case-insensitive)')),
-      order_by: optional(observedStateSortSchema, () => 'LAST_SEEN_DESC' as const),
+      order_by: optional(observedSortSchema, () => 'LAST_SEEN_DESC' as const),
       limit: optional(int({ min: 1, max: maxLimit }), () => defaultLimit),
     },
     { extra: 'ignore' },
@@ -39,6 +39,11 @@ export const traceObservedStatesQuerySchema = statesQuery(OBSERVED_STATES_LIMIT_
 export type ObservedStatesInput = Infer<typeof workspaceObservedStatesQuerySchema>;
 
 const prefixOf = (q: string | undefined) => (q ? q : undefined);
+const storeStatesQuery = (input: ObservedStatesInput) => ({
+  prefix: prefixOf(input.query),
+  orderBy: input.order_by,
+  limit: input.limit,
+});
 
 export async function traceObservedTags(
   ctx: OpContext,
@@ -60,11 +65,7 @@ export async function spanObservedTags(
 }
 
 export function workspaceObservedStates(ctx: OpContext, input: ObservedStatesInput): Promise<ObservedState[]> {
-  return storeOf(ctx.services).spans.observedStates(
-    ctx.workspace.id,
-    {},
-    { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit },
-  );
+  return storeOf(ctx.services).spans.observedStates(ctx.workspace.id, {}, storeStatesQuery(input));
 }
 
 export async function traceObservedStates(
@@ -73,9 +74,5 @@ export async function traceObservedStates(
   input: ObservedStatesInput,
 ): Promise<ObservedState[]> {
   await ensureTrace(ctx, traceId);
-  return storeOf(ctx.services).spans.observedStates(
-    ctx.workspace.id,
-    { traceId },
-    { prefix: prefixOf(input.query), orderBy: input.order_by, limit: input.limit },
-  );
+  return storeOf(ctx.services).spans.observedStates(ctx.workspace.id, { traceId }, storeStatesQuery(input));
 }

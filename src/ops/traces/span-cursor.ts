@@ -5,8 +5,8 @@
  * direction continues the cursor's query; one that repeats them must repeat them exactly.
  */
 import { invalidField } from '../../domain/errors.ts';
-import type { StateType } from '../../domain/runs/states.ts';
-import type { SpanPosition, SpanType } from '../../domain/spans/span.ts';
+import type { SpanFilters } from '../../domain/spans/query.ts';
+import type { SpanPosition } from '../../domain/spans/span.ts';
 import type { OpContext } from '../context.ts';
 import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
 
@@ -15,13 +15,8 @@ const KIND = 'spans-cursor';
 export const CURSOR_TTL_MS = 24 * 3600 * 1000;
 
 /** The query a cursor is bound to, in canonical form (lists sorted and de-duplicated). */
-export interface SpanQueryKey {
-  parent_span_id?: string;
-  depth?: number;
-  entities?: SpanType[];
-  state_types?: StateType[];
-  state_names?: string[];
-  tags?: string[];
+export interface SpanQueryKey extends Omit<SpanFilters, 'text'> {
+  /** The text query as the client wrote it. */
   query?: string;
   direction: 'asc' | 'desc';
 }

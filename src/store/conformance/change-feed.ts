@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { uuid7 } from '../../domain/ids.ts';
 import type { NewLog } from '../../domain/logs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { ChangeNotice, Store } from '../contract.ts';
 import type { OpenTestStore } from './index.ts';
+import { logQuery, newLog } from './log-fixtures.ts';
+import { withStore } from './run-fixtures.ts';
 
 function log(workspaceId: string, message: string): NewLog {
   const t = nowMicros();
-  return {
-    workspaceId,
-    id: uuid7(),
-    created: t,
-    name: 'feed',
-    level: 20,
-    message,
-    timestamp: t,
-    flow_run_id: null,
-    task_run_id: null,
-    worker_id: null,
-  };
+  return newLog(workspaceId, { created: t, name: 'feed', message, timestamp: t });
 }
 
 /** Resolves with the first notice matching `pred`, or rejects after `ms`. */
@@ -40,11 +30,8 @@ function waitFor(store: Store, pred: (n: ChangeNotice) => boolean, ms = 5000): P
 
 export function changeFeedConformance(open: OpenTestStore): void {
   describe('change feed', () => {
-    it('announces committed positions to subscribers; every row up to maxSeq is readable', async () => {
-      const store = await open();
-      try {
-        const { workspace } = await store.tenancy.ensureDefaults();
-        const ws = workspace.id;
+    it('announces committed positions to subscribers; every row up to maxSeq is readable', () =>
+      withStore(open, async (store, ws) => {
         const seen: ChangeNotice[] = [];
         const stopAll = store.changes.subscribe((n) => seen.push(n));
         // Let an engine that listens over the network finish subscribing first.
@@ -54,12 +41,7 @@ export function changeFeedConformance(open: OpenTestStore): void {
         const notice = waitFor(store, (n) => n.workspaceId === ws && n.stream === 'logs' && n.maxSeq >= last);
         await store.changes.notify({ workspaceId: ws, stream: 'logs', maxSeq: last });
         const n = await notice;
-        const read = await store.logs.filter(ws, {
-          filter: { operator: 'and_' },
-          sort: 'TIMESTAMP_ASC',
-          limit: 200,
-          offset: 0,
-        });
+        const read = await store.logs.filter(ws, logQuery());
         assert.deepEqual(
           read.filter((r) => r.seq <= n.maxSeq).map((r) => r.message),
           ['a', 'b'],
@@ -71,9 +53,6 @@ export function changeFeedConformance(open: OpenTestStore): void {
         await store.changes.notify({ workspaceId: ws, stream: 'logs', maxSeq: more[0].seq });
         await again;
         assert.equal(seen.length, before, 'an unsubscribed listener hears nothing more');
-      } finally {
-        await store.close();
-      }
-    });
+      }));
   });
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { CountKey, EventFilter, EventScope } from '../../domain/events.ts';
 import { newEvent } from './events.ts';
 import type { OpenTestStore } from './index.ts';
-import { withAccountStore as withStore } from './run-fixtures.ts';
+import { otherWorkspace, withAccountStore as withStore } from './run-fixtures.ts';
 
 const HOUR = 3_600_000_000;
 const BASE = 1_741_564_800_000_000; // 2025-03-10T00:00:00Z
@@ -21,12 +21,7 @@ export function eventDerivedConformance(open: OpenTestStore): void {
   describe('events: count-by, run events, tags', () => {
     it('counts the same from rollups as exactly, for every key, window edge and filter the rollups answer', () =>
       withStore(open, async (store, account, ws) => {
-        const other = await store.tenancy.createWorkspace({
-          accountId: account,
-          name: 'B',
-          handle: 'b',
-          description: null,
-        });
+        const other = await otherWorkspace(store);
         const rand = rng(7);
         const evs = Array.from({ length: 300 }, (_, i) => {
           const r = `res.${Math.floor(rand() * 6)}`;

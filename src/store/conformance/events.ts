@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { EventFilter, EventQuery, EventScope, NewEvent } from '../../domain/events.ts';
 import { uuid7 } from '../../domain/ids.ts';
 import type { OpenTestStore } from './index.ts';
-import { withAccountStore as withStore } from './run-fixtures.ts';
+import { otherWorkspace, withAccountStore as withStore } from './run-fixtures.ts';
 
 const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
 const ALL: EventFilter = { since: 0, until: T0 * 2 };
@@ -53,12 +53,7 @@ export function eventConformance(open: OpenTestStore): void {
 
     it('appends, skips duplicates per tenant (first write wins) and reports what was inserted', () =>
       withStore(open, async (store, account, ws) => {
-        const other = await store.tenancy.createWorkspace({
-          accountId: account,
-          name: 'B',
-          handle: 'b',
-          description: null,
-        });
+        const other = await otherWorkspace(store);
         const a = newEvent(account, ws, 1);
         const dup = { ...a, event: 'conf.changed' };
         const r1 = await store.events.append([a, dup]);

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { uuid7 } from '../../domain/ids.ts';
 import type { FlowRunSort, RunFilterSet } from '../../domain/runs/filters.ts';
 import type { OpenTestStore } from './index.ts';
-import { artifact, flow, flowRun, query, SEC, state, T0, taskRun, withStore } from './run-fixtures.ts';
+import { logQuery } from './log-fixtures.ts';
+import { artifact, flow, flowRun, otherWorkspace, query, SEC, state, T0, taskRun, withStore } from './run-fixtures.ts';
 
 export function flowRunConformance(open: OpenTestStore): void {
   describe('flows', () => {
@@ -20,13 +21,7 @@ export function flowRunConformance(open: OpenTestStore): void {
 
     it('keeps workspaces apart', () =>
       withStore(open, async (store, ws) => {
-        const { account } = await store.tenancy.ensureDefaults();
-        const other = await store.tenancy.createWorkspace({
-          accountId: account.id,
-          name: 'o',
-          handle: 'o',
-          description: null,
-        });
+        const other = await otherWorkspace(store, 'o', 'o');
         const a = await store.flows.upsert(ws, flow('etl'));
         const b = await store.flows.upsert(other.id, flow('etl'));
         assert.equal(b.created, true);
@@ -269,23 +264,13 @@ export function flowRunConformance(open: OpenTestStore): void {
         assert.equal((await store.logs.runStats(ws, other))?.count, 1);
         assert.deepEqual(await loggers(), [['n', 1]]);
         assert.deepEqual(await loggers([fr]), []);
-        const left = await store.logs.filter(ws, {
-          filter: { operator: 'and_' },
-          sort: 'TIMESTAMP_ASC',
-          limit: 10,
-          offset: 0,
-        });
+        const left = await store.logs.filter(ws, logQuery({}, { limit: 10 }));
         assert.deepEqual(
           left.map((l) => l.message),
           ['m4'],
         );
         await store.logs.indexText(100);
-        const found = await store.logs.filter(ws, {
-          filter: { operator: 'and_', text: { query: 'm' } },
-          sort: 'TIMESTAMP_ASC',
-          limit: 10,
-          offset: 0,
-        });
+        const found = await store.logs.filter(ws, logQuery({ text: { query: 'm' } }, { limit: 10 }));
         assert.deepEqual(
           found.map((l) => l.message),
           ['m4'],

@@ -9,6 +9,7 @@ import { uuid4, uuid7 } from '../../domain/ids.ts';
 import { compileLogFilter } from '../../domain/live-match/log-filter.ts';
 import type { LogFilter, NewLog } from '../../domain/logs.ts';
 import type { OpenTestStore } from './index.ts';
+import { withStore } from './run-fixtures.ts';
 
 const T0 = 1_714_564_800_000_000;
 
@@ -25,11 +26,8 @@ function random(seed: number): () => number {
 
 export function logMatchConformance(open: OpenTestStore): void {
   describe('logs: the live matcher agrees with filter()', () => {
-    it('for generated filters over every field, with and_ and or_', async () => {
-      const store = await open();
-      try {
-        const { workspace } = await store.tenancy.ensureDefaults();
-        const ws = workspace.id;
+    it('for generated filters over every field, with and_ and or_', () =>
+      withStore(open, async (store, ws) => {
         const rnd = random(42);
         const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
         const runs = [uuid4(), uuid4(), uuid4()];
@@ -97,9 +95,6 @@ export function logMatchConformance(open: OpenTestStore): void {
             .sort();
           assert.deepEqual(inMemory, fromStore, `filter ${JSON.stringify(f)}`);
         }
-      } finally {
-        await store.close();
-      }
-    });
+      }));
   });
 }

@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { uuid4, uuid7 } from '../../domain/ids.ts';
-import type { NewLog } from '../../domain/logs.ts';
+import { uuid4 } from '../../domain/ids.ts';
 import type { ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import type { OpenTestStore } from './index.ts';
-import { withStore } from './run-fixtures.ts';
-
-const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
-
-function log(workspaceId: string, over: Partial<NewLog> = {}): NewLog {
-  return {
-    workspaceId,
-    id: uuid7(),
-    created: T0,
-    name: 'prefect.flow_runs',
-    level: 20,
-    message: 'm',
-    timestamp: T0,
-    flow_run_id: null,
-    task_run_id: null,
-    worker_id: null,
-    ...over,
-  };
-}
+import { newLog as log } from './log-fixtures.ts';
+import { otherWorkspace, T0, withStore } from './run-fixtures.ts';
 
 const byName = (
   orderBy: ObservedLoggerQuery['orderBy'] = 'NAME_ASC',
@@ -48,13 +30,7 @@ export function logStatsConformance(open: OpenTestStore): void {
         ]);
         assert.deepEqual(await store.logs.runStats(ws, run), { count: 3, maxSeq: b[1].seq });
         assert.deepEqual(await store.logs.runStats(ws, other), { count: 1, maxSeq: a[1].seq });
-        const { account } = await store.tenancy.ensureDefaults();
-        const ws2 = await store.tenancy.createWorkspace({
-          accountId: account.id,
-          name: 'B',
-          handle: 'b',
-          description: null,
-        });
+        const ws2 = await otherWorkspace(store);
         assert.equal(await store.logs.runStats(ws2.id, run), undefined, 'counters are per workspace');
       }));
 
@@ -147,13 +123,7 @@ export function logStatsConformance(open: OpenTestStore): void {
 
     it('reads a workspace’s logs by seq range for live subscribers', () =>
       withStore(open, async (store, ws) => {
-        const { account } = await store.tenancy.ensureDefaults();
-        const ws2 = await store.tenancy.createWorkspace({
-          accountId: account.id,
-          name: 'B',
-          handle: 'b',
-          description: null,
-        });
+        const ws2 = await otherWorkspace(store);
         const start = await store.logs.lastSeq();
         const rows = await store.logs.append([
           log(ws, { message: '1', timestamp: T0 + 9 }),

@@ -1,36 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { uuid4, uuid7 } from '../../domain/ids.ts';
-import type { LogFilter, LogQuery, NewLog } from '../../domain/logs.ts';
+import { uuid4 } from '../../domain/ids.ts';
+import type { LogFilter, NewLog } from '../../domain/logs.ts';
 import type { OpenTestStore } from './index.ts';
-import { withStore } from './run-fixtures.ts';
-
-const T0 = 1_714_564_800_000_000; // 2024-05-01T12:00:00Z
+import { newLog, logQuery as q } from './log-fixtures.ts';
+import { otherWorkspace, T0, withStore } from './run-fixtures.ts';
 
 function log(workspaceId: string, i: number, over: Partial<NewLog> = {}): NewLog {
-  return {
-    workspaceId,
-    id: uuid7(),
-    created: T0,
-    name: 'prefect.flow_runs',
-    level: 20,
-    message: `message ${i}`,
-    timestamp: T0 + i * 1000,
-    flow_run_id: null,
-    task_run_id: null,
-    worker_id: null,
-    ...over,
-  };
-}
-
-function q(filter: Partial<LogFilter> = {}, over: Partial<LogQuery> = {}): LogQuery {
-  return {
-    filter: { operator: 'and_', ...filter } as LogFilter,
-    sort: 'TIMESTAMP_ASC',
-    limit: 200,
-    offset: 0,
-    ...over,
-  };
+  return newLog(workspaceId, { message: `message ${i}`, timestamp: T0 + i * 1000, ...over });
 }
 
 export function logConformance(open: OpenTestStore): void {
@@ -204,13 +181,7 @@ export function logConformance(open: OpenTestStore): void {
 
     it('keeps workspaces apart', () =>
       withStore(open, async (store, ws) => {
-        const { account } = await store.tenancy.ensureDefaults();
-        const other = await store.tenancy.createWorkspace({
-          accountId: account.id,
-          name: 'B',
-          handle: 'b',
-          description: null,
-        });
+        const other = await otherWorkspace(store);
         await store.logs.append([log(ws, 0, { message: 'in A' }), log(other.id, 0, { message: 'in B' })]);
         await store.logs.indexText(100);
         assert.deepEqual(

@@ -8,6 +8,7 @@ import { normalizeFlowRunPolicy, normalizeTaskRunPolicy } from '../../domain/run
 import { makeState, type StateRow, type StateType } from '../../domain/runs/states.ts';
 import type { TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun } from '../../domain/runs/task-runs.ts';
+import type { Workspace } from '../../domain/tenancy.ts';
 import type { Store } from '../contract.ts';
 import type { OpenTestStore } from './index.ts';
 
@@ -48,6 +49,19 @@ export function flowRun(flowId: string, over: Partial<NewFlowRun> = {}): NewFlow
   };
 }
 
+/** The task-run fields a fixture leaves unset (no cache, version, policy, tags, labels or inputs). */
+function taskRunDefaults() {
+  return {
+    cache_key: null,
+    cache_expiration: null,
+    task_version: null,
+    empirical_policy: normalizeTaskRunPolicy(undefined),
+    tags: [],
+    labels: {},
+    task_inputs: {},
+  };
+}
+
 export function taskRun(flowRunId: string | null, key: string, over: Partial<NewTaskRun> = {}): NewTaskRun {
   return {
     id: uuid7(),
@@ -57,13 +71,7 @@ export function taskRun(flowRunId: string | null, key: string, over: Partial<New
     flow_run_id: flowRunId,
     task_key: key,
     dynamic_key: '0',
-    cache_key: null,
-    cache_expiration: null,
-    task_version: null,
-    empirical_policy: normalizeTaskRunPolicy(undefined),
-    tags: [],
-    labels: {},
-    task_inputs: {},
+    ...taskRunDefaults(),
     flow_run_run_count: 0,
     ...over,
   };
@@ -119,13 +127,7 @@ export function record(
       name: over.name ?? 'extract-79c',
       task_key: over.key ?? 'extract-3de472e5',
       dynamic_key: over.dynamicKey ?? '79c',
-      cache_key: null,
-      cache_expiration: null,
-      task_version: null,
-      empirical_policy: normalizeTaskRunPolicy(undefined),
-      tags: [],
-      labels: {},
-      task_inputs: {},
+      ...taskRunDefaults(),
       run_count: over.runCount ?? (type === 'PENDING' ? 0 : 1),
       flow_run_run_count: 1,
       expected_start_time: T0,
@@ -162,4 +164,10 @@ export async function withAccountStore(
 
 export function withStore(open: OpenTestStore, fn: (store: Store, ws: string) => Promise<void>): Promise<void> {
   return withAccountStore(open, (store, _account, ws) => fn(store, ws));
+}
+
+/** A second workspace in the default account, for tests that keep tenants apart. */
+export async function otherWorkspace(store: Store, handle = 'b', name = 'B'): Promise<Workspace> {
+  const { account } = await store.tenancy.ensureDefaults();
+  return store.tenancy.createWorkspace({ accountId: account.id, name, handle, description: null });
 }

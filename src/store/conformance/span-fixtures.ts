@@ -2,7 +2,7 @@
 import type { FlowRunRow } from '../../domain/runs/flow-runs.ts';
 import type { StateType } from '../../domain/runs/states.ts';
 import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
-import type { Store } from '../contract.ts';
+import type { StateWrite, StateWriteResult, Store } from '../contract.ts';
 import { artifact, flow, flowRun, SEC, state, T0, taskRun } from './run-fixtures.ts';
 
 export interface SmallTrace {
@@ -15,19 +15,26 @@ export interface SmallTrace {
   artifactId: string;
 }
 
-/** Moves a flow run through `types`, one second apart from `at`. */
-export async function moveFlowRun(
-  store: Store,
+/** The reads and state writes `moveRun` needs: a store's flow runs or task runs. */
+interface RunStates<R> {
+  get(ws: string, id: string): Promise<R | undefined>;
+  writeState(ws: string, id: string, write: StateWrite): Promise<StateWriteResult<R>>;
+}
+
+/** Moves a run through `types`, one second apart from `at`; `owner` puts the run's id in the state details. */
+async function moveRun<R extends { state_id: string | null }>(
+  runs: RunStates<R>,
   ws: string,
   id: string,
   types: StateType[],
   at: number,
-): Promise<FlowRunRow> {
-  let run = (await store.flowRuns.get(ws, id))!;
+  owner: { runId: string } | { taskRunId: string },
+): Promise<R> {
+  let run = (await runs.get(ws, id))!;
   for (const [i, t] of types.entries()) {
-    const w = await store.flowRuns.writeState(ws, id, {
+    const w = await runs.writeState(ws, id, {
       expectedStateId: run.state_id,
-      state: state(t, at + i * SEC, { runId: id }),
+      state: state(t, at + i * SEC, owner),
     });
     if (w.outcome !== 'written') throw new Error(`state write ${t} on ${id}: ${w.outcome}`);
     run = w.run;
@@ -35,23 +42,12 @@ export async function moveFlowRun(
   return run;
 }
 
-export async function moveTaskRun(
-  store: Store,
-  ws: string,
-  id: string,
-  types: StateType[],
-  at: number,
-): Promise<TaskRunRow> {
-  let run = (await store.taskRuns.get(ws, id))!;
-  for (const [i, t] of types.entries()) {
-    const w = await store.taskRuns.writeState(ws, id, {
-      expectedStateId: run.state_id,
-      state: state(t, at + i * SEC, { taskRunId: id }),
-    });
-    if (w.outcome !== 'written') throw new Error(`state write ${t} on ${id}: ${w.outcome}`);
-    run = w.run;
-  }
-  return run;
+export function moveFlowRun(store: Store, ws: string, id: string, types: StateType[], at: number): Promise<FlowRunRow> {
+  return moveRun(store.flowRuns, ws, id, types, at, { runId: id });
+}
+
+export function moveTaskRun(store: Store, ws: string, id: string, types: StateType[], at: number): Promise<TaskRunRow> {
+  return moveRun(store.taskRuns, ws, id, types, at, { taskRunId: id });
 }
 
 /**

@@ -5,7 +5,7 @@ import type { SpanListQuery } from '../../domain/spans/query.ts';
 import { positionOf, type SpanRow } from '../../domain/spans/span.ts';
 import { parseTextQuery } from '../../domain/text-query.ts';
 import type { OpenTestStore } from './index.ts';
-import { artifact, flow, flowRun, record, SEC, state, T0, taskRun, withStore } from './run-fixtures.ts';
+import { artifact, flow, flowRun, otherWorkspace, record, SEC, state, T0, taskRun, withStore } from './run-fixtures.ts';
 import { moveFlowRun, smallTrace } from './span-fixtures.ts';
 
 const ids = (spans: SpanRow[]) => spans.map((s) => s.span_id);
@@ -351,13 +351,7 @@ export function spanConformance(open: OpenTestStore): void {
     it('keeps workspaces apart', () =>
       withStore(open, async (store, ws) => {
         const t = await smallTrace(store, ws);
-        const { accountId } = await store.tenancy.ensureDefaults().then((d) => ({ accountId: d.account.id }));
-        const other = await store.tenancy.createWorkspace({
-          accountId,
-          name: 'other',
-          handle: 'other-spans',
-          description: null,
-        });
+        const other = await otherWorkspace(store, 'other-spans', 'other');
         assert.equal(await store.spans.hasTrace(other.id, t.root.id), false);
         assert.equal(await store.spans.get(other.id, t.root.id), undefined);
         assert.deepEqual(await store.spans.list(other.id, t.root.id, all()), []);

@@ -11,10 +11,6 @@ import type { ChildStateCounts, SpanSource, SpanType } from '../../domain/spans/
 import { FIELD_COLUMNS, type SpanColumns } from '../shared/span-columns.ts';
 import type { Queryable, Row } from './db.ts';
 
-export const SPAN_SELECT = `SELECT s.span_id, s.trace_id, s.parent_span_id, s.path, s.depth, s.span_type, s.name, s.start_time, s.end_time,
-  s.total_run_time, s.state_type, s.state_name, s.state_timestamp, s.tags, s.attributes, s.version, s.published, s.child_count,
-  s.child_state_counts FROM spans s`;
-
 const placeholders = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`);
 const casts: Partial<Record<(typeof FIELD_COLUMNS)[number], string>> = { tags: '::jsonb' };
 const fieldParams = (from: number) => FIELD_COLUMNS.map((k, i) => `$${from + i}${casts[k] ?? ''}`);

@@ -9,12 +9,12 @@ import {
 import type { SpanListQuery } from '../../domain/spans/query.ts';
 import type { SpanRow } from '../../domain/spans/span.ts';
 import type { SpanStore } from '../contract.ts';
+import { SPAN_SELECT } from '../shared/span-columns.ts';
 import { spanAfter, spanConditions, spanOrder } from '../sql/span-filters.ts';
 import type { PgDb, Row } from './db.ts';
 import { pgDialect } from './dialect.ts';
 import { toSpan } from './run-rows.ts';
 import { PgSpanProjection } from './span-projection.ts';
-import { SPAN_SELECT } from './span-rows.ts';
 import type { PgTenancy } from './tenancy.ts';
 
 export class PgSpans implements SpanStore {

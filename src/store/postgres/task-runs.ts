@@ -13,6 +13,9 @@ import { insertColumns, insertState, pgReader, toTaskRun, updateColumns } from '
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
 
+/** What identifies a task run: its id, or its (flow run, task key, dynamic key). */
+type TaskRunKey = Pick<NewTaskRun, 'id' | 'flow_run_id' | 'task_key' | 'dynamic_key'>;
+
 export class PgTaskRuns extends RunReads<TaskRunSort, TaskRunRow> implements TaskRunStore {
   private readonly db: PgDb;
   private readonly tenancy: PgTenancy;
@@ -53,34 +56,20 @@ export class PgTaskRuns extends RunReads<TaskRunSort, TaskRunRow> implements Tas
     return r.rows[0] ? toTaskRun(r.rows[0]) : undefined;
   }
 
-  private async find(
-    c: Queryable,
-    ws: number,
-    id: string,
-    flowRunId: string | null,
-    taskKey: string,
-    dynamicKey: string,
-  ) {
+  private async find(c: Queryable, ws: number, k: TaskRunKey) {
     return (
-      (await this.getInTx(c, ws, id)) ??
-      (flowRunId !== null ? await this.getByKey(c, ws, flowRunId, taskKey, dynamicKey) : undefined)
+      (await this.getInTx(c, ws, k.id)) ??
+      (k.flow_run_id !== null ? await this.getByKey(c, ws, k.flow_run_id, k.task_key, k.dynamic_key) : undefined)
     );
   }
 
   /** The id of the run with this id, else with this key (no state join: the recorder's lookup). */
-  private async findId(
-    c: Queryable,
-    ws: number,
-    id: string,
-    flowRunId: string | null,
-    taskKey: string,
-    dynamicKey: string,
-  ): Promise<string | undefined> {
+  private async findId(c: Queryable, ws: number, k: TaskRunKey): Promise<string | undefined> {
     const r = await c.query(
       `SELECT id, 0 AS p FROM task_runs WHERE ws = $1 AND id = $2
        UNION ALL SELECT id, 1 AS p FROM task_runs WHERE ws = $1 AND flow_run_id = $3 AND task_key = $4 AND dynamic_key = $5
        ORDER BY p LIMIT 1`,
-      [ws, id, flowRunId, taskKey, dynamicKey],
+      [ws, k.id, k.flow_run_id, k.task_key, k.dynamic_key],
     );
     return r.rows[0]?.id as string | undefined;
   }
@@ -116,12 +105,12 @@ export class PgTaskRuns extends RunReads<TaskRunSort, TaskRunRow> implements Tas
   ): Promise<{ run: TaskRunRow; created: boolean }> {
     const ws = await this.ws(workspaceId);
     return this.db.tx(async (c) => {
-      const existing = await this.find(c, ws, run.id, run.flow_run_id, run.task_key, run.dynamic_key);
+      const existing = await this.find(c, ws, run);
       if (existing) return { run: existing, created: false };
       const t = applyTransition(emptyTiming(), null, initial);
       if (!(await this.insert(c, ws, run, t))) {
         // Another instance created it in between.
-        const raced = await this.find(c, ws, run.id, run.flow_run_id, run.task_key, run.dynamic_key);
+        const raced = await this.find(c, ws, run);
         if (raced) return { run: raced, created: false };
       }
       await insertState(c, 'task_run_states', ws, run.id, initial);
@@ -205,15 +194,12 @@ export class PgTaskRuns extends RunReads<TaskRunSort, TaskRunRow> implements Tas
   private async recordEach(c: Queryable, ws: number, records: TaskRunEventRecord[]): Promise<void> {
     const now = nowMicros();
     for (const rec of records) {
-      const tr = rec.taskRun;
       const { run, timing } = recordedRow(rec, rec.taskRunId, now);
-      let runId = await this.findId(c, ws, rec.taskRunId, rec.flowRunId, tr.task_key, tr.dynamic_key);
+      let runId = await this.findId(c, ws, run);
       let inserted = false;
       if (runId === undefined) {
         inserted = await this.insert(c, ws, run, timing);
-        runId = inserted
-          ? rec.taskRunId
-          : await this.findId(c, ws, rec.taskRunId, rec.flowRunId, tr.task_key, tr.dynamic_key);
+        runId = inserted ? rec.taskRunId : await this.findId(c, ws, run);
         if (runId === undefined) continue;
       }
       if (!inserted) {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../domain/errors.ts';
 import { uuid4 } from '../../domain/ids.ts';
-import type { Account, Workspace } from '../../domain/tenancy.ts';
+import type { Account, NewWorkspace, Workspace } from '../../domain/tenancy.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { TenancyStore } from '../contract.ts';
 import type { Row } from '../shared/row-decoding.ts';
@@ -84,12 +84,7 @@ export class PgTenancy implements TenancyStore {
     return (await this.db.query<Row>('SELECT * FROM workspaces ORDER BY ws')).map(toWorkspace);
   }
 
-  async createWorkspace(input: {
-    accountId: string;
-    name: string;
-    handle: string;
-    description: string | null;
-  }): Promise<Workspace> {
+  async createWorkspace(input: NewWorkspace): Promise<Workspace> {
     try {
       const r = await this.db.one<Row>(
         `INSERT INTO workspaces (id, account_id, name, handle, description, is_default, created)

@@ -28,6 +28,11 @@ export const FIELD_COLUMNS = [
 ] as const;
 
 /** Stored values of those columns; JSON is serialised the one way every write uses. */
+/** The columns a read needs (`search` and `sort_start` are for the database only). */
+export const SPAN_SELECT = `SELECT s.span_id, s.trace_id, s.parent_span_id, s.path, s.depth, s.span_type, s.name, s.start_time, s.end_time,
+  s.total_run_time, s.state_type, s.state_name, s.state_timestamp, s.tags, s.attributes, s.version, s.published, s.child_count,
+  s.child_state_counts FROM spans s`;
+
 export type SpanColumns = Record<(typeof FIELD_COLUMNS)[number], string | number | null>;
 
 export function spanColumns(f: SpanFields): SpanColumns {

@@ -19,11 +19,11 @@ import {
 import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { json } from '../shared/run-columns.ts';
-import { sameColumns, spanColumns } from '../shared/span-columns.ts';
+import { SPAN_SELECT, sameColumns, spanColumns } from '../shared/span-columns.ts';
 import { Deferred } from '../shared/span-deferred.ts';
 import type { Db } from './db.ts';
 import { type Row, toSpan } from './run-rows.ts';
-import { insertSpan, readSpanSource, SPAN_SELECT, updateSpan } from './span-rows.ts';
+import { insertSpan, readSpanSource, updateSpan } from './span-rows.ts';
 
 // CROSS JOIN keeps SQLite from scanning spans once per descendant (it would pick spans as the
 // outer loop of the recursive step); UNION stops at ids already seen.

@@ -14,11 +14,6 @@ import { FIELD_COLUMNS, type SpanColumns } from '../shared/span-columns.ts';
 import type { Db } from './db.ts';
 import type { Row } from './run-rows.ts';
 
-/** The columns a read needs (`search` and `sort_start` are for the database only). */
-export const SPAN_SELECT = `SELECT s.span_id, s.trace_id, s.parent_span_id, s.path, s.depth, s.span_type, s.name, s.start_time, s.end_time,
-  s.total_run_time, s.state_type, s.state_name, s.state_timestamp, s.tags, s.attributes, s.version, s.published, s.child_count,
-  s.child_state_counts FROM spans s`;
-
 const INSERT = `INSERT INTO spans (ws, span_id, ${FIELD_COLUMNS.join(', ')}, version, published, child_count, child_state_counts)
   VALUES (${['?', '?', ...FIELD_COLUMNS.map(() => '?'), '?', '?', '?', '?'].join(', ')})`;
 // Child counts are the children's business (`adjustParent`): an update of the span leaves them be.

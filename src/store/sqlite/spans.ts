@@ -9,13 +9,13 @@ import {
 import type { SpanListQuery } from '../../domain/spans/query.ts';
 import type { SpanRow } from '../../domain/spans/span.ts';
 import type { SpanStore } from '../contract.ts';
+import { SPAN_SELECT } from '../shared/span-columns.ts';
 import { spanAfter, spanConditions, spanOrder } from '../sql/span-filters.ts';
 import type { Db } from './db.ts';
 import { sqliteDialect } from './dialect.ts';
 import type { Row } from './run-rows.ts';
 import { toSpan } from './run-rows.ts';
 import { SqliteSpanProjection } from './span-projection.ts';
-import { SPAN_SELECT } from './span-rows.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 export class SqliteSpans implements SpanStore {

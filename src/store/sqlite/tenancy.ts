@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../domain/errors.ts';
 import { uuid4 } from '../../domain/ids.ts';
-import type { Account, Workspace } from '../../domain/tenancy.ts';
+import type { Account, NewWorkspace, Workspace } from '../../domain/tenancy.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { TenancyStore } from '../contract.ts';
 import type { Row } from '../shared/row-decoding.ts';
@@ -69,12 +69,7 @@ export class SqliteTenancy implements TenancyStore {
     return (this.db.stmt('SELECT * FROM workspaces ORDER BY ws').all() as unknown as Row[]).map(toWorkspace);
   }
 
-  async createWorkspace(input: {
-    accountId: string;
-    name: string;
-    handle: string;
-    description: string | null;
-  }): Promise<Workspace> {
+  async createWorkspace(input: NewWorkspace): Promise<Workspace> {
     return this.db.tx(() => {
       const taken = this.db
         .stmt('SELECT 1 FROM workspaces WHERE account_id = ? AND handle = ?')

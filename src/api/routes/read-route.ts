@@ -1,0 +1,17 @@
+/**
+ * A read-scope `GET` route declared by what differs: most reads are a path, a summary, perhaps a
+ * query schema, and a call into ops whose answer is rendered.
+ */
+import type { ObjectSchema } from '../../domain/schema.ts';
+import type { OpContext } from '../../ops/context.ts';
+import { type Input, type PerFamily, type RouteDef, route } from '../router.ts';
+
+export function readRoute<Q = undefined>(
+  tag: string,
+  path: string,
+  summary: string,
+  run: (ctx: OpContext, input: Input<Q, undefined>) => Promise<unknown>,
+  query?: PerFamily<ObjectSchema<Q>>,
+): RouteDef<Q> {
+  return route<Q>({ method: 'GET', path, tag, scope: 'read', summary, query, handler: run });
+}
