@@ -1,4 +1,6 @@
 /** The OpenAPI document of the native API, derived from the route table. */
+
+import { SIGHTLINE_VERSION } from '../config/version.ts';
 import { cleanJson, type ObjectSchema, type Schema } from '../domain/schema.ts';
 import { CLOUD_PREFIX, type FixedRouteDef, forFamily, type Method, type RouteDef } from './router.ts';
 import { API_VERSION } from './routes/root.ts';
@@ -72,7 +74,9 @@ export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): R
     openapi: '3.1.0',
     info: {
       title: 'Sightline API',
-      version: API_VERSION,
+      version: SIGHTLINE_VERSION,
+      // The Prefect API version the routes follow (clients send theirs as X-Prefect-Api-Version).
+      'x-prefect-api-version': API_VERSION,
       description:
         'Prefect-compatible API served by Sightline. Open-source paths address the default workspace; ' +
         'Cloud-style paths address /api/accounts/{account_id}/workspaces/{workspace_id}.',

@@ -4,7 +4,6 @@
  * REST resources and MCP tools by listener port. Capabilities that declare the same port share
  * one listener; `--rest-port` / `--mcp-port` put all of them on one.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../domain/errors.ts';
 import { type Defaults, httpTarget, nativeTarget, parseUpstream, type Target } from './consumers.ts';
@@ -12,14 +11,6 @@ import type { Binding } from './invoke.ts';
 import type { ToolEntry } from './mcp-adapter.ts';
 import type { CapabilitySet, ConsumedApi } from './model.ts';
 import type { RestEntry } from './rest-adapter.ts';
-
-export const SIGHTLINE_VERSION: string = (() => {
-  try {
-    return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
 
 export interface EngineOptions {
   set: CapabilitySet;

@@ -4,8 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServeConfig } from '../config/schema.ts';
+import { SIGHTLINE_VERSION } from '../config/version.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
-import { type BoundCapabilities, bindCapabilities, SIGHTLINE_VERSION } from './engine.ts';
+import { type BoundCapabilities, bindCapabilities } from './engine.ts';
 import { CapabilityListeners } from './listeners.ts';
 import { loadCapabilities } from './loader.ts';
 import type { CapabilitySet } from './model.ts';

@@ -5,7 +5,7 @@
  * written to stdout; problems go to stderr.
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { type BoundCapabilities, bindCapabilities, SIGHTLINE_VERSION } from '../capabilities/engine.ts';
+import { type BoundCapabilities, bindCapabilities } from '../capabilities/engine.ts';
 import { loadCapabilities } from '../capabilities/loader.ts';
 import { mcpServerFactory } from '../capabilities/mcp-adapter.ts';
 import { formatProblem } from '../capabilities/yaml-source.ts';
@@ -17,6 +17,7 @@ import {
   type ServeConfig,
   serveOptions,
 } from '../config/schema.ts';
+import { SIGHTLINE_VERSION } from '../config/version.ts';
 import { createSightline, type Sightline } from '../main.ts';
 
 const mcpOptions = {

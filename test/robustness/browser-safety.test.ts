@@ -6,6 +6,7 @@
  * a --trusted-proxy.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { uuid4 } from '../../src/domain/ids.ts';
@@ -223,6 +224,10 @@ forEachEngine('browser safety', (engine) => {
       const doc = (await s.request('GET', '/api/openapi.json')).json();
       assert.ok(doc.paths['/api/me/workspaces']?.get);
       assert.ok(doc.paths['/api/accounts/{account_id}/workspaces/']?.post);
+      // Sightline's version, with the Prefect API version its routes follow beside it.
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+      assert.equal(doc.info.version, pkg.version);
+      assert.match(doc.info['x-prefect-api-version'], /^\d+\.\d+\.\d+$/);
     });
   });
 
