@@ -35,3 +35,17 @@ export async function postLogs(server: TestServer, items: LogInput[], path = ser
   const res = await server.request('POST', path, items.map(logItem));
   assert.ok(res.statusCode === 201 || res.statusCode === 202, `POST /logs/ answered ${res.statusCode}: ${res.body}`);
 }
+
+/** The fields of a log as Prefect renders it, sorted. */
+export const LOG_FIELDS = [
+  'created',
+  'flow_run_id',
+  'id',
+  'level',
+  'message',
+  'name',
+  'task_run_id',
+  'timestamp',
+  'updated',
+  'worker_id',
+];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { uuid4 } from '../../src/domain/ids.ts';
 import { forEachEngine } from '../helpers/engines.ts';
-import { isoAt, postLogs } from '../helpers/logs.ts';
+import { isoAt, LOG_FIELDS, postLogs } from '../helpers/logs.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 forEachEngine('GET /flow_runs/{id}/logs', (engine) => {
@@ -51,18 +51,7 @@ forEachEngine('GET /flow_runs/{id}/logs', (engine) => {
     assert.equal(res.statusCode, 200);
     const logs = res.json() as Record<string, unknown>[];
     assert.equal(logs.length, 5);
-    assert.deepEqual(Object.keys(logs[0]).sort(), [
-      'created',
-      'flow_run_id',
-      'id',
-      'level',
-      'message',
-      'name',
-      'task_run_id',
-      'timestamp',
-      'updated',
-      'worker_id',
-    ]);
+    assert.deepEqual(Object.keys(logs[0]).sort(), LOG_FIELDS);
     assert.equal(logs[0].timestamp, '2024-05-01T12:00:00Z');
     assert.deepEqual(await messages('', server.cloud(`/flow_runs/${run}/logs`)), await messages());
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { forEachEngine } from '../helpers/engines.ts';
+import { LOG_FIELDS } from '../helpers/logs.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 const RUN_A = '6a7c5b1e-2b1f-4d2a-9a1e-1d2c3b4a5f60';
@@ -70,18 +71,7 @@ forEachEngine('log API', (engine) => {
         assert.equal(second.timestamp, '2024-05-01T12:00:01.500000Z');
         assert.match(first.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         assert.match(first.created, /Z$/);
-        assert.deepEqual(Object.keys(first).sort(), [
-          'created',
-          'flow_run_id',
-          'id',
-          'level',
-          'message',
-          'name',
-          'task_run_id',
-          'timestamp',
-          'updated',
-          'worker_id',
-        ]);
+        assert.deepEqual(Object.keys(first).sort(), LOG_FIELDS);
         assert.equal(first.task_run_id, null);
       });
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { uuid4 } from '../../src/domain/ids.ts';
 import { forEachEngine } from '../helpers/engines.ts';
-import { isoAt, postLogs } from '../helpers/logs.ts';
+import { isoAt, LOG_FIELDS, postLogs } from '../helpers/logs.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { openSocket, wsUrl } from '../helpers/ws.ts';
 
@@ -38,18 +38,7 @@ forEachEngine('WS /logs/out', (engine) => {
       ['one', 'two', 'three'],
     );
     assert.deepEqual(s.messages[0], { type: 'log', log: s.messages[0].log });
-    assert.deepEqual(Object.keys(logs[0]).sort(), [
-      'created',
-      'flow_run_id',
-      'id',
-      'level',
-      'message',
-      'name',
-      'task_run_id',
-      'timestamp',
-      'updated',
-      'worker_id',
-    ]);
+    assert.deepEqual(Object.keys(logs[0]).sort(), LOG_FIELDS);
     assert.equal(logs[0].timestamp, '2024-05-01T12:00:05Z');
     s.ws.close();
   });
