@@ -3,7 +3,9 @@
  * adapters (src/api, src/capabilities, src/cli) → operations (src/ops, with the ingest pipeline
  * beneath them) → store contract (src/store/contract.ts) → domain (src/domain). The composition
  * root (src/main.ts) and `store/open.ts` wire implementations together; no engine imports the
- * other; the domain imports nothing of ours; and only operations reach the store (`storeOf`).
+ * other; the domain imports nothing of ours but `src/lib` (generic code that knows nothing of
+ * Sightline, such as the validation library, and imports nothing); and only operations reach the
+ * store (`storeOf`).
  */
 import assert from 'node:assert/strict';
 import { globSync, readFileSync } from 'node:fs';
@@ -23,7 +25,8 @@ type Layer =
   | 'store'
   | 'store-open'
   | 'conformance'
-  | 'domain';
+  | 'domain'
+  | 'lib';
 
 function layerOf(file: string): Layer {
   const [top, sub] = file.split('/');
@@ -34,6 +37,7 @@ function layerOf(file: string): Layer {
   if (top === 'ops') return 'ops';
   if (top === 'ingest') return 'ingest';
   if (top === 'domain') return 'domain';
+  if (top === 'lib') return 'lib';
   if (file === 'store/contract.ts') return 'contract';
   if (file === 'store/open.ts') return 'store-open';
   if (sub === 'sqlite') return 'engine:sqlite';
@@ -43,23 +47,24 @@ function layerOf(file: string): Layer {
   throw new Error(`src/${file} is in no layer: add its folder to test/architecture.test.ts`);
 }
 
-const BELOW_OPS: Layer[] = ['ingest', 'contract', 'domain', 'config'];
-const ENGINE_SHARED: Layer[] = ['contract', 'store', 'domain'];
+const BELOW_OPS: Layer[] = ['ingest', 'contract', 'domain', 'config', 'lib'];
+const ENGINE_SHARED: Layer[] = ['contract', 'store', 'domain', 'lib'];
 /** What each layer may import besides itself. */
 const ALLOWED: Record<Layer, Layer[]> = {
-  main: ['adapter', 'cli', 'config', 'ops', 'ingest', 'contract', 'store-open', 'domain'],
-  cli: ['adapter', 'main', 'config', 'ops', 'domain'],
-  adapter: ['config', 'ops', 'domain'],
-  config: ['domain'],
+  main: ['adapter', 'cli', 'config', 'ops', 'ingest', 'contract', 'store-open', 'domain', 'lib'],
+  cli: ['adapter', 'main', 'config', 'ops', 'domain', 'lib'],
+  adapter: ['config', 'ops', 'domain', 'lib'],
+  config: ['domain', 'lib'],
   ops: BELOW_OPS,
-  ingest: ['contract', 'domain'],
-  contract: ['domain'],
-  'store-open': ['contract', 'engine:sqlite', 'engine:postgres', 'domain'],
+  ingest: ['contract', 'domain', 'lib'],
+  contract: ['domain', 'lib'],
+  'store-open': ['contract', 'engine:sqlite', 'engine:postgres', 'domain', 'lib'],
   'engine:sqlite': ENGINE_SHARED,
   'engine:postgres': ENGINE_SHARED,
-  store: ['contract', 'domain'],
-  conformance: ['contract', 'domain'],
-  domain: [],
+  store: ['contract', 'domain', 'lib'],
+  conformance: ['contract', 'domain', 'lib'],
+  domain: ['lib'],
+  lib: [],
 };
 
 const SRC = 'src';

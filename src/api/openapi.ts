@@ -1,7 +1,7 @@
 /** The OpenAPI document of the native API, derived from the route table. */
 
 import { SIGHTLINE_VERSION } from '../config/version.ts';
-import { cleanJson, type ObjectSchema, type Schema } from '../domain/schema.ts';
+import { cleanJson, type ObjectSchema, type Schema } from '../lib/schema.ts';
 import { CLOUD_PREFIX, type FixedRouteDef, forFamily, type Method, type RouteDef } from './router.ts';
 import { API_VERSION } from './routes/root.ts';
 

@@ -11,10 +11,10 @@
  * read input it has not declared.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../domain/errors.ts';
+import { AppError, parseOrThrow } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
-import { type ObjectSchema, parseOrThrow, type Schema } from '../domain/schema.ts';
 import type { Workspace } from '../domain/tenancy.ts';
+import type { ObjectSchema, Schema } from '../lib/schema.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
 import { findWorkspace } from '../ops/tenancy/accounts.ts';
 import { queryLists, queryValues } from './query.ts';

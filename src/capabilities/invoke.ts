@@ -3,7 +3,8 @@
  * builds the upstream request (path variables URL-encoded, arrays as repeated query keys, the
  * body as JSON or passed through raw), adds the credential and sends it to the target.
  */
-import { AppError, type Issue } from '../domain/errors.ts';
+import { AppError } from '../domain/errors.ts';
+import type { Issue } from '../lib/schema.ts';
 import type { Defaults, InResponse, OutRequest, Target } from './consumers.ts';
 import type { Authentication, Capability, ConsumedApi, ConsumedOperation, ExposedCall } from './model.ts';
 import { checkValue } from './tool-schema.ts';

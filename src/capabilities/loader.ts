@@ -92,6 +92,11 @@ export function loadCapabilities(opts: {
   paths?: readonly string[];
   builtin?: boolean;
   env?: Record<string, string | undefined>;
+  /**
+   * The shipped files are consumed from the in-process native API (no `--upstream`): their
+   * parameter schemas are then the native operations' own.
+   */
+  nativeApi?: boolean;
 }): CapabilitySet {
   const { files, problems } = listCapabilityFiles(opts.paths ?? [], { builtin: opts.builtin });
   const capabilities: Capability[] = [];
@@ -107,9 +112,9 @@ export function loadCapabilities(opts: {
     const src = new Source(file, text);
     const cap = src.data === undefined ? undefined : buildCapability(src, opts.env ?? process.env);
     let fileCorrections = 0;
-    // The shipped files take the native operations' schemas (an `--upstream` speaks the same Cloud
-    // API the native one implements); a user's own file keeps the schemas it declares.
-    const derive = resolve(file).startsWith(resolve(BUILTIN_DIR));
+    // Consumed in-process, the shipped files take the native operations' schemas (the ones that
+    // validate the call); with an upstream, and for a user's own file, the declared ones hold.
+    const derive = opts.nativeApi === true && resolve(file).startsWith(resolve(BUILTIN_DIR));
     if (cap) {
       const seen = new Set<ConsumedOperation>();
       for (const api of cap.consumes)

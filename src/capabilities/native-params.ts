@@ -6,7 +6,7 @@
  */
 import { CLOUD_PREFIX, type FixedRouteDef, forFamily, type RouteDef } from '../api/router.ts';
 import { apiRoutes, fixedRoutes } from '../api/routes/index.ts';
-import { INT_MAX, INT_MIN, type JsonSchema, type ObjectSchema, type Schema } from '../domain/schema.ts';
+import { INT_MAX, INT_MIN, type JsonSchema, type ObjectSchema, type Schema } from '../lib/schema.ts';
 
 const UUID: JsonSchema = { type: 'string', format: 'uuid' };
 

@@ -9,7 +9,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 
 import { toAppError } from '../api/errors.ts';
 import { clientErrorHandler, createListener, type ListenerConfig, overBodyLimit } from '../api/http-listener.ts';
 import { trackRoutes } from '../api/served-routes.ts';
-import { AppError, type ErrorCode, type Issue } from '../domain/errors.ts';
+import { AppError, type ErrorCode } from '../domain/errors.ts';
+import type { Issue } from '../lib/schema.ts';
 import { type Binding, invoke } from './invoke.ts';
 import type { RestOperation, RestResource } from './model.ts';
 import { buildRestOpenApi } from './rest-openapi.ts';

@@ -29,7 +29,7 @@ export function startCapabilities(
   opts: { env?: Record<string, string | undefined>; logger?: boolean | object } = {},
 ): CapabilityService {
   const env = opts.env ?? process.env;
-  const set = loadCapabilities({ paths: config.capabilities, env });
+  const set = loadCapabilities({ paths: config.capabilities, env, nativeApi: !config.upstream });
   const bound = bindCapabilities({
     set,
     native: { app: api, defaults: { account_id: defaults.account.id, workspace_id: defaults.workspace.id } },

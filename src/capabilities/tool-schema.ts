@@ -4,7 +4,7 @@
  * argument. Top-level arguments are checked here; a body's inner fields are left to the API
  * that consumes it, whose error comes back as an `isError` result.
  */
-import { MAX_ISSUES } from '../domain/errors.ts';
+import { MAX_ISSUES } from '../lib/schema.ts';
 import type { JsonSchema, McpToolDef } from './model.ts';
 
 type Obj = Record<string, unknown>;

@@ -237,7 +237,8 @@ function buildParams(c: Checker, raw: unknown, path: Path): ConsumedParam[] | un
       c.error([...pp, 'type'], `Parameter '${name}' has an unknown type '${type}' (${TYPES.join(', ')}).`);
       return;
     }
-    const schema: JsonSchema = type === 'array' ? { type, items: { type: 'string' } } : { type };
+    // A query or header array is repeated text; a body array holds any JSON (logs, events).
+    const schema: JsonSchema = type === 'array' && where !== 'body' ? { type, items: { type: 'string' } } : { type };
     out.push({
       name,
       in: where as ParamLocation,

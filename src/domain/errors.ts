@@ -3,6 +3,7 @@
  * codes to its own shape in exactly one place (`api/errors.ts` for `/api`, the capability engine
  * for `/v1` and MCP).
  */
+import { INVALID, type Issue, type Loc, MAX_ISSUES, type Schema, TOO_MANY_ISSUES } from '../lib/schema.ts';
 
 export type ErrorCode =
   | 'invalid_input'
@@ -21,20 +22,8 @@ export type ErrorCode =
   | 'schema_too_new'
   | 'internal';
 
-/** One validation problem, in pydantic's terms so that Prefect's 422 bodies can be rebuilt. */
-export interface Issue {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-  input?: unknown;
-}
-
 // ---- bounds: no error can be larger than a few tens of kilobytes, whatever the input -----------
 
-/** Validation stops collecting issues at this many (see `schema.ts`). */
-export const MAX_ISSUES = 100;
-/** The `type` of the issue saying that validation stopped early, or that issues were left out. */
-export const TOO_MANY_ISSUES = 'too_many_errors';
 /** Longest echo of one input (JSON characters); a longer input is echoed as a prefix ending in `…`. */
 export const ECHO_MAX = 200;
 /** Longest echo of a request body (Prefect's `request_body`). */
@@ -160,4 +149,12 @@ export function invalidField(loc: (string | number)[], msg: string, type = 'valu
 /** `what` is capitalised as Prefect does: "Flow run not found". */
 export function notFound(what: string): AppError {
   return new AppError('not_found', `${what} not found`);
+}
+
+/** Parses or throws an `invalid_input` AppError carrying every issue found. */
+export function parseOrThrow<T>(s: Schema<T>, value: unknown, loc: Loc, requestBody?: unknown): T {
+  const issues: Issue[] = [];
+  const r = s.parse(value, loc, issues);
+  if (r === INVALID || issues.length) throw invalidInput(issues, requestBody === undefined ? value : requestBody);
+  return r;
 }

@@ -1,5 +1,6 @@
 /** UUID parsing and generation. Ids are lowercase, hyphenated strings everywhere in Sightline. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { fail, type Schema, schema } from '../lib/schema.ts';
 
 const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LOOSE =
@@ -55,5 +56,16 @@ export function uuid7(): string {
   return (
     `${t.slice(0, 8)}-${t.slice(8, 12)}-${(0x7000 | counter).toString(16)}-` +
     `${HEX[0x80 | (r[0] & 0x3f)]}${HEX[r[1]]}-${HEX[r[2]]}${HEX[r[3]]}${HEX[r[4]]}${HEX[r[5]]}${HEX[r[6]]}${HEX[r[7]]}`
+  );
+}
+
+/** A UUID in any spelling pydantic accepts, parsed to its canonical form. */
+export function uuid(): Schema<string> {
+  return schema(
+    (v, loc, issues) => {
+      const id = typeof v === 'string' ? normalizeUuid(v) : undefined;
+      return id ?? fail(issues, loc, 'uuid_parsing', 'Input should be a valid UUID', v);
+    },
+    () => ({ type: 'string', format: 'uuid' }),
   );
 }

@@ -1,8 +1,9 @@
 /** Logs: Prefect's `LogCreate`, `Log`, `LogFilter` and `LogSort`, with Sightline's internal row. */
 
-import { array, bool, datetime, type Infer, int, keyText, literal, object, optional, str, uuid } from './schema.ts';
+import { array, bool, type Infer, int, keyText, literal, object, optional, str } from '../lib/schema.ts';
+import { uuid } from './ids.ts';
 import { TEXT_QUERY_MAX } from './text-query.ts';
-import { formatMicros, type Micros } from './time.ts';
+import { datetime, formatMicros, type Micros } from './time.ts';
 
 export const LOG_LIMIT_DEFAULT = 200;
 export const LOG_LIMIT_MAX = 200;

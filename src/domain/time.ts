@@ -3,6 +3,7 @@
  * Parsing and rendering are done by hand so that no value ever passes through `Date`
  * (which would lose the microseconds).
  */
+import { fail, type Schema, schema } from '../lib/schema.ts';
 
 export type Micros = number;
 
@@ -121,4 +122,23 @@ export function nowMicros(): Micros {
 /** Start of the UTC day containing `t`. */
 export function startOfUtcDay(t: Micros): Micros {
   return Math.floor(t / MICROS_PER_DAY) * MICROS_PER_DAY;
+}
+
+const TIME_RANGE = `${formatMicros(TIME_MIN)} and ${formatMicros(TIME_MAX)}`;
+
+/**
+ * An ISO-8601 date-time, parsed to integer microseconds since the epoch, within the range every
+ * engine stores and renders exactly (`TIME_MIN..TIME_MAX`, see `time.ts`); outside it → 422.
+ */
+export function datetime(): Schema<Micros> {
+  return schema(
+    (v, loc, issues) => {
+      const t = typeof v === 'string' && v.length <= 64 ? parseIsoMicros(v) : undefined;
+      if (t === undefined) return fail(issues, loc, 'datetime_parsing', 'Input should be a valid datetime', v);
+      if (t < TIME_MIN || t > TIME_MAX)
+        return fail(issues, loc, 'value_error', `Value error, datetime must be between ${TIME_RANGE}`, v);
+      return t;
+    },
+    () => ({ type: 'string', format: 'date-time' }),
+  );
 }

@@ -4,7 +4,7 @@
  * account's own events and those of all its workspaces. Errors use the Cloud shapes.
  */
 import { type Countable, eventSchema } from '../../domain/events.ts';
-import { array, unparsed } from '../../domain/schema.ts';
+import { array, unparsed } from '../../lib/schema.ts';
 import type { Services } from '../../ops/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
 import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';

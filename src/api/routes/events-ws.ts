@@ -9,9 +9,8 @@
  * `--live-queue` events are committed meanwhile.
  */
 
-import { AppError } from '../../domain/errors.ts';
+import { AppError, parseOrThrow } from '../../domain/errors.ts';
 import { parseJsonText } from '../../domain/json-text.ts';
-import { parseOrThrow } from '../../domain/schema.ts';
 import { tenantOf, workspaceScope } from '../../ops/events/context.ts';
 import { parseEventFrame } from '../../ops/events/ingest-events.ts';
 import { type EventFilterMessage, eventFilterMessageSchema, streamEvents } from '../../ops/events/live-events.ts';

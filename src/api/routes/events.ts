@@ -1,6 +1,6 @@
 /** Event routes served on both path families: ingest, filter, next page. */
 import { type Countable, eventSchema } from '../../domain/events.ts';
-import { array, object, str, unparsed } from '../../domain/schema.ts';
+import { array, object, str, unparsed } from '../../lib/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { type EventsContext, eventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
 import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';

@@ -2,7 +2,7 @@
  * `POST <resource>/filter` and `POST <resource>/count`, as every run resource serves them: read
  * scope, a missing body counts as `{}`.
  */
-import type { ObjectSchema } from '../../domain/schema.ts';
+import type { ObjectSchema } from '../../lib/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import type { PerFamily, RouteDef } from '../router.ts';
 

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { renderLog } from '../../domain/logs.ts';
-import { type Infer, object, optional } from '../../domain/schema.ts';
+import { type Infer, object, optional } from '../../lib/schema.ts';
 import { exportFlowRunLogs, exportFormatSchema } from '../../ops/logs/export-logs.ts';
 import { flowRunLogs, flowRunLogsQuerySchema } from '../../ops/logs/flow-run-logs.ts';
 import { notModified } from '../conditional.ts';

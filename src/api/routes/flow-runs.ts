@@ -1,4 +1,6 @@
 /** Flow-run routes (reference §7.5–7.7, 7.10). */
+
+import { uuid } from '../../domain/ids.ts';
 import {
   flowRunCreateSchema,
   flowRunLabelsSchema,
@@ -7,8 +9,8 @@ import {
   setStateBodySchema,
 } from '../../domain/runs/flow-runs.ts';
 import { renderState } from '../../domain/runs/states.ts';
-import { object, uuid } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
+import { object } from '../../lib/schema.ts';
 import { flowRunCountBodySchema, flowRunFilterBodySchema } from '../../ops/runs/bodies.ts';
 import {
   countFlowRuns,

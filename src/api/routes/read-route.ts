@@ -2,7 +2,7 @@
  * A read-scope `GET` route declared by what differs: most reads are a path, a summary, perhaps a
  * query schema, and a call into ops whose answer is rendered.
  */
-import type { ObjectSchema } from '../../domain/schema.ts';
+import type { ObjectSchema } from '../../lib/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { type Input, type PerFamily, type RouteDef, route } from '../router.ts';
 

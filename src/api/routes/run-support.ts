@@ -2,9 +2,9 @@
  * Routes the Prefect client calls around runs that have nothing to store: default result storage
  * and tag concurrency leases (Sightline has no tag concurrency limits).
  */
-import { uuid4 } from '../../domain/ids.ts';
+import { uuid, uuid4 } from '../../domain/ids.ts';
 import { NAME_PATTERN } from '../../domain/runs/common.ts';
-import { array, int, literal, num, object, optional, str, uuid } from '../../domain/schema.ts';
+import { array, int, literal, num, object, optional, str } from '../../lib/schema.ts';
 import { type RouteDef, route } from '../router.ts';
 
 const incrementWithLeaseBodySchema = object(

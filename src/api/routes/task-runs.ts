@@ -1,10 +1,11 @@
 /** Task-run routes (reference §7.7, 7.10). */
 
+import { uuid } from '../../domain/ids.ts';
 import { setStateBodySchema } from '../../domain/runs/flow-runs.ts';
 import { renderState } from '../../domain/runs/states.ts';
 import { renderTaskRun, taskRunCreateSchema, taskRunUpdateSchema } from '../../domain/runs/task-runs.ts';
-import { object, uuid } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
+import { object } from '../../lib/schema.ts';
 import { taskRunCountBodySchema, taskRunFilterBodySchema } from '../../ops/runs/bodies.ts';
 import { setTaskRunState } from '../../ops/runs/set-state.ts';
 import {

@@ -1,5 +1,5 @@
 /** Account and workspace routes, shaped as Prefect Cloud's. */
-import { object, optional, str } from '../../domain/schema.ts';
+import { object, optional, str } from '../../lib/schema.ts';
 import { createWorkspace, listAccountWorkspaces } from '../../ops/tenancy/accounts.ts';
 import { type FixedRouteDef, fixedRoute } from '../router.ts';
 

@@ -3,10 +3,9 @@
  * unlike Prefect, an event over a limit is rejected loudly instead of dropped), the schema, the
  * tenant and the validation of one raw event.
  */
-import type { Issue } from '../errors.ts';
+import type { Issue } from '../../lib/schema.ts';
 import {
   array,
-  datetime,
   INVALID,
   type Infer,
   issuesFull,
@@ -18,9 +17,10 @@ import {
   type Parsed,
   type Schema,
   stopEarly,
-  uuid,
-} from '../schema.ts';
+} from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
 import type { Micros } from '../time.ts';
+import { datetime } from '../time.ts';
 
 export const EVENT_NAME_MAX = 1024;
 export const EVENT_LABELS_MAX = 500;

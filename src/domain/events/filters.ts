@@ -3,7 +3,6 @@ import {
   array,
   bool,
   cleanText,
-  datetime,
   INVALID,
   type Infer,
   int,
@@ -16,10 +15,11 @@ import {
   setOwn,
   stopEarly,
   str,
-  uuid,
-} from '../schema.ts';
+} from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
 import { TEXT_QUERY_MAX } from '../text-query.ts';
 import type { Micros } from '../time.ts';
+import { datetime } from '../time.ts';
 import { EVENT_OFFSET_MAX_CLOUD, EVENT_PAGE_MAX_CLOUD } from './event.ts';
 
 const strList = () => array(str());

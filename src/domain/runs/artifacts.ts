@@ -1,5 +1,6 @@
 /** Artifacts: `ArtifactCreate`, `ArtifactUpdate`, the stored row and the `Artifact` response. */
-import { any, type Infer, keyText, object, optional, record, str, uuid } from '../schema.ts';
+import { any, type Infer, keyText, object, optional, record, str } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
 import { formatMicros, type Micros } from '../time.ts';
 
 /** Prefect's artifact keys: lowercase letters, digits and dashes (`validate_artifact_key`). */

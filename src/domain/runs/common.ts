@@ -1,5 +1,5 @@
 /** Field schemas shared by flows, runs and artifacts: names, tags, labels, JSON objects. */
-import { array, cleanText, INVALID, issuesFull, keyText, type Schema, setOwn, stopEarly } from '../schema.ts';
+import { array, cleanText, INVALID, issuesFull, keyText, type Schema, setOwn, stopEarly } from '../../lib/schema.ts';
 
 /** Prefect's object names must not contain `/ % & > <` (`P/types/names.py`). */
 export const NAME_PATTERN = /^[^/%&><]+$/;

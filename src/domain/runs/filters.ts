@@ -5,7 +5,9 @@
  * by each engine, see `store/sql/run-filters.ts`): conditions inside one object are combined with
  * its `operator` (default `and_`); the filter objects of one request are AND-ed.
  */
-import { array, bool, datetime, type Infer, int, literal, object, optional, str, uuid } from '../schema.ts';
+import { array, bool, type Infer, int, literal, object, optional, str } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
+import { datetime } from '../time.ts';
 import { stateTypeSchema } from './states.ts';
 
 const operator = () => optional(literal(['and_', 'or_'] as const), () => 'and_' as const);

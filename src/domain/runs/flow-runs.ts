@@ -1,6 +1,8 @@
 /** Flow runs: `FlowRunCreate`, `FlowRunUpdate`, the stored row and the `FlowRunResponse`. */
+
+import { bool, type Infer, jsonObject, keyText, object, optional, str } from '../../lib/schema.ts';
 import { invalidField } from '../errors.ts';
-import { bool, type Infer, jsonObject, keyText, object, optional, str, uuid } from '../schema.ts';
+import { uuid } from '../ids.ts';
 import { formatMicros, formatNullable, type Micros } from '../time.ts';
 import { estimatedRunTime, estimatedStartTimeDelta, type RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, seconds, tagsSchema } from './common.ts';

@@ -1,5 +1,5 @@
 /** Flows: `FlowCreate` (get-or-create by name) and the `Flow` response. */
-import { type Infer, object, optional } from '../schema.ts';
+import { type Infer, object, optional } from '../../lib/schema.ts';
 import { formatMicros, type Micros } from '../time.ts';
 import { type Labels, labelsSchema, nameSchema, tagsSchema } from './common.ts';
 

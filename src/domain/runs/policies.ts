@@ -2,7 +2,19 @@
  * Retry policies: `FlowRunPolicy` and `TaskRunPolicy` (`empirical_policy`), with Prefect's
  * back-filling of the deprecated `max_retries` / `retry_delay_seconds` fields.
  */
-import { array, bool, type Infer, int, literal, nullable, num, object, oneOf, optional, str } from '../schema.ts';
+import {
+  array,
+  bool,
+  type Infer,
+  int,
+  literal,
+  nullable,
+  num,
+  object,
+  oneOf,
+  optional,
+  str,
+} from '../../lib/schema.ts';
 
 export const flowRunPolicySchema = object(
   {

@@ -2,11 +2,10 @@
  * Run states: Prefect's `StateType`, `StateDetails`, `StateCreate` (what clients propose) and
  * `State` (what is stored and rendered). State ids and timestamps are always minted by Sightline.
  */
-import type { Issue } from '../errors.ts';
+import type { Issue } from '../../lib/schema.ts';
 import {
   any,
   bool,
-  datetime,
   INVALID,
   keyText,
   type Loc,
@@ -17,9 +16,9 @@ import {
   record,
   type Schema,
   str,
-  uuid,
-} from '../schema.ts';
-import { formatNullable, type Micros } from '../time.ts';
+} from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
+import { datetime, formatNullable, type Micros } from '../time.ts';
 
 export const STATE_TYPES = [
   'SCHEDULED',

@@ -5,10 +5,10 @@
  * so re-sent events map to the same state. Events that are not task-run state events, or that do
  * not carry a usable task run, give `undefined` (the event itself is still stored).
  */
-import type { Issue } from '../errors.ts';
+import type { Issue } from '../../lib/schema.ts';
+import { any, INVALID, type Infer, int, keyText, num, object, optional, str } from '../../lib/schema.ts';
 import { normalizeUuid } from '../ids.ts';
-import { any, datetime, INVALID, type Infer, int, keyText, num, object, optional, str } from '../schema.ts';
-import { MICROS_PER_SECOND, type Micros } from '../time.ts';
+import { datetime, MICROS_PER_SECOND, type Micros } from '../time.ts';
 import type { RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, tagsSchema } from './common.ts';
 import { normalizeTaskRunPolicy, taskRunPolicySchema } from './policies.ts';

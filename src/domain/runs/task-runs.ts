@@ -1,6 +1,7 @@
 /** Task runs: `TaskRunCreate`, `TaskRunUpdate`, `task_inputs`, the stored row and `TaskRun`. */
-import { array, datetime, INVALID, type Infer, keyText, object, optional, type Schema, str, uuid } from '../schema.ts';
-import { formatMicros, formatNullable, type Micros } from '../time.ts';
+import { array, INVALID, type Infer, keyText, object, optional, type Schema, str } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
+import { datetime, formatMicros, formatNullable, type Micros } from '../time.ts';
 import { estimatedRunTime, estimatedStartTimeDelta, type RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, seconds, tagsSchema } from './common.ts';
 import { type TaskRunPolicy, taskRunPolicySchema } from './policies.ts';

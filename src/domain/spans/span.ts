@@ -5,8 +5,8 @@
  * how it renders.
  */
 
+import { literal } from '../../lib/schema.ts';
 import type { StateType } from '../runs/states.ts';
-import { literal } from '../schema.ts';
 import { formatMicros, formatNullable, type Micros } from '../time.ts';
 
 export const SPAN_TYPES = ['flow-run', 'task-run', 'artifact'] as const;

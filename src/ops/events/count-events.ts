@@ -12,8 +12,8 @@ import {
   eventFilterCloudSchema,
   eventFilterOssSchema,
 } from '../../domain/events.ts';
-import { type Infer, literal, num, object, optional } from '../../domain/schema.ts';
 import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../domain/time.ts';
+import { type Infer, literal, num, object, optional } from '../../lib/schema.ts';
 import { type PathFamily, storeOf } from '../context.ts';
 import type { EventsContext } from './context.ts';
 import { resolveFilter } from './filter-events.ts';

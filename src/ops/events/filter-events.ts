@@ -20,8 +20,8 @@ import {
   renderEvent,
   type StoredEvent,
 } from '../../domain/events.ts';
-import { type Infer, int, object, optional } from '../../domain/schema.ts';
 import { MICROS_PER_DAY, type Micros, nowMicros, startOfUtcDay } from '../../domain/time.ts';
+import { type Infer, int, object, optional } from '../../lib/schema.ts';
 import { type PathFamily, storeOf } from '../context.ts';
 import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
 import type { EventsContext } from './context.ts';

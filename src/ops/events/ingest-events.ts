@@ -3,12 +3,12 @@
  * `received`, then hand to the group-commit writer, which resolves once the events are committed
  * (duplicates are no-ops in the store).
  */
-import { type AppError, type Issue, invalidInput } from '../../domain/errors.ts';
+import { type AppError, invalidInput } from '../../domain/errors.ts';
 import { type EventTenant, type NewEvent, rawEventId, validateEvent } from '../../domain/events.ts';
 import { parseJsonText } from '../../domain/json-text.ts';
-import { issuesFull, stopEarly } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { Writer } from '../../ingest/writer.ts';
+import { type Issue, issuesFull, stopEarly } from '../../lib/schema.ts';
 
 /** Validates a `POST /events` body; every invalid event is named (index and id) in one 422. */
 export function parseEventBatch(body: unknown, tenant: EventTenant, bodyBytes?: number): NewEvent[] {

@@ -5,8 +5,8 @@
  * behind meanwhile is closed rather than silently missing events.
  */
 import { type EventCursor, eventFilterCloudSchema, eventFilterOssSchema, renderEvent } from '../../domain/events.ts';
-import { bool, type Infer, object, optional } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
+import { bool, type Infer, object, optional } from '../../lib/schema.ts';
 import { type OpContext, type PathFamily, storeOf } from '../context.ts';
 import { workspaceScope } from './context.ts';
 import { resolveFilter } from './filter-events.ts';

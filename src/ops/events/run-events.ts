@@ -4,7 +4,7 @@
  * client polling with `If-None-Match` costs one key lookup when nothing changed.
  */
 import { renderEvent } from '../../domain/events.ts';
-import { bool, type Infer, int, literal, object, optional } from '../../domain/schema.ts';
+import { bool, type Infer, int, literal, object, optional } from '../../lib/schema.ts';
 import { storeOf } from '../context.ts';
 import type { EventsContext } from './context.ts';
 import type { EventPageBody } from './filter-events.ts';

@@ -1,7 +1,7 @@
 /** `GET /tags` and `DELETE /tags?tag=`: the workspace tag index (fed by events, see the store). */
 
-import { type Infer, int, literal, object, optional, str } from '../../domain/schema.ts';
 import { formatMicros } from '../../domain/time.ts';
+import { type Infer, int, literal, object, optional, str } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 
 export const TAG_LIMIT_DEFAULT = 200;

@@ -7,7 +7,7 @@
 import { notFound } from '../../domain/errors.ts';
 import { CSV_HEADER, csvLine, textLine } from '../../domain/log-export.ts';
 import type { LogCursor, LogRow } from '../../domain/logs.ts';
-import { literal } from '../../domain/schema.ts';
+import { literal } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { type FlowRunRef, findFlowRunForLogs } from './flow-run-ref.ts';
 

@@ -7,7 +7,7 @@ import {
   logFilterSchema,
   logSortSchema,
 } from '../../domain/logs.ts';
-import { type Infer, int, object, optional } from '../../domain/schema.ts';
+import { type Infer, int, object, optional } from '../../lib/schema.ts';
 import { type OpContext, type PathFamily, storeOf } from '../context.ts';
 
 function bodySchema(offsetMax?: number) {

@@ -9,9 +9,11 @@
  * older than the body (one extra 200 later), never a stale 304.
  */
 import { createHash } from 'node:crypto';
+import { uuid } from '../../domain/ids.ts';
 import { LOG_LIMIT_DEFAULT, LOG_LIMIT_MAX, type LogFilter, type LogRow, logSortSchema } from '../../domain/logs.ts';
-import { bool, commaList, datetime, type Infer, int, object, optional, str, uuid } from '../../domain/schema.ts';
 import { TEXT_QUERY_MAX } from '../../domain/text-query.ts';
+import { datetime } from '../../domain/time.ts';
+import { bool, commaList, type Infer, int, object, optional, str } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 
 export const flowRunLogsQuerySchema = object(

@@ -5,12 +5,12 @@
  * live hub; the filter is evaluated in memory (`domain/live-match/log-filter.ts`).
  */
 
-import { type Issue, invalidInput } from '../../domain/errors.ts';
+import { invalidInput } from '../../domain/errors.ts';
 import { parseJsonText } from '../../domain/json-text.ts';
 import { compileLogFilter } from '../../domain/live-match/log-filter.ts';
 import type { Predicate } from '../../domain/live-match/predicates.ts';
 import { type LogRow, logFilterSchema } from '../../domain/logs.ts';
-import { INVALID } from '../../domain/schema.ts';
+import { INVALID, type Issue } from '../../lib/schema.ts';
 import type { Store } from '../../store/contract.ts';
 import type { LiveSource } from '../live/hub.ts';
 

@@ -11,7 +11,7 @@ import {
   type ObservedLogger,
 } from '../../domain/observed-loggers.ts';
 import { observedSortSchema } from '../../domain/observed-sorts.ts';
-import { type Infer, int, object, optional, str } from '../../domain/schema.ts';
+import { type Infer, int, object, optional, str } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 
 function querySchema(defaultLimit: number) {

@@ -2,8 +2,8 @@
 import { notFound } from '../../domain/errors.ts';
 import { uuid7 } from '../../domain/ids.ts';
 import type { ArtifactCreate, ArtifactRow, ArtifactUpdate } from '../../domain/runs/artifacts.ts';
-import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
+import type { Infer } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { type artifactCountBodySchema, type artifactFilterBodySchema, filtersOf, runQueryOf } from './bodies.ts';
 

@@ -17,8 +17,8 @@ import {
   workPoolFilterSchema,
   workQueueFilterSchema,
 } from '../../domain/runs/filters.ts';
-import { int, literal, object, optional, type Shape } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
+import { int, literal, object, optional, type Shape } from '../../lib/schema.ts';
 import type { PathFamily } from '../context.ts';
 
 const limit = () => optional(int({ min: 0, max: RUN_LIMIT_MAX }), () => RUN_LIMIT_DEFAULT);

@@ -6,8 +6,8 @@ import { normalizeTaskRunPolicy } from '../../domain/runs/policies.ts';
 import { randomRunName } from '../../domain/runs/slugs.ts';
 import { makeState, type StateRow } from '../../domain/runs/states.ts';
 import type { TaskRunCreate, TaskRunRow } from '../../domain/runs/task-runs.ts';
-import type { Infer } from '../../domain/schema.ts';
 import { nowMicros } from '../../domain/time.ts';
+import type { Infer } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { filtersOf, runQueryOf, type taskRunCountBodySchema, type taskRunFilterBodySchema } from './bodies.ts';
 

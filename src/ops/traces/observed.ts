@@ -1,7 +1,6 @@
 /** Observed tags (of a trace, of a span's subtree) and observed states (of the workspace, of a trace). */
 import { notFound } from '../../domain/errors.ts';
 import { observedSortSchema } from '../../domain/observed-sorts.ts';
-import { type Infer, int, object, optional, str } from '../../domain/schema.ts';
 import {
   OBSERVED_QUERY_MAX,
   OBSERVED_STATES_LIMIT_TRACE,
@@ -11,6 +10,7 @@ import {
   type ObservedState,
   type ObservedTag,
 } from '../../domain/spans/observed.ts';
+import { type Infer, int, object, optional, str } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { ensureTrace } from './read-spans.ts';
 

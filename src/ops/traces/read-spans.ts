@@ -5,8 +5,8 @@
  * direction, so paging forward and back again returns the same spans.
  */
 import { notFound } from '../../domain/errors.ts';
+import { uuid } from '../../domain/ids.ts';
 import { stateTypeSchema } from '../../domain/runs/states.ts';
-import { array, type Infer, int, literal, object, optional, type Schema, str, uuid } from '../../domain/schema.ts';
 import {
   FILTER_VALUES_MAX,
   SPAN_QUERY_MAX,
@@ -16,6 +16,7 @@ import {
 } from '../../domain/spans/query.ts';
 import { positionOf, type SpanRow, spanTypeSchema } from '../../domain/spans/span.ts';
 import { isBlank, parseTextQuery } from '../../domain/text-query.ts';
+import { array, type Infer, int, literal, object, optional, type Schema, str } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { canonicalQuery, type DecodedCursor, makeCursor, readCursor, type SpanQueryKey } from './span-cursor.ts';
 

@@ -5,9 +5,9 @@
  * on through the siblings with `GET /traces/{trace_id}` (they carry `parent_span_id`).
  */
 import { notFound } from '../../domain/errors.ts';
-import { type Infer, int, object, optional } from '../../domain/schema.ts';
 import { CONTEXT_SIZE_DEFAULT, CONTEXT_SIZE_MAX } from '../../domain/spans/query.ts';
 import { positionOf, type SpanRow } from '../../domain/spans/span.ts';
+import { type Infer, int, object, optional } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { ensureTrace, spanFilters } from './read-spans.ts';
 import { canonicalQuery, makeCursor } from './span-cursor.ts';

@@ -1,8 +1,9 @@
 /** Spans by id: several of one trace, one of one trace, and the trace of any run. */
 import { notFound } from '../../domain/errors.ts';
-import { array, type Infer, object, optional, uuid } from '../../domain/schema.ts';
+import { uuid } from '../../domain/ids.ts';
 import { SPAN_IDS_MAX } from '../../domain/spans/query.ts';
 import type { SpanRow } from '../../domain/spans/span.ts';
+import { array, type Infer, object, optional } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { ensureTrace } from './read-spans.ts';
 import { spanOfTrace } from './span-context.ts';

@@ -5,9 +5,19 @@
  * strings are accepted for numbers (query strings are text), and every optional field treats an
  * explicit JSON `null` as absent, because the Prefect client sends `"offset": null` and friends.
  */
-import { type Issue, invalidInput, MAX_ISSUES, TOO_MANY_ISSUES } from './errors.ts';
-import { normalizeUuid } from './ids.ts';
-import { formatMicros, type Micros, parseIsoMicros, TIME_MAX, TIME_MIN } from './time.ts';
+
+/** One problem found in an input, pydantic-style (Prefect's 422 `detail` items). */
+export interface Issue {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+  input?: unknown;
+}
+
+/** Most issues one validation reports: a hostile body costs a hundred issues, not millions. */
+export const MAX_ISSUES = 100;
+/** The `type` of the issue saying that validation stopped early, or that issues were left out. */
+export const TOO_MANY_ISSUES = 'too_many_errors';
 
 export type Loc = (string | number)[];
 export type JsonSchema = Record<string, unknown>;
@@ -25,7 +35,8 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
-function schema<T>(parse: Schema<T>['parse'], json: () => JsonSchema): Schema<T> {
+/** Builds a schema from a parser and its JSON Schema (the domain's own value types use it). */
+export function schema<T>(parse: Schema<T>['parse'], json: () => JsonSchema): Schema<T> {
   let description: string | undefined;
   const s: Schema<T> = {
     parse,
@@ -38,7 +49,8 @@ function schema<T>(parse: Schema<T>['parse'], json: () => JsonSchema): Schema<T>
   return s;
 }
 
-function fail(issues: Issue[], loc: Loc, type: string, msg: string, input: unknown): typeof INVALID {
+/** Records an issue and rejects the value. */
+export function fail(issues: Issue[], loc: Loc, type: string, msg: string, input: unknown): typeof INVALID {
   issues.push({ loc, msg, type, input });
   return INVALID;
 }
@@ -241,35 +253,6 @@ export function bool(): Schema<boolean> {
       return fail(issues, loc, 'bool_parsing', 'Input should be a valid boolean', v);
     },
     () => ({ type: 'boolean' }),
-  );
-}
-
-export function uuid(): Schema<string> {
-  return schema(
-    (v, loc, issues) => {
-      const id = typeof v === 'string' ? normalizeUuid(v) : undefined;
-      return id ?? fail(issues, loc, 'uuid_parsing', 'Input should be a valid UUID', v);
-    },
-    () => ({ type: 'string', format: 'uuid' }),
-  );
-}
-
-const TIME_RANGE = `${formatMicros(TIME_MIN)} and ${formatMicros(TIME_MAX)}`;
-
-/**
- * An ISO-8601 date-time, parsed to integer microseconds since the epoch, within the range every
- * engine stores and renders exactly (`TIME_MIN..TIME_MAX`, see `time.ts`); outside it → 422.
- */
-export function datetime(): Schema<Micros> {
-  return schema(
-    (v, loc, issues) => {
-      const t = typeof v === 'string' && v.length <= 64 ? parseIsoMicros(v) : undefined;
-      if (t === undefined) return fail(issues, loc, 'datetime_parsing', 'Input should be a valid datetime', v);
-      if (t < TIME_MIN || t > TIME_MAX)
-        return fail(issues, loc, 'value_error', `Value error, datetime must be between ${TIME_RANGE}`, v);
-      return t;
-    },
-    () => ({ type: 'string', format: 'date-time' }),
   );
 }
 
@@ -554,14 +537,6 @@ export function unparsed(s: Schema<unknown>): Schema<unknown> {
     (v) => v,
     () => s.json(),
   );
-}
-
-/** Parses or throws an `invalid_input` AppError carrying every issue found. */
-export function parseOrThrow<T>(s: Schema<T>, value: unknown, loc: Loc, requestBody?: unknown): T {
-  const issues: Issue[] = [];
-  const r = s.parse(value, loc, issues);
-  if (r === INVALID || issues.length) throw invalidInput(issues, requestBody === undefined ? value : requestBody);
-  return r;
 }
 
 /** JSON Schema cleaned of `undefined` members, for documents. */
