@@ -12,6 +12,7 @@ import { TextIndexer } from './ingest/text-indexer.ts';
 import { type EventSink, type OpLog, type Services, withStore } from './ops/context.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
+import { startCancelSweeper } from './ops/management/actions.ts';
 import { eventWriterSink } from './ops/runs/event-sink.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
@@ -63,6 +64,7 @@ export async function createSightline(
   // Ingest is busy while logs keep arriving; the indexer then leaves it most of the thread.
   const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
   indexer.start();
+  const cancelSweeper = startCancelSweeper(services, config['cancel-timeout'] as number);
   // Loaded before anything listens: a broken capability file stops start-up with its report.
   const capabilities = config['no-capabilities']
     ? undefined
@@ -93,6 +95,7 @@ export async function createSightline(
       await logWriter.close();
       await eventWriter.close();
       await indexer.stop();
+      await cancelSweeper.stop();
       await store.close();
     },
   };

@@ -108,6 +108,11 @@ export const serveOptions = {
     help: 'Address or CIDR of a reverse proxy whose X-Forwarded-For/-Proto/-Host count for the client address, links and the Host check (repeatable); ignored from anyone else.',
     default: [],
   },
+  'cancel-timeout': {
+    type: 'duration',
+    help: 'How long a stopped run may stay CANCELLING, waiting for its client to acknowledge, before the server sets CANCELLED.',
+    default: 60,
+  },
   'request-timeout': {
     type: 'duration',
     help: 'How long a client may take to send a whole request, body included (408 after; 0 or off = no limit).',

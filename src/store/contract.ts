@@ -22,7 +22,7 @@ import type {
   StoredEvent,
   TimeBuckets,
 } from '../domain/events.ts';
-import type { LogQuery, LogRow, NewLog } from '../domain/logs.ts';
+import type { LogFilter, LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
 import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
 import type {
@@ -36,6 +36,7 @@ import type {
 import type { FlowRunRow, NewFlowRun } from '../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../domain/runs/flows.ts';
 import type { FlowRunPolicy } from '../domain/runs/policies.ts';
+import type { RunListQuery, RunListRow } from '../domain/runs/run-list.ts';
 import type { StateRow } from '../domain/runs/states.ts';
 import type { TaskRunEventRecord } from '../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun, TaskRunRow } from '../domain/runs/task-runs.ts';
@@ -80,6 +81,17 @@ export interface LogStore {
    */
   filter(workspaceId: string, query: LogQuery): Promise<LogRow[]>;
   /**
+   * How many logs match `filter` (no text search: counting every match of a text query would
+   * scan). Costs in proportion to the matching rows (an index range); a whole run's count is
+   * `runStats`, which costs nothing.
+   */
+  count(workspaceId: string, filter: Omit<LogFilter, 'text'>): Promise<number>;
+  /**
+   * The log with this id among one flow run's logs, or undefined. Logs have no id index (it
+   * would slow every append): this reads the run's logs, in proportion to their number.
+   */
+  getInRun(workspaceId: string, flowRunId: string, id: string): Promise<LogRow | undefined>;
+  /**
    * Moves up to `maxRows` not-yet-indexed logs into the text index; returns how many it indexed.
    * Called by the background indexer, never on the acknowledgement path.
    */
@@ -93,7 +105,8 @@ export interface LogStore {
   textIndexLag(): Promise<number>;
   /**
    * Counters of one flow run's logs, maintained by `append` in the same transaction (never a
-   * count over the logs): how many there are and the highest `seq` among them. Undefined when
+   * count over the logs): how many there are, the highest `seq` among them, and how many are
+   * warnings and errors. Undefined when
    * the run has no logs. Any append to the run changes the pair.
    */
   runStats(workspaceId: string, flowRunId: string): Promise<RunLogStats | undefined>;
@@ -133,6 +146,9 @@ export interface LogStore {
 export interface RunLogStats {
   count: number;
   maxSeq: number;
+  /** Logs at WARNING level (30–39) and at ERROR or above (≥ 40). */
+  warnings: number;
+  errors: number;
 }
 
 export interface TraceStore {
@@ -307,6 +323,11 @@ export interface FlowRunStore {
   delete(workspaceId: string, id: string): Promise<boolean>;
   filter(workspaceId: string, query: RunQuery<FlowRunSort>): Promise<FlowRunRow[]>;
   count(workspaceId: string, filters: RunFilterSet): Promise<number>;
+  /**
+   * A page of the management API's run list (`domain/runs/run-list.ts`: its filters, order and
+   * row) with the exact number of runs matching.
+   */
+  list(workspaceId: string, query: RunListQuery): Promise<{ rows: RunListRow[]; total: number }>;
   /** The run's state history, oldest first (timestamp, then id); empty for an unknown run. */
   states(workspaceId: string, flowRunId: string): Promise<StateRow[]>;
   getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;

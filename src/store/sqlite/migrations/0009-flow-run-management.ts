@@ -1,0 +1,22 @@
+/**
+ * The flow-run management API (`/api/v1/flow-runs`): each run's warning and error counts kept at
+ * ingest beside its log count (existing logs counted once here), the link from a retry to the run
+ * it retries, and the index its list pages are sorted by.
+ */
+import type { Migration } from './index.ts';
+
+export const flowRunManagement: Migration = {
+  version: 9,
+  name: 'flow-run management: per-run warning/error counts, retry links, start-time order',
+  sql: `
+      ALTER TABLE log_run_stats ADD COLUMN warn_count INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE log_run_stats ADD COLUMN error_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE log_run_stats SET warn_count = a.w, error_count = a.e
+        FROM (SELECT ws, flow_run_id, sum(level < 40) AS w, sum(level >= 40) AS e FROM logs
+              WHERE level >= 30 AND flow_run_id IS NOT NULL GROUP BY ws, flow_run_id) AS a
+        WHERE log_run_stats.ws = a.ws AND log_run_stats.flow_run_id = a.flow_run_id;
+      ALTER TABLE flow_runs ADD COLUMN retry_of TEXT;
+      CREATE INDEX flow_runs_retry_of ON flow_runs (ws, retry_of, created) WHERE retry_of IS NOT NULL;
+      CREATE INDEX flow_runs_start ON flow_runs (ws, start_time, id);
+    `,
+};
