@@ -54,7 +54,10 @@ export async function readRunList(
   if (ws === undefined) return { rows: [], total: 0 };
   const d = r.dialect;
   const countParams: unknown[] = [];
-  const [counted] = await r.all(`SELECT count(*) AS n FROM ${from(d)} WHERE ${where(d, ws, q, countParams)}`, countParams);
+  const [counted] = await r.all(
+    `SELECT count(*) AS n FROM ${from(d)} WHERE ${where(d, ws, q, countParams)}`,
+    countParams,
+  );
   const total = Number(counted?.n ?? 0);
   if (total === 0 || q.offset >= total) return { rows: [], total };
   const params: unknown[] = [];
