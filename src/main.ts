@@ -13,6 +13,7 @@ import { type EventSink, type OpLog, type Services, withStore } from './ops/cont
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
 import { startCancelSweeper } from './ops/management/actions.ts';
+import { startDownloadWorker } from './ops/management/downloads.ts';
 import { eventWriterSink } from './ops/runs/event-sink.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
@@ -48,6 +49,7 @@ export async function createSightline(
   // database must then all be given the same one.
   const tokenSecret = config['token-secret'] || (await store.tenancy.tokenSecret());
   const logWriter = createLogWriter(store);
+  let downloadWorker: ReturnType<typeof startDownloadWorker> | undefined;
   let api: FastifyInstance | undefined;
   const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg) };
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
@@ -57,7 +59,17 @@ export async function createSightline(
   // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
   const services = withStore<Services>(
-    { config, logWriter, eventWriter, defaults, tokenSecret, liveLogs, eventSink, log },
+    {
+      config,
+      logWriter,
+      eventWriter,
+      defaults,
+      tokenSecret,
+      liveLogs,
+      eventSink,
+      log,
+      wakeDownloads: () => downloadWorker?.wake(),
+    },
     store,
   );
   api = await buildApi(services, { logger: opts.logger });
@@ -65,6 +77,8 @@ export async function createSightline(
   const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
   indexer.start();
   const cancelSweeper = startCancelSweeper(services, config['cancel-timeout'] as number);
+  // Any instance may write any workspace's downloads; --no-download-worker leaves them to others.
+  if (!config['no-download-worker']) downloadWorker = startDownloadWorker(services, config['download-ttl'] as number);
   // Loaded before anything listens: a broken capability file stops start-up with its report.
   const capabilities = config['no-capabilities']
     ? undefined
@@ -96,6 +110,7 @@ export async function createSightline(
       await eventWriter.close();
       await indexer.stop();
       await cancelSweeper.stop();
+      await downloadWorker?.stop();
       await store.close();
     },
   };

@@ -113,6 +113,16 @@ export const serveOptions = {
     help: 'How long a stopped run may stay CANCELLING, waiting for its client to acknowledge, before the server sets CANCELLED.',
     default: 60,
   },
+  'download-ttl': {
+    type: 'duration',
+    help: 'How long a finished log download (GET /api/v1/flow-runs/{id}/download) is kept and served.',
+    default: 86_400,
+  },
+  'no-download-worker': {
+    type: 'bool',
+    help: 'Write no log downloads here: other instances sharing the database write them.',
+    default: false,
+  },
   'request-timeout': {
     type: 'duration',
     help: 'How long a client may take to send a whole request, body included (408 after; 0 or off = no limit).',

@@ -39,6 +39,8 @@ export interface Services {
   /** Server-emitted events (flow-run state changes) enter the event ingest path here. */
   readonly eventSink: EventSink;
   readonly log: OpLog;
+  /** Wakes this instance's download worker when a job is queued (workers also poll). */
+  readonly wakeDownloads?: () => void;
 }
 
 const stores = new WeakMap<Services, Store>();

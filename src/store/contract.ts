@@ -23,6 +23,7 @@ import type {
   TimeBuckets,
 } from '../domain/events.ts';
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../domain/logs.ts';
+import type { DownloadJob, DownloadStatus, NewDownload } from '../domain/management/downloads.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
 import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
 import type {
@@ -44,6 +45,7 @@ import type { ObservedState, ObservedStateQuery, ObservedTag } from '../domain/s
 import type { SpanListQuery } from '../domain/spans/query.ts';
 import type { SpanRow } from '../domain/spans/span.ts';
 import type { Account, NewWorkspace, Workspace } from '../domain/tenancy.ts';
+import type { Micros } from '../domain/time.ts';
 
 export interface TenancyStore {
   /**
@@ -461,6 +463,47 @@ export interface ChangeFeed {
   subscribe(listener: (notice: ChangeNotice) => void): () => void;
 }
 
+/**
+ * Queued log downloads (`domain/management/downloads.ts`). Workers on any instance take jobs by
+ * lease: a job whose worker died (lease ran out) is taken again and written from its first chunk.
+ */
+export interface DownloadStore {
+  /**
+   * Queues `job` unless the run already has an unfinished job (that one is returned, `created`
+   * false). Rejects with `too_many_jobs` when the workspace already has `maxUnfinished` of them.
+   */
+  enqueue(
+    workspaceId: string,
+    job: NewDownload,
+    maxUnfinished: number,
+  ): Promise<{ job: DownloadJob; created: boolean }>;
+  get(workspaceId: string, id: string): Promise<DownloadJob | undefined>;
+  /** Newest first (created, then id), with the exact number matching. */
+  list(
+    workspaceId: string,
+    query: { statuses?: DownloadStatus[]; flowRunId?: string; limit: number; offset: number },
+  ): Promise<{ rows: DownloadJob[]; total: number }>;
+  /** Deletes the job and its file; false when there is no such job. */
+  delete(workspaceId: string, id: string): Promise<boolean>;
+  /**
+   * Leases the oldest queued job, or a running one whose lease ran out (its chunks are dropped),
+   * to `owner` until `until`, marking it running. Undefined when there is nothing to do.
+   */
+  claim(owner: string, now: Micros, until: Micros): Promise<(DownloadJob & { workspaceId: string }) | undefined>;
+  /** Stores chunk `n` of the file and extends the lease; false when `owner` no longer holds it. */
+  writeChunk(id: string, owner: string, n: number, data: Uint8Array, until: Micros): Promise<boolean>;
+  /** Ends the job: completed with its figures, or failed with an error; false when the lease was lost. */
+  finish(
+    id: string,
+    owner: string,
+    outcome: { rowCount: number; sizeBytes: number; completed: Micros; expires: Micros } | { error: string },
+  ): Promise<boolean>;
+  /** The file's chunks in order (a completed job's). */
+  chunks(workspaceId: string, id: string): AsyncGenerator<Uint8Array>;
+  /** Marks completed jobs whose `expires` has passed as expired and drops their files; returns how many. */
+  expire(now: Micros): Promise<number>;
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   readonly tenancy: TenancyStore;
@@ -473,6 +516,7 @@ export interface Store {
   readonly taskRuns: TaskRunStore;
   readonly artifacts: ArtifactStore;
   readonly spans: SpanStore;
+  readonly downloads: DownloadStore;
   readonly changes: ChangeFeed;
   /**
    * How many write transactions the engine runs well at once: group commit keeps up to this many

@@ -4,6 +4,8 @@
  * `unsupported_parameter` / `invalid_parameter`, not validation issues), its errors are
  * `{code, message}` bodies (`api/errors.ts`), its lists `{data, meta, links}` with absolute links.
  */
+import { Readable } from 'node:stream';
+import { readDownloadListQuery } from '../../domain/management/downloads.ts';
 import { readLogListQuery } from '../../domain/management/logs.ts';
 import { pageEnvelope } from '../../domain/management/pages.ts';
 import type { RawQuery } from '../../domain/management/params.ts';
@@ -11,7 +13,15 @@ import { RUN_FILTERS, readRunListQuery, readRunQuery } from '../../domain/manage
 import { object, optional, str, unparsedObject } from '../../lib/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { retryRun, stopRun } from '../../ops/management/actions.ts';
+import {
+  deleteDownload,
+  downloadFile,
+  getDownload,
+  listDownloads,
+  queueDownload,
+} from '../../ops/management/downloads.ts';
 import { getRun, getRunLog, listRunLogs, listRuns } from '../../ops/management/runs.ts';
+import { attachment } from '../content-disposition.ts';
 import { linkOrigin } from '../link-origin.ts';
 import { type RequestInfo, type RouteDef, route } from '../router.ts';
 
@@ -47,7 +57,17 @@ const LOG_LIST_DOC = object(
   },
   { extra: 'ignore' },
 );
+const DOWNLOAD_LIST_DOC = object(
+  {
+    'filter[status]': text('queued, running, completed, failed, expired (comma-separated).'),
+    'filter[flow_run_id]': text('One flow run id.'),
+    page: text('Page number, from 1.'),
+    per_page: text('Downloads per page, 1 to 100 (25).'),
+  },
+  { extra: 'ignore' },
+);
 const runListQuery = unparsedObject(RUN_LIST_DOC);
+const downloadListQuery = unparsedObject(DOWNLOAD_LIST_DOC);
 const logListQuery = unparsedObject(LOG_LIST_DOC);
 
 /** The absolute URL of this workspace's management API root (`…/v1`), by the one link rule. */
@@ -131,5 +151,68 @@ export const managementRoutes: RouteDef[] = [
     summary:
       'Stop a run: SCHEDULED, PENDING and PAUSED runs are CANCELLED at once, a RUNNING one becomes CANCELLING (its client is told to abort), non-terminal subflows are stopped too.',
     handler: async (ctx, { params }, req) => ({ data: await stopRun(ctx, params.flow_run, apiBase(ctx, req)) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/flow-runs/:flow_run/download',
+    tag: TAG,
+    scope: 'read',
+    summary:
+      "Queue a CSV file of the run's logs (those stored now): {data: job}. A run's unfinished job is reused; its file appears under /v1/file-downloads. More than 20 unfinished jobs in a workspace → 429.",
+    handler: async (ctx, { params }, req) => ({ data: await queueDownload(ctx, params.flow_run, apiBase(ctx, req)) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/file-downloads',
+    tag: TAG,
+    scope: 'read',
+    summary: 'Queued and finished log downloads, newest first: {data, meta, links}.',
+    query: downloadListQuery,
+    async handler(ctx, { query }, req) {
+      const r = readDownloadListQuery(query as RawQuery);
+      const base = apiBase(ctx, req);
+      const { items, total } = await listDownloads(ctx, r, base);
+      return pageEnvelope(
+        items,
+        { page: r.page, perPage: r.perPage, total },
+        `${base}/file-downloads`,
+        query as RawQuery,
+      );
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/file-downloads/:download',
+    tag: TAG,
+    scope: 'read',
+    summary: 'One log download: {data: job}.',
+    handler: async (ctx, { params }, req) => ({ data: await getDownload(ctx, params.download, apiBase(ctx, req)) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/file-downloads/:download/file',
+    tag: TAG,
+    scope: 'read',
+    summary:
+      "The download's file, streamed (CSV, named after the run). Not finished yet → 409 with Retry-After: 1; expired or failed → 410.",
+    async handler(ctx, { params }, _req, reply) {
+      const file = await downloadFile(ctx, params.download);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', attachment(file.name))
+        .send(Readable.from(file.chunks, { objectMode: false }));
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v1/file-downloads/:download',
+    tag: TAG,
+    scope: 'write',
+    status: 204,
+    summary: 'Delete a log download and its file.',
+    async handler(ctx, { params }, _req, reply) {
+      await deleteDownload(ctx, params.download);
+      return reply.code(204).send();
+    },
   }),
 ];

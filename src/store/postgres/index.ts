@@ -15,6 +15,7 @@ import { SqlTraces } from '../sql/traces.ts';
 import { PgArtifacts } from './artifacts.ts';
 import { PgChangeFeed } from './change-feed.ts';
 import { PgDb } from './db.ts';
+import { PgDownloads } from './downloads.ts';
 import { pgEventProjections } from './event-projections.ts';
 import { PgEvents } from './events.ts';
 import { PgFlowRuns } from './flow-runs.ts';
@@ -82,6 +83,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     taskRuns,
     artifacts: new PgArtifacts(db, tenancy, spans.projection),
     spans,
+    downloads: new PgDownloads(db, tenancy),
     changes,
     // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.
     writeConcurrency: Math.max(1, Math.min(4, opts.poolSize - 2)),

@@ -9,6 +9,7 @@ import { MemoryChangeFeed } from '../shared/memory-change-feed.ts';
 import { SqlTraces } from '../sql/traces.ts';
 import { SqliteArtifacts } from './artifacts.ts';
 import { Db, type SyncMode } from './db.ts';
+import { SqliteDownloads } from './downloads.ts';
 import { sqliteEventProjections } from './event-projections.ts';
 import { SqliteEvents } from './events.ts';
 import { SqliteFlowRuns } from './flow-runs.ts';
@@ -64,6 +65,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     taskRuns,
     artifacts: new SqliteArtifacts(db, tenancy, spans.projection),
     spans,
+    downloads: new SqliteDownloads(db, tenancy),
     changes: new MemoryChangeFeed(),
     async close() {
       await text.close();
