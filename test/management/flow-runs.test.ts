@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { forEachEngine } from '../helpers/engines.ts';
-import { RunClient } from '../helpers/runs.ts';
+import { CapturingSink, RunClient } from '../helpers/runs.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 const MISSING = '01a20588-0000-7000-8000-000000000000';
@@ -257,15 +257,51 @@ forEachEngine('flow-run management API', (engine) => {
     });
   }
 
-  it('cancels a stopped run nobody acknowledged after --cancel-timeout', async () => {
-    const s = await startServer(engine, { 'cancel-timeout': '1s' });
+  it('cancels a stopped run nobody acknowledged after --cancel-timeout, across a restart', async () => {
+    const a = await startServer(engine, { 'cancel-timeout': '1h' });
+    let b: TestServer | undefined;
     try {
+      const c = new RunClient(a);
+      const run = await c.run();
+      await c.setState(run.id, 'RUNNING');
+      const r = await a.request('POST', a.oss(`/v1/flow-runs/${run.id}/stop`));
+      assert.equal(r.json().data.status, 'cancelling');
+      await a.close();
+      // The deadline is the CANCELLING state's own time: the next server on the database keeps it.
+      b = await startServer(engine, { db: a.config.db, 'data-dir': a.config['data-dir'], 'cancel-timeout': '1s' });
+      const cb = new RunClient(b);
+      await until('the stop to time out', async () => (await cb.getRun(run.id)).state_type === 'CANCELLED');
+    } finally {
+      await a.close();
+      await b?.close();
+    }
+  });
+
+  it('keeps workspaces apart on both path families, and emits Scheduled for a retry', async () => {
+    const sink = new CapturingSink();
+    const s = await startServer(engine, {}, { eventSink: sink });
+    try {
+      const created = await s.request('POST', `/api/accounts/${s.accountId}/workspaces/`, {
+        name: 'other',
+        handle: 'other',
+      });
+      const other = created.json().id;
       const c = new RunClient(s);
       const run = await c.run();
       await c.setState(run.id, 'RUNNING');
-      const r = await s.request('POST', s.oss(`/v1/flow-runs/${run.id}/stop`));
-      assert.equal(r.json().data.status, 'cancelling');
-      await until('the stop to time out', async () => (await c.getRun(run.id)).state_type === 'CANCELLED');
+      await c.setState(run.id, 'COMPLETED');
+      const inOther = (p: string) => s.cloud(`/v1${p}`, other);
+      assert.equal((await s.request('GET', inOther(`/flow-runs/${run.id}`))).statusCode, 404);
+      assert.deepEqual((await s.request('GET', inOther('/flow-runs'))).json().meta.total, 0);
+      assert.equal((await s.request('POST', inOther(`/flow-runs/${run.id}/retry`))).statusCode, 404);
+      assert.equal((await s.request('GET', inOther(`/flow-runs/${run.id}/download`))).statusCode, 404);
+      assert.equal((await s.request('GET', s.cloud(`/v1/flow-runs/${run.id}`))).statusCode, 200);
+      const retry = (await s.request('POST', s.oss(`/v1/flow-runs/${run.id}/retry`))).json().data;
+      const scheduled = sink.named('prefect.flow-run.Scheduled');
+      assert.ok(
+        scheduled.some((e) => e.resource['prefect.resource.id'] === `prefect.flow-run.${retry.id}`),
+        'the retry announces itself to executors',
+      );
     } finally {
       await s.close();
     }
