@@ -44,7 +44,9 @@ export function startNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const m = /^(?:exec )?node ((?:--\S+ )*)src\/cli\/main\.ts serve/.exec(pkg.scripts.start);
   if (!m)
-    throw new Error(`package.json's start script is not '[exec] node [flags] src/cli/main.ts serve': ${pkg.scripts.start}`);
+    throw new Error(
+      `package.json's start script is not '[exec] node [flags] src/cli/main.ts serve': ${pkg.scripts.start}`,
+    );
   return m[1].split(' ').filter(Boolean);
 }
 

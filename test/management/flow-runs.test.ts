@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { forEachEngine } from '../helpers/engines.ts';
+import { loadTranscript } from '../helpers/replay.ts';
 import { CapturingSink, RunClient } from '../helpers/runs.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
@@ -274,6 +275,30 @@ forEachEngine('flow-run management API', (engine) => {
     } finally {
       await a.close();
       await b?.close();
+    }
+  });
+
+  it('aborts the recorded Prefect client’s COMPLETED proposal for a stopped run, then cancels it', async () => {
+    const s = await startServer(engine);
+    try {
+      const c = new RunClient(s);
+      const run = await c.run();
+      await c.setState(run.id, 'RUNNING');
+      await s.request('POST', s.oss(`/v1/flow-runs/${run.id}/stop`));
+      // The exact body Prefect 3.8.3 sent to finish a flow run, with this run's id.
+      const recorded = loadTranscript('flow-with-retry').http.find(
+        (e) => e.request.path_template.endsWith('/set_state') && e.request.body.state.type === 'COMPLETED',
+      )!;
+      const body = JSON.parse(
+        JSON.stringify(recorded.request.body).replaceAll(recorded.request.body.state.state_details.flow_run_id, run.id),
+      );
+      const r = await s.request('POST', s.oss(`/flow_runs/${run.id}/set_state`), body);
+      assert.equal(r.statusCode, 200);
+      assert.equal(r.json().status, 'ABORT');
+      assert.equal(r.json().details.reason, 'The run was stopped');
+      assert.equal((await c.getRun(run.id)).state_type, 'CANCELLED');
+    } finally {
+      await s.close();
     }
   });
 

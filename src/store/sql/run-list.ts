@@ -11,14 +11,16 @@ import { type SqlReader, STATE_COLS } from './run-reads.ts';
 const NEWEST_RETRY = (col: string) =>
   `(SELECT r.${col} FROM flow_runs r WHERE r.ws = fr.ws AND r.retry_of = fr.id ORDER BY r.created DESC, r.id DESC LIMIT 1)`;
 
-const from = (d: SqlDialect) => `flow_runs fr JOIN flows f ON f.ws = fr.ws AND f.id = fr.flow_id
-  LEFT JOIN log_run_stats ls ON ls.ws = fr.ws AND ls.flow_run_id = ${d.logRunId('fr.id')}`;
-
+/**
+ * Every condition reads `flow_runs` alone (the flow-name search and the warning test are
+ * subqueries), so that the count and the page's ids come from its indexes; the page's rows are
+ * then read with their joins and subqueries for those ids only.
+ */
 function where(d: SqlDialect, ws: number, q: RunListQuery, params: unknown[]): string {
   const c = [`fr.ws = ${d.param(params, ws)}`];
-  if (q.ids) c.push(d.inList('fr.id', q.ids, params));
-  if (q.flowIds) c.push(d.inList('fr.flow_id', q.flowIds, params));
-  if (q.stateTypes) c.push(d.inList('fr.state_type', q.stateTypes, params));
+  if (q.ids) c.push(oneOf(d, 'fr.id', q.ids, params));
+  if (q.flowIds) c.push(oneOf(d, 'fr.flow_id', q.flowIds, params));
+  if (q.stateTypes) c.push(oneOf(d, 'fr.state_type', q.stateTypes, params));
   if (q.triggers) {
     const t = new Set(q.triggers);
     const any: string[] = [];
@@ -29,7 +31,9 @@ function where(d: SqlDialect, ws: number, q: RunListQuery, params: unknown[]): s
   }
   if (q.search !== undefined) {
     const text = q.search.toLowerCase();
-    c.push(`(${d.contains('lower(fr.name)', text, params)} OR ${d.contains('lower(f.name)', text, params)})`);
+    // Not correlated (the workspace is a parameter): the matching flows are found once.
+    const flows = `SELECT f.id FROM flows f WHERE f.ws = ${d.param(params, ws)} AND ${d.contains('lower(f.name)', text, params)}`;
+    c.push(`(${d.contains('lower(fr.name)', text, params)} OR fr.flow_id IN (${flows}))`);
   }
   if (q.startedFrom !== undefined) c.push(`fr.start_time >= ${d.param(params, q.startedFrom)}`);
   if (q.startedBefore !== undefined) c.push(`fr.start_time < ${d.param(params, q.startedBefore)}`);
@@ -37,11 +41,38 @@ function where(d: SqlDialect, ws: number, q: RunListQuery, params: unknown[]): s
     c.push(`${q.retried ? '' : 'NOT '}EXISTS (SELECT 1 FROM flow_runs r WHERE r.ws = fr.ws AND r.retry_of = fr.id)`);
   if (q.hasWarnings !== undefined)
     c.push(
-      q.hasWarnings
-        ? '(ls.warn_count > 0 OR ls.error_count > 0)'
-        : '(ls.flow_run_id IS NULL OR (ls.warn_count = 0 AND ls.error_count = 0))',
+      `${q.hasWarnings ? '' : 'NOT '}EXISTS (SELECT 1 FROM log_run_stats ls WHERE ls.ws = fr.ws
+        AND ls.flow_run_id = ${d.logRunId('fr.id')} AND (ls.warn_count > 0 OR ls.error_count > 0))`,
     );
   return c.join(' AND ');
+}
+
+/**
+ * `col` is one of a few values, each its own parameter (a filter's short list, a page's ids): the
+ * planner then sees the values and seeks the index on `col` (a single JSON parameter hides them,
+ * and SQLite without statistics would scan the workspace instead).
+ */
+function oneOf(d: SqlDialect, col: string, values: readonly string[], params: unknown[]): string {
+  if (!values.length) return d.false;
+  return `${col} IN (${values.map((v) => d.param(params, v)).join(', ')})`;
+}
+
+/** The ids of one section of the order (started runs, or never-started ones) at `offset`. */
+async function sectionIds(
+  r: SqlReader,
+  ws: number,
+  q: RunListQuery,
+  started: boolean,
+  limit: number,
+  offset: number,
+): Promise<string[]> {
+  const d = r.dialect;
+  const params: unknown[] = [];
+  const dir = q.descending ? 'DESC' : 'ASC';
+  const order = started ? `fr.start_time ${dir}, fr.id ${dir}` : `fr.id ${dir}`;
+  const sql = `SELECT fr.id FROM flow_runs fr WHERE ${where(d, ws, q, params)} AND fr.start_time IS ${started ? 'NOT ' : ''}NULL
+    ORDER BY ${order} LIMIT ${d.param(params, limit)} OFFSET ${d.param(params, offset)}`;
+  return (await r.all(sql, params)).map((row) => String(row.id));
 }
 
 /** One page of the list and the exact number of runs matching (an unknown workspace has none). */
@@ -55,30 +86,38 @@ export async function readRunList(
   const d = r.dialect;
   const countParams: unknown[] = [];
   const [counted] = await r.all(
-    `SELECT count(*) AS n FROM ${from(d)} WHERE ${where(d, ws, q, countParams)}`,
+    `SELECT count(*) AS n, count(fr.start_time) AS started FROM flow_runs fr WHERE ${where(d, ws, q, countParams)}`,
     countParams,
   );
   const total = Number(counted?.n ?? 0);
+  const started = Number(counted?.started ?? 0);
   if (total === 0 || q.offset >= total) return { rows: [], total };
+  // Runs that never started come last in both directions: the started ones first, by start time.
+  const ids = q.offset < started ? await sectionIds(r, ws, q, true, q.limit, q.offset) : [];
+  if (ids.length < q.limit)
+    ids.push(...(await sectionIds(r, ws, q, false, q.limit - ids.length, Math.max(0, q.offset - started))));
+  if (!ids.length) return { rows: [], total };
   const params: unknown[] = [];
-  const dir = q.descending ? 'DESC' : 'ASC';
   const select = `SELECT fr.*, ${STATE_COLS}, f.name AS f_name, ls.warn_count AS ls_warn, ls.error_count AS ls_error,
       (SELECT t.flow_run_id FROM task_runs t WHERE t.ws = fr.ws AND t.id = fr.parent_task_run_id) AS parent_flow_run,
       ${NEWEST_RETRY('id')} AS retry_id, ${NEWEST_RETRY('state_type')} AS retry_state
-    FROM ${from(d)} LEFT JOIN flow_run_states s ON s.ws = fr.ws AND s.id = fr.state_id`;
-  const sql = `${select} WHERE ${where(d, ws, q, params)}
-    ORDER BY (fr.start_time IS NULL), fr.start_time ${dir}, fr.id ${dir}
-    LIMIT ${d.param(params, q.limit)} OFFSET ${d.param(params, q.offset)}`;
-  const rows = (await r.all(sql, params)).map((row) => ({
-    run: r.decode.toFlowRun(row),
-    flowName: row.f_name as string,
-    parentFlowRunId:
-      row.parent_flow_run === null || row.parent_flow_run === undefined ? null : String(row.parent_flow_run),
-    retriedBy: row.retry_id
-      ? { id: String(row.retry_id), stateType: (row.retry_state ?? null) as StateType | null }
-      : null,
-    warnings: Number(row.ls_warn ?? 0),
-    errors: Number(row.ls_error ?? 0),
-  }));
-  return { rows, total };
+    FROM flow_runs fr JOIN flows f ON f.ws = fr.ws AND f.id = fr.flow_id
+    LEFT JOIN log_run_stats ls ON ls.ws = fr.ws AND ls.flow_run_id = ${d.logRunId('fr.id')}
+    LEFT JOIN flow_run_states s ON s.ws = fr.ws AND s.id = fr.state_id
+    WHERE fr.ws = ${d.param(params, ws)} AND ${oneOf(d, 'fr.id', ids, params)}`;
+  const byId = new Map<string, RunListRow>();
+  for (const row of await r.all(select, params)) {
+    byId.set(String(row.id), {
+      run: r.decode.toFlowRun(row),
+      flowName: row.f_name as string,
+      parentFlowRunId:
+        row.parent_flow_run === null || row.parent_flow_run === undefined ? null : String(row.parent_flow_run),
+      retriedBy: row.retry_id
+        ? { id: String(row.retry_id), stateType: (row.retry_state ?? null) as StateType | null }
+        : null,
+      warnings: Number(row.ls_warn ?? 0),
+      errors: Number(row.ls_error ?? 0),
+    });
+  }
+  return { rows: ids.flatMap((id) => byId.get(id) ?? []), total };
 }

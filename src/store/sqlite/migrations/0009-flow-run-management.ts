@@ -2,6 +2,7 @@
  * The flow-run management API (`/api/v1/flow-runs`): each run's warning and error counts kept at
  * ingest beside its log count (existing logs counted once here), the link from a retry to the run
  * it retries, the index its list pages are sorted by, and queued log downloads with their files.
+ * A run's log index carries `level`: a deep page from a minimum level reads the index alone (ADR 27).
  */
 import type { Migration } from './index.ts';
 
@@ -18,6 +19,10 @@ export const flowRunManagement: Migration = {
       ALTER TABLE flow_runs ADD COLUMN retry_of TEXT;
       CREATE INDEX flow_runs_retry_of ON flow_runs (ws, retry_of, created) WHERE retry_of IS NOT NULL;
       CREATE INDEX flow_runs_start ON flow_runs (ws, start_time, id);
+      DROP INDEX flow_runs_state_type;
+      CREATE INDEX flow_runs_state_type ON flow_runs (ws, state_type, start_time, id);
+      DROP INDEX logs_ws_flow_run;
+      CREATE INDEX logs_ws_flow_run ON logs (ws, flow_run_id, timestamp, seq, level);
       CREATE TABLE downloads (
         ws INTEGER NOT NULL,
         id TEXT NOT NULL,
