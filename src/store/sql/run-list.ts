@@ -31,9 +31,11 @@ function where(d: SqlDialect, ws: number, q: RunListQuery, params: unknown[]): s
   }
   if (q.search !== undefined) {
     const text = q.search.toLowerCase();
+    // Placeholders are positional on SQLite: parameters go in the order the SQL reads them.
+    const byName = d.contains('lower(fr.name)', text, params);
     // Not correlated (the workspace is a parameter): the matching flows are found once.
     const flows = `SELECT f.id FROM flows f WHERE f.ws = ${d.param(params, ws)} AND ${d.contains('lower(f.name)', text, params)}`;
-    c.push(`(${d.contains('lower(fr.name)', text, params)} OR fr.flow_id IN (${flows}))`);
+    c.push(`(${byName} OR fr.flow_id IN (${flows}))`);
   }
   if (q.startedFrom !== undefined) c.push(`fr.start_time >= ${d.param(params, q.startedFrom)}`);
   if (q.startedBefore !== undefined) c.push(`fr.start_time < ${d.param(params, q.startedBefore)}`);
