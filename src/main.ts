@@ -9,7 +9,7 @@ import type { ServeConfig } from './config/schema.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { createLogWriter } from './ingest/log-writer.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
-import { type EventSink, type OpLog, type Services, withStore } from './ops/context.ts';
+import { type EventSink, type OpLog, type Services, type StoreServices, withStore } from './ops/context.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
 import { eventWriterSink } from './ops/runs/event-sink.ts';
@@ -97,4 +97,21 @@ export async function createSightline(
     },
   };
   return s;
+}
+
+/**
+ * The store alone, for administration (`sightline accounts|workspaces|keys`): nothing listens and
+ * nothing runs in the background, so it works beside servers using the same database.
+ */
+export async function openAdministration(
+  config: Pick<ServeConfig, 'db' | 'sync'>,
+): Promise<{ services: StoreServices; close(): Promise<void> }> {
+  const store = await openStore({ url: config.db, sync: config.sync as 'normal' | 'full', pool: 2 });
+  try {
+    const services = withStore<StoreServices>({ defaults: await store.tenancy.ensureDefaults() }, store);
+    return { services, close: () => store.close() };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }

@@ -25,7 +25,12 @@ export interface EventSink {
   emit(workspace: Workspace, events: RunEvent[]): Promise<void>;
 }
 
-export interface Services {
+/** What operations that need only the store run with (the admin CLI opens a store without serving). */
+export interface StoreServices {
+  readonly defaults: { readonly account: Account; readonly workspace: Workspace };
+}
+
+export interface Services extends StoreServices {
   readonly config: ServeConfig;
   /** Logs: resolves once committed; see `ingest/log-writer.ts`. */
   readonly logWriter: Writer<NewLog>;
@@ -33,7 +38,6 @@ export interface Services {
   readonly liveLogs: LiveHub<LogRow>;
   /** Events: resolves once committed (the store skips duplicates); see `ingest/event-writer.ts`. */
   readonly eventWriter: Writer<NewEvent>;
-  readonly defaults: { readonly account: Account; readonly workspace: Workspace };
   /** Signs page tokens and cursors: `--token-secret`, else the one kept in the database. */
   readonly tokenSecret: string;
   /** Server-emitted events (flow-run state changes) enter the event ingest path here. */
@@ -41,16 +45,16 @@ export interface Services {
   readonly log: OpLog;
 }
 
-const stores = new WeakMap<Services, Store>();
+const stores = new WeakMap<StoreServices, Store>();
 
 /** The composition root's one call: these services read and write `store`. */
-export function withStore<S extends Services>(services: S, store: Store): S {
+export function withStore<S extends StoreServices>(services: S, store: Store): S {
   stores.set(services, store);
   return services;
 }
 
 /** The store behind `services`, for operations only. */
-export function storeOf(services: Services): Store {
+export function storeOf(services: StoreServices): Store {
   const store = stores.get(services);
   if (!store) throw new Error('services were built without a store (see withStore)');
   return store;

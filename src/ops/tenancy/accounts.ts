@@ -1,7 +1,7 @@
 /** Accounts and workspaces: the reads and writes the routes outside the path families need. */
 import { notFound } from '../../domain/errors.ts';
 import { renderAccountWorkspace, type Workspace } from '../../domain/tenancy.ts';
-import { type Services, storeOf } from '../context.ts';
+import { type Services, type StoreServices, storeOf } from '../context.ts';
 import { type EventsContext, scopeRootPath } from '../events/context.ts';
 
 /** The workspace of a Cloud path, or undefined when the account has no such workspace. */
@@ -54,7 +54,7 @@ export interface WorkspaceCreate {
 }
 
 /** Creates a workspace in an existing account (404 for an unknown one). */
-export async function createWorkspace(services: Services, accountId: string, input: WorkspaceCreate) {
+export async function createWorkspace(services: StoreServices, accountId: string, input: WorkspaceCreate) {
   const account = await storeOf(services).tenancy.getAccount(accountId);
   if (!account) throw notFound('Account');
   const ws = await storeOf(services).tenancy.createWorkspace({

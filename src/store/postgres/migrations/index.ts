@@ -16,6 +16,7 @@ import { unloggedTextIndex } from './0006-unlogged-text-index.ts';
 import { spans } from './0007-spans.ts';
 import { relatedIndexPendingList } from './0008-related-index-pending-list.ts';
 import { spansObservedWithoutTags } from './0009-spans-observed-without-tags.ts';
+import { apiKeys } from './0010-api-keys.ts';
 
 export interface Migration {
   version: number;
@@ -34,6 +35,7 @@ export const migrations: Migration[] = [
   spans,
   relatedIndexPendingList,
   spansObservedWithoutTags,
+  apiKeys,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
