@@ -9,6 +9,7 @@ import type { ServeConfig } from './config/schema.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { createLogWriter } from './ingest/log-writer.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
+import { Keyring } from './ops/access/keyring.ts';
 import { type EventSink, type OpLog, type Services, type StoreServices, withStore } from './ops/context.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
@@ -55,8 +56,9 @@ export async function createSightline(
   const eventWriter = createEventWriter(store);
   // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
+  const keyring = new Keyring(store.keys, log);
   const services = withStore<Services>(
-    { config, logWriter, eventWriter, defaults, tokenSecret, liveLogs, eventSink, log },
+    { config, logWriter, eventWriter, defaults, tokenSecret, liveLogs, eventSink, keyring, log },
     store,
   );
   api = await buildApi(services, { logger: opts.logger });
@@ -66,7 +68,7 @@ export async function createSightline(
   // Loaded before anything listens: a broken capability file stops start-up with its report.
   const capabilities = config['no-capabilities']
     ? undefined
-    : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger });
+    : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger, keyring });
 
   let closed = false;
   const s: Sightline = {

@@ -13,6 +13,7 @@ import type { RunEvent } from '../domain/runs/run-events.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { Writer } from '../ingest/writer.ts';
 import type { Store } from '../store/contract.ts';
+import type { Keyring } from './access/keyring.ts';
 import type { LiveHub } from './live/hub.ts';
 
 /** Where operations report problems they handle themselves (the server log). */
@@ -42,6 +43,8 @@ export interface Services extends StoreServices {
   readonly tokenSecret: string;
   /** Server-emitted events (flow-run state changes) enter the event ingest path here. */
   readonly eventSink: EventSink;
+  /** Which key a secret is (`--auth`), kept in memory a few seconds. */
+  readonly keyring: Keyring;
   readonly log: OpLog;
 }
 
