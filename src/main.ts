@@ -9,7 +9,8 @@ import type { ServeConfig } from './config/schema.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { createLogWriter } from './ingest/log-writer.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
-import { type EventSink, type OpLog, type Services, withStore } from './ops/context.ts';
+import { Keyring } from './ops/access/keyring.ts';
+import { type EventSink, type OpLog, type Services, type StoreServices, withStore } from './ops/context.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
 import { startCancelSweeper } from './ops/management/actions.ts';
@@ -58,6 +59,7 @@ export async function createSightline(
   const eventWriter = createEventWriter(store);
   // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
+  const keyring = new Keyring(store.keys, log);
   const services = withStore<Services>(
     {
       config,
@@ -67,6 +69,7 @@ export async function createSightline(
       tokenSecret,
       liveLogs,
       eventSink,
+      keyring,
       log,
       wakeDownloads: () => downloadWorker?.wake(),
     },
@@ -82,7 +85,7 @@ export async function createSightline(
   // Loaded before anything listens: a broken capability file stops start-up with its report.
   const capabilities = config['no-capabilities']
     ? undefined
-    : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger });
+    : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger, keyring });
 
   let closed = false;
   const s: Sightline = {
@@ -115,4 +118,21 @@ export async function createSightline(
     },
   };
   return s;
+}
+
+/**
+ * The store alone, for administration (`sightline accounts|workspaces|keys`): nothing listens and
+ * nothing runs in the background, so it works beside servers using the same database.
+ */
+export async function openAdministration(
+  config: Pick<ServeConfig, 'db' | 'sync'>,
+): Promise<{ services: StoreServices; close(): Promise<void> }> {
+  const store = await openStore({ url: config.db, sync: config.sync as 'normal' | 'full', pool: 2 });
+  try {
+    const services = withStore<StoreServices>({ defaults: await store.tenancy.ensureDefaults() }, store);
+    return { services, close: () => store.close() };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }

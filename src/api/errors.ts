@@ -14,7 +14,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   route_not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  unauthorized: 401,
   forbidden: 403,
+  rate_limited: 429,
   unsupported_media_type: 415,
   misdirected_request: 421,
   conflict: 409,
@@ -96,6 +98,7 @@ export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply
   else req.log.info({ code: app.code, status }, app.message);
   // Prefect's client retries 503s, honouring Retry-After; a download not ready yet is worth asking again.
   if (app.code === 'unavailable' || app.code === 'download_not_ready') reply.header('retry-after', '1');
+  if (app.code === 'unauthorized') reply.header('www-authenticate', 'Bearer');
   return reply
     .code(status)
     .type('application/json')

@@ -10,7 +10,7 @@ import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
 import { parseLevel, textLine } from '../domain/log-export.ts';
 import { formatMicros, MICROS_PER_SECOND, type Micros, nowMicros, parseIsoMicros } from '../domain/time.ts';
-import { getJsonWithDate, resolveApiUrl, websocketUrl } from './api-client.ts';
+import { API_KEY_OPTION, getJsonWithDate, resolveApiKey, resolveApiUrl, websocketUrl } from './api-client.ts';
 import { openLiveSocket } from './live-socket.ts';
 import { levelStyle, paint, useColour } from './style.ts';
 
@@ -19,6 +19,7 @@ const logsOptions = {
     type: 'string',
     help: 'API base URL (default: $SIGHTLINE_API_URL, else $PREFECT_API_URL, else http://127.0.0.1:4200/api).',
   },
+  'api-key': API_KEY_OPTION,
   level: {
     type: 'string',
     help: 'Only logs at or above this level: a name (debug, info, warning, error, critical) or a number.',
@@ -100,6 +101,7 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     throw new AppError('invalid_input', `--level: not a level: '${o.level}'`);
   const since = o.since === undefined ? undefined : parseSince(o.since, nowMicros());
   const api = resolveApiUrl(o.api, env);
+  const key = resolveApiKey(o['api-key'], env);
 
   const colour = useColour(process.stdout, env);
   const render = (log: ApiLog): string => {
@@ -121,13 +123,13 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     loggers: o.logger.length ? { any_: o.logger } : undefined,
     text: o.grep === undefined ? undefined : { query: o.grep },
   };
-  const live = o.follow ? await openLiveSocket(websocketUrl(api, '/logs/out'), filter, env) : undefined;
+  const live = o.follow ? await openLiveSocket(websocketUrl(api, '/logs/out'), filter, env, key) : undefined;
 
   // Logs committed after the live stream started may come both ways; only those can be
   // duplicates, and they were created at most moments before the server's first answer.
   const seen = new Set<string>();
   let seenFrom: Micros | undefined;
-  await readStored(api, runId, { level, since, loggers: o.logger, grep: o.grep }, async (page, serverNow) => {
+  await readStored(api, key, runId, { level, since, loggers: o.logger, grep: o.grep }, async (page, serverNow) => {
     if (live && seenFrom === undefined)
       seenFrom = serverNow === undefined ? Number.NEGATIVE_INFINITY : serverNow - 120 * MICROS_PER_SECOND;
     let out = '';
@@ -167,6 +169,7 @@ interface StoredQuery {
  */
 async function readStored(
   api: string,
+  key: string | undefined,
   runId: string,
   q: StoredQuery,
   onPage: (logs: ApiLog[], serverNow: Micros | undefined) => Promise<void>,
@@ -180,7 +183,7 @@ async function readStored(
     if (atSince) params.set('offset', String(atSince));
     if (q.loggers.length) params.set('loggers', q.loggers.join(','));
     if (q.grep !== undefined) params.set('text_query', q.grep);
-    const { body: page, date } = await getJsonWithDate<ApiLog[]>(`${api}/flow_runs/${runId}/logs?${params}`);
+    const { body: page, date } = await getJsonWithDate<ApiLog[]>(`${api}/flow_runs/${runId}/logs?${params}`, key);
     await onPage(page, date);
     if (page.length < PAGE) return;
     const last = parseIsoMicros(page[page.length - 1].timestamp)!;

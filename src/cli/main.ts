@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `sightline` command: dispatches to a subcommand. */
 import { AppError } from '../domain/errors.ts';
+import { accounts, keys, workspaces } from './admin.ts';
 import { events } from './events.ts';
 import { logs } from './logs.ts';
 import { mcp } from './mcp.ts';
@@ -17,6 +18,9 @@ commands:
   events    print recent events and follow new ones (--follow)
   runs      list flow runs (--flow, --state, --since, --json)
   trace     print the run tree of a flow run: flow → tasks → subflows (--json)
+  accounts  create and list accounts (--data-dir or --db: works beside a running server)
+  workspaces create and list workspaces
+  keys      create, list and revoke API keys (for --auth)
 
 Every option --foo-bar can also be set as SIGHTLINE_FOO_BAR. Run 'sightline <command> --help'.
 `;
@@ -28,6 +32,9 @@ const commands: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promi
   events,
   runs,
   trace,
+  accounts,
+  workspaces,
+  keys,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -9,13 +9,14 @@
 import { loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { STATE_TYPES } from '../domain/runs/states.ts';
-import { resolveApiUrl } from './api-client.ts';
+import { API_KEY_OPTION, resolveApiKey, resolveApiUrl } from './api-client.ts';
 import { parseSince } from './events.ts';
 import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
 import { useColour } from './style.ts';
 
 export const runsOptions = {
   api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
+  'api-key': API_KEY_OPTION,
   flow: { type: 'list', help: 'Only runs of the flow with this name (repeatable).', default: [] },
   state: { type: 'list', help: 'Only runs in this state type or state name (repeatable).', default: [] },
   since: {
@@ -63,7 +64,7 @@ export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     process.stdout.write(HELP);
     return;
   }
-  const api = new RunApi(resolveApiUrl(o.api, env), env.PREFECT_API_KEY || undefined);
+  const api = new RunApi(resolveApiUrl(o.api, env), resolveApiKey(o['api-key'], env));
   const rows: Json[] = await api.all('/flow_runs/filter', runsFilter(o), o.limit);
   if (o.json) {
     for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -4,6 +4,7 @@ import { formatProblem } from '../capabilities/yaml-source.ts';
 import { loadOptions } from '../config/load.ts';
 import { type ServeConfig, serveOptions } from '../config/schema.ts';
 import { createSightline } from '../main.ts';
+import { listKeys } from '../ops/access/admin.ts';
 import { logLoopDelay } from './loop-delay.ts';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -33,6 +34,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  for (const warning of accessWarnings(config, (await listKeys(app.services)).length))
+    process.stderr.write(`${warning}\n`);
   if (config['log-level'] === 'debug') logLoopDelay(app.api.log);
 
   let stopping = false;
@@ -57,4 +60,20 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/** What start-up says about access: how to make the first key, or that the server is open. */
+export function accessWarnings(config: Pick<ServeConfig, 'auth' | 'host' | 'db'>, keys: number): string[] {
+  if (config.auth && keys === 0)
+    return [
+      'auth: no API key exists yet, so every request but /api/health and /api/ready is refused. Make the first with:',
+      `  sightline keys create --db ${config.db.startsWith('sqlite:') ? `'${config.db}'` : "<this server's --db>"} --account default --scope admin`,
+    ];
+  if (!config.auth && !LOOPBACK.test(config.host))
+    return [
+      `warning: listening on ${config.host} without --auth: anyone who reaches it can read and write everything (see docs/operations.md, "Keys")`,
+    ];
+  return [];
 }

@@ -123,6 +123,11 @@ export const serveOptions = {
     help: 'Write no log downloads here: other instances sharing the database write them.',
     default: false,
   },
+  auth: {
+    type: 'bool',
+    help: 'Require an API key (sightline keys create) on every request but /api/health and /api/ready; without it the server is open to anyone who reaches it.',
+    default: false,
+  },
   'request-timeout': {
     type: 'duration',
     help: 'How long a client may take to send a whole request, body included (408 after; 0 or off = no limit).',
@@ -155,7 +160,7 @@ export const serveOptions = {
   },
   'ws-max-connections': {
     type: 'int',
-    help: 'Most open websockets per remote address (more → close 1013).',
+    help: 'Most open websockets per key (per remote address without --auth; more → close 1013).',
     default: 100,
     min: 1,
   },

@@ -11,6 +11,7 @@
  * - Times are integer microseconds since the epoch.
  */
 
+import type { ApiKey, NewApiKey } from '../domain/access.ts';
 import type {
   CountKey,
   EventCountRow,
@@ -44,7 +45,7 @@ import type { NewTaskRun, TaskRunRow } from '../domain/runs/task-runs.ts';
 import type { ObservedState, ObservedStateQuery, ObservedTag } from '../domain/spans/observed.ts';
 import type { SpanListQuery } from '../domain/spans/query.ts';
 import type { SpanRow } from '../domain/spans/span.ts';
-import type { Account, NewWorkspace, Workspace } from '../domain/tenancy.ts';
+import type { Account, NewAccount, NewWorkspace, Workspace } from '../domain/tenancy.ts';
 import type { Micros } from '../domain/time.ts';
 
 export interface TenancyStore {
@@ -54,9 +55,14 @@ export interface TenancyStore {
    */
   ensureDefaults(): Promise<{ account: Account; workspace: Workspace }>;
   getAccount(accountId: string): Promise<Account | undefined>;
+  /** Every account, oldest first. */
+  listAccounts(): Promise<Account[]>;
+  /** Creates an account. Rejects with `conflict` when the handle is taken. */
+  createAccount(input: NewAccount): Promise<Account>;
   /** The workspace with this id inside this account, or undefined. */
   getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined>;
-  listWorkspaces(): Promise<Workspace[]>;
+  /** Every workspace (of one account, when given), oldest first. */
+  listWorkspaces(accountId?: string): Promise<Workspace[]>;
   /** Creates a workspace. Rejects with `conflict` when the handle is taken in the account. */
   createWorkspace(input: NewWorkspace): Promise<Workspace>;
   /**
@@ -64,6 +70,23 @@ export interface TenancyStore {
    * every instance on it accepts the others' tokens.
    */
   tokenSecret(): Promise<string>;
+}
+
+/**
+ * API keys (ADR 27). Only the SHA-256 of a secret is stored. Servers keep what they read in memory
+ * for a few seconds, so that no request waits on the database for its key.
+ */
+export interface KeyStore {
+  /** Stores a new key (`created` = now). Rejects with `conflict` when its hash is already stored. */
+  create(key: NewApiKey): Promise<ApiKey>;
+  /** The key with this hash, revoked and expired ones included; undefined when there is none. */
+  byHash(hash: string): Promise<ApiKey | undefined>;
+  /** Every key (of one account, when given), oldest first. */
+  list(accountId?: string): Promise<ApiKey[]>;
+  /** Marks a key revoked at `at` (a key already revoked keeps its time); undefined for an unknown id. */
+  revoke(id: string, at: Micros): Promise<ApiKey | undefined>;
+  /** Records that a key was used at `at` (later than what is stored; earlier times are ignored). */
+  touch(id: string, at: Micros): Promise<void>;
 }
 
 export interface LogStore {
@@ -507,6 +530,7 @@ export interface DownloadStore {
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   readonly tenancy: TenancyStore;
+  readonly keys: KeyStore;
   readonly logs: LogStore;
   readonly traces: TraceStore;
   readonly events: EventStore;

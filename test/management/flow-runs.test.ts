@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { forEachEngine } from '../helpers/engines.ts';
+import { makeKey } from '../helpers/keys.ts';
 import { loadTranscript } from '../helpers/replay.ts';
 import { CapturingSink, RunClient } from '../helpers/runs.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -297,6 +298,23 @@ forEachEngine('flow-run management API', (engine) => {
       assert.equal(r.json().status, 'ABORT');
       assert.equal(r.json().details.reason, 'The run was stopped');
       assert.equal((await c.getRun(run.id)).state_type, 'CANCELLED');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('takes the seed’s bare `Authorization: <key>` under --auth', async () => {
+    const s = await startServer(engine, { auth: 'true' });
+    try {
+      const key = await makeKey(s, 'write');
+      const bare = { authorization: key.secret };
+      const list = await s.request('GET', s.oss('/v1/flow-runs'), undefined, bare);
+      assert.equal(list.statusCode, 200, list.body);
+      const refused = await s.request('GET', s.oss('/v1/flow-runs'));
+      assert.deepEqual([refused.statusCode, refused.json().code], [401, 'unauthorized']);
+      const readOnly = await makeKey(s, 'read');
+      const stop = await s.request('POST', s.oss(`/v1/flow-runs/${MISSING}/stop`), undefined, readOnly.bearer);
+      assert.deepEqual([stop.statusCode, stop.json().code], [403, 'forbidden']);
     } finally {
       await s.close();
     }

@@ -20,6 +20,7 @@ import { pgEventProjections } from './event-projections.ts';
 import { PgEvents } from './events.ts';
 import { PgFlowRuns } from './flow-runs.ts';
 import { PgFlows } from './flows.ts';
+import { PgKeys } from './keys.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { pgReader } from './run-rows.ts';
@@ -74,6 +75,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   return {
     engine: 'postgres',
     tenancy,
+    keys: new PgKeys(db),
     logs,
     traces: new SqlTraces(pgReader(db, tenancy)),
     events,

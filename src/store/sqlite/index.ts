@@ -14,6 +14,7 @@ import { sqliteEventProjections } from './event-projections.ts';
 import { SqliteEvents } from './events.ts';
 import { SqliteFlowRuns } from './flow-runs.ts';
 import { SqliteFlows } from './flows.ts';
+import { SqliteKeys } from './keys.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { sqliteReader } from './run-rows.ts';
@@ -56,6 +57,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   return {
     engine: 'sqlite',
     tenancy,
+    keys: new SqliteKeys(db),
     logs: new SqliteLogs(db, tenancy, text, { textPlan: opts.textPlan }),
     traces: new SqlTraces(sqliteReader(db, tenancy)),
     events: new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]),

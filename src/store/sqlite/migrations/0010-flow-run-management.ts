@@ -2,12 +2,12 @@
  * The flow-run management API (`/api/v1/flow-runs`): each run's warning and error counts kept at
  * ingest beside its log count (existing logs counted once here), the link from a retry to the run
  * it retries, the index its list pages are sorted by, and queued log downloads with their files.
- * A run's log index carries `level`: a deep page from a minimum level reads the index alone (ADR 27).
+ * A run's log index carries `level`: a deep page from a minimum level reads the index alone (ADR 28).
  */
 import type { Migration } from './index.ts';
 
 export const flowRunManagement: Migration = {
-  version: 9,
+  version: 10,
   name: 'flow-run management: per-run warning/error counts, retry links, start-time order, queued downloads',
   sql: `
       ALTER TABLE log_run_stats ADD COLUMN warn_count INTEGER NOT NULL DEFAULT 0;
