@@ -26,6 +26,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   gateway_timeout: 504,
   schema_too_new: 500,
   internal: 500,
+  bad_request: 400,
   unsupported_parameter: 400,
   invalid_parameter: 422,
   run_not_finished: 409,

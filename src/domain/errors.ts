@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'gateway_timeout'
   | 'schema_too_new'
   | 'internal'
+  /** A request Prefect answers 400 (a flow-run graph over its node limit). */
+  | 'bad_request'
   // The flow-run management API's own (`/api/v1`, `{code, message}` bodies).
   | 'unsupported_parameter'
   | 'invalid_parameter'

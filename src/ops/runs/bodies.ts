@@ -26,14 +26,14 @@ const offset = (max?: number) => optional(int({ min: 0, max }), () => 0);
 
 // Top-level keys the route does not know are ignored (FastAPI's embedded bodies); the filter
 // objects themselves forbid unknown keys.
-const taskRunFilters = {
+export const taskRunFilters = {
   flows: optional(flowFilterSchema),
   flow_runs: optional(flowRunFilterSchema),
   task_runs: optional(taskRunFilterSchema),
   deployments: optional(deploymentFilterSchema),
 };
-const flowFilters = { ...taskRunFilters, work_pools: optional(workPoolFilterSchema) };
-const flowRunFilters = { ...flowFilters, work_pool_queues: optional(workQueueFilterSchema) };
+export const flowFilters = { ...taskRunFilters, work_pools: optional(workPoolFilterSchema) };
+export const flowRunFilters = { ...flowFilters, work_pool_queues: optional(workQueueFilterSchema) };
 const artifactFilters = {
   artifacts: optional(artifactFilterSchema),
   flow_runs: optional(flowRunFilterSchema),
@@ -67,6 +67,36 @@ export const flowCountBodySchema = object(flowFilters, { extra: 'ignore' });
 
 export const artifactFilterBodySchema = filterBody(artifactFilters, ARTIFACT_SORTS, 'ID_DESC');
 export const artifactCountBodySchema = object(artifactFilters, { extra: 'ignore' });
+
+/** A `/paginate` body: the filters, then sort (with Prefect's default), limit and page (from 1). */
+function paginateBody<S extends Shape, T extends string>(filters: S, sorts: readonly T[], sort: T) {
+  return object(
+    {
+      ...filters,
+      sort: optional(literal(sorts), () => sort),
+      limit: limit(),
+      page: optional(int({ min: 1 }), () => 1),
+    },
+    { extra: 'ignore' },
+  );
+}
+
+export const flowRunPaginateBodySchema = paginateBody(flowRunFilters, FLOW_RUN_SORTS, 'ID_DESC');
+export const taskRunPaginateBodySchema = paginateBody(taskRunFilters, TASK_RUN_SORTS, 'ID_DESC');
+export const flowPaginateBodySchema = paginateBody(flowFilters, FLOW_SORTS, 'NAME_ASC');
+
+/** The store query of a parsed `/paginate` body. */
+export function pageQueryOf<S extends string>(
+  body: RunFilterSet & { sort: S; limit: number; page: number },
+): RunQuery<S> {
+  return runQueryOf({ ...body, offset: (body.page - 1) * body.limit });
+}
+
+/** `{results, count, limit, pages, page}` as Prefect's paginate routes answer. */
+export function paginated(results: unknown[], count: number, body: { limit: number; page: number }) {
+  const pages = body.limit > 0 ? Math.ceil(count / body.limit) : 0;
+  return { results, count, limit: body.limit, pages, page: body.page };
+}
 
 /** The filter objects of a parsed body (sort/limit/offset dropped). */
 export function filtersOf(body: RunFilterSet): RunFilterSet {
