@@ -91,6 +91,12 @@ export const serveOptions = {
     choices: ['normal', 'full'],
   },
   'max-body': { type: 'int', help: 'Largest accepted request body, in bytes.', default: 16 * 1024 * 1024, min: 1024 },
+  'graph-max-nodes': {
+    type: 'int',
+    help: "Most nodes a flow run's graph (graph-v2) may have; a larger one is refused with 400 (Prefect's default).",
+    default: 10_000,
+    min: 1,
+  },
   'prefect-version': { type: 'string', help: 'Prefect version reported by /api/admin/version.', default: '3.8.3' },
   'cors-origin': {
     type: 'list',

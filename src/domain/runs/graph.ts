@@ -10,8 +10,7 @@ import type { FlowRunRow } from './flow-runs.ts';
 import type { StateRow, StateType } from './states.ts';
 import type { TaskRunRow } from './task-runs.ts';
 
-/** Prefect's `PREFECT_API_MAX_FLOW_RUN_GRAPH_NODES` and `…_ARTIFACTS` defaults. */
-export const GRAPH_MAX_NODES = 10_000;
+/** Prefect's `PREFECT_API_MAX_FLOW_RUN_GRAPH_ARTIFACTS` default (its node limit is `--graph-max-nodes`). */
 export const GRAPH_MAX_ARTIFACTS = 10_000;
 
 export interface GraphInput {

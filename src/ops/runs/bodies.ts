@@ -17,6 +17,7 @@ import {
   workPoolFilterSchema,
   workQueueFilterSchema,
 } from '../../domain/runs/filters.ts';
+import { uiHistoryLimit } from '../../domain/runs/ui-views.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { int, literal, object, optional, type Shape } from '../../lib/schema.ts';
 import type { PathFamily } from '../context.ts';
@@ -81,9 +82,37 @@ function paginateBody<S extends Shape, T extends string>(filters: S, sorts: read
   );
 }
 
+/** A `/paginate` body of a resource Sightline does not have: only the page is read. */
+export const paginateBodySchema = object(
+  { limit: limit(), page: optional(int({ min: 1 }), () => 1) },
+  { extra: 'ignore' },
+);
+
 export const flowRunPaginateBodySchema = paginateBody(flowRunFilters, FLOW_RUN_SORTS, 'ID_DESC');
 export const taskRunPaginateBodySchema = paginateBody(taskRunFilters, TASK_RUN_SORTS, 'ID_DESC');
 export const flowPaginateBodySchema = paginateBody(flowFilters, FLOW_SORTS, 'NAME_ASC');
+
+/** `POST /ui/flow_runs/history`: a `/filter` body whose page holds up to 1,000 runs. */
+export const uiFlowRunHistoryBodySchema = object(
+  {
+    ...flowFilters,
+    sort: optional(literal(FLOW_RUN_SORTS), () => 'EXPECTED_START_TIME_DESC' as const),
+    limit: uiHistoryLimit(),
+    offset: offset(),
+  },
+  { extra: 'ignore' },
+);
+
+/** `POST /ui/task_runs/dashboard/counts`: `task_runs` is required (its `start_time.after_` too). */
+export const dashboardCountsBodySchema = object(
+  {
+    ...taskRunFilters,
+    task_runs: taskRunFilterSchema,
+    work_pools: optional(workPoolFilterSchema),
+    work_queues: optional(workQueueFilterSchema),
+  },
+  { extra: 'ignore' },
+);
 
 /** The store query of a parsed `/paginate` body. */
 export function pageQueryOf<S extends string>(

@@ -4,7 +4,7 @@
  * graph (`domain/runs/graph.ts`).
  */
 import { AppError, notFound } from '../../domain/errors.ts';
-import { buildGraph, GRAPH_MAX_ARTIFACTS, GRAPH_MAX_NODES, GraphTooLarge } from '../../domain/runs/graph.ts';
+import { buildGraph, GRAPH_MAX_ARTIFACTS, GraphTooLarge } from '../../domain/runs/graph.ts';
 import { type Micros, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
 
@@ -14,18 +14,19 @@ export async function flowRunGraph(ctx: OpContext, id: string, since: Micros): P
   const run = await store.flowRuns.get(ws, id);
   if (!run) throw notFound('Flow run');
   const now = nowMicros();
+  const maxNodes = ctx.services.config['graph-max-nodes'];
   const taskRuns = await store.taskRuns.filter(ws, {
     filters: { task_runs: { operator: 'and_', flow_run_id: { operator: 'and_', any_: [id], is_null_: false } } },
     sort: 'EXPECTED_START_TIME_ASC',
     // One over the limit tells a graph that is too large.
-    limit: GRAPH_MAX_NODES + 1,
+    limit: maxNodes + 1,
     offset: 0,
     now,
   });
   const subRuns = await store.flowRuns.filter(ws, {
     filters: { flow_runs: { operator: 'and_', parent_flow_run_id: { operator: 'and_', any_: [id] } } },
     sort: 'ID_DESC',
-    limit: GRAPH_MAX_NODES + 1,
+    limit: maxNodes + 1,
     offset: 0,
     now,
   });
@@ -62,7 +63,7 @@ export async function flowRunGraph(ctx: OpContext, id: string, since: Micros): P
       states: await store.flowRuns.states(ws, id),
       artifacts: artifacts.map((a) => ({ artifact: a, isLatest: a.key === null || latest.get(a.key) === a.id })),
       since,
-      maxNodes: GRAPH_MAX_NODES,
+      maxNodes,
     });
   } catch (err) {
     if (err instanceof GraphTooLarge) throw new AppError('bad_request', err.message);

@@ -3,7 +3,7 @@
  * task-run counts, next runs per flow, the task run with its flow run's name. Objects Sightline
  * does not have (deployments) count as none.
  */
-import { notFound } from '../../domain/errors.ts';
+import { invalidField, notFound } from '../../domain/errors.ts';
 import type { RunFilterSet } from '../../domain/runs/filters.ts';
 import type { FlowRunRow } from '../../domain/runs/flow-runs.ts';
 import { type HistoryQuery, type HistoryRow, historyQueryOf } from '../../domain/runs/history.ts';
@@ -36,10 +36,14 @@ const MINUTE = 60_000_000;
 export async function dashboardTaskRunCounts(
   ctx: OpContext,
   filters: RunFilterSet,
-  window: { after: Micros; before?: Micros },
 ): Promise<{ completed: number; failed: number }[]> {
-  const start = Math.floor(window.after / MINUTE) * MINUTE;
-  const end = Math.floor((window.before ?? nowMicros()) / MINUTE) * MINUTE + MINUTE;
+  const window = filters.task_runs?.start_time;
+  if (window?.after_ === undefined)
+    throw invalidField(['body', 'task_runs', 'start_time', 'after_'], 'task_runs.start_time.after_ is required');
+  const after: Micros = window.after_;
+  const before: Micros | undefined = window.before_;
+  const start = Math.floor(after / MINUTE) * MINUTE;
+  const end = Math.floor((before ?? nowMicros()) / MINUTE) * MINUTE + MINUTE;
   const interval = Math.max(1, Math.ceil((end - start) / DASHBOARD_BUCKETS));
   const taskRuns = { ...filters.task_runs, operator: filters.task_runs?.operator ?? 'and_' } as NonNullable<
     RunFilterSet['task_runs']

@@ -23,7 +23,8 @@ export async function readHistory<S extends string, T>(
   // Placeholders are positional on SQLite: each use is its own parameter, in the order the SQL reads.
   const p = (v: unknown) => d.param(params, v);
   const time = `${a}.${q.by}`;
-  const bucket = `(${time} - ${p(q.start)}) / ${p(q.interval)}`;
+  // A whole number on both engines (SQLite may bind the numbers as reals and divide them so).
+  const bucket = `CAST((${time} - ${p(q.start)}) / ${p(q.interval)} AS BIGINT)`;
   const runTime = `${a}.total_run_time + CASE WHEN ${a}.state_type = 'RUNNING' AND ${a}.state_timestamp < ${p(q.now)}
     THEN ${p(q.now)} - ${a}.state_timestamp ELSE 0 END`;
   const lateness = `CASE WHEN ${a}.start_time IS NOT NULL AND ${a}.start_time > ${a}.expected_start_time
