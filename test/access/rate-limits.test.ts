@@ -106,7 +106,7 @@ forEachEngine('rate limits: requests a minute per address, on every surface', (e
     );
     assert.equal(mcp.status, 429);
     assertRetryAfter(mcp);
-    assert.equal((await mcp.json()).error.message, 'Rate limit exceeded');
+    assert.equal(((await mcp.json()) as { error: { message: string } }).error.message, 'Rate limit exceeded');
 
     const ws = new WebSocket(wsUrl(api, '/logs/out'), ['prefect']);
     const status = await new Promise<number>((resolve, reject) => {
@@ -132,7 +132,7 @@ forEachEngine('rate limits: items written a minute per address', (engine) => {
   it('413 naming both numbers past the whole limit, 429 past what is left; nothing written; a refused batch is given back', async () => {
     const tooBig = await post(`${api}/logs/`, logs(101, 'too-big'));
     assert.equal(tooBig.status, 413);
-    const { detail } = await tooBig.json();
+    const { detail } = (await tooBig.json()) as { detail: string };
     assert.match(detail, /\b101 items\b.*\blimit of 100 items a minute\b/);
     assert.equal(await storedLogs(s, 'too-big'), 0);
 
@@ -201,7 +201,7 @@ forEachEngine('rate limits under --auth: per key, overrides, failed authenticati
     const k = await makeKey(s, 'write', { rateLimitItems: 10 });
     const r = await post(`${api}/logs/`, logs(11, 'key-items'), k.bearer);
     assert.equal(r.status, 413);
-    assert.match((await r.json()).detail, /11 items.*limit of 10 items/);
+    assert.match(((await r.json()) as { detail: string }).detail, /11 items.*limit of 10 items/);
     const rest = s.app.capabilities!.restUrls[0];
     const url = `${rest}/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/events`;
     const ok = await post(url, [ev({ event: 'limits.gw' }), ev({ event: 'limits.gw' })], k.bearer);
@@ -225,7 +225,7 @@ forEachEngine('rate limits under --auth: per key, overrides, failed authenticati
       post(`${rest}/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/logs/filter`, {}, k.bearer);
     const { passed, refused } = await exhaust(send, 20);
     assert.ok(passed >= 4 && passed < 20, `${passed} gateway requests passed`);
-    assert.equal((await refused.json()).code, 'rate_limited');
+    assert.equal(((await refused.json()) as { code: string }).code, 'rate_limited');
   });
 
   it('a websocket subscription is one request of its key: past the limit it closes 1013', async () => {
