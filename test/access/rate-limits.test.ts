@@ -220,7 +220,7 @@ forEachEngine('rate limits under --auth: per key, overrides, failed authenticati
   it('a gateway request is one request, whatever it calls in-process', async () => {
     const k = await makeKey(s, 'read', { rateLimitRequests: 4 });
     const rest = s.app.capabilities!.restUrls[0];
-    // Each makes two in-process calls (the caller's workspace, then the filter).
+    // Counted at the gateway, not again when it calls the native API in-process (4 would be 2).
     const send = () =>
       post(`${rest}/api/accounts/${s.accountId}/workspaces/${s.workspaceId}/logs/filter`, {}, k.bearer);
     const { passed, refused } = await exhaust(send, 20);

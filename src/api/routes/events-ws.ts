@@ -4,8 +4,10 @@
  * them is committed — the Python client treats a pong as the acknowledgement of every event sent
  * before its ping. A bad frame gets an error message and the socket stays open; the tenth closes it
  * with 1007. Over `--rate-limit-items` it slows down instead of refusing: it stops reading (pings
- * wait too) until the bucket refills, never for more than 10 s at a time. `/events/out`: a filter message, an optional backfill (last 15 minutes, oldest first,
- * pages of 250), then live events read from the store after each committed batch. It stops reading
+ * wait too) until the bucket refills, never for more than 10 s at a time.
+ *
+ * `/events/out`: a filter message, an optional backfill (last 15 minutes, oldest first, pages of
+ * 250), then live events read from the store after each committed batch. It stops reading
  * while its socket has `--ws-max-buffer` bytes unsent, and is closed with 1013 when more than
  * `--live-queue` events are committed meanwhile.
  */
