@@ -3,7 +3,7 @@
  * caller every later step (tenancy in the router, the websocket routes) reads. Keys are accepted
  * as `Authorization: Bearer <key>`, `Authorization: <key>` (the flow-run management API's form),
  * HTTP Basic with the key as password, and on websockets as the `auth` message's token (the key,
- * or `user:key` as Prefect's `PREFECT_API_AUTH_STRING`). Never in a URL. Rate limits (ADR 28) are
+ * or `user:key` as Prefect's `PREFECT_API_AUTH_STRING`). Never in a URL. Rate limits (ADR 29) are
  * counted here too: each request against its key's or address's bucket, and failed keys against
  * their address's.
  */

@@ -1,5 +1,5 @@
 /**
- * Rate limits (issue 15, ADR 28): per key under `--auth`, per remote address without, two token
+ * Rate limits (issue 15, ADR 29): per key under `--auth`, per remote address without, two token
  * buckets a minute as Prefect Cloud counts them — API requests and items written (log lines,
  * events) — and one of failed authentications per address. Buckets refill continuously (a
  * limit of 60 gives one back every second) and live in this instance's memory: no database round
