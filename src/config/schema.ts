@@ -134,6 +134,24 @@ export const serveOptions = {
     help: 'Require an API key (sightline keys create) on every request but /api/health and /api/ready; without it the server is open to anyone who reaches it.',
     default: false,
   },
+  'rate-limit-requests': {
+    type: 'int',
+    help: 'API requests a minute per key (per remote address without --auth): HTTP requests, MCP requests, websocket subscriptions; 0 = no limit. Over it → 429 with Retry-After.',
+    default: 0,
+    min: 0,
+  },
+  'rate-limit-items': {
+    type: 'int',
+    help: 'Items written a minute per key (per remote address without --auth): log lines and events; 0 = no limit. A batch over what is left → 429, over the whole limit → 413; /events/in slows down instead.',
+    default: 0,
+    min: 0,
+  },
+  'auth-fail-limit': {
+    type: 'int',
+    help: 'Failed authentications a minute per remote address under --auth; past it the address gets 429 until its allowance refills (0 = no limit).',
+    default: 30,
+    min: 0,
+  },
   'request-timeout': {
     type: 'duration',
     help: 'How long a client may take to send a whole request, body included (408 after; 0 or off = no limit).',

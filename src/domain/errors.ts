@@ -177,3 +177,13 @@ export function parseOrThrow<T>(s: Schema<T>, value: unknown, loc: Loc, requestB
   if (r === INVALID || issues.length) throw invalidInput(issues, requestBody === undefined ? value : requestBody);
   return r;
 }
+
+/** A rate limit's refusal (429): surfaces tell the client to retry after `retryAfter` seconds. */
+export class RateLimitError extends AppError {
+  readonly retryAfter: number;
+
+  constructor(message: string, retryAfter: number) {
+    super('rate_limited', message);
+    this.retryAfter = retryAfter;
+  }
+}
