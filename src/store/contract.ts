@@ -37,7 +37,7 @@ import type {
 } from '../domain/runs/filters.ts';
 import type { FlowRunRow, NewFlowRun } from '../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../domain/runs/flows.ts';
-import type { HistoryQuery, HistoryRow } from '../domain/runs/history.ts';
+import type { HistoryQuery, HistoryRow, RunCountColumn } from '../domain/runs/history.ts';
 import type { FlowRunPolicy } from '../domain/runs/policies.ts';
 import type { RunListQuery, RunListRow } from '../domain/runs/run-list.ts';
 import type { StateRow } from '../domain/runs/states.ts';
@@ -360,11 +360,7 @@ export interface FlowRunStore {
    */
   history(workspaceId: string, query: HistoryQuery): Promise<HistoryRow[]>;
   /** Runs matching the filters, counted by a column's value (null values left out). */
-  countBy(
-    workspaceId: string,
-    filters: RunFilterSet,
-    column: 'state_type' | 'flow_run_id' | 'flow_id',
-  ): Promise<Map<string, number>>;
+  countBy(workspaceId: string, filters: RunFilterSet, column: RunCountColumn): Promise<Map<string, number>>;
   /** The run's state history, oldest first (timestamp, then id); empty for an unknown run. */
   states(workspaceId: string, flowRunId: string): Promise<StateRow[]>;
   getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;
@@ -403,11 +399,7 @@ export interface TaskRunStore {
   /** As `FlowRunStore.history`, over task runs. */
   history(workspaceId: string, query: HistoryQuery): Promise<HistoryRow[]>;
   /** As `FlowRunStore.countBy`, over task runs. */
-  countBy(
-    workspaceId: string,
-    filters: RunFilterSet,
-    column: 'state_type' | 'flow_run_id' | 'flow_id',
-  ): Promise<Map<string, number>>;
+  countBy(workspaceId: string, filters: RunFilterSet, column: RunCountColumn): Promise<Map<string, number>>;
   states(workspaceId: string, taskRunId: string): Promise<StateRow[]>;
   getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;
   /**

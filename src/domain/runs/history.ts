@@ -58,6 +58,9 @@ export interface HistoryRow {
   lateness: Micros;
 }
 
+/** What runs may be counted by (`/ui/task_runs/count`, `/ui/flow_runs/count-task-runs`). */
+export type RunCountColumn = 'state_type' | 'flow_run_id';
+
 /** The store query of a parsed body (422 for an interval under a second, as Prefect). */
 export function historyQueryOf(
   body: {

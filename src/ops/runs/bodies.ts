@@ -114,13 +114,6 @@ export const dashboardCountsBodySchema = object(
   { extra: 'ignore' },
 );
 
-/** The store query of a parsed `/paginate` body. */
-export function pageQueryOf<S extends string>(
-  body: RunFilterSet & { sort: S; limit: number; page: number },
-): RunQuery<S> {
-  return runQueryOf({ ...body, offset: (body.page - 1) * body.limit });
-}
-
 /** `{results, count, limit, pages, page}` as Prefect's paginate routes answer. */
 export function paginated(results: unknown[], count: number, body: { limit: number; page: number }) {
   const pages = body.limit > 0 ? Math.ceil(count / body.limit) : 0;

@@ -3,7 +3,7 @@
  * `[start, end)`, grouped by interval and state, with their estimated run time (a RUNNING run's
  * grows to `now`) and lateness summed in the database.
  */
-import type { HistoryQuery, HistoryRow } from '../../domain/runs/history.ts';
+import type { HistoryQuery, HistoryRow, RunCountColumn } from '../../domain/runs/history.ts';
 import type { StateType } from '../../domain/runs/states.ts';
 import type { RunTable, SqlReader } from './run-reads.ts';
 
@@ -55,7 +55,7 @@ export async function readCountBy<S extends string, T>(
   t: RunTable<S, T>,
   workspaceId: string,
   filters: HistoryQuery['filters'],
-  column: CountColumn,
+  column: RunCountColumn,
 ): Promise<Map<string, number>> {
   const ws = await r.key(workspaceId);
   if (ws === undefined) return new Map();
@@ -66,5 +66,3 @@ export async function readCountBy<S extends string, T>(
   const sql = `SELECT ${a}.${column} AS v, count(*) AS n FROM ${t.from} WHERE ${own}${where ? ` AND ${where}` : ''} GROUP BY 1`;
   return new Map((await r.all(sql, params)).map((row) => [String(row.v), Number(row.n)]));
 }
-
-export type CountColumn = 'state_type' | 'flow_run_id' | 'flow_id';

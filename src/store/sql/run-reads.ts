@@ -15,7 +15,7 @@ import type {
 } from '../../domain/runs/filters.ts';
 import type { FlowRunRow } from '../../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../../domain/runs/flows.ts';
-import type { HistoryQuery, HistoryRow } from '../../domain/runs/history.ts';
+import type { HistoryQuery, HistoryRow, RunCountColumn } from '../../domain/runs/history.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { JOINED_STATE_COLUMNS, type Row, type RowDecoders } from '../shared/row-decoding.ts';
@@ -30,7 +30,7 @@ import {
   taskRunOrder,
   taskRunWhere,
 } from './run-filters.ts';
-import { type CountColumn, readCountBy, readHistory } from './run-history.ts';
+import { readCountBy, readHistory } from './run-history.ts';
 
 /** What the shared reads need of an engine. */
 export interface SqlReader {
@@ -231,7 +231,7 @@ export class RunReads<S extends string, T> extends TableReads<S, T> {
     return readHistory(this.reader, this.table, workspaceId, query);
   }
 
-  async countBy(workspaceId: string, filters: RunFilterSet, column: CountColumn): Promise<Map<string, number>> {
+  async countBy(workspaceId: string, filters: RunFilterSet, column: RunCountColumn): Promise<Map<string, number>> {
     return readCountBy(this.reader, this.table, workspaceId, filters, column);
   }
 }
