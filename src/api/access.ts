@@ -61,10 +61,15 @@ export function callerOf(req: { raw: IncomingMessage } | IncomingMessage): Calle
 /** Paths served without a key: liveness and readiness, as in Prefect (they hold no data). */
 const OPEN_PATHS = new Set(['/api/health', '/api/health/', '/api/ready', '/api/ready/']);
 
+/**
+ * Also open: the web UI's files (every path outside `/api`), which hold no data — the app asks
+ * for a key when the API answers 401 (ADR 32).
+ */
 function openPath(req: FastifyRequest): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const q = req.url.indexOf('?');
-  return OPEN_PATHS.has(q < 0 ? req.url : req.url.slice(0, q));
+  const path = q < 0 ? req.url : req.url.slice(0, q);
+  return OPEN_PATHS.has(path) || !(path === '/api' || path.startsWith('/api/'));
 }
 
 /** What every listener needs to let a request in: the keys (under `--auth`) and the rate limits. */

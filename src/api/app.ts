@@ -13,6 +13,7 @@ import { buildOpenApi, DOCS_HTML } from './openapi.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
 import { apiRoutes, fixedRoutes, wsRoutes } from './routes/index.ts';
 import { trackRoutes } from './served-routes.ts';
+import { registerWebUi } from './web-ui.ts';
 import { registerWebSockets } from './websocket.ts';
 
 const MIN_API_VERSION = [0, 8, 0];
@@ -88,5 +89,6 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   const undocumented = { config: { undocumented: true } };
   app.get('/api/openapi.json', undocumented, async () => openapi);
   app.get('/api/docs', undocumented, async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
+  if (!config['no-ui']) registerWebUi(app);
   return app;
 }

@@ -124,6 +124,7 @@ export const serveOptions = {
     help: 'How long a finished log download (GET /api/v1/flow-runs/{id}/download) is kept and served.',
     default: 86_400,
   },
+  'no-ui': { type: 'bool', help: "Do not serve Sightline's web UI at / on the native port.", default: false },
   'no-download-worker': {
     type: 'bool',
     help: 'Write no log downloads here: other instances sharing the database write them.',

@@ -113,6 +113,12 @@ export interface LogStore {
    */
   count(workspaceId: string, filter: Omit<LogFilter, 'text'>): Promise<number>;
   /**
+   * The logs matching `filter` (no text search) counted per time bucket and level: `buckets`
+   * equal intervals from the first matching log's timestamp to the last (`interval` ≥ 1 µs;
+   * `start` undefined when nothing matches). Costs an index range over the matching rows, twice.
+   */
+  levelHistogram(workspaceId: string, filter: Omit<LogFilter, 'text'>, buckets: number): Promise<LevelHistogram>;
+  /**
    * The log with this id among one flow run's logs, or undefined. Logs have no id index (it
    * would slow every append): this reads the run's logs, in proportion to their number.
    */
@@ -167,6 +173,12 @@ export interface LogStore {
    * loggers' first/last seen times stay as observed.
    */
   deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number>;
+}
+
+export interface LevelHistogram {
+  start?: Micros;
+  interval: Micros;
+  rows: { bucket: number; level: number; count: number }[];
 }
 
 export interface RunLogStats {

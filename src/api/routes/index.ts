@@ -15,6 +15,7 @@ import { observedLoggerRoutes } from './observed-loggers.ts';
 import { prefectUiRoutes } from './prefect-ui.ts';
 import { rootRoutes } from './root.ts';
 import { runSupportRoutes } from './run-support.ts';
+import { sightlineUiRoutes } from './sightline-ui.ts';
 import { taskRunRoutes } from './task-runs.ts';
 import { traceRoutes } from './traces.ts';
 import { workspaceRoutes } from './workspaces.ts';
@@ -33,6 +34,7 @@ export const apiRoutes: RouteDef[] = [
   ...traceRoutes,
   ...managementRoutes,
   ...prefectUiRoutes,
+  ...sightlineUiRoutes,
 ];
 
 /** Routes outside the two path families: they address an account, or the caller. */

@@ -2,7 +2,7 @@
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
-import type { LogStore, RunLogStats } from '../contract.ts';
+import type { LevelHistogram, LogStore, RunLogStats } from '../contract.ts';
 import { logRow } from '../shared/log-rows.ts';
 import type { PgDb } from './db.ts';
 import { param } from './dialect.ts';
@@ -245,6 +245,32 @@ export class PgLogs implements LogStore {
     const where = conds.length ? ` AND (${conds.map((c) => `(${c})`).join(op)})` : '';
     const row = await this.db.one<{ n: string }>(`SELECT count(*) AS n FROM logs l WHERE l.ws = $1${where}`, p);
     return Number(row?.n ?? 0);
+  }
+
+  async levelHistogram(workspaceId: string, filter: Omit<LogFilter, 'text'>, buckets: number): Promise<LevelHistogram> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return { interval: 1, rows: [] };
+    const p: unknown[] = [ws];
+    const conds = this.conditions(filter, p);
+    const op = filter.operator === 'or_' ? ' OR ' : ' AND ';
+    const where = `l.ws = $1${conds.length ? ` AND (${conds.map((c) => `(${c})`).join(op)})` : ''}`;
+    const span = await this.db.one<{ lo: string | null; hi: string | null }>(
+      `SELECT min(l."timestamp") AS lo, max(l."timestamp") AS hi FROM logs l WHERE ${where}`,
+      p,
+    );
+    if (span?.lo == null || span.hi == null) return { interval: 1, rows: [] };
+    const lo = Number(span.lo);
+    const interval = Math.max(1, Math.ceil((Number(span.hi) - lo + 1) / buckets));
+    const rows = await this.db.query<{ bucket: string; level: number; n: string }>(
+      `SELECT (l."timestamp" - $${p.length + 1}::bigint) / $${p.length + 2}::bigint AS bucket, l.level, count(*) AS n
+        FROM logs l WHERE ${where} GROUP BY 1, 2`,
+      [...p, lo, interval],
+    );
+    return {
+      start: lo,
+      interval,
+      rows: rows.map((r) => ({ bucket: Number(r.bucket), level: r.level, count: Number(r.n) })),
+    };
   }
 
   async getInRun(workspaceId: string, flowRunId: string, id: string): Promise<LogRow | undefined> {

@@ -2,7 +2,7 @@
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
-import type { LogStore, RunLogStats } from '../contract.ts';
+import type { LevelHistogram, LogStore, RunLogStats } from '../contract.ts';
 import { logRow } from '../shared/log-rows.ts';
 import { aggregateLogStats } from '../shared/log-stats.ts';
 import type { Db } from './db.ts';
@@ -223,6 +223,30 @@ export class SqliteLogs implements LogStore {
     const cond = this.filterSql(filter, params);
     const sql = `SELECT count(*) AS n FROM logs WHERE ws = ?${cond ? ` AND (${cond})` : ''}`;
     return Number((this.reads.stmt(sql).get(...params) as { n: number }).n);
+  }
+
+  async levelHistogram(workspaceId: string, filter: Omit<LogFilter, 'text'>, buckets: number): Promise<LevelHistogram> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return { interval: 1, rows: [] };
+    const params: Param[] = [ws];
+    const cond = this.filterSql(filter, params);
+    const where = `ws = ?${cond ? ` AND (${cond})` : ''}`;
+    const span = this.reads
+      .stmt(`SELECT min(timestamp) AS lo, max(timestamp) AS hi FROM logs WHERE ${where}`)
+      .get(...params) as { lo: number | null; hi: number | null } | undefined;
+    if (span?.lo == null || span.hi == null) return { interval: 1, rows: [] };
+    const interval = Math.max(1, Math.ceil((span.hi - span.lo + 1) / buckets));
+    const sql = `SELECT CAST((timestamp - ?) / ? AS INTEGER) AS bucket, level, count(*) AS n FROM logs WHERE ${where} GROUP BY 1, 2`;
+    const rows = this.reads.stmt(sql).all(span.lo, interval, ...params) as {
+      bucket: number;
+      level: number;
+      n: number;
+    }[];
+    return {
+      start: span.lo,
+      interval,
+      rows: rows.map((r) => ({ bucket: Number(r.bucket), level: r.level, count: Number(r.n) })),
+    };
   }
 
   async getInRun(workspaceId: string, flowRunId: string, id: string): Promise<LogRow | undefined> {

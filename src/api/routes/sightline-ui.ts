@@ -1,0 +1,59 @@
+/**
+ * Routes only Sightline's web UI needs, under `/sightline/…` on both path families: internal (the
+ * UI and these routes change together), behind the same keys and scopes as the rest of the API.
+ */
+import { renderLog } from '../../domain/logs.ts';
+import {
+  logCountsBodySchema,
+  logHistogramBodySchema,
+  logPositionBodySchema,
+  runLogPageBodySchema,
+} from '../../domain/run-log-views.ts';
+import { runLogCounts, runLogHistogram, runLogPage, runLogPosition } from '../../ops/ui/run-logs.ts';
+import { type RouteDef, route } from '../router.ts';
+
+const TAG = 'Sightline UI (internal)';
+
+export const sightlineUiRoutes: RouteDef[] = [
+  route({
+    method: 'POST',
+    path: '/sightline/flow_runs/log-counts',
+    tag: TAG,
+    scope: 'read',
+    summary: 'Logs, warnings (30–39) and errors (≥ 40) of each flow run (≤ 200 ids), from the counters kept at ingest.',
+    body: logCountsBodySchema,
+    handler: (ctx, { body }) => runLogCounts(ctx, body.flow_run_ids),
+  }),
+  route({
+    method: 'POST',
+    path: '/sightline/flow_runs/:id/logs',
+    tag: TAG,
+    scope: 'read',
+    summary:
+      "A page of the run's logs matching the filter (level, loggers, task runs, text), at any offset: the viewer's scrollbar spans the whole run.",
+    body: runLogPageBodySchema,
+    bodyOptional: true,
+    handler: async (ctx, { params, body }) => (await runLogPage(ctx, params.id, body)).map(renderLog),
+  }),
+  route({
+    method: 'POST',
+    path: '/sightline/flow_runs/:id/log-histogram',
+    tag: TAG,
+    scope: 'read',
+    summary:
+      "The run's logs matching the filter (level, loggers, task runs) in equal time buckets from its first to its last log, counted per level class.",
+    body: logHistogramBodySchema,
+    bodyOptional: true,
+    handler: (ctx, { params, body }) => runLogHistogram(ctx, params.id, body.logs, body.buckets),
+  }),
+  route({
+    method: 'POST',
+    path: '/sightline/flow_runs/:id/log-position',
+    tag: TAG,
+    scope: 'read',
+    summary:
+      "How many of the run's logs matching the filter come before a log's timestamp in the sort order: the offset to read it from.",
+    body: logPositionBodySchema,
+    handler: (ctx, { params, body }) => runLogPosition(ctx, params.id, body.log_id, body.logs, body.sort),
+  }),
+];

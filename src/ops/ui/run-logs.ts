@@ -1,0 +1,90 @@
+/**
+ * The web UI's reads of a run's logs that Prefect's routes do not offer: counters of many runs at
+ * once (the runs list), a level histogram over one run, and where one log sits in a filtered list
+ * (deep links, "first error").
+ */
+import { notFound } from '../../domain/errors.ts';
+import type { LogFilter, LogRow, LogSort } from '../../domain/logs.ts';
+import { LEVEL_CLASSES, type LevelClass, levelClass } from '../../domain/run-log-views.ts';
+import { formatMicros } from '../../domain/time.ts';
+import { type OpContext, storeOf } from '../context.ts';
+
+type RunLogFilter = Pick<LogFilter, 'level' | 'loggers' | 'task_run_id'>;
+
+/** `{run id: {logs, warnings, errors}}` from the counters kept at ingest (no counting). */
+export async function runLogCounts(
+  ctx: OpContext,
+  ids: string[],
+): Promise<Record<string, { logs: number; warnings: number; errors: number }>> {
+  const store = storeOf(ctx.services);
+  const out: Record<string, { logs: number; warnings: number; errors: number }> = {};
+  for (const id of ids) {
+    const s = await store.logs.runStats(ctx.workspace.id, id);
+    out[id] = { logs: s?.count ?? 0, warnings: s?.warnings ?? 0, errors: s?.errors ?? 0 };
+  }
+  return out;
+}
+
+/** A page of the run's logs matching the filter (text included), at any offset. */
+export function runLogPage(
+  ctx: OpContext,
+  runId: string,
+  q: { logs?: RunLogFilter & Pick<LogFilter, 'text'>; sort: LogSort; offset: number; limit: number },
+): Promise<LogRow[]> {
+  return storeOf(ctx.services).logs.filter(ctx.workspace.id, {
+    filter: runFilter(runId, q.logs),
+    sort: q.sort,
+    offset: q.offset,
+    limit: q.limit,
+  });
+}
+
+const runFilter = (runId: string, f: RunLogFilter & Pick<LogFilter, 'text'> = {}): LogFilter => ({
+  operator: 'and_',
+  ...f,
+  flow_run_id: { any_: [runId] },
+});
+
+/** The run's matching logs in `buckets` equal intervals, counted per level class, with totals. */
+export async function runLogHistogram(
+  ctx: OpContext,
+  runId: string,
+  filter: RunLogFilter | undefined,
+  buckets: number,
+) {
+  const h = await storeOf(ctx.services).logs.levelHistogram(ctx.workspace.id, runFilter(runId, filter), buckets);
+  const empty = () => Object.fromEntries(LEVEL_CLASSES.map((c) => [c, 0])) as Record<LevelClass, number>;
+  const totals = empty();
+  const counts = Array.from({ length: h.start === undefined ? 0 : buckets }, empty);
+  for (const r of h.rows) {
+    const c = levelClass(r.level);
+    counts[Math.min(r.bucket, buckets - 1)][c] += r.count;
+    totals[c] += r.count;
+  }
+  return {
+    start: h.start === undefined ? null : formatMicros(h.start),
+    interval_seconds: h.interval / 1_000_000,
+    buckets: counts,
+    totals,
+  };
+}
+
+/**
+ * Where a log of the run sits among the run's logs matching the filter, in `sort` order: the
+ * number of matching logs strictly before its timestamp (logs sharing its timestamp may come
+ * first; the viewer finds it within the page it reads from there).
+ */
+export async function runLogPosition(
+  ctx: OpContext,
+  runId: string,
+  logId: string,
+  filter: RunLogFilter | undefined,
+  sort: LogSort,
+): Promise<{ offset: number; timestamp: string }> {
+  const store = storeOf(ctx.services);
+  const log = await store.logs.getInRun(ctx.workspace.id, runId, logId);
+  if (!log) throw notFound('Log');
+  const before = sort === 'TIMESTAMP_ASC' ? { before_: log.timestamp - 1 } : { after_: log.timestamp + 1 };
+  const offset = await store.logs.count(ctx.workspace.id, { ...runFilter(runId, filter), timestamp: before });
+  return { offset, timestamp: formatMicros(log.timestamp) };
+}
