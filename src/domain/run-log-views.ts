@@ -6,12 +6,14 @@ import { array, bool, int, literal, object, optional, str } from '../lib/schema.
 import { uuid } from './ids.ts';
 import { LOG_LIMIT_MAX, LOG_SORTS } from './logs.ts';
 import { TEXT_QUERY_MAX } from './text-query.ts';
+import { datetime } from './time.ts';
 
 /** A run's log filter as the viewer sets it (text search aside: counting text matches would scan). */
 const runLogFilterShape = {
   level: optional(object({ ge_: optional(int()), le_: optional(int()) })),
   loggers: optional(object({ any_: optional(array(str({ max: 500 }), { max: 200 })) })),
   task_run_id: optional(object({ any_: optional(array(uuid(), { max: 200 })), is_null_: optional(bool()) })),
+  timestamp: optional(object({ before_: optional(datetime()), after_: optional(datetime()) })),
 };
 export const runLogFilterSchema = object(runLogFilterShape);
 

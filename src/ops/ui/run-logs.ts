@@ -9,7 +9,7 @@ import { LEVEL_CLASSES, type LevelClass, levelClass } from '../../domain/run-log
 import { formatMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
 
-type RunLogFilter = Pick<LogFilter, 'level' | 'loggers' | 'task_run_id'>;
+type RunLogFilter = Pick<LogFilter, 'level' | 'loggers' | 'task_run_id' | 'timestamp'>;
 
 /** `{run id: {logs, warnings, errors}}` from the counters kept at ingest (no counting). */
 export async function runLogCounts(
@@ -84,7 +84,11 @@ export async function runLogPosition(
   const store = storeOf(ctx.services);
   const log = await store.logs.getInRun(ctx.workspace.id, runId, logId);
   if (!log) throw notFound('Log');
-  const before = sort === 'TIMESTAMP_ASC' ? { before_: log.timestamp - 1 } : { after_: log.timestamp + 1 };
-  const offset = await store.logs.count(ctx.workspace.id, { ...runFilter(runId, filter), timestamp: before });
+  const f = runFilter(runId, filter);
+  const before =
+    sort === 'TIMESTAMP_ASC'
+      ? { ...f.timestamp, before_: log.timestamp - 1 }
+      : { ...f.timestamp, after_: log.timestamp + 1 };
+  const offset = await store.logs.count(ctx.workspace.id, { ...f, timestamp: before });
   return { offset, timestamp: formatMicros(log.timestamp) };
 }

@@ -1,0 +1,65 @@
+/**
+ * Live updates over the server's websockets (`/events/out`, `/logs/out`), with Prefect's
+ * handshake: the `prefect` subprotocol, an `auth` message carrying the key, then the filter.
+ * A dropped socket is reopened after a pause.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import { apiKey, socketUrl } from './api.ts';
+
+function open(path: string, filter: unknown, onMessage: (m: { type: string } & Record<string, unknown>) => void) {
+  let socket: WebSocket | undefined;
+  let closed = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const connect = () => {
+    socket = new WebSocket(socketUrl(path), 'prefect');
+    socket.onopen = () => socket?.send(JSON.stringify({ type: 'auth', token: apiKey() }));
+    socket.onmessage = (e) => {
+      const m = JSON.parse(String(e.data));
+      if (m.type === 'auth_success') socket?.send(JSON.stringify({ type: 'filter', filter }));
+      else onMessage(m);
+    };
+    socket.onclose = () => {
+      if (!closed) retry = setTimeout(connect, 3000);
+    };
+  };
+  connect();
+  return () => {
+    closed = true;
+    clearTimeout(retry);
+    socket?.close();
+  };
+}
+
+/** Calls `onChange` (at most every 2 s) when an event whose name starts with one of `prefixes` arrives. */
+export function useEventStream(prefixes: string[], onChange: () => void): void {
+  const cb = useRef(onChange);
+  cb.current = onChange;
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const filter = { event: { prefix: prefixes }, occurred: { since: new Date().toISOString() } };
+    const stop = open('/events/out', filter, (m) => {
+      if (m.type !== 'event' || timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        cb.current();
+      }, 2000);
+    });
+    return () => {
+      clearTimeout(timer);
+      stop();
+    };
+  }, [prefixes.join(',')]);
+}
+
+/** Streams the logs committed from now on that match `filter` (a LogFilter), in commit order. */
+export function useLogTail<T>(filter: unknown | undefined, onLog: (log: T) => void): void {
+  const cb = useRef(onLog);
+  cb.current = onLog;
+  const key = JSON.stringify(filter);
+  useEffect(() => {
+    if (filter === undefined) return;
+    return open('/logs/out', filter, (m) => {
+      if (m.type === 'log') cb.current(m.log as T);
+    });
+  }, [key]);
+}

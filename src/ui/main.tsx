@@ -1,0 +1,105 @@
+/** The app: workspace and key, the header, and the page the URL names. */
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { loadWorkspaces, needsKey, setApiKey, workspace, workspaces } from './api.ts';
+import { timeZone, toggleTimeZone, zoneLabel } from './format.ts';
+import { RunPage } from './pages/Run.tsx';
+import { RunsPage } from './pages/Runs.tsx';
+import { ErrorBox, Loading } from './parts/common.tsx';
+import { location$, navigate, onLinkClick } from './router.ts';
+import './styles.css';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function KeyPrompt() {
+  const [key, setKey] = useState('');
+  return (
+    <div class="modal" role="dialog" aria-modal="true" aria-labelledby="key-title">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApiKey(key.trim());
+          location.reload();
+        }}
+      >
+        <h2 id="key-title">This server asks for an API key</h2>
+        <p>
+          Paste a key made with <code>sightline keys create</code>. It is kept in this browser only.
+        </p>
+        <label>
+          API key
+          <input type="password" autoComplete="off" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
+        </label>
+        <button type="submit" disabled={!key.trim()}>
+          Use this key
+        </button>
+      </form>
+    </div>
+  );
+}
+
+function Page() {
+  const path = location$.value.path.replace(/\/+$/, '') || '/';
+  if (path === '/' || path === '/runs') return <RunsPage />;
+  const m = /^\/runs\/([^/]+)(\/logs)?$/.exec(path);
+  if (m && UUID.test(m[1])) return <RunPage id={m[1].toLowerCase()} />;
+  return (
+    <section class="page">
+      <h1>Not found</h1>
+      <p>
+        Nothing is here. <a href="/runs">See the runs.</a>
+      </p>
+    </section>
+  );
+}
+
+function App() {
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    loadWorkspaces().catch(setError);
+  }, []);
+  const ws = workspace.value;
+  const list = workspaces.value;
+  return (
+    <div class="app">
+      <header class="topbar">
+        <a class="brand" href="/runs">
+          Sightline
+        </a>
+        <nav>
+          <a href="/runs">Runs</a>
+        </nav>
+        <span class="spacer" />
+        {list.length > 1 && (
+          <label>
+            Workspace{' '}
+            <select
+              value={ws?.workspace_id}
+              onChange={(e) => {
+                const id = e.currentTarget.value;
+                workspace.value = list.find((w) => w.workspace_id === id);
+                navigate(`/runs?workspace=${id}`);
+              }}
+            >
+              {list.map((w) => (
+                <option key={w.workspace_id} value={w.workspace_id}>
+                  {w.account_name} / {w.workspace_name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <button type="button" class="zone-toggle" onClick={toggleTimeZone} title="Show times in UTC or local time">
+          {timeZone.value === 'UTC' ? 'UTC' : `local (${zoneLabel()})`}
+        </button>
+      </header>
+      <main>
+        {needsKey.value ? null : error ? <ErrorBox error={error} /> : ws ? <Page /> : <Loading what="workspaces" />}
+      </main>
+      {needsKey.value && <KeyPrompt />}
+    </div>
+  );
+}
+
+document.addEventListener('click', onLinkClick);
+render(<App />, document.getElementById('app')!);
