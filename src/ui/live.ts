@@ -6,7 +6,12 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { apiKey, socketUrl } from './api.ts';
 
-function open(path: string, filter: unknown, onMessage: (m: { type: string } & Record<string, unknown>) => void) {
+function open(
+  path: string,
+  filter: unknown,
+  onMessage: (m: { type: string } & Record<string, unknown>) => void,
+  onSubscribed?: () => void,
+) {
   let socket: WebSocket | undefined;
   let closed = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
@@ -15,8 +20,10 @@ function open(path: string, filter: unknown, onMessage: (m: { type: string } & R
     socket.onopen = () => socket?.send(JSON.stringify({ type: 'auth', token: apiKey() }));
     socket.onmessage = (e) => {
       const m = JSON.parse(String(e.data));
-      if (m.type === 'auth_success') socket?.send(JSON.stringify({ type: 'filter', filter }));
-      else onMessage(m);
+      if (m.type === 'auth_success') {
+        socket?.send(JSON.stringify({ type: 'filter', filter }));
+        onSubscribed?.();
+      } else onMessage(m);
     };
     socket.onclose = () => {
       if (!closed) retry = setTimeout(connect, 3000);
@@ -51,15 +58,24 @@ export function useEventStream(prefixes: string[], onChange: () => void): void {
   }, [prefixes.join(',')]);
 }
 
-/** Streams the logs committed from now on that match `filter` (a LogFilter), in commit order. */
-export function useLogTail<T>(filter: unknown | undefined, onLog: (log: T) => void): void {
-  const cb = useRef(onLog);
-  cb.current = onLog;
+/**
+ * Streams the logs committed after the subscription that match `filter` (a LogFilter), in commit
+ * order. `onSubscribed` runs once the server has fixed the stream's start (on every reconnect):
+ * logs read from then on, plus the stream, are every log exactly once.
+ */
+export function useLogTail<T>(filter: unknown | undefined, onLog: (log: T) => void, onSubscribed: () => void): void {
+  const cb = useRef({ onLog, onSubscribed });
+  cb.current = { onLog, onSubscribed };
   const key = JSON.stringify(filter);
   useEffect(() => {
     if (filter === undefined) return;
-    return open('/logs/out', filter, (m) => {
-      if (m.type === 'log') cb.current(m.log as T);
-    });
+    return open(
+      '/logs/out',
+      filter,
+      (m) => {
+        if (m.type === 'log') cb.current.onLog(m.log as T);
+      },
+      () => cb.current.onSubscribed(),
+    );
   }, [key]);
 }

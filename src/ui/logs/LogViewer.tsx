@@ -99,24 +99,30 @@ export function LogViewer({ runId, tasks, running }: Props) {
   const [focus, setFocus] = useState<string | null>(null);
   const [following, setFollowing] = useState(!desc);
   const [unseen, setUnseen] = useState(0);
-  const key = `${runId}|${JSON.stringify(filter)}|${query}|${sort}`;
+  // Bumped when the live tail (re)subscribes: the run is read again from that point on.
+  const [epoch, setEpoch] = useState(0);
+  const [live, setLive] = useState(false);
+  const key = `${runId}|${JSON.stringify(filter)}|${query}|${sort}|${epoch}`;
 
   useEffect(() => {
     const ctl = new AbortController();
     setError(undefined);
-    setExtra(0);
     setUnseen(0);
     setTextCount({ n: 0, more: true });
     api<Histo>('POST', `/sightline/flow_runs/${runId}/log-histogram`, { logs: filter, buckets: 120 }, ctl.signal).then(
-      setHisto,
+      (h) => {
+        // Live lines counted so far are in this answer.
+        setExtra(0);
+        setHisto(h);
+      },
       (e) => ctl.signal.aborted || setError(e),
     );
     return () => ctl.abort();
   }, [key]);
 
   useEffect(() => {
-    api<{ name: string }[]>('GET', `/traces/${runId}/observed-loggers?limit=500`).then(
-      (l) => setLoggers(l.map((x) => x.name).sort()),
+    api<{ logger_name: string }[]>('GET', `/traces/${runId}/observed-loggers?limit=200`).then(
+      (l) => setLoggers(l.map((x) => x.logger_name).sort()),
       () => setLoggers([]),
     );
   }, [runId]);
@@ -148,6 +154,10 @@ export function LogViewer({ runId, tasks, running }: Props) {
     () => {
       setExtra((n) => n + 1);
       if (!following) setUnseen((n) => n + 1);
+    },
+    () => {
+      setEpoch((n) => n + 1);
+      setLive(true);
     },
   );
   // While following, the last page is read again (at most four times a second) and shown.
@@ -219,7 +229,7 @@ export function LogViewer({ runId, tasks, running }: Props) {
   };
 
   return (
-    <section class="log-viewer" aria-label="Logs">
+    <section class="log-viewer" aria-label="Logs" data-live={live ? 'on' : 'off'}>
       <p class="log-levels">
         {CLASSES.map((c) => (
           <span key={c} class={`level-count lvl-${c}`}>
