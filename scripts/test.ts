@@ -3,12 +3,14 @@
  * `src/**\/*.test.ts` (next to the code) and `test/**\/*.test.ts` (cross-surface suites).
  * Extra arguments are passed to `node --test` (e.g. `npm test -- --test-name-pattern=logs`).
  *
+ * The web UI is built first (`scripts/build-ui.ts`, a second or two): its tests load the build.
+ *
  * PostgreSQL: when `SIGHTLINE_TEST_PG_URL` is not set and a server is installed
  * (`/usr/lib/postgresql/<version>/bin`), a throwaway cluster is started for the run (127.0.0.1, a
  * free port, a temporary directory) and always stopped and deleted afterwards. Without one, the
  * PostgreSQL suites report themselves as skipped (under `CI=true` they fail instead).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { canRunCluster, type PgCluster, startPgCluster } from './pg-cluster.ts';
 
@@ -16,6 +18,9 @@ const files = [...globSync('src/**/*.test.ts'), ...globSync('test/**/*.test.ts')
 const extra = process.argv.slice(2);
 const picked = extra.filter((a) => a.endsWith('.test.ts'));
 const flags = extra.filter((a) => !a.endsWith('.test.ts'));
+
+const built = spawnSync(process.execPath, ['scripts/build-ui.ts'], { stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
 
 const env = { ...process.env };
 let cluster: PgCluster | undefined;

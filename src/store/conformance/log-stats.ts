@@ -17,6 +17,29 @@ const byName = (
 
 export function logStatsConformance(open: OpenTestStore): void {
   describe('log statistics and live reads', () => {
+    it('counts a run’s logs per time bucket and level, from its first log to its last, filtered', () =>
+      withStore(open, async (store, ws) => {
+        const run = uuid4();
+        const at = (sec: number, level: number, name = 'a') =>
+          log(ws, { flow_run_id: run, timestamp: T0 + sec * 1_000_000, level, name });
+        await store.logs.append([at(0, 20), at(1, 40), at(5, 20), at(9, 30, 'b'), at(9, 20), log(ws, { level: 20 })]);
+        const byRun = { operator: 'and_' as const, flow_run_id: { any_: [run] } };
+        const h = await store.logs.levelHistogram(ws, byRun, 3);
+        assert.equal(h.start, T0);
+        assert.equal(h.interval, 3_000_001);
+        const rows = (r: typeof h.rows) => r.map((x) => `${x.bucket}:${x.level}:${x.count}`).sort();
+        assert.deepEqual(rows(h.rows), ['0:20:1', '0:40:1', '1:20:1', '2:20:1', '2:30:1']);
+        const b = await store.logs.levelHistogram(ws, { ...byRun, loggers: { any_: ['b'] } }, 10);
+        assert.equal(b.start, T0 + 9_000_000);
+        assert.deepEqual(rows(b.rows), ['0:30:1']);
+        assert.deepEqual(await store.logs.levelHistogram(ws, { ...byRun, level: { ge_: 50 } }, 10), {
+          interval: 1,
+          rows: [],
+        });
+        const ws2 = await otherWorkspace(store);
+        assert.deepEqual((await store.logs.levelHistogram(ws2.id, byRun, 3)).rows, []);
+      }));
+
     it('keeps per-run counters that change with every append to the run', () =>
       withStore(open, async (store, ws) => {
         const run = uuid4();
