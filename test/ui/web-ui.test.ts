@@ -12,6 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type Served, serve } from '../helpers/cli.ts';
 import { engines, tempDir } from '../helpers/engines.ts';
+import { makeKey } from '../helpers/keys.ts';
+import { startServer } from '../helpers/server.ts';
 import { launch, uiUnavailable, watch } from './browser.ts';
 import { levelOf, type Seeded, seed } from './seed.ts';
 
@@ -40,6 +42,27 @@ async function start(dbUrl: string): Promise<{ served: Served; origin: string; a
 }
 
 const rowsText = (page: Page) => page.locator('.log-row:not(.placeholder) .log-message').allTextContents();
+
+describe('web UI under --auth', { skip: skip ?? engines[0].unavailable }, () => {
+  it('loads its files without a key, asks for one on the API’s 401, then shows the runs', async () => {
+    const s = await startServer(engines[0], { auth: 'true' });
+    const origin = new URL(await s.listen()).origin;
+    const key = await makeKey(s, 'read');
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      const problems = watch(page, origin, (_url, status) => status === 401);
+      await page.goto(`${origin}/runs`);
+      await page.getByRole('textbox', { name: 'API key' }).fill(key.secret);
+      await page.getByRole('button', { name: 'Use this key' }).click();
+      await eventually(async () => assert.match(await page.locator('.count').innerText(), /^0 runs/));
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await s.close();
+    }
+  });
+});
 
 for (const engine of engines) {
   const full = engine.name === 'sqlite';
@@ -191,6 +214,13 @@ for (const engine of engines) {
           ['line 7777 of the big run'],
         );
         assert.equal(await page.locator('.log-message mark').first().innerText(), 'line 7777 of');
+      });
+      // "only matches" off: every line stays, the matches marked.
+      await page.getByLabel('only matches').uncheck();
+      await eventually(async () => {
+        assert.match(page.url(), /all=1/);
+        assert.ok((await rowsText(page)).includes('line 1 of the big run'));
+        assert.equal(await page.locator('.log-message mark').count(), 0, 'no match among the first lines');
       });
     });
 

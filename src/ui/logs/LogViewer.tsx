@@ -86,10 +86,13 @@ export function LogViewer({ runId, tasks, running }: Props) {
     () => filterOf(p),
     [p.get('level'), p.get('logger'), p.get('task'), p.get('from'), p.get('to')],
   );
-  const query = p.get('q') ?? '';
+  // With "only matches" off, every line stays and matches are marked in it.
+  const onlyMatches = p.get('all') !== '1';
+  const query = onlyMatches ? (p.get('q') ?? '') : '';
+  const marked = p.get('q') ?? '';
   const desc = p.get('order') === 'newest';
   const sort = desc ? 'TIMESTAMP_DESC' : 'TIMESTAMP_ASC';
-  const terms = useMemo(() => highlightTerms(query), [query]);
+  const terms = useMemo(() => highlightTerms(marked), [marked]);
   const [histo, setHisto] = useState<Histo>();
   const [loggers, setLoggers] = useState<string[]>([]);
   const [error, setError] = useState<unknown>();
@@ -281,10 +284,18 @@ export function LogViewer({ runId, tasks, running }: Props) {
           Search
           <input
             type="search"
-            value={query}
+            value={marked}
             placeholder='error -retry "exact phrase"'
             onChange={(e) => setParams({ q: e.currentTarget.value })}
           />
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={onlyMatches}
+            onChange={(e) => setParams({ all: e.currentTarget.checked ? undefined : '1' })}
+          />
+          only matches
         </label>
         <label>
           Order
@@ -320,7 +331,7 @@ export function LogViewer({ runId, tasks, running }: Props) {
       {error !== undefined && <ErrorBox error={error} />}
       {pages.error !== undefined && <ErrorBox error={pages.error} />}
       {histo && total === 0 && <Empty>No logs match these filters in this run.</Empty>}
-      <div class="log-scroll" ref={scroll} onScroll={onScroll} role="log" aria-label="Log lines">
+      <div class="log-scroll" ref={scroll} onScroll={onScroll} role="log" aria-label="Log lines" tabIndex={0}>
         <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
           {items.map((item) => {
             const log = pages.row(item.index);

@@ -220,7 +220,7 @@ export function RunsPage() {
           <span>Tags</span>
           <span title="warnings / errors">Warn / Err</span>
         </div>
-        <div class="scroll" ref={scroll}>
+        <div class="scroll" ref={scroll} tabIndex={0}>
           <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
             {items.map((item) => {
               const r = pages.row(item.index);
