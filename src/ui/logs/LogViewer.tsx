@@ -331,6 +331,7 @@ export function LogViewer({ runId, tasks, running }: Props) {
       {error !== undefined && <ErrorBox error={error} />}
       {pages.error !== undefined && <ErrorBox error={pages.error} />}
       {histo && total === 0 && <Empty>No logs match these filters in this run.</Empty>}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (axe: scrollable-region-focusable). */}
       <div class="log-scroll" ref={scroll} onScroll={onScroll} role="log" aria-label="Log lines" tabIndex={0}>
         <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
           {items.map((item) => {

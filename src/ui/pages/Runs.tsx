@@ -220,6 +220,7 @@ export function RunsPage() {
           <span>Tags</span>
           <span title="warnings / errors">Warn / Err</span>
         </div>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (axe: scrollable-region-focusable). */}
         <div class="scroll" ref={scroll} tabIndex={0}>
           <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
             {items.map((item) => {
