@@ -17,6 +17,8 @@ export interface BenchArgs {
   cpuProf?: string;
   /** Run the soak instead of the workloads, for this many seconds. */
   soak?: number;
+  /** Run only the web UI benchmark (Chromium). */
+  ui: boolean;
   /** Serve with `--auth`; HTTP clients send a write key made with `sightline keys create`. */
   auth: boolean;
   /** Extra `serve` flags for every server (e.g. rate limits). */
@@ -40,6 +42,8 @@ export const USAGE = `usage: npm run bench -- [options]
                     create' (websocket workloads do not send one yet)
   --serve-arg FLAG  an extra flag for every server (repeatable; --serve-arg=--rate-limit-items=1e9
                     style, flag and value joined by '=')
+  --ui              only the web UI benchmark (Debian's Chromium): scrolling a 1M-line run's logs,
+                    jumps, the runs page among 100k runs
   --list            list the workloads and exit
 `;
 
@@ -69,6 +73,7 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
     command: '',
     auth: false,
     serveArgs: [],
+    ui: false,
   };
   let logs: number | undefined;
   let events: number | undefined;
@@ -119,6 +124,9 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
         break;
       case '--auth':
         a.auth = true;
+        break;
+      case '--ui':
+        a.ui = true;
         break;
       case '--serve-arg':
         a.serveArgs.push(

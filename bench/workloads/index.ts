@@ -13,6 +13,9 @@ import { logsIngestInstances } from './logs-ingest-instances.ts';
 import { logsText } from './logs-text.ts';
 import { management } from './management.ts';
 import { tracesPage, tracesRecorder } from './traces.ts';
+import { webUi } from './web-ui.ts';
+
+export { webUi };
 
 export const workloads: Workload[] = [
   logsIngest,
@@ -26,4 +29,5 @@ export const workloads: Workload[] = [
   tracesPage,
   liveTail,
   management,
+  webUi,
 ];
