@@ -145,6 +145,16 @@ for (const engine of engines) {
       assert.ok(await page.locator('.runs-table .row', { hasText: 'child-run' }).count());
     });
 
+    it('shows a new run without a reload (flow-run events over /events/out)', { skip: !full }, async () => {
+      await page.goto(`${origin}/runs`);
+      await eventually(async () => assert.ok(await page.locator('.runs-table .row:not(.head) a').count()));
+      const run = await call('POST', '/flow_runs/', { flow_id: data.flows.report.id, name: 'arrived-live' });
+      await call('POST', `/flow_runs/${run.id}/set_state`, { state: { type: 'RUNNING' }, force: true });
+      await eventually(async () =>
+        assert.equal(await page.locator('.runs-table .row', { hasText: 'arrived-live' }).count(), 1),
+      );
+    });
+
     it('shows a run: its title, state, task runs grouped by task, subflows', async () => {
       await page.goto(`${origin}/runs/${data.big.run.id}`);
       await eventually(async () => assert.equal(await page.title(), 'big-run · etl-nightly · Sightline'));

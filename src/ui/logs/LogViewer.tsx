@@ -7,7 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, apiKey, base } from '../api.ts';
-import type { Log } from '../data.ts';
+import { type Log, logCounts } from '../data.ts';
 import { formatTime, levelName, zoneLabel } from '../format.ts';
 import { useLogTail } from '../live.ts';
 import { Empty, ErrorBox } from '../parts/common.tsx';
@@ -130,7 +130,20 @@ export function LogViewer({ runId, tasks, running }: Props) {
     );
   }, [runId]);
 
-  const counted = histo ? Object.values(histo.totals).reduce((a, b) => a + b, 0) : 0;
+  // Unfiltered, the run's own counter (kept at ingest) gives the length at once; the histogram,
+  // which reads every matching line's index entry, follows.
+  const [runCount, setRunCount] = useState<number>();
+  const unfiltered = Object.keys(filter).length === 0;
+  useEffect(() => {
+    setRunCount(undefined);
+    if (!unfiltered) return;
+    logCounts([runId]).then((c) => setRunCount(c[runId]?.logs), setError);
+  }, [key]);
+  const counted = histo
+    ? Object.values(histo.totals).reduce((a, b) => a + b, 0)
+    : unfiltered && runCount !== undefined
+      ? runCount
+      : 0;
   // A text search is not counted ahead (it would scan): its list grows as pages arrive.
   const total = query ? textCount.n + (textCount.more ? 1 : 0) : counted + extra;
 
