@@ -63,14 +63,17 @@ const OPEN_PATHS = new Set(['/api/health', '/api/health/', '/api/ready', '/api/r
 
 /**
  * Also open: the web UI's files (every path outside `/api`), which hold no data — the app asks
- * for a key when the API answers 401 (ADR 32).
+ * for a key when the API answers 401 — and signed download links (ADR 32).
  */
 function openPath(req: FastifyRequest): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const q = req.url.indexOf('?');
   const path = q < 0 ? req.url : req.url.slice(0, q);
-  return OPEN_PATHS.has(path) || !(path === '/api' || path.startsWith('/api/'));
+  return OPEN_PATHS.has(path) || !(path === '/api' || path.startsWith('/api/')) || SIGNED_DOWNLOAD.test(path);
 }
+
+/** A signed download link carries its own credential (checked by its route, ADR 32). */
+const SIGNED_DOWNLOAD = /^\/api\/(?:accounts\/[^/]+\/workspaces\/[^/]+\/)?sightline\/flow_runs\/[^/]+\/logs\/file$/;
 
 /** What every listener needs to let a request in: the keys (under `--auth`) and the rate limits. */
 export interface Door {

@@ -4,9 +4,11 @@
  * `GET /flow_runs/{id}/download-logs-csv` (CSV, or plain text with `?format=text`).
  */
 import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import { renderLog } from '../../domain/logs.ts';
 import { type Infer, object, optional } from '../../lib/schema.ts';
-import { exportFlowRunLogs, exportFormatSchema } from '../../ops/logs/export-logs.ts';
+import type { OpContext } from '../../ops/context.ts';
+import { type ExportFormat, exportFlowRunLogs, exportFormatSchema } from '../../ops/logs/export-logs.ts';
 import { flowRunLogs, flowRunLogsQuerySchema } from '../../ops/logs/flow-run-logs.ts';
 import { notModified } from '../conditional.ts';
 import { attachment } from '../content-disposition.ts';
@@ -20,23 +22,21 @@ const downloadQuerySchema = object(
 const CONTENT_TYPE = { csv: 'text/csv; charset=utf-8', text: 'text/plain; charset=utf-8' } as const;
 const EXTENSION = { csv: 'csv', text: 'txt' } as const;
 
-const download: RouteDef<Infer<typeof downloadQuerySchema>>['handler'] = async (
-  ctx,
-  { params, query },
-  _req,
-  reply,
-) => {
-  const { format } = query;
-  const file = await exportFlowRunLogs(ctx, params.id, format);
+const download: RouteDef<Infer<typeof downloadQuerySchema>>['handler'] = (ctx, { params, query }, _req, reply) =>
+  sendLogFile(ctx, params.id, query.format, reply);
+
+/** Streams a run's logs as a file (CSV or text) named after the run. */
+export async function sendLogFile(ctx: OpContext, runId: string, format: ExportFormat, reply: FastifyReply) {
+  const file = await exportFlowRunLogs(ctx, runId, format);
   const ext = EXTENSION[format];
   // Every file names its run (Prefect's generic `flow-run-logs.csv` made `curl -OJ` refuse the
   // second download): by the run's name, or by its id when the run was never recorded.
-  const name = `${file.run.name ?? `flow-run-${params.id}`}-logs.${ext}`;
+  const name = `${file.run.name ?? `flow-run-${runId}`}-logs.${ext}`;
   return reply
     .type(CONTENT_TYPE[format])
     .header('content-disposition', attachment(name))
     .send(Readable.from(file.chunks, { objectMode: false }));
-};
+}
 
 const DOWNLOAD_SUMMARY =
   "Download all logs of a flow run, oldest first, streamed: CSV (Prefect's columns; cells that a spreadsheet would read as a formula are prefixed with ') or, with ?format=text, one line per log.";

@@ -9,12 +9,51 @@ import {
   logPositionBodySchema,
   runLogPageBodySchema,
 } from '../../domain/run-log-views.ts';
-import { runLogCounts, runLogHistogram, runLogPage, runLogPosition } from '../../ops/ui/run-logs.ts';
+import { object, optional, str } from '../../lib/schema.ts';
+import { exportFormatSchema } from '../../ops/logs/export-logs.ts';
+import {
+  checkDownloadLink,
+  runLogCounts,
+  runLogHistogram,
+  runLogPage,
+  runLogPosition,
+  signDownloadLink,
+} from '../../ops/ui/run-logs.ts';
 import { type RouteDef, route } from '../router.ts';
+import { sendLogFile } from './flow-run-logs.ts';
 
 const TAG = 'Sightline UI (internal)';
 
+const linkBodySchema = object({ format: optional(exportFormatSchema, () => 'csv' as const) });
+const fileQuerySchema = object({ token: str({ max: 2000 }) });
+
 export const sightlineUiRoutes: RouteDef[] = [
+  route({
+    method: 'POST',
+    path: '/sightline/flow_runs/:id/download-link',
+    tag: TAG,
+    scope: 'read',
+    summary:
+      "A link that downloads the run's logs (CSV or text) without a key for five minutes: `{url, expires}`, the URL relative to this server.",
+    body: linkBodySchema,
+    bodyOptional: true,
+    handler: (ctx, { params, body }, req) => {
+      const { token, expires } = signDownloadLink(ctx, params.id, body.format);
+      const path = req.url.split('?')[0].replace(/\/download-link$/, '/logs/file');
+      return { url: `${path}?token=${token}`, expires };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/sightline/flow_runs/:id/logs/file',
+    tag: TAG,
+    scope: 'read',
+    summary:
+      'The download a signed link names (no key needed: the link is the credential, for five minutes); 403 when it is not valid.',
+    query: fileQuerySchema,
+    handler: (ctx, { params, query }, _req, reply) =>
+      sendLogFile(ctx, params.id, checkDownloadLink(ctx, params.id, query.token), reply),
+  }),
   route({
     method: 'POST',
     path: '/sightline/flow_runs/log-counts',

@@ -3,11 +3,13 @@
  * once (the runs list), a level histogram over one run, and where one log sits in a filtered list
  * (deep links, "first error").
  */
-import { notFound } from '../../domain/errors.ts';
+import { AppError, notFound } from '../../domain/errors.ts';
 import type { LogFilter, LogRow, LogSort } from '../../domain/logs.ts';
 import { LEVEL_CLASSES, type LevelClass, levelClass } from '../../domain/run-log-views.ts';
 import { formatMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
+import type { ExportFormat } from '../logs/export-logs.ts';
+import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
 
 type RunLogFilter = Pick<LogFilter, 'level' | 'loggers' | 'task_run_id' | 'timestamp'>;
 
@@ -91,4 +93,38 @@ export async function runLogPosition(
       : { ...f.timestamp, after_: log.timestamp + 1 };
   const offset = await store.logs.count(ctx.workspace.id, { ...f, timestamp: before });
   return { offset, timestamp: formatMicros(log.timestamp) };
+}
+
+/** A download link lives five minutes: long enough to start, short enough to leak little. */
+export const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
+const DOWNLOAD_KIND = 'log-download';
+
+/**
+ * A signed link to download a run's logs without a key (a browser cannot put one on a link):
+ * the token names the workspace, the run and the format, and expires in five minutes.
+ */
+export function signDownloadLink(
+  ctx: OpContext,
+  runId: string,
+  format: ExportFormat,
+): { token: string; expires: string } {
+  const exp = Date.now() + DOWNLOAD_LINK_TTL_MS;
+  const token = signToken(
+    tokenKey(ctx.services),
+    { ws: ctx.workspace.id, run: runId, format },
+    { kind: DOWNLOAD_KIND, expiresAt: exp },
+  );
+  return { token, expires: new Date(exp).toISOString() };
+}
+
+/** The format a download link was signed for, when it is valid for this workspace and run (403 otherwise). */
+export function checkDownloadLink(ctx: OpContext, runId: string, token: string): ExportFormat {
+  const p = verifyToken<{ ws: string; run: string; format: ExportFormat }>(
+    tokenKey(ctx.services),
+    token,
+    DOWNLOAD_KIND,
+  );
+  if (!p || p.ws !== ctx.workspace.id || p.run !== runId)
+    throw new AppError('forbidden', 'This download link is not valid (links expire after 5 minutes).');
+  return p.format;
 }

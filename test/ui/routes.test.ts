@@ -1,0 +1,133 @@
+/**
+ * The web UI's internal routes (`/sightline/…`) on both engines and both path families: log
+ * counters of many runs, a run's log pages past Cloud's offset cap, the level histogram, a log's
+ * position, and signed download links (under `--auth` the link alone opens the file, for five
+ * minutes, for that run only).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { forEachEngine } from '../helpers/engines.ts';
+import { makeKey, type TestKey } from '../helpers/keys.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+
+type Json = any;
+const LINES = 12_000;
+
+forEachEngine('web UI routes', (engine) => {
+  let s: TestServer;
+  let key: TestKey;
+  let run: Json;
+  let other: Json;
+  const post = async (path: string, body: unknown, status = 200, headers = key.bearer): Promise<Json> => {
+    const r = await s.request('POST', s.cloud(path), body, headers);
+    assert.equal(r.statusCode, status, `${path} → ${r.statusCode} ${r.body.slice(0, 300)}`);
+    return r.body ? r.json() : undefined;
+  };
+
+  before(async () => {
+    s = await startServer(engine, { auth: 'true' });
+    key = await makeKey(s, 'write');
+    const flow = await post('/flows/', { name: 'ui' }, 201);
+    run = await post('/flow_runs/', { flow_id: flow.id }, 201);
+    other = await post('/flow_runs/', { flow_id: flow.id }, 201);
+    const t0 = Date.UTC(2026, 0, 1);
+    for (let from = 0; from < LINES; from += 4000) {
+      const batch = Array.from({ length: 4000 }, (_, k) => {
+        const i = from + k;
+        return {
+          name: i % 2 ? 'a' : 'b',
+          level: i % 100 === 99 ? 40 : i % 10 === 9 ? 30 : 20,
+          message: `line ${i}`,
+          timestamp: new Date(t0 + i * 1000).toISOString(),
+          flow_run_id: run.id,
+        };
+      });
+      await post('/logs/', batch, 202);
+    }
+  });
+  after(() => s?.close());
+
+  it('counts each run’s logs, warnings and errors', async () => {
+    const counts = await post('/sightline/flow_runs/log-counts', { flow_run_ids: [run.id, other.id] });
+    assert.deepEqual(counts, {
+      [run.id]: { logs: LINES, warnings: LINES / 10 - LINES / 100, errors: LINES / 100 },
+      [other.id]: { logs: 0, warnings: 0, errors: 0 },
+    });
+  });
+
+  it('reads a run’s log page at any offset (Cloud’s /logs/filter caps them), filtered', async () => {
+    const capped = await s.request('POST', s.cloud('/logs/filter'), { offset: 20_001, limit: 1 }, key.bearer);
+    assert.equal(capped.statusCode, 422, 'Cloud paths cap /logs/filter offsets');
+    const [deep] = await post(`/sightline/flow_runs/${run.id}/logs`, { offset: 11_000, limit: 1 });
+    assert.equal(deep.message, 'line 11000');
+    assert.deepEqual(await post(`/sightline/flow_runs/${run.id}/logs`, { offset: 20_001 }), []);
+    const errors = await post(`/sightline/flow_runs/${run.id}/logs`, {
+      logs: { level: { ge_: 40 }, loggers: { any_: ['a'] } },
+      offset: 100,
+      limit: 5,
+    });
+    assert.deepEqual(
+      errors.map((l: Json) => l.message),
+      ['line 10099', 'line 10199', 'line 10299', 'line 10399', 'line 10499'],
+    );
+    const text = await post(`/sightline/flow_runs/${run.id}/logs`, { logs: { text: { query: '"line 7777"' } } });
+    assert.deepEqual(
+      text.map((l: Json) => l.message),
+      ['line 7777'],
+    );
+    await post(`/sightline/flow_runs/${run.id}/logs`, { offset: -1 }, 422);
+  });
+
+  it('draws the level histogram of the run and places a log in a filtered list', async () => {
+    const h = await post(`/sightline/flow_runs/${run.id}/log-histogram`, { buckets: 12 });
+    assert.equal(h.start, '2026-01-01T00:00:00Z');
+    assert.equal(h.buckets.length, 12);
+    assert.deepEqual(h.totals, {
+      debug: 0,
+      info: LINES - LINES / 10,
+      warning: LINES / 10 - LINES / 100,
+      error: LINES / 100,
+      critical: 0,
+    });
+    assert.equal(
+      h.buckets.reduce((n: number, b: Json) => n + b.error, 0),
+      LINES / 100,
+    );
+    const [target] = await post(`/sightline/flow_runs/${run.id}/logs`, { offset: 9_000, limit: 1 });
+    const pos = await post(`/sightline/flow_runs/${run.id}/log-position`, { log_id: target.id });
+    assert.equal(pos.offset, 9_000);
+    const warnings = await post(`/sightline/flow_runs/${run.id}/log-position`, {
+      log_id: target.id,
+      logs: { level: { ge_: 30 } },
+      sort: 'TIMESTAMP_DESC',
+    });
+    // line 9000 is INFO: among warnings and errors, those after it (newest first) come before it.
+    assert.equal(warnings.offset, (LINES - 9_000) / 10);
+    await post(`/sightline/flow_runs/${run.id}/log-position`, { log_id: other.id }, 404);
+  });
+
+  describe('signed download links', () => {
+    it('open the run’s file without a key, once signed with one; never another run’s', async () => {
+      const { url, expires } = await post(`/sightline/flow_runs/${run.id}/download-link`, { format: 'text' });
+      assert.ok(Date.parse(expires) - Date.now() <= 5 * 60_000);
+      const file = await s.request('GET', url);
+      assert.equal(file.statusCode, 200, file.body.slice(0, 200));
+      assert.equal(file.body.trimEnd().split('\n').length, LINES);
+      const direct = await s.request(
+        'GET',
+        s.cloud(`/flow_runs/${run.id}/logs/download?format=text`),
+        undefined,
+        key.bearer,
+      );
+      assert.equal(file.body, direct.body);
+
+      const stolen = await s.request('GET', url.replace(run.id, other.id));
+      assert.equal(stolen.statusCode, 403);
+      const forged = await s.request('GET', `${url.slice(0, -3)}abc`);
+      assert.equal(forged.statusCode, 403);
+      const unsigned = await s.request('GET', s.cloud(`/flow_runs/${run.id}/logs/download`));
+      assert.equal(unsigned.statusCode, 401, 'the plain download still needs a key');
+      await post(`/sightline/flow_runs/${run.id}/download-link`, {}, 401, {});
+    });
+  });
+});
