@@ -73,7 +73,7 @@ function openPath(req: FastifyRequest): boolean {
 }
 
 /** A signed download link carries its own credential (checked by its route, ADR 32). */
-const SIGNED_DOWNLOAD = /^\/api\/(?:accounts\/[^/]+\/workspaces\/[^/]+\/)?sightline\/flow_runs\/[^/]+\/logs\/file$/;
+const SIGNED_DOWNLOAD = /^\/api\/sightline\/log-downloads\/[^/]+$/;
 
 /** What every listener needs to let a request in: the keys (under `--auth`) and the rate limits. */
 export interface Door {

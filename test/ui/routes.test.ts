@@ -121,8 +121,14 @@ forEachEngine('web UI routes', (engine) => {
       );
       assert.equal(file.body, direct.body);
 
-      const stolen = await s.request('GET', url.replace(run.id, other.id));
+      assert.match(url, /^\/api\/sightline\/log-downloads\/[^/?]+$/);
+      // The token is signed: another run's id (or any change) in it is refused.
+      const [body, mac] = url.split('/').pop()!.split('.');
+      const payload = JSON.parse(Buffer.from(body, 'base64url').toString());
+      const changed = Buffer.from(JSON.stringify({ ...payload, run: other.id })).toString('base64url');
+      const stolen = await s.request('GET', `/api/sightline/log-downloads/${changed}.${mac}`);
       assert.equal(stolen.statusCode, 403);
+      assert.match(stolen.body, /not valid/);
       const forged = await s.request('GET', `${url.slice(0, -3)}abc`);
       assert.equal(forged.statusCode, 403);
       const unsigned = await s.request('GET', s.cloud(`/flow_runs/${run.id}/logs/download`));

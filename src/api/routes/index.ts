@@ -15,7 +15,7 @@ import { observedLoggerRoutes } from './observed-loggers.ts';
 import { prefectUiRoutes } from './prefect-ui.ts';
 import { rootRoutes } from './root.ts';
 import { runSupportRoutes } from './run-support.ts';
-import { sightlineUiRoutes } from './sightline-ui.ts';
+import { sightlineUiFixedRoutes, sightlineUiRoutes } from './sightline-ui.ts';
 import { taskRunRoutes } from './task-runs.ts';
 import { traceRoutes } from './traces.ts';
 import { workspaceRoutes } from './workspaces.ts';
@@ -38,7 +38,7 @@ export const apiRoutes: RouteDef[] = [
 ];
 
 /** Routes outside the two path families: they address an account, or the caller. */
-export const fixedRoutes: FixedRouteDef[] = [...workspaceRoutes, ...accountEventRoutes];
+export const fixedRoutes: FixedRouteDef[] = [...workspaceRoutes, ...accountEventRoutes, ...sightlineUiFixedRoutes];
 
 /** Every websocket route of the native API. */
 export const wsRoutes: WsRouteDef[] = [logsOutRoute, eventsInRoute, eventsOutRoute];

@@ -12,20 +12,38 @@ import {
 import { object, optional, str } from '../../lib/schema.ts';
 import { exportFormatSchema } from '../../ops/logs/export-logs.ts';
 import {
-  checkDownloadLink,
+  openDownloadLink,
   runLogCounts,
   runLogHistogram,
   runLogPage,
   runLogPosition,
   signDownloadLink,
 } from '../../ops/ui/run-logs.ts';
-import { type RouteDef, route } from '../router.ts';
+import { type FixedRouteDef, fixedRoute, type RouteDef, route } from '../router.ts';
 import { sendLogFile } from './flow-run-logs.ts';
 
 const TAG = 'Sightline UI (internal)';
 
 const linkBodySchema = object({ format: optional(exportFormatSchema, () => 'csv' as const) });
-const fileQuerySchema = object({ token: str({ max: 2000 }) });
+
+/** Outside the workspace paths: the token names the workspace (nothing to probe with it). */
+export const DOWNLOAD_URL = '/api/sightline/log-downloads';
+
+export const sightlineUiFixedRoutes: FixedRouteDef[] = [
+  fixedRoute({
+    method: 'GET',
+    url: `${DOWNLOAD_URL}/:token`,
+    tag: TAG,
+    scope: 'read',
+    summary:
+      'The download a signed link names: no key needed, the link is the credential for five minutes (403 when it is not valid).',
+    params: { token: str({ max: 2000 }) },
+    handler: async (services, { params }, _req, reply) => {
+      const { ctx, runId, format } = await openDownloadLink(services, params.token);
+      return sendLogFile(ctx, runId, format, reply);
+    },
+  }),
+];
 
 export const sightlineUiRoutes: RouteDef[] = [
   route({
@@ -37,22 +55,10 @@ export const sightlineUiRoutes: RouteDef[] = [
       "A link that downloads the run's logs (CSV or text) without a key for five minutes: `{url, expires}`, the URL relative to this server.",
     body: linkBodySchema,
     bodyOptional: true,
-    handler: (ctx, { params, body }, req) => {
+    handler: (ctx, { params, body }) => {
       const { token, expires } = signDownloadLink(ctx, params.id, body.format);
-      const path = req.url.split('?')[0].replace(/\/download-link$/, '/logs/file');
-      return { url: `${path}?token=${token}`, expires };
+      return { url: `${DOWNLOAD_URL}/${token}`, expires };
     },
-  }),
-  route({
-    method: 'GET',
-    path: '/sightline/flow_runs/:id/logs/file',
-    tag: TAG,
-    scope: 'read',
-    summary:
-      'The download a signed link names (no key needed: the link is the credential, for five minutes); 403 when it is not valid.',
-    query: fileQuerySchema,
-    handler: (ctx, { params, query }, _req, reply) =>
-      sendLogFile(ctx, params.id, checkDownloadLink(ctx, params.id, query.token), reply),
   }),
   route({
     method: 'POST',

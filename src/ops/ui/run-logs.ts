@@ -7,7 +7,7 @@ import { AppError, notFound } from '../../domain/errors.ts';
 import type { LogFilter, LogRow, LogSort } from '../../domain/logs.ts';
 import { LEVEL_CLASSES, type LevelClass, levelClass } from '../../domain/run-log-views.ts';
 import { formatMicros } from '../../domain/time.ts';
-import { type OpContext, storeOf } from '../context.ts';
+import { type OpContext, type Services, storeOf } from '../context.ts';
 import type { ExportFormat } from '../logs/export-logs.ts';
 import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
 
@@ -99,9 +99,16 @@ export async function runLogPosition(
 export const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
 const DOWNLOAD_KIND = 'log-download';
 
+interface LinkPayload {
+  account: string;
+  ws: string;
+  run: string;
+  format: ExportFormat;
+}
+
 /**
- * A signed link to download a run's logs without a key (a browser cannot put one on a link):
- * the token names the workspace, the run and the format, and expires in five minutes.
+ * A signed token to download a run's logs without a key (a browser cannot put one on a link):
+ * it names the workspace, the run and the format, and expires in five minutes.
  */
 export function signDownloadLink(
   ctx: OpContext,
@@ -109,22 +116,19 @@ export function signDownloadLink(
   format: ExportFormat,
 ): { token: string; expires: string } {
   const exp = Date.now() + DOWNLOAD_LINK_TTL_MS;
-  const token = signToken(
-    tokenKey(ctx.services),
-    { ws: ctx.workspace.id, run: runId, format },
-    { kind: DOWNLOAD_KIND, expiresAt: exp },
-  );
+  const payload: LinkPayload = { account: ctx.workspace.accountId, ws: ctx.workspace.id, run: runId, format };
+  const token = signToken(tokenKey(ctx.services), { ...payload }, { kind: DOWNLOAD_KIND, expiresAt: exp });
   return { token, expires: new Date(exp).toISOString() };
 }
 
-/** The format a download link was signed for, when it is valid for this workspace and run (403 otherwise). */
-export function checkDownloadLink(ctx: OpContext, runId: string, token: string): ExportFormat {
-  const p = verifyToken<{ ws: string; run: string; format: ExportFormat }>(
-    tokenKey(ctx.services),
-    token,
-    DOWNLOAD_KIND,
-  );
-  if (!p || p.ws !== ctx.workspace.id || p.run !== runId)
+/** What a valid download token opens: its workspace's context, the run and the format (403 otherwise). */
+export async function openDownloadLink(
+  services: Services,
+  token: string,
+): Promise<{ ctx: OpContext; runId: string; format: ExportFormat }> {
+  const p = verifyToken<LinkPayload>(tokenKey(services), token, DOWNLOAD_KIND);
+  const workspace = p && (await storeOf(services).tenancy.getWorkspace(p.account, p.ws));
+  if (!p || !workspace)
     throw new AppError('forbidden', 'This download link is not valid (links expire after 5 minutes).');
-  return p.format;
+  return { ctx: { services, workspace, family: 'cloud' }, runId: p.run, format: p.format };
 }
