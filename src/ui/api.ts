@@ -26,6 +26,8 @@ const KEY_STORE = 'sightline.api-key';
 export const needsKey = signal(false);
 export const workspaces = signal<WorkspaceRef[]>([]);
 export const workspace = signal<WorkspaceRef | undefined>(undefined);
+/** Whether the caller's key may write (retry, stop): false for a read key. */
+export const mayWrite = signal(false);
 
 export function apiKey(): string | null {
   return localStorage.getItem(KEY_STORE);
@@ -74,7 +76,11 @@ export function api<T>(method: string, path: string, body?: unknown, signal?: Ab
 
 /** Loads the workspaces the key reaches and selects the one in the URL (`?workspace=`) or the first. */
 export async function loadWorkspaces(): Promise<void> {
-  const list = await request<WorkspaceRef[]>('GET', '/api/me/workspaces');
+  const [list, me] = await Promise.all([
+    request<WorkspaceRef[]>('GET', '/api/me/workspaces'),
+    request<{ scope: string }>('GET', '/api/sightline/me'),
+  ]);
+  mayWrite.value = me.scope !== 'read';
   workspaces.value = list;
   const wanted = new URLSearchParams(location.search).get('workspace');
   workspace.value = list.find((w) => w.workspace_id === wanted) ?? list[0];

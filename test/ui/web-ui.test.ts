@@ -48,6 +48,7 @@ describe('web UI under --auth', { skip: skip ?? engines[0].unavailable }, () => 
     const s = await startServer(engines[0], { auth: 'true' });
     const origin = new URL(await s.listen()).origin;
     const key = await makeKey(s, 'read');
+    const write = await makeKey(s, 'write');
     const browser = await launch();
     try {
       const page = await browser.newPage();
@@ -56,6 +57,12 @@ describe('web UI under --auth', { skip: skip ?? engines[0].unavailable }, () => 
       await page.getByRole('textbox', { name: 'API key' }).fill(key.secret);
       await page.getByRole('button', { name: 'Use this key' }).click();
       await eventually(async () => assert.match(await page.locator('.count').innerText(), /^0 runs/));
+      // A read key sees no retry or stop.
+      const flow = await s.request('POST', s.oss('/flows/'), { name: 'f' }, write.bearer);
+      const run = await s.request('POST', s.oss('/flow_runs/'), { flow_id: flow.json().id }, write.bearer);
+      await page.goto(`${origin}/runs/${run.json().id}`);
+      await eventually(async () => assert.equal(await page.locator('.run-header h1').count(), 1));
+      assert.equal(await page.getByRole('button', { name: 'Stop' }).count(), 0);
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();

@@ -19,6 +19,7 @@ import {
   runLogPosition,
   signDownloadLink,
 } from '../../ops/ui/run-logs.ts';
+import { callerOf } from '../access.ts';
 import { type FixedRouteDef, fixedRoute, type RouteDef, route } from '../router.ts';
 import { sendLogFile } from './flow-run-logs.ts';
 
@@ -30,6 +31,18 @@ const linkBodySchema = object({ format: optional(exportFormatSchema, () => 'csv'
 export const DOWNLOAD_URL = '/api/sightline/log-downloads';
 
 export const sightlineUiFixedRoutes: FixedRouteDef[] = [
+  fixedRoute({
+    method: 'GET',
+    url: '/api/sightline/me',
+    tag: TAG,
+    scope: 'read',
+    summary:
+      "What the caller may do: `{auth, scope}` — the key's scope under --auth; without it, every request may do everything (`admin`).",
+    handler: async (services, _input, req) => {
+      const caller = callerOf(req);
+      return { auth: services.config.auth, scope: caller?.key.scope ?? 'admin' };
+    },
+  }),
   fixedRoute({
     method: 'GET',
     url: `${DOWNLOAD_URL}/:token`,

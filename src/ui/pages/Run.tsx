@@ -4,7 +4,7 @@
  * and its logs. The page title names the run.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, api } from '../api.ts';
+import { ApiError, api, mayWrite } from '../api.ts';
 import { type FlowRun, loadFlowNames, type TaskRun } from '../data.ts';
 import { formatDuration, formatTime } from '../format.ts';
 import { LogViewer } from '../logs/LogViewer.tsx';
@@ -172,12 +172,12 @@ export function RunPage({ id }: { id: string }) {
           )}
         </dl>
         <div class="actions">
-          {finished && (
+          {mayWrite.value && finished && (
             <button type="button" onClick={() => act('retry')}>
               Retry
             </button>
           )}
-          {!finished && (
+          {mayWrite.value && !finished && (
             <button type="button" onClick={() => act('stop')}>
               Stop
             </button>
