@@ -41,8 +41,8 @@ function KeyPrompt() {
 function Page() {
   const path = location$.value.path.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/runs') return <RunsPage />;
-  const m = /^\/runs\/([^/]+)(\/logs)?$/.exec(path);
-  if (m && UUID.test(m[1])) return <RunPage id={m[1].toLowerCase()} />;
+  const m = /^\/runs\/([^/]+)(\/logs|\/trace)?$/.exec(path);
+  if (m && UUID.test(m[1])) return <RunPage id={m[1].toLowerCase()} tab={m[2]?.slice(1)} />;
   return (
     <section class="page">
       <h1>Not found</h1>

@@ -10,6 +10,7 @@ import { formatDuration, formatTime } from '../format.ts';
 import { LogViewer } from '../logs/LogViewer.tsx';
 import { Empty, ErrorBox, Loading, StateBadge } from '../parts/common.tsx';
 import { navigate, params, setParams } from '../router.ts';
+import { Waterfall } from '../trace/Waterfall.tsx';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED']);
 
@@ -56,7 +57,7 @@ function TaskRuns({ tasks, onPick }: { tasks: TaskRun[]; onPick: (id: string) =>
   );
 }
 
-export function RunPage({ id }: { id: string }) {
+export function RunPage({ id, tab: pathTab }: { id: string; tab?: string }) {
   const [run, setRun] = useState<FlowRun>();
   const [flowName, setFlowName] = useState('');
   const [tasks, setTasks] = useState<TaskRun[]>([]);
@@ -64,7 +65,7 @@ export function RunPage({ id }: { id: string }) {
   const [parent, setParent] = useState<FlowRun>();
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState('');
-  const tab = params().get('tab') ?? 'logs';
+  const tab = params().get('tab') ?? pathTab ?? 'logs';
 
   const load = async () => {
     try {
@@ -192,6 +193,7 @@ export function RunPage({ id }: { id: string }) {
       <nav class="tabs" aria-label="Run sections">
         {[
           ['logs', 'Logs'],
+          ['trace', 'Trace'],
           ['tasks', `Task runs (${tasks.length})`],
           ['subflows', `Subflows (${subflows.length})`],
           ['details', 'Parameters & labels'],
@@ -208,6 +210,7 @@ export function RunPage({ id }: { id: string }) {
         ))}
       </nav>
       {tab === 'logs' && <LogViewer runId={run.id} tasks={taskNames} running={!finished} />}
+      {tab === 'trace' && <Waterfall runId={run.id} />}
       {tab === 'tasks' && <TaskRuns tasks={tasks} onPick={(task) => setParams({ tab: undefined, task })} />}
       {tab === 'subflows' &&
         (subflows.length ? (
