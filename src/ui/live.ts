@@ -37,11 +37,15 @@ function open(
   };
 }
 
-/** Calls `onChange` (at most every 2 s) when an event whose name starts with one of `prefixes` arrives. */
-export function useEventStream(prefixes: string[], onChange: () => void): void {
+/**
+ * Calls `onChange` (at most every 2 s) when an event whose name starts with one of `prefixes`
+ * arrives, while `enabled`.
+ */
+export function useEventStream(prefixes: string[], onChange: () => void, enabled = true): void {
   const cb = useRef(onChange);
   cb.current = onChange;
   useEffect(() => {
+    if (!enabled) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const filter = { event: { prefix: prefixes }, occurred: { since: new Date().toISOString() } };
     const stop = open('/events/out', filter, (m) => {
@@ -55,7 +59,7 @@ export function useEventStream(prefixes: string[], onChange: () => void): void {
       clearTimeout(timer);
       stop();
     };
-  }, [prefixes.join(',')]);
+  }, [prefixes.join(','), enabled]);
 }
 
 /**

@@ -3,10 +3,13 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { loadWorkspaces, needsKey, setApiKey, workspace, workspaces } from './api.ts';
 import { timeZone, toggleTimeZone, zoneLabel } from './format.ts';
+import { helpOpen, onKeyDown, SHORTCUTS } from './keys.ts';
+import { EventsPage } from './pages/Events.tsx';
 import { RunPage } from './pages/Run.tsx';
 import { RunsPage } from './pages/Runs.tsx';
 import { ErrorBox, Loading } from './parts/common.tsx';
 import { location$, navigate, onLinkClick } from './router.ts';
+import { nextTheme, theme } from './settings.ts';
 import './styles.css';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,9 +41,33 @@ function KeyPrompt() {
   );
 }
 
+function Help() {
+  return (
+    <div class="modal" role="dialog" aria-modal="true" aria-labelledby="help-title">
+      <div class="help">
+        <h2 id="help-title">Keyboard</h2>
+        <dl>
+          {SHORTCUTS.map(([k, what]) => (
+            <>
+              <dt key={`k${k}`}>
+                <kbd>{k}</kbd>
+              </dt>
+              <dd key={`d${k}`}>{what}</dd>
+            </>
+          ))}
+        </dl>
+        <button type="button" onClick={() => (helpOpen.value = false)}>
+          Close
+        </button>
+      </div>
+    </div>
+  );
+}
+
 function Page() {
   const path = location$.value.path.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/runs') return <RunsPage />;
+  if (path === '/events') return <EventsPage />;
   const m = /^\/runs\/([^/]+)(\/logs|\/trace)?$/.exec(path);
   if (m && UUID.test(m[1])) return <RunPage id={m[1].toLowerCase()} tab={m[2]?.slice(1)} />;
   return (
@@ -68,6 +95,7 @@ function App() {
         </a>
         <nav>
           <a href="/runs">Runs</a>
+          <a href="/events">Events</a>
         </nav>
         <span class="spacer" />
         {list.length > 1 && (
@@ -89,6 +117,12 @@ function App() {
             </select>
           </label>
         )}
+        <button type="button" onClick={nextTheme} title="Theme: follow the system, light or dark">
+          theme: {theme.value}
+        </button>
+        <button type="button" onClick={() => (helpOpen.value = true)} title="Keyboard shortcuts (?)">
+          ?
+        </button>
         <button type="button" class="zone-toggle" onClick={toggleTimeZone} title="Show times in UTC or local time">
           {timeZone.value === 'UTC' ? 'UTC' : `local (${zoneLabel()})`}
         </button>
@@ -97,9 +131,11 @@ function App() {
         {needsKey.value ? null : error ? <ErrorBox error={error} /> : ws ? <Page /> : <Loading what="workspaces" />}
       </main>
       {needsKey.value && <KeyPrompt />}
+      {helpOpen.value && <Help />}
     </div>
   );
 }
 
 document.addEventListener('click', onLinkClick);
+document.addEventListener('keydown', onKeyDown);
 render(<App />, document.getElementById('app')!);

@@ -14,6 +14,7 @@ import { Empty, ErrorBox } from '../parts/common.tsx';
 import { type Bucket, Histogram } from '../parts/Histogram.tsx';
 import { usePages, useVirtualizer } from '../parts/virtual.ts';
 import { location$, params, setParams } from '../router.ts';
+import { wrapLines } from '../settings.ts';
 import { highlightTerms, renderAnsi } from './ansi.ts';
 
 const ROW = 22;
@@ -339,13 +340,28 @@ export function LogViewer({ runId, tasks, running }: Props) {
         <button type="button" onClick={() => download('text')}>
           Download text
         </button>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={wrapLines.value === 'on'}
+            onChange={(e) => (wrapLines.value = e.currentTarget.checked ? 'on' : 'off')}
+          />
+          wrap lines
+        </label>
         <span class="zone">times in {zoneLabel()}</span>
       </div>
       {error !== undefined && <ErrorBox error={error} />}
       {pages.error !== undefined && <ErrorBox error={pages.error} />}
       {histo && total === 0 && <Empty>No logs match these filters in this run.</Empty>}
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (axe: scrollable-region-focusable). */}
-      <div class="log-scroll" ref={scroll} onScroll={onScroll} role="log" aria-label="Log lines" tabIndex={0}>
+      <div
+        class={`log-scroll${wrapLines.value === 'off' ? ' nowrap' : ''}`}
+        ref={scroll}
+        onScroll={onScroll}
+        role="log"
+        aria-label="Log lines"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (axe: scrollable-region-focusable).
+        tabIndex={0}
+      >
         <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
           {items.map((item) => {
             const log = pages.row(item.index);

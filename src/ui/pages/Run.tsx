@@ -11,6 +11,7 @@ import { LogViewer } from '../logs/LogViewer.tsx';
 import { Empty, ErrorBox, Loading, StateBadge } from '../parts/common.tsx';
 import { navigate, params, setParams } from '../router.ts';
 import { Waterfall } from '../trace/Waterfall.tsx';
+import { EventsPage } from './Events.tsx';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED']);
 
@@ -194,6 +195,7 @@ export function RunPage({ id, tab: pathTab }: { id: string; tab?: string }) {
         {[
           ['logs', 'Logs'],
           ['trace', 'Trace'],
+          ['events', 'Events'],
           ['tasks', `Task runs (${tasks.length})`],
           ['subflows', `Subflows (${subflows.length})`],
           ['details', 'Parameters & labels'],
@@ -211,6 +213,7 @@ export function RunPage({ id, tab: pathTab }: { id: string; tab?: string }) {
       </nav>
       {tab === 'logs' && <LogViewer runId={run.id} tasks={taskNames} running={!finished} />}
       {tab === 'trace' && <Waterfall runId={run.id} />}
+      {tab === 'events' && <EventsPage runId={run.id} />}
       {tab === 'tasks' && <TaskRuns tasks={tasks} onPick={(task) => setParams({ tab: undefined, task })} />}
       {tab === 'subflows' &&
         (subflows.length ? (

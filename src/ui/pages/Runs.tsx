@@ -238,7 +238,9 @@ export function RunsPage() {
                         <StateBadge type={r.state_type} name={r.state_name} />
                       </span>
                       <span>
-                        <a href={`/runs/${r.id}`}>{r.name}</a>
+                        <a href={`/runs/${r.id}`} data-row>
+                          {r.name}
+                        </a>
                       </span>
                       <span>{names.get(r.flow_id) ?? ''}</span>
                       <span>{formatTime(r.start_time ?? r.expected_start_time)}</span>
