@@ -56,6 +56,7 @@ export function Histogram({ buckets, series, onSelect, label, format }: Props) {
             <div
               key={b.start}
               class={`histogram-bar${i >= lo && i <= hi ? ' selected' : ''}`}
+              data-total={total}
               title={`${format(b.start)} — ${total}\n${series
                 .filter((s) => b.counts[s.key])
                 .map((s) => `${s.label}: ${b.counts[s.key]}`)

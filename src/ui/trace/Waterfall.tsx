@@ -257,7 +257,9 @@ export function Waterfall({ runId }: { runId: string }) {
                     aria-level={r.depth + 1}
                     aria-expanded={open}
                   >
-                    <span class="trace-name" style={{ paddingLeft: `${r.depth * 16}px` }}>
+                    {/* biome-ignore lint/a11y/useSemanticElements: cells of the tree grid (a virtualized grid has no native element). */}
+                    {/* biome-ignore lint/a11y/useFocusableInteractive: the row carries the focus (roving tabindex). */}
+                    <span class="trace-name" role="gridcell" style={{ paddingLeft: `${r.depth * 16}px` }}>
                       <button
                         type="button"
                         class="twisty"
@@ -273,7 +275,9 @@ export function Waterfall({ runId }: { runId: string }) {
                           .join(', ')}
                       </span>
                     </span>
-                    <span class="trace-track" />
+                    {/* biome-ignore lint/a11y/useSemanticElements: cells of the tree grid (a virtualized grid has no native element). */}
+                    {/* biome-ignore lint/a11y/useFocusableInteractive: the row carries the focus (roving tabindex). */}
+                    <span class="trace-track" role="gridcell" />
                   </div>
                 );
               }
@@ -299,7 +303,9 @@ export function Waterfall({ runId }: { runId: string }) {
                     setSelected(r.id);
                   }}
                 >
-                  <span class="trace-name" style={{ paddingLeft: `${r.depth * 16}px` }}>
+                  {/* biome-ignore lint/a11y/useSemanticElements: cells of the tree grid (a virtualized grid has no native element). */}
+                  {/* biome-ignore lint/a11y/useFocusableInteractive: the row carries the focus (roving tabindex). */}
+                  <span class="trace-name" role="gridcell" style={{ paddingLeft: `${r.depth * 16}px` }}>
                     {s.has_children ? (
                       <button
                         type="button"
@@ -321,7 +327,9 @@ export function Waterfall({ runId }: { runId: string }) {
                     {s.name}
                     {s.span_type === 'flow-run' && r.depth > 0 && <span class="muted"> (subflow)</span>}
                   </span>
-                  <span class="trace-track">
+                  {/* biome-ignore lint/a11y/useSemanticElements: cells of the tree grid (a virtualized grid has no native element). */}
+                  {/* biome-ignore lint/a11y/useFocusableInteractive: the row carries the focus (roving tabindex). */}
+                  <span class="trace-track" role="gridcell">
                     {start !== undefined && (
                       <span
                         class={`trace-bar bar-${(s.state_type ?? 'none').toLowerCase()}`}

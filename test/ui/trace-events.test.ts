@@ -1,0 +1,275 @@
+/**
+ * The web UI's trace waterfall and events page in headless Chromium, on both engines (PostgreSQL:
+ * the recorded trace and the events chart): the recorded subflow-failure trace (rows, depths, the
+ * failed path), collapse and expand by mouse and keyboard, zoom, the critical path of a trace with
+ * a known answer, the events chart against count-by, paging and live mode without duplicates, a
+ * keyboard-only walk, the theme kept across reloads, and axe-core on both pages.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { type Served, serve } from '../helpers/cli.ts';
+import { engines, tempDir } from '../helpers/engines.ts';
+import { loadTranscript, replay } from '../helpers/replay.ts';
+import { launch, uiUnavailable, watch } from './browser.ts';
+import { seed } from './seed.ts';
+
+type Json = any;
+const skip = uiUnavailable();
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+async function eventually<T>(fn: () => Promise<T>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+for (const engine of engines) {
+  const full = engine.name === 'sqlite';
+  describe(`web UI trace and events [${engine.name}]`, { skip: skip ?? engine.unavailable }, () => {
+    let server: Served;
+    let origin: string;
+    let api: string;
+    let browser: Browser;
+    let page: Page;
+    let problems: string[];
+    let parent: Json;
+    const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
+      const r = await fetch(`${api}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      assert.ok(r.ok, `${method} ${path} → ${r.status} ${await r.clone().text()}`);
+      const text = await r.text();
+      return text ? JSON.parse(text) : undefined;
+    };
+    const rowNames = async () =>
+      (await page.locator('.trace-row .trace-name').allInnerTexts()).map((t) => t.replace(/^[▸▾]?\s*●?\s*/, '').trim());
+
+    before(async () => {
+      server = await serve([
+        '--port',
+        '0',
+        '--data-dir',
+        tempDir(),
+        '--db',
+        await engine.newDatabaseUrl(),
+        '--log-level',
+        'warn',
+      ]);
+      api = server.lines.api.trim();
+      origin = new URL(api).origin;
+      await replay(loadTranscript('subflow-failure'), origin);
+      const [flow] = await call('POST', '/flows/filter', { flows: { name: { any_: ['etl-parent'] } } });
+      [parent] = await call('POST', '/flow_runs/filter', { flows: { id: { any_: [flow.id] } } });
+      await seed(api, { lines: 100, runs: 30 });
+      browser = await launch();
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      problems = watch(page, origin);
+    });
+    after(async () => {
+      await browser?.close();
+      server?.child.kill('SIGTERM');
+      await server?.exited;
+    });
+
+    it('draws the recorded subflow failure: rows, depths and the failed path; expands and collapses', async () => {
+      await page.goto(`${origin}/runs/${parent.id}/trace`);
+      await eventually(async () => assert.ok((await rowNames()).length >= 2));
+      const levels = await page
+        .locator('.trace-row')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-level')));
+      assert.deepEqual(levels.slice(0, 2), ['1', '2']);
+      const names = await rowNames();
+      assert.match(names[1], /^etl-subflow-0/);
+      // The failure runs from the parent through the tracking task into the subflow.
+      assert.equal(await page.locator('.trace-row.failing').count(), 2);
+      await page.locator('.trace-row', { hasText: 'etl-subflow-0' }).getByRole('button', { name: 'Expand' }).click();
+      await eventually(async () => assert.equal(await page.locator('.trace-row').count(), 3));
+      assert.equal(await page.locator('.trace-row').nth(2).getAttribute('aria-level'), '3');
+      assert.equal(await page.locator('.trace-row.failing').count(), 3, 'the failed subflow joins the path');
+      // Keyboard: focus the grid, go to the task, ← collapses, → expands again.
+      await page.locator('[role="treegrid"]').focus();
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowLeft');
+      await eventually(async () => assert.equal(await page.locator('.trace-row').count(), 2));
+      await page.keyboard.press('ArrowRight');
+      await eventually(async () => assert.equal(await page.locator('.trace-row').count(), 3));
+      await page.keyboard.press('Enter');
+      await eventually(async () => assert.match(await page.locator('.side-panel h2').innerText(), /etl-subflow-0/));
+      await page.keyboard.press('Escape');
+      assert.equal(await page.locator('.side-panel').count(), 0);
+    });
+
+    it('zooms to a range dragged on the minimap, and back', { skip: !full }, async () => {
+      const label = () => page.locator('.trace-actions .muted').innerText();
+      const before = await label();
+      const box = (await page.locator('.minimap').boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.1, box.y + 10);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.6, box.y + 10, { steps: 5 });
+      await page.mouse.up();
+      await eventually(async () => assert.notEqual(await label(), before));
+      await page.getByRole('button', { name: 'Whole trace' }).click();
+      await eventually(async () => assert.equal(await label(), before));
+    });
+
+    it('marks the critical path: the chain of spans that ended last', { skip: !full }, async () => {
+      const flow = await call('POST', '/flows/', { name: 'critical' });
+      const run = await call('POST', '/flow_runs/', { flow_id: flow.id, name: 'crit-run' });
+      const set = (id: string, type: string, kind = 'task_runs') =>
+        call('POST', `/${kind}/${id}/set_state`, { state: { type }, force: true });
+      await set(run.id, 'RUNNING', 'flow_runs');
+      const task = (key: string) =>
+        call('POST', '/task_runs/', {
+          flow_run_id: run.id,
+          task_key: key,
+          dynamic_key: '0',
+          name: `${key}-x`,
+          state: { type: 'PENDING' },
+        });
+      const [a, b, c] = [await task('a'), await task('b'), await task('c')];
+      await set(a.id, 'RUNNING');
+      await set(b.id, 'RUNNING');
+      await set(a.id, 'COMPLETED');
+      await set(c.id, 'RUNNING');
+      await set(c.id, 'COMPLETED');
+      await set(b.id, 'COMPLETED'); // b ends last: the run waited on b
+      await set(run.id, 'COMPLETED', 'flow_runs');
+      await page.goto(`${origin}/runs/${run.id}/trace`);
+      await eventually(async () => assert.equal(await page.locator('.trace-row').count(), 4));
+      assert.equal(await page.locator('.trace-row.critical').count(), 0);
+      await page.getByLabel('critical path').check();
+      await eventually(async () =>
+        assert.deepEqual(
+          (await page.locator('.trace-row.critical .trace-name').allInnerTexts()).map((t) =>
+            t.replace(/^[▸▾]?\s*●?\s*/, '').trim(),
+          ),
+          ['crit-run', 'b-x'],
+        ),
+      );
+    });
+
+    it('charts events per bucket as count-by says, pages without duplicates and shows live ones', async () => {
+      const to = new Date(Date.now() + 60_000);
+      const from = new Date(to.getTime() - 3600_000);
+      await page.goto(`${origin}/events?from=${from.toISOString()}&to=${to.toISOString()}`);
+      const counts = await call('POST', '/events/count-by/time', {
+        filter: { occurred: { since: from.toISOString(), until: to.toISOString() } },
+        time_unit: 'minute',
+        time_interval: 1,
+      });
+      await eventually(async () => {
+        const drawn = await page
+          .locator('.events-page .histogram-bar')
+          .evaluateAll((bars) => bars.map((b) => Number(b.getAttribute('data-total'))));
+        assert.deepEqual(
+          drawn,
+          counts.map((c: Json) => c.count),
+        );
+      });
+      const total = counts.reduce((n: number, c: Json) => n + c.count, 0);
+      assert.ok(total > 25, `${total} events`);
+      await page.getByLabel('Per page').selectOption('25');
+      await eventually(async () => assert.equal(await page.locator('.event-list li').count(), 25));
+      await page.getByRole('button', { name: 'More events' }).click();
+      await eventually(async () => assert.equal(await page.locator('.event-list li').count(), Math.min(50, total)));
+      const ids = await page.locator('.event-list .event-time').allInnerTexts();
+      assert.equal(ids.length, Math.min(50, total));
+
+      await page.goto(`${origin}/events?live=1`);
+      await eventually(async () => assert.ok(await page.locator('.event-list li').count()));
+      const flow = await call('POST', '/flows/', { name: 'live-events' });
+      await call('POST', '/flow_runs/', { flow_id: flow.id, name: 'live-events-run' });
+      const pill = page.locator('.pill');
+      await eventually(async () => assert.match(await pill.innerText(), /new event/));
+      await pill.click();
+      await eventually(async () =>
+        assert.ok(await page.locator('.event-list li', { hasText: 'live-events-run' }).count()),
+      );
+    });
+
+    it('walks every page by keyboard alone and keeps the theme across reloads', { skip: !full }, async () => {
+      await page.goto(`${origin}/runs`);
+      await eventually(async () => assert.ok(await page.locator('[data-row]').count()));
+      await page.keyboard.press('g');
+      await page.keyboard.press('e');
+      await eventually(async () => assert.equal(new URL(page.url()).pathname, '/events'));
+      await page.keyboard.press('/');
+      assert.equal(
+        await page.evaluate(() => (globalThis as Json).document.activeElement?.getAttribute('type')),
+        'search',
+      );
+      await page.keyboard.press('Escape');
+      await page.locator('body').click({ position: { x: 5, y: 300 } });
+      await page.keyboard.press('g');
+      await page.keyboard.press('r');
+      await eventually(async () => assert.equal(new URL(page.url()).pathname, '/runs'));
+      await eventually(async () => assert.ok(await page.locator('[data-row]').count()));
+      await page.keyboard.press('j');
+      const name = await page.evaluate(() => (globalThis as Json).document.activeElement?.textContent);
+      await page.keyboard.press('Enter');
+      await eventually(async () => assert.match(new URL(page.url()).pathname, /^\/runs\/[0-9a-f-]{36}$/));
+      await eventually(async () =>
+        assert.equal(
+          await page
+            .locator('.run-header h1')
+            .innerText()
+            .then((t) => t.split(/\s/)[0]),
+          name?.trim(),
+        ),
+      );
+      await page.keyboard.press('?');
+      await eventually(async () => assert.equal(await page.getByRole('dialog', { name: 'Keyboard' }).count(), 1));
+      await page.keyboard.press('Escape');
+
+      const themeOf = () =>
+        page.evaluate(() => (globalThis as Json).document.documentElement.getAttribute('data-theme'));
+      assert.equal(await themeOf(), null, 'follows the system at first');
+      await page.getByRole('button', { name: /^theme:/ }).click();
+      assert.equal(await themeOf(), 'light');
+      await page.getByRole('button', { name: /^theme:/ }).click();
+      assert.equal(await themeOf(), 'dark');
+      await page.reload();
+      await eventually(async () => assert.equal(await themeOf(), 'dark'));
+      await page.getByRole('button', { name: /^theme:/ }).click();
+      assert.equal(await themeOf(), null);
+    });
+
+    it('passes axe-core’s serious and critical rules on the trace and events pages, both themes', {
+      skip: !full,
+    }, async () => {
+      const ctx = await browser.newContext({ bypassCSP: true });
+      const p = await ctx.newPage();
+      for (const scheme of ['light', 'dark'] as const) {
+        await p.emulateMedia({ colorScheme: scheme });
+        for (const url of [`${origin}/runs/${parent.id}/trace`, `${origin}/events`]) {
+          await p.goto(url);
+          await eventually(async () => assert.ok(await p.locator('.trace-row, .event-list li').count()));
+          await p.evaluate(AXE);
+          const result = await p.evaluate(async () => (globalThis as Json).axe.run());
+          const bad = result.violations.filter((v: Json) => v.impact === 'serious' || v.impact === 'critical');
+          assert.deepEqual(
+            bad.map((v: Json) => `${v.id}: ${v.nodes.map((n: Json) => n.target).join(', ')}`),
+            [],
+            `${url} (${scheme})`,
+          );
+        }
+      }
+      await ctx.close();
+    });
+
+    it('made no request to another origin, no failed request and no console error', () => {
+      assert.deepEqual(problems, []);
+    });
+  });
+}
