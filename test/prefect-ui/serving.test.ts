@@ -34,6 +34,8 @@ function fakeBuild(version: 'v1' | 'v2' = 'v2'): string {
   writeFileSync(join(dir, 'assets', 'page-9b8c7d.js'), 'export const page = 1;');
   writeFileSync(join(dir, 'assets', 'index-3f2a1c.css'), `body{background:url(${PLACEHOLDER}/ico/favicon.png)}`);
   writeFileSync(join(dir, 'ico', 'favicon.png'), PNG);
+  writeFileSync(join(dir, 'ico', 'favicon-16x16.png'), PNG);
+  writeFileSync(join(dir, 'completed.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   writeFileSync(join(dir, 'robots.txt'), 'User-agent: *\nDisallow: /\n');
   return dir;
 }
@@ -119,6 +121,14 @@ forEachEngine('--prefect-ui serves a build at /prefect/', (engine) => {
     const txt = await get(origin, '/prefect/robots.txt');
     assert.equal(txt.headers.get('content-type'), 'text/plain; charset=utf-8');
     assert.equal(await txt.text(), 'User-agent: *\nDisallow: /\n');
+  });
+
+  it('answers the favicons the v2 UI names outside its base, at the root', async () => {
+    const state = await get(origin, '/completed.svg');
+    assert.equal(state.status, 200);
+    assert.equal(state.headers.get('content-type'), 'image/svg+xml');
+    assert.deepEqual(Buffer.from(await (await get(origin, '/favicon-16x16.png')).arrayBuffer()), PNG);
+    assert.equal((await get(origin, '/prefect/favicon-16x16.png')).status, 200);
   });
 
   it('keeps the browser guard: a foreign Host or Origin is refused', async () => {

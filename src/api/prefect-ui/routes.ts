@@ -60,6 +60,13 @@ async function send(req: FastifyRequest, reply: FastifyReply, file: UiFile): Pro
   return fresh ? reply.code(304).send() : reply.send(body);
 }
 
+/** The build's favicons by the root paths the v2 UI gives them. */
+function rootFavicons(files: Map<string, UiFile>): [string, UiFile][] {
+  return [...files]
+    .filter(([path]) => /^\/[a-z]+\.svg$/.test(path) || /^\/ico\/favicon-\d+x\d+(-dark)?\.png$/.test(path))
+    .map(([path, file]) => [path.replace(/^\/ico\//, '/'), file]);
+}
+
 export function registerPrefectUi(app: FastifyInstance, config: ServeConfig, ui: PrefectUi): void {
   const { files } = ui.bundle;
   const index = files.get('/index.html')!;
@@ -78,6 +85,10 @@ export function registerPrefectUi(app: FastifyInstance, config: ServeConfig, ui:
     ...OPEN,
     handler: (req, reply) => reply.header('cache-control', 'no-store').send(uiSettings(config, ui, req)),
   });
+  // The v2 UI sets its favicon outside its base: a run's state (`/completed.svg`), then back to
+  // `/favicon-16x16.png`. Those few names are answered at the root from the build.
+  for (const [url, file] of rootFavicons(files))
+    app.route({ method: ['GET', 'HEAD'], url, ...OPEN, handler: (req, reply) => send(req, reply, file) });
   app.route({
     method: ['GET', 'HEAD'],
     url: `${SERVE_BASE}/*`,
@@ -90,7 +101,7 @@ export function registerPrefectUi(app: FastifyInstance, config: ServeConfig, ui:
       } catch {
         return notFound(reply);
       }
-      const file = files.get(path === '/' ? '/index.html' : path);
+      const file = files.get(path === '/' ? '/index.html' : path) ?? files.get(`/ico${path}`);
       if (file) return send(req, reply, file);
       // The UI's own pages are index.html; a missing script or image is not (a stale page would
       // get HTML for its script).
