@@ -58,22 +58,21 @@ export function callerOf(req: { raw: IncomingMessage } | IncomingMessage): Calle
   return callers.get('raw' in req ? req.raw : req);
 }
 
-/** Paths served without a key: liveness and readiness, as in Prefect (they hold no data). */
-const OPEN_PATHS = new Set(['/api/health', '/api/health/', '/api/ready', '/api/ready/']);
-
 /**
- * Also open: the web UI's files (every path outside `/api`), which hold no data — the app asks
- * for a key when the API answers 401 — and signed download links (ADR 32).
+ * Paths served without a key: liveness and readiness, as in Prefect (they hold no data), and
+ * signed download links, which carry their own credential (checked by their route, ADR 32); also
+ * routes registered with `config: { open: true }`: the UIs' files (ADR 31, 32), which hold no
+ * data — the UIs ask for a key when the API answers 401.
  */
+const OPEN_PATHS = new Set(['/api/health', '/api/health/', '/api/ready', '/api/ready/']);
+const SIGNED_DOWNLOAD = /^\/api\/sightline\/log-downloads\/[^/]+$/;
+
 function openPath(req: FastifyRequest): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const q = req.url.indexOf('?');
   const path = q < 0 ? req.url : req.url.slice(0, q);
-  return OPEN_PATHS.has(path) || !(path === '/api' || path.startsWith('/api/')) || SIGNED_DOWNLOAD.test(path);
+  return OPEN_PATHS.has(path) || SIGNED_DOWNLOAD.test(path);
 }
-
-/** A signed download link carries its own credential (checked by its route, ADR 32). */
-const SIGNED_DOWNLOAD = /^\/api\/sightline\/log-downloads\/[^/]+$/;
 
 /** What every listener needs to let a request in: the keys (under `--auth`) and the rate limits. */
 export interface Door {
@@ -158,7 +157,7 @@ export function registerAccess(app: FastifyInstance, services: Services): void {
   if (!config.auth && config['rate-limit-requests'] <= 0) return;
   const door = doorOf(services);
   app.addHook('onRequest', async (req) => {
-    if (openPath(req)) return;
+    if (openPath(req) || (req.routeOptions.config as { open?: boolean } | undefined)?.open) return;
     const caller = await letIn(door, req.raw);
     if (!caller) return;
     const scope = (req.routeOptions.config as { scope?: KeyScope } | undefined)?.scope;

@@ -83,7 +83,8 @@ export function registerWebUi(app: FastifyInstance, dir = UI_DIR): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/*',
-    config: { undocumented: true },
+    // The files hold no data: served without a key under --auth (ADR 32).
+    config: { undocumented: true, open: true },
     handler: async (req, reply) => {
       const path = decodeURIComponent(req.url.split('?')[0]);
       if (path === '/api' || path.startsWith('/api/')) return reply.callNotFound();

@@ -1,5 +1,6 @@
 /** `sightline serve`: start the server and print where everything is. */
 import { setFlagsFromString } from 'node:v8';
+import { SERVE_BASE } from '../api/prefect-ui/bundle.ts';
 import { formatProblem } from '../capabilities/yaml-source.ts';
 import { loadOptions } from '../config/load.ts';
 import { type ServeConfig, serveOptions } from '../config/schema.ts';
@@ -22,6 +23,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     const lines = [...set.problems.map((p) => formatProblem(p)), ...bound.summary.map((l) => `capabilities: ${l}`)];
     process.stderr.write(`${lines.join('\n')}\n`);
   }
+  if (app.prefectUi.note && !['silent', 'error'].includes(config['log-level']))
+    process.stderr.write(`${app.prefectUi.note}\n`);
   await app.listen();
   const { account, workspace } = app.services.defaults;
   const lines = [
@@ -30,6 +33,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     `account ${account.id}`,
     `workspace ${workspace.id}`,
     `cloud ${app.apiUrl}/accounts/${account.id}/workspaces/${workspace.id}`,
+    ...(app.prefectUi.ui ? [`prefect-ui ${app.apiUrl!.replace(/\/api$/, '')}${SERVE_BASE}/`] : []),
     ...(app.capabilities?.restUrls ?? []).map((u) => `rest ${u}`),
     ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),
   ];

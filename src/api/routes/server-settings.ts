@@ -16,7 +16,12 @@ export function serverSettings(config: ServeConfig, req: RequestInfo): Record<st
     server: {
       analytics_enabled: false,
       api: { host: config.host, port: config.port },
-      ui: { enabled: false, api_url: apiUrl, serve_base: '/prefect', show_promotional_content: false },
+      ui: {
+        enabled: Boolean(config['prefect-ui']),
+        api_url: apiUrl,
+        serve_base: '/prefect',
+        show_promotional_content: false,
+      },
     },
   };
 }
