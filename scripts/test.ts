@@ -1,7 +1,8 @@
 /**
  * `npm test`: every test of the project, on every engine this machine can run. Test files are
  * `src/**\/*.test.ts` (next to the code) and `test/**\/*.test.ts` (cross-surface suites).
- * Extra arguments are passed to `node --test` (e.g. `npm test -- --test-name-pattern=logs`).
+ * Extra arguments are passed to `node --test` (e.g. `npm test -- --test-name-pattern=logs`), but
+ * `--update-screenshots`, which rewrites the web UI's screenshot baselines.
  *
  * The web UI is built first (`scripts/build-ui.ts`, a second or two): its tests load the build.
  *
@@ -15,7 +16,9 @@ import { globSync } from 'node:fs';
 import { canRunCluster, type PgCluster, startPgCluster } from './pg-cluster.ts';
 
 const files = [...globSync('src/**/*.test.ts'), ...globSync('test/**/*.test.ts')].sort();
-const extra = process.argv.slice(2);
+// `--update-screenshots` is ours (test/ui/screenshots.test.ts), not the test runner's.
+const extra = process.argv.slice(2).filter((a) => a !== '--update-screenshots');
+if (extra.length < process.argv.length - 2) process.env.SIGHTLINE_UPDATE_SCREENSHOTS = '1';
 const picked = extra.filter((a) => a.endsWith('.test.ts'));
 const flags = extra.filter((a) => !a.endsWith('.test.ts'));
 

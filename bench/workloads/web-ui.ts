@@ -38,7 +38,8 @@ async function loadTrace(apiUrl: string, flowId: string): Promise<{ root: string
           flow_run_id: run,
           task_key: `${prefix}${i % 50}`,
           dynamic_key: String(i),
-          name: `${prefix}${i % 50}-${i}`,
+          // Every 100th task stands alone (it will track a subflow); the rest are mapped runs of 50 tasks.
+          name: i % 100 === 0 ? `${prefix}call${i}` : `${prefix}${i % 50}-${i}`,
           state: { type: 'COMPLETED' },
         };
         return http.ok('POST', 'task_runs/', JSON.stringify(body)).then((r) => {
