@@ -14,7 +14,7 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 import { openSocket, wsUrl } from '../helpers/ws.ts';
 
 const RANDOM = '0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b';
-// A signed download link is its own credential (ADR 32; test/ui/routes.test.ts).
+// A signed download link is its own credential (ADR 33; test/ui/routes.test.ts).
 const OPEN = new Set(['GET /api/health', 'GET /api/ready', 'GET /api/sightline/log-downloads/{token}']);
 
 interface Op {
