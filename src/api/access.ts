@@ -61,7 +61,7 @@ export function callerOf(req: { raw: IncomingMessage } | IncomingMessage): Calle
 /**
  * Paths served without a key: liveness and readiness, as in Prefect (they hold no data), and
  * signed download links, which carry their own credential (checked by their route, ADR 33); also
- * routes registered with `config: { open: true }`: the UIs' files (ADR 31, 32), which hold no
+ * routes registered with `config: { open: true }`: the UIs' files (ADR 31, 33), which hold no
  * data — the UIs ask for a key when the API answers 401.
  */
 const OPEN_PATHS = new Set(['/api/health', '/api/health/', '/api/ready', '/api/ready/']);
