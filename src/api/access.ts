@@ -59,10 +59,11 @@ export function callerOf(req: { raw: IncomingMessage } | IncomingMessage): Calle
 }
 
 /**
- * Paths served without a key: liveness and readiness, as in Prefect (they hold no data), and
- * signed download links, which carry their own credential (checked by their route, ADR 33); also
- * routes registered with `config: { open: true }`: the UIs' files (ADR 31, 33), which hold no
- * data — the UIs ask for a key when the API answers 401.
+ * Paths served without a key: liveness and readiness, as in Prefect (they hold no data); signed
+ * download links, which carry their own credential (checked by their route); and the web UI's
+ * files, every path outside `/api` (ADR 33) — they hold no data, and the UI asks for a key when
+ * the API answers 401. Routes registered with `config: { open: true }` are open too (Prefect's UI
+ * files, ADR 31). An unknown path under `/api` still needs a key: it answers 401, not 404.
  */
 const OPEN_PATHS = new Set(['/api/health', '/api/health/', '/api/ready', '/api/ready/']);
 const SIGNED_DOWNLOAD = /^\/api\/sightline\/log-downloads\/[^/]+$/;
@@ -71,7 +72,7 @@ function openPath(req: FastifyRequest): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const q = req.url.indexOf('?');
   const path = q < 0 ? req.url : req.url.slice(0, q);
-  return OPEN_PATHS.has(path) || SIGNED_DOWNLOAD.test(path);
+  return OPEN_PATHS.has(path) || SIGNED_DOWNLOAD.test(path) || !(path === '/api' || path.startsWith('/api/'));
 }
 
 /** What every listener needs to let a request in: the keys (under `--auth`) and the rate limits. */

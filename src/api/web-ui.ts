@@ -83,8 +83,7 @@ export function registerWebUi(app: FastifyInstance, dir = UI_DIR): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/*',
-    // The files hold no data: served without a key under --auth (ADR 33).
-    config: { undocumented: true, open: true },
+    config: { undocumented: true },
     handler: async (req, reply) => {
       const path = decodeURIComponent(req.url.split('?')[0]);
       if (path === '/api' || path.startsWith('/api/')) return reply.callNotFound();

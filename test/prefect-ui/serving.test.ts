@@ -139,9 +139,11 @@ forEachEngine('--prefect-ui serves a build at /prefect/', (engine) => {
     assert.equal(page.status, 403);
   });
 
-  it('leaves / and the API as they were', async () => {
+  it('leaves / (Sightline’s own UI) and the API as they were', async () => {
     assert.equal((await get(origin, '/api/health')).status, 200);
-    assert.equal((await get(origin, '/')).status, 404);
+    const own = await get(origin, '/');
+    assert.notEqual(own.status, 404);
+    assert.doesNotMatch(await own.text(), /PREFECT_UI_SERVE_BASE_REPLACE_PLACEHOLDER|\/prefect\//);
   });
 });
 
