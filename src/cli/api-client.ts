@@ -3,10 +3,17 @@
  * `SIGHTLINE_API_URL`, else `PREFECT_API_URL` (the URL a Prefect user already has), else the
  * local default. Either path family works: `…/api` or `…/api/accounts/{a}/workspaces/{w}`.
  */
+import type { OptionSpec } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { type Micros, parseIsoMicros } from '../domain/time.ts';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:4200/api';
+
+/** The `--api` option of every client command. */
+export const apiOption = {
+  type: 'string',
+  help: `The API to read: its /api URL or a Cloud-style workspace URL (default: SIGHTLINE_API_URL, else PREFECT_API_URL, else ${DEFAULT_API_URL}).`,
+} as const satisfies OptionSpec;
 
 export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   const url = [flag, env.SIGHTLINE_API_URL, env.PREFECT_API_URL, DEFAULT_API_URL].find(

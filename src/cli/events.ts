@@ -9,21 +9,25 @@
  * committed (websocket `/events/out`) until interrupted.
  */
 import { WebSocket } from 'ws';
-import { loadOptions } from '../config/load.ts';
+import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
-import { resolveApiUrl, websocketUrl as wsUrl } from './api-client.ts';
+import { apiOption, resolveApiUrl, websocketUrl as wsUrl } from './api-client.ts';
 
 export const eventsOptions = {
-  api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
+  api: apiOption,
   filter: { type: 'string', help: 'An EventFilter as JSON; the other options are merged into it.' },
   event: { type: 'list', help: 'Only events whose name starts with this prefix (repeatable).', default: [] },
   resource: { type: 'list', help: 'Only events whose primary resource has this id (repeatable).', default: [] },
   since: { type: 'string', help: 'Only events since this time: ISO-8601, or a duration back from now (15m, 2h, 7d).' },
   limit: { type: 'int', help: 'How many recent events to print.', default: 50, min: 0, max: 10_000 },
-  follow: { type: 'bool', help: 'Keep printing new events as they arrive.', default: false },
+  follow: {
+    type: 'bool',
+    help: 'After the recent events, keep printing new ones until interrupted.',
+    default: false,
+    short: 'f',
+  },
   json: { type: 'bool', help: 'Print each event as one JSON line.', default: false },
-  help: { type: 'bool', help: 'Show this help.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 type EventsConfig = OptionsOf<typeof eventsOptions>;
@@ -148,12 +152,10 @@ function follow(
 }
 
 export async function events(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { options: o } = loadOptions<EventsConfig>(eventsOptions, argv, env);
-  if (o.help) {
-    const flags = Object.entries(eventsOptions).map(([k, v]) => `  --${k.padEnd(10)} ${v.help}`);
-    process.stdout.write(`usage: sightline events [options]\n\n${flags.join('\n')}\n`);
-    return;
-  }
+  const { options: o } = loadOptions<EventsConfig>(eventsOptions, argv, FLAGS_ONLY, {
+    args: [],
+    about: 'Prints the most recent events, oldest first.',
+  });
   const api = resolveApiUrl(o.api, env);
   const filter = buildFilter(o);
   const start = new Date().toISOString();

@@ -4,21 +4,18 @@
  * are read, and logs seen in both are printed once (by id): nothing is lost or repeated at the
  * seam.
  */
-import { loadOptions } from '../config/load.ts';
+import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
 import { parseLevel, textLine } from '../domain/log-export.ts';
 import { formatMicros, MICROS_PER_SECOND, type Micros, nowMicros, parseIsoMicros } from '../domain/time.ts';
-import { getJsonWithDate, resolveApiUrl, websocketUrl } from './api-client.ts';
+import { apiOption, getJsonWithDate, resolveApiUrl, websocketUrl } from './api-client.ts';
 import { openLiveSocket } from './live-socket.ts';
 import { levelStyle, paint, useColour } from './style.ts';
 
 const logsOptions = {
-  api: {
-    type: 'string',
-    help: 'API base URL (default: $SIGHTLINE_API_URL, else $PREFECT_API_URL, else http://127.0.0.1:4200/api).',
-  },
+  api: apiOption,
   level: {
     type: 'string',
     help: 'Only logs at or above this level: a name (debug, info, warning, error, critical) or a number.',
@@ -31,24 +28,14 @@ const logsOptions = {
   },
   follow: {
     type: 'bool',
-    help: 'After the stored logs, keep printing new ones until interrupted (-f).',
+    help: 'After the stored logs, keep printing new ones until interrupted.',
     default: false,
+    short: 'f',
   },
   json: { type: 'bool', help: "Print each log as one line of JSON (Prefect's Log object).", default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 type LogsOptions = OptionsOf<typeof logsOptions>;
-
-const USAGE = `usage: sightline logs FLOW_RUN_ID [options]
-
-Prints a flow run's logs, oldest first.
-
-${Object.entries(logsOptions)
-  .map(([name, spec]) => `  --${name.padEnd(8)} ${spec.help}`)
-  .join('\n')}
-
-Colour on a terminal unless NO_COLOR is set.
-`;
 
 /** A log as the API renders it. */
 interface ApiLog {
@@ -83,16 +70,10 @@ async function write(text: string): Promise<void> {
 }
 
 export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const { options: o, positionals } = loadOptions<LogsOptions>(
-    logsOptions,
-    argv.map((a) => (a === '-f' ? '--follow' : a)),
-    {}, // flags only: SIGHTLINE_* variables configure the server, not this command
-  );
-  if (positionals.length !== 1) throw new AppError('invalid_input', `expected one FLOW_RUN_ID\n\n${USAGE}`);
+  const { options: o, positionals } = loadOptions<LogsOptions>(logsOptions, argv, FLAGS_ONLY, {
+    args: ['FLOW_RUN_ID'],
+    about: "Prints a flow run's logs, oldest first; coloured on a terminal unless NO_COLOR is set.",
+  });
   const runId = normalizeUuid(positionals[0]);
   if (!runId) throw new AppError('invalid_input', `FLOW_RUN_ID must be a UUID, got '${positionals[0]}'`);
   const level = o.level === undefined ? undefined : parseLevel(o.level);

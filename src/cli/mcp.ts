@@ -36,23 +36,16 @@ const mcpOptions = {
 
 type McpConfig = OptionsOf<typeof mcpOptions>;
 
-const HELP = `usage: sightline mcp --stdio [--api URL | --data-dir DIR | --db URL] [--capabilities PATH]
-
-Serves Sightline's MCP tools over stdio. With --api (or SIGHTLINE_API_URL, PREFECT_API_URL) it
-calls that running Sightline; with --data-dir/--db, or when no API is named, it opens the store
-itself.
-`;
-
 function explicitStore(argv: string[], env: NodeJS.ProcessEnv): boolean {
   return argv.some((a) => /^--(data-dir|db)(=|$)/.test(a)) || !!env.SIGHTLINE_DATA_DIR || !!env.SIGHTLINE_DB;
 }
 
 export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(HELP);
-    return;
-  }
-  const { options } = loadOptions<McpConfig>(mcpOptions, argv, env);
+  const { options } = loadOptions<McpConfig>(mcpOptions, argv, env, {
+    args: [],
+    about:
+      "Serves Sightline's MCP tools over stdio. With --api (or SIGHTLINE_API_URL, PREFECT_API_URL) it calls that running Sightline; with --data-dir or --db, or when no API is named, it opens the store itself.",
+  });
   if (!options.stdio)
     throw new ConfigError(
       'sightline mcp serves stdio only: pass --stdio (the HTTP MCP server runs inside sightline serve)',

@@ -6,16 +6,16 @@
  * `--state` takes a state type (`failed`, `RUNNING`) or a state name (`AwaitingRetry`);
  * `--since` an ISO time or a duration back from now (`30s`, `15m`, `2h`, `7d`, `1w`).
  */
-import { loadOptions } from '../config/load.ts';
+import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { STATE_TYPES } from '../domain/runs/states.ts';
-import { resolveApiUrl } from './api-client.ts';
+import { apiOption, resolveApiUrl } from './api-client.ts';
 import { parseSince } from './events.ts';
 import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
 import { useColour } from './style.ts';
 
 export const runsOptions = {
-  api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
+  api: apiOption,
   flow: { type: 'list', help: 'Only runs of the flow with this name (repeatable).', default: [] },
   state: { type: 'list', help: 'Only runs in this state type or state name (repeatable).', default: [] },
   since: {
@@ -24,7 +24,6 @@ export const runsOptions = {
   },
   limit: { type: 'int', help: 'How many runs to list.', default: 50, min: 1, max: 10_000 },
   json: { type: 'bool', help: 'Print each flow run as one JSON line.', default: false },
-  help: { type: 'bool', help: 'Show this help.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 type RunsConfig = OptionsOf<typeof runsOptions>;
@@ -48,21 +47,11 @@ export function runsFilter(o: Pick<RunsConfig, 'flow' | 'state' | 'since'>): Rec
   return body;
 }
 
-const HELP = `usage: sightline runs [--flow NAME] [--state S] [--since T] [--limit N] [--json] [--api URL]
-
-Lists flow runs, most recently expected to start first.
-
-${Object.entries(runsOptions)
-  .map(([k, v]) => `  --${k.padEnd(8)} ${v.help}`)
-  .join('\n')}
-`;
-
 export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { options: o } = loadOptions<RunsConfig>(runsOptions, argv, {});
-  if (o.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const { options: o } = loadOptions<RunsConfig>(runsOptions, argv, FLAGS_ONLY, {
+    args: [],
+    about: 'Lists flow runs, most recently expected to start first.',
+  });
   const api = new RunApi(resolveApiUrl(o.api, env), env.PREFECT_API_KEY || undefined);
   const rows: Json[] = await api.all('/flow_runs/filter', runsFilter(o), o.limit);
   if (o.json) {

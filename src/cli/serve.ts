@@ -3,7 +3,6 @@ import { setFlagsFromString } from 'node:v8';
 import { formatProblem } from '../capabilities/yaml-source.ts';
 import { loadOptions } from '../config/load.ts';
 import { type ServeConfig, serveOptions } from '../config/schema.ts';
-import { createSightline } from '../main.ts';
 import { logLoopDelay } from './loop-delay.ts';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -13,7 +12,12 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   // garbage pile up on a 40–60 MB live heap (ADR 20). V8 reads it at every collection, so setting
   // it here works, unlike the young generation's size (a `node` flag in `npm start`).
   setFlagsFromString('--heap-growing-percent=50');
-  const { options: config } = loadOptions<ServeConfig>(serveOptions, argv, env);
+  const { options: config } = loadOptions<ServeConfig>(serveOptions, argv, env, {
+    args: [],
+    about: 'Starts the server: the native Prefect API, the REST gateway and the MCP server.',
+  });
+  // The server's code loads only now: `serve --help` and a bad flag answer at once.
+  const { createSightline } = await import('../main.ts');
   const logger = config['log-level'] === 'silent' ? false : { level: config['log-level'] };
   const app = await createSightline(config, { logger });
   if (app.capabilities && !['silent', 'error'].includes(config['log-level'])) {

@@ -19,6 +19,8 @@ export interface OptionSpec {
   max?: number;
   /** A duration that may be `0` or `off` (none). */
   off?: boolean;
+  /** A one-letter spelling: `short: 'f'` makes `-f` mean this option. */
+  short?: string;
 }
 
 /** The capability engine: REST gateway and MCP server (docs/capabilities.md). */

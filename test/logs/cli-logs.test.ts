@@ -105,7 +105,7 @@ forEachEngine('sightline logs', (engine) => {
 
   it('rejects bad arguments and reports server errors', async () => {
     for (const [args, pattern] of [
-      [['logs'], /expected one FLOW_RUN_ID/],
+      [['logs'], /missing FLOW_RUN_ID/],
       [['logs', 'nope', '--level', 'loud'], /FLOW_RUN_ID must be a UUID/],
       [['logs', run, '--since', 'tomorrow'], /--since: not a time or duration/],
       [['logs', run, '--grep', 'x'.repeat(201)], /422: query\.text_query: String should have at most 200 characters/],

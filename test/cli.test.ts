@@ -1,0 +1,82 @@
+/**
+ * The CLI's framework, the same for every command: `--help`/`-h` lists the command's options from
+ * the config schema and does nothing else; unknown flags and stray arguments are errors;
+ * `--version` prints the version.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { envName } from '../src/config/load.ts';
+import { type OptionSpec, serveOptions } from '../src/config/schema.ts';
+import { run } from './helpers/cli.ts';
+import { tempDir } from './helpers/engines.ts';
+
+const COMMANDS = ['serve', 'mcp', 'logs', 'events', 'runs', 'trace'];
+
+describe('sightline CLI', () => {
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const r = await run(['--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `sightline ${version}\n`);
+  });
+
+  it('--help and -h of every command print its usage and options and touch nothing', async () => {
+    const home = tempDir();
+    for (const command of COMMANDS) {
+      for (const flag of ['--help', '-h']) {
+        // Given with other arguments, even wrong ones, help wins and nothing starts.
+        const r = await run([command, '--port', '1', flag, 'stray'], { HOME: home });
+        assert.equal(r.code, 0, `${command} ${flag}: ${r.stderr}`);
+        assert.match(r.stdout, new RegExp(`^usage: sightline ${command}`), command);
+        assert.match(r.stdout, /-h, --help/, command);
+        assert.equal(r.stderr, '', command);
+      }
+    }
+    assert.equal(existsSync(join(home, '.sightline')), false, 'no data directory was created');
+    const help = await run(['help', 'serve']);
+    assert.match(help.stdout, /^usage: sightline serve/);
+  });
+
+  it("serve's help lists every option of the schema with its environment variable and default", async () => {
+    const { stdout } = await run(['serve', '--help']);
+    for (const [name, spec] of Object.entries(serveOptions) as [string, OptionSpec][]) {
+      const at = stdout.indexOf(`--${name} `) >= 0 ? stdout.indexOf(`--${name} `) : stdout.indexOf(`--${name}\n`);
+      assert.ok(at >= 0, `--${name} is listed`);
+      const entry = stdout.slice(at, stdout.indexOf('\n  -', at + 1));
+      assert.ok(entry.includes(spec.help), `--${name}: its meaning`);
+      assert.ok(entry.includes(`env ${envName(name)}`), `--${name}: its variable`);
+      if (typeof spec.default === 'number' || typeof spec.default === 'string')
+        assert.ok(entry.includes(`default ${spec.default}`), `--${name}: its default`);
+    }
+    // Client commands read flags only: their help names no variable.
+    const logs = await run(['logs', '--help']);
+    assert.doesNotMatch(logs.stdout, /env SIGHTLINE_/);
+    assert.match(logs.stdout, /^usage: sightline logs FLOW_RUN_ID \[options\]/);
+    assert.match(logs.stdout, /-f, --follow/);
+  });
+
+  it('unknown flags, long or short, and stray arguments are errors that name them', async () => {
+    const home = tempDir();
+    const cases: [string[], RegExp][] = [
+      [['serve', '--nope'], /unknown option --nope/],
+      [['serve', '-x'], /unknown option -x/],
+      [['serve', 'stray'], /unexpected argument 'stray'/],
+      [['mcp', '--stdio', 'stray'], /unexpected argument 'stray'/],
+      [['runs', '-q'], /unknown option -q/],
+      [['events', 'stray'], /unexpected argument 'stray'/],
+      [['logs'], /missing FLOW_RUN_ID/],
+      [['logs', '0192f0c4-0000-7000-8000-000000000001', 'stray'], /unexpected argument 'stray'/],
+      [['trace', '-z', '0192f0c4-0000-7000-8000-000000000001'], /unknown option -z/],
+      [['nonsense'], /unknown command 'nonsense'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args, { HOME: home });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, `${args.join(' ')}: no stack`);
+    }
+    assert.equal(existsSync(join(home, '.sightline')), false, 'no data directory was created');
+  });
+});
