@@ -3,10 +3,10 @@
  * only that command's code, so that `--help` or a client command does not load the server.
  */
 import { ConfigError, HelpRequested } from '../config/load.ts';
+import { StartupError } from '../config/startup-error.ts';
 import { SIGHTLINE_VERSION } from '../config/version.ts';
 import { AppError } from '../domain/errors.ts';
 import { commandHelp } from './help.ts';
-import { StartupError } from './startup-error.ts';
 
 const USAGE = `usage: sightline <command> [options]
 
@@ -67,7 +67,11 @@ main(argv).catch((err) => {
   // One line: a usage error (exit 2), or a failure to start or to get an answer (exit 1). The stack
   // only when debugging: these are the user's to fix, not bugs.
   const known = err instanceof AppError || err instanceof StartupError;
-  const stack = debugging(argv) ? `\n${err?.stack ?? ''}` : known ? '' : ' (--log-level debug shows where)';
+  const stack = debugging(argv)
+    ? `\n${err?.cause?.stack ?? err?.stack ?? ''}`
+    : known
+      ? ''
+      : ' (--log-level debug shows where)';
   process.stderr.write(`sightline: ${err?.message ?? err}${stack}\n`);
   process.exit(err instanceof AppError ? 2 : 1);
 });

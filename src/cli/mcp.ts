@@ -19,6 +19,7 @@ import {
 } from '../config/schema.ts';
 import { SIGHTLINE_VERSION } from '../config/version.ts';
 import { createSightline, type Sightline } from '../main.ts';
+import { startupFailure } from './startup-failure.ts';
 
 const mcpOptions = {
   stdio: { type: 'bool', help: 'Serve MCP over stdin/stdout (the only transport of this command).', default: false },
@@ -74,7 +75,9 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
       'log-level': 'silent',
       capabilities: options.capabilities,
     };
-    app = await createSightline(config, { logger: false, env });
+    app = await createSightline(config, { logger: false, env }).catch((err) => {
+      throw startupFailure(err, config);
+    });
     bound = app.capabilities!.bound;
     report(app.capabilities!.set.problems.map(formatProblem));
   }

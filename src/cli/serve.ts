@@ -4,6 +4,7 @@ import { formatProblem } from '../capabilities/yaml-source.ts';
 import { loadOptions } from '../config/load.ts';
 import { type ServeConfig, serveOptions } from '../config/schema.ts';
 import { logLoopDelay } from './loop-delay.ts';
+import { startupFailure } from './startup-failure.ts';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
 
@@ -19,26 +20,18 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   // The server's code loads only now: `serve --help` and a bad flag answer at once.
   const { createSightline } = await import('../main.ts');
   const logger = config['log-level'] === 'silent' ? false : { level: config['log-level'] };
-  const app = await createSightline(config, { logger });
+  const app = await createSightline(config, { logger }).catch((err) => {
+    throw startupFailure(err, config);
+  });
   if (app.capabilities && !['silent', 'error'].includes(config['log-level'])) {
     const { set, bound } = app.capabilities;
     const lines = [...set.problems.map((p) => formatProblem(p)), ...bound.summary.map((l) => `capabilities: ${l}`)];
     process.stderr.write(`${lines.join('\n')}\n`);
   }
-  await app.listen();
-  const { account, workspace } = app.services.defaults;
-  const lines = [
-    `api ${app.apiUrl}`,
-    `data ${config['data-dir']}`,
-    `account ${account.id}`,
-    `workspace ${workspace.id}`,
-    `cloud ${app.apiUrl}/accounts/${account.id}/workspaces/${workspace.id}`,
-    ...(app.capabilities?.restUrls ?? []).map((u) => `rest ${u}`),
-    ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (config['log-level'] === 'debug') logLoopDelay(app.api.log);
-
+  await app.listen().catch((err) => {
+    throw startupFailure(err, config);
+  });
+  // Before the lines that say it is up: whoever reads them may stop it at once.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -61,4 +54,16 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const { account, workspace } = app.services.defaults;
+  const lines = [
+    `api ${app.apiUrl}`,
+    `data ${config['data-dir']}`,
+    `account ${account.id}`,
+    `workspace ${workspace.id}`,
+    `cloud ${app.apiUrl}/accounts/${account.id}/workspaces/${workspace.id}`,
+    ...(app.capabilities?.restUrls ?? []).map((u) => `rest ${u}`),
+    ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (config['log-level'] === 'debug') logLoopDelay(app.api.log);
 }
