@@ -6,7 +6,7 @@
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { type BoundCapabilities, bindCapabilities } from '../capabilities/engine.ts';
-import { loadCapabilities } from '../capabilities/loader.ts';
+import { loadCapabilities, problemsToReport } from '../capabilities/loader.ts';
 import { mcpServerFactory } from '../capabilities/mcp-adapter.ts';
 import { formatProblem } from '../capabilities/yaml-source.ts';
 import { ConfigError, loadOptions } from '../config/load.ts';
@@ -59,7 +59,7 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
   let bound: BoundCapabilities;
   if (api) {
     const set = loadCapabilities({ paths: options.capabilities, env });
-    report(set.problems.map(formatProblem));
+    report(problemsToReport(set.problems, false).map(formatProblem));
     bound = bindCapabilities({
       set,
       upstream: api,
@@ -79,7 +79,7 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
       throw startupFailure(err, config);
     });
     bound = app.capabilities!.bound;
-    report(app.capabilities!.set.problems.map(formatProblem));
+    report(problemsToReport(app.capabilities!.set.problems, false).map(formatProblem));
   }
   report(bound.summary.map((l) => `capabilities: ${l}`));
 

@@ -1,9 +1,11 @@
 /** `sightline serve`: start the server and print where everything is. */
 import { setFlagsFromString } from 'node:v8';
+import { problemsToReport } from '../capabilities/loader.ts';
 import { formatProblem } from '../capabilities/yaml-source.ts';
 import { loadOptions } from '../config/load.ts';
 import { type ServeConfig, serveOptions } from '../config/schema.ts';
 import { logLoopDelay } from './loop-delay.ts';
+import { serverLogger } from './server-log.ts';
 import { startupFailure } from './startup-failure.ts';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -19,13 +21,14 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   });
   // The server's code loads only now: `serve --help` and a bad flag answer at once.
   const { createSightline } = await import('../main.ts');
-  const logger = config['log-level'] === 'silent' ? false : { level: config['log-level'] };
+  const logger = serverLogger(config['log-level'], config['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json'));
   const app = await createSightline(config, { logger }).catch((err) => {
     throw startupFailure(err, config);
   });
   if (app.capabilities && !['silent', 'error'].includes(config['log-level'])) {
     const { set, bound } = app.capabilities;
-    const lines = [...set.problems.map((p) => formatProblem(p)), ...bound.summary.map((l) => `capabilities: ${l}`)];
+    const problems = problemsToReport(set.problems, config['log-level'] === 'debug');
+    const lines = [...problems.map((p) => formatProblem(p)), ...bound.summary.map((l) => `capabilities: ${l}`)];
     process.stderr.write(`${lines.join('\n')}\n`);
   }
   await app.listen().catch((err) => {

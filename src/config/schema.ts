@@ -164,6 +164,11 @@ export const serveOptions = {
     default: 'info',
     choices: ['silent', 'error', 'warn', 'info', 'debug'],
   },
+  'log-format': {
+    type: 'string',
+    help: 'Server log format: pretty (a line to read) or json (a JSON object per line); default pretty on a terminal, json otherwise.',
+    choices: ['pretty', 'json'],
+  },
   ...capabilityOptions,
 } as const satisfies Record<string, OptionSpec>;
 
