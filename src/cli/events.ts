@@ -64,6 +64,19 @@ export function buildFilter(o: EventsConfig): Record<string, unknown> {
   return f;
 }
 
+/** What was searched, when nothing was found. */
+function nothingFound(o: EventsConfig, api: string): string {
+  const what = [
+    o.event.length ? ` named ${o.event.map((p) => `${p}…`).join(' or ')}` : '',
+    o.resource.length ? ` of ${o.resource.join(' or ')}` : '',
+    o.filter ? ' matching --filter' : '',
+  ].join('');
+  const when = o.since
+    ? ` since ${parseSince(o.since)}`
+    : " in the server's default window, the last few days (--since looks further back)";
+  return `no events${what}${when} at ${api}`;
+}
+
 function line(e: Received, json: boolean): string {
   if (json) return JSON.stringify(e);
   const name = e.resource['prefect.resource.name'];
@@ -161,6 +174,8 @@ export async function events(argv: string[], env: NodeJS.ProcessEnv): Promise<vo
   const start = new Date().toISOString();
   const shown = await recent(api, filter, o.limit);
   for (const e of shown) process.stdout.write(`${line(e, o.json)}\n`);
+  if (!shown.length && o.limit > 0)
+    process.stderr.write(`${nothingFound(o, api)}${o.follow ? '; waiting for new ones' : ''}\n`);
   if (!o.follow) return;
   // Resume from the newest event shown (or from now), skipping what was printed already.
   const since = shown.length ? shown[shown.length - 1].occurred : start;

@@ -10,7 +10,7 @@ import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
 import { parseLevel, textLine } from '../domain/log-export.ts';
 import { formatMicros, MICROS_PER_SECOND, type Micros, nowMicros, parseIsoMicros } from '../domain/time.ts';
-import { apiOption, getJsonWithDate, resolveApiUrl, websocketUrl } from './api-client.ts';
+import { apiOption, getJson, getJsonWithDate, resolveApiUrl, websocketUrl } from './api-client.ts';
 import { openLiveSocket } from './live-socket.ts';
 import { levelStyle, paint, useColour } from './style.ts';
 
@@ -108,16 +108,31 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   // duplicates, and they were created at most moments before the server's first answer.
   const seen = new Set<string>();
   let seenFrom: Micros | undefined;
+  let printed = 0;
   await readStored(api, runId, { level, since, loggers: o.logger, grep: o.grep }, async (page, serverNow) => {
     if (live && seenFrom === undefined)
       seenFrom = serverNow === undefined ? Number.NEGATIVE_INFINITY : serverNow - 120 * MICROS_PER_SECOND;
     let out = '';
+    printed += page.length;
     for (const log of page) {
       out += render(log);
       if (live && (parseIsoMicros(log.created ?? '') ?? Number.POSITIVE_INFINITY) >= seenFrom!) seen.add(log.id);
     }
     await write(out);
   });
+  if (!printed) {
+    if (!(await known(api, runId))) {
+      live?.close();
+      throw new AppError('not_found', `no flow run ${runId} at ${api}: neither a run nor any log of it`);
+    }
+    const searched = [
+      o.level === undefined ? '' : ` at level ${o.level} or above`,
+      o.logger.length ? ` of logger ${o.logger.join(' or ')}` : '',
+      o.grep === undefined ? '' : ` matching '${o.grep}'`,
+      since === undefined ? '' : ` since ${formatMicros(since)}`,
+    ].join('');
+    process.stderr.write(`no logs of flow run ${runId}${searched}${live ? '; waiting for new ones' : ''}\n`);
+  }
   if (!live) return;
 
   process.once('SIGINT', () => live.close());
@@ -132,6 +147,22 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   if (code !== 1000 && code !== 1005) {
     throw new AppError('unavailable', `the live stream ended: ${code}${reason ? ` ${reason}` : ''}`);
   }
+}
+
+/**
+ * Whether the server knows the run: as a flow run, or by a log of it (logs may arrive for runs
+ * this server never saw created). An unknown one is an error, not an empty list — nor, with
+ * --follow, a wait that never ends.
+ */
+async function known(api: string, runId: string): Promise<boolean> {
+  const found = await getJson(`${api}/flow_runs/${runId}`).then(
+    () => true,
+    (err) => {
+      if (err instanceof AppError && err.code === 'not_found') return false;
+      throw err;
+    },
+  );
+  return found || (await getJson<unknown[]>(`${api}/flow_runs/${runId}/logs?limit=1`)).length > 0;
 }
 
 interface StoredQuery {

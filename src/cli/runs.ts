@@ -54,6 +54,15 @@ export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   });
   const api = new RunApi(resolveApiUrl(o.api, env), env.PREFECT_API_KEY || undefined);
   const rows: Json[] = await api.all('/flow_runs/filter', runsFilter(o), o.limit);
+  if (!rows.length) {
+    const searched = [
+      o.flow.length ? ` of flow ${o.flow.join(' or ')}` : '',
+      o.state.length ? ` in state ${o.state.join(' or ')}` : '',
+      o.since ? ` expected to start since ${parseSince(o.since)}` : '',
+    ].join('');
+    process.stderr.write(`no flow runs${searched} at ${api.base}\n`);
+    return;
+  }
   if (o.json) {
     for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
@@ -74,10 +83,6 @@ export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     duration: formatDuration(r.estimated_run_time),
     tags: (r.tags as string[]).join(','),
   }));
-  if (!table.length) {
-    process.stdout.write('no flow runs\n');
-    return;
-  }
   const w = (k: 'flow' | 'name' | 'state' | 'start' | 'duration') =>
     Math.max(k.length, ...table.map((t) => t[k].length));
   const widths = { flow: w('flow'), name: w('name'), state: w('state'), start: w('start'), duration: w('duration') };
