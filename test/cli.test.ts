@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { envName } from '../src/config/load.ts';
@@ -13,6 +14,17 @@ import { run } from './helpers/cli.ts';
 import { tempDir } from './helpers/engines.ts';
 
 const COMMANDS = ['serve', 'mcp', 'logs', 'events', 'runs', 'trace'];
+
+/** A port nothing listens on (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  const server = createServer();
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    }),
+  );
+}
 
 describe('sightline CLI', () => {
   it('--version prints the package version', async () => {
@@ -55,6 +67,29 @@ describe('sightline CLI', () => {
     assert.doesNotMatch(logs.stdout, /env SIGHTLINE_/);
     assert.match(logs.stdout, /^usage: sightline logs FLOW_RUN_ID \[options\]/);
     assert.match(logs.stdout, /-f, --follow/);
+  });
+
+  it('mcp --stdio says which store or API it serves, and that a named API does not answer', async () => {
+    const dir = tempDir();
+    const store = await run(['mcp', '--stdio', '--data-dir', dir]);
+    assert.equal(store.code, 0, store.stderr);
+    assert.match(
+      store.stderr,
+      new RegExp(`^serving the tools of the store sqlite:${join(dir, 'sightline.db')} \\(no API named`),
+    );
+    const closed = await closedPort();
+    const dead = await run(['mcp', '--stdio', '--api', `http://127.0.0.1:${closed}/api`]);
+    assert.equal(dead.code, 1);
+    assert.equal(
+      dead.stderr,
+      `sightline: cannot reach the API at http://127.0.0.1:${closed}/api (ECONNREFUSED): start it, or name another with --api\n`,
+    );
+    const root = await run(['runs', '--api', 'http://127.0.0.1:4200']);
+    assert.equal(root.code, 2);
+    assert.match(
+      root.stderr,
+      /is a server, not its API: the API URL ends in \/api \(http:\/\/127\.0\.0\.1:4200\/api\)/,
+    );
   });
 
   it('unknown flags, long or short, and stray arguments are errors that name them', async () => {

@@ -4,6 +4,7 @@
  * local default. Either path family works: `…/api` or `…/api/accounts/{a}/workspaces/{w}`.
  */
 import type { OptionSpec } from '../config/schema.ts';
+import { StartupError } from '../config/startup-error.ts';
 import { AppError } from '../domain/errors.ts';
 import { type Micros, parseIsoMicros } from '../domain/time.ts';
 
@@ -28,7 +29,31 @@ export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv):
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new AppError('invalid_input', `the API URL must be http(s): '${url}'`);
   }
+  // The server's root answers nothing the commands ask: the API lives under /api.
+  if (parsed.pathname === '/' && !parsed.search)
+    throw new AppError(
+      'invalid_input',
+      `'${url}' is a server, not its API: the API URL ends in /api (${parsed.origin}/api)`,
+    );
   return parsed.toString().replace(/\/+$/, '');
+}
+
+/** Why a `fetch` got no answer: `ECONNREFUSED`, `ENOTFOUND`, a timeout… (fetch itself says only "fetch failed"). */
+export function networkCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+  if ((err as Error).name === 'TimeoutError') return 'no answer in time';
+  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message ?? (err as Error).message;
+}
+
+/** Fails with what is wrong when nothing answers at `api` (any HTTP answer will do). */
+export async function reachable(api: string): Promise<void> {
+  try {
+    const res = await fetch(api, { signal: AbortSignal.timeout(10_000) });
+    await res.body?.cancel();
+  } catch (err) {
+    const cause = networkCause(err);
+    throw new StartupError(`cannot reach the API at ${api} (${cause}): start it, or name another with --api`);
+  }
 }
 
 /** The websocket URL of a route under the API (`/logs/out` → `ws://…/api/logs/out`). */
@@ -73,7 +98,7 @@ export async function getJsonWithDate<T>(url: string): Promise<{ body: T; date: 
   try {
     res = await fetch(url, { headers: { accept: 'application/json' } });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    const cause = networkCause(err);
     throw new AppError(
       'unavailable',
       `cannot reach the API at ${new URL(url).origin} (${cause}); set --api, SIGHTLINE_API_URL or PREFECT_API_URL`,

@@ -12,7 +12,7 @@ import { WebSocket } from 'ws';
 import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
-import { apiOption, resolveApiUrl, websocketUrl as wsUrl } from './api-client.ts';
+import { apiOption, networkCause, resolveApiUrl, websocketUrl as wsUrl } from './api-client.ts';
 
 export const eventsOptions = {
   api: apiOption,
@@ -91,7 +91,7 @@ async function post(url: string, body: unknown): Promise<Response> {
       body: JSON.stringify(body),
     });
   } catch (err) {
-    throw new AppError('unavailable', `cannot reach the server at ${url}: ${(err as Error).cause ?? err}`);
+    throw new AppError('unavailable', `cannot reach the API at ${url} (${networkCause(err)})`);
   }
 }
 

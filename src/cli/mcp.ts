@@ -18,7 +18,8 @@ import {
   serveOptions,
 } from '../config/schema.ts';
 import { SIGHTLINE_VERSION } from '../config/version.ts';
-import { createSightline, type Sightline } from '../main.ts';
+import type { Sightline } from '../main.ts';
+import { reachable } from './api-client.ts';
 import { startupFailure } from './startup-failure.ts';
 
 const mcpOptions = {
@@ -58,6 +59,8 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
   let app: Sightline | undefined;
   let bound: BoundCapabilities;
   if (api) {
+    await reachable(api);
+    process.stderr.write(`serving the tools of the API at ${api}\n`);
     const set = loadCapabilities({ paths: options.capabilities, env });
     report(problemsToReport(set.problems, false).map(formatProblem));
     bound = bindCapabilities({
@@ -75,6 +78,10 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
       'log-level': 'silent',
       capabilities: options.capabilities,
     };
+    process.stderr.write(
+      `serving the tools of the store ${config.db} (no API named: --api, SIGHTLINE_API_URL or PREFECT_API_URL serve a running Sightline)\n`,
+    );
+    const { createSightline } = await import('../main.ts');
     app = await createSightline(config, { logger: false, env }).catch((err) => {
       throw startupFailure(err, config);
     });
