@@ -2,7 +2,7 @@
 // The `sightline` command (package.json "bin"). Plain JavaScript that an old Node can still parse,
 // so that it can say which Node it needs instead of dying on `node:sqlite` with a stack. Then it
 // runs the CLI: the TypeScript sources in a clone (Node runs them directly), the built JavaScript
-// in the installed package (no sources are packed). ADR 27.
+// in the installed package (no sources are packed). ADR 30.
 import { existsSync } from 'node:fs';
 
 const NEEDED = [22, 18];

@@ -10,9 +10,12 @@ import { listenFailure } from './config/startup-error.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { createLogWriter } from './ingest/log-writer.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
-import { type EventSink, type OpLog, type Services, withStore } from './ops/context.ts';
+import { Keyring } from './ops/access/keyring.ts';
+import { type EventSink, type OpLog, type Services, type StoreServices, withStore } from './ops/context.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
+import { startCancelSweeper } from './ops/management/actions.ts';
+import { startDownloadWorker } from './ops/management/downloads.ts';
 import { eventWriterSink } from './ops/runs/event-sink.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
@@ -48,6 +51,7 @@ export async function createSightline(
   // database must then all be given the same one.
   const tokenSecret = config['token-secret'] || (await store.tenancy.tokenSecret());
   const logWriter = createLogWriter(store);
+  let downloadWorker: ReturnType<typeof startDownloadWorker> | undefined;
   let api: FastifyInstance | undefined;
   const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg) };
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
@@ -56,18 +60,33 @@ export async function createSightline(
   const eventWriter = createEventWriter(store);
   // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
+  const keyring = new Keyring(store.keys, log);
   const services = withStore<Services>(
-    { config, logWriter, eventWriter, defaults, tokenSecret, liveLogs, eventSink, log },
+    {
+      config,
+      logWriter,
+      eventWriter,
+      defaults,
+      tokenSecret,
+      liveLogs,
+      eventSink,
+      keyring,
+      log,
+      wakeDownloads: () => downloadWorker?.wake(),
+    },
     store,
   );
   api = await buildApi(services, { logger: opts.logger });
   // Ingest is busy while logs keep arriving; the indexer then leaves it most of the thread.
   const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
   indexer.start();
+  const cancelSweeper = startCancelSweeper(services, config['cancel-timeout'] as number);
+  // Any instance may write any workspace's downloads; --no-download-worker leaves them to others.
+  if (!config['no-download-worker']) downloadWorker = startDownloadWorker(services, config['download-ttl'] as number);
   // Loaded before anything listens: a broken capability file stops start-up with its report.
   const capabilities = config['no-capabilities']
     ? undefined
-    : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger });
+    : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger, keyring });
 
   let closed = false;
   const s: Sightline = {
@@ -96,8 +115,27 @@ export async function createSightline(
       await logWriter.close();
       await eventWriter.close();
       await indexer.stop();
+      await cancelSweeper.stop();
+      await downloadWorker?.stop();
       await store.close();
     },
   };
   return s;
+}
+
+/**
+ * The store alone, for administration (`sightline accounts|workspaces|keys`): nothing listens and
+ * nothing runs in the background, so it works beside servers using the same database.
+ */
+export async function openAdministration(
+  config: Pick<ServeConfig, 'db' | 'sync'>,
+): Promise<{ services: StoreServices; close(): Promise<void> }> {
+  const store = await openStore({ url: config.db, sync: config.sync as 'normal' | 'full', pool: 2 });
+  try {
+    const services = withStore<StoreServices>({ defaults: await store.tenancy.ensureDefaults() }, store);
+    return { services, close: () => store.close() };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }

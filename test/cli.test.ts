@@ -13,7 +13,7 @@ import { type OptionSpec, serveOptions } from '../src/config/schema.ts';
 import { run } from './helpers/cli.ts';
 import { tempDir } from './helpers/engines.ts';
 
-const COMMANDS = ['serve', 'mcp', 'logs', 'events', 'runs', 'trace'];
+const COMMANDS = ['serve', 'mcp', 'logs', 'events', 'runs', 'trace', 'accounts', 'workspaces', 'keys'];
 
 /** A port nothing listens on (it was free a moment ago). */
 function closedPort(): Promise<number> {
@@ -104,6 +104,9 @@ describe('sightline CLI', () => {
       [['logs'], /missing FLOW_RUN_ID/],
       [['logs', '0192f0c4-0000-7000-8000-000000000001', 'stray'], /unexpected argument 'stray'/],
       [['trace', '-z', '0192f0c4-0000-7000-8000-000000000001'], /unknown option -z/],
+      [['keys', 'list', '--nope'], /unknown option --nope/],
+      [['accounts', 'list', '-q'], /unknown option -q/],
+      [['workspaces', 'drop'], /unknown action 'drop'/],
       [['nonsense'], /unknown command 'nonsense'/],
     ];
     for (const [args, message] of cases) {

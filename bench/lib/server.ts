@@ -42,9 +42,11 @@ export interface ServerHandle {
 /** The `node` flags `npm start` runs the server with (`--max-semi-space-size`, ADR 20), so the benchmark measures the same process. */
 export function startNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const m = /^node ((?:--\S+ )*)src\/cli\/main\.ts serve/.exec(pkg.scripts.start);
+  const m = /^(?:exec )?node ((?:--\S+ )*)src\/cli\/main\.ts serve/.exec(pkg.scripts.start);
   if (!m)
-    throw new Error(`package.json's start script is not 'node [flags] src/cli/main.ts serve': ${pkg.scripts.start}`);
+    throw new Error(
+      `package.json's start script is not '[exec] node [flags] src/cli/main.ts serve': ${pkg.scripts.start}`,
+    );
   return m[1].split(' ').filter(Boolean);
 }
 

@@ -11,6 +11,7 @@ import { logsFilter } from './logs-filter.ts';
 import { logsIngest } from './logs-ingest.ts';
 import { logsIngestInstances } from './logs-ingest-instances.ts';
 import { logsText } from './logs-text.ts';
+import { management } from './management.ts';
 import { tracesPage, tracesRecorder } from './traces.ts';
 
 export const workloads: Workload[] = [
@@ -24,4 +25,5 @@ export const workloads: Workload[] = [
   tracesRecorder,
   tracesPage,
   liveTail,
+  management,
 ];

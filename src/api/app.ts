@@ -5,8 +5,10 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { AppError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
 import type { Services } from '../ops/context.ts';
+import { registerAccess } from './access.ts';
 import { sendError } from './errors.ts';
 import { clientErrorHandler, createListener, overBodyLimit } from './http-listener.ts';
+import { redacted } from './log-redaction.ts';
 import { buildOpenApi, DOCS_HTML } from './openapi.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
 import { apiRoutes, fixedRoutes, wsRoutes } from './routes/index.ts';
@@ -37,7 +39,7 @@ const apiError = (detail: string) => ({ detail });
 export async function buildApi(services: Services, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: redacted(opts.logger),
     bodyLimit: config['max-body'],
     // One line per request would dominate the log under ingest load; errors are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -67,6 +69,7 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   await app.register(compress, { threshold: 500, encodings: ['gzip'], globalDecompression: false });
   if (config['cors-origin'].length) await app.register(cors, { origin: [...config['cors-origin']] });
 
+  registerAccess(app, services);
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api')) return;
     const problem = checkApiVersion(req.headers['x-prefect-api-version']);

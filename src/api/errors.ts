@@ -14,7 +14,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   route_not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  unauthorized: 401,
   forbidden: 403,
+  rate_limited: 429,
   unsupported_media_type: 415,
   misdirected_request: 421,
   conflict: 409,
@@ -24,10 +26,31 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   gateway_timeout: 504,
   schema_too_new: 500,
   internal: 500,
+  unsupported_parameter: 400,
+  invalid_parameter: 422,
+  run_not_finished: 409,
+  run_finished: 409,
+  download_not_ready: 409,
+  gone: 410,
+  too_many_jobs: 429,
 };
 
 export function familyOf(url: string): PathFamily {
   return url.startsWith('/api/accounts/') ? 'cloud' : 'oss';
+}
+
+/** The flow-run management API (`/api/v1/…`, and under a workspace's Cloud path). */
+const MANAGEMENT_API = /^\/api\/(?:accounts\/[^/]+\/workspaces\/[^/]+\/)?v1(?:[/?]|$)/;
+
+/** The management API's body: `{code, message}` and the error's details (the REST gateway's shape). */
+function codedBody(err: AppError): unknown {
+  const code = err.code === 'route_not_found' ? 'not_found' : err.code;
+  const body: Record<string, unknown> = {
+    code,
+    message: HTTP_STATUS[err.code] >= 500 ? 'Internal error' : err.message,
+  };
+  if (err.issues.length) body.issues = err.issues.map(({ loc, msg, type }) => ({ loc, msg, type }));
+  return { ...body, ...err.details };
 }
 
 export function errorBody(err: AppError, family: PathFamily): unknown {
@@ -73,10 +96,11 @@ export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply
   const status = HTTP_STATUS[app.code];
   if (status >= 500) req.log.error({ code: app.code, err }, app.message);
   else req.log.info({ code: app.code, status }, app.message);
-  // Prefect's client retries 503s, honouring Retry-After.
-  if (app.code === 'unavailable') reply.header('retry-after', '1');
+  // Prefect's client retries 503s, honouring Retry-After; a download not ready yet is worth asking again.
+  if (app.code === 'unavailable' || app.code === 'download_not_ready') reply.header('retry-after', '1');
+  if (app.code === 'unauthorized') reply.header('www-authenticate', 'Bearer');
   return reply
     .code(status)
     .type('application/json')
-    .send(errorBody(app, familyOf(req.url)));
+    .send(MANAGEMENT_API.test(req.url) ? codedBody(app) : errorBody(app, familyOf(req.url)));
 }

@@ -15,8 +15,11 @@ import { AppError, parseOrThrow } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
 import type { Workspace } from '../domain/tenancy.ts';
 import type { ObjectSchema, Schema } from '../lib/schema.ts';
+import type { Caller } from '../ops/access/keyring.ts';
+import { checkAccountReach, OSS_PATHS_NEED_ONE_WORKSPACE, reachesWorkspace } from '../ops/access/reach.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
 import { findWorkspace } from '../ops/tenancy/accounts.ts';
+import { callerOf } from './access.ts';
 import { queryLists, queryValues } from './query.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -178,11 +181,21 @@ export function registerFixedRoutes(app: FastifyInstance, services: Services, ro
     app.route({
       method: r.method,
       url: r.url,
-      handler: (req, reply) => r.handler(services, parseInput(r, 'cloud', req), req, reply),
+      config: { scope: r.scope },
+      handler: (req, reply) => {
+        const input = parseInput(r, 'cloud', req);
+        const caller = callerOf(req);
+        // Under --auth an account-scope route needs an account-wide key of that account; any
+        // other account answers as one that does not exist.
+        if (caller && input.params.account_id) checkAccountReach(caller, input.params.account_id);
+        return r.handler(services, input, req, reply);
+      },
     });
   }
   table.register(app);
 }
+
+const workspaceNotFound = () => new AppError('not_found', 'Workspace not found');
 
 export class WorkspaceResolver {
   private readonly services: Services;
@@ -194,20 +207,42 @@ export class WorkspaceResolver {
 
   resolve(req: FastifyRequest, family: PathFamily): Promise<Workspace> {
     const p = req.params as { account_id: string; workspace_id: string };
-    return this.resolveIds(family, p.account_id, p.workspace_id);
+    return this.resolveIds(family, p.account_id, p.workspace_id, callerOf(req));
   }
 
-  /** The workspace a request addresses: the default one on open-source paths. */
-  async resolveIds(family: PathFamily, rawAccountId?: string, rawWorkspaceId?: string): Promise<Workspace> {
-    if (family === 'oss') return this.services.defaults.workspace;
+  /**
+   * The workspace a request addresses: on open-source paths the default one, or under `--auth`
+   * the caller's one workspace (see `ossWorkspace` in `reach.ts`). A workspace the caller may not
+   * reach answers as one that does not exist.
+   */
+  async resolveIds(
+    family: PathFamily,
+    rawAccountId?: string,
+    rawWorkspaceId?: string,
+    caller?: Caller,
+  ): Promise<Workspace> {
+    const { defaults } = this.services;
+    if (family === 'oss') {
+      if (!caller) return defaults.workspace;
+      const { key } = caller;
+      if (key.workspaceIds === null && key.accountId === defaults.account.id) return defaults.workspace;
+      if (key.workspaceIds?.length === 1) return this.lookup(key.accountId, key.workspaceIds[0]);
+      throw new AppError('forbidden', OSS_PATHS_NEED_ONE_WORKSPACE);
+    }
     const accountId = normalizeUuid(rawAccountId ?? '');
     const workspaceId = normalizeUuid(rawWorkspaceId ?? '');
     if (!accountId || !workspaceId) throw new AppError('route_not_found', 'Not Found');
+    const ws = await this.lookup(accountId, workspaceId);
+    if (caller && !reachesWorkspace(caller, ws)) throw workspaceNotFound();
+    return ws;
+  }
+
+  private async lookup(accountId: string, workspaceId: string): Promise<Workspace> {
     const key = `${accountId}/${workspaceId}`;
     let ws = this.cache.get(key);
     if (!ws) {
       ws = await findWorkspace(this.services, accountId, workspaceId);
-      if (!ws) throw new AppError('not_found', 'Workspace not found');
+      if (!ws) throw workspaceNotFound();
       this.cache.set(key, ws);
     }
     return ws;
@@ -232,6 +267,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
       app.route({
         method: route.method,
         url,
+        config: { scope: route.scope },
         handler: async (req, reply) => {
           const workspace = await resolver.resolve(req, family);
           const input = parseInput(route, family, req, FAMILY_PARAMS);

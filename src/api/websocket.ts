@@ -6,7 +6,7 @@
  * deflating every live log one at a time capped a subscriber far below the ingest rate.
  *
  * Limits (see `ws-session.ts`): `--ws-max-message` per message (close 1009),
- * `--ws-max-connections` open sockets per remote address (close 1013), `--ws-max-buffer` bytes
+ * `--ws-max-connections` open sockets per key, or per remote address without `--auth` (close 1013), `--ws-max-buffer` bytes
  * queued each way, `--ws-handshake-timeout` for the first messages.
  */
 import type { IncomingMessage } from 'node:http';
@@ -14,7 +14,9 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { AppError } from '../domain/errors.ts';
+import type { Workspace } from '../domain/tenancy.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
+import { accepted, credentialOf, scopeRefusal, tokenCredential } from './access.ts';
 import { browserGuard } from './browser-guard.ts';
 import { HTTP_STATUS } from './errors.ts';
 import { HeapReclaimer } from './heap-reclaim.ts';
@@ -34,6 +36,9 @@ export interface WsRouteDef {
   autoPong?: boolean;
   handler(ctx: OpContext, session: WsSession, req: IncomingMessage): void | Promise<void>;
 }
+
+/** The close reason of a socket that presented no key (the Prefect client needs the auth string set). */
+export const MISSING_KEY = 'Unauthorized: no API key; set PREFECT_API_AUTH_STRING=sightline:<key>';
 
 const CLOUD = /^\/api\/accounts\/([^/]+)\/workspaces\/([^/]+)(\/.*)$/;
 
@@ -72,9 +77,73 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
     }
     return s;
   };
-  /** Open sockets per remote address. */
+  /** Open sockets per key under --auth, per remote address without. */
   const open = new Map<string, number>();
   const reclaimer = new HeapReclaimer(app.log);
+
+  /** Counts the socket against `holder`'s --ws-max-connections; false (and closed 1013) past it. */
+  const admit = (session: WsSession, holder: string, who: string): boolean => {
+    const count = (open.get(holder) ?? 0) + 1;
+    if (count > maxConnections) {
+      session.close(1013, `Too many websockets from this ${who} (--ws-max-connections ${maxConnections})`);
+      return false;
+    }
+    open.set(holder, count);
+    session.onClose(() => {
+      const left = (open.get(holder) ?? 1) - 1;
+      if (left > 0) open.set(holder, left);
+      else open.delete(holder);
+    });
+    return true;
+  };
+
+  const accept = (
+    route: WsRouteDef,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    opened: (s: WsSession) => void,
+  ) =>
+    serverFor(route).handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => ws.terminate());
+      ws.once('close', () => reclaimer.socketClosed());
+      const session = new WsSession(ws, limits);
+      // A route that answers pings itself has not attached yet: a ping before any message is
+      // answered now; one after messages waits for the route (it acknowledges them).
+      if (route.autoPong === false) {
+        const onPing = (data: Buffer) => (session.pending === 0 ? ws.pong(data) : session.earlyPings.push(data));
+        ws.on('ping', onPing);
+        session.onClose(() => ws.off('ping', onPing));
+        session.beforeRoute = () => ws.off('ping', onPing);
+      }
+      opened(session);
+    });
+
+  const run = (route: WsRouteDef, ctx: OpContext, session: WsSession, req: IncomingMessage, path: string) => {
+    session.beforeRoute?.();
+    Promise.resolve(route.handler(ctx, session, req)).catch((err) => {
+      app.log.error({ err, path }, 'websocket handler failed');
+      session.close(1011, 'Internal error');
+    });
+  };
+
+  /** Under --auth: the key of the upgrade's Authorization, else of the auth message's token. */
+  const authenticate = async (route: WsRouteDef, session: WsSession, req: IncomingMessage) => {
+    const auth = await session.readAuth();
+    if (auth === null) return undefined;
+    const fromHeader = await services.keyring.check(credentialOf(req.headers.authorization));
+    const r = accepted(fromHeader) ? fromHeader : await services.keyring.check(tokenCredential(auth.token));
+    if (!accepted(r)) {
+      session.close(1008, r.refused === 'missing' ? MISSING_KEY : 'Unauthorized');
+      return undefined;
+    }
+    const refused = scopeRefusal(r.caller, route.scope);
+    if (refused) {
+      session.close(1008, refused.message);
+      return undefined;
+    }
+    return r.caller;
+  };
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const problem = requestProblem(req);
@@ -94,28 +163,35 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
     }
     const route = rest === undefined ? undefined : byPath.get(rest);
     if (!route) return reject(socket, 404, 'Not Found');
+
+    if (config.auth) {
+      // Nothing is told before the key is known: the socket opens, authenticates, then learns
+      // whether its workspace exists (one it may not reach answers the same).
+      accept(route, req, socket, head, async (session) => {
+        const caller = await authenticate(route, session, req);
+        if (!caller) return;
+        let workspace: Workspace;
+        try {
+          workspace = await resolver.resolveIds(family, ids[0], ids[1], caller);
+        } catch (err) {
+          const e = err instanceof AppError ? err : new AppError('internal', String(err));
+          return session.close(
+            e.code === 'internal' ? 1011 : 1008,
+            e.code === 'route_not_found' ? 'Not Found' : e.message,
+          );
+        }
+        if (admit(session, `key:${caller.key.id}`, 'key'))
+          run(route, { services, workspace, family }, session, req, path);
+      });
+      return;
+    }
     resolver.resolveIds(family, ids[0], ids[1]).then(
-      (workspace) => {
-        serverFor(route).handleUpgrade(req, socket, head, (ws) => {
-          ws.on('error', () => ws.terminate());
-          const { address } = guard.view(req);
-          const count = (open.get(address) ?? 0) + 1;
-          if (count > maxConnections)
-            return ws.close(1013, `Too many websockets from this address (--ws-max-connections ${maxConnections})`);
-          open.set(address, count);
-          ws.once('close', () => {
-            const left = (open.get(address) ?? 1) - 1;
-            if (left > 0) open.set(address, left);
-            else open.delete(address);
-            reclaimer.socketClosed();
-          });
-          const session = new WsSession(ws, limits);
-          Promise.resolve(route.handler({ services, workspace, family }, session, req)).catch((err) => {
-            app.log.error({ err, path }, 'websocket handler failed');
-            session.close(1011, 'Internal error');
-          });
-        });
-      },
+      (workspace) =>
+        accept(route, req, socket, head, async (session) => {
+          if (!admit(session, `address:${guard.view(req).address}`, 'address')) return;
+          if ((await session.readAuth()) === null) return;
+          run(route, { services, workspace, family }, session, req, path);
+        }),
       (err) => {
         const e = err instanceof AppError ? err : new AppError('internal', String(err));
         reject(socket, HTTP_STATUS[e.code], e.code === 'route_not_found' ? 'Not Found' : e.message);

@@ -3,9 +3,10 @@
  * limits every socket lives within.
  *
  * With the `prefect` subprotocol the first message must be `{"type":"auth","token":…}`, answered
- * with `{"type":"auth_success"}` (Sightline has no auth yet, so any token is accepted); anything
- * else closes with 1008, and so does silence past `--ws-handshake-timeout`. Without the
- * subprotocol the socket is in legacy mode: no auth exchange.
+ * with `{"type":"auth_success"}` once the route is ready; anything else closes with 1008, and so
+ * does silence past `--ws-handshake-timeout`. Under `--auth` the token (or the upgrade request's
+ * `Authorization`) must be a key with the route's scope (`websocket.ts`). Without the subprotocol
+ * the socket is in legacy mode: no auth exchange.
  *
  * Messages are buffered from the moment the socket opens: a client may send its auth message and
  * its first payload in one TCP packet, and `ws` then emits both in the same tick — before a route
@@ -190,14 +191,15 @@ export class WsSession {
   }
 
   /**
-   * Runs the handshake. Resolves true when the route may start its own protocol, false when the
-   * socket was closed (by the client, or by us for a bad or missing first message).
+   * Reads the `auth` message of the `prefect` subprotocol (the first one) and returns its token;
+   * anything else, or silence past `--ws-handshake-timeout`, closes the socket with 1008 and
+   * gives null. Without the subprotocol (legacy mode) there is no auth message: `{}`.
    */
-  async handshake(): Promise<boolean> {
-    if (this.socket.protocol !== 'prefect') return !this.closed;
+  async readAuth(): Promise<{ token?: unknown } | null> {
+    if (this.socket.protocol !== 'prefect') return this.closed ? null : {};
     const first = await this.nextInTime('auth');
-    if (first === null) return false;
-    let msg: { type?: unknown } | undefined;
+    if (first === null) return null;
+    let msg: { type?: unknown; token?: unknown } | undefined;
     try {
       msg = JSON.parse(first);
     } catch {
@@ -205,9 +207,24 @@ export class WsSession {
     }
     if (msg?.type !== 'auth') {
       this.close(1008, "Expected 'auth' message");
-      return false;
+      return null;
     }
-    this.send({ type: 'auth_success' });
-    return true;
+    return { token: msg.token };
+  }
+
+  /** Pings that arrived before the route took the socket, for routes that answer pings themselves. */
+  earlyPings: Buffer[] = [];
+  /** Run by the websocket layer just before the route takes the socket. */
+  beforeRoute: (() => void) | undefined;
+
+  /**
+   * Completes the handshake the websocket layer began (it read and checked the `auth` message):
+   * answers `auth_success` in `prefect` mode. Resolves true when the route may start its own
+   * protocol, false when the socket has closed.
+   */
+  async handshake(): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.socket.protocol === 'prefect') this.send({ type: 'auth_success' });
+    return !this.closed;
   }
 }

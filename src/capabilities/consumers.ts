@@ -9,6 +9,7 @@ import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { addressOrigin } from '../api/link-origin.ts';
 import { AppError } from '../domain/errors.ts';
+import { callerHeaders } from './caller-context.ts';
 
 export interface OutRequest {
   method: string;
@@ -49,8 +50,13 @@ function flatHeaders(h: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-export function nativeTarget(app: FastifyInstance, defaults: Defaults): Target {
-  return {
+/**
+ * The local native API. `perCaller` (under `--auth`): the account and workspace a call leaves out
+ * are the caller's first reachable ones (`/api/me/workspaces` with its key), not the server's
+ * default ones, which the caller may not reach.
+ */
+export function nativeTarget(app: FastifyInstance, defaults: Defaults, perCaller = false): Target {
+  const target: Target = {
     local: true,
     label: 'the local API',
     async send(req) {
@@ -58,17 +64,31 @@ export function nativeTarget(app: FastifyInstance, defaults: Defaults): Target {
       // (inject would say localhost:80), whatever Host the gateway's own client sent.
       const addr = app.server.address();
       const host = addr && typeof addr === 'object' ? new URL(addressOrigin(addr.address, addr.port)).host : undefined;
+      // The gateway's caller, so that the native API applies its key (scope, tenancy) as directly.
+      const headers = { ...req.headers, ...callerHeaders(), ...(host ? { host } : {}) };
       const res = await app.inject({
         method: req.method as 'GET',
         url: req.path,
-        headers: host ? { ...req.headers, host } : req.headers,
+        headers,
         payload: req.body,
         payloadAsStream: true,
       });
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.stream() };
     },
-    defaults: async () => defaults,
+    async defaults() {
+      if (!perCaller || !callerHeaders().authorization) return defaults;
+      const res = await target.send({
+        method: 'GET',
+        path: '/api/me/workspaces',
+        headers: { accept: 'application/json' },
+      });
+      const text = await readAll(res.body, 1 << 20);
+      if (res.status !== 200) return {};
+      const first = (JSON.parse(text.toString('utf8')) as Defaults[])[0];
+      return first ? { account_id: first.account_id, workspace_id: first.workspace_id } : {};
+    },
   };
+  return target;
 }
 
 export const UPSTREAM_TIMEOUT_MS = 30_000;

@@ -15,7 +15,7 @@ import type { RestEntry } from './rest-adapter.ts';
 export interface EngineOptions {
   set: CapabilitySet;
   /** The local native API, for capabilities whose baseUri is empty (unless `upstream` is set). */
-  native?: { app: FastifyInstance; defaults: Defaults };
+  native?: { app: FastifyInstance; defaults: Defaults; perCaller?: boolean };
   /** A remote Cloud-shaped API for capabilities whose baseUri is empty. */
   upstream?: string;
   upstreamKey?: string;
@@ -109,7 +109,7 @@ function configuredTarget(opts: EngineOptions): () => Target {
         timeoutMs: opts.timeoutMs,
         discoveryHeaders: key ? { authorization: `Bearer ${key}` } : {},
       });
-    } else if (opts.native) target = nativeTarget(opts.native.app, opts.native.defaults);
+    } else if (opts.native) target = nativeTarget(opts.native.app, opts.native.defaults, opts.native.perCaller);
     else throw new AppError('invalid_input', 'A capability with an empty baseUri needs the local API or --upstream.');
     return target;
   };

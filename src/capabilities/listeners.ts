@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { FastifyInstance } from 'fastify';
+import { accepted, credentialOf } from '../api/access.ts';
 import {
   bodyTooLargeMessage,
   clientErrorHandler,
@@ -19,6 +20,8 @@ import {
 import { listenFailure } from '../config/startup-error.ts';
 import { AppError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
+import type { Keyring } from '../ops/access/keyring.ts';
+import { asCaller } from './caller-context.ts';
 import type { BoundCapabilities } from './engine.ts';
 import type { ToolEntry } from './mcp-adapter.ts';
 import { mcpHttpHandler } from './mcp-adapter.ts';
@@ -34,6 +37,8 @@ export interface ListenOptions {
   http: ListenerConfig;
   version: string;
   logger?: boolean | object;
+  /** Under `--auth`: every request needs a key (401 before anything else). */
+  auth?: Keyring;
 }
 
 function regroup<V>(byPort: Map<number, V[]>, forced: number | undefined): Map<number, V[]> {
@@ -89,8 +94,8 @@ export class CapabilityListeners {
   }
 
   private restApp(entries: RestEntry[]): Promise<FastifyInstance> {
-    const { bodyLimit, http, logger, version } = this.opts;
-    return buildRestApp(entries, { bodyLimit, http, logger, title: 'Sightline REST gateway', version });
+    const { bodyLimit, http, logger, version, auth } = this.opts;
+    return buildRestApp(entries, { bodyLimit, http, logger, title: 'Sightline REST gateway', version, auth });
   }
 
   private mcpServer(tools: ToolEntry[]): Server {
@@ -101,8 +106,11 @@ export class CapabilityListeners {
     });
     this.closers.push(() => handler.close());
     const node = toNodeHandler(handler);
-    const { bodyLimit } = this.opts;
-    const server = createListener(this.opts.http, mcpListenerError, (req, res) => {
+    const { bodyLimit, auth } = this.opts;
+    const server = createListener(this.opts.http, mcpListenerError, async (req, res) => {
+      // Under --auth a request without a valid key is answered before any JSON-RPC is read.
+      if (auth && !accepted(await auth.check(credentialOf(req.headers.authorization))))
+        return sendJson(res, 401, mcpError('Unauthorized'), { 'www-authenticate': 'Bearer' });
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/mcp' && path !== '/mcp/' && path !== '/') {
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -127,7 +135,8 @@ export class CapabilityListeners {
               return sendJson(res, 400, mcpError(`Parse error: ${why ?? 'Invalid JSON'}`, -32700));
             }
           }
-          return node(req, res, parsed);
+          // Tool calls reach the native API as this caller (its key's scope and workspaces).
+          return asCaller(req.headers.authorization, () => node(req, res, parsed));
         })
         .catch((err) => {
           if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });

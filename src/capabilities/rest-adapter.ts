@@ -6,11 +6,16 @@
  * were, streamed. Errors of the gateway itself are JSON `{code, message}`.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import { accepted, credentialOf, unauthorized } from '../api/access.ts';
 import { toAppError } from '../api/errors.ts';
 import { clientErrorHandler, createListener, type ListenerConfig, overBodyLimit } from '../api/http-listener.ts';
+import { redacted } from '../api/log-redaction.ts';
 import { trackRoutes } from '../api/served-routes.ts';
 import { AppError, type ErrorCode } from '../domain/errors.ts';
 import type { Issue } from '../lib/schema.ts';
+import type { Keyring } from '../ops/access/keyring.ts';
+import { asCaller } from './caller-context.ts';
+import { type InResponse, readAll } from './consumers.ts';
 import { type Binding, invoke } from './invoke.ts';
 import type { RestOperation, RestResource } from './model.ts';
 import { buildRestOpenApi } from './rest-openapi.ts';
@@ -30,7 +35,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   method_not_allowed: 405,
   not_found: 404,
   payload_too_large: 413,
+  unauthorized: 401,
   forbidden: 403,
+  rate_limited: 429,
   unsupported_media_type: 415,
   misdirected_request: 421,
   bad_gateway: 502,
@@ -47,7 +54,28 @@ export function sendGatewayError(reply: FastifyReply, err: unknown): FastifyRepl
     message: status === 500 ? 'Internal error' : e.message,
   };
   if (e.issues.length) body.issues = e.issues.map(({ loc, msg, type }) => ({ loc, msg, type }));
+  if (e.code === 'unauthorized') reply.header('www-authenticate', 'Bearer');
   return reply.code(status).type('application/json').send(body);
+}
+
+const ACCESS_CODES: Partial<Record<number, ErrorCode>> = { 401: 'unauthorized', 403: 'forbidden', 429: 'rate_limited' };
+
+/**
+ * The local API's refusals of the caller's key (401, 403, 429) are the gateway's own: sent in its
+ * shape (`{code, message}`), with the API's message. Undefined for any other answer.
+ */
+async function accessRefusal(response: InResponse): Promise<AppError | undefined> {
+  const code = ACCESS_CODES[response.status];
+  if (!code) return undefined;
+  const text = (await readAll(response.body, 64 * 1024)).toString('utf8');
+  let message = text;
+  try {
+    const detail = (JSON.parse(text) as { detail?: unknown }).detail;
+    if (typeof detail === 'string') message = detail;
+  } catch {
+    // not JSON: the text itself
+  }
+  return new AppError(code, message);
 }
 
 const norm = (name: string) => name.replaceAll('-', '_');
@@ -66,10 +94,18 @@ const gatewayError = (message: string, code: ErrorCode = 'invalid_input') => ({ 
 
 export async function buildRestApp(
   entries: RestEntry[],
-  opts: { bodyLimit: number; http: ListenerConfig; logger?: boolean | object; title: string; version: string },
+  opts: {
+    bodyLimit: number;
+    http: ListenerConfig;
+    logger?: boolean | object;
+    title: string;
+    version: string;
+    /** Under `--auth`: every request needs a key (401 before its body is read). */
+    auth?: Keyring;
+  },
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: redacted(opts.logger),
     bodyLimit: opts.bodyLimit,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 500 },
@@ -82,6 +118,11 @@ export async function buildRestApp(
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const { auth } = opts;
+  if (auth)
+    app.addHook('onRequest', async (req) => {
+      if (!accepted(await auth.check(credentialOf(req.headers.authorization)))) throw unauthorized();
+    });
   trackRoutes(app);
   app.setErrorHandler((err, _req, reply) => sendGatewayError(reply, overBodyLimit(err, reply, opts.bodyLimit) ?? err));
   app.setNotFoundHandler((req, reply) =>
@@ -118,7 +159,12 @@ export async function buildRestApp(
             if (name === 'body' && raw && raw.length) return { raw, contentType: req.headers['content-type'] };
             return undefined;
           };
-          const { response } = await invoke(entry.operation, entry.binding, lookup);
+          // Calls reach the native API as this caller (its key's scope and workspaces).
+          const { response } = await asCaller(req.headers.authorization, () =>
+            invoke(entry.operation, entry.binding, lookup),
+          );
+          const refusal = entry.binding.target.local ? await accessRefusal(response) : undefined;
+          if (refusal) return sendGatewayError(reply, refusal);
           reply.code(response.status);
           for (const h of PASSED_HEADERS) if (response.headers[h] !== undefined) reply.header(h, response.headers[h]);
           if (response.status === 304 || response.status === 204) {

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServeConfig } from '../config/schema.ts';
 import { SIGHTLINE_VERSION } from '../config/version.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
+import type { Keyring } from '../ops/access/keyring.ts';
 import { type BoundCapabilities, bindCapabilities } from './engine.ts';
 import { CapabilityListeners } from './listeners.ts';
 import { loadCapabilities } from './loader.ts';
@@ -26,13 +27,17 @@ export function startCapabilities(
   config: ServeConfig,
   api: FastifyInstance,
   defaults: { account: Account; workspace: Workspace },
-  opts: { env?: Record<string, string | undefined>; logger?: boolean | object } = {},
+  opts: { env?: Record<string, string | undefined>; logger?: boolean | object; keyring?: Keyring } = {},
 ): CapabilityService {
   const env = opts.env ?? process.env;
   const set = loadCapabilities({ paths: config.capabilities, env, nativeApi: !config.upstream });
   const bound = bindCapabilities({
     set,
-    native: { app: api, defaults: { account_id: defaults.account.id, workspace_id: defaults.workspace.id } },
+    native: {
+      app: api,
+      defaults: { account_id: defaults.account.id, workspace_id: defaults.workspace.id },
+      perCaller: config.auth,
+    },
     upstream: config.upstream,
     upstreamKey: config['upstream-key'] ?? (env.PREFECT_API_KEY || undefined),
     timeoutMs: config['upstream-timeout-ms'],
@@ -46,6 +51,7 @@ export function startCapabilities(
     http: config,
     version: SIGHTLINE_VERSION,
     logger: opts.logger,
+    auth: config.auth ? opts.keyring : undefined,
   });
   let started = false;
   return {

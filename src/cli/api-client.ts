@@ -38,6 +38,22 @@ export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv):
   return parsed.toString().replace(/\/+$/, '');
 }
 
+/** The `--api-key` option of every client command. */
+export const API_KEY_OPTION = {
+  type: 'string',
+  help: 'API key of a server run with --auth (else SIGHTLINE_API_KEY, then PREFECT_API_KEY).',
+} as const;
+
+/** The key client commands send: `--api-key`, else `SIGHTLINE_API_KEY`, else `PREFECT_API_KEY`. */
+export function resolveApiKey(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return [flag, env.SIGHTLINE_API_KEY, env.PREFECT_API_KEY].find((k) => k !== undefined && k.trim() !== '')?.trim();
+}
+
+/** The `Authorization` header of `key` (none without one). */
+export function keyHeaders(key: string | undefined): Record<string, string> {
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
 /** Why a `fetch` got no answer: `ECONNREFUSED`, `ENOTFOUND`, a timeout… (fetch itself says only "fetch failed"). */
 export function networkCause(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
@@ -88,15 +104,15 @@ export function parseHttpDate(value: string | null): Micros | undefined {
 }
 
 /** GETs JSON from the API; a 4xx/5xx or an unreachable server becomes an `AppError`. */
-export async function getJson<T>(url: string): Promise<T> {
-  return (await getJsonWithDate<T>(url)).body;
+export async function getJson<T>(url: string, key?: string): Promise<T> {
+  return (await getJsonWithDate<T>(url, key)).body;
 }
 
 /** Like `getJson`, with the server's clock (its `Date` header) at the time it answered. */
-export async function getJsonWithDate<T>(url: string): Promise<{ body: T; date: Micros | undefined }> {
+export async function getJsonWithDate<T>(url: string, key?: string): Promise<{ body: T; date: Micros | undefined }> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json' } });
+    res = await fetch(url, { headers: { accept: 'application/json', ...keyHeaders(key) } });
   } catch (err) {
     const cause = networkCause(err);
     throw new AppError(

@@ -12,10 +12,19 @@ import { WebSocket } from 'ws';
 import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
-import { apiOption, networkCause, resolveApiUrl, websocketUrl as wsUrl } from './api-client.ts';
+import {
+  API_KEY_OPTION,
+  apiOption,
+  keyHeaders,
+  networkCause,
+  resolveApiKey,
+  resolveApiUrl,
+  websocketUrl as wsUrl,
+} from './api-client.ts';
 
 export const eventsOptions = {
   api: apiOption,
+  'api-key': API_KEY_OPTION,
   filter: { type: 'string', help: 'An EventFilter as JSON; the other options are merged into it.' },
   event: { type: 'list', help: 'Only events whose name starts with this prefix (repeatable).', default: [] },
   resource: { type: 'list', help: 'Only events whose primary resource has this id (repeatable).', default: [] },
@@ -83,11 +92,11 @@ function line(e: Received, json: boolean): string {
   return `${e.occurred}  ${e.event}  ${e.resource['prefect.resource.id']}${name ? ` (${name})` : ''}`;
 }
 
-async function post(url: string, body: unknown): Promise<Response> {
+async function post(url: string, body: unknown, key: string | undefined): Promise<Response> {
   try {
     return await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...keyHeaders(key) },
       body: JSON.stringify(body),
     });
   } catch (err) {
@@ -102,11 +111,16 @@ async function check(r: Response): Promise<Record<string, unknown>> {
 }
 
 /** The most recent `limit` matching events, oldest first. */
-async function recent(api: string, filter: Record<string, unknown>, limit: number): Promise<Received[]> {
+async function recent(
+  api: string,
+  key: string | undefined,
+  filter: Record<string, unknown>,
+  limit: number,
+): Promise<Received[]> {
   const out: Received[] = [];
   if (limit === 0) return out;
   let page = await check(
-    await post(`${api}/events/filter`, { filter: { ...filter, order: 'DESC' }, limit: Math.min(limit, 50) }),
+    await post(`${api}/events/filter`, { filter: { ...filter, order: 'DESC' }, limit: Math.min(limit, 50) }, key),
   );
   for (;;) {
     out.push(...(page.events as Received[]));
@@ -116,6 +130,7 @@ async function recent(api: string, filter: Record<string, unknown>, limit: numbe
     const u = new URL(next);
     const r = await fetch(
       `${api}${u.pathname.replace(/^.*?\/events\/filter\/next/, '/events/filter/next')}${u.search}`,
+      { headers: keyHeaders(key) },
     );
     page = await check(r);
   }
@@ -124,6 +139,7 @@ async function recent(api: string, filter: Record<string, unknown>, limit: numbe
 
 function follow(
   api: string,
+  key: string | undefined,
   filter: Record<string, unknown>,
   seen: Set<string>,
   since: string,
@@ -133,7 +149,7 @@ function follow(
     const ws = new WebSocket(wsUrl(api, '/events/out'), ['prefect']);
     let stopping = false;
     ws.on('open', () => {
-      ws.send(JSON.stringify({ type: 'auth', token: null }));
+      ws.send(JSON.stringify({ type: 'auth', token: key ?? null }));
       const occurred = { ...(filter.occurred as object), since };
       ws.send(JSON.stringify({ type: 'filter', filter: { ...filter, occurred }, backfill: true }));
     });
@@ -172,12 +188,13 @@ export async function events(argv: string[], env: NodeJS.ProcessEnv): Promise<vo
   const api = resolveApiUrl(o.api, env);
   const filter = buildFilter(o);
   const start = new Date().toISOString();
-  const shown = await recent(api, filter, o.limit);
+  const key = resolveApiKey(o['api-key'], env);
+  const shown = await recent(api, key, filter, o.limit);
   for (const e of shown) process.stdout.write(`${line(e, o.json)}\n`);
   if (!shown.length && o.limit > 0)
     process.stderr.write(`${nothingFound(o, api)}${o.follow ? '; waiting for new ones' : ''}\n`);
   if (!o.follow) return;
   // Resume from the newest event shown (or from now), skipping what was printed already.
   const since = shown.length ? shown[shown.length - 1].occurred : start;
-  await follow(api, filter, new Set(shown.map((e) => e.id)), since, o.json);
+  await follow(api, key, filter, new Set(shown.map((e) => e.id)), since, o.json);
 }

@@ -17,7 +17,12 @@ export interface LiveSocket {
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-export function openLiveSocket(url: string, filter: unknown, env: NodeJS.ProcessEnv): Promise<LiveSocket> {
+export function openLiveSocket(
+  url: string,
+  filter: unknown,
+  env: NodeJS.ProcessEnv,
+  key?: string,
+): Promise<LiveSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, ['prefect'], { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     const buffered: Record<string, unknown>[] = [];
@@ -42,8 +47,8 @@ export function openLiveSocket(url: string, filter: unknown, env: NodeJS.Process
       fail(`${url} closed the connection during the handshake (${code} ${reason})`),
     );
     ws.on('open', () => {
-      // Prefect's client sends its auth string or API key; Sightline accepts any token.
-      ws.send(JSON.stringify({ type: 'auth', token: env.PREFECT_API_AUTH_STRING || env.PREFECT_API_KEY || null }));
+      // The key (a server run with --auth needs one), else Prefect's auth string.
+      ws.send(JSON.stringify({ type: 'auth', token: key ?? (env.PREFECT_API_AUTH_STRING || null) }));
     });
     ws.on('message', (data) => {
       let msg: Record<string, unknown>;

@@ -10,12 +10,21 @@ import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
 import { parseLevel, textLine } from '../domain/log-export.ts';
 import { formatMicros, MICROS_PER_SECOND, type Micros, nowMicros, parseIsoMicros } from '../domain/time.ts';
-import { apiOption, getJson, getJsonWithDate, resolveApiUrl, websocketUrl } from './api-client.ts';
+import {
+  API_KEY_OPTION,
+  apiOption,
+  getJson,
+  getJsonWithDate,
+  resolveApiKey,
+  resolveApiUrl,
+  websocketUrl,
+} from './api-client.ts';
 import { openLiveSocket } from './live-socket.ts';
 import { levelStyle, paint, useColour } from './style.ts';
 
 const logsOptions = {
   api: apiOption,
+  'api-key': API_KEY_OPTION,
   level: {
     type: 'string',
     help: 'Only logs at or above this level: a name (debug, info, warning, error, critical) or a number.',
@@ -81,6 +90,7 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     throw new AppError('invalid_input', `--level: not a level: '${o.level}'`);
   const since = o.since === undefined ? undefined : parseSince(o.since, nowMicros());
   const api = resolveApiUrl(o.api, env);
+  const key = resolveApiKey(o['api-key'], env);
 
   const colour = useColour(process.stdout, env);
   const render = (log: ApiLog): string => {
@@ -102,14 +112,14 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     loggers: o.logger.length ? { any_: o.logger } : undefined,
     text: o.grep === undefined ? undefined : { query: o.grep },
   };
-  const live = o.follow ? await openLiveSocket(websocketUrl(api, '/logs/out'), filter, env) : undefined;
+  const live = o.follow ? await openLiveSocket(websocketUrl(api, '/logs/out'), filter, env, key) : undefined;
 
   // Logs committed after the live stream started may come both ways; only those can be
   // duplicates, and they were created at most moments before the server's first answer.
   const seen = new Set<string>();
   let seenFrom: Micros | undefined;
   let printed = 0;
-  await readStored(api, runId, { level, since, loggers: o.logger, grep: o.grep }, async (page, serverNow) => {
+  await readStored(api, key, runId, { level, since, loggers: o.logger, grep: o.grep }, async (page, serverNow) => {
     if (live && seenFrom === undefined)
       seenFrom = serverNow === undefined ? Number.NEGATIVE_INFINITY : serverNow - 120 * MICROS_PER_SECOND;
     let out = '';
@@ -121,7 +131,7 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     await write(out);
   });
   if (!printed) {
-    if (!(await known(api, runId))) {
+    if (!(await known(api, key, runId))) {
       live?.close();
       throw new AppError('not_found', `no flow run ${runId} at ${api}: neither a run nor any log of it`);
     }
@@ -154,15 +164,15 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
  * this server never saw created). An unknown one is an error, not an empty list — nor, with
  * --follow, a wait that never ends.
  */
-async function known(api: string, runId: string): Promise<boolean> {
-  const found = await getJson(`${api}/flow_runs/${runId}`).then(
+async function known(api: string, key: string | undefined, runId: string): Promise<boolean> {
+  const found = await getJson(`${api}/flow_runs/${runId}`, key).then(
     () => true,
     (err) => {
       if (err instanceof AppError && err.code === 'not_found') return false;
       throw err;
     },
   );
-  return found || (await getJson<unknown[]>(`${api}/flow_runs/${runId}/logs?limit=1`)).length > 0;
+  return found || (await getJson<unknown[]>(`${api}/flow_runs/${runId}/logs?limit=1`, key)).length > 0;
 }
 
 interface StoredQuery {
@@ -179,6 +189,7 @@ interface StoredQuery {
  */
 async function readStored(
   api: string,
+  key: string | undefined,
   runId: string,
   q: StoredQuery,
   onPage: (logs: ApiLog[], serverNow: Micros | undefined) => Promise<void>,
@@ -192,7 +203,7 @@ async function readStored(
     if (atSince) params.set('offset', String(atSince));
     if (q.loggers.length) params.set('loggers', q.loggers.join(','));
     if (q.grep !== undefined) params.set('text_query', q.grep);
-    const { body: page, date } = await getJsonWithDate<ApiLog[]>(`${api}/flow_runs/${runId}/logs?${params}`);
+    const { body: page, date } = await getJsonWithDate<ApiLog[]>(`${api}/flow_runs/${runId}/logs?${params}`, key);
     await onPage(page, date);
     if (page.length < PAGE) return;
     const last = parseIsoMicros(page[page.length - 1].timestamp)!;

@@ -11,12 +11,15 @@ import { commandHelp } from './help.ts';
 const USAGE = `usage: sightline <command> [options]
 
 commands:
-  serve     Start the server (native Prefect API on :4200, REST gateway on :8080, MCP on :9090).
-  mcp       Serve the MCP tools over stdio (mcp --stdio), for desktop agents.
-  logs      Print a flow run's logs (--follow for new ones as they arrive).
-  events    Print recent events (--follow for new ones as they arrive).
-  runs      List flow runs (--flow, --state, --since, --json).
-  trace     Print the run tree of a flow run: flow → tasks → subflows (--json).
+  serve       Start the server (native Prefect API on :4200, REST gateway on :8080, MCP on :9090).
+  mcp         Serve the MCP tools over stdio (mcp --stdio), for desktop agents.
+  logs        Print a flow run's logs (--follow for new ones as they arrive).
+  events      Print recent events (--follow for new ones as they arrive).
+  runs        List flow runs (--flow, --state, --since, --json).
+  trace       Print the run tree of a flow run: flow → tasks → subflows (--json).
+  accounts    Create and list accounts (--data-dir or --db: works beside a running server).
+  workspaces  Create and list workspaces.
+  keys        Create, list and revoke API keys (for --auth).
 
 'sightline <command> --help' lists a command's options; 'sightline --version' prints the version.
 `;
@@ -30,6 +33,9 @@ const commands: Record<string, Command> = {
   events: async (argv, env) => (await import('./events.ts')).events(argv, env),
   runs: async (argv, env) => (await import('./runs.ts')).runs(argv, env),
   trace: async (argv, env) => (await import('./trace.ts')).trace(argv, env),
+  accounts: async (argv, env) => (await import('./admin.ts')).accounts(argv, env),
+  workspaces: async (argv, env) => (await import('./admin.ts')).workspaces(argv, env),
+  keys: async (argv, env) => (await import('./admin.ts')).keys(argv, env),
 };
 
 async function main(argv: string[]): Promise<void> {

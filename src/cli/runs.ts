@@ -9,13 +9,14 @@
 import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { STATE_TYPES } from '../domain/runs/states.ts';
-import { apiOption, resolveApiUrl } from './api-client.ts';
+import { API_KEY_OPTION, apiOption, resolveApiKey, resolveApiUrl } from './api-client.ts';
 import { parseSince } from './events.ts';
 import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
 import { useColour } from './style.ts';
 
 export const runsOptions = {
   api: apiOption,
+  'api-key': API_KEY_OPTION,
   flow: { type: 'list', help: 'Only runs of the flow with this name (repeatable).', default: [] },
   state: { type: 'list', help: 'Only runs in this state type or state name (repeatable).', default: [] },
   since: {
@@ -52,7 +53,7 @@ export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     args: [],
     about: 'Lists flow runs, most recently expected to start first.',
   });
-  const api = new RunApi(resolveApiUrl(o.api, env), env.PREFECT_API_KEY || undefined);
+  const api = new RunApi(resolveApiUrl(o.api, env), resolveApiKey(o['api-key'], env));
   const rows: Json[] = await api.all('/flow_runs/filter', runsFilter(o), o.limit);
   if (!rows.length) {
     const searched = [

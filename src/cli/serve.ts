@@ -20,7 +20,10 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     about: 'Starts the server: the native Prefect API, the REST gateway and the MCP server.',
   });
   // The server's code loads only now: `serve --help` and a bad flag answer at once.
-  const { createSightline } = await import('../main.ts');
+  const [{ createSightline }, { listKeys }] = await Promise.all([
+    import('../main.ts'),
+    import('../ops/access/admin.ts'),
+  ]);
   const logger = serverLogger(config['log-level'], config['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json'));
   const app = await createSightline(config, { logger }).catch((err) => {
     throw startupFailure(err, config);
@@ -68,5 +71,23 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  for (const warning of accessWarnings(config, (await listKeys(app.services)).length))
+    process.stderr.write(`${warning}\n`);
   if (config['log-level'] === 'debug') logLoopDelay(app.api.log);
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/** What start-up says about access: how to make the first key, or that the server is open. */
+export function accessWarnings(config: Pick<ServeConfig, 'auth' | 'host' | 'db'>, keys: number): string[] {
+  if (config.auth && keys === 0)
+    return [
+      'auth: no API key exists yet, so every request but /api/health and /api/ready is refused. Make the first with:',
+      `  sightline keys create --db ${config.db.startsWith('sqlite:') ? `'${config.db}'` : "<this server's --db>"} --account default --scope admin`,
+    ];
+  if (!config.auth && !LOOPBACK.test(config.host))
+    return [
+      `warning: listening on ${config.host} without --auth: anyone who reaches it can read and write everything (see docs/operations.md, "Keys")`,
+    ];
+  return [];
 }

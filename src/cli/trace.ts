@@ -7,12 +7,13 @@ import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
-import { apiOption, resolveApiUrl } from './api-client.ts';
+import { API_KEY_OPTION, apiOption, resolveApiKey, resolveApiUrl } from './api-client.ts';
 import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
 import { useColour } from './style.ts';
 
 export const traceOptions = {
   api: apiOption,
+  'api-key': API_KEY_OPTION,
   json: { type: 'bool', help: 'Print the tree as one JSON document.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -112,7 +113,7 @@ export async function trace(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   });
   const id = normalizeUuid(positionals[0]);
   if (!id) throw new AppError('invalid_input', `'${positionals[0]}' is not a flow run id (a UUID)`);
-  const api = new RunApi(resolveApiUrl(o.api, env), env.PREFECT_API_KEY || undefined);
+  const api = new RunApi(resolveApiUrl(o.api, env), resolveApiKey(o['api-key'], env));
   const tree = await buildTrace(api, id);
   process.stdout.write(
     o.json ? `${JSON.stringify(tree, null, 2)}\n` : renderTrace(tree, useColour(process.stdout, env)),

@@ -110,6 +110,26 @@ export const serveOptions = {
     help: 'Address or CIDR of a reverse proxy whose X-Forwarded-For/-Proto/-Host count for the client address, links and the Host check (repeatable); ignored from anyone else.',
     default: [],
   },
+  'cancel-timeout': {
+    type: 'duration',
+    help: 'How long a stopped run may stay CANCELLING, waiting for its client to acknowledge, before the server sets CANCELLED.',
+    default: 60,
+  },
+  'download-ttl': {
+    type: 'duration',
+    help: 'How long a finished log download (GET /api/v1/flow-runs/{id}/download) is kept and served.',
+    default: 86_400,
+  },
+  'no-download-worker': {
+    type: 'bool',
+    help: 'Write no log downloads here: other instances sharing the database write them.',
+    default: false,
+  },
+  auth: {
+    type: 'bool',
+    help: 'Require an API key (sightline keys create) on every request but /api/health and /api/ready; without it the server is open to anyone who reaches it.',
+    default: false,
+  },
   'request-timeout': {
     type: 'duration',
     help: 'How long a client may take to send a whole request, body included (408 after; 0 or off = no limit).',
@@ -142,7 +162,7 @@ export const serveOptions = {
   },
   'ws-max-connections': {
     type: 'int',
-    help: 'Most open websockets per remote address (more → close 1013).',
+    help: 'Most open websockets per key (per remote address without --auth; more → close 1013).',
     default: 100,
     min: 1,
   },

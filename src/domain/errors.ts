@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'route_not_found'
   | 'method_not_allowed'
   | 'payload_too_large'
+  | 'unauthorized'
   | 'forbidden'
+  | 'rate_limited'
   | 'unsupported_media_type'
   | 'misdirected_request'
   | 'conflict'
@@ -20,7 +22,15 @@ export type ErrorCode =
   | 'bad_gateway'
   | 'gateway_timeout'
   | 'schema_too_new'
-  | 'internal';
+  | 'internal'
+  // The flow-run management API's own (`/api/v1`, `{code, message}` bodies).
+  | 'unsupported_parameter'
+  | 'invalid_parameter'
+  | 'run_not_finished'
+  | 'run_finished'
+  | 'download_not_ready'
+  | 'gone'
+  | 'too_many_jobs';
 
 // ---- bounds: no error can be larger than a few tens of kilobytes, whatever the input -----------
 
@@ -125,13 +135,20 @@ export class AppError extends Error {
   readonly issues: Issue[];
   /** The parsed request body, echoed back by Prefect's open-source validation error shape (bounded). */
   readonly requestBody: unknown;
+  /** Extra members of a `{code, message}` error body (`supported`, `parameter`): small, fixed lists and names. */
+  readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, options: { issues?: Issue[]; requestBody?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { issues?: Issue[]; requestBody?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(cut(message, MESSAGE_MAX));
     this.name = 'AppError';
     this.code = code;
     this.issues = options.issues?.length ? boundIssues(options.issues) : [];
     this.requestBody = echo(options.requestBody, BODY_ECHO_MAX);
+    this.details = options.details ?? {};
   }
 }
 

@@ -17,6 +17,9 @@ export interface Workspace {
   created: Micros;
 }
 
+/** What a caller chooses of a new account; the store assigns the id. */
+export type NewAccount = Pick<Account, 'name' | 'handle'>;
+
 /** What a caller chooses of a new workspace; the store assigns the rest. */
 export type NewWorkspace = Pick<Workspace, 'accountId' | 'name' | 'handle' | 'description'>;
 

@@ -539,6 +539,22 @@ export function unparsed(s: Schema<unknown>): Schema<unknown> {
   );
 }
 
+/**
+ * A query or body documented by `doc` (its fields become the documented parameters) but handed
+ * over as received, every key included, for a caller whose errors are not validation issues (the
+ * flow-run management API names an unsupported parameter with its own code).
+ */
+export function unparsedObject(doc: ObjectSchema<unknown>): ObjectSchema<Record<string, unknown>> {
+  const s = schema<Record<string, unknown>>(
+    (v, loc, issues) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? (v as Record<string, unknown>)
+        : fail(issues, loc, 'model_type', 'Input should be a valid dictionary or object', v),
+    () => doc.json(),
+  );
+  return Object.assign(s, { fields: doc.fields });
+}
+
 /** JSON Schema cleaned of `undefined` members, for documents. */
 export function cleanJson(s: JsonSchema): JsonSchema {
   return JSON.parse(JSON.stringify(s));

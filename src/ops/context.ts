@@ -13,6 +13,7 @@ import type { RunEvent } from '../domain/runs/run-events.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { Writer } from '../ingest/writer.ts';
 import type { Store } from '../store/contract.ts';
+import type { Keyring } from './access/keyring.ts';
 import type { LiveHub } from './live/hub.ts';
 
 /** Where operations report problems they handle themselves (the server log). */
@@ -25,7 +26,12 @@ export interface EventSink {
   emit(workspace: Workspace, events: RunEvent[]): Promise<void>;
 }
 
-export interface Services {
+/** What operations that need only the store run with (the admin CLI opens a store without serving). */
+export interface StoreServices {
+  readonly defaults: { readonly account: Account; readonly workspace: Workspace };
+}
+
+export interface Services extends StoreServices {
   readonly config: ServeConfig;
   /** Logs: resolves once committed; see `ingest/log-writer.ts`. */
   readonly logWriter: Writer<NewLog>;
@@ -33,24 +39,27 @@ export interface Services {
   readonly liveLogs: LiveHub<LogRow>;
   /** Events: resolves once committed (the store skips duplicates); see `ingest/event-writer.ts`. */
   readonly eventWriter: Writer<NewEvent>;
-  readonly defaults: { readonly account: Account; readonly workspace: Workspace };
   /** Signs page tokens and cursors: `--token-secret`, else the one kept in the database. */
   readonly tokenSecret: string;
   /** Server-emitted events (flow-run state changes) enter the event ingest path here. */
   readonly eventSink: EventSink;
+  /** Which key a secret is (`--auth`), kept in memory a few seconds. */
+  readonly keyring: Keyring;
   readonly log: OpLog;
+  /** Wakes this instance's download worker when a job is queued (workers also poll). */
+  readonly wakeDownloads?: () => void;
 }
 
-const stores = new WeakMap<Services, Store>();
+const stores = new WeakMap<StoreServices, Store>();
 
 /** The composition root's one call: these services read and write `store`. */
-export function withStore<S extends Services>(services: S, store: Store): S {
+export function withStore<S extends StoreServices>(services: S, store: Store): S {
   stores.set(services, store);
   return services;
 }
 
 /** The store behind `services`, for operations only. */
-export function storeOf(services: Services): Store {
+export function storeOf(services: StoreServices): Store {
   const store = stores.get(services);
   if (!store) throw new Error('services were built without a store (see withStore)');
   return store;

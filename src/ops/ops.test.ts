@@ -16,6 +16,7 @@ import type { GroupCommit } from '../ingest/group-commit.ts';
 import { createLogWriter } from '../ingest/log-writer.ts';
 import type { Store } from '../store/contract.ts';
 import { openStore } from '../store/open.ts';
+import { Keyring } from './access/keyring.ts';
 import { type OpContext, type Services, withStore } from './context.ts';
 import { filterEvents, filterEventsSchema } from './events/filter-events.ts';
 import { receiveLogs } from './logs/create-logs.ts';
@@ -57,6 +58,7 @@ forEachEngine('operations', (engine) => {
         defaults,
         tokenSecret: 'ops test secret, long enough to sign tokens',
         eventSink: eventWriterSink(eventWriter),
+        keyring: new Keyring(store.keys, { error: () => {} }),
         log: { error: () => {} },
       },
       store,

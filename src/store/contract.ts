@@ -11,6 +11,7 @@
  * - Times are integer microseconds since the epoch.
  */
 
+import type { ApiKey, NewApiKey } from '../domain/access.ts';
 import type {
   CountKey,
   EventCountRow,
@@ -22,7 +23,8 @@ import type {
   StoredEvent,
   TimeBuckets,
 } from '../domain/events.ts';
-import type { LogQuery, LogRow, NewLog } from '../domain/logs.ts';
+import type { LogFilter, LogQuery, LogRow, NewLog } from '../domain/logs.ts';
+import type { DownloadJob, DownloadStatus, NewDownload } from '../domain/management/downloads.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
 import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
 import type {
@@ -36,13 +38,15 @@ import type {
 import type { FlowRunRow, NewFlowRun } from '../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../domain/runs/flows.ts';
 import type { FlowRunPolicy } from '../domain/runs/policies.ts';
+import type { RunListQuery, RunListRow } from '../domain/runs/run-list.ts';
 import type { StateRow } from '../domain/runs/states.ts';
 import type { TaskRunEventRecord } from '../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun, TaskRunRow } from '../domain/runs/task-runs.ts';
 import type { ObservedState, ObservedStateQuery, ObservedTag } from '../domain/spans/observed.ts';
 import type { SpanListQuery } from '../domain/spans/query.ts';
 import type { SpanRow } from '../domain/spans/span.ts';
-import type { Account, NewWorkspace, Workspace } from '../domain/tenancy.ts';
+import type { Account, NewAccount, NewWorkspace, Workspace } from '../domain/tenancy.ts';
+import type { Micros } from '../domain/time.ts';
 
 export interface TenancyStore {
   /**
@@ -51,9 +55,14 @@ export interface TenancyStore {
    */
   ensureDefaults(): Promise<{ account: Account; workspace: Workspace }>;
   getAccount(accountId: string): Promise<Account | undefined>;
+  /** Every account, oldest first. */
+  listAccounts(): Promise<Account[]>;
+  /** Creates an account. Rejects with `conflict` when the handle is taken. */
+  createAccount(input: NewAccount): Promise<Account>;
   /** The workspace with this id inside this account, or undefined. */
   getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined>;
-  listWorkspaces(): Promise<Workspace[]>;
+  /** Every workspace (of one account, when given), oldest first. */
+  listWorkspaces(accountId?: string): Promise<Workspace[]>;
   /** Creates a workspace. Rejects with `conflict` when the handle is taken in the account. */
   createWorkspace(input: NewWorkspace): Promise<Workspace>;
   /**
@@ -61,6 +70,23 @@ export interface TenancyStore {
    * every instance on it accepts the others' tokens.
    */
   tokenSecret(): Promise<string>;
+}
+
+/**
+ * API keys (ADR 27). Only the SHA-256 of a secret is stored. Servers keep what they read in memory
+ * for a few seconds, so that no request waits on the database for its key.
+ */
+export interface KeyStore {
+  /** Stores a new key (`created` = now). Rejects with `conflict` when its hash is already stored. */
+  create(key: NewApiKey): Promise<ApiKey>;
+  /** The key with this hash, revoked and expired ones included; undefined when there is none. */
+  byHash(hash: string): Promise<ApiKey | undefined>;
+  /** Every key (of one account, when given), oldest first. */
+  list(accountId?: string): Promise<ApiKey[]>;
+  /** Marks a key revoked at `at` (a key already revoked keeps its time); undefined for an unknown id. */
+  revoke(id: string, at: Micros): Promise<ApiKey | undefined>;
+  /** Records that a key was used at `at` (later than what is stored; earlier times are ignored). */
+  touch(id: string, at: Micros): Promise<void>;
 }
 
 export interface LogStore {
@@ -80,6 +106,17 @@ export interface LogStore {
    */
   filter(workspaceId: string, query: LogQuery): Promise<LogRow[]>;
   /**
+   * How many logs match `filter` (no text search: counting every match of a text query would
+   * scan). Costs in proportion to the matching rows (an index range); a whole run's count is
+   * `runStats`, which costs nothing.
+   */
+  count(workspaceId: string, filter: Omit<LogFilter, 'text'>): Promise<number>;
+  /**
+   * The log with this id among one flow run's logs, or undefined. Logs have no id index (it
+   * would slow every append): this reads the run's logs, in proportion to their number.
+   */
+  getInRun(workspaceId: string, flowRunId: string, id: string): Promise<LogRow | undefined>;
+  /**
    * Moves up to `maxRows` not-yet-indexed logs into the text index; returns how many it indexed.
    * Called by the background indexer, never on the acknowledgement path.
    */
@@ -93,7 +130,8 @@ export interface LogStore {
   textIndexLag(): Promise<number>;
   /**
    * Counters of one flow run's logs, maintained by `append` in the same transaction (never a
-   * count over the logs): how many there are and the highest `seq` among them. Undefined when
+   * count over the logs): how many there are, the highest `seq` among them, and how many are
+   * warnings and errors. Undefined when
    * the run has no logs. Any append to the run changes the pair.
    */
   runStats(workspaceId: string, flowRunId: string): Promise<RunLogStats | undefined>;
@@ -133,6 +171,9 @@ export interface LogStore {
 export interface RunLogStats {
   count: number;
   maxSeq: number;
+  /** Logs at WARNING level (30–39) and at ERROR or above (≥ 40). */
+  warnings: number;
+  errors: number;
 }
 
 export interface TraceStore {
@@ -307,6 +348,11 @@ export interface FlowRunStore {
   delete(workspaceId: string, id: string): Promise<boolean>;
   filter(workspaceId: string, query: RunQuery<FlowRunSort>): Promise<FlowRunRow[]>;
   count(workspaceId: string, filters: RunFilterSet): Promise<number>;
+  /**
+   * A page of the management API's run list (`domain/runs/run-list.ts`: its filters, order and
+   * row) with the exact number of runs matching.
+   */
+  list(workspaceId: string, query: RunListQuery): Promise<{ rows: RunListRow[]; total: number }>;
   /** The run's state history, oldest first (timestamp, then id); empty for an unknown run. */
   states(workspaceId: string, flowRunId: string): Promise<StateRow[]>;
   getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;
@@ -440,9 +486,51 @@ export interface ChangeFeed {
   subscribe(listener: (notice: ChangeNotice) => void): () => void;
 }
 
+/**
+ * Queued log downloads (`domain/management/downloads.ts`). Workers on any instance take jobs by
+ * lease: a job whose worker died (lease ran out) is taken again and written from its first chunk.
+ */
+export interface DownloadStore {
+  /**
+   * Queues `job` unless the run already has an unfinished job (that one is returned, `created`
+   * false). Rejects with `too_many_jobs` when the workspace already has `maxUnfinished` of them.
+   */
+  enqueue(
+    workspaceId: string,
+    job: NewDownload,
+    maxUnfinished: number,
+  ): Promise<{ job: DownloadJob; created: boolean }>;
+  get(workspaceId: string, id: string): Promise<DownloadJob | undefined>;
+  /** Newest first (created, then id), with the exact number matching. */
+  list(
+    workspaceId: string,
+    query: { statuses?: DownloadStatus[]; flowRunId?: string; limit: number; offset: number },
+  ): Promise<{ rows: DownloadJob[]; total: number }>;
+  /** Deletes the job and its file; false when there is no such job. */
+  delete(workspaceId: string, id: string): Promise<boolean>;
+  /**
+   * Leases the oldest queued job, or a running one whose lease ran out (its chunks are dropped),
+   * to `owner` until `until`, marking it running. Undefined when there is nothing to do.
+   */
+  claim(owner: string, now: Micros, until: Micros): Promise<(DownloadJob & { workspaceId: string }) | undefined>;
+  /** Stores chunk `n` of the file and extends the lease; false when `owner` no longer holds it. */
+  writeChunk(id: string, owner: string, n: number, data: Uint8Array, until: Micros): Promise<boolean>;
+  /** Ends the job: completed with its figures, or failed with an error; false when the lease was lost. */
+  finish(
+    id: string,
+    owner: string,
+    outcome: { rowCount: number; sizeBytes: number; completed: Micros; expires: Micros } | { error: string },
+  ): Promise<boolean>;
+  /** The file's chunks in order (a completed job's). */
+  chunks(workspaceId: string, id: string): AsyncGenerator<Uint8Array>;
+  /** Marks completed jobs whose `expires` has passed as expired and drops their files; returns how many. */
+  expire(now: Micros): Promise<number>;
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   readonly tenancy: TenancyStore;
+  readonly keys: KeyStore;
   readonly logs: LogStore;
   readonly traces: TraceStore;
   readonly events: EventStore;
@@ -452,6 +540,7 @@ export interface Store {
   readonly taskRuns: TaskRunStore;
   readonly artifacts: ArtifactStore;
   readonly spans: SpanStore;
+  readonly downloads: DownloadStore;
   readonly changes: ChangeFeed;
   /**
    * How many write transactions the engine runs well at once: group commit keeps up to this many

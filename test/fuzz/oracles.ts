@@ -37,6 +37,9 @@ function gatewayShape(b: unknown): boolean {
   );
 }
 
+/** As the server reads it: the raw path (`%2e%2e` is not resolved). */
+const MANAGEMENT_API = /^\/api\/(?:accounts\/[^/]+\/workspaces\/[^/]+\/)?v1(?:[/?]|$)/;
+
 function parse(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(buf.toString('utf8')) };
@@ -52,10 +55,10 @@ function httpProblems(c: Case, a: HttpAnswer): string[] {
   if (a.bodyBytes > ERROR_MAX_BYTES) problems.push(`error body of ${a.bodyBytes} bytes (over 64 KiB)`);
   const body = parse(a.body);
   if (!body.ok) return [...problems, `error body is not JSON: ${a.body.toString('utf8').slice(0, 200)}`];
-  const shaped =
-    c.kind === 'http' && c.surface === 'rest'
-      ? gatewayShape(body.value) || nativeShape(body.value)
-      : nativeShape(body.value);
+  // The REST gateway and the flow-run management API (`/api/…/v1/…`) answer `{code, message}`.
+  const coded =
+    c.kind === 'http' && (c.surface === 'rest' || MANAGEMENT_API.test(c.url.replace(/^https?:\/\/[^/]+/, '')));
+  const shaped = coded ? gatewayShape(body.value) || nativeShape(body.value) : nativeShape(body.value);
   if (!shaped) problems.push(`error body not in the surface's shape: ${a.body.toString('utf8').slice(0, 300)}`);
   return problems;
 }

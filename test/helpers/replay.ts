@@ -166,8 +166,11 @@ export interface ReplayReport {
  * Replays the transcript against `base` (`http://127.0.0.1:PORT`). HTTP calls and websocket
  * frames run in recorded time order; before an HTTP call that follows frames, a ping is sent and
  * its pong awaited (the server answers a ping once every event before it is committed).
+ * `authString` is sent as the Prefect client sends `PREFECT_API_AUTH_STRING`: HTTP Basic on every
+ * call, and the websocket `auth` message's token.
  */
-export async function replay(t: Transcript, base: string): Promise<ReplayReport> {
+export async function replay(t: Transcript, base: string, opts: { authString?: string } = {}): Promise<ReplayReport> {
+  const { authString } = opts;
   const ids = new IdMap();
   type Step = { at: number; run: () => Promise<void> };
   const steps: Step[] = [];
@@ -206,6 +209,7 @@ export async function replay(t: Transcript, base: string): Promise<ReplayReport>
         ]) {
           if (req.headers[k]) headers[k] = ids.apply(req.headers[k]);
         }
+        if (authString) headers.authorization = `Basic ${Buffer.from(authString).toString('base64')}`;
         const body = req.body_kind === 'json' ? JSON.stringify(ids.applyJson(req.body)) : undefined;
         const res = await fetch(url, { method: req.method, headers, body, signal: AbortSignal.timeout(10_000) });
         const text = await res.text();
@@ -239,7 +243,7 @@ export async function replay(t: Transcript, base: string): Promise<ReplayReport>
         unsynced = true;
         await sync();
         const reply = new Promise<Json>((resolve) => s.once('message', (d) => resolve(JSON.parse(String(d)))));
-        s.send(JSON.stringify({ type: 'auth', token: null }));
+        s.send(JSON.stringify({ type: 'auth', token: authString ?? null }));
         assert.deepEqual(await reply, { type: 'auth_success' });
       },
     });

@@ -156,6 +156,7 @@ async function createFlowRun(
       work_pool_id: null,
       work_pool_name: null,
       job_variables: {},
+      retry_of: null,
     },
     state('PENDING', 'Pending', at, id, null),
   );
@@ -335,6 +336,7 @@ async function createFlowRunWithId(
       work_pool_id: null,
       work_pool_name: null,
       job_variables: {},
+      retry_of: null,
     },
     state('RUNNING', 'Running', at + SEC, id, parent),
   );

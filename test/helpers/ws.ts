@@ -18,9 +18,9 @@ export function wsUrl(apiUrl: string, path: string): string {
 
 export async function openSocket(
   url: string,
-  opts: { subprotocol?: boolean; auth?: boolean } & ClientOptions = {},
+  opts: { subprotocol?: boolean; auth?: boolean; token?: string | null } & ClientOptions = {},
 ): Promise<TestSocket> {
-  const { subprotocol = true, auth = true, ...clientOpts } = opts;
+  const { subprotocol = true, auth = true, token = null, ...clientOpts } = opts;
   const ws = new WebSocket(url, subprotocol ? ['prefect'] : [], clientOpts);
   const messages: Record<string, any>[] = [];
   ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
@@ -40,7 +40,7 @@ export async function openSocket(
   };
   const s: TestSocket = { ws, messages, closed, until, send: (v) => ws.send(JSON.stringify(v)) };
   if (subprotocol && auth) {
-    s.send({ type: 'auth', token: null });
+    s.send({ type: 'auth', token });
     await until(() => messages.length > 0, 60_000, 'auth_success');
     if (messages[0].type !== 'auth_success') throw new Error(`handshake failed: ${JSON.stringify(messages[0])}`);
     messages.shift();

@@ -42,7 +42,7 @@ export const eventsInRoute: WsRouteDef = {
     // `last` does not cover them: a ping that arrives meanwhile waits (found by the crash test).
     // With none buffered it is answered at once — the Prefect client pings before it authenticates.
     let reading = false;
-    const early: Buffer[] = [];
+    const early: Buffer[] = session.earlyPings.splice(0);
     socket.on('ping', (data) => (reading || session.pending === 0 ? answer(data) : early.push(data)));
     if (!(await session.handshake())) return;
     const tenant = tenantOf(workspaceScope(ctx));

@@ -10,6 +10,7 @@ import { flowRunRoutes } from './flow-runs.ts';
 import { flowRoutes } from './flows.ts';
 import { logRoutes } from './logs.ts';
 import { logsOutRoute } from './logs-out.ts';
+import { managementRoutes } from './management.ts';
 import { observedLoggerRoutes } from './observed-loggers.ts';
 import { rootRoutes } from './root.ts';
 import { runSupportRoutes } from './run-support.ts';
@@ -29,6 +30,7 @@ export const apiRoutes: RouteDef[] = [
   ...runSupportRoutes,
   ...eventRoutes,
   ...traceRoutes,
+  ...managementRoutes,
 ];
 
 /** Routes outside the two path families: they address an account, or the caller. */

@@ -1,6 +1,7 @@
 /** Account and workspace routes, shaped as Prefect Cloud's. */
 import { object, optional, str } from '../../lib/schema.ts';
 import { createWorkspace, listAccountWorkspaces } from '../../ops/tenancy/accounts.ts';
+import { callerOf } from '../access.ts';
 import { type FixedRouteDef, fixedRoute } from '../router.ts';
 
 const HANDLE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -23,9 +24,9 @@ export const workspaceRoutes: FixedRouteDef[] = [
     url: '/api/me/workspaces',
     tag: 'Workspaces',
     summary:
-      "Every workspace of this server, with its account (Cloud's `/me/workspaces`; the first is the default one).",
+      "Every workspace of this server, with its account (Cloud's `/me/workspaces`; the first is the default one); under --auth, those the key reaches.",
     scope: 'read',
-    handler: (services) => listAccountWorkspaces(services),
+    handler: (services, _input, req) => listAccountWorkspaces(services, callerOf(req)),
   }),
   fixedRoute({
     method: 'POST',

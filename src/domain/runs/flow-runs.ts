@@ -91,6 +91,8 @@ export interface FlowRunFields {
   work_pool_id: string | null;
   work_pool_name: string | null;
   job_variables: Record<string, unknown> | null;
+  /** The run this one retries (`POST /api/v1/flow-runs/{id}/retry`); null for every other run. */
+  retry_of: string | null;
 }
 
 /** A flow run as stored, with its current state. */

@@ -18,11 +18,15 @@ export const exportFormatSchema = literal(EXPORT_FORMATS);
 /** Prefect reads the run's logs 1000 at a time; a page is also one chunk of the response. */
 export const EXPORT_PAGE_SIZE = 1000;
 
-/** All logs of a flow run in `TIMESTAMP_ASC` order, one page at a time. */
+/**
+ * All logs of a flow run in `TIMESTAMP_ASC` order, one page at a time; with `upToSeq`, only those
+ * stored up to that position (a snapshot: logs arriving later are left out).
+ */
 export async function* flowRunLogPages(
   ctx: OpContext,
   flowRunId: string,
   pageSize = EXPORT_PAGE_SIZE,
+  upToSeq = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<LogRow[]> {
   const filter = { operator: 'and_' as const, flow_run_id: { any_: [flowRunId] } };
   let after: LogCursor | undefined;
@@ -34,7 +38,8 @@ export async function* flowRunLogPages(
       offset: 0,
       after,
     });
-    if (rows.length) yield rows;
+    const kept = upToSeq === Number.POSITIVE_INFINITY ? rows : rows.filter((r) => r.seq <= upToSeq);
+    if (kept.length) yield kept;
     if (rows.length < pageSize) return;
     const last = rows[rows.length - 1];
     after = { timestamp: last.timestamp, seq: last.seq };
@@ -48,7 +53,7 @@ export interface LogExport {
   chunks: AsyncGenerator<string>;
 }
 
-async function* render(pages: AsyncGenerator<LogRow[]>, format: ExportFormat): AsyncGenerator<string> {
+export async function* renderExport(pages: AsyncGenerator<LogRow[]>, format: ExportFormat): AsyncGenerator<string> {
   if (format === 'csv') yield CSV_HEADER;
   const line = format === 'csv' ? csvLine : (r: LogRow) => textLine(r);
   for await (const rows of pages) {
@@ -62,5 +67,5 @@ async function* render(pages: AsyncGenerator<LogRow[]>, format: ExportFormat): A
 export async function exportFlowRunLogs(ctx: OpContext, flowRunId: string, format: ExportFormat): Promise<LogExport> {
   const run = await findFlowRunForLogs(ctx, flowRunId);
   if (!run) throw notFound('Flow run');
-  return { run, format, chunks: render(flowRunLogPages(ctx, flowRunId), format) };
+  return { run, format, chunks: renderExport(flowRunLogPages(ctx, flowRunId), format) };
 }

@@ -21,6 +21,7 @@ import { emitFlowRunStateEvent } from './flow-run-events.ts';
 export async function createFlowRun(
   ctx: OpContext,
   input: FlowRunCreate,
+  opts: { retryOf?: string } = {},
 ): Promise<{ run: FlowRunRow; created: boolean }> {
   const store = storeOf(ctx.services);
   const ws = ctx.workspace.id;
@@ -63,6 +64,7 @@ export async function createFlowRun(
       infrastructure_pid: null,
       created_by: null,
       job_variables: input.job_variables ?? {},
+      retry_of: opts.retryOf ?? null,
     },
     initial,
   );

@@ -7,7 +7,8 @@ import { AppError } from '../../domain/errors.ts';
 import { uuid7 } from '../../domain/ids.ts';
 import { nextStateTimestamp } from '../../domain/runs/bookkeeping.ts';
 import { type OrchestrationInput, orchestrate, withScheduledTime } from '../../domain/runs/orchestration.ts';
-import type { ProposedState, StateRow } from '../../domain/runs/states.ts';
+import { makeState, type ProposedState, type StateRow } from '../../domain/runs/states.ts';
+import { STOPPED, wasStopped } from '../../domain/runs/stop.ts';
 import { withSubflowDetails } from '../../domain/runs/subflows.ts';
 import { type Micros, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
@@ -61,6 +62,7 @@ export async function setFlowRunState(ctx: OpContext, id: string, input: SetStat
     if (!run) throw new AppError('not_found', `Flow run with id ${id} not found`);
     const now = nowMicros();
     const { decision, chosen } = decide('flow_run', run, input, now);
+    if (!chosen && decision.status === 'ABORT' && wasStopped(run.state)) return finishStop(ctx, id);
     if (!chosen) return orchestrationResult(decision, run.state, false);
     const state: StateRow = {
       ...withSubflowDetails(withScheduledTime(chosen, now), run.id, run.parent_task_run_id),
@@ -79,6 +81,16 @@ export async function setFlowRunState(ctx: OpContext, id: string, input: SetStat
     return orchestrationResult(decision, state, true);
   }
   throw new AppError('conflict', `Flow run ${id} kept changing state while this one was proposed; propose it again.`);
+}
+
+/**
+ * A stopped run's client proposed something other than CANCELLED: it is told to abort, and the
+ * server sets CANCELLED itself (the stop is done; nothing would otherwise end it).
+ */
+async function finishStop(ctx: OpContext, id: string): Promise<SetStateResult> {
+  await setFlowRunState(ctx, id, { state: makeState('CANCELLED', { message: STOPPED }), force: true });
+  const run = await storeOf(ctx.services).flowRuns.get(ctx.workspace.id, id);
+  return orchestrationResult({ status: 'ABORT', reason: STOPPED }, run?.state ?? null, false);
 }
 
 export async function setTaskRunState(ctx: OpContext, id: string, input: SetStateInput): Promise<SetStateResult> {

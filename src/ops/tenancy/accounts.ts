@@ -1,7 +1,9 @@
 /** Accounts and workspaces: the reads and writes the routes outside the path families need. */
 import { notFound } from '../../domain/errors.ts';
 import { renderAccountWorkspace, type Workspace } from '../../domain/tenancy.ts';
-import { type Services, storeOf } from '../context.ts';
+import type { Caller } from '../access/keyring.ts';
+import { reachesWorkspace } from '../access/reach.ts';
+import { type Services, type StoreServices, storeOf } from '../context.ts';
 import { type EventsContext, scopeRootPath } from '../events/context.ts';
 
 /** The workspace of a Cloud path, or undefined when the account has no such workspace. */
@@ -29,10 +31,15 @@ export async function accountEventsContext(
   return { services, scope, family: 'cloud', rootUrl: origin + scopeRootPath(scope, 'cloud') };
 }
 
-/** Every workspace of this server with its account, the default one first. */
-export async function listAccountWorkspaces(services: Services): Promise<Record<string, unknown>[]> {
+/**
+ * Every workspace of this server with its account, the default one first; under `--auth` those
+ * the caller's key reaches.
+ */
+export async function listAccountWorkspaces(services: Services, caller?: Caller): Promise<Record<string, unknown>[]> {
   const { account } = services.defaults;
-  const all = await storeOf(services).tenancy.listWorkspaces();
+  const all = (await storeOf(services).tenancy.listWorkspaces(caller?.key.accountId)).filter(
+    (ws) => !caller || reachesWorkspace(caller, ws),
+  );
   const accounts = new Map([[account.id, account]]);
   const out: Record<string, unknown>[] = [];
   for (const ws of all) {
@@ -54,7 +61,7 @@ export interface WorkspaceCreate {
 }
 
 /** Creates a workspace in an existing account (404 for an unknown one). */
-export async function createWorkspace(services: Services, accountId: string, input: WorkspaceCreate) {
+export async function createWorkspace(services: StoreServices, accountId: string, input: WorkspaceCreate) {
   const account = await storeOf(services).tenancy.getAccount(accountId);
   if (!account) throw notFound('Account');
   const ws = await storeOf(services).tenancy.createWorkspace({

@@ -7,6 +7,7 @@ import { changeFeedConformance } from './change-feed.ts';
 import { eventDerivedConformance } from './event-derived.ts';
 import { eventConformance } from './events.ts';
 import { flowRunConformance } from './flow-runs.ts';
+import { keyConformance } from './keys.ts';
 import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
@@ -19,6 +20,7 @@ export type OpenTestStore = () => Promise<Store>;
 
 export function storeConformance(open: OpenTestStore): void {
   tenancyConformance(open);
+  keyConformance(open);
   logConformance(open);
   changeFeedConformance(open);
   logStatsConformance(open);

@@ -23,15 +23,37 @@ export function logStatsConformance(open: OpenTestStore): void {
         const other = uuid4();
         assert.equal(await store.logs.runStats(ws, run), undefined);
         const a = await store.logs.append([log(ws, { flow_run_id: run }), log(ws, { flow_run_id: other }), log(ws)]);
-        assert.deepEqual(await store.logs.runStats(ws, run), { count: 1, maxSeq: a[0].seq });
+        assert.deepEqual(await store.logs.runStats(ws, run), { count: 1, maxSeq: a[0].seq, warnings: 0, errors: 0 });
         const b = await store.logs.append([
           log(ws, { flow_run_id: run }),
           log(ws, { flow_run_id: run, timestamp: T0 - 5 }),
         ]);
-        assert.deepEqual(await store.logs.runStats(ws, run), { count: 3, maxSeq: b[1].seq });
-        assert.deepEqual(await store.logs.runStats(ws, other), { count: 1, maxSeq: a[1].seq });
+        assert.deepEqual(await store.logs.runStats(ws, run), { count: 3, maxSeq: b[1].seq, warnings: 0, errors: 0 });
+        assert.deepEqual(await store.logs.runStats(ws, other), { count: 1, maxSeq: a[1].seq, warnings: 0, errors: 0 });
         const ws2 = await otherWorkspace(store);
         assert.equal(await store.logs.runStats(ws2.id, run), undefined, 'counters are per workspace');
+      }));
+
+    it('counts each run’s warnings (30–39) and errors (≥ 40) at ingest, and forgets deleted ones', () =>
+      withStore(open, async (store, ws) => {
+        const run = uuid4();
+        const task = uuid4();
+        const levels = [10, 20, 30, 39, 40, 50, 99];
+        const rows = await store.logs.append(
+          levels.map((level, i) => log(ws, { flow_run_id: run, level, task_run_id: i < 3 ? task : null })),
+        );
+        const stats = await store.logs.runStats(ws, run);
+        assert.deepEqual([stats?.warnings, stats?.errors], [2, 3]);
+        assert.equal(await store.logs.count(ws, { operator: 'and_', flow_run_id: { any_: [run] } }), 7);
+        assert.equal(
+          await store.logs.count(ws, { operator: 'and_', flow_run_id: { any_: [run] }, task_run_id: { any_: [task] } }),
+          3,
+        );
+        assert.equal((await store.logs.getInRun(ws, run, rows[4].id))?.level, 40);
+        assert.equal(await store.logs.getInRun(ws, uuid4(), rows[4].id), undefined, 'another run’s log');
+        await store.logs.deleteForRuns(ws, { flowRunIds: [], taskRunIds: [task] });
+        const left = await store.logs.runStats(ws, run);
+        assert.deepEqual([left?.count, left?.warnings, left?.errors], [4, 1, 3]);
       }));
 
     it('keeps logger statistics: counts, earliest and latest timestamps, order, prefix and limit', () =>

@@ -45,6 +45,7 @@ export function flowRun(flowId: string, over: Partial<NewFlowRun> = {}): NewFlow
     work_pool_id: null,
     work_pool_name: null,
     job_variables: {},
+    retry_of: null,
     ...over,
   };
 }

@@ -26,6 +26,9 @@ export const pgDialect: SqlDialect = {
   jsonText(col, key) {
     return `(${col} ->> '${key}')`;
   },
+  logRunId(expr) {
+    return `${expr}::uuid`;
+  },
   containsCI(col, text, params) {
     return `${col} ILIKE ${this.param(params, `%${text}%`)}`;
   },

@@ -4,11 +4,13 @@ import { applyTransition, emptyTiming } from '../../domain/runs/bookkeeping.ts';
 import type { FlowRunSort } from '../../domain/runs/filters.ts';
 import type { FlowRunRow, NewFlowRun } from '../../domain/runs/flow-runs.ts';
 import type { FlowRunPolicy } from '../../domain/runs/policies.ts';
+import type { RunListQuery, RunListRow } from '../../domain/runs/run-list.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import { trackingTaskState } from '../../domain/runs/subflows.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { FlowRunPatch, FlowRunStore, StateWrite, StateWriteResult } from '../contract.ts';
 import { flowRunColumns, flowRunPatchColumns, json, timingColumns } from '../shared/run-columns.ts';
+import { readRunList } from '../sql/run-list.ts';
 import { FLOW_RUN_SELECT, FLOW_RUNS, RunReads } from '../sql/run-reads.ts';
 import type { PgDb, Queryable } from './db.ts';
 import { insertColumns, insertState, pgReader, toFlowRun, updateColumns } from './run-rows.ts';
@@ -28,6 +30,10 @@ export class PgFlowRuns extends RunReads<FlowRunSort, FlowRunRow> implements Flo
     this.tenancy = tenancy;
     this.taskRuns = taskRuns;
     this.spans = spans;
+  }
+
+  list(workspaceId: string, query: RunListQuery): Promise<{ rows: RunListRow[]; total: number }> {
+    return readRunList(this.reader, workspaceId, query);
   }
 
   private async getInTx(c: Queryable, ws: number, id: string, lock = false): Promise<FlowRunRow | undefined> {

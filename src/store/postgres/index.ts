@@ -15,10 +15,12 @@ import { SqlTraces } from '../sql/traces.ts';
 import { PgArtifacts } from './artifacts.ts';
 import { PgChangeFeed } from './change-feed.ts';
 import { PgDb } from './db.ts';
+import { PgDownloads } from './downloads.ts';
 import { pgEventProjections } from './event-projections.ts';
 import { PgEvents } from './events.ts';
 import { PgFlowRuns } from './flow-runs.ts';
 import { PgFlows } from './flows.ts';
+import { PgKeys } from './keys.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { pgReader } from './run-rows.ts';
@@ -73,6 +75,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   return {
     engine: 'postgres',
     tenancy,
+    keys: new PgKeys(db),
     logs,
     traces: new SqlTraces(pgReader(db, tenancy)),
     events,
@@ -82,6 +85,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     taskRuns,
     artifacts: new PgArtifacts(db, tenancy, spans.projection),
     spans,
+    downloads: new PgDownloads(db, tenancy),
     changes,
     // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.
     writeConcurrency: Math.max(1, Math.min(4, opts.poolSize - 2)),

@@ -15,10 +15,12 @@ import type { PgDb } from './db.ts';
 import { param } from './dialect.ts';
 import { committedUpto } from './streams.ts';
 
-const UPSERT_RUNS = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq)
-  SELECT * FROM unnest($1::int[], $2::uuid[], $3::int8[], $4::int8[])
+const UPSERT_RUNS = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq, warn_count, error_count)
+  SELECT * FROM unnest($1::int[], $2::uuid[], $3::int8[], $4::int8[], $5::int8[], $6::int8[])
   ON CONFLICT (ws, flow_run_id) DO UPDATE SET count = log_run_stats.count + excluded.count,
-    max_seq = greatest(log_run_stats.max_seq, excluded.max_seq)`;
+    max_seq = greatest(log_run_stats.max_seq, excluded.max_seq),
+    warn_count = log_run_stats.warn_count + excluded.warn_count,
+    error_count = log_run_stats.error_count + excluded.error_count`;
 const MERGE = (
   t: string,
 ) => `count = ${t}.count + excluded.count, first_seen = least(${t}.first_seen, excluded.first_seen),
@@ -55,6 +57,8 @@ export async function updateLogStats(c: pg.PoolClient, rows: LogRow[], keys: num
       runs.map((d) => d.flowRunId),
       runs.map((d) => d.count),
       runs.map((d) => d.maxSeq),
+      runs.map((d) => d.warnings),
+      runs.map((d) => d.errors),
     ]);
   }
   const loggers = delta.loggers.sort(byKey);
@@ -64,11 +68,11 @@ export async function updateLogStats(c: pg.PoolClient, rows: LogRow[], keys: num
 }
 
 export async function runStats(db: PgDb, ws: number, flowRunId: string): Promise<RunLogStats | undefined> {
-  const row = await db.one<{ count: number; max_seq: number }>(
-    'SELECT count, max_seq FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2',
+  const row = await db.one<{ count: number; max_seq: number; warn_count: number; error_count: number }>(
+    'SELECT count, max_seq, warn_count, error_count FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2',
     [ws, flowRunId],
   );
-  return row && { count: row.count, maxSeq: row.max_seq };
+  return row && { count: row.count, maxSeq: row.max_seq, warnings: row.warn_count, errors: row.error_count };
 }
 
 export async function observedLoggers(

@@ -236,6 +236,26 @@ export class PgLogs implements LogStore {
   }
 
   /** The conditions of every filter field but `text`, on alias `l`. */
+  async count(workspaceId: string, filter: Omit<LogFilter, 'text'>): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const p: unknown[] = [ws];
+    const conds = this.conditions(filter, p);
+    const op = filter.operator === 'or_' ? ' OR ' : ' AND ';
+    const where = conds.length ? ` AND (${conds.map((c) => `(${c})`).join(op)})` : '';
+    const row = await this.db.one<{ n: string }>(`SELECT count(*) AS n FROM logs l WHERE l.ws = $1${where}`, p);
+    return Number(row?.n ?? 0);
+  }
+
+  async getInRun(workspaceId: string, flowRunId: string, id: string): Promise<LogRow | undefined> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return undefined;
+    return this.db.one<LogRow>(
+      `SELECT ${COLUMNS} FROM logs l WHERE l.ws = $1 AND l.flow_run_id = $2::uuid AND l.id = $3::uuid`,
+      [ws, flowRunId, id],
+    );
+  }
+
   private conditions(f: LogFilter, p: unknown[]): string[] {
     const conds: string[] = [];
     const both = (c: string[]) => {
@@ -334,10 +354,12 @@ export class PgLogs implements LogStore {
     return this.db.tx(async (c) => {
       const groups = (
         await c.query(
-          `SELECT l.flow_run_id::text AS flow_run_id, l.name, count(*) AS n FROM logs l WHERE l.ws = $1 AND ${match} GROUP BY 1, 2`,
+          `SELECT l.flow_run_id::text AS flow_run_id, l.name, count(*) AS n,
+             count(*) FILTER (WHERE l.level >= 30 AND l.level < 40) AS w, count(*) FILTER (WHERE l.level >= 40) AS e
+           FROM logs l WHERE l.ws = $1 AND ${match} GROUP BY 1, 2`,
           params,
         )
-      ).rows as { flow_run_id: string | null; name: string; n: number }[];
+      ).rows as { flow_run_id: string | null; name: string; n: number; w: number; e: number }[];
       // Indexed rows leave the text index table with their log.
       await c.query(
         `DELETE FROM logs_text t USING logs l WHERE l.ws = $1 AND ${match} AND t.ws = l.ws AND t."timestamp" = l."timestamp" AND t.seq = l.seq`,
@@ -347,7 +369,7 @@ export class PgLogs implements LogStore {
       // The statistics kept at ingest lose the deleted logs: counts go down (decrements, so that
       // concurrent appends on other instances are never overwritten; rows at zero go); first/last
       // seen stay as observed.
-      const perRun = new Map<string, number>();
+      const perRun = new Map<string, { n: number; w: number; e: number }>();
       for (const g of groups) {
         await c.query('UPDATE log_loggers SET count = count - $1 WHERE ws = $2 AND name = $3', [g.n, ws, g.name]);
         await c.query('DELETE FROM log_loggers WHERE ws = $1 AND name = $2 AND count <= 0', [ws, g.name]);
@@ -361,14 +383,14 @@ export class PgLogs implements LogStore {
           g.flow_run_id,
           g.name,
         ]);
-        perRun.set(g.flow_run_id, (perRun.get(g.flow_run_id) ?? 0) + Number(g.n));
+        const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0 };
+        perRun.set(g.flow_run_id, { n: sum.n + Number(g.n), w: sum.w + Number(g.w), e: sum.e + Number(g.e) });
       }
-      for (const [flowRunId, n] of perRun) {
-        await c.query('UPDATE log_run_stats SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3', [
-          n,
-          ws,
-          flowRunId,
-        ]);
+      for (const [flowRunId, { n, w, e }] of perRun) {
+        await c.query(
+          'UPDATE log_run_stats SET count = count - $1, warn_count = warn_count - $2, error_count = error_count - $3 WHERE ws = $4 AND flow_run_id = $5',
+          [n, w, e, ws, flowRunId],
+        );
         await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2 AND count <= 0', [ws, flowRunId]);
       }
       return r.rowCount ?? 0;

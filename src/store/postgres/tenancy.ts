@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../domain/errors.ts';
 import { uuid4 } from '../../domain/ids.ts';
-import type { Account, NewWorkspace, Workspace } from '../../domain/tenancy.ts';
+import type { Account, NewAccount, NewWorkspace, Workspace } from '../../domain/tenancy.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { TenancyStore } from '../contract.ts';
 import type { Row } from '../shared/row-decoding.ts';
@@ -72,6 +72,23 @@ export class PgTenancy implements TenancyStore {
     return this.db.one<Account>('SELECT id, name, handle FROM accounts WHERE id = $1', [accountId]);
   }
 
+  async listAccounts(): Promise<Account[]> {
+    return this.db.query<Account>('SELECT id, name, handle FROM accounts ORDER BY created, id');
+  }
+
+  async createAccount(input: NewAccount): Promise<Account> {
+    try {
+      return (await this.db.one<Account>(
+        'INSERT INTO accounts (id, name, handle, created) VALUES ($1, $2, $3, $4) RETURNING id, name, handle',
+        [uuid4(), input.name, input.handle, nowMicros()],
+      ))!;
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION)
+        throw new AppError('conflict', `An account with handle '${input.handle}' already exists.`);
+      throw err;
+    }
+  }
+
   async getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined> {
     const r = await this.db.one<Row>('SELECT * FROM workspaces WHERE id = $1 AND account_id = $2', [
       workspaceId,
@@ -80,8 +97,12 @@ export class PgTenancy implements TenancyStore {
     return r ? toWorkspace(r) : undefined;
   }
 
-  async listWorkspaces(): Promise<Workspace[]> {
-    return (await this.db.query<Row>('SELECT * FROM workspaces ORDER BY ws')).map(toWorkspace);
+  async listWorkspaces(accountId?: string): Promise<Workspace[]> {
+    const rows =
+      accountId === undefined
+        ? await this.db.query<Row>('SELECT * FROM workspaces ORDER BY ws')
+        : await this.db.query<Row>('SELECT * FROM workspaces WHERE account_id = $1 ORDER BY ws', [accountId]);
+    return rows.map(toWorkspace);
   }
 
   async createWorkspace(input: NewWorkspace): Promise<Workspace> {

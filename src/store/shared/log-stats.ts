@@ -13,7 +13,14 @@ export interface RunDelta {
   flowRunId: string;
   count: number;
   maxSeq: number;
+  /** Logs at WARNING level (30–39) and at ERROR or above (≥ 40). */
+  warnings: number;
+  errors: number;
 }
+
+/** The level classes the per-run counters keep: WARNING (30–39) and ERROR and above (≥ 40). */
+export const WARNING_LEVEL = 30;
+export const ERROR_LEVEL = 40;
 
 export interface LoggerDelta {
   ws: WsKey;
@@ -34,6 +41,7 @@ export interface LogStatsDelta {
 
 interface Row {
   seq: number;
+  level: number;
   name: string;
   timestamp: Micros;
   flow_run_id: string | null;
@@ -79,10 +87,12 @@ export function aggregateLogStats(rows: readonly Row[], keys: readonly WsKey[]):
       if (!sameRun) {
         const k = `${ws}\u0000${runId}`;
         run = runs.get(k);
-        if (!run) runs.set(k, (run = { ws, flowRunId: runId, count: 0, maxSeq: r.seq }));
+        if (!run) runs.set(k, (run = { ws, flowRunId: runId, count: 0, maxSeq: r.seq, warnings: 0, errors: 0 }));
       }
       run!.count++;
       if (r.seq > run!.maxSeq) run!.maxSeq = r.seq;
+      if (r.level >= ERROR_LEVEL) run!.errors++;
+      else if (r.level >= WARNING_LEVEL) run!.warnings++;
       if (!(sameRun && r.name === prev!.name && runLogger)) {
         const k = `${ws}\u0000${runId}\u0000${r.name}`;
         runLogger = runLoggers.get(k);

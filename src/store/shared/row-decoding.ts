@@ -124,6 +124,7 @@ export function rowDecoders(c: ColumnCodec): RowDecoders {
       idempotency_key: r.idempotency_key as string | null,
       context: c.json(r.context),
       parent_task_run_id: r.parent_task_run_id as string | null,
+      retry_of: (r.retry_of ?? null) as string | null,
       auto_scheduled: c.bool(r.auto_scheduled),
       infrastructure_document_id: r.infrastructure_document_id as string | null,
       infrastructure_pid: r.infrastructure_pid as string | null,

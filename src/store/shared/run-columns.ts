@@ -76,6 +76,7 @@ export function flowRunColumns(ws: number, r: NewFlowRun, t: RunTiming): Columns
     infrastructure_pid: r.infrastructure_pid,
     created_by: r.created_by === null ? null : json(r.created_by),
     job_variables: r.job_variables === null ? null : json(r.job_variables),
+    retry_of: r.retry_of,
   };
 }
 

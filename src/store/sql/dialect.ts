@@ -26,6 +26,8 @@ export interface SqlDialect {
   contains(col: string, text: string, params: unknown[]): string;
   /** Case-sensitive prefix match. */
   startsWith(col: string, text: string, params: unknown[]): string;
+  /** A run id (run tables keep ids as text) in the type the log tables key runs by (uuid on PostgreSQL). */
+  logRunId(expr: string): string;
   readonly true: string;
   readonly false: string;
 }

@@ -40,7 +40,8 @@ export interface SqlReader {
   all(sql: string, params: unknown[]): Row[] | Promise<Row[]>;
 }
 
-const STATE_COLS = JOINED_STATE_COLUMNS.map((c) => `s."${c}" AS s_${c}`).join(', ');
+/** The current state's columns as `s_<column>`, for a SELECT joining `flow_run_states s`. */
+export const STATE_COLS = JOINED_STATE_COLUMNS.map((c) => `s."${c}" AS s_${c}`).join(', ');
 
 /** A run with its current state joined in as `s_<column>` (decoded by `RowDecoders`). */
 export const FLOW_RUN_SELECT = `SELECT fr.*, ${STATE_COLS} FROM flow_runs fr LEFT JOIN flow_run_states s ON s.ws = fr.ws AND s.id = fr.state_id`;

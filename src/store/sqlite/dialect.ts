@@ -23,6 +23,9 @@ export const sqliteDialect: SqlDialect = {
   jsonText(col, key) {
     return `json_extract(${col}, '$.${key}')`;
   },
+  logRunId(expr) {
+    return expr;
+  },
   containsCI(col, text, params) {
     // SQLite's LIKE is case-insensitive for ASCII, as Prefect's ILIKE on its SQLite engine.
     return `${col} LIKE ${this.param(params, `%${text}%`)}`;

@@ -9,10 +9,12 @@ import { MemoryChangeFeed } from '../shared/memory-change-feed.ts';
 import { SqlTraces } from '../sql/traces.ts';
 import { SqliteArtifacts } from './artifacts.ts';
 import { Db, type SyncMode } from './db.ts';
+import { SqliteDownloads } from './downloads.ts';
 import { sqliteEventProjections } from './event-projections.ts';
 import { SqliteEvents } from './events.ts';
 import { SqliteFlowRuns } from './flow-runs.ts';
 import { SqliteFlows } from './flows.ts';
+import { SqliteKeys } from './keys.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { sqliteReader } from './run-rows.ts';
@@ -55,6 +57,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   return {
     engine: 'sqlite',
     tenancy,
+    keys: new SqliteKeys(db),
     logs: new SqliteLogs(db, tenancy, text, { textPlan: opts.textPlan }),
     traces: new SqlTraces(sqliteReader(db, tenancy)),
     events: new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]),
@@ -64,6 +67,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     taskRuns,
     artifacts: new SqliteArtifacts(db, tenancy, spans.projection),
     spans,
+    downloads: new SqliteDownloads(db, tenancy),
     changes: new MemoryChangeFeed(),
     async close() {
       await text.close();

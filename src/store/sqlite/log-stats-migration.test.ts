@@ -6,7 +6,7 @@ import { tempDir } from '../../../test/helpers/engines.ts';
 import { openSqliteStore } from './index.ts';
 import { foundation } from './migrations/0001-foundation.ts';
 
-it('migration 0002 aggregates the logs a version-1 database already holds', async () => {
+it('migrations 0002 and 0009 aggregate the logs a version-1 database already holds', async () => {
   const path = join(tempDir(), 'v1.db');
   const raw = new DatabaseSync(path);
   raw.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
@@ -18,17 +18,17 @@ it('migration 0002 aggregates the logs a version-1 database already holds', asyn
   );
   const run = 'c0000000-0000-4000-8000-000000000000';
   const insert = raw.prepare(
-    'INSERT INTO logs (ws, id, created, timestamp, level, name, message, flow_run_id) VALUES (1, ?, 0, ?, 20, ?, ?, ?)',
+    'INSERT INTO logs (ws, id, created, timestamp, level, name, message, flow_run_id) VALUES (1, ?, 0, ?, ?, ?, ?, ?)',
   );
-  insert.run('l1', 30, 'x', 'one', run);
-  insert.run('l2', 10, 'x', 'two', run);
-  insert.run('l3', 20, 'y', 'three', null);
+  insert.run('l1', 30, 40, 'x', 'one', run);
+  insert.run('l2', 10, 20, 'x', 'two', run);
+  insert.run('l3', 20, 30, 'y', 'three', null);
   raw.close();
 
   const store = openSqliteStore({ path, sync: 'normal' });
   try {
     const ws = 'b0000000-0000-4000-8000-000000000000';
-    assert.deepEqual(await store.logs.runStats(ws, run), { count: 2, maxSeq: 2 });
+    assert.deepEqual(await store.logs.runStats(ws, run), { count: 2, maxSeq: 2, warnings: 0, errors: 1 });
     assert.deepEqual(await store.logs.observedLoggers(ws, { orderBy: 'NAME_ASC', limit: 10 }), [
       { name: 'x', count: 2, firstSeen: 10, lastSeen: 30 },
       { name: 'y', count: 1, firstSeen: 20, lastSeen: 20 },

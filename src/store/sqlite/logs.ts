@@ -24,8 +24,9 @@ const INSERT_AT =
  */
 const SEQ_FLOOR_KEY = 'logs_seq_floor';
 
-const UPSERT_RUN = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq) VALUES (?, ?, ?, ?)
-  ON CONFLICT (ws, flow_run_id) DO UPDATE SET count = count + excluded.count, max_seq = max(max_seq, excluded.max_seq)`;
+const UPSERT_RUN = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq, warn_count, error_count) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (ws, flow_run_id) DO UPDATE SET count = count + excluded.count, max_seq = max(max_seq, excluded.max_seq),
+    warn_count = warn_count + excluded.warn_count, error_count = error_count + excluded.error_count`;
 const LOGGER_STATS = `count = count + excluded.count, first_seen = min(first_seen, excluded.first_seen),
   last_seen = max(last_seen, excluded.last_seen)`;
 const UPSERT_LOGGER = `INSERT INTO log_loggers (ws, name, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
@@ -102,7 +103,7 @@ export class SqliteLogs implements LogStore {
   private updateStats(rows: LogRow[], keys: number[]): void {
     const delta = aggregateLogStats(rows, keys);
     const run = this.db.stmt(UPSERT_RUN);
-    for (const d of delta.runs) run.run(d.ws, d.flowRunId, d.count, d.maxSeq);
+    for (const d of delta.runs) run.run(d.ws, d.flowRunId, d.count, d.maxSeq, d.warnings, d.errors);
     const logger = this.db.stmt(UPSERT_LOGGER);
     for (const d of delta.loggers) logger.run(d.ws, d.name, d.count, d.firstSeen, d.lastSeen);
     const runLogger = this.db.stmt(UPSERT_RUN_LOGGER);
@@ -113,9 +114,9 @@ export class SqliteLogs implements LogStore {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return undefined;
     const row = this.db
-      .stmt('SELECT count, max_seq FROM log_run_stats WHERE ws = ? AND flow_run_id = ?')
-      .get(ws, flowRunId) as { count: number; max_seq: number } | undefined;
-    return row && { count: row.count, maxSeq: row.max_seq };
+      .stmt('SELECT count, max_seq, warn_count, error_count FROM log_run_stats WHERE ws = ? AND flow_run_id = ?')
+      .get(ws, flowRunId) as { count: number; max_seq: number; warn_count: number; error_count: number } | undefined;
+    return row && { count: row.count, maxSeq: row.max_seq, warnings: row.warn_count, errors: row.error_count };
   }
 
   async observedLoggers(
@@ -215,6 +216,22 @@ export class SqliteLogs implements LogStore {
     return plannable(q) ? q : undefined;
   }
 
+  async count(workspaceId: string, filter: Omit<LogFilter, 'text'>): Promise<number> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const params: Param[] = [ws];
+    const cond = this.filterSql(filter, params);
+    const sql = `SELECT count(*) AS n FROM logs WHERE ws = ?${cond ? ` AND (${cond})` : ''}`;
+    return Number((this.reads.stmt(sql).get(...params) as { n: number }).n);
+  }
+
+  async getInRun(workspaceId: string, flowRunId: string, id: string): Promise<LogRow | undefined> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return undefined;
+    const sql = `SELECT ${COLUMNS} FROM logs WHERE ws = ? AND flow_run_id = ? AND id = ?`;
+    return this.reads.stmt(sql).get(ws, flowRunId, id) as unknown as LogRow | undefined;
+  }
+
   private filterSql(f: LogFilter, params: Param[]): string {
     const conds: string[] = [];
     const inList = (col: string, values: string[]) => {
@@ -298,8 +315,11 @@ export class SqliteLogs implements LogStore {
     const params: Param[] = [ws, JSON.stringify(runs.flowRunIds), JSON.stringify(runs.taskRunIds)];
     return this.db.tx(() => {
       const groups = this.db
-        .stmt(`SELECT flow_run_id, name, count(*) AS n FROM logs WHERE ${where} GROUP BY flow_run_id, name`)
-        .all(...params) as { flow_run_id: string | null; name: string; n: number }[];
+        .stmt(
+          `SELECT flow_run_id, name, count(*) AS n, sum(level >= 30 AND level < 40) AS w, sum(level >= 40) AS e
+           FROM logs WHERE ${where} GROUP BY flow_run_id, name`,
+        )
+        .all(...params) as { flow_run_id: string | null; name: string; n: number; w: number; e: number }[];
       // The text index (its own file, see text-index.ts) keeps their entries: searches confirm every
       // candidate against a row of `logs`, so entries of deleted rows never match.
       const maxSeq = () => (this.db.stmt('SELECT max(seq) AS m FROM logs').get() as { m: number | null }).m ?? 0;
@@ -314,7 +334,7 @@ export class SqliteLogs implements LogStore {
       }
       // The statistics kept at ingest lose the deleted logs: counts go down (rows at zero go);
       // first/last seen stay as observed.
-      const perRun = new Map<string, number>();
+      const perRun = new Map<string, { n: number; w: number; e: number }>();
       for (const g of groups) {
         this.db.stmt('UPDATE log_loggers SET count = count - ? WHERE ws = ? AND name = ?').run(g.n, ws, g.name);
         this.db.stmt('DELETE FROM log_loggers WHERE ws = ? AND name = ? AND count <= 0').run(ws, g.name);
@@ -325,12 +345,15 @@ export class SqliteLogs implements LogStore {
         this.db
           .stmt('DELETE FROM log_run_loggers WHERE ws = ? AND flow_run_id = ? AND name = ? AND count <= 0')
           .run(ws, g.flow_run_id, g.name);
-        perRun.set(g.flow_run_id, (perRun.get(g.flow_run_id) ?? 0) + g.n);
+        const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0 };
+        perRun.set(g.flow_run_id, { n: sum.n + g.n, w: sum.w + g.w, e: sum.e + g.e });
       }
-      for (const [flowRunId, n] of perRun) {
+      for (const [flowRunId, { n, w, e }] of perRun) {
         this.db
-          .stmt('UPDATE log_run_stats SET count = count - ? WHERE ws = ? AND flow_run_id = ?')
-          .run(n, ws, flowRunId);
+          .stmt(
+            'UPDATE log_run_stats SET count = count - ?, warn_count = warn_count - ?, error_count = error_count - ? WHERE ws = ? AND flow_run_id = ?',
+          )
+          .run(n, w, e, ws, flowRunId);
         this.db.stmt('DELETE FROM log_run_stats WHERE ws = ? AND flow_run_id = ? AND count <= 0').run(ws, flowRunId);
       }
       return deleted;

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../domain/errors.ts';
 import { uuid4 } from '../../domain/ids.ts';
-import type { Account, NewWorkspace, Workspace } from '../../domain/tenancy.ts';
+import type { Account, NewAccount, NewWorkspace, Workspace } from '../../domain/tenancy.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { TenancyStore } from '../contract.ts';
 import type { Row } from '../shared/row-decoding.ts';
@@ -58,6 +58,24 @@ export class SqliteTenancy implements TenancyStore {
     return a ? { ...a } : undefined;
   }
 
+  async listAccounts(): Promise<Account[]> {
+    return (
+      this.db.stmt('SELECT id, name, handle FROM accounts ORDER BY created, id').all() as unknown as Account[]
+    ).map((a) => ({ ...a }));
+  }
+
+  async createAccount(input: NewAccount): Promise<Account> {
+    return this.db.tx(() => {
+      if (this.db.stmt('SELECT 1 FROM accounts WHERE handle = ?').get(input.handle))
+        throw new AppError('conflict', `An account with handle '${input.handle}' already exists.`);
+      const id = uuid4();
+      this.db
+        .stmt('INSERT INTO accounts (id, name, handle, created) VALUES (?, ?, ?, ?)')
+        .run(id, input.name, input.handle, nowMicros());
+      return { id, name: input.name, handle: input.handle };
+    });
+  }
+
   async getWorkspace(accountId: string, workspaceId: string): Promise<Workspace | undefined> {
     const r = this.db.stmt('SELECT * FROM workspaces WHERE id = ? AND account_id = ?').get(workspaceId, accountId) as
       | Row
@@ -65,8 +83,12 @@ export class SqliteTenancy implements TenancyStore {
     return r ? toWorkspace(r) : undefined;
   }
 
-  async listWorkspaces(): Promise<Workspace[]> {
-    return (this.db.stmt('SELECT * FROM workspaces ORDER BY ws').all() as unknown as Row[]).map(toWorkspace);
+  async listWorkspaces(accountId?: string): Promise<Workspace[]> {
+    const rows =
+      accountId === undefined
+        ? this.db.stmt('SELECT * FROM workspaces ORDER BY ws').all()
+        : this.db.stmt('SELECT * FROM workspaces WHERE account_id = ? ORDER BY ws').all(accountId);
+    return (rows as unknown as Row[]).map(toWorkspace);
   }
 
   async createWorkspace(input: NewWorkspace): Promise<Workspace> {

@@ -16,6 +16,8 @@ import { unloggedTextIndex } from './0006-unlogged-text-index.ts';
 import { spans } from './0007-spans.ts';
 import { relatedIndexPendingList } from './0008-related-index-pending-list.ts';
 import { spansObservedWithoutTags } from './0009-spans-observed-without-tags.ts';
+import { apiKeys } from './0010-api-keys.ts';
+import { flowRunManagement } from './0011-flow-run-management.ts';
 
 export interface Migration {
   version: number;
@@ -34,6 +36,8 @@ export const migrations: Migration[] = [
   spans,
   relatedIndexPendingList,
   spansObservedWithoutTags,
+  apiKeys,
+  flowRunManagement,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

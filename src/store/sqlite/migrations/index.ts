@@ -13,6 +13,8 @@ import { eventRollupsAndTags } from './0005-event-rollups-tags.ts';
 import { spans } from './0006-spans.ts';
 import { logTextIndexFile } from './0007-log-text-index-file.ts';
 import { eventNameIndexWithId } from './0008-event-name-index-with-id.ts';
+import { apiKeys } from './0009-api-keys.ts';
+import { flowRunManagement } from './0010-flow-run-management.ts';
 
 export interface Migration {
   version: number;
@@ -30,6 +32,8 @@ export const migrations: Migration[] = [
   spans,
   logTextIndexFile,
   eventNameIndexWithId,
+  apiKeys,
+  flowRunManagement,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
