@@ -69,6 +69,35 @@ describe('sightline CLI', () => {
     assert.match(logs.stdout, /-f, --follow/);
   });
 
+  it('help and the client commands load none of the server: no store, API, capabilities, Fastify', async () => {
+    const tracer = new URL('./helpers/module-trace.ts', import.meta.url).href;
+    const server = /\/src\/(store|api|ops|capabilities|ingest)\/|\/src\/main\.ts$|\/node_modules\/(fastify|pg|yaml)\//;
+    for (const args of [['--help'], ...['runs', 'trace', 'logs', 'events', 'serve'].map((c) => [c, '--help'])]) {
+      const r = await run(args, { NODE_OPTIONS: `--import=${tracer}` });
+      assert.equal(r.code, 0, r.stderr);
+      const modules = r.stderr
+        .slice(r.stderr.indexOf('modules:\n') + 9)
+        .split('\n')
+        .filter(Boolean);
+      assert.ok(
+        modules.some((m) => m.endsWith('/src/cli/main.ts')),
+        `${args}: the trace sees the CLI`,
+      );
+      assert.deepEqual(
+        modules.filter((m) => server.test(m)),
+        [],
+        args.join(' '),
+      );
+      // Only the commands that stream (--follow) load the websocket client.
+      if (['runs', 'trace'].includes(args[0]))
+        assert.deepEqual(
+          modules.filter((m) => m.includes('/node_modules/ws/')),
+          [],
+          args.join(' '),
+        );
+    }
+  });
+
   it('mcp --stdio says which store or API it serves, and that a named API does not answer', async () => {
     const dir = tempDir();
     const store = await run(['mcp', '--stdio', '--data-dir', dir]);

@@ -129,3 +129,16 @@ export async function getJsonWithDate<T>(url: string, key?: string): Promise<{ b
   }
   return { body: JSON.parse(body) as T, date: parseHttpDate(res.headers.get('date')) };
 }
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** `--since` of the client commands: an ISO-8601 time, or a duration back from now (15m, 2h, 7d). */
+export function parseSince(text: string, now = Date.now()): string {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
+  if (m) return new Date(now - Number(m[1]) * UNITS[m[2]] * 1000).toISOString();
+  if (!Number.isNaN(Date.parse(text))) return text;
+  throw new AppError(
+    'invalid_input',
+    `--since must be an ISO-8601 time or a duration like 15m, 2h or 7d, got '${text}'`,
+  );
+}

@@ -17,6 +17,7 @@ import {
   apiOption,
   keyHeaders,
   networkCause,
+  parseSince,
   resolveApiKey,
   resolveApiUrl,
   websocketUrl as wsUrl,
@@ -42,19 +43,6 @@ export const eventsOptions = {
 type EventsConfig = OptionsOf<typeof eventsOptions>;
 
 type Received = { id: string; occurred: string; event: string; resource: Record<string, string> };
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-
-/** `--since` of the client commands: an ISO-8601 time, or a duration back from now (15m, 2h, 7d). */
-export function parseSince(text: string, now = Date.now()): string {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
-  if (m) return new Date(now - Number(m[1]) * UNITS[m[2]] * 1000).toISOString();
-  if (!Number.isNaN(Date.parse(text))) return text;
-  throw new AppError(
-    'invalid_input',
-    `--since must be an ISO-8601 time or a duration like 15m, 2h or 7d, got '${text}'`,
-  );
-}
 
 export function buildFilter(o: EventsConfig): Record<string, unknown> {
   let f: Record<string, unknown> = {};

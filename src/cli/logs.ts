@@ -20,6 +20,7 @@ import {
   websocketUrl,
 } from './api-client.ts';
 import { openLiveSocket } from './live-socket.ts';
+import { progress } from './progress.ts';
 import { levelStyle, paint, useColour } from './style.ts';
 
 const logsOptions = {
@@ -119,6 +120,7 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   const seen = new Set<string>();
   let seenFrom: Micros | undefined;
   let printed = 0;
+  const reading = progress(`reading the logs of flow run ${runId}`);
   await readStored(api, key, runId, { level, since, loggers: o.logger, grep: o.grep }, async (page, serverNow) => {
     if (live && seenFrom === undefined)
       seenFrom = serverNow === undefined ? Number.NEGATIVE_INFINITY : serverNow - 120 * MICROS_PER_SECOND;
@@ -128,8 +130,10 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
       out += render(log);
       if (live && (parseIsoMicros(log.created ?? '') ?? Number.POSITIVE_INFINITY) >= seenFrom!) seen.add(log.id);
     }
+    reading.clear();
     await write(out);
-  });
+    reading.set(`${printed.toLocaleString('en')} so far`);
+  }).finally(() => reading.done());
   if (!printed) {
     if (!(await known(api, key, runId))) {
       live?.close();

@@ -9,8 +9,7 @@
 import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { STATE_TYPES } from '../domain/runs/states.ts';
-import { API_KEY_OPTION, apiOption, resolveApiKey, resolveApiUrl } from './api-client.ts';
-import { parseSince } from './events.ts';
+import { API_KEY_OPTION, apiOption, parseSince, resolveApiKey, resolveApiUrl } from './api-client.ts';
 import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
 import { useColour } from './style.ts';
 

@@ -1,10 +1,9 @@
 /** `sightline serve`: start the server and print where everything is. */
 import { setFlagsFromString } from 'node:v8';
-import { problemsToReport } from '../capabilities/loader.ts';
-import { formatProblem } from '../capabilities/yaml-source.ts';
 import { loadOptions } from '../config/load.ts';
 import { type ServeConfig, serveOptions } from '../config/schema.ts';
 import { logLoopDelay } from './loop-delay.ts';
+import { progress } from './progress.ts';
 import { serverLogger } from './server-log.ts';
 import { startupFailure } from './startup-failure.ts';
 
@@ -19,15 +18,22 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     args: [],
     about: 'Starts the server: the native Prefect API, the REST gateway and the MCP server.',
   });
+  const starting = progress('starting');
+  starting.set('loading the server');
   // The server's code loads only now: `serve --help` and a bad flag answer at once.
-  const [{ createSightline }, { listKeys }] = await Promise.all([
+  const [{ createSightline }, { listKeys }, { problemsToReport }, { formatProblem }] = await Promise.all([
     import('../main.ts'),
     import('../ops/access/admin.ts'),
+    import('../capabilities/loader.ts'),
+    import('../capabilities/yaml-source.ts'),
   ]);
   const logger = serverLogger(config['log-level'], config['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json'));
+  starting.set(`opening ${config.db.replace(/\/\/[^@/]*@/, '//…@')} and the capability files`);
   const app = await createSightline(config, { logger }).catch((err) => {
+    starting.done();
     throw startupFailure(err, config);
   });
+  starting.done();
   if (app.capabilities && !['silent', 'error'].includes(config['log-level'])) {
     const { set, bound } = app.capabilities;
     const problems = problemsToReport(set.problems, config['log-level'] === 'debug');
