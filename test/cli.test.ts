@@ -69,6 +69,35 @@ describe('sightline CLI', () => {
     assert.match(logs.stdout, /-f, --follow/);
   });
 
+  it('help texts are worded alike: sentences, defaults as (default: …), one wording per shared option', async () => {
+    const texts: Record<string, Record<string, string>> = {};
+    for (const command of COMMANDS) {
+      const { stdout } = await run([command, '--help']);
+      const options = stdout.slice(stdout.indexOf('\noptions:\n') + 10);
+      // An entry: its flag (and value) then, after two or more spaces, its meaning, then its notes.
+      for (const entry of options.split(/\n(?= {2}-)/)) {
+        const [flag, help] = entry.trim().split(/\s{2,}/);
+        const name = /--([\w-]+)/.exec(flag)![1];
+        (texts[name] ??= {})[command] = help;
+        assert.match(
+          help,
+          /^([A-Z]|[a-z]+ [a-z]+: )/,
+          `${command} --${name}: a sentence, or an action's note: ${help}`,
+        );
+        assert.match(help, /[.)]$/, `${command} --${name}: ends its sentence: ${help}`);
+        if (/\bdefault\b/.test(help)) assert.match(help, /\(default: /, `${command} --${name}: ${help}`);
+      }
+    }
+    const same = (name: string, commands: string[]) =>
+      assert.equal(new Set(commands.map((c) => texts[name][c])).size, 1, `--${name} of ${commands}`);
+    same('api', ['logs', 'events', 'runs', 'trace']);
+    same('api-key', ['logs', 'events', 'runs', 'trace', 'mcp']);
+    for (const c of ['logs', 'events', 'runs'])
+      assert.match(texts.since[c], /: an ISO-8601 time, or a duration back from now \(90s, 15m, 2h, 7d\)\.$/, c);
+    for (const c of ['logs', 'events', 'runs', 'trace', 'accounts', 'keys'])
+      assert.match(texts.json[c], /^Print (each \w+( \w+)? as one JSON line|the tree as one JSON document)/, c);
+  });
+
   it('help and the client commands load none of the server: no store, API, capabilities, Fastify', async () => {
     const tracer = new URL('./helpers/module-trace.ts', import.meta.url).href;
     const server = /\/src\/(store|api|ops|capabilities|ingest)\/|\/src\/main\.ts$|\/node_modules\/(fastify|pg|yaml)\//;

@@ -34,7 +34,7 @@ const storeOptions = {
   'data-dir': serveOptions['data-dir'],
   db: serveOptions.db,
   sync: serveOptions.sync,
-  json: { type: 'bool', help: 'Print one JSON object per line.', default: false },
+  json: { type: 'bool', help: 'Print each row as one JSON line.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 export const accountsOptions = {
@@ -58,7 +58,7 @@ export const keysOptions = {
     help: 'keys create: a workspace (id or handle) the key may reach (repeatable); none = account-wide.',
     default: [],
   },
-  scope: { type: 'string', help: 'keys create: read, write or admin.', choices: KEY_SCOPES },
+  scope: { type: 'string', help: 'keys create: what the key may do: read, write or admin.', choices: KEY_SCOPES },
   name: { type: 'string', help: 'keys create: a name to tell the key by.' },
   expires: { type: 'string', help: `keys create: when the key stops working: ${DURATION_HELP}, or an ISO-8601 time.` },
   'rate-limit-requests': {

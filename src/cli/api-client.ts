@@ -41,7 +41,7 @@ export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv):
 /** The `--api-key` option of every client command. */
 export const API_KEY_OPTION = {
   type: 'string',
-  help: 'API key of a server run with --auth (else SIGHTLINE_API_KEY, then PREFECT_API_KEY).',
+  help: 'API key of a server run with --auth (default: SIGHTLINE_API_KEY, else PREFECT_API_KEY).',
 } as const;
 
 /** The key client commands send: `--api-key`, else `SIGHTLINE_API_KEY`, else `PREFECT_API_KEY`. */

@@ -29,7 +29,10 @@ export const eventsOptions = {
   filter: { type: 'string', help: 'An EventFilter as JSON; the other options are merged into it.' },
   event: { type: 'list', help: 'Only events whose name starts with this prefix (repeatable).', default: [] },
   resource: { type: 'list', help: 'Only events whose primary resource has this id (repeatable).', default: [] },
-  since: { type: 'string', help: 'Only events since this time: ISO-8601, or a duration back from now (15m, 2h, 7d).' },
+  since: {
+    type: 'string',
+    help: 'Only events since this time: an ISO-8601 time, or a duration back from now (90s, 15m, 2h, 7d).',
+  },
   limit: { type: 'int', help: 'How many recent events to print.', default: 50, min: 0, max: 10_000 },
   follow: {
     type: 'bool',

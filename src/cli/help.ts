@@ -30,7 +30,7 @@ export function commandHelp(command: string, { specs, shape, readsEnv }: HelpReq
   const width = Math.min(32, Math.max(...flags.map((f) => f.length)) + 2);
   Object.entries(specs).forEach(([name, spec], i) => {
     const flag = flags[i];
-    lines.push(`  ${flag.length >= width ? `${flag}\n  ${' '.repeat(width)}` : flag.padEnd(width)}${spec.help}`);
+    lines.push(`  ${flag.length > width - 2 ? `${flag}\n  ${' '.repeat(width)}` : flag.padEnd(width)}${spec.help}`);
     const notes = [
       readsEnv ? `env ${envName(name)}` : undefined,
       shown(defaults[name]) === undefined ? undefined : `default ${shown(defaults[name])}`,

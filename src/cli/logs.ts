@@ -30,7 +30,10 @@ const logsOptions = {
     type: 'string',
     help: 'Only logs at or above this level: a name (debug, info, warning, error, critical) or a number.',
   },
-  since: { type: 'string', help: 'Only logs at or after this time: ISO-8601, or a duration ago (90s, 15m, 2h, 7d).' },
+  since: {
+    type: 'string',
+    help: 'Only logs at or after this time: an ISO-8601 time, or a duration back from now (90s, 15m, 2h, 7d).',
+  },
   logger: { type: 'list', help: 'Only logs of this logger (repeatable).', default: [] },
   grep: {
     type: 'string',
@@ -42,7 +45,7 @@ const logsOptions = {
     default: false,
     short: 'f',
   },
-  json: { type: 'bool', help: "Print each log as one line of JSON (Prefect's Log object).", default: false },
+  json: { type: 'bool', help: "Print each log as one JSON line (Prefect's Log object).", default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 type LogsOptions = OptionsOf<typeof logsOptions>;

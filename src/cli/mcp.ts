@@ -19,16 +19,16 @@ import {
 } from '../config/schema.ts';
 import { SIGHTLINE_VERSION } from '../config/version.ts';
 import type { Sightline } from '../main.ts';
-import { reachable } from './api-client.ts';
+import { API_KEY_OPTION, reachable, resolveApiKey } from './api-client.ts';
 import { startupFailure } from './startup-failure.ts';
 
 const mcpOptions = {
   stdio: { type: 'bool', help: 'Serve MCP over stdin/stdout (the only transport of this command).', default: false },
   api: {
     type: 'string',
-    help: 'A running Sightline (its /api URL or a Cloud-style workspace URL); default SIGHTLINE_API_URL, then PREFECT_API_URL.',
+    help: 'The running Sightline whose tools to serve: its /api URL or a Cloud-style workspace URL (default: SIGHTLINE_API_URL, else PREFECT_API_URL; none: the store of --data-dir or --db).',
   },
-  'api-key': { type: 'string', help: 'Bearer key for --api (default: PREFECT_API_KEY).' },
+  'api-key': API_KEY_OPTION,
   'data-dir': serveOptions['data-dir'],
   db: serveOptions.db,
   sync: serveOptions.sync,
@@ -66,7 +66,7 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
     bound = bindCapabilities({
       set,
       upstream: api,
-      upstreamKey: options['api-key'] ?? (env.PREFECT_API_KEY || undefined),
+      upstreamKey: resolveApiKey(options['api-key'], env),
     });
   } else {
     // The server's defaults, with this command's store and capability options.

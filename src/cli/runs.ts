@@ -20,7 +20,7 @@ export const runsOptions = {
   state: { type: 'list', help: 'Only runs in this state type or state name (repeatable).', default: [] },
   since: {
     type: 'string',
-    help: 'Only runs expected to start since: ISO-8601, or a duration back from now (15m, 2h, 7d).',
+    help: 'Only runs expected to start since this time: an ISO-8601 time, or a duration back from now (90s, 15m, 2h, 7d).',
   },
   limit: { type: 'int', help: 'How many runs to list.', default: 50, min: 1, max: 10_000 },
   json: { type: 'bool', help: 'Print each flow run as one JSON line.', default: false },

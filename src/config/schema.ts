@@ -47,7 +47,7 @@ export const capabilityOptions = {
     type: 'string',
     help: 'A remote Cloud-shaped API (Prefect Cloud or another Sightline) for the capabilities instead of the local API.',
   },
-  'upstream-key': { type: 'string', help: 'Bearer key for --upstream (default: PREFECT_API_KEY).' },
+  'upstream-key': { type: 'string', help: 'API key for --upstream (default: PREFECT_API_KEY).' },
   'upstream-timeout-ms': {
     type: 'int',
     help: 'How long a consumed API may take to answer (a download may take longer while bytes flow).',
@@ -72,7 +72,7 @@ export const serveOptions = {
   },
   db: {
     type: 'string',
-    help: 'Database URL: sqlite:<path> (embedded default) or postgres://…',
+    help: 'Database URL: sqlite:<path> (embedded) or postgres://user:password@host:port/database.',
     default: (o: Record<string, unknown>) => `sqlite:${join(String(o['data-dir']), 'sightline.db')}`,
   },
   'db-pool': {
@@ -186,7 +186,7 @@ export const serveOptions = {
   },
   'log-format': {
     type: 'string',
-    help: 'Server log format: pretty (a line to read) or json (a JSON object per line); default pretty on a terminal, json otherwise.',
+    help: 'Server log format: pretty (a line to read) or json (a JSON object per line) (default: pretty on a terminal, else json).',
     choices: ['pretty', 'json'],
   },
   ...capabilityOptions,
