@@ -6,10 +6,11 @@ import { AppError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
 import type { Services } from '../ops/context.ts';
 import { registerAccess } from './access.ts';
+import { registerDocsPage } from './docs-page.ts';
 import { sendError } from './errors.ts';
 import { clientErrorHandler, createListener, overBodyLimit } from './http-listener.ts';
 import { redacted } from './log-redaction.ts';
-import { buildOpenApi, DOCS_HTML } from './openapi.ts';
+import { buildOpenApi } from './openapi.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
 import { apiRoutes, fixedRoutes, wsRoutes } from './routes/index.ts';
 import { trackRoutes } from './served-routes.ts';
@@ -87,6 +88,6 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   const openapi = buildOpenApi(apiRoutes, fixedRoutes);
   const undocumented = { config: { undocumented: true } };
   app.get('/api/openapi.json', undocumented, async () => openapi);
-  app.get('/api/docs', undocumented, async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
+  registerDocsPage(app, undocumented);
   return app;
 }
