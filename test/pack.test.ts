@@ -75,7 +75,7 @@ it('the packed package installs a working sightline command', async () => {
   const old = existsSync(OLD_NODE) ? execFileSync(OLD_NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }) : '';
   const [major, minor] = old.split('.').map(Number);
   if (!old || major > 22 || (major === 22 && minor >= 18)) return; // no older Node here to try
-  for (const args of [['--help'], ['serve'], ['runs']]) {
+  for (const args of [['--help'], ['--version'], ['serve'], ['runs']]) {
     const r = sightline(`${join(out, 'bin')}:/usr/bin:/bin`, args, home);
     assert.equal(r.code, 1, `${args}: ${r.stdout}${r.stderr}`);
     assert.equal(r.stdout, '');
