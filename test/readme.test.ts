@@ -75,14 +75,14 @@ before(async () => {
   api = line[1];
 
   // A failed flow run with a warning, as a Prefect client would leave them.
-  const post = async (path: string, body: unknown) => {
+  const post = async (path: string, body: unknown): Promise<{ id: string }> => {
     const r = await fetch(api + path, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     assert.ok(r.ok, `${path}: ${r.status}`);
-    return r.status === 204 ? undefined : r.json();
+    return r.status === 204 ? { id: '' } : ((await r.json()) as { id: string });
   };
   const flow = await post('/flows/', { name: 'etl' });
   const run = await post('/flow_runs/', {
@@ -147,7 +147,7 @@ it('runs and trace', async () => {
 });
 
 it("a run's trace through the span operations", async () => {
-  const lookup = await (await fetch(`${api}/spans/lookup/${runId}`)).json();
+  const lookup = (await (await fetch(`${api}/spans/lookup/${runId}`)).json()) as { trace_id: string };
   const stdout = await runBlock('span of its trace', { '<any run id>': runId, '<trace_id>': lookup.trace_id });
   assert.match(stdout, new RegExp(`"trace_id":"${lookup.trace_id}"`));
 });
