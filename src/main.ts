@@ -3,6 +3,7 @@
  * implementations together; everything else receives what it needs.
  */
 import type { FastifyInstance } from 'fastify';
+import { doorOf } from './api/access.ts';
 import { buildApi } from './api/app.ts';
 import { type CapabilityService, startCapabilities } from './capabilities/service.ts';
 import type { ServeConfig } from './config/schema.ts';
@@ -11,6 +12,7 @@ import { createEventWriter } from './ingest/event-writer.ts';
 import { createLogWriter } from './ingest/log-writer.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
 import { Keyring } from './ops/access/keyring.ts';
+import { RateLimits } from './ops/access/rate-limits.ts';
 import { type EventSink, type OpLog, type Services, type StoreServices, withStore } from './ops/context.ts';
 import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
@@ -61,6 +63,7 @@ export async function createSightline(
   // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
   const keyring = new Keyring(store.keys, log);
+  const limits = new RateLimits(config);
   const services = withStore<Services>(
     {
       config,
@@ -71,6 +74,7 @@ export async function createSightline(
       liveLogs,
       eventSink,
       keyring,
+      limits,
       log,
       wakeDownloads: () => downloadWorker?.wake(),
     },
@@ -86,7 +90,7 @@ export async function createSightline(
   // Loaded before anything listens: a broken capability file stops start-up with its report.
   const capabilities = config['no-capabilities']
     ? undefined
-    : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger, keyring });
+    : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger, door: doorOf(services) });
 
   let closed = false;
   const s: Sightline = {

@@ -17,6 +17,10 @@ export interface BenchArgs {
   cpuProf?: string;
   /** Run the soak instead of the workloads, for this many seconds. */
   soak?: number;
+  /** Serve with `--auth`; HTTP clients send a write key made with `sightline keys create`. */
+  auth: boolean;
+  /** Extra `serve` flags for every server (e.g. rate limits). */
+  serveArgs: string[];
   /** Command line as typed, recorded in the report. */
   command: string;
 }
@@ -32,6 +36,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --cpu-prof DIR    write V8 CPU profiles of the server processes into DIR
   --soak DURATION   only the soak (mixed load, live and non-reading subscribers) for DURATION
                     (90s, 10m, 1h); writes a CSV next to the report and prints PASS or FAIL
+  --auth            serve with --auth; HTTP clients send a write key made with 'sightline keys
+                    create' (websocket workloads do not send one yet)
+  --serve-arg FLAG  an extra flag for every server (repeatable; --serve-arg=--rate-limit-items=1e9
+                    style, flag and value joined by '=')
   --list            list the workloads and exit
 `;
 
@@ -52,7 +60,16 @@ export function parseDuration(raw: string): number {
 }
 
 export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
-  const a: BenchArgs = { full: false, only: [], logs: 0, events: 0, out: 'bench/RESULTS.md', command: '' };
+  const a: BenchArgs = {
+    full: false,
+    only: [],
+    logs: 0,
+    events: 0,
+    out: 'bench/RESULTS.md',
+    command: '',
+    auth: false,
+    serveArgs: [],
+  };
   let logs: number | undefined;
   let events: number | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -99,6 +116,16 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
         break;
       case '--soak':
         a.soak = parseDuration(value());
+        break;
+      case '--auth':
+        a.auth = true;
+        break;
+      case '--serve-arg':
+        a.serveArgs.push(
+          ...value()
+            .split(/=(.*)/s, 2)
+            .filter((p) => p !== ''),
+        );
         break;
       default:
         throw new Error(`unknown option '${arg}'`);

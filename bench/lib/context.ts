@@ -71,7 +71,8 @@ export class BenchContext {
       dataDir,
       db: opts.db ?? this.args.db,
       nodeArgs,
-      serveArgs: opts.serveArgs,
+      serveArgs: [...this.args.serveArgs, ...(opts.serveArgs ?? [])],
+      auth: this.args.auth,
       onLine: opts.onLine,
     });
     this.onClose(async () => {

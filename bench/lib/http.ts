@@ -15,10 +15,18 @@ export interface HttpResult {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
+/** Headers every client of a server's address sends: its key, when it serves with `--auth`. */
+const credentials = new Map<string, Record<string, string>>();
+
+export function setCredentials(url: string, headers: Record<string, string>): void {
+  credentials.set(new URL(url).host, headers);
+}
+
 export class HttpClient {
   readonly base: URL;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
+  private readonly headers: Record<string, string>;
 
   constructor(baseUrl: string, opts: { connections?: number; timeoutMs?: number } = {}) {
     this.base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
@@ -26,6 +34,7 @@ export class HttpClient {
       throw new Error(`benchmarks only talk to loopback, not ${this.base.hostname}`);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections ?? 1 });
     this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.headers = credentials.get(this.base.host) ?? {};
   }
 
   /** `path` is relative to the base URL (no leading slash): `logs/`, `logs/filter`. */
@@ -39,6 +48,7 @@ export class HttpClient {
           method,
           agent: this.agent,
           headers: {
+            ...this.headers,
             ...headers,
             ...(body === undefined
               ? {}

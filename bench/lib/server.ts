@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trackChild } from './cleanup.ts';
+import { setCredentials } from './http.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
@@ -21,6 +22,11 @@ export interface ServerOptions {
   serveArgs?: string[];
   /** Every line the server writes to stdout after it started (its log, at --log-level). */
   onLine?: (line: string) => void;
+  /**
+   * Serve with `--auth`: a write key is made with `sightline keys create` once the server is up,
+   * and every `HttpClient` of its address sends it (`http.ts`).
+   */
+  auth?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -35,6 +41,8 @@ export interface ServerHandle {
   readonly db: string;
   /** Every `<kind> <value>` line the server printed on start (`rest`, `mcp` may repeat). */
   readonly printed: [string, string][];
+  /** `Authorization` for its key under `auth` (none otherwise). */
+  readonly headers: Record<string, string>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null if killed). */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -76,6 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     '0',
     '--mcp-port',
     '0',
+    ...(opts.auth ? ['--auth'] : []),
     ...(opts.serveArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -137,8 +146,13 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]')
     throw new Error(`server is not on loopback: ${apiUrl}`);
 
+  const headers: Record<string, string> = opts.auth
+    ? { authorization: `Bearer ${await makeKey(db, opts.dataDir, printed.account)}` }
+    : {};
+  if (opts.auth) setCredentials(apiUrl, headers);
   return {
     pid: child.pid!,
+    headers,
     apiUrl,
     cloudUrl: printed.cloud,
     accountId: printed.account,
@@ -147,6 +161,24 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     printed: all,
     stop: (graceMs = 15_000) => stopChild(child, graceMs),
   };
+}
+
+/** A write key of `account`, made by the admin command as a user would (the last line it prints). */
+async function makeKey(db: string, dataDir: string, account: string): Promise<string> {
+  const args = ['src/cli/main.ts', 'keys', 'create', '--account', account, '--scope', 'write', '--name', 'bench'];
+  const child = spawn(process.execPath, [...args, '--db', db, '--data-dir', dataDir], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  trackChild(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const key = out.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !key.startsWith('sl_')) throw new Error(`sightline keys create failed (${code}): ${err}${out}`);
+  return key;
 }
 
 function stopChild(child: ChildProcess, graceMs: number): Promise<number | null> {

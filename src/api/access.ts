@@ -3,14 +3,18 @@
  * caller every later step (tenancy in the router, the websocket routes) reads. Keys are accepted
  * as `Authorization: Bearer <key>`, `Authorization: <key>` (the flow-run management API's form),
  * HTTP Basic with the key as password, and on websockets as the `auth` message's token (the key,
- * or `user:key` as Prefect's `PREFECT_API_AUTH_STRING`). Never in a URL.
+ * or `user:key` as Prefect's `PREFECT_API_AUTH_STRING`). Never in a URL. Rate limits (ADR 29) are
+ * counted here too: each request against its key's or address's bucket, and failed keys against
+ * their address's.
  */
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type KeyScope, scopeAllows } from '../domain/access.ts';
 import { AppError } from '../domain/errors.ts';
-import type { Caller, KeyCheck } from '../ops/access/keyring.ts';
+import type { Caller, KeyCheck, Keyring } from '../ops/access/keyring.ts';
+import type { Holder, RateLimits } from '../ops/access/rate-limits.ts';
 import type { Services } from '../ops/context.ts';
+import { type BrowserGuard, browserGuard } from './browser-guard.ts';
 
 /** The key in an `Authorization` header (Bearer, Basic's password, or bare), or undefined. */
 export function credentialOf(authorization: string | string[] | undefined): string | undefined {
@@ -63,21 +67,95 @@ function openPath(req: FastifyRequest): boolean {
   return OPEN_PATHS.has(q < 0 ? req.url : req.url.slice(0, q));
 }
 
+/** What every listener needs to let a request in: the keys (under `--auth`) and the rate limits. */
+export interface Door {
+  /** Defined under `--auth`. */
+  readonly keyring: Keyring | undefined;
+  readonly limits: RateLimits;
+  readonly guard: BrowserGuard;
+}
+
+export function doorOf(services: Services): Door {
+  const { config, keyring, limits } = services;
+  return { keyring: config.auth ? keyring : undefined, limits, guard: browserGuard(config) };
+}
+
 /**
- * Under `--auth`, every request of the native API but the open paths needs a valid key (401
- * before its body is read) with the scope its route declares (403); the caller is kept for the
+ * A request the REST gateway or MCP made to the native API for its caller (Fastify `inject`, no
+ * socket of its own): counted where it entered, so not again (an MCP call may make several).
+ */
+const inProcess = (req: IncomingMessage) => !(req instanceof IncomingMessage);
+
+/**
+ * Lets a request in or throws: under `--auth` its key (401; 429 once its address has failed
+ * `--auth-fail-limit` times within the last minute's allowance), then one request of its key's or
+ * address's bucket (429). The caller, under `--auth`.
+ */
+export async function letIn(door: Door, req: IncomingMessage): Promise<Caller | undefined> {
+  const counted = !inProcess(req);
+  const { address } = door.guard.view(req);
+  let caller: Caller | undefined;
+  if (door.keyring) {
+    if (counted) door.limits.checkFailures(address);
+    const r = await door.keyring.check(credentialOf(req.headers.authorization));
+    if (!accepted(r)) {
+      if (counted) door.limits.failed(address);
+      throw unauthorized();
+    }
+    caller = r.caller;
+  }
+  if (counted) door.limits.request(door.limits.holder(caller?.key, address));
+  return caller;
+}
+
+/** Keeps the caller of an upgrade (websockets authenticate after it). */
+export function rememberCaller(req: IncomingMessage, caller: Caller): void {
+  callers.set(req, caller);
+}
+
+/** Whose buckets a request draws on: its caller's key, else its client's address. */
+export function holderOf(services: Services, req: IncomingMessage): Holder {
+  return services.limits.holder(callers.get(req)?.key, browserGuard(services.config).view(req).address);
+}
+
+/**
+ * Runs `write` as a write of `n` items of the request's holder: 413 or 429 before it runs when
+ * they are over the limit; given back when it fails (nothing was written).
+ */
+export async function writingItems<T>(
+  services: Services,
+  req: IncomingMessage,
+  n: number,
+  write: () => Promise<T>,
+): Promise<T> {
+  if (n <= 0) return write();
+  const holder = holderOf(services, req);
+  services.limits.takeItems(holder, n);
+  try {
+    return await write();
+  } catch (err) {
+    services.limits.refundItems(holder, n);
+    throw err;
+  }
+}
+
+/**
+ * Every request of the native API but the open paths goes through the door (`letIn`); under
+ * `--auth` its key needs the scope its route declares (403), and the caller is kept for the
  * router's tenancy checks. Requests that match no route need a key too (nothing is learnt
  * without one).
  */
 export function registerAccess(app: FastifyInstance, services: Services): void {
-  if (!services.config.auth) return;
+  const { config } = services;
+  if (!config.auth && config['rate-limit-requests'] <= 0) return;
+  const door = doorOf(services);
   app.addHook('onRequest', async (req) => {
     if (openPath(req)) return;
-    const r = await services.keyring.check(credentialOf(req.headers.authorization));
-    if (!accepted(r)) throw unauthorized();
+    const caller = await letIn(door, req.raw);
+    if (!caller) return;
     const scope = (req.routeOptions.config as { scope?: KeyScope } | undefined)?.scope;
-    const refused = scope && scopeRefusal(r.caller, scope);
+    const refused = scope && scopeRefusal(caller, scope);
     if (refused) throw refused;
-    callers.set(req.raw, r.caller);
+    callers.set(req.raw, caller);
   });
 }

@@ -5,7 +5,7 @@
  * The stable error code goes to the server log, never into the body.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorCode } from '../domain/errors.ts';
+import { AppError, type ErrorCode, RateLimitError } from '../domain/errors.ts';
 import type { PathFamily } from '../ops/context.ts';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -26,6 +26,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   gateway_timeout: 504,
   schema_too_new: 500,
   internal: 500,
+  bad_request: 400,
   unsupported_parameter: 400,
   invalid_parameter: 422,
   run_not_finished: 409,
@@ -93,6 +94,7 @@ export function toAppError(err: unknown): AppError {
 
 export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const app = toAppError(err);
+  if (app instanceof RateLimitError) reply.header('retry-after', String(app.retryAfter));
   const status = HTTP_STATUS[app.code];
   if (status >= 500) req.log.error({ code: app.code, err }, app.message);
   else req.log.info({ code: app.code, status }, app.message);

@@ -19,7 +19,7 @@ import type { Caller } from '../ops/access/keyring.ts';
 import { checkAccountReach, OSS_PATHS_NEED_ONE_WORKSPACE, reachesWorkspace } from '../ops/access/reach.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
 import { findWorkspace } from '../ops/tenancy/accounts.ts';
-import { callerOf } from './access.ts';
+import { callerOf, writingItems } from './access.ts';
 import { queryLists, queryValues } from './query.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -62,6 +62,8 @@ interface RequestSpec<Q, B> {
   bodyOptional?: boolean;
   /** Success status when it is not 200 (documentation). */
   status?: number;
+  /** How many items (log lines, events) the parsed body writes: they count against `--rate-limit-items`. */
+  items?: (body: B) => number;
 }
 
 export interface RouteDef<Q = any, B = any> extends RequestSpec<Q, B> {
@@ -188,7 +190,9 @@ export function registerFixedRoutes(app: FastifyInstance, services: Services, ro
         // Under --auth an account-scope route needs an account-wide key of that account; any
         // other account answers as one that does not exist.
         if (caller && input.params.account_id) checkAccountReach(caller, input.params.account_id);
-        return r.handler(services, input, req, reply);
+        return writingItems(services, req.raw, r.items?.(input.body) ?? 0, () =>
+          r.handler(services, input, req, reply),
+        );
       },
     });
   }
@@ -271,7 +275,9 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
         handler: async (req, reply) => {
           const workspace = await resolver.resolve(req, family);
           const input = parseInput(route, family, req, FAMILY_PARAMS);
-          const result = await route.handler({ services, workspace, family }, input, req, reply);
+          const result = await writingItems(services, req.raw, route.items?.(input.body) ?? 0, async () =>
+            route.handler({ services, workspace, family }, input, req, reply),
+          );
           if (reply.sent) return reply;
           if (route.status && reply.statusCode === 200) reply.code(route.status);
           if (result === undefined) return reply.send();

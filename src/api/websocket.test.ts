@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { WebSocket } from 'ws';
+import { RateLimits } from '../ops/access/rate-limits.ts';
 import { type Services, withStore } from '../ops/context.ts';
 import type { Store } from '../store/contract.ts';
 import { registerWebSockets } from './websocket.ts';
@@ -26,6 +27,7 @@ const services = {
     'trusted-proxy': [],
   },
   defaults: { account: { id: 'a', name: 'default', handle: 'default' }, workspace },
+  limits: new RateLimits({ 'rate-limit-requests': 0, 'rate-limit-items': 0, 'auth-fail-limit': 0 }),
 } as unknown as Services;
 withStore(services, { tenancy: { getWorkspace: async () => undefined } } as unknown as Store);
 

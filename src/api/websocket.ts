@@ -7,16 +7,18 @@
  *
  * Limits (see `ws-session.ts`): `--ws-max-message` per message (close 1009),
  * `--ws-max-connections` open sockets per key, or per remote address without `--auth` (close 1013), `--ws-max-buffer` bytes
- * queued each way, `--ws-handshake-timeout` for the first messages.
+ * queued each way, `--ws-handshake-timeout` for the first messages. Each socket is one API request
+ * of `--rate-limit-requests` (429 at the upgrade without `--auth`, close 1013 after the key with
+ * it); `/events/in` slows down over `--rate-limit-items` (`events-ws.ts`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
-import { AppError } from '../domain/errors.ts';
+import { AppError, RateLimitError } from '../domain/errors.ts';
 import type { Workspace } from '../domain/tenancy.ts';
 import type { OpContext, PathFamily, Services } from '../ops/context.ts';
-import { accepted, credentialOf, scopeRefusal, tokenCredential } from './access.ts';
+import { accepted, credentialOf, holderOf, rememberCaller, scopeRefusal, tokenCredential } from './access.ts';
 import { browserGuard } from './browser-guard.ts';
 import { HTTP_STATUS } from './errors.ts';
 import { HeapReclaimer } from './heap-reclaim.ts';
@@ -42,12 +44,18 @@ export const MISSING_KEY = 'Unauthorized: no API key; set PREFECT_API_AUTH_STRIN
 
 const CLOUD = /^\/api\/accounts\/([^/]+)\/workspaces\/([^/]+)(\/.*)$/;
 
-function reject(socket: Duplex, status: number, detail: string): void {
+function reject(socket: Duplex, status: number, detail: string, header = ''): void {
   const body = JSON.stringify({ detail });
   socket.end(
-    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Error'}\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Error'}\r\nContent-Type: application/json\r\n${header}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/** An upgrade refused by a rate limit: 429 with Retry-After, as on HTTP. */
+function rejectRateLimited(socket: Duplex, err: unknown): void {
+  if (!(err instanceof RateLimitError)) throw err;
+  reject(socket, 429, err.message, `Retry-After: ${err.retryAfter}\r\n`);
 }
 
 export function registerWebSockets(app: FastifyInstance, services: Services, routes: WsRouteDef[]): void {
@@ -127,13 +135,17 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
     });
   };
 
-  /** Under --auth: the key of the upgrade's Authorization, else of the auth message's token. */
+  /**
+   * Under --auth: the key of the upgrade's Authorization, else of the auth message's token. A
+   * refusal counts against the address's --auth-fail-limit.
+   */
   const authenticate = async (route: WsRouteDef, session: WsSession, req: IncomingMessage) => {
     const auth = await session.readAuth();
     if (auth === null) return undefined;
     const fromHeader = await services.keyring.check(credentialOf(req.headers.authorization));
     const r = accepted(fromHeader) ? fromHeader : await services.keyring.check(tokenCredential(auth.token));
     if (!accepted(r)) {
+      services.limits.failed(guard.view(req).address);
       session.close(1008, r.refused === 'missing' ? MISSING_KEY : 'Unauthorized');
       return undefined;
     }
@@ -165,11 +177,24 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
     if (!route) return reject(socket, 404, 'Not Found');
 
     if (config.auth) {
+      try {
+        services.limits.checkFailures(guard.view(req).address);
+      } catch (err) {
+        return rejectRateLimited(socket, err);
+      }
       // Nothing is told before the key is known: the socket opens, authenticates, then learns
       // whether its workspace exists (one it may not reach answers the same).
       accept(route, req, socket, head, async (session) => {
         const caller = await authenticate(route, session, req);
         if (!caller) return;
+        rememberCaller(req, caller);
+        // A subscription is one API request of its key.
+        try {
+          services.limits.request(holderOf(services, req));
+        } catch (err) {
+          if (!(err instanceof RateLimitError)) throw err;
+          return session.close(1013, `${err.message}; retry after ${err.retryAfter} s`);
+        }
         let workspace: Workspace;
         try {
           workspace = await resolver.resolveIds(family, ids[0], ids[1], caller);
@@ -184,6 +209,12 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
           run(route, { services, workspace, family }, session, req, path);
       });
       return;
+    }
+    // A subscription is one API request of its address.
+    try {
+      services.limits.request(holderOf(services, req));
+    } catch (err) {
+      return rejectRateLimited(socket, err);
     }
     resolver.resolveIds(family, ids[0], ids[1]).then(
       (workspace) =>

@@ -1,20 +1,33 @@
 /**
- * The caller of a gateway or MCP request, carried into the in-process calls it makes (under
- * `--auth`): the native API then judges the caller's own key, so nothing reaches more through the
- * gateway than directly. Async context, because the MCP SDK stands between the listener and the
- * tool call.
+ * The caller of a gateway or MCP request, carried into the in-process calls it makes: the native
+ * API then judges the caller's own key (under `--auth`), so nothing reaches more through the
+ * gateway than directly, and counts what the calls write against the caller's key or address.
+ * Async context, because the MCP SDK stands between the listener and the tool call.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-const context = new AsyncLocalStorage<Record<string, string>>();
+interface CallerContext {
+  headers: Record<string, string>;
+  address?: string;
+}
 
-/** Runs `fn` with `authorization` (the caller's header, if any) carried into in-process calls. */
-export function asCaller<T>(authorization: string | string[] | undefined, fn: () => T): T {
+const context = new AsyncLocalStorage<CallerContext>();
+
+/**
+ * Runs `fn` with `authorization` (the caller's header, if any) and `address` (the client's, as the
+ * listener saw it) carried into in-process calls.
+ */
+export function asCaller<T>(authorization: string | string[] | undefined, address: string, fn: () => T): T {
   const h = Array.isArray(authorization) ? authorization[0] : authorization;
-  return context.run(h ? { authorization: h } : {}, fn);
+  return context.run({ headers: h ? { authorization: h } : {}, address }, fn);
 }
 
 /** The headers that name the current caller to the native API (none outside `asCaller`). */
 export function callerHeaders(): Record<string, string> {
-  return context.getStore() ?? {};
+  return context.getStore()?.headers ?? {};
+}
+
+/** The current caller's address (undefined outside `asCaller`). */
+export function callerAddress(): string | undefined {
+  return context.getStore()?.address;
 }

@@ -9,7 +9,7 @@ import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { addressOrigin } from '../api/link-origin.ts';
 import { AppError } from '../domain/errors.ts';
-import { callerHeaders } from './caller-context.ts';
+import { callerAddress, callerHeaders } from './caller-context.ts';
 
 export interface OutRequest {
   method: string;
@@ -72,6 +72,8 @@ export function nativeTarget(app: FastifyInstance, defaults: Defaults, perCaller
         headers,
         payload: req.body,
         payloadAsStream: true,
+        // What the call writes counts against the caller's address (without --auth) as directly.
+        remoteAddress: callerAddress(),
       });
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.stream() };
     },

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { FastifyInstance } from 'fastify';
-import { accepted, credentialOf } from '../api/access.ts';
+import { type Door, letIn } from '../api/access.ts';
 import {
   bodyTooLargeMessage,
   clientErrorHandler,
@@ -18,9 +18,8 @@ import {
   sendJson,
 } from '../api/http-listener.ts';
 import { listenFailure } from '../config/startup-error.ts';
-import { AppError } from '../domain/errors.ts';
+import { AppError, RateLimitError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
-import type { Keyring } from '../ops/access/keyring.ts';
 import { asCaller } from './caller-context.ts';
 import type { BoundCapabilities } from './engine.ts';
 import type { ToolEntry } from './mcp-adapter.ts';
@@ -37,8 +36,8 @@ export interface ListenOptions {
   http: ListenerConfig;
   version: string;
   logger?: boolean | object;
-  /** Under `--auth`: every request needs a key (401 before anything else). */
-  auth?: Keyring;
+  /** Keys (under `--auth`, 401 before anything else) and rate limits (429). */
+  door?: Door;
 }
 
 function regroup<V>(byPort: Map<number, V[]>, forced: number | undefined): Map<number, V[]> {
@@ -94,8 +93,8 @@ export class CapabilityListeners {
   }
 
   private restApp(entries: RestEntry[]): Promise<FastifyInstance> {
-    const { bodyLimit, http, logger, version, auth } = this.opts;
-    return buildRestApp(entries, { bodyLimit, http, logger, title: 'Sightline REST gateway', version, auth });
+    const { bodyLimit, http, logger, version, door } = this.opts;
+    return buildRestApp(entries, { bodyLimit, http, logger, title: 'Sightline REST gateway', version, door });
   }
 
   private mcpServer(tools: ToolEntry[]): Server {
@@ -106,11 +105,21 @@ export class CapabilityListeners {
     });
     this.closers.push(() => handler.close());
     const node = toNodeHandler(handler);
-    const { bodyLimit, auth } = this.opts;
+    const { bodyLimit, door } = this.opts;
     const server = createListener(this.opts.http, mcpListenerError, async (req, res) => {
-      // Under --auth a request without a valid key is answered before any JSON-RPC is read.
-      if (auth && !accepted(await auth.check(credentialOf(req.headers.authorization))))
-        return sendJson(res, 401, mcpError('Unauthorized'), { 'www-authenticate': 'Bearer' });
+      // A request without a valid key (under --auth), or over a rate limit, is answered before
+      // any JSON-RPC is read.
+      if (door) {
+        const refused = await letIn(door, req).then(
+          () => undefined,
+          (err: AppError) => err,
+        );
+        if (refused instanceof RateLimitError)
+          return sendJson(res, 429, mcpError(refused.message), { 'retry-after': String(refused.retryAfter) });
+        if (refused?.code === 'unauthorized')
+          return sendJson(res, 401, mcpError('Unauthorized'), { 'www-authenticate': 'Bearer' });
+        if (refused) return sendJson(res, 503, mcpError('The key could not be checked; try again'));
+      }
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/mcp' && path !== '/mcp/' && path !== '/') {
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -136,7 +145,7 @@ export class CapabilityListeners {
             }
           }
           // Tool calls reach the native API as this caller (its key's scope and workspaces).
-          return asCaller(req.headers.authorization, () => node(req, res, parsed));
+          return asCaller(req.headers.authorization, door?.guard.view(req).address ?? '', () => node(req, res, parsed));
         })
         .catch((err) => {
           if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });

@@ -6,14 +6,13 @@
  * were, streamed. Errors of the gateway itself are JSON `{code, message}`.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
-import { accepted, credentialOf, unauthorized } from '../api/access.ts';
+import { type Door, letIn } from '../api/access.ts';
 import { toAppError } from '../api/errors.ts';
 import { clientErrorHandler, createListener, type ListenerConfig, overBodyLimit } from '../api/http-listener.ts';
 import { redacted } from '../api/log-redaction.ts';
 import { trackRoutes } from '../api/served-routes.ts';
-import { AppError, type ErrorCode } from '../domain/errors.ts';
+import { AppError, type ErrorCode, RateLimitError } from '../domain/errors.ts';
 import type { Issue } from '../lib/schema.ts';
-import type { Keyring } from '../ops/access/keyring.ts';
 import { asCaller } from './caller-context.ts';
 import { type InResponse, readAll } from './consumers.ts';
 import { type Binding, invoke } from './invoke.ts';
@@ -55,6 +54,7 @@ export function sendGatewayError(reply: FastifyReply, err: unknown): FastifyRepl
   };
   if (e.issues.length) body.issues = e.issues.map(({ loc, msg, type }) => ({ loc, msg, type }));
   if (e.code === 'unauthorized') reply.header('www-authenticate', 'Bearer');
+  if (e instanceof RateLimitError) reply.header('retry-after', String(e.retryAfter));
   return reply.code(status).type('application/json').send(body);
 }
 
@@ -62,7 +62,8 @@ const ACCESS_CODES: Partial<Record<number, ErrorCode>> = { 401: 'unauthorized', 
 
 /**
  * The local API's refusals of the caller's key (401, 403, 429) are the gateway's own: sent in its
- * shape (`{code, message}`), with the API's message. Undefined for any other answer.
+ * shape (`{code, message}`), with the API's message (and a 429's Retry-After). Undefined for any
+ * other answer.
  */
 async function accessRefusal(response: InResponse): Promise<AppError | undefined> {
   const code = ACCESS_CODES[response.status];
@@ -75,6 +76,7 @@ async function accessRefusal(response: InResponse): Promise<AppError | undefined
   } catch {
     // not JSON: the text itself
   }
+  if (code === 'rate_limited') return new RateLimitError(message, Number(response.headers['retry-after']) || 1);
   return new AppError(code, message);
 }
 
@@ -100,8 +102,8 @@ export async function buildRestApp(
     logger?: boolean | object;
     title: string;
     version: string;
-    /** Under `--auth`: every request needs a key (401 before its body is read). */
-    auth?: Keyring;
+    /** Keys (401 before the body is read, under `--auth`) and rate limits (429); none in the fuzz harness. */
+    door?: Door;
   },
 ): Promise<FastifyInstance> {
   const app = Fastify({
@@ -118,10 +120,10 @@ export async function buildRestApp(
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  const { auth } = opts;
-  if (auth)
+  const { door } = opts;
+  if (door)
     app.addHook('onRequest', async (req) => {
-      if (!accepted(await auth.check(credentialOf(req.headers.authorization)))) throw unauthorized();
+      await letIn(door, req.raw);
     });
   trackRoutes(app);
   app.setErrorHandler((err, _req, reply) => sendGatewayError(reply, overBodyLimit(err, reply, opts.bodyLimit) ?? err));
@@ -160,7 +162,8 @@ export async function buildRestApp(
             return undefined;
           };
           // Calls reach the native API as this caller (its key's scope and workspaces).
-          const { response } = await asCaller(req.headers.authorization, () =>
+          const address = door?.guard.view(req.raw).address ?? '';
+          const { response } = await asCaller(req.headers.authorization, address, () =>
             invoke(entry.operation, entry.binding, lookup),
           );
           const refusal = entry.binding.target.local ? await accessRefusal(response) : undefined;

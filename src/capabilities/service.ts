@@ -3,10 +3,10 @@
  * to the local API (in-process) or `--upstream`, and start the REST and MCP listeners on demand.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Door } from '../api/access.ts';
 import type { ServeConfig } from '../config/schema.ts';
 import { SIGHTLINE_VERSION } from '../config/version.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
-import type { Keyring } from '../ops/access/keyring.ts';
 import { type BoundCapabilities, bindCapabilities } from './engine.ts';
 import { CapabilityListeners } from './listeners.ts';
 import { loadCapabilities } from './loader.ts';
@@ -27,7 +27,7 @@ export function startCapabilities(
   config: ServeConfig,
   api: FastifyInstance,
   defaults: { account: Account; workspace: Workspace },
-  opts: { env?: Record<string, string | undefined>; logger?: boolean | object; keyring?: Keyring } = {},
+  opts: { env?: Record<string, string | undefined>; logger?: boolean | object; door?: Door } = {},
 ): CapabilityService {
   const env = opts.env ?? process.env;
   const set = loadCapabilities({ paths: config.capabilities, env, nativeApi: !config.upstream });
@@ -51,7 +51,7 @@ export function startCapabilities(
     http: config,
     version: SIGHTLINE_VERSION,
     logger: opts.logger,
-    auth: config.auth ? opts.keyring : undefined,
+    door: opts.door,
   });
   let started = false;
   return {

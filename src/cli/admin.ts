@@ -63,12 +63,12 @@ export const keysOptions = {
   expires: { type: 'string', help: `keys create: when the key stops working: ${DURATION_HELP}, or an ISO-8601 time.` },
   'rate-limit-requests': {
     type: 'int',
-    help: 'keys create: requests a minute for this key (stored; not enforced yet: rate limits are still to come).',
+    help: "keys create: API requests a minute for this key, instead of the server's --rate-limit-requests (0 = no limit).",
     min: 0,
   },
   'rate-limit-items': {
     type: 'int',
-    help: 'keys create: items written a minute for this key (stored; not enforced yet: rate limits are still to come).',
+    help: "keys create: items written a minute for this key, instead of the server's --rate-limit-items (0 = no limit).",
     min: 0,
   },
   ...storeOptions,

@@ -93,6 +93,12 @@ export const serveOptions = {
     choices: ['normal', 'full'],
   },
   'max-body': { type: 'int', help: 'Largest accepted request body, in bytes.', default: 16 * 1024 * 1024, min: 1024 },
+  'graph-max-nodes': {
+    type: 'int',
+    help: "Most nodes a flow run's graph (graph-v2) may have; a larger one is refused with 400 (Prefect's default).",
+    default: 10_000,
+    min: 1,
+  },
   'prefect-version': { type: 'string', help: 'Prefect version reported by /api/admin/version.', default: '3.8.3' },
   'cors-origin': {
     type: 'list',
@@ -129,6 +135,24 @@ export const serveOptions = {
     type: 'bool',
     help: 'Require an API key (sightline keys create) on every request but /api/health and /api/ready; without it the server is open to anyone who reaches it.',
     default: false,
+  },
+  'rate-limit-requests': {
+    type: 'int',
+    help: 'API requests a minute per key (per remote address without --auth): HTTP requests, MCP requests, websocket subscriptions; 0 = no limit. Over it → 429 with Retry-After.',
+    default: 0,
+    min: 0,
+  },
+  'rate-limit-items': {
+    type: 'int',
+    help: 'Items written a minute per key (per remote address without --auth): log lines and events; 0 = no limit. A batch over what is left → 429, over the whole limit → 413; /events/in slows down instead.',
+    default: 0,
+    min: 0,
+  },
+  'auth-fail-limit': {
+    type: 'int',
+    help: 'Failed authentications a minute per remote address under --auth; past it the address gets 429 until its allowance refills (0 = no limit).',
+    default: 30,
+    min: 0,
   },
   'request-timeout': {
     type: 'duration',

@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'gateway_timeout'
   | 'schema_too_new'
   | 'internal'
+  /** A request Prefect answers 400 (a flow-run graph over its node limit). */
+  | 'bad_request'
   // The flow-run management API's own (`/api/v1`, `{code, message}` bodies).
   | 'unsupported_parameter'
   | 'invalid_parameter'
@@ -174,4 +176,14 @@ export function parseOrThrow<T>(s: Schema<T>, value: unknown, loc: Loc, requestB
   const r = s.parse(value, loc, issues);
   if (r === INVALID || issues.length) throw invalidInput(issues, requestBody === undefined ? value : requestBody);
   return r;
+}
+
+/** A rate limit's refusal (429): surfaces tell the client to retry after `retryAfter` seconds. */
+export class RateLimitError extends AppError {
+  readonly retryAfter: number;
+
+  constructor(message: string, retryAfter: number) {
+    super('rate_limited', message);
+    this.retryAfter = retryAfter;
+  }
 }

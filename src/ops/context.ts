@@ -14,6 +14,7 @@ import type { Account, Workspace } from '../domain/tenancy.ts';
 import type { Writer } from '../ingest/writer.ts';
 import type { Store } from '../store/contract.ts';
 import type { Keyring } from './access/keyring.ts';
+import type { RateLimits } from './access/rate-limits.ts';
 import type { LiveHub } from './live/hub.ts';
 
 /** Where operations report problems they handle themselves (the server log). */
@@ -45,6 +46,8 @@ export interface Services extends StoreServices {
   readonly eventSink: EventSink;
   /** Which key a secret is (`--auth`), kept in memory a few seconds. */
   readonly keyring: Keyring;
+  /** Requests and items a minute per key or address, in this instance's memory. */
+  readonly limits: RateLimits;
   readonly log: OpLog;
   /** Wakes this instance's download worker when a job is queued (workers also poll). */
   readonly wakeDownloads?: () => void;

@@ -17,6 +17,7 @@ import { createLogWriter } from '../ingest/log-writer.ts';
 import type { Store } from '../store/contract.ts';
 import { openStore } from '../store/open.ts';
 import { Keyring } from './access/keyring.ts';
+import { RateLimits } from './access/rate-limits.ts';
 import { type OpContext, type Services, withStore } from './context.ts';
 import { filterEvents, filterEventsSchema } from './events/filter-events.ts';
 import { receiveLogs } from './logs/create-logs.ts';
@@ -59,6 +60,7 @@ forEachEngine('operations', (engine) => {
         tokenSecret: 'ops test secret, long enough to sign tokens',
         eventSink: eventWriterSink(eventWriter),
         keyring: new Keyring(store.keys, { error: () => {} }),
+        limits: new RateLimits({ 'rate-limit-requests': 0, 'rate-limit-items': 0, 'auth-fail-limit': 0 }),
         log: { error: () => {} },
       },
       store,

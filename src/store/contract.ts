@@ -37,6 +37,7 @@ import type {
 } from '../domain/runs/filters.ts';
 import type { FlowRunRow, NewFlowRun } from '../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../domain/runs/flows.ts';
+import type { HistoryQuery, HistoryRow, RunCountColumn } from '../domain/runs/history.ts';
 import type { FlowRunPolicy } from '../domain/runs/policies.ts';
 import type { RunListQuery, RunListRow } from '../domain/runs/run-list.ts';
 import type { StateRow } from '../domain/runs/states.ts';
@@ -353,6 +354,13 @@ export interface FlowRunStore {
    * row) with the exact number of runs matching.
    */
   list(workspaceId: string, query: RunListQuery): Promise<{ rows: RunListRow[]; total: number }>;
+  /**
+   * Runs whose `query.by` time falls in `[start, end)`, grouped by interval (`bucket` = index from
+   * `start`) and state, with summed estimated run time (RUNNING runs grow to `now`) and lateness.
+   */
+  history(workspaceId: string, query: HistoryQuery): Promise<HistoryRow[]>;
+  /** Runs matching the filters, counted by a column's value (null values left out). */
+  countBy(workspaceId: string, filters: RunFilterSet, column: RunCountColumn): Promise<Map<string, number>>;
   /** The run's state history, oldest first (timestamp, then id); empty for an unknown run. */
   states(workspaceId: string, flowRunId: string): Promise<StateRow[]>;
   getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;
@@ -388,6 +396,10 @@ export interface TaskRunStore {
   /** Task runs matching the filters (`flows`/`flow_runs`/`deployments` need a matching flow run). */
   filter(workspaceId: string, query: RunQuery<TaskRunSort>): Promise<TaskRunRow[]>;
   count(workspaceId: string, filters: RunFilterSet): Promise<number>;
+  /** As `FlowRunStore.history`, over task runs. */
+  history(workspaceId: string, query: HistoryQuery): Promise<HistoryRow[]>;
+  /** As `FlowRunStore.countBy`, over task runs. */
+  countBy(workspaceId: string, filters: RunFilterSet, column: RunCountColumn): Promise<Map<string, number>>;
   states(workspaceId: string, taskRunId: string): Promise<StateRow[]>;
   getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;
   /**

@@ -62,7 +62,8 @@ forEachEngine('access matrix', (engine) => {
   let several: TestKey;
   let native: Op[];
   before(async () => {
-    s = await startServer(engine, { auth: 'true' });
+    // Every operation is tried without a key from one address: far past the default --auth-fail-limit.
+    s = await startServer(engine, { auth: 'true', 'auth-fail-limit': '100000' });
     api = await s.listen();
     b = (
       await s.app.store.tenancy.createWorkspace({ accountId: s.accountId, name: 'B', handle: 'b', description: null })

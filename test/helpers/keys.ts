@@ -12,15 +12,21 @@ export interface TestKey {
 export async function makeKey(
   s: TestServer,
   scope: KeyScope,
-  opts: { account?: string; workspaces?: string[]; expires?: number | null } = {},
+  opts: {
+    account?: string;
+    workspaces?: string[];
+    expires?: number | null;
+    rateLimitRequests?: number;
+    rateLimitItems?: number;
+  } = {},
 ): Promise<TestKey> {
   const { key, secret } = await createKey(s.app.services, {
     account: opts.account ?? s.accountId,
     workspaces: opts.workspaces ?? [],
     scope,
     expires: opts.expires ?? null,
-    rateLimitRequests: null,
-    rateLimitItems: null,
+    rateLimitRequests: opts.rateLimitRequests ?? null,
+    rateLimitItems: opts.rateLimitItems ?? null,
   });
   return { id: key.id, secret, bearer: { authorization: `Bearer ${secret}` } };
 }

@@ -377,10 +377,10 @@ forEachEngine('run routes', (engine) => {
   it('answers 404 Not Found for routes it does not serve', async () => {
     for (const [method, path] of [
       ['GET', '/deployments/x'],
-      ['POST', '/flow_runs/paginate'],
+      ['POST', '/flow_runs/filter-minimal'],
       ['POST', '/v2/concurrency_limits/leases/01a20588-0000-7000-8000-000000000000/renew'],
-      ['POST', '/work_pools/filter'],
-      ['GET', '/flow_runs/01a20588-0000-7000-8000-000000000000/graph-v2'],
+      ['POST', '/work_pools/'],
+      ['GET', '/flow_runs/01a20588-0000-7000-8000-000000000000/graph'],
     ] as const) {
       const r = await s.request(method, s.oss(path), method === 'POST' ? {} : undefined);
       assert.equal(r.statusCode, 404, path);

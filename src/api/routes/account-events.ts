@@ -12,7 +12,7 @@ import { receiveEvents } from '../../ops/events/ingest-events.ts';
 import { accountEventsContext } from '../../ops/tenancy/accounts.ts';
 import { linkOrigin } from '../link-origin.ts';
 import { type FixedRouteDef, fixedRoute, type RequestInfo } from '../router.ts';
-import { contentLength, pageTokenQuerySchema } from './events.ts';
+import { contentLength, eventCount, pageTokenQuerySchema } from './events.ts';
 
 const base = '/api/accounts/:account_id/events';
 
@@ -27,6 +27,7 @@ export const accountEventRoutes: FixedRouteDef[] = [
     summary: "Record a batch of the account's own events (no workspace). 204 once committed.",
     scope: 'write',
     body: unparsed(array(eventSchema)),
+    items: eventCount,
     status: 204,
     handler: async (services, { params, body }, req, reply) => {
       const ctx = await eventsCtx(services, params.account_id, req);

@@ -3,17 +3,22 @@
  * committed as it arrives (group commit). Pings are answered only once everything received before
  * them is committed — the Python client treats a pong as the acknowledgement of every event sent
  * before its ping. A bad frame gets an error message and the socket stays open; the tenth closes it
- * with 1007. `/events/out`: a filter message, an optional backfill (last 15 minutes, oldest first,
- * pages of 250), then live events read from the store after each committed batch. It stops reading
+ * with 1007. Over `--rate-limit-items` it slows down instead of refusing: it stops reading (pings
+ * wait too) until the bucket refills, never for more than 10 s at a time.
+ *
+ * `/events/out`: a filter message, an optional backfill (last 15 minutes, oldest first, pages of
+ * 250), then live events read from the store after each committed batch. It stops reading
  * while its socket has `--ws-max-buffer` bytes unsent, and is closed with 1013 when more than
  * `--live-queue` events are committed meanwhile.
  */
 
 import { AppError, parseOrThrow } from '../../domain/errors.ts';
+import type { NewEvent } from '../../domain/events.ts';
 import { parseJsonText } from '../../domain/json-text.ts';
 import { tenantOf, workspaceScope } from '../../ops/events/context.ts';
 import { parseEventFrame } from '../../ops/events/ingest-events.ts';
 import { type EventFilterMessage, eventFilterMessageSchema, streamEvents } from '../../ops/events/live-events.ts';
+import { holderOf } from '../access.ts';
 import type { WsRouteDef } from '../websocket.ts';
 
 export const MAX_ERROR_FRAMES = 10;
@@ -24,7 +29,7 @@ export const eventsInRoute: WsRouteDef = {
   path: '/events/in',
   scope: 'write',
   autoPong: false,
-  async handler(ctx, session) {
+  async handler(ctx, session, req) {
     const { socket } = session;
     // The commit of the latest event received; a pong waits for it (writers are told in order, so
     // that also covers every earlier event).
@@ -46,23 +51,20 @@ export const eventsInRoute: WsRouteDef = {
     socket.on('ping', (data) => (reading || session.pending === 0 ? answer(data) : early.push(data)));
     if (!(await session.handshake())) return;
     const tenant = tenantOf(workspaceScope(ctx));
+    const { eventWriter, limits } = ctx.services;
+    const holder = holderOf(ctx.services, req);
+    const limited = limits.limitsItems(holder);
     let errors = 0;
-    session.onMessage((text) => {
-      if (session.isClosed) return;
-      const r = parseEventFrame(text, tenant);
-      if ('eventId' in r) {
-        session.send({ type: 'error', event_id: r.eventId, message: r.message });
-        if (++errors >= MAX_ERROR_FRAMES) session.close(1007, `${MAX_ERROR_FRAMES} invalid events received`);
-        return;
-      }
-      const p = ctx.services.eventWriter.add([r]);
-      last = p;
+    // Paused for want of items (--rate-limit-items), as opposed to a backlog of commits.
+    let throttled = false;
+    const resume = () => {
+      if (socket.isPaused && !throttled && !session.isClosed) socket.resume();
+    };
+    const store = (event: NewEvent): Promise<void> => {
+      const p = eventWriter.add([event]);
       // Backpressure: stop reading a client that sends faster than events commit, until they catch up.
-      if (ctx.services.eventWriter.backlog > MAX_BACKLOG && !socket.isPaused) {
+      if (eventWriter.backlog > MAX_BACKLOG && !socket.isPaused) {
         socket.pause();
-        const resume = () => {
-          if (socket.isPaused) socket.resume();
-        };
         p.then(resume, resume);
       }
       // Never acknowledge what was not stored: close, so that the client reconnects and re-sends
@@ -72,6 +74,45 @@ export const eventsInRoute: WsRouteDef = {
           ? session.close(1013, 'Database unavailable; try again')
           : session.close(1011, 'Could not store events'),
       );
+      return p;
+    };
+    // Over the item limit the socket is not read (so pings wait too) and events received meanwhile
+    // wait here, in order, each until the bucket has one (at most MAX_HOLD_MS: see rate-limits.ts).
+    const held: { event: NewEvent; at: number; stored: (p: Promise<void>) => void }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const release = () => {
+      timer = undefined;
+      while (held.length && !session.isClosed) {
+        const wait = limits.takeItemOrWait(holder, performance.now() - held[0].at);
+        if (wait > 0) {
+          timer = setTimeout(release, wait);
+          return;
+        }
+        const h = held.shift()!;
+        h.stored(store(h.event));
+      }
+      throttled = false;
+      resume();
+    };
+    session.onClose(() => clearTimeout(timer));
+    session.onMessage((text) => {
+      if (session.isClosed) return;
+      const r = parseEventFrame(text, tenant);
+      if ('eventId' in r) {
+        session.send({ type: 'error', event_id: r.eventId, message: r.message });
+        if (++errors >= MAX_ERROR_FRAMES) session.close(1007, `${MAX_ERROR_FRAMES} invalid events received`);
+        return;
+      }
+      if (!limited || (held.length === 0 && limits.takeItemOrWait(holder, 0) === 0)) {
+        last = store(r);
+        return;
+      }
+      // A pong answers for every event before its ping: it waits for this one's commit.
+      last = new Promise<void>((stored) => held.push({ event: r, at: performance.now(), stored }));
+      last.catch(() => {}); // its failure closes the socket (see `store`)
+      throttled = true;
+      if (!socket.isPaused) socket.pause();
+      if (!timer) release();
     });
     reading = true;
     for (const data of early.splice(0)) answer(data);

@@ -22,6 +22,9 @@ export function contentLength(req: RequestInfo): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
+/** The events of a `POST /events` body, before it is validated (an invalid batch is given back). */
+export const eventCount = (body: unknown) => (Array.isArray(body) ? body.length : 0);
+
 export const pageTokenQuerySchema = object({ 'page-token': str() }, { extra: 'ignore' });
 
 export const eventRoutes: RouteDef[] = [
@@ -33,6 +36,7 @@ export const eventRoutes: RouteDef[] = [
     summary:
       'Record a batch of events (a JSON array of Event). 204 once committed; an invalid event rejects the batch with 422.',
     body: unparsed(array(eventSchema)),
+    items: eventCount,
     status: 204,
     async handler(ctx, { body }, req, reply) {
       await receiveEvents(

@@ -12,6 +12,7 @@ import { logRoutes } from './logs.ts';
 import { logsOutRoute } from './logs-out.ts';
 import { managementRoutes } from './management.ts';
 import { observedLoggerRoutes } from './observed-loggers.ts';
+import { prefectUiRoutes } from './prefect-ui.ts';
 import { rootRoutes } from './root.ts';
 import { runSupportRoutes } from './run-support.ts';
 import { taskRunRoutes } from './task-runs.ts';
@@ -31,6 +32,7 @@ export const apiRoutes: RouteDef[] = [
   ...eventRoutes,
   ...traceRoutes,
   ...managementRoutes,
+  ...prefectUiRoutes,
 ];
 
 /** Routes outside the two path families: they address an account, or the caller. */

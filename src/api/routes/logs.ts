@@ -12,6 +12,7 @@ export const logRoutes: RouteDef[] = [
     scope: 'write',
     summary: 'Create logs (a JSON array of LogCreate). 201 with body null on open-source paths, 202 on Cloud paths.',
     body: logBatchSchema,
+    items: (body) => body.length,
     async handler(ctx, { body }, _req, reply) {
       await receiveLogs(ctx.services.logWriter, ctx.workspace.id, body);
       if (ctx.family === 'cloud') return reply.code(202).type('application/json').send('{}');

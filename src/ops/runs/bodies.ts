@@ -17,6 +17,7 @@ import {
   workPoolFilterSchema,
   workQueueFilterSchema,
 } from '../../domain/runs/filters.ts';
+import { uiHistoryLimit } from '../../domain/runs/ui-views.ts';
 import { nowMicros } from '../../domain/time.ts';
 import { int, literal, object, optional, type Shape } from '../../lib/schema.ts';
 import type { PathFamily } from '../context.ts';
@@ -26,14 +27,14 @@ const offset = (max?: number) => optional(int({ min: 0, max }), () => 0);
 
 // Top-level keys the route does not know are ignored (FastAPI's embedded bodies); the filter
 // objects themselves forbid unknown keys.
-const taskRunFilters = {
+export const taskRunFilters = {
   flows: optional(flowFilterSchema),
   flow_runs: optional(flowRunFilterSchema),
   task_runs: optional(taskRunFilterSchema),
   deployments: optional(deploymentFilterSchema),
 };
-const flowFilters = { ...taskRunFilters, work_pools: optional(workPoolFilterSchema) };
-const flowRunFilters = { ...flowFilters, work_pool_queues: optional(workQueueFilterSchema) };
+export const flowFilters = { ...taskRunFilters, work_pools: optional(workPoolFilterSchema) };
+export const flowRunFilters = { ...flowFilters, work_pool_queues: optional(workQueueFilterSchema) };
 const artifactFilters = {
   artifacts: optional(artifactFilterSchema),
   flow_runs: optional(flowRunFilterSchema),
@@ -67,6 +68,57 @@ export const flowCountBodySchema = object(flowFilters, { extra: 'ignore' });
 
 export const artifactFilterBodySchema = filterBody(artifactFilters, ARTIFACT_SORTS, 'ID_DESC');
 export const artifactCountBodySchema = object(artifactFilters, { extra: 'ignore' });
+
+/** A `/paginate` body: the filters, then sort (with Prefect's default), limit and page (from 1). */
+function paginateBody<S extends Shape, T extends string>(filters: S, sorts: readonly T[], sort: T) {
+  return object(
+    {
+      ...filters,
+      sort: optional(literal(sorts), () => sort),
+      limit: limit(),
+      page: optional(int({ min: 1 }), () => 1),
+    },
+    { extra: 'ignore' },
+  );
+}
+
+/** A `/paginate` body of a resource Sightline does not have: only the page is read. */
+export const paginateBodySchema = object(
+  { limit: limit(), page: optional(int({ min: 1 }), () => 1) },
+  { extra: 'ignore' },
+);
+
+export const flowRunPaginateBodySchema = paginateBody(flowRunFilters, FLOW_RUN_SORTS, 'ID_DESC');
+export const taskRunPaginateBodySchema = paginateBody(taskRunFilters, TASK_RUN_SORTS, 'ID_DESC');
+export const flowPaginateBodySchema = paginateBody(flowFilters, FLOW_SORTS, 'NAME_ASC');
+
+/** `POST /ui/flow_runs/history`: a `/filter` body whose page holds up to 1,000 runs. */
+export const uiFlowRunHistoryBodySchema = object(
+  {
+    ...flowFilters,
+    sort: optional(literal(FLOW_RUN_SORTS), () => 'EXPECTED_START_TIME_DESC' as const),
+    limit: uiHistoryLimit(),
+    offset: offset(),
+  },
+  { extra: 'ignore' },
+);
+
+/** `POST /ui/task_runs/dashboard/counts`: `task_runs` is required (its `start_time.after_` too). */
+export const dashboardCountsBodySchema = object(
+  {
+    ...taskRunFilters,
+    task_runs: taskRunFilterSchema,
+    work_pools: optional(workPoolFilterSchema),
+    work_queues: optional(workQueueFilterSchema),
+  },
+  { extra: 'ignore' },
+);
+
+/** `{results, count, limit, pages, page}` as Prefect's paginate routes answer. */
+export function paginated(results: unknown[], count: number, body: { limit: number; page: number }) {
+  const pages = body.limit > 0 ? Math.ceil(count / body.limit) : 0;
+  return { results, count, limit: body.limit, pages, page: body.page };
+}
 
 /** The filter objects of a parsed body (sort/limit/offset dropped). */
 export function filtersOf(body: RunFilterSet): RunFilterSet {

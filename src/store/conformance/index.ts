@@ -11,6 +11,7 @@ import { keyConformance } from './keys.ts';
 import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
+import { runHistoryConformance } from './run-history.ts';
 import { spanConformance } from './spans.ts';
 import { taskRunConformance } from './task-runs.ts';
 import { tenancyConformance } from './tenancy.ts';
@@ -30,5 +31,6 @@ export function storeConformance(open: OpenTestStore): void {
   eventDerivedConformance(open);
   flowRunConformance(open);
   taskRunConformance(open);
+  runHistoryConformance(open);
   spanConformance(open);
 }

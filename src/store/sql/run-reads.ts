@@ -15,6 +15,7 @@ import type {
 } from '../../domain/runs/filters.ts';
 import type { FlowRunRow } from '../../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../../domain/runs/flows.ts';
+import type { HistoryQuery, HistoryRow, RunCountColumn } from '../../domain/runs/history.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { JOINED_STATE_COLUMNS, type Row, type RowDecoders } from '../shared/row-decoding.ts';
@@ -29,6 +30,7 @@ import {
   taskRunOrder,
   taskRunWhere,
 } from './run-filters.ts';
+import { readCountBy, readHistory } from './run-history.ts';
 
 /** What the shared reads need of an engine. */
 export interface SqlReader {
@@ -48,7 +50,7 @@ export const FLOW_RUN_SELECT = `SELECT fr.*, ${STATE_COLS} FROM flow_runs fr LEF
 export const TASK_RUN_SELECT = `SELECT tr.*, ${STATE_COLS} FROM task_runs tr LEFT JOIN task_run_states s ON s.ws = tr.ws AND s.id = tr.state_id`;
 
 /** One readable run table: how to select it, filter it and order it. */
-interface RunTable<S extends string, T> {
+export interface RunTable<S extends string, T> {
   /** `SELECT … FROM <table> <alias>` (joins included). */
   select: string;
   /** `<table> <alias>`, for counts. */
@@ -191,6 +193,10 @@ export class TableReads<S extends string, T> {
     return this.#reads;
   }
 
+  protected get table(): RunTable<S, T> {
+    return this.#table;
+  }
+
   async get(workspaceId: string, id: string): Promise<T | undefined> {
     return readOne(this.#reads, this.#table, workspaceId, id);
   }
@@ -219,5 +225,13 @@ export class RunReads<S extends string, T> extends TableReads<S, T> {
 
   async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
     return readState(this.reader, this.#states, workspaceId, stateId);
+  }
+
+  async history(workspaceId: string, query: HistoryQuery): Promise<HistoryRow[]> {
+    return readHistory(this.reader, this.table, workspaceId, query);
+  }
+
+  async countBy(workspaceId: string, filters: RunFilterSet, column: RunCountColumn): Promise<Map<string, number>> {
+    return readCountBy(this.reader, this.table, workspaceId, filters, column);
   }
 }
