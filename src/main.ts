@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { doorOf } from './api/access.ts';
 import { buildApi } from './api/app.ts';
+import { type PrefectUiSetup, setUpPrefectUi } from './api/prefect-ui/setup.ts';
 import { type CapabilityService, startCapabilities } from './capabilities/service.ts';
 import type { ServeConfig } from './config/schema.ts';
 import { listenFailure } from './config/startup-error.ts';
@@ -30,6 +31,8 @@ export interface Sightline {
   readonly indexer: TextIndexer;
   /** The REST gateway and MCP server, unless `--no-capabilities`. */
   readonly capabilities?: CapabilityService;
+  /** Prefect's web UI at `/prefect/` (`--prefect-ui`), and the start-up line about it. */
+  readonly prefectUi: PrefectUiSetup;
   /** Base URL of the native API (`http://host:port/api`), once listening. */
   apiUrl?: string;
   listen(): Promise<void>;
@@ -49,6 +52,14 @@ export async function createSightline(
     opts.store ??
     (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full', pool: config['db-pool'] }));
   const defaults = await store.tenancy.ensureDefaults();
+  let prefectUi: PrefectUiSetup;
+  try {
+    prefectUi = await setUpPrefectUi(config, withStore<StoreServices>({ defaults }, store));
+  } catch (err) {
+    // A start-up error of the options: nothing else runs yet, so only the store is to close.
+    if (!opts.store) await store.close();
+    throw err;
+  }
   // --token-secret wins over the database's secret, for every engine; instances sharing a
   // database must then all be given the same one.
   const tokenSecret = config['token-secret'] || (await store.tenancy.tokenSecret());
@@ -80,7 +91,7 @@ export async function createSightline(
     },
     store,
   );
-  api = await buildApi(services, { logger: opts.logger });
+  api = await buildApi(services, { logger: opts.logger, prefectUi: prefectUi.ui });
   // Ingest is busy while logs keep arriving; the indexer then leaves it most of the thread.
   const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
   indexer.start();
@@ -99,6 +110,7 @@ export async function createSightline(
     api: api,
     indexer,
     capabilities,
+    prefectUi,
     async listen() {
       await api.listen({ host: config.host, port: config.port }).catch((err) => {
         throw listenFailure(err, '--port');

@@ -58,7 +58,10 @@ export function callerOf(req: { raw: IncomingMessage } | IncomingMessage): Calle
   return callers.get('raw' in req ? req.raw : req);
 }
 
-/** Paths served without a key: liveness and readiness, as in Prefect (they hold no data). */
+/**
+ * Paths served without a key: liveness and readiness, as in Prefect (they hold no data); also
+ * routes registered with `config: { open: true }` (Prefect's UI files, ADR 31).
+ */
 const OPEN_PATHS = new Set(['/api/health', '/api/health/', '/api/ready', '/api/ready/']);
 
 function openPath(req: FastifyRequest): boolean {
@@ -150,7 +153,7 @@ export function registerAccess(app: FastifyInstance, services: Services): void {
   if (!config.auth && config['rate-limit-requests'] <= 0) return;
   const door = doorOf(services);
   app.addHook('onRequest', async (req) => {
-    if (openPath(req)) return;
+    if (openPath(req) || (req.routeOptions.config as { open?: boolean } | undefined)?.open) return;
     const caller = await letIn(door, req.raw);
     if (!caller) return;
     const scope = (req.routeOptions.config as { scope?: KeyScope } | undefined)?.scope;

@@ -11,6 +11,7 @@ import { sendError } from './errors.ts';
 import { clientErrorHandler, createListener, overBodyLimit } from './http-listener.ts';
 import { redacted } from './log-redaction.ts';
 import { buildOpenApi } from './openapi.ts';
+import { type PrefectUi, registerPrefectUi } from './prefect-ui/routes.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
 import { apiRoutes, fixedRoutes, wsRoutes } from './routes/index.ts';
 import { trackRoutes } from './served-routes.ts';
@@ -37,7 +38,10 @@ function checkApiVersion(header: string | string[] | undefined): string | undefi
 
 const apiError = (detail: string) => ({ detail });
 
-export async function buildApi(services: Services, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+export async function buildApi(
+  services: Services,
+  opts: { logger?: boolean | object; prefectUi?: PrefectUi } = {},
+): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
     logger: redacted(opts.logger),
@@ -89,5 +93,6 @@ export async function buildApi(services: Services, opts: { logger?: boolean | ob
   const undocumented = { config: { undocumented: true } };
   app.get('/api/openapi.json', undocumented, async () => openapi);
   registerDocsPage(app, undocumented);
+  if (opts.prefectUi) registerPrefectUi(app, config, opts.prefectUi);
   return app;
 }

@@ -21,12 +21,14 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   const starting = progress('starting');
   starting.set('loading the server');
   // The server's code loads only now: `serve --help` and a bad flag answer at once.
-  const [{ createSightline }, { listKeys }, { problemsToReport }, { formatProblem }] = await Promise.all([
-    import('../main.ts'),
-    import('../ops/access/admin.ts'),
-    import('../capabilities/loader.ts'),
-    import('../capabilities/yaml-source.ts'),
-  ]);
+  const [{ createSightline }, { listKeys }, { problemsToReport }, { formatProblem }, { SERVE_BASE }] =
+    await Promise.all([
+      import('../main.ts'),
+      import('../ops/access/admin.ts'),
+      import('../capabilities/loader.ts'),
+      import('../capabilities/yaml-source.ts'),
+      import('../api/prefect-ui/bundle.ts'),
+    ]);
   const logger = serverLogger(config['log-level'], config['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json'));
   starting.set(`opening ${config.db.replace(/\/\/[^@/]*@/, '//…@')} and the capability files`);
   const app = await createSightline(config, { logger }).catch((err) => {
@@ -40,6 +42,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     const lines = [...problems.map((p) => formatProblem(p)), ...bound.summary.map((l) => `capabilities: ${l}`)];
     process.stderr.write(`${lines.join('\n')}\n`);
   }
+  if (app.prefectUi.note && !['silent', 'error'].includes(config['log-level']))
+    process.stderr.write(`${app.prefectUi.note}\n`);
   await app.listen().catch((err) => {
     throw startupFailure(err, config);
   });
@@ -73,6 +77,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     `account ${account.id}`,
     `workspace ${workspace.id}`,
     `cloud ${app.apiUrl}/accounts/${account.id}/workspaces/${workspace.id}`,
+    ...(app.prefectUi.ui ? [`prefect-ui ${app.apiUrl!.replace(/\/api$/, '')}${SERVE_BASE}/`] : []),
     ...(app.capabilities?.restUrls ?? []).map((u) => `rest ${u}`),
     ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),
   ];

@@ -131,6 +131,14 @@ export const serveOptions = {
     help: 'Write no log downloads here: other instances sharing the database write them.',
     default: false,
   },
+  'prefect-ui': {
+    type: 'string',
+    help: "Serve a Prefect web UI build folder (v1 or v2) at /prefect/: its path, or auto to ask the python3 on PATH for the installed Prefect's.",
+  },
+  'prefect-ui-workspace': {
+    type: 'string',
+    help: 'Workspace (id, or a handle no other account uses) the Prefect UI at /prefect/ shows, through its Cloud path (default: the open-source paths).',
+  },
   auth: {
     type: 'bool',
     help: 'Require an API key (sightline keys create) on every request but /api/health and /api/ready; without it the server is open to anyone who reaches it.',

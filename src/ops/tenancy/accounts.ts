@@ -1,5 +1,6 @@
 /** Accounts and workspaces: the reads and writes the routes outside the path families need. */
 import { notFound } from '../../domain/errors.ts';
+import { normalizeUuid } from '../../domain/ids.ts';
 import { renderAccountWorkspace, type Workspace } from '../../domain/tenancy.ts';
 import type { Caller } from '../access/keyring.ts';
 import { reachesWorkspace } from '../access/reach.ts';
@@ -71,4 +72,10 @@ export async function createWorkspace(services: StoreServices, accountId: string
     description: input.description ?? null,
   });
   return { ...renderAccountWorkspace(account, ws), id: ws.id, name: ws.name, handle: ws.handle };
+}
+
+/** The workspaces a start-up option names: the one with this id, or every one with this handle. */
+export async function workspacesNamed(services: StoreServices, ref: string): Promise<Workspace[]> {
+  const id = normalizeUuid(ref);
+  return (await storeOf(services).tenancy.listWorkspaces()).filter((w) => w.id === id || w.handle === ref);
 }
