@@ -8,6 +8,7 @@ import { buildApi } from './api/app.ts';
 import { type PrefectUiSetup, setUpPrefectUi } from './api/prefect-ui/setup.ts';
 import { type CapabilityService, startCapabilities } from './capabilities/service.ts';
 import type { ServeConfig } from './config/schema.ts';
+import { listenFailure } from './config/startup-error.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { createLogWriter } from './ingest/log-writer.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
@@ -111,7 +112,9 @@ export async function createSightline(
     capabilities,
     prefectUi,
     async listen() {
-      await api.listen({ host: config.host, port: config.port });
+      await api.listen({ host: config.host, port: config.port }).catch((err) => {
+        throw listenFailure(err, '--port');
+      });
       const addr = api.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;

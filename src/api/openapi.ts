@@ -84,24 +84,3 @@ export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): R
     paths,
   };
 }
-
-/** A self-contained docs page (no CDN): lists every operation from the OpenAPI document. */
-export const DOCS_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sightline API</title>
-<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}code{background:#f3f3f3;padding:1px 4px}
-.m{display:inline-block;width:4.5rem;font-weight:600}.GET{color:#0a7}.POST{color:#27c}.PATCH{color:#c70}.DELETE{color:#c33}
-li{margin:.3rem 0}h2{margin-top:2rem}</style></head>
-<body><h1>Sightline API</h1><p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a></p><div id="ops"></div>
-<script>
-fetch('/api/openapi.json').then(r=>r.json()).then(doc=>{
-  const byTag={};
-  for(const [p,ops] of Object.entries(doc.paths)) for(const [m,o] of Object.entries(ops)) (byTag[o.tags[0]]??=[]).push([m.toUpperCase(),p,o.summary]);
-  const root=document.getElementById('ops');
-  for(const [tag,list] of Object.entries(byTag)){
-    const h=document.createElement('h2');h.textContent=tag;root.append(h);
-    const ul=document.createElement('ul');
-    for(const [m,p,s] of list){const li=document.createElement('li');li.innerHTML='<span class="m '+m+'">'+m+'</span><code></code> ';li.querySelector('code').textContent=p;li.append(s||'');ul.append(li);}
-    root.append(ul);
-  }
-});
-</script></body></html>`;

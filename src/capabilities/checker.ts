@@ -18,10 +18,11 @@ export class Checker {
     return undefined;
   }
 
-  warnOnce(kind: string, path: Path, msg: string): void {
+  /** A generator convention (`Problem.convention`), reported once per kind and file. */
+  conventionOnce(kind: string, path: Path, msg: string): void {
     if (this.warned.has(kind)) return;
     this.warned.add(kind);
-    this.src.warn(path, msg);
+    this.src.warn(path, msg, { convention: true });
   }
 
   obj(v: unknown, path: Path, what: string): Obj | undefined {

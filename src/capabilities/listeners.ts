@@ -17,6 +17,7 @@ import {
   readBody,
   sendJson,
 } from '../api/http-listener.ts';
+import { listenFailure } from '../config/startup-error.ts';
 import { AppError, RateLimitError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
 import { asCaller } from './caller-context.ts';
@@ -69,7 +70,9 @@ export class CapabilityListeners {
     const { host } = this.opts;
     for (const [port, entries] of regroup(this.bound.rest, this.opts.restPort)) {
       const app = await this.restApp(entries);
-      await app.listen({ host, port });
+      await app.listen({ host, port }).catch((err) => {
+        throw listenFailure(err, '--rest-port');
+      });
       this.restApps.push(app);
       this.restUrls.push(`http://${urlHost(host)}:${(app.server.address() as AddressInfo).port}/v1`);
     }
@@ -77,9 +80,10 @@ export class CapabilityListeners {
     for (const [port, tools] of regroup(http, this.opts.mcpPort)) {
       const server = this.mcpServer(tools);
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        const failed = (err: Error) => reject(listenFailure(err, '--mcp-port'));
+        server.once('error', failed);
         server.listen(port, host, () => {
-          server.off('error', reject);
+          server.off('error', failed);
           resolve();
         });
       });

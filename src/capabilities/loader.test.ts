@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { bindCapabilities } from './engine.ts';
 import { buildRequest, resolveValues } from './invoke.ts';
-import { BUILTIN_DIR, CapabilityLoadError, loadCapabilities } from './loader.ts';
+import { BUILTIN_DIR, CapabilityLoadError, loadCapabilities, problemsToReport } from './loader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sightline-caps-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,9 +24,10 @@ describe('capability loader', () => {
     const set = loadCapabilities({ env: {} });
     assert.equal(set.capabilities.length, 3);
     assert.equal(set.capabilities.flatMap((c) => c.mcp.flatMap((m) => m.tools)).length, 28);
+    // 28 declared; prefect-events.yaml repeats POST /v1/api/accounts/{account-id}/events word for word.
     assert.equal(
       set.capabilities.flatMap((c) => c.rest.flatMap((r) => r.resources.flatMap((x) => x.operations))).length,
-      28,
+      27,
     );
     assert.ok(set.problems.every((p) => p.severity === 'warning'));
     const events = set.problems.filter((p) => p.file.endsWith('prefect-events.yaml'));
@@ -41,6 +42,25 @@ describe('capability loader', () => {
     const consumed = set.capabilities.flatMap((c) => c.consumes.flatMap((api) => api.operations));
     const read = consumed.find((o) => o.path.endsWith('/flow_runs/{id}/logs'))!;
     assert.equal(read.params.find((p) => p.name === 'level_ge')?.schema.type, 'integer');
+  });
+
+  it("reports the shipped files' generator conventions only at debug, a user's file's always", () => {
+    const shipped = loadCapabilities({ env: {}, nativeApi: true }).problems;
+    assert.ok(shipped.length > 0 && shipped.every((p) => p.convention), 'the shipped files have only conventions');
+    assert.deepEqual(problemsToReport(shipped, false), []);
+    assert.deepEqual(problemsToReport(shipped, true), shipped);
+    const repeats = shipped.filter((p) => /declared twice/.test(p.message));
+    assert.deepEqual(
+      repeats.map((p) => [p.line, /identically .* the repeat is dropped/.test(p.message)]),
+      [
+        [43, true],
+        [349, true],
+      ],
+    );
+    const own = write('own.yaml', seed('prefect-logs.yaml').replaceAll('prefect-logs', 'own-logs'));
+    const mine = loadCapabilities({ paths: [own], builtin: false, env: {} }).problems;
+    assert.ok(mine.some((p) => /generator convention/.test(p.message)));
+    assert.deepEqual(problemsToReport(mine, false), mine);
   });
 
   it('reports a broken file with file, line and a sentence, and refuses to start', () => {

@@ -133,6 +133,7 @@ export function loadCapabilities(opts: {
       src.warn(
         ['capability', 'consumes'],
         `${fileCorrections} parameter type${fileCorrections === 1 ? '' : 's'} taken from the native API's own schemas (see docs/capabilities.md).`,
+        { convention: true },
       );
     problems.push(...src.problems);
     if (cap && !src.problems.some((p) => p.severity === 'error')) capabilities.push(cap);
@@ -140,6 +141,14 @@ export function loadCapabilities(opts: {
   checkAcrossFiles(capabilities, problems);
   if (problems.some((p) => p.severity === 'error')) throw new CapabilityLoadError(problems);
   return { capabilities, problems, corrections };
+}
+
+/**
+ * The problems a start-up report shows: all of them at debug; otherwise not the generator
+ * conventions of the shipped files, which Sightline reads as they mean (`Problem.convention`).
+ */
+export function problemsToReport(problems: readonly Problem[], debug: boolean): Problem[] {
+  return problems.filter((p) => debug || !p.convention || !resolve(p.file).startsWith(resolve(BUILTIN_DIR)));
 }
 
 /** Tool names must be unique per MCP listener; a REST route declared twice answers from the first. */

@@ -14,6 +14,11 @@ export interface Where {
 export interface Problem extends Where {
   severity: 'error' | 'warning';
   message: string;
+  /**
+   * A known habit of the generator that wrote the shipped files, read as it means: for those
+   * files the start-up report shows it only at --log-level debug (a user's file shows it always).
+   */
+  convention?: boolean;
 }
 
 export type ParamLocation = 'path' | 'query' | 'header' | 'body';

@@ -101,7 +101,7 @@ export function buildConsumes(c: Checker, raw: unknown, path: Path): ConsumedApi
   let baseUri = c.str(o, 'baseUri', path, 'A consumes entry', true);
   if (namespace === undefined || baseUri === undefined) return undefined;
   if (baseUri === '') {
-    c.warnOnce(
+    c.conventionOnce(
       'baseUri',
       [...path, 'baseUri'],
       "Empty 'baseUri' (generator convention): this API is the configured one — the local native API, or --upstream.",
@@ -118,12 +118,14 @@ export function buildConsumes(c: Checker, raw: unknown, path: Path): ConsumedApi
     o.authentication === undefined ? undefined : buildAuth(c, o.authentication, [...path, 'authentication']);
   const shared = buildParams(c, o.inputParameters, [...path, 'inputParameters']);
   const operations: ConsumedOperation[] = [];
+  // Each operation's declaration, to tell a repeat of it (a generator's habit) from a conflict.
+  const declared = new Map<ConsumedOperation, string>();
   for (const [res, rp] of c.mappings(o, 'resources', path, 'A consumed resource')) {
     const name = c.str(res, 'name', rp, 'A consumed resource', true);
     const resPath = c.str(res, 'path', rp, 'A consumed resource', true);
     if (name === undefined || resPath === undefined) continue;
     if (name.includes('_'))
-      c.warnOnce(
+      c.conventionOnce(
         'resource-name',
         [...rp, 'name'],
         `Consumed resource names contain '_' (generator convention, e.g. '${name}'); accepted.`,
@@ -143,12 +145,22 @@ export function buildConsumes(c: Checker, raw: unknown, path: Path): ConsumedApi
         ...resParams,
       ]);
       if (!built) continue;
+      const declaration = `${resPath} ${JSON.stringify(op)}`;
       const first = operations.find((x) => x.name === built.name);
+      if (first && declared.get(first) === declaration) {
+        c.src.warn(
+          [...rp, 'operations', oi, 'name'],
+          `Operation '${built.name}' is declared twice in '${namespace}', identically (first on line ${first.where.line}); the repeat is dropped.`,
+          { convention: true },
+        );
+        continue;
+      }
       if (first)
         c.src.warn(
           [...rp, 'operations', oi, 'name'],
           `Operation '${built.name}' is declared twice in '${namespace}' (first on line ${first.where.line}); calls resolve to the first.`,
         );
+      declared.set(built, declaration);
       operations.push(built);
     }
   }
@@ -227,7 +239,7 @@ function buildParams(c: Checker, raw: unknown, path: Path): ConsumedParam[] | un
       return;
     }
     if (o.type !== undefined || o.required !== undefined || o.description !== undefined)
-      c.warnOnce(
+      c.conventionOnce(
         'param-fields',
         pp,
         "Consumed parameters carry 'type', 'required' and 'description' (generator convention); they define the parameter.",

@@ -74,7 +74,7 @@ function checkOutput(c: Checker, raw: unknown, path: Path): boolean {
     const o = list[i];
     const mapping = isObj(o) ? o.mapping : undefined;
     if (isObj(o) && (mapping === '$.' || mapping === '$') && o.properties === undefined && o.value === undefined) {
-      c.warnOnce(
+      c.conventionOnce(
         'mapping',
         [...path, i],
         "Output '{type: object, mapping: $.}' without 'properties' (generator convention) passes the whole answer through.",
@@ -93,7 +93,7 @@ export function buildRest(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[
   if (namespace === undefined || port === undefined) return undefined;
   if (c.unsupported(o, ['authentication'], path, 'a REST adapter')) return undefined;
   if (o.description !== undefined)
-    c.warnOnce(
+    c.conventionOnce(
       'rest-description',
       [...path, 'description'],
       "A REST adapter carries 'description' (generator convention); used as documentation.",
@@ -110,6 +110,8 @@ export function buildRest(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[
     }
     if (c.unsupported(res, ['forward'], rp, 'a REST resource')) continue;
     const operations: RestOperation[] = [];
+    // Each operation's declaration, to tell a repeat of it (a generator's habit) from a conflict.
+    const declared = new Map<RestOperation, string>();
     for (const [oo, opPath] of c.mappings(res, 'operations', rp, 'A REST operation')) {
       const method = typeof oo.method === 'string' ? oo.method.toUpperCase() : '';
       if (!METHODS.includes(method)) {
@@ -122,20 +124,30 @@ export function buildRest(c: Checker, o: Obj, path: Path, consumes: ConsumedApi[
       if (!withs || !checkOutput(c, oo.outputParameters, [...opPath, 'outputParameters'])) continue;
       const name = typeof oo.name === 'string' ? oo.name : call.name;
       const first = operations.find((x) => x.method === method);
+      if (first && declared.get(first) === JSON.stringify(oo)) {
+        c.src.warn(
+          opPath,
+          `${method} ${resPath} is declared twice, identically (first on line ${first.where.line}); the repeat is dropped.`,
+          { convention: true },
+        );
+        continue;
+      }
       if (first)
         c.src.warn(
           opPath,
           `${method} ${resPath} is declared twice (first on line ${first.where.line}); the first answers.`,
         );
       const description = typeof oo.description === 'string' ? oo.description : call.description;
-      operations.push({
+      const operation = {
         method,
         name,
         description,
         call,
         with: withs,
         where: { file: c.src.file, line: c.src.lineOf(opPath) },
-      });
+      };
+      declared.set(operation, JSON.stringify(oo));
+      operations.push(operation);
     }
     resources.push({
       path: resPath,

@@ -47,8 +47,10 @@ export class Source {
     this.problems.push({ file: this.file, line: this.lineOf(path), severity: 'error', message });
   }
 
-  warn(path: Path, message: string): void {
-    this.problems.push({ file: this.file, line: this.lineOf(path), severity: 'warning', message });
+  warn(path: Path, message: string, opts: { convention?: boolean } = {}): void {
+    const problem: Problem = { file: this.file, line: this.lineOf(path), severity: 'warning', message };
+    if (opts.convention) problem.convention = true;
+    this.problems.push(problem);
   }
 
   private rangeLine(node: unknown): number | undefined {

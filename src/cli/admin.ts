@@ -13,12 +13,11 @@
  */
 import { workspaceCreateSchema } from '../api/routes/workspaces.ts';
 import { DURATION_HELP, parseDuration } from '../config/duration.ts';
-import { ConfigError, loadOptions } from '../config/load.ts';
+import { ConfigError, HelpRequested, loadOptions } from '../config/load.ts';
 import { type OptionSpec, type OptionsOf, serveOptions } from '../config/schema.ts';
 import { type ApiKey, describeKey, KEY_SCOPES, type KeyScope } from '../domain/access.ts';
 import { parseOrThrow } from '../domain/errors.ts';
 import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../domain/time.ts';
-import { openAdministration } from '../main.ts';
 import {
   createAccount,
   createKey,
@@ -35,8 +34,7 @@ const storeOptions = {
   'data-dir': serveOptions['data-dir'],
   db: serveOptions.db,
   sync: serveOptions.sync,
-  json: { type: 'bool', help: 'Print one JSON object per line.', default: false },
-  help: { type: 'bool', help: 'Show this help.', default: false },
+  json: { type: 'bool', help: 'Print each row as one JSON line.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 export const accountsOptions = {
@@ -60,7 +58,7 @@ export const keysOptions = {
     help: 'keys create: a workspace (id or handle) the key may reach (repeatable); none = account-wide.',
     default: [],
   },
-  scope: { type: 'string', help: 'keys create: read, write or admin.', choices: KEY_SCOPES },
+  scope: { type: 'string', help: 'keys create: what the key may do: read, write or admin.', choices: KEY_SCOPES },
   name: { type: 'string', help: 'keys create: a name to tell the key by.' },
   expires: { type: 'string', help: `keys create: when the key stops working: ${DURATION_HELP}, or an ISO-8601 time.` },
   'rate-limit-requests': {
@@ -77,11 +75,6 @@ export const keysOptions = {
 } as const satisfies Record<string, OptionSpec>;
 
 type Specs = Record<string, OptionSpec>;
-
-function helpText(command: string, usage: string, specs: Specs): string {
-  const options = Object.entries(specs).map(([k, v]) => `  --${k.padEnd(20)} ${v.help}`);
-  return `usage:\n${usage}\n\noptions of sightline ${command}:\n${options.join('\n')}\n`;
-}
 
 function print(lines: string[]): void {
   if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
@@ -106,6 +99,8 @@ function required<T>(value: T | undefined, flag: string, command: string): T {
 
 /** Runs `fn` with the store named by --data-dir/--db, closing it after. */
 async function withStore<T>(o: { db: string; sync: string }, fn: (s: StoreServices) => Promise<T>): Promise<T> {
+  // The store's code loads only now: `--help` and a bad flag answer at once.
+  const { openAdministration } = await import('../main.ts');
   const admin = await openAdministration({ db: o.db, sync: o.sync as 'normal' });
   try {
     return await fn(admin.services);
@@ -122,12 +117,10 @@ function parse<S extends Specs>(
   actions: readonly string[],
   argv: string[],
   env: NodeJS.ProcessEnv,
-): { action: string; args: string[]; o: OptionsOf<S> } | undefined {
-  const { options: o, positionals } = loadOptions<OptionsOf<S>>(specs, argv, env);
-  if ((o as { help: boolean }).help || positionals.length === 0) {
-    process.stdout.write(helpText(command, usage, specs));
-    return undefined;
-  }
+): { action: string; args: string[]; o: OptionsOf<S> } {
+  const shape = { about: `actions:\n${usage}` };
+  const { options: o, positionals } = loadOptions<OptionsOf<S>>(specs, argv, env, shape);
+  if (positionals.length === 0) throw new HelpRequested(specs, shape, true);
   const [action, ...args] = positionals;
   if (!actions.includes(action))
     throw new ConfigError(`sightline ${command}: unknown action '${action}' (one of ${actions.join(', ')})`);
@@ -137,9 +130,7 @@ function parse<S extends Specs>(
 const ACCOUNTS_USAGE = '  sightline accounts create --name N [--handle H]\n  sightline accounts list';
 
 export async function accounts(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const p = parse('accounts', ACCOUNTS_USAGE, accountsOptions, ['create', 'list'], argv, env);
-  if (!p) return;
-  const { action, o } = p;
+  const { action, o } = parse('accounts', ACCOUNTS_USAGE, accountsOptions, ['create', 'list'], argv, env);
   await withStore(o, async (s) => {
     if (action === 'create') {
       const a = await createAccount(s, { name: required(o.name, 'name', 'accounts create'), handle: o.handle });
@@ -156,9 +147,7 @@ const WORKSPACES_USAGE =
   '  sightline workspaces create --account A --name N --handle H [--description D]\n  sightline workspaces list [--account A]';
 
 export async function workspaces(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const p = parse('workspaces', WORKSPACES_USAGE, workspacesOptions, ['create', 'list'], argv, env);
-  if (!p) return;
-  const { action, o } = p;
+  const { action, o } = parse('workspaces', WORKSPACES_USAGE, workspacesOptions, ['create', 'list'], argv, env);
   await withStore(o, async (s) => {
     if (action === 'create') {
       const account = await findAccount(s, required(o.account, 'account', 'workspaces create'));
@@ -227,9 +216,7 @@ const KEYS_USAGE = `  sightline keys create --account A [--workspace W]… --sco
   sightline keys revoke ID`;
 
 export async function keys(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const p = parse('keys', KEYS_USAGE, keysOptions, ['create', 'list', 'revoke'], argv, env);
-  if (!p) return;
-  const { action, args, o } = p;
+  const { action, o, args } = parse('keys', KEYS_USAGE, keysOptions, ['create', 'list', 'revoke'], argv, env);
   await withStore(o, async (s) => {
     if (action === 'create') {
       const { key, secret } = await createKey(s, {

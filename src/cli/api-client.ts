@@ -3,10 +3,18 @@
  * `SIGHTLINE_API_URL`, else `PREFECT_API_URL` (the URL a Prefect user already has), else the
  * local default. Either path family works: `…/api` or `…/api/accounts/{a}/workspaces/{w}`.
  */
+import type { OptionSpec } from '../config/schema.ts';
+import { StartupError } from '../config/startup-error.ts';
 import { AppError } from '../domain/errors.ts';
 import { type Micros, parseIsoMicros } from '../domain/time.ts';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:4200/api';
+
+/** The `--api` option of every client command. */
+export const apiOption = {
+  type: 'string',
+  help: `The API to read: its /api URL or a Cloud-style workspace URL (default: SIGHTLINE_API_URL, else PREFECT_API_URL, else ${DEFAULT_API_URL}).`,
+} as const satisfies OptionSpec;
 
 export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   const url = [flag, env.SIGHTLINE_API_URL, env.PREFECT_API_URL, DEFAULT_API_URL].find(
@@ -21,13 +29,19 @@ export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv):
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new AppError('invalid_input', `the API URL must be http(s): '${url}'`);
   }
+  // The server's root answers nothing the commands ask: the API lives under /api.
+  if (parsed.pathname === '/' && !parsed.search)
+    throw new AppError(
+      'invalid_input',
+      `'${url}' is a server, not its API: the API URL ends in /api (${parsed.origin}/api)`,
+    );
   return parsed.toString().replace(/\/+$/, '');
 }
 
 /** The `--api-key` option of every client command. */
 export const API_KEY_OPTION = {
   type: 'string',
-  help: 'API key of a server run with --auth (else SIGHTLINE_API_KEY, then PREFECT_API_KEY).',
+  help: 'API key of a server run with --auth (default: SIGHTLINE_API_KEY, else PREFECT_API_KEY).',
 } as const;
 
 /** The key client commands send: `--api-key`, else `SIGHTLINE_API_KEY`, else `PREFECT_API_KEY`. */
@@ -38,6 +52,24 @@ export function resolveApiKey(flag: string | undefined, env: NodeJS.ProcessEnv):
 /** The `Authorization` header of `key` (none without one). */
 export function keyHeaders(key: string | undefined): Record<string, string> {
   return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+/** Why a `fetch` got no answer: `ECONNREFUSED`, `ENOTFOUND`, a timeout… (fetch itself says only "fetch failed"). */
+export function networkCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+  if ((err as Error).name === 'TimeoutError') return 'no answer in time';
+  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message ?? (err as Error).message;
+}
+
+/** Fails with what is wrong when nothing answers at `api` (any HTTP answer will do). */
+export async function reachable(api: string): Promise<void> {
+  try {
+    const res = await fetch(api, { signal: AbortSignal.timeout(10_000) });
+    await res.body?.cancel();
+  } catch (err) {
+    const cause = networkCause(err);
+    throw new StartupError(`cannot reach the API at ${api} (${cause}): start it, or name another with --api`);
+  }
 }
 
 /** The websocket URL of a route under the API (`/logs/out` → `ws://…/api/logs/out`). */
@@ -82,7 +114,7 @@ export async function getJsonWithDate<T>(url: string, key?: string): Promise<{ b
   try {
     res = await fetch(url, { headers: { accept: 'application/json', ...keyHeaders(key) } });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    const cause = networkCause(err);
     throw new AppError(
       'unavailable',
       `cannot reach the API at ${new URL(url).origin} (${cause}); set --api, SIGHTLINE_API_URL or PREFECT_API_URL`,
@@ -96,4 +128,17 @@ export async function getJsonWithDate<T>(url: string, key?: string): Promise<{ b
     );
   }
   return { body: JSON.parse(body) as T, date: parseHttpDate(res.headers.get('date')) };
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** `--since` of the client commands: an ISO-8601 time, or a duration back from now (15m, 2h, 7d). */
+export function parseSince(text: string, now = Date.now()): string {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
+  if (m) return new Date(now - Number(m[1]) * UNITS[m[2]] * 1000).toISOString();
+  if (!Number.isNaN(Date.parse(text))) return text;
+  throw new AppError(
+    'invalid_input',
+    `--since must be an ISO-8601 time or a duration like 15m, 2h or 7d, got '${text}'`,
+  );
 }

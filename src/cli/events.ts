@@ -9,40 +9,43 @@
  * committed (websocket `/events/out`) until interrupted.
  */
 import { WebSocket } from 'ws';
-import { loadOptions } from '../config/load.ts';
+import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
-import { API_KEY_OPTION, keyHeaders, resolveApiKey, resolveApiUrl, websocketUrl as wsUrl } from './api-client.ts';
+import {
+  API_KEY_OPTION,
+  apiOption,
+  keyHeaders,
+  networkCause,
+  parseSince,
+  resolveApiKey,
+  resolveApiUrl,
+  websocketUrl as wsUrl,
+} from './api-client.ts';
 
 export const eventsOptions = {
-  api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
+  api: apiOption,
   'api-key': API_KEY_OPTION,
   filter: { type: 'string', help: 'An EventFilter as JSON; the other options are merged into it.' },
   event: { type: 'list', help: 'Only events whose name starts with this prefix (repeatable).', default: [] },
   resource: { type: 'list', help: 'Only events whose primary resource has this id (repeatable).', default: [] },
-  since: { type: 'string', help: 'Only events since this time: ISO-8601, or a duration back from now (15m, 2h, 7d).' },
+  since: {
+    type: 'string',
+    help: 'Only events since this time: an ISO-8601 time, or a duration back from now (90s, 15m, 2h, 7d).',
+  },
   limit: { type: 'int', help: 'How many recent events to print.', default: 50, min: 0, max: 10_000 },
-  follow: { type: 'bool', help: 'Keep printing new events as they arrive.', default: false },
+  follow: {
+    type: 'bool',
+    help: 'After the recent events, keep printing new ones until interrupted.',
+    default: false,
+    short: 'f',
+  },
   json: { type: 'bool', help: 'Print each event as one JSON line.', default: false },
-  help: { type: 'bool', help: 'Show this help.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 type EventsConfig = OptionsOf<typeof eventsOptions>;
 
 type Received = { id: string; occurred: string; event: string; resource: Record<string, string> };
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-
-/** `--since` of the client commands: an ISO-8601 time, or a duration back from now (15m, 2h, 7d). */
-export function parseSince(text: string, now = Date.now()): string {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
-  if (m) return new Date(now - Number(m[1]) * UNITS[m[2]] * 1000).toISOString();
-  if (!Number.isNaN(Date.parse(text))) return text;
-  throw new AppError(
-    'invalid_input',
-    `--since must be an ISO-8601 time or a duration like 15m, 2h or 7d, got '${text}'`,
-  );
-}
 
 export function buildFilter(o: EventsConfig): Record<string, unknown> {
   let f: Record<string, unknown> = {};
@@ -61,6 +64,19 @@ export function buildFilter(o: EventsConfig): Record<string, unknown> {
   return f;
 }
 
+/** What was searched, when nothing was found. */
+function nothingFound(o: EventsConfig, api: string): string {
+  const what = [
+    o.event.length ? ` named ${o.event.map((p) => `${p}…`).join(' or ')}` : '',
+    o.resource.length ? ` of ${o.resource.join(' or ')}` : '',
+    o.filter ? ' matching --filter' : '',
+  ].join('');
+  const when = o.since
+    ? ` since ${parseSince(o.since)}`
+    : " in the server's default window, the last few days (--since looks further back)";
+  return `no events${what}${when} at ${api}`;
+}
+
 function line(e: Received, json: boolean): string {
   if (json) return JSON.stringify(e);
   const name = e.resource['prefect.resource.name'];
@@ -75,7 +91,7 @@ async function post(url: string, body: unknown, key: string | undefined): Promis
       body: JSON.stringify(body),
     });
   } catch (err) {
-    throw new AppError('unavailable', `cannot reach the server at ${url}: ${(err as Error).cause ?? err}`);
+    throw new AppError('unavailable', `cannot reach the API at ${url} (${networkCause(err)})`);
   }
 }
 
@@ -156,18 +172,18 @@ function follow(
 }
 
 export async function events(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { options: o } = loadOptions<EventsConfig>(eventsOptions, argv, env);
-  if (o.help) {
-    const flags = Object.entries(eventsOptions).map(([k, v]) => `  --${k.padEnd(10)} ${v.help}`);
-    process.stdout.write(`usage: sightline events [options]\n\n${flags.join('\n')}\n`);
-    return;
-  }
+  const { options: o } = loadOptions<EventsConfig>(eventsOptions, argv, FLAGS_ONLY, {
+    args: [],
+    about: 'Prints the most recent events, oldest first.',
+  });
   const api = resolveApiUrl(o.api, env);
   const filter = buildFilter(o);
   const start = new Date().toISOString();
   const key = resolveApiKey(o['api-key'], env);
   const shown = await recent(api, key, filter, o.limit);
   for (const e of shown) process.stdout.write(`${line(e, o.json)}\n`);
+  if (!shown.length && o.limit > 0)
+    process.stderr.write(`${nothingFound(o, api)}${o.follow ? '; waiting for new ones' : ''}\n`);
   if (!o.follow) return;
   // Resume from the newest event shown (or from now), skipping what was printed already.
   const since = shown.length ? shown[shown.length - 1].occurred : start;

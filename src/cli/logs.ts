@@ -4,27 +4,36 @@
  * are read, and logs seen in both are printed once (by id): nothing is lost or repeated at the
  * seam.
  */
-import { loadOptions } from '../config/load.ts';
+import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
 import { parseLevel, textLine } from '../domain/log-export.ts';
 import { formatMicros, MICROS_PER_SECOND, type Micros, nowMicros, parseIsoMicros } from '../domain/time.ts';
-import { API_KEY_OPTION, getJsonWithDate, resolveApiKey, resolveApiUrl, websocketUrl } from './api-client.ts';
+import {
+  API_KEY_OPTION,
+  apiOption,
+  getJson,
+  getJsonWithDate,
+  resolveApiKey,
+  resolveApiUrl,
+  websocketUrl,
+} from './api-client.ts';
 import { openLiveSocket } from './live-socket.ts';
+import { progress } from './progress.ts';
 import { levelStyle, paint, useColour } from './style.ts';
 
 const logsOptions = {
-  api: {
-    type: 'string',
-    help: 'API base URL (default: $SIGHTLINE_API_URL, else $PREFECT_API_URL, else http://127.0.0.1:4200/api).',
-  },
+  api: apiOption,
   'api-key': API_KEY_OPTION,
   level: {
     type: 'string',
     help: 'Only logs at or above this level: a name (debug, info, warning, error, critical) or a number.',
   },
-  since: { type: 'string', help: 'Only logs at or after this time: ISO-8601, or a duration ago (90s, 15m, 2h, 7d).' },
+  since: {
+    type: 'string',
+    help: 'Only logs at or after this time: an ISO-8601 time, or a duration back from now (90s, 15m, 2h, 7d).',
+  },
   logger: { type: 'list', help: 'Only logs of this logger (repeatable).', default: [] },
   grep: {
     type: 'string',
@@ -32,24 +41,14 @@ const logsOptions = {
   },
   follow: {
     type: 'bool',
-    help: 'After the stored logs, keep printing new ones until interrupted (-f).',
+    help: 'After the stored logs, keep printing new ones until interrupted.',
     default: false,
+    short: 'f',
   },
-  json: { type: 'bool', help: "Print each log as one line of JSON (Prefect's Log object).", default: false },
+  json: { type: 'bool', help: "Print each log as one JSON line (Prefect's Log object).", default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 type LogsOptions = OptionsOf<typeof logsOptions>;
-
-const USAGE = `usage: sightline logs FLOW_RUN_ID [options]
-
-Prints a flow run's logs, oldest first.
-
-${Object.entries(logsOptions)
-  .map(([name, spec]) => `  --${name.padEnd(8)} ${spec.help}`)
-  .join('\n')}
-
-Colour on a terminal unless NO_COLOR is set.
-`;
 
 /** A log as the API renders it. */
 interface ApiLog {
@@ -84,16 +83,10 @@ async function write(text: string): Promise<void> {
 }
 
 export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const { options: o, positionals } = loadOptions<LogsOptions>(
-    logsOptions,
-    argv.map((a) => (a === '-f' ? '--follow' : a)),
-    {}, // flags only: SIGHTLINE_* variables configure the server, not this command
-  );
-  if (positionals.length !== 1) throw new AppError('invalid_input', `expected one FLOW_RUN_ID\n\n${USAGE}`);
+  const { options: o, positionals } = loadOptions<LogsOptions>(logsOptions, argv, FLAGS_ONLY, {
+    args: ['FLOW_RUN_ID'],
+    about: "Prints a flow run's logs, oldest first; coloured on a terminal unless NO_COLOR is set.",
+  });
   const runId = normalizeUuid(positionals[0]);
   if (!runId) throw new AppError('invalid_input', `FLOW_RUN_ID must be a UUID, got '${positionals[0]}'`);
   const level = o.level === undefined ? undefined : parseLevel(o.level);
@@ -129,16 +122,34 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   // duplicates, and they were created at most moments before the server's first answer.
   const seen = new Set<string>();
   let seenFrom: Micros | undefined;
+  let printed = 0;
+  const reading = progress(`reading the logs of flow run ${runId}`);
   await readStored(api, key, runId, { level, since, loggers: o.logger, grep: o.grep }, async (page, serverNow) => {
     if (live && seenFrom === undefined)
       seenFrom = serverNow === undefined ? Number.NEGATIVE_INFINITY : serverNow - 120 * MICROS_PER_SECOND;
     let out = '';
+    printed += page.length;
     for (const log of page) {
       out += render(log);
       if (live && (parseIsoMicros(log.created ?? '') ?? Number.POSITIVE_INFINITY) >= seenFrom!) seen.add(log.id);
     }
+    reading.clear();
     await write(out);
-  });
+    reading.set(`${printed.toLocaleString('en')} so far`);
+  }).finally(() => reading.done());
+  if (!printed) {
+    if (!(await known(api, key, runId))) {
+      live?.close();
+      throw new AppError('not_found', `no flow run ${runId} at ${api}: neither a run nor any log of it`);
+    }
+    const searched = [
+      o.level === undefined ? '' : ` at level ${o.level} or above`,
+      o.logger.length ? ` of logger ${o.logger.join(' or ')}` : '',
+      o.grep === undefined ? '' : ` matching '${o.grep}'`,
+      since === undefined ? '' : ` since ${formatMicros(since)}`,
+    ].join('');
+    process.stderr.write(`no logs of flow run ${runId}${searched}${live ? '; waiting for new ones' : ''}\n`);
+  }
   if (!live) return;
 
   process.once('SIGINT', () => live.close());
@@ -153,6 +164,22 @@ export async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   if (code !== 1000 && code !== 1005) {
     throw new AppError('unavailable', `the live stream ended: ${code}${reason ? ` ${reason}` : ''}`);
   }
+}
+
+/**
+ * Whether the server knows the run: as a flow run, or by a log of it (logs may arrive for runs
+ * this server never saw created). An unknown one is an error, not an empty list — nor, with
+ * --follow, a wait that never ends.
+ */
+async function known(api: string, key: string | undefined, runId: string): Promise<boolean> {
+  const found = await getJson(`${api}/flow_runs/${runId}`, key).then(
+    () => true,
+    (err) => {
+      if (err instanceof AppError && err.code === 'not_found') return false;
+      throw err;
+    },
+  );
+  return found || (await getJson<unknown[]>(`${api}/flow_runs/${runId}/logs?limit=1`, key)).length > 0;
 }
 
 interface StoredQuery {

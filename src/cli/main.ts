@@ -1,58 +1,83 @@
-#!/usr/bin/env node
-/** The `sightline` command: dispatches to a subcommand. */
+/**
+ * The `sightline` command (run through `bin/sightline.js`): dispatches to a subcommand, importing
+ * only that command's code, so that `--help` or a client command does not load the server.
+ */
+import { ConfigError, HelpRequested } from '../config/load.ts';
+import { StartupError } from '../config/startup-error.ts';
+import { SIGHTLINE_VERSION } from '../config/version.ts';
 import { AppError } from '../domain/errors.ts';
-import { accounts, keys, workspaces } from './admin.ts';
-import { events } from './events.ts';
-import { logs } from './logs.ts';
-import { mcp } from './mcp.ts';
-import { runs } from './runs.ts';
-import { serve } from './serve.ts';
-import { trace } from './trace.ts';
+import { commandHelp } from './help.ts';
 
 const USAGE = `usage: sightline <command> [options]
 
 commands:
-  serve     start the server (native Prefect API on :4200, REST gateway on :8080, MCP on :9090)
-  mcp       serve the MCP tools over stdio (mcp --stdio), for desktop agents
-  logs      print a flow run's logs (--follow for new ones as they arrive)
-  events    print recent events and follow new ones (--follow)
-  runs      list flow runs (--flow, --state, --since, --json)
-  trace     print the run tree of a flow run: flow → tasks → subflows (--json)
-  accounts  create and list accounts (--data-dir or --db: works beside a running server)
-  workspaces create and list workspaces
-  keys      create, list and revoke API keys (for --auth)
+  serve       Start the server (native Prefect API on :4200, REST gateway on :8080, MCP on :9090).
+  mcp         Serve the MCP tools over stdio (mcp --stdio), for desktop agents.
+  logs        Print a flow run's logs (--follow for new ones as they arrive).
+  events      Print recent events (--follow for new ones as they arrive).
+  runs        List flow runs (--flow, --state, --since, --json).
+  trace       Print the run tree of a flow run: flow → tasks → subflows (--json).
+  accounts    Create and list accounts (--data-dir or --db: works beside a running server).
+  workspaces  Create and list workspaces.
+  keys        Create, list and revoke API keys (for --auth).
 
-Every option --foo-bar can also be set as SIGHTLINE_FOO_BAR. Run 'sightline <command> --help'.
+'sightline <command> --help' lists a command's options; 'sightline --version' prints the version.
 `;
 
-const commands: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>> = {
-  serve,
-  mcp,
-  logs,
-  events,
-  runs,
-  trace,
-  accounts,
-  workspaces,
-  keys,
+type Command = (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>;
+
+const commands: Record<string, Command> = {
+  serve: async (argv, env) => (await import('./serve.ts')).serve(argv, env),
+  mcp: async (argv, env) => (await import('./mcp.ts')).mcp(argv, env),
+  logs: async (argv, env) => (await import('./logs.ts')).logs(argv, env),
+  events: async (argv, env) => (await import('./events.ts')).events(argv, env),
+  runs: async (argv, env) => (await import('./runs.ts')).runs(argv, env),
+  trace: async (argv, env) => (await import('./trace.ts')).trace(argv, env),
+  accounts: async (argv, env) => (await import('./admin.ts')).accounts(argv, env),
+  workspaces: async (argv, env) => (await import('./admin.ts')).workspaces(argv, env),
+  keys: async (argv, env) => (await import('./admin.ts')).keys(argv, env),
 };
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name || name === '--help' || name === '-h') {
     process.stdout.write(USAGE);
     return;
   }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`unknown command '${name}'\n\n${USAGE}`);
-    process.exit(2);
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`sightline ${SIGHTLINE_VERSION}\n`);
+    return;
   }
-  await command(rest, process.env);
+  if (name === 'help' && rest.length) return main([rest[0], '--help']);
+  const command = commands[name];
+  if (!command) throw new ConfigError(`unknown command '${name}'\n\n${USAGE}`);
+  try {
+    await command(rest, process.env);
+  } catch (err) {
+    if (err instanceof HelpRequested) process.stdout.write(commandHelp(name, err));
+    else if (err instanceof ConfigError)
+      throw new ConfigError(`${err.message} ('sightline ${name} --help' lists the options)`);
+    else throw err;
+  }
 }
 
-main(process.argv.slice(2)).catch((err) => {
-  const message = err instanceof AppError ? err.message : (err?.stack ?? String(err));
-  process.stderr.write(`sightline: ${message}\n`);
+/** `--log-level debug` (or SIGHTLINE_LOG_LEVEL=debug) shows the stack of a failure. */
+function debugging(argv: string[]): boolean {
+  const i = argv.findIndex((a) => a === '--log-level' || a.startsWith('--log-level='));
+  const level = i < 0 ? process.env.SIGHTLINE_LOG_LEVEL : (argv[i].split('=')[1] ?? argv[i + 1]);
+  return level === 'debug';
+}
+
+const argv = process.argv.slice(2);
+main(argv).catch((err) => {
+  // One line: a usage error (exit 2), or a failure to start or to get an answer (exit 1). The stack
+  // only when debugging: these are the user's to fix, not bugs.
+  const known = err instanceof AppError || err instanceof StartupError;
+  const stack = debugging(argv)
+    ? `\n${err?.cause?.stack ?? err?.stack ?? ''}`
+    : known
+      ? ''
+      : ' (--log-level debug shows where)';
+  process.stderr.write(`sightline: ${err?.message ?? err}${stack}\n`);
   process.exit(err instanceof AppError ? 2 : 1);
 });

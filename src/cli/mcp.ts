@@ -6,7 +6,7 @@
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { type BoundCapabilities, bindCapabilities } from '../capabilities/engine.ts';
-import { loadCapabilities } from '../capabilities/loader.ts';
+import { loadCapabilities, problemsToReport } from '../capabilities/loader.ts';
 import { mcpServerFactory } from '../capabilities/mcp-adapter.ts';
 import { formatProblem } from '../capabilities/yaml-source.ts';
 import { ConfigError, loadOptions } from '../config/load.ts';
@@ -18,15 +18,17 @@ import {
   serveOptions,
 } from '../config/schema.ts';
 import { SIGHTLINE_VERSION } from '../config/version.ts';
-import { createSightline, type Sightline } from '../main.ts';
+import type { Sightline } from '../main.ts';
+import { API_KEY_OPTION, reachable, resolveApiKey } from './api-client.ts';
+import { startupFailure } from './startup-failure.ts';
 
 const mcpOptions = {
   stdio: { type: 'bool', help: 'Serve MCP over stdin/stdout (the only transport of this command).', default: false },
   api: {
     type: 'string',
-    help: 'A running Sightline (its /api URL or a Cloud-style workspace URL); default SIGHTLINE_API_URL, then PREFECT_API_URL.',
+    help: 'The running Sightline whose tools to serve: its /api URL or a Cloud-style workspace URL (default: SIGHTLINE_API_URL, else PREFECT_API_URL; none: the store of --data-dir or --db).',
   },
-  'api-key': { type: 'string', help: 'Bearer key for --api (default: PREFECT_API_KEY).' },
+  'api-key': API_KEY_OPTION,
   'data-dir': serveOptions['data-dir'],
   db: serveOptions.db,
   sync: serveOptions.sync,
@@ -36,23 +38,16 @@ const mcpOptions = {
 
 type McpConfig = OptionsOf<typeof mcpOptions>;
 
-const HELP = `usage: sightline mcp --stdio [--api URL | --data-dir DIR | --db URL] [--capabilities PATH]
-
-Serves Sightline's MCP tools over stdio. With --api (or SIGHTLINE_API_URL, PREFECT_API_URL) it
-calls that running Sightline; with --data-dir/--db, or when no API is named, it opens the store
-itself.
-`;
-
 function explicitStore(argv: string[], env: NodeJS.ProcessEnv): boolean {
   return argv.some((a) => /^--(data-dir|db)(=|$)/.test(a)) || !!env.SIGHTLINE_DATA_DIR || !!env.SIGHTLINE_DB;
 }
 
 export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(HELP);
-    return;
-  }
-  const { options } = loadOptions<McpConfig>(mcpOptions, argv, env);
+  const { options } = loadOptions<McpConfig>(mcpOptions, argv, env, {
+    args: [],
+    about:
+      "Serves Sightline's MCP tools over stdio. With --api (or SIGHTLINE_API_URL, PREFECT_API_URL) it calls that running Sightline; with --data-dir or --db, or when no API is named, it opens the store itself.",
+  });
   if (!options.stdio)
     throw new ConfigError(
       'sightline mcp serves stdio only: pass --stdio (the HTTP MCP server runs inside sightline serve)',
@@ -64,12 +59,14 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
   let app: Sightline | undefined;
   let bound: BoundCapabilities;
   if (api) {
+    await reachable(api);
+    process.stderr.write(`serving the tools of the API at ${api}\n`);
     const set = loadCapabilities({ paths: options.capabilities, env });
-    report(set.problems.map(formatProblem));
+    report(problemsToReport(set.problems, false).map(formatProblem));
     bound = bindCapabilities({
       set,
       upstream: api,
-      upstreamKey: options['api-key'] ?? (env.PREFECT_API_KEY || undefined),
+      upstreamKey: resolveApiKey(options['api-key'], env),
     });
   } else {
     // The server's defaults, with this command's store and capability options.
@@ -81,9 +78,15 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
       'log-level': 'silent',
       capabilities: options.capabilities,
     };
-    app = await createSightline(config, { logger: false, env });
+    process.stderr.write(
+      `serving the tools of the store ${config.db} (no API named: --api, SIGHTLINE_API_URL or PREFECT_API_URL serve a running Sightline)\n`,
+    );
+    const { createSightline } = await import('../main.ts');
+    app = await createSightline(config, { logger: false, env }).catch((err) => {
+      throw startupFailure(err, config);
+    });
     bound = app.capabilities!.bound;
-    report(app.capabilities!.set.problems.map(formatProblem));
+    report(problemsToReport(app.capabilities!.set.problems, false).map(formatProblem));
   }
   report(bound.summary.map((l) => `capabilities: ${l}`));
 

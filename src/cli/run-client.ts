@@ -4,6 +4,7 @@
  * and state colours. The server is found as by every client command (`api-client.ts`).
  */
 import { AppError } from '../domain/errors.ts';
+import { networkCause } from './api-client.ts';
 import { paint, type Style } from './style.ts';
 
 /** JSON from the API, read loosely. */
@@ -28,7 +29,7 @@ export class RunApi {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {
-      throw new AppError('unavailable', `cannot reach the API at ${this.base}: ${(err as Error).message}`);
+      throw new AppError('unavailable', `cannot reach the API at ${this.base} (${networkCause(err)})`);
     }
     const text = await res.text();
     if (res.status === 404 && path.startsWith('/flow_runs/') && method === 'GET') {

@@ -6,26 +6,24 @@
  * `--state` takes a state type (`failed`, `RUNNING`) or a state name (`AwaitingRetry`);
  * `--since` an ISO time or a duration back from now (`30s`, `15m`, `2h`, `7d`, `1w`).
  */
-import { loadOptions } from '../config/load.ts';
+import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { STATE_TYPES } from '../domain/runs/states.ts';
-import { API_KEY_OPTION, resolveApiKey, resolveApiUrl } from './api-client.ts';
-import { parseSince } from './events.ts';
+import { API_KEY_OPTION, apiOption, parseSince, resolveApiKey, resolveApiUrl } from './api-client.ts';
 import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
 import { useColour } from './style.ts';
 
 export const runsOptions = {
-  api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
+  api: apiOption,
   'api-key': API_KEY_OPTION,
   flow: { type: 'list', help: 'Only runs of the flow with this name (repeatable).', default: [] },
   state: { type: 'list', help: 'Only runs in this state type or state name (repeatable).', default: [] },
   since: {
     type: 'string',
-    help: 'Only runs expected to start since: ISO-8601, or a duration back from now (15m, 2h, 7d).',
+    help: 'Only runs expected to start since this time: an ISO-8601 time, or a duration back from now (90s, 15m, 2h, 7d).',
   },
   limit: { type: 'int', help: 'How many runs to list.', default: 50, min: 1, max: 10_000 },
   json: { type: 'bool', help: 'Print each flow run as one JSON line.', default: false },
-  help: { type: 'bool', help: 'Show this help.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 type RunsConfig = OptionsOf<typeof runsOptions>;
@@ -49,23 +47,22 @@ export function runsFilter(o: Pick<RunsConfig, 'flow' | 'state' | 'since'>): Rec
   return body;
 }
 
-const HELP = `usage: sightline runs [--flow NAME] [--state S] [--since T] [--limit N] [--json] [--api URL]
-
-Lists flow runs, most recently expected to start first.
-
-${Object.entries(runsOptions)
-  .map(([k, v]) => `  --${k.padEnd(8)} ${v.help}`)
-  .join('\n')}
-`;
-
 export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { options: o } = loadOptions<RunsConfig>(runsOptions, argv, {});
-  if (o.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const { options: o } = loadOptions<RunsConfig>(runsOptions, argv, FLAGS_ONLY, {
+    args: [],
+    about: 'Lists flow runs, most recently expected to start first.',
+  });
   const api = new RunApi(resolveApiUrl(o.api, env), resolveApiKey(o['api-key'], env));
   const rows: Json[] = await api.all('/flow_runs/filter', runsFilter(o), o.limit);
+  if (!rows.length) {
+    const searched = [
+      o.flow.length ? ` of flow ${o.flow.join(' or ')}` : '',
+      o.state.length ? ` in state ${o.state.join(' or ')}` : '',
+      o.since ? ` expected to start since ${parseSince(o.since)}` : '',
+    ].join('');
+    process.stderr.write(`no flow runs${searched} at ${api.base}\n`);
+    return;
+  }
   if (o.json) {
     for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
@@ -86,10 +83,6 @@ export async function runs(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     duration: formatDuration(r.estimated_run_time),
     tags: (r.tags as string[]).join(','),
   }));
-  if (!table.length) {
-    process.stdout.write('no flow runs\n');
-    return;
-  }
   const w = (k: 'flow' | 'name' | 'state' | 'start' | 'duration') =>
     Math.max(k.length, ...table.map((t) => t[k].length));
   const widths = { flow: w('flow'), name: w('name'), state: w('state'), start: w('start'), duration: w('duration') };

@@ -3,19 +3,18 @@
  * start order, and under each subflow's tracking task run the subflow's own tree — one line per
  * run with state, duration and tags (coloured on a terminal), or `--json` for machines.
  */
-import { loadOptions } from '../config/load.ts';
+import { FLAGS_ONLY, loadOptions } from '../config/load.ts';
 import type { OptionSpec, OptionsOf } from '../config/schema.ts';
 import { AppError } from '../domain/errors.ts';
 import { normalizeUuid } from '../domain/ids.ts';
-import { API_KEY_OPTION, resolveApiKey, resolveApiUrl } from './api-client.ts';
+import { API_KEY_OPTION, apiOption, resolveApiKey, resolveApiUrl } from './api-client.ts';
 import { formatDuration, type Json, paintState, RunApi } from './run-client.ts';
 import { useColour } from './style.ts';
 
 export const traceOptions = {
-  api: { type: 'string', help: 'API root URL (else SIGHTLINE_API_URL, PREFECT_API_URL, http://127.0.0.1:4200/api).' },
+  api: apiOption,
   'api-key': API_KEY_OPTION,
   json: { type: 'bool', help: 'Print the tree as one JSON document.', default: false },
-  help: { type: 'bool', help: 'Show this help.', default: false },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Bounds: a trace reads at most this many task runs per flow run and this many levels of subflows. */
@@ -107,22 +106,11 @@ export function renderTrace(root: TraceNode, color: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-const HELP = `usage: sightline trace FLOW_RUN_ID [--json] [--api URL]
-
-Prints the run tree of a flow run: the flow run, its task runs, and the subflows they started.
-
-${Object.entries(traceOptions)
-  .map(([k, v]) => `  --${k.padEnd(6)} ${v.help}`)
-  .join('\n')}
-`;
-
 export async function trace(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { options: o, positionals } = loadOptions<OptionsOf<typeof traceOptions>>(traceOptions, argv, {});
-  if (o.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  if (positionals.length !== 1) throw new AppError('invalid_input', `expected one flow run id\n\n${HELP}`);
+  const { options: o, positionals } = loadOptions<OptionsOf<typeof traceOptions>>(traceOptions, argv, FLAGS_ONLY, {
+    args: ['FLOW_RUN_ID'],
+    about: 'Prints the run tree of a flow run: the flow run, its task runs, and the subflows they started.',
+  });
   const id = normalizeUuid(positionals[0]);
   if (!id) throw new AppError('invalid_input', `'${positionals[0]}' is not a flow run id (a UUID)`);
   const api = new RunApi(resolveApiUrl(o.api, env), resolveApiKey(o['api-key'], env));

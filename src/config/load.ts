@@ -55,19 +55,55 @@ export interface Parsed<T> {
   positionals: string[];
 }
 
+/** What a command takes besides its options, for its help and for checking its arguments. */
+export interface CommandShape {
+  /** Its positional arguments by name (`FLOW_RUN_ID`); given, exactly these many are accepted. */
+  args?: readonly string[];
+  /** One or two sentences on what it does. */
+  about?: string;
+}
+
+/** The `env` of a command whose options are flags only (`SIGHTLINE_*` configure the server). */
+export const FLAGS_ONLY: Record<string, string | undefined> = Object.freeze({});
+
+/** `--help` or `-h` was given: the caller prints the command's help (`cli/help.ts`) and exits 0. */
+export class HelpRequested extends Error {
+  readonly specs: Record<string, OptionSpec>;
+  readonly shape: CommandShape;
+  readonly readsEnv: boolean;
+
+  constructor(specs: Record<string, OptionSpec>, shape: CommandShape, readsEnv: boolean) {
+    super('help requested');
+    this.specs = specs;
+    this.shape = shape;
+    this.readsEnv = readsEnv;
+  }
+}
+
 /**
- * `--name value`, `--name=value`; booleans take no value (`--no-name` sets false). Unknown
- * flags are errors. Lists accept repetition and commas.
+ * `--name value`, `--name=value`; booleans take no value (`--no-name` sets false); `-x` is the
+ * option whose spec has `short: 'x'`. Unknown flags are errors, and so are arguments beyond
+ * `shape.args` when it is given. `--help`/`-h` anywhere before `--` throws `HelpRequested`,
+ * whatever else is wrong. Lists accept repetition and commas.
  */
 export function loadOptions<T>(
   specs: Record<string, OptionSpec>,
   argv: string[],
   env: Record<string, string | undefined>,
+  shape: CommandShape = {},
 ): Parsed<T> {
+  const end = argv.indexOf('--');
+  if ((end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h'))
+    throw new HelpRequested(specs, shape, env !== FLAGS_ONLY);
   const fromFlags: Record<string, unknown> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    let arg = argv[i];
+    if (/^-[^-]/.test(arg)) {
+      const long = Object.keys(specs).find((k) => specs[k].short === arg.slice(1));
+      if (!long) throw new ConfigError(`unknown option ${arg}`);
+      arg = `--${long}`;
+    }
     if (!arg.startsWith('--')) {
       positionals.push(arg);
       continue;
@@ -100,6 +136,11 @@ export function loadOptions<T>(
     const v = convert(name, spec, value, `--${name}`);
     fromFlags[name] = spec.type === 'list' ? [...((fromFlags[name] as string[]) ?? []), ...(v as string[])] : v;
     spec = specs[name];
+  }
+  if (shape.args) {
+    if (positionals.length > shape.args.length)
+      throw new ConfigError(`unexpected argument '${positionals[shape.args.length]}'`);
+    if (positionals.length < shape.args.length) throw new ConfigError(`missing ${shape.args[positionals.length]}`);
   }
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {

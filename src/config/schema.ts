@@ -19,6 +19,8 @@ export interface OptionSpec {
   max?: number;
   /** A duration that may be `0` or `off` (none). */
   off?: boolean;
+  /** A one-letter spelling: `short: 'f'` makes `-f` mean this option. */
+  short?: string;
 }
 
 /** The capability engine: REST gateway and MCP server (docs/capabilities.md). */
@@ -45,7 +47,7 @@ export const capabilityOptions = {
     type: 'string',
     help: 'A remote Cloud-shaped API (Prefect Cloud or another Sightline) for the capabilities instead of the local API.',
   },
-  'upstream-key': { type: 'string', help: 'Bearer key for --upstream (default: PREFECT_API_KEY).' },
+  'upstream-key': { type: 'string', help: 'API key for --upstream (default: PREFECT_API_KEY).' },
   'upstream-timeout-ms': {
     type: 'int',
     help: 'How long a consumed API may take to answer (a download may take longer while bytes flow).',
@@ -70,7 +72,7 @@ export const serveOptions = {
   },
   db: {
     type: 'string',
-    help: 'Database URL: sqlite:<path> (embedded default) or postgres://…',
+    help: 'Database URL: sqlite:<path> (embedded) or postgres://user:password@host:port/database.',
     default: (o: Record<string, unknown>) => `sqlite:${join(String(o['data-dir']), 'sightline.db')}`,
   },
   'db-pool': {
@@ -214,6 +216,11 @@ export const serveOptions = {
     help: 'Server log level.',
     default: 'info',
     choices: ['silent', 'error', 'warn', 'info', 'debug'],
+  },
+  'log-format': {
+    type: 'string',
+    help: 'Server log format: pretty (a line to read) or json (a JSON object per line) (default: pretty on a terminal, else json).',
+    choices: ['pretty', 'json'],
   },
   ...capabilityOptions,
 } as const satisfies Record<string, OptionSpec>;

@@ -58,6 +58,15 @@ forEachEngine('sightline events (CLI)', (engine) => {
     );
   });
 
+  it('says what it searched when nothing matches', async () => {
+    const none = await run(['--api', api, '--event', 'nothing.', '--since', '2026-01-01T00:00:00Z']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, '');
+    assert.equal(none.stderr, `no events named nothing.… since 2026-01-01T00:00:00Z at ${api}\n`);
+    const recent = await run(['--api', api, '--resource', 'nowhere']);
+    assert.match(recent.stderr, /^no events of nowhere in the server's default window, .*--since looks further back/);
+  });
+
   it('reports bad input and unreachable servers clearly', async () => {
     const bad = await run(['--api', api, '--since', 'yesterday-ish']);
     assert.equal(bad.code, 2);

@@ -6,7 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** The `sightline` command as package.json's "bin" names it. */
+export const CLI = fileURLToPath(new URL('../../bin/sightline.js', import.meta.url));
 
 /** How long a child may take to start (or a command to finish) before the test gives up on it. */
 export const CHILD_DEADLINE_MS = 120_000;

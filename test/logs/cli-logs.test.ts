@@ -103,9 +103,22 @@ forEachEngine('sightline logs', (engine) => {
     );
   });
 
+  it('says what it searched when nothing matches, and that an unknown run is unknown', async () => {
+    const none = await finished(cli(['logs', run, '--grep', 'zzz', '--level', 'error', '--api', api]));
+    assert.equal(none.code, 0, none.err);
+    assert.equal(none.out, '');
+    assert.equal(none.err, `no logs of flow run ${run} at level error or above matching 'zzz'\n`);
+    const unknown = uuid4();
+    for (const follow of [[], ['--follow']]) {
+      const r = await finished(cli(['logs', unknown, ...follow, '--api', api]));
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.err, `sightline: no flow run ${unknown} at ${api}: neither a run nor any log of it\n`);
+    }
+  });
+
   it('rejects bad arguments and reports server errors', async () => {
     for (const [args, pattern] of [
-      [['logs'], /expected one FLOW_RUN_ID/],
+      [['logs'], /missing FLOW_RUN_ID/],
       [['logs', 'nope', '--level', 'loud'], /FLOW_RUN_ID must be a UUID/],
       [['logs', run, '--since', 'tomorrow'], /--since: not a time or duration/],
       [['logs', run, '--grep', 'x'.repeat(201)], /422: query\.text_query: String should have at most 200 characters/],

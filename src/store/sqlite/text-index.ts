@@ -103,6 +103,9 @@ export class LogTextIndex {
       workerData: { mainPath, textPath: path, sync },
       // It runs SQL, not JavaScript: a small heap keeps the server within its memory budget.
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 },
+      // Node 22 warns on every start that node:sqlite is experimental; the thread has nothing
+      // else to warn about (the main thread's warnings are filtered by bin/sightline.js).
+      execArgv: ['--no-warnings'],
     });
     this.worker.unref();
     this.worker.on('message', (m: Reply) => {
