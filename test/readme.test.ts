@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -120,9 +120,12 @@ async function runBlock(heading: string, fill: Record<string, string> = {}): Pro
   return stdout;
 }
 
-it('the clone installs and starts with no build step', () => {
+it('the clone installs and starts with no build step but the web UI the install builds', async () => {
   assert.match(out, /^cloud http:\/\/127\.0\.0\.1:\d+\/api\/accounts\//m);
-  assert.ok(!existsSync(join(clone, 'dist')), 'nothing was built');
+  assert.deepEqual(readdirSync(join(clone, 'dist')), ['ui'], 'only the web UI was built, by npm install');
+  const page = await fetch(new URL('/runs', api));
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<div id="app">/);
 });
 
 it('Try it: the log search finds the log and sightline events shows the event, as the README shows it', async () => {
