@@ -65,6 +65,11 @@ it('the packed package installs a working sightline command', async () => {
   ]);
   try {
     assert.equal(await (await fetch(`${s.lines.api}/health`)).json(), true);
+    // The web UI is in the package and served at /.
+    assert.ok(existsSync(join(pkg, 'dist/ui/index.html')), 'the built web UI is packed');
+    const page = await fetch(new URL('/runs', s.lines.api));
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="app">/);
     const runs = sightline(path, ['runs', '--api', s.lines.api], home);
     assert.equal(runs.code, 0, runs.stderr);
   } finally {

@@ -49,7 +49,7 @@ function loadAssets(dir: string): Map<string, Asset> {
           body: readFileSync(file),
           gzip: existsSync(`${file}.gz`) ? readFileSync(`${file}.gz`) : undefined,
           type: TYPES[extname(name)] ?? 'application/octet-stream',
-          // Vite names what it emits under assets/ by content hash.
+          // Vite names what it emits under assets/ by content hash; other files keep their names.
           immutable: path.startsWith('/assets/'),
         });
       }

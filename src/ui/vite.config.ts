@@ -11,7 +11,8 @@ const target = process.env.SIGHTLINE_URL ?? 'http://127.0.0.1:4200';
 export default defineConfig({
   root,
   base: '/',
-  publicDir: false,
+  // Copied as they are: the favicon browsers ask for at /favicon.ico.
+  publicDir: fileURLToPath(new URL('./public', import.meta.url)),
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: fileURLToPath(new URL('../../dist/ui', import.meta.url)),
