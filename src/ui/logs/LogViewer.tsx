@@ -109,19 +109,10 @@ export function LogViewer({ runId, tasks, running }: Props) {
   const key = `${runId}|${JSON.stringify(filter)}|${query}|${sort}|${epoch}`;
 
   useEffect(() => {
-    const ctl = new AbortController();
+    setHisto(undefined);
     setError(undefined);
     setUnseen(0);
     setTextCount({ n: 0, more: true });
-    api<Histo>('POST', `/sightline/flow_runs/${runId}/log-histogram`, { logs: filter, buckets: 120 }, ctl.signal).then(
-      (h) => {
-        // Live lines counted so far are in this answer.
-        setExtra(0);
-        setHisto(h);
-      },
-      (e) => ctl.signal.aborted || setError(e),
-    );
-    return () => ctl.abort();
   }, [key]);
 
   useEffect(() => {
@@ -140,6 +131,23 @@ export function LogViewer({ runId, tasks, running }: Props) {
     if (!unfiltered) return;
     logCounts([runId]).then((c) => setRunCount(c[runId]?.logs), setError);
   }, [key]);
+  // The histogram reads every matching line's index entry (a second at a million lines, on the
+  // server's one thread): unfiltered, it waits for the first lines to be shown.
+  const [shown, setShown] = useState('');
+  const histogramNow = !unfiltered || shown === key || runCount === 0;
+  useEffect(() => {
+    if (!histogramNow) return;
+    const ctl = new AbortController();
+    api<Histo>('POST', `/sightline/flow_runs/${runId}/log-histogram`, { logs: filter, buckets: 120 }, ctl.signal).then(
+      (h) => {
+        // Live lines counted so far are in this answer.
+        setExtra(0);
+        setHisto(h);
+      },
+      (e) => ctl.signal.aborted || setError(e),
+    );
+    return () => ctl.abort();
+  }, [key, histogramNow]);
   const counted = histo
     ? Object.values(histo.totals).reduce((a, b) => a + b, 0)
     : unfiltered && runCount !== undefined
@@ -151,6 +159,7 @@ export function LogViewer({ runId, tasks, running }: Props) {
   const pages = usePages<Log>(key, async (offset, limit) => {
     const logs = { ...filter, ...(query ? { text: { query } } : {}) };
     const rows = await api<Log[]>('POST', `/sightline/flow_runs/${runId}/logs`, { logs, sort, offset, limit });
+    if (offset === 0) requestAnimationFrame(() => setShown(key));
     if (query)
       setTextCount((c) => (offset + rows.length >= c.n ? { n: offset + rows.length, more: rows.length === limit } : c));
     return rows;
