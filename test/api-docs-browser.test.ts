@@ -4,21 +4,11 @@
  * no Chromium is installed (test/api-docs.test.ts checks the same files over HTTP everywhere).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, it } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromiumMissing, launch } from './helpers/browser.ts';
 import { forEngine } from './helpers/engines.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 const DEADLINE_MS = 60_000;
 
 forEngine('sqlite', 'API docs page in a browser', (engine) => {
@@ -31,9 +21,9 @@ forEngine('sqlite', 'API docs page in a browser', (engine) => {
   after(() => s.close());
 
   it('renders the operations and a request schema, loading nothing from another host', {
-    skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed`,
+    skip: chromiumMissing(),
   }, async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: DEADLINE_MS });
+    const browser = await launch();
     try {
       const page = await browser.newPage();
       const origin = new URL(api).origin;

@@ -5,7 +5,8 @@
  * new position are drawn); a 10,010-span trace's waterfall — first rows, expanding a node of
  * 1,000 children, scrolling; and the page's JS heap afterwards.
  */
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launch } from '../../test/helpers/browser.ts';
 import { type BenchContext, log, type Workload } from '../lib/context.ts';
 import { HttpClient, runClients } from '../lib/http.ts';
 import { table } from '../lib/results.ts';
@@ -115,17 +116,7 @@ export const webUi: Workload = {
     log('  loaded 100k runs, a 1M-line run and a 10,010-span trace');
     const origin = new URL(server.apiUrl).origin;
 
-    const browser = await chromium.launch({
-      executablePath: process.env.SIGHTLINE_TEST_CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       // The runs page: navigation to the first rows drawn, three times (the first warms caches).

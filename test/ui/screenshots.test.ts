@@ -14,9 +14,9 @@ import { after, before, describe, it } from 'node:test';
 import pixelmatch from 'pixelmatch';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { CHROMIUM, launch, uiUnavailable } from '../helpers/browser.ts';
 import { type Served, serve } from '../helpers/cli.ts';
 import { engines, tempDir } from '../helpers/engines.ts';
-import { CHROMIUM, launch, uiUnavailable } from './browser.ts';
 import { type Seeded, seed } from './seed.ts';
 
 type Json = any;

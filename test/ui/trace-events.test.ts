@@ -10,27 +10,15 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { eventually, launch, uiUnavailable, watch } from '../helpers/browser.ts';
 import { type Served, serve } from '../helpers/cli.ts';
 import { engines, tempDir } from '../helpers/engines.ts';
 import { loadTranscript, replay } from '../helpers/replay.ts';
-import { launch, uiUnavailable, watch } from './browser.ts';
 import { seed } from './seed.ts';
 
 type Json = any;
 const skip = uiUnavailable();
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function eventually<T>(fn: () => Promise<T>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 for (const engine of engines) {
   const full = engine.name === 'sqlite';

@@ -10,30 +10,17 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { eventually, launch, uiUnavailable, watch } from '../helpers/browser.ts';
 import { type Served, serve } from '../helpers/cli.ts';
 import { engines, tempDir } from '../helpers/engines.ts';
 import { makeKey } from '../helpers/keys.ts';
 import { startServer } from '../helpers/server.ts';
-import { launch, uiUnavailable, watch } from './browser.ts';
 import { levelOf, type Seeded, seed } from './seed.ts';
 
 type Json = any;
 const LINES = 100_000;
 const skip = uiUnavailable();
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Runs `fn` until it stops throwing (the page renders asynchronously), for up to `ms`. */
-async function eventually<T>(fn: () => Promise<T>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 async function start(dbUrl: string): Promise<{ served: Served; origin: string; api: string }> {
   const served = await serve(['--port', '0', '--data-dir', tempDir(), '--db', dbUrl, '--log-level', 'warn']);

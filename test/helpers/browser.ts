@@ -1,7 +1,7 @@
 /**
- * Debian's Chromium driven by playwright-core (never a browser download), for the web UI tests.
- * Without Chromium or a UI build the UI tests report themselves skipped; under `CI=true` that
- * fails the run instead.
+ * Debian's Chromium driven by playwright-core (never a browser download), for every browser test
+ * and the UI benchmark. Without Chromium or a UI build the web UI tests report themselves skipped;
+ * under `CI=true` that fails the run instead.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +19,9 @@ export function uiUnavailable(): string | undefined {
   return why;
 }
 
+/** Why no browser test can run here (no Chromium), or undefined. */
+export const chromiumMissing = () => (existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`);
+
 export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -32,6 +35,19 @@ export function launch(): Promise<Browser> {
     ],
     timeout: 120_000,
   });
+}
+
+/** Runs `fn` until it stops throwing (pages render asynchronously), for up to `ms`. */
+export async function eventually<T>(fn: () => Promise<T>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /**
