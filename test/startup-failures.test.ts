@@ -1,8 +1,9 @@
 /**
  * `sightline serve` that cannot start says why in one line (the port and the flag that moves it,
  * the path and what is wrong with it) and exits 1, without a stack unless `--log-level debug`.
- * Permission cases run as an unprivileged user (nobody, when the tests run as root, who may write
- * anywhere).
+ * Permission cases run without the power to ignore file permissions: as root (who may write
+ * anywhere) under `setpriv`, still root — so the checkout stays readable wherever it is cloned — but
+ * with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,7 +14,7 @@ import { after, describe, it } from 'node:test';
 import { CHILD_DEADLINE_MS, CLI, serve } from './helpers/cli.ts';
 import { tempDir } from './helpers/engines.ts';
 
-const NOBODY = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+const UNPRIVILEGED = process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--'] : [];
 
 interface Result {
   code: number | null;
@@ -22,11 +23,23 @@ interface Result {
 }
 
 /** `sightline serve ARGS` to its end; every listener on a free port unless ARGS names one. */
-function failedServe(args: string[], env: Record<string, string> = {}, as: object = {}): Promise<Result> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--rest-port', '0', '--mcp-port', '0', ...args], {
+function failedServe(args: string[], env: Record<string, string> = {}, prefix: string[] = []): Promise<Result> {
+  const command = [
+    ...prefix,
+    process.execPath,
+    CLI,
+    'serve',
+    '--port',
+    '0',
+    '--rest-port',
+    '0',
+    '--mcp-port',
+    '0',
+    ...args,
+  ];
+  const child = spawn(command[0], command.slice(1), {
     env: { PATH: process.env.PATH, HOME: tempDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...as,
   });
   let stdout = '';
   let stderr = '';
@@ -105,7 +118,7 @@ describe('serve start-up failures', () => {
     const locked = tempDir();
     chmodSync(locked, 0o555);
     assert.equal(
-      failure(await failedServe(['--db', `sqlite:${join(locked, 'x.db')}`], {}, NOBODY)),
+      failure(await failedServe(['--db', `sqlite:${join(locked, 'x.db')}`], {}, UNPRIVILEGED)),
       `sightline: cannot open the database ${join(locked, 'x.db')}: its directory ${locked} is not writable by this user (choose another with --data-dir or --db)`,
     );
   });
@@ -113,7 +126,7 @@ describe('serve start-up failures', () => {
   it('an unwritable HOME, with no --data-dir', async () => {
     const home = tempDir();
     chmodSync(home, 0o555);
-    const r = await failedServe([], { HOME: home }, NOBODY);
+    const r = await failedServe([], { HOME: home }, UNPRIVILEGED);
     assert.equal(
       failure(r),
       `sightline: cannot create the data directory ${join(home, '.sightline')}: permission denied (choose another with --data-dir)`,
@@ -129,7 +142,7 @@ describe('serve start-up failures', () => {
     const db = join(dir, 'sightline.db');
     chmodSync(db, 0o444);
     chmodSync(dir, 0o555);
-    const line = failure(await failedServe(['--data-dir', dir], {}, NOBODY));
+    const line = failure(await failedServe(['--data-dir', dir], {}, UNPRIVILEGED));
     assert.match(
       line,
       new RegExp(
@@ -142,7 +155,7 @@ describe('serve start-up failures', () => {
     const parent = tempDir();
     mkdirSync(join(parent, 'ro'), { mode: 0o555 });
     chmodSync(parent, 0o755);
-    const r = await failedServe(['--data-dir', join(parent, 'ro', 'data')], {}, NOBODY);
+    const r = await failedServe(['--data-dir', join(parent, 'ro', 'data')], {}, UNPRIVILEGED);
     assert.match(failure(r), /cannot create the data directory .*: permission denied/);
   });
 });
