@@ -9,6 +9,7 @@ import { api, request } from '../api.ts';
 import { formatTime } from '../format.ts';
 import { useEventStream } from '../live.ts';
 import { Empty, ErrorBox, Loading } from '../parts/common.tsx';
+import { UrlSearch, WindowSelect, windowOf } from '../parts/filters.tsx';
 import { type Bucket, Histogram } from '../parts/Histogram.tsx';
 import { params, setParams } from '../router.ts';
 import { eventsPerPage } from '../settings.ts';
@@ -30,13 +31,6 @@ interface Page {
 const RANGES: Record<string, number> = { '1h': 3600, '24h': 86_400, '7d': 7 * 86_400 };
 const TOP = 5;
 const SERIES_CLASSES = ['ev-0', 'ev-1', 'ev-2', 'ev-3', 'ev-4', 'ev-other'];
-
-function windowOf(p: URLSearchParams, now: number) {
-  const from = Date.parse(p.get('from') ?? '');
-  const to = Date.parse(p.get('to') ?? '');
-  if (!Number.isNaN(from) && !Number.isNaN(to) && to > from) return { from, to };
-  return { from: now - (RANGES[p.get('range') ?? '24h'] ?? RANGES['24h']) * 1000, to: now };
-}
 
 /** The run a resource id names (`prefect.flow-run.<id>`), if any. */
 function runOf(id: string | undefined): string | undefined {
@@ -61,7 +55,7 @@ function eventFilterOf(p: URLSearchParams, w: { from: number; to: number }) {
 export function EventsPage({ runId }: { runId?: string }) {
   const p = params();
   const [now, setNow] = useState(() => Date.now());
-  const w = useMemo(() => windowOf(p, now), [p.toString(), now]);
+  const w = useMemo(() => windowOf(p, now, RANGES, '24h'), [p.toString(), now]);
   const filter = useMemo(() => {
     const f = eventFilterOf(p, w);
     if (runId) f.any_resource = { id: [`prefect.flow-run.${runId}`] };
@@ -146,55 +140,11 @@ export function EventsPage({ runId }: { runId?: string }) {
         </header>
       )}
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Event filters">
-        <label>
-          Event
-          <input
-            type="search"
-            value={p.get('event') ?? ''}
-            placeholder="prefect.flow-run."
-            onChange={(e) => setParams({ event: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          Resource
-          <input
-            type="search"
-            value={p.get('resource') ?? ''}
-            placeholder="resource id prefix"
-            onChange={(e) => setParams({ resource: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          Related
-          <input
-            type="search"
-            value={p.get('related') ?? ''}
-            placeholder="related resource id"
-            onChange={(e) => setParams({ related: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          Text
-          <input
-            type="search"
-            value={p.get('text') ?? ''}
-            onChange={(e) => setParams({ text: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          Window
-          <select
-            value={p.get('from') ? 'custom' : (p.get('range') ?? '24h')}
-            onChange={(e) => setParams({ range: e.currentTarget.value, from: undefined, to: undefined })}
-          >
-            {Object.keys(RANGES).map((r) => (
-              <option key={r} value={r}>
-                last {r}
-              </option>
-            ))}
-            {p.get('from') && <option value="custom">custom</option>}
-          </select>
-        </label>
+        <UrlSearch label="Event" name="event" placeholder="prefect.flow-run." />
+        <UrlSearch label="Resource" name="resource" placeholder="resource id prefix" />
+        <UrlSearch label="Related" name="related" placeholder="related resource id" />
+        <UrlSearch label="Text" name="text" />
+        <WindowSelect ranges={RANGES} fallback="24h" />
         <label>
           Per page
           <select value={eventsPerPage.value} onChange={(e) => (eventsPerPage.value = e.currentTarget.value as '50')}>

@@ -10,21 +10,13 @@ import { type FlowRun, type LogCounts, loadFlowNames, logCounts } from '../data.
 import { formatDuration, formatTime, STATE_TYPES, stateClass } from '../format.ts';
 import { useEventStream } from '../live.ts';
 import { Empty, ErrorBox, StateBadge } from '../parts/common.tsx';
+import { UrlSearch, WindowSelect, windowOf } from '../parts/filters.tsx';
 import { type Bucket, Histogram } from '../parts/Histogram.tsx';
 import { usePages, useVirtualizer } from '../parts/virtual.ts';
 import { params, setParams } from '../router.ts';
 
 const RANGES: Record<string, number> = { '1h': 3600, '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 };
 const ROW = 36;
-
-/** The window the URL asks for: `from`/`to` (ISO) or a preset `range` (default 7 days). */
-function windowOf(p: URLSearchParams, now: number): { from: number; to: number } {
-  const from = Date.parse(p.get('from') ?? '');
-  const to = Date.parse(p.get('to') ?? '');
-  if (!Number.isNaN(from) && !Number.isNaN(to) && to > from) return { from, to };
-  const seconds = RANGES[p.get('range') ?? '7d'] ?? RANGES['7d'];
-  return { from: now - seconds * 1000, to: now + 3600_000 };
-}
 
 function filtersOf(p: URLSearchParams, w: { from: number; to: number }) {
   const flowRuns: Record<string, unknown> = {
@@ -45,7 +37,7 @@ function filtersOf(p: URLSearchParams, w: { from: number; to: number }) {
 export function RunsPage() {
   const p = params();
   const [now, setNow] = useState(() => Date.now());
-  const w = useMemo(() => windowOf(p, now), [p.toString(), now]);
+  const w = useMemo(() => windowOf(p, now, RANGES, '7d', 3600_000), [p.toString(), now]);
   const filters = useMemo(() => filtersOf(p, w), [p.toString(), w]);
   const key = JSON.stringify(filters);
   const [total, setTotal] = useState<number | null>(null);
@@ -157,38 +149,9 @@ export function RunsPage() {
             ))}
           </select>
         </label>
-        <label>
-          Name
-          <input
-            type="search"
-            value={p.get('name') ?? ''}
-            placeholder="run name contains"
-            onChange={(e) => setParams({ name: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          Tags
-          <input
-            type="search"
-            value={p.get('tags') ?? ''}
-            placeholder="tag,tag"
-            onChange={(e) => setParams({ tags: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          Window
-          <select
-            value={p.get('from') ? 'custom' : (p.get('range') ?? '7d')}
-            onChange={(e) => setParams({ range: e.currentTarget.value, from: undefined, to: undefined })}
-          >
-            {Object.keys(RANGES).map((r) => (
-              <option key={r} value={r}>
-                last {r}
-              </option>
-            ))}
-            {p.get('from') && <option value="custom">custom</option>}
-          </select>
-        </label>
+        <UrlSearch label="Name" name="name" placeholder="run name contains" />
+        <UrlSearch label="Tags" name="tags" placeholder="tag,tag" />
+        <WindowSelect ranges={RANGES} fallback="7d" />
         <label class="check">
           <input
             type="checkbox"
