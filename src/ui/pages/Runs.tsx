@@ -63,6 +63,33 @@ export function RunsPage() {
       setTotal,
       (e) => ctl.signal.aborted || setError(e),
     );
+    return () => ctl.abort();
+  }, [key, tick]);
+
+  // The first rows come first: the count and the histogram (which read every run of the window
+  // on the server's one thread) follow; flow names and log counts fill in after the rows.
+  const pageKey = `${key}#${tick}`;
+  const [firstRows, setFirstRows] = useState<{ key: string; n: number }>({ key: '', n: 0 });
+  const pages = usePages<FlowRun>(pageKey, async (offset, limit) => {
+    const rows = await api<FlowRun[]>('POST', '/flow_runs/filter', {
+      ...filters,
+      sort: 'EXPECTED_START_TIME_DESC',
+      offset,
+      limit,
+    });
+    if (offset === 0) requestAnimationFrame(() => setFirstRows({ key: pageKey, n: rows.length }));
+    Promise.all([loadFlowNames(rows.map((r) => r.flow_id)), logCounts(rows.map((r) => r.id))]).then(([n, c]) => {
+      setNames(new Map(n));
+      setCounts((old) => ({ ...old, ...c }));
+    }, setError);
+    return rows;
+  });
+  pages.ensure(0, 0);
+  const shown = firstRows.key === pageKey;
+
+  useEffect(() => {
+    if (!shown) return;
+    const ctl = new AbortController();
     const interval = Math.max(1, Math.round((w.to - w.from) / 1000 / 60));
     api<{ interval_start: string; interval_end: string; states: { state_type: string; count_runs: number }[] }[]>(
       'POST',
@@ -87,20 +114,7 @@ export function RunsPage() {
       (e) => ctl.signal.aborted || setError(e),
     );
     return () => ctl.abort();
-  }, [key, tick]);
-
-  const pages = usePages<FlowRun>(`${key}#${tick}`, async (offset, limit) => {
-    const rows = await api<FlowRun[]>('POST', '/flow_runs/filter', {
-      ...filters,
-      sort: 'EXPECTED_START_TIME_DESC',
-      offset,
-      limit,
-    });
-    const [n, c] = await Promise.all([loadFlowNames(rows.map((r) => r.flow_id)), logCounts(rows.map((r) => r.id))]);
-    setNames(new Map(n));
-    setCounts((old) => ({ ...old, ...c }));
-    return rows;
-  });
+  }, [pageKey, shown]);
 
   // A flow-run event refreshes the list, at most every two seconds.
   useEventStream(['prefect.flow-run.'], () => {
@@ -109,7 +123,11 @@ export function RunsPage() {
   });
 
   const scroll = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer(scroll, { count: total ?? 0, estimateSize: () => ROW, overscan: 10 });
+  const v = useVirtualizer(scroll, {
+    count: total ?? (shown ? firstRows.n : 0),
+    estimateSize: () => ROW,
+    overscan: 10,
+  });
   const items = v.getVirtualItems();
   if (items.length) pages.ensure(items[0].index, items[items.length - 1].index);
 
