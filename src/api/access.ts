@@ -61,9 +61,9 @@ export function callerOf(req: { raw: IncomingMessage } | IncomingMessage): Calle
 /**
  * Paths served without a key: liveness and readiness, as in Prefect (they hold no data); signed
  * download links, which carry their own credential (checked by their route); and the web UI's
- * files, every path outside `/api` (ADR 33) — they hold no data, and the UI asks for a key when
- * the API answers 401. Routes registered with `config: { open: true }` are open too (Prefect's UI
- * files, ADR 31). An unknown path under `/api` still needs a key: it answers 401, not 404.
+ * files and Prefect's, every path outside `/api` (ADR 31, 33) — they hold no data, and the UIs ask
+ * for a key when the API answers 401. An unknown path under `/api` still needs a key: it answers
+ * 401, not 404.
  */
 const OPEN_PATHS = new Set(['/api/health', '/api/health/', '/api/ready', '/api/ready/']);
 const SIGNED_DOWNLOAD = /^\/api\/sightline\/log-downloads\/[^/]+$/;
@@ -158,7 +158,7 @@ export function registerAccess(app: FastifyInstance, services: Services): void {
   if (!config.auth && config['rate-limit-requests'] <= 0) return;
   const door = doorOf(services);
   app.addHook('onRequest', async (req) => {
-    if (openPath(req) || (req.routeOptions.config as { open?: boolean } | undefined)?.open) return;
+    if (openPath(req)) return;
     const caller = await letIn(door, req.raw);
     if (!caller) return;
     const scope = (req.routeOptions.config as { scope?: KeyScope } | undefined)?.scope;

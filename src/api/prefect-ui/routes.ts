@@ -19,8 +19,8 @@ export interface PrefectUi {
   workspace?: Workspace;
 }
 
-/** Route options: left out of the documented routes, and let in without a key (see `access.ts`). */
-const OPEN = { config: { undocumented: true, open: true } };
+/** Route options: left out of the documented routes (outside `/api`, they need no key: `access.ts`). */
+const OPEN = { config: { undocumented: true } };
 
 /** Prefect's `UISettings` for the one bundle served here. */
 export function uiSettings(config: ServeConfig, ui: PrefectUi, req: FastifyRequest): Record<string, unknown> {
