@@ -15,8 +15,8 @@ import pixelmatch from 'pixelmatch';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { CHROMIUM, launch, uiUnavailable } from '../helpers/browser.ts';
-import { type Served, serve } from '../helpers/cli.ts';
-import { engines, tempDir } from '../helpers/engines.ts';
+import { engines } from '../helpers/engines.ts';
+import { startUi, type UiServer } from './harness.ts';
 import { type Seeded, seed } from './seed.ts';
 
 type Json = any;
@@ -77,32 +77,21 @@ async function compare(page: Page, name: string): Promise<string | undefined> {
 }
 
 describe('web UI screenshots', { skip }, () => {
-  let server: Served;
+  let server: UiServer;
   let origin: string;
   let browser: Browser;
   let data: Seeded;
   const missing: string[] = [];
 
   before(async () => {
-    server = await serve([
-      '--port',
-      '0',
-      '--data-dir',
-      tempDir(),
-      '--db',
-      await engines[0].newDatabaseUrl(),
-      '--log-level',
-      'warn',
-    ]);
-    const api = server.lines.api.trim();
-    origin = new URL(api).origin;
-    data = await seed(api, { lines: 500, runs: 12 });
+    server = await startUi(await engines[0].newDatabaseUrl());
+    origin = server.origin;
+    data = await seed(server.api, { lines: 500, runs: 12 });
     browser = await launch();
   });
   after(async () => {
     await browser?.close();
-    server?.child.kill('SIGTERM');
-    await server?.exited;
+    await server?.stop();
     if (missing.length)
       process.stderr.write(
         `screenshots: ${missing.length} without a baseline for Chromium ${MAJOR}: re-baseline with \`npm run test:ui -- --update-screenshots\` (its own commit)\n`,

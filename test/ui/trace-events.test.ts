@@ -6,56 +6,34 @@
  * keyboard-only walk, the theme kept across reloads, and axe-core on both pages.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, launch, uiUnavailable, watch } from '../helpers/browser.ts';
-import { type Served, serve } from '../helpers/cli.ts';
-import { engines, tempDir } from '../helpers/engines.ts';
+import { engines } from '../helpers/engines.ts';
 import { loadTranscript, replay } from '../helpers/replay.ts';
+import { axeViolations, startUi, type UiServer } from './harness.ts';
 import { seed } from './seed.ts';
 
 type Json = any;
 const skip = uiUnavailable();
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 for (const engine of engines) {
   const full = engine.name === 'sqlite';
   describe(`web UI trace and events [${engine.name}]`, { skip: skip ?? engine.unavailable }, () => {
-    let server: Served;
+    let server: UiServer;
     let origin: string;
     let api: string;
+    let call: UiServer['call'];
     let browser: Browser;
     let page: Page;
     let problems: string[];
     let parent: Json;
-    const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
-      const r = await fetch(`${api}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      assert.ok(r.ok, `${method} ${path} → ${r.status} ${await r.clone().text()}`);
-      const text = await r.text();
-      return text ? JSON.parse(text) : undefined;
-    };
     const rowNames = async () =>
       (await page.locator('.trace-row .trace-name').allInnerTexts()).map((t) => t.replace(/^[▸▾]?\s*●?\s*/, '').trim());
 
     before(async () => {
-      server = await serve([
-        '--port',
-        '0',
-        '--data-dir',
-        tempDir(),
-        '--db',
-        await engine.newDatabaseUrl(),
-        '--log-level',
-        'warn',
-      ]);
-      api = server.lines.api.trim();
-      origin = new URL(api).origin;
+      server = await startUi(await engine.newDatabaseUrl());
+      ({ origin, api, call } = server);
       await replay(loadTranscript('subflow-failure'), origin);
       const [flow] = await call('POST', '/flows/filter', { flows: { name: { any_: ['etl-parent'] } } });
       [parent] = await call('POST', '/flow_runs/filter', { flows: { id: { any_: [flow.id] } } });
@@ -66,8 +44,7 @@ for (const engine of engines) {
     });
     after(async () => {
       await browser?.close();
-      server?.child.kill('SIGTERM');
-      await server?.exited;
+      await server?.stop();
     });
 
     it('draws the recorded subflow failure: rows, depths and the failed path; expands and collapses', async () => {
@@ -243,14 +220,7 @@ for (const engine of engines) {
         for (const url of [`${origin}/runs/${parent.id}/trace`, `${origin}/events`]) {
           await p.goto(url);
           await eventually(async () => assert.ok(await p.locator('.trace-row, .event-list li').count()));
-          await p.evaluate(AXE);
-          const result = await p.evaluate(async () => (globalThis as Json).axe.run());
-          const bad = result.violations.filter((v: Json) => v.impact === 'serious' || v.impact === 'critical');
-          assert.deepEqual(
-            bad.map((v: Json) => `${v.id}: ${v.nodes.map((n: Json) => n.target).join(', ')}`),
-            [],
-            `${url} (${scheme})`,
-          );
+          assert.deepEqual(await axeViolations(p), [], `${url} (${scheme})`);
         }
       }
       await ctx.close();

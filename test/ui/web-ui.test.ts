@@ -7,26 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, launch, uiUnavailable, watch } from '../helpers/browser.ts';
-import { type Served, serve } from '../helpers/cli.ts';
-import { engines, tempDir } from '../helpers/engines.ts';
+import { engines } from '../helpers/engines.ts';
 import { makeKey } from '../helpers/keys.ts';
 import { startServer } from '../helpers/server.ts';
+import { axeViolations, startUi, type UiServer } from './harness.ts';
 import { levelOf, type Seeded, seed } from './seed.ts';
 
 type Json = any;
 const LINES = 100_000;
 const skip = uiUnavailable();
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function start(dbUrl: string): Promise<{ served: Served; origin: string; api: string }> {
-  const served = await serve(['--port', '0', '--data-dir', tempDir(), '--db', dbUrl, '--log-level', 'warn']);
-  const api = served.lines.api.trim();
-  return { served, origin: new URL(api).origin, api };
-}
 
 const rowsText = (page: Page) => page.locator('.log-row:not(.placeholder) .log-message').allTextContents();
 
@@ -61,26 +53,18 @@ describe('web UI under --auth', { skip: skip ?? engines[0].unavailable }, () => 
 for (const engine of engines) {
   const full = engine.name === 'sqlite';
   describe(`web UI [${engine.name}]`, { skip: skip ?? engine.unavailable }, () => {
-    let server: Served;
+    let server: UiServer;
     let origin: string;
     let api: string;
+    let call: UiServer['call'];
     let browser: Browser;
     let data: Seeded;
     let page: Page;
     let problems: string[];
-    const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
-      const r = await fetch(`${api}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      assert.ok(r.ok, `${method} ${path} → ${r.status}`);
-      const text = await r.text();
-      return text ? JSON.parse(text) : undefined;
-    };
 
     before(async () => {
-      ({ served: server, origin, api } = await start(await engine.newDatabaseUrl()));
+      server = await startUi(await engine.newDatabaseUrl());
+      ({ origin, api, call } = server);
       data = await seed(api, { lines: full ? LINES : 2_000 });
       browser = await launch();
       page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -88,8 +72,7 @@ for (const engine of engines) {
     });
     after(async () => {
       await browser?.close();
-      server?.child.kill('SIGTERM');
-      await server?.exited;
+      await server?.stop();
     });
 
     it('lists the top-level runs of the window, newest first, with warning and error counts', async () => {
@@ -324,14 +307,7 @@ for (const engine of engines) {
       for (const url of [`${origin}/runs`, `${origin}/runs/${data.big.run.id}`]) {
         await p.goto(url);
         await eventually(async () => assert.ok(await p.locator('.row:not(.head), .log-row').count()));
-        await p.evaluate(AXE);
-        const result = await p.evaluate(async () => (globalThis as Json).axe.run());
-        const bad = result.violations.filter((v: Json) => v.impact === 'serious' || v.impact === 'critical');
-        assert.deepEqual(
-          bad.map((v: Json) => `${v.id}: ${v.nodes.map((n: Json) => n.target).join(', ')}`),
-          [],
-          url,
-        );
+        assert.deepEqual(await axeViolations(p), [], url);
       }
       await ctx.close();
     });
