@@ -34,6 +34,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   download_not_ready: 409,
   gone: 410,
   too_many_jobs: 429,
+  ambiguous_id: 409,
 };
 
 export function familyOf(url: string): PathFamily {

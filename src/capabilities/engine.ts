@@ -20,6 +20,8 @@ export interface EngineOptions {
   upstream?: string;
   upstreamKey?: string;
   timeoutMs?: number;
+  /** `upstream` is a Sightline (`sightline mcp --api`): the agent tools can call it. */
+  upstreamIsSightline?: boolean;
 }
 
 export interface BoundCapabilities {
@@ -30,6 +32,8 @@ export interface BoundCapabilities {
   /** All MCP tools, whatever their transport (what `sightline mcp --stdio` serves). */
   allTools: ToolEntry[];
   instructions: string;
+  /** Where the agent tools' routes are: the local API, or a remote Sightline (never another upstream). */
+  agentTarget?: Target;
   /** One line per consumed API: where it goes and whether a credential is sent (never the value). */
   summary: string[];
 }
@@ -87,13 +91,23 @@ export function bindCapabilities(opts: EngineOptions): BoundCapabilities {
       }
     }
   });
+  const agentTarget = opts.upstream
+    ? opts.upstreamIsSightline
+      ? configured()
+      : undefined
+    : opts.native && configured();
   const instructions = [
     'Sightline serves the logs, events and traces of Prefect flow runs.',
+    ...(agentTarget
+      ? [
+          'To find out why a run failed, reach first for the agent tools: find-flow-runs (no run id yet), diagnose-flow-run (one call: failing path, errors with tracebacks, retries, summary), get-trace-tree, tail-logs, search-logs and compare-flow-runs; the investigate-failed-run prompt walks through them. The other tools mirror the Prefect API one call each.',
+        ]
+      : []),
     'account_id and workspace_id may be left out where the tool says they default.',
     'Long answers are cut at a whole item; call again with the arguments in "next".',
     ...descriptions,
   ].join('\n');
-  return { rest, tools, allTools, instructions, summary };
+  return { rest, tools, allTools, instructions, summary, ...(agentTarget ? { agentTarget } : {}) };
 }
 
 function configuredTarget(opts: EngineOptions): () => Target {

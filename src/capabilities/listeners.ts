@@ -22,8 +22,7 @@ import { AppError, RateLimitError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
 import { asCaller } from './caller-context.ts';
 import type { BoundCapabilities } from './engine.ts';
-import type { ToolEntry } from './mcp-adapter.ts';
-import { mcpHttpHandler } from './mcp-adapter.ts';
+import { type McpToolSet, mcpHttpHandler, type ToolEntry } from './mcp-adapter.ts';
 import { buildRestApp, type RestEntry } from './rest-adapter.ts';
 
 export interface ListenOptions {
@@ -31,6 +30,8 @@ export interface ListenOptions {
   restPort?: number;
   mcpPort?: number;
   maxChars: number;
+  mcpTools?: McpToolSet;
+  mcpReadOnly?: boolean;
   bodyLimit: number;
   /** Timeouts of every listener. */
   http: ListenerConfig;
@@ -102,6 +103,9 @@ export class CapabilityListeners {
       maxChars: this.opts.maxChars,
       version: this.opts.version,
       instructions: this.bound.instructions,
+      agent: this.bound.agentTarget,
+      tools: this.opts.mcpTools,
+      readOnly: this.opts.mcpReadOnly,
     });
     this.closers.push(() => handler.close());
     const node = toNodeHandler(handler);

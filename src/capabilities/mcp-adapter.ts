@@ -13,7 +13,8 @@ import {
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import { AppError, echo } from '../domain/errors.ts';
-import { readAll } from './consumers.ts';
+import { registerAgentTools } from './agent-tools.ts';
+import { readAll, type Target } from './consumers.ts';
 import { type Binding, inputNameFor, invoke } from './invoke.ts';
 import type { McpToolDef, Paging } from './model.ts';
 import { deriveToolSchema, type ToolSchema } from './tool-schema.ts';
@@ -24,10 +25,18 @@ export interface ToolEntry {
   binding: Binding;
 }
 
+/** Which tools an MCP server lists (`--mcp-tools`). */
+export type McpToolSet = 'curated' | 'generated' | 'all';
+
 export interface McpOptions {
   maxChars: number;
   version: string;
   instructions: string;
+  /** Where the curated agent tools' routes are; none (a remote `--upstream`): no curated tools. */
+  agent?: Target;
+  tools?: McpToolSet;
+  /** `--mcp-read-only`: no generated tool that writes or deletes. */
+  readOnly?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -160,9 +169,16 @@ function textBody(body: string, maxChars: number, paging: Paging): ToolResult {
   );
 }
 
+/** A tool that changes nothing: declared read-only, or a GET. */
+function readsOnly(entry: ToolEntry): boolean {
+  return entry.tool.hints?.readOnly === true || entry.tool.call.method === 'GET';
+}
+
 /** A factory producing a fresh server with every tool, as the SDK's serving entries want. */
 export function mcpServerFactory(entries: ToolEntry[], opts: McpOptions): () => McpServer {
-  const prepared = entries.map((entry) => {
+  const set = opts.tools ?? 'all';
+  const listed = set === 'curated' ? [] : opts.readOnly ? entries.filter(readsOnly) : entries;
+  const prepared = listed.map((entry) => {
     const optional = new Set(entry.binding.defaultsApply ? [...DEFAULTABLE] : []);
     const schema = deriveToolSchema(entry.tool, optional);
     const hints = entry.tool.hints ?? {};
@@ -188,6 +204,7 @@ export function mcpServerFactory(entries: ToolEntry[], opts: McpOptions): () => 
   });
   return () => {
     const server = new McpServer({ name: 'sightline', version: opts.version }, { instructions: opts.instructions });
+    if (opts.agent && set !== 'generated') registerAgentTools(server, opts.agent, opts.maxChars);
     for (const p of prepared) {
       server.registerTool(
         p.entry.tool.name,

@@ -10,6 +10,7 @@ import type { Account, Workspace } from '../domain/tenancy.ts';
 import { type BoundCapabilities, bindCapabilities } from './engine.ts';
 import { CapabilityListeners } from './listeners.ts';
 import { loadCapabilities } from './loader.ts';
+import type { McpToolSet } from './mcp-adapter.ts';
 import type { CapabilitySet } from './model.ts';
 
 export interface CapabilityService {
@@ -47,6 +48,8 @@ export function startCapabilities(
     restPort: config['rest-port'],
     mcpPort: config['mcp-port'],
     maxChars: config['mcp-max-chars'],
+    mcpTools: config['mcp-tools'] as McpToolSet,
+    mcpReadOnly: config['mcp-read-only'],
     bodyLimit: config['max-body'],
     http: config,
     version: SIGHTLINE_VERSION,

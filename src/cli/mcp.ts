@@ -7,7 +7,7 @@
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { type BoundCapabilities, bindCapabilities } from '../capabilities/engine.ts';
 import { loadCapabilities, problemsToReport } from '../capabilities/loader.ts';
-import { mcpServerFactory } from '../capabilities/mcp-adapter.ts';
+import { type McpToolSet, mcpServerFactory } from '../capabilities/mcp-adapter.ts';
 import { formatProblem } from '../capabilities/yaml-source.ts';
 import { ConfigError, loadOptions } from '../config/load.ts';
 import {
@@ -34,6 +34,8 @@ const mcpOptions = {
   sync: serveOptions.sync,
   capabilities: capabilityOptions.capabilities,
   'mcp-max-chars': capabilityOptions['mcp-max-chars'],
+  'mcp-tools': capabilityOptions['mcp-tools'],
+  'mcp-read-only': capabilityOptions['mcp-read-only'],
 } as const satisfies Record<string, OptionSpec>;
 
 type McpConfig = OptionsOf<typeof mcpOptions>;
@@ -67,6 +69,7 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
       set,
       upstream: api,
       upstreamKey: resolveApiKey(options['api-key'], env),
+      upstreamIsSightline: true,
     });
   } else {
     // The server's defaults, with this command's store and capability options.
@@ -95,6 +98,9 @@ export async function mcp(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
       maxChars: options['mcp-max-chars'],
       version: SIGHTLINE_VERSION,
       instructions: bound.instructions,
+      agent: bound.agentTarget,
+      tools: options['mcp-tools'] as McpToolSet,
+      readOnly: options['mcp-read-only'],
     }),
     {
       onerror: (err) => process.stderr.write(`mcp: ${err.message}\n`),

@@ -60,6 +60,17 @@ export const capabilityOptions = {
     default: 60000,
     min: 1000,
   },
+  'mcp-tools': {
+    type: 'string',
+    help: 'Which MCP tools to list: curated (the agent tools), generated (one per capability-file tool) or all.',
+    default: 'all',
+    choices: ['curated', 'generated', 'all'],
+  },
+  'mcp-read-only': {
+    type: 'bool',
+    help: 'List no MCP tool that writes or deletes (the agent tools only read).',
+    default: false,
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const serveOptions = {

@@ -32,7 +32,9 @@ export type ErrorCode =
   | 'run_finished'
   | 'download_not_ready'
   | 'gone'
-  | 'too_many_jobs';
+  | 'too_many_jobs'
+  // The agent tools' own (`/api/v1/agent/…`): a run-id prefix that names several runs.
+  | 'ambiguous_id';
 
 // ---- bounds: no error can be larger than a few tens of kilobytes, whatever the input -----------
 

@@ -2,6 +2,7 @@
 import type { FixedRouteDef, RouteDef } from '../router.ts';
 import type { WsRouteDef } from '../websocket.ts';
 import { accountEventRoutes } from './account-events.ts';
+import { agentRoutes } from './agent.ts';
 import { artifactRoutes } from './artifacts.ts';
 import { eventRoutes } from './events.ts';
 import { eventsInRoute, eventsOutRoute } from './events-ws.ts';
@@ -33,6 +34,7 @@ export const apiRoutes: RouteDef[] = [
   ...eventRoutes,
   ...traceRoutes,
   ...managementRoutes,
+  ...agentRoutes,
   ...prefectUiRoutes,
   ...sightlineUiRoutes,
 ];

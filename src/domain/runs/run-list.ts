@@ -13,11 +13,21 @@ export const TRIGGERS: readonly Trigger[] = ['manual', 'retry', 'deployment'];
 export interface RunListQuery {
   /** Only these runs (a single-run read). */
   ids?: string[];
+  /** Runs whose id starts with this (lower-case hex, at least 8 characters: an agent's short id). */
+  idPrefix?: string;
   flowIds?: string[];
   stateTypes?: StateType[];
   triggers?: Trigger[];
+  /** State names, any of them (`Retrying`, `AwaitingRetry`, …); with `stateTypes`, either matches. */
+  stateNames?: string[];
+  /** Runs carrying any of these tags. */
+  tags?: string[];
   /** Case-insensitive substring of the run's or its flow's name. */
   search?: string;
+  /** Case-insensitive substring of the flow's name. */
+  flowName?: string;
+  /** Only runs that are not subflows (no tracking task run). */
+  rootsOnly?: boolean;
   /** Start time ≥ this; a run that never started matches no time bound. */
   startedFrom?: Micros;
   /** Start time < this. */

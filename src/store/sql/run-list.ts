@@ -19,8 +19,17 @@ const NEWEST_RETRY = (col: string) =>
 function where(d: SqlDialect, ws: number, q: RunListQuery, params: unknown[]): string {
   const c = [`fr.ws = ${d.param(params, ws)}`];
   if (q.ids) c.push(oneOf(d, 'fr.id', q.ids, params));
+  // A range on the primary key: ids are lower-case hex and dashes, all below '~'.
+  if (q.idPrefix !== undefined)
+    c.push(`fr.id >= ${d.param(params, q.idPrefix)} AND fr.id < ${d.param(params, `${q.idPrefix}~`)}`);
   if (q.flowIds) c.push(oneOf(d, 'fr.flow_id', q.flowIds, params));
-  if (q.stateTypes) c.push(oneOf(d, 'fr.state_type', q.stateTypes, params));
+  // Types and names together: a run in either kind of state matches.
+  if (q.stateTypes && q.stateNames)
+    c.push(
+      `(${oneOf(d, 'fr.state_type', q.stateTypes, params)} OR ${oneOf(d, 'fr.state_name', q.stateNames, params)})`,
+    );
+  else if (q.stateTypes) c.push(oneOf(d, 'fr.state_type', q.stateTypes, params));
+  else if (q.stateNames) c.push(oneOf(d, 'fr.state_name', q.stateNames, params));
   if (q.triggers) {
     const t = new Set(q.triggers);
     const any: string[] = [];
@@ -29,6 +38,12 @@ function where(d: SqlDialect, ws: number, q: RunListQuery, params: unknown[]): s
     if (t.has('manual')) any.push('(fr.retry_of IS NULL AND fr.deployment_id IS NULL)');
     c.push(`(${any.join(' OR ') || d.false})`);
   }
+  if (q.tags) c.push(d.arrayHasAny('fr.tags', q.tags, params));
+  if (q.rootsOnly) c.push('fr.parent_task_run_id IS NULL');
+  if (q.flowName !== undefined)
+    c.push(
+      `fr.flow_id IN (SELECT f.id FROM flows f WHERE f.ws = ${d.param(params, ws)} AND ${d.contains('lower(f.name)', q.flowName.toLowerCase(), params)})`,
+    );
   if (q.search !== undefined) {
     const text = q.search.toLowerCase();
     // Placeholders are positional on SQLite: parameters go in the order the SQL reads them.

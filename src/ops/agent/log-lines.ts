@@ -1,0 +1,56 @@
+/** Log lines as the agent tools return them (an object, or one text line with `format: text`). */
+import { levelName } from '../../domain/agent/arguments.ts';
+import { cutMessage, logLine } from '../../domain/agent/text.ts';
+import type { LogCursor, LogRow } from '../../domain/logs.ts';
+import type { RunFilterSet } from '../../domain/runs/filters.ts';
+import type { RunListRow } from '../../domain/runs/run-list.ts';
+import { formatMicros, nowMicros } from '../../domain/time.ts';
+import { type OpContext, storeOf } from '../context.ts';
+
+export type LogFormat = 'json' | 'text';
+
+export function logItem(row: LogRow, format: LogFormat, extra: Record<string, unknown> = {}): unknown {
+  const cut = cutMessage(row.message);
+  const base = {
+    log_id: row.id,
+    timestamp: formatMicros(row.timestamp),
+    level: row.level,
+    level_name: levelName(row.level),
+    logger: row.name,
+    task_run_id: row.task_run_id,
+    message: cut.message ?? '',
+    ...(cut.message_truncated ? { message_truncated: true } : {}),
+  };
+  if (format === 'text') return logLine(base);
+  return { ...base, ...extra };
+}
+
+export const positionOf = (r: LogRow): LogCursor => ({ timestamp: r.timestamp, seq: r.seq });
+
+/** The task runs' names, by id (one read for all of them). */
+export async function taskRunNames(ctx: OpContext, ids: Iterable<string>): Promise<Map<string, string>> {
+  const list = [...new Set(ids)];
+  if (!list.length) return new Map();
+  const filters = { task_runs: { operator: 'and_', id: { any_: list } } } as RunFilterSet;
+  const rows = await storeOf(ctx.services).taskRuns.filter(ctx.workspace.id, {
+    filters,
+    sort: 'ID_DESC',
+    limit: list.length,
+    offset: 0,
+    now: nowMicros(),
+  });
+  return new Map(rows.map((t) => [t.id, t.name]));
+}
+
+/** The flow runs with their flows' names, by id (one read for all of them). */
+export async function flowRunsById(ctx: OpContext, ids: Iterable<string>): Promise<Map<string, RunListRow>> {
+  const list = [...new Set(ids)];
+  if (!list.length) return new Map();
+  const { rows } = await storeOf(ctx.services).flowRuns.list(ctx.workspace.id, {
+    ids: list,
+    descending: true,
+    limit: list.length,
+    offset: 0,
+  });
+  return new Map(rows.map((r) => [r.run.id, r]));
+}

@@ -1,0 +1,176 @@
+/**
+ * `get-trace-tree`: a run's whole trace as a tree, depth first with children by start time.
+ * `expand=failed` folds every subtree where nothing failed or crashed into its top node; more
+ * than `GROUP_MIN` siblings of one name (mapped tasks: `write-rows-1`, `write-rows-2`, …) in one
+ * state fold into one node with `group_count`.
+ */
+
+import { cutMessage } from '../../domain/agent/text.ts';
+import type { TraceTreeInput } from '../../domain/agent/tools.ts';
+import { positionOf, type SpanRow } from '../../domain/spans/span.ts';
+import { formatNullable, nowMicros } from '../../domain/time.ts';
+import { type OpContext, storeOf } from '../context.ts';
+import { makeCursor, readCursor } from './cursors.ts';
+import { fit } from './fit.ts';
+import { durationSeconds, resolveFlowRun } from './runs.ts';
+
+/** Spans of one trace read (the largest traces are listed up to here). */
+export const TRACE_SPANS_MAX = 50_000;
+const PAGE = 1000;
+const GROUP_MIN = 11;
+/** Failed nodes whose state message is looked up, per answer. */
+const MESSAGES_MAX = 50;
+
+type Obj = Record<string, unknown>;
+
+interface Node {
+  span: SpanRow;
+  children: Node[];
+  /** Descendants (not the node itself). */
+  count: number;
+  states: Record<string, number>;
+  failedBelow: boolean;
+}
+
+const isFailed = (s: SpanRow) => s.state_type === 'FAILED' || s.state_type === 'CRASHED';
+const stateKey = (s: SpanRow) => s.state_name ?? s.state_type ?? 'none';
+/** Mapped task runs differ by a numeric or short suffix. */
+const groupName = (s: SpanRow) => (s.span_type === 'task-run' ? s.name.replace(/-(\d+|[0-9a-f]{3})$/, '') : s.name);
+
+async function readTrace(ctx: OpContext, traceId: string): Promise<SpanRow[]> {
+  const spans = storeOf(ctx.services).spans;
+  const out: SpanRow[] = [];
+  for (let after: SpanRow | undefined; out.length < TRACE_SPANS_MAX; ) {
+    const page = await spans.list(ctx.workspace.id, traceId, {
+      filters: {},
+      descending: false,
+      limit: PAGE,
+      ...(after ? { after: positionOf(after) } : {}),
+    });
+    out.push(...page);
+    if (page.length < PAGE) break;
+    after = page.at(-1);
+  }
+  return out;
+}
+
+function buildTree(spans: SpanRow[]): Node | undefined {
+  const nodes = new Map(
+    spans.map((s) => [s.span_id, { span: s, children: [], count: 0, states: {}, failedBelow: false } as Node]),
+  );
+  let root: Node | undefined;
+  for (const n of nodes.values()) {
+    const parent = n.span.parent_span_id ? nodes.get(n.span.parent_span_id) : undefined;
+    if (parent) parent.children.push(n);
+    else if (!root || n.span.span_id === n.span.trace_id) root = n;
+  }
+  // Deepest first, so that children are summed before their parents.
+  for (const n of [...nodes.values()].sort((a, b) => b.span.depth - a.span.depth))
+    for (const c of n.children) {
+      n.count += 1 + c.count;
+      n.states[stateKey(c.span)] = (n.states[stateKey(c.span)] ?? 0) + 1;
+      for (const [k, v] of Object.entries(c.states)) n.states[k] = (n.states[k] ?? 0) + v;
+      if (isFailed(c.span) || c.failedBelow) n.failedBelow = true;
+    }
+  return root;
+}
+
+function nodeOut(n: Node, depth: number, collapsed: Node[] | undefined, group = 1): Obj {
+  const s = n.span;
+  const folded = collapsed?.length
+    ? collapsed.reduce(
+        (acc, c) => {
+          acc.count += c.count + (collapsed.length > 1 ? 1 : 0);
+          for (const [k, v] of Object.entries(c.states)) acc.state_counts[k] = (acc.state_counts[k] ?? 0) + v;
+          if (collapsed.length > 1) acc.state_counts[stateKey(c.span)] = (acc.state_counts[stateKey(c.span)] ?? 0) + 1;
+          return acc;
+        },
+        { count: 0, state_counts: {} as Record<string, number> },
+      )
+    : null;
+  return {
+    span_id: s.span_id,
+    parent_span_id: s.parent_span_id,
+    depth,
+    name: group > 1 ? groupName(s) : s.name,
+    span_type: s.span_type,
+    state_type: s.state_type,
+    state_name: s.state_name,
+    start_time: formatNullable(s.start_time),
+    duration_s: durationSeconds(s, nowMicros()),
+    tags: s.tags,
+    collapsed: !!folded && (folded.count > 0 || group > 1),
+    collapsed_descendants: folded && (folded.count > 0 || group > 1) ? folded : null,
+    group_count: group,
+  };
+}
+
+function walk(root: Node, input: TraceTreeInput): { out: Obj[]; failed: Node[] } {
+  const out: Obj[] = [];
+  const failed: Node[] = [];
+  const visit = (n: Node, depth: number) => {
+    const fold =
+      n.children.length > 0 &&
+      ((input.expand === 'failed' && !n.failedBelow) || (input.max_depth !== undefined && depth >= input.max_depth));
+    out.push(nodeOut(n, depth, fold ? [n] : undefined));
+    if (isFailed(n.span)) failed.push(n);
+    if (fold) return;
+    const groups = new Map<string, Node[]>();
+    for (const c of n.children) {
+      const k = `${c.span.span_type}\u0000${groupName(c.span)}\u0000${stateKey(c.span)}`;
+      const g = groups.get(k);
+      if (g) g.push(c);
+      else groups.set(k, [c]);
+    }
+    const emitted = new Set<string>();
+    for (const c of n.children) {
+      const k = `${c.span.span_type}\u0000${groupName(c.span)}\u0000${stateKey(c.span)}`;
+      const g = groups.get(k)!;
+      if (g.length >= GROUP_MIN) {
+        if (emitted.has(k)) continue;
+        emitted.add(k);
+        out.push(nodeOut(c, depth + 1, g, g.length));
+        if (isFailed(c.span)) failed.push(c);
+      } else visit(c, depth + 1);
+    }
+  };
+  visit(root, 0);
+  return { out, failed };
+}
+
+export async function traceTree(ctx: OpContext, input: TraceTreeInput, maxChars?: number): Promise<Obj> {
+  const store = storeOf(ctx.services);
+  const run = await resolveFlowRun(ctx, 'flow_run_id', input.flow_run_id);
+  const own = await store.spans.get(ctx.workspace.id, run.run.id);
+  const traceId = own?.trace_id ?? run.run.id;
+  const spans = await readTrace(ctx, traceId);
+  const root = buildTree(spans);
+  if (!root) return { trace_id: traceId, total_spans: 0, nodes: [], next_cursor: null };
+  const { out } = walk(root, input);
+  const offset = input.cursor ? readCursor<{ o: number }>(ctx, 'get-trace-tree', 'cursor', input.cursor).o : 0;
+  const nodes = out.slice(offset, offset + input.max_nodes);
+  // State messages of the failed spans listed (task runs' included).
+  let looked = 0;
+  for (const n of nodes) {
+    if ((n.state_type !== 'FAILED' && n.state_type !== 'CRASHED') || looked++ >= MESSAGES_MAX) continue;
+    const id = n.span_id as string;
+    const r =
+      n.span_type === 'flow-run'
+        ? await store.flowRuns.get(ctx.workspace.id, id)
+        : await store.taskRuns.get(ctx.workspace.id, id);
+    Object.assign(n, cutMessage(r?.state?.message ?? null));
+  }
+  const after = (n: number) => (offset + n < out.length ? makeCursor(ctx, 'get-trace-tree', { o: offset + n }) : null);
+  return fit(
+    { trace_id: traceId, total_spans: spans.length, nodes, next_cursor: after(nodes.length) },
+    {
+      key: 'nodes',
+      maxChars,
+      keep: 'head',
+      continueAfter: (kept) => {
+        const cursor = after(kept.length);
+        return { next_cursor: cursor, ...(cursor ? { next: { ...input, cursor } } : {}) };
+      },
+    },
+  );
+}
