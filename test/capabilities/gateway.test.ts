@@ -174,7 +174,7 @@ describe('gateway mode: Sightline consuming another Sightline', () => {
       );
       try {
         const { tools } = await client.listTools();
-        assert.equal(tools.length, 28);
+        assert.equal(tools.length, 28 + 6, 'the seed tools and the agent tools');
         const body = { logs: { flow_run_id: { any_: [seeded.flowRunId] } }, limit: 3 };
         const got = (await client.callTool({ name: 'read-logs', arguments: { body } })) as ToolAnswer;
         if (args.includes('--api'))

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
+import { AGENT_TOOLS, agentTool } from '../../src/domain/agent/tools.ts';
 import { engines } from '../helpers/engines.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { assertSameAnswer, callNative, type Era, httpClient, type ToolAnswer } from './harness.ts';
@@ -37,7 +38,9 @@ describe('MCP server (seed capabilities, local API)', () => {
 
   for (const era of ['modern', 'legacy'] as const) {
     it(`lists the 28 seed tools with derived schemas and the seeds' hints (${era})`, async () => {
-      const { tools } = await clients.get(era)!.listTools();
+      const listed = (await clients.get(era)!.listTools()).tools;
+      const tools = listed.filter((t) => !agentTool(t.name));
+      assert.equal(listed.length - tools.length, AGENT_TOOLS.length, 'and the agent tools');
       assert.deepEqual(tools.map((t) => t.name).sort(), TOOL_TABLE.map((r) => r.tool).sort());
       for (const row of TOOL_TABLE) {
         const t = tools.find((x) => x.name === row.tool)!;

@@ -50,7 +50,7 @@ export async function startServer(
     '--log-level',
     'silent',
   ];
-  for (const [k, v] of Object.entries(overrides)) argv.push(`--${k}`, v);
+  for (const [k, v] of Object.entries(overrides)) argv.push(`--${k}=${v}`);
   const { options: config } = loadOptions<ServeConfig>(serveOptions, argv, {});
   return startWithConfig(config, wiring);
 }

@@ -22,6 +22,8 @@ const EVENTS = 10;
 const RECENT = 10;
 /** Task runs read for their retries, per flow run on the path. */
 const TASKS_READ = 1000;
+/** Error logs of one run read to pick those of the failing tasks first. */
+const ERRORS_READ = 200;
 
 type Obj = Record<string, unknown>;
 
@@ -59,7 +61,13 @@ async function stateMessages(ctx: OpContext, path: SpanRow[]): Promise<Map<strin
   return out;
 }
 
-async function errorLogs(ctx: OpContext, flowRunIds: string[], input: DiagnoseFlowRunInput): Promise<Obj[]> {
+/** Error logs of the runs deepest first; within a run, those of the spans on the path first, newest first. */
+async function errorLogs(
+  ctx: OpContext,
+  flowRunIds: string[],
+  onPath: Set<string>,
+  input: DiagnoseFlowRunInput,
+): Promise<Obj[]> {
   const logs = storeOf(ctx.services).logs;
   const out: Obj[] = [];
   for (const id of flowRunIds) {
@@ -67,10 +75,12 @@ async function errorLogs(ctx: OpContext, flowRunIds: string[], input: DiagnoseFl
     const errors = await logs.filter(ctx.workspace.id, {
       filter: { operator: 'and_', flow_run_id: { any_: [id] }, level: { ge_: ERROR } },
       sort: 'TIMESTAMP_DESC',
-      limit: input.max_errors - out.length,
+      limit: ERRORS_READ,
       offset: 0,
     });
-    for (const e of errors) out.push(await errorEntry(ctx, e, input));
+    const rank = (l: LogRow) => (l.task_run_id && onPath.has(l.task_run_id) ? 0 : 1);
+    const ordered = errors.map((l, i) => ({ l, i })).sort((a, b) => rank(a.l) - rank(b.l) || a.i - b.i);
+    for (const { l } of ordered.slice(0, input.max_errors - out.length)) out.push(await errorEntry(ctx, l, input));
   }
   return out;
 }
@@ -225,7 +235,7 @@ export async function diagnoseFlowRun(ctx: OpContext, input: DiagnoseFlowRunInpu
   const flowRunIds = spans.filter((s) => s.span_type === 'flow-run').map((s) => s.span_id);
   if (!flowRunIds.length) flowRunIds.push(r.id);
   const deepestFirst = [...flowRunIds].reverse();
-  const errors = await errorLogs(ctx, deepestFirst, input);
+  const errors = await errorLogs(ctx, deepestFirst, new Set(spans.map((x) => x.span_id)), input);
   const tasks = await retriedTasks(ctx, flowRunIds);
   const deepest = spans.length > 1 ? spans.at(-1) : undefined;
   const deepestRun =
