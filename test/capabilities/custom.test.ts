@@ -168,7 +168,7 @@ describe('a capability file of our own, against a local HTTP API', () => {
 
   it('lists the tools with their declared hints and labels next to the seed tools', async () => {
     const { tools } = await client.listTools();
-    assert.equal(tools.length, 32);
+    assert.equal(tools.length, 32 + 6, 'the seed tools, these four and the agent tools');
     const get = tools.find((t) => t.name === 'get-thing')!;
     assert.deepEqual(get.annotations, { title: 'Get a thing', readOnlyHint: true, openWorldHint: true });
     assert.deepEqual(get.inputSchema.required, ['id']);
