@@ -12,6 +12,7 @@ import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
 import { runHistoryConformance } from './run-history.ts';
+import { runListConformance } from './run-list.ts';
 import { spanConformance } from './spans.ts';
 import { taskRunConformance } from './task-runs.ts';
 import { tenancyConformance } from './tenancy.ts';
@@ -32,5 +33,6 @@ export function storeConformance(open: OpenTestStore): void {
   flowRunConformance(open);
   taskRunConformance(open);
   runHistoryConformance(open);
+  runListConformance(open);
   spanConformance(open);
 }
