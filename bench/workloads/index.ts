@@ -3,6 +3,7 @@
  * shared log dataset loads the missing part itself, so `--only` works for each of them.
  */
 import type { Workload } from '../lib/context.ts';
+import { agentTools } from './agent-tools.ts';
 import { eventsIngest } from './events-ingest.ts';
 import { eventsQueries } from './events-queries.ts';
 import { flowRunLogs } from './flow-run-logs.ts';
@@ -29,5 +30,6 @@ export const workloads: Workload[] = [
   tracesPage,
   liveTail,
   management,
+  agentTools,
   webUi,
 ];

@@ -102,7 +102,7 @@ interface TraceFixture {
 }
 
 /** One server holding the 10,000-span trace, built once for both workloads. */
-function traceFixture(ctx: BenchContext): Promise<TraceFixture> {
+export function traceFixture(ctx: BenchContext): Promise<TraceFixture> {
   return ctx.fixture('traces', async () => {
     const server = await ctx.server();
     log(`  building a ${int(TRACE_SHAPE.spans)}-span trace`);
