@@ -1,7 +1,8 @@
 /**
- * The REST gateway: every `exposes: rest` resource as a route. `rest.<name>` reads a path
- * variable (`-` ≡ `_`), then the query (repeated keys = a list), then a header, then `body`
- * (passed through raw, so the upstream judges it). The upstream status, body and the headers
+ * The REST gateway: every `exposes: rest` resource as a route. Each input is read from where the
+ * gateway's OpenAPI says it is, nowhere else: a path variable of the exposed path (`-` ≡ `_`), else
+ * where its consumed parameter lives — the query (repeated keys = a list), a header, or the request
+ * body (passed through raw, so the upstream judges it). The upstream status, body and the headers
  * that matter (`Content-Type`, `ETag`, `Content-Disposition`, `Retry-After`) come back as they
  * were, streamed. Errors of the gateway itself are JSON `{code, message}`.
  */
@@ -82,6 +83,20 @@ async function accessRefusal(response: InResponse): Promise<AppError | undefined
 
 const norm = (name: string) => name.replaceAll('-', '_');
 
+type Place = 'query' | 'header' | 'body';
+
+/** Where each exposed input (not a path variable) is read: where its consumed parameter lives. */
+function inputPlaces(op: RestOperation): Map<string, Place> {
+  const places = new Map<string, Place>();
+  for (const [consumed, binding] of op.with) {
+    if (binding.kind !== 'input') continue;
+    const p = op.call.params.find((x) => x.name === consumed);
+    if (p && p.in !== 'path')
+      places.set(binding.name, p.in === 'body' ? 'body' : p.in === 'header' ? 'header' : 'query');
+  }
+  return places;
+}
+
 /** `/v1/x/{account-id}` → `/v1/x/:p0` (Fastify would read `-` inside a parameter name as a separator). */
 function toRoute(path: string): { url: string; names: string[] } {
   const names: string[] = [];
@@ -143,6 +158,7 @@ export async function buildRestApp(
     const allow = [...methods.keys()].join(', ');
     for (const [method, entry] of methods) {
       const { names } = toRoute(entry.resource.path);
+      const places = inputPlaces(entry.operation);
       app.route({
         method: method as 'GET',
         url,
@@ -154,12 +170,20 @@ export async function buildRestApp(
           const lookup = (name: string): unknown => {
             const n = norm(name);
             if (pathVars.has(n)) return pathVars.get(n);
-            const values = query.getAll(name);
-            if (values.length) return values.length === 1 ? values[0] : values;
-            const h = req.headers[name.toLowerCase()];
-            if (h !== undefined) return Array.isArray(h) ? h.join(', ') : h;
-            if (name === 'body' && raw && raw.length) return { raw, contentType: req.headers['content-type'] };
-            return undefined;
+            switch (places.get(name)) {
+              case 'query': {
+                const values = query.getAll(name);
+                return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
+              }
+              case 'header': {
+                const h = req.headers[name.toLowerCase()];
+                return Array.isArray(h) ? h.join(', ') : h;
+              }
+              case 'body':
+                return raw?.length ? { raw, contentType: req.headers['content-type'] } : undefined;
+              default:
+                return undefined;
+            }
           };
           // Calls reach the native API as this caller (its key's scope and workspaces).
           const address = door?.guard.view(req.raw).address ?? '';
