@@ -18,7 +18,7 @@ import { readAll, type Target } from './consumers.ts';
 import { type Binding, inputNameFor, invoke } from './invoke.ts';
 import type { McpToolDef, Paging } from './model.ts';
 import { deriveToolSchema, type ToolSchema } from './tool-schema.ts';
-import { cutJson, cutText } from './truncate.ts';
+import { type Cut, cutJson, cutText, nextArguments, shrink } from './truncate.ts';
 
 export interface ToolEntry {
   tool: McpToolDef;
@@ -144,6 +144,10 @@ async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: n
     const parsed = parseJson(body);
     if (parsed.ok) {
       const cut = cutJson(parsed.value, maxChars, paging, args);
+      if (cut.truncated && hasContinuation(parsed.value)) {
+        const value = await continueExactly(entry, paging, args, cut, maxChars);
+        return text(JSON.stringify(value), { structuredContent: value });
+      }
       return text(cut.text, { structuredContent: cut.value });
     }
     return textBody(body.toString('utf8'), maxChars, paging);
@@ -158,6 +162,59 @@ async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: n
     }
   }
   return textBody(collected, maxChars, paging);
+}
+
+const CONTINUATIONS = ['next_page', 'next_cursor'] as const;
+
+/** An answer that continues by its own link or cursor (null on its last page, but still the way it pages). */
+function hasContinuation(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && CONTINUATIONS.some((k) => k in (v as Obj));
+}
+
+/** The tool's answer to `args` as JSON, or undefined when it is not a JSON object. */
+async function fetchPage(entry: ToolEntry, args: Obj): Promise<Obj | undefined> {
+  try {
+    const { response } = await invoke(entry.tool, entry.binding, (n) => args[n]);
+    if (response.status >= 300) {
+      response.body.resume();
+      return undefined;
+    }
+    const parsed = parseJson(await readAll(response.body, MAX_JSON_BYTES));
+    return parsed.ok && typeof parsed.value === 'object' && parsed.value !== null ? (parsed.value as Obj) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A cut page's own `next_page`/`next_cursor` points past the items that were cut. Where the tool
+ * takes a limit, the page is asked for again with as many items as fit (its continuation then
+ * resumes at the first item not returned; a few tries, as the continuation itself takes room).
+ * Otherwise the stale continuation is removed and the hint says how to continue exactly.
+ */
+async function continueExactly(entry: ToolEntry, paging: Paging, args: Obj, cut: Cut, maxChars: number): Promise<Obj> {
+  const base = cut.value as Obj;
+  let n = (base.returned as number) ?? 0;
+  for (let attempt = 0; paging.kind === 'limit' && n > 0 && attempt < 3; attempt++) {
+    const page = await fetchPage(entry, { ...args, ...nextArguments(paging, args, n) });
+    const key = page && (paging.list ?? Object.keys(page).find((k) => Array.isArray(page[k])));
+    const list = page && key ? page[key] : undefined;
+    if (!page || !key || !Array.isArray(list) || list.length > n) break;
+    const hint = 'continue with the next_page or next_cursor of this answer';
+    const value: Obj = { ...page, truncated: true, returned: list.length, hint };
+    // An item larger than the whole budget comes back shortened, as in the cut answer.
+    if (list.length === 1 && JSON.stringify(value).length > maxChars)
+      value[key] = [shrink(list[0], maxChars - JSON.stringify({ ...value, [key]: [] }).length)];
+    const size = JSON.stringify(value).length;
+    if (size <= maxChars) return value;
+    const average = JSON.stringify(list).length / Math.max(1, list.length);
+    n = Math.min(list.length - 1, list.length - Math.ceil((size - maxChars) / average));
+  }
+  const value: Obj = { ...base };
+  for (const k of CONTINUATIONS) if (k in value) value[k] = null;
+  value.hint = `the page was cut at ${base.returned} items; ask again with a limit of ${base.returned} to continue exactly`;
+  delete value.next;
+  return value;
 }
 
 function textBody(body: string, maxChars: number, paging: Paging): ToolResult {

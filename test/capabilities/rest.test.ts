@@ -68,18 +68,18 @@ describe('REST gateway (seed capabilities, local API)', () => {
 
   it('reads each input only where the OpenAPI document says it is', async () => {
     const ws = `/v1/api/accounts/${server.accountId}/workspaces/${server.workspaceId}`;
-    const tags = async () => (await server.request('GET', server.cloud('/tags'))).json();
+    const tags = async (): Promise<any> => (await server.request('GET', server.cloud('/tags'))).json();
     const before = await tags();
     assert.ok(before.results.length > 0, 'the seed has tags');
     // A header named like the query input deletes nothing (the tag is a query parameter).
     const name = before.results[0].name;
     const del = await fetch(`${rest}${ws}/tags`, { method: 'DELETE', headers: { tag: name } });
     assert.equal(del.status, 400, 'the tag is missing from the query');
-    assert.match((await del.json()).message, /'tag' is required/);
+    assert.match(((await del.json()) as any).message, /'tag' is required/);
     assert.deepEqual(await tags(), before);
     // A header named like a query input does not set it.
     const listed = await fetch(`${rest}${ws}/tags`, { headers: { limit: '1' } });
-    assert.equal((await listed.json()).results.length, before.results.length);
+    assert.equal(((await listed.json()) as any).results.length, before.results.length);
     // ?body= does not replace the request body.
     const filter = { logs: { flow_run_id: { any_: [seeded.flowRunId] } }, limit: 2 };
     const res = await fetch(`${rest}${ws}/logs/filter?body=${encodeURIComponent('{}')}`, {
@@ -87,7 +87,7 @@ describe('REST gateway (seed capabilities, local API)', () => {
       body: JSON.stringify(filter),
       headers: { 'content-type': 'application/json' },
     });
-    assert.equal((await res.json()).length, 2);
+    assert.equal(((await res.json()) as unknown[]).length, 2);
   });
 
   it('passes native validation errors through unchanged', async () => {
