@@ -11,6 +11,7 @@ import { AppError } from '../domain/errors.ts';
 import type { Capability, CapabilitySet, ConsumedOperation, Problem } from './model.ts';
 import { nativeParams } from './native-params.ts';
 import { PREFECT_CLOUD } from './prefect-cloud.ts';
+import { correctSeedTool } from './seed-overlay.ts';
 import { buildCapability } from './validate.ts';
 import { formatProblem, Source } from './yaml-source.ts';
 
@@ -129,6 +130,9 @@ export function loadCapabilities(opts: {
           }
         }
     }
+    // The shipped files' tools: hints, titles and parameter texts corrected (`seed-overlay.ts`).
+    if (cap && resolve(file).startsWith(resolve(BUILTIN_DIR)))
+      for (const a of cap.mcp) for (const t of a.tools) correctSeedTool(t);
     if (fileCorrections)
       src.warn(
         ['capability', 'consumes'],

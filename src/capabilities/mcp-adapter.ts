@@ -63,19 +63,13 @@ function toolPaging(entry: ToolEntry, schema: ToolSchema): Paging {
   return { kind: 'none' };
 }
 
-function describe(entry: ToolEntry, maxChars: number): string {
-  const { tool, binding } = entry;
-  const parts = [tool.description.replace(/\.?$/, '.')];
-  if (tool.call.notes) parts.push(tool.call.notes);
-  const ids = tool.call.params.filter((p) => p.in === 'path' && DEFAULTABLE.has(p.name)).map((p) => p.name);
-  if (binding.defaultsApply && ids.length)
-    parts.push(
-      `${ids.join(' and ')} default to the configured ${ids.length > 1 ? 'account and workspace' : 'account'}.`,
-    );
-  parts.push(
-    `Answers over ${maxChars} characters are cut at a whole item and carry truncated, returned and next (the arguments that continue).`,
-  );
-  return parts.join(' ');
+/**
+ * What the tool does: the file's description and the operation's notes. What every tool shares
+ * (defaults of account and workspace, cut answers) is said once, in the server's instructions.
+ */
+function describe(entry: ToolEntry): string {
+  const { tool } = entry;
+  return [tool.description.replace(/\.?$/, '.'), ...(tool.call.notes ? [tool.call.notes] : [])].join(' ');
 }
 
 function standardSchema(schema: ToolSchema): StandardSchemaWithJSON<Obj, Obj> {
@@ -238,6 +232,10 @@ export function mcpServerFactory(entries: ToolEntry[], opts: McpOptions): () => 
   const prepared = listed.map((entry) => {
     const optional = new Set(entry.binding.defaultsApply ? [...DEFAULTABLE] : []);
     const schema = deriveToolSchema(entry.tool, optional);
+    for (const name of optional) {
+      const p = (schema.json.properties as Obj | undefined)?.[name] as Obj | undefined;
+      if (p) p.description = `${p.description ?? `The ${name.slice(0, -3)} id`} (default: the configured one).`;
+    }
     const hints = entry.tool.hints ?? {};
     const annotations = {
       ...(entry.tool.label ? { title: entry.tool.label } : {}),
@@ -255,7 +253,7 @@ export function mcpServerFactory(entries: ToolEntry[], opts: McpOptions): () => 
       schema,
       inputSchema: standardSchema(schema),
       paging: toolPaging(entry, schema),
-      description: describe(entry, opts.maxChars),
+      description: describe(entry),
       annotations,
     };
   });

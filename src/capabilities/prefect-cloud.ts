@@ -16,7 +16,7 @@ const W = '/api/accounts/{account_id}/workspaces/{workspace_id}';
 const A = '/api/accounts/{account_id}';
 
 const readEvents = (scope: string): OperationFacts => ({
-  notes: `Queries events of the ${scope} matching the filter and returns the first page ({events, total, next_page}). body.limit is 0..200 (default 50); a query covers at most a 14-day window.`,
+  notes: `Queries events of the ${scope} matching the filter and returns the first page ({events, total, next_page}). body.limit is 1..200 (default 50). Prefect Cloud limits a query to a 14-day window; Sightline does not.`,
   paging: {
     kind: 'limit',
     argument: 'body.limit',

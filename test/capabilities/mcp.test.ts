@@ -13,11 +13,13 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 import { assertSameAnswer, callNative, type Era, httpClient, type ToolAnswer } from './harness.ts';
 import { newLog, type Seeded, seed, TOOL_TABLE } from './tool-table.ts';
 
-const EXPECTED_HINTS: Record<string, { readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean }> = {
-  GET: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-  POST: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  DELETE: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-};
+const READS = { readOnlyHint: true, destructiveHint: false, idempotentHint: true };
+/** What each tool does, whatever the seed says: POST filters and counts read; a re-sent create is a no-op. */
+function expectedHints(tool: string, method: string) {
+  if (method === 'GET' || /^(read|count)-/.test(tool)) return READS;
+  if (method === 'DELETE') return { readOnlyHint: false, destructiveHint: true, idempotentHint: true };
+  return { readOnlyHint: false, destructiveHint: false, idempotentHint: true };
+}
 
 describe('MCP server (seed capabilities, local API)', () => {
   let server: TestServer;
@@ -45,7 +47,15 @@ describe('MCP server (seed capabilities, local API)', () => {
       for (const row of TOOL_TABLE) {
         const t = tools.find((x) => x.name === row.tool)!;
         const method = row.native(seeded).method;
-        assert.deepEqual(t.annotations, { ...EXPECTED_HINTS[method], openWorldHint: false }, row.tool);
+        assert.deepEqual(
+          t.annotations,
+          { title: t.title, ...expectedHints(row.tool, method), openWorldHint: false },
+          row.tool,
+        );
+        assert.ok(t.title && !/\.$/.test(t.title), `${row.tool}: a title`);
+        for (const [name, p] of Object.entries(t.inputSchema.properties as Record<string, { description?: string }>))
+          assert.ok(p.description && !/ORION/.test(p.description), `${row.tool}.${name} is described truly`);
+        assert.ok(!/14-day window\./.test(t.description!) && !/Answers over/.test(t.description!), row.tool);
         assert.equal(t.inputSchema.type, 'object');
         assert.ok(!(t.inputSchema.required ?? []).includes('account_id'), `${row.tool}: account_id defaults`);
         assert.ok(t.description && t.description.length > 40, `${row.tool}: description`);
