@@ -47,6 +47,8 @@ export function correctSeedTool(tool: McpToolDef): void {
   // The seed's description is a title ("Read Logs"); the operation's notes say what it does.
   tool.label ??= tool.description.replace(/\.$/, '');
   for (const p of tool.call.params) {
+    // Asking for spans by id without ids answers nothing: the argument is what the tool is for.
+    if (tool.name === 'read-spans-ids' && p.name === 'ids') p.required = true;
     const described = p.description ?? (p.schema.description as string | undefined);
     if (PARAMS[p.name] && (!described || WRONG.test(described))) p.description = PARAMS[p.name];
   }

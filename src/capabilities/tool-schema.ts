@@ -82,8 +82,10 @@ function check(name: string, s: JsonSchema, v: unknown): { value: unknown } | { 
   const bad = (what: string) => ({ message: `argument '${name}' ${what}` });
   switch (s.type) {
     case 'string': {
-      // Models often send 5 for "5": a number or boolean is taken as its JSON text.
+      // Models often send 5 for "5": a number or boolean is taken as its JSON text; a list for a
+      // comma-separated one is joined.
       if (typeof v === 'number' || typeof v === 'boolean') v = String(v);
+      if (Array.isArray(v) && s['x-comma-separated'] && v.every((x) => typeof x === 'string')) v = v.join(',');
       if (typeof v !== 'string') return bad('must be a string');
       if (Array.isArray(s.enum) && !s.enum.includes(v)) return bad(`must be one of ${s.enum.join(', ')}`);
       if (typeof s.maxLength === 'number' && v.length > s.maxLength)

@@ -332,7 +332,8 @@ export function commaList<T>(item: Schema<T>): Schema<T[]> {
       }
       return ok ? out : INVALID;
     },
-    () => ({ type: 'string', description: 'Comma-separated list' }),
+    // Marked so that a tool caller's array can be joined (`capabilities/tool-schema.ts`).
+    () => ({ type: 'string', description: 'Comma-separated list', 'x-comma-separated': true }),
   );
 }
 

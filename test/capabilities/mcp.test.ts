@@ -93,6 +93,25 @@ describe('MCP server (seed capabilities, local API)', () => {
     });
   }
 
+  it('takes a list where the API wants a comma-separated one, and requires the ids of read-spans-ids', async () => {
+    const client = clients.get('modern')!;
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.find((t) => t.name === 'read-spans-ids')!.inputSchema.required, ['trace_id', 'ids']);
+    const call = async (loggers: unknown) =>
+      (
+        (await client.callTool({
+          name: 'get-flow-run-logs',
+          arguments: { id: seeded.flowRunId, loggers },
+        })) as ToolAnswer
+      ).structuredContent as { result: { name: string }[] } | { name: string }[];
+    const byList = await call(['demo.flow', 'other']);
+    assert.deepEqual(byList, await call('demo.flow,other'));
+    const rows = Array.isArray(byList) ? byList : byList.result;
+    assert.ok(rows.length > 0 && rows.every((l) => l.name === 'demo.flow'));
+    const none = await call(['other']);
+    assert.deepEqual(Array.isArray(none) ? none : none.result, []);
+  });
+
   it('says which argument is wrong, as an isError result', async () => {
     const client = clients.get('modern')!;
     const cases: [string, Record<string, unknown>, RegExp][] = [
