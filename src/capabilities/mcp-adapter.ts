@@ -14,7 +14,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { AppError, echo } from '../domain/errors.ts';
 import { registerAgentTools } from './agent-tools.ts';
-import { readAll, type Target } from './consumers.ts';
+import { type OutRequest, readAll, type Target } from './consumers.ts';
 import { type Binding, inputNameFor, invoke } from './invoke.ts';
 import type { McpToolDef, Paging } from './model.ts';
 import { deriveToolSchema, type ToolSchema } from './tool-schema.ts';
@@ -136,6 +136,10 @@ async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: n
     const body = await readAll(response.body, MAX_JSON_BYTES);
     if (body.length === 0) return text(`Done (HTTP ${status}).`, { structuredContent: { status } });
     const parsed = parseJson(body);
+    if (parsed.ok && isEmpty(parsed.value)) {
+      const unknown = await unknownRun(entry, request);
+      if (unknown) return text(JSON.stringify(unknown), { isError: true, structuredContent: unknown });
+    }
     if (parsed.ok) {
       const cut = cutJson(parsed.value, maxChars, paging, args);
       if (cut.truncated && hasContinuation(parsed.value)) {
@@ -156,6 +160,65 @@ async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: n
     }
   }
   return textBody(collected, maxChars, paging);
+}
+
+/** An answer with nothing in it: `[]`, or an object whose lists are all empty. */
+function isEmpty(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v !== 'object' || v === null) return false;
+  const lists = Object.values(v).filter(Array.isArray);
+  return lists.length > 0 && lists.every((l) => l.length === 0);
+}
+
+const RUN_IN_PATH =
+  /^(\/api(?:\/accounts\/[^/]+\/workspaces\/[^/]+)?)\/(?:flow_runs|traces)\/([0-9a-f-]{36})(?:\/|$|\?)/i;
+
+/**
+ * An empty answer about a flow run (its logs, events, loggers) may mean the id names no flow
+ * run: the API answers `[]` for those as Prefect Cloud does. Then the agent gets an error it can
+ * act on — the id is unknown, or is a task run's (with its flow run) — instead of "nothing".
+ */
+async function unknownRun(entry: ToolEntry, request: OutRequest): Promise<Obj | undefined> {
+  const m = RUN_IN_PATH.exec(request.path);
+  if (!m) return undefined;
+  const [, root, id] = m;
+  const { 'content-type': _type, ...headers } = request.headers;
+  const get = async (path: string) => {
+    try {
+      const res = await entry.binding.target.send({
+        method: 'GET',
+        path,
+        headers: { ...headers, accept: 'application/json' },
+      });
+      const body = await readAll(res.body, 1 << 20);
+      const parsed = res.status === 200 ? parseJson(body) : undefined;
+      return parsed?.ok ? (parsed.value as Obj) : res.status === 404 ? null : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const run = await get(`${root}/flow_runs/${id}`);
+  if (run !== null) return undefined;
+  const task = await get(`${root}/task_runs/${id}`);
+  if (task) {
+    const flowRun = typeof task.flow_run_id === 'string' ? task.flow_run_id : null;
+    return {
+      error: {
+        code: 'not_a_flow_run',
+        message: `${id} is a task run ('${String(task.name)}')${flowRun ? ` of flow run ${flowRun}` : ''}, not a flow run`,
+        hint: flowRun ? `call again with the flow run id ${flowRun}` : 'this task run belongs to no flow run',
+        flow_run_id: flowRun,
+      },
+    };
+  }
+  if (task !== null) return undefined;
+  return {
+    error: {
+      code: 'not_found',
+      message: `no flow run ${id} in this workspace`,
+      hint: 'call find-flow-runs to list runs with their ids',
+    },
+  };
 }
 
 const CONTINUATIONS = ['next_page', 'next_cursor'] as const;

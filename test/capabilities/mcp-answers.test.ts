@@ -1,7 +1,8 @@
 /**
- * Cut MCP answers continue exactly (issue 21, defects 1 and 2): a page cut to `--mcp-max-chars`
- * carries a continuation that resumes at the first item not returned, so following it reads every
- * item once; an item larger than the whole budget comes back shortened, never as an empty page.
+ * Answers of the generated MCP tools an agent can trust (issue 21, defects 1, 2 and 7): a page
+ * cut to `--mcp-max-chars` carries a continuation that resumes at the first item not returned, so
+ * following it reads every item once; an item larger than the whole budget comes back shortened,
+ * never as an empty page; an unknown run id, or a task run's, is an error rather than `[]`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +14,7 @@ import { httpClient } from './harness.ts';
 const BUDGET = 5000;
 type Json = any;
 
-describe('MCP: cut answers continue at the first item not returned', () => {
+describe('MCP generated tools: cut answers, oversized items, unknown ids', () => {
   let s: TestServer;
   let client: Client;
   let url: string;
@@ -78,5 +79,45 @@ describe('MCP: cut answers continue at the first item not returned', () => {
     assert.equal(page.events.length, 1);
     assert.equal(page.events[0].payload.note_truncated, true);
     assert.ok(page.events[0].payload.note.startsWith('yyy'));
+  });
+
+  it('answers an unknown run id, or a task run id, with an error instead of nothing', async () => {
+    const flow = (await (
+      await fetch(`${url}/flows/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'f' }),
+      })
+    ).json()) as Json;
+    const run = (await (
+      await fetch(`${url}/flow_runs/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ flow_id: flow.id }),
+      })
+    ).json()) as Json;
+    const task = (await (
+      await fetch(`${url}/task_runs/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ flow_run_id: run.id, task_key: 't', dynamic_key: '0', name: 'step-1' }),
+      })
+    ).json()) as Json;
+    const unknown = '00000000-0000-7000-8000-000000000000';
+    for (const [name, args] of [
+      ['get-flow-run-logs', (id: string) => ({ id })],
+      ['get-events-flow-run', (id: string) => ({ flow_run_id: id })],
+      ['read-trace-observed-loggers', (id: string) => ({ trace_id: id })],
+    ] as const) {
+      const known = (await client.callTool({ name, arguments: args(run.id) })) as Json;
+      assert.notEqual(known.isError, true, `${name}: a known run without data is just empty`);
+      const none = (await client.callTool({ name, arguments: args(unknown) })) as Json;
+      assert.equal(none.isError, true, name);
+      assert.equal(none.structuredContent.error.code, 'not_found');
+      assert.match(none.structuredContent.error.hint, /find-flow-runs/);
+      const wrong = (await client.callTool({ name, arguments: args(task.id) })) as Json;
+      assert.equal(wrong.structuredContent.error.code, 'not_a_flow_run', name);
+      assert.equal(wrong.structuredContent.error.flow_run_id, run.id);
+    }
   });
 });
