@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { AGENT_TOOLS } from '../domain/agent/tools.ts';
 import { AppError } from '../domain/errors.ts';
+import { callContext } from './call-context.ts';
 import { readAll, type Target } from './consumers.ts';
 
 type Obj = Record<string, unknown>;
@@ -41,16 +42,19 @@ interface Answer {
   body: Obj;
 }
 
-async function call(target: Target, name: string, args: Obj, extra: Obj): Promise<Answer> {
+async function call(target: Target, name: string, args: Obj, extra: Obj, signal?: AbortSignal): Promise<Answer> {
   const { account_id, workspace_id, ...rest } = args;
   const d = account_id || workspace_id ? { account_id, workspace_id } : await target.defaults();
   const root = d.account_id && d.workspace_id ? `/api/accounts/${d.account_id}/workspaces/${d.workspace_id}` : '/api';
-  const res = await target.send({
-    method: 'POST',
-    path: `${root}/v1/agent/${name}`,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ ...rest, ...extra }),
-  });
+  const res = await target.send(
+    {
+      method: 'POST',
+      path: `${root}/v1/agent/${name}`,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ ...rest, ...extra }),
+    },
+    signal,
+  );
   const text = (await readAll(res.body, MAX_ANSWER_BYTES)).toString('utf8');
   let body: Obj;
   try {
@@ -97,8 +101,9 @@ export function registerAgentTools(server: McpServer, target: Target, maxChars: 
         outputSchema: passThrough(tool.output, tool.output),
         annotations: { title: tool.title, readOnlyHint: true, openWorldHint: false, idempotentHint: true },
       },
-      (async (args: Obj) => {
-        const a = await call(target, tool.name, args, { max_chars: maxChars }).catch((err) => {
+      (async (args: Obj, ctx: unknown) => {
+        const { signal } = callContext(ctx);
+        const a = await call(target, tool.name, args, { max_chars: maxChars }, signal).catch((err) => {
           if (err instanceof AppError) return { status: 502, body: { code: err.code, message: err.message } };
           throw err;
         });

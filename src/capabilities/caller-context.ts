@@ -9,6 +9,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 interface CallerContext {
   headers: Record<string, string>;
   address?: string;
+  /** Aborted when the caller's HTTP request goes away before its answer was sent. */
+  signal?: AbortSignal;
 }
 
 const context = new AsyncLocalStorage<CallerContext>();
@@ -17,9 +19,19 @@ const context = new AsyncLocalStorage<CallerContext>();
  * Runs `fn` with `authorization` (the caller's header, if any) and `address` (the client's, as the
  * listener saw it) carried into in-process calls.
  */
-export function asCaller<T>(authorization: string | string[] | undefined, address: string, fn: () => T): T {
+export function asCaller<T>(
+  authorization: string | string[] | undefined,
+  address: string,
+  fn: () => T,
+  signal?: AbortSignal,
+): T {
   const h = Array.isArray(authorization) ? authorization[0] : authorization;
-  return context.run({ headers: h ? { authorization: h } : {}, address }, fn);
+  return context.run({ headers: h ? { authorization: h } : {}, address, signal }, fn);
+}
+
+/** Aborted when the current caller's request went away (undefined outside `asCaller`). */
+export function callerSignal(): AbortSignal | undefined {
+  return context.getStore()?.signal;
 }
 
 /** The headers that name the current caller to the native API (none outside `asCaller`). */

@@ -37,7 +37,8 @@ export interface Target {
   readonly local: boolean;
   /** For messages: the upstream origin, or "the local API". */
   readonly label: string;
-  send(req: OutRequest): Promise<InResponse>;
+  /** `signal`: the caller gave up (an MCP cancellation); the answer is no longer read. */
+  send(req: OutRequest, signal?: AbortSignal): Promise<InResponse>;
   defaults(): Promise<Defaults>;
 }
 
@@ -59,7 +60,7 @@ export function nativeTarget(app: FastifyInstance, defaults: Defaults, perCaller
   const target: Target = {
     local: true,
     label: 'the local API',
-    async send(req) {
+    async send(req, signal) {
       // Links in the answers (next_page) lead to the native API: the request names its listener
       // (inject would say localhost:80), whatever Host the gateway's own client sent.
       const addr = app.server.address();
@@ -75,7 +76,10 @@ export function nativeTarget(app: FastifyInstance, defaults: Defaults, perCaller
         // What the call writes counts against the caller's address (without --auth) as directly.
         remoteAddress: callerAddress(),
       });
-      return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.stream() };
+      const body = res.stream();
+      // In-process work cannot be interrupted; a cancelled caller's answer is dropped unread.
+      signal?.addEventListener('abort', () => body.destroy(), { once: true });
+      return { status: res.statusCode, headers: flatHeaders(res.headers), body };
     },
     async defaults() {
       if (!perCaller || !callerHeaders().authorization) return defaults;
@@ -140,9 +144,11 @@ export function httpTarget(opts: {
   const origin = safeOrigin(opts.base);
   let discovered: Promise<Defaults> | undefined;
 
-  async function send(req: OutRequest): Promise<InResponse> {
+  async function send(req: OutRequest, signal?: AbortSignal): Promise<InResponse> {
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(new Timeout()), timeoutMs);
+    // A cancelled caller aborts the upstream request (and a download in flight).
+    signal?.addEventListener('abort', () => ctrl.abort(signal.reason), { once: true });
     let res: Response;
     try {
       res = await fetch(opts.base + req.path, {
@@ -154,6 +160,7 @@ export function httpTarget(opts: {
       });
     } catch (err) {
       clearTimeout(timer);
+      if (signal?.aborted) throw new AppError('gateway_timeout', `the call to ${origin} was cancelled`);
       if (ctrl.signal.aborted)
         throw new AppError(
           'gateway_timeout',

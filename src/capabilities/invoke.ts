@@ -163,8 +163,9 @@ export async function invoke(
   call: ExposedCall,
   b: Binding,
   lookup: Lookup,
+  signal?: AbortSignal,
 ): Promise<{ request: OutRequest; response: InResponse }> {
   const values = await resolveValues(call, b, lookup);
   const request = buildRequest(call, b, values);
-  return { request, response: await b.target.send(request) };
+  return { request, response: await b.target.send(request, signal) };
 }

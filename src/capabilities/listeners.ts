@@ -4,7 +4,7 @@
  * `/mcp` (and `/`, where Naftiko serves it). Host, Origin and content type are checked for every
  * listener by `createListener` (the browser guard).
  */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { FastifyInstance } from 'fastify';
@@ -53,12 +53,38 @@ const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 const mcpError = (message: string, code = -32000) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 const mcpListenerError = (message: string) => mcpError(message);
 
+type Message = { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
+
+/** The tool calls being answered, by caller and JSON-RPC id, so that a cancellation can reach them. */
+class InFlightCalls {
+  private readonly calls = new Map<string, AbortController>();
+
+  /** The abort signal of this message's call (undefined for other messages); cancels what it names. */
+  track(body: unknown, caller: string, res: ServerResponse): AbortSignal | undefined {
+    const m = (typeof body === 'object' && body !== null ? body : {}) as Message;
+    if (m.method === 'notifications/cancelled') {
+      this.calls.get(`${caller} ${JSON.stringify(m.params?.requestId)}`)?.abort();
+      return undefined;
+    }
+    if (m.method !== 'tools/call' || m.id === undefined) return undefined;
+    const key = `${caller} ${JSON.stringify(m.id)}`;
+    const ctrl = new AbortController();
+    this.calls.set(key, ctrl);
+    res.on('close', () => {
+      if (!res.writableFinished) ctrl.abort();
+      if (this.calls.get(key) === ctrl) this.calls.delete(key);
+    });
+    return ctrl.signal;
+  }
+}
+
 export class CapabilityListeners {
   readonly restUrls: string[] = [];
   readonly mcpUrls: string[] = [];
   private readonly restApps: FastifyInstance[] = [];
   private readonly mcpServers: Server[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
+  private readonly inFlight = new InFlightCalls();
   private readonly bound: BoundCapabilities;
   private readonly opts: ListenOptions;
 
@@ -148,8 +174,12 @@ export class CapabilityListeners {
               return sendJson(res, 400, mcpError(`Parse error: ${why ?? 'Invalid JSON'}`, -32700));
             }
           }
-          // Tool calls reach the native API as this caller (its key's scope and workspaces).
-          return asCaller(req.headers.authorization, door?.guard.view(req).address ?? '', () => node(req, res, parsed));
+          // Tool calls reach the native API as this caller (its key's scope and workspaces). The
+          // transport is stateless (each message its own server): a call is cancelled here, by
+          // its caller's `notifications/cancelled` or by its request going away.
+          const address = door?.guard.view(req).address ?? '';
+          const signal = this.inFlight.track(parsed, `${address} ${req.headers.authorization ?? ''}`, res);
+          return asCaller(req.headers.authorization, address, () => node(req, res, parsed), signal);
         })
         .catch((err) => {
           if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });

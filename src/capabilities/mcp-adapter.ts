@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { AppError, echo } from '../domain/errors.ts';
 import { registerAgentTools } from './agent-tools.ts';
+import { type CallContext, callContext } from './call-context.ts';
 import { type OutRequest, readAll, type Target } from './consumers.ts';
 import { type Binding, inputNameFor, invoke } from './invoke.ts';
 import type { McpToolDef, Paging } from './model.ts';
@@ -96,11 +97,17 @@ function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: number): Promise<ToolResult> {
+async function callTool(
+  entry: ToolEntry,
+  paging: Paging,
+  args: Obj,
+  maxChars: number,
+  call: CallContext = {},
+): Promise<ToolResult> {
   let response: Awaited<ReturnType<typeof invoke>>['response'];
   let request: Awaited<ReturnType<typeof invoke>>['request'];
   try {
-    ({ request, response } = await invoke(entry.tool, entry.binding, (n) => args[n]));
+    ({ request, response } = await invoke(entry.tool, entry.binding, (n) => args[n], call.signal));
   } catch (err) {
     if (err instanceof AppError)
       return text(`${entry.tool.name}: ${err.message}`, {
@@ -150,10 +157,14 @@ async function callTool(entry: ToolEntry, paging: Paging, args: Obj, maxChars: n
     }
     return textBody(body.toString('utf8'), maxChars, paging);
   }
-  // Text such as CSV: read no more than fits, then cut at a line.
+  // Text such as CSV (a download): read no more than fits, then cut at a line; progress as it comes.
   let collected = '';
   for await (const chunk of response.body) {
     collected += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    await call.progress?.(
+      Math.min(collected.length, maxChars),
+      `${Math.min(collected.length, maxChars)} of at most ${maxChars} characters read`,
+    );
     if (collected.length > maxChars) {
       response.body.destroy();
       break;
@@ -321,8 +332,16 @@ export function mcpServerFactory(entries: ToolEntry[], opts: McpOptions): () => 
     };
   });
   return () => {
-    const server = new McpServer({ name: 'sightline', version: opts.version }, { instructions: opts.instructions });
-    if (opts.agent && set !== 'generated') registerAgentTools(server, opts.agent, opts.maxChars);
+    const agent = opts.agent && set !== 'generated' ? opts.agent : undefined;
+    // The lists never change while a server runs: no list_changed notification will come.
+    const server = new McpServer(
+      { name: 'sightline', version: opts.version },
+      {
+        instructions: opts.instructions,
+        capabilities: { tools: { listChanged: false }, ...(agent ? { prompts: { listChanged: false } } : {}) },
+      },
+    );
+    if (agent) registerAgentTools(server, agent, opts.maxChars);
     for (const p of prepared) {
       server.registerTool(
         p.entry.tool.name,
@@ -332,7 +351,7 @@ export function mcpServerFactory(entries: ToolEntry[], opts: McpOptions): () => 
           inputSchema: p.inputSchema,
           annotations: p.annotations,
         },
-        (args: Obj) => callTool(p.entry, p.paging, args, opts.maxChars) as never,
+        (args: Obj, ctx: unknown) => callTool(p.entry, p.paging, args, opts.maxChars, callContext(ctx)) as never,
       );
     }
     return server;

@@ -121,3 +121,81 @@ describe('MCP generated tools: cut answers, oversized items, unknown ids', () =>
     }
   });
 });
+
+describe('MCP protocol: fixed tool lists, progress for downloads, cancellation reaches the upstream', () => {
+  it('advertises lists that never change, and reports progress while a download is read', async () => {
+    const s = await startServer(engines[0]);
+    const url = await s.listen();
+    const client = await httpClient(s.app.capabilities!.mcpUrls[0], 'legacy');
+    try {
+      const caps = client.getServerCapabilities()!;
+      assert.equal(caps.tools?.listChanged, false);
+      assert.equal(caps.prompts?.listChanged, false);
+      const flow: Json = await (await fetch(`${url}/flows/`, post({ name: 'f' }))).json();
+      const run: Json = await (await fetch(`${url}/flow_runs/`, post({ flow_id: flow.id }))).json();
+      const now = Date.now();
+      const logs = Array.from({ length: 200 }, (_, i) => ({
+        name: 'x',
+        level: 20,
+        message: `line ${i} ${'z'.repeat(50)}`,
+        timestamp: new Date(now + i).toISOString(),
+        flow_run_id: run.id,
+      }));
+      assert.equal((await fetch(`${url}/logs/`, post(logs))).status, 201);
+      const progress: number[] = [];
+      const r = (await client.callTool(
+        { name: 'download-flow-run-logs-2', arguments: { id: run.id } },
+        { onprogress: (p) => progress.push(p.progress) },
+      )) as Json;
+      assert.notEqual(r.isError, true);
+      assert.match(r.content[0].text, /line 199/);
+      assert.ok(progress.length > 0, 'at least one progress notification');
+    } finally {
+      await client.close();
+      await s.close();
+    }
+  });
+
+  it('aborts the upstream request when the caller cancels the call', async () => {
+    const { createServer } = await import('node:http');
+    let closed!: () => void;
+    const upstreamClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    // An upstream that takes every request and never answers.
+    const hang = createServer((req) => {
+      if (!req.url?.includes('/logs/filter')) return;
+      arrived();
+      req.socket.on('close', () => closed());
+    });
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const port = (hang.address() as { port: number }).port;
+    const ids = '00000000-0000-4000-8000-000000000001';
+    const s = await startServer(engines[0], {
+      upstream: `http://127.0.0.1:${port}/api/accounts/${ids}/workspaces/${ids}`,
+    });
+    await s.listen();
+    const client = await httpClient(s.app.capabilities!.mcpUrls[0], 'legacy');
+    try {
+      const ctrl = new AbortController();
+      const call = client.callTool({ name: 'read-logs', arguments: { body: {} } }, { signal: ctrl.signal });
+      await requestArrived;
+      ctrl.abort();
+      await assert.rejects(call);
+      await upstreamClosed;
+    } finally {
+      await client.close();
+      await s.close();
+      hang.closeAllConnections();
+      hang.close();
+    }
+  });
+});
+
+function post(body: unknown): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}

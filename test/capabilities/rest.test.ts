@@ -151,6 +151,7 @@ describe('REST gateway (seed capabilities, local API)', () => {
       in: 'query',
       required: false,
       schema: { type: 'integer', minimum: 0 },
+      description: 'Only logs at this level or above (10 debug, 20 info, 30 warning, 40 error, 50 critical).',
     });
     assert.ok(
       logs.parameters.some((p: { name: string; in: string }) => p.name === 'if-none-match' && p.in === 'header'),
