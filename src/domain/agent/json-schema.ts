@@ -30,6 +30,7 @@ export const CUT_FIELDS: Record<string, J> = {
   truncated: S.bool('True when the answer was cut to fit --mcp-max-chars.'),
   returned: S.int('How many items of the cut list were returned.'),
   next: S.map({}),
+  hint: S.str('Where the rest of a cut answer can be read.'),
 };
 export const CUT_KEYS = Object.keys(CUT_FIELDS);
 

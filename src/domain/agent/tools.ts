@@ -207,7 +207,7 @@ export const AGENT_TOOLS: AgentTool[] = [
     description:
       'Answers "why did this run fail?" in one call: the failing path from the run to the deepest failed task or subflow, the error logs with their tracebacks and the lines before them, the retries taken, the last events, the duration against recent runs and a one-sentence summary.',
     input: diagnoseFlowRunInput,
-    output: S.obj(
+    output: cuttable(
       {
         run: S.obj({
           id: S.str(),
@@ -311,7 +311,7 @@ export const AGENT_TOOLS: AgentTool[] = [
     description:
       "What changed between a run and a baseline (by default the flow's latest earlier COMPLETED run): parameters, tasks whose state, retries or duration differ, new loggers warning, log volume and duration.",
     input: compareFlowRunsInput,
-    output: S.obj({
+    output: cuttable({
       target: runSummary,
       baseline: S.opt(runSummary),
       baseline_reason: S.str(),

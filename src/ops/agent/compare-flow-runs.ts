@@ -11,6 +11,7 @@ import type { RunListRow } from '../../domain/runs/run-list.ts';
 import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { formatNullable, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
+import { fitLists } from './fit.ts';
 import { durationSeconds, resolveFlowRun } from './runs.ts';
 
 /** Task runs of one flow run compared (a run with more lists the first this many by start). */
@@ -109,7 +110,16 @@ async function newWarningLoggers(ctx: OpContext, target: string, baseline: strin
   return out;
 }
 
-export async function compareFlowRuns(ctx: OpContext, input: CompareFlowRunsInput): Promise<Obj> {
+export async function compareFlowRuns(ctx: OpContext, input: CompareFlowRunsInput, maxChars?: number): Promise<Obj> {
+  return fitLists(
+    await comparison(ctx, input),
+    ['tasks', 'new_error_loggers'],
+    maxChars,
+    'the tasks of one run: get-trace-tree with expand "all"',
+  );
+}
+
+async function comparison(ctx: OpContext, input: CompareFlowRunsInput): Promise<Obj> {
   const store = storeOf(ctx.services);
   const now = nowMicros();
   const target = await resolveFlowRun(ctx, 'flow_run_id', input.flow_run_id);

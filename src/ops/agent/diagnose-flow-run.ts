@@ -12,6 +12,7 @@ import type { RunListRow } from '../../domain/runs/run-list.ts';
 import type { SpanRow } from '../../domain/spans/span.ts';
 import { formatMicros, formatNullable, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
+import { fitLists } from './fit.ts';
 import { flowRunsById, logItem, positionOf } from './log-lines.ts';
 import { durationSeconds, resolveFlowRun } from './runs.ts';
 
@@ -189,7 +190,16 @@ function summaryOf(run: RunListRow, where: Where, errors: Obj[], retries: Obj[],
   }`;
 }
 
-export async function diagnoseFlowRun(ctx: OpContext, input: DiagnoseFlowRunInput): Promise<Obj> {
+export async function diagnoseFlowRun(ctx: OpContext, input: DiagnoseFlowRunInput, maxChars?: number): Promise<Obj> {
+  return fitLists(
+    await diagnosis(ctx, input),
+    ['errors', 'last_events', 'failing_path'],
+    maxChars,
+    'more errors: search-logs with flow_run_id and level_ge "error"; the whole path: get-trace-tree',
+  );
+}
+
+async function diagnosis(ctx: OpContext, input: DiagnoseFlowRunInput): Promise<Obj> {
   const store = storeOf(ctx.services);
   const run = await resolveFlowRun(ctx, 'flow_run_id', input.flow_run_id);
   const r = run.run;

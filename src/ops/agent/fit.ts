@@ -42,3 +42,17 @@ export function fit<T>(out: Obj, opts: FitOptions<T>): Obj {
   }
   return build([]);
 }
+
+/**
+ * Fits an answer that holds several lists, none of which pages (a diagnosis, a comparison): each
+ * list in `keys`, in turn, is cut at a whole item until the answer fits (`returned` then counts
+ * the items of the last list cut); `hint` says where the rest can be read.
+ */
+export function fitLists(out: Obj, keys: string[], maxChars: number | undefined, hint: string): Obj {
+  let answer = out;
+  for (const key of keys) {
+    if (maxChars === undefined || JSON.stringify(answer).length <= maxChars) break;
+    answer = fit(answer, { key, maxChars, keep: 'head', continueAfter: () => ({ hint }) });
+  }
+  return answer;
+}
