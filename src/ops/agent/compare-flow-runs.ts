@@ -21,6 +21,8 @@ const TASKS_LISTED = 200;
 const WARNING = 30;
 /** Loggers of one run compared. */
 const LOGGERS_READ = 1000;
+/** Lines of new loggers at WARNING or above counted (a count stops there). */
+export const WARNINGS_READ = 1000;
 
 type Obj = Record<string, unknown>;
 
@@ -90,24 +92,26 @@ function changeOf(t: TaskRunRow | undefined, b: TaskRunRow | undefined, now: num
   return undefined;
 }
 
-/** Loggers that warned (or worse) in the target and logged nothing at all in the baseline. */
+/**
+ * Loggers that warned (or worse) in the target and logged nothing at all in the baseline, with
+ * their lines at WARNING or above — counted in one bounded read (`WARNINGS_READ` lines at most).
+ */
 async function newWarningLoggers(ctx: OpContext, target: string, baseline: string): Promise<Obj[]> {
   const logs = storeOf(ctx.services).logs;
   const observed = (id: string) =>
     logs.observedLoggers(ctx.workspace.id, { flowRunIds: [id], orderBy: 'NAME_ASC', limit: LOGGERS_READ });
   const before = new Set((await observed(baseline)).map((l) => l.name));
-  const out: Obj[] = [];
-  for (const l of await observed(target)) {
-    if (before.has(l.name)) continue;
-    const count = await logs.count(ctx.workspace.id, {
-      operator: 'and_',
-      flow_run_id: { any_: [target] },
-      loggers: { any_: [l.name] },
-      level: { ge_: WARNING },
-    });
-    if (count) out.push({ logger: l.name, count });
-  }
-  return out;
+  const fresh = (await observed(target)).map((l) => l.name).filter((n) => !before.has(n));
+  if (!fresh.length) return [];
+  const rows = await logs.filter(ctx.workspace.id, {
+    filter: { operator: 'and_', flow_run_id: { any_: [target] }, loggers: { any_: fresh }, level: { ge_: WARNING } },
+    sort: 'TIMESTAMP_ASC',
+    limit: WARNINGS_READ,
+    offset: 0,
+  });
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
+  return [...counts].map(([logger, count]) => ({ logger, count }));
 }
 
 export async function compareFlowRuns(ctx: OpContext, input: CompareFlowRunsInput, maxChars?: number): Promise<Obj> {
