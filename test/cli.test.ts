@@ -135,6 +135,8 @@ describe('sightline CLI', () => {
       store.stderr,
       new RegExp(`^serving the tools of the store sqlite:${join(dir, 'sightline.db')} \\(no API named`),
     );
+    // Which store, and one line per consumed API: no warnings about the shipped files.
+    assert.equal(store.stderr.trim().split('\n').length, 4, store.stderr);
     const closed = await closedPort();
     const dead = await run(['mcp', '--stdio', '--api', `http://127.0.0.1:${closed}/api`]);
     assert.equal(dead.code, 1);
