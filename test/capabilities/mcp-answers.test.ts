@@ -67,6 +67,7 @@ describe('MCP generated tools: cut answers, oversized items, unknown ids', () =>
     for (let guard = 0; guard < 100; guard++) {
       seen.push(...page.events.map((e: Json) => e.id));
       if (!page.next_page) break;
+      assert.ok(page.next_page.startsWith(`${url}/accounts/`), `a link a client can follow: ${page.next_page}`);
       const token = new URL(page.next_page).searchParams.get('page-token');
       page = await tool('read-workspace-events-page', { 'page-token': token });
     }
