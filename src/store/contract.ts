@@ -142,6 +142,8 @@ export interface LogStore {
    * the run has no logs. Any append to the run changes the pair.
    */
   runStats(workspaceId: string, flowRunId: string): Promise<RunLogStats | undefined>;
+  /** `runStats` of many runs in one read: runs without logs are absent from the map. */
+  runStatsMany(workspaceId: string, flowRunIds: string[]): Promise<Map<string, RunLogStats>>;
   /**
    * Logger statistics, maintained by `append` in the same transaction: per logger name the number
    * of logs and the earliest and latest log `timestamp`. Over the whole workspace, or, with

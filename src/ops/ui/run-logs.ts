@@ -18,10 +18,10 @@ export async function runLogCounts(
   ctx: OpContext,
   ids: string[],
 ): Promise<Record<string, { logs: number; warnings: number; errors: number }>> {
-  const store = storeOf(ctx.services);
+  const stats = await storeOf(ctx.services).logs.runStatsMany(ctx.workspace.id, ids);
   const out: Record<string, { logs: number; warnings: number; errors: number }> = {};
   for (const id of ids) {
-    const s = await store.logs.runStats(ctx.workspace.id, id);
+    const s = stats.get(id);
     out[id] = { logs: s?.count ?? 0, warnings: s?.warnings ?? 0, errors: s?.errors ?? 0 };
   }
   return out;

@@ -251,6 +251,17 @@ export function flowRunConformance(open: OpenTestStore): void {
         await store.logs.indexText(2);
         assert.equal(await store.logs.deleteForRuns(ws, { flowRunIds: [], taskRunIds: [tr] }), 2);
         assert.equal((await store.logs.runStats(ws, fr))?.count, 2);
+        const many = await store.logs.runStatsMany(ws, [fr, other, tr]);
+        assert.deepEqual(
+          [...many].map(([id, st]) => [id, st.count]).sort(),
+          [
+            [fr, 2],
+            [other, 1],
+          ].sort(),
+          'the runs with logs, each as runStats says',
+        );
+        assert.deepEqual(many.get(fr), await store.logs.runStats(ws, fr));
+        assert.equal((await store.logs.runStatsMany(ws, [])).size, 0);
         const loggers = async (flowRunIds?: string[]) =>
           (await store.logs.observedLoggers(ws, { orderBy: 'NAME_ASC', limit: 10, flowRunIds })).map((l) => [
             l.name,

@@ -75,6 +75,24 @@ export async function runStats(db: PgDb, ws: number, flowRunId: string): Promise
   return row && { count: row.count, maxSeq: row.max_seq, warnings: row.warn_count, errors: row.error_count };
 }
 
+export async function runStatsMany(db: PgDb, ws: number, flowRunIds: string[]): Promise<Map<string, RunLogStats>> {
+  const out = new Map<string, RunLogStats>();
+  if (!flowRunIds.length) return out;
+  const rows = await db.query<{
+    flow_run_id: string;
+    count: number;
+    max_seq: number;
+    warn_count: number;
+    error_count: number;
+  }>(
+    'SELECT flow_run_id, count, max_seq, warn_count, error_count FROM log_run_stats WHERE ws = $1 AND flow_run_id = ANY($2::uuid[])',
+    [ws, flowRunIds],
+  );
+  for (const r of rows)
+    out.set(r.flow_run_id, { count: r.count, maxSeq: r.max_seq, warnings: r.warn_count, errors: r.error_count });
+  return out;
+}
+
 export async function observedLoggers(
   db: PgDb,
   ws: number,

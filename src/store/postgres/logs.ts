@@ -93,6 +93,11 @@ export class PgLogs implements LogStore {
     return ws === undefined ? undefined : stats.runStats(this.db, ws, flowRunId);
   }
 
+  async runStatsMany(workspaceId: string, flowRunIds: string[]): Promise<Map<string, RunLogStats>> {
+    const ws = await this.tenancy.key(workspaceId);
+    return ws === undefined ? new Map() : stats.runStatsMany(this.db, ws, flowRunIds);
+  }
+
   async observedLoggers(
     workspaceId: string,
     query: ObservedLoggerQuery & { flowRunIds?: string[] },

@@ -119,6 +119,16 @@ export class SqliteLogs implements LogStore {
     return row && { count: row.count, maxSeq: row.max_seq, warnings: row.warn_count, errors: row.error_count };
   }
 
+  async runStatsMany(workspaceId: string, flowRunIds: string[]): Promise<Map<string, RunLogStats>> {
+    const out = new Map<string, RunLogStats>();
+    for (const id of new Set(flowRunIds)) {
+      // One indexed point read each, in-process: no round trips to save.
+      const s = await this.runStats(workspaceId, id);
+      if (s) out.set(id, s);
+    }
+    return out;
+  }
+
   async observedLoggers(
     workspaceId: string,
     query: ObservedLoggerQuery & { flowRunIds?: string[] },
