@@ -143,7 +143,7 @@ async function callTool(
     const body = await readAll(response.body, MAX_JSON_BYTES);
     if (body.length === 0) return text(`Done (HTTP ${status}).`, { structuredContent: { status } });
     const parsed = parseJson(body);
-    if (parsed.ok && isEmpty(parsed.value)) {
+    if (parsed.ok && entry.binding.target.local && isEmpty(parsed.value)) {
       const unknown = await unknownRun(entry, request);
       if (unknown) return text(JSON.stringify(unknown), { isError: true, structuredContent: unknown });
     }
@@ -188,6 +188,7 @@ const RUN_IN_PATH =
  * An empty answer about a flow run (its logs, events, loggers) may mean the id names no flow
  * run: the API answers `[]` for those as Prefect Cloud does. Then the agent gets an error it can
  * act on — the id is unknown, or is a task run's (with its flow run) — instead of "nothing".
+ * Asked of the local API only: an upstream is not sent reads the call did not name.
  */
 async function unknownRun(entry: ToolEntry, request: OutRequest): Promise<Obj | undefined> {
   const m = RUN_IN_PATH.exec(request.path);
