@@ -6,7 +6,8 @@
  * follows while at the bottom, ANSI colours, links, folded multi-line messages.
  *
  * Full size (the run's Logs tab) its choices live in the URL; embedded (the trace's span panel) they
- * live in the component, scoped to one task run, with the level and text filters only.
+ * live in the component, scoped to the span (a flow run's logs, or one task run's), with the level
+ * and text filters only.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, apiKey, base } from '../api.ts';
@@ -16,7 +17,7 @@ import { useLogTail } from '../live.ts';
 import { Empty, ErrorBox } from '../parts/common.tsx';
 import { type Bucket, Histogram } from '../parts/Histogram.tsx';
 import { usePages, useVirtualizer } from '../parts/virtual.ts';
-import { location$, params, setParams } from '../router.ts';
+import { location$, params, setParams, withChanges } from '../router.ts';
 import { wrapLines } from '../settings.ts';
 import { highlightTerms, renderAnsi } from './ansi.ts';
 
@@ -55,16 +56,7 @@ function useChoices(embedded: Props['embedded']): [URLSearchParams, SetChoices] 
   if (!embedded) return [params(), setParams];
   const p = new URLSearchParams(own);
   if (embedded.task) p.set('task', embedded.task);
-  const set: SetChoices = (changes) =>
-    setOwn((prev) => {
-      const next = new URLSearchParams(prev);
-      for (const [k, v] of Object.entries(changes)) {
-        if (v === undefined || v === '') next.delete(k);
-        else next.set(k, v);
-      }
-      return next;
-    });
-  return [p, set];
+  return [p, (changes) => setOwn((prev) => withChanges(prev, changes))];
 }
 
 /** The server-side filter of the URL's choices (text apart). */

@@ -9,16 +9,18 @@
  */
 import { useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { formatDuration, formatTime, stateClass } from '../format.ts';
+import { formatDuration, formatTime, stateClass, TERMINAL } from '../format.ts';
 import { LogViewer } from '../logs/LogViewer.tsx';
 import { Empty, ErrorBox, Loading, StateBadge } from '../parts/common.tsx';
 import { useVirtualizer } from '../parts/virtual.ts';
 import { type Row, type Span, type StateChanges, TraceTree } from './model.ts';
 
 const ROW = 26;
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED']);
 
-/** The span's logs: a flow run's own, or a task run's within its flow run; the link opens the Logs tab. */
+/**
+ * The span's logs: a flow run's own, or a task run's within its flow run; the link opens them on
+ * the run page's Logs tab.
+ */
 function SpanLogs({ span }: { span: Span }) {
   const task = span.span_type === 'task-run' ? span.span_id : undefined;
   const runId = task ? span.parent_span_id : span.span_id;
@@ -29,7 +31,7 @@ function SpanLogs({ span }: { span: Span }) {
       <h3>
         Logs{' '}
         <a class="full-size" href={`/runs/${runId}${task ? `?task=${task}` : ''}`}>
-          open full size
+          {task ? 'open full size' : 'open this flow run'}
         </a>
       </h3>
       <LogViewer
@@ -88,7 +90,6 @@ function SidePanel({ span, onClose }: { span: Span; onClose: () => void }) {
       <p class="muted">
         {span.span_type} · {formatTime(span.start_time, true)} → {formatTime(span.end_time, true)}
       </p>
-      {span.span_type === 'flow-run' && <a href={`/runs/${span.span_id}`}>Open this flow run</a>}
       <h3>State history</h3>
       {states === undefined ? (
         <Loading what="states" />
