@@ -264,6 +264,19 @@ for (const engine of engines) {
       await set(task.id, 'SCHEDULED', 'AwaitingRetry');
       await set(task.id, 'RUNNING', 'Retrying');
       await set(task.id, 'FAILED');
+      // A task retried 30 times: 62 states, of which the bar marks the latest 50.
+      const flappy = await call('POST', '/task_runs/', {
+        flow_run_id: run.id,
+        task_key: 'flappy',
+        dynamic_key: '0',
+        name: 'flappy-0',
+        state: { type: 'PENDING' },
+      });
+      for (let i = 0; i < 30; i++) {
+        await set(flappy.id, 'RUNNING');
+        await set(flappy.id, 'SCHEDULED', 'AwaitingRetry');
+      }
+      await set(flappy.id, 'FAILED');
       await set(run.id, 'FAILED', undefined, 'flow_runs');
       await page.goto(`${origin}/runs/${run.id}/trace`);
       const row = page.locator(`.trace-row[data-span="${task.id}"]`);
@@ -288,6 +301,9 @@ for (const engine of engines) {
         'in time order',
       );
       assert.match((await row.locator('.state-mark').nth(2).getAttribute('title')) ?? '', /^AwaitingRetry · /);
+      const many = page.locator(`.trace-row[data-span="${flappy.id}"]`);
+      await eventually(async () => assert.equal(await many.locator('.state-mark').count(), 50));
+      assert.match((await many.locator('.trace-bar').getAttribute('title')) ?? '', /· 12 earlier states not marked$/);
     });
 
     it('charts events per bucket as count-by says, pages without duplicates and shows live ones', async () => {

@@ -352,6 +352,9 @@ export function Waterfall({ runId }: { runId: string }) {
               const start = s.start_time ? Date.parse(s.start_time) : undefined;
               const end = s.end_time ? Date.parse(s.end_time) : now;
               const open = tree.expanded.has(r.id);
+              // Markers are the latest 50 changes; the panel lists them all.
+              const changes = tree.changes.get(r.id);
+              const unmarked = changes ? changes.total - changes.states.length : 0;
               const marks = `${failing.has(r.id) ? ' failing' : ''}${path.has(r.id) ? ' critical' : ''}`;
               return (
                 // biome-ignore lint/a11y/useSemanticElements: rows of the tree grid above.
@@ -401,10 +404,10 @@ export function Waterfall({ runId }: { runId: string }) {
                       <span
                         class={`trace-bar bar-${(s.state_type ?? 'none').toLowerCase()}`}
                         style={{ left: `${x(start)}%`, width: `${Math.max(0.15, x(end) - x(start))}%` }}
-                        title={`${s.name}: ${formatDuration((end - start) / 1000)}`}
+                        title={`${s.name}: ${formatDuration((end - start) / 1000)}${unmarked > 0 ? ` · ${unmarked} earlier states not marked` : ''}`}
                       />
                     )}
-                    <StateMarks changes={tree.changes.get(r.id)} x={x} />
+                    <StateMarks changes={changes} x={x} />
                   </span>
                 </div>
               );
