@@ -46,6 +46,7 @@ import type { NewTaskRun, TaskRunRow } from '../domain/runs/task-runs.ts';
 import type { ObservedState, ObservedStateQuery, ObservedTag } from '../domain/spans/observed.ts';
 import type { SpanListQuery } from '../domain/spans/query.ts';
 import type { SpanRow } from '../domain/spans/span.ts';
+import type { StateChanges } from '../domain/spans/state-changes.ts';
 import type { Account, NewAccount, NewWorkspace, Workspace } from '../domain/tenancy.ts';
 import type { Micros } from '../domain/time.ts';
 
@@ -378,6 +379,11 @@ export interface FlowRunStore {
   /** The run's state history, oldest first (timestamp, then id); empty for an unknown run. */
   states(workspaceId: string, flowRunId: string): Promise<StateRow[]>;
   getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;
+  /**
+   * For each of these runs that has states: its latest `perRun` states (type, name, timestamp),
+   * oldest first (timestamp, then id), and how many states it has in all.
+   */
+  stateChanges(workspaceId: string, runIds: string[], perRun: number): Promise<Map<string, StateChanges>>;
 }
 
 export type FlowRunPatch = Partial<
@@ -416,6 +422,8 @@ export interface TaskRunStore {
   countBy(workspaceId: string, filters: RunFilterSet, column: RunCountColumn): Promise<Map<string, number>>;
   states(workspaceId: string, taskRunId: string): Promise<StateRow[]>;
   getState(workspaceId: string, stateId: string): Promise<StateRow | undefined>;
+  /** As `FlowRunStore.stateChanges`, over task runs. */
+  stateChanges(workspaceId: string, runIds: string[], perRun: number): Promise<Map<string, StateChanges>>;
   /**
    * The task-run recorder's projection of client task-run events, in input order, in one
    * transaction (engines also expose it to run inside the event store's append transaction). For

@@ -54,6 +54,9 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(h / 24)}d ${pad(h % 24)}h`;
 }
 
+/** States a run does not leave: it has ended. */
+export const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED']);
+
 export const STATE_TYPES = [
   'COMPLETED',
   'FAILED',

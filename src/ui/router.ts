@@ -25,14 +25,19 @@ export function params(): URLSearchParams {
   return new URLSearchParams(location$.value.search);
 }
 
+/** `p` with `changes` applied: a value sets its parameter, '' and undefined remove it. */
+export function withChanges(p: URLSearchParams, changes: Record<string, string | undefined>): URLSearchParams {
+  const next = new URLSearchParams(p);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined || v === '') next.delete(k);
+    else next.set(k, v);
+  }
+  return next;
+}
+
 /** Sets (or removes, for '' and undefined) query parameters of the current page. */
 export function setParams(changes: Record<string, string | undefined>, replace = true): void {
-  const p = params();
-  for (const [k, v] of Object.entries(changes)) {
-    if (v === undefined || v === '') p.delete(k);
-    else p.set(k, v);
-  }
-  const q = p.toString();
+  const q = withChanges(params(), changes).toString();
   navigate(location$.value.path + (q ? `?${q}` : ''), replace);
 }
 

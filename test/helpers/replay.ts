@@ -13,6 +13,8 @@ type Json = any;
 
 export interface Transcript {
   scenario: string;
+  /** When the first request was sent (`t_start_ms` 0). */
+  recorded_at: string;
   http: HttpEntry[];
   websockets: WsEntry[];
 }
@@ -167,10 +169,26 @@ export interface ReplayReport {
  * frames run in recorded time order; before an HTTP call that follows frames, a ping is sent and
  * its pong awaited (the server answers a ping once every event before it is committed).
  * `authString` is sent as the Prefect client sends `PREFECT_API_AUTH_STRING`: HTTP Basic on every
- * call, and the websocket `auth` message's token.
+ * call, and the websocket `auth` message's token. `onTime` replays at the recorded pace with every
+ * time the client sent (events' `occurred`, log timestamps) moved to now, so that the times the
+ * client reports and those the server stamps (flow-run states) fall on one clock, as they did when
+ * recorded; otherwise the steps follow each other at once.
  */
-export async function replay(t: Transcript, base: string, opts: { authString?: string } = {}): Promise<ReplayReport> {
+export async function replay(
+  t: Transcript,
+  base: string,
+  opts: { authString?: string; onTime?: boolean } = {},
+): Promise<ReplayReport> {
   const { authString } = opts;
+  const started = Date.now();
+  const shift = opts.onTime ? started - Date.parse(t.recorded_at) : 0;
+  const moved = (v: Json): Json => {
+    if (!shift) return v;
+    if (typeof v === 'string') return ISO.test(v) ? new Date(Date.parse(v) + shift).toISOString() : v;
+    if (Array.isArray(v)) return v.map(moved);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, moved(x)]));
+    return v;
+  };
   const ids = new IdMap();
   type Step = { at: number; run: () => Promise<void> };
   const steps: Step[] = [];
@@ -210,7 +228,7 @@ export async function replay(t: Transcript, base: string, opts: { authString?: s
           if (req.headers[k]) headers[k] = ids.apply(req.headers[k]);
         }
         if (authString) headers.authorization = `Basic ${Buffer.from(authString).toString('base64')}`;
-        const body = req.body_kind === 'json' ? JSON.stringify(ids.applyJson(req.body)) : undefined;
+        const body = req.body_kind === 'json' ? JSON.stringify(moved(ids.applyJson(req.body))) : undefined;
         const res = await fetch(url, { method: req.method, headers, body, signal: AbortSignal.timeout(10_000) });
         const text = await res.text();
         const where = `seq ${h.seq} ${req.method} ${req.path_template}`;
@@ -253,7 +271,7 @@ export async function replay(t: Transcript, base: string, opts: { authString?: s
       steps.push({
         at: f.t_abs_ms,
         run: async () => {
-          socket!.send(JSON.stringify(ids.applyJson(f.data)));
+          socket!.send(JSON.stringify(moved(ids.applyJson(f.data))));
           unsynced = true;
           frames++;
         },
@@ -277,6 +295,10 @@ export async function replay(t: Transcript, base: string, opts: { authString?: s
   }
 
   steps.sort((a, b) => a.at - b.at);
-  for (const step of steps) await step.run();
+  for (const step of steps) {
+    const wait = started + step.at - Date.now();
+    if (opts.onTime && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await step.run();
+  }
   return { http: t.http.length, frames, ids };
 }

@@ -1,8 +1,8 @@
 /**
  * The web UI's internal routes (`/sightline/…`) on both engines and both path families: log
  * counters of many runs, a run's log pages past Cloud's offset cap, the level histogram, a log's
- * position, and signed download links (under `--auth` the link alone opens the file, for five
- * minutes, for that run only).
+ * position, the state changes of a trace's spans, and signed download links (under `--auth` the
+ * link alone opens the file, for five minutes, for that run only).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -104,6 +104,62 @@ forEachEngine('web UI routes', (engine) => {
     // line 9000 is INFO: among warnings and errors, those after it (newest first) come before it.
     assert.equal(warnings.offset, (LINES - 9_000) / 10);
     await post(`/sightline/flow_runs/${run.id}/log-position`, { log_id: other.id }, 404);
+  });
+
+  it('reads the state changes of many spans of a trace in one request, the latest 50 of each', async () => {
+    const task = await post(
+      '/task_runs/',
+      { flow_run_id: run.id, task_key: 't', dynamic_key: '0', state: { type: 'PENDING' } },
+      201,
+    );
+    const setState = (kind: string, id: string, type: string, name?: string) =>
+      post(`/${kind}/${id}/set_state`, { state: { type, name }, force: true }, 201);
+    await setState('flow_runs', run.id, 'RUNNING');
+    for (let i = 0; i < 30; i++) {
+      await setState('task_runs', task.id, 'RUNNING');
+      await setState('task_runs', task.id, 'SCHEDULED', 'AwaitingRetry');
+    }
+    await setState('task_runs', task.id, 'FAILED');
+    const changes = await post(`/sightline/traces/${run.id}/state-changes`, {
+      span_ids: [run.id, task.id, other.id, crypto.randomUUID()],
+    });
+    assert.deepEqual(Object.keys(changes).sort(), [run.id, task.id].sort(), 'another trace’s run is left out');
+    const mine = await s.request('GET', s.cloud(`/flow_run_states/?flow_run_id=${run.id}`), undefined, key.bearer);
+    assert.deepEqual(
+      changes[run.id],
+      {
+        total: 2,
+        states: mine.json().map((x: Json) => ({ type: x.type, name: x.name, timestamp: x.timestamp })),
+      },
+      'the same states as the history route, without messages and details',
+    );
+    const t = changes[task.id];
+    assert.equal(t.total, 62);
+    assert.equal(t.states.length, 50);
+    assert.deepEqual(t.states.at(-1), { ...t.states.at(-1), type: 'FAILED', name: 'Failed' });
+    // Pending, 30 × (Running, AwaitingRetry), Failed: the latest 50 start at the 13th state.
+    assert.deepEqual(
+      t.states.slice(0, 2).map((x: Json) => x.name),
+      ['AwaitingRetry', 'Running'],
+    );
+    const times = t.states.map((x: Json) => Date.parse(x.timestamp));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+      'oldest first',
+    );
+
+    const bad = await s.request(
+      'POST',
+      s.cloud(`/sightline/traces/${run.id}/state-changes`),
+      { span_ids: Array.from({ length: 201 }, () => crypto.randomUUID()) },
+      key.bearer,
+    );
+    assert.equal(bad.statusCode, 422);
+    assert.match(bad.body, /span_ids/);
+    await post(`/sightline/traces/${run.id}/state-changes`, { span_ids: ['not-a-uuid'] }, 422);
+    await post(`/sightline/traces/${crypto.randomUUID()}/state-changes`, { span_ids: [run.id] }, 404);
+    await post(`/sightline/traces/${run.id}/state-changes`, { span_ids: [run.id] }, 401, {});
   });
 
   describe('signed download links', () => {

@@ -108,16 +108,18 @@ describe('web UI screenshots', { skip }, () => {
       const page = await ctx.newPage();
       // The seed's own moment: every relative window ("last 7 days") holds the same runs.
       await page.clock.setFixedTime(new Date(Date.now()));
-      const shots: [string, string, string][] = [
-        ['runs', '/runs', '.runs-table .row a'],
-        ['run-logs', `/runs/${data.big.run.id}`, '.log-row:not(.placeholder)'],
-        ['run-trace', `/runs/${data.big.run.id}/trace`, '.trace-row'],
-        ['run-tasks', `/runs/${data.big.run.id}?tab=tasks`, '.task-run'],
-        ['events', '/events?event=prefect.flow-run.Failed', '.event-list li'],
+      // What each page shows once drawn. The runs page draws its histogram after its first rows,
+      // and the histogram's axis moves the rows down: a shot taken between the two misplaces the masks.
+      const shots: [string, string, string[]][] = [
+        ['runs', '/runs', ['.runs-table .row a', '.histogram-axis']],
+        ['run-logs', `/runs/${data.big.run.id}`, ['.log-row:not(.placeholder)']],
+        ['run-trace', `/runs/${data.big.run.id}/trace`, ['.trace-row']],
+        ['run-tasks', `/runs/${data.big.run.id}?tab=tasks`, ['.task-run']],
+        ['events', '/events?event=prefect.flow-run.Failed', ['.event-list li']],
       ];
       for (const [name, path, ready] of shots) {
         await page.goto(origin + path);
-        await page.locator(ready).first().waitFor({ timeout: 30_000 });
+        for (const r of ready) await page.locator(r).first().waitFor({ timeout: 30_000 });
         // Rows still reading show '…': wait until none is left in view.
         await page.waitForFunction(() => !(globalThis as Json).document.querySelector('.placeholder'), undefined, {
           timeout: 30_000,

@@ -2,8 +2,10 @@
  * The web UI's trace waterfall and events page in headless Chromium, on both engines (PostgreSQL:
  * the recorded trace and the events chart): the recorded subflow-failure trace (rows, depths, the
  * failed path), collapse and expand by mouse and keyboard, zoom, the critical path of a trace with
- * a known answer, the events chart against count-by, paging and live mode without duplicates, a
- * keyboard-only walk, the theme kept across reloads, and axe-core on both pages.
+ * a known answer, the state changes marked on the bars (where the time axis puts them) and listed
+ * with their messages in the side panel, the panel's log viewer scoped to its span, the events
+ * chart against count-by, paging and live mode without duplicates, a keyboard-only walk, the theme
+ * kept across reloads, and axe-core on both pages.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -34,7 +36,8 @@ for (const engine of engines) {
     before(async () => {
       server = await startUi(await engine.newDatabaseUrl());
       ({ origin, api, call } = server);
-      await replay(loadTranscript('subflow-failure'), origin);
+      // On time: the states the client reports and those the server stamps share one clock.
+      await replay(loadTranscript('subflow-failure'), origin, { onTime: true });
       const [flow] = await call('POST', '/flows/filter', { flows: { name: { any_: ['etl-parent'] } } });
       [parent] = await call('POST', '/flow_runs/filter', { flows: { id: { any_: [flow.id] } } });
       await seed(api, { lines: 100, runs: 30 });
@@ -88,6 +91,124 @@ for (const engine of engines) {
       await eventually(async () => assert.equal(await label(), before));
     });
 
+    /** Each row's markers as `{span, names, types, left (%)}`, in row order. */
+    const markers = () =>
+      page.locator('.trace-row[data-span]').evaluateAll((rows) =>
+        rows.map((r) => {
+          const marks = [...r.querySelectorAll('.state-mark')] as Json[];
+          return {
+            span: r.getAttribute('data-span')!,
+            names: marks.map((m) => m.getAttribute('title').split(' · ')[0]),
+            types: marks.map((m) => /bar-(\w+)/.exec(m.className)![1].toUpperCase()),
+            left: marks.map((m) => Number.parseFloat(m.style.left)),
+          };
+        }),
+      );
+    const historyOf = (span: Json) =>
+      call(
+        'GET',
+        span.span_type === 'flow-run'
+          ? `/flow_run_states/?flow_run_id=${span.span_id}`
+          : `/task_run_states/?task_run_id=${span.span_id}`,
+      );
+
+    it('marks every state change on the recorded trace’s bars where the time axis puts it', async () => {
+      await page.goto(`${origin}/runs/${parent.id}/trace`);
+      await page.getByRole('button', { name: 'Expand all' }).click();
+      await eventually(async () => assert.equal(await page.locator('.trace-row').count(), 5));
+      const { trace_id } = await call('GET', `/spans/lookup/${parent.id}`);
+      const { spans } = await call('GET', `/traces/${trace_id}?limit=100`);
+      assert.equal(spans.length, 5);
+      // The axis runs from the first start to the last end (every span of this trace has ended).
+      const from = Math.min(...spans.map((s: Json) => Date.parse(s.start_time)));
+      const to = Math.max(...spans.map((s: Json) => Date.parse(s.end_time)));
+      const expected: { span: string; names: string[]; types: string[]; left: number[] }[] = [];
+      for (const span of spans) {
+        const drawn = (await historyOf(span))
+          .map((h: Json) => ({ ...h, at: ((Date.parse(h.timestamp) - from) / (to - from)) * 100 }))
+          .filter((h: Json) => h.at >= 0 && h.at <= 100);
+        expected.push({
+          span: span.span_id,
+          names: drawn.map((h: Json) => h.name),
+          types: drawn.map((h: Json) => h.type),
+          left: drawn.map((h: Json) => h.at),
+        });
+      }
+      const order = (a: { span: string }, b: { span: string }) => (a.span < b.span ? -1 : 1);
+      let seen: Json[] = [];
+      await eventually(async () => {
+        seen = (await markers()).sort(order);
+        assert.deepEqual(
+          seen.map(({ left: _, ...m }) => m),
+          expected.sort(order).map(({ left: _, ...m }) => m),
+        );
+      });
+      for (const [i, row] of seen.entries())
+        for (const [k, left] of row.left.entries())
+          assert.ok(Math.abs(left - expected[i].left[k]) < 0.01, `${row.names[k]}: ${left}% ≠ ${expected[i].left[k]}%`);
+      // Parent and subflow: Pending, Running, Failed; the tracking task mirrors the subflow after its
+      // own Pending. The tasks' Pending precedes the axis only when it precedes every start.
+      assert.ok(seen.reduce((n, r) => n + r.names.length, 0) >= 14);
+      assert.ok(seen.some((r) => r.types.join() === 'PENDING,RUNNING,FAILED'));
+    });
+
+    it('lists a span’s state history with its messages, and shows only its logs in the panel', async () => {
+      const { trace_id } = await call('GET', `/spans/lookup/${parent.id}`);
+      const { spans } = await call('GET', `/traces/${trace_id}?limit=100`);
+      const subflow = spans.find((s: Json) => s.span_type === 'flow-run' && s.parent_span_id);
+      const task = spans.find((s: Json) => s.name.startsWith('validate_rows'));
+      const panelLines = async () =>
+        (await page.locator('.side-panel .log-row .log-message').allInnerTexts()).map((t) =>
+          t.replace(/\s*\+\d+ lines$/, ''),
+        );
+      const logsOf = async (filter: Json) =>
+        (await call('POST', '/logs/filter', { logs: filter, sort: 'TIMESTAMP_ASC', limit: 200 })).map(
+          (l: Json) => l.message.split('\n')[0],
+        );
+
+      for (const span of [subflow, task]) {
+        await page.locator(`.trace-row[data-span="${span.span_id}"]`).click();
+        await eventually(async () =>
+          assert.match(await page.locator('.side-panel h2').innerText(), new RegExp(span.name)),
+        );
+        const history = await historyOf(span);
+        const items = page.locator('.side-panel .state-history li');
+        await eventually(async () => assert.equal(await items.count(), history.length));
+        for (const [i, h] of history.entries()) {
+          const text = await items.nth(i).innerText();
+          assert.ok(text.startsWith(h.name), text);
+          if (h.message) assert.ok(text.includes(h.message), `${text} lacks “${h.message}”`);
+        }
+        assert.ok(history.at(-1).message, 'the failure carries its message');
+      }
+
+      // The task's panel: its own lines, none of its sibling's or its flow run's.
+      const mine = await logsOf({ task_run_id: { any_: [task.span_id] } });
+      assert.ok(mine.length >= 3 && mine.some((m: string) => /validate_rows/.test(m)));
+      await eventually(async () => assert.deepEqual(await panelLines(), mine));
+      const link = page.locator('.side-panel a', { hasText: 'open full size' });
+      assert.equal(await link.getAttribute('href'), `/runs/${subflow.span_id}?task=${task.span_id}`);
+      // Within the panel the level filter narrows the task's lines.
+      await page.locator('.side-panel').getByLabel('Level').selectOption('40');
+      const errors = await logsOf({ task_run_id: { any_: [task.span_id] }, level: { ge_: 40 } });
+      assert.ok(errors.length > 0 && errors.length < mine.length);
+      await eventually(async () => assert.deepEqual(await panelLines(), errors));
+      assert.equal(new URL(page.url()).searchParams.get('level'), null, 'the panel keeps its choices off the URL');
+
+      // The subflow's panel: every line of that flow run, its tasks' included.
+      await page.locator(`.trace-row[data-span="${subflow.span_id}"]`).click();
+      const all = await logsOf({ flow_run_id: { any_: [subflow.span_id] } });
+      await eventually(async () => assert.deepEqual(await panelLines(), all));
+
+      // Full size: the run's Logs tab, filtered to the task.
+      await page.locator(`.trace-row[data-span="${task.span_id}"]`).click();
+      await page.locator('.side-panel a', { hasText: 'open full size' }).click();
+      await eventually(async () => assert.equal(new URL(page.url()).pathname, `/runs/${subflow.span_id}`));
+      await eventually(async () =>
+        assert.equal(await page.locator('.log-viewer:not(.embedded) .log-row:not(.placeholder)').count(), mine.length),
+      );
+    });
+
     it('marks the critical path: the chain of spans that ended last', { skip: !full }, async () => {
       const flow = await call('POST', '/flows/', { name: 'critical' });
       const run = await call('POST', '/flow_runs/', { flow_id: flow.id, name: 'crit-run' });
@@ -122,6 +243,67 @@ for (const engine of engines) {
           ['crit-run', 'b-x'],
         ),
       );
+    });
+
+    it('puts a retried task’s markers at its bar’s ends and in the colours of its states', {
+      skip: !full,
+    }, async () => {
+      const flow = await call('POST', '/flows/', { name: 'retried' });
+      const run = await call('POST', '/flow_runs/', { flow_id: flow.id, name: 'retried-run' });
+      const set = (id: string, type: string, name?: string, kind = 'task_runs') =>
+        call('POST', `/${kind}/${id}/set_state`, { state: { type, name }, force: true });
+      await set(run.id, 'RUNNING', undefined, 'flow_runs');
+      const task = await call('POST', '/task_runs/', {
+        flow_run_id: run.id,
+        task_key: 'flaky',
+        dynamic_key: '0',
+        name: 'flaky-0',
+        state: { type: 'PENDING' },
+      });
+      await set(task.id, 'RUNNING');
+      await set(task.id, 'SCHEDULED', 'AwaitingRetry');
+      await set(task.id, 'RUNNING', 'Retrying');
+      await set(task.id, 'FAILED');
+      // A task retried 30 times: 62 states, of which the bar marks the latest 50.
+      const flappy = await call('POST', '/task_runs/', {
+        flow_run_id: run.id,
+        task_key: 'flappy',
+        dynamic_key: '0',
+        name: 'flappy-0',
+        state: { type: 'PENDING' },
+      });
+      for (let i = 0; i < 30; i++) {
+        await set(flappy.id, 'RUNNING');
+        await set(flappy.id, 'SCHEDULED', 'AwaitingRetry');
+      }
+      await set(flappy.id, 'FAILED');
+      await set(run.id, 'FAILED', undefined, 'flow_runs');
+      await page.goto(`${origin}/runs/${run.id}/trace`);
+      const row = page.locator(`.trace-row[data-span="${task.id}"]`);
+      await eventually(async () => assert.equal(await row.locator('.state-mark').count(), 5));
+      assert.deepEqual(
+        await row.locator('.state-mark').evaluateAll((ms) => ms.map((m) => m.className.replace('state-mark ', ''))),
+        ['bar-pending', 'bar-running', 'bar-scheduled', 'bar-running', 'bar-failed'],
+      );
+      const centre = async (i: number) => {
+        const b = (await row.locator('.state-mark').nth(i).boundingBox())!;
+        return b.x + b.width / 2;
+      };
+      const bar = (await row.locator('.trace-bar').boundingBox())!;
+      // The bar runs from the first Running to Failed; Pending comes before it.
+      assert.ok(Math.abs((await centre(1)) - bar.x) <= 1.5, `Running at ${await centre(1)}, bar from ${bar.x}`);
+      assert.ok(Math.abs((await centre(4)) - (bar.x + bar.width)) <= 1.5, 'Failed at the bar’s end');
+      const xs = [0, 1, 2, 3, 4].map(centre);
+      const at = await Promise.all(xs);
+      assert.deepEqual(
+        at,
+        [...at].sort((a, b) => a - b),
+        'in time order',
+      );
+      assert.match((await row.locator('.state-mark').nth(2).getAttribute('title')) ?? '', /^AwaitingRetry · /);
+      const many = page.locator(`.trace-row[data-span="${flappy.id}"]`);
+      await eventually(async () => assert.equal(await many.locator('.state-mark').count(), 50));
+      assert.match((await many.locator('.trace-bar').getAttribute('title')) ?? '', /· 12 earlier states not marked$/);
     });
 
     it('charts events per bucket as count-by says, pages without duplicates and shows live ones', async () => {
@@ -210,7 +392,7 @@ for (const engine of engines) {
       assert.equal(await themeOf(), null);
     });
 
-    it('passes axe-core’s serious and critical rules on the trace and events pages, both themes', {
+    it('passes axe-core’s serious and critical rules on the trace (span panel open) and events pages, both themes', {
       skip: !full,
     }, async () => {
       const ctx = await browser.newContext({ bypassCSP: true });
@@ -220,6 +402,12 @@ for (const engine of engines) {
         for (const url of [`${origin}/runs/${parent.id}/trace`, `${origin}/events`]) {
           await p.goto(url);
           await eventually(async () => assert.ok(await p.locator('.trace-row, .event-list li').count()));
+          if (url.endsWith('/trace')) {
+            // With the span panel open: its state history and its log viewer.
+            await p.locator('.trace-row[data-span]').first().click();
+            await p.locator('.side-panel .log-row:not(.placeholder)').first().waitFor({ timeout: 30_000 });
+            await eventually(async () => assert.ok(await p.locator('.trace-row .state-mark').count()));
+          }
           assert.deepEqual(await axeViolations(p), [], `${url} (${scheme})`);
         }
       }

@@ -9,6 +9,7 @@ import {
   logPositionBodySchema,
   runLogPageBodySchema,
 } from '../../domain/run-log-views.ts';
+import { renderStateChanges, stateChangesBodySchema } from '../../domain/spans/state-changes.ts';
 import { object, optional, str } from '../../lib/schema.ts';
 import { exportFormatSchema } from '../../ops/logs/export-logs.ts';
 import {
@@ -19,6 +20,7 @@ import {
   runLogPosition,
   signDownloadLink,
 } from '../../ops/ui/run-logs.ts';
+import { spanStateChanges } from '../../ops/ui/span-state-changes.ts';
 import { callerOf } from '../access.ts';
 import { type FixedRouteDef, fixedRoute, type RouteDef, route } from '../router.ts';
 import { sendLogFile } from './flow-run-logs.ts';
@@ -113,5 +115,21 @@ export const sightlineUiRoutes: RouteDef[] = [
       "How many of the run's logs matching the filter come before a log's timestamp in the sort order: the offset to read it from.",
     body: logPositionBodySchema,
     handler: (ctx, { params, body }) => runLogPosition(ctx, params.id, body.log_id, body.logs, body.sort),
+  }),
+  route({
+    method: 'POST',
+    path: '/sightline/traces/:trace_id/state-changes',
+    tag: TAG,
+    scope: 'read',
+    summary:
+      "The waterfall's state markers: for each span named (≤ 200) that is a flow or task run of the trace, `{states: [{type, name, timestamp}], total}` — its latest 50 states, oldest first, and how many it has.",
+    body: stateChangesBodySchema,
+    handler: async (ctx, { params, body }) =>
+      Object.fromEntries(
+        [...(await spanStateChanges(ctx, params.trace_id, body.span_ids))].map(([id, c]) => [
+          id,
+          renderStateChanges(c),
+        ]),
+      ),
   }),
 ];

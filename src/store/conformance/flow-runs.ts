@@ -169,6 +169,56 @@ export function flowRunConformance(open: OpenTestStore): void {
         );
       }));
 
+    it('reads the latest state changes of many runs at once, per workspace', () =>
+      withStore(open, async (store, ws) => {
+        const f = (await store.flows.upsert(ws, flow('changes'))).flow;
+        const a = (await store.flowRuns.create(ws, flowRun(f.id), state('PENDING', T0))).run;
+        const running = state('RUNNING', T0 + SEC, { name: 'Retrying' });
+        await store.flowRuns.writeState(ws, a.id, { expectedStateId: a.state_id, state: running });
+        await store.flowRuns.writeState(ws, a.id, {
+          expectedStateId: running.id,
+          state: state('FAILED', T0 + 2 * SEC),
+        });
+        const b = (await store.flowRuns.create(ws, flowRun(f.id), state('SCHEDULED', T0 + 5))).run;
+        const t = (await store.taskRuns.create(ws, taskRun(a.id, 'k'), state('PENDING', T0 + 1))).run;
+        const elsewhere = await otherWorkspace(store);
+        const foreign = (
+          await store.flowRuns.create(
+            elsewhere.id,
+            flowRun((await store.flows.upsert(elsewhere.id, flow('x'))).flow.id),
+            state('PENDING', T0),
+          )
+        ).run;
+
+        const all = await store.flowRuns.stateChanges(ws, [a.id, b.id, t.id, foreign.id, uuid7()], 10);
+        assert.deepEqual(
+          [...all.keys()].sort(),
+          [a.id, b.id].sort(),
+          'task runs, other workspaces and unknown ids: none',
+        );
+        assert.deepEqual(all.get(a.id), {
+          total: 3,
+          states: [
+            { type: 'PENDING', name: 'Pending', timestamp: T0 },
+            { type: 'RUNNING', name: 'Retrying', timestamp: T0 + SEC },
+            { type: 'FAILED', name: 'Failed', timestamp: T0 + 2 * SEC },
+          ],
+        });
+        const latest = await store.flowRuns.stateChanges(ws, [a.id], 2);
+        assert.deepEqual(
+          latest.get(a.id)?.states.map((s) => s.type),
+          ['RUNNING', 'FAILED'],
+          'the latest two, oldest first',
+        );
+        assert.equal(latest.get(a.id)?.total, 3);
+        assert.deepEqual((await store.taskRuns.stateChanges(ws, [t.id, a.id], 10)).get(t.id), {
+          total: 1,
+          states: [{ type: 'PENDING', name: 'Pending', timestamp: T0 + 1 }],
+        });
+        assert.equal((await store.flowRuns.stateChanges(ws, [], 10)).size, 0);
+        assert.equal((await store.flowRuns.stateChanges(elsewhere.id, [a.id], 10)).size, 0);
+      }));
+
     it('updates fields and merges labels', () =>
       withStore(open, async (store, ws) => {
         const f = (await store.flows.upsert(ws, flow('etl'))).flow;

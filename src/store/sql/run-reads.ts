@@ -16,8 +16,9 @@ import type {
 import type { FlowRunRow } from '../../domain/runs/flow-runs.ts';
 import type { FlowRow } from '../../domain/runs/flows.ts';
 import type { HistoryQuery, HistoryRow, RunCountColumn } from '../../domain/runs/history.ts';
-import type { StateRow } from '../../domain/runs/states.ts';
+import type { StateRow, StateType } from '../../domain/runs/states.ts';
 import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
+import type { StateChanges } from '../../domain/spans/state-changes.ts';
 import { JOINED_STATE_COLUMNS, type Row, type RowDecoders } from '../shared/row-decoding.ts';
 import type { SqlDialect } from './dialect.ts';
 import {
@@ -164,6 +165,38 @@ async function readStates(r: SqlReader, table: StateTable, workspaceId: string, 
   return (await r.all(sql, params)).map(r.decode.toState);
 }
 
+/**
+ * The latest `perRun` states of each run (oldest first) with its number of states, in one
+ * statement: the run index `(ws, run, timestamp)` serves every run of the list.
+ */
+async function readStateChanges(
+  r: SqlReader,
+  table: StateTable,
+  workspaceId: string,
+  runIds: string[],
+  perRun: number,
+): Promise<Map<string, StateChanges>> {
+  const out = new Map<string, StateChanges>();
+  const ws = await r.key(workspaceId);
+  if (ws === undefined || runIds.length === 0) return out;
+  const runCol = table === 'flow_run_states' ? 'flow_run_id' : 'task_run_id';
+  const params: unknown[] = [];
+  const sql = `SELECT run_id, type, name, "timestamp", n FROM (
+      SELECT ${runCol} AS run_id, type, name, "timestamp", id,
+        ROW_NUMBER() OVER (PARTITION BY ${runCol} ORDER BY "timestamp" DESC, id DESC) AS latest,
+        COUNT(*) OVER (PARTITION BY ${runCol}) AS n
+      FROM ${table}
+      WHERE ws = ${r.dialect.param(params, ws)} AND ${r.dialect.inList(runCol, runIds, params)}
+    ) s WHERE latest <= ${r.dialect.param(params, perRun)} ORDER BY run_id, "timestamp", id`;
+  for (const row of await r.all(sql, params)) {
+    const id = row.run_id as string;
+    let c = out.get(id);
+    if (!c) out.set(id, (c = { states: [], total: Number(row.n) }));
+    c.states.push({ type: row.type as StateType, name: row.name as string, timestamp: Number(row.timestamp) });
+  }
+  return out;
+}
+
 /** One state by id. */
 async function readState(
   r: SqlReader,
@@ -225,6 +258,10 @@ export class RunReads<S extends string, T> extends TableReads<S, T> {
 
   async getState(workspaceId: string, stateId: string): Promise<StateRow | undefined> {
     return readState(this.reader, this.#states, workspaceId, stateId);
+  }
+
+  async stateChanges(workspaceId: string, runIds: string[], perRun: number): Promise<Map<string, StateChanges>> {
+    return readStateChanges(this.reader, this.#states, workspaceId, runIds, perRun);
   }
 
   async history(workspaceId: string, query: HistoryQuery): Promise<HistoryRow[]> {

@@ -4,6 +4,10 @@
  * whose brush sets the time window, filters (level, logger, task, text — all applied by the server
  * over the whole run), jumps (top, bottom, first error, a line's own link), a live tail that
  * follows while at the bottom, ANSI colours, links, folded multi-line messages.
+ *
+ * Full size (the run's Logs tab) its choices live in the URL; embedded (the trace's span panel) they
+ * live in the component, scoped to the span (a flow run's logs, or one task run's), with the level
+ * and text filters only.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, apiKey, base } from '../api.ts';
@@ -13,7 +17,7 @@ import { useLogTail } from '../live.ts';
 import { Empty, ErrorBox } from '../parts/common.tsx';
 import { type Bucket, Histogram } from '../parts/Histogram.tsx';
 import { usePages, useVirtualizer } from '../parts/virtual.ts';
-import { location$, params, setParams } from '../router.ts';
+import { location$, params, setParams, withChanges } from '../router.ts';
 import { wrapLines } from '../settings.ts';
 import { highlightTerms, renderAnsi } from './ansi.ts';
 
@@ -40,6 +44,19 @@ interface Props {
   /** Task run id → name, for the task filter and column. */
   tasks: Map<string, string>;
   running: boolean;
+  /** Embedded in a panel: the choices are the component's own, and `task` (if any) fixes the task filter. */
+  embedded?: { task?: string };
+}
+
+type SetChoices = (changes: Record<string, string | undefined>) => void;
+
+/** The viewer's choices (level, logger, task, text, order, window) and how to change them. */
+function useChoices(embedded: Props['embedded']): [URLSearchParams, SetChoices] {
+  const [own, setOwn] = useState(() => new URLSearchParams());
+  if (!embedded) return [params(), setParams];
+  const p = new URLSearchParams(own);
+  if (embedded.task) p.set('task', embedded.task);
+  return [p, (changes) => setOwn((prev) => withChanges(prev, changes))];
 }
 
 /** The server-side filter of the URL's choices (text apart). */
@@ -81,8 +98,8 @@ function Message({ text, terms }: { text: string; terms: string[] }) {
   );
 }
 
-export function LogViewer({ runId, tasks, running }: Props) {
-  const p = params();
+export function LogViewer({ runId, tasks, running, embedded }: Props) {
+  const [p, setParams] = useChoices(embedded);
   const filter = useMemo(
     () => filterOf(p),
     [p.get('level'), p.get('logger'), p.get('task'), p.get('from'), p.get('to')],
@@ -116,6 +133,7 @@ export function LogViewer({ runId, tasks, running }: Props) {
   }, [key]);
 
   useEffect(() => {
+    if (embedded) return; // its logger filter is the full-size viewer's
     api<{ logger_name: string }[]>('GET', `/traces/${runId}/observed-loggers?limit=200`).then(
       (l) => setLoggers(l.map((x) => x.logger_name).sort()),
       () => setLoggers([]),
@@ -226,8 +244,8 @@ export function LogViewer({ runId, tasks, running }: Props) {
     if (first) await jumpTo(first.id);
     else setError(new Error('No error in these logs.'));
   };
-  // `#log-<id>` opens the run at that line.
-  const hash = location$.value.hash;
+  // `#log-<id>` opens the run at that line (the full-size viewer's).
+  const hash = embedded ? '' : location$.value.hash;
   useEffect(() => {
     if (hash.startsWith('#log-') && histo) jumpTo(hash.slice(5));
   }, [hash, histo !== undefined]);
@@ -255,7 +273,11 @@ export function LogViewer({ runId, tasks, running }: Props) {
   };
 
   return (
-    <section class="log-viewer" aria-label="Logs" data-live={live ? 'on' : 'off'}>
+    <section
+      class={`log-viewer${embedded ? ' embedded' : ''}`}
+      aria-label={embedded ? 'Logs of this span' : 'Logs'}
+      data-live={live ? 'on' : 'off'}
+    >
       <p class="log-levels">
         {CLASSES.map((c) => (
           <span key={c} class={`level-count lvl-${c}`}>
@@ -263,13 +285,15 @@ export function LogViewer({ runId, tasks, running }: Props) {
           </span>
         ))}
       </p>
-      <Histogram
-        label="Log volume over the run by level"
-        buckets={buckets}
-        series={CLASSES.map((c) => ({ key: c, label: c, className: `bar-lvl-${c}` }))}
-        format={(ms) => formatTime(new Date(ms).toISOString(), true)}
-        onSelect={(from, to) => setParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() })}
-      />
+      {!embedded && (
+        <Histogram
+          label="Log volume over the run by level"
+          buckets={buckets}
+          series={CLASSES.map((c) => ({ key: c, label: c, className: `bar-lvl-${c}` }))}
+          format={(ms) => formatTime(new Date(ms).toISOString(), true)}
+          onSelect={(from, to) => setParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() })}
+        />
+      )}
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Log filters">
         <label>
           Level
@@ -281,28 +305,32 @@ export function LogViewer({ runId, tasks, running }: Props) {
             ))}
           </select>
         </label>
-        <label>
-          Logger
-          <select value={p.get('logger') ?? ''} onChange={(e) => setParams({ logger: e.currentTarget.value })}>
-            <option value="">all loggers</option>
-            {loggers.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Task
-          <select value={p.get('task') ?? ''} onChange={(e) => setParams({ task: e.currentTarget.value })}>
-            <option value="">all tasks</option>
-            {[...tasks].map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
+        {!embedded && (
+          <>
+            <label>
+              Logger
+              <select value={p.get('logger') ?? ''} onChange={(e) => setParams({ logger: e.currentTarget.value })}>
+                <option value="">all loggers</option>
+                {loggers.map((l) => (
+                  <option key={l} value={l}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Task
+              <select value={p.get('task') ?? ''} onChange={(e) => setParams({ task: e.currentTarget.value })}>
+                <option value="">all tasks</option>
+                {[...tasks].map(([id, name]) => (
+                  <option key={id} value={id}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
         <label>
           Search
           <input
@@ -312,53 +340,59 @@ export function LogViewer({ runId, tasks, running }: Props) {
             onChange={(e) => setParams({ q: e.currentTarget.value })}
           />
         </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={onlyMatches}
-            onChange={(e) => setParams({ all: e.currentTarget.checked ? undefined : '1' })}
-          />
-          only matches
-        </label>
-        <label>
-          Order
-          <select value={desc ? 'newest' : 'oldest'} onChange={(e) => setParams({ order: e.currentTarget.value })}>
-            <option value="oldest">oldest first</option>
-            <option value="newest">newest first</option>
-          </select>
-        </label>
-        {(p.get('from') || p.get('to')) && (
-          <button type="button" onClick={() => setParams({ from: undefined, to: undefined })}>
-            whole run
-          </button>
+        {!embedded && (
+          <>
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={onlyMatches}
+                onChange={(e) => setParams({ all: e.currentTarget.checked ? undefined : '1' })}
+              />
+              only matches
+            </label>
+            <label>
+              Order
+              <select value={desc ? 'newest' : 'oldest'} onChange={(e) => setParams({ order: e.currentTarget.value })}>
+                <option value="oldest">oldest first</option>
+                <option value="newest">newest first</option>
+              </select>
+            </label>
+            {(p.get('from') || p.get('to')) && (
+              <button type="button" onClick={() => setParams({ from: undefined, to: undefined })}>
+                whole run
+              </button>
+            )}
+          </>
         )}
       </form>
-      <div class="log-actions">
-        <button type="button" onClick={() => v.scrollToIndex(0)}>
-          Top
-        </button>
-        <button type="button" onClick={() => v.scrollToIndex(Math.max(0, total - 1), { align: 'end' })}>
-          Bottom
-        </button>
-        <button type="button" onClick={firstError}>
-          First error
-        </button>
-        <button type="button" onClick={() => download('csv')}>
-          Download CSV
-        </button>
-        <button type="button" onClick={() => download('text')}>
-          Download text
-        </button>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={wrapLines.value === 'on'}
-            onChange={(e) => (wrapLines.value = e.currentTarget.checked ? 'on' : 'off')}
-          />
-          wrap lines
-        </label>
-        <span class="zone">times in {zoneLabel()}</span>
-      </div>
+      {!embedded && (
+        <div class="log-actions">
+          <button type="button" onClick={() => v.scrollToIndex(0)}>
+            Top
+          </button>
+          <button type="button" onClick={() => v.scrollToIndex(Math.max(0, total - 1), { align: 'end' })}>
+            Bottom
+          </button>
+          <button type="button" onClick={firstError}>
+            First error
+          </button>
+          <button type="button" onClick={() => download('csv')}>
+            Download CSV
+          </button>
+          <button type="button" onClick={() => download('text')}>
+            Download text
+          </button>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={wrapLines.value === 'on'}
+              onChange={(e) => (wrapLines.value = e.currentTarget.checked ? 'on' : 'off')}
+            />
+            wrap lines
+          </label>
+          <span class="zone">times in {zoneLabel()}</span>
+        </div>
+      )}
       {error !== undefined && <ErrorBox error={error} />}
       {pages.error !== undefined && <ErrorBox error={pages.error} />}
       {histo && total === 0 && <Empty>No logs match these filters in this run.</Empty>}
@@ -385,28 +419,38 @@ export function LogViewer({ runId, tasks, running }: Props) {
             return (
               <div
                 key={item.key}
-                id={`log-${log.id}`}
+                id={embedded ? undefined : `log-${log.id}`}
                 data-index={item.index}
                 ref={v.measureElement}
                 class={`log-row lvl-${CLASSES[Math.min(4, Math.max(0, Math.floor(log.level / 10) - 1))]}${focus === log.id ? ' focused' : ''}`}
                 style={{ transform: `translateY(${item.start}px)` }}
               >
-                <a class="log-time" href={`#log-${log.id}`} title="Link to this line">
-                  {formatTime(log.timestamp, true)}
-                </a>
+                {embedded ? (
+                  <span class="log-time" title={formatTime(log.timestamp, true)}>
+                    {formatTime(log.timestamp, true).slice(11)}
+                  </span>
+                ) : (
+                  <a class="log-time" href={`#log-${log.id}`} title="Link to this line">
+                    {formatTime(log.timestamp, true)}
+                  </a>
+                )}
                 <span class="log-level">{levelName(log.level)}</span>
-                <span class="log-logger" title={log.name}>
-                  {log.name}
-                </span>
-                <span class="log-task">
-                  {log.task_run_id ? (
-                    <button type="button" class="link" onClick={() => setParams({ task: log.task_run_id! })}>
-                      {tasks.get(log.task_run_id) ?? 'task'}
-                    </button>
-                  ) : (
-                    ''
-                  )}
-                </span>
+                {!embedded && (
+                  <>
+                    <span class="log-logger" title={log.name}>
+                      {log.name}
+                    </span>
+                    <span class="log-task">
+                      {log.task_run_id ? (
+                        <button type="button" class="link" onClick={() => setParams({ task: log.task_run_id! })}>
+                          {tasks.get(log.task_run_id) ?? 'task'}
+                        </button>
+                      ) : (
+                        ''
+                      )}
+                    </span>
+                  </>
+                )}
                 <span class="log-message">
                   <Message text={expanded ? log.message : lines[0]} terms={terms} />
                   {lines.length > 1 && (

@@ -6,14 +6,12 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, api, mayWrite } from '../api.ts';
 import { type FlowRun, loadFlowNames, type TaskRun } from '../data.ts';
-import { formatDuration, formatTime } from '../format.ts';
+import { formatDuration, formatTime, TERMINAL } from '../format.ts';
 import { LogViewer } from '../logs/LogViewer.tsx';
 import { Empty, ErrorBox, Loading, StateBadge } from '../parts/common.tsx';
 import { navigate, params, setParams } from '../router.ts';
 import { Waterfall } from '../trace/Waterfall.tsx';
 import { EventsPage } from './Events.tsx';
-
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED']);
 
 function TaskRuns({ tasks, onPick }: { tasks: TaskRun[]; onPick: (id: string) => void }) {
   // Mapped tasks (one task key, many runs) are one group with its runs' states counted.

@@ -3,17 +3,68 @@
  * bar on a shared time axis, coloured by state; nodes read and opened on demand; mapped tasks
  * grouped; the failing path and (on request) the critical path highlighted; a minimap of the
  * whole trace whose drag zooms the axis; keyboard navigation (↑/↓ or j/k, ←/→ collapse and
- * expand, Enter opens the side panel).
+ * expand, Enter opens the side panel). Each bar marks its span's state changes (read for the rows
+ * on screen once the view rests); the side panel lists the state history with its messages and
+ * embeds the log viewer scoped to the span.
  */
 import { useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { formatDuration, formatTime, stateClass } from '../format.ts';
-import { ErrorBox, Loading, StateBadge } from '../parts/common.tsx';
+import { formatDuration, formatTime, stateClass, TERMINAL } from '../format.ts';
+import { LogViewer } from '../logs/LogViewer.tsx';
+import { Empty, ErrorBox, Loading, StateBadge } from '../parts/common.tsx';
 import { useVirtualizer } from '../parts/virtual.ts';
-import { setParams } from '../router.ts';
-import { type Row, type Span, TraceTree } from './model.ts';
+import { type Row, type Span, type StateChanges, TraceTree } from './model.ts';
 
 const ROW = 26;
+
+/**
+ * The span's logs: a flow run's own, or a task run's within its flow run; the link opens them on
+ * the run page's Logs tab.
+ */
+function SpanLogs({ span }: { span: Span }) {
+  const task = span.span_type === 'task-run' ? span.span_id : undefined;
+  const runId = task ? span.parent_span_id : span.span_id;
+  const tasks = useMemo(() => new Map(task ? [[task, span.name]] : []), [span.span_id]);
+  if (!runId) return <Empty>This task run belongs to no flow run: it has no run logs to show.</Empty>;
+  return (
+    <>
+      <h3>
+        Logs{' '}
+        <a class="full-size" href={`/runs/${runId}${task ? `?task=${task}` : ''}`}>
+          {task ? 'open full size' : 'open this flow run'}
+        </a>
+      </h3>
+      <LogViewer
+        key={span.span_id}
+        runId={runId}
+        tasks={tasks}
+        running={!TERMINAL.has(span.state_type ?? '')}
+        embedded={{ task }}
+      />
+    </>
+  );
+}
+
+/** A bar's state markers: one per state change inside the view, in the colour of the state entered. */
+function StateMarks({ changes, x }: { changes: StateChanges | undefined; x: (t: number) => number }) {
+  if (!changes) return null;
+  return (
+    <>
+      {changes.states.map((c, i) => {
+        const at = x(Date.parse(c.timestamp));
+        if (at < 0 || at > 100) return null;
+        return (
+          <span
+            key={i}
+            class={`state-mark bar-${c.type.toLowerCase()}`}
+            style={{ left: `${at}%` }}
+            title={`${c.name} · ${formatTime(c.timestamp, true)}`}
+          />
+        );
+      })}
+    </>
+  );
+}
 
 function SidePanel({ span, onClose }: { span: Span; onClose: () => void }) {
   const [states, setStates] = useState<{ type: string; name: string; timestamp: string; message: string | null }[]>();
@@ -39,12 +90,6 @@ function SidePanel({ span, onClose }: { span: Span; onClose: () => void }) {
       <p class="muted">
         {span.span_type} · {formatTime(span.start_time, true)} → {formatTime(span.end_time, true)}
       </p>
-      {span.span_type === 'task-run' && (
-        <button type="button" onClick={() => setParams({ tab: undefined, task: span.span_id })}>
-          Show this task's logs
-        </button>
-      )}
-      {span.span_type === 'flow-run' && <a href={`/runs/${span.span_id}`}>Open this flow run</a>}
       <h3>State history</h3>
       {states === undefined ? (
         <Loading what="states" />
@@ -67,6 +112,7 @@ function SidePanel({ span, onClose }: { span: Span; onClose: () => void }) {
           </>
         ))}
       </dl>
+      {span.span_type !== 'artifact' && <SpanLogs span={span} />}
     </aside>
   );
 }
@@ -106,6 +152,22 @@ export function Waterfall({ runId }: { runId: string }) {
 
   const scroll = useRef<HTMLDivElement>(null);
   const v = useVirtualizer(scroll, { count: rows.length, estimateSize: () => ROW, overscan: 15 });
+  const [marksError, setMarksError] = useState<unknown>();
+  const shown = v.getVirtualItems();
+  const first = shown[0]?.index ?? 0;
+  const last = shown[shown.length - 1]?.index ?? -1;
+  // The state changes of the rows on screen, once the view rests (not on every scrolled frame).
+  useEffect(() => {
+    if (!tree) return;
+    const t = setTimeout(() => {
+      const ids = rows.slice(first, last + 1).flatMap((r) => (r.kind === 'span' ? [r.id] : []));
+      tree.loadChanges(ids).then((got) => {
+        setMarksError(undefined);
+        if (got) redraw(0);
+      }, setMarksError);
+    }, 60);
+    return () => clearTimeout(t);
+  }, [tree, rows, first, last]);
 
   if (error) return <ErrorBox error={error} />;
   if (!tree) return <Loading what="the trace" />;
@@ -179,6 +241,11 @@ export function Waterfall({ runId }: { runId: string }) {
           {tree.nodes.size.toLocaleString()} spans loaded · {formatTime(new Date(view.from).toISOString(), true)} →{' '}
           {formatTime(new Date(view.to).toISOString(), true)}
         </span>
+        {marksError !== undefined && (
+          <span class="notice" role="status">
+            State markers not read: {marksError instanceof Error ? marksError.message : String(marksError)}
+          </span>
+        )}
       </div>
       <div
         class="minimap"
@@ -285,6 +352,9 @@ export function Waterfall({ runId }: { runId: string }) {
               const start = s.start_time ? Date.parse(s.start_time) : undefined;
               const end = s.end_time ? Date.parse(s.end_time) : now;
               const open = tree.expanded.has(r.id);
+              // Markers are the latest 50 changes; the panel lists them all.
+              const changes = tree.changes.get(r.id);
+              const unmarked = changes ? changes.total - changes.states.length : 0;
               const marks = `${failing.has(r.id) ? ' failing' : ''}${path.has(r.id) ? ' critical' : ''}`;
               return (
                 // biome-ignore lint/a11y/useSemanticElements: rows of the tree grid above.
@@ -334,9 +404,10 @@ export function Waterfall({ runId }: { runId: string }) {
                       <span
                         class={`trace-bar bar-${(s.state_type ?? 'none').toLowerCase()}`}
                         style={{ left: `${x(start)}%`, width: `${Math.max(0.15, x(end) - x(start))}%` }}
-                        title={`${s.name}: ${formatDuration((end - start) / 1000)}`}
+                        title={`${s.name}: ${formatDuration((end - start) / 1000)}${unmarked > 0 ? ` · ${unmarked} earlier states not marked` : ''}`}
                       />
                     )}
+                    <StateMarks changes={changes} x={x} />
                   </span>
                 </div>
               );

@@ -1,7 +1,8 @@
 /**
  * The waterfall's tree: spans loaded level by level (a node's children on expand, through the
  * trace's cursors), flattened into the visible rows, mapped tasks grouped, and the two paths the
- * view highlights — the failing path and the critical path.
+ * view highlights — the failing path and the critical path; the state changes of the spans shown,
+ * read a screenful at a time.
  */
 import { api } from '../api.ts';
 
@@ -21,6 +22,22 @@ export interface Span {
   child_count: number;
   child_state_counts: Record<string, Record<string, number>>;
 }
+
+/** A state a span's run entered (its marker on the bar). */
+export interface StateChange {
+  type: string;
+  name: string;
+  timestamp: string;
+}
+
+/** A span's latest state changes, oldest first, and how many states it has in all. */
+export interface StateChanges {
+  states: StateChange[];
+  total: number;
+}
+
+/** Most spans one state-changes request names (the server's limit). */
+const CHANGES_PER_REQUEST = 200;
 
 export interface Node {
   span: Span;
@@ -42,6 +59,10 @@ export class TraceTree {
   readonly expanded = new Set<string>();
   /** Groups of mapped tasks that are open (by group id). */
   readonly openGroups = new Set<string>();
+  /** Spans' state changes once read (none: an empty list). */
+  readonly changes = new Map<string, StateChanges>();
+  /** Spans whose state changes are read or being read. */
+  readonly #askedChanges = new Set<string>();
 
   constructor(
     readonly traceId: string,
@@ -75,6 +96,30 @@ export class TraceTree {
     } while (cursor);
     node.children = ids;
     node.loading = false;
+  }
+
+  /**
+   * Reads the state changes of the spans among `ids` not asked for yet (artifacts have none);
+   * resolves true when some arrived. On failure they may be asked for again.
+   */
+  async loadChanges(ids: string[]): Promise<boolean> {
+    const missing = ids.filter(
+      (id) => !this.#askedChanges.has(id) && this.nodes.get(id)?.span.span_type !== 'artifact',
+    );
+    for (const id of missing) this.#askedChanges.add(id);
+    try {
+      for (let i = 0; i < missing.length; i += CHANGES_PER_REQUEST) {
+        const part = missing.slice(i, i + CHANGES_PER_REQUEST);
+        const got = await api<Record<string, StateChanges>>('POST', `/sightline/traces/${this.traceId}/state-changes`, {
+          span_ids: part,
+        });
+        for (const id of part) this.changes.set(id, got[id] ?? { states: [], total: 0 });
+      }
+    } catch (e) {
+      for (const id of missing) if (!this.changes.has(id)) this.#askedChanges.delete(id);
+      throw e;
+    }
+    return missing.length > 0;
   }
 
   collapse(id: string): void {
