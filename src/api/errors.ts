@@ -6,6 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, RateLimitError } from '../domain/errors.ts';
+import { any, array, int, named, object, oneOf, optional, type Schema, str } from '../lib/schema.ts';
 import type { PathFamily } from '../ops/context.ts';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -37,12 +38,45 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ambiguous_id: 409,
 };
 
+// ---- the bodies below, as schemas (the OpenAPI document's error responses) ----------------------
+
+const loc = array(oneOf<string | number>(str(), int()));
+const issue = object({ loc, msg: str(), type: str() });
+/** `{"detail": "<message>"}`: every error but a validation one. */
+export const httpErrorSchema = named('HTTPError', object({ detail: str() }));
+/** A validation error on Cloud paths. */
+export const validationErrorSchema = named('HTTPValidationError', object({ detail: array(issue) }));
+/** A validation error on open-source paths: the runtime shape of Prefect's server. */
+export const ossValidationErrorSchema = named(
+  'OSSValidationError',
+  object({
+    exception_message: str(),
+    exception_detail: array(object({ type: str(), loc, msg: str(), input: optional(any()) })),
+    request_body: any(),
+  }),
+);
+/** The management API's errors (and the REST gateway's): a stable code, a message, the issues. */
+export const codedErrorSchema = named(
+  'CodedError',
+  object({ code: str(), message: str(), issues: optional(array(issue)) }, { extra: 'ignore' }),
+);
+
+/** The error shapes a route answers in: its path family's, or the management API's. */
+export type ErrorShape = PathFamily | 'coded';
+
+/** The schema of an error body of `status` in `shape`. */
+export function errorSchema(status: number, shape: ErrorShape): Schema<unknown> {
+  if (shape === 'coded') return codedErrorSchema;
+  if (status !== 422) return httpErrorSchema;
+  return oneOf<unknown>(shape === 'cloud' ? validationErrorSchema : ossValidationErrorSchema, httpErrorSchema);
+}
+
 export function familyOf(url: string): PathFamily {
   return url.startsWith('/api/accounts/') ? 'cloud' : 'oss';
 }
 
 /** The flow-run management API (`/api/v1/…`, and under a workspace's Cloud path). */
-const MANAGEMENT_API = /^\/api\/(?:accounts\/[^/]+\/workspaces\/[^/]+\/)?v1(?:[/?]|$)/;
+export const MANAGEMENT_API = /^\/api\/(?:accounts\/[^/]+\/workspaces\/[^/]+\/)?v1(?:[/?]|$)/;
 
 /** The management API's body: `{code, message}` and the error's details (the REST gateway's shape). */
 function codedBody(err: AppError): unknown {

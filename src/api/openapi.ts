@@ -1,19 +1,31 @@
 /** The OpenAPI document of the native API, derived from the route table. */
 
 import { SIGHTLINE_VERSION } from '../config/version.ts';
-import { cleanJson, type ObjectSchema, type Schema } from '../lib/schema.ts';
-import { CLOUD_PREFIX, type FixedRouteDef, forFamily, type Method, type RouteDef } from './router.ts';
+import { type Components, hoistNamed } from '../lib/openapi-components.ts';
+import { cleanJson, type JsonSchema, type ObjectSchema, type Schema } from '../lib/schema.ts';
+import { type ErrorShape, errorSchema, MANAGEMENT_API } from './errors.ts';
+import {
+  CLOUD_PREFIX,
+  type FixedRouteDef,
+  forFamily,
+  type Method,
+  type ResponseBody,
+  type Responses,
+  type RouteDef,
+} from './router.ts';
 import { API_VERSION } from './routes/root.ts';
 
 function openapiPath(url: string): string {
   return url.replace(/:([a-z_]+)/g, '{$1}');
 }
 
-type Documented = Omit<FixedRouteDef, 'handler' | 'method' | 'query' | 'body'> & {
+type Documented = Omit<FixedRouteDef, 'handler' | 'method' | 'query' | 'body' | 'response'> & {
   method: Method;
   operationId: string;
   query?: ObjectSchema<unknown>;
   body?: Schema<unknown>;
+  response: Responses;
+  errorShape: ErrorShape;
 };
 
 /** Every route of the table (on each of its path families) and every fixed route, as documented. */
@@ -22,26 +34,77 @@ function documented(routes: RouteDef[], fixed: FixedRouteDef[]): Documented[] {
   const id = (method: string, prefix: string, path: string) =>
     `${method.toLowerCase()}_${prefix}${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}`;
   for (const r of routes)
-    for (const family of r.families ?? ['oss', 'cloud'])
+    for (const family of r.families ?? ['oss', 'cloud']) {
+      const url = (family === 'oss' ? '/api' : CLOUD_PREFIX) + r.path;
       out.push({
         ...r,
-        url: (family === 'oss' ? '/api' : CLOUD_PREFIX) + r.path,
+        url,
         operationId: id(r.method, `${family}_`, r.path),
         query: forFamily(r.query, family),
         body: forFamily(r.body, family),
+        response: forFamily(r.response, family) as Responses,
+        errorShape: MANAGEMENT_API.test(openapiPath(url)) ? 'coded' : family,
       });
+    }
   for (const r of fixed)
     out.push({
       ...r,
       operationId: id(r.method, '', r.url.replace(/:([a-z_]+)/g, '$1')),
       query: forFamily(r.query, 'cloud'),
       body: forFamily(r.body, 'cloud'),
+      response: forFamily(r.response, 'cloud') as Responses,
+      errorShape: 'cloud',
     });
   return out;
 }
 
+const isBody = (r: Responses): r is ResponseBody => r === null || 'json' in r || 'file' in r;
+
+/** Each success status with its body. */
+function successes(r: Documented): [number, ResponseBody][] {
+  const { response } = r;
+  if (isBody(response)) return [[r.status ?? 200, response]];
+  return Object.entries(response).map(([status, body]) => [Number(status), body]);
+}
+
+const DESCRIPTIONS: Record<number, string> = {
+  200: 'Success.',
+  201: 'Created.',
+  202: 'Accepted.',
+  204: 'Success, no body.',
+  304: 'Not modified: the ETag sent in If-None-Match is still current.',
+  400: 'Bad request: a parameter the operation does not support, or a request it cannot answer.',
+  401: 'Under --auth: no valid API key.',
+  403: "Under --auth: the key's scope or workspaces do not allow this.",
+  404: 'Not found: an unknown id or workspace, or a malformed id in the path.',
+  409: 'Conflict with the current state of the object (the message says which).',
+  410: 'Gone: the object has expired or failed.',
+  413: 'The body is larger than --max-body.',
+  422: 'Invalid input: each problem with its location.',
+  429: 'Rate limited (--rate-limit-*; or too many unfinished jobs): retry after Retry-After seconds.',
+  503: 'The database is not available.',
+};
+
+/** Statuses any operation may answer with an error: the caller's key, its rate, and what it sends. */
+function errorStatuses(r: Documented, url: string): number[] {
+  const out = new Set<number>([401, 403, 429, ...(r.errors ?? [])]);
+  if (url.includes('{')) out.add(404);
+  if (r.params || r.query || r.body) out.add(422);
+  if (r.errorShape === 'coded' && r.query) out.add(400);
+  if (r.body) out.add(413);
+  return [...out].sort();
+}
+
 export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components: Components = {};
+  const schemaOf = (s: Schema<unknown>): JsonSchema => hoistNamed(cleanJson(s.json()), components);
+  const content = (body: ResponseBody) => {
+    if (body === null) return {};
+    if ('file' in body)
+      return { content: Object.fromEntries(body.file.map((t) => [t, { schema: { type: 'string' } }])) };
+    return { content: { 'application/json': { schema: schemaOf(body) } } };
+  };
   for (const r of documented(routes, fixed)) {
     const url = openapiPath(r.url);
     const params = [...url.matchAll(/\{([a-z_]+)\}/g)].map((m) => ({
@@ -55,19 +118,20 @@ export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): R
         params.push({ name, in: 'query', required: f.required, schema: cleanJson(f.schema.json()) as never });
       }
     }
+    const responses: Record<string, unknown> = {};
+    for (const [status, body] of successes(r))
+      responses[status] = { description: DESCRIPTIONS[status] ?? 'Success.', ...content(body) };
+    for (const status of errorStatuses(r, url))
+      responses[status] ??= { description: DESCRIPTIONS[status], ...content(errorSchema(status, r.errorShape)) };
     const op: Record<string, unknown> = {
       tags: [r.tag],
       summary: r.summary,
       operationId: r.operationId,
       'x-sightline-scope': r.scope,
       parameters: params,
-      responses: {
-        [String(r.status ?? 200)]: { description: 'Success' },
-        '422': { description: 'Validation error' },
-      },
+      responses,
     };
-    if (r.body)
-      op.requestBody = { required: true, content: { 'application/json': { schema: cleanJson(r.body.json()) } } };
+    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(r.body) } } };
     paths[url] = { ...paths[url], [r.method.toLowerCase()]: op };
   }
   return {
@@ -82,5 +146,6 @@ export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): R
         'Cloud-style paths address /api/accounts/{account_id}/workspaces/{workspace_id}.',
     },
     paths,
+    components: { schemas: components },
   };
 }

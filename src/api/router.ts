@@ -37,6 +37,21 @@ export type PerFamily<S> = S | ((family: PathFamily) => S);
 /** The request as a handler sees it: headers and the like, never unparsed input. */
 export type RequestInfo = Omit<FastifyRequest, 'params' | 'query' | 'body'>;
 
+/** A success body that is not JSON: its content types (downloads). */
+export interface FileBody {
+  file: readonly string[];
+}
+
+/** One success answer: a JSON body's schema, a file, or `null` for no body. */
+export type ResponseBody = Schema<unknown> | FileBody | null;
+
+/**
+ * What a route answers on success: the schema of its body at `status` (200 unless given), or the
+ * body of each success status when it has several. Declared, documented, never checked at run
+ * time (test/api/response-schemas.test.ts checks real answers against them).
+ */
+export type Responses = ResponseBody | { readonly [status: number]: ResponseBody };
+
 export interface Input<Q, B> {
   /** Path parameters: UUIDs normalised, or parsed by the route's `params` schemas. */
   params: Record<string, string>;
@@ -60,8 +75,11 @@ interface RequestSpec<Q, B> {
   body?: PerFamily<Schema<B>>;
   /** A missing body counts as `{}` (filters, updates). */
   bodyOptional?: boolean;
-  /** Success status when it is not 200 (documentation). */
+  /** Success status when it is not 200. */
   status?: number;
+  response: PerFamily<Responses>;
+  /** Error statuses the route answers beyond those every route can (documentation). */
+  errors?: readonly number[];
   /** How many items (log lines, events) the parsed body writes: they count against `--rate-limit-items`. */
   items?: (body: B) => number;
 }

@@ -1,6 +1,6 @@
 /** Logs: Prefect's `LogCreate`, `Log`, `LogFilter` and `LogSort`, with Sightline's internal row. */
 
-import { array, bool, type Infer, int, keyText, literal, object, optional, str } from '../lib/schema.ts';
+import { array, bool, type Infer, int, keyText, literal, named, object, optional, orNull, str } from '../lib/schema.ts';
 import { uuid } from './ids.ts';
 import { TEXT_QUERY_MAX } from './text-query.ts';
 import { datetime, formatMicros, type Micros } from './time.ts';
@@ -72,6 +72,23 @@ export interface LogQuery {
   offset: number;
   after?: LogCursor;
 }
+
+/** `Log`, as `renderLog` writes it. */
+export const logSchema = named(
+  'Log',
+  object({
+    id: uuid(),
+    created: datetime(),
+    updated: datetime(),
+    name: str(),
+    level: int(),
+    message: str(),
+    timestamp: datetime(),
+    flow_run_id: orNull(uuid()),
+    task_run_id: orNull(uuid()),
+    worker_id: orNull(uuid()),
+  }),
+);
 
 /** The `Log` object as Prefect renders it. `worker_id` is Cloud's extra field, null when unset. */
 export function renderLog(row: LogRow): Record<string, unknown> {

@@ -1,6 +1,7 @@
 /** Prefect Cloud's `ObservedLogger`: per logger name, how many logs and when first and last seen. */
+import { int, named, object, str } from '../lib/schema.ts';
 import type { ObservedSort } from './observed-sorts.ts';
-import { formatMicros, type Micros } from './time.ts';
+import { datetime, formatMicros, type Micros } from './time.ts';
 
 export const OBSERVED_LOGGERS_LIMIT_MAX = 200;
 export const OBSERVED_LOGGERS_LIMIT_WORKSPACE = 200;
@@ -22,6 +23,11 @@ export interface ObservedLoggerQuery {
   orderBy: ObservedSort;
   limit: number;
 }
+
+export const observedLoggerSchema = named(
+  'ObservedLogger',
+  object({ logger_name: str(), count: int({ min: 0 }), first_seen: datetime(), last_seen: datetime() }),
+);
 
 export function renderObservedLogger(l: ObservedLogger): Record<string, unknown> {
   return {

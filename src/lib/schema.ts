@@ -310,6 +310,29 @@ export function array<T>(item: Schema<T>, opts: { max?: number; min?: number } =
   );
 }
 
+/** A fixed-length list whose items each have their own schema (JSON Schema `prefixItems`). */
+export function tuple<T extends unknown[]>(...items: { [K in keyof T]: Schema<T[K]> }): Schema<T> {
+  return schema(
+    (v, loc, issues) => {
+      if (!Array.isArray(v) || v.length !== items.length)
+        return fail(issues, loc, 'tuple_type', `Input should be a list of ${items.length} items`, v);
+      const out: unknown[] = [];
+      for (let i = 0; i < items.length; i++) {
+        const r = items[i].parse(v[i], [...loc, i], issues);
+        if (r === INVALID) return INVALID;
+        out.push(r);
+      }
+      return out as T;
+    },
+    () => ({
+      type: 'array',
+      prefixItems: items.map((s) => s.json()),
+      minItems: items.length,
+      maxItems: items.length,
+    }),
+  );
+}
+
 /**
  * A comma-separated list in one string (query parameters such as `task_runs=a,b`): blank items
  * are dropped, each other item is trimmed and parsed by `item` (issues located by index).
@@ -393,6 +416,30 @@ export function oneOf<T>(...options: Schema<T>[]): Schema<T> {
     },
     () => ({ anyOf: options.map((o) => o.json()) }),
   );
+}
+
+/** JSON `null` and nothing else (an answer whose body is `null`). */
+export function nullValue(): Schema<null> {
+  return schema(
+    (v, loc, issues) => (v === null ? null : fail(issues, loc, 'none_required', 'Input should be None', v)),
+    () => ({ type: 'null' }),
+  );
+}
+
+/** A value or `null`: a response field that is always present, `null` when there is none. */
+export function orNull<T>(s: Schema<T>): Schema<T | null> {
+  return schema<T | null>(
+    (v, loc, issues) => (v === null ? null : s.parse(v, loc, issues)),
+    () => ({ anyOf: [s.json(), { type: 'null' }] }),
+  );
+}
+
+/**
+ * A schema with a name (its JSON Schema `title`): OpenAPI documents list it once under
+ * `components.schemas` and refer to it wherever it appears (`hoistNamed` in `openapi-components.ts`).
+ */
+export function named<T>(name: string, s: Schema<T>): Schema<T> {
+  return schema(s.parse, () => ({ title: name, ...s.json() }));
 }
 
 /** Post-validation refinement: `check` returns an error message or undefined. */

@@ -6,8 +6,8 @@
 import { type Countable, eventSchema } from '../../domain/events.ts';
 import { array, unparsed } from '../../lib/schema.ts';
 import type { Services } from '../../ops/context.ts';
-import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
-import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
+import { countableSchema, countEvents, countEventsSchema, eventCountSchema } from '../../ops/events/count-events.ts';
+import { eventPageSchema, filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { receiveEvents } from '../../ops/events/ingest-events.ts';
 import { accountEventsContext } from '../../ops/tenancy/accounts.ts';
 import { linkOrigin } from '../link-origin.ts';
@@ -29,6 +29,7 @@ export const accountEventRoutes: FixedRouteDef[] = [
     body: unparsed(array(eventSchema)),
     items: eventCount,
     status: 204,
+    response: null,
     handler: async (services, { params, body }, req, reply) => {
       const ctx = await eventsCtx(services, params.account_id, req);
       await receiveEvents(
@@ -47,6 +48,7 @@ export const accountEventRoutes: FixedRouteDef[] = [
     summary: "First page of the account's events and those of all its workspaces.",
     scope: 'read',
     body: filterEventsSchema('cloud'),
+    response: eventPageSchema,
     bodyOptional: true,
     handler: async (services, { params, body }, req) =>
       filterEvents(await eventsCtx(services, params.account_id, req), body),
@@ -59,6 +61,7 @@ export const accountEventRoutes: FixedRouteDef[] = [
     scope: 'read',
     params: { countable: countableSchema },
     body: countEventsSchema('cloud'),
+    response: array(eventCountSchema),
     bodyOptional: true,
     handler: async (services, { params, body }, req) =>
       countEvents(await eventsCtx(services, params.account_id, req), params.countable as Countable, body),
@@ -70,6 +73,8 @@ export const accountEventRoutes: FixedRouteDef[] = [
     summary: 'Next page of an account event query, from the page-token of next_page.',
     scope: 'read',
     query: pageTokenQuerySchema,
+    response: eventPageSchema,
+    errors: [403],
     handler: async (services, { params, query }, req) =>
       nextEventsPage(await eventsCtx(services, params.account_id, req), query['page-token']),
   }),

@@ -1,5 +1,10 @@
 /** Artifact routes: create, read, update, delete, filter, count. */
-import { artifactCreateSchema, artifactUpdateSchema, renderArtifact } from '../../domain/runs/artifacts.ts';
+import {
+  artifactCreateSchema,
+  artifactSchema,
+  artifactUpdateSchema,
+  renderArtifact,
+} from '../../domain/runs/artifacts.ts';
 import {
   countArtifacts,
   createArtifact,
@@ -22,6 +27,7 @@ export const artifactRoutes: RouteDef[] = [
     summary: 'Create an artifact (linked to a flow run and/or task run): 201.',
     body: artifactCreateSchema,
     status: 201,
+    response: artifactSchema,
     async handler(ctx, { body }) {
       return renderArtifact(await createArtifact(ctx, body));
     },
@@ -32,11 +38,12 @@ export const artifactRoutes: RouteDef[] = [
     {
       summary: 'Artifacts matching the filters, sorted by ArtifactSort (default ID_DESC); limit ≤ 200.',
       body: artifactFilterBodySchema,
+      item: artifactSchema,
       run: async (ctx, body) => (await filterArtifacts(ctx, body)).map(renderArtifact),
     },
     { body: artifactCountBodySchema, run: countArtifacts },
   ),
-  readRoute('Artifacts', '/artifacts/:id', 'Read an artifact.', async (ctx, { params }) =>
+  readRoute('Artifacts', '/artifacts/:id', 'Read an artifact.', artifactSchema, async (ctx, { params }) =>
     renderArtifact(await readArtifact(ctx, params.id)),
   ),
   route({
@@ -48,6 +55,7 @@ export const artifactRoutes: RouteDef[] = [
     body: artifactUpdateSchema,
     bodyOptional: true,
     status: 204,
+    response: null,
     handler: (ctx, { params, body }) => updateArtifact(ctx, params.id, body),
   }),
   route({
@@ -57,6 +65,7 @@ export const artifactRoutes: RouteDef[] = [
     scope: 'write',
     summary: 'Delete an artifact: 204.',
     status: 204,
+    response: null,
     handler: (ctx, { params }) => deleteArtifact(ctx, params.id),
   }),
 ];

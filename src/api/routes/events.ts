@@ -3,11 +3,17 @@ import { type Countable, eventSchema } from '../../domain/events.ts';
 import { array, object, str, unparsed } from '../../lib/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { type EventsContext, eventsContext, scopeRootPath, workspaceScope } from '../../ops/events/context.ts';
-import { countableSchema, countEvents, countEventsSchema } from '../../ops/events/count-events.ts';
-import { filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
+import { countableSchema, countEvents, countEventsSchema, eventCountSchema } from '../../ops/events/count-events.ts';
+import { eventPageSchema, filterEvents, filterEventsSchema, nextEventsPage } from '../../ops/events/filter-events.ts';
 import { receiveEvents } from '../../ops/events/ingest-events.ts';
 import { runEventCount, runEventsPage, runEventsQuerySchema } from '../../ops/events/run-events.ts';
-import { deleteTag, deleteTagQuerySchema, listTags, listTagsQuerySchema } from '../../ops/events/tags.ts';
+import {
+  deleteTag,
+  deleteTagQuerySchema,
+  listTags,
+  listTagsQuerySchema,
+  tagPageSchema,
+} from '../../ops/events/tags.ts';
 import { notModified } from '../conditional.ts';
 import { linkOrigin } from '../link-origin.ts';
 import { type RequestInfo, type RouteDef, route } from '../router.ts';
@@ -38,6 +44,7 @@ export const eventRoutes: RouteDef[] = [
     body: unparsed(array(eventSchema)),
     items: eventCount,
     status: 204,
+    response: null,
     async handler(ctx, { body }, req, reply) {
       await receiveEvents(
         ctx.services.eventWriter,
@@ -56,6 +63,7 @@ export const eventRoutes: RouteDef[] = [
     summary: 'First page of events matching an EventFilter (EventPage; next_page is a signed link valid for 1 hour).',
     body: filterEventsSchema,
     bodyOptional: true,
+    response: eventPageSchema,
     handler: (ctx, { body }, req) => filterEvents(eventsCtx(ctx, req), body),
   }),
   route({
@@ -65,6 +73,8 @@ export const eventRoutes: RouteDef[] = [
     scope: 'read',
     summary: 'Next page of an event query, from the page-token of next_page (403 when invalid, expired or foreign).',
     query: pageTokenQuerySchema,
+    response: eventPageSchema,
+    errors: [403],
     handler: (ctx, { query }, req) => nextEventsPage(eventsCtx(ctx, req), query['page-token']),
   }),
   route({
@@ -75,6 +85,7 @@ export const eventRoutes: RouteDef[] = [
     summary: 'Count events by day, time, event, resource, workspace or actor (EventCount[]).',
     params: { countable: countableSchema },
     body: countEventsSchema,
+    response: array(eventCountSchema),
     bodyOptional: true,
     handler: (ctx, { params, body }, req) => countEvents(eventsCtx(ctx, req), params.countable as Countable, body),
   }),
@@ -86,6 +97,7 @@ export const eventRoutes: RouteDef[] = [
     summary:
       "A page of a flow run's events (and its task runs'); ETag = number of matching events, If-None-Match → 304.",
     query: runEventsQuerySchema,
+    response: { 200: eventPageSchema, 304: null },
     async handler(ctx, { params, query: q }, req, reply) {
       const flowRunId = params.id;
       const ectx = eventsCtx(ctx, req);
@@ -103,6 +115,7 @@ export const eventRoutes: RouteDef[] = [
     scope: 'read',
     summary: 'Page through the workspace tag index (TagPaginationResponse).',
     query: listTagsQuerySchema,
+    response: tagPageSchema,
     handler: (ctx, { query }) => listTags(ctx, query),
   }),
   route({
@@ -113,6 +126,7 @@ export const eventRoutes: RouteDef[] = [
     summary: 'Remove a tag from the workspace tag index (204, also when unknown). Events are not changed.',
     query: deleteTagQuerySchema,
     status: 204,
+    response: null,
     handler: (ctx, { query }) => deleteTag(ctx, query.tag),
   }),
 ];

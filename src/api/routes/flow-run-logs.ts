@@ -5,14 +5,14 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { renderLog } from '../../domain/logs.ts';
-import { type Infer, object, optional } from '../../lib/schema.ts';
+import { logSchema, renderLog } from '../../domain/logs.ts';
+import { array, type Infer, object, optional } from '../../lib/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { type ExportFormat, exportFlowRunLogs, exportFormatSchema } from '../../ops/logs/export-logs.ts';
 import { flowRunLogs, flowRunLogsQuerySchema } from '../../ops/logs/flow-run-logs.ts';
 import { notModified } from '../conditional.ts';
 import { attachment } from '../content-disposition.ts';
-import { type RouteDef, route } from '../router.ts';
+import { type FileBody, type RouteDef, route } from '../router.ts';
 
 const downloadQuerySchema = object(
   { format: optional(exportFormatSchema.describe("csv (default, Prefect's format) or text"), () => 'csv' as const) },
@@ -20,6 +20,8 @@ const downloadQuerySchema = object(
 );
 
 const CONTENT_TYPE = { csv: 'text/csv; charset=utf-8', text: 'text/plain; charset=utf-8' } as const;
+/** What a log download answers: CSV, or text with `?format=text`. */
+export const LOG_FILE: FileBody = { file: Object.values(CONTENT_TYPE) };
 const EXTENSION = { csv: 'csv', text: 'txt' } as const;
 
 const download: RouteDef<Infer<typeof downloadQuerySchema>>['handler'] = (ctx, { params, query }, _req, reply) =>
@@ -50,6 +52,7 @@ export const flowRunLogRoutes: RouteDef[] = [
     summary:
       "A page of a flow run's logs (a bare Log[]; [] for an unknown run). Sends an ETag that changes when the run gains a log; If-None-Match with it (or *) answers 304.",
     query: flowRunLogsQuerySchema,
+    response: { 200: array(logSchema), 304: null },
     async handler(ctx, { params, query }, req, reply) {
       const page = await flowRunLogs(ctx, params.id, query, (etag) => notModified(req, etag));
       reply.header('etag', page.etag).header('cache-control', 'no-cache');
@@ -64,6 +67,7 @@ export const flowRunLogRoutes: RouteDef[] = [
     scope: 'read',
     summary: DOWNLOAD_SUMMARY,
     query: downloadQuerySchema,
+    response: LOG_FILE,
     handler: download,
   }),
   route({
@@ -73,6 +77,7 @@ export const flowRunLogRoutes: RouteDef[] = [
     scope: 'read',
     summary: `Deprecated alias of /flow_runs/{id}/logs/download (Prefect Cloud). ${DOWNLOAD_SUMMARY}`,
     query: downloadQuerySchema,
+    response: LOG_FILE,
     handler: download,
   }),
 ];

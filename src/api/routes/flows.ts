@@ -1,5 +1,5 @@
 /** Flow routes: `POST /flows/` (get-or-create), `GET /flows/{id}`, `POST /flows/filter`, `POST /flows/count`. */
-import { flowCreateSchema, renderFlow } from '../../domain/runs/flows.ts';
+import { flowCreateSchema, flowSchema, renderFlow } from '../../domain/runs/flows.ts';
 import { flowCountBodySchema, flowFilterBodySchema } from '../../ops/runs/bodies.ts';
 import { countFlows, createFlow, filterFlows, readFlow } from '../../ops/runs/flows.ts';
 import { type RouteDef, route } from '../router.ts';
@@ -14,6 +14,7 @@ export const flowRoutes: RouteDef[] = [
     scope: 'write',
     summary: 'Get or create a flow by name: 201 with the new flow, 200 with the existing one.',
     body: flowCreateSchema,
+    response: { 200: flowSchema, 201: flowSchema },
     async handler(ctx, { body }, _req, reply) {
       const { flow, created } = await createFlow(ctx, body);
       return reply.code(created ? 201 : 200).send(renderFlow(flow));
@@ -26,11 +27,12 @@ export const flowRoutes: RouteDef[] = [
       summary:
         'Flows matching FlowFilter (and, through their runs, FlowRunFilter / TaskRunFilter), sorted by FlowSort.',
       body: flowFilterBodySchema,
+      item: flowSchema,
       run: async (ctx, body) => (await filterFlows(ctx, body)).map(renderFlow),
     },
     { body: flowCountBodySchema, run: countFlows },
   ),
-  readRoute('Flows', '/flows/:id', 'Read a flow.', async (ctx, { params }) =>
+  readRoute('Flows', '/flows/:id', 'Read a flow.', flowSchema, async (ctx, { params }) =>
     renderFlow(await readFlow(ctx, params.id)),
   ),
 ];

@@ -1,8 +1,9 @@
 /** Log routes: `POST /logs/` and `POST /logs/filter`. */
-import { logBatchSchema, renderLog } from '../../domain/logs.ts';
+import { logBatchSchema, logSchema, renderLog } from '../../domain/logs.ts';
+import { array, nullValue, object } from '../../lib/schema.ts';
 import { receiveLogs } from '../../ops/logs/create-logs.ts';
 import { filterLogs, filterLogsSchema } from '../../ops/logs/filter-logs.ts';
-import { type RouteDef, route } from '../router.ts';
+import { type Responses, type RouteDef, route } from '../router.ts';
 
 export const logRoutes: RouteDef[] = [
   route({
@@ -13,6 +14,7 @@ export const logRoutes: RouteDef[] = [
     summary: 'Create logs (a JSON array of LogCreate). 201 with body null on open-source paths, 202 on Cloud paths.',
     body: logBatchSchema,
     items: (body) => body.length,
+    response: (family): Responses => (family === 'oss' ? { 201: nullValue() } : { 202: object({}) }),
     async handler(ctx, { body }, _req, reply) {
       await receiveLogs(ctx.services.logWriter, ctx.workspace.id, body);
       if (ctx.family === 'cloud') return reply.code(202).type('application/json').send('{}');
@@ -27,6 +29,7 @@ export const logRoutes: RouteDef[] = [
     summary: 'Read logs matching a LogFilter, sorted by timestamp (ties in insertion order).',
     body: filterLogsSchema,
     bodyOptional: true,
+    response: array(logSchema),
     async handler(ctx, { body }) {
       const rows = await filterLogs(ctx, body);
       return rows.map(renderLog);

@@ -5,11 +5,11 @@
  * `{code, message}` bodies (`api/errors.ts`), its lists `{data, meta, links}` with absolute links.
  */
 import { Readable } from 'node:stream';
-import { readDownloadListQuery } from '../../domain/management/downloads.ts';
-import { readLogListQuery } from '../../domain/management/logs.ts';
-import { pageEnvelope } from '../../domain/management/pages.ts';
+import { downloadSchema, readDownloadListQuery } from '../../domain/management/downloads.ts';
+import { logItemSchema, readLogListQuery } from '../../domain/management/logs.ts';
+import { dataSchema, pageEnvelope, pageSchema } from '../../domain/management/pages.ts';
 import type { RawQuery } from '../../domain/management/params.ts';
-import { RUN_FILTERS, readRunListQuery, readRunQuery } from '../../domain/management/runs.ts';
+import { RUN_FILTERS, readRunListQuery, readRunQuery, runItemSchema } from '../../domain/management/runs.ts';
 import { object, optional, str, unparsedObject } from '../../lib/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
 import { retryRun, stopRun } from '../../ops/management/actions.ts';
@@ -23,7 +23,11 @@ import {
 import { getRun, getRunLog, listRunLogs, listRuns } from '../../ops/management/runs.ts';
 import { attachment } from '../content-disposition.ts';
 import { linkOrigin } from '../link-origin.ts';
-import { type RequestInfo, type RouteDef, route } from '../router.ts';
+import { type FileBody, type RequestInfo, type RouteDef, route } from '../router.ts';
+
+const runPage = pageSchema(runItemSchema);
+const oneRun = dataSchema(runItemSchema);
+const oneDownload = dataSchema(downloadSchema);
 
 const text = (description: string) => optional(str().describe(description));
 
@@ -78,6 +82,7 @@ function apiBase(ctx: OpContext, req: RequestInfo): string {
 }
 
 const TAG = 'Flow-run management (/api/v1)';
+const CSV_FILE: FileBody = { file: ['text/csv; charset=utf-8'] };
 
 export const managementRoutes: RouteDef[] = [
   route({
@@ -85,6 +90,7 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/flow-runs',
     tag: TAG,
     scope: 'read',
+    response: runPage,
     summary: `A page of flow runs, newest start first: {data, meta, links}. Filters: ${RUN_FILTERS.join(', ')}.`,
     query: runListQuery,
     async handler(ctx, { query }, req) {
@@ -99,6 +105,7 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/flow-runs/:flow_run',
     tag: TAG,
     scope: 'read',
+    response: oneRun,
     summary: "One flow run: {data}. The list's parameters are checked; only include applies.",
     query: runListQuery,
     handler: async (ctx, { params, query }, req) => ({
@@ -110,6 +117,7 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/flow-runs/:flow_run/flow-run-logs',
     tag: TAG,
     scope: 'read',
+    response: pageSchema(logItemSchema),
     summary: "A page of a flow run's logs, by timestamp then insertion: {data, meta, links}.",
     query: logListQuery,
     async handler(ctx, { params, query }, req) {
@@ -124,6 +132,7 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/flow-runs/:flow_run/flow-run-logs/:flow_run_log',
     tag: TAG,
     scope: 'read',
+    response: dataSchema(logItemSchema),
     summary: "One log of a flow run: {data}. The list's parameters are checked; only include applies.",
     query: logListQuery,
     handler: async (ctx, { params, query }) => ({
@@ -135,6 +144,8 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/flow-runs/:flow_run/retry',
     tag: TAG,
     scope: 'write',
+    response: oneRun,
+    errors: [409],
     summary:
       'Retry a finished run: a new top-level run of the same flow with the same parameters, tags and labels, SCHEDULED now, for an executor to pick up (Sightline runs no flows). Idempotency-Key makes a repeat return the same run.',
     async handler(ctx, { params }, req) {
@@ -148,6 +159,8 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/flow-runs/:flow_run/stop',
     tag: TAG,
     scope: 'write',
+    response: oneRun,
+    errors: [409],
     summary:
       'Stop a run: SCHEDULED, PENDING and PAUSED runs are CANCELLED at once, a RUNNING one becomes CANCELLING (its client is told to abort), non-terminal subflows are stopped too.',
     handler: async (ctx, { params }, req) => ({ data: await stopRun(ctx, params.flow_run, apiBase(ctx, req)) }),
@@ -157,6 +170,7 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/flow-runs/:flow_run/download',
     tag: TAG,
     scope: 'read',
+    response: oneDownload,
     summary:
       "Queue a CSV file of the run's logs (those stored now): {data: job}. A run's unfinished job is reused; its file appears under /v1/file-downloads. More than 20 unfinished jobs in a workspace → 429.",
     handler: async (ctx, { params }, req) => ({ data: await queueDownload(ctx, params.flow_run, apiBase(ctx, req)) }),
@@ -166,6 +180,7 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/file-downloads',
     tag: TAG,
     scope: 'read',
+    response: pageSchema(downloadSchema),
     summary: 'Queued and finished log downloads, newest first: {data, meta, links}.',
     query: downloadListQuery,
     async handler(ctx, { query }, req) {
@@ -185,6 +200,7 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/file-downloads/:download',
     tag: TAG,
     scope: 'read',
+    response: oneDownload,
     summary: 'One log download: {data: job}.',
     handler: async (ctx, { params }, req) => ({ data: await getDownload(ctx, params.download, apiBase(ctx, req)) }),
   }),
@@ -193,6 +209,8 @@ export const managementRoutes: RouteDef[] = [
     path: '/v1/file-downloads/:download/file',
     tag: TAG,
     scope: 'read',
+    response: CSV_FILE,
+    errors: [409, 410],
     summary:
       "The download's file, streamed (CSV, named after the run). Not finished yet → 409 with Retry-After: 1; expired or failed → 410.",
     async handler(ctx, { params }, _req, reply) {
@@ -209,6 +227,7 @@ export const managementRoutes: RouteDef[] = [
     tag: TAG,
     scope: 'write',
     status: 204,
+    response: null,
     summary: 'Delete a log download and its file.',
     async handler(ctx, { params }, _req, reply) {
       await deleteDownload(ctx, params.download);

@@ -1,5 +1,6 @@
 /** Observed loggers (Prefect Cloud), served on both path families. */
-import { renderObservedLogger } from '../../domain/observed-loggers.ts';
+import { observedLoggerSchema, renderObservedLogger } from '../../domain/observed-loggers.ts';
+import { array } from '../../lib/schema.ts';
 import {
   traceObservedLoggers,
   traceObservedLoggersQuerySchema,
@@ -9,11 +10,14 @@ import {
 import type { RouteDef } from '../router.ts';
 import { readRoute } from './read-route.ts';
 
+const loggers = array(observedLoggerSchema);
+
 export const observedLoggerRoutes: RouteDef[] = [
   readRoute(
     'Logs',
     '/observed-loggers',
     'Logger names seen in the workspace, with log counts and first/last log timestamps.',
+    loggers,
     async (ctx, { query }) => (await workspaceObservedLoggers(ctx, query)).map(renderObservedLogger),
     workspaceObservedLoggersQuerySchema,
   ),
@@ -21,6 +25,7 @@ export const observedLoggerRoutes: RouteDef[] = [
     'Logs',
     '/traces/:trace_id/observed-loggers',
     'Logger names seen in the logs of a trace (its flow runs), with counts and first/last log timestamps.',
+    loggers,
     async (ctx, { params, query }) =>
       (await traceObservedLoggers(ctx, params.trace_id, query)).map(renderObservedLogger),
     traceObservedLoggersQuerySchema,

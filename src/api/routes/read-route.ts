@@ -4,14 +4,15 @@
  */
 import type { ObjectSchema } from '../../lib/schema.ts';
 import type { OpContext } from '../../ops/context.ts';
-import { type Input, type PerFamily, type RouteDef, route } from '../router.ts';
+import { type Input, type PerFamily, type Responses, type RouteDef, route } from '../router.ts';
 
 export function readRoute<Q = undefined>(
   tag: string,
   path: string,
   summary: string,
+  response: Responses,
   run: (ctx: OpContext, input: Input<Q, undefined>) => Promise<unknown>,
   query?: PerFamily<ObjectSchema<Q>>,
 ): RouteDef<Q> {
-  return route<Q>({ method: 'GET', path, tag, scope: 'read', summary, query, handler: run });
+  return route<Q>({ method: 'GET', path, tag, scope: 'read', summary, response, query, handler: run });
 }

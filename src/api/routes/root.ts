@@ -1,9 +1,13 @@
 /** Root routes: health, readiness, versions, CSRF probe, admin storage. */
+
+import { bool, object, str } from '../../lib/schema.ts';
 import { checkDatabase } from '../../ops/tenancy/accounts.ts';
 import { type RouteDef, route } from '../router.ts';
 
 /** Prefect's API version (not the package version), also the version of this API surface. */
 export const API_VERSION = '0.8.4';
+
+const readiness = object({ message: str() });
 
 export const rootRoutes: RouteDef[] = [
   route({
@@ -12,6 +16,7 @@ export const rootRoutes: RouteDef[] = [
     tag: 'Root',
     scope: 'read',
     summary: 'Liveness: always true.',
+    response: bool(),
     handler: () => true,
   }),
   route({
@@ -20,6 +25,7 @@ export const rootRoutes: RouteDef[] = [
     tag: 'Root',
     scope: 'read',
     summary: 'Readiness: 200 when the database answers, 503 otherwise.',
+    response: { 200: readiness, 503: readiness },
     async handler(ctx, _input, _req, reply) {
       try {
         await checkDatabase(ctx.services, ctx.workspace.accountId);
@@ -29,13 +35,22 @@ export const rootRoutes: RouteDef[] = [
       }
     },
   }),
-  { method: 'GET', path: '/hello', tag: 'Root', scope: 'read', summary: 'Says hello.', handler: () => '👋' },
+  route({
+    method: 'GET',
+    path: '/hello',
+    tag: 'Root',
+    scope: 'read',
+    summary: 'Says hello.',
+    response: str(),
+    handler: () => '👋',
+  }),
   route({
     method: 'GET',
     path: '/version',
     tag: 'Root',
     scope: 'read',
     summary: 'The Prefect API version served.',
+    response: str(),
     handler: () => API_VERSION,
   }),
   route({
@@ -44,6 +59,7 @@ export const rootRoutes: RouteDef[] = [
     tag: 'Root',
     scope: 'read',
     summary: 'The Prefect package version reported to clients (--prefect-version).',
+    response: str(),
     handler: (ctx) => ctx.services.config['prefect-version'],
   }),
   route({
@@ -52,6 +68,9 @@ export const rootRoutes: RouteDef[] = [
     tag: 'Root',
     scope: 'read',
     summary: 'CSRF protection is not enabled: answers the 422 that makes Prefect clients skip CSRF tokens.',
+    // Never a success: the 422 is every answer (documented with the errors).
+    response: {},
+    errors: [422],
     handler: (_ctx, _input, _req, reply) => reply.code(422).send({ detail: 'CSRF protection is disabled.' }),
   }),
 ];

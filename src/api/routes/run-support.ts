@@ -4,7 +4,7 @@
  */
 import { uuid, uuid4 } from '../../domain/ids.ts';
 import { NAME_PATTERN } from '../../domain/runs/common.ts';
-import { array, int, literal, num, object, optional, str } from '../../lib/schema.ts';
+import { array, int, literal, nullValue, num, object, optional, str } from '../../lib/schema.ts';
 import { type RouteDef, route } from '../router.ts';
 
 const incrementWithLeaseBodySchema = object(
@@ -25,6 +25,7 @@ export const runSupportRoutes: RouteDef[] = [
     tag: 'Admin',
     scope: 'read',
     summary: 'Default result storage: none (clients store results locally).',
+    response: object({ default_result_storage_block_id: nullValue() }),
     handler: () => ({ default_result_storage_block_id: null }),
   }),
   route({
@@ -36,6 +37,7 @@ export const runSupportRoutes: RouteDef[] = [
       'Acquire tag concurrency slots. Sightline has no concurrency limits: always granted, with an empty "limits" list, ' +
       'which tells the client there is no lease to renew or release.',
     body: incrementWithLeaseBodySchema,
+    response: object({ lease_id: uuid(), limits: array(object({})) }),
     handler() {
       return { lease_id: uuid4(), limits: [] };
     },

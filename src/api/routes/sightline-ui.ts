@@ -2,28 +2,32 @@
  * Routes only Sightline's web UI needs, under `/sightline/…` on both path families: internal (the
  * UI and these routes change together), behind the same keys and scopes as the rest of the API.
  */
-import { renderLog } from '../../domain/logs.ts';
+import { logSchema, renderLog } from '../../domain/logs.ts';
 import {
   logCountsBodySchema,
   logHistogramBodySchema,
   logPositionBodySchema,
   runLogPageBodySchema,
 } from '../../domain/run-log-views.ts';
-import { renderStateChanges, stateChangesBodySchema } from '../../domain/spans/state-changes.ts';
-import { object, optional, str } from '../../lib/schema.ts';
+import { renderStateChanges, stateChangesBodySchema, stateChangesSchema } from '../../domain/spans/state-changes.ts';
+import { array, bool, literal, object, optional, record, str } from '../../lib/schema.ts';
 import { exportFormatSchema } from '../../ops/logs/export-logs.ts';
 import {
+  downloadLinkSchema,
   openDownloadLink,
   runLogCounts,
+  runLogCountsSchema,
   runLogHistogram,
+  runLogHistogramSchema,
   runLogPage,
   runLogPosition,
+  runLogPositionSchema,
   signDownloadLink,
 } from '../../ops/ui/run-logs.ts';
 import { spanStateChanges } from '../../ops/ui/span-state-changes.ts';
 import { callerOf } from '../access.ts';
 import { type FixedRouteDef, fixedRoute, type RouteDef, route } from '../router.ts';
-import { sendLogFile } from './flow-run-logs.ts';
+import { LOG_FILE, sendLogFile } from './flow-run-logs.ts';
 
 const TAG = 'Sightline UI (internal)';
 
@@ -40,6 +44,7 @@ export const sightlineUiFixedRoutes: FixedRouteDef[] = [
     scope: 'read',
     summary:
       "What the caller may do: `{auth, scope}` — the key's scope under --auth; without it, every request may do everything (`admin`).",
+    response: object({ auth: bool(), scope: literal(['read', 'write', 'admin']) }),
     handler: async (services, _input, req) => {
       const caller = callerOf(req);
       return { auth: services.config.auth, scope: caller?.key.scope ?? 'admin' };
@@ -53,6 +58,7 @@ export const sightlineUiFixedRoutes: FixedRouteDef[] = [
     summary:
       'The download a signed link names: no key needed, the link is the credential for five minutes (403 when it is not valid).',
     params: { token: str({ max: 2000 }) },
+    response: LOG_FILE,
     handler: async (services, { params }, _req, reply) => {
       const { ctx, runId, format } = await openDownloadLink(services, params.token);
       return sendLogFile(ctx, runId, format, reply);
@@ -70,6 +76,7 @@ export const sightlineUiRoutes: RouteDef[] = [
       "A link that downloads the run's logs (CSV or text) without a key for five minutes: `{url, expires}`, the URL relative to this server.",
     body: linkBodySchema,
     bodyOptional: true,
+    response: downloadLinkSchema,
     handler: (ctx, { params, body }) => {
       const { token, expires } = signDownloadLink(ctx, params.id, body.format);
       return { url: `${DOWNLOAD_URL}/${token}`, expires };
@@ -82,6 +89,7 @@ export const sightlineUiRoutes: RouteDef[] = [
     scope: 'read',
     summary: 'Logs, warnings (30–39) and errors (≥ 40) of each flow run (≤ 200 ids), from the counters kept at ingest.',
     body: logCountsBodySchema,
+    response: runLogCountsSchema,
     handler: (ctx, { body }) => runLogCounts(ctx, body.flow_run_ids),
   }),
   route({
@@ -93,6 +101,7 @@ export const sightlineUiRoutes: RouteDef[] = [
       "A page of the run's logs matching the filter (level, loggers, task runs, text), at any offset: the viewer's scrollbar spans the whole run.",
     body: runLogPageBodySchema,
     bodyOptional: true,
+    response: array(logSchema),
     handler: async (ctx, { params, body }) => (await runLogPage(ctx, params.id, body)).map(renderLog),
   }),
   route({
@@ -104,6 +113,7 @@ export const sightlineUiRoutes: RouteDef[] = [
       "The run's logs matching the filter (level, loggers, task runs) in equal time buckets from its first to its last log, counted per level class.",
     body: logHistogramBodySchema,
     bodyOptional: true,
+    response: runLogHistogramSchema,
     handler: (ctx, { params, body }) => runLogHistogram(ctx, params.id, body.logs, body.buckets),
   }),
   route({
@@ -114,6 +124,7 @@ export const sightlineUiRoutes: RouteDef[] = [
     summary:
       "How many of the run's logs matching the filter come before a log's timestamp in the sort order: the offset to read it from.",
     body: logPositionBodySchema,
+    response: runLogPositionSchema,
     handler: (ctx, { params, body }) => runLogPosition(ctx, params.id, body.log_id, body.logs, body.sort),
   }),
   route({
@@ -124,6 +135,7 @@ export const sightlineUiRoutes: RouteDef[] = [
     summary:
       "The waterfall's state markers: for each span named (≤ 200) that is a flow or task run of the trace, `{states: [{type, name, timestamp}], total}` — its latest 50 states, oldest first, and how many it has.",
     body: stateChangesBodySchema,
+    response: record(stateChangesSchema),
     handler: async (ctx, { params, body }) =>
       Object.fromEntries(
         [...(await spanStateChanges(ctx, params.trace_id, body.span_ids))].map(([id, c]) => [

@@ -2,11 +2,12 @@
 
 import { uuid } from '../../domain/ids.ts';
 import { setStateBodySchema } from '../../domain/runs/flow-runs.ts';
-import { renderState } from '../../domain/runs/states.ts';
-import { renderTaskRun, taskRunCreateSchema, taskRunUpdateSchema } from '../../domain/runs/task-runs.ts';
+import { renderState, stateSchema } from '../../domain/runs/states.ts';
+import { renderTaskRun, taskRunCreateSchema, taskRunSchema, taskRunUpdateSchema } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
-import { object } from '../../lib/schema.ts';
+import { array, object } from '../../lib/schema.ts';
 import { taskRunCountBodySchema, taskRunFilterBodySchema } from '../../ops/runs/bodies.ts';
+import { orchestrationResultSchema } from '../../ops/runs/orchestration-result.ts';
 import { setTaskRunState } from '../../ops/runs/set-state.ts';
 import {
   countTaskRuns,
@@ -32,6 +33,7 @@ export const taskRunRoutes: RouteDef[] = [
     scope: 'write',
     summary: 'Get or create a task run on (flow_run_id, task_key, dynamic_key): 201 new, 200 existing.',
     body: taskRunCreateSchema,
+    response: { 200: taskRunSchema, 201: taskRunSchema },
     async handler(ctx, { body }, _req, reply) {
       const { run, created } = await createTaskRun(ctx, body);
       return reply.code(created ? 201 : 200).send(renderTaskRun(run, nowMicros()));
@@ -43,6 +45,7 @@ export const taskRunRoutes: RouteDef[] = [
     {
       summary: 'Task runs matching the filters, sorted by TaskRunSort (default ID_DESC); limit ≤ 200.',
       body: taskRunFilterBodySchema,
+      item: taskRunSchema,
       run: async (ctx, body) => {
         const rows = await filterTaskRuns(ctx, body);
         const now = nowMicros();
@@ -51,7 +54,7 @@ export const taskRunRoutes: RouteDef[] = [
     },
     { body: taskRunCountBodySchema, run: countTaskRuns },
   ),
-  readRoute('Task Runs', '/task_runs/:id', 'Read a task run.', async (ctx, { params }) =>
+  readRoute('Task Runs', '/task_runs/:id', 'Read a task run.', taskRunSchema, async (ctx, { params }) =>
     renderTaskRun(await readTaskRun(ctx, params.id), nowMicros()),
   ),
   route({
@@ -63,6 +66,7 @@ export const taskRunRoutes: RouteDef[] = [
     body: taskRunUpdateSchema,
     bodyOptional: true,
     status: 204,
+    response: null,
     handler: (ctx, { params, body }) => renameTaskRun(ctx, params.id, body.name),
   }),
   route({
@@ -72,6 +76,7 @@ export const taskRunRoutes: RouteDef[] = [
     scope: 'write',
     summary: 'Delete a task run with its logs, states and artifacts: 204.',
     status: 204,
+    response: null,
     handler: (ctx, { params }) => deleteTaskRun(ctx, params.id),
   }),
   route({
@@ -81,6 +86,7 @@ export const taskRunRoutes: RouteDef[] = [
     scope: 'write',
     summary: 'Propose a task-run state (same contract as flow runs; no event is emitted).',
     body: setStateBodySchema,
+    response: { 200: orchestrationResultSchema, 201: orchestrationResultSchema },
     async handler(ctx, { params, body }, _req, reply) {
       const r = await setTaskRunState(ctx, params.id, body);
       return reply.code(r.httpStatus).send(r.body);
@@ -90,10 +96,15 @@ export const taskRunRoutes: RouteDef[] = [
     'Task Run States',
     '/task_run_states/',
     'The state history of a task run (?task_run_id=), oldest first.',
+    array(stateSchema),
     async (ctx, { query }) => (await taskRunStates(ctx, query.task_run_id)).map(renderState),
     statesQuerySchema,
   ),
-  readRoute('Task Run States', '/task_run_states/:id', 'Read one task-run state.', async (ctx, { params }) =>
-    renderState(await readTaskRunState(ctx, params.id)),
+  readRoute(
+    'Task Run States',
+    '/task_run_states/:id',
+    'Read one task-run state.',
+    stateSchema,
+    async (ctx, { params }) => renderState(await readTaskRunState(ctx, params.id)),
   ),
 ];

@@ -1,8 +1,14 @@
 /** Spans and traces (Prefect Cloud's "Spans" operations), served on both path families. */
 
-import { renderObservedState, renderObservedTag } from '../../domain/spans/observed.ts';
-import { renderSpan, renderSpanIdentifier } from '../../domain/spans/span.ts';
+import {
+  observedStateSchema,
+  observedTagSchema,
+  renderObservedState,
+  renderObservedTag,
+} from '../../domain/spans/observed.ts';
+import { renderSpan, renderSpanIdentifier, spanIdentifierSchema, spanSchema } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
+import { array, bool, object, orNull, str } from '../../lib/schema.ts';
 import {
   observedTagsQuerySchema,
   spanObservedTags,
@@ -20,6 +26,11 @@ import { readRoute } from './read-route.ts';
 
 const TAG = 'Spans';
 
+const spans = array(spanSchema);
+const cursor = orNull(str());
+const tags = array(observedTagSchema);
+const states = array(observedStateSchema);
+
 export const traceRoutes: RouteDef[] = [
   route({
     method: 'GET',
@@ -30,6 +41,7 @@ export const traceRoutes: RouteDef[] = [
       'A page of the spans of a trace (its root flow run and every run and artifact beneath it), in span order ' +
       '(start time, unstarted last, then span id) or its reverse, filtered; opaque signed cursors both ways.',
     query: readSpansQuerySchema,
+    response: object({ spans, next_cursor: cursor, prev_cursor: cursor }),
     queryLists: { lists: ['state_names', 'tags'], commaLists: ['entities', 'state_types'] },
     async handler(ctx, { params, query }) {
       const page = await readSpans(ctx, params.trace_id, query);
@@ -49,6 +61,14 @@ export const traceRoutes: RouteDef[] = [
     summary:
       'A span with all its ancestors and up to context_size siblings on each side (plus target_span_id, has_more_before/after).',
     query: spanContextQuerySchema,
+    response: object({
+      spans,
+      next_cursor: cursor,
+      prev_cursor: cursor,
+      target_span_id: str(),
+      has_more_before: bool(),
+      has_more_after: bool(),
+    }),
     async handler(ctx, { params, query }) {
       const c = await spanContext(ctx, params.trace_id, params.span_id, query);
       const now = nowMicros();
@@ -69,6 +89,7 @@ export const traceRoutes: RouteDef[] = [
     scope: 'read',
     summary: 'The spans of the trace with these ids (?ids=…&ids=…), in span order; ids of other traces are left out.',
     query: spansByIdsQuerySchema,
+    response: spans,
     queryLists: { lists: ['ids'] },
     async handler(ctx, { params, query }) {
       const now = nowMicros();
@@ -79,18 +100,21 @@ export const traceRoutes: RouteDef[] = [
     TAG,
     '/traces/:trace_id/spans/:span_id',
     'One span of a trace (404 when it is not in that trace).',
+    spanSchema,
     async (ctx, { params }) => renderSpan(await readSpan(ctx, params.trace_id, params.span_id), nowMicros()),
   ),
   readRoute(
     TAG,
     '/spans/lookup/:run_id',
     'The trace and span of a flow run, task run or artifact id.',
+    spanIdentifierSchema,
     async (ctx, { params }) => renderSpanIdentifier(await lookupSpan(ctx, params.run_id)),
   ),
   readRoute(
     TAG,
     '/traces/:trace_id/observed-tags',
     'Tags of the spans of a trace with the number of spans carrying each; count descending, then tag.',
+    tags,
     async (ctx, { params, query }) => (await traceObservedTags(ctx, params.trace_id, query)).map(renderObservedTag),
     observedTagsQuerySchema,
   ),
@@ -98,6 +122,7 @@ export const traceRoutes: RouteDef[] = [
     TAG,
     '/spans/:span_id/observed-tags',
     'Tags of a span and all its descendants with the number of spans carrying each; count descending, then tag.',
+    tags,
     async (ctx, { params, query }) => (await spanObservedTags(ctx, params.span_id, query)).map(renderObservedTag),
     observedTagsQuerySchema,
   ),
@@ -105,6 +130,7 @@ export const traceRoutes: RouteDef[] = [
     TAG,
     '/observed-states',
     "State type/name pairs the workspace's runs entered, with the first and last state timestamp of each.",
+    states,
     async (ctx, { query }) => (await workspaceObservedStates(ctx, query)).map(renderObservedState),
     workspaceObservedStatesQuerySchema,
   ),
@@ -112,6 +138,7 @@ export const traceRoutes: RouteDef[] = [
     TAG,
     '/traces/:trace_id/observed-states',
     'State type/name pairs the runs of a trace entered, with the first and last state timestamp of each.',
+    states,
     async (ctx, { params, query }) => (await traceObservedStates(ctx, params.trace_id, query)).map(renderObservedState),
     traceObservedStatesQuerySchema,
   ),

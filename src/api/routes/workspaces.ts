@@ -1,5 +1,6 @@
 /** Account and workspace routes, shaped as Prefect Cloud's. */
-import { object, optional, str } from '../../lib/schema.ts';
+import { accountWorkspaceSchema, createdWorkspaceSchema } from '../../domain/tenancy.ts';
+import { array, object, optional, str } from '../../lib/schema.ts';
 import { createWorkspace, listAccountWorkspaces } from '../../ops/tenancy/accounts.ts';
 import { callerOf } from '../access.ts';
 import { type FixedRouteDef, fixedRoute } from '../router.ts';
@@ -26,6 +27,7 @@ export const workspaceRoutes: FixedRouteDef[] = [
     summary:
       "Every workspace of this server, with its account (Cloud's `/me/workspaces`; the first is the default one); under --auth, those the key reaches.",
     scope: 'read',
+    response: array(accountWorkspaceSchema),
     handler: (services, _input, req) => listAccountWorkspaces(services, callerOf(req)),
   }),
   fixedRoute({
@@ -36,6 +38,8 @@ export const workspaceRoutes: FixedRouteDef[] = [
     scope: 'admin',
     body: workspaceCreateSchema,
     status: 201,
+    response: createdWorkspaceSchema,
+    errors: [409],
     handler: async (services, { params, body }, _req, reply) =>
       reply.code(201).send(await createWorkspace(services, params.account_id, body)),
   }),

@@ -1,6 +1,27 @@
 /** An event as Prefect renders it (`ReceivedEvent`). */
-import { formatMicros } from '../time.ts';
+import { array, jsonObject, named, object, optional, orNull, record, str } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
+import { datetime, formatMicros } from '../time.ts';
 import type { StoredEvent } from './event.ts';
+
+const labels = record(str());
+
+/** `ReceivedEvent`, as `renderEvent` writes it (`account` and `workspace` on Cloud paths). */
+export const receivedEventSchema = named(
+  'ReceivedEvent',
+  object({
+    occurred: datetime(),
+    event: str(),
+    resource: labels,
+    related: array(labels),
+    payload: jsonObject(),
+    id: uuid(),
+    follows: orNull(uuid()),
+    received: datetime(),
+    account: optional(uuid()),
+    workspace: optional(orNull(uuid())),
+  }),
+);
 
 export function renderEvent(e: StoredEvent, withTenant: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {

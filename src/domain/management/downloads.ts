@@ -3,7 +3,9 @@
  * instance at a time under a lease, its bytes kept in chunks behind the store so that any instance
  * serves the file.
  */
-import { formatMicros, formatNullable, type Micros } from '../time.ts';
+import { int, literal, named, object, orNull, str } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
+import { datetime, formatMicros, formatNullable, type Micros } from '../time.ts';
 import { invalid, list, oneOf, onlySupported, paging, type RawQuery, uuidOf } from './params.ts';
 
 export const DOWNLOAD_STATUSES = ['queued', 'running', 'completed', 'failed', 'expired'] as const;
@@ -32,6 +34,23 @@ export type NewDownload = Pick<DownloadJob, 'id' | 'flowRunId' | 'runName' | 'fo
 
 /** Unfinished jobs a workspace may have at once. */
 export const MAX_UNFINISHED_DOWNLOADS = 20;
+
+/** The download job, as `renderDownload` writes it. */
+export const downloadSchema = named(
+  'LogDownload',
+  object({
+    id: uuid(),
+    flow_run_id: uuid(),
+    format: literal(['csv']),
+    status: literal(DOWNLOAD_STATUSES),
+    created_at: datetime(),
+    completed_at: orNull(datetime()),
+    row_count: orNull(int({ min: 0 })),
+    size_bytes: orNull(int({ min: 0 })),
+    error: orNull(str()),
+    links: object({ self: str(), file: str() }),
+  }),
+);
 
 export function renderDownload(job: DownloadJob, base: string): Record<string, unknown> {
   const self = `${base}/file-downloads/${job.id}`;

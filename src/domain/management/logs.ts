@@ -1,6 +1,8 @@
 /** A flow run's logs in the management API (`GET /api/v1/flow-runs/{id}/flow-run-logs`). */
+import { int, named, object, optional, orNull, str } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
 import type { LogRow } from '../logs.ts';
-import { formatMicros } from '../time.ts';
+import { datetime, formatMicros } from '../time.ts';
 import { includes, list, onlySupported, paging, type RawQuery, text, unsupported, uuidOf } from './params.ts';
 
 export const LOG_INCLUDES = ['flowRun', 'flowStep'] as const;
@@ -35,6 +37,26 @@ const LEVEL_NAMES: Record<number, string> = { 10: 'DEBUG', 20: 'INFO', 30: 'WARN
 export function levelName(level: number): string {
   return LEVEL_NAMES[level] ?? `Level ${level}`;
 }
+
+/** A run as an included relationship: `{id, name, status}`. */
+export const runRefSchema = named('RunRef', object({ id: uuid(), name: str(), status: orNull(str()) }));
+
+/** The log item, as `renderLogItem` writes it, with its relationships when included. */
+export const logItemSchema = named(
+  'FlowRunLog',
+  object({
+    id: uuid(),
+    flow_run_id: orNull(uuid()),
+    flow_step_id: orNull(uuid()),
+    level: int(),
+    level_name: str(),
+    logger: str(),
+    message: str(),
+    timestamp: datetime(),
+    flowStep: optional(orNull(object({ id: uuid(), name: orNull(str()) }))),
+    flowRun: optional(runRefSchema),
+  }),
+);
 
 export function renderLogItem(row: LogRow): Record<string, unknown> {
   return {

@@ -1,5 +1,30 @@
 /** The management API's list envelope: `{data, meta, links}`, links absolute and keeping every parameter. */
+import { array, int, named, object, orNull, type Schema, str } from '../../lib/schema.ts';
 import type { RawQuery } from './params.ts';
+
+const pageMetaSchema = named(
+  'PageMeta',
+  object({
+    current_page: int({ min: 1 }),
+    per_page: int({ min: 1 }),
+    total: int({ min: 0 }),
+    last_page: int({ min: 1 }),
+  }),
+);
+const pageLinksSchema = named(
+  'PageLinks',
+  object({ first: str(), last: str(), prev: orNull(str()), next: orNull(str()) }),
+);
+
+/** The schema of `pageEnvelope(items)`. */
+export function pageSchema(item: Schema<unknown>): Schema<unknown> {
+  return object({ data: array(item), meta: pageMetaSchema, links: pageLinksSchema });
+}
+
+/** `{data: item}`: one object of the management API. */
+export function dataSchema(item: Schema<unknown>): Schema<unknown> {
+  return object({ data: item });
+}
 
 export interface PageOf {
   page: number;

@@ -2,10 +2,13 @@
  * Flow runs in the management API: the list's parameters (`GET /api/v1/flow-runs`) and the run
  * item. `status` is the state type in lower case; durations are milliseconds.
  */
+import { array, bool, int, literal, named, object, optional, orNull, str } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
 import { estimatedRunTime } from '../runs/bookkeeping.ts';
 import { type RunListQuery, type RunListRow, TRIGGERS, triggerOf } from '../runs/run-list.ts';
 import { STATE_TYPES, type StateType } from '../runs/states.ts';
-import { formatMicros, formatNullable, type Micros } from '../time.ts';
+import { datetime, formatMicros, formatNullable, type Micros } from '../time.ts';
+import { logItemSchema } from './logs.ts';
 import {
   boolean,
   includes,
@@ -88,6 +91,38 @@ export function readRunListQuery(q: RawQuery): RunListRequest {
 export function readRunQuery(q: RawQuery): Set<RunInclude> {
   return readRunListQuery(q).include;
 }
+
+/** Logs included in a run item: the first (or last) few, the total, and the list that has them all. */
+const embeddedLogs = object({ data: array(logItemSchema), total: int({ min: 0 }), related: str() });
+
+/** The run item, as `renderRunItem` writes it, with its relationships when included. */
+export const runItemSchema = named(
+  'ManagedFlowRun',
+  object({
+    id: uuid(),
+    flow_id: uuid(),
+    name: str(),
+    status: orNull(literal(STATE_TYPES.map((t) => t.toLowerCase()))),
+    state_name: orNull(str()),
+    trigger: literal(TRIGGERS),
+    message: orNull(str()),
+    tags: array(str()),
+    created_at: datetime(),
+    started_at: orNull(datetime()),
+    finished_at: orNull(datetime()),
+    duration_ms: orNull(int({ min: 0 })),
+    parent_flow_run_id: orNull(uuid()),
+    retry_of_flow_run_id: orNull(uuid()),
+    retried_flow_run_id: orNull(uuid()),
+    has_warnings: bool(),
+    warning_count: int({ min: 0 }),
+    error_count: int({ min: 0 }),
+    flow: optional(object({ id: uuid(), name: str() })),
+    retriedFlowRun: optional(orNull(object({ id: uuid(), status: orNull(str()) }))),
+    flowRunLogs: optional(embeddedLogs),
+    errorWarningLogs: optional(embeddedLogs),
+  }),
+);
 
 /** The run item, without its included relationships. */
 export function renderRunItem(row: RunListRow, now: Micros): Record<string, unknown> {

@@ -1,7 +1,7 @@
 /** Artifacts: `ArtifactCreate`, `ArtifactUpdate`, the stored row and the `Artifact` response. */
-import { any, type Infer, keyText, object, optional, record, str } from '../../lib/schema.ts';
+import { any, type Infer, keyText, named, object, optional, orNull, record, str } from '../../lib/schema.ts';
 import { uuid } from '../ids.ts';
-import { formatMicros, type Micros } from '../time.ts';
+import { datetime, formatMicros, type Micros } from '../time.ts';
 
 /** Prefect's artifact keys: lowercase letters, digits and dashes (`validate_artifact_key`). */
 export const ARTIFACT_KEY = /^[a-z0-9-]+$/;
@@ -42,6 +42,23 @@ export interface ArtifactRow {
   flow_run_id: string | null;
   task_run_id: string | null;
 }
+
+/** `Artifact`, as `renderArtifact` writes it. */
+export const artifactSchema = named(
+  'Artifact',
+  object({
+    id: uuid(),
+    created: datetime(),
+    updated: datetime(),
+    key: orNull(str()),
+    type: orNull(str()),
+    description: orNull(str()),
+    data: any(),
+    metadata_: orNull(record(str())),
+    flow_run_id: orNull(uuid()),
+    task_run_id: orNull(uuid()),
+  }),
+);
 
 export function renderArtifact(a: ArtifactRow): Record<string, unknown> {
   return {

@@ -1,13 +1,26 @@
 /** Flow runs: `FlowRunCreate`, `FlowRunUpdate`, the stored row and the `FlowRunResponse`. */
 
-import { bool, type Infer, jsonObject, keyText, object, optional, str } from '../../lib/schema.ts';
+import {
+  array,
+  bool,
+  type Infer,
+  int,
+  jsonObject,
+  keyText,
+  named,
+  num,
+  object,
+  optional,
+  orNull,
+  str,
+} from '../../lib/schema.ts';
 import { invalidField } from '../errors.ts';
 import { uuid } from '../ids.ts';
-import { formatMicros, formatNullable, type Micros } from '../time.ts';
+import { datetime, formatMicros, formatNullable, type Micros } from '../time.ts';
 import { estimatedRunTime, estimatedStartTimeDelta, type RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, seconds, tagsSchema } from './common.ts';
 import { type FlowRunPolicy, flowRunPolicySchema } from './policies.ts';
-import { renderState, type StateRow, stateCreateSchema } from './states.ts';
+import { renderState, type StateRow, stateCreateSchema, stateSchema, stateTypeSchema } from './states.ts';
 
 /** Prefect's `PREFECT_SERVER_API_MAX_PARAMETER_SIZE`: 512 KiB of JSON. */
 export const MAX_PARAMETERS_BYTES = 524_288;
@@ -102,6 +115,54 @@ export interface FlowRunRow extends FlowRunFields, RunTiming {
 
 /** A flow run to insert; its timing comes from the initial state. */
 export type NewFlowRun = FlowRunFields;
+
+/** What flow runs and task runs both render of their timing and current state. */
+export const runTimingFields = {
+  state_type: orNull(stateTypeSchema),
+  state_name: orNull(str()),
+  run_count: int({ min: 0 }),
+  expected_start_time: orNull(datetime()),
+  next_scheduled_start_time: orNull(datetime()),
+  start_time: orNull(datetime()),
+  end_time: orNull(datetime()),
+  total_run_time: num(),
+  estimated_run_time: num(),
+  estimated_start_time_delta: num(),
+};
+
+/** `FlowRunResponse`, as `renderFlowRun` writes it. */
+export const flowRunSchema = named(
+  'FlowRun',
+  object({
+    id: uuid(),
+    created: datetime(),
+    updated: datetime(),
+    name: str(),
+    flow_id: uuid(),
+    state_id: orNull(uuid()),
+    deployment_id: orNull(uuid()),
+    deployment_version: orNull(str()),
+    work_queue_id: orNull(uuid()),
+    work_queue_name: orNull(str()),
+    flow_version: orNull(str()),
+    parameters: jsonObject(),
+    idempotency_key: orNull(str()),
+    context: jsonObject(),
+    empirical_policy: jsonObject(),
+    tags: array(str()),
+    labels: labelsSchema(),
+    parent_task_run_id: orNull(uuid()),
+    ...runTimingFields,
+    auto_scheduled: bool(),
+    infrastructure_document_id: orNull(uuid()),
+    infrastructure_pid: orNull(str()),
+    created_by: orNull(jsonObject()),
+    work_pool_id: orNull(uuid()),
+    work_pool_name: orNull(str()),
+    state: orNull(stateSchema),
+    job_variables: jsonObject(),
+  }),
+);
 
 /** `FlowRunResponse`, with the open-source server's key set and order. */
 export function renderFlowRun(r: FlowRunRow, now: Micros): Record<string, unknown> {

@@ -1,6 +1,7 @@
 /** Flows: `FlowCreate` (get-or-create by name) and the `Flow` response. */
-import { type Infer, object, optional } from '../../lib/schema.ts';
-import { formatMicros, type Micros } from '../time.ts';
+import { array, type Infer, named, object, optional, str } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
+import { datetime, formatMicros, type Micros } from '../time.ts';
 import { type Labels, labelsSchema, nameSchema, tagsSchema } from './common.ts';
 
 export const flowCreateSchema = object({
@@ -18,6 +19,19 @@ export interface FlowRow {
   tags: string[];
   labels: Labels;
 }
+
+/** `Flow`, as `renderFlow` writes it. */
+export const flowSchema = named(
+  'Flow',
+  object({
+    id: uuid(),
+    created: datetime(),
+    updated: datetime(),
+    name: str(),
+    tags: array(str()),
+    labels: labelsSchema(),
+  }),
+);
 
 export function renderFlow(f: FlowRow): Record<string, unknown> {
   return {

@@ -4,10 +4,12 @@
  * (`__parents__` inputs are the enclosing task, not an edge), the run's states and artifacts.
  */
 
-import { formatMicros, formatNullable, type Micros } from '../time.ts';
+import { any, array, bool, literal, named, object, orNull, str, tuple } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
+import { datetime, formatMicros, formatNullable, type Micros } from '../time.ts';
 import type { ArtifactRow } from './artifacts.ts';
 import type { FlowRunRow } from './flow-runs.ts';
-import type { StateRow, StateType } from './states.ts';
+import { type StateRow, type StateType, stateTypeSchema } from './states.ts';
 import type { TaskRunRow } from './task-runs.ts';
 
 /** Prefect's `PREFECT_API_MAX_FLOW_RUN_GRAPH_ARTIFACTS` default (its node limit is `--graph-max-nodes`). */
@@ -37,6 +39,45 @@ interface Node {
   encapsulating: string[];
   taskRunId: string;
 }
+
+const graphArtifactSchema = object({
+  id: uuid(),
+  created: datetime(),
+  key: orNull(str()),
+  type: orNull(str()),
+  is_latest: bool(),
+  data: any(),
+});
+const edgesSchema = array(object({ id: uuid() }));
+
+/** `Graph`, as `buildGraph` writes it: nodes are `[id, node]` pairs. */
+export const graphSchema = named(
+  'Graph',
+  object({
+    start_time: orNull(datetime()),
+    end_time: orNull(datetime()),
+    root_node_ids: array(uuid()),
+    nodes: array(
+      tuple(
+        uuid(),
+        object({
+          kind: literal(['flow-run', 'task-run']),
+          id: uuid(),
+          label: str(),
+          state_type: orNull(stateTypeSchema),
+          start_time: datetime(),
+          end_time: orNull(datetime()),
+          parents: edgesSchema,
+          children: edgesSchema,
+          encapsulating: edgesSchema,
+          artifacts: array(graphArtifactSchema),
+        }),
+      ),
+    ),
+    artifacts: array(graphArtifactSchema),
+    states: array(object({ id: uuid(), timestamp: datetime(), type: stateTypeSchema, name: str() })),
+  }),
+);
 
 /** Too many nodes: Prefect answers 400 with this sentence. */
 export class GraphTooLarge extends Error {}

@@ -3,7 +3,7 @@
  * expected start time into intervals, counted per state with their summed run time and lateness.
  */
 
-import { num, object, optional } from '../../lib/schema.ts';
+import { array, int, named, num, object, optional, str } from '../../lib/schema.ts';
 import { invalidField } from '../errors.ts';
 import { datetime, formatMicros, type Micros } from '../time.ts';
 import { seconds } from './common.ts';
@@ -16,7 +16,7 @@ import {
   workPoolFilterSchema,
   workQueueFilterSchema,
 } from './filters.ts';
-import type { StateType } from './states.ts';
+import { type StateType, stateTypeSchema } from './states.ts';
 
 /** Prefect returns at most this many intervals. */
 export const HISTORY_MAX_INTERVALS = 500;
@@ -97,6 +97,24 @@ export function historyQueryOf(
     now,
   };
 }
+
+/** `HistoryResponse`, as `renderHistory` writes each interval. */
+export const historySchema = named(
+  'HistoryInterval',
+  object({
+    interval_start: datetime(),
+    interval_end: datetime(),
+    states: array(
+      object({
+        state_type: stateTypeSchema,
+        state_name: str(),
+        count_runs: int({ min: 0 }),
+        sum_estimated_run_time: num(),
+        sum_estimated_lateness: num(),
+      }),
+    ),
+  }),
+);
 
 /** `HistoryResponse[]`: every interval from start until end (at most 500), states by type then name. */
 export function renderHistory(q: HistoryQuery, rows: HistoryRow[]): Record<string, unknown>[] {

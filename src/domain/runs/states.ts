@@ -7,12 +7,15 @@ import {
   any,
   bool,
   INVALID,
+  jsonObject,
   keyText,
   type Loc,
   literal,
+  named,
   nullable,
   object,
   optional,
+  orNull,
   record,
   type Schema,
   str,
@@ -172,6 +175,20 @@ export interface StateRow extends ProposedState {
   id: string;
   timestamp: Micros;
 }
+
+/** `State`, as `renderState` writes it (`state_details` has every key of `StateDetails`). */
+export const stateSchema = named(
+  'State',
+  object({
+    id: uuid(),
+    type: stateTypeSchema,
+    name: str(),
+    timestamp: orNull(datetime()),
+    message: orNull(str()),
+    data: any(),
+    state_details: jsonObject(),
+  }),
+);
 
 export function renderState(s: StateRow): Record<string, unknown> {
   return {

@@ -1,11 +1,25 @@
 /** Task runs: `TaskRunCreate`, `TaskRunUpdate`, `task_inputs`, the stored row and `TaskRun`. */
-import { array, INVALID, type Infer, keyText, object, optional, type Schema, str } from '../../lib/schema.ts';
+import {
+  array,
+  INVALID,
+  type Infer,
+  int,
+  jsonObject,
+  keyText,
+  named,
+  object,
+  optional,
+  orNull,
+  type Schema,
+  str,
+} from '../../lib/schema.ts';
 import { uuid } from '../ids.ts';
 import { datetime, formatMicros, formatNullable, type Micros } from '../time.ts';
 import { estimatedRunTime, estimatedStartTimeDelta, type RunTiming } from './bookkeeping.ts';
 import { type Labels, labelsSchema, seconds, tagsSchema } from './common.ts';
+import { runTimingFields } from './flow-runs.ts';
 import { type TaskRunPolicy, taskRunPolicySchema } from './policies.ts';
-import { renderState, type StateRow, stateCreateSchema } from './states.ts';
+import { renderState, type StateRow, stateCreateSchema, stateSchema } from './states.ts';
 
 export type TaskRunInput =
   | { input_type: 'task_run'; id: string }
@@ -109,6 +123,29 @@ export interface TaskRunRow extends TaskRunFields, RunTiming {
 }
 
 export type NewTaskRun = TaskRunFields;
+
+/** `TaskRun`, as `renderTaskRun` writes it. */
+export const taskRunFields = {
+  id: uuid(),
+  created: datetime(),
+  updated: datetime(),
+  name: str(),
+  flow_run_id: orNull(uuid()),
+  task_key: str(),
+  dynamic_key: str(),
+  cache_key: orNull(str()),
+  cache_expiration: orNull(datetime()),
+  task_version: orNull(str()),
+  empirical_policy: jsonObject(),
+  tags: array(str()),
+  labels: labelsSchema(),
+  state_id: orNull(uuid()),
+  task_inputs: jsonObject(),
+  ...runTimingFields,
+  flow_run_run_count: int({ min: 0 }),
+  state: orNull(stateSchema),
+};
+export const taskRunSchema = named('TaskRun', object(taskRunFields));
 
 /** `TaskRun`, with the open-source server's key set and order. */
 export function renderTaskRun(r: TaskRunRow, now: Micros): Record<string, unknown> {

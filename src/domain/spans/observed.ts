@@ -3,8 +3,10 @@
  * trace or a subtree of spans has used, for autocomplete and filter options. Engines aggregate;
  * prefix matching and ordering live here so that every engine answers identically.
  */
+import { int, named, object, str } from '../../lib/schema.ts';
 import type { ObservedSort } from '../observed-sorts.ts';
-import { formatMicros, type Micros } from '../time.ts';
+import { stateTypeSchema } from '../runs/states.ts';
+import { datetime, formatMicros, type Micros } from '../time.ts';
 
 export const OBSERVED_QUERY_MAX = 100;
 export const OBSERVED_STATES_LIMIT_WORKSPACE = 200;
@@ -60,6 +62,12 @@ export function selectObservedTags(all: ObservedTag[], prefix: string | undefine
   const kept = p ? all.filter((t) => startsWithCI(t.tag, p)) : [...all];
   return kept.sort((a, b) => b.count - a.count || byCodePoint(a.tag, b.tag));
 }
+
+export const observedStateSchema = named(
+  'ObservedState',
+  object({ state_type: stateTypeSchema, state_name: str(), first_seen: datetime(), last_seen: datetime() }),
+);
+export const observedTagSchema = named('ObservedTag', object({ tag: str(), count: int({ min: 0 }) }));
 
 export function renderObservedState(s: ObservedState): Record<string, unknown> {
   return {

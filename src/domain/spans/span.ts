@@ -5,9 +5,10 @@
  * how it renders.
  */
 
-import { literal } from '../../lib/schema.ts';
-import type { StateType } from '../runs/states.ts';
-import { formatMicros, formatNullable, type Micros } from '../time.ts';
+import { array, bool, int, literal, named, num, object, oneOf, orNull, record, str } from '../../lib/schema.ts';
+import { uuid } from '../ids.ts';
+import { type StateType, stateTypeSchema } from '../runs/states.ts';
+import { datetime, formatMicros, formatNullable, type Micros } from '../time.ts';
 
 export const SPAN_TYPES = ['flow-run', 'task-run', 'artifact'] as const;
 export type SpanType = (typeof SPAN_TYPES)[number];
@@ -104,6 +105,33 @@ export function runningTime(
   if (s.state_type === 'RUNNING' && s.state_timestamp !== null) micros += Math.max(0, now - s.state_timestamp);
   return pythonFloat(micros / 1_000_000);
 }
+
+/** `SpanResponse`, as `renderSpan` writes it. */
+export const spanSchema = named(
+  'Span',
+  object({
+    span_id: uuid(),
+    trace_id: uuid(),
+    parent_span_id: orNull(uuid()),
+    path: array(uuid()),
+    start_time: orNull(datetime()),
+    end_time: orNull(datetime()),
+    running_time: orNull(str().describe('Seconds in RUNNING states, a decimal number in a string')),
+    published: datetime(),
+    name: str(),
+    span_type: spanTypeSchema,
+    state_type: orNull(stateTypeSchema),
+    state_name: orNull(str()),
+    version: int({ min: 0 }),
+    attributes: record(oneOf<AttributeValue>(str(), num(), bool())),
+    tags: array(str()),
+    has_children: bool(),
+    child_count: int({ min: 0 }),
+    child_state_counts: record(record(int({ min: 0 }))),
+  }),
+);
+
+export const spanIdentifierSchema = named('SpanIdentifier', object({ trace_id: uuid(), span_id: uuid() }));
 
 /** `SpanResponse`, keys in the order of the Cloud schema. */
 export function renderSpan(s: SpanRow, now: Micros): Record<string, unknown> {

@@ -3,10 +3,10 @@
  * time; no message, data or details), read for the spans on screen in one request, the latest
  * `STATE_CHANGES_PER_SPAN` of each (a run retried thousands of times still answers small).
  */
-import { array, object } from '../../lib/schema.ts';
+import { array, int, named, object, str } from '../../lib/schema.ts';
 import { uuid } from '../ids.ts';
-import type { StateType } from '../runs/states.ts';
-import { formatMicros, type Micros } from '../time.ts';
+import { type StateType, stateTypeSchema } from '../runs/states.ts';
+import { datetime, formatMicros, type Micros } from '../time.ts';
 
 /** Most spans one request may name (a screenful of rows is well under it). */
 export const STATE_CHANGES_SPANS_MAX = 200;
@@ -30,6 +30,15 @@ export interface StateChanges {
   states: StateChange[];
   total: number;
 }
+
+/** `StateChanges`, as `renderStateChanges` writes them. */
+export const stateChangesSchema = named(
+  'StateChanges',
+  object({
+    states: array(object({ type: stateTypeSchema, name: str(), timestamp: datetime() })),
+    total: int({ min: 0 }),
+  }),
+);
 
 export function renderStateChanges(c: StateChanges): Record<string, unknown> {
   return {

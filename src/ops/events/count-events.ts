@@ -12,8 +12,8 @@ import {
   eventFilterCloudSchema,
   eventFilterOssSchema,
 } from '../../domain/events.ts';
-import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../domain/time.ts';
-import { type Infer, literal, num, object, optional } from '../../lib/schema.ts';
+import { datetime, formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../domain/time.ts';
+import { type Infer, int, literal, named, num, object, optional, str } from '../../lib/schema.ts';
 import { type PathFamily, storeOf } from '../context.ts';
 import type { EventsContext } from './context.ts';
 import { resolveFilter } from './filter-events.ts';
@@ -51,6 +51,11 @@ export function countEventsSchema(family: PathFamily) {
 export type CountEventsInput = Infer<(typeof schemas)['cloud']>;
 
 export const countableSchema = literal(COUNTABLES);
+
+export const eventCountSchema = named(
+  'EventCount',
+  object({ value: str(), label: str(), count: int({ min: 0 }), start_time: datetime(), end_time: datetime() }),
+);
 
 export interface EventCountBody {
   value: string;

@@ -5,6 +5,7 @@
  * matching event exactly once even while new events arrive. Page tokens are signed and expire.
  */
 import { AppError, invalidField } from '../../domain/errors.ts';
+import { receivedEventSchema } from '../../domain/events/render.ts';
 import {
   EVENT_DEFAULT_WINDOW_DAYS,
   EVENT_PAGE_DEFAULT,
@@ -21,7 +22,7 @@ import {
   type StoredEvent,
 } from '../../domain/events.ts';
 import { MICROS_PER_DAY, type Micros, nowMicros, startOfUtcDay } from '../../domain/time.ts';
-import { type Infer, int, object, optional } from '../../lib/schema.ts';
+import { array, type Infer, int, named, object, optional, orNull, str } from '../../lib/schema.ts';
 import { type PathFamily, storeOf } from '../context.ts';
 import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
 import type { EventsContext } from './context.ts';
@@ -97,6 +98,12 @@ interface PageToken {
 function scopeKey(scope: EventScope): string {
   return scope.kind === 'workspace' ? `w:${scope.workspaceId}` : `a:${scope.accountId}`;
 }
+
+/** `EventPage`: `next_page` is a signed link, null on the last page. */
+export const eventPageSchema = named(
+  'EventPage',
+  object({ events: array(receivedEventSchema), total: int({ min: 0 }), next_page: orNull(str()) }),
+);
 
 export interface EventPageBody {
   events: Record<string, unknown>[];

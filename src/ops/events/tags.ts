@@ -1,8 +1,9 @@
 /** `GET /tags` and `DELETE /tags?tag=`: the workspace tag index (fed by events, see the store). */
 
-import { formatMicros } from '../../domain/time.ts';
-import { type Infer, int, literal, object, optional, str } from '../../lib/schema.ts';
+import { datetime, formatMicros } from '../../domain/time.ts';
+import { type Infer, int, literal, named, object, optional, str } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
+import { paginatedSchema } from '../runs/bodies.ts';
 
 export const TAG_LIMIT_DEFAULT = 200;
 export const TAG_LIMIT_MAX = 200;
@@ -20,6 +21,12 @@ export const listTagsQuerySchema = object(
   { extra: 'ignore' },
 );
 export const deleteTagQuerySchema = object({ tag: str({ min: 1 }) }, { extra: 'ignore' });
+
+/** `TagPaginationResponse`. */
+export const tagPageSchema = named(
+  'TagPage',
+  paginatedSchema(object({ name: str(), first_seen: datetime(), last_seen: datetime() })),
+);
 
 export async function listTags(ctx: OpContext, q: Infer<typeof listTagsQuerySchema>) {
   const { results, count } = await storeOf(ctx.services).tags.list(ctx.workspace.id, {

@@ -19,7 +19,7 @@ import {
 } from '../../domain/runs/filters.ts';
 import { uiHistoryLimit } from '../../domain/runs/ui-views.ts';
 import { nowMicros } from '../../domain/time.ts';
-import { int, literal, object, optional, type Shape } from '../../lib/schema.ts';
+import { array, int, literal, object, optional, type Schema, type Shape } from '../../lib/schema.ts';
 import type { PathFamily } from '../context.ts';
 
 const limit = () => optional(int({ min: 0, max: RUN_LIMIT_MAX }), () => RUN_LIMIT_DEFAULT);
@@ -115,6 +115,17 @@ export const dashboardCountsBodySchema = object(
 );
 
 /** `{results, count, limit, pages, page}` as Prefect's paginate routes answer. */
+/** The schema of `paginated(results)`: `{results, count, limit, pages, page}`. */
+export function paginatedSchema(item: Schema<unknown>): Schema<unknown> {
+  return object({
+    results: array(item),
+    count: int({ min: 0 }),
+    limit: int({ min: 0 }),
+    pages: int({ min: 0 }),
+    page: int({ min: 1 }),
+  });
+}
+
 export function paginated(results: unknown[], count: number, body: { limit: number; page: number }) {
   const pages = body.limit > 0 ? Math.ceil(count / body.limit) : 0;
   return { results, count, limit: body.limit, pages, page: body.page };

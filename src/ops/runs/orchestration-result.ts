@@ -1,6 +1,21 @@
 /** `OrchestrationResult` as Prefect renders it, from a policy decision. */
 import type { Decision } from '../../domain/runs/orchestration.ts';
-import { renderState, type StateRow } from '../../domain/runs/states.ts';
+import { renderState, type StateRow, stateSchema } from '../../domain/runs/states.ts';
+import { literal, named, num, object, optional, orNull, str } from '../../lib/schema.ts';
+
+/** `OrchestrationResult`, as `orchestrationResult` writes it. */
+export const orchestrationResultSchema = named(
+  'OrchestrationResult',
+  object({
+    state: orNull(stateSchema),
+    status: literal(['ACCEPT', 'REJECT', 'ABORT', 'WAIT']),
+    details: object({
+      type: literal(['accept_details', 'reject_details', 'abort_details', 'wait_details']),
+      reason: optional(orNull(str())),
+      delay_seconds: optional(num()),
+    }),
+  }),
+);
 
 export interface SetStateResult {
   /** 201 when a new state was written, 200 otherwise. */

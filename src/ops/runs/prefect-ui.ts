@@ -10,6 +10,7 @@ import { type HistoryQuery, type HistoryRow, historyQueryOf } from '../../domain
 import { STATE_TYPES, type StateType, TERMINAL_TYPES } from '../../domain/runs/states.ts';
 import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { type Micros, nowMicros } from '../../domain/time.ts';
+import { array, int, object, record } from '../../lib/schema.ts';
 import { type OpContext, storeOf } from '../context.ts';
 
 type HistoryBody = Parameters<typeof historyQueryOf>[0];
@@ -33,6 +34,11 @@ const MINUTE = 60_000_000;
  * `POST /ui/task_runs/dashboard/counts`: finished task runs that started in the window, in 20
  * buckets of `{completed, failed}` (failed = FAILED or CRASHED), the window widened to whole minutes.
  */
+/** What `dashboardTaskRunCounts` answers: its buckets, oldest first. */
+export const dashboardCountsSchema = array(object({ completed: int({ min: 0 }), failed: int({ min: 0 }) }));
+/** `{key: count}` answers: per state type, flow run or flow. */
+export const countsByKeySchema = record(int({ min: 0 }));
+
 export async function dashboardTaskRunCounts(
   ctx: OpContext,
   filters: RunFilterSet,

@@ -6,12 +6,30 @@
 import { AppError, notFound } from '../../domain/errors.ts';
 import type { LogFilter, LogRow, LogSort } from '../../domain/logs.ts';
 import { LEVEL_CLASSES, type LevelClass, levelClass } from '../../domain/run-log-views.ts';
-import { formatMicros } from '../../domain/time.ts';
+import { datetime, formatMicros } from '../../domain/time.ts';
+import { array, int, named, num, object, orNull, record, str } from '../../lib/schema.ts';
 import { type OpContext, type Services, storeOf } from '../context.ts';
 import type { ExportFormat } from '../logs/export-logs.ts';
 import { signToken, tokenKey, verifyToken } from '../signed-token.ts';
 
 type RunLogFilter = Pick<LogFilter, 'level' | 'loggers' | 'task_run_id' | 'timestamp'>;
+
+const count = () => int({ min: 0 });
+const levelCounts = object(Object.fromEntries(LEVEL_CLASSES.map((c) => [c, count()])));
+
+/** What `runLogCounts` answers: run id → its counters. */
+export const runLogCountsSchema = record(
+  named('RunLogCounts', object({ logs: count(), warnings: count(), errors: count() })),
+);
+/** What `runLogHistogram` answers. */
+export const runLogHistogramSchema = named(
+  'RunLogHistogram',
+  object({ start: orNull(datetime()), interval_seconds: num(), buckets: array(levelCounts), totals: levelCounts }),
+);
+/** What `runLogPosition` answers. */
+export const runLogPositionSchema = object({ offset: count(), timestamp: datetime() });
+/** What a download link is: the URL (relative to the server) and its expiry. */
+export const downloadLinkSchema = object({ url: str(), expires: datetime() });
 
 /** `{run id: {logs, warnings, errors}}` from the counters kept at ingest (no counting). */
 export async function runLogCounts(
