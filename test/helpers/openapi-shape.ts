@@ -1,8 +1,9 @@
 /**
- * Checks an answer against a response schema of Prefect's OpenAPI document
- * (`../shared/reference/prefect-cloud-openapi/prefect-openapi.json`): types, required fields,
- * enums, formats (uuid, date-time), items and tuples, `anyOf`/`oneOf`/`allOf`, `$ref`s. Fields the
- * schema does not name are reported too: an answer has Prefect's field names, not more.
+ * Checks an answer against a response schema of an OpenAPI document: types, required fields,
+ * enums, formats (uuid, date-time), items and tuples, `anyOf`/`oneOf`/`allOf`, `$ref`s. Against
+ * Prefect's document (`../shared/reference/prefect-cloud-openapi/prefect-openapi.json`), fields the
+ * schema does not name are reported too: an answer has Prefect's field names, not more. Against
+ * Sightline's own documents, fields are extra where the schema says so (`additionalProperties: false`).
  */
 import { readFileSync } from 'node:fs';
 
@@ -32,10 +33,27 @@ export function componentSchema(name: string): Json {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Every mismatch between `value` and `schema`, as `path: what` lines (empty when it conforms). */
+interface Against {
+  /** The document whose `components.schemas` the `$ref`s name. */
+  doc: Json;
+  /** Every field the schema does not name is an error (Prefect's document), not only where forbidden. */
+  namedFieldsOnly: boolean;
+}
+
+/** Every mismatch between `value` and `schema` of Prefect's document, as `path: what` lines (empty when it conforms). */
 export function shapeErrors(value: unknown, schema: Json, at = '$'): string[] {
+  return check(value, schema, at, { doc: load(), namedFieldsOnly: true });
+}
+
+/** Every mismatch between `value` and `schema` of the OpenAPI document `doc` (`$ref`s resolved in it). */
+export function documentShapeErrors(doc: Json, value: unknown, schema: Json): string[] {
+  return check(value, schema, '$', { doc, namedFieldsOnly: false });
+}
+
+function check(value: unknown, schema: Json, at: string, against: Against): string[] {
+  const shapeErrors = (v: unknown, s: Json, a: string) => check(v, s, a, against);
   if (!schema || Object.keys(schema).length === 0) return [];
-  if (schema.$ref) return shapeErrors(value, load().components.schemas[schema.$ref.split('/').pop()], at);
+  if (schema.$ref) return shapeErrors(value, against.doc.components.schemas[schema.$ref.split('/').pop()], at);
   if (schema.allOf) return schema.allOf.flatMap((s: Json) => shapeErrors(value, s, at));
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (alternatives) {
@@ -78,7 +96,8 @@ export function shapeErrors(value: unknown, schema: Json, at = '$'): string[] {
         if (props[k]) errors.push(...shapeErrors(v, props[k], `${at}.${k}`));
         else if (typeof schema.additionalProperties === 'object')
           errors.push(...shapeErrors(v, schema.additionalProperties, `${at}.${k}`));
-        else if (schema.properties) errors.push(`${at}.${k}: not in Prefect's schema`);
+        else if (schema.additionalProperties === false || (against.namedFieldsOnly && schema.properties))
+          errors.push(`${at}.${k}: not in the schema`);
       }
       return errors;
     }
