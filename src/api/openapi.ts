@@ -3,6 +3,7 @@
 import { SIGHTLINE_VERSION } from '../config/version.ts';
 import { type Components, hoistNamed } from '../lib/openapi-components.ts';
 import { cleanJson, type JsonSchema, type ObjectSchema, type Schema } from '../lib/schema.ts';
+import type { PathFamily } from '../ops/context.ts';
 import { type ErrorShape, errorSchema, MANAGEMENT_API } from './errors.ts';
 import {
   CLOUD_PREFIX,
@@ -28,34 +29,40 @@ type Documented = Omit<FixedRouteDef, 'handler' | 'method' | 'query' | 'body' | 
   errorShape: ErrorShape;
 };
 
+const operationId = (method: string, prefix: string, path: string) =>
+  `${method.toLowerCase()}_${prefix}${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}`;
+
+/** A route of the table on one path family, as documented. */
+function onFamily(r: RouteDef, family: PathFamily): Documented {
+  const url = (family === 'oss' ? '/api' : CLOUD_PREFIX) + r.path;
+  return {
+    ...r,
+    url,
+    operationId: operationId(r.method, `${family}_`, r.path),
+    query: forFamily(r.query, family),
+    body: forFamily(r.body, family),
+    response: forFamily(r.response, family) as Responses,
+    errorShape: MANAGEMENT_API.test(openapiPath(url)) ? 'coded' : family,
+  };
+}
+
+function fixedRoute(r: FixedRouteDef): Documented {
+  return {
+    ...r,
+    operationId: operationId(r.method, '', r.url.replace(/:([a-z_]+)/g, '$1')),
+    query: forFamily(r.query, 'cloud'),
+    body: forFamily(r.body, 'cloud'),
+    response: forFamily(r.response, 'cloud') as Responses,
+    errorShape: 'cloud',
+  };
+}
+
 /** Every route of the table (on each of its path families) and every fixed route, as documented. */
 function documented(routes: RouteDef[], fixed: FixedRouteDef[]): Documented[] {
-  const out: Documented[] = [];
-  const id = (method: string, prefix: string, path: string) =>
-    `${method.toLowerCase()}_${prefix}${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}`;
-  for (const r of routes)
-    for (const family of r.families ?? ['oss', 'cloud']) {
-      const url = (family === 'oss' ? '/api' : CLOUD_PREFIX) + r.path;
-      out.push({
-        ...r,
-        url,
-        operationId: id(r.method, `${family}_`, r.path),
-        query: forFamily(r.query, family),
-        body: forFamily(r.body, family),
-        response: forFamily(r.response, family) as Responses,
-        errorShape: MANAGEMENT_API.test(openapiPath(url)) ? 'coded' : family,
-      });
-    }
-  for (const r of fixed)
-    out.push({
-      ...r,
-      operationId: id(r.method, '', r.url.replace(/:([a-z_]+)/g, '$1')),
-      query: forFamily(r.query, 'cloud'),
-      body: forFamily(r.body, 'cloud'),
-      response: forFamily(r.response, 'cloud') as Responses,
-      errorShape: 'cloud',
-    });
-  return out;
+  return [
+    ...routes.flatMap((r) => (r.families ?? (['oss', 'cloud'] as const)).map((f) => onFamily(r, f))),
+    ...fixed.map(fixedRoute),
+  ];
 }
 
 const isBody = (r: Responses): r is ResponseBody => r === null || 'json' in r || 'file' in r;
@@ -86,7 +93,8 @@ const DESCRIPTIONS: Record<number, string> = {
 };
 
 /** Statuses any operation may answer with an error: the caller's key, its rate, and what it sends. */
-function errorStatuses(r: Documented, url: string): number[] {
+function errorStatuses(r: Documented): number[] {
+  const url = openapiPath(r.url);
   const out = new Set<number>([401, 403, 429, ...(r.errors ?? [])]);
   if (url.includes('{')) out.add(404);
   if (r.params || r.query || r.body) out.add(422);
@@ -95,16 +103,36 @@ function errorStatuses(r: Documented, url: string): number[] {
   return [...out].sort();
 }
 
-export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  const components: Components = {};
-  const schemaOf = (s: Schema<unknown>): JsonSchema => hoistNamed(cleanJson(s.json()), components);
+/** Each status the operation documents, with its description and body. */
+function responsesOf(r: Documented, schemaOf: (s: Schema<unknown>) => JsonSchema): Record<string, unknown> {
   const content = (body: ResponseBody) => {
     if (body === null) return {};
     if ('file' in body)
       return { content: Object.fromEntries(body.file.map((t) => [t, { schema: { type: 'string' } }])) };
     return { content: { 'application/json': { schema: schemaOf(body) } } };
   };
+  const responses: Record<string, unknown> = {};
+  for (const [status, body] of successes(r))
+    responses[status] = { description: DESCRIPTIONS[status] ?? 'Success.', ...content(body) };
+  for (const status of errorStatuses(r))
+    responses[status] ??= { description: DESCRIPTIONS[status], ...content(errorSchema(status, r.errorShape)) };
+  return responses;
+}
+
+/**
+ * What a Cloud-path route (`routes` on the `cloud` family, or `fixed`) documents it answers, by
+ * status, its schemas inline (named ones keep their `title`): for documents built elsewhere (the
+ * REST gateway's passes these answers through).
+ */
+export function cloudResponses(route: RouteDef | FixedRouteDef): Record<string, unknown> {
+  const r = 'url' in route ? fixedRoute(route) : onFamily(route, 'cloud');
+  return responsesOf(r, (s) => cleanJson(s.json()));
+}
+
+export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const components: Components = {};
+  const schemaOf = (s: Schema<unknown>): JsonSchema => hoistNamed(cleanJson(s.json()), components);
   for (const r of documented(routes, fixed)) {
     const url = openapiPath(r.url);
     const params = [...url.matchAll(/\{([a-z_]+)\}/g)].map((m) => ({
@@ -118,11 +146,7 @@ export function buildOpenApi(routes: RouteDef[], fixed: FixedRouteDef[] = []): R
         params.push({ name, in: 'query', required: f.required, schema: cleanJson(f.schema.json()) as never });
       }
     }
-    const responses: Record<string, unknown> = {};
-    for (const [status, body] of successes(r))
-      responses[status] = { description: DESCRIPTIONS[status] ?? 'Success.', ...content(body) };
-    for (const status of errorStatuses(r, url))
-      responses[status] ??= { description: DESCRIPTIONS[status], ...content(errorSchema(status, r.errorShape)) };
+    const responses = responsesOf(r, schemaOf);
     const op: Record<string, unknown> = {
       tags: [r.tag],
       summary: r.summary,

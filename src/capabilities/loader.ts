@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../domain/errors.ts';
 import type { Capability, CapabilitySet, ConsumedOperation, Problem } from './model.ts';
-import { nativeParams } from './native-params.ts';
+import { nativeParams, nativeResponses } from './native-params.ts';
 import { PREFECT_CLOUD } from './prefect-cloud.ts';
 import { correctSeedTool } from './seed-overlay.ts';
 import { buildCapability } from './validate.ts';
@@ -62,8 +62,8 @@ const typeOf = (s: Record<string, unknown>) => String(s.type);
 
 /**
  * Adds the Cloud document's notes and paging hints; with `derive`, replaces the generator's
- * parameter schemas by the native operation's (the ones that validate the call). Returns what
- * changed type.
+ * parameter schemas by the native operation's (the ones that validate the call) and takes its
+ * documented answers. Returns what changed type.
  */
 function applyCloudFacts(op: ConsumedOperation, derive: boolean): string[] {
   const facts = PREFECT_CLOUD[`${op.method} ${op.path}`];
@@ -76,7 +76,9 @@ function applyCloudFacts(op: ConsumedOperation, derive: boolean): string[] {
   for (const p of op.params)
     if ((p.name === 'account_id' || p.name === 'workspace_id') && op.path.startsWith('/api/accounts/{account_id}'))
       p.schema = { type: 'string', format: 'uuid', description: `The ${p.name.slice(0, -3)} id` };
-  const params = derive ? nativeParams(op.method, op.path) : undefined;
+  if (!derive) return [];
+  op.responses = nativeResponses(op.method, op.path);
+  const params = nativeParams(op.method, op.path);
   if (!params) return [];
   const changed: string[] = [];
   for (const p of op.params) {

@@ -53,6 +53,11 @@ export interface ConsumedOperation {
   /** Extra documentation (the authority's description, limits, paging) merged in by corrections. */
   notes?: string;
   paging?: Paging;
+  /**
+   * What the operation answers, by status (OpenAPI `responses`, schemas inline): the native
+   * operation's, when the shipped files are consumed in-process; unknown otherwise.
+   */
+  responses?: Record<string, unknown>;
   where: Where;
 }
 

@@ -1,9 +1,11 @@
 /**
- * Parameter schemas of the native API's operations, derived from its route table: what the
- * shipped capability files consume in-process is validated by those very schemas, so the tools and
- * the REST gateway document the same types, limits and defaults. Looked up by the consumed
- * operation's `METHOD path` (Cloud spelling, `{name}` parameters).
+ * Parameter and response schemas of the native API's operations, derived from its route table:
+ * what the shipped capability files consume in-process is validated by those very schemas, so the
+ * tools and the REST gateway document the same types, limits and defaults, and the gateway the
+ * answers it passes through. Looked up by the consumed operation's `METHOD path` (Cloud spelling,
+ * `{name}` parameters).
  */
+import { cloudResponses } from '../api/openapi.ts';
 import { CLOUD_PREFIX, type FixedRouteDef, forFamily, type RouteDef } from '../api/router.ts';
 import { apiRoutes, fixedRoutes } from '../api/routes/index.ts';
 import { INT_MAX, INT_MIN, type JsonSchema, type ObjectSchema, type Schema } from '../lib/schema.ts';
@@ -67,14 +69,24 @@ function build(): Map<string, Indexed> {
   return map;
 }
 
+function lookup(method: string, path: string): { names: string[]; hit?: Indexed } {
+  index ??= build();
+  const { key, names } = shape(path);
+  return { names, hit: index.get(`${method} ${key}`) };
+}
+
+/** What the native operation behind `METHOD path` documents it answers, by status (OpenAPI `responses`). */
+export function nativeResponses(method: string, path: string): Record<string, unknown> | undefined {
+  const { hit } = lookup(method, path);
+  return hit && cloudResponses(hit.spec);
+}
+
 /**
  * The parameters of the native operation behind `METHOD path` (named as `path` names them, plus
  * `body`), or undefined when the native API has no such operation.
  */
 export function nativeParams(method: string, path: string): Record<string, JsonSchema> | undefined {
-  index ??= build();
-  const { key, names } = shape(path);
-  const hit = index.get(`${method} ${key}`);
+  const { names, hit } = lookup(method, path);
   if (!hit) return undefined;
   const { spec } = hit;
   const out: Record<string, JsonSchema> = {};

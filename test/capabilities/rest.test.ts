@@ -1,11 +1,13 @@
 /**
  * The REST gateway started from the three seed files: every resource compared with the native
- * Cloud-path answer (status, body, Content-Type, ETag), 405 with Allow, gateway errors as JSON,
- * and the OpenAPI document derived from the files.
+ * Cloud-path answer (status, body, Content-Type, ETag) and with a body its OpenAPI document
+ * declares for that status, 405 with Allow, gateway errors as JSON, and the OpenAPI document
+ * derived from the files.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../helpers/engines.ts';
+import { documentShapeErrors } from '../helpers/openapi-shape.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { callNative } from './harness.ts';
 import { nativeUrl, restPath, type Seeded, seed, TOOL_TABLE } from './tool-table.ts';
@@ -24,7 +26,8 @@ describe('REST gateway (seed capabilities, local API)', () => {
   });
   after(() => server.close());
 
-  it('answers every resource like the native API', async () => {
+  it('answers every resource like the native API, as its OpenAPI document declares', async () => {
+    const doc = (await (await fetch(`${rest}/v1/openapi.json`)).json()) as any;
     const seen = new Set<string>();
     for (const row of TOOL_TABLE) {
       const req = row.native(seeded);
@@ -47,6 +50,14 @@ describe('REST gateway (seed capabilities, local API)', () => {
         `${key}: content-type`,
       );
       assert.equal(res.headers.get('etag') ?? undefined, native.headers.etag, `${key}: etag`);
+      const template = Object.keys(doc.paths).find((p) =>
+        new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path.split('?')[0]),
+      );
+      const declared = template && doc.paths[template][req.method.toLowerCase()]?.responses[String(res.status)];
+      assert.ok(declared, `${key}: ${res.status} is not documented`);
+      const schema = declared.content?.['application/json']?.schema;
+      if (schema) assert.deepEqual(documentShapeErrors(doc, JSON.parse(body), schema), [], `${key}: ${body}`);
+      else if (!declared.content) assert.equal(body, '', `${key}: documents no body`);
       if (!row.pending) assert.ok(native.status < 400, `${row.tool}: native answers ${native.status}`);
     }
     assert.equal(seen.size, 27, 'the 28 REST operations cover 27 method+path pairs');
@@ -164,5 +175,52 @@ describe('REST gateway (seed capabilities, local API)', () => {
     );
     const create = doc.paths['/v1/api/accounts/{account-id}/workspaces/{workspace-id}/logs'].post;
     assert.equal(create.requestBody.content['application/json'].schema.type, 'array');
+    // Answers are the native operation's, named schemas listed once.
+    assert.deepEqual(logs.responses['200'].content['application/json'].schema, {
+      type: 'array',
+      items: { $ref: '#/components/schemas/Log' },
+    });
+    assert.equal(doc.components.schemas.Log.properties.level.type, 'integer');
+    assert.deepEqual(Object.keys(logs.responses['404'].content), ['application/json']);
+    assert.equal(logs.responses['502'].content['application/json'].schema.$ref, '#/components/schemas/CodedError');
+  });
+
+  it('names every operation with a unique, readable operationId of at most 40 characters, from its description', async () => {
+    const doc = (await (await fetch(`${rest}/v1/openapi.json`)).json()) as any;
+    const ids = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((p) =>
+      Object.values(p).map((op) => op.operationId),
+    );
+    assert.equal(new Set(ids).size, ids.length, `repeated: ${ids}`);
+    for (const id of ids) assert.match(id, /^[a-z][A-Za-z0-9]{0,39}$/);
+    // The ids are a contract of generated clients: a change here is a change to announce.
+    assert.deepEqual(ids.sort(), [
+      'countAccountEvents',
+      'countWorkspaceEvents',
+      'createAccountEvents',
+      'createLogs',
+      'createWorkspaceEvents',
+      'deleteWorkspaceTag',
+      'downloadFlowRunLogs',
+      'downloadFlowRunLogs2',
+      'getEventsForFlowRun',
+      'getFlowRunLogs',
+      'listTags',
+      'lookupSpanByRunId',
+      'readAccountEvents',
+      'readAccountEventsPage',
+      'readLogs',
+      'readSingleSpan',
+      'readSpanContext',
+      'readSpanObservedTags',
+      'readSpans',
+      'readSpansByIds',
+      'readTraceObservedLoggers',
+      'readTraceObservedStates',
+      'readTraceObservedTags',
+      'readWorkspaceEvents',
+      'readWorkspaceEventsPage',
+      'readWorkspaceObservedLoggers',
+      'readWorkspaceObservedStates',
+    ]);
   });
 });
