@@ -56,7 +56,7 @@ forEngine('sqlite', 'API docs page', (engine) => {
     }
   });
 
-  it('the document it renders has request schemas for bodies and parameters', async () => {
+  it('the document it renders has request schemas for bodies and parameters, and response schemas', async () => {
     const doc = JSON.parse((await s.request('GET', '/api/openapi.json')).body);
     const filter = doc.paths['/api/flow_runs/filter'].post;
     const body = filter.requestBody.content['application/json'].schema;
@@ -64,6 +64,16 @@ forEngine('sqlite', 'API docs page', (engine) => {
     assert.ok(body.properties.flow_runs && body.properties.limit, Object.keys(body.properties).join(','));
     const logs = doc.paths['/api/flow_runs/{id}/logs'].get;
     assert.ok(logs.parameters.some((p: { in: string; schema: unknown }) => p.in === 'query' && p.schema));
+    // …and response schemas, each shape once under components (test/response-schemas.test.ts checks them).
+    assert.deepEqual(filter.responses['200'].content['application/json'].schema, {
+      type: 'array',
+      items: { $ref: '#/components/schemas/FlowRun' },
+    });
+    assert.equal(doc.components.schemas.FlowRun.properties.state.anyOf[0].$ref, '#/components/schemas/State');
+    assert.equal(
+      filter.responses['422'].content['application/json'].schema.anyOf[0].$ref,
+      '#/components/schemas/OSSValidationError',
+    );
   });
 });
 
