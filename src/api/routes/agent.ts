@@ -4,7 +4,7 @@
  * scope and workspace apply as to every other read. Errors are `{code, message, hint}` bodies.
  */
 import { AGENT_TOOLS, type AgentTool } from '../../domain/agent/tools.ts';
-import { int, object, optional, str } from '../../lib/schema.ts';
+import { int, object, optional, schema, str } from '../../lib/schema.ts';
 import { compareFlowRuns } from '../../ops/agent/compare-flow-runs.ts';
 import { diagnoseFlowRun } from '../../ops/agent/diagnose-flow-run.ts';
 import { findFlowRuns } from '../../ops/agent/find-flow-runs.ts';
@@ -48,6 +48,12 @@ function toolRoute(tool: AgentTool): RouteDef {
     summary: `${tool.title}: ${tool.description}`,
     body,
     bodyOptional: true,
+    // The tool's output schema (also its MCP `outputSchema`), for documentation: never parsed.
+    response: schema(
+      (v) => v,
+      () => tool.output,
+    ),
+    errors: [409],
     handler: (ctx, { body: { max_chars, ...input } }) => RUNS[tool.name](ctx, input, max_chars),
   });
 }
@@ -65,6 +71,7 @@ export const agentRoutes: RouteDef[] = [
       flow_name: optional(str({ min: 1, max: 200 })),
     }),
     bodyOptional: true,
+    response: object({ description: str(), text: str() }),
     handler: (ctx, { body }) => investigatePrompt(ctx, body),
   }),
 ];
