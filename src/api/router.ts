@@ -48,7 +48,7 @@ export type ResponseBody = Schema<unknown> | FileBody | null;
 /**
  * What a route answers on success: the schema of its body at `status` (200 unless given), or the
  * body of each success status when it has several. Declared, documented, never checked at run
- * time (test/api/response-schemas.test.ts checks real answers against them).
+ * time (test/response-schemas.test.ts checks real answers against them).
  */
 export type Responses = ResponseBody | { readonly [status: number]: ResponseBody };
 
@@ -77,6 +77,7 @@ interface RequestSpec<Q, B> {
   bodyOptional?: boolean;
   /** Success status when it is not 200. */
   status?: number;
+  /** What a success answers (documentation only: see `Responses`). */
   response: PerFamily<Responses>;
   /** Error statuses the route answers beyond those every route can (documentation). */
   errors?: readonly number[];

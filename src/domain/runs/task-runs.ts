@@ -124,7 +124,7 @@ export interface TaskRunRow extends TaskRunFields, RunTiming {
 
 export type NewTaskRun = TaskRunFields;
 
-/** `TaskRun`, as `renderTaskRun` writes it. */
+/** The fields of `TaskRun`, as `renderTaskRun` writes them (`UITaskRun` adds one). */
 export const taskRunFields = {
   id: uuid(),
   created: datetime(),
