@@ -34,6 +34,7 @@ function bodyFor(path: string, ids: Record<string, string>): unknown {
     [/\/events$/, () => [event(ids.flow_run)]],
     [/\/count-by\/\{countable\}$/, () => ({ filter: {} })],
     [/\/agent\/(diagnose-flow-run|tail-logs|compare-flow-runs|get-trace-tree)$/, () => ({ flow_run_id: ids.flow_run })],
+    [/\/state-changes$/, () => ({ span_ids: [ids.span] })],
     [/increment-with-lease$/, () => ({ slots: 1, names: ['db'] })],
     [/\/log-counts$/, () => ({ flow_run_ids: [ids.flow_run] })],
     [/\/log-position$/, () => ({ log_id: ids.log })],
