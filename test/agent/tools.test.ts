@@ -14,7 +14,7 @@ import { AGENT_TOOLS } from '../../src/domain/agent/tools.ts';
 import { type Era, httpClient } from '../capabilities/harness.ts';
 import { forEachEngine, tempDir } from '../helpers/engines.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { KEY_ERROR, NEW_LOGGER, type NightlyEtl, seedNightlyEtl } from './seed.ts';
+import { client, KEY_ERROR, NEW_LOGGER, type NightlyEtl, seedNightlyEtl } from './seed.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const LINES = 20_000;
@@ -383,6 +383,35 @@ forEachEngine('agent tools', (engine) => {
     const done = await ok('get-trace-tree', { flow_run_id: n.completed[0].id });
     assert.equal(done.nodes.length, 1, 'a completed trace is one collapsed node');
     assert.deepEqual(done.nodes[0].collapsed_descendants, { count: 1, state_counts: { Completed: 1 } });
+  });
+
+  it('get-trace-tree folds more than ten mapped siblings in one state into one node', async () => {
+    const { call, state } = client(url);
+    const flow = await call('POST', '/flows/', { name: 'fan-out' });
+    const run = await call('POST', '/flow_runs/', { flow_id: flow.id, name: 'fan-out-run' });
+    await state('flow_runs', run.id, 'RUNNING');
+    for (let i = 0; i < 13; i++) {
+      const t = await call('POST', '/task_runs/', {
+        flow_run_id: run.id,
+        task_key: 'map',
+        dynamic_key: String(i),
+        name: `map-${i}`,
+      });
+      await state('task_runs', t.id, 'RUNNING');
+      await state('task_runs', t.id, i === 12 ? 'FAILED' : 'COMPLETED');
+    }
+    await state('flow_runs', run.id, 'FAILED');
+    const t = await ok('get-trace-tree', { flow_run_id: run.id, expand: 'all' });
+    assert.deepEqual(
+      t.nodes.map((x: Json) => [x.name, x.depth, x.state_name, x.group_count]),
+      [
+        ['fan-out-run', 0, 'Failed', 1],
+        ['map', 1, 'Completed', 12],
+        ['map-12', 1, 'Failed', 1],
+      ],
+    );
+    assert.equal(t.nodes[1].collapsed, true);
+    assert.deepEqual(t.nodes[1].collapsed_descendants, { count: 12, state_counts: { Completed: 12 } });
   });
 
   it('refuses bad arguments with errors an agent can act on', async () => {
