@@ -18,7 +18,7 @@ import { type RouteDef, route } from '../router.ts';
 const TAG = 'Agent tools (/api/v1/agent)';
 
 /** The smallest answer budget: a cut answer must still hold an item (messages stop at 2,000). */
-export const MAX_CHARS_MIN = 3000;
+const MAX_CHARS_MIN = 3000;
 
 type Run = (ctx: OpContext, input: any, maxChars?: number) => Promise<Record<string, unknown>>;
 

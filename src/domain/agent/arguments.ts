@@ -42,7 +42,7 @@ export function parseWindow(
 }
 
 /** A run id as typed: a full UUID (normalised), or a prefix of at least 8 hex digits. */
-export type RunIdArgument = { kind: 'id'; id: string } | { kind: 'prefix'; prefix: string };
+type RunIdArgument = { kind: 'id'; id: string } | { kind: 'prefix'; prefix: string };
 
 export function parseRunId(name: string, text: string): RunIdArgument {
   const id = normalizeUuid(text.trim());

@@ -32,7 +32,7 @@ export const CUT_FIELDS: Record<string, J> = {
   next: S.map({}),
   hint: S.str('Where the rest of a cut answer can be read.'),
 };
-export const CUT_KEYS = Object.keys(CUT_FIELDS);
+const CUT_KEYS = Object.keys(CUT_FIELDS);
 
 /** An output object whose list may be cut. */
 export function cuttable(props: Record<string, J>, optional: readonly string[] = []): J {

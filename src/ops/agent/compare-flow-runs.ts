@@ -15,14 +15,14 @@ import { fitLists } from './fit.ts';
 import { durationSeconds, resolveFlowRun } from './runs.ts';
 
 /** Task runs of one flow run compared (a run with more lists the first this many by start). */
-export const TASKS_COMPARED = 5000;
+const TASKS_COMPARED = 5000;
 /** Differing tasks listed. */
 const TASKS_LISTED = 200;
 const WARNING = 30;
 /** Loggers of one run compared. */
 const LOGGERS_READ = 1000;
 /** Lines of new loggers at WARNING or above counted (a count stops there). */
-export const WARNINGS_READ = 1000;
+const WARNINGS_READ = 1000;
 
 type Obj = Record<string, unknown>;
 

@@ -10,7 +10,7 @@ import { flowRunsById, logItem, positionOf, taskRunNames } from './log-lines.ts'
 import { resolveFlowRun } from './runs.ts';
 
 /** Runs of the flows a `flow_name` names that are searched (the newest in the window). */
-export const FLOW_NAME_RUNS = 200;
+const FLOW_NAME_RUNS = 200;
 
 export async function searchLogs(
   ctx: OpContext,

@@ -15,7 +15,7 @@ import { fit } from './fit.ts';
 import { durationSeconds, resolveFlowRun } from './runs.ts';
 
 /** Spans of one trace read (the largest traces are listed up to here). */
-export const TRACE_SPANS_MAX = 50_000;
+const TRACE_SPANS_MAX = 50_000;
 const PAGE = 1000;
 const GROUP_MIN = 11;
 /** Failed nodes whose state message is looked up, per answer. */
