@@ -13,13 +13,14 @@ import {
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import { AppError, echo } from '../domain/errors.ts';
+import { shrink } from '../lib/json-shrink.ts';
 import { registerAgentTools } from './agent-tools.ts';
 import { type CallContext, callContext } from './call-context.ts';
 import { type OutRequest, readAll, type Target } from './consumers.ts';
 import { type Binding, inputNameFor, invoke } from './invoke.ts';
 import type { McpToolDef, Paging } from './model.ts';
 import { deriveToolSchema, type ToolSchema } from './tool-schema.ts';
-import { type Cut, cutJson, cutText, nextArguments, shrink } from './truncate.ts';
+import { type Cut, cutJson, cutText, nextArguments } from './truncate.ts';
 
 export interface ToolEntry {
   tool: McpToolDef;

@@ -4,6 +4,7 @@
  * `hint` where no argument can resume exactly); an item larger than the whole budget is returned
  * with its longest strings shortened (`<field>_truncated: true`); text such as CSV is cut at a line.
  */
+import { shrink } from '../lib/json-shrink.ts';
 import type { Paging } from './model.ts';
 
 type Obj = Record<string, unknown>;
@@ -90,35 +91,6 @@ export function cutJson(value: unknown, maxChars: number, paging: Paging, args: 
   const items = n === 0 && found.list.length ? [shrink(found.list[0], budget)] : found.list.slice(0, n);
   const out = envelope(items, items.length);
   return { value: out, text: JSON.stringify(out), truncated: true };
-}
-
-const MIN_KEPT = 100;
-
-/** The longest string member of `v` (at any depth): its holder and key. */
-function longest(v: unknown, best?: { holder: Obj; key: string; len: number }) {
-  if (typeof v !== 'object' || v === null) return best;
-  for (const [k, x] of Object.entries(v as Obj)) {
-    if (typeof x === 'string' && x.length > (best?.len ?? MIN_KEPT)) best = { holder: v as Obj, key: k, len: x.length };
-    else if (typeof x === 'object') best = longest(x, best);
-  }
-  return best;
-}
-
-/**
- * A copy of `item` whose longest strings are cut (each marked by a sibling `<key>_truncated:
- * true`, or in place inside an array) until its JSON fits `budget` characters or nothing long is
- * left.
- */
-export function shrink(item: unknown, budget: number): unknown {
-  const copy = structuredClone(item);
-  for (let size = JSON.stringify(copy).length; size > budget; size = JSON.stringify(copy).length) {
-    const at = longest(copy);
-    if (!at) break;
-    const keep = Math.max(MIN_KEPT, at.len - (size - budget) - 40);
-    at.holder[at.key] = `${(at.holder[at.key] as string).slice(0, keep)}…`;
-    if (!Array.isArray(at.holder)) at.holder[`${at.key}_truncated`] = true;
-  }
-  return copy;
 }
 
 /** Cuts text at the last whole line within the budget. */

@@ -56,9 +56,9 @@ export const capabilityOptions = {
   },
   'mcp-max-chars': {
     type: 'int',
-    help: 'Largest MCP tool result, in characters; longer lists are cut at a whole item.',
+    help: 'Largest MCP tool result, in characters (at least 5000); longer lists are cut at a whole item.',
     default: 60000,
-    min: 1000,
+    min: 5000,
   },
   'mcp-tools': {
     type: 'string',

@@ -16,7 +16,7 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 import { httpClient, type ToolAnswer } from './harness.ts';
 
 const TOKEN = 's3cret-token-value';
-const CSV = `id,name\n${Array.from({ length: 200 }, (_, i) => `${i},thing number ${i}`).join('\n')}\n`;
+const CSV = `id,name\n${Array.from({ length: 1000 }, (_, i) => `${i},thing number ${i}`).join('\n')}\n`;
 
 interface Seen {
   url: string;
@@ -82,7 +82,7 @@ describe('a capability file of our own, against a local HTTP API', () => {
     writeFileSync(join(dir, 'things-secrets.yaml'), `token: ${TOKEN}\n`);
     server = await startServer(engines[0], {
       capabilities: join(dir, 'things.yaml'),
-      'mcp-max-chars': '1000',
+      'mcp-max-chars': '5000',
       'upstream-timeout-ms': '300',
     });
     await server.listen();
@@ -127,10 +127,10 @@ describe('a capability file of our own, against a local HTTP API', () => {
     assert.equal(await res.text(), CSV);
     const tool = (await client.callTool({ name: 'export-thing', arguments: { id: '7' } })) as ToolAnswer;
     const text = tool.content[0].text!;
-    assert.ok(text.length <= 1000, `length ${text.length}`);
+    assert.ok(text.length <= 5000, `length ${text.length}`);
     const [kept, note] = [text.slice(0, text.lastIndexOf('\n') + 1), text.slice(text.lastIndexOf('\n') + 1)];
     assert.ok(CSV.startsWith(kept), 'cut at a whole line');
-    assert.match(note, /^\[truncated at 1000 characters\]$/);
+    assert.match(note, /^\[truncated at 5000 characters\]$/);
     assert.equal((tool.structuredContent as { truncated: boolean }).truncated, true);
   });
 

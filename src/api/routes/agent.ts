@@ -17,8 +17,8 @@ import { type RouteDef, route } from '../router.ts';
 
 const TAG = 'Agent tools (/api/v1/agent)';
 
-/** The smallest answer budget, as `--mcp-max-chars` allows (below ~5,000 a long line may not fit). */
-const MAX_CHARS_MIN = 1000;
+/** The smallest answer budget, as `--mcp-max-chars` allows: an item (messages stop at 2,000) fits. */
+const MAX_CHARS_MIN = 5000;
 
 type Run = (ctx: OpContext, input: any, maxChars?: number) => Promise<Record<string, unknown>>;
 

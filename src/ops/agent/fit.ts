@@ -3,6 +3,8 @@
  * answer says `truncated`, `returned` and how to continue (`next`: the arguments of the call that
  * resumes at the first item not returned, and the tool's own cursor fields set to match).
  */
+import { shrink } from '../../lib/json-shrink.ts';
+
 type Obj = Record<string, unknown>;
 
 export interface FitOptions<T> {
@@ -35,12 +37,16 @@ export function fit<T>(out: Obj, opts: FitOptions<T>): Obj {
     n++;
   }
   // The cursors of a cut answer are longer than those of the whole one: check and shrink.
-  for (; n >= 0; n--) {
+  for (; n > 0; n--) {
     const kept = opts.keep === 'head' ? list.slice(0, n) : list.slice(list.length - n);
     const answer = build(kept);
-    if (n === 0 || JSON.stringify(answer).length <= opts.maxChars) return answer;
+    if (JSON.stringify(answer).length <= opts.maxChars) return answer;
   }
-  return build([]);
+  // Not even one item fits: the next one, its longest strings shortened, so the answer advances.
+  if (!list.length) return build([]);
+  const next = opts.keep === 'head' ? list[0] : list[list.length - 1];
+  const room = opts.maxChars - JSON.stringify(build([next])).length + JSON.stringify(next).length;
+  return build([shrink(next, room) as T]);
 }
 
 /**
