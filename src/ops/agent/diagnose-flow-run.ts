@@ -7,7 +7,6 @@
 import { cutMessage, exceptionLine, tracebackOf } from '../../domain/agent/text.ts';
 import type { DiagnoseFlowRunInput } from '../../domain/agent/tools.ts';
 import type { LogRow } from '../../domain/logs.ts';
-import type { RunFilterSet } from '../../domain/runs/filters.ts';
 import type { RunListRow } from '../../domain/runs/run-list.ts';
 import type { SpanRow } from '../../domain/spans/span.ts';
 import { formatMicros, formatNullable, nowMicros } from '../../domain/time.ts';
@@ -110,17 +109,24 @@ async function errorEntry(ctx: OpContext, e: LogRow, input: DiagnoseFlowRunInput
   };
 }
 
-/** Task runs of these flow runs that ran more than once. */
-async function retriedTasks(ctx: OpContext, flowRunIds: string[]): Promise<Obj[]> {
-  const filters = { flow_runs: { operator: 'and_', id: { any_: flowRunIds } } } as RunFilterSet;
-  const tasks = await storeOf(ctx.services).taskRuns.filter(ctx.workspace.id, {
-    filters,
-    sort: 'EXPECTED_START_TIME_ASC',
-    limit: TASKS_READ,
-    offset: 0,
-    now: nowMicros(),
-  });
-  return tasks.filter((t) => t.run_count > 1).map((t) => ({ task_run_id: t.id, name: t.name, run_count: t.run_count }));
+/**
+ * Task runs of these flow runs that ran more than once, from their spans (which carry the run
+ * count and cost a fraction of a task-run read).
+ */
+async function retriedTasks(ctx: OpContext, traceId: string, flowRunIds: string[]): Promise<Obj[]> {
+  const out: Obj[] = [];
+  for (const id of flowRunIds) {
+    const spans = await storeOf(ctx.services).spans.list(ctx.workspace.id, traceId, {
+      filters: { parent_span_id: id, entities: ['task-run'] },
+      descending: false,
+      limit: TASKS_READ,
+    });
+    for (const s of spans) {
+      const runs = Number(s.attributes['prefect.run.run_count'] ?? 0);
+      if (runs > 1) out.push({ task_run_id: s.span_id, name: s.name, run_count: runs });
+    }
+  }
+  return out;
 }
 
 async function lastEvents(ctx: OpContext, run: RunListRow): Promise<Obj[]> {
@@ -246,7 +252,7 @@ async function diagnosis(ctx: OpContext, input: DiagnoseFlowRunInput): Promise<O
   if (!flowRunIds.length) flowRunIds.push(r.id);
   const deepestFirst = [...flowRunIds].reverse();
   const errors = await errorLogs(ctx, deepestFirst, new Set(spans.map((x) => x.span_id)), input);
-  const tasks = await retriedTasks(ctx, flowRunIds);
+  const tasks = root ? await retriedTasks(ctx, root.trace_id, flowRunIds) : [];
   const deepest = spans.length > 1 ? spans.at(-1) : undefined;
   const deepestRun =
     deepestFirst[0] !== r.id ? (await flowRunsById(ctx, [deepestFirst[0]])).get(deepestFirst[0]) : undefined;
