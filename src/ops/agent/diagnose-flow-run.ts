@@ -197,8 +197,17 @@ function summaryOf(run: RunListRow, where: Where, errors: Obj[], retries: Obj[],
 }
 
 export async function diagnoseFlowRun(ctx: OpContext, input: DiagnoseFlowRunInput, maxChars?: number): Promise<Obj> {
+  const out = await diagnosis(ctx, input);
+  // Over the budget: fewer lines before each error first, then fewer errors, events, path spans.
+  const errors = out.errors as Obj[];
+  const over = () => maxChars !== undefined && JSON.stringify(out).length > maxChars;
+  for (let lines = input.context_lines; over() && lines > 0; ) {
+    lines = Math.floor(lines / 2);
+    const keep = lines;
+    out.errors = errors.map((e) => ({ ...e, context_lines: keep ? (e.context_lines as unknown[]).slice(-keep) : [] }));
+  }
   return fitLists(
-    await diagnosis(ctx, input),
+    out,
     ['errors', 'last_events', 'failing_path'],
     maxChars,
     'more errors: search-logs with flow_run_id and level_ge "error"; the whole path: get-trace-tree',

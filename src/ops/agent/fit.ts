@@ -15,6 +15,8 @@ export interface FitOptions<T> {
   keep: 'head' | 'tail';
   /** The fields that continue after a cut which kept `kept`: cursors, and `next` arguments. */
   continueAfter(kept: T[]): Obj;
+  /** When not even one item fits: an empty list (other lists will be cut too), not a shortened item. */
+  allowEmpty?: boolean;
 }
 
 export function fit<T>(out: Obj, opts: FitOptions<T>): Obj {
@@ -43,7 +45,7 @@ export function fit<T>(out: Obj, opts: FitOptions<T>): Obj {
     if (JSON.stringify(answer).length <= opts.maxChars) return answer;
   }
   // Not even one item fits: the next one, its longest strings shortened, so the answer advances.
-  if (!list.length) return build([]);
+  if (!list.length || opts.allowEmpty) return build([]);
   const next = opts.keep === 'head' ? list[0] : list[list.length - 1];
   const room = opts.maxChars - JSON.stringify(build([next])).length + JSON.stringify(next).length;
   return build([shrink(next, room) as T]);
@@ -58,7 +60,7 @@ export function fitLists(out: Obj, keys: string[], maxChars: number | undefined,
   let answer = out;
   for (const key of keys) {
     if (maxChars === undefined || JSON.stringify(answer).length <= maxChars) break;
-    answer = fit(answer, { key, maxChars, keep: 'head', continueAfter: () => ({ hint }) });
+    answer = fit(answer, { key, maxChars, keep: 'head', allowEmpty: true, continueAfter: () => ({ hint }) });
   }
   return answer;
 }
