@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { WebSocket } from 'ws';
 import { type BenchContext, log, type Workload } from '../lib/context.ts';
+import { DbCpuSampler, postmasterPid } from '../lib/db-cpu.ts';
 import { HttpClient, runClients } from '../lib/http.ts';
 import { ProcSampler } from '../lib/proc.ts';
 import { table } from '../lib/results.ts';
@@ -32,6 +33,8 @@ interface Streamed {
   rate: number;
   maxRss?: number;
   serverCpu?: number;
+  /** Cores a local PostgreSQL used meanwhile (undefined on SQLite or a remote database). */
+  dbCpu?: number;
 }
 
 function openSocket(url: string): Promise<WebSocket> {
@@ -66,6 +69,7 @@ async function stream(server: ServerHandle, perConnection: string[][]): Promise<
   const url = `${server.apiUrl.replace(/^http/, 'ws')}/events/in`;
   const sockets = await Promise.all(perConnection.map(() => openSocket(url)));
   const sampler = new ProcSampler([server.pid]);
+  const dbSampler = new DbCpuSampler(server.db.startsWith('postgres') ? await postmasterPid(server.db) : undefined);
   const t0 = performance.now();
   await Promise.all(
     sockets.map(async (ws, c) => {
@@ -82,9 +86,10 @@ async function stream(server: ServerHandle, perConnection: string[][]): Promise<
   );
   const seconds = (performance.now() - t0) / 1000;
   const proc = sampler.stop();
+  const db = dbSampler.stop();
   for (const ws of sockets) ws.close(1000);
   const events = perConnection.reduce((a, f) => a + f.length, 0);
-  return { events, seconds, rate: events / seconds, maxRss: proc.maxRss, serverCpu: proc.cpuCores };
+  return { events, seconds, rate: events / seconds, maxRss: proc.maxRss, serverCpu: proc.cpuCores, dbCpu: db.dbCores };
 }
 
 /** Task events dealt to connections task by task. */
@@ -151,8 +156,10 @@ export const tracesRecorder: Workload = {
     }
     const r = fx.recorder;
     const b = fx.baseline;
-    const cpuPerK = (s: Streamed) =>
-      s.serverCpu === undefined ? undefined : (s.serverCpu * s.seconds * 1000) / (s.events / 1000);
+    const perK = (cores: number | undefined, s: Streamed) =>
+      cores === undefined ? undefined : (cores * s.seconds * 1000) / (s.events / 1000);
+    const cpuPerK = (s: Streamed) => perK(s.serverCpu, s);
+    const dbPerK = (s: Streamed) => perK(s.dbCpu, s);
     const row = (label: string, s: Streamed) => [
       label,
       int(s.events),
@@ -160,6 +167,7 @@ export const tracesRecorder: Workload = {
       s.seconds.toFixed(2),
       s.serverCpu?.toFixed(2) ?? 'n/a',
       cpuPerK(s) === undefined ? 'n/a' : ms(cpuPerK(s)!),
+      dbPerK(s) === undefined ? 'n/a' : ms(dbPerK(s)!),
       mb(s.maxRss),
     ];
     return [
@@ -171,7 +179,16 @@ export const tracesRecorder: Workload = {
       'marked as server-orchestrated, which the recorder ignores: the difference is the cost of task runs and spans.',
       '',
       table(
-        ['phase', 'events', 'events/s', 'seconds', 'server CPU (cores)', 'server CPU ms / 1,000 events', 'server RSS'],
+        [
+          'phase',
+          'events',
+          'events/s',
+          'seconds',
+          'server CPU (cores)',
+          'server CPU ms / 1,000 events',
+          'database CPU ms / 1,000 events',
+          'server RSS',
+        ],
         [row('task-run events → task runs + spans', r), row('baseline: the same events, no recorder', b)],
       ),
       '',

@@ -109,6 +109,62 @@ export function taskRunConformance(open: OpenTestStore): void {
         assert.equal(await store.taskRuns.count(ws, {}), 2);
       }));
 
+    it('records a batch touching task runs several times, out of order, as one event at a time would', () =>
+      withStore(open, async (store, ws) => {
+        const f = (await store.flows.upsert(ws, flow('etl'))).flow;
+        const fr = (await store.flowRuns.create(ws, flowRun(f.id), state('RUNNING', T0))).run.id;
+        const [a, b, c, d] = [uuid7(), uuid7(), uuid7(), uuid7()];
+        const aCompleted = record(a, fr, 'COMPLETED', T0 + 2 * SEC);
+        const bRunning = record(b, fr, 'RUNNING', T0 + SEC, { key: 'b' });
+        // Another id with a's key lands on a; its later state wins there.
+        const cFailed = record(c, fr, 'FAILED', T0 + 3 * SEC);
+        // Two states at one instant: the earlier in the batch wins, as it would one by one.
+        const dRunning = record(d, fr, 'RUNNING', T0 + SEC, { key: 'd' });
+        const dFailed = record(d, fr, 'FAILED', T0 + SEC, { key: 'd' });
+        const batch = [
+          aCompleted,
+          record(b, fr, 'PENDING', T0, { key: 'b' }),
+          record(a, fr, 'PENDING', T0),
+          bRunning,
+          cFailed,
+          record(a, fr, 'RUNNING', T0 + SEC),
+          aCompleted,
+          dRunning,
+          dFailed,
+        ];
+        await store.taskRuns.record(ws, batch);
+        const check = async () => {
+          assert.equal(await store.taskRuns.count(ws, {}), 3);
+          assert.equal(await store.taskRuns.get(ws, c), undefined);
+          const runA = await store.taskRuns.get(ws, a);
+          assert.deepEqual([runA?.state_type, runA?.state_id], ['FAILED', cFailed.state.id]);
+          const history = await store.taskRuns.states(ws, a);
+          assert.deepEqual(
+            history.map((x) => [x.type, x.state_details.task_run_id]),
+            [
+              ['PENDING', a],
+              ['RUNNING', a],
+              ['COMPLETED', a],
+              ['FAILED', a],
+            ],
+          );
+          assert.equal((await store.taskRuns.get(ws, b))?.state_id, bRunning.state.id);
+          assert.equal((await store.taskRuns.get(ws, d))?.state_id, dRunning.state.id);
+          assert.equal((await store.taskRuns.states(ws, d)).length, 2);
+          assert.deepEqual((await store.spans.get(ws, fr))?.child_state_counts, {
+            'task-run': { Failed: 1, Running: 2 },
+          });
+          return [(await store.spans.get(ws, a))?.version, (await store.spans.get(ws, fr))?.version];
+        };
+        const versions = await check();
+        assert.deepEqual(versions[0], 1, "the batch writes a's span once");
+        // Re-sent reversed, whole or split: nothing changes.
+        await store.taskRuns.record(ws, [...batch].reverse());
+        await store.taskRuns.record(ws, batch.slice(4));
+        await store.taskRuns.record(ws, batch.slice(0, 4));
+        assert.deepEqual(await check(), versions);
+      }));
+
     it('records onto the run with the same key when the id differs, and keeps runs of unknown flow runs', () =>
       withStore(open, async (store, ws) => {
         const f = (await store.flows.upsert(ws, flow('etl'))).flow;

@@ -15,12 +15,13 @@ import {
   sameContribution,
   spanFields,
 } from '../../domain/spans/placement.ts';
-import type { SpanPlacement, SpanRow, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import type { SpanPlacement, SpanRow, SpanType } from '../../domain/spans/span.ts';
 import { nowMicros } from '../../domain/time.ts';
-import { sameColumns, spanColumns } from '../shared/span-columns.ts';
+import { type SpanColumns, sameColumns, spanColumns } from '../shared/span-columns.ts';
 import { Deferred } from '../shared/span-deferred.ts';
-import type { PgDb, Queryable, Row } from './db.ts';
-import { insertSpan, readForUpsert, updateSpan } from './span-rows.ts';
+import type { PgDb, Queryable } from './db.ts';
+import { updateRows } from './recordset.ts';
+import { insertSpans, type NewSpan, readForUpsert, updateSpans } from './span-rows.ts';
 
 interface TxState {
   deferred: Deferred;
@@ -62,7 +63,7 @@ export class PgSpanProjection {
   private async touch(c: Queryable, ws: number, type: SpanType, id: string): Promise<void> {
     const t = this.tx(c);
     if (t.batching) t.deferred.touch(ws, type, id);
-    else await this.resync(c, ws, type, id, nowMicros());
+    else await this.resync(c, ws, type, [id], nowMicros());
   }
 
   /** Runs or artifacts with these ids were deleted (see the SQLite projection). */
@@ -99,7 +100,14 @@ export class PgSpanProjection {
     try {
       const r = await fn();
       const now = nowMicros();
-      for (const s of t.deferred.spans()) await this.resync(c, s.ws, s.type, s.id, now);
+      // Each run of touched spans of one workspace and type in one read and one write per kind.
+      const touched = t.deferred.spans();
+      for (let i = 0; i < touched.length; ) {
+        const { ws, type } = touched[i];
+        const ids: string[] = [];
+        for (; i < touched.length && touched[i].ws === ws && touched[i].type === type; i++) ids.push(touched[i].id);
+        await this.resync(c, ws, type, ids, now);
+      }
       await this.flush(c, t.deferred);
       return r;
     } finally {
@@ -120,20 +128,36 @@ export class PgSpanProjection {
   }
 
   private async flush(c: Queryable, d: Deferred): Promise<void> {
-    const now = nowMicros();
-    for (const p of d.parents()) {
+    const parents = d.parents();
+    if (parents.length) {
+      // Locked in (workspace, id) order, as `Deferred` sorts them: concurrent batches cannot deadlock.
       const r = await c.query(
-        'SELECT child_count, child_state_counts FROM spans WHERE ws = $1 AND span_id = $2 FOR UPDATE',
-        [p.ws, p.parent],
+        `SELECT ws, span_id, child_count, child_state_counts FROM spans
+          WHERE (ws, span_id) IN (SELECT * FROM unnest($1::int[], $2::text[])) ORDER BY ws, span_id FOR UPDATE`,
+        [parents.map((p) => p.ws), parents.map((p) => p.parent)],
       );
-      const row = r.rows[0] as { child_count: number; child_state_counts: string } | undefined;
-      if (!row) continue;
-      let next = { child_count: row.child_count, child_state_counts: JSON.parse(row.child_state_counts) };
-      for (const [contribution, delta] of p.changes) next = adjustChildCounts(next, contribution, delta);
-      await c.query(
-        'UPDATE spans SET child_count = $1, child_state_counts = $2, version = version + 1, published = $3 WHERE ws = $4 AND span_id = $5',
-        [next.child_count, JSON.stringify(next.child_state_counts), now, p.ws, p.parent],
+      const stored = new Map(
+        (r.rows as { ws: number; span_id: string; child_count: number; child_state_counts: string }[]).map((x) => [
+          `${x.ws}\u0000${x.span_id}`,
+          x,
+        ]),
       );
+      const now = nowMicros();
+      const rows = [];
+      for (const p of parents) {
+        const row = stored.get(`${p.ws}\u0000${p.parent}`);
+        if (!row) continue;
+        let next = { child_count: row.child_count, child_state_counts: JSON.parse(row.child_state_counts) };
+        for (const [contribution, delta] of p.changes) next = adjustChildCounts(next, contribution, delta);
+        rows.push({
+          ws: p.ws,
+          span_id: p.parent,
+          child_count: next.child_count,
+          child_state_counts: JSON.stringify(next.child_state_counts),
+          published: now,
+        });
+      }
+      if (rows.length) await updateRows(c, 'spans', rows, ['ws', 'span_id'], { set: 'version = t.version + 1' });
     }
     const states = d.states();
     if (states.length) {
@@ -154,51 +178,56 @@ export class PgSpanProjection {
     }
   }
 
-  private async resync(c: Queryable, ws: number, type: SpanType, id: string, now: number): Promise<void> {
-    const { source, spans, children } = await readForUpsert(c, ws, type, id);
-    if (source) await this.upsert(c, ws, source, spans, children, now);
-    else await this.remove(c, ws, [id], now);
-  }
-
-  private async upsert(
-    c: Queryable,
-    ws: number,
-    source: SpanSource,
-    rows: Row[],
-    children: { span_type: string; state_name: string | null; n: number }[],
-    now: number,
-  ): Promise<void> {
+  /** Brings the spans of runs (or artifacts) `ids` of one type up to date: one read, one insert, one update. */
+  private async resync(c: Queryable, ws: number, type: SpanType, ids: string[], now: number): Promise<void> {
+    const { sources, spans, children } = await readForUpsert(c, ws, type, ids);
     const d = this.tx(c).deferred;
-    const id = source.span_id;
-    const old = rows.find((r) => r.span_id === id);
-    const parentId = source.parent_id !== null && source.parent_id !== id ? source.parent_id : null;
-    const p = parentId === null ? undefined : rows.find((r) => r.span_id === parentId);
-    const parent = p
-      ? { span_id: p.span_id as string, trace_id: p.trace_id as string, path: JSON.parse(p.path as string) as string[] }
-      : undefined;
-    const placement = place(id, source.parent_id, parent);
-    const fields = spanFields(source, placement);
-    const columns = spanColumns(fields);
-    if (old && sameColumns(old, columns)) return;
+    const inserts: NewSpan[] = [];
+    const updates: { id: string; cols: SpanColumns }[] = [];
+    const moved: { id: string; placement: SpanPlacement }[] = [];
+    const gone: string[] = [];
+    for (const id of ids) {
+      const source = sources.get(id);
+      if (!source) {
+        gone.push(id);
+        continue;
+      }
+      const old = spans.get(id);
+      const parentId = source.parent_id !== null && source.parent_id !== id ? source.parent_id : null;
+      const p = parentId === null ? undefined : spans.get(parentId);
+      const parent = p
+        ? {
+            span_id: p.span_id as string,
+            trace_id: p.trace_id as string,
+            path: JSON.parse(p.path as string) as string[],
+          }
+        : undefined;
+      const placement = place(id, source.parent_id, parent);
+      const fields = spanFields(source, placement);
+      const cols = spanColumns(fields);
+      if (old && sameColumns(old, cols)) continue;
 
-    const before = old ? contributionOf(old as unknown as SpanRow) : undefined;
-    const after = contributionOf(fields);
-    if (!sameContribution(before, after)) {
-      if (before?.parent) d.child(ws, before.parent, before, -1);
-      if (after.parent) d.child(ws, after.parent, after, 1);
+      const before = old ? contributionOf(old as unknown as SpanRow) : undefined;
+      const after = contributionOf(fields);
+      if (!sameContribution(before, after)) {
+        if (before?.parent) d.child(ws, before.parent, before, -1);
+        if (after.parent) d.child(ws, after.parent, after, 1);
+      }
+      if (old) {
+        updates.push({ id, cols });
+        if (old.trace_id !== cols.trace_id || old.path !== cols.path) moved.push({ id, placement });
+      } else {
+        // Counted from the children present: changes gathered for it before it existed are void.
+        const counts = childCountsFrom(children.get(id) ?? []);
+        d.forget(ws, id);
+        inserts.push({ id, cols, counts });
+        if (counts.child_count > 0 && placement.path.length > 0) moved.push({ id, placement });
+      }
     }
-    let moved: boolean;
-    if (old) {
-      await updateSpan(c, ws, id, columns, now);
-      moved = old.trace_id !== columns.trace_id || old.path !== columns.path;
-    } else {
-      // Counted from the children present: changes gathered for it before it existed are void.
-      const counts = childCountsFrom(children);
-      d.forget(ws, id);
-      await insertSpan(c, ws, id, columns, counts, now);
-      moved = counts.child_count > 0 && placement.path.length > 0;
-    }
-    if (moved) await this.replantDescendants(c, ws, id, placement, now);
+    await insertSpans(c, ws, inserts, now);
+    await updateSpans(c, ws, updates, now);
+    for (const m of moved) await this.replantDescendants(c, ws, m.id, m.placement, now);
+    await this.remove(c, ws, gone, now);
   }
 
   private async remove(c: Queryable, ws: number, ids: string[], now: number): Promise<void> {
@@ -215,8 +244,10 @@ export class PgSpanProjection {
       'SELECT span_id, span_type FROM spans WHERE ws = $1 AND parent_span_id = ANY($2::text[])',
       [ws, gone.map((s) => s.span_id)],
     );
+    const byType = new Map<SpanType, string[]>();
     for (const ch of children.rows as { span_id: string; span_type: SpanType }[])
-      await this.resync(c, ws, ch.span_type, ch.span_id, now);
+      byType.set(ch.span_type, [...(byType.get(ch.span_type) ?? []), ch.span_id]);
+    for (const [type, ids] of byType) await this.resync(c, ws, type, ids, now);
   }
 
   private async replantDescendants(
@@ -270,7 +301,7 @@ export class PgSpanProjection {
         ];
         for (const [type, sql] of kinds) {
           for (const r of (await c.query(sql)).rows as { ws: number; id: string }[])
-            await this.resync(c, r.ws, type, r.id, now);
+            await this.resync(c, r.ws, type, [r.id], now);
         }
       });
       for (const table of ['flow_run_states', 'task_run_states']) {

@@ -2,13 +2,21 @@
 import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
 import type { TaskRunSort } from '../../domain/runs/filters.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
-import { recordedRow, type TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
+import type { TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
-import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../shared/run-columns.ts';
+import {
+  RUN_JSON_COLUMNS,
+  recordedTaskRunColumns,
+  stateColumns,
+  taskRunColumns,
+  timingColumns,
+} from '../shared/run-columns.ts';
+import { planRecording, type StoredTaskRunKey } from '../shared/task-run-batch.ts';
 import { RunReads, TASK_RUN_SELECT, TASK_RUNS } from '../sql/run-reads.ts';
 import type { PgDb, Queryable } from './db.ts';
+import { insertRows, updateRows } from './recordset.ts';
 import { insertColumns, insertState, pgReader, toTaskRun, updateColumns } from './run-rows.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
@@ -61,17 +69,6 @@ export class PgTaskRuns extends RunReads<TaskRunSort, TaskRunRow> implements Tas
       (await this.getInTx(c, ws, k.id)) ??
       (k.flow_run_id !== null ? await this.getByKey(c, ws, k.flow_run_id, k.task_key, k.dynamic_key) : undefined)
     );
-  }
-
-  /** The id of the run with this id, else with this key (no state join: the recorder's lookup). */
-  private async findId(c: Queryable, ws: number, k: TaskRunKey): Promise<string | undefined> {
-    const r = await c.query(
-      `SELECT id, 0 AS p FROM task_runs WHERE ws = $1 AND id = $2
-       UNION ALL SELECT id, 1 AS p FROM task_runs WHERE ws = $1 AND flow_run_id = $3 AND task_key = $4 AND dynamic_key = $5
-       ORDER BY p LIMIT 1`,
-      [ws, k.id, k.flow_run_id, k.task_key, k.dynamic_key],
-    );
-    return r.rows[0]?.id as string | undefined;
   }
 
   /** Inserts unless a run with the id or key exists; true when this call inserted it. */
@@ -183,36 +180,64 @@ export class PgTaskRuns extends RunReads<TaskRunSort, TaskRunRow> implements Tas
 
   /**
    * The recorder projection (contract: `TaskRunStore.record`) on a transaction's client — the event
-   * store calls it from its append transaction. Safe against other instances recording the same
-   * task run: inserts never fail on a duplicate, and the newer-state condition is in the UPDATE.
+   * store calls it from its append transaction. Set-based (ADR 0037): one read of every task run
+   * the batch touches, one insert, one update and one state insert, whatever the batch size. Safe
+   * against other instances recording the same task runs: inserts never fail on a duplicate (a run
+   * another instance inserted meanwhile is planned again, now as stored), and the newer-state
+   * condition is in the UPDATE.
    */
   async recordInTx(c: Queryable, ws: number, records: TaskRunEventRecord[]): Promise<void> {
-    // Spans of the batch's parents are updated once, at the end.
-    await this.spans.batch(c, () => this.recordEach(c, ws, records));
+    // Spans of the batch's runs and their parents are updated once, at the end.
+    await this.spans.batch(c, async () => {
+      const now = nowMicros();
+      let plan = planRecording(records, await this.storedKeys(c, ws, records), now);
+      for (let attempt = 1; plan.inserts.length > 0; attempt++) {
+        const r = await insertRows(
+          c,
+          'task_runs',
+          plan.inserts.map((w) => taskRunColumns(ws, w.run, w.timing)),
+          'ON CONFLICT DO NOTHING',
+          { json: RUN_JSON_COLUMNS },
+        );
+        if (r.rowCount === plan.inserts.length) break;
+        if (attempt === 3) throw new Error('task runs kept appearing under the recorder (3 attempts)');
+        plan = planRecording(records, await this.storedKeys(c, ws, records), now);
+      }
+      if (plan.updates.length)
+        await updateRows(
+          c,
+          'task_runs',
+          plan.updates.map((w) => ({ ws, id: w.run.id, ...recordedTaskRunColumns(w.run, w.timing, now) })),
+          ['ws', 'id'],
+          // The newest state wins: a row changes only when the recorded state is later than its own.
+          { json: RUN_JSON_COLUMNS, where: '(t.state_timestamp IS NULL OR t.state_timestamp < v.state_timestamp)' },
+        );
+      await insertRows(
+        c,
+        'task_run_states',
+        plan.states.map((s) => stateColumns(ws, 'task_run_id', s.runId, s.state)),
+        'ON CONFLICT (ws, id) DO NOTHING',
+        { json: RUN_JSON_COLUMNS },
+      );
+      for (const s of plan.states) await this.spans.taskRunChanged(c, ws, s.runId, s.state);
+    });
   }
 
-  private async recordEach(c: Queryable, ws: number, records: TaskRunEventRecord[]): Promise<void> {
-    const now = nowMicros();
-    for (const rec of records) {
-      const { run, timing } = recordedRow(rec, rec.taskRunId, now);
-      let runId = await this.findId(c, ws, run);
-      let inserted = false;
-      if (runId === undefined) {
-        inserted = await this.insert(c, ws, run, timing);
-        runId = inserted ? rec.taskRunId : await this.findId(c, ws, run);
-        if (runId === undefined) continue;
-      }
-      if (!inserted) {
-        // The newest state wins: the row changes only when the recorded state is later than its own.
-        const u = updateColumns('task_runs', recordedTaskRunColumns(run, timing, now), ws, runId);
-        await c.query(`${u.sql} AND (state_timestamp IS NULL OR state_timestamp < $${u.params.length + 1})`, [
-          ...u.params,
-          timing.state_timestamp,
-        ]);
-      }
-      const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
-      await insertState(c, 'task_run_states', ws, runId, state);
-      await this.spans.taskRunChanged(c, ws, runId, state);
-    }
+  /** The stored task runs with a record's id or key, in one statement. */
+  private async storedKeys(c: Queryable, ws: number, records: TaskRunEventRecord[]): Promise<StoredTaskRunKey[]> {
+    const keyed = records.filter((r) => r.flowRunId !== null);
+    const r = await c.query(
+      `SELECT id, flow_run_id, task_key, dynamic_key, state_timestamp FROM task_runs
+        WHERE ws = $1 AND (id = ANY($2::text[])
+          OR (flow_run_id, task_key, dynamic_key) IN (SELECT * FROM unnest($3::text[], $4::text[], $5::text[])))`,
+      [
+        ws,
+        records.map((x) => x.taskRunId),
+        keyed.map((x) => x.flowRunId),
+        keyed.map((x) => x.taskRun.task_key),
+        keyed.map((x) => x.taskRun.dynamic_key),
+      ],
+    );
+    return r.rows as StoredTaskRunKey[];
   }
 }

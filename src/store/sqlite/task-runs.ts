@@ -2,11 +2,12 @@
 import { applyTransition, emptyTiming, type RunTiming } from '../../domain/runs/bookkeeping.ts';
 import type { TaskRunSort } from '../../domain/runs/filters.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
-import { recordedRow, type TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
+import type { TaskRunEventRecord } from '../../domain/runs/task-run-recorder.ts';
 import type { NewTaskRun, TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { StateWrite, StateWriteResult, TaskRunStore } from '../contract.ts';
 import { recordedTaskRunColumns, taskRunColumns, timingColumns } from '../shared/run-columns.ts';
+import { planRecording, type StoredTaskRunKey, taskRunKey } from '../shared/task-run-batch.ts';
 import { RunReads, TASK_RUN_SELECT, TASK_RUNS } from '../sql/run-reads.ts';
 import type { Db } from './db.ts';
 import { insertColumns, insertState, type Row, sqliteReader, toTaskRun, updateColumns } from './run-rows.ts';
@@ -135,34 +136,45 @@ export class SqliteTaskRuns extends RunReads<TaskRunSort, TaskRunRow> implements
 
   /**
    * The recorder projection (contract: `TaskRunStore.record`), for use inside any transaction on
-   * this connection — the event store calls it from its append transaction.
+   * this connection — the event store calls it from its append transaction. Planned for the whole
+   * batch (ADR 0037): each run is inserted or rewritten once, however many of its events the batch
+   * holds; spans of the batch's runs and their parents are updated once, at the end.
    */
   recordInTx(ws: number, records: TaskRunEventRecord[]): void {
-    // Spans of the batch's parents are updated once, at the end.
-    this.spans.batch(() => this.recordEach(ws, records));
+    this.spans.batch(() => {
+      const now = nowMicros();
+      const plan = planRecording(records, this.storedKeys(ws, records), now);
+      for (const w of plan.inserts) this.insertInTx(ws, w.run, w.timing);
+      // One writer at a time: the plan compared with the stored states already.
+      for (const w of plan.updates)
+        updateColumns(this.db, 'task_runs', recordedTaskRunColumns(w.run, w.timing, now), ws, w.run.id);
+      for (const s of plan.states) {
+        insertState(this.db, 'task_run_states', ws, s.runId, s.state);
+        this.spans.taskRunChanged(ws, s.runId, s.state);
+      }
+    });
   }
 
-  private recordEach(ws: number, records: TaskRunEventRecord[]): void {
-    const now = nowMicros();
-    const byId = this.db.stmt('SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND id = ?');
+  /** The stored task runs with a record's id or key (an indexed lookup each: no round trips in process). */
+  private storedKeys(ws: number, records: TaskRunEventRecord[]): StoredTaskRunKey[] {
+    const cols = 'id, flow_run_id, task_key, dynamic_key, state_timestamp';
+    const byId = this.db.stmt(`SELECT ${cols} FROM task_runs WHERE ws = ? AND id = ?`);
     const byKey = this.db.stmt(
-      'SELECT id, state_timestamp FROM task_runs WHERE ws = ? AND flow_run_id = ? AND task_key = ? AND dynamic_key = ?',
+      `SELECT ${cols} FROM task_runs WHERE ws = ? AND flow_run_id = ? AND task_key = ? AND dynamic_key = ?`,
     );
-    for (const rec of records) {
-      const tr = rec.taskRun;
-      const row = (byId.get(ws, rec.taskRunId) ??
-        (rec.flowRunId !== null ? byKey.get(ws, rec.flowRunId, tr.task_key, tr.dynamic_key) : undefined)) as
-        | { id: string; state_timestamp: number | null }
-        | undefined;
-      const runId = row?.id ?? rec.taskRunId;
-      const state: StateRow = { ...rec.state, state_details: { ...rec.state.state_details, task_run_id: runId } };
-      const { run, timing } = recordedRow(rec, runId, now);
-      if (!row) this.insertInTx(ws, run, timing);
-      else if (row.state_timestamp === null || state.timestamp > row.state_timestamp) {
-        updateColumns(this.db, 'task_runs', recordedTaskRunColumns(run, timing, now), ws, runId);
-      }
-      insertState(this.db, 'task_run_states', ws, runId, state);
-      this.spans.taskRunChanged(ws, runId, state);
+    const found = new Map<string, StoredTaskRunKey>();
+    const seen = new Set<string>();
+    for (const r of records) {
+      const key = taskRunKey(r.flowRunId, r.taskRun.task_key, r.taskRun.dynamic_key);
+      if (seen.has(r.taskRunId) && (key === undefined || seen.has(key))) continue;
+      seen.add(r.taskRunId);
+      if (key !== undefined) seen.add(key);
+      for (const row of [
+        byId.get(ws, r.taskRunId),
+        key === undefined ? undefined : byKey.get(ws, r.flowRunId, r.taskRun.task_key, r.taskRun.dynamic_key),
+      ] as (StoredTaskRunKey | undefined)[])
+        if (row) found.set(row.id, row);
     }
+    return [...found.values()];
   }
 }
