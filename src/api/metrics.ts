@@ -11,6 +11,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RejectedLimit } from '../ops/access/rate-limits.ts';
 import type { Services } from '../ops/context.ts';
 import { type DatabaseUse, databaseUse } from '../ops/health/database.ts';
 
@@ -24,12 +25,23 @@ export interface TrackedSocket {
 const LIVE_ROUTES: ReadonlySet<string> = new Set(['/logs/out', '/events/out']);
 
 /** The label of a request that matched no route (404s of any path count as one series). */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 
 /** `/api/flow_runs/:id` → `/api/flow_runs/{id}`. */
 const template = (url: string) => url.replace(/:([A-Za-z_]\w*)/g, '{$1}');
 
-export type RateLimitKind = 'requests' | 'items' | 'auth_failures';
+/** How long a scrape waits for the database's figures (Prometheus gives up after 10 s by default). */
+const DATABASE_READ_MS = 5000;
+
+/** `p`'s value, or undefined when it fails or takes longer than `ms`. */
+function within<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+  });
+  return Promise.race([p.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+}
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -125,12 +137,24 @@ export class ServerMetrics {
         this.set({ kind: 'events' }, services.eventWriter.backlog);
       },
     });
-    // One read of the database per scrape, shared by the gauges below.
-    let reading: Promise<DatabaseUse> | undefined;
+    // One read of the database per scrape, shared by the gauges below. A database that fails or
+    // hangs must not fail the scrape (the other metrics matter most then): `sightline_database_up`
+    // says 0, and the gauges below keep their last values.
+    let reading: Promise<DatabaseUse | undefined> | undefined;
     const use = () => {
-      reading ??= databaseUse(services).finally(() => setImmediate(() => (reading = undefined)));
+      reading ??= within(DATABASE_READ_MS, databaseUse(services)).finally(() =>
+        setImmediate(() => (reading = undefined)),
+      );
       return reading;
     };
+    new Gauge({
+      name: 'sightline_database_up',
+      help: "1 when this scrape read the database's figures, 0 when the database failed or took over 5 s.",
+      registers,
+      async collect() {
+        this.set((await use()) ? 1 : 0);
+      },
+    });
     const gauge = (name: string, help: string, read: (u: DatabaseUse, g: Gauge) => void, labelNames: string[] = []) =>
       new Gauge({
         name,
@@ -138,7 +162,8 @@ export class ServerMetrics {
         labelNames,
         registers,
         async collect() {
-          read(await use(), this);
+          const u = await use();
+          if (u) read(u, this);
         },
       });
     gauge('sightline_text_index_lag_logs', 'Stored logs not yet in the text index.', (u, g) => g.set(u.textIndexLag));
@@ -183,7 +208,7 @@ export class ServerMetrics {
     this.batches.observe({ kind }, n);
   }
 
-  rateLimited(limit: RateLimitKind): void {
+  rateLimited(limit: RejectedLimit): void {
     this.rejections.inc({ limit });
   }
 

@@ -81,6 +81,7 @@ forEachEngine('metrics', (engine) => {
   it('reads the database, the text index and the process at scrape time', async () => {
     await postLogs(s, [{ message: 'indexed later' }]);
     const samples = await scrape(s);
+    assert.equal(samples.get('sightline_database_up'), 1);
     assert.ok(samples.get('sightline_database_size_bytes')! > 0);
     assert.ok(samples.get('sightline_text_index_lag_logs')! >= 0);
     assert.ok(samples.get('process_resident_memory_bytes')! > 0);

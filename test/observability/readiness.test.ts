@@ -105,6 +105,11 @@ forEngine('postgres', 'readiness of an unreachable database', (engine) => {
       const body = await readyBecomes(s, 503);
       assert.match(body.message, /^Not ready: database unreachable: /);
       assert.equal(body.problems?.length, 1);
+      // The metrics still answer, saying the database's figures could not be read.
+      const metrics = await s.request('GET', '/metrics');
+      assert.equal(metrics.statusCode, 200);
+      assert.match(metrics.body, /^sightline_writer_backlog_items\{kind="logs"\} 0$/m);
+      assert.match(metrics.body, /^sightline_database_up 0$/m);
     } finally {
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
       await admin.end();
