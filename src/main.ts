@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { doorOf } from './api/access.ts';
 import { buildApi } from './api/app.ts';
+import { ServerMetrics } from './api/metrics.ts';
 import { type PrefectUiSetup, setUpPrefectUi } from './api/prefect-ui/setup.ts';
 import { type CapabilityService, startCapabilities } from './capabilities/service.ts';
 import type { ServeConfig } from './config/schema.ts';
@@ -29,6 +30,8 @@ export interface Sightline {
   readonly store: Store;
   readonly api: FastifyInstance;
   readonly indexer: TextIndexer;
+  /** What `GET /metrics` serves. */
+  readonly metrics: ServerMetrics;
   /** The REST gateway and MCP server, unless `--no-capabilities`. */
   readonly capabilities?: CapabilityService;
   /** Prefect's web UI at `/prefect/` (`--prefect-ui`), and the start-up line about it. */
@@ -63,18 +66,19 @@ export async function createSightline(
   // --token-secret wins over the database's secret, for every engine; instances sharing a
   // database must then all be given the same one.
   const tokenSecret = config['token-secret'] || (await store.tenancy.tokenSecret());
-  const logWriter = createLogWriter(store);
+  const metrics = new ServerMetrics();
+  const logWriter = createLogWriter(store, { onCommit: (n) => metrics.committed('logs', n) });
   let downloadWorker: ReturnType<typeof startDownloadWorker> | undefined;
   let api: FastifyInstance | undefined;
   const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg) };
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
     onError: (err) => api?.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
   });
-  const eventWriter = createEventWriter(store);
+  const eventWriter = createEventWriter(store, { onCommit: (n) => metrics.committed('events', n) });
   // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
   const keyring = new Keyring(store.keys, log);
-  const limits = new RateLimits(config);
+  const limits = new RateLimits(config, { onReject: (limit) => metrics.rateLimited(limit) });
   const services = withStore<Services>(
     {
       config,
@@ -91,7 +95,8 @@ export async function createSightline(
     },
     store,
   );
-  api = await buildApi(services, { logger: opts.logger, prefectUi: prefectUi.ui });
+  metrics.watch(services);
+  api = await buildApi(services, { logger: opts.logger, prefectUi: prefectUi.ui, metrics });
   // Ingest is busy while logs keep arriving; the indexer then leaves it most of the thread.
   const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
   indexer.start();
@@ -109,6 +114,7 @@ export async function createSightline(
     store,
     api: api,
     indexer,
+    metrics,
     capabilities,
     prefectUi,
     async listen() {

@@ -8,7 +8,7 @@ import { it } from 'node:test';
 import { type Served, serve, until } from './helpers/cli.ts';
 import { tempDir } from './helpers/engines.ts';
 
-const SUMMARY = /^(api|data|account|workspace|cloud|rest|mcp) \S+$/;
+const SUMMARY = /^(api|data|account|workspace|cloud|metrics|rest|mcp) \S+$/;
 
 async function stop(s: Served): Promise<void> {
   s.child.kill('SIGTERM');

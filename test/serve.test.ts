@@ -27,6 +27,8 @@ describe('sightline serve', () => {
       assert.match(s.lines.workspace, /^[0-9a-f-]{36}$/);
       assert.equal(s.lines.cloud, `${s.lines.api}/accounts/${s.lines.account}/workspaces/${s.lines.workspace}`);
       assert.equal((await fetch(`${s.lines.api}/health`)).status, 200);
+      assert.equal(s.lines.metrics, s.lines.api.replace(/\/api$/, '/metrics'));
+      assert.match(await (await fetch(s.lines.metrics)).text(), /^# HELP /m);
       const started = performance.now();
       s.child.kill(signal);
       assert.equal(await s.exited, 0);

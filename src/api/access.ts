@@ -63,15 +63,19 @@ export function callerOf(req: { raw: IncomingMessage } | IncomingMessage): Calle
  * download links, which carry their own credential (checked by their route); and the web UI's
  * files and Prefect's, every path outside `/api` (ADR 31, 33) — they hold no data, and the UIs ask
  * for a key when the API answers 401. An unknown path under `/api` still needs a key: it answers
- * 401, not 404.
+ * 401, not 404. `/metrics` holds no data either, but says how the server is used: it is open only
+ * with `--metrics-public`.
  */
 const OPEN_PATHS = new Set(['/api/health', '/api/health/', '/api/ready', '/api/ready/']);
+/** Outside `/api` but not a UI file: it needs a read key under `--auth`, unless `--metrics-public`. */
+const METRICS_PATH = '/metrics';
 const SIGNED_DOWNLOAD = /^\/api\/sightline\/log-downloads\/[^/]+$/;
 
-function openPath(req: FastifyRequest): boolean {
+function openPath(req: FastifyRequest, metricsPublic: boolean): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const q = req.url.indexOf('?');
   const path = q < 0 ? req.url : req.url.slice(0, q);
+  if (path === METRICS_PATH) return metricsPublic;
   return OPEN_PATHS.has(path) || SIGNED_DOWNLOAD.test(path) || !(path === '/api' || path.startsWith('/api/'));
 }
 
@@ -157,8 +161,9 @@ export function registerAccess(app: FastifyInstance, services: Services): void {
   const { config } = services;
   if (!config.auth && config['rate-limit-requests'] <= 0) return;
   const door = doorOf(services);
+  const metricsPublic = config['metrics-public'];
   app.addHook('onRequest', async (req) => {
-    if (openPath(req)) return;
+    if (openPath(req, metricsPublic)) return;
     const caller = await letIn(door, req.raw);
     if (!caller) return;
     const scope = (req.routeOptions.config as { scope?: KeyScope } | undefined)?.scope;

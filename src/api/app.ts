@@ -10,6 +10,7 @@ import { registerDocsPage } from './docs-page.ts';
 import { sendError } from './errors.ts';
 import { clientErrorHandler, createListener, overBodyLimit } from './http-listener.ts';
 import { redacted } from './log-redaction.ts';
+import { registerMetrics, type ServerMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { type PrefectUi, registerPrefectUi } from './prefect-ui/routes.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
@@ -41,7 +42,7 @@ const apiError = (detail: string) => ({ detail });
 
 export async function buildApi(
   services: Services,
-  opts: { logger?: boolean | object; prefectUi?: PrefectUi } = {},
+  opts: { logger?: boolean | object; prefectUi?: PrefectUi; metrics?: ServerMetrics } = {},
 ): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
@@ -75,6 +76,8 @@ export async function buildApi(
   await app.register(compress, { threshold: 500, encodings: ['gzip'], globalDecompression: false });
   if (config['cors-origin'].length) await app.register(cors, { origin: [...config['cors-origin']] });
 
+  // First: the answers of every later hook (access, API version) are counted too.
+  opts.metrics?.instrument(app);
   registerAccess(app, services);
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api')) return;
@@ -88,7 +91,8 @@ export async function buildApi(
 
   registerRoutes(app, services, apiRoutes);
   registerFixedRoutes(app, services, fixedRoutes);
-  registerWebSockets(app, services, wsRoutes);
+  registerWebSockets(app, services, wsRoutes, opts.metrics);
+  if (opts.metrics) registerMetrics(app, opts.metrics);
 
   const openapi = buildOpenApi(apiRoutes, fixedRoutes);
   const undocumented = { config: { undocumented: true } };

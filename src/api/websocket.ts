@@ -23,6 +23,7 @@ import { browserGuard } from './browser-guard.ts';
 import { HTTP_STATUS } from './errors.ts';
 import { HeapReclaimer } from './heap-reclaim.ts';
 import { requestProblem } from './http-listener.ts';
+import type { ServerMetrics } from './metrics.ts';
 import { type Scope, WorkspaceResolver } from './router.ts';
 import { type WsLimits, WsSession } from './ws-session.ts';
 
@@ -58,7 +59,12 @@ function rejectRateLimited(socket: Duplex, err: unknown): void {
   reject(socket, 429, err.message, `Retry-After: ${err.retryAfter}\r\n`);
 }
 
-export function registerWebSockets(app: FastifyInstance, services: Services, routes: WsRouteDef[]): void {
+export function registerWebSockets(
+  app: FastifyInstance,
+  services: Services,
+  routes: WsRouteDef[],
+  metrics?: ServerMetrics,
+): void {
   if (routes.length === 0) return;
   const { config } = services;
   const guard = browserGuard(config);
@@ -116,6 +122,7 @@ export function registerWebSockets(app: FastifyInstance, services: Services, rou
       ws.on('error', () => ws.terminate());
       ws.once('close', () => reclaimer.socketClosed());
       const session = new WsSession(ws, limits);
+      if (metrics) session.onClose(metrics.socketOpened(route.path, { bufferedBytes: () => session.waitingBytes }));
       // A route that answers pings itself has not attached yet: a ping before any message is
       // answered now; one after messages waits for the route (it acknowledges them).
       if (route.autoPong === false) {

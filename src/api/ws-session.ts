@@ -162,6 +162,14 @@ export class WsSession {
     return this.socket.bufferedAmount;
   }
 
+  /** Bytes a route holds for this socket beyond the socket's own (a live subscriber's queue). */
+  heldBytes: () => number = () => 0;
+
+  /** Everything waiting to reach the client: unsent on the socket plus what the route holds. */
+  get waitingBytes(): number {
+    return this.socket.bufferedAmount + this.heldBytes();
+  }
+
   /** Whether a stream should wait for `drained()` before sending more. */
   get full(): boolean {
     return this.socket.bufferedAmount >= this.limits.maxBuffer;

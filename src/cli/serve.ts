@@ -77,6 +77,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     `account ${account.id}`,
     `workspace ${workspace.id}`,
     `cloud ${app.apiUrl}/accounts/${account.id}/workspaces/${workspace.id}`,
+    `metrics ${app.apiUrl!.replace(/\/api$/, '')}/metrics`,
     ...(app.prefectUi.ui ? [`prefect-ui ${app.apiUrl!.replace(/\/api$/, '')}${SERVE_BASE}/`] : []),
     ...(app.capabilities?.restUrls ?? []).map((u) => `rest ${u}`),
     ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),

@@ -156,6 +156,11 @@ export const serveOptions = {
     help: 'Require an API key (sightline keys create) on every request but /api/health and /api/ready; without it the server is open to anyone who reaches it.',
     default: false,
   },
+  'metrics-public': {
+    type: 'bool',
+    help: 'Serve GET /metrics without an API key under --auth (for a Prometheus that cannot send one).',
+    default: false,
+  },
   'rate-limit-requests': {
     type: 'int',
     help: 'API requests a minute per key (per remote address without --auth): HTTP requests, MCP requests, websocket subscriptions; 0 = no limit. Over it → 429 with Retry-After.',

@@ -4,9 +4,12 @@
  */
 import type { NewEvent } from '../domain/events.ts';
 import type { Store } from '../store/contract.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 
-export function createEventWriter(store: Store): GroupCommit<NewEvent> {
+export function createEventWriter(
+  store: Store,
+  opts: Pick<GroupCommitOptions, 'onCommit'> = {},
+): GroupCommit<NewEvent> {
   return new GroupCommit<NewEvent>(async (events) => {
     const { inserted } = await store.events.append(events);
     const maxSeq = new Map<string, { workspaceId: string | null; accountId: string; seq: number }>();
@@ -24,5 +27,5 @@ export function createEventWriter(store: Store): GroupCommit<NewEvent> {
         maxSeq: n.seq,
       });
     }
-  });
+  }, opts);
 }

@@ -18,6 +18,14 @@
  */
 import { AppError } from '../domain/errors.ts';
 
+export interface GroupCommitOptions {
+  maxItems?: number;
+  concurrency?: number;
+  laneMinItems?: number;
+  /** Told the size of each committed transaction (metrics). */
+  onCommit?: (n: number) => void;
+}
+
 interface Pending<T> {
   items: T[];
   resolve: () => void;
@@ -29,6 +37,7 @@ export class GroupCommit<T> {
   private readonly maxItems: number;
   private readonly concurrency: number;
   private readonly laneMinItems: number;
+  private readonly onCommit: (n: number) => void;
   private queue: Pending<T>[] = [];
   private queued = 0;
   /** Flushes in flight; counted synchronously so that an item never waits on a finishing lane. */
@@ -39,14 +48,12 @@ export class GroupCommit<T> {
   private told: Promise<void> = Promise.resolve();
   private lastAdd = Number.NEGATIVE_INFINITY;
 
-  constructor(
-    write: (items: T[]) => Promise<void>,
-    opts: { maxItems?: number; concurrency?: number; laneMinItems?: number } = {},
-  ) {
+  constructor(write: (items: T[]) => Promise<void>, opts: GroupCommitOptions = {}) {
     this.write = write;
     this.maxItems = opts.maxItems ?? 20_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
     this.laneMinItems = opts.laneMinItems ?? 1000;
+    this.onCommit = opts.onCommit ?? (() => {});
   }
 
   add(items: T[]): Promise<void> {
@@ -96,6 +103,7 @@ export class GroupCommit<T> {
     const items = batch.length === 1 ? batch[0].items : batch.flatMap((p) => p.items);
     try {
       await this.write(items);
+      this.onCommit(items.length);
       return batch.map((p) => () => p.resolve());
     } catch (err) {
       if (batch.length === 1 || (err instanceof AppError && err.code === 'unavailable'))
@@ -104,7 +112,10 @@ export class GroupCommit<T> {
       for (const p of batch) {
         outcomes.push(
           await this.write(p.items).then(
-            () => () => p.resolve(),
+            () => {
+              this.onCommit(p.items.length);
+              return () => p.resolve();
+            },
             (e) => () => p.reject(e),
           ),
         );

@@ -5,9 +5,9 @@
  */
 import type { NewLog } from '../domain/logs.ts';
 import type { Store } from '../store/contract.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 
-export function createLogWriter(store: Store): GroupCommit<NewLog> {
+export function createLogWriter(store: Store, opts: Pick<GroupCommitOptions, 'onCommit'> = {}): GroupCommit<NewLog> {
   return new GroupCommit<NewLog>(
     async (logs) => {
       const rows = await store.logs.append(logs);
@@ -18,6 +18,6 @@ export function createLogWriter(store: Store): GroupCommit<NewLog> {
       }
       for (const [workspaceId, seq] of maxSeq) await store.changes.notify({ workspaceId, stream: 'logs', maxSeq: seq });
     },
-    { concurrency: store.writeConcurrency },
+    { concurrency: store.writeConcurrency, ...opts },
   );
 }

@@ -561,8 +561,22 @@ export interface DownloadStore {
   expire(now: Micros): Promise<number>;
 }
 
+/** What operators watch about the database itself (readiness and `/metrics`), read on demand. */
+export interface StoreHealth {
+  /**
+   * What keeps the database from serving, one sentence each (unreachable, migrations pending or
+   * from a newer Sightline); empty when it is ready. Never throws.
+   */
+  problems(): Promise<string[]>;
+  /** Bytes the database takes: SQLite's files (main, WAL, text index), PostgreSQL's `pg_database_size`. */
+  sizeBytes(): Promise<number>;
+  /** The connection pool's use; undefined for an engine without a pool (SQLite). */
+  pool(): { total: number; idle: number; waiting: number } | undefined;
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
+  readonly health: StoreHealth;
   readonly tenancy: TenancyStore;
   readonly keys: KeyStore;
   readonly logs: LogStore;

@@ -41,6 +41,7 @@ export const logsOutRoute: WsRouteDef = {
         noun: 'logs',
       },
     );
+    session.heldBytes = () => subscriber.waitingBytes;
     const unsubscribe = await ctx.services.liveLogs.subscribe(ctx.workspace.id, subscriber);
     session.onClose(() => {
       subscriber.stop();

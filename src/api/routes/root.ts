@@ -1,13 +1,15 @@
 /** Root routes: health, readiness, versions, CSRF probe, admin storage. */
 
-import { bool, object, str } from '../../lib/schema.ts';
-import { checkDatabase } from '../../ops/tenancy/accounts.ts';
+import { array, bool, object, str } from '../../lib/schema.ts';
+import { readinessProblems } from '../../ops/health/database.ts';
 import { type RouteDef, route } from '../router.ts';
 
 /** Prefect's API version (not the package version), also the version of this API surface. */
 export const API_VERSION = '0.8.4';
 
 const readiness = object({ message: str() });
+/** A 503 names each problem (database unreachable, migrations pending). */
+const notReady = object({ message: str(), problems: array(str()) });
 
 export const rootRoutes: RouteDef[] = [
   route({
@@ -24,15 +26,13 @@ export const rootRoutes: RouteDef[] = [
     path: '/ready',
     tag: 'Root',
     scope: 'read',
-    summary: 'Readiness: 200 when the database answers, 503 otherwise.',
-    response: { 200: readiness, 503: readiness },
+    summary:
+      'Readiness: 200 when the database answers with the schema this server needs, else 503 naming what is not ready.',
+    response: { 200: readiness, 503: notReady },
     async handler(ctx, _input, _req, reply) {
-      try {
-        await checkDatabase(ctx.services, ctx.workspace.accountId);
-        return { message: 'OK' };
-      } catch {
-        return reply.code(503).send({ message: 'Database is not available' });
-      }
+      const problems = await readinessProblems(ctx.services);
+      if (!problems.length) return { message: 'OK' };
+      return reply.code(503).send({ message: `Not ready: ${problems.join('; ')}`, problems });
     },
   }),
   route({

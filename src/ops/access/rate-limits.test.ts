@@ -9,7 +9,7 @@ function limits(requests: number, items: number, authFail = 3) {
   const clock = { now: 0 };
   const l = new RateLimits(
     { 'rate-limit-requests': requests, 'rate-limit-items': items, 'auth-fail-limit': authFail },
-    () => clock.now,
+    { now: () => clock.now },
   );
   return { l, clock };
 }

@@ -101,13 +101,19 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export const rateLimited = (waitMs: number) => new RateLimitError('Rate limit exceeded', seconds(waitMs));
 
+/** Which limit refused something (a label of the metrics). */
+export type RejectedLimit = 'requests' | 'items' | 'auth_failures';
+
 export class RateLimits {
   private readonly config: RateLimitConfig;
   private readonly requests: Buckets;
   private readonly items: Buckets;
   private readonly failures: Buckets;
+  private readonly onReject: (limit: RejectedLimit) => void;
 
-  constructor(config: RateLimitConfig, now: () => number = () => performance.now()) {
+  constructor(config: RateLimitConfig, opts: { now?: () => number; onReject?: (limit: RejectedLimit) => void } = {}) {
+    const now = opts.now ?? (() => performance.now());
+    this.onReject = opts.onReject ?? (() => {});
     this.config = config;
     this.requests = new Buckets(now);
     this.items = new Buckets(now);
@@ -126,7 +132,7 @@ export class RateLimits {
   request(h: Holder): void {
     if (h.requests <= 0) return;
     const wait = this.requests.take(h.id, h.requests);
-    if (wait) throw rateLimited(wait);
+    if (wait) throw this.rejected('requests', rateLimited(wait));
   }
 
   /**
@@ -136,12 +142,15 @@ export class RateLimits {
   takeItems(h: Holder, n: number): void {
     if (h.items <= 0 || n <= 0) return;
     if (n > h.items)
-      throw new AppError(
-        'payload_too_large',
-        `A batch of ${n} items is more than the limit of ${h.items} items a minute: send smaller batches`,
+      throw this.rejected(
+        'items',
+        new AppError(
+          'payload_too_large',
+          `A batch of ${n} items is more than the limit of ${h.items} items a minute: send smaller batches`,
+        ),
       );
     const wait = this.items.take(h.id, h.items, n);
-    if (wait) throw rateLimited(wait);
+    if (wait) throw this.rejected('items', rateLimited(wait));
   }
 
   /** Gives back the items of a batch that was then not written. */
@@ -175,7 +184,12 @@ export class RateLimits {
     const limit = this.config['auth-fail-limit'];
     if (limit <= 0) return;
     const wait = this.failures.wait(address, limit);
-    if (wait) throw rateLimited(wait);
+    if (wait) throw this.rejected('auth_failures', rateLimited(wait));
+  }
+
+  private rejected<E>(limit: RejectedLimit, err: E): E {
+    this.onReject(limit);
+    return err;
   }
 
   /** Counts a failed authentication of `address`. */

@@ -91,6 +91,11 @@ export class LiveSubscriber<Row> implements LiveSink<Row> {
     }
   }
 
+  /** Approximate bytes of the rows waiting for the connection. */
+  get waitingBytes(): number {
+    return this.queuedBytes;
+  }
+
   /** Stops delivery and drops the queue (the connection closed). */
   stop(): void {
     this.stopped = true;

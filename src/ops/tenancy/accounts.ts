@@ -16,11 +16,6 @@ export function findWorkspace(
   return storeOf(services).tenancy.getWorkspace(accountId, workspaceId);
 }
 
-/** Answers once the database does (readiness); throws when it does not. */
-export async function checkDatabase(services: Services, accountId: string): Promise<void> {
-  await storeOf(services).tenancy.getAccount(accountId);
-}
-
 /** The context of the account-scope event routes; 404 for an unknown account. */
 export async function accountEventsContext(
   services: Services,

@@ -7,6 +7,7 @@ import { changeFeedConformance } from './change-feed.ts';
 import { eventDerivedConformance } from './event-derived.ts';
 import { eventConformance } from './events.ts';
 import { flowRunConformance } from './flow-runs.ts';
+import { healthConformance } from './health.ts';
 import { keyConformance } from './keys.ts';
 import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
@@ -35,4 +36,5 @@ export function storeConformance(open: OpenTestStore): void {
   runHistoryConformance(open);
   runListConformance(open);
   spanConformance(open);
+  healthConformance(open);
 }

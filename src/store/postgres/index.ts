@@ -20,6 +20,7 @@ import { pgEventProjections } from './event-projections.ts';
 import { PgEvents } from './events.ts';
 import { PgFlowRuns } from './flow-runs.ts';
 import { PgFlows } from './flows.ts';
+import { postgresHealth } from './health.ts';
 import { PgKeys } from './keys.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
@@ -74,6 +75,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   let closed: Promise<void> | undefined;
   return {
     engine: 'postgres',
+    health: postgresHealth(db),
     tenancy,
     keys: new PgKeys(db),
     logs,

@@ -14,6 +14,7 @@ import { sqliteEventProjections } from './event-projections.ts';
 import { SqliteEvents } from './events.ts';
 import { SqliteFlowRuns } from './flow-runs.ts';
 import { SqliteFlows } from './flows.ts';
+import { sqliteHealth } from './health.ts';
 import { SqliteKeys } from './keys.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
@@ -56,6 +57,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   const taskRuns = new SqliteTaskRuns(db, tenancy, spans.projection);
   return {
     engine: 'sqlite',
+    health: sqliteHealth(db, opts.path),
     tenancy,
     keys: new SqliteKeys(db),
     logs: new SqliteLogs(db, tenancy, text, { textPlan: opts.textPlan }),
