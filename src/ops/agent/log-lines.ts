@@ -4,6 +4,7 @@ import { cutMessage, logLine } from '../../domain/agent/text.ts';
 import type { LogCursor, LogRow } from '../../domain/logs.ts';
 import type { RunFilterSet } from '../../domain/runs/filters.ts';
 import type { RunListRow } from '../../domain/runs/run-list.ts';
+import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
 import { formatMicros, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
 
@@ -27,19 +28,28 @@ export function logItem(row: LogRow, format: LogFormat, extra: Record<string, un
 
 export const positionOf = (r: LogRow): LogCursor => ({ timestamp: r.timestamp, seq: r.seq });
 
-/** The task runs' names, by id (one read for all of them). */
-export async function taskRunNames(ctx: OpContext, ids: Iterable<string>): Promise<Map<string, string>> {
+/** The task runs with these ids (one read for all of them). */
+async function taskRunsById(ctx: OpContext, ids: Iterable<string>): Promise<TaskRunRow[]> {
   const list = [...new Set(ids)];
-  if (!list.length) return new Map();
+  if (!list.length) return [];
   const filters = { task_runs: { operator: 'and_', id: { any_: list } } } as RunFilterSet;
-  const rows = await storeOf(ctx.services).taskRuns.filter(ctx.workspace.id, {
+  return storeOf(ctx.services).taskRuns.filter(ctx.workspace.id, {
     filters,
     sort: 'ID_DESC',
     limit: list.length,
     offset: 0,
     now: nowMicros(),
   });
-  return new Map(rows.map((t) => [t.id, t.name]));
+}
+
+/** The task runs' names, by id. */
+export async function taskRunNames(ctx: OpContext, ids: Iterable<string>): Promise<Map<string, string>> {
+  return new Map((await taskRunsById(ctx, ids)).map((t) => [t.id, t.name]));
+}
+
+/** The task runs' state messages, by id. */
+export async function taskRunMessages(ctx: OpContext, ids: Iterable<string>): Promise<Map<string, string | null>> {
+  return new Map((await taskRunsById(ctx, ids)).map((t) => [t.id, t.state?.message ?? null]));
 }
 
 /** The flow runs with their flows' names, by id (one read for all of them). */

@@ -12,6 +12,7 @@ import { formatNullable, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { makeCursor, readCursor } from './cursors.ts';
 import { fit } from './fit.ts';
+import { flowRunsById, taskRunMessages } from './log-lines.ts';
 import { durationSeconds, resolveFlowRun } from './runs.ts';
 
 /** Spans of one trace read (the largest traces are listed up to here). */
@@ -75,19 +76,24 @@ function buildTree(spans: SpanRow[]): Node | undefined {
   return root;
 }
 
-function nodeOut(n: Node, depth: number, collapsed: Node[] | undefined, group = 1): Obj {
-  const s = n.span;
-  const folded = collapsed?.length
-    ? collapsed.reduce(
-        (acc, c) => {
-          acc.count += c.count + (collapsed.length > 1 ? 1 : 0);
-          for (const [k, v] of Object.entries(c.states)) acc.state_counts[k] = (acc.state_counts[k] ?? 0) + v;
-          if (collapsed.length > 1) acc.state_counts[stateKey(c.span)] = (acc.state_counts[stateKey(c.span)] ?? 0) + 1;
-          return acc;
-        },
-        { count: 0, state_counts: {} as Record<string, number> },
-      )
-    : null;
+/** A line as the tool returns it; a folded line counts what it hides. */
+function nodeOut(line: Line, now: number): Obj {
+  const { node, depth, folded, group } = line;
+  const s = node.span;
+  let hidden: { count: number; state_counts: Record<string, number> } | null = null;
+  if (folded) {
+    hidden = { count: 0, state_counts: {} };
+    const add = (k: string, v: number) => {
+      hidden!.state_counts[k] = (hidden!.state_counts[k] ?? 0) + v;
+    };
+    for (const c of folded) {
+      // A group hides its members and what is under them; a collapsed node, what is under it.
+      hidden.count += c.count + (group > 1 ? 1 : 0);
+      for (const [k, v] of Object.entries(c.states)) add(k, v);
+      if (group > 1) add(stateKey(c.span), 1);
+    }
+    if (hidden.count === 0 && group === 1) hidden = null;
+  }
   return {
     span_id: s.span_id,
     parent_span_id: s.parent_span_id,
@@ -97,45 +103,62 @@ function nodeOut(n: Node, depth: number, collapsed: Node[] | undefined, group = 
     state_type: s.state_type,
     state_name: s.state_name,
     start_time: formatNullable(s.start_time),
-    duration_s: durationSeconds(s, nowMicros()),
+    duration_s: durationSeconds(s, now),
     tags: s.tags,
-    collapsed: !!folded && (folded.count > 0 || group > 1),
-    collapsed_descendants: folded && (folded.count > 0 || group > 1) ? folded : null,
+    collapsed: hidden !== null,
+    collapsed_descendants: hidden,
     group_count: group,
   };
 }
 
-function walk(root: Node, input: TraceTreeInput): { out: Obj[]; failed: Node[] } {
-  const out: Obj[] = [];
-  const failed: Node[] = [];
+/** One line of the tree: a node, or a group of siblings (`members`), before it is rendered. */
+interface Line {
+  node: Node;
+  depth: number;
+  /** Folded into this line: the node itself (a collapsed subtree) or a group's members. */
+  folded?: Node[];
+  group: number;
+}
+
+/** The tree's lines in order; only the page asked for is rendered (`nodeOut`). */
+function walk(root: Node, input: TraceTreeInput): Line[] {
+  const out: Line[] = [];
   const visit = (n: Node, depth: number) => {
     const fold =
       n.children.length > 0 &&
       ((input.expand === 'failed' && !n.failedBelow) || (input.max_depth !== undefined && depth >= input.max_depth));
-    out.push(nodeOut(n, depth, fold ? [n] : undefined));
-    if (isFailed(n.span)) failed.push(n);
+    out.push({ node: n, depth, folded: fold ? [n] : undefined, group: 1 });
     if (fold) return;
+    const key = (c: Node) => `${c.span.span_type}\u0000${groupName(c.span)}\u0000${stateKey(c.span)}`;
     const groups = new Map<string, Node[]>();
     for (const c of n.children) {
-      const k = `${c.span.span_type}\u0000${groupName(c.span)}\u0000${stateKey(c.span)}`;
-      const g = groups.get(k);
+      const g = groups.get(key(c));
       if (g) g.push(c);
-      else groups.set(k, [c]);
+      else groups.set(key(c), [c]);
     }
     const emitted = new Set<string>();
     for (const c of n.children) {
-      const k = `${c.span.span_type}\u0000${groupName(c.span)}\u0000${stateKey(c.span)}`;
+      const k = key(c);
       const g = groups.get(k)!;
-      if (g.length >= GROUP_MIN) {
-        if (emitted.has(k)) continue;
+      if (g.length < GROUP_MIN) visit(c, depth + 1);
+      else if (!emitted.has(k)) {
         emitted.add(k);
-        out.push(nodeOut(c, depth + 1, g, g.length));
-        if (isFailed(c.span)) failed.push(c);
-      } else visit(c, depth + 1);
+        out.push({ node: c, depth: depth + 1, folded: g, group: g.length });
+      }
     }
   };
   visit(root, 0);
-  return { out, failed };
+  return out;
+}
+
+/** The state messages of the failed spans of a page, in one read per run kind. */
+async function failedMessages(ctx: OpContext, lines: Line[]): Promise<Map<string, string | null>> {
+  const failed = lines.filter((l) => isFailed(l.node.span)).slice(0, MESSAGES_MAX);
+  const ids = (type: string) => failed.filter((l) => l.node.span.span_type === type).map((l) => l.node.span.span_id);
+  const out = new Map<string, string | null>();
+  for (const [id, r] of await flowRunsById(ctx, ids('flow-run'))) out.set(id, r.run.state?.message ?? null);
+  for (const [id, message] of await taskRunMessages(ctx, ids('task-run'))) out.set(id, message);
+  return out;
 }
 
 export async function traceTree(ctx: OpContext, input: TraceTreeInput, maxChars?: number): Promise<Obj> {
@@ -146,21 +169,17 @@ export async function traceTree(ctx: OpContext, input: TraceTreeInput, maxChars?
   const spans = await readTrace(ctx, traceId);
   const root = buildTree(spans);
   if (!root) return { trace_id: traceId, total_spans: 0, nodes: [], next_cursor: null };
-  const { out } = walk(root, input);
+  const lines = walk(root, input);
   const offset = input.cursor ? readCursor<{ o: number }>(ctx, 'get-trace-tree', 'cursor', input.cursor).o : 0;
-  const nodes = out.slice(offset, offset + input.max_nodes);
-  // State messages of the failed spans listed (task runs' included).
-  let looked = 0;
-  for (const n of nodes) {
-    if ((n.state_type !== 'FAILED' && n.state_type !== 'CRASHED') || looked++ >= MESSAGES_MAX) continue;
-    const id = n.span_id as string;
-    const r =
-      n.span_type === 'flow-run'
-        ? await store.flowRuns.get(ctx.workspace.id, id)
-        : await store.taskRuns.get(ctx.workspace.id, id);
-    Object.assign(n, cutMessage(r?.state?.message ?? null));
-  }
-  const after = (n: number) => (offset + n < out.length ? makeCursor(ctx, 'get-trace-tree', { o: offset + n }) : null);
+  const page = lines.slice(offset, offset + input.max_nodes);
+  const messages = await failedMessages(ctx, page);
+  const now = nowMicros();
+  const nodes = page.map((l) => {
+    const n = nodeOut(l, now);
+    return messages.has(l.node.span.span_id) ? { ...n, ...cutMessage(messages.get(l.node.span.span_id)!) } : n;
+  });
+  const after = (n: number) =>
+    offset + n < lines.length ? makeCursor(ctx, 'get-trace-tree', { o: offset + n }) : null;
   return fit(
     { trace_id: traceId, total_spans: spans.length, nodes, next_cursor: after(nodes.length) },
     {
