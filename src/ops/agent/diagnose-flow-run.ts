@@ -12,7 +12,7 @@ import type { SpanRow } from '../../domain/spans/span.ts';
 import { formatMicros, formatNullable, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { fitLists } from './fit.ts';
-import { flowRunsById, logItem, positionOf } from './log-lines.ts';
+import { flowRunsById, logItem, positionOf, stateMessages } from './log-lines.ts';
 import { durationSeconds, resolveFlowRun } from './runs.ts';
 
 const FAILED = ['FAILED', 'CRASHED'] as const;
@@ -43,22 +43,6 @@ async function failingPath(ctx: OpContext, root: SpanRow): Promise<SpanRow[]> {
     path.push(cur);
   }
   return path;
-}
-
-/** State messages of the spans on the path (a flow run's or a task run's current state). */
-async function stateMessages(ctx: OpContext, path: SpanRow[]): Promise<Map<string, string | null>> {
-  const store = storeOf(ctx.services);
-  const out = new Map<string, string | null>();
-  for (const s of path) {
-    const run =
-      s.span_type === 'flow-run'
-        ? await store.flowRuns.get(ctx.workspace.id, s.span_id)
-        : s.span_type === 'task-run'
-          ? await store.taskRuns.get(ctx.workspace.id, s.span_id)
-          : undefined;
-    out.set(s.span_id, run?.state?.message ?? null);
-  }
-  return out;
 }
 
 /** Error logs of the runs deepest first; within a run, those of the spans on the path first, newest first. */

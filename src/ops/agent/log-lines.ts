@@ -48,7 +48,7 @@ export async function taskRunNames(ctx: OpContext, ids: Iterable<string>): Promi
 }
 
 /** The task runs' state messages, by id. */
-export async function taskRunMessages(ctx: OpContext, ids: Iterable<string>): Promise<Map<string, string | null>> {
+async function taskRunMessages(ctx: OpContext, ids: Iterable<string>): Promise<Map<string, string | null>> {
   return new Map((await taskRunsById(ctx, ids)).map((t) => [t.id, t.state?.message ?? null]));
 }
 
@@ -63,4 +63,17 @@ export async function flowRunsById(ctx: OpContext, ids: Iterable<string>): Promi
     offset: 0,
   });
   return new Map(rows.map((r) => [r.run.id, r]));
+}
+
+/** The current state messages of these spans' runs, in the spans' order (one read per run kind). */
+export async function stateMessages(
+  ctx: OpContext,
+  spans: { span_id: string; span_type: string }[],
+): Promise<Map<string, string | null>> {
+  const ids = (type: string) => spans.filter((s) => s.span_type === type).map((s) => s.span_id);
+  const flows = await flowRunsById(ctx, ids('flow-run'));
+  const tasks = await taskRunMessages(ctx, ids('task-run'));
+  const out = new Map<string, string | null>();
+  for (const s of spans) out.set(s.span_id, flows.get(s.span_id)?.run.state?.message ?? tasks.get(s.span_id) ?? null);
+  return out;
 }

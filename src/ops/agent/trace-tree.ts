@@ -12,7 +12,7 @@ import { formatNullable, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { makeCursor, readCursor } from './cursors.ts';
 import { fit } from './fit.ts';
-import { flowRunsById, taskRunMessages } from './log-lines.ts';
+import { stateMessages } from './log-lines.ts';
 import { durationSeconds, resolveFlowRun } from './runs.ts';
 
 /** Spans of one trace read (the largest traces are listed up to here). */
@@ -151,16 +151,6 @@ function walk(root: Node, input: TraceTreeInput): Line[] {
   return out;
 }
 
-/** The state messages of the failed spans of a page, in one read per run kind. */
-async function failedMessages(ctx: OpContext, lines: Line[]): Promise<Map<string, string | null>> {
-  const failed = lines.filter((l) => isFailed(l.node.span)).slice(0, MESSAGES_MAX);
-  const ids = (type: string) => failed.filter((l) => l.node.span.span_type === type).map((l) => l.node.span.span_id);
-  const out = new Map<string, string | null>();
-  for (const [id, r] of await flowRunsById(ctx, ids('flow-run'))) out.set(id, r.run.state?.message ?? null);
-  for (const [id, message] of await taskRunMessages(ctx, ids('task-run'))) out.set(id, message);
-  return out;
-}
-
 export async function traceTree(ctx: OpContext, input: TraceTreeInput, maxChars?: number): Promise<Obj> {
   const store = storeOf(ctx.services);
   const run = await resolveFlowRun(ctx, 'flow_run_id', input.flow_run_id);
@@ -172,7 +162,11 @@ export async function traceTree(ctx: OpContext, input: TraceTreeInput, maxChars?
   const lines = walk(root, input);
   const offset = input.cursor ? readCursor<{ o: number }>(ctx, 'get-trace-tree', 'cursor', input.cursor).o : 0;
   const page = lines.slice(offset, offset + input.max_nodes);
-  const messages = await failedMessages(ctx, page);
+  const failed = page.filter((l) => isFailed(l.node.span)).slice(0, MESSAGES_MAX);
+  const messages = await stateMessages(
+    ctx,
+    failed.map((l) => l.node.span),
+  );
   const now = nowMicros();
   const nodes = page.map((l) => {
     const n = nodeOut(l, now);
