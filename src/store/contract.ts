@@ -42,10 +42,10 @@ import type { FlowRunPolicy } from '../domain/runs/policies.ts';
 import type { RunListQuery, RunListRow } from '../domain/runs/run-list.ts';
 import type { StateRow } from '../domain/runs/states.ts';
 import type { TaskRunEventRecord } from '../domain/runs/task-run-recorder.ts';
-import type { NewTaskRun, TaskRunRow } from '../domain/runs/task-runs.ts';
+import type { NewTaskRun, TaskRunOutline, TaskRunRow } from '../domain/runs/task-runs.ts';
 import type { ObservedState, ObservedStateQuery, ObservedTag } from '../domain/spans/observed.ts';
 import type { SpanListQuery } from '../domain/spans/query.ts';
-import type { SpanRow } from '../domain/spans/span.ts';
+import type { SpanOutline, SpanRow } from '../domain/spans/span.ts';
 import type { StateChanges } from '../domain/spans/state-changes.ts';
 import type { Account, NewAccount, NewWorkspace, Workspace } from '../domain/tenancy.ts';
 import type { Micros } from '../domain/time.ts';
@@ -201,6 +201,14 @@ export interface TraceStore {
    * it. `traceId` is always included, recorded or not. At most 10,000 runs.
    */
   flowRunIds(workspaceId: string, traceId: string): Promise<string[]>;
+  /**
+   * The first `limit` spans of a trace in span order, each in its light form: a whole-trace tree
+   * (the agent tools' `get-trace-tree`) reads thousands of them, and decoding full rows (tags,
+   * attributes, counters) would cost more than the query.
+   */
+  outline(workspaceId: string, traceId: string, limit: number): Promise<SpanOutline[]>;
+  /** The first `limit` task runs of a flow run by expected start (then id), in their light form. */
+  taskRunOutlines(workspaceId: string, flowRunId: string, limit: number): Promise<TaskRunOutline[]>;
 }
 
 export interface EventAppendResult {

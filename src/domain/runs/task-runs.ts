@@ -124,6 +124,12 @@ export interface TaskRunRow extends TaskRunFields, RunTiming {
 
 export type NewTaskRun = TaskRunFields;
 
+/** What a comparison of two runs' tasks needs of each task run. */
+export type TaskRunOutline = Pick<
+  TaskRunRow,
+  'id' | 'name' | 'task_key' | 'dynamic_key' | 'state_name' | 'run_count' | 'start_time' | 'end_time'
+>;
+
 /** The fields of `TaskRun`, as `renderTaskRun` writes them (`UITaskRun` adds one). */
 export const taskRunFields = {
   id: uuid(),

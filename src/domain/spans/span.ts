@@ -62,6 +62,20 @@ export interface SpanRow extends Omit<SpanSource, 'parent_id'>, SpanPlacement {
   child_state_counts: ChildStateCounts;
 }
 
+/** What a tree of a whole trace needs of each span: its place, name, state and times. */
+export type SpanOutline = Pick<
+  SpanRow,
+  | 'span_id'
+  | 'parent_span_id'
+  | 'depth'
+  | 'span_type'
+  | 'name'
+  | 'state_type'
+  | 'state_name'
+  | 'start_time'
+  | 'end_time'
+>;
+
 /** A span's position in the span order `(start_time nulls last, span_id)`. */
 export interface SpanPosition {
   /** `start_time`, or `NULL_START` when the span has not started. */

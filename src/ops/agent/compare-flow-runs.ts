@@ -6,9 +6,8 @@
 
 import type { CompareFlowRunsInput } from '../../domain/agent/tools.ts';
 import { echo } from '../../domain/errors.ts';
-import type { RunFilterSet } from '../../domain/runs/filters.ts';
 import type { RunListRow } from '../../domain/runs/run-list.ts';
-import type { TaskRunRow } from '../../domain/runs/task-runs.ts';
+import type { TaskRunOutline } from '../../domain/runs/task-runs.ts';
 import { formatNullable, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { fitLists } from './fit.ts';
@@ -68,19 +67,12 @@ function parameterDiff(target: Obj, baseline: Obj | undefined): Obj {
   };
 }
 
-async function tasksOf(ctx: OpContext, flowRunId: string): Promise<Map<string, TaskRunRow>> {
-  const filters = { flow_runs: { operator: 'and_', id: { any_: [flowRunId] } } } as RunFilterSet;
-  const rows = await storeOf(ctx.services).taskRuns.filter(ctx.workspace.id, {
-    filters,
-    sort: 'EXPECTED_START_TIME_ASC',
-    limit: TASKS_COMPARED,
-    offset: 0,
-    now: nowMicros(),
-  });
+async function tasksOf(ctx: OpContext, flowRunId: string): Promise<Map<string, TaskRunOutline>> {
+  const rows = await storeOf(ctx.services).traces.taskRunOutlines(ctx.workspace.id, flowRunId, TASKS_COMPARED);
   return new Map(rows.map((t) => [`${t.task_key}\u0000${t.dynamic_key}`, t]));
 }
 
-function changeOf(t: TaskRunRow | undefined, b: TaskRunRow | undefined, now: number): string | undefined {
+function changeOf(t: TaskRunOutline | undefined, b: TaskRunOutline | undefined, now: number): string | undefined {
   if (!b) return 'only_in_target';
   if (!t) return 'only_in_baseline';
   if (t.state_name !== b.state_name) return 'state';
@@ -129,9 +121,9 @@ async function comparison(ctx: OpContext, input: CompareFlowRunsInput): Promise<
   const target = await resolveFlowRun(ctx, 'flow_run_id', input.flow_run_id);
   const { baseline, reason } = await baselineOf(ctx, target, input.baseline_flow_run_id);
   const tTasks = await tasksOf(ctx, target.run.id);
-  const bTasks = baseline ? await tasksOf(ctx, baseline.run.id) : new Map<string, TaskRunRow>();
+  const bTasks = baseline ? await tasksOf(ctx, baseline.run.id) : new Map<string, TaskRunOutline>();
   const tasks: Obj[] = [];
-  const taskSide = (t: TaskRunRow | undefined) =>
+  const taskSide = (t: TaskRunOutline | undefined) =>
     t ? { state_name: t.state_name, duration_s: durationSeconds(t, now), run_count: t.run_count } : null;
   if (baseline)
     for (const key of new Set([...tTasks.keys(), ...bTasks.keys()])) {

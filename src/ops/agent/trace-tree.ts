@@ -7,7 +7,7 @@
 
 import { cutMessage } from '../../domain/agent/text.ts';
 import type { TraceTreeInput } from '../../domain/agent/tools.ts';
-import { positionOf, type SpanRow } from '../../domain/spans/span.ts';
+import type { SpanOutline } from '../../domain/spans/span.ts';
 import { formatNullable, nowMicros } from '../../domain/time.ts';
 import { type OpContext, storeOf } from '../context.ts';
 import { makeCursor, readCursor } from './cursors.ts';
@@ -17,7 +17,6 @@ import { durationSeconds, resolveFlowRun } from './runs.ts';
 
 /** Spans of one trace read (the largest traces are listed up to here). */
 const TRACE_SPANS_MAX = 50_000;
-const PAGE = 1000;
 const GROUP_MIN = 11;
 /** Failed nodes whose state message is looked up, per answer. */
 const MESSAGES_MAX = 50;
@@ -25,7 +24,7 @@ const MESSAGES_MAX = 50;
 type Obj = Record<string, unknown>;
 
 interface Node {
-  span: SpanRow;
+  span: SpanOutline;
   children: Node[];
   /** Descendants (not the node itself). */
   count: number;
@@ -33,29 +32,12 @@ interface Node {
   failedBelow: boolean;
 }
 
-const isFailed = (s: SpanRow) => s.state_type === 'FAILED' || s.state_type === 'CRASHED';
-const stateKey = (s: SpanRow) => s.state_name ?? s.state_type ?? 'none';
+const isFailed = (s: SpanOutline) => s.state_type === 'FAILED' || s.state_type === 'CRASHED';
+const stateKey = (s: SpanOutline) => s.state_name ?? s.state_type ?? 'none';
 /** Mapped task runs differ by a numeric or short suffix. */
-const groupName = (s: SpanRow) => (s.span_type === 'task-run' ? s.name.replace(/-(\d+|[0-9a-f]{3})$/, '') : s.name);
+const groupName = (s: SpanOutline) => (s.span_type === 'task-run' ? s.name.replace(/-(\d+|[0-9a-f]{3})$/, '') : s.name);
 
-async function readTrace(ctx: OpContext, traceId: string): Promise<SpanRow[]> {
-  const spans = storeOf(ctx.services).spans;
-  const out: SpanRow[] = [];
-  for (let after: SpanRow | undefined; out.length < TRACE_SPANS_MAX; ) {
-    const page = await spans.list(ctx.workspace.id, traceId, {
-      filters: {},
-      descending: false,
-      limit: PAGE,
-      ...(after ? { after: positionOf(after) } : {}),
-    });
-    out.push(...page);
-    if (page.length < PAGE) break;
-    after = page.at(-1);
-  }
-  return out;
-}
-
-function buildTree(spans: SpanRow[]): Node | undefined {
+function buildTree(spans: SpanOutline[], traceId: string): Node | undefined {
   const nodes = new Map(
     spans.map((s) => [s.span_id, { span: s, children: [], count: 0, states: {}, failedBelow: false } as Node]),
   );
@@ -63,7 +45,7 @@ function buildTree(spans: SpanRow[]): Node | undefined {
   for (const n of nodes.values()) {
     const parent = n.span.parent_span_id ? nodes.get(n.span.parent_span_id) : undefined;
     if (parent) parent.children.push(n);
-    else if (!root || n.span.span_id === n.span.trace_id) root = n;
+    else if (!root || n.span.span_id === traceId) root = n;
   }
   // Deepest first, so that children are summed before their parents.
   for (const n of [...nodes.values()].sort((a, b) => b.span.depth - a.span.depth))
@@ -77,7 +59,7 @@ function buildTree(spans: SpanRow[]): Node | undefined {
 }
 
 /** A line as the tool returns it; a folded line counts what it hides. */
-function nodeOut(line: Line, now: number): Obj {
+function nodeOut(line: Line, tags: string[], now: number): Obj {
   const { node, depth, folded, group } = line;
   const s = node.span;
   let hidden: { count: number; state_counts: Record<string, number> } | null = null;
@@ -104,7 +86,7 @@ function nodeOut(line: Line, now: number): Obj {
     state_name: s.state_name,
     start_time: formatNullable(s.start_time),
     duration_s: durationSeconds(s, now),
-    tags: s.tags,
+    tags,
     collapsed: hidden !== null,
     collapsed_descendants: hidden,
     group_count: group,
@@ -156,8 +138,8 @@ export async function traceTree(ctx: OpContext, input: TraceTreeInput, maxChars?
   const run = await resolveFlowRun(ctx, 'flow_run_id', input.flow_run_id);
   const own = await store.spans.get(ctx.workspace.id, run.run.id);
   const traceId = own?.trace_id ?? run.run.id;
-  const spans = await readTrace(ctx, traceId);
-  const root = buildTree(spans);
+  const spans = await store.traces.outline(ctx.workspace.id, traceId, TRACE_SPANS_MAX);
+  const root = buildTree(spans, traceId);
   if (!root) return { trace_id: traceId, total_spans: 0, nodes: [], next_cursor: null };
   const lines = walk(root, input);
   const offset = input.cursor ? readCursor<{ o: number }>(ctx, 'get-trace-tree', 'cursor', input.cursor).o : 0;
@@ -167,9 +149,16 @@ export async function traceTree(ctx: OpContext, input: TraceTreeInput, maxChars?
     ctx,
     failed.map((l) => l.node.span),
   );
+  // Tags only for the lines returned: the outline leaves them out.
+  const full = await store.spans.getMany(
+    ctx.workspace.id,
+    traceId,
+    page.map((l) => l.node.span.span_id),
+  );
+  const tags = new Map(full.map((s) => [s.span_id, s.tags]));
   const now = nowMicros();
   const nodes = page.map((l) => {
-    const n = nodeOut(l, now);
+    const n = nodeOut(l, tags.get(l.node.span.span_id) ?? [], now);
     return messages.has(l.node.span.span_id) ? { ...n, ...cutMessage(messages.get(l.node.span.span_id)!) } : n;
   });
   const after = (n: number) =>
