@@ -1,16 +1,22 @@
 /**
- * In-process SQLite log append speed (no HTTP): appends generated logs through the store in
- * batches, then prints logs/s and µs/log. For trying changes to the append path quickly; the
- * report's figures come from `npm run bench` (over HTTP).
- * Usage: node bench/tools/append-speed.ts [--logs 200k] [--batch 200]
+ * In-process append speed (no HTTP): appends generated logs (or events, `--kind events`) through the
+ * store in batches, from one or more concurrent writers, then prints items/s and µs per item — on a
+ * temporary SQLite database, or with `--db URL` on PostgreSQL, where it also prints the database
+ * server's CPU µs and WAL bytes per item. For trying changes to the append paths quickly and for
+ * the per-item costs in docs/scaling.md; the report's figures come from `npm run bench` (over HTTP).
+ * Usage: node bench/tools/append-speed.ts [--kind logs|events] [--logs 200k] [--batch 200] [--writers 1] [--db postgres://…]
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
+import { type NewEvent, toNewEvent } from '../../src/domain/events/event.ts';
 import type { NewLog } from '../../src/domain/logs.ts';
-import { nowMicros } from '../../src/domain/time.ts';
-import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { nowMicros, parseIsoMicros } from '../../src/domain/time.ts';
+import { openStore } from '../../src/store/open.ts';
 import { parseCount } from '../lib/args.ts';
 import { tempDir } from '../lib/cleanup.ts';
+import { DbCpuSampler, postmasterPid } from '../lib/db-cpu.ts';
+import { EventDataset } from '../workloads/events-data.ts';
 import { LogDataset, nextNewLogs } from '../workloads/logs-data.ts';
 
 const argv = process.argv.slice(2);
@@ -20,20 +26,66 @@ const arg = (name: string) => {
 };
 const total = parseCount(arg('--logs') ?? '200k');
 const batchSize = parseCount(arg('--batch') ?? '200');
+const writers = parseCount(arg('--writers') ?? '1');
+const pgUrl = arg('--db');
+const kind = arg('--kind') ?? 'logs';
+if (kind !== 'logs' && kind !== 'events') throw new Error(`--kind: logs or events, not '${kind}'`);
 
-const dir = tempDir('append');
-const store = openSqliteStore({ path: join(dir, 'sightline.db'), sync: 'normal' });
-const { workspace } = await store.tenancy.ensureDefaults();
-const data = new LogDataset({ total, end: nowMicros(), spanMicros: 7 * 86_400_000_000 });
-const batches: NewLog[][] = [];
-while (data.generated < total) {
-  batches.push(nextNewLogs(data, Math.min(batchSize, total - data.generated), workspace.id));
+const dir = pgUrl ? undefined : tempDir('append');
+const store = await openStore({ url: pgUrl ?? `sqlite:${join(dir!, 'sightline.db')}`, pool: writers + 2 });
+const { account, workspace } = await store.tenancy.ensureDefaults();
+const end = nowMicros();
+const week = 7 * 86_400_000_000;
+const batches: (NewLog[] | NewEvent[])[] = [];
+if (kind === 'logs') {
+  const data = new LogDataset({ total, end, spanMicros: week });
+  while (data.generated < total)
+    batches.push(nextNewLogs(data, Math.min(batchSize, total - data.generated), workspace.id));
+} else {
+  // The HTTP benchmark's events: 1–3 KB of JSON with 4–6 related resources.
+  const data = new EventDataset({ total, end, spanMicros: week, payloadBytes: [1000, 3000] });
+  const tenant = { accountId: account.id, workspaceId: workspace.id };
+  while (data.generated < total)
+    batches.push(
+      data
+        .next(Math.min(batchSize, total - data.generated))
+        .map((e) => toNewEvent({ ...e, occurred: parseIsoMicros(e.occurred as string) } as never, tenant, end)),
+    );
 }
+const append = (b: NewLog[] | NewEvent[]) =>
+  kind === 'logs' ? store.logs.append(b as NewLog[]) : store.events.append(b as NewEvent[]);
+// A first batch creates the day partitions (PostgreSQL) outside the measured window.
+await append(batches.shift()!);
+const counted = total - batchSize;
+
+const walNow = async (): Promise<bigint | undefined> => {
+  if (!pgUrl) return undefined;
+  const c = new pg.Client({ connectionString: pgUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS b");
+    return BigInt(rows[0].b);
+  } finally {
+    await c.end();
+  }
+};
+const wal0 = await walNow();
+const cpu = new DbCpuSampler(pgUrl ? await postmasterPid(pgUrl) : undefined);
 const t0 = performance.now();
-for (const b of batches) await store.logs.append(b);
-const s = (performance.now() - t0) / 1000;
-process.stdout.write(
-  `${total} logs in batches of ${batchSize}: ${Math.round(total / s)} logs/s, ${((s * 1e6) / total).toFixed(1)} µs/log\n`,
+let next = 0;
+await Promise.all(
+  Array.from({ length: writers }, async () => {
+    while (next < batches.length) await append(batches[next++]);
+  }),
 );
+const s = (performance.now() - t0) / 1000;
+const { dbCores } = cpu.stop();
+const wal1 = await walNow();
+const parts = [
+  `${counted} ${kind} in batches of ${batchSize}, ${writers} writer(s): ${Math.round(counted / s)} ${kind}/s, ${((s * 1e6) / counted).toFixed(1)} µs each`,
+];
+if (dbCores !== undefined) parts.push(`database CPU ${((dbCores * s * 1e6) / counted).toFixed(1)} µs each`);
+if (wal0 !== undefined && wal1 !== undefined) parts.push(`WAL ${Math.round(Number(wal1 - wal0) / counted)} B each`);
+process.stdout.write(`${parts.join(', ')}\n`);
 await store.close();
-rmSync(dir, { recursive: true, force: true });
+if (dir) rmSync(dir, { recursive: true, force: true });
