@@ -161,3 +161,6 @@ export async function openAdministration(
     throw err;
   }
 }
+
+/** `sightline backup|restore`: copies of the embedded store, made without starting anything. */
+export { backupStore, restoreStore } from './store/open.ts';

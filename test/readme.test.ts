@@ -48,6 +48,7 @@ let server: ChildProcess;
 let out = '';
 let api: string;
 let runId: string;
+let dataDir: string;
 
 before(async () => {
   clone = freshClone();
@@ -62,7 +63,7 @@ before(async () => {
       SIGHTLINE_PORT: '0',
       SIGHTLINE_REST_PORT: '0',
       SIGHTLINE_MCP_PORT: '0',
-      SIGHTLINE_DATA_DIR: tempDir(),
+      SIGHTLINE_DATA_DIR: (dataDir = tempDir()),
       SIGHTLINE_LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,4 +154,12 @@ it("a run's trace through the span operations", async () => {
   const lookup = (await (await fetch(`${api}/spans/lookup/${runId}`)).json()) as { trace_id: string };
   const stdout = await runBlock('span of its trace', { '<any run id>': runId, '<trace_id>': lookup.trace_id });
   assert.match(stdout, new RegExp(`"trace_id":"${lookup.trace_id}"`));
+});
+
+it('backups: a backup of the running store, restored into a new directory', async () => {
+  const copy = join(tempDir(), 'copy');
+  const stdout = await runBlock('## Backups', { '~/.sightline-copy': copy, '~/.sightline': dataDir });
+  assert.match(stdout, /^backed up to .*sightline-backup\.db \(/m);
+  assert.match(stdout, /^restored .*copy\/sightline\.db \(/m);
+  assert.ok(readdirSync(copy).includes('sightline.db'));
 });

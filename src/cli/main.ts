@@ -20,6 +20,8 @@ commands:
   accounts    Create and list accounts (--data-dir or --db: works beside a running server).
   workspaces  Create and list workspaces.
   keys        Create, list and revoke API keys (for --auth).
+  backup      Copy the embedded database to a file while servers keep writing (--to FILE).
+  restore     Restore a backup into --data-dir (--from FILE; servers stopped).
 
 'sightline <command> --help' lists a command's options; 'sightline --version' prints the version.
 `;
@@ -36,6 +38,8 @@ const commands: Record<string, Command> = {
   accounts: async (argv, env) => (await import('./admin.ts')).accounts(argv, env),
   workspaces: async (argv, env) => (await import('./admin.ts')).workspaces(argv, env),
   keys: async (argv, env) => (await import('./admin.ts')).keys(argv, env),
+  backup: async (argv, env) => (await import('./backup.ts')).backup(argv, env),
+  restore: async (argv, env) => (await import('./backup.ts')).restore(argv, env),
 };
 
 async function main(argv: string[]): Promise<void> {

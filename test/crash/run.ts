@@ -154,7 +154,7 @@ export async function verify(
   }
 }
 
-async function untilAcked(l: Ledger): Promise<void> {
+export async function untilAcked(l: Ledger): Promise<void> {
   const deadline = Date.now() + 120_000;
   const acked = (m: Map<string, string>) => [...m.values()].includes('acked');
   while (!(acked(l.logs) && acked(l.events) && acked(l.taskRuns))) {
