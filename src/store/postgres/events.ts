@@ -71,7 +71,7 @@ export class PgEvents implements EventStore {
     this.db = db;
     this.tenancy = tenancy;
     this.projections = projections;
-    this.partitions = new DayPartitions(db, [{ name: 'events' }], 'occurred');
+    this.partitions = new DayPartitions(db, [{ name: 'events', lz4: ['resource', 'related', 'payload'] }], 'occurred');
   }
 
   /** Adds a projection run inside every later append transaction. */
