@@ -217,7 +217,7 @@ async function unknownRun(entry: ToolEntry, request: OutRequest): Promise<Obj | 
     const flowRun = typeof task.flow_run_id === 'string' ? task.flow_run_id : null;
     return {
       error: {
-        code: 'not_a_flow_run',
+        code: 'not_found',
         message: `${id} is a task run ('${String(task.name)}')${flowRun ? ` of flow run ${flowRun}` : ''}, not a flow run`,
         hint: flowRun ? `call again with the flow run id ${flowRun}` : 'this task run belongs to no flow run',
         flow_run_id: flowRun,

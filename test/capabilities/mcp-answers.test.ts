@@ -117,7 +117,8 @@ describe('MCP generated tools: cut answers, oversized items, unknown ids', () =>
       assert.equal(none.structuredContent.error.code, 'not_found');
       assert.match(none.structuredContent.error.hint, /find-flow-runs/);
       const wrong = (await client.callTool({ name, arguments: args(task.id) })) as Json;
-      assert.equal(wrong.structuredContent.error.code, 'not_a_flow_run', name);
+      assert.equal(wrong.structuredContent.error.code, 'not_found', name);
+      assert.match(wrong.structuredContent.error.message, /is a task run .* not a flow run/, name);
       assert.equal(wrong.structuredContent.error.flow_run_id, run.id);
     }
   });
