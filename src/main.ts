@@ -13,6 +13,7 @@ import type { ServeConfig } from './config/schema.ts';
 import { listenFailure } from './config/startup-error.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { createLogWriter } from './ingest/log-writer.ts';
+import { createOtelWriter } from './ingest/otel-writer.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
 import { Keyring } from './ops/access/keyring.ts';
 import { RateLimits } from './ops/access/rate-limits.ts';
@@ -78,6 +79,7 @@ export async function createSightline(
     onError: (err) => api?.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
   });
   const eventWriter = createEventWriter(store, { onCommit: (n) => metrics.committed('events', n) });
+  const otelWriter = createOtelWriter(store);
   // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
   const keyring = new Keyring(store.keys, log);
@@ -87,6 +89,7 @@ export async function createSightline(
       config,
       logWriter,
       eventWriter,
+      otelWriter,
       defaults,
       tokenSecret,
       liveLogs,
@@ -148,6 +151,7 @@ export async function createSightline(
       liveLogs.close();
       await logWriter.close();
       await eventWriter.close();
+      await otelWriter.close();
       await indexer.stop();
       await cancelSweeper.stop();
       await downloadWorker?.stop();

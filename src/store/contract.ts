@@ -26,6 +26,7 @@ import type {
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { DownloadJob, DownloadStatus, NewDownload } from '../domain/management/downloads.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
+import type { OtelSpanRow } from '../domain/otlp/spans.ts';
 import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
 import type {
   ArtifactSort,
@@ -506,6 +507,17 @@ export interface SpanStore {
 /** A data stream whose new rows live subscribers follow. */
 export type StreamName = 'logs' | 'events';
 
+/** OpenTelemetry data received over OTLP (issue 23). */
+export interface OtelStore {
+  /**
+   * Stores OTel spans and brings their `otel` spans up to date (placement, parents' counts,
+   * re-rooting of spans that waited for them), in one transaction. A span re-sent with the same
+   * trace and id replaces itself; a span whose id another trace of the workspace already uses
+   * (stored, or earlier in `spans`) is not stored. Returns the indexes of those not stored.
+   */
+  writeSpans(workspaceId: string, spans: OtelSpanRow[]): Promise<number[]>;
+}
+
 export interface ChangeNotice {
   /** The workspace of the rows; null for account-scope events (then `accountId` is set). */
   workspaceId: string | null;
@@ -596,6 +608,7 @@ export interface Store {
   readonly taskRuns: TaskRunStore;
   readonly artifacts: ArtifactStore;
   readonly spans: SpanStore;
+  readonly otel: OtelStore;
   readonly downloads: DownloadStore;
   readonly changes: ChangeFeed;
   /**

@@ -56,13 +56,12 @@ forEachEngine('OTLP endpoints', (engine) => {
           const lp = loggerProvider({ url: `${root}/v1/logs`, protocol, gzip });
           lp.getLogger('endpoint-test').emit({ severityNumber: 9, body: 'hello' });
           await finish(lp);
-          // Until spans and records are stored, every item comes back rejected: the exporter read
-          // Sightline's partial success (its count proves the whole export was decoded).
+          // Spans are stored (no warning); until log records are, the record comes back rejected:
+          // the exporter read Sightline's partial success (its count proves the export was decoded).
           const w = takeWarnings();
           const where = `${root} ${protocol} gzip=${gzip}: ${w.join('\n')}`;
-          assert.equal(w.length, 3, where);
-          assert.equal(w.filter((x) => x.includes('"rejectedSpans":1,')).length, 2, where);
-          assert.equal(w.filter((x) => x.includes('"rejectedLogRecords":1,')).length, 1, where);
+          assert.equal(w.length, 1, where);
+          assert.match(w[0], /"rejectedLogRecords":1,/, where);
         }
   });
 

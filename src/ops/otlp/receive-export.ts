@@ -3,6 +3,8 @@
  * is left out and why (`partial_success`). Resolves once what is stored is committed.
  */
 import { logProblem, type OtlpExport, type PartialSuccess, Rejections, spanProblem } from '../../domain/otlp/model.ts';
+import { otelSpanRow } from '../../domain/otlp/spans.ts';
+import type { OtelSpanItem } from '../../ingest/otel-writer.ts';
 import type { OpContext } from '../context.ts';
 
 export const METRICS_NOT_STORED = 'Sightline does not store metrics';
@@ -13,14 +15,19 @@ export function exportItems(e: OtlpExport): number {
 }
 
 /** What the export left out, or undefined when everything was stored. */
-export async function receiveExport(_ctx: OpContext, e: OtlpExport): Promise<PartialSuccess | undefined> {
+export async function receiveExport(ctx: OpContext, e: OtlpExport): Promise<PartialSuccess | undefined> {
   if (e.signal === 'metrics')
     return e.dataPoints ? { rejected: e.dataPoints, errorMessage: METRICS_NOT_STORED } : undefined;
   const rejections = new Rejections();
   if (e.signal === 'traces') {
-    e.spans.forEach((s, i) => {
-      rejections.add(spanProblem(s) ?? 'Sightline does not store OTLP spans yet', i);
+    const items: (OtelSpanItem & { index: number })[] = [];
+    e.spans.forEach((s, index) => {
+      const problem = spanProblem(s);
+      if (problem) rejections.add(problem, index);
+      else items.push({ workspaceId: ctx.workspace.id, row: otelSpanRow(s), index });
     });
+    await ctx.services.otelWriter.add(items);
+    for (const item of items) if (item.rejected) rejections.add('span id is already used by another trace', item.index);
     return rejections.count ? rejections.result('span') : undefined;
   }
   e.records.forEach((r, i) => {

@@ -8,6 +8,7 @@ import {
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
 import type { ChildStateCounts, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import { OTEL_SOURCE, otelSource } from '../shared/otel-columns.ts';
 import type { SpanColumns } from '../shared/span-columns.ts';
 import type { Queryable, Row } from './db.ts';
 import { insertRows, updateRows } from './recordset.ts';
@@ -65,6 +66,7 @@ const SOURCES: Record<SpanType, string> = {
     state_timestamp, tags, labels, task_inputs, run_count, flow_run_run_count FROM task_runs WHERE ws = $1 AND id = ANY($2::text[])`,
   artifact: `SELECT id, created, key, type, description, flow_run_id, task_run_id, COALESCE(task_run_id, flow_run_id) AS parent
     FROM artifacts WHERE ws = $1 AND id = ANY($2::text[])`,
+  otel: `SELECT ${OTEL_SOURCE} FROM otel_spans WHERE ws = $1 AND span_id = ANY($2::text[])`,
 };
 
 const SPAN_COLUMNS = `span_id, trace_id, parent_span_id, path, depth, span_type, name, start_time, end_time, sort_start,
@@ -103,7 +105,9 @@ export async function readForUpsert(
         ? flowRunSpanSource(src as unknown as FlowRunSpanFields)
         : type === 'task-run'
           ? taskRunSpanSource(src as unknown as TaskRunSpanFields)
-          : artifactSpanSource(src as unknown as ArtifactSpanFields);
+          : type === 'otel'
+            ? otelSource(src)
+            : artifactSpanSource(src as unknown as ArtifactSpanFields);
     sources.set(source.span_id, source);
   }
   const children = new Map<string, ChildGroup[]>();

@@ -5,6 +5,7 @@
  * gathered and applied at the end of the hook — or of a `batch` (the recorder's), once per parent
  * and per state pair, in key order.
  */
+import { type OtelSpanRow, otelObserved } from '../../domain/otlp/spans.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import {
   adjustChildCounts,
@@ -59,6 +60,16 @@ export class SqliteSpanProjection {
 
   artifactChanged(ws: number, id: string): void {
     this.run(() => this.touch(ws, 'artifact', id));
+  }
+
+  /** OTel spans were written (`otel_spans`); their states count as observed. */
+  otelSpansChanged(ws: number, rows: OtelSpanRow[]): void {
+    this.batch(() => {
+      for (const r of rows) {
+        this.deferred.observe(ws, otelObserved(r));
+        this.touch(ws, 'otel', r.span_id);
+      }
+    });
   }
 
   /** Brings the span up to date now, or at the end of the batch. */
@@ -202,7 +213,7 @@ export class SqliteSpanProjection {
     const parent = p
       ? { span_id: p.span_id as string, trace_id: p.trace_id as string, path: JSON.parse(p.path as string) as string[] }
       : undefined;
-    const placement = place(id, source.parent_id, parent);
+    const placement = place(id, source.parent_id, parent, source.root_trace_id);
     const fields = spanFields(source, placement);
     const columns = spanColumns(fields);
     if (old && sameColumns(old, columns)) return;
@@ -222,8 +233,9 @@ export class SqliteSpanProjection {
       const counts = this.countChildren(ws, id);
       this.deferred.forget(ws, id);
       insertSpan(this.db, ws, id, columns, counts, now);
-      // Children that waited for it move along (under a new root their paths stay the same).
-      moved = counts.child_count > 0 && placement.path.length > 0;
+      // Children that waited for it move along (into its trace, which their stand-in may not have
+      // named: an OTel span's stand-in trace is its own trace id).
+      moved = counts.child_count > 0;
     }
     if (moved) this.replantDescendants(ws, id, placement, now);
   }

@@ -9,6 +9,7 @@ import {
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
 import type { ChildStateCounts, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import { OTEL_SOURCE, otelSource } from '../shared/otel-columns.ts';
 import { json } from '../shared/run-columns.ts';
 import { FIELD_COLUMNS, type SpanColumns } from '../shared/span-columns.ts';
 import type { Db } from './db.ts';
@@ -78,6 +79,12 @@ export function readSpanSource(db: Db, ws: number, type: SpanType, id: string): 
       labels: parse(r.labels),
       task_inputs: parse<Record<string, TaskRunInput[]>>(r.task_inputs),
     });
+  }
+  if (type === 'otel') {
+    const r = db.stmt(`SELECT ${OTEL_SOURCE} FROM otel_spans WHERE ws = ? AND span_id = ?`).get(ws, id) as
+      | Row
+      | undefined;
+    return r ? otelSource(r) : undefined;
   }
   const r = db
     .stmt('SELECT id, created, key, type, description, flow_run_id, task_run_id FROM artifacts WHERE ws = ? AND id = ?')
