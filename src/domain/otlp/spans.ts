@@ -6,7 +6,7 @@
  */
 import type { StateType } from '../runs/states.ts';
 import type { AttributeValue, SpanAttributes, SpanSource } from '../spans/span.ts';
-import type { Micros } from '../time.ts';
+import { formatMicros, type Micros } from '../time.ts';
 import type { OtlpAttributes, OtlpSpan, OtlpValue } from './model.ts';
 
 /** The UUID form of a 16-hex-digit OTel span id. */
@@ -34,6 +34,30 @@ export interface OtelSpanRow {
   state_name: string;
   /** The attributes the span renders: its own flattened, `otel.*`, and the resource's under `resource.`. */
   attributes: SpanAttributes;
+  /** Its span events (at most `MAX_EVENTS`), as `otel.events` renders them. */
+  events: OtelSpanEvent[];
+  /** `prefect.run.id`: the run whose span this one enriches instead of being a span itself. */
+  run_id: string | null;
+}
+
+export interface OtelSpanEvent {
+  name: string;
+  /** ISO time. */
+  time: string;
+  attributes: SpanAttributes;
+}
+
+/** Span events kept per span (OTel SDKs keep 128 by default). */
+export const MAX_EVENTS = 128;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+/** The UUID form of the span id in a W3C `traceparent` (a run's `__OTEL_TRACEPARENT` label), if valid. */
+export function traceparentSpan(traceparent: unknown): string | undefined {
+  if (typeof traceparent !== 'string') return undefined;
+  const m = TRACEPARENT.exec(traceparent.trim().toLowerCase());
+  return m && !/^0+$/.test(m[2]) ? otelSpanUuid(m[2]) : undefined;
 }
 
 /** Strings without NUL (PostgreSQL text cannot hold it). */
@@ -70,6 +94,7 @@ export function otelSpanRow(s: OtlpSpan): OtelSpanRow {
   if (s.status.message) attributes['otel.status_message'] = clean(s.status.message);
   flattenAttributes(s.resource, attributes, 'resource.');
   const failed = s.status.code === 2;
+  const runId = s.attributes['prefect.run.id'];
   return {
     span_id: otelSpanUuid(s.spanId),
     otel_trace_id: otelTraceUuid(s.traceId),
@@ -80,7 +105,23 @@ export function otelSpanRow(s: OtlpSpan): OtelSpanRow {
     state_type: failed ? 'FAILED' : 'COMPLETED',
     state_name: failed ? 'Error' : 'Completed',
     attributes,
+    events: s.events.slice(0, MAX_EVENTS).map((e) => ({
+      name: clean(e.name),
+      time: formatMicros(nanosToMicros(e.timeNanos)),
+      attributes: flattenAttributes(e.attributes, {}),
+    })),
+    run_id: typeof runId === 'string' && UUID.test(runId.toLowerCase()) ? runId.toLowerCase() : null,
   };
+}
+
+/**
+ * What an OTel span with `prefect.run.id` adds to its run's span: its attributes (Sightline's own
+ * keys win, so they are applied first and overwritten) and its events as `otel.events`.
+ */
+export function enrichmentAttributes(r: Pick<OtelSpanRow, 'attributes' | 'events'>): SpanAttributes {
+  const out: SpanAttributes = { ...r.attributes };
+  if (r.events.length) out['otel.events'] = JSON.stringify(r.events);
+  return out;
 }
 
 /**

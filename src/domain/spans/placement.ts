@@ -106,7 +106,7 @@ export function childCountsFrom(groups: { span_type: string; state_name: string 
 export type SpanFields = Omit<SpanRow, 'version' | 'published' | 'child_count' | 'child_state_counts'>;
 
 export function spanFields(source: SpanSource, placement: SpanPlacement): SpanFields {
-  const { parent_id: _parent, root_trace_id: _root, ...rest } = source;
+  const { parent_id: _parent, root_trace_id: _root, otel_span_id: _otel, ...rest } = source;
   return { ...rest, ...placement };
 }
 

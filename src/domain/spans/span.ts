@@ -34,6 +34,8 @@ export interface SpanSource {
    * topmost id known stands in as the trace (runs: a root's own id, else the missing parent's).
    */
   root_trace_id?: string;
+  /** A run's OTel span id (UUID form), from its `__OTEL_TRACEPARENT` label: OTel spans under it hang under the run. */
+  otel_span_id?: string;
   name: string;
   start_time: Micros | null;
   end_time: Micros | null;
@@ -58,7 +60,7 @@ export interface SpanPlacement {
 }
 
 /** A stored span. */
-export interface SpanRow extends Omit<SpanSource, 'parent_id' | 'root_trace_id'>, SpanPlacement {
+export interface SpanRow extends Omit<SpanSource, 'parent_id' | 'root_trace_id' | 'otel_span_id'>, SpanPlacement {
   /** +1 on every change of anything the span renders. */
   version: number;
   /** When the span last changed (server clock). */

@@ -19,6 +19,8 @@ function row(trace: string, span: number, parent: number | null, name = `s${span
     state_type: 'COMPLETED',
     state_name: 'Completed',
     attributes: { 'otel.kind': 'internal', n: span },
+    events: [],
+    run_id: null,
   };
 }
 

@@ -60,15 +60,58 @@ export class PgSpanProjection {
     return this.run(c, () => this.touch(c, ws, 'artifact', id));
   }
 
-  /** OTel spans were written (`otel_spans`); their states count as observed. */
+  /** OTel spans were written (see the SQLite projection). */
   otelSpansChanged(c: Queryable, ws: number, rows: OtelSpanRow[]): Promise<void> {
     return this.batch(c, async () => {
       const d = this.tx(c).deferred;
+      const enriching: OtelSpanRow[] = [];
       for (const r of rows) {
-        d.observe(ws, otelObserved(r));
+        if (r.run_id === null) d.observe(ws, otelObserved(r));
+        else enriching.push(r);
+        // One that names a run is not a span of its own (any it was goes).
         await this.touch(c, ws, 'otel', r.span_id);
       }
+      if (!enriching.length) return;
+      const now = nowMicros();
+      const runs = await c.query(
+        "SELECT span_id, span_type FROM spans WHERE ws = $1 AND span_id = ANY($2::text[]) AND span_type IN ('flow-run', 'task-run')",
+        [ws, enriching.map((r) => r.run_id)],
+      );
+      for (const type of ['flow-run', 'task-run'] as const) {
+        const ids = (runs.rows as { span_id: string; span_type: SpanType }[]).filter((r) => r.span_type === type);
+        if (ids.length) await this.resync(c, ws, type, [...new Set(ids.map((r) => r.span_id))], now);
+      }
+      await this.link(
+        c,
+        ws,
+        enriching.map((r) => [r.span_id, r.run_id as string]),
+        now,
+      );
     });
+  }
+
+  /** Records which runs OTel span ids stand for; OTel spans under a new link are placed again. */
+  private async link(c: Queryable, ws: number, links: [string, string][], now: number): Promise<void> {
+    if (!links.length) return;
+    const changed = await c.query(
+      `INSERT INTO otel_links (ws, otel_span_id, run_id) SELECT $1, * FROM unnest($2::text[], $3::text[])
+       ON CONFLICT (ws, otel_span_id) DO UPDATE SET run_id = excluded.run_id WHERE otel_links.run_id <> excluded.run_id
+       RETURNING otel_span_id`,
+      [ws, links.map((l) => l[0]), links.map((l) => l[1])],
+    );
+    if (!changed.rows.length) return;
+    const children = await c.query(
+      'SELECT span_id FROM otel_spans WHERE ws = $1 AND otel_parent_id = ANY($2::text[]) AND run_id IS NULL',
+      [ws, (changed.rows as { otel_span_id: string }[]).map((r) => r.otel_span_id)],
+    );
+    if (children.rows.length)
+      await this.resync(
+        c,
+        ws,
+        'otel',
+        (children.rows as { span_id: string }[]).map((r) => r.span_id),
+        now,
+      );
   }
 
   /** Brings the span up to date now, or at the end of the batch. */
@@ -252,6 +295,12 @@ export class PgSpanProjection {
     for (const m of moved) await this.replantDescendants(c, ws, m.id, m.placement, now);
     await this.remove(c, ws, gone, now);
     if (later.length) await this.resync(c, ws, type, later, now);
+    const links: [string, string][] = [];
+    for (const id of ids) {
+      const otelSpan = waiting.has(id) ? undefined : sources.get(id)?.otel_span_id;
+      if (otelSpan) links.push([otelSpan, id]);
+    }
+    await this.link(c, ws, links, now);
   }
 
   private async remove(c: Queryable, ws: number, ids: string[], now: number): Promise<void> {

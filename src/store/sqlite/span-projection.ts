@@ -62,14 +62,47 @@ export class SqliteSpanProjection {
     this.run(() => this.touch(ws, 'artifact', id));
   }
 
-  /** OTel spans were written (`otel_spans`); their states count as observed. */
+  /**
+   * OTel spans were written (`otel_spans`); their states count as observed. One that names a run
+   * (`prefect.run.id`) enriches the run's span and stands for the run: OTel spans under it move
+   * under the run.
+   */
   otelSpansChanged(ws: number, rows: OtelSpanRow[]): void {
     this.batch(() => {
+      const now = nowMicros();
       for (const r of rows) {
-        this.deferred.observe(ws, otelObserved(r));
+        if (r.run_id === null) {
+          this.deferred.observe(ws, otelObserved(r));
+          this.touch(ws, 'otel', r.span_id);
+          continue;
+        }
+        // A span it may have been before it named a run goes (its source is gone).
         this.touch(ws, 'otel', r.span_id);
+        const run = this.db
+          .stmt("SELECT span_type FROM spans WHERE ws = ? AND span_id = ? AND span_type IN ('flow-run', 'task-run')")
+          .get(ws, r.run_id) as { span_type: SpanType } | undefined;
+        if (run) this.resync(ws, run.span_type, r.run_id, now);
+        this.link(ws, r.span_id, r.run_id, now);
       }
     });
+  }
+
+  /**
+   * Records that OTel span `otelSpan` stands for run `runId` (from `__OTEL_TRACEPARENT` or
+   * `prefect.run.id`); when that is news, the OTel spans under it are placed again, under the run.
+   */
+  private link(ws: number, otelSpan: string, runId: string, now: number): void {
+    const changed = this.db
+      .stmt(
+        `INSERT INTO otel_links (ws, otel_span_id, run_id) VALUES (?, ?, ?)
+          ON CONFLICT (ws, otel_span_id) DO UPDATE SET run_id = excluded.run_id WHERE otel_links.run_id <> excluded.run_id`,
+      )
+      .run(ws, otelSpan, runId).changes;
+    if (!changed) return;
+    const children = this.db
+      .stmt('SELECT span_id FROM otel_spans WHERE ws = ? AND otel_parent_id = ? AND run_id IS NULL')
+      .all(ws, otelSpan) as { span_id: string }[];
+    for (const c of children) this.resync(ws, 'otel', c.span_id, now);
   }
 
   /** Brings the span up to date now, or at the end of the batch. */
@@ -200,6 +233,11 @@ export class SqliteSpanProjection {
   }
 
   private upsert(ws: number, source: SpanSource, now: number): void {
+    this.upsertSpan(ws, source, now);
+    if (source.otel_span_id) this.link(ws, source.otel_span_id, source.span_id, now);
+  }
+
+  private upsertSpan(ws: number, source: SpanSource, now: number): void {
     const id = source.span_id;
     const parentId = source.parent_id !== null && source.parent_id !== id ? source.parent_id : null;
     // The span as stored and its parent's placement, in one read.
