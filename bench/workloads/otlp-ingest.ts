@@ -1,6 +1,6 @@
 /**
- * OTLP span ingest (issue 23): spans/s over OTLP/HTTP protobuf in batches of 512 (the SDK batch
- * processor's default), from one and from four exporters, committed before each answer; then the
+ * OTLP ingest (issue 23): spans/s and log records/s over OTLP/HTTP protobuf in batches of 512 (the
+ * SDK batch processors' default), from one and from four exporters, committed before each answer; then the
  * time from the export of a span under a task run's OTel span until it shows in the run's trace.
  * Bodies are encoded before the clock starts, with the project's schema subset.
  */
@@ -20,7 +20,11 @@ const TRACE_SPANS = 8;
 const FLOOR = 10_000;
 const GOAL = 50_000;
 
-const Request = protobuf.parse(OTLP_PROTO).root.lookupType('sightline.otlp.ExportTraceServiceRequest');
+const root = protobuf.parse(OTLP_PROTO).root;
+const Request = root.lookupType('sightline.otlp.ExportTraceServiceRequest');
+const LogsRequest = root.lookupType('sightline.otlp.ExportLogsServiceRequest');
+const LOG_FLOOR = 30_000;
+const LOG_GOAL = 150_000;
 
 type Json = any;
 
@@ -69,6 +73,28 @@ function batchBody(rand: () => number, start: bigint): Buffer {
   return Buffer.from(Request.encode(msg).finish());
 }
 
+/** One export of `BATCH` log records, each its own (distinct times), as a logging bridge sends them. */
+function logBatchBody(rand: () => number, start: bigint): Buffer {
+  const logRecords: Json[] = [];
+  for (let i = 0; i < BATCH; i++) {
+    logRecords.push({
+      timeUnixNano: start + BigInt(i) * 1000n,
+      severityNumber: [5, 9, 9, 9, 13, 17][i % 6],
+      body: { stringValue: `processed order ${Math.floor(rand() * 1e9)} in ${i % 97} ms` },
+      attributes: [{ key: 'code.function', value: { stringValue: 'handle' } }],
+    });
+  }
+  const msg = LogsRequest.fromObject({
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] },
+        scopeLogs: [{ scope: { name: 'bench.orders' }, logRecords }],
+      },
+    ],
+  });
+  return Buffer.from(LogsRequest.encode(msg).finish());
+}
+
 function post(agent: http.Agent, url: URL, body: Buffer, headers: Record<string, string>): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -98,22 +124,23 @@ function post(agent: http.Agent, url: URL, body: Buffer, headers: Record<string,
 
 export const otlpIngest: Workload = {
   name: 'otlp-ingest',
-  title: 'OTLP span ingest (protobuf)',
+  title: 'OTLP ingest (protobuf): spans and log records',
   async run(ctx: BenchContext) {
     const server = await ctx.server();
     const url = new URL(`${server.apiUrl}/otlp/v1/traces`);
+    const logsUrl = new URL(`${server.apiUrl}/otlp/v1/logs`);
     const rand = prng(23);
     const perPhase = Math.max(BATCH * 8, Math.min(200_000, Math.floor(ctx.args.logs / 10)));
     const rows: string[][] = [];
-    const rates: number[] = [];
     let t0 = 1_765_000_000_000_000_000n;
-    for (const clients of [1, 4]) {
+    const phase = async (signal: 'spans' | 'log records', clients: number) => {
       const batches = Math.ceil(perPhase / BATCH);
-      log(`otlp: ${clients} exporter(s), ${int(batches * BATCH)} spans in batches of ${BATCH}`);
+      log(`otlp: ${clients} exporter(s), ${int(batches * BATCH)} ${signal} in batches of ${BATCH}`);
       const bodies = Array.from({ length: batches }, () => {
         t0 += 1_000_000_000n;
-        return batchBody(rand, t0);
+        return signal === 'spans' ? batchBody(rand, t0) : logBatchBody(rand, t0);
       });
+      const target = signal === 'spans' ? url : logsUrl;
       const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
       const latencies: number[] = [];
       let next = 0;
@@ -122,17 +149,16 @@ export const otlpIngest: Workload = {
       await runClients(clients, () => {
         if (next >= bodies.length) return undefined;
         const body = bodies[next++];
-        return post(agent, url, body, server.headers).then((l) => void latencies.push(l));
+        return post(agent, target, body, server.headers).then((l) => void latencies.push(l));
       });
       const seconds = (performance.now() - started) / 1000;
       const p = proc.stop();
       agent.destroy();
       const rate = (batches * BATCH) / seconds;
-      rates.push(rate);
       const lat = summarize(latencies);
-      log(`  ${int(rate)} spans/s, export p50 ${ms(lat.p50)} ms`);
+      log(`  ${int(rate)} ${signal}/s, export p50 ${ms(lat.p50)} ms`);
       rows.push([
-        `${clients} exporter${clients > 1 ? 's' : ''}`,
+        `${signal}, ${clients} exporter${clients > 1 ? 's' : ''}`,
         int(batches * BATCH),
         `**${int(rate)}**`,
         `${ms(lat.p50)} / ${ms(lat.p99)}`,
@@ -140,7 +166,10 @@ export const otlpIngest: Workload = {
         p.cpuCores === undefined ? 'n/a' : ((p.cpuCores * seconds * 1e6) / (batches * BATCH)).toFixed(1),
         mb(p.maxRss),
       ]);
-    }
+      return rate;
+    };
+    const spanRates = [await phase('spans', 1), await phase('spans', 4)];
+    const logRates = [await phase('log records', 1), await phase('log records', 4)];
 
     // Time until an exported child shows in its run's trace: a flow run and a task run whose
     // OTel span ids are known from their labels, then one span under the task's.
@@ -195,20 +224,20 @@ export const otlpIngest: Workload = {
     }
     api.close();
     const v = summarize(visible);
-    const check = (r: number) => (r >= GOAL ? 'goal met' : r >= FLOOR ? 'floor met' : '**floor missed**');
+    const check = (r: number, floor: number, goal: number) =>
+      r >= goal ? 'goal met' : r >= floor ? 'floor met' : '**floor missed**';
     return [
-      `Spans over \`POST /api/otlp/v1/traces\` (protobuf, batches of ${BATCH}, traces of ${TRACE_SPANS} chained spans with two`,
-      'attributes each), every export answered after commit with an empty response (all stored). "CPU" is the',
-      "server's cores used; µs/span is its CPU time per span. Server and benchmark share the machine.",
+      `Spans and log records over \`POST /api/otlp/v1/{traces,logs}\` (protobuf, batches of ${BATCH}; traces of ${TRACE_SPANS}`,
+      'chained spans with two attributes each; log records with one attribute, all distinct), every export answered',
+      'after commit with an empty response (all stored). "CPU" is the server\'s cores used; µs/item is its CPU time',
+      'per span or record. Server and benchmark share the machine.',
       '',
-      table(['phase', 'spans', 'spans/s', 'export p50 / p99 ms', 'server CPU', 'CPU µs/span', 'max RSS'], rows),
+      table(['phase', 'items', 'items/s', 'export p50 / p99 ms', 'server CPU', 'CPU µs/item', 'max RSS'], rows),
       '',
-      `One exporter: ${check(rates[0])} (floor ${int(FLOOR)} spans/s on SQLite, goal ${int(GOAL)}).`,
+      `One exporter: spans ${check(spanRates[0], FLOOR, GOAL)} (floor ${int(FLOOR)}/s on SQLite, goal ${int(GOAL)}), log records ${check(logRates[0], LOG_FLOOR, LOG_GOAL)} (floor ${int(LOG_FLOOR)}/s, goal ${int(LOG_GOAL)}).`,
       '',
       `Time from sending a span under a flow run's OTel span (known from its \`__OTEL_TRACEPARENT\` label) until it is in`,
       `the run's trace (\`GET /traces/{flow_run_id}\`), ${v.n} runs: p50 ${ms(v.p50)} ms, p99 ${ms(v.p99)} ms.`,
-      '',
-      'Log records/s over OTLP are not measured: OTLP log records are not stored yet (see issue 23 in the notes).',
     ].join('\n');
   },
 };

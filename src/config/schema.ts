@@ -116,11 +116,6 @@ export const serveOptions = {
     default: 64 * 1024 * 1024,
     min: 1024,
   },
-  'otlp-link-window': {
-    type: 'duration',
-    help: 'How long an OTLP log record whose span is not known yet waits to be linked to its run when the span joins one.',
-    default: 3600,
-  },
   'graph-max-nodes': {
     type: 'int',
     help: "Most nodes a flow run's graph (graph-v2) may have; a larger one is refused with 400 (Prefect's default).",

@@ -516,6 +516,20 @@ export interface OtelStore {
    * (stored, or earlier in `spans`) is not stored. Returns the indexes of those not stored.
    */
   writeSpans(workspaceId: string, spans: OtelSpanRow[]): Promise<number[]>;
+  /** Of these log ids, those recorded by `rememberLogIds`. */
+  knownLogIds(workspaceId: string, ids: string[]): Promise<Set<string>>;
+  /** Records the ids of OTLP log records whose append has committed. */
+  rememberLogIds(workspaceId: string, ids: string[], stored: Micros): Promise<void>;
+  /**
+   * The runs OTel spans (UUID form) belong to, for those joined to one: a run's own OTel span, or
+   * an `otel` span beneath a run (its nearest run ancestor). A task run gives its flow run too.
+   */
+  runsOfSpans(workspaceId: string, spanIds: string[]): Promise<Map<string, SpanRuns>>;
+}
+
+export interface SpanRuns {
+  flow_run_id: string | null;
+  task_run_id: string | null;
 }
 
 export interface ChangeNotice {

@@ -47,6 +47,15 @@ function int(v: unknown, path: string): number {
   return v;
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+
+/** A fixed64 time in nanoseconds: never negative. */
+function time(v: unknown, path: string): bigint {
+  const t = int64(v, path);
+  if (t < 0n || t > U64_MAX) throw new OtlpDecodeError(`${path} is not a time in nanoseconds since 1970`);
+  return t;
+}
+
 function int64(v: unknown, path: string): bigint {
   if (v === undefined || v === null) return 0n;
   if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
@@ -128,13 +137,13 @@ function spansOf(body: Obj): OtlpSpan[] {
           parentSpanId: hexId(field(o, 'parentSpanId', 'parent_span_id'), `${q}.parentSpanId`),
           name: str(o.name, `${q}.name`),
           kind: int(o.kind, `${q}.kind`),
-          startNanos: int64(field(o, 'startTimeUnixNano', 'start_time_unix_nano'), `${q}.startTimeUnixNano`),
-          endNanos: int64(field(o, 'endTimeUnixNano', 'end_time_unix_nano'), `${q}.endTimeUnixNano`),
+          startNanos: time(field(o, 'startTimeUnixNano', 'start_time_unix_nano'), `${q}.startTimeUnixNano`),
+          endNanos: time(field(o, 'endTimeUnixNano', 'end_time_unix_nano'), `${q}.endTimeUnixNano`),
           attributes: keyValues(o.attributes, `${q}.attributes`),
           events: list(o.events, `${q}.events`).map((e, n): OtlpEvent => {
             const eo = obj(e, `${q}.events[${n}]`);
             return {
-              timeNanos: int64(field(eo, 'timeUnixNano', 'time_unix_nano'), `${q}.events[${n}].timeUnixNano`),
+              timeNanos: time(field(eo, 'timeUnixNano', 'time_unix_nano'), `${q}.events[${n}].timeUnixNano`),
               name: str(eo.name, `${q}.events[${n}].name`),
               attributes: keyValues(eo.attributes, `${q}.events[${n}].attributes`),
             };
@@ -163,11 +172,8 @@ function recordsOf(body: Obj): OtlpLogRecord[] {
         const o = obj(lr, q);
         const body = o.body;
         records.push({
-          timeNanos: int64(field(o, 'timeUnixNano', 'time_unix_nano'), `${q}.timeUnixNano`),
-          observedNanos: int64(
-            field(o, 'observedTimeUnixNano', 'observed_time_unix_nano'),
-            `${q}.observedTimeUnixNano`,
-          ),
+          timeNanos: time(field(o, 'timeUnixNano', 'time_unix_nano'), `${q}.timeUnixNano`),
+          observedNanos: time(field(o, 'observedTimeUnixNano', 'observed_time_unix_nano'), `${q}.observedTimeUnixNano`),
           severityNumber: int(field(o, 'severityNumber', 'severity_number'), `${q}.severityNumber`),
           severityText: str(field(o, 'severityText', 'severity_text'), `${q}.severityText`),
           body: body === undefined || body === null ? undefined : anyValue(body, `${q}.body`, 0),

@@ -2,10 +2,18 @@
  * The receiver of an OTLP export (traces, logs, metrics) for a workspace: what is stored, and what
  * is left out and why (`partial_success`). Resolves once what is stored is committed.
  */
-import { logProblem, type OtlpExport, type PartialSuccess, Rejections, spanProblem } from '../../domain/otlp/model.ts';
+import {
+  logProblem,
+  type OtlpExport,
+  type OtlpLogRecord,
+  type PartialSuccess,
+  Rejections,
+  spanProblem,
+} from '../../domain/otlp/model.ts';
 import { otelSpanRow } from '../../domain/otlp/spans.ts';
 import type { OtelSpanItem } from '../../ingest/otel-writer.ts';
 import type { OpContext } from '../context.ts';
+import { receiveLogRecords } from './receive-logs.ts';
 
 export const METRICS_NOT_STORED = 'Sightline does not store metrics';
 
@@ -30,8 +38,12 @@ export async function receiveExport(ctx: OpContext, e: OtlpExport): Promise<Part
     for (const item of items) if (item.rejected) rejections.add('span id is already used by another trace', item.index);
     return rejections.count ? rejections.result('span') : undefined;
   }
+  const valid: OtlpLogRecord[] = [];
   e.records.forEach((r, i) => {
-    rejections.add(logProblem(r) ?? 'Sightline does not store OTLP log records yet', i);
+    const problem = logProblem(r);
+    if (problem) rejections.add(problem, i);
+    else valid.push(r);
   });
+  await receiveLogRecords(ctx, valid);
   return rejections.count ? rejections.result('log record') : undefined;
 }
