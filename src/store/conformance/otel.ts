@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type OtelSpanRow, otelSpanUuid, otelTraceUuid } from '../../domain/otlp/spans.ts';
+import type { Store } from '../contract.ts';
 import type { OpenTestStore } from './index.ts';
-import { otherWorkspace, withStore } from './run-fixtures.ts';
+import { flow, flowRun, otherWorkspace, state, taskRun, withStore } from './run-fixtures.ts';
 
 const T1 = otelTraceUuid('11111111111111111111111111111111');
 const T2 = otelTraceUuid('22222222222222222222222222222222');
@@ -79,5 +80,50 @@ export function otelConformance(open: OpenTestStore): void {
         const states = await store.spans.observedStates(ws, {}, { orderBy: 'NAME_ASC', limit: 10 });
         assert.ok(states.some((s) => s.state_type === 'FAILED' && s.state_name === 'Error'));
       }));
+
+    it('remembers log ids per workspace', () =>
+      withStore(open, async (store, ws) => {
+        const other = await otherWorkspace(store);
+        assert.deepEqual(await store.otel.knownLogIds(ws, ['a', 'b']), new Set());
+        await store.otel.rememberLogIds(ws, ['a', 'b'], 1);
+        await store.otel.rememberLogIds(ws, ['b'], 2);
+        assert.deepEqual(await store.otel.knownLogIds(ws, ['a', 'b', 'c']), new Set(['a', 'b']));
+        assert.deepEqual(await store.otel.knownLogIds(other.id, ['a']), new Set());
+      }));
+
+    it("finds the runs of OTel spans: a run's own span by its label or prefect.run.id, a span beneath a run", () =>
+      withStore(open, async (store, ws) => {
+        const { fr, tr } = await runsWithOtelLabels(store, ws);
+        // The task's OTel span (label) is span 10; 11 names the flow run by prefect.run.id; 12 sits under the task.
+        await store.otel.writeSpans(ws, [
+          { ...row(T1, 11, null), run_id: fr },
+          row(T1, 12, 10),
+          row(T1, 13, 12),
+          row(T2, 14, null),
+        ]);
+        const runs = await store.otel.runsOfSpans(ws, [id(10), id(11), id(12), id(13), id(14), id(99)]);
+        assert.deepEqual(runs.get(id(10)), { flow_run_id: fr, task_run_id: tr });
+        assert.deepEqual(runs.get(id(11)), { flow_run_id: fr, task_run_id: null });
+        assert.deepEqual(runs.get(id(13)), { flow_run_id: fr, task_run_id: tr });
+        assert.equal(runs.has(id(14)), false);
+        assert.equal(runs.has(id(99)), false);
+        // The spans under the task run sit in the flow run's trace; the one naming the flow run is not a span.
+        assert.deepEqual((await store.spans.get(ws, id(13)))?.path, [fr, tr, id(12)]);
+        assert.equal(await store.spans.get(ws, id(11)), undefined);
+        assert.equal((await store.spans.get(ws, fr))?.attributes['otel.kind'], 'internal');
+      }));
   });
+}
+
+/** A flow run and a task run whose `__OTEL_TRACEPARENT` names OTel span 10. */
+async function runsWithOtelLabels(store: Store, ws: string): Promise<{ fr: string; tr: string }> {
+  const f = flow(`otel-${Math.random()}`);
+  await store.flows.upsert(ws, f);
+  const fr = flowRun(f.id);
+  await store.flowRuns.create(ws, fr, state('RUNNING', 1_000_000));
+  const tr = taskRun(fr.id, 'extract', {
+    labels: { __OTEL_TRACEPARENT: `00-${'1'.repeat(32)}-${'0'.repeat(14)}0a-01` },
+  });
+  await store.taskRuns.create(ws, tr, state('RUNNING', 1_000_000));
+  return { fr: fr.id, tr: tr.id };
 }
