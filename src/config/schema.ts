@@ -106,7 +106,7 @@ export const serveOptions = {
   'max-body': { type: 'int', help: 'Largest accepted request body, in bytes.', default: 16 * 1024 * 1024, min: 1024 },
   'otlp-port': {
     type: 'int',
-    help: 'Also serve OTLP/HTTP at /v1/traces, /v1/logs and /v1/metrics on this port, for the default workspace (off unless given; 4318 is the convention; 0 = any free port).',
+    help: 'Also serve OTLP/HTTP at /v1/traces, /v1/logs and /v1/metrics on this port, into the workspace of the open-source paths (off unless given; 4318 is the convention; 0 = any free port).',
     min: 0,
     max: 65535,
   },
