@@ -6,12 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import { doorOf } from './api/access.ts';
 import { buildApi } from './api/app.ts';
 import { ServerMetrics } from './api/metrics.ts';
+import { buildOtlpListener } from './api/otlp/listener.ts';
 import { type PrefectUiSetup, setUpPrefectUi } from './api/prefect-ui/setup.ts';
 import { type CapabilityService, startCapabilities } from './capabilities/service.ts';
 import type { ServeConfig } from './config/schema.ts';
 import { listenFailure } from './config/startup-error.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { createLogWriter } from './ingest/log-writer.ts';
+import { createOtelWriter } from './ingest/otel-writer.ts';
 import { TextIndexer } from './ingest/text-indexer.ts';
 import { Keyring } from './ops/access/keyring.ts';
 import { RateLimits } from './ops/access/rate-limits.ts';
@@ -38,6 +40,8 @@ export interface Sightline {
   readonly prefectUi: PrefectUiSetup;
   /** Base URL of the native API (`http://host:port/api`), once listening. */
   apiUrl?: string;
+  /** Base URL of the `--otlp-port` listener (`http://host:port`), once listening; undefined without it. */
+  otlpUrl?: string;
   listen(): Promise<void>;
   close(): Promise<void>;
 }
@@ -75,6 +79,7 @@ export async function createSightline(
     onError: (err) => api?.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
   });
   const eventWriter = createEventWriter(store, { onCommit: (n) => metrics.committed('events', n) });
+  const otelWriter = createOtelWriter(store);
   // Server-emitted run events take the clients' ingest path: dedup, tags, projections, streams.
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
   const keyring = new Keyring(store.keys, log);
@@ -84,6 +89,7 @@ export async function createSightline(
       config,
       logWriter,
       eventWriter,
+      otelWriter,
       defaults,
       tokenSecret,
       liveLogs,
@@ -104,6 +110,7 @@ export async function createSightline(
   // Any instance may write any workspace's downloads; --no-download-worker leaves them to others.
   if (!config['no-download-worker']) downloadWorker = startDownloadWorker(services, config['download-ttl'] as number);
   // Loaded before anything listens: a broken capability file stops start-up with its report.
+  const otlp = config['otlp-port'] === undefined ? undefined : await buildOtlpListener(services, opts.logger);
   const capabilities = config['no-capabilities']
     ? undefined
     : startCapabilities(config, api, defaults, { env: opts.env, logger: opts.logger, door: doorOf(services) });
@@ -125,6 +132,13 @@ export async function createSightline(
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       s.apiUrl = `http://${host}:${port}/api`;
+      if (otlp) {
+        await otlp.listen({ host: config.host, port: config['otlp-port'] }).catch((err) => {
+          throw listenFailure(err, '--otlp-port');
+        });
+        const a = otlp.server.address();
+        s.otlpUrl = `http://${host}:${typeof a === 'object' && a ? a.port : config['otlp-port']}`;
+      }
       await capabilities?.listen();
     },
     async close() {
@@ -132,10 +146,12 @@ export async function createSightline(
       closed = true;
       // Stop taking requests, let in-flight writes commit, then close the database.
       await capabilities?.close();
+      await otlp?.close();
       await api.close();
       liveLogs.close();
       await logWriter.close();
       await eventWriter.close();
+      await otelWriter.close();
       await indexer.stop();
       await cancelSweeper.stop();
       await downloadWorker?.stop();

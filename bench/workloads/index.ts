@@ -13,6 +13,7 @@ import { logsIngest } from './logs-ingest.ts';
 import { logsIngestInstances } from './logs-ingest-instances.ts';
 import { logsText } from './logs-text.ts';
 import { management } from './management.ts';
+import { otlpIngest } from './otlp-ingest.ts';
 import { tracesPage, tracesRecorder } from './traces.ts';
 import { webUi } from './web-ui.ts';
 
@@ -28,6 +29,7 @@ export const workloads: Workload[] = [
   eventsQueries,
   tracesRecorder,
   tracesPage,
+  otlpIngest,
   liveTail,
   management,
   agentTools,

@@ -12,6 +12,7 @@ import { clientErrorHandler, createListener, overBodyLimit } from './http-listen
 import { redacted } from './log-redaction.ts';
 import { registerMetrics, type ServerMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
+import { API_OTLP_PREFIXES, registerOtlp } from './otlp/routes.ts';
 import { type PrefectUi, registerPrefectUi } from './prefect-ui/routes.ts';
 import { registerFixedRoutes, registerRoutes } from './router.ts';
 import { apiRoutes, fixedRoutes, wsRoutes } from './routes/index.ts';
@@ -91,6 +92,7 @@ export async function buildApi(
 
   registerRoutes(app, services, apiRoutes);
   registerFixedRoutes(app, services, fixedRoutes);
+  await registerOtlp(app, services, API_OTLP_PREFIXES);
   registerWebSockets(app, services, wsRoutes, opts.metrics);
   if (opts.metrics) registerMetrics(app, opts.metrics);
 

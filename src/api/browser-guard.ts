@@ -5,7 +5,8 @@
  * - a `Host` that is not a loopback name, an IP literal, the `--public-url` host or an
  *   `--allowed-host` → 421 (rebinding needs a name, and a name of ours is never the attacker's);
  * - an `Origin` that is neither the server's own nor a `--cors-origin` → 403, HTTP and upgrades;
- * - a body with a non-JSON content type → 415 (a missing type means JSON, as in Prefect).
+ * - a body with a non-JSON content type → 415 (a missing type means JSON, as in Prefect), but
+ *   protobuf on the OTLP paths.
  * Requests without `Origin` are not from a browser's cross-site fetch, and pass.
  */
 import type { IncomingMessage } from 'node:http';
@@ -52,6 +53,17 @@ export function isJsonType(contentType: string): boolean {
   return type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
 }
 
+/**
+ * OTLP's protobuf bodies, on the OTLP paths only (`api/otlp/routes.ts`). A page cannot send this
+ * type cross-site without a CORS preflight, which other origins fail.
+ */
+const OTLP_PATH = /^(\/api(\/accounts\/[^/]+\/workspaces\/[^/]+)?\/otlp)?\/v1\/(traces|logs|metrics)\/?(\?|$)/;
+
+function isOtlpProtobuf(req: IncomingMessage, contentType: string): boolean {
+  const type = contentType.split(';')[0].trim().toLowerCase();
+  return (type === 'application/x-protobuf' || type === 'application/protobuf') && OTLP_PATH.test(req.url ?? '');
+}
+
 /** Whether a request carries a body, or may act on a missing one (a POST with no body is `{}`). */
 function mayHaveBody(req: IncomingMessage): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
@@ -91,7 +103,7 @@ function createGuard(config: GuardConfig): BrowserGuard {
         }
       }
       const type = req.headers['content-type'];
-      if (!opts.upgrade && type !== undefined && !isJsonType(type) && mayHaveBody(req)) {
+      if (!opts.upgrade && type !== undefined && !isJsonType(type) && !isOtlpProtobuf(req, type) && mayHaveBody(req)) {
         return {
           status: 415,
           code: 'unsupported_media_type',

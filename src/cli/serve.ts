@@ -78,6 +78,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     `workspace ${workspace.id}`,
     `cloud ${app.apiUrl}/accounts/${account.id}/workspaces/${workspace.id}`,
     `metrics ${app.apiUrl!.replace(/\/api$/, '')}/metrics`,
+    ...(app.otlpUrl ? [`otlp ${app.otlpUrl}/v1/traces (and /v1/logs, /v1/metrics)`] : []),
     ...(app.prefectUi.ui ? [`prefect-ui ${app.apiUrl!.replace(/\/api$/, '')}${SERVE_BASE}/`] : []),
     ...(app.capabilities?.restUrls ?? []).map((u) => `rest ${u}`),
     ...(app.capabilities?.mcpUrls ?? []).map((u) => `mcp ${u}`),

@@ -104,6 +104,18 @@ export const serveOptions = {
     choices: ['normal', 'full'],
   },
   'max-body': { type: 'int', help: 'Largest accepted request body, in bytes.', default: 16 * 1024 * 1024, min: 1024 },
+  'otlp-port': {
+    type: 'int',
+    help: 'Also serve OTLP/HTTP at /v1/traces, /v1/logs and /v1/metrics on this port, into the workspace of the open-source paths (off unless given; 4318 is the convention; 0 = any free port).',
+    min: 0,
+    max: 65535,
+  },
+  'otlp-max-body': {
+    type: 'int',
+    help: 'Largest OTLP request body in bytes, after gzip decompression (larger → 413).',
+    default: 64 * 1024 * 1024,
+    min: 1024,
+  },
   'graph-max-nodes': {
     type: 'int',
     help: "Most nodes a flow run's graph (graph-v2) may have; a larger one is refused with 400 (Prefect's default).",

@@ -11,6 +11,7 @@ import type { NewEvent } from '../domain/events.ts';
 import type { LogRow, NewLog } from '../domain/logs.ts';
 import type { RunEvent } from '../domain/runs/run-events.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
+import type { OtelSpanItem } from '../ingest/otel-writer.ts';
 import type { Writer } from '../ingest/writer.ts';
 import type { Store } from '../store/contract.ts';
 import type { Keyring } from './access/keyring.ts';
@@ -40,6 +41,8 @@ export interface Services extends StoreServices {
   readonly liveLogs: LiveHub<LogRow>;
   /** Events: resolves once committed (the store skips duplicates); see `ingest/event-writer.ts`. */
   readonly eventWriter: Writer<NewEvent>;
+  /** OTel spans received over OTLP: resolves once committed, each item told whether it was stored. */
+  readonly otelWriter: Writer<OtelSpanItem>;
   /** Signs page tokens and cursors: `--token-secret`, else the one kept in the database. */
   readonly tokenSecret: string;
   /** Server-emitted events (flow-run state changes) enter the event ingest path here. */

@@ -14,6 +14,7 @@ import type { Workspace } from '../domain/tenancy.ts';
 import { createEventWriter } from '../ingest/event-writer.ts';
 import type { GroupCommit } from '../ingest/group-commit.ts';
 import { createLogWriter } from '../ingest/log-writer.ts';
+import { createOtelWriter } from '../ingest/otel-writer.ts';
 import type { Store } from '../store/contract.ts';
 import { openStore } from '../store/open.ts';
 import { Keyring } from './access/keyring.ts';
@@ -49,12 +50,14 @@ forEachEngine('operations', (engine) => {
     const defaults = await store.tenancy.ensureDefaults();
     const logWriter = createLogWriter(store);
     const eventWriter = createEventWriter(store);
-    writers = [logWriter, eventWriter] as GroupCommit<unknown>[];
+    const otelWriter = createOtelWriter(store);
+    writers = [logWriter, eventWriter, otelWriter] as GroupCommit<unknown>[];
     services = withStore<Services>(
       {
         config: { 'live-queue': 100 } as unknown as ServeConfig,
         logWriter,
         eventWriter,
+        otelWriter,
         liveLogs: undefined as never,
         defaults,
         tokenSecret: 'ops test secret, long enough to sign tokens',

@@ -26,6 +26,7 @@ import type {
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { DownloadJob, DownloadStatus, NewDownload } from '../domain/management/downloads.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
+import type { OtelSpanRow } from '../domain/otlp/spans.ts';
 import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
 import type {
   ArtifactSort,
@@ -506,6 +507,31 @@ export interface SpanStore {
 /** A data stream whose new rows live subscribers follow. */
 export type StreamName = 'logs' | 'events';
 
+/** OpenTelemetry data received over OTLP (issue 23). */
+export interface OtelStore {
+  /**
+   * Stores OTel spans and brings their `otel` spans up to date (placement, parents' counts,
+   * re-rooting of spans that waited for them), in one transaction. A span re-sent with the same
+   * trace and id replaces itself; a span whose id another trace of the workspace already uses
+   * (stored, or earlier in `spans`) is not stored. Returns the indexes of those not stored.
+   */
+  writeSpans(workspaceId: string, spans: OtelSpanRow[]): Promise<number[]>;
+  /** Of these log ids, those recorded by `rememberLogIds`. */
+  knownLogIds(workspaceId: string, ids: string[]): Promise<Set<string>>;
+  /** Records the ids of OTLP log records whose append has committed. */
+  rememberLogIds(workspaceId: string, ids: string[], stored: Micros): Promise<void>;
+  /**
+   * The runs OTel spans (UUID form) belong to, for those joined to one: a run's own OTel span, or
+   * an `otel` span beneath a run (its nearest run ancestor). A task run gives its flow run too.
+   */
+  runsOfSpans(workspaceId: string, spanIds: string[]): Promise<Map<string, SpanRuns>>;
+}
+
+export interface SpanRuns {
+  flow_run_id: string | null;
+  task_run_id: string | null;
+}
+
 export interface ChangeNotice {
   /** The workspace of the rows; null for account-scope events (then `accountId` is set). */
   workspaceId: string | null;
@@ -596,6 +622,7 @@ export interface Store {
   readonly taskRuns: TaskRunStore;
   readonly artifacts: ArtifactStore;
   readonly spans: SpanStore;
+  readonly otel: OtelStore;
   readonly downloads: DownloadStore;
   readonly changes: ChangeFeed;
   /**

@@ -9,23 +9,24 @@
  */
 import type { ChildStateCounts, SpanPlacement, SpanRow, SpanSource } from './span.ts';
 
-export function rootPlacement(spanId: string): SpanPlacement {
-  return { trace_id: spanId, parent_span_id: null, path: [], depth: 0 };
+export function rootPlacement(spanId: string, rootTrace?: string): SpanPlacement {
+  return { trace_id: rootTrace ?? spanId, parent_span_id: null, path: [], depth: 0 };
 }
 
 /**
  * The placement of span `spanId` hung under `parentId`, given the parent span when it exists.
- * A missing parent stands in as the root: trace = parent id, path = [parent id].
+ * A missing parent stands in as the root: trace = parent id (or `rootTrace`), path = [parent id].
  */
 export function place(
   spanId: string,
   parentId: string | null,
   parent: Pick<SpanRow, 'span_id' | 'trace_id' | 'path'> | undefined,
+  rootTrace?: string,
 ): SpanPlacement {
-  if (parentId === null || parentId === spanId) return rootPlacement(spanId);
-  if (!parent) return { trace_id: parentId, parent_span_id: parentId, path: [parentId], depth: 1 };
+  if (parentId === null || parentId === spanId) return rootPlacement(spanId, rootTrace);
+  if (!parent) return { trace_id: rootTrace ?? parentId, parent_span_id: parentId, path: [parentId], depth: 1 };
   // The parent descends from this span: linking would close a cycle.
-  if (parent.path.includes(spanId)) return rootPlacement(spanId);
+  if (parent.path.includes(spanId)) return rootPlacement(spanId, rootTrace);
   const path = [...parent.path, parent.span_id];
   return { trace_id: parent.trace_id, parent_span_id: parentId, path, depth: path.length };
 }
@@ -105,7 +106,7 @@ export function childCountsFrom(groups: { span_type: string; state_name: string 
 export type SpanFields = Omit<SpanRow, 'version' | 'published' | 'child_count' | 'child_state_counts'>;
 
 export function spanFields(source: SpanSource, placement: SpanPlacement): SpanFields {
-  const { parent_id: _parent, ...rest } = source;
+  const { parent_id: _parent, root_trace_id: _root, otel_span_id: _otel, ...rest } = source;
   return { ...rest, ...placement };
 }
 

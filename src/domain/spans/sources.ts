@@ -3,6 +3,8 @@
  * it hangs under. Attributes follow the names Prefect's own OpenTelemetry instrumentation uses
  * (`prefect.run.*`, run labels), so a span reads the same here as in an OTel backend.
  */
+
+import { traceparentSpan } from '../otlp/spans.ts';
 import type { ArtifactRow } from '../runs/artifacts.ts';
 import type { FlowRunRow } from '../runs/flow-runs.ts';
 import type { TaskRunInput, TaskRunRow } from '../runs/task-runs.ts';
@@ -56,14 +58,24 @@ function inputTypes(inputs: TaskRunInput[]): string {
   return kinds.size ? [...kinds].join('|') : 'unknown';
 }
 
-/** The span of a flow or task run: its timing and state as the run has them. */
+/** What an OTel span with `prefect.run.id` adds to the run's span (`otlp/spans.ts`). */
+export type RunEnrichment = SpanAttributes | null | undefined;
+
+/**
+ * The span of a flow or task run: its timing and state as the run has them; an OTel span of the
+ * run adds its attributes (Sightline's own keys win).
+ */
 function runSpanSource(
   r: FlowRunSpanFields | TaskRunSpanFields,
   span_type: 'flow-run' | 'task-run',
   parent_id: string | null,
-  attributes: SpanAttributes,
+  own: SpanAttributes,
+  otel: RunEnrichment,
 ): SpanSource {
+  const attributes = otel ? { ...otel, ...own } : own;
+  const otelSpan = traceparentSpan(r.labels.__OTEL_TRACEPARENT);
   return {
+    ...(otelSpan ? { otel_span_id: otelSpan } : {}),
     span_id: r.id,
     span_type,
     parent_id,
@@ -79,17 +91,17 @@ function runSpanSource(
   };
 }
 
-export function flowRunSpanSource(r: FlowRunSpanFields): SpanSource {
+export function flowRunSpanSource(r: FlowRunSpanFields, otel?: RunEnrichment): SpanSource {
   const attributes: SpanAttributes = {};
   labelAttributes(r.labels, attributes);
   attributes['prefect.run.type'] = 'flow';
   attributes['prefect.run.run_count'] = r.run_count;
   for (const [name, value] of Object.entries(r.parameters))
     attributes[`prefect.run.parameter.${name}`] = pythonTypeName(value);
-  return runSpanSource(r, 'flow-run', r.parent_task_run_id, attributes);
+  return runSpanSource(r, 'flow-run', r.parent_task_run_id, attributes, otel);
 }
 
-export function taskRunSpanSource(r: TaskRunSpanFields): SpanSource {
+export function taskRunSpanSource(r: TaskRunSpanFields, otel?: RunEnrichment): SpanSource {
   const attributes: SpanAttributes = {};
   labelAttributes(r.labels, attributes);
   attributes['prefect.run.type'] = 'task';
@@ -97,7 +109,7 @@ export function taskRunSpanSource(r: TaskRunSpanFields): SpanSource {
   attributes['prefect.run.flow_run_run_count'] = r.flow_run_run_count;
   for (const [name, inputs] of Object.entries(r.task_inputs))
     attributes[`prefect.run.parameter.${name}`] = inputTypes(inputs);
-  return runSpanSource(r, 'task-run', r.flow_run_id, attributes);
+  return runSpanSource(r, 'task-run', r.flow_run_id, attributes, otel);
 }
 
 /** An artifact is an instant: it starts and ends when it was created, and has no state. */

@@ -10,7 +10,7 @@ import { uuid } from '../ids.ts';
 import { type StateType, stateTypeSchema } from '../runs/states.ts';
 import { datetime, formatMicros, formatNullable, type Micros } from '../time.ts';
 
-export const SPAN_TYPES = ['flow-run', 'task-run', 'artifact'] as const;
+export const SPAN_TYPES = ['flow-run', 'task-run', 'artifact', 'otel'] as const;
 export type SpanType = (typeof SPAN_TYPES)[number];
 export const spanTypeSchema = literal(SPAN_TYPES);
 
@@ -29,6 +29,13 @@ export interface SpanSource {
    * (`parent_task_run_id`), an artifact's task run or else its flow run. Null: a root.
    */
   parent_id: string | null;
+  /**
+   * The trace the span is in when no ancestor is known (an OTel span's own trace id); absent: the
+   * topmost id known stands in as the trace (runs: a root's own id, else the missing parent's).
+   */
+  root_trace_id?: string;
+  /** A run's OTel span id (UUID form), from its `__OTEL_TRACEPARENT` label: OTel spans under it hang under the run. */
+  otel_span_id?: string;
   name: string;
   start_time: Micros | null;
   end_time: Micros | null;
@@ -53,7 +60,7 @@ export interface SpanPlacement {
 }
 
 /** A stored span. */
-export interface SpanRow extends Omit<SpanSource, 'parent_id'>, SpanPlacement {
+export interface SpanRow extends Omit<SpanSource, 'parent_id' | 'root_trace_id' | 'otel_span_id'>, SpanPlacement {
   /** +1 on every change of anything the span renders. */
   version: number;
   /** When the span last changed (server clock). */

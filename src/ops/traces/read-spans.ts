@@ -26,7 +26,7 @@ export const readSpansQuerySchema = object(
   {
     parent_span_id: optional(uuid().describe('Only children of this span')),
     depth: optional(int({ min: 0 }).describe('Only spans at this depth (0 = the root)')),
-    entities: optional(listOf(spanTypeSchema).describe('Span types, any of: flow-run, task-run, artifact')),
+    entities: optional(listOf(spanTypeSchema).describe('Span types, any of: flow-run, task-run, artifact, otel')),
     state_types: optional(listOf(stateTypeSchema).describe('State types, any of')),
     state_names: optional(listOf(str()).describe('State names, any of')),
     tags: optional(listOf(str()).describe('Tags, any of')),

@@ -12,6 +12,7 @@ import { keyConformance } from './keys.ts';
 import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
+import { otelConformance } from './otel.ts';
 import { runHistoryConformance } from './run-history.ts';
 import { runListConformance } from './run-list.ts';
 import { spanConformance } from './spans.ts';
@@ -36,5 +37,6 @@ export function storeConformance(open: OpenTestStore): void {
   runHistoryConformance(open);
   runListConformance(open);
   spanConformance(open);
+  otelConformance(open);
   healthConformance(open);
 }

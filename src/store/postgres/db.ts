@@ -146,6 +146,9 @@ export const LOCK = {
   partitions: lockKey(3n),
 } as const;
 
+/** The key that serialises a workspace's OTel span writes (`otel.ts`): the workspace in the low bits. */
+export const otelLockKey = (ws: number) => ((0x7en << 56n) | BigInt(ws)).toString();
+
 /**
  * Runs a read as a named prepared statement: the events table has a partition per day, and
  * planning a query over all of them costs more than running it (12 ms vs 1 ms measured); a

@@ -24,6 +24,7 @@ import { postgresHealth } from './health.ts';
 import { PgKeys } from './keys.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
+import { PgOtel } from './otel.ts';
 import { pgReader } from './run-rows.ts';
 import { PgSpans } from './spans.ts';
 import { PgTags } from './tags.ts';
@@ -87,6 +88,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     taskRuns,
     artifacts: new PgArtifacts(db, tenancy, spans.projection),
     spans,
+    otel: new PgOtel(db, tenancy, spans.projection),
     downloads: new PgDownloads(db, tenancy),
     changes,
     // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.

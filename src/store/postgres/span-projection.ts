@@ -5,6 +5,7 @@
  * `batch`), once per key and in key order: concurrent transactions lock shared parent rows in the
  * same order. Parent rows are read `FOR UPDATE`, so concurrent children never lose a count.
  */
+import { type OtelSpanRow, otelObserved } from '../../domain/otlp/spans.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import {
   adjustChildCounts,
@@ -57,6 +58,60 @@ export class PgSpanProjection {
 
   artifactChanged(c: Queryable, ws: number, id: string): Promise<void> {
     return this.run(c, () => this.touch(c, ws, 'artifact', id));
+  }
+
+  /** OTel spans were written (see the SQLite projection). */
+  otelSpansChanged(c: Queryable, ws: number, rows: OtelSpanRow[]): Promise<void> {
+    return this.batch(c, async () => {
+      const d = this.tx(c).deferred;
+      const enriching: OtelSpanRow[] = [];
+      for (const r of rows) {
+        if (r.run_id === null) d.observe(ws, otelObserved(r));
+        else enriching.push(r);
+        // One that names a run is not a span of its own (any it was goes).
+        await this.touch(c, ws, 'otel', r.span_id);
+      }
+      if (!enriching.length) return;
+      const now = nowMicros();
+      const runs = await c.query(
+        "SELECT span_id, span_type FROM spans WHERE ws = $1 AND span_id = ANY($2::text[]) AND span_type IN ('flow-run', 'task-run')",
+        [ws, enriching.map((r) => r.run_id)],
+      );
+      for (const type of ['flow-run', 'task-run'] as const) {
+        const ids = (runs.rows as { span_id: string; span_type: SpanType }[]).filter((r) => r.span_type === type);
+        if (ids.length) await this.resync(c, ws, type, [...new Set(ids.map((r) => r.span_id))], now);
+      }
+      await this.link(
+        c,
+        ws,
+        enriching.map((r) => [r.span_id, r.run_id as string]),
+        now,
+      );
+    });
+  }
+
+  /** Records which runs OTel span ids stand for; OTel spans under a new link are placed again. */
+  private async link(c: Queryable, ws: number, links: [string, string][], now: number): Promise<void> {
+    if (!links.length) return;
+    const changed = await c.query(
+      `INSERT INTO otel_links (ws, otel_span_id, run_id) SELECT $1, * FROM unnest($2::text[], $3::text[])
+       ON CONFLICT (ws, otel_span_id) DO UPDATE SET run_id = excluded.run_id WHERE otel_links.run_id <> excluded.run_id
+       RETURNING otel_span_id`,
+      [ws, links.map((l) => l[0]), links.map((l) => l[1])],
+    );
+    if (!changed.rows.length) return;
+    const children = await c.query(
+      'SELECT span_id FROM otel_spans WHERE ws = $1 AND otel_parent_id = ANY($2::text[]) AND run_id IS NULL',
+      [ws, (changed.rows as { otel_span_id: string }[]).map((r) => r.otel_span_id)],
+    );
+    if (children.rows.length)
+      await this.resync(
+        c,
+        ws,
+        'otel',
+        (children.rows as { span_id: string }[]).map((r) => r.span_id),
+        now,
+      );
   }
 
   /** Brings the span up to date now, or at the end of the batch. */
@@ -186,7 +241,20 @@ export class PgSpanProjection {
     const updates: { id: string; cols: SpanColumns }[] = [];
     const moved: { id: string; placement: SpanPlacement }[] = [];
     const gone: string[] = [];
+    // A new span starts from the children stored when they were read: changes gathered for it
+    // before are void; those its new children make afterwards count.
+    const fresh = new Set(ids.filter((id) => sources.has(id) && !spans.has(id)));
+    for (const id of fresh) d.forget(ws, id);
+    // Spans whose parent is new in this same call are placed once it is written (a second read),
+    // as one at a time would: an OTel export often holds a child and its parent.
+    let later = ids.filter((id) => {
+      const p = sources.get(id)?.parent_id;
+      return p != null && p !== id && fresh.has(p);
+    });
+    if (later.length === ids.length) later = []; // a cycle of new spans: placed together (`place` breaks it)
+    const waiting = new Set(later);
     for (const id of ids) {
+      if (waiting.has(id)) continue;
       const source = sources.get(id);
       if (!source) {
         gone.push(id);
@@ -202,7 +270,7 @@ export class PgSpanProjection {
             path: JSON.parse(p.path as string) as string[],
           }
         : undefined;
-      const placement = place(id, source.parent_id, parent);
+      const placement = place(id, source.parent_id, parent, source.root_trace_id);
       const fields = spanFields(source, placement);
       const cols = spanColumns(fields);
       if (old && sameColumns(old, cols)) continue;
@@ -217,17 +285,22 @@ export class PgSpanProjection {
         updates.push({ id, cols });
         if (old.trace_id !== cols.trace_id || old.path !== cols.path) moved.push({ id, placement });
       } else {
-        // Counted from the children present: changes gathered for it before it existed are void.
         const counts = childCountsFrom(children.get(id) ?? []);
-        d.forget(ws, id);
         inserts.push({ id, cols, counts });
-        if (counts.child_count > 0 && placement.path.length > 0) moved.push({ id, placement });
+        if (counts.child_count > 0) moved.push({ id, placement });
       }
     }
     await insertSpans(c, ws, inserts, now);
     await updateSpans(c, ws, updates, now);
     for (const m of moved) await this.replantDescendants(c, ws, m.id, m.placement, now);
     await this.remove(c, ws, gone, now);
+    if (later.length) await this.resync(c, ws, type, later, now);
+    const links: [string, string][] = [];
+    for (const id of ids) {
+      const otelSpan = waiting.has(id) ? undefined : sources.get(id)?.otel_span_id;
+      if (otelSpan) links.push([otelSpan, id]);
+    }
+    await this.link(c, ws, links, now);
   }
 
   private async remove(c: Queryable, ws: number, ids: string[], now: number): Promise<void> {

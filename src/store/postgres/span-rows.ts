@@ -8,6 +8,7 @@ import {
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
 import type { ChildStateCounts, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import { OTEL_SOURCE, OTEL_SOURCE_WHERE, otelSource, RUN_ENRICHMENT, runEnrichment } from '../shared/otel-columns.ts';
 import type { SpanColumns } from '../shared/span-columns.ts';
 import type { Queryable, Row } from './db.ts';
 import { insertRows, updateRows } from './recordset.ts';
@@ -60,11 +61,14 @@ export async function updateSpans(
 /** What a run table contributes, with the id of the run its span hangs under as `parent`. */
 const SOURCES: Record<SpanType, string> = {
   'flow-run': `SELECT id, name, parent_task_run_id, parent_task_run_id AS parent, start_time, end_time, total_run_time, state_type,
-    state_name, state_timestamp, tags, labels, parameters, run_count FROM flow_runs WHERE ws = $1 AND id = ANY($2::text[])`,
+    state_name, state_timestamp, tags, labels, parameters, run_count, ${RUN_ENRICHMENT('r')} FROM flow_runs r
+    WHERE ws = $1 AND id = ANY($2::text[])`,
   'task-run': `SELECT id, name, flow_run_id, flow_run_id AS parent, start_time, end_time, total_run_time, state_type, state_name,
-    state_timestamp, tags, labels, task_inputs, run_count, flow_run_run_count FROM task_runs WHERE ws = $1 AND id = ANY($2::text[])`,
+    state_timestamp, tags, labels, task_inputs, run_count, flow_run_run_count, ${RUN_ENRICHMENT('r')} FROM task_runs r
+    WHERE ws = $1 AND id = ANY($2::text[])`,
   artifact: `SELECT id, created, key, type, description, flow_run_id, task_run_id, COALESCE(task_run_id, flow_run_id) AS parent
     FROM artifacts WHERE ws = $1 AND id = ANY($2::text[])`,
+  otel: `${OTEL_SOURCE} WHERE o.ws = $1 AND o.span_id = ANY($2::text[]) AND ${OTEL_SOURCE_WHERE}`,
 };
 
 const SPAN_COLUMNS = `span_id, trace_id, parent_span_id, path, depth, span_type, name, start_time, end_time, sort_start,
@@ -100,10 +104,12 @@ export async function readForUpsert(
   for (const src of row.src) {
     const source =
       type === 'flow-run'
-        ? flowRunSpanSource(src as unknown as FlowRunSpanFields)
+        ? flowRunSpanSource(src as unknown as FlowRunSpanFields, runEnrichment(src))
         : type === 'task-run'
-          ? taskRunSpanSource(src as unknown as TaskRunSpanFields)
-          : artifactSpanSource(src as unknown as ArtifactSpanFields);
+          ? taskRunSpanSource(src as unknown as TaskRunSpanFields, runEnrichment(src))
+          : type === 'otel'
+            ? otelSource(src)
+            : artifactSpanSource(src as unknown as ArtifactSpanFields);
     sources.set(source.span_id, source);
   }
   const children = new Map<string, ChildGroup[]>();

@@ -18,6 +18,7 @@ import { sqliteHealth } from './health.ts';
 import { SqliteKeys } from './keys.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
+import { SqliteOtel } from './otel.ts';
 import { sqliteReader } from './run-rows.ts';
 import { SqliteSpans } from './spans.ts';
 import { SqliteTags } from './tags.ts';
@@ -69,6 +70,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     taskRuns,
     artifacts: new SqliteArtifacts(db, tenancy, spans.projection),
     spans,
+    otel: new SqliteOtel(db, tenancy, spans.projection),
     downloads: new SqliteDownloads(db, tenancy),
     changes: new MemoryChangeFeed(),
     async close() {

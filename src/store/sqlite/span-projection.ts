@@ -5,6 +5,7 @@
  * gathered and applied at the end of the hook — or of a `batch` (the recorder's), once per parent
  * and per state pair, in key order.
  */
+import { type OtelSpanRow, otelObserved } from '../../domain/otlp/spans.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import {
   adjustChildCounts,
@@ -59,6 +60,49 @@ export class SqliteSpanProjection {
 
   artifactChanged(ws: number, id: string): void {
     this.run(() => this.touch(ws, 'artifact', id));
+  }
+
+  /**
+   * OTel spans were written (`otel_spans`); their states count as observed. One that names a run
+   * (`prefect.run.id`) enriches the run's span and stands for the run: OTel spans under it move
+   * under the run.
+   */
+  otelSpansChanged(ws: number, rows: OtelSpanRow[]): void {
+    this.batch(() => {
+      const now = nowMicros();
+      for (const r of rows) {
+        if (r.run_id === null) {
+          this.deferred.observe(ws, otelObserved(r));
+          this.touch(ws, 'otel', r.span_id);
+          continue;
+        }
+        // A span it may have been before it named a run goes (its source is gone).
+        this.touch(ws, 'otel', r.span_id);
+        const run = this.db
+          .stmt("SELECT span_type FROM spans WHERE ws = ? AND span_id = ? AND span_type IN ('flow-run', 'task-run')")
+          .get(ws, r.run_id) as { span_type: SpanType } | undefined;
+        if (run) this.resync(ws, run.span_type, r.run_id, now);
+        this.link(ws, r.span_id, r.run_id, now);
+      }
+    });
+  }
+
+  /**
+   * Records that OTel span `otelSpan` stands for run `runId` (from `__OTEL_TRACEPARENT` or
+   * `prefect.run.id`); when that is news, the OTel spans under it are placed again, under the run.
+   */
+  private link(ws: number, otelSpan: string, runId: string, now: number): void {
+    const changed = this.db
+      .stmt(
+        `INSERT INTO otel_links (ws, otel_span_id, run_id) VALUES (?, ?, ?)
+          ON CONFLICT (ws, otel_span_id) DO UPDATE SET run_id = excluded.run_id WHERE otel_links.run_id <> excluded.run_id`,
+      )
+      .run(ws, otelSpan, runId).changes;
+    if (!changed) return;
+    const children = this.db
+      .stmt('SELECT span_id FROM otel_spans WHERE ws = ? AND otel_parent_id = ? AND run_id IS NULL')
+      .all(ws, otelSpan) as { span_id: string }[];
+    for (const c of children) this.resync(ws, 'otel', c.span_id, now);
   }
 
   /** Brings the span up to date now, or at the end of the batch. */
@@ -189,6 +233,11 @@ export class SqliteSpanProjection {
   }
 
   private upsert(ws: number, source: SpanSource, now: number): void {
+    this.upsertSpan(ws, source, now);
+    if (source.otel_span_id) this.link(ws, source.otel_span_id, source.span_id, now);
+  }
+
+  private upsertSpan(ws: number, source: SpanSource, now: number): void {
     const id = source.span_id;
     const parentId = source.parent_id !== null && source.parent_id !== id ? source.parent_id : null;
     // The span as stored and its parent's placement, in one read.
@@ -202,7 +251,7 @@ export class SqliteSpanProjection {
     const parent = p
       ? { span_id: p.span_id as string, trace_id: p.trace_id as string, path: JSON.parse(p.path as string) as string[] }
       : undefined;
-    const placement = place(id, source.parent_id, parent);
+    const placement = place(id, source.parent_id, parent, source.root_trace_id);
     const fields = spanFields(source, placement);
     const columns = spanColumns(fields);
     if (old && sameColumns(old, columns)) return;
@@ -222,8 +271,9 @@ export class SqliteSpanProjection {
       const counts = this.countChildren(ws, id);
       this.deferred.forget(ws, id);
       insertSpan(this.db, ws, id, columns, counts, now);
-      // Children that waited for it move along (under a new root their paths stay the same).
-      moved = counts.child_count > 0 && placement.path.length > 0;
+      // Children that waited for it move along (into its trace, which their stand-in may not have
+      // named: an OTel span's stand-in trace is its own trace id).
+      moved = counts.child_count > 0;
     }
     if (moved) this.replantDescendants(ws, id, placement, now);
   }

@@ -9,6 +9,7 @@ import {
   taskRunSpanSource,
 } from '../../domain/spans/sources.ts';
 import type { ChildStateCounts, SpanSource, SpanType } from '../../domain/spans/span.ts';
+import { OTEL_SOURCE, OTEL_SOURCE_WHERE, otelSource, RUN_ENRICHMENT, runEnrichment } from '../shared/otel-columns.ts';
 import { json } from '../shared/run-columns.ts';
 import { FIELD_COLUMNS, type SpanColumns } from '../shared/span-columns.ts';
 import type { Db } from './db.ts';
@@ -53,31 +54,43 @@ export function readSpanSource(db: Db, ws: number, type: SpanType, id: string): 
     const r = db
       .stmt(
         `SELECT id, name, parent_task_run_id, start_time, end_time, total_run_time, state_type, state_name, state_timestamp,
-          tags, labels, parameters, run_count FROM flow_runs WHERE ws = ? AND id = ?`,
+          tags, labels, parameters, run_count, ${RUN_ENRICHMENT('r')} FROM flow_runs r WHERE ws = ? AND id = ?`,
       )
       .get(ws, id) as Row | undefined;
     if (!r) return undefined;
-    return flowRunSpanSource({
-      ...(r as unknown as FlowRunSpanFields),
-      tags: parse(r.tags),
-      labels: parse(r.labels),
-      parameters: parse(r.parameters),
-    });
+    return flowRunSpanSource(
+      {
+        ...(r as unknown as FlowRunSpanFields),
+        tags: parse(r.tags),
+        labels: parse(r.labels),
+        parameters: parse(r.parameters),
+      },
+      runEnrichment(r),
+    );
   }
   if (type === 'task-run') {
     const r = db
       .stmt(
         `SELECT id, name, flow_run_id, start_time, end_time, total_run_time, state_type, state_name, state_timestamp,
-          tags, labels, task_inputs, run_count, flow_run_run_count FROM task_runs WHERE ws = ? AND id = ?`,
+          tags, labels, task_inputs, run_count, flow_run_run_count, ${RUN_ENRICHMENT('r')} FROM task_runs r WHERE ws = ? AND id = ?`,
       )
       .get(ws, id) as Row | undefined;
     if (!r) return undefined;
-    return taskRunSpanSource({
-      ...(r as unknown as TaskRunSpanFields),
-      tags: parse(r.tags),
-      labels: parse(r.labels),
-      task_inputs: parse<Record<string, TaskRunInput[]>>(r.task_inputs),
-    });
+    return taskRunSpanSource(
+      {
+        ...(r as unknown as TaskRunSpanFields),
+        tags: parse(r.tags),
+        labels: parse(r.labels),
+        task_inputs: parse<Record<string, TaskRunInput[]>>(r.task_inputs),
+      },
+      runEnrichment(r),
+    );
+  }
+  if (type === 'otel') {
+    const r = db.stmt(`${OTEL_SOURCE} WHERE o.ws = ? AND o.span_id = ? AND ${OTEL_SOURCE_WHERE}`).get(ws, id) as
+      | Row
+      | undefined;
+    return r ? otelSource(r) : undefined;
   }
   const r = db
     .stmt('SELECT id, created, key, type, description, flow_run_id, task_run_id FROM artifacts WHERE ws = ? AND id = ?')

@@ -1,0 +1,69 @@
+/**
+ * OTLP log records → Prefect logs, through the log writer like `POST /logs/` (ADR 41). A record's
+ * id is a hash of its content: one already stored (an exporter's retry) or in flight in this
+ * instance is not written again. Runs come from the record's `prefect.*` attributes, else from the
+ * run its span belongs to when that span is known.
+ */
+
+import type { NewLog } from '../../domain/logs.ts';
+import { attributeRuns, loggerName, logId, logLevel, logMessage, logTimestamp } from '../../domain/otlp/logs.ts';
+import type { OtlpLogRecord } from '../../domain/otlp/model.ts';
+import { otelSpanUuid } from '../../domain/otlp/spans.ts';
+import { nowMicros } from '../../domain/time.ts';
+import { type OpContext, type Services, storeOf } from '../context.ts';
+
+/** Ids being written by this instance, per workspace: a retry racing its original is not written twice. */
+const inFlight = new WeakMap<Services, Map<string, Set<string>>>();
+
+function flying(services: Services, workspaceId: string): Set<string> {
+  let byWs = inFlight.get(services);
+  if (!byWs) inFlight.set(services, (byWs = new Map()));
+  let set = byWs.get(workspaceId);
+  if (!set) byWs.set(workspaceId, (set = new Set()));
+  return set;
+}
+
+/** Stores valid records (already checked with `logProblem`); resolves once they are committed. */
+export async function receiveLogRecords(ctx: OpContext, records: OtlpLogRecord[]): Promise<void> {
+  const store = storeOf(ctx.services);
+  const ws = ctx.workspace.id;
+  const busy = flying(ctx.services, ws);
+  const byId = new Map<string, OtlpLogRecord>();
+  for (const r of records) {
+    const id = logId(r);
+    if (!busy.has(id)) byId.set(id, r);
+  }
+  if (!byId.size) return;
+  for (const id of await store.otel.knownLogIds(ws, [...byId.keys()])) byId.delete(id);
+  const ids = [...byId.keys()];
+  for (const id of ids) busy.add(id);
+  try {
+    const bySpan = await store.otel.runsOfSpans(
+      ws,
+      [...byId.values()].filter((r) => r.spanId !== '').map((r) => otelSpanUuid(r.spanId)),
+    );
+    const created = nowMicros();
+    const rows: NewLog[] = [];
+    for (const [id, r] of byId) {
+      let runs = attributeRuns(r);
+      if (runs.flow_run_id === null && runs.task_run_id === null && r.spanId !== '')
+        runs = bySpan.get(otelSpanUuid(r.spanId)) ?? runs;
+      rows.push({
+        workspaceId: ws,
+        id,
+        created,
+        name: loggerName(r.scope.name),
+        level: logLevel(r.severityNumber, r.severityText),
+        message: logMessage(r.body),
+        timestamp: logTimestamp(r),
+        flow_run_id: runs.flow_run_id,
+        task_run_id: runs.task_run_id,
+        worker_id: null,
+      });
+    }
+    await ctx.services.logWriter.add(rows);
+    await store.otel.rememberLogIds(ws, ids, created);
+  } finally {
+    for (const id of ids) busy.delete(id);
+  }
+}
