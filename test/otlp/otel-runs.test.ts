@@ -148,4 +148,53 @@ forEachEngine('OTel spans joined to runs', (engine) => {
       ]);
     });
   }
+
+  it('diagnose-flow-run follows the failure into the user span and answers with its recorded exception', async () => {
+    const flowRunId = (await c.run(undefined, { name: 'brave-otter' })).id as string;
+    const task = await c.call(
+      'POST',
+      '/task_runs/',
+      { flow_run_id: flowRunId, task_key: 'load-1', dynamic_key: '0', name: 'load-0' },
+      201,
+    );
+    const tp = tracerProvider({ url: `${base}/otlp/v1/traces`, protocol: 'protobuf' }, { 'service.name': 'etl' });
+    const tracer = tp.getTracer('prefect', '3.8.3');
+    const taskSpan = tracer.startSpan('load-0', {
+      attributes: { 'prefect.run.id': task.id, 'prefect.run.type': 'task' },
+    });
+    const user = tracer.startSpan('write batch', {}, trace.setSpan(context.active(), taskSpan));
+    const err = new Error("relation 'orders' does not exist");
+    err.name = 'UndefinedTable';
+    user.recordException(err);
+    user.setStatus({ code: 2, message: "relation 'orders' does not exist" });
+    user.end();
+    taskSpan.end();
+    await finish(tp);
+    assert.deepEqual(takeWarnings(), []);
+    await c.setState(task.id, 'FAILED', { message: 'Task run encountered an exception' }, true, 'task_runs');
+    await c.setState(flowRunId, 'FAILED', { message: '1/1 states failed.' }, true);
+
+    const r = await server.request('POST', '/api/v1/agent/diagnose-flow-run', { flow_run_id: flowRunId });
+    assert.equal(r.statusCode, 200, r.body);
+    const d = r.json() as Json;
+    assert.deepEqual(
+      d.failing_path.map((p: Json) => [p.name, p.span_type, p.state_name]),
+      [
+        ['brave-otter', 'flow-run', 'Failed'],
+        ['load-0', 'task-run', 'Failed'],
+        ['write batch', 'otel', 'Error'],
+      ],
+    );
+    const [first] = d.errors;
+    assert.equal(first.source, 'otel');
+    assert.equal(first.span_id, spanUuid(user));
+    assert.equal(first.span_name, 'write batch');
+    assert.equal(first.exception_type, 'UndefinedTable');
+    assert.equal(first.message, "UndefinedTable: relation 'orders' does not exist");
+    assert.match(first.traceback, /^UndefinedTable: relation 'orders' does not exist\n\s+at /);
+    assert.match(d.summary, /ended Failed in span 'write batch': UndefinedTable: relation 'orders' does not exist$/);
+    // The user span renders its events like a run span does.
+    const span = ((await get(`/traces/${flowRunId}`)).spans as Json[]).find((x) => x.span_id === spanUuid(user));
+    assert.match(span.attributes['otel.events'], /"name":"exception"/);
+  });
 });

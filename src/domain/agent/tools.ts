@@ -205,7 +205,7 @@ export const AGENT_TOOLS: AgentTool[] = [
     name: 'diagnose-flow-run',
     title: 'Diagnose a flow run',
     description:
-      'Answers "why did this run fail?" in one call: the failing path from the run to the deepest failed task or subflow, the error logs with their tracebacks and the lines before them, the retries taken, the last events, the duration against recent runs and a one-sentence summary.',
+      'Answers "why did this run fail?" in one call: the failing path from the run to the deepest failed task, subflow or OpenTelemetry span, the exceptions OpenTelemetry recorded on it and the error logs with their tracebacks and the lines before them, the retries taken, the last events, the duration against recent runs and a one-sentence summary.',
     input: diagnoseFlowRunInput,
     output: cuttable(
       {
@@ -251,6 +251,20 @@ export const AGENT_TOOLS: AgentTool[] = [
                 message_truncated: S.bool(),
                 traceback: S.opt(S.str()),
                 context_lines: S.arr(logItem()),
+              },
+              ['message_truncated'],
+            ),
+            S.obj(
+              {
+                source: S.str('"otel": an exception recorded on an OpenTelemetry span of the path'),
+                span_id: S.str(),
+                span_name: S.str(),
+                span_type: S.str(),
+                timestamp: S.str(),
+                exception_type: S.opt(S.str()),
+                message: S.str(),
+                message_truncated: S.bool(),
+                traceback: S.opt(S.str('The exception.stacktrace, its last 50 lines')),
               },
               ['message_truncated'],
             ),

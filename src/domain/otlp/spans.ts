@@ -142,8 +142,39 @@ export function otelSpanSource(r: OtelSpanRow, parent: string | null): SpanSourc
     state_name: r.state_name,
     state_timestamp: r.end_time ?? r.start_time,
     tags: [],
-    attributes: r.attributes,
+    // Its events render as a run span's do (`otel.events`): exceptions recorded on user spans are
+    // how OTel reports why something failed.
+    attributes: enrichmentAttributes(r),
   };
+}
+
+/** An exception recorded on a span (OTel's `exception` event and its semantic attributes). */
+export interface SpanException {
+  time: string;
+  type: string | null;
+  message: string | null;
+  stacktrace: string | null;
+}
+
+/** The exceptions among a span's `otel.events` (none when it has no OTel data). */
+export function spanExceptions(attributes: SpanAttributes): SpanException[] {
+  const raw = attributes['otel.events'];
+  if (typeof raw !== 'string') return [];
+  let events: OtelSpanEvent[];
+  try {
+    events = JSON.parse(raw);
+  } catch {
+    return [];
+  }
+  const text = (v: AttributeValue | undefined) => (v === undefined ? null : String(v));
+  return events
+    .filter((e) => e.name === 'exception')
+    .map((e) => ({
+      time: e.time,
+      type: text(e.attributes['exception.type']),
+      message: text(e.attributes['exception.message']),
+      stacktrace: text(e.attributes['exception.stacktrace']),
+    }));
 }
 
 /** The state an OTel span was observed in (the workspace's observed states). */

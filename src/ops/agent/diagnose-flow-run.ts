@@ -1,12 +1,14 @@
 /**
  * `diagnose-flow-run`: why a run failed, in one answer. The failing path runs from the run down
- * to the deepest FAILED or CRASHED span (at each level the failed child that ended first); the
- * errors are the logs at ERROR or above of the flow runs on that path, deepest first and newest
- * first within a run, each with its traceback and the lines logged before it.
+ * to the deepest FAILED or CRASHED span (at each level the failed child that ended first; OTel
+ * spans of user code included); the errors are the exceptions OTel recorded on the spans of that
+ * path, deepest first, then the logs at ERROR or above of the flow runs on it, deepest first and
+ * newest first within a run, each with its traceback and the lines logged before it.
  */
-import { cutMessage, exceptionLine, tracebackOf } from '../../domain/agent/text.ts';
+import { cutMessage, exceptionLine, TRACEBACK_LINES, tracebackOf } from '../../domain/agent/text.ts';
 import type { DiagnoseFlowRunInput } from '../../domain/agent/tools.ts';
 import type { LogRow } from '../../domain/logs.ts';
+import { spanExceptions } from '../../domain/otlp/spans.ts';
 import type { RunListRow } from '../../domain/runs/run-list.ts';
 import type { SpanRow } from '../../domain/spans/span.ts';
 import { formatMicros, formatNullable, nowMicros } from '../../domain/time.ts';
@@ -43,6 +45,29 @@ async function failingPath(ctx: OpContext, root: SpanRow): Promise<SpanRow[]> {
     path.push(cur);
   }
   return path;
+}
+
+/** Exceptions OTel recorded on the spans of the path (run spans and user spans), deepest first, newest first. */
+function otelExceptions(path: SpanRow[], max: number): Obj[] {
+  const out: Obj[] = [];
+  for (const s of [...path].reverse())
+    for (const x of spanExceptions(s.attributes).reverse()) {
+      if (out.length >= max) return out;
+      const line = x.type && x.message ? `${x.type}: ${x.message}` : (x.message ?? x.type ?? 'exception');
+      out.push({
+        source: 'otel',
+        span_id: s.span_id,
+        span_name: s.name,
+        span_type: s.span_type,
+        timestamp: x.time,
+        exception_type: x.type,
+        ...cutMessage(line),
+        traceback: x.stacktrace
+          ? x.stacktrace.replace(/\s+$/, '').split('\n').slice(-TRACEBACK_LINES).join('\n')
+          : null,
+      });
+    }
+  return out;
 }
 
 /** Error logs of the runs deepest first; within a run, those of the spans on the path first, newest first. */
@@ -168,13 +193,15 @@ interface Where {
 function summaryOf(run: RunListRow, where: Where, errors: Obj[], retries: Obj[], messages: (string | null)[]): string {
   const r = run.run;
   const d = where.deepest;
-  const place = d ? ` in ${d.span_type === 'task-run' ? 'task' : 'subflow run'} '${d.name}'` : '';
+  const kind = { 'task-run': 'task', 'flow-run': 'subflow run', otel: 'span' }[d?.span_type ?? ''] ?? 'span';
+  const place = d ? ` in ${kind} '${d.name}'` : '';
   const sub = where.subflow ? ` of subflow '${where.subflow}'` : '';
   const retried = d && retries.find((t) => t.task_run_id === d.span_id);
   const n = retried ? (retried.run_count as number) - 1 : 0;
   const tries = n ? ` after ${n} retr${n === 1 ? 'y' : 'ies'}` : '';
   const tb = errors.map((e) => e.traceback as string | null).find((t) => t);
-  const cause = (tb && exceptionLine(tb)) ?? messages.find((m) => m) ?? null;
+  const otel = errors.find((e) => e.source === 'otel')?.message as string | undefined;
+  const cause = (tb && exceptionLine(tb)) ?? otel ?? messages.find((m) => m) ?? null;
   return `Flow run '${r.name}' of flow '${run.flowName}' ended ${r.state_name ?? r.state_type}${place}${sub}${tries}${
     cause ? `: ${cause.split('\n')[0].slice(0, 300)}` : '.'
   }`;
@@ -244,7 +271,14 @@ async function diagnosis(ctx: OpContext, input: DiagnoseFlowRunInput): Promise<O
   const flowRunIds = spans.filter((s) => s.span_type === 'flow-run').map((s) => s.span_id);
   if (!flowRunIds.length) flowRunIds.push(r.id);
   const deepestFirst = [...flowRunIds].reverse();
-  const errors = await errorLogs(ctx, deepestFirst, new Set(spans.map((x) => x.span_id)), input);
+  const exceptions = otelExceptions(spans, input.max_errors);
+  const errors = [
+    ...exceptions,
+    ...(await errorLogs(ctx, deepestFirst, new Set(spans.map((x) => x.span_id)), {
+      ...input,
+      max_errors: input.max_errors - exceptions.length,
+    })),
+  ];
   const tasks = root ? await retriedTasks(ctx, root.trace_id, flowRunIds) : [];
   const deepest = spans.length > 1 ? spans.at(-1) : undefined;
   const deepestRun =

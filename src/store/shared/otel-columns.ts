@@ -12,12 +12,16 @@ import type { SpanSource } from '../../domain/spans/span.ts';
  * that enrich a run (`run_id`) are not spans of their own.
  */
 export const OTEL_SOURCE = `SELECT o.span_id, o.otel_trace_id, o.otel_parent_id, COALESCE(l.run_id, o.otel_parent_id) AS parent,
-  o.name, o.start_time, o.end_time, o.state_type, o.state_name, o.attributes
+  o.name, o.start_time, o.end_time, o.state_type, o.state_name, o.attributes, o.events
   FROM otel_spans o LEFT JOIN otel_links l ON l.ws = o.ws AND l.otel_span_id = o.otel_parent_id`;
 export const OTEL_SOURCE_WHERE = 'o.run_id IS NULL';
 
 export function otelSource(r: Record<string, unknown>): SpanSource {
-  const row = { ...(r as unknown as OtelSpanRow), attributes: JSON.parse(r.attributes as string) };
+  const row = {
+    ...(r as unknown as OtelSpanRow),
+    attributes: JSON.parse(r.attributes as string),
+    events: JSON.parse((r.events as string | null) ?? '[]'),
+  };
   return otelSpanSource(row, (r.parent as string | null) ?? null);
 }
 
