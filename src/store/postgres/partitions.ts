@@ -49,7 +49,8 @@ export class DayPartitions {
   private readonly known = new Set<number>();
   private readonly failed = new Map<number, number>();
   private readonly creating = new Map<number, Promise<void>>();
-  private lz4: Promise<boolean> | undefined;
+  /** Known once asked (a failed question is asked again at the next partition). */
+  private lz4: boolean | undefined;
 
   /** The partition key column (`"timestamp"` for logs, `occurred` for events). */
   private readonly column: string;
@@ -91,12 +92,13 @@ export class DayPartitions {
   }
 
   /** Whether the server was built with lz4 (Debian's and most builds are). */
-  private hasLz4(): Promise<boolean> {
-    this.lz4 ??= this.db
-      .one<{ ok: boolean }>(
-        "SELECT 'lz4' = ANY(enumvals) AS ok FROM pg_settings WHERE name = 'default_toast_compression'",
-      )
-      .then((r) => r?.ok === true);
+  private async hasLz4(): Promise<boolean> {
+    this.lz4 ??=
+      (
+        await this.db.one<{ ok: boolean }>(
+          "SELECT 'lz4' = ANY(enumvals) AS ok FROM pg_settings WHERE name = 'default_toast_compression'",
+        )
+      )?.ok === true;
     return this.lz4;
   }
 
