@@ -26,6 +26,7 @@ import type {
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { DownloadJob, DownloadStatus, NewDownload } from '../domain/management/downloads.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
+import type { EventGroup, SweepRecord, WorkspaceRetention } from '../domain/retention.ts';
 import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
 import type {
   ArtifactSort,
@@ -569,6 +570,49 @@ export interface DownloadStore {
   expire(now: Micros): Promise<number>;
 }
 
+/**
+ * Retention (ADR 42): per-workspace settings, the record of the last sweep, and the bounded
+ * deletions a sweep is made of. Each deletion is one short transaction that also corrects what was
+ * derived from the removed rows, so a sweep stopped anywhere (SIGKILL included) leaves a
+ * consistent store and the next sweep continues.
+ */
+export interface RetentionStore {
+  /** The workspace's own settings; undefined when it has none (the flags apply). */
+  settings(workspaceId: string): Promise<WorkspaceRetention | undefined>;
+  /** Replaces the workspace's settings (a kind set to null follows the flags again). */
+  setSettings(workspaceId: string, settings: WorkspaceRetention): Promise<void>;
+  lastSweep(workspaceId: string): Promise<SweepRecord | undefined>;
+  recordSweep(workspaceId: string, sweep: SweepRecord): Promise<void>;
+  /**
+   * Runs `fn` holding the sweep lock (PostgreSQL: a session advisory lock, shared by every instance;
+   * SQLite: this process). Resolves undefined at once, without running `fn`, when a sweep holds it.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T | undefined>;
+  /**
+   * Deletes up to `limit` of the workspace's logs with `timestamp < before`, oldest first, in one
+   * transaction: the text index, per-run counters (count, highest `seq`, warnings, errors) and
+   * logger statistics (workspace and per run: counts, first and last seen; a logger without logs
+   * disappears) follow. Returns how many went.
+   */
+  deleteLogs(workspaceId: string, before: Micros, limit: number): Promise<number>;
+  /** How many of the workspace's logs have `timestamp < before`. */
+  countLogs(workspaceId: string, before: Micros): Promise<number>;
+  /**
+   * Deletes up to `limit` of the workspace's events of `group`, oldest first, in one transaction:
+   * hourly rollups of the touched hours are recomputed from the remaining events, per-run event
+   * counters drop, and tags still in the index get their count and first/last seen recomputed (a
+   * tag without remaining events disappears; a deleted tag stays deleted). Returns how many went.
+   */
+  deleteEvents(workspaceId: string, group: EventGroup, limit: number): Promise<number>;
+  /** How many of the workspace's events `deleteEvents` would remove with no limit. */
+  countEvents(workspaceId: string, group: EventGroup): Promise<number>;
+  /**
+   * Traces (their root flow run ids) whose root is a flow run in a terminal state and whose every
+   * span ended (or, without an end, last changed state) before `before`; at most `limit`.
+   */
+  expiredTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]>;
+}
+
 /** What operators watch about the database itself (readiness and `/metrics`), read on demand. */
 export interface StoreHealth {
   /**
@@ -597,6 +641,7 @@ export interface Store {
   readonly artifacts: ArtifactStore;
   readonly spans: SpanStore;
   readonly downloads: DownloadStore;
+  readonly retention: RetentionStore;
   readonly changes: ChangeFeed;
   /**
    * How many write transactions the engine runs well at once: group commit keeps up to this many

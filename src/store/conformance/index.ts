@@ -12,6 +12,7 @@ import { keyConformance } from './keys.ts';
 import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
+import { retentionConformance } from './retention.ts';
 import { runHistoryConformance } from './run-history.ts';
 import { runListConformance } from './run-list.ts';
 import { spanConformance } from './spans.ts';
@@ -37,4 +38,5 @@ export function storeConformance(open: OpenTestStore): void {
   runListConformance(open);
   spanConformance(open);
   healthConformance(open);
+  retentionConformance(open);
 }

@@ -24,6 +24,7 @@ import { postgresHealth } from './health.ts';
 import { PgKeys } from './keys.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
+import { PgRetention } from './retention.ts';
 import { pgReader } from './run-rows.ts';
 import { PgSpans } from './spans.ts';
 import { PgTags } from './tags.ts';
@@ -88,6 +89,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     artifacts: new PgArtifacts(db, tenancy, spans.projection),
     spans,
     downloads: new PgDownloads(db, tenancy),
+    retention: new PgRetention(db, tenancy, logs, events),
     changes,
     // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.
     writeConcurrency: Math.max(1, Math.min(4, opts.poolSize - 2)),

@@ -18,6 +18,7 @@ import { sqliteHealth } from './health.ts';
 import { SqliteKeys } from './keys.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
+import { SqliteRetention } from './retention.ts';
 import { sqliteReader } from './run-rows.ts';
 import { SqliteSpans } from './spans.ts';
 import { SqliteTags } from './tags.ts';
@@ -55,14 +56,16 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   const spans = new SqliteSpans(db, tenancy);
   spans.projection.backfill();
   const taskRuns = new SqliteTaskRuns(db, tenancy, spans.projection);
+  const logs = new SqliteLogs(db, tenancy, text, { textPlan: opts.textPlan });
+  const events = new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]);
   return {
     engine: 'sqlite',
     health: sqliteHealth(db, opts.path),
     tenancy,
     keys: new SqliteKeys(db),
-    logs: new SqliteLogs(db, tenancy, text, { textPlan: opts.textPlan }),
+    logs,
     traces: new SqlTraces(sqliteReader(db, tenancy)),
-    events: new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]),
+    events,
     tags: new SqliteTags(db, tenancy),
     flows: new SqliteFlows(db, tenancy),
     flowRuns: new SqliteFlowRuns(db, tenancy, taskRuns, spans.projection),
@@ -70,6 +73,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     artifacts: new SqliteArtifacts(db, tenancy, spans.projection),
     spans,
     downloads: new SqliteDownloads(db, tenancy),
+    retention: new SqliteRetention(db, tenancy, logs, events),
     changes: new MemoryChangeFeed(),
     async close() {
       await text.close();

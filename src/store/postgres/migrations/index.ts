@@ -18,6 +18,7 @@ import { relatedIndexPendingList } from './0008-related-index-pending-list.ts';
 import { spansObservedWithoutTags } from './0009-spans-observed-without-tags.ts';
 import { apiKeys } from './0010-api-keys.ts';
 import { flowRunManagement } from './0011-flow-run-management.ts';
+import { retention } from './0012-retention.ts';
 
 export interface Migration {
   version: number;
@@ -38,6 +39,7 @@ export const migrations: Migration[] = [
   spansObservedWithoutTags,
   apiKeys,
   flowRunManagement,
+  retention,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -15,6 +15,7 @@ import { logTextIndexFile } from './0007-log-text-index-file.ts';
 import { eventNameIndexWithId } from './0008-event-name-index-with-id.ts';
 import { apiKeys } from './0009-api-keys.ts';
 import { flowRunManagement } from './0010-flow-run-management.ts';
+import { retention } from './0011-retention.ts';
 
 export interface Migration {
   version: number;
@@ -34,6 +35,7 @@ export const migrations: Migration[] = [
   eventNameIndexWithId,
   apiKeys,
   flowRunManagement,
+  retention,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

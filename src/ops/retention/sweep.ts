@@ -1,0 +1,138 @@
+/**
+ * The retention sweep (issue 24, ADR 42): for every workspace, the settings in force (its own, else
+ * the flags), then finished run trees, logs and events older than their cutoffs removed in bounded
+ * batches — each batch one short transaction that keeps derived data true — yielding to ingest
+ * between batches. One sweep at a time (`RetentionStore.exclusive`). Time comes from `now`, so
+ * tests move it instead of waiting.
+ */
+import {
+  cutoff,
+  eventGroups,
+  policyFor,
+  type RemovedCounts,
+  type RetentionFlags,
+  type RetentionPolicy,
+} from '../../domain/retention.ts';
+import type { Micros } from '../../domain/time.ts';
+import type { Store } from '../../store/contract.ts';
+import { type StoreServices, storeOf } from '../context.ts';
+
+export interface SweepOptions {
+  flags: RetentionFlags;
+  /** Rows per transaction (`--retention-batch`). */
+  batch: number;
+  now: () => Micros;
+  /** Count what would go, remove nothing, record nothing. */
+  dryRun?: boolean;
+}
+
+export interface WorkspaceSweep {
+  workspaceId: string;
+  policy: RetentionPolicy;
+  started: Micros;
+  finished: Micros;
+  removed: RemovedCounts;
+}
+
+/** Run trees examined per read of expired traces. */
+const TRACE_BATCH = 100;
+const TASK_PAGE = 200;
+
+const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Sweeps every workspace; undefined when another sweep holds the lock. */
+export async function sweepRetention(
+  services: StoreServices,
+  opts: SweepOptions,
+): Promise<WorkspaceSweep[] | undefined> {
+  const store = storeOf(services);
+  return store.retention.exclusive(async () => {
+    const out: WorkspaceSweep[] = [];
+    for (const w of await store.tenancy.listWorkspaces()) out.push(await sweepWorkspace(store, w.id, opts));
+    return out;
+  });
+}
+
+/** The settings in force for a workspace: its own, else the flags. */
+export async function retentionPolicy(services: StoreServices, workspaceId: string, flags: RetentionFlags) {
+  return policyFor(flags, await storeOf(services).retention.settings(workspaceId));
+}
+
+async function sweepWorkspace(store: Store, workspaceId: string, opts: SweepOptions): Promise<WorkspaceSweep> {
+  const policy = policyFor(opts.flags, await store.retention.settings(workspaceId));
+  const started = opts.now();
+  const removed: RemovedCounts = { logs: 0, events: 0, runs: 0, spans: 0 };
+  const runsBefore = cutoff(started, policy.runs);
+  const logsBefore = cutoff(started, policy.logs);
+  const groups = eventGroups(policy, started);
+  if (opts.dryRun) {
+    if (runsBefore !== undefined)
+      removed.runs = (await store.retention.expiredTraces(workspaceId, runsBefore, Number.MAX_SAFE_INTEGER)).length;
+    if (logsBefore !== undefined) removed.logs = await store.retention.countLogs(workspaceId, logsBefore);
+    for (const g of groups) removed.events += await store.retention.countEvents(workspaceId, g);
+    return { workspaceId, policy, started, finished: opts.now(), removed };
+  }
+  // Run trees first: their logs go with them whatever the log setting.
+  if (runsBefore !== undefined) {
+    const failed = new Set<string>();
+    for (;;) {
+      const roots = (await store.retention.expiredTraces(workspaceId, runsBefore, TRACE_BATCH + failed.size)).filter(
+        (id) => !failed.has(id),
+      );
+      if (roots.length === 0) break;
+      for (const root of roots) {
+        const spans = await deleteRunTree(store, workspaceId, root);
+        if (spans === 0) failed.add(root);
+        else {
+          removed.runs++;
+          removed.spans += spans;
+        }
+        await yieldToIngest();
+      }
+    }
+  }
+  if (logsBefore !== undefined)
+    for (;;) {
+      const n = await store.retention.deleteLogs(workspaceId, logsBefore, opts.batch);
+      removed.logs += n;
+      if (n < opts.batch) break;
+      await yieldToIngest();
+    }
+  for (const g of groups)
+    for (;;) {
+      const n = await store.retention.deleteEvents(workspaceId, g, opts.batch);
+      removed.events += n;
+      if (n < opts.batch) break;
+      await yieldToIngest();
+    }
+  const sweep = { workspaceId, policy, started, finished: opts.now(), removed };
+  await store.retention.recordSweep(workspaceId, sweep);
+  return sweep;
+}
+
+/**
+ * Deletes a trace's flow runs, newest subflows first, each with its task runs, states, artifacts
+ * and logs (logs first: a stop in between leaves the run, and the next sweep finishes it). Returns
+ * how many run spans went (0 when nothing could be deleted).
+ */
+async function deleteRunTree(store: Store, ws: string, rootId: string): Promise<number> {
+  const flowRunIds = (await store.traces.flowRunIds(ws, rootId)).reverse();
+  let spans = 0;
+  for (const id of flowRunIds) {
+    const taskRunIds: string[] = [];
+    for (let offset = 0; ; offset += TASK_PAGE) {
+      const page = await store.taskRuns.filter(ws, {
+        filters: { task_runs: { operator: 'and_', flow_run_id: { operator: 'and_', any_: [id], is_null_: false } } },
+        sort: 'ID_DESC',
+        limit: TASK_PAGE,
+        offset,
+        now: 0,
+      });
+      taskRunIds.push(...page.map((t) => t.id));
+      if (page.length < TASK_PAGE) break;
+    }
+    await store.logs.deleteForRuns(ws, { flowRunIds: [id], taskRunIds });
+    if (await store.flowRuns.delete(ws, id)) spans += 1 + taskRunIds.length;
+  }
+  return spans;
+}

@@ -1,0 +1,208 @@
+/**
+ * SQLite: retention's event deletions. One batch is one transaction that removes the oldest events
+ * of a name group and corrects what the append projections derived from them (ADR 42): the
+ * related-id index, per-run event counters (decremented), the hourly rollups of every touched hour
+ * (recomputed from the hour's remaining events) and the tags still in the index (recomputed).
+ */
+import { tagsOf } from '../../domain/event-derived.ts';
+import type { StoredEvent } from '../../domain/events.ts';
+import type { EventGroup } from '../../domain/retention.ts';
+import { HOUR } from '../shared/event-count-plan.ts';
+import { flowRunEventCounts, rollupDeltas, tagDeltas } from '../shared/event-deltas.ts';
+import { prefixUpperBound, ridHash } from '../shared/event-keys.ts';
+import { UPSERT_NAMES, UPSERT_RESOURCES } from './event-projections.ts';
+import { COLUMNS, type EventRow, type SqliteEvents } from './events.ts';
+
+type Param = string | number;
+
+/** Below this many events a tag's remaining events are read through the related-id index. */
+const TAG_INDEX_READ = 10_000;
+
+function groupWhere(ws: number, g: EventGroup, params: Param[]): string {
+  let where = 'e.ws = ? AND e.occurred < ?';
+  params.push(ws, g.before);
+  const range = (prefix: string) => {
+    const upper = prefixUpperBound(prefix);
+    params.push(prefix);
+    if (upper === undefined) return 'e.event >= ?';
+    params.push(upper);
+    return '(e.event >= ? AND e.event < ?)';
+  };
+  if (g.prefix !== undefined) where += ` AND ${range(g.prefix)}`;
+  for (const ex of g.exclude) where += ` AND NOT ${range(ex)}`;
+  return where;
+}
+
+export function countEventsBefore(events: SqliteEvents, workspaceId: string, g: EventGroup): number {
+  const ws = events.tenancyKey(workspaceId);
+  if (ws === undefined) return 0;
+  const params: Param[] = [];
+  const where = groupWhere(ws, g, params);
+  return Number(
+    (events.db.stmt(`SELECT count(*) AS n FROM events e WHERE ${where}`).get(...params) as { n: number }).n,
+  );
+}
+
+export function deleteEventsBefore(events: SqliteEvents, workspaceId: string, g: EventGroup, limit: number): number {
+  const ws = events.tenancyKey(workspaceId);
+  if (ws === undefined || limit <= 0) return 0;
+  const db = events.db;
+  return db.tx(() => {
+    const params: Param[] = [];
+    const where = groupWhere(ws, g, params);
+    const rows = db
+      .stmt(`SELECT ${COLUMNS} FROM events e WHERE ${where} ORDER BY e.occurred, e.id LIMIT ?`)
+      .all(...params, limit) as unknown as EventRow[];
+    if (rows.length === 0) return 0;
+    const gone = rows.map((r) => events.toEvent(r));
+    db.stmt('DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))').run(
+      JSON.stringify(gone.map((e) => e.seq)),
+    );
+    const related = db.stmt('DELETE FROM event_related WHERE rid_hash = ? AND seq = ?');
+    for (const e of gone) for (const r of e.related) related.run(ridHash(r['prefect.resource.id']), e.seq);
+    for (const c of flowRunEventCounts(gone, () => ws)) {
+      db.stmt('UPDATE flow_run_event_counts SET own = own - ?, task = task - ? WHERE ws = ? AND flow_run_id = ?').run(
+        c.own,
+        c.task,
+        ws,
+        c.id,
+      );
+      db.stmt('DELETE FROM flow_run_event_counts WHERE ws = ? AND flow_run_id = ? AND own <= 0 AND task <= 0').run(
+        ws,
+        c.id,
+      );
+    }
+    recomputeRollups(events, ws, gone);
+    recomputeTags(events, ws, gone);
+    return gone.length;
+  });
+}
+
+/** The rollup rows the deleted events fed, rebuilt from what remains of their hours. */
+function recomputeRollups(events: SqliteEvents, ws: number, gone: StoredEvent[]): void {
+  const db = events.db;
+  const tenant = (e: StoredEvent) => ({ acct: events.accountKey(e.accountId)!, ws, inWorkspace: true });
+  const touched = rollupDeltas(gone, tenant);
+  const nameKey = (a: { hour: number; event: string; actor: string }) => `${a.hour}\u0000${a.event}\u0000${a.actor}`;
+  const resourceKey = (b: { hour: number; event: string; resourceId: string }) =>
+    `${b.hour}\u0000${b.event}\u0000${b.resourceId}`;
+  const names = new Set(touched.names.map(nameKey));
+  const resources = new Set(touched.resources.map(resourceKey));
+  for (const a of touched.names)
+    db.stmt('DELETE FROM event_rollup_names WHERE acct = ? AND ws = ? AND hour = ? AND event = ? AND actor = ?').run(
+      a.acct,
+      ws,
+      a.hour,
+      a.event,
+      a.actor,
+    );
+  for (const b of touched.resources)
+    db.stmt(
+      'DELETE FROM event_rollup_resources WHERE ws = ? AND resource_id = ? AND hour = ? AND event = ? AND acct = ?',
+    ).run(ws, b.resourceId, b.hour, b.event, b.acct);
+  const hours = new Set(gone.map((e) => Math.floor(e.occurred / HOUR) * HOUR));
+  for (const hour of hours) {
+    const left = (
+      db
+        .stmt(`SELECT ${COLUMNS} FROM events e WHERE e.ws = ? AND e.occurred >= ? AND e.occurred < ?`)
+        .all(ws, hour, hour + HOUR) as unknown as EventRow[]
+    ).map((r) => events.toEvent(r));
+    if (left.length === 0) continue;
+    const d = rollupDeltas(left, tenant);
+    for (const a of d.names)
+      if (names.has(nameKey(a)))
+        db.stmt(UPSERT_NAMES).run(
+          a.acct,
+          a.ws,
+          a.hour,
+          a.event,
+          a.actor,
+          a.n,
+          a.first,
+          a.last,
+          a.actorName,
+          a.actorNameAt,
+        );
+    for (const b of d.resources)
+      if (resources.has(resourceKey(b)))
+        db.stmt(UPSERT_RESOURCES).run(
+          b.acct,
+          b.ws,
+          b.resourceId,
+          b.hour,
+          b.event,
+          b.n,
+          b.first,
+          b.last,
+          b.name,
+          b.nameAt,
+        );
+  }
+}
+
+/**
+ * Tags of the deleted events that are still in the index: count, first and last seen read again
+ * from the remaining events (a tag the user deleted is not brought back; one without events goes).
+ */
+function recomputeTags(events: SqliteEvents, ws: number, gone: StoredEvent[]): void {
+  const db = events.db;
+  for (const t of tagDeltas(gone, () => ws)) {
+    const row = db.stmt('SELECT n FROM tags WHERE ws = ? AND name = ?').get(ws, t.name) as { n: number } | undefined;
+    if (!row) continue;
+    const n = row.n - t.n;
+    const seen =
+      n <= 0 ? undefined : n <= TAG_INDEX_READ ? tagSeenByIndex(events, ws, t.name) : tagSeenByScan(events, ws, t.name);
+    if (!seen) db.stmt('DELETE FROM tags WHERE ws = ? AND name = ?').run(ws, t.name);
+    else
+      db.stmt('UPDATE tags SET n = ?, first_seen = ?, last_seen = ? WHERE ws = ? AND name = ?').run(
+        seen.n ?? n,
+        seen.first,
+        seen.last,
+        ws,
+        t.name,
+      );
+  }
+}
+
+const carries = (name: string) => (r: EventRow) => tagsOf({ related: JSON.parse(r.related) }).includes(name);
+
+/** A rare tag: every remaining event carrying it, through the related-id index. */
+function tagSeenByIndex(
+  events: SqliteEvents,
+  ws: number,
+  name: string,
+): { n?: number; first: number; last: number } | undefined {
+  const rows = (
+    events.db
+      .stmt(
+        'SELECT e.occurred, e.related FROM events e WHERE e.seq IN (SELECT seq FROM event_related WHERE rid_hash = ?) AND e.ws = ?',
+      )
+      .all(ridHash(`prefect.tag.${name}`), ws) as unknown as EventRow[]
+  ).filter(carries(name));
+  if (rows.length === 0) return undefined;
+  let first = rows[0].occurred;
+  let last = first;
+  for (const r of rows) {
+    first = Math.min(first, r.occurred);
+    last = Math.max(last, r.occurred);
+  }
+  return { n: rows.length, first, last };
+}
+
+/** A frequent tag: its earliest and latest remaining events, walking the time index from each end. */
+function tagSeenByScan(
+  events: SqliteEvents,
+  ws: number,
+  name: string,
+): { n?: number; first: number; last: number } | undefined {
+  const edge = (dir: 'ASC' | 'DESC') => {
+    const stmt = events.db.stmt(
+      `SELECT e.occurred, e.related FROM events e WHERE e.ws = ? AND e.seq IN (SELECT seq FROM event_related WHERE rid_hash = ?) ORDER BY e.occurred ${dir}`,
+    );
+    for (const r of stmt.iterate(ws, ridHash(`prefect.tag.${name}`)) as Iterable<EventRow>)
+      if (carries(name)(r)) return r.occurred;
+    return undefined;
+  };
+  const first = edge('ASC');
+  return first === undefined ? undefined : { first, last: edge('DESC') ?? first };
+}
