@@ -53,13 +53,13 @@ export const workspacesOptions = {
   description: { type: 'string', help: 'workspaces create: a description.' },
   logs: {
     type: 'string',
-    help: `set-retention: how long the workspace keeps logs: ${DURATION_HELP}; 0 or off = forever; default = the server's flag.`,
+    help: `For set-retention: how long the workspace keeps logs: ${DURATION_HELP}; 0 or off = forever; flag = as the server's flag says.`,
   },
   events: {
     type: 'string',
-    help: 'set-retention: how long it keeps events (same values; event-name overrides no longer apply).',
+    help: 'For set-retention: how long it keeps events (same values; set, the event-name overrides no longer apply).',
   },
-  runs: { type: 'string', help: 'set-retention: how long it keeps finished run trees (same values).' },
+  runs: { type: 'string', help: 'For set-retention: how long it keeps finished run trees (same values).' },
   ...storeOptions,
 } as const satisfies Record<string, OptionSpec>;
 
@@ -159,10 +159,10 @@ const WORKSPACES_USAGE =
   '  sightline workspaces create --account A --name N --handle H [--description D]\n  sightline workspaces list [--account A]\n' +
   '  sightline workspaces set-retention W [--account A] [--logs D] [--events D] [--runs D]';
 
-/** A `set-retention` value: seconds, or null for `default` (the server's flag); absent = unchanged. */
+/** A `set-retention` value: seconds, or null for `flag` (the server's flag decides); absent = unchanged. */
 function retentionValue(raw: string | undefined, flag: string): number | null | undefined {
   if (raw === undefined) return undefined;
-  return raw.trim().toLowerCase() === 'default' ? null : parseRetention(raw, flag);
+  return raw.trim().toLowerCase() === 'flag' ? null : parseRetention(raw, flag);
 }
 
 export async function workspaces(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -185,7 +185,7 @@ export async function workspaces(argv: string[], env: NodeJS.ProcessEnv): Promis
     if (action === 'set-retention') {
       const ws = await findWorkspace(s, args[0], o.account);
       const set = await setWorkspaceRetention(s, ws.id, change);
-      const show = (v: number | null) => (v === null ? 'default' : v === 0 ? 'forever' : `${v}s`);
+      const show = (v: number | null) => (v === null ? 'flag' : v === 0 ? 'forever' : `${v}s`);
       table([{ workspace: ws.handle, logs: show(set.logs), events: show(set.events), runs: show(set.runs) }], o.json);
     } else if (action === 'create') {
       const account = await findAccount(s, required(o.account, 'account', 'workspaces create'));

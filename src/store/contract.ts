@@ -173,8 +173,8 @@ export interface LogStore {
    * Deletes the logs of these runs (logs whose `flow_run_id` is one of `flowRunIds` or whose
    * `task_run_id` is one of `taskRunIds`), text index entries included; returns how many. Used
    * when a run is deleted. Empty lists delete nothing. The statistics kept at ingest follow:
-   * `runStats` and logger counts drop by the deleted logs (entries reaching zero disappear);
-   * loggers' first/last seen times stay as observed.
+   * `runStats` and logger counts drop by the deleted logs (entries reaching zero disappear), and
+   * surviving loggers' first/last seen times and runs' highest `seq` are read again.
    */
   deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number>;
 }
@@ -611,6 +611,12 @@ export interface RetentionStore {
    * span ended (or, without an end, last changed state) before `before`; at most `limit`.
    */
   expiredTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]>;
+  /**
+   * Gives the space freed by deletions back to the file system, for a database no server is using:
+   * SQLite drops the text index entries of deleted logs and VACUUMs both files. PostgreSQL rejects
+   * with `invalid_input` (autovacuum reuses freed space; dropped partitions free it at once).
+   */
+  compact(): Promise<void>;
 }
 
 /** What operators watch about the database itself (readiness and `/metrics`), read on demand. */

@@ -11,6 +11,7 @@ import {
   policyFor,
   type RemovedCounts,
   type RetentionFlags,
+  type RetentionKind,
   type RetentionPolicy,
 } from '../../domain/retention.ts';
 import type { Micros } from '../../domain/time.ts';
@@ -32,6 +33,8 @@ export interface WorkspaceSweep {
   started: Micros;
   finished: Micros;
   removed: RemovedCounts;
+  /** Milliseconds spent per kind. */
+  durations: Record<RetentionKind, number>;
 }
 
 /** Run trees examined per read of expired traces. */
@@ -62,6 +65,12 @@ async function sweepWorkspace(store: Store, workspaceId: string, opts: SweepOpti
   const policy = policyFor(opts.flags, await store.retention.settings(workspaceId));
   const started = opts.now();
   const removed: RemovedCounts = { logs: 0, events: 0, runs: 0, spans: 0 };
+  const durations = { logs: 0, events: 0, runs: 0 };
+  const timed = async (kind: RetentionKind, work: () => Promise<void>) => {
+    const t = Date.now();
+    await work();
+    durations[kind] += Date.now() - t;
+  };
   const runsBefore = cutoff(started, policy.runs);
   const logsBefore = cutoff(started, policy.logs);
   const groups = eventGroups(policy, started);
@@ -70,42 +79,48 @@ async function sweepWorkspace(store: Store, workspaceId: string, opts: SweepOpti
       removed.runs = (await store.retention.expiredTraces(workspaceId, runsBefore, Number.MAX_SAFE_INTEGER)).length;
     if (logsBefore !== undefined) removed.logs = await store.retention.countLogs(workspaceId, logsBefore);
     for (const g of groups) removed.events += await store.retention.countEvents(workspaceId, g);
-    return { workspaceId, policy, started, finished: opts.now(), removed };
+    return { workspaceId, policy, started, finished: opts.now(), removed, durations };
   }
   // Run trees first: their logs go with them whatever the log setting.
-  if (runsBefore !== undefined) {
-    const failed = new Set<string>();
-    for (;;) {
-      const roots = (await store.retention.expiredTraces(workspaceId, runsBefore, TRACE_BATCH + failed.size)).filter(
-        (id) => !failed.has(id),
-      );
-      if (roots.length === 0) break;
-      for (const root of roots) {
-        const spans = await deleteRunTree(store, workspaceId, root);
-        if (spans === 0) failed.add(root);
-        else {
-          removed.runs++;
-          removed.spans += spans;
+  if (runsBefore !== undefined)
+    await timed('runs', async () => {
+      const failed = new Set<string>();
+      for (;;) {
+        const roots = (await store.retention.expiredTraces(workspaceId, runsBefore, TRACE_BATCH + failed.size)).filter(
+          (id) => !failed.has(id),
+        );
+        if (roots.length === 0) break;
+        for (const root of roots) {
+          const tree = await deleteRunTree(store, workspaceId, root);
+          removed.logs += tree.logs;
+          if (tree.spans === 0) failed.add(root);
+          else {
+            removed.runs++;
+            removed.spans += tree.spans;
+          }
+          await yieldToIngest();
         }
+      }
+    });
+  if (logsBefore !== undefined)
+    await timed('logs', async () => {
+      for (;;) {
+        const n = await store.retention.deleteLogs(workspaceId, logsBefore, opts.batch);
+        removed.logs += n;
+        if (n < opts.batch) break;
         await yieldToIngest();
       }
-    }
-  }
-  if (logsBefore !== undefined)
-    for (;;) {
-      const n = await store.retention.deleteLogs(workspaceId, logsBefore, opts.batch);
-      removed.logs += n;
-      if (n < opts.batch) break;
-      await yieldToIngest();
-    }
-  for (const g of groups)
-    for (;;) {
-      const n = await store.retention.deleteEvents(workspaceId, g, opts.batch);
-      removed.events += n;
-      if (n < opts.batch) break;
-      await yieldToIngest();
-    }
-  const sweep = { workspaceId, policy, started, finished: opts.now(), removed };
+    });
+  await timed('events', async () => {
+    for (const g of groups)
+      for (;;) {
+        const n = await store.retention.deleteEvents(workspaceId, g, opts.batch);
+        removed.events += n;
+        if (n < opts.batch) break;
+        await yieldToIngest();
+      }
+  });
+  const sweep = { workspaceId, policy, started, finished: opts.now(), removed, durations };
   await store.retention.recordSweep(workspaceId, sweep);
   return sweep;
 }
@@ -113,11 +128,12 @@ async function sweepWorkspace(store: Store, workspaceId: string, opts: SweepOpti
 /**
  * Deletes a trace's flow runs, newest subflows first, each with its task runs, states, artifacts
  * and logs (logs first: a stop in between leaves the run, and the next sweep finishes it). Returns
- * how many run spans went (0 when nothing could be deleted).
+ * how many runs and task runs went (0 when nothing could be deleted) and how many logs.
  */
-async function deleteRunTree(store: Store, ws: string, rootId: string): Promise<number> {
+async function deleteRunTree(store: Store, ws: string, rootId: string): Promise<{ spans: number; logs: number }> {
   const flowRunIds = (await store.traces.flowRunIds(ws, rootId)).reverse();
   let spans = 0;
+  let logs = 0;
   for (const id of flowRunIds) {
     const taskRunIds: string[] = [];
     for (let offset = 0; ; offset += TASK_PAGE) {
@@ -131,8 +147,16 @@ async function deleteRunTree(store: Store, ws: string, rootId: string): Promise<
       taskRunIds.push(...page.map((t) => t.id));
       if (page.length < TASK_PAGE) break;
     }
-    await store.logs.deleteForRuns(ws, { flowRunIds: [id], taskRunIds });
+    logs += await store.logs.deleteForRuns(ws, { flowRunIds: [id], taskRunIds });
     if (await store.flowRuns.delete(ws, id)) spans += 1 + taskRunIds.length;
   }
-  return spans;
+  return { spans, logs };
+}
+
+/** `sightline db vacuum`: the store's size before and after giving freed space back. */
+export async function compactStore(services: StoreServices): Promise<{ before: number; after: number }> {
+  const store = storeOf(services);
+  const before = await store.health.sizeBytes();
+  await store.retention.compact();
+  return { before, after: await store.health.sizeBytes() };
 }

@@ -7,7 +7,7 @@ import type { Store } from '../contract.ts';
 import { newEvent } from './events.ts';
 import type { OpenTestStore } from './index.ts';
 import { newLog as log, logQuery } from './log-fixtures.ts';
-import { otherWorkspace, T0, withAccountStore, withStore } from './run-fixtures.ts';
+import { flow, flowRun, otherWorkspace, state, T0, taskRun, withAccountStore, withStore } from './run-fixtures.ts';
 
 const S = 1_000_000;
 const HOUR = 3600 * S;
@@ -203,6 +203,34 @@ export function retentionConformance(open: OpenTestStore): void {
           'tags recomputed from the remaining events; one whose events all went disappears',
         );
         assert.ok(!tags.results.some((t) => t.name === 'early'), 'a tag whose only events expired disappears');
+      }));
+
+    it('finds traces whose terminal root and every span ended before the cutoff', () =>
+      withStore(open, async (store, ws) => {
+        const { flow: f } = await store.flows.upsert(ws, flow('retained'));
+        const root = async (type: 'COMPLETED' | 'RUNNING', at: number) => {
+          const { run } = await store.flowRuns.create(ws, flowRun(f.id), state(type, at));
+          return run.id;
+        };
+        const child = async (parent: string, at: number) => {
+          const { run: task } = await store.taskRuns.create(ws, taskRun(parent, `t${at}`), state('COMPLETED', at));
+          const { run: sub } = await store.flowRuns.create(
+            ws,
+            flowRun(f.id, { parent_task_run_id: task.id }),
+            state('COMPLETED', at + S),
+          );
+          return sub.id;
+        };
+        const old = await root('COMPLETED', T0);
+        await store.taskRuns.create(ws, taskRun(old, 'ended'), state('COMPLETED', T0 + 10 * S));
+        const recentSubflow = await root('COMPLETED', T0);
+        await child(recentSubflow, T0 + 1000 * S);
+        await root('RUNNING', T0);
+        await root('COMPLETED', T0 + 900 * S);
+        const cutoff = T0 + 500 * S;
+        assert.deepEqual(await store.retention.expiredTraces(ws, cutoff, 10), [old]);
+        assert.deepEqual(await store.retention.expiredTraces(ws, T0 + 5 * S, 10), [], 'its task run ended later');
+        assert.deepEqual(await store.retention.expiredTraces((await otherWorkspace(store)).id, cutoff, 10), []);
       }));
   });
 }

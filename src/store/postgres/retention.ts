@@ -1,4 +1,5 @@
 /** PostgreSQL: retention settings, sweep records, the sweep lock and the bounded deletions (ADR 42). */
+import { AppError } from '../../domain/errors.ts';
 import type { EventGroup, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
 import type { Micros } from '../../domain/time.ts';
 import type { RetentionStore } from '../contract.ts';
@@ -105,6 +106,13 @@ export class PgRetention implements RetentionStore {
   async countEvents(workspaceId: string, group: EventGroup): Promise<number> {
     const ws = await this.tenancy.key(workspaceId);
     return ws === undefined ? 0 : countEventsBefore(this.events, ws, group);
+  }
+
+  async compact(): Promise<void> {
+    throw new AppError(
+      'invalid_input',
+      'PostgreSQL needs no vacuum from Sightline: autovacuum reuses the space of deleted rows, and dropped partitions free theirs at once',
+    );
   }
 
   async expiredTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]> {

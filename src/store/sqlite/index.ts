@@ -73,7 +73,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     artifacts: new SqliteArtifacts(db, tenancy, spans.projection),
     spans,
     downloads: new SqliteDownloads(db, tenancy),
-    retention: new SqliteRetention(db, tenancy, logs, events),
+    retention: new SqliteRetention(db, opts.path, tenancy, logs, events),
     changes: new MemoryChangeFeed(),
     async close() {
       await text.close();

@@ -8,6 +8,7 @@ import { countEventsBefore, deleteEventsBefore } from './event-retention.ts';
 import type { SqliteEvents } from './events.ts';
 import type { SqliteLogs } from './logs.ts';
 import type { SqliteTenancy } from './tenancy.ts';
+import { textPath } from './text-index.ts';
 
 export class SqliteRetention implements RetentionStore {
   private readonly db: Db;
@@ -17,8 +18,11 @@ export class SqliteRetention implements RetentionStore {
   /** One writer per file: a sweep in this process is the only one that matters. */
   private sweeping = false;
 
-  constructor(db: Db, tenancy: SqliteTenancy, logs: SqliteLogs, events: SqliteEvents) {
+  private readonly path: string;
+
+  constructor(db: Db, path: string, tenancy: SqliteTenancy, logs: SqliteLogs, events: SqliteEvents) {
     this.db = db;
+    this.path = path;
     this.tenancy = tenancy;
     this.logs = logs;
     this.events = events;
@@ -98,6 +102,22 @@ export class SqliteRetention implements RetentionStore {
 
   async countEvents(workspaceId: string, group: EventGroup): Promise<number> {
     return countEventsBefore(this.events, workspaceId, group);
+  }
+
+  async compact(): Promise<void> {
+    if (this.path === ':memory:') return;
+    const raw = this.db.raw;
+    // The text index keeps entries of deleted logs (searches re-check every candidate); they go
+    // here, where no indexer is writing.
+    raw.prepare('ATTACH DATABASE ? AS prune').run(textPath(this.path));
+    try {
+      raw.exec('DELETE FROM prune.logs_text WHERE rowid NOT IN (SELECT seq FROM main.logs)');
+      raw.exec('VACUUM prune');
+    } finally {
+      raw.exec('DETACH DATABASE prune');
+    }
+    raw.exec('VACUUM');
+    raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
 
   async expiredTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]> {
