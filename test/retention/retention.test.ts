@@ -302,4 +302,45 @@ forEachEngine('retention', (engine) => {
     assert.equal((await allLogs()).length, ahead);
     await assertConsistent();
   });
+
+  it('a queued download whose run went fails with a clear error', async () => {
+    let clock = Date.now();
+    const a = await startServer(
+      engine,
+      { 'no-download-worker': 'true', 'retention-runs': '1h' },
+      { clock: () => clock * 1000 },
+    );
+    let b: TestServer | undefined;
+    try {
+      const flow = (await a.request('POST', a.oss('/flows/'), { name: 'downloaded' })).json();
+      const runId = (await a.request('POST', a.oss('/flow_runs/'), { flow_id: flow.id, name: 'd' })).json().id;
+      for (const type of ['RUNNING', 'COMPLETED'])
+        await a.request('POST', a.oss(`/flow_runs/${runId}/set_state`), { state: { type } });
+      await a.request('POST', a.oss('/logs/'), [
+        { name: 'x', level: 20, message: 'm', timestamp: iso(Date.now()), flow_run_id: runId },
+      ]);
+      const queued = (await a.request('GET', a.oss(`/v1/flow-runs/${runId}/download`))).json().data;
+      assert.equal(queued.status, 'queued');
+      clock += 2 * HOUR;
+      await a.app.retention.sweepNow();
+      assert.equal((await a.request('GET', a.oss(`/flow_runs/${runId}`))).statusCode, 404);
+      await a.close();
+      b = await startServer(engine, { db: a.config.db, 'data-dir': a.config['data-dir'] });
+      const url = b.oss(`/v1/file-downloads/${queued.id}`);
+      const deadline = Date.now() + 60_000;
+      let job = (await b.request('GET', url)).json().data;
+      while (job.status !== 'failed' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        job = (await b.request('GET', url)).json().data;
+      }
+      assert.equal(job.status, 'failed', JSON.stringify(job));
+      assert.match(job.error, /flow run no longer exists/);
+      const file = await b.request('GET', `${url}/file`);
+      assert.equal(file.statusCode, 410);
+      assert.match(file.body, /no longer exists/);
+    } finally {
+      await a.close();
+      await b?.close();
+    }
+  });
 });
