@@ -612,6 +612,20 @@ export interface RetentionStore {
    */
   expiredTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]>;
   /**
+   * Engines that store `kind` in time partitions (PostgreSQL: logs and events by day, ADR 43)
+   * detach and drop every partition that ends at or before `before` — no row deletes — after
+   * correcting what was derived from its rows, one transaction per partition. Rows of every
+   * workspace (and account-scope events) in those partitions go: the caller passes the cutoff of
+   * the longest retention in force. Returns how many partitions went and the rows per workspace id
+   * (`''` for account-scope events). Engines without partitions (SQLite) remove nothing.
+   */
+  dropExpiredPartitions(
+    kind: 'logs' | 'events',
+    before: Micros,
+  ): Promise<{ partitions: number; rows: Map<string, number> }>;
+  /** Creates the time partitions of the next days ahead of the writes that need them (PostgreSQL). */
+  prepareAhead(now: Micros): Promise<void>;
+  /**
    * Gives the space freed by deletions back to the file system, for a database no server is using:
    * SQLite drops the text index entries of deleted logs and VACUUMs both files. PostgreSQL rejects
    * with `invalid_input` (autovacuum reuses freed space; dropped partitions free it at once).

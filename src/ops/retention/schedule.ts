@@ -80,12 +80,20 @@ export class RetentionSchedule {
           : s.policy[kind] > 0,
       );
       if (!limited) continue;
-      const ms_ = sweeps.reduce((a, s) => a + s.durations[kind], 0);
+      const took = sweeps.reduce((a, s) => a + s.durations[kind], 0);
+      const parts = kind === 'runs' ? 0 : sweeps.reduce((a, s) => a + s.partitions[kind], 0);
       const what =
-        kind === 'runs' ? `${total.runs} run trees (${total.spans} runs and task runs)` : `${total[kind]} ${kind}`;
+        kind === 'runs'
+          ? `${total.runs} run trees (${total.spans} runs and task runs)`
+          : `${total[kind]} ${kind}${parts ? ` (${parts} whole day partitions dropped)` : ''}`;
       this.opts.log.info?.(
-        { retention: kind, removed: total[kind], ...(kind === 'runs' ? { spans: total.spans } : {}), ms: ms_ },
-        `retention: removed ${what} in ${ms_} ms (sweep ${ms} ms)`,
+        {
+          retention: kind,
+          removed: total[kind],
+          ...(kind === 'runs' ? { spans: total.spans } : { partitions: parts }),
+          ms: took,
+        },
+        `retention: removed ${what} in ${took} ms (sweep ${ms} ms)`,
       );
     }
   }

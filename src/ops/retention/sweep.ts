@@ -35,6 +35,8 @@ export interface WorkspaceSweep {
   removed: RemovedCounts;
   /** Milliseconds spent per kind. */
   durations: Record<RetentionKind, number>;
+  /** Whole partitions dropped (PostgreSQL), counted once, with the first workspace. */
+  partitions: { logs: number; events: number };
 }
 
 /** Run trees examined per read of expired traces. */
@@ -50,10 +52,61 @@ export async function sweepRetention(
 ): Promise<WorkspaceSweep[] | undefined> {
   const store = storeOf(services);
   return store.retention.exclusive(async () => {
+    const workspaces = await store.tenancy.listWorkspaces();
+    const policies = new Map<string, RetentionPolicy>();
+    for (const w of workspaces) policies.set(w.id, policyFor(opts.flags, await store.retention.settings(w.id)));
+    const dropped = opts.dryRun ? undefined : await dropWholePartitions(store, [...policies.values()], opts);
     const out: WorkspaceSweep[] = [];
-    for (const w of await store.tenancy.listWorkspaces()) out.push(await sweepWorkspace(store, w.id, opts));
+    for (const w of workspaces) {
+      const sweep = await sweepWorkspace(store, w.id, policies.get(w.id)!, opts, dropped);
+      out.push(sweep);
+    }
     return out;
   });
+}
+
+/** The longest of these retentions in seconds; undefined when one of them keeps forever. */
+function longest(seconds: number[]): number | undefined {
+  return seconds.some((s) => s <= 0) ? undefined : Math.max(...seconds);
+}
+
+interface Dropped {
+  logs: Map<string, number>;
+  events: Map<string, number>;
+  ms: { logs: number; events: number };
+  partitions: { logs: number; events: number };
+}
+
+/**
+ * Partitioned engines first drop the partitions older than the longest retention in force for
+ * their table across workspaces, overrides and the flags (account-scope events follow the flags);
+ * what is left past a shorter setting goes by rows. Partitions of the next days are created here
+ * too, ahead of the writes that need them.
+ */
+async function dropWholePartitions(store: Store, policies: RetentionPolicy[], opts: SweepOptions): Promise<Dropped> {
+  const now = opts.now();
+  await store.retention.prepareAhead(now);
+  const result: Dropped = {
+    logs: new Map(),
+    events: new Map(),
+    ms: { logs: 0, events: 0 },
+    partitions: { logs: 0, events: 0 },
+  };
+  const all = [...policies, policyFor(opts.flags, undefined)];
+  const logs = longest(all.map((p) => p.logs));
+  const events = longest(all.flatMap((p) => [p.events, ...p.eventOverrides.map((o) => o.seconds)]));
+  for (const [kind, seconds] of [
+    ['logs', logs],
+    ['events', events],
+  ] as const) {
+    if (seconds === undefined) continue;
+    const t = Date.now();
+    const r = await store.retention.dropExpiredPartitions(kind, now - seconds * 1_000_000);
+    result[kind] = r.rows;
+    result.partitions[kind] = r.partitions;
+    result.ms[kind] = Date.now() - t;
+  }
+  return result;
 }
 
 /** The settings in force for a workspace: its own, else the flags. */
@@ -61,11 +114,27 @@ export async function retentionPolicy(services: StoreServices, workspaceId: stri
   return policyFor(flags, await storeOf(services).retention.settings(workspaceId));
 }
 
-async function sweepWorkspace(store: Store, workspaceId: string, opts: SweepOptions): Promise<WorkspaceSweep> {
-  const policy = policyFor(opts.flags, await store.retention.settings(workspaceId));
+async function sweepWorkspace(
+  store: Store,
+  workspaceId: string,
+  policy: RetentionPolicy,
+  opts: SweepOptions,
+  dropped: Dropped | undefined,
+): Promise<WorkspaceSweep> {
   const started = opts.now();
-  const removed: RemovedCounts = { logs: 0, events: 0, runs: 0, spans: 0 };
-  const durations = { logs: 0, events: 0, runs: 0 };
+  const removed: RemovedCounts = {
+    logs: dropped?.logs.get(workspaceId) ?? 0,
+    events: dropped?.events.get(workspaceId) ?? 0,
+    runs: 0,
+    spans: 0,
+  };
+  // Time spent dropping partitions is shared: it is reported once, with the first workspace.
+  const durations = { logs: dropped?.ms.logs ?? 0, events: dropped?.ms.events ?? 0, runs: 0 };
+  const partitions = dropped?.partitions ?? { logs: 0, events: 0 };
+  if (dropped) {
+    dropped.ms = { logs: 0, events: 0 };
+    dropped.partitions = { logs: 0, events: 0 };
+  }
   const timed = async (kind: RetentionKind, work: () => Promise<void>) => {
     const t = Date.now();
     await work();
@@ -79,7 +148,7 @@ async function sweepWorkspace(store: Store, workspaceId: string, opts: SweepOpti
       removed.runs = (await store.retention.expiredTraces(workspaceId, runsBefore, Number.MAX_SAFE_INTEGER)).length;
     if (logsBefore !== undefined) removed.logs = await store.retention.countLogs(workspaceId, logsBefore);
     for (const g of groups) removed.events += await store.retention.countEvents(workspaceId, g);
-    return { workspaceId, policy, started, finished: opts.now(), removed, durations };
+    return { workspaceId, policy, started, finished: opts.now(), removed, durations, partitions };
   }
   // Run trees first: their logs go with them whatever the log setting.
   if (runsBefore !== undefined)
@@ -120,7 +189,7 @@ async function sweepWorkspace(store: Store, workspaceId: string, opts: SweepOpti
         await yieldToIngest();
       }
   });
-  const sweep = { workspaceId, policy, started, finished: opts.now(), removed, durations };
+  const sweep = { workspaceId, policy, started, finished: opts.now(), removed, durations, partitions };
   await store.retention.recordSweep(workspaceId, sweep);
   return sweep;
 }

@@ -7,8 +7,9 @@
 import type pg from 'pg';
 import type { StoredEvent } from '../../domain/events.ts';
 import type { EventGroup } from '../../domain/retention.ts';
+import { MICROS_PER_DAY as DAY } from '../../domain/time.ts';
 import { HOUR } from '../shared/event-count-plan.ts';
-import { flowRunEventCounts, tagDeltas } from '../shared/event-deltas.ts';
+import { type FlowRunEventCount, flowRunEventCounts, tagDeltas } from '../shared/event-deltas.ts';
 import { prefixUpperBound, ridHash } from '../shared/event-keys.ts';
 import { param } from './dialect.ts';
 import { rollupProjection } from './event-projections.ts';
@@ -54,22 +55,105 @@ export async function deleteEventsBefore(events: PgEvents, ws: number, g: EventG
       'DELETE FROM events WHERE ws = $1 AND (occurred, seq) IN (SELECT * FROM unnest($2::int8[], $3::int8[]))',
       [ws, gone.map((e) => e.occurred), gone.map((e) => e.seq)],
     );
-    const counts = flowRunEventCounts(gone, () => ws);
-    if (counts.length) {
-      await c.query(
-        `UPDATE flow_run_event_counts f SET own = f.own - d.own, task = f.task - d.task
-         FROM unnest($2::text[], $3::int8[], $4::int8[]) AS d(id, own, task) WHERE f.ws = $1 AND f.flow_run_id = d.id`,
-        [ws, counts.map((x) => x.id), counts.map((x) => x.own), counts.map((x) => x.task)],
-      );
-      await c.query(
-        'DELETE FROM flow_run_event_counts WHERE ws = $1 AND flow_run_id = ANY($2::text[]) AND own <= 0 AND task <= 0',
-        [ws, counts.map((x) => x.id)],
-      );
-    }
+    await dropRunCounts(
+      c,
+      ws,
+      flowRunEventCounts(gone, () => ws),
+    );
     await rebuildHours(events, c, ws, gone);
-    await recomputeTags(c, ws, gone);
+    await recomputeTags(
+      c,
+      ws,
+      tagDeltas(gone, () => ws),
+    );
     return gone.length;
   });
+}
+
+async function dropRunCounts(c: pg.PoolClient, ws: number, counts: FlowRunEventCount[]): Promise<void> {
+  if (!counts.length) return;
+  await c.query(
+    `UPDATE flow_run_event_counts f SET own = f.own - d.own, task = f.task - d.task
+     FROM unnest($2::text[], $3::int8[], $4::int8[]) AS d(id, own, task) WHERE f.ws = $1 AND f.flow_run_id = d.id`,
+    [ws, counts.map((x) => x.id), counts.map((x) => x.own), counts.map((x) => x.task)],
+  );
+  await c.query(
+    'DELETE FROM flow_run_event_counts WHERE ws = $1 AND flow_run_id = ANY($2::text[]) AND own <= 0 AND task <= 0',
+    [ws, counts.map((x) => x.id)],
+  );
+}
+
+/** Rows of a partition read per query while taking a dropped day's events off the derived tables. */
+const DAY_READ = 5000;
+
+/**
+ * Retention on whole days (ADR 43): detaches and drops every day partition of events that ends at
+ * or before `before` — no row deletes — in one transaction per day: its hours' rollups go whole,
+ * per-run counters drop by its events, and the tags it carried are recomputed. Account-scope events
+ * of those days go too. Returns how many days went, and events per tenant key.
+ */
+export async function dropEventDaysBefore(
+  events: PgEvents,
+  before: number,
+): Promise<{ partitions: number; rows: Map<number, number> }> {
+  let partitions = 0;
+  const rows = new Map<number, number>();
+  for (const day of await events.partitions.daysEndingBy(before)) {
+    await events.db.tx(async (c) => {
+      const name = await events.partitions.lockDay(c, day);
+      if (!name) return;
+      const runCounts = new Map<string, FlowRunEventCount>();
+      const tags = new Map<string, { ws: number; name: string; n: number }>();
+      const counted = new Map<number, number>();
+      for (let after = -1; ; ) {
+        const page = (
+          await c.query(
+            `SELECT ws, seq, occurred, resource_id, related FROM ${name} WHERE seq > $1 ORDER BY seq LIMIT ${DAY_READ}`,
+            [after],
+          )
+        ).rows as { ws: number; seq: number; occurred: number; resource_id: string; related: StoredEvent['related'] }[];
+        if (page.length === 0) break;
+        after = page[page.length - 1].seq;
+        for (const r of page) counted.set(r.ws, (counted.get(r.ws) ?? 0) + 1);
+        const wsOf = new Map<StoredEvent, number>();
+        const evs = page.map((r) => {
+          // Only workspace events (ws ≥ 0) feed counters and tags; the id itself is not needed.
+          const e = {
+            workspaceId: r.ws >= 0 ? '' : null,
+            resourceId: r.resource_id,
+            related: r.related,
+            occurred: r.occurred,
+          } as StoredEvent;
+          wsOf.set(e, r.ws);
+          return e;
+        });
+        for (const x of flowRunEventCounts(evs, (e) => wsOf.get(e)!)) {
+          const key = `${x.ws} ${x.id}`;
+          const sum = runCounts.get(key) ?? { ws: x.ws, id: x.id, own: 0, task: 0 };
+          runCounts.set(key, { ...sum, own: sum.own + x.own, task: sum.task + x.task });
+        }
+        for (const t of tagDeltas(evs, (e) => wsOf.get(e)!)) {
+          const key = `${t.ws} ${t.name}`;
+          const sum = tags.get(key) ?? { ws: t.ws, name: t.name, n: 0 };
+          tags.set(key, { ...sum, n: sum.n + t.n });
+        }
+      }
+      await events.partitions.dropDay(c, day);
+      const lo = day * DAY;
+      await c.query('DELETE FROM event_rollup_names WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
+      await c.query('DELETE FROM event_rollup_resources WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
+      const byWs = <T extends { ws: number }>(list: T[]) => {
+        const m = new Map<number, T[]>();
+        for (const x of list) m.set(x.ws, [...(m.get(x.ws) ?? []), x]);
+        return m;
+      };
+      for (const [ws, list] of byWs([...runCounts.values()])) await dropRunCounts(c, ws, list);
+      for (const [ws, list] of byWs([...tags.values()])) await recomputeTags(c, ws, list);
+      for (const [ws, n] of counted) rows.set(ws, (rows.get(ws) ?? 0) + n);
+    });
+    partitions++;
+  }
+  return { partitions, rows };
 }
 
 /** Every hour the deleted events fell in: its rollup rows dropped and rebuilt from the events left in it. */
@@ -108,8 +192,8 @@ const CARRIES =
  * from the remaining events (a tag the user deleted is not brought back; one without events goes).
  * A frequent tag keeps its decremented count and has its two ends found in time order.
  */
-async function recomputeTags(c: pg.PoolClient, ws: number, gone: StoredEvent[]): Promise<void> {
-  for (const t of tagDeltas(gone, () => ws)) {
+async function recomputeTags(c: pg.PoolClient, ws: number, gone: { name: string; n: number }[]): Promise<void> {
+  for (const t of gone) {
     const row = (await c.query('SELECT n FROM tags WHERE ws = $1 AND name = $2', [ws, t.name])).rows[0] as
       | { n: number }
       | undefined;

@@ -1,11 +1,11 @@
 /** PostgreSQL: retention settings, sweep records, the sweep lock and the bounded deletions (ADR 42). */
 import { AppError } from '../../domain/errors.ts';
 import type { EventGroup, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
-import type { Micros } from '../../domain/time.ts';
+import { MICROS_PER_DAY, type Micros } from '../../domain/time.ts';
 import type { RetentionStore } from '../contract.ts';
 import { EXPIRED_TRACES_SQL } from '../shared/retention-sql.ts';
 import { LOCK, type PgDb } from './db.ts';
-import { countEventsBefore, deleteEventsBefore } from './event-retention.ts';
+import { countEventsBefore, deleteEventsBefore, dropEventDaysBefore } from './event-retention.ts';
 import type { PgEvents } from './events.ts';
 import type { PgLogs } from './logs.ts';
 import type { PgTenancy } from './tenancy.ts';
@@ -106,6 +106,25 @@ export class PgRetention implements RetentionStore {
   async countEvents(workspaceId: string, group: EventGroup): Promise<number> {
     const ws = await this.tenancy.key(workspaceId);
     return ws === undefined ? 0 : countEventsBefore(this.events, ws, group);
+  }
+
+  async dropExpiredPartitions(
+    kind: 'logs' | 'events',
+    before: Micros,
+  ): Promise<{ partitions: number; rows: Map<string, number> }> {
+    const r = kind === 'logs' ? await this.logs.dropDaysBefore(before) : await dropEventDaysBefore(this.events, before);
+    const rows = new Map<string, number>();
+    for (const [ws, n] of r.rows) {
+      const id = (await this.events.tenantOf(ws)).workspaceId ?? '';
+      rows.set(id, (rows.get(id) ?? 0) + n);
+    }
+    return { partitions: r.partitions, rows };
+  }
+
+  async prepareAhead(now: Micros): Promise<void> {
+    const days = [0, 1, 2].map((d) => now + d * MICROS_PER_DAY);
+    await this.logs.partitions.ensureFor(days);
+    await this.events.partitions.ensureFor(days);
   }
 
   async compact(): Promise<void> {

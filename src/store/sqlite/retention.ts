@@ -104,6 +104,12 @@ export class SqliteRetention implements RetentionStore {
     return countEventsBefore(this.events, workspaceId, group);
   }
 
+  async dropExpiredPartitions(): Promise<{ partitions: number; rows: Map<string, number> }> {
+    return { partitions: 0, rows: new Map() };
+  }
+
+  async prepareAhead(): Promise<void> {}
+
   async compact(): Promise<void> {
     if (this.path === ':memory:') return;
     const raw = this.db.raw;
