@@ -40,6 +40,9 @@ export async function countEventsBefore(events: PgEvents, ws: number, g: EventGr
 }
 
 export async function deleteEventsBefore(events: PgEvents, ws: number, g: EventGroup, limit: number): Promise<number> {
+  // Rows are decoded inside the transaction; the tenant is read (and cached) before it, so that
+  // decoding never waits on a second pooled connection (a pool of one or two would deadlock).
+  await events.tenantOf(ws);
   return events.db.tx(async (c) => {
     const p: unknown[] = [];
     const where = groupWhere(ws, g, p);

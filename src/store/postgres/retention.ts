@@ -73,20 +73,20 @@ export class PgRetention implements RetentionStore {
     );
   }
 
-  /** A session advisory lock on a connection held for the sweep: one sweep across all instances. */
+  /**
+   * A session advisory lock on a connection of its own (outside the pool, which the sweep's
+   * transactions need whole), held for the sweep: one sweep across all instances. A killed sweep's
+   * connection closes, and the lock goes with it.
+   */
   async exclusive<T>(fn: () => Promise<T>): Promise<T | undefined> {
-    const c = await this.db.pool.connect();
-    let broken: Error | undefined;
+    const c = this.db.client();
+    c.on('error', () => {});
+    await c.connect();
     try {
       const got = (await c.query('SELECT pg_try_advisory_lock($1) AS ok', [LOCK.retention])).rows[0].ok as boolean;
-      if (!got) return undefined;
-      try {
-        return await fn();
-      } finally {
-        await c.query('SELECT pg_advisory_unlock($1)', [LOCK.retention]).catch((e) => (broken = e));
-      }
+      return got ? await fn() : undefined;
     } finally {
-      c.release(broken);
+      await c.end().catch(() => {});
     }
   }
 
