@@ -225,6 +225,9 @@ forEachEngine('retention', (engine) => {
       workspace: { logs: null, events: null, runs: null },
     });
     const counted = { logs: (await allLogs()).length, events: (await allEvents()).length };
+    // A page of events taken before the sweep: its page token still works after it.
+    const window = { occurred: { since: iso(base - 30 * 24 * HOUR), until: iso(base + 30 * 24 * HOUR) } };
+    const eventPage = await json('POST', s.oss('/events/filter'), { filter: window, limit: 2 });
     // Three hours later.
     nowMs = base + 3 * HOUR;
     const sweeps = await s.app.retention.sweepNow();
@@ -255,6 +258,16 @@ forEachEngine('retention', (engine) => {
       spans: 1,
     });
     await assertConsistent();
+    const next = new URL(eventPage.next_page);
+    const rest = await json('GET', next.pathname + next.search);
+    // Newest first: the rest are remaining events at or before the page's last position.
+    const remaining = new Set(events.map((e) => e.id));
+    const last = Date.parse(eventPage.events[1].occurred);
+    assert.ok(rest.events.length > 0);
+    for (const e of rest.events as Event[]) {
+      assert.ok(remaining.has(e.id), 'the page token continues past the removed events');
+      assert.ok(Date.parse(e.occurred) <= last, 'after its position');
+    }
     const status = await json('GET', s.cloud('/admin/retention'));
     assert.deepEqual(status.last_sweep.removed, mine.removed);
     assert.ok(status.next_sweep);
