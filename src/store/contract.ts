@@ -599,8 +599,8 @@ export interface RetentionStore {
   countLogs(workspaceId: string, before: Micros): Promise<number>;
   /**
    * Deletes up to `limit` of the workspace's events of `group`, oldest first, in one transaction:
-   * hourly rollups of the touched hours are recomputed from the remaining events, per-run event
-   * counters drop, and tags still in the index get their count and first/last seen recomputed (a
+   * the hourly rollup rows they fed drop (a surviving row's first/last `occurred` read again),
+   * per-run event counters drop, and tags still in the index get their count and first/last seen recomputed (a
    * tag without remaining events disappears; a deleted tag stays deleted). Returns how many went.
    */
   deleteEvents(workspaceId: string, group: EventGroup, limit: number): Promise<number>;

@@ -1,18 +1,17 @@
 /**
  * PostgreSQL: retention's event deletions (ADR 42). One batch is one transaction that removes the
  * oldest events of a name group and corrects what the append projections derived from them: per-run
- * event counters (decremented), the hourly rollups of every touched hour (rebuilt by the rollup
- * projection from the hour's remaining events) and the tags still in the index (recomputed).
+ * event counters (decremented), the hourly rollup rows they fed (decremented, their first/last
+ * read again) and the tags still in the index (recomputed).
  */
 import type pg from 'pg';
 import type { StoredEvent } from '../../domain/events.ts';
 import type { EventGroup } from '../../domain/retention.ts';
 import { MICROS_PER_DAY as DAY } from '../../domain/time.ts';
 import { HOUR } from '../shared/event-count-plan.ts';
-import { type FlowRunEventCount, flowRunEventCounts, tagDeltas } from '../shared/event-deltas.ts';
+import { type FlowRunEventCount, flowRunEventCounts, rollupDeltas, tagDeltas } from '../shared/event-deltas.ts';
 import { prefixUpperBound, ridHash } from '../shared/event-keys.ts';
 import { param } from './dialect.ts';
-import { rollupProjection } from './event-projections.ts';
 import { COLUMNS, type PgEvents } from './events.ts';
 
 /** Below this many events a tag's remaining events are all read (through the related-id index). */
@@ -63,7 +62,7 @@ export async function deleteEventsBefore(events: PgEvents, ws: number, g: EventG
       ws,
       flowRunEventCounts(gone, () => ws),
     );
-    await rebuildHours(events, c, ws, gone);
+    await correctRollups(c, ws, gone);
     await recomputeTags(
       c,
       ws,
@@ -159,31 +158,58 @@ export async function dropEventDaysBefore(
   return { partitions, rows };
 }
 
-/** Every hour the deleted events fell in: its rollup rows dropped and rebuilt from the events left in it. */
-async function rebuildHours(events: PgEvents, c: pg.PoolClient, ws: number, gone: StoredEvent[]): Promise<void> {
-  const byHour = new Map<number, StoredEvent[]>();
-  for (const e of gone) {
-    const hour = Math.floor(e.occurred / HOUR) * HOUR;
-    byHour.set(hour, [...(byHour.get(hour) ?? []), e]);
-  }
-  for (const [hour, deleted] of byHour) {
-    const left = await events.toEvents(
+/**
+ * The rollup rows the deleted events fed: counts drop, a row at zero goes, and a surviving row's
+ * first/last `occurred` are read again from its key's remaining events of that hour (index seeks).
+ * Its latest name stays unless the event that gave it went: deletions go oldest first, so then no
+ * remaining event of the key carries a name.
+ */
+async function correctRollups(c: pg.PoolClient, ws: number, gone: StoredEvent[]): Promise<void> {
+  const touched = rollupDeltas(gone, () => ({ acct: 0, ws, inWorkspace: true }));
+  for (const a of touched.names) {
+    const key = 'ws = $1 AND hour = $2 AND event = $3 AND actor = $4';
+    const params = [ws, a.hour, a.event, a.actor];
+    await c.query(`UPDATE event_rollup_names SET n = n - $5 WHERE ${key}`, [...params, a.n]);
+    await c.query(`DELETE FROM event_rollup_names WHERE ${key} AND n <= 0`, params);
+    const actor = a.actor === '' ? 'actor_id IS NULL' : 'actor_id = $5';
+    const edge = async (dir: string) =>
       (
-        await c.query(`SELECT ${COLUMNS} FROM events e WHERE e.ws = $1 AND e.occurred >= $2 AND e.occurred < $3`, [
-          ws,
-          hour,
-          hour + HOUR,
-        ])
-      ).rows,
+        await c.query(
+          `SELECT occurred FROM events WHERE ws = $1 AND event = $3 AND occurred >= $2 AND occurred < $2 + ${HOUR}
+             AND ($4::text IS NOT NULL) AND ${actor} ORDER BY occurred ${dir} LIMIT 1`,
+          a.actor === '' ? params : [...params, a.actor],
+        )
+      ).rows[0]?.occurred as number | undefined;
+    const first = await edge('ASC');
+    if (first === undefined) continue;
+    await c.query(
+      `UPDATE event_rollup_names SET first_occurred = $5, last_occurred = $6,
+         actor_name = CASE WHEN actor_name_at < $5 THEN NULL ELSE actor_name END,
+         actor_name_at = CASE WHEN actor_name_at < $5 THEN NULL ELSE actor_name_at END WHERE ${key}`,
+      [...params, first, (await edge('DESC')) ?? first],
     );
-    await c.query('DELETE FROM event_rollup_names WHERE ws = $1 AND hour = $2', [ws, hour]);
-    const resources = [...new Set([...deleted, ...left].map((e) => e.resourceId))];
-    await c.query('DELETE FROM event_rollup_resources WHERE ws = $1 AND resource_id = ANY($2::text[]) AND hour = $3', [
-      ws,
-      resources,
-      hour,
-    ]);
-    if (left.length) await rollupProjection.apply({ c, ws: () => ws }, left);
+  }
+  for (const b of touched.resources) {
+    const key = 'ws = $1 AND resource_id = $2 AND hour = $3 AND event = $4';
+    const params = [ws, b.resourceId, b.hour, b.event];
+    await c.query(`UPDATE event_rollup_resources SET n = n - $5 WHERE ${key}`, [...params, b.n]);
+    await c.query(`DELETE FROM event_rollup_resources WHERE ${key} AND n <= 0`, params);
+    const edge = async (dir: string) =>
+      (
+        await c.query(
+          `SELECT occurred FROM events WHERE ws = $1 AND resource_id = $2 AND occurred >= $3 AND occurred < $3 + ${HOUR}
+             AND event = $4 ORDER BY occurred ${dir} LIMIT 1`,
+          params,
+        )
+      ).rows[0]?.occurred as number | undefined;
+    const first = await edge('ASC');
+    if (first === undefined) continue;
+    await c.query(
+      `UPDATE event_rollup_resources SET first_occurred = $5, last_occurred = $6,
+         name = CASE WHEN name_at < $5 THEN NULL ELSE name END,
+         name_at = CASE WHEN name_at < $5 THEN NULL ELSE name_at END WHERE ${key}`,
+      [...params, first, (await edge('DESC')) ?? first],
+    );
   }
 }
 

@@ -7,7 +7,7 @@ import type { StoredEvent } from '../../domain/events.ts';
 import { flowRunEventCounts, rollupDeltas, tagDeltas } from '../shared/event-deltas.ts';
 import type { SqliteEventProjection, SqliteEventTx } from './events.ts';
 
-export const UPSERT_NAMES =
+const UPSERT_NAMES =
   'INSERT INTO event_rollup_names (acct, ws, hour, event, actor, n, first_occurred, last_occurred, actor_name, actor_name_at) ' +
   'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
   'ON CONFLICT DO UPDATE SET n = n + excluded.n, first_occurred = min(first_occurred, excluded.first_occurred), ' +
@@ -15,7 +15,7 @@ export const UPSERT_NAMES =
   'actor_name = CASE WHEN excluded.actor_name_at IS NOT NULL AND (actor_name_at IS NULL OR excluded.actor_name_at >= actor_name_at) THEN excluded.actor_name ELSE actor_name END, ' +
   'actor_name_at = CASE WHEN excluded.actor_name_at IS NOT NULL AND (actor_name_at IS NULL OR excluded.actor_name_at >= actor_name_at) THEN excluded.actor_name_at ELSE actor_name_at END';
 
-export const UPSERT_RESOURCES =
+const UPSERT_RESOURCES =
   'INSERT INTO event_rollup_resources (acct, ws, resource_id, hour, event, n, first_occurred, last_occurred, name, name_at) ' +
   'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
   'ON CONFLICT DO UPDATE SET n = n + excluded.n, first_occurred = min(first_occurred, excluded.first_occurred), ' +

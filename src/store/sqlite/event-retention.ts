@@ -1,8 +1,8 @@
 /**
  * SQLite: retention's event deletions. One batch is one transaction that removes the oldest events
  * of a name group and corrects what the append projections derived from them (ADR 42): the
- * related-id index, per-run event counters (decremented), the hourly rollups of every touched hour
- * (recomputed from the hour's remaining events) and the tags still in the index (recomputed).
+ * related-id index, per-run event counters (decremented), the hourly rollup rows they fed
+ * (decremented, their first/last read again) and the tags still in the index (recomputed).
  */
 import { tagsOf } from '../../domain/event-derived.ts';
 import type { StoredEvent } from '../../domain/events.ts';
@@ -10,7 +10,6 @@ import type { EventGroup } from '../../domain/retention.ts';
 import { HOUR } from '../shared/event-count-plan.ts';
 import { flowRunEventCounts, rollupDeltas, tagDeltas } from '../shared/event-deltas.ts';
 import { prefixUpperBound, ridHash } from '../shared/event-keys.ts';
-import { UPSERT_NAMES, UPSERT_RESOURCES } from './event-projections.ts';
 import { COLUMNS, type EventRow, type SqliteEvents } from './events.ts';
 
 type Param = string | number;
@@ -78,65 +77,59 @@ export function deleteEventsBefore(events: SqliteEvents, workspaceId: string, g:
   });
 }
 
-/** The rollup rows the deleted events fed, rebuilt from what remains of their hours. */
+/**
+ * The rollup rows the deleted events fed: counts drop, a row at zero goes, and a surviving row's
+ * first/last `occurred` are read again from its key's remaining events of that hour (two index
+ * seeks). Its latest name stays unless the event that gave it went: deletions go oldest first, so
+ * then no remaining event of the key carries a name.
+ */
 function recomputeRollups(events: SqliteEvents, ws: number, gone: StoredEvent[]): void {
   const db = events.db;
-  const tenant = (e: StoredEvent) => ({ acct: events.accountKey(e.accountId)!, ws, inWorkspace: true });
-  const touched = rollupDeltas(gone, tenant);
-  const nameKey = (a: { hour: number; event: string; actor: string }) => `${a.hour}\u0000${a.event}\u0000${a.actor}`;
-  const resourceKey = (b: { hour: number; event: string; resourceId: string }) =>
-    `${b.hour}\u0000${b.event}\u0000${b.resourceId}`;
-  const names = new Set(touched.names.map(nameKey));
-  const resources = new Set(touched.resources.map(resourceKey));
-  for (const a of touched.names)
-    db.stmt('DELETE FROM event_rollup_names WHERE acct = ? AND ws = ? AND hour = ? AND event = ? AND actor = ?').run(
-      a.acct,
-      ws,
-      a.hour,
-      a.event,
-      a.actor,
-    );
-  for (const b of touched.resources)
+  const touched = rollupDeltas(gone, (e) => ({ acct: events.accountKey(e.accountId)!, ws, inWorkspace: true }));
+  for (const a of touched.names) {
+    const key = 'acct = ? AND ws = ? AND hour = ? AND event = ? AND actor = ?';
+    const params = [a.acct, ws, a.hour, a.event, a.actor];
+    db.stmt(`UPDATE event_rollup_names SET n = n - ? WHERE ${key}`).run(a.n, ...params);
+    db.stmt(`DELETE FROM event_rollup_names WHERE ${key} AND n <= 0`).run(...params);
+    const actor = a.actor === '' ? 'actor_id IS NULL' : 'actor_id = ?';
+    const edge = (dir: string) =>
+      (
+        db
+          .stmt(
+            `SELECT occurred FROM events INDEXED BY events_ws_event WHERE ws = ? AND event = ? AND occurred >= ? AND occurred < ? AND ${actor} ORDER BY occurred ${dir} LIMIT 1`,
+          )
+          .get(ws, a.event, a.hour, a.hour + HOUR, ...(a.actor === '' ? [] : [a.actor])) as
+          | { occurred: number }
+          | undefined
+      )?.occurred;
+    const first = edge('ASC');
+    if (first === undefined) continue;
     db.stmt(
-      'DELETE FROM event_rollup_resources WHERE ws = ? AND resource_id = ? AND hour = ? AND event = ? AND acct = ?',
-    ).run(ws, b.resourceId, b.hour, b.event, b.acct);
-  const hours = new Set(gone.map((e) => Math.floor(e.occurred / HOUR) * HOUR));
-  for (const hour of hours) {
-    const left = (
-      db
-        .stmt(`SELECT ${COLUMNS} FROM events e WHERE e.ws = ? AND e.occurred >= ? AND e.occurred < ?`)
-        .all(ws, hour, hour + HOUR) as unknown as EventRow[]
-    ).map((r) => events.toEvent(r));
-    if (left.length === 0) continue;
-    const d = rollupDeltas(left, tenant);
-    for (const a of d.names)
-      if (names.has(nameKey(a)))
-        db.stmt(UPSERT_NAMES).run(
-          a.acct,
-          a.ws,
-          a.hour,
-          a.event,
-          a.actor,
-          a.n,
-          a.first,
-          a.last,
-          a.actorName,
-          a.actorNameAt,
-        );
-    for (const b of d.resources)
-      if (resources.has(resourceKey(b)))
-        db.stmt(UPSERT_RESOURCES).run(
-          b.acct,
-          b.ws,
-          b.resourceId,
-          b.hour,
-          b.event,
-          b.n,
-          b.first,
-          b.last,
-          b.name,
-          b.nameAt,
-        );
+      `UPDATE event_rollup_names SET first_occurred = ?, last_occurred = ?,
+         actor_name = CASE WHEN actor_name_at < ? THEN NULL ELSE actor_name END,
+         actor_name_at = CASE WHEN actor_name_at < ? THEN NULL ELSE actor_name_at END WHERE ${key}`,
+    ).run(first, edge('DESC') ?? first, first, first, ...params);
+  }
+  for (const b of touched.resources) {
+    const key = 'ws = ? AND resource_id = ? AND hour = ? AND event = ? AND acct = ?';
+    const params = [ws, b.resourceId, b.hour, b.event, b.acct];
+    db.stmt(`UPDATE event_rollup_resources SET n = n - ? WHERE ${key}`).run(b.n, ...params);
+    db.stmt(`DELETE FROM event_rollup_resources WHERE ${key} AND n <= 0`).run(...params);
+    const edge = (dir: string) =>
+      (
+        db
+          .stmt(
+            `SELECT occurred FROM events INDEXED BY events_ws_resource WHERE ws = ? AND resource_id = ? AND occurred >= ? AND occurred < ? AND event = ? ORDER BY occurred ${dir} LIMIT 1`,
+          )
+          .get(ws, b.resourceId, b.hour, b.hour + HOUR, b.event) as { occurred: number } | undefined
+      )?.occurred;
+    const first = edge('ASC');
+    if (first === undefined) continue;
+    db.stmt(
+      `UPDATE event_rollup_resources SET first_occurred = ?, last_occurred = ?,
+         name = CASE WHEN name_at < ? THEN NULL ELSE name END,
+         name_at = CASE WHEN name_at < ? THEN NULL ELSE name_at END WHERE ${key}`,
+    ).run(first, edge('DESC') ?? first, first, first, ...params);
   }
 }
 
