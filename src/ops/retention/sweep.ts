@@ -65,9 +65,9 @@ export async function sweepRetention(
   });
 }
 
-/** The longest of these retentions in seconds; undefined when one of them keeps forever. */
+/** The longest of these retentions in seconds; undefined when one of them (or none) keeps forever. */
 function longest(seconds: number[]): number | undefined {
-  return seconds.some((s) => s <= 0) ? undefined : Math.max(...seconds);
+  return seconds.length === 0 || seconds.some((s) => s <= 0) ? undefined : Math.max(...seconds);
 }
 
 interface Dropped {
@@ -92,9 +92,13 @@ async function dropWholePartitions(store: Store, policies: RetentionPolicy[], op
     ms: { logs: 0, events: 0 },
     partitions: { logs: 0, events: 0 },
   };
-  const all = [...policies, policyFor(opts.flags, undefined)];
-  const logs = longest(all.map((p) => p.logs));
-  const events = longest(all.flatMap((p) => [p.events, ...p.eventOverrides.map((o) => o.seconds)]));
+  const logs = longest(policies.map((p) => p.logs));
+  const events = longest(
+    [...policies, policyFor(opts.flags, undefined)].flatMap((p) => [
+      p.events,
+      ...p.eventOverrides.map((o) => o.seconds),
+    ]),
+  );
   for (const [kind, seconds] of [
     ['logs', logs],
     ['events', events],
