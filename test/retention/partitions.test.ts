@@ -55,6 +55,7 @@ forEngine('postgres', 'retention by partitions', (engine) => {
       for (const t of ['logs', 'logs_text', 'events'])
         assert.ok(await exists(dayName(t, now - ago)), dayName(t, now - ago));
     const sweeps = await s.app.retention.sweepNow();
+    assert.ok(sweeps, 'the sweep ran');
     for (const ago of [10 * DAY, 5 * DAY])
       for (const t of ['logs', 'logs_text', 'events'])
         assert.equal(await exists(dayName(t, now - ago)), false, `${dayName(t, now - ago)} dropped`);

@@ -40,12 +40,17 @@ export class RetentionSchedule {
     this.next = this.opts.now() + ms * 1000;
     this.timer = setInterval(() => {
       this.next = this.opts.now() + ms * 1000;
-      void this.sweepNow();
+      this.sweepNow().catch((err) =>
+        this.opts.log.error({ err }, 'retention sweep failed; the next one continues where it stopped'),
+      );
     }, ms);
     this.timer.unref();
   }
 
-  /** Sweeps now (joining a sweep of this instance under way); undefined when another instance holds the lock. */
+  /**
+   * Sweeps now (joining a sweep of this instance under way); undefined when another instance holds
+   * the lock. Rejects when the sweep fails (what it removed until then stays removed).
+   */
   sweepNow(): Promise<WorkspaceSweep[] | undefined> {
     this.running ??= this.sweep().finally(() => {
       this.running = undefined;
@@ -55,18 +60,13 @@ export class RetentionSchedule {
 
   private async sweep(): Promise<WorkspaceSweep[] | undefined> {
     const started = Date.now();
-    try {
-      const sweeps = await sweepRetention(this.services, {
-        flags: this.opts.flags,
-        batch: this.opts.batch,
-        now: this.opts.now,
-      });
-      if (sweeps) this.report(sweeps, Date.now() - started);
-      return sweeps;
-    } catch (err) {
-      this.opts.log.error({ err }, 'retention sweep failed; the next one continues where it stopped');
-      return undefined;
-    }
+    const sweeps = await sweepRetention(this.services, {
+      flags: this.opts.flags,
+      batch: this.opts.batch,
+      now: this.opts.now,
+    });
+    if (sweeps) this.report(sweeps, Date.now() - started);
+    return sweeps;
   }
 
   /** One line per kind kept for a limited time in some workspace: what went, and how long it took. */
