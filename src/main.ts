@@ -9,8 +9,10 @@ import { ServerMetrics } from './api/metrics.ts';
 import { buildOtlpListener } from './api/otlp/listener.ts';
 import { type PrefectUiSetup, setUpPrefectUi } from './api/prefect-ui/setup.ts';
 import { type CapabilityService, startCapabilities } from './capabilities/service.ts';
+import { retentionFlags } from './config/retention.ts';
 import type { ServeConfig } from './config/schema.ts';
 import { listenFailure } from './config/startup-error.ts';
+import { type Micros, nowMicros } from './domain/time.ts';
 import { createEventWriter } from './ingest/event-writer.ts';
 import { createLogWriter } from './ingest/log-writer.ts';
 import { createOtelWriter } from './ingest/otel-writer.ts';
@@ -22,6 +24,7 @@ import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
 import { startCancelSweeper } from './ops/management/actions.ts';
 import { startDownloadWorker } from './ops/management/downloads.ts';
+import { RetentionSchedule } from './ops/retention/schedule.ts';
 import { eventWriterSink } from './ops/runs/event-sink.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
@@ -34,6 +37,8 @@ export interface Sightline {
   readonly indexer: TextIndexer;
   /** What `GET /metrics` serves. */
   readonly metrics: ServerMetrics;
+  /** Retention sweeps on this instance (`--retention-*`). */
+  readonly retention: RetentionSchedule;
   /** The REST gateway and MCP server, unless `--no-capabilities`. */
   readonly capabilities?: CapabilityService;
   /** Prefect's web UI at `/prefect/` (`--prefect-ui`), and the start-up line about it. */
@@ -53,8 +58,12 @@ export async function createSightline(
     store?: Store;
     env?: Record<string, string | undefined>;
     eventSink?: EventSink;
+    /** Where retention sweeps read the time (tests move it instead of waiting). */
+    clock?: () => Micros;
   } = {},
 ): Promise<Sightline> {
+  // Checked before anything opens: a bad override is a start-up error of the options.
+  const flags = retentionFlags(config);
   const store =
     opts.store ??
     (await openStore({ url: config.db, sync: config.sync as 'normal' | 'full', pool: config['db-pool'] }));
@@ -74,7 +83,7 @@ export async function createSightline(
   const logWriter = createLogWriter(store, { onCommit: (n) => metrics.committed('logs', n) });
   let downloadWorker: ReturnType<typeof startDownloadWorker> | undefined;
   let api: FastifyInstance | undefined;
-  const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg) };
+  const log: OpLog = { error: (obj, msg) => api?.log.error(obj, msg), info: (obj, msg) => api?.log.info(obj, msg) };
   const liveLogs = new LiveHub(store.changes, logLiveSource(store), {
     onError: (err) => api?.log.error({ err }, 'live log stream: reading new logs failed; retrying'),
   });
@@ -84,6 +93,13 @@ export async function createSightline(
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
   const keyring = new Keyring(store.keys, log);
   const limits = new RateLimits(config, { onReject: (limit) => metrics.rateLimited(limit) });
+  const retention = new RetentionSchedule(withStore<StoreServices>({ defaults }, store), {
+    flags,
+    batch: config['retention-batch'],
+    intervalSeconds: config['retention-interval'],
+    now: opts.clock ?? nowMicros,
+    log,
+  });
   const services = withStore<Services>(
     {
       config,
@@ -98,6 +114,7 @@ export async function createSightline(
       limits,
       log,
       wakeDownloads: () => downloadWorker?.wake(),
+      retention,
     },
     store,
   );
@@ -106,6 +123,7 @@ export async function createSightline(
   // Ingest is busy while logs keep arriving; the indexer then leaves it most of the thread.
   const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
   indexer.start();
+  retention.start();
   const cancelSweeper = startCancelSweeper(services, config['cancel-timeout'] as number);
   // Any instance may write any workspace's downloads; --no-download-worker leaves them to others.
   if (!config['no-download-worker']) downloadWorker = startDownloadWorker(services, config['download-ttl'] as number);
@@ -122,6 +140,7 @@ export async function createSightline(
     api: api,
     indexer,
     metrics,
+    retention,
     capabilities,
     prefectUi,
     async listen() {
@@ -154,6 +173,7 @@ export async function createSightline(
       await otelWriter.close();
       await indexer.stop();
       await cancelSweeper.stop();
+      await retention.stop();
       await downloadWorker?.stop();
       await store.close();
     },

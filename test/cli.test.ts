@@ -13,7 +13,19 @@ import { type OptionSpec, serveOptions } from '../src/config/schema.ts';
 import { run } from './helpers/cli.ts';
 import { tempDir } from './helpers/engines.ts';
 
-const COMMANDS = ['serve', 'mcp', 'logs', 'events', 'runs', 'trace', 'accounts', 'workspaces', 'keys'];
+const COMMANDS = [
+  'serve',
+  'mcp',
+  'logs',
+  'events',
+  'runs',
+  'trace',
+  'accounts',
+  'workspaces',
+  'keys',
+  'retention',
+  'db',
+];
 
 /** A port nothing listens on (it was free a moment ago). */
 function closedPort(): Promise<number> {

@@ -24,7 +24,7 @@ forEachEngine('route table', (engine) => {
   });
   after(() => s.close());
 
-  it('documents a scope for every operation, admin only for workspace creation and DELETE /tags', async () => {
+  it('documents a scope for every operation, admin only for workspace creation, DELETE /tags and retention', async () => {
     const doc = JSON.parse((await s.request('GET', '/api/openapi.json')).body) as {
       paths: Record<string, Record<string, { 'x-sightline-scope'?: string }>>;
     };
@@ -41,6 +41,8 @@ forEachEngine('route table', (engine) => {
     assert.deepEqual(admin.sort(), [
       'DELETE /api/accounts/{account_id}/workspaces/{workspace_id}/tags',
       'DELETE /api/tags',
+      'GET /api/accounts/{account_id}/workspaces/{workspace_id}/admin/retention',
+      'GET /api/admin/retention',
       'POST /api/accounts/{account_id}/workspaces/',
     ]);
     assert.equal(doc.paths['/api/logs/filter'].post['x-sightline-scope'], 'read');

@@ -4,6 +4,7 @@
  *
  *   sightline accounts create --name N [--handle H] | accounts list
  *   sightline workspaces create --account A --name N --handle H [--description D] | workspaces list [--account A]
+ *   sightline workspaces set-retention W [--account A] [--logs D] [--events D] [--runs D]
  *   sightline keys create --account A [--workspace W]… --scope read|write|admin [--name N] [--expires 30d|ISO]
  *                         [--rate-limit-requests N] [--rate-limit-items N]
  *   sightline keys list [--account A] | keys revoke ID
@@ -14,6 +15,7 @@
 import { workspaceCreateSchema } from '../api/routes/workspaces.ts';
 import { DURATION_HELP, parseDuration } from '../config/duration.ts';
 import { ConfigError, HelpRequested, loadOptions } from '../config/load.ts';
+import { parseRetention } from '../config/retention.ts';
 import { type OptionSpec, type OptionsOf, serveOptions } from '../config/schema.ts';
 import { type ApiKey, describeKey, KEY_SCOPES, type KeyScope } from '../domain/access.ts';
 import { parseOrThrow } from '../domain/errors.ts';
@@ -28,6 +30,7 @@ import {
   revokeKey,
 } from '../ops/access/admin.ts';
 import type { StoreServices } from '../ops/context.ts';
+import { findWorkspace, setWorkspaceRetention } from '../ops/retention/settings.ts';
 import { createWorkspace } from '../ops/tenancy/accounts.ts';
 
 const storeOptions = {
@@ -48,6 +51,15 @@ export const workspacesOptions = {
   name: { type: 'string', help: 'workspaces create: the workspace name.' },
   handle: { type: 'string', help: 'workspaces create: its handle (lowercase letters, digits, single hyphens).' },
   description: { type: 'string', help: 'workspaces create: a description.' },
+  logs: {
+    type: 'string',
+    help: `For set-retention: how long the workspace keeps logs: ${DURATION_HELP}; 0 or off = forever; flag = as the server's flag says.`,
+  },
+  events: {
+    type: 'string',
+    help: 'For set-retention: how long it keeps events (same values; set, the event-name overrides no longer apply).',
+  },
+  runs: { type: 'string', help: 'For set-retention: how long it keeps finished run trees (same values).' },
   ...storeOptions,
 } as const satisfies Record<string, OptionSpec>;
 
@@ -144,12 +156,38 @@ export async function accounts(argv: string[], env: NodeJS.ProcessEnv): Promise<
 }
 
 const WORKSPACES_USAGE =
-  '  sightline workspaces create --account A --name N --handle H [--description D]\n  sightline workspaces list [--account A]';
+  '  sightline workspaces create --account A --name N --handle H [--description D]\n  sightline workspaces list [--account A]\n' +
+  '  sightline workspaces set-retention W [--account A] [--logs D] [--events D] [--runs D]';
+
+/** A `set-retention` value: seconds, or null for `flag` (the server's flag decides); absent = unchanged. */
+function retentionValue(raw: string | undefined, flag: string): number | null | undefined {
+  if (raw === undefined) return undefined;
+  return raw.trim().toLowerCase() === 'flag' ? null : parseRetention(raw, flag);
+}
 
 export async function workspaces(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { action, o } = parse('workspaces', WORKSPACES_USAGE, workspacesOptions, ['create', 'list'], argv, env);
+  const { action, args, o } = parse(
+    'workspaces',
+    WORKSPACES_USAGE,
+    workspacesOptions,
+    ['create', 'list', 'set-retention'],
+    argv,
+    env,
+  );
+  if (action === 'set-retention' && args.length !== 1)
+    throw new ConfigError('sightline workspaces set-retention needs the workspace (id or handle)');
+  const change = {
+    logs: retentionValue(o.logs, '--logs'),
+    events: retentionValue(o.events, '--events'),
+    runs: retentionValue(o.runs, '--runs'),
+  };
   await withStore(o, async (s) => {
-    if (action === 'create') {
+    if (action === 'set-retention') {
+      const ws = await findWorkspace(s, args[0], o.account);
+      const set = await setWorkspaceRetention(s, ws.id, change);
+      const show = (v: number | null) => (v === null ? 'flag' : v === 0 ? 'forever' : `${v}s`);
+      table([{ workspace: ws.handle, logs: show(set.logs), events: show(set.events), runs: show(set.runs) }], o.json);
+    } else if (action === 'create') {
       const account = await findAccount(s, required(o.account, 'account', 'workspaces create'));
       const body = parseOrThrow(
         workspaceCreateSchema,

@@ -18,10 +18,12 @@ commands:
   runs        List flow runs (--flow, --state, --since, --json).
   trace       Print the run tree of a flow run: flow → tasks → subflows (--json).
   accounts    Create and list accounts (--data-dir or --db: works beside a running server).
-  workspaces  Create and list workspaces.
+  workspaces  Create and list workspaces; set a workspace's own retention.
   keys        Create, list and revoke API keys (for --auth).
   backup      Copy the embedded database to a file while servers keep writing (--to FILE).
   restore     Restore a backup into --data-dir (--from FILE; servers stopped).
+  retention   retention run: sweep now by the retention settings (--dry-run prints what would go).
+  db          db vacuum: shrink an SQLite database after retention (servers stopped).
 
 'sightline <command> --help' lists a command's options; 'sightline --version' prints the version.
 `;
@@ -40,6 +42,8 @@ const commands: Record<string, Command> = {
   keys: async (argv, env) => (await import('./admin.ts')).keys(argv, env),
   backup: async (argv, env) => (await import('./backup.ts')).backup(argv, env),
   restore: async (argv, env) => (await import('./backup.ts')).restore(argv, env),
+  retention: async (argv, env) => (await import('./retention.ts')).retention(argv, env),
+  db: async (argv, env) => (await import('./retention.ts')).db(argv, env),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -149,6 +149,42 @@ export const serveOptions = {
     help: 'How long a finished log download (GET /api/v1/flow-runs/{id}/download) is kept and served.',
     default: 86_400,
   },
+  'retention-logs': {
+    type: 'duration',
+    help: 'How long logs are kept, by their timestamp (0 or off = forever); a workspace setting (sightline workspaces set-retention) wins.',
+    default: 0,
+    off: true,
+  },
+  'retention-events': {
+    type: 'duration',
+    help: 'How long events are kept, by their occurred time (0 or off = forever); a workspace setting wins.',
+    default: 0,
+    off: true,
+  },
+  'retention-runs': {
+    type: 'duration',
+    help: 'How long a finished top-level flow run is kept after its whole trace ended, with everything beneath it and their logs (0 or off = forever); a workspace setting wins.',
+    default: 0,
+    off: true,
+  },
+  'retention-events-override': {
+    type: 'list',
+    help: 'PREFIX=DURATION: events whose name starts with PREFIX are kept that long instead of --retention-events (repeatable; the longest matching prefix wins; 0 or off = forever).',
+    default: [],
+  },
+  'retention-interval': {
+    type: 'duration',
+    help: 'Time between retention sweeps (one sweep at a time across the instances sharing the database).',
+    default: 600,
+    min: 1,
+  },
+  'retention-batch': {
+    type: 'int',
+    help: 'Rows a retention sweep removes per transaction; ingest commits between batches.',
+    default: 5000,
+    min: 1,
+    max: 1_000_000,
+  },
   'no-ui': { type: 'bool', help: "Do not serve Sightline's web UI at / on the native port.", default: false },
   'no-download-worker': {
     type: 'bool',

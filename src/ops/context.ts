@@ -9,8 +9,10 @@
 import type { ServeConfig } from '../config/schema.ts';
 import type { NewEvent } from '../domain/events.ts';
 import type { LogRow, NewLog } from '../domain/logs.ts';
+import type { RetentionFlags } from '../domain/retention.ts';
 import type { RunEvent } from '../domain/runs/run-events.ts';
 import type { Account, Workspace } from '../domain/tenancy.ts';
+import type { Micros } from '../domain/time.ts';
 import type { OtelSpanItem } from '../ingest/otel-writer.ts';
 import type { Writer } from '../ingest/writer.ts';
 import type { Store } from '../store/contract.ts';
@@ -21,6 +23,8 @@ import type { LiveHub } from './live/hub.ts';
 /** Where operations report problems they handle themselves (the server log). */
 export interface OpLog {
   error(obj: object, msg: string): void;
+  /** Routine reports (a retention sweep's figures); absent = dropped. */
+  info?(obj: object, msg: string): void;
 }
 
 /** Where server-emitted run events go; resolves once they are committed. */
@@ -52,6 +56,8 @@ export interface Services extends StoreServices {
   /** Requests and items a minute per key or address, in this instance's memory. */
   readonly limits: RateLimits;
   readonly log: OpLog;
+  /** The retention flags in force and when this instance sweeps next (`GET /admin/retention`). */
+  readonly retention?: { readonly flags: RetentionFlags; readonly nextSweep: Micros | undefined };
   /** Wakes this instance's download worker when a job is queued (workers also poll). */
   readonly wakeDownloads?: () => void;
 }

@@ -27,6 +27,7 @@ import type { LogFilter, LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { DownloadJob, DownloadStatus, NewDownload } from '../domain/management/downloads.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
 import type { OtelSpanRow } from '../domain/otlp/spans.ts';
+import type { EventGroup, SweepRecord, WorkspaceRetention } from '../domain/retention.ts';
 import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
 import type {
   ArtifactSort,
@@ -173,8 +174,8 @@ export interface LogStore {
    * Deletes the logs of these runs (logs whose `flow_run_id` is one of `flowRunIds` or whose
    * `task_run_id` is one of `taskRunIds`), text index entries included; returns how many. Used
    * when a run is deleted. Empty lists delete nothing. The statistics kept at ingest follow:
-   * `runStats` and logger counts drop by the deleted logs (entries reaching zero disappear);
-   * loggers' first/last seen times stay as observed.
+   * `runStats` and logger counts drop by the deleted logs (entries reaching zero disappear), and
+   * surviving loggers' first/last seen times and runs' highest `seq` are read again.
    */
   deleteForRuns(workspaceId: string, runs: { flowRunIds: string[]; taskRunIds: string[] }): Promise<number>;
 }
@@ -595,6 +596,69 @@ export interface DownloadStore {
   expire(now: Micros): Promise<number>;
 }
 
+/**
+ * Retention (ADR 42): per-workspace settings, the record of the last sweep, and the bounded
+ * deletions a sweep is made of. Each deletion is one short transaction that also corrects what was
+ * derived from the removed rows, so a sweep stopped anywhere (SIGKILL included) leaves a
+ * consistent store and the next sweep continues.
+ */
+export interface RetentionStore {
+  /** The workspace's own settings; undefined when it has none (the flags apply). */
+  settings(workspaceId: string): Promise<WorkspaceRetention | undefined>;
+  /** Replaces the workspace's settings (a kind set to null follows the flags again). */
+  setSettings(workspaceId: string, settings: WorkspaceRetention): Promise<void>;
+  lastSweep(workspaceId: string): Promise<SweepRecord | undefined>;
+  recordSweep(workspaceId: string, sweep: SweepRecord): Promise<void>;
+  /**
+   * Runs `fn` holding the sweep lock (PostgreSQL: a session advisory lock, shared by every instance;
+   * SQLite: this process). Resolves undefined at once, without running `fn`, when a sweep holds it.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T | undefined>;
+  /**
+   * Deletes up to `limit` of the workspace's logs with `timestamp < before`, oldest first, in one
+   * transaction: the text index, per-run counters (count, highest `seq`, warnings, errors) and
+   * logger statistics (workspace and per run: counts, first and last seen; a logger without logs
+   * disappears) follow. Returns how many went.
+   */
+  deleteLogs(workspaceId: string, before: Micros, limit: number): Promise<number>;
+  /** How many of the workspace's logs have `timestamp < before`. */
+  countLogs(workspaceId: string, before: Micros): Promise<number>;
+  /**
+   * Deletes up to `limit` of the workspace's events of `group`, oldest first, in one transaction:
+   * the hourly rollup rows they fed drop (a surviving row's first/last `occurred` read again),
+   * per-run event counters drop, and tags still in the index get their count and first/last seen recomputed (a
+   * tag without remaining events disappears; a deleted tag stays deleted). Returns how many went.
+   */
+  deleteEvents(workspaceId: string, group: EventGroup, limit: number): Promise<number>;
+  /** How many of the workspace's events `deleteEvents` would remove with no limit. */
+  countEvents(workspaceId: string, group: EventGroup): Promise<number>;
+  /**
+   * Traces (their root flow run ids) whose root is a flow run in a terminal state and whose every
+   * span ended (or, without an end, last changed state) before `before`; at most `limit`.
+   */
+  expiredTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]>;
+  /**
+   * Engines that store `kind` in time partitions (PostgreSQL: logs and events by day, ADR 43)
+   * detach and drop every partition that ends at or before `before` — no row deletes — after
+   * correcting what was derived from its rows, one transaction per partition. Rows of every
+   * workspace (and account-scope events) in those partitions go: the caller passes the cutoff of
+   * the longest retention in force. Returns how many partitions went and the rows per workspace id
+   * (`''` for account-scope events). Engines without partitions (SQLite) remove nothing.
+   */
+  dropExpiredPartitions(
+    kind: 'logs' | 'events',
+    before: Micros,
+  ): Promise<{ partitions: number; rows: Map<string, number> }>;
+  /** Creates the time partitions of the next days ahead of the writes that need them (PostgreSQL). */
+  prepareAhead(now: Micros): Promise<void>;
+  /**
+   * Gives the space freed by deletions back to the file system, for a database no server is using:
+   * SQLite drops the text index entries of deleted logs and VACUUMs both files. PostgreSQL rejects
+   * with `invalid_input` (autovacuum reuses freed space; dropped partitions free it at once).
+   */
+  compact(): Promise<void>;
+}
+
 /** What operators watch about the database itself (readiness and `/metrics`), read on demand. */
 export interface StoreHealth {
   /**
@@ -624,6 +688,7 @@ export interface Store {
   readonly spans: SpanStore;
   readonly otel: OtelStore;
   readonly downloads: DownloadStore;
+  readonly retention: RetentionStore;
   readonly changes: ChangeFeed;
   /**
    * How many write transactions the engine runs well at once: group commit keeps up to this many

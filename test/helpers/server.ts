@@ -29,6 +29,8 @@ export interface TestServer {
 /** What a test may wire in instead of the defaults of the composition root. */
 export interface TestWiring {
   eventSink?: EventSink;
+  /** The time retention sweeps read (tests move it instead of waiting). */
+  clock?: () => number;
 }
 
 export async function startServer(
@@ -56,7 +58,7 @@ export async function startServer(
 }
 
 export async function startWithConfig(config: ServeConfig, wiring: TestWiring = {}): Promise<TestServer> {
-  const app = await createSightline(config, { eventSink: wiring.eventSink });
+  const app = await createSightline(config, { eventSink: wiring.eventSink, clock: wiring.clock });
   const { account, workspace } = app.services.defaults;
   const prefix = (w: string) => `/api/accounts/${account.id}/workspaces/${w}`;
   return {

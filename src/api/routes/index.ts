@@ -14,6 +14,7 @@ import { logsOutRoute } from './logs-out.ts';
 import { managementRoutes } from './management.ts';
 import { observedLoggerRoutes } from './observed-loggers.ts';
 import { prefectUiRoutes } from './prefect-ui.ts';
+import { retentionRoutes } from './retention.ts';
 import { rootRoutes } from './root.ts';
 import { runSupportRoutes } from './run-support.ts';
 import { sightlineUiFixedRoutes, sightlineUiRoutes } from './sightline-ui.ts';
@@ -23,6 +24,7 @@ import { workspaceRoutes } from './workspaces.ts';
 
 export const apiRoutes: RouteDef[] = [
   ...rootRoutes,
+  ...retentionRoutes,
   ...logRoutes,
   ...flowRunLogRoutes,
   ...observedLoggerRoutes,

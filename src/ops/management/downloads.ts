@@ -78,12 +78,18 @@ const CHUNK_BYTES = 1024 * 1024;
 const LEASE_MICROS = 30_000_000;
 const IDLE_POLL_MS = 1000;
 
+const RUN_GONE = 'The flow run no longer exists (deleted, or removed by retention), so its logs cannot be written';
+
 /** Writes one claimed job's file; false when its lease was lost to another worker. */
 async function writeFile(services: Services, owner: string, j: DownloadJob & { workspaceId: string }, ttl: number) {
   const store = storeOf(services);
   const workspace = (await store.tenancy.listWorkspaces()).find((w) => w.id === j.workspaceId);
   if (!workspace) return store.downloads.finish(j.id, owner, { error: 'The workspace no longer exists' });
   const ctx: OpContext = { services, workspace, family: 'oss' };
+  // Retention (or a delete) may take the run before or while its file is written.
+  const runGone = async () =>
+    !(await store.flowRuns.get(j.workspaceId, j.flowRunId)) && store.downloads.finish(j.id, owner, { error: RUN_GONE });
+  if (await runGone()) return true;
   const encoder = new TextEncoder();
   let parts: Uint8Array[] = [];
   let buffered = 0;
@@ -111,6 +117,7 @@ async function writeFile(services: Services, owner: string, j: DownloadJob & { w
     if (buffered >= CHUNK_BYTES && !(await flush())) return false;
   }
   if ((buffered > 0 || n === 0) && !(await flush())) return false;
+  if (await runGone()) return true;
   const completed = nowMicros();
   return store.downloads.finish(j.id, owner, { rowCount: rows, sizeBytes: size, completed, expires: completed + ttl });
 }

@@ -13,6 +13,7 @@ import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
 import { otelConformance } from './otel.ts';
+import { retentionConformance } from './retention.ts';
 import { runHistoryConformance } from './run-history.ts';
 import { runListConformance } from './run-list.ts';
 import { spanConformance } from './spans.ts';
@@ -39,4 +40,5 @@ export function storeConformance(open: OpenTestStore): void {
   spanConformance(open);
   otelConformance(open);
   healthConformance(open);
+  retentionConformance(open);
 }

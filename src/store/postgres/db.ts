@@ -144,6 +144,7 @@ export const LOCK = {
   migrate: lockKey(1n),
   tenancy: lockKey(2n),
   partitions: lockKey(3n),
+  retention: lockKey(4n),
 } as const;
 
 /** The key that serialises a workspace's OTel span writes (`otel.ts`): the workspace in the low bits. */

@@ -25,6 +25,7 @@ import { PgKeys } from './keys.ts';
 import { PgLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { PgOtel } from './otel.ts';
+import { PgRetention } from './retention.ts';
 import { pgReader } from './run-rows.ts';
 import { PgSpans } from './spans.ts';
 import { PgTags } from './tags.ts';
@@ -90,6 +91,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     spans,
     otel: new PgOtel(db, tenancy, spans.projection),
     downloads: new PgDownloads(db, tenancy),
+    retention: new PgRetention(db, tenancy, logs, events),
     changes,
     // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.
     writeConcurrency: Math.max(1, Math.min(4, opts.poolSize - 2)),

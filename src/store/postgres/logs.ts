@@ -1,4 +1,5 @@
 /** PostgreSQL: log storage (bulk insert through unnest), filtering and the text indexer. */
+import type pg from 'pg';
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
@@ -381,50 +382,153 @@ export class PgLogs implements LogStore {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined || (runs.flowRunIds.length === 0 && runs.taskRunIds.length === 0)) return 0;
     const match = '(l.flow_run_id = ANY($2::uuid[]) OR l.task_run_id = ANY($3::uuid[]))';
-    const params = [ws, runs.flowRunIds, runs.taskRunIds];
+    return this.db.tx((c) => this.remove(c, ws, match, [ws, runs.flowRunIds, runs.taskRunIds]));
+  }
+
+  /** Retention: the workspace's oldest logs with `timestamp < before`, at most `limit`, in one transaction. */
+  async deleteBefore(workspaceId: string, before: number, limit: number): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined || limit <= 0) return 0;
     return this.db.tx(async (c) => {
-      const groups = (
+      const keys = (
         await c.query(
-          `SELECT l.flow_run_id::text AS flow_run_id, l.name, count(*) AS n,
-             count(*) FILTER (WHERE l.level >= 30 AND l.level < 40) AS w, count(*) FILTER (WHERE l.level >= 40) AS e
-           FROM logs l WHERE l.ws = $1 AND ${match} GROUP BY 1, 2`,
-          params,
+          'SELECT "timestamp", seq FROM logs WHERE ws = $1 AND "timestamp" < $2 ORDER BY "timestamp", seq LIMIT $3',
+          [ws, before, limit],
         )
-      ).rows as { flow_run_id: string | null; name: string; n: number; w: number; e: number }[];
-      // Indexed rows leave the text index table with their log.
-      await c.query(
-        `DELETE FROM logs_text t USING logs l WHERE l.ws = $1 AND ${match} AND t.ws = l.ws AND t."timestamp" = l."timestamp" AND t.seq = l.seq`,
-        params,
-      );
-      const r = await c.query(`DELETE FROM logs l WHERE l.ws = $1 AND ${match}`, params);
-      // The statistics kept at ingest lose the deleted logs: counts go down (decrements, so that
-      // concurrent appends on other instances are never overwritten; rows at zero go); first/last
-      // seen stay as observed.
-      const perRun = new Map<string, { n: number; w: number; e: number }>();
-      for (const g of groups) {
-        await c.query('UPDATE log_loggers SET count = count - $1 WHERE ws = $2 AND name = $3', [g.n, ws, g.name]);
-        await c.query('DELETE FROM log_loggers WHERE ws = $1 AND name = $2 AND count <= 0', [ws, g.name]);
-        if (g.flow_run_id === null) continue;
-        await c.query(
-          'UPDATE log_run_loggers SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3 AND name = $4',
-          [g.n, ws, g.flow_run_id, g.name],
-        );
-        await c.query('DELETE FROM log_run_loggers WHERE ws = $1 AND flow_run_id = $2 AND name = $3 AND count <= 0', [
-          ws,
-          g.flow_run_id,
-          g.name,
-        ]);
-        const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0 };
-        perRun.set(g.flow_run_id, { n: sum.n + Number(g.n), w: sum.w + Number(g.w), e: sum.e + Number(g.e) });
-      }
-      for (const [flowRunId, { n, w, e }] of perRun) {
-        await c.query(
-          'UPDATE log_run_stats SET count = count - $1, warn_count = warn_count - $2, error_count = error_count - $3 WHERE ws = $4 AND flow_run_id = $5',
-          [n, w, e, ws, flowRunId],
-        );
-        await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2 AND count <= 0', [ws, flowRunId]);
-      }
-      return r.rowCount ?? 0;
+      ).rows as { timestamp: number; seq: number }[];
+      if (keys.length === 0) return 0;
+      const match = '(l."timestamp", l.seq) IN (SELECT * FROM unnest($2::int8[], $3::int8[]))';
+      return this.remove(c, ws, match, [ws, keys.map((k) => k.timestamp), keys.map((k) => k.seq)]);
     });
   }
+
+  async countBefore(workspaceId: string, before: number): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    const row = await this.db.one<{ n: number }>(
+      'SELECT count(*)::int8 AS n FROM logs WHERE ws = $1 AND "timestamp" < $2',
+      [ws, before],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Deletes the workspace's logs `match` selects (over `logs l`; `$1` is the workspace key) inside
+   * the caller's transaction, with their text index rows, and corrects the statistics kept at
+   * ingest: counts drop by decrements (concurrent appends on other instances are never overwritten;
+   * entries reaching zero disappear), and the first/last seen times of surviving loggers and the
+   * highest `seq` of surviving runs are read again.
+   */
+  private async remove(c: pg.PoolClient, ws: number, match: string, params: unknown[]): Promise<number> {
+    const groups = (
+      await c.query(
+        `SELECT l.flow_run_id::text AS flow_run_id, l.name, count(*) AS n,
+           count(*) FILTER (WHERE l.level >= 30 AND l.level < 40) AS w, count(*) FILTER (WHERE l.level >= 40) AS e
+         FROM logs l WHERE l.ws = $1 AND ${match} GROUP BY 1, 2`,
+        params,
+      )
+    ).rows as LogGroup[];
+    await c.query(
+      `DELETE FROM logs_text t USING logs l WHERE l.ws = $1 AND ${match} AND t.ws = l.ws AND t."timestamp" = l."timestamp" AND t.seq = l.seq`,
+      params,
+    );
+    const r = await c.query(`DELETE FROM logs l WHERE l.ws = $1 AND ${match}`, params);
+    await this.correct(c, ws, groups);
+    return r.rowCount ?? 0;
+  }
+
+  /**
+   * Retention on whole days: detaches and drops every day partition (with its text index
+   * partition) that ends at or before `before` — no row deletes — after taking the statistics of
+   * its rows off, in one transaction per day. Returns how many days went, and rows per workspace key.
+   */
+  async dropDaysBefore(before: number): Promise<{ partitions: number; rows: Map<number, number> }> {
+    let partitions = 0;
+    const rows = new Map<number, number>();
+    for (const day of await this.partitions.daysEndingBy(before)) {
+      await this.db.tx(async (c) => {
+        const name = await this.partitions.lockDay(c, day);
+        if (!name) return;
+        const groups = (
+          await c.query(
+            `SELECT ws, flow_run_id::text AS flow_run_id, name, count(*) AS n,
+               count(*) FILTER (WHERE level >= 30 AND level < 40) AS w, count(*) FILTER (WHERE level >= 40) AS e
+             FROM ${name} GROUP BY 1, 2, 3`,
+          )
+        ).rows as (LogGroup & { ws: number })[];
+        await this.partitions.dropDay(c, day);
+        const byWs = new Map<number, LogGroup[]>();
+        for (const g of groups) byWs.set(g.ws, [...(byWs.get(g.ws) ?? []), g]);
+        for (const [ws, list] of byWs) await this.correct(c, ws, list);
+        for (const g of groups) rows.set(g.ws, (rows.get(g.ws) ?? 0) + Number(g.n));
+      });
+      partitions++;
+    }
+    return { partitions, rows };
+  }
+
+  /** The statistics kept at ingest, once the logs of `groups` are gone from workspace `ws`. */
+  private async correct(c: pg.PoolClient, ws: number, groups: LogGroup[]): Promise<void> {
+    const perRun = new Map<string, { n: number; w: number; e: number }>();
+    const loggers = new Set<string>();
+    for (const g of groups) {
+      loggers.add(g.name);
+      await c.query('UPDATE log_loggers SET count = count - $1 WHERE ws = $2 AND name = $3', [g.n, ws, g.name]);
+      if (g.flow_run_id === null) continue;
+      await c.query('UPDATE log_run_loggers SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3 AND name = $4', [
+        g.n,
+        ws,
+        g.flow_run_id,
+        g.name,
+      ]);
+      await c.query(
+        `WITH s AS (SELECT min("timestamp") AS lo, max("timestamp") AS hi FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3)
+         UPDATE log_run_loggers SET first_seen = s.lo, last_seen = s.hi FROM s
+         WHERE ws = $1 AND flow_run_id = $2 AND name = $3 AND s.lo IS NOT NULL`,
+        [ws, g.flow_run_id, g.name],
+      );
+      await c.query(
+        `DELETE FROM log_run_loggers WHERE ws = $1 AND flow_run_id = $2 AND name = $3
+           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3))`,
+        [ws, g.flow_run_id, g.name],
+      );
+      const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0 };
+      perRun.set(g.flow_run_id, { n: sum.n + Number(g.n), w: sum.w + Number(g.w), e: sum.e + Number(g.e) });
+    }
+    for (const name of loggers) {
+      // `logs_ws_logger` (ws, name, timestamp) finds each end at once.
+      await c.query(
+        `WITH s AS (SELECT (SELECT min("timestamp") FROM logs WHERE ws = $1 AND name = $2) AS lo,
+                           (SELECT max("timestamp") FROM logs WHERE ws = $1 AND name = $2) AS hi)
+         UPDATE log_loggers SET first_seen = s.lo, last_seen = s.hi FROM s WHERE ws = $1 AND name = $2 AND s.lo IS NOT NULL`,
+        [ws, name],
+      );
+      await c.query(
+        `DELETE FROM log_loggers WHERE ws = $1 AND name = $2
+           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND name = $2))`,
+        [ws, name],
+      );
+    }
+    for (const [flowRunId, { n, w, e }] of perRun) {
+      await c.query(
+        'UPDATE log_run_stats SET count = count - $1, warn_count = warn_count - $2, error_count = error_count - $3 WHERE ws = $4 AND flow_run_id = $5',
+        [n, w, e, ws, flowRunId],
+      );
+      await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2 AND count <= 0', [ws, flowRunId]);
+      await c.query(
+        `UPDATE log_run_stats SET max_seq = m FROM (SELECT max(seq) AS m FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid) s
+         WHERE ws = $1 AND flow_run_id = $2 AND m IS NOT NULL`,
+        [ws, flowRunId],
+      );
+    }
+  }
+}
+
+/** Deleted logs of one run (null: none) and logger: how many, and how many warnings and errors. */
+interface LogGroup {
+  flow_run_id: string | null;
+  name: string;
+  n: number;
+  w: number;
+  e: number;
 }

@@ -9,9 +9,10 @@
  * back, `FUTURE_DAYS` ahead), so that arbitrary client timestamps cannot create unbounded numbers
  * of tables; rows outside the window land in the default partition. A day that was once beyond the
  * window (a far-future timestamp) may already have rows in the default partition when its
- * partition is created: creation moves them over in the same transaction. Retention is not built
- * yet; it is meant to drop whole day partitions and delete only the default partition's old rows.
+ * partition is created: creation moves them over in the same transaction. Retention (ADR 43)
+ * drops whole days once they have fully expired, and deletes other expired rows in batches.
  */
+import type pg from 'pg';
 import { formatMicros, MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
 import { LOCK, type PgDb } from './db.ts';
 
@@ -133,5 +134,50 @@ export class DayPartitions {
         await c.query(`ALTER TABLE ${table} ATTACH PARTITION ${name} FOR VALUES FROM (${lo}) TO (${hi})`);
       }
     });
+  }
+
+  /** Days with an attached partition (of the first table) that ends at or before `before`, oldest first. */
+  async daysEndingBy(before: number): Promise<number[]> {
+    const first = this.tables[0].name;
+    const rows = await this.db.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = $1::regclass AND c.relname LIKE $2`,
+      [first, `${first}\\_d%`],
+    );
+    const days: number[] = [];
+    for (const { name } of rows) {
+      const m = /_d(\d{4})(\d{2})(\d{2})$/.exec(name);
+      if (!m) continue;
+      const day = dayOf(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) * 1000);
+      if ((day + 1) * MICROS_PER_DAY <= before) days.push(day);
+    }
+    return days.sort((a, b) => a - b);
+  }
+
+  /**
+   * Inside a transaction: takes the partition lock and blocks writes into the day's partitions
+   * (SHARE), so that what is read of them before `dropDay` is all they hold. The first table's
+   * partition name, or undefined when the day has none (any more).
+   */
+  async lockDay(c: pg.PoolClient, day: number): Promise<string | undefined> {
+    await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK.partitions]);
+    const name = partitionName(this.tables[0].name, day);
+    if (!(await this.db.one('SELECT to_regclass($1) AS r', [name], c))?.r) return undefined;
+    for (const { name: table } of this.tables) {
+      const p = partitionName(table, day);
+      if ((await this.db.one('SELECT to_regclass($1) AS r', [p], c))?.r) await c.query(`LOCK TABLE ${p} IN SHARE MODE`);
+    }
+    return name;
+  }
+
+  /** Inside `lockDay`'s transaction: detaches and drops the day's partitions (derived tables first). */
+  async dropDay(c: pg.PoolClient, day: number): Promise<void> {
+    for (const { name: table } of [...this.tables].reverse()) {
+      const p = partitionName(table, day);
+      if (!(await this.db.one('SELECT to_regclass($1) AS r', [p], c))?.r) continue;
+      await c.query(`ALTER TABLE ${table} DETACH PARTITION ${p}`);
+      await c.query(`DROP TABLE ${p}`);
+    }
+    this.known.delete(day);
   }
 }

@@ -30,7 +30,7 @@ const DENSE_MATCHES = 20_000;
 export const COLUMNS =
   'e.seq, e.acct, e.ws, e.id, e.occurred, e.received, e.event, e.resource_id, e.resource, e.related, e.payload, e.follows';
 
-interface Row {
+export interface EventRow {
   seq: number;
   acct: number;
   ws: number;
@@ -245,7 +245,7 @@ export class SqliteEvents implements EventStore {
     const sql = q.filter.resource?.distinct
       ? `SELECT ${COLUMNS} FROM ${from} WHERE ${outer} ${order} LIMIT ? OFFSET ?`
       : `SELECT ${COLUMNS} FROM events e WHERE e.seq IN (SELECT e.seq FROM ${from} WHERE ${outer} ${order} LIMIT ? OFFSET ?) ${order}`;
-    const rows = this.db.stmt(sql).all(...params) as unknown as Row[];
+    const rows = this.db.stmt(sql).all(...params) as unknown as EventRow[];
     return rows.map((r) => this.toEvent(r));
   }
 
@@ -296,7 +296,7 @@ export class SqliteEvents implements EventStore {
     }
     sql = `SELECT * FROM (${sql}) e ORDER BY e.occurred ${dir}, e.id ${dir} LIMIT ? OFFSET ?`;
     params.push(q.limit, q.offset);
-    return (this.db.stmt(sql).all(...params) as unknown as Row[]).map((r) => this.toEvent(r));
+    return (this.db.stmt(sql).all(...params) as unknown as EventRow[]).map((r) => this.toEvent(r));
   }
 
   async runEventCount(workspaceId: string, flowRunId: string, withTaskRuns: boolean): Promise<number> {
@@ -313,7 +313,7 @@ export class SqliteEvents implements EventStore {
     return row?.seq ?? 0;
   }
 
-  toEvent(r: Row): StoredEvent {
+  toEvent(r: EventRow): StoredEvent {
     return {
       seq: r.seq,
       accountId: this.accountId(r.acct),

@@ -19,6 +19,7 @@ import { SqliteKeys } from './keys.ts';
 import { SqliteLogs } from './logs.ts';
 import { migrate } from './migrations/index.ts';
 import { SqliteOtel } from './otel.ts';
+import { SqliteRetention } from './retention.ts';
 import { sqliteReader } from './run-rows.ts';
 import { SqliteSpans } from './spans.ts';
 import { SqliteTags } from './tags.ts';
@@ -56,14 +57,16 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   const spans = new SqliteSpans(db, tenancy);
   spans.projection.backfill();
   const taskRuns = new SqliteTaskRuns(db, tenancy, spans.projection);
+  const logs = new SqliteLogs(db, tenancy, text, { textPlan: opts.textPlan });
+  const events = new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]);
   return {
     engine: 'sqlite',
     health: sqliteHealth(db, opts.path),
     tenancy,
     keys: new SqliteKeys(db),
-    logs: new SqliteLogs(db, tenancy, text, { textPlan: opts.textPlan }),
+    logs,
     traces: new SqlTraces(sqliteReader(db, tenancy)),
-    events: new SqliteEvents(db, tenancy, [...sqliteEventProjections(), taskRunRecorderProjection(taskRuns)]),
+    events,
     tags: new SqliteTags(db, tenancy),
     flows: new SqliteFlows(db, tenancy),
     flowRuns: new SqliteFlowRuns(db, tenancy, taskRuns, spans.projection),
@@ -72,6 +75,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     spans,
     otel: new SqliteOtel(db, tenancy, spans.projection),
     downloads: new SqliteDownloads(db, tenancy),
+    retention: new SqliteRetention(db, opts.path, tenancy, logs, events),
     changes: new MemoryChangeFeed(),
     async close() {
       await text.close();

@@ -346,51 +346,125 @@ export class SqliteLogs implements LogStore {
     // Each id list is one JSON parameter: no run has too many task runs for SQLite's variable limit.
     const where =
       'ws = ? AND (flow_run_id IN (SELECT value FROM json_each(?)) OR task_run_id IN (SELECT value FROM json_each(?)))';
-    const params: Param[] = [ws, JSON.stringify(runs.flowRunIds), JSON.stringify(runs.taskRunIds)];
+    return this.db.tx(() =>
+      this.remove(ws, where, [ws, JSON.stringify(runs.flowRunIds), JSON.stringify(runs.taskRunIds)]),
+    );
+  }
+
+  /** Retention: the workspace's oldest logs with `timestamp < before`, at most `limit`, in one transaction. */
+  deleteBefore(workspaceId: string, before: number, limit: number): number {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined || limit <= 0) return 0;
     return this.db.tx(() => {
-      const groups = this.db
-        .stmt(
-          `SELECT flow_run_id, name, count(*) AS n, sum(level >= 30 AND level < 40) AS w, sum(level >= 40) AS e
-           FROM logs WHERE ${where} GROUP BY flow_run_id, name`,
-        )
-        .all(...params) as { flow_run_id: string | null; name: string; n: number; w: number; e: number }[];
-      // The text index (its own file, see text-index.ts) keeps their entries: searches confirm every
-      // candidate against a row of `logs`, so entries of deleted rows never match.
-      const maxSeq = () => (this.db.stmt('SELECT max(seq) AS m FROM logs').get() as { m: number | null }).m ?? 0;
-      const top = maxSeq();
-      const deleted = Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);
-      if (maxSeq() < top) {
-        this.db
-          .stmt(
-            'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))',
-          )
-          .run(SEQ_FLOOR_KEY, String(top));
-      }
-      // The statistics kept at ingest lose the deleted logs: counts go down (rows at zero go);
-      // first/last seen stay as observed.
-      const perRun = new Map<string, { n: number; w: number; e: number }>();
-      for (const g of groups) {
-        this.db.stmt('UPDATE log_loggers SET count = count - ? WHERE ws = ? AND name = ?').run(g.n, ws, g.name);
-        this.db.stmt('DELETE FROM log_loggers WHERE ws = ? AND name = ? AND count <= 0').run(ws, g.name);
-        if (g.flow_run_id === null) continue;
-        this.db
-          .stmt('UPDATE log_run_loggers SET count = count - ? WHERE ws = ? AND flow_run_id = ? AND name = ?')
-          .run(g.n, ws, g.flow_run_id, g.name);
-        this.db
-          .stmt('DELETE FROM log_run_loggers WHERE ws = ? AND flow_run_id = ? AND name = ? AND count <= 0')
-          .run(ws, g.flow_run_id, g.name);
-        const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0 };
-        perRun.set(g.flow_run_id, { n: sum.n + g.n, w: sum.w + g.w, e: sum.e + g.e });
-      }
-      for (const [flowRunId, { n, w, e }] of perRun) {
-        this.db
-          .stmt(
-            'UPDATE log_run_stats SET count = count - ?, warn_count = warn_count - ?, error_count = error_count - ? WHERE ws = ? AND flow_run_id = ?',
-          )
-          .run(n, w, e, ws, flowRunId);
-        this.db.stmt('DELETE FROM log_run_stats WHERE ws = ? AND flow_run_id = ? AND count <= 0').run(ws, flowRunId);
-      }
-      return deleted;
+      const seqs = this.db
+        .stmt('SELECT seq FROM logs WHERE ws = ? AND timestamp < ? ORDER BY timestamp, seq LIMIT ?')
+        .all(ws, before, limit)
+        .map((r) => r.seq);
+      if (seqs.length === 0) return 0;
+      return this.remove(ws, 'seq IN (SELECT value FROM json_each(?))', [JSON.stringify(seqs)]);
     });
+  }
+
+  countBefore(workspaceId: string, before: number): number {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    return Number(
+      (this.db.stmt('SELECT count(*) AS n FROM logs WHERE ws = ? AND timestamp < ?').get(ws, before) as { n: number })
+        .n,
+    );
+  }
+
+  /**
+   * Deletes the workspace's logs `where` selects (inside the caller's transaction) and corrects the
+   * statistics kept at ingest: counts drop (entries reaching zero disappear), and the first/last
+   * seen times of surviving loggers and the highest `seq` of surviving runs are read again.
+   */
+  private remove(ws: number, where: string, params: Param[]): number {
+    const groups = this.db
+      .stmt(
+        `SELECT flow_run_id, name, count(*) AS n, sum(level >= 30 AND level < 40) AS w, sum(level >= 40) AS e
+         FROM logs WHERE ${where} GROUP BY flow_run_id, name`,
+      )
+      .all(...params) as { flow_run_id: string | null; name: string; n: number; w: number; e: number }[];
+    // The text index (its own file, see text-index.ts) keeps their entries: searches confirm every
+    // candidate against a row of `logs`, so entries of deleted rows never match.
+    const maxSeq = () => (this.db.stmt('SELECT max(seq) AS m FROM logs').get() as { m: number | null }).m ?? 0;
+    const top = maxSeq();
+    const deleted = Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);
+    if (maxSeq() < top) {
+      this.db
+        .stmt(
+          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))',
+        )
+        .run(SEQ_FLOOR_KEY, String(top));
+    }
+    const perRun = new Map<string, { n: number; w: number; e: number }>();
+    const loggers = new Set<string>();
+    for (const g of groups) {
+      loggers.add(g.name);
+      this.db.stmt('UPDATE log_loggers SET count = count - ? WHERE ws = ? AND name = ?').run(g.n, ws, g.name);
+      if (g.flow_run_id === null) continue;
+      this.db
+        .stmt('UPDATE log_run_loggers SET count = count - ? WHERE ws = ? AND flow_run_id = ? AND name = ?')
+        .run(g.n, ws, g.flow_run_id, g.name);
+      this.refreshRunLogger(ws, g.flow_run_id, g.name);
+      const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0 };
+      perRun.set(g.flow_run_id, { n: sum.n + g.n, w: sum.w + g.w, e: sum.e + g.e });
+    }
+    for (const name of loggers) this.refreshLogger(ws, name);
+    for (const [flowRunId, { n, w, e }] of perRun) {
+      this.db
+        .stmt(
+          'UPDATE log_run_stats SET count = count - ?, warn_count = warn_count - ?, error_count = error_count - ? WHERE ws = ? AND flow_run_id = ?',
+        )
+        .run(n, w, e, ws, flowRunId);
+      this.db.stmt('DELETE FROM log_run_stats WHERE ws = ? AND flow_run_id = ? AND count <= 0').run(ws, flowRunId);
+      const top = this.db
+        .stmt('SELECT max(seq) AS m FROM logs WHERE ws = ? AND flow_run_id = ?')
+        .get(ws, flowRunId) as { m: number | null };
+      if (top.m !== null)
+        this.db.stmt('UPDATE log_run_stats SET max_seq = ? WHERE ws = ? AND flow_run_id = ?').run(top.m, ws, flowRunId);
+    }
+    return deleted;
+  }
+
+  /**
+   * A logger's workspace entry after deletions: gone without logs, else its first and last seen
+   * read again. No index has the logger name first (it would cost every append): the time index is
+   * walked from each end to the logger's nearest log, which retention's oldest-first deletions keep
+   * short for any logger that logs often.
+   */
+  private refreshLogger(ws: number, name: string): void {
+    this.db.stmt('DELETE FROM log_loggers WHERE ws = ? AND name = ? AND count <= 0').run(ws, name);
+    const edge = (dir: string) =>
+      (
+        this.db
+          .stmt(
+            `SELECT timestamp FROM logs INDEXED BY logs_ws_timestamp WHERE ws = ? AND name = ? ORDER BY timestamp ${dir} LIMIT 1`,
+          )
+          .get(ws, name) as { timestamp: number } | undefined
+      )?.timestamp;
+    const first = edge('ASC');
+    if (first === undefined) {
+      this.db.stmt('DELETE FROM log_loggers WHERE ws = ? AND name = ?').run(ws, name);
+      return;
+    }
+    this.db
+      .stmt('UPDATE log_loggers SET first_seen = ?, last_seen = ? WHERE ws = ? AND name = ?')
+      .run(first, edge('DESC') ?? first, ws, name);
+  }
+
+  private refreshRunLogger(ws: number, flowRunId: string, name: string): void {
+    const span = this.db
+      .stmt('SELECT min(timestamp) AS lo, max(timestamp) AS hi FROM logs WHERE ws = ? AND flow_run_id = ? AND name = ?')
+      .get(ws, flowRunId, name) as { lo: number | null; hi: number | null };
+    if (span.lo === null || span.hi === null)
+      this.db
+        .stmt('DELETE FROM log_run_loggers WHERE ws = ? AND flow_run_id = ? AND name = ?')
+        .run(ws, flowRunId, name);
+    else
+      this.db
+        .stmt('UPDATE log_run_loggers SET first_seen = ?, last_seen = ? WHERE ws = ? AND flow_run_id = ? AND name = ?')
+        .run(span.lo, span.hi, ws, flowRunId, name);
   }
 }

@@ -19,6 +19,7 @@ import { spansObservedWithoutTags } from './0009-spans-observed-without-tags.ts'
 import { apiKeys } from './0010-api-keys.ts';
 import { flowRunManagement } from './0011-flow-run-management.ts';
 import { otelSpans } from './0012-otel-spans.ts';
+import { retention } from './0013-retention.ts';
 
 export interface Migration {
   version: number;
@@ -40,6 +41,7 @@ export const migrations: Migration[] = [
   apiKeys,
   flowRunManagement,
   otelSpans,
+  retention,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

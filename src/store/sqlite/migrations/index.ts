@@ -16,6 +16,7 @@ import { eventNameIndexWithId } from './0008-event-name-index-with-id.ts';
 import { apiKeys } from './0009-api-keys.ts';
 import { flowRunManagement } from './0010-flow-run-management.ts';
 import { otelSpans } from './0011-otel-spans.ts';
+import { retention } from './0012-retention.ts';
 
 export interface Migration {
   version: number;
@@ -36,6 +37,7 @@ export const migrations: Migration[] = [
   apiKeys,
   flowRunManagement,
   otelSpans,
+  retention,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -1,0 +1,235 @@
+/**
+ * The retention sweep (issue 24, ADR 42): for every workspace, the settings in force (its own, else
+ * the flags), then finished run trees, logs and events older than their cutoffs removed in bounded
+ * batches — each batch one short transaction that keeps derived data true — yielding to ingest
+ * between batches. One sweep at a time (`RetentionStore.exclusive`). Time comes from `now`, so
+ * tests move it instead of waiting.
+ */
+import {
+  cutoff,
+  eventGroups,
+  policyFor,
+  type RemovedCounts,
+  type RetentionFlags,
+  type RetentionKind,
+  type RetentionPolicy,
+} from '../../domain/retention.ts';
+import type { Micros } from '../../domain/time.ts';
+import type { Store } from '../../store/contract.ts';
+import { type StoreServices, storeOf } from '../context.ts';
+
+export interface SweepOptions {
+  flags: RetentionFlags;
+  /** Rows per transaction (`--retention-batch`). */
+  batch: number;
+  now: () => Micros;
+  /** Count what would go, remove nothing, record nothing. */
+  dryRun?: boolean;
+}
+
+export interface WorkspaceSweep {
+  workspaceId: string;
+  policy: RetentionPolicy;
+  started: Micros;
+  finished: Micros;
+  removed: RemovedCounts;
+  /** Milliseconds spent per kind. */
+  durations: Record<RetentionKind, number>;
+  /** Whole partitions dropped (PostgreSQL), counted once, with the first workspace. */
+  partitions: { logs: number; events: number };
+}
+
+/** Run trees examined per read of expired traces. */
+const TRACE_BATCH = 100;
+const TASK_PAGE = 200;
+
+const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Sweeps every workspace; undefined when another sweep holds the lock. */
+export async function sweepRetention(
+  services: StoreServices,
+  opts: SweepOptions,
+): Promise<WorkspaceSweep[] | undefined> {
+  const store = storeOf(services);
+  return store.retention.exclusive(async () => {
+    const workspaces = await store.tenancy.listWorkspaces();
+    const policies = new Map<string, RetentionPolicy>();
+    for (const w of workspaces) policies.set(w.id, policyFor(opts.flags, await store.retention.settings(w.id)));
+    const dropped = opts.dryRun ? undefined : await dropWholePartitions(store, [...policies.values()], opts);
+    const out: WorkspaceSweep[] = [];
+    for (const w of workspaces) {
+      const sweep = await sweepWorkspace(store, w.id, policies.get(w.id)!, opts, dropped);
+      out.push(sweep);
+    }
+    return out;
+  });
+}
+
+/** The longest of these retentions in seconds; undefined when one of them (or none) keeps forever. */
+function longest(seconds: number[]): number | undefined {
+  return seconds.length === 0 || seconds.some((s) => s <= 0) ? undefined : Math.max(...seconds);
+}
+
+interface Dropped {
+  logs: Map<string, number>;
+  events: Map<string, number>;
+  ms: { logs: number; events: number };
+  partitions: { logs: number; events: number };
+}
+
+/**
+ * Partitioned engines first drop the partitions older than the longest retention in force for
+ * their table across workspaces, overrides and the flags (account-scope events follow the flags);
+ * what is left past a shorter setting goes by rows. Partitions of the next days are created here
+ * too, ahead of the writes that need them.
+ */
+async function dropWholePartitions(store: Store, policies: RetentionPolicy[], opts: SweepOptions): Promise<Dropped> {
+  const now = opts.now();
+  await store.retention.prepareAhead(now);
+  const result: Dropped = {
+    logs: new Map(),
+    events: new Map(),
+    ms: { logs: 0, events: 0 },
+    partitions: { logs: 0, events: 0 },
+  };
+  const logs = longest(policies.map((p) => p.logs));
+  const events = longest(
+    [...policies, policyFor(opts.flags, undefined)].flatMap((p) => [
+      p.events,
+      ...p.eventOverrides.map((o) => o.seconds),
+    ]),
+  );
+  for (const [kind, seconds] of [
+    ['logs', logs],
+    ['events', events],
+  ] as const) {
+    if (seconds === undefined) continue;
+    const t = Date.now();
+    const r = await store.retention.dropExpiredPartitions(kind, now - seconds * 1_000_000);
+    result[kind] = r.rows;
+    result.partitions[kind] = r.partitions;
+    result.ms[kind] = Date.now() - t;
+  }
+  return result;
+}
+
+/** The settings in force for a workspace: its own, else the flags. */
+export async function retentionPolicy(services: StoreServices, workspaceId: string, flags: RetentionFlags) {
+  return policyFor(flags, await storeOf(services).retention.settings(workspaceId));
+}
+
+async function sweepWorkspace(
+  store: Store,
+  workspaceId: string,
+  policy: RetentionPolicy,
+  opts: SweepOptions,
+  dropped: Dropped | undefined,
+): Promise<WorkspaceSweep> {
+  const started = opts.now();
+  const removed: RemovedCounts = {
+    logs: dropped?.logs.get(workspaceId) ?? 0,
+    events: dropped?.events.get(workspaceId) ?? 0,
+    runs: 0,
+    spans: 0,
+  };
+  // Time spent dropping partitions is shared: it is reported once, with the first workspace.
+  const durations = { logs: dropped?.ms.logs ?? 0, events: dropped?.ms.events ?? 0, runs: 0 };
+  const partitions = dropped?.partitions ?? { logs: 0, events: 0 };
+  if (dropped) {
+    dropped.ms = { logs: 0, events: 0 };
+    dropped.partitions = { logs: 0, events: 0 };
+  }
+  const timed = async (kind: RetentionKind, work: () => Promise<void>) => {
+    const t = Date.now();
+    await work();
+    durations[kind] += Date.now() - t;
+  };
+  const runsBefore = cutoff(started, policy.runs);
+  const logsBefore = cutoff(started, policy.logs);
+  const groups = eventGroups(policy, started);
+  if (opts.dryRun) {
+    if (runsBefore !== undefined)
+      removed.runs = (await store.retention.expiredTraces(workspaceId, runsBefore, Number.MAX_SAFE_INTEGER)).length;
+    if (logsBefore !== undefined) removed.logs = await store.retention.countLogs(workspaceId, logsBefore);
+    for (const g of groups) removed.events += await store.retention.countEvents(workspaceId, g);
+    return { workspaceId, policy, started, finished: opts.now(), removed, durations, partitions };
+  }
+  // Run trees first: their logs go with them whatever the log setting.
+  if (runsBefore !== undefined)
+    await timed('runs', async () => {
+      const failed = new Set<string>();
+      for (;;) {
+        const roots = (await store.retention.expiredTraces(workspaceId, runsBefore, TRACE_BATCH + failed.size)).filter(
+          (id) => !failed.has(id),
+        );
+        if (roots.length === 0) break;
+        for (const root of roots) {
+          const tree = await deleteRunTree(store, workspaceId, root);
+          removed.logs += tree.logs;
+          if (tree.spans === 0) failed.add(root);
+          else {
+            removed.runs++;
+            removed.spans += tree.spans;
+          }
+          await yieldToIngest();
+        }
+      }
+    });
+  if (logsBefore !== undefined)
+    await timed('logs', async () => {
+      for (;;) {
+        const n = await store.retention.deleteLogs(workspaceId, logsBefore, opts.batch);
+        removed.logs += n;
+        if (n < opts.batch) break;
+        await yieldToIngest();
+      }
+    });
+  await timed('events', async () => {
+    for (const g of groups)
+      for (;;) {
+        const n = await store.retention.deleteEvents(workspaceId, g, opts.batch);
+        removed.events += n;
+        if (n < opts.batch) break;
+        await yieldToIngest();
+      }
+  });
+  const sweep = { workspaceId, policy, started, finished: opts.now(), removed, durations, partitions };
+  await store.retention.recordSweep(workspaceId, sweep);
+  return sweep;
+}
+
+/**
+ * Deletes a trace's flow runs, newest subflows first, each with its task runs, states, artifacts
+ * and logs (logs first: a stop in between leaves the run, and the next sweep finishes it). Returns
+ * how many runs and task runs went (0 when nothing could be deleted) and how many logs.
+ */
+async function deleteRunTree(store: Store, ws: string, rootId: string): Promise<{ spans: number; logs: number }> {
+  const flowRunIds = (await store.traces.flowRunIds(ws, rootId)).reverse();
+  let spans = 0;
+  let logs = 0;
+  for (const id of flowRunIds) {
+    const taskRunIds: string[] = [];
+    for (let offset = 0; ; offset += TASK_PAGE) {
+      const page = await store.taskRuns.filter(ws, {
+        filters: { task_runs: { operator: 'and_', flow_run_id: { operator: 'and_', any_: [id], is_null_: false } } },
+        sort: 'ID_DESC',
+        limit: TASK_PAGE,
+        offset,
+        now: 0,
+      });
+      taskRunIds.push(...page.map((t) => t.id));
+      if (page.length < TASK_PAGE) break;
+    }
+    logs += await store.logs.deleteForRuns(ws, { flowRunIds: [id], taskRunIds });
+    if (await store.flowRuns.delete(ws, id)) spans += 1 + taskRunIds.length;
+  }
+  return { spans, logs };
+}
+
+/** `sightline db vacuum`: the store's size before and after giving freed space back. */
+export async function compactStore(services: StoreServices): Promise<{ before: number; after: number }> {
+  const store = storeOf(services);
+  const before = await store.health.sizeBytes();
+  await store.retention.compact();
+  return { before, after: await store.health.sizeBytes() };
+}

@@ -1,0 +1,142 @@
+/** PostgreSQL: retention settings, sweep records, the sweep lock and the bounded deletions (ADR 42). */
+import { AppError } from '../../domain/errors.ts';
+import type { EventGroup, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
+import { MICROS_PER_DAY, type Micros } from '../../domain/time.ts';
+import type { RetentionStore } from '../contract.ts';
+import { EXPIRED_TRACES_SQL } from '../shared/retention-sql.ts';
+import { LOCK, type PgDb } from './db.ts';
+import { countEventsBefore, deleteEventsBefore, dropEventDaysBefore } from './event-retention.ts';
+import type { PgEvents } from './events.ts';
+import type { PgLogs } from './logs.ts';
+import type { PgTenancy } from './tenancy.ts';
+
+const numbered = (sql: string) => {
+  let i = 0;
+  return sql.replace(/\?/g, () => `$${++i}`);
+};
+const EXPIRED_TRACES = numbered(EXPIRED_TRACES_SQL);
+
+export class PgRetention implements RetentionStore {
+  private readonly db: PgDb;
+  private readonly tenancy: PgTenancy;
+  private readonly logs: PgLogs;
+  private readonly events: PgEvents;
+
+  constructor(db: PgDb, tenancy: PgTenancy, logs: PgLogs, events: PgEvents) {
+    this.db = db;
+    this.tenancy = tenancy;
+    this.logs = logs;
+    this.events = events;
+  }
+
+  async settings(workspaceId: string): Promise<WorkspaceRetention | undefined> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return undefined;
+    const r = await this.db.one<WorkspaceRetention>(
+      'SELECT logs, events, runs FROM workspace_retention WHERE ws = $1',
+      [ws],
+    );
+    return r && { logs: r.logs, events: r.events, runs: r.runs };
+  }
+
+  async setSettings(workspaceId: string, s: WorkspaceRetention): Promise<void> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    await this.db.query(
+      `INSERT INTO workspace_retention (ws, logs, events, runs) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (ws) DO UPDATE SET logs = excluded.logs, events = excluded.events, runs = excluded.runs`,
+      [ws, s.logs, s.events, s.runs],
+    );
+  }
+
+  async lastSweep(workspaceId: string): Promise<SweepRecord | undefined> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return undefined;
+    const r = await this.db.one<Record<string, number>>('SELECT * FROM retention_sweeps WHERE ws = $1', [ws]);
+    return (
+      r && {
+        started: r.started,
+        finished: r.finished,
+        removed: { logs: r.logs, events: r.events, runs: r.runs, spans: r.spans },
+      }
+    );
+  }
+
+  async recordSweep(workspaceId: string, s: SweepRecord): Promise<void> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return;
+    await this.db.query(
+      `INSERT INTO retention_sweeps (ws, started, finished, logs, events, runs, spans) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (ws) DO UPDATE SET started = excluded.started, finished = excluded.finished, logs = excluded.logs,
+         events = excluded.events, runs = excluded.runs, spans = excluded.spans`,
+      [ws, s.started, s.finished, s.removed.logs, s.removed.events, s.removed.runs, s.removed.spans],
+    );
+  }
+
+  /**
+   * A session advisory lock on a connection of its own (outside the pool, which the sweep's
+   * transactions need whole), held for the sweep: one sweep across all instances. A killed sweep's
+   * connection closes, and the lock goes with it.
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    const c = this.db.client();
+    c.on('error', () => {});
+    await c.connect();
+    try {
+      const got = (await c.query('SELECT pg_try_advisory_lock($1) AS ok', [LOCK.retention])).rows[0].ok as boolean;
+      return got ? await fn() : undefined;
+    } finally {
+      await c.end().catch(() => {});
+    }
+  }
+
+  async deleteLogs(workspaceId: string, before: Micros, limit: number): Promise<number> {
+    return this.logs.deleteBefore(workspaceId, before, limit);
+  }
+
+  async countLogs(workspaceId: string, before: Micros): Promise<number> {
+    return this.logs.countBefore(workspaceId, before);
+  }
+
+  async deleteEvents(workspaceId: string, group: EventGroup, limit: number): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    return ws === undefined || limit <= 0 ? 0 : deleteEventsBefore(this.events, ws, group, limit);
+  }
+
+  async countEvents(workspaceId: string, group: EventGroup): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    return ws === undefined ? 0 : countEventsBefore(this.events, ws, group);
+  }
+
+  async dropExpiredPartitions(
+    kind: 'logs' | 'events',
+    before: Micros,
+  ): Promise<{ partitions: number; rows: Map<string, number> }> {
+    const r = kind === 'logs' ? await this.logs.dropDaysBefore(before) : await dropEventDaysBefore(this.events, before);
+    const rows = new Map<string, number>();
+    for (const [ws, n] of r.rows) {
+      const id = (await this.events.tenantOf(ws)).workspaceId ?? '';
+      rows.set(id, (rows.get(id) ?? 0) + n);
+    }
+    return { partitions: r.partitions, rows };
+  }
+
+  async prepareAhead(now: Micros): Promise<void> {
+    const days = [0, 1, 2].map((d) => now + d * MICROS_PER_DAY);
+    await this.logs.partitions.ensureFor(days);
+    await this.events.partitions.ensureFor(days);
+  }
+
+  async compact(): Promise<void> {
+    throw new AppError(
+      'invalid_input',
+      'PostgreSQL needs no vacuum from Sightline: autovacuum reuses the space of deleted rows, and dropped partitions free theirs at once',
+    );
+  }
+
+  async expiredTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    return (await this.db.query<{ id: string }>(EXPIRED_TRACES, [ws, before, before, limit])).map((r) => r.id);
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * SQLite: retention's event deletions. One batch is one transaction that removes the oldest events
+ * of a name group and corrects what the append projections derived from them (ADR 42): the
+ * related-id index, per-run event counters (decremented), the hourly rollup rows they fed
+ * (decremented, their first/last read again) and the tags still in the index (recomputed).
+ */
+import { tagsOf } from '../../domain/event-derived.ts';
+import type { StoredEvent } from '../../domain/events.ts';
+import type { EventGroup } from '../../domain/retention.ts';
+import { HOUR } from '../shared/event-count-plan.ts';
+import { flowRunEventCounts, rollupDeltas, tagDeltas } from '../shared/event-deltas.ts';
+import { prefixUpperBound, ridHash } from '../shared/event-keys.ts';
+import { COLUMNS, type EventRow, type SqliteEvents } from './events.ts';
+
+type Param = string | number;
+
+/** Below this many events a tag's remaining events are read through the related-id index. */
+const TAG_INDEX_READ = 10_000;
+
+function groupWhere(ws: number, g: EventGroup, params: Param[]): string {
+  let where = 'e.ws = ? AND e.occurred < ?';
+  params.push(ws, g.before);
+  const range = (prefix: string) => {
+    const upper = prefixUpperBound(prefix);
+    params.push(prefix);
+    if (upper === undefined) return 'e.event >= ?';
+    params.push(upper);
+    return '(e.event >= ? AND e.event < ?)';
+  };
+  if (g.prefix !== undefined) where += ` AND ${range(g.prefix)}`;
+  for (const ex of g.exclude) where += ` AND NOT ${range(ex)}`;
+  return where;
+}
+
+export function countEventsBefore(events: SqliteEvents, workspaceId: string, g: EventGroup): number {
+  const ws = events.tenancyKey(workspaceId);
+  if (ws === undefined) return 0;
+  const params: Param[] = [];
+  const where = groupWhere(ws, g, params);
+  return Number(
+    (events.db.stmt(`SELECT count(*) AS n FROM events e WHERE ${where}`).get(...params) as { n: number }).n,
+  );
+}
+
+export function deleteEventsBefore(events: SqliteEvents, workspaceId: string, g: EventGroup, limit: number): number {
+  const ws = events.tenancyKey(workspaceId);
+  if (ws === undefined || limit <= 0) return 0;
+  const db = events.db;
+  return db.tx(() => {
+    const params: Param[] = [];
+    const where = groupWhere(ws, g, params);
+    const rows = db
+      .stmt(`SELECT ${COLUMNS} FROM events e WHERE ${where} ORDER BY e.occurred, e.id LIMIT ?`)
+      .all(...params, limit) as unknown as EventRow[];
+    if (rows.length === 0) return 0;
+    const gone = rows.map((r) => events.toEvent(r));
+    db.stmt('DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))').run(
+      JSON.stringify(gone.map((e) => e.seq)),
+    );
+    const related = db.stmt('DELETE FROM event_related WHERE rid_hash = ? AND seq = ?');
+    for (const e of gone) for (const r of e.related) related.run(ridHash(r['prefect.resource.id']), e.seq);
+    for (const c of flowRunEventCounts(gone, () => ws)) {
+      db.stmt('UPDATE flow_run_event_counts SET own = own - ?, task = task - ? WHERE ws = ? AND flow_run_id = ?').run(
+        c.own,
+        c.task,
+        ws,
+        c.id,
+      );
+      db.stmt('DELETE FROM flow_run_event_counts WHERE ws = ? AND flow_run_id = ? AND own <= 0 AND task <= 0').run(
+        ws,
+        c.id,
+      );
+    }
+    recomputeRollups(events, ws, gone);
+    recomputeTags(events, ws, gone);
+    return gone.length;
+  });
+}
+
+/**
+ * The rollup rows the deleted events fed: counts drop, a row at zero goes, and a surviving row's
+ * first/last `occurred` are read again from its key's remaining events of that hour (two index
+ * seeks). Its latest name stays unless the event that gave it went: deletions go oldest first, so
+ * then no remaining event of the key carries a name.
+ */
+function recomputeRollups(events: SqliteEvents, ws: number, gone: StoredEvent[]): void {
+  const db = events.db;
+  const touched = rollupDeltas(gone, (e) => ({ acct: events.accountKey(e.accountId)!, ws, inWorkspace: true }));
+  for (const a of touched.names) {
+    const key = 'acct = ? AND ws = ? AND hour = ? AND event = ? AND actor = ?';
+    const params = [a.acct, ws, a.hour, a.event, a.actor];
+    db.stmt(`UPDATE event_rollup_names SET n = n - ? WHERE ${key}`).run(a.n, ...params);
+    db.stmt(`DELETE FROM event_rollup_names WHERE ${key} AND n <= 0`).run(...params);
+    const actor = a.actor === '' ? 'actor_id IS NULL' : 'actor_id = ?';
+    const edge = (dir: string) =>
+      (
+        db
+          .stmt(
+            `SELECT occurred FROM events INDEXED BY events_ws_event WHERE ws = ? AND event = ? AND occurred >= ? AND occurred < ? AND ${actor} ORDER BY occurred ${dir} LIMIT 1`,
+          )
+          .get(ws, a.event, a.hour, a.hour + HOUR, ...(a.actor === '' ? [] : [a.actor])) as
+          | { occurred: number }
+          | undefined
+      )?.occurred;
+    const first = edge('ASC');
+    if (first === undefined) continue;
+    db.stmt(
+      `UPDATE event_rollup_names SET first_occurred = ?, last_occurred = ?,
+         actor_name = CASE WHEN actor_name_at < ? THEN NULL ELSE actor_name END,
+         actor_name_at = CASE WHEN actor_name_at < ? THEN NULL ELSE actor_name_at END WHERE ${key}`,
+    ).run(first, edge('DESC') ?? first, first, first, ...params);
+  }
+  for (const b of touched.resources) {
+    const key = 'ws = ? AND resource_id = ? AND hour = ? AND event = ? AND acct = ?';
+    const params = [ws, b.resourceId, b.hour, b.event, b.acct];
+    db.stmt(`UPDATE event_rollup_resources SET n = n - ? WHERE ${key}`).run(b.n, ...params);
+    db.stmt(`DELETE FROM event_rollup_resources WHERE ${key} AND n <= 0`).run(...params);
+    const edge = (dir: string) =>
+      (
+        db
+          .stmt(
+            `SELECT occurred FROM events INDEXED BY events_ws_resource WHERE ws = ? AND resource_id = ? AND occurred >= ? AND occurred < ? AND event = ? ORDER BY occurred ${dir} LIMIT 1`,
+          )
+          .get(ws, b.resourceId, b.hour, b.hour + HOUR, b.event) as { occurred: number } | undefined
+      )?.occurred;
+    const first = edge('ASC');
+    if (first === undefined) continue;
+    db.stmt(
+      `UPDATE event_rollup_resources SET first_occurred = ?, last_occurred = ?,
+         name = CASE WHEN name_at < ? THEN NULL ELSE name END,
+         name_at = CASE WHEN name_at < ? THEN NULL ELSE name_at END WHERE ${key}`,
+    ).run(first, edge('DESC') ?? first, first, first, ...params);
+  }
+}
+
+/**
+ * Tags of the deleted events that are still in the index: count, first and last seen read again
+ * from the remaining events (a tag the user deleted is not brought back; one without events goes).
+ */
+function recomputeTags(events: SqliteEvents, ws: number, gone: StoredEvent[]): void {
+  const db = events.db;
+  for (const t of tagDeltas(gone, () => ws)) {
+    const row = db.stmt('SELECT n FROM tags WHERE ws = ? AND name = ?').get(ws, t.name) as { n: number } | undefined;
+    if (!row) continue;
+    const n = row.n - t.n;
+    const seen =
+      n <= 0 ? undefined : n <= TAG_INDEX_READ ? tagSeenByIndex(events, ws, t.name) : tagSeenByScan(events, ws, t.name);
+    if (!seen) db.stmt('DELETE FROM tags WHERE ws = ? AND name = ?').run(ws, t.name);
+    else
+      db.stmt('UPDATE tags SET n = ?, first_seen = ?, last_seen = ? WHERE ws = ? AND name = ?').run(
+        seen.n ?? n,
+        seen.first,
+        seen.last,
+        ws,
+        t.name,
+      );
+  }
+}
+
+const carries = (name: string) => (r: EventRow) => tagsOf({ related: JSON.parse(r.related) }).includes(name);
+
+/** A rare tag: every remaining event carrying it, through the related-id index. */
+function tagSeenByIndex(
+  events: SqliteEvents,
+  ws: number,
+  name: string,
+): { n?: number; first: number; last: number } | undefined {
+  const rows = (
+    events.db
+      .stmt(
+        'SELECT e.occurred, e.related FROM events e WHERE e.seq IN (SELECT seq FROM event_related WHERE rid_hash = ?) AND e.ws = ?',
+      )
+      .all(ridHash(`prefect.tag.${name}`), ws) as unknown as EventRow[]
+  ).filter(carries(name));
+  if (rows.length === 0) return undefined;
+  let first = rows[0].occurred;
+  let last = first;
+  for (const r of rows) {
+    first = Math.min(first, r.occurred);
+    last = Math.max(last, r.occurred);
+  }
+  return { n: rows.length, first, last };
+}
+
+/** A frequent tag: its earliest and latest remaining events, walking the time index from each end. */
+function tagSeenByScan(
+  events: SqliteEvents,
+  ws: number,
+  name: string,
+): { n?: number; first: number; last: number } | undefined {
+  const edge = (dir: 'ASC' | 'DESC') => {
+    const stmt = events.db.stmt(
+      `SELECT e.occurred, e.related FROM events e WHERE e.ws = ? AND e.seq IN (SELECT seq FROM event_related WHERE rid_hash = ?) ORDER BY e.occurred ${dir}`,
+    );
+    for (const r of stmt.iterate(ws, ridHash(`prefect.tag.${name}`)) as Iterable<EventRow>)
+      if (carries(name)(r)) return r.occurred;
+    return undefined;
+  };
+  const first = edge('ASC');
+  return first === undefined ? undefined : { first, last: edge('DESC') ?? first };
+}

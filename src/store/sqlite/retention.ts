@@ -1,0 +1,134 @@
+/** SQLite: retention settings, sweep records and the bounded deletions (ADR 42). */
+import type { EventGroup, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
+import type { Micros } from '../../domain/time.ts';
+import type { RetentionStore } from '../contract.ts';
+import { EXPIRED_TRACES_SQL } from '../shared/retention-sql.ts';
+import type { Db } from './db.ts';
+import { countEventsBefore, deleteEventsBefore } from './event-retention.ts';
+import type { SqliteEvents } from './events.ts';
+import type { SqliteLogs } from './logs.ts';
+import type { SqliteTenancy } from './tenancy.ts';
+import { textPath } from './text-index.ts';
+
+export class SqliteRetention implements RetentionStore {
+  private readonly db: Db;
+  private readonly tenancy: SqliteTenancy;
+  private readonly logs: SqliteLogs;
+  private readonly events: SqliteEvents;
+  /** One writer per file: a sweep in this process is the only one that matters. */
+  private sweeping = false;
+
+  private readonly path: string;
+
+  constructor(db: Db, path: string, tenancy: SqliteTenancy, logs: SqliteLogs, events: SqliteEvents) {
+    this.db = db;
+    this.path = path;
+    this.tenancy = tenancy;
+    this.logs = logs;
+    this.events = events;
+  }
+
+  async settings(workspaceId: string): Promise<WorkspaceRetention | undefined> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return undefined;
+    const r = this.db.stmt('SELECT logs, events, runs FROM workspace_retention WHERE ws = ?').get(ws) as
+      | WorkspaceRetention
+      | undefined;
+    return r && { logs: r.logs, events: r.events, runs: r.runs };
+  }
+
+  async setSettings(workspaceId: string, s: WorkspaceRetention): Promise<void> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    this.db.tx(() =>
+      this.db
+        .stmt(
+          'INSERT INTO workspace_retention (ws, logs, events, runs) VALUES (?, ?, ?, ?) ON CONFLICT (ws) DO UPDATE SET logs = excluded.logs, events = excluded.events, runs = excluded.runs',
+        )
+        .run(ws, s.logs, s.events, s.runs),
+    );
+  }
+
+  async lastSweep(workspaceId: string): Promise<SweepRecord | undefined> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return undefined;
+    const r = this.db.stmt('SELECT * FROM retention_sweeps WHERE ws = ?').get(ws) as
+      | { started: number; finished: number; logs: number; events: number; runs: number; spans: number }
+      | undefined;
+    return (
+      r && {
+        started: r.started,
+        finished: r.finished,
+        removed: { logs: r.logs, events: r.events, runs: r.runs, spans: r.spans },
+      }
+    );
+  }
+
+  async recordSweep(workspaceId: string, s: SweepRecord): Promise<void> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return;
+    this.db.tx(() =>
+      this.db
+        .stmt(
+          `INSERT INTO retention_sweeps (ws, started, finished, logs, events, runs, spans) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (ws) DO UPDATE SET started = excluded.started, finished = excluded.finished, logs = excluded.logs,
+             events = excluded.events, runs = excluded.runs, spans = excluded.spans`,
+        )
+        .run(ws, s.started, s.finished, s.removed.logs, s.removed.events, s.removed.runs, s.removed.spans),
+    );
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    if (this.sweeping) return undefined;
+    this.sweeping = true;
+    try {
+      return await fn();
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  async deleteLogs(workspaceId: string, before: Micros, limit: number): Promise<number> {
+    return this.logs.deleteBefore(workspaceId, before, limit);
+  }
+
+  async countLogs(workspaceId: string, before: Micros): Promise<number> {
+    return this.logs.countBefore(workspaceId, before);
+  }
+
+  async deleteEvents(workspaceId: string, group: EventGroup, limit: number): Promise<number> {
+    return deleteEventsBefore(this.events, workspaceId, group, limit);
+  }
+
+  async countEvents(workspaceId: string, group: EventGroup): Promise<number> {
+    return countEventsBefore(this.events, workspaceId, group);
+  }
+
+  async dropExpiredPartitions(): Promise<{ partitions: number; rows: Map<string, number> }> {
+    return { partitions: 0, rows: new Map() };
+  }
+
+  async prepareAhead(): Promise<void> {}
+
+  async compact(): Promise<void> {
+    if (this.path === ':memory:') return;
+    const raw = this.db.raw;
+    // The text index keeps entries of deleted logs (searches re-check every candidate); they go
+    // here, where no indexer is writing.
+    raw.prepare('ATTACH DATABASE ? AS prune').run(textPath(this.path));
+    try {
+      raw.exec('DELETE FROM prune.logs_text WHERE rowid NOT IN (SELECT seq FROM main.logs)');
+      raw.exec('VACUUM prune');
+    } finally {
+      raw.exec('DETACH DATABASE prune');
+    }
+    raw.exec('VACUUM');
+    raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  }
+
+  async expiredTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    return (this.db.stmt(EXPIRED_TRACES_SQL).all(ws, before, before, limit) as { id: string }[]).map((r) => r.id);
+  }
+}
