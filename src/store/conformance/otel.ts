@@ -112,6 +112,24 @@ export function otelConformance(open: OpenTestStore): void {
         assert.equal(await store.spans.get(ws, id(11)), undefined);
         assert.equal((await store.spans.get(ws, fr))?.attributes['otel.kind'], 'internal');
       }));
+
+    it('lets the OTel spans beneath a deleted run go with it; other traces stay', () =>
+      withStore(open, async (store, ws) => {
+        const { fr, tr } = await runsWithOtelLabels(store, ws);
+        await store.otel.writeSpans(ws, [
+          { ...row(T1, 11, null), run_id: fr },
+          row(T1, 12, 10),
+          row(T1, 13, 12),
+          row(T2, 14, null),
+        ]);
+        assert.equal(await store.flowRuns.delete(ws, fr), true);
+        for (const gone of [fr, tr, id(12), id(13)]) assert.equal(await store.spans.get(ws, gone), undefined, gone);
+        assert.equal((await store.otel.runsOfSpans(ws, [id(10), id(11), id(13)])).size, 0);
+        assert.equal((await store.spans.get(ws, id(14)))?.trace_id, T2);
+        // A late re-send of a span of the deleted run's trace is an OTel trace of its own again.
+        await store.otel.writeSpans(ws, [row(T1, 13, 12)]);
+        assert.equal((await store.spans.get(ws, id(13)))?.parent_span_id, id(12));
+      }));
   });
 }
 

@@ -129,7 +129,22 @@ export class PgSpanProjection {
         ws,
         ids,
       ]);
-      await this.remove(c, ws, ids, now);
+      // OTel spans of user code beneath the runs go with them, with what they arrived as.
+      const otel = await c.query(
+        `SELECT s.span_id FROM spans s WHERE s.ws = $1 AND s.trace_id = ANY($2::text[]) AND s.span_type = 'otel'
+          AND s.path::jsonb ?| $3::text[]`,
+        [ws, (traces.rows as { trace_id: string }[]).map((t) => t.trace_id), ids],
+      );
+      const gone = [...ids, ...(otel.rows as { span_id: string }[]).map((o) => o.span_id)];
+      await this.remove(c, ws, gone, now);
+      await c.query(
+        'DELETE FROM otel_spans WHERE ws = $1 AND (span_id = ANY($2::text[]) OR run_id = ANY($2::text[]))',
+        [ws, gone],
+      );
+      await c.query(
+        'DELETE FROM otel_links WHERE ws = $1 AND (otel_span_id = ANY($2::text[]) OR run_id = ANY($2::text[]))',
+        [ws, gone],
+      );
       for (const t of traces.rows as { trace_id: string }[]) {
         const orphans = await c.query(
           `SELECT s.span_id FROM spans s WHERE s.ws = $1 AND s.trace_id = $2 AND s.span_type = 'artifact'

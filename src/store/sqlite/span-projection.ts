@@ -162,7 +162,28 @@ export class SqliteSpanProjection {
       const s = this.get(ws, id);
       if (s) traces.add(s.trace_id);
     }
-    this.remove(ws, ids, now);
+    // OTel spans of user code beneath the runs go with them, with what they arrived as.
+    const otel: string[] = [];
+    for (const t of traces)
+      for (const o of this.db
+        .stmt(
+          `SELECT s.span_id FROM spans s WHERE s.ws = ? AND s.trace_id = ? AND s.span_type = 'otel'
+            AND EXISTS (SELECT 1 FROM json_each(s.path) p WHERE p.value IN (SELECT value FROM json_each(?)))`,
+        )
+        .all(ws, t, JSON.stringify(ids)) as { span_id: string }[])
+        otel.push(o.span_id);
+    this.remove(ws, [...ids, ...otel], now);
+    const gone = JSON.stringify([...ids, ...otel]);
+    this.db
+      .stmt(
+        'DELETE FROM otel_spans WHERE ws = ?1 AND (span_id IN (SELECT value FROM json_each(?2)) OR run_id IN (SELECT value FROM json_each(?2)))',
+      )
+      .run(ws, gone);
+    this.db
+      .stmt(
+        'DELETE FROM otel_links WHERE ws = ?1 AND (otel_span_id IN (SELECT value FROM json_each(?2)) OR run_id IN (SELECT value FROM json_each(?2)))',
+      )
+      .run(ws, gone);
     for (const t of traces) {
       const orphans = this.db
         .stmt(
