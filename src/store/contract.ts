@@ -638,6 +638,16 @@ export interface RetentionStore {
    */
   expiredTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]>;
   /**
+   * Traces of OpenTelemetry spans only whose every span ended before `before` (their trace ids);
+   * at most `limit`.
+   */
+  expiredOtelTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]>;
+  /**
+   * Deletes an OTel-only trace in one transaction: its spans, the OTel spans they were made from
+   * and their links. Returns how many spans went; 0, deleting nothing, when a run has joined it.
+   */
+  deleteOtelTrace(workspaceId: string, traceId: string): Promise<number>;
+  /**
    * Engines that store `kind` in time partitions (PostgreSQL: logs and events by day, ADR 43)
    * detach and drop every partition that ends at or before `before` — no row deletes — after
    * correcting what was derived from its rows, one transaction per partition. Rows of every

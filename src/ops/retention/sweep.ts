@@ -174,6 +174,20 @@ async function sweepWorkspace(
           await yieldToIngest();
         }
       }
+      // Traces of OTel spans only (a service that is not a flow) follow the run setting too.
+      const joined = new Set<string>();
+      for (;;) {
+        const traces = (
+          await store.retention.expiredOtelTraces(workspaceId, runsBefore, TRACE_BATCH + joined.size)
+        ).filter((id) => !joined.has(id));
+        if (traces.length === 0) break;
+        for (const trace of traces) {
+          const n = await store.retention.deleteOtelTrace(workspaceId, trace);
+          if (n === 0) joined.add(trace);
+          removed.spans += n;
+          await yieldToIngest();
+        }
+      }
     });
   if (logsBefore !== undefined)
     await timed('logs', async () => {

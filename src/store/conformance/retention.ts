@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { CountKey, EventScope } from '../../domain/events.ts';
 import { uuid4 } from '../../domain/ids.ts';
 import type { LogRow } from '../../domain/logs.ts';
+import { type OtelSpanRow, otelSpanUuid, otelTraceUuid } from '../../domain/otlp/spans.ts';
 import type { Store } from '../contract.ts';
 import { newEvent } from './events.ts';
 import type { OpenTestStore } from './index.ts';
@@ -231,6 +232,40 @@ export function retentionConformance(open: OpenTestStore): void {
         assert.deepEqual(await store.retention.expiredTraces(ws, cutoff, 10), [old]);
         assert.deepEqual(await store.retention.expiredTraces(ws, T0 + 5 * S, 10), [], 'its task run ended later');
         assert.deepEqual(await store.retention.expiredTraces((await otherWorkspace(store)).id, cutoff, 10), []);
+      }));
+
+    it('finds and deletes traces of OTel spans only by their latest span end, runs and other traces aside', () =>
+      withStore(open, async (store, ws) => {
+        const span = (trace: string, n: number, parent: number | null, end: number): OtelSpanRow => ({
+          span_id: otelSpanUuid(n.toString(16).padStart(16, '0')),
+          otel_trace_id: trace,
+          otel_parent_id: parent === null ? null : otelSpanUuid(parent.toString(16).padStart(16, '0')),
+          name: `s${n}`,
+          start_time: T0,
+          end_time: end,
+          state_type: 'COMPLETED',
+          state_name: 'Completed',
+          attributes: {},
+          events: [],
+          run_id: null,
+        });
+        const old = otelTraceUuid('1'.repeat(32));
+        const recent = otelTraceUuid('2'.repeat(32));
+        await store.otel.writeSpans(ws, [span(old, 1, null, T0 + S), span(old, 2, 1, T0 + 2 * S)]);
+        await store.otel.writeSpans(ws, [span(recent, 3, null, T0 + S), span(recent, 4, 3, T0 + 1000 * S)]);
+        const { flow: f } = await store.flows.upsert(ws, flow('with-otel'));
+        await store.flowRuns.create(ws, flowRun(f.id), state('COMPLETED', T0));
+        const cutoff = T0 + 500 * S;
+        assert.deepEqual(await store.retention.expiredOtelTraces(ws, cutoff, 10), [old]);
+        assert.deepEqual(await store.retention.expiredOtelTraces(ws, T0 + S, 10), [], 'a child ended later');
+        assert.deepEqual(await store.retention.expiredOtelTraces((await otherWorkspace(store)).id, cutoff, 10), []);
+        assert.equal(await store.retention.deleteOtelTrace(ws, old), 2);
+        assert.equal(await store.spans.hasTrace(ws, old), false);
+        assert.equal(await store.spans.hasTrace(ws, recent), true);
+        assert.deepEqual(await store.retention.expiredOtelTraces(ws, cutoff, 10), []);
+        // Re-sent later, a span is stored again (nothing of the old trace holds its id).
+        assert.deepEqual(await store.otel.writeSpans(ws, [span(old, 2, 1, T0 + 2 * S)]), []);
+        assert.equal((await store.spans.get(ws, otelSpanUuid('2'.padStart(16, '0'))))?.trace_id, old);
       }));
   });
 }

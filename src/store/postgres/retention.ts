@@ -3,7 +3,13 @@ import { AppError } from '../../domain/errors.ts';
 import type { EventGroup, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
 import { MICROS_PER_DAY, type Micros } from '../../domain/time.ts';
 import type { RetentionStore } from '../contract.ts';
-import { EXPIRED_TRACES_SQL } from '../shared/retention-sql.ts';
+import {
+  DELETE_OTEL_SPANS_SQL,
+  DELETE_OTEL_TRACE_SQL,
+  EXPIRED_OTEL_TRACES_SQL,
+  EXPIRED_TRACES_SQL,
+  TRACE_HAS_RUN_SQL,
+} from '../shared/retention-sql.ts';
 import { LOCK, type PgDb } from './db.ts';
 import { countEventsBefore, deleteEventsBefore, dropEventDaysBefore } from './event-retention.ts';
 import type { PgEvents } from './events.ts';
@@ -15,6 +21,7 @@ const numbered = (sql: string) => {
   return sql.replace(/\?/g, () => `$${++i}`);
 };
 const EXPIRED_TRACES = numbered(EXPIRED_TRACES_SQL);
+const EXPIRED_OTEL_TRACES = numbered(EXPIRED_OTEL_TRACES_SQL);
 
 export class PgRetention implements RetentionStore {
   private readonly db: PgDb;
@@ -138,5 +145,28 @@ export class PgRetention implements RetentionStore {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
     return (await this.db.query<{ id: string }>(EXPIRED_TRACES, [ws, before, before, limit])).map((r) => r.id);
+  }
+
+  async expiredOtelTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    return (await this.db.query<{ trace_id: string }>(EXPIRED_OTEL_TRACES, [ws, before, before, limit])).map(
+      (r) => r.trace_id,
+    );
+  }
+
+  async deleteOtelTrace(workspaceId: string, traceId: string): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    return this.db.tx(async (c) => {
+      // The trace's spans are locked first: a run joining it meanwhile waits, or is seen here.
+      await c.query("SELECT 1 FROM spans WHERE ws = $1 AND trace_id = $2 AND span_type = 'otel' FOR UPDATE", [
+        ws,
+        traceId,
+      ]);
+      if ((await c.query(numbered(TRACE_HAS_RUN_SQL), [ws, traceId])).rows.length) return 0;
+      for (const sql of DELETE_OTEL_TRACE_SQL) await c.query(numbered(sql), [ws, ws, traceId]);
+      return (await c.query(numbered(DELETE_OTEL_SPANS_SQL), [ws, traceId])).rowCount ?? 0;
+    });
   }
 }

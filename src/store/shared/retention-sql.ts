@@ -2,19 +2,36 @@
  * Retention SQL both engines share (ADR 25: shared reads): which traces have expired. A trace goes
  * when its root is a flow run in a terminal state and every span in it — runs, artifacts — ended,
  * or without an end last changed state, before the cutoff; a span still in a non-terminal state
- * keeps its whole trace.
+ * keeps its whole trace. Traces of OTel spans only follow the run setting by their latest span end.
  */
 import { TERMINAL_TYPES } from '../../domain/runs/states.ts';
 
 const TERMINAL = [...TERMINAL_TYPES].map((t) => `'${t}'`).join(', ');
 
-/** Parameters: workspace key, cutoff, cutoff, limit — `?` placeholders (PostgreSQL renumbers them). */
-export const EXPIRED_TRACES_SQL = `
-  SELECT r.span_id AS id FROM spans r
-  WHERE r.ws = ? AND r.depth = 0 AND r.span_type = 'flow-run' AND r.state_type IN (${TERMINAL})
+const expired = (rootType: string) => `
+  SELECT r.span_id AS id, r.trace_id FROM spans r
+  WHERE r.ws = ? AND r.depth = 0 AND r.span_type = '${rootType}' AND r.state_type IN (${TERMINAL})
     AND coalesce(r.end_time, r.state_timestamp, 0) < ?
     AND NOT EXISTS (
       SELECT 1 FROM spans s WHERE s.ws = r.ws AND s.trace_id = r.trace_id AND (
         (s.state_type IS NOT NULL AND s.state_type NOT IN (${TERMINAL}))
         OR coalesce(s.end_time, s.state_timestamp, s.start_time, 0) >= ?))
   ORDER BY r.span_id LIMIT ?`;
+
+/** Parameters: workspace key, cutoff, cutoff, limit — `?` placeholders (PostgreSQL renumbers them). */
+export const EXPIRED_TRACES_SQL = expired('flow-run');
+/**
+ * Traces of OpenTelemetry spans only (a service that is not a Prefect flow), by their latest span
+ * end; same parameters. Their root is an `otel` span, and no run is ever placed beneath one.
+ */
+export const EXPIRED_OTEL_TRACES_SQL = expired('otel');
+
+/** The spans of an OTel-only trace and what they arrived as go together (workspace key, trace id, each twice). */
+export const DELETE_OTEL_TRACE_SQL = [
+  `DELETE FROM otel_links WHERE ws = ? AND otel_span_id IN (SELECT span_id FROM spans WHERE ws = ? AND trace_id = ? AND span_type = 'otel')`,
+  `DELETE FROM otel_spans WHERE ws = ? AND span_id IN (SELECT span_id FROM spans WHERE ws = ? AND trace_id = ? AND span_type = 'otel')`,
+];
+/** Then the spans themselves (workspace key, trace id). */
+export const DELETE_OTEL_SPANS_SQL = `DELETE FROM spans WHERE ws = ? AND trace_id = ? AND span_type = 'otel'`;
+/** Whether a run has joined the trace since it was found expired (workspace key, trace id). */
+export const TRACE_HAS_RUN_SQL = `SELECT 1 AS x FROM spans WHERE ws = ? AND trace_id = ? AND span_type <> 'otel' LIMIT 1`;

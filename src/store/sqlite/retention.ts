@@ -2,7 +2,13 @@
 import type { EventGroup, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
 import type { Micros } from '../../domain/time.ts';
 import type { RetentionStore } from '../contract.ts';
-import { EXPIRED_TRACES_SQL } from '../shared/retention-sql.ts';
+import {
+  DELETE_OTEL_SPANS_SQL,
+  DELETE_OTEL_TRACE_SQL,
+  EXPIRED_OTEL_TRACES_SQL,
+  EXPIRED_TRACES_SQL,
+  TRACE_HAS_RUN_SQL,
+} from '../shared/retention-sql.ts';
 import type { Db } from './db.ts';
 import { countEventsBefore, deleteEventsBefore } from './event-retention.ts';
 import type { SqliteEvents } from './events.ts';
@@ -130,5 +136,23 @@ export class SqliteRetention implements RetentionStore {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return [];
     return (this.db.stmt(EXPIRED_TRACES_SQL).all(ws, before, before, limit) as { id: string }[]).map((r) => r.id);
+  }
+
+  async expiredOtelTraces(workspaceId: string, before: Micros, limit: number): Promise<string[]> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return [];
+    return (this.db.stmt(EXPIRED_OTEL_TRACES_SQL).all(ws, before, before, limit) as { trace_id: string }[]).map(
+      (r) => r.trace_id,
+    );
+  }
+
+  async deleteOtelTrace(workspaceId: string, traceId: string): Promise<number> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) return 0;
+    return this.db.tx(() => {
+      if (this.db.stmt(TRACE_HAS_RUN_SQL).get(ws, traceId)) return 0;
+      for (const sql of DELETE_OTEL_TRACE_SQL) this.db.stmt(sql).run(ws, ws, traceId);
+      return Number(this.db.stmt(DELETE_OTEL_SPANS_SQL).run(ws, traceId).changes);
+    });
   }
 }
