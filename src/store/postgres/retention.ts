@@ -8,6 +8,14 @@ import {
   DELETE_OTEL_TRACE_SQL,
   EXPIRED_OTEL_TRACES_SQL,
   EXPIRED_TRACES_SQL,
+  LAST_SWEEP_SQL,
+  RECORD_SWEEP_SQL,
+  SET_SETTINGS_SQL,
+  SETTINGS_SQL,
+  settingsOf,
+  settingsParams,
+  sweepOf,
+  sweepParams,
   TRACE_HAS_RUN_SQL,
 } from '../shared/retention-sql.ts';
 import { LOCK, type PgDb } from './db.ts';
@@ -38,46 +46,24 @@ export class PgRetention implements RetentionStore {
 
   async settings(workspaceId: string): Promise<WorkspaceRetention | undefined> {
     const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return undefined;
-    const r = await this.db.one<WorkspaceRetention>(
-      'SELECT logs, events, runs FROM workspace_retention WHERE ws = $1',
-      [ws],
-    );
-    return r && { logs: r.logs, events: r.events, runs: r.runs };
+    return ws === undefined ? undefined : settingsOf(await this.db.one(numbered(SETTINGS_SQL), [ws]));
   }
 
   async setSettings(workspaceId: string, s: WorkspaceRetention): Promise<void> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
-    await this.db.query(
-      `INSERT INTO workspace_retention (ws, logs, events, runs) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (ws) DO UPDATE SET logs = excluded.logs, events = excluded.events, runs = excluded.runs`,
-      [ws, s.logs, s.events, s.runs],
-    );
+    await this.db.query(numbered(SET_SETTINGS_SQL), [ws, ...settingsParams(s)]);
   }
 
   async lastSweep(workspaceId: string): Promise<SweepRecord | undefined> {
     const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined) return undefined;
-    const r = await this.db.one<Record<string, number>>('SELECT * FROM retention_sweeps WHERE ws = $1', [ws]);
-    return (
-      r && {
-        started: r.started,
-        finished: r.finished,
-        removed: { logs: r.logs, events: r.events, runs: r.runs, spans: r.spans },
-      }
-    );
+    return ws === undefined ? undefined : sweepOf(await this.db.one(numbered(LAST_SWEEP_SQL), [ws]));
   }
 
   async recordSweep(workspaceId: string, s: SweepRecord): Promise<void> {
     const ws = await this.tenancy.key(workspaceId);
     if (ws === undefined) return;
-    await this.db.query(
-      `INSERT INTO retention_sweeps (ws, started, finished, logs, events, runs, spans) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (ws) DO UPDATE SET started = excluded.started, finished = excluded.finished, logs = excluded.logs,
-         events = excluded.events, runs = excluded.runs, spans = excluded.spans`,
-      [ws, s.started, s.finished, s.removed.logs, s.removed.events, s.removed.runs, s.removed.spans],
-    );
+    await this.db.query(numbered(RECORD_SWEEP_SQL), [ws, ...sweepParams(s)]);
   }
 
   /**

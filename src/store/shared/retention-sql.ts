@@ -4,6 +4,7 @@
  * or without an end last changed state, before the cutoff; a span still in a non-terminal state
  * keeps its whole trace. Traces of OTel spans only follow the run setting by their latest span end.
  */
+import type { SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
 import { TERMINAL_TYPES } from '../../domain/runs/states.ts';
 
 const TERMINAL = [...TERMINAL_TYPES].map((t) => `'${t}'`).join(', ');
@@ -35,3 +36,39 @@ export const DELETE_OTEL_TRACE_SQL = [
 export const DELETE_OTEL_SPANS_SQL = `DELETE FROM spans WHERE ws = ? AND trace_id = ? AND span_type = 'otel'`;
 /** Whether a run has joined the trace since it was found expired (workspace key, trace id). */
 export const TRACE_HAS_RUN_SQL = `SELECT 1 AS x FROM spans WHERE ws = ? AND trace_id = ? AND span_type <> 'otel' LIMIT 1`;
+
+/** A workspace's own settings (workspace key). */
+export const SETTINGS_SQL = 'SELECT logs, events, runs FROM workspace_retention WHERE ws = ?';
+/** Parameters: workspace key, logs, events, runs. */
+export const SET_SETTINGS_SQL = `INSERT INTO workspace_retention (ws, logs, events, runs) VALUES (?, ?, ?, ?)
+  ON CONFLICT (ws) DO UPDATE SET logs = excluded.logs, events = excluded.events, runs = excluded.runs`;
+/** The workspace's last sweep (workspace key). */
+export const LAST_SWEEP_SQL = 'SELECT started, finished, logs, events, runs, spans FROM retention_sweeps WHERE ws = ?';
+/** Parameters: workspace key, then `sweepParams`. */
+export const RECORD_SWEEP_SQL = `INSERT INTO retention_sweeps (ws, started, finished, logs, events, runs, spans) VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (ws) DO UPDATE SET started = excluded.started, finished = excluded.finished, logs = excluded.logs,
+    events = excluded.events, runs = excluded.runs, spans = excluded.spans`;
+
+export const settingsParams = (s: WorkspaceRetention) => [s.logs, s.events, s.runs];
+export const sweepParams = (s: SweepRecord) => [
+  s.started,
+  s.finished,
+  s.removed.logs,
+  s.removed.events,
+  s.removed.runs,
+  s.removed.spans,
+];
+
+export function settingsOf(r: Record<string, unknown> | undefined): WorkspaceRetention | undefined {
+  return r && ({ logs: r.logs, events: r.events, runs: r.runs } as WorkspaceRetention);
+}
+
+export function sweepOf(r: Record<string, unknown> | undefined): SweepRecord | undefined {
+  if (!r) return undefined;
+  const n = (k: string) => r[k] as number;
+  return {
+    started: n('started'),
+    finished: n('finished'),
+    removed: { logs: n('logs'), events: n('events'), runs: n('runs'), spans: n('spans') },
+  };
+}

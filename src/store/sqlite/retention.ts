@@ -7,6 +7,14 @@ import {
   DELETE_OTEL_TRACE_SQL,
   EXPIRED_OTEL_TRACES_SQL,
   EXPIRED_TRACES_SQL,
+  LAST_SWEEP_SQL,
+  RECORD_SWEEP_SQL,
+  SET_SETTINGS_SQL,
+  SETTINGS_SQL,
+  settingsOf,
+  settingsParams,
+  sweepOf,
+  sweepParams,
   TRACE_HAS_RUN_SQL,
 } from '../shared/retention-sql.ts';
 import type { Db } from './db.ts';
@@ -36,52 +44,24 @@ export class SqliteRetention implements RetentionStore {
 
   async settings(workspaceId: string): Promise<WorkspaceRetention | undefined> {
     const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return undefined;
-    const r = this.db.stmt('SELECT logs, events, runs FROM workspace_retention WHERE ws = ?').get(ws) as
-      | WorkspaceRetention
-      | undefined;
-    return r && { logs: r.logs, events: r.events, runs: r.runs };
+    return ws === undefined ? undefined : settingsOf(this.db.stmt(SETTINGS_SQL).get(ws));
   }
 
   async setSettings(workspaceId: string, s: WorkspaceRetention): Promise<void> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
-    this.db.tx(() =>
-      this.db
-        .stmt(
-          'INSERT INTO workspace_retention (ws, logs, events, runs) VALUES (?, ?, ?, ?) ON CONFLICT (ws) DO UPDATE SET logs = excluded.logs, events = excluded.events, runs = excluded.runs',
-        )
-        .run(ws, s.logs, s.events, s.runs),
-    );
+    this.db.tx(() => this.db.stmt(SET_SETTINGS_SQL).run(ws, ...settingsParams(s)));
   }
 
   async lastSweep(workspaceId: string): Promise<SweepRecord | undefined> {
     const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined) return undefined;
-    const r = this.db.stmt('SELECT * FROM retention_sweeps WHERE ws = ?').get(ws) as
-      | { started: number; finished: number; logs: number; events: number; runs: number; spans: number }
-      | undefined;
-    return (
-      r && {
-        started: r.started,
-        finished: r.finished,
-        removed: { logs: r.logs, events: r.events, runs: r.runs, spans: r.spans },
-      }
-    );
+    return ws === undefined ? undefined : sweepOf(this.db.stmt(LAST_SWEEP_SQL).get(ws));
   }
 
   async recordSweep(workspaceId: string, s: SweepRecord): Promise<void> {
     const ws = this.tenancy.key(workspaceId);
     if (ws === undefined) return;
-    this.db.tx(() =>
-      this.db
-        .stmt(
-          `INSERT INTO retention_sweeps (ws, started, finished, logs, events, runs, spans) VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (ws) DO UPDATE SET started = excluded.started, finished = excluded.finished, logs = excluded.logs,
-             events = excluded.events, runs = excluded.runs, spans = excluded.spans`,
-        )
-        .run(ws, s.started, s.finished, s.removed.logs, s.removed.events, s.removed.runs, s.removed.spans),
-    );
+    this.db.tx(() => this.db.stmt(RECORD_SWEEP_SQL).run(ws, ...sweepParams(s)));
   }
 
   async exclusive<T>(fn: () => Promise<T>): Promise<T | undefined> {
