@@ -17,8 +17,12 @@ export function cutMessage(message: string | null): { message: string | null; me
 export function tracebackOf(message: string): string | null {
   const at = message.lastIndexOf('Traceback (most recent call last):');
   if (at < 0) return null;
-  const lines = message.slice(at).replace(/\s+$/, '').split('\n');
-  return lines.slice(-TRACEBACK_LINES).join('\n');
+  return tracebackTail(message.slice(at));
+}
+
+/** The last `TRACEBACK_LINES` lines of a traceback or stack trace (where it was raised, and what). */
+export function tracebackTail(trace: string): string {
+  return trace.replace(/\s+$/, '').split('\n').slice(-TRACEBACK_LINES).join('\n');
 }
 
 /** The exception line of a traceback (`KeyError: 'id'`): its last line that is not indented. */

@@ -5,7 +5,7 @@
  * path, deepest first, then the logs at ERROR or above of the flow runs on it, deepest first and
  * newest first within a run, each with its traceback and the lines logged before it.
  */
-import { cutMessage, exceptionLine, TRACEBACK_LINES, tracebackOf } from '../../domain/agent/text.ts';
+import { cutMessage, exceptionLine, tracebackOf, tracebackTail } from '../../domain/agent/text.ts';
 import type { DiagnoseFlowRunInput } from '../../domain/agent/tools.ts';
 import type { LogRow } from '../../domain/logs.ts';
 import { spanExceptions } from '../../domain/otlp/spans.ts';
@@ -62,9 +62,7 @@ function otelExceptions(path: SpanRow[], max: number): Obj[] {
         timestamp: x.time,
         exception_type: x.type,
         ...cutMessage(line),
-        traceback: x.stacktrace
-          ? x.stacktrace.replace(/\s+$/, '').split('\n').slice(-TRACEBACK_LINES).join('\n')
-          : null,
+        traceback: x.stacktrace ? tracebackTail(x.stacktrace) : null,
       });
     }
   return out;
