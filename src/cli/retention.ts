@@ -53,7 +53,12 @@ export async function retention(argv: string[], env: NodeJS.ProcessEnv): Promise
     const handles = new Map((await listWorkspaces(admin.services)).map((w) => [w.id, w.handle]));
     const verb = o['dry-run'] ? 'would remove' : 'removed';
     for (const s of sweeps) {
-      const row = { workspace: handles.get(s.workspaceId) ?? s.workspaceId, ...s.removed, at: formatMicros(s.started) };
+      if (s.workspaceId === null && !o.json && s.removed.events === 0) continue;
+      const workspace =
+        s.workspaceId === null
+          ? `account ${s.accountId} (account-level events)`
+          : (handles.get(s.workspaceId) ?? s.workspaceId);
+      const row = { workspace, ...s.removed, at: formatMicros(s.started) };
       process.stdout.write(
         o.json
           ? `${JSON.stringify({ ...row, dry_run: o['dry-run'] })}\n`

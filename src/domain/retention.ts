@@ -69,6 +69,12 @@ export interface EventGroup {
   exclude: string[];
 }
 
+/** Whose events a deletion reads: a workspace's, or (`workspaceId` null) the account-level ones. */
+export interface EventOwner {
+  accountId: string;
+  workspaceId: string | null;
+}
+
 /** Rows (or run trees) removed by a sweep, per kind. */
 export interface RemovedCounts {
   logs: number;

@@ -27,7 +27,7 @@ import type { LogFilter, LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { DownloadJob, DownloadStatus, NewDownload } from '../domain/management/downloads.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
 import type { OtelSpanRow } from '../domain/otlp/spans.ts';
-import type { EventGroup, SweepRecord, WorkspaceRetention } from '../domain/retention.ts';
+import type { EventGroup, EventOwner, SweepRecord, WorkspaceRetention } from '../domain/retention.ts';
 import type { ArtifactRow, ArtifactUpdate } from '../domain/runs/artifacts.ts';
 import type {
   ArtifactSort,
@@ -624,14 +624,15 @@ export interface RetentionStore {
   /** How many of the workspace's logs have `timestamp < before`. */
   countLogs(workspaceId: string, before: Micros): Promise<number>;
   /**
-   * Deletes up to `limit` of the workspace's events of `group`, oldest first, in one transaction:
+   * Deletes up to `limit` of the owner's events of `group` (a workspace's, or an account's own
+   * account-level events), oldest first, in one transaction:
    * the hourly rollup rows they fed drop (a surviving row's first/last `occurred` read again),
    * per-run event counters drop, and tags still in the index get their count and first/last seen recomputed (a
    * tag without remaining events disappears; a deleted tag stays deleted). Returns how many went.
    */
-  deleteEvents(workspaceId: string, group: EventGroup, limit: number): Promise<number>;
-  /** How many of the workspace's events `deleteEvents` would remove with no limit. */
-  countEvents(workspaceId: string, group: EventGroup): Promise<number>;
+  deleteEvents(owner: EventOwner, group: EventGroup, limit: number): Promise<number>;
+  /** How many of the owner's events `deleteEvents` would remove with no limit. */
+  countEvents(owner: EventOwner, group: EventGroup): Promise<number>;
   /**
    * Traces (their root flow run ids) whose root is a flow run in a terminal state and whose every
    * span ended (or, without an end, last changed state) before `before`; at most `limit`.

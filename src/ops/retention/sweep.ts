@@ -7,6 +7,8 @@
  */
 import {
   cutoff,
+  type EventGroup,
+  type EventOwner,
   eventGroups,
   policyFor,
   type RemovedCounts,
@@ -28,7 +30,9 @@ export interface SweepOptions {
 }
 
 export interface WorkspaceSweep {
-  workspaceId: string;
+  accountId: string;
+  /** Null for an account's account-level events, which follow the flags. */
+  workspaceId: string | null;
   policy: RetentionPolicy;
   started: Micros;
   finished: Micros;
@@ -57,9 +61,12 @@ export async function sweepRetention(
     for (const w of workspaces) policies.set(w.id, policyFor(opts.flags, await store.retention.settings(w.id)));
     const dropped = opts.dryRun ? undefined : await dropWholePartitions(store, [...policies.values()], opts);
     const out: WorkspaceSweep[] = [];
-    for (const w of workspaces) {
-      const sweep = await sweepWorkspace(store, w.id, policies.get(w.id)!, opts, dropped);
-      out.push(sweep);
+    for (const w of workspaces) out.push(await sweepWorkspace(store, w, policies.get(w.id)!, opts, dropped));
+    // Dropped partitions count account-level rows together (`''`): they are reported once.
+    let accountRows = dropped?.events.get('') ?? 0;
+    for (const a of await store.tenancy.listAccounts()) {
+      out.push(await sweepAccountEvents(store, a.id, policyFor(opts.flags, undefined), opts, accountRows));
+      accountRows = 0;
     }
     return out;
   });
@@ -120,12 +127,13 @@ export async function retentionPolicy(services: StoreServices, workspaceId: stri
 
 async function sweepWorkspace(
   store: Store,
-  workspaceId: string,
+  { id: workspaceId, accountId }: { id: string; accountId: string },
   policy: RetentionPolicy,
   opts: SweepOptions,
   dropped: Dropped | undefined,
 ): Promise<WorkspaceSweep> {
   const started = opts.now();
+  const owner = { accountId, workspaceId };
   const removed: RemovedCounts = {
     logs: dropped?.logs.get(workspaceId) ?? 0,
     events: dropped?.events.get(workspaceId) ?? 0,
@@ -151,8 +159,8 @@ async function sweepWorkspace(
     if (runsBefore !== undefined)
       removed.runs = (await store.retention.expiredTraces(workspaceId, runsBefore, Number.MAX_SAFE_INTEGER)).length;
     if (logsBefore !== undefined) removed.logs = await store.retention.countLogs(workspaceId, logsBefore);
-    for (const g of groups) removed.events += await store.retention.countEvents(workspaceId, g);
-    return { workspaceId, policy, started, finished: opts.now(), removed, durations, partitions };
+    removed.events += await countEvents(store, owner, groups);
+    return { accountId, workspaceId, policy, started, finished: opts.now(), removed, durations, partitions };
   }
   // Run trees first: their logs go with them whatever the log setting.
   if (runsBefore !== undefined)
@@ -199,17 +207,61 @@ async function sweepWorkspace(
       }
     });
   await timed('events', async () => {
-    for (const g of groups)
-      for (;;) {
-        const n = await store.retention.deleteEvents(workspaceId, g, opts.batch);
-        removed.events += n;
-        if (n < opts.batch) break;
-        await yieldToIngest();
-      }
+    removed.events += await deleteEvents(store, owner, groups, opts.batch);
   });
-  const sweep = { workspaceId, policy, started, finished: opts.now(), removed, durations, partitions };
+  const sweep = { accountId, workspaceId, policy, started, finished: opts.now(), removed, durations, partitions };
   await store.retention.recordSweep(workspaceId, sweep);
   return sweep;
+}
+
+/**
+ * An account's account-level events (not in any workspace) under the flags' event settings; the
+ * rows its dropped partitions held (`dropped`) count here. Nothing is recorded: the admin endpoint
+ * reports workspaces.
+ */
+async function sweepAccountEvents(
+  store: Store,
+  accountId: string,
+  policy: RetentionPolicy,
+  opts: SweepOptions,
+  dropped: number,
+): Promise<WorkspaceSweep> {
+  const started = opts.now();
+  const owner = { accountId, workspaceId: null };
+  const groups = eventGroups(policy, started);
+  const t = Date.now();
+  const events =
+    dropped +
+    (opts.dryRun ? await countEvents(store, owner, groups) : await deleteEvents(store, owner, groups, opts.batch));
+  return {
+    accountId,
+    workspaceId: null,
+    policy,
+    started,
+    finished: opts.now(),
+    removed: { logs: 0, events, runs: 0, spans: 0 },
+    durations: { logs: 0, events: Date.now() - t, runs: 0 },
+    partitions: { logs: 0, events: 0 },
+  };
+}
+
+async function countEvents(store: Store, owner: EventOwner, groups: EventGroup[]): Promise<number> {
+  let n = 0;
+  for (const g of groups) n += await store.retention.countEvents(owner, g);
+  return n;
+}
+
+/** Every group's expired events, a batch per transaction, yielding to ingest between batches. */
+async function deleteEvents(store: Store, owner: EventOwner, groups: EventGroup[], batch: number): Promise<number> {
+  let removed = 0;
+  for (const g of groups)
+    for (;;) {
+      const n = await store.retention.deleteEvents(owner, g, batch);
+      removed += n;
+      if (n < batch) break;
+      await yieldToIngest();
+    }
+  return removed;
 }
 
 /**

@@ -150,16 +150,17 @@ export function retentionConformance(open: OpenTestStore): void {
           { before: cutoff + 10 * S, prefix: 'short', exclude: [] },
           { before: cutoff, exclude: ['keep.long', 'short'] },
         ];
+        const owner = { accountId: account, workspaceId: ws };
         for (const g of groups) {
-          const pending = await store.retention.countEvents(ws, g);
+          const pending = await store.retention.countEvents(owner, g);
           let removed = 0;
           for (;;) {
-            const n = await store.retention.deleteEvents(ws, g, 4);
+            const n = await store.retention.deleteEvents(owner, g, 4);
             removed += n;
             if (n < 4) break;
           }
           assert.equal(removed, pending);
-          assert.equal(await store.retention.countEvents(ws, g), 0);
+          assert.equal(await store.retention.countEvents(owner, g), 0);
         }
         const scope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
         const left = await store.events.query(scope, {
@@ -204,6 +205,52 @@ export function retentionConformance(open: OpenTestStore): void {
           'tags recomputed from the remaining events; one whose events all went disappears',
         );
         assert.ok(!tags.results.some((t) => t.name === 'early'), 'a tag whose only events expired disappears');
+      }));
+
+    it("deletes an account's account-level events, leaving its workspaces' and other accounts' events", () =>
+      withAccountStore(open, async (store, account, ws) => {
+        const other = await store.tenancy.createAccount({ name: 'Other', handle: 'other-retention' });
+        const BASE = Math.floor(T0 / HOUR) * HOUR;
+        const ev = (acct: string, w: string | null, i: number) =>
+          newEvent(acct, w, i, {
+            occurred: BASE + HOUR - 10 * S + i * S,
+            event: i % 2 ? 'acct.a' : 'acct.b',
+            related: i % 3 ? [] : [{ 'prefect.resource.id': 'user.x', 'prefect.resource.role': 'actor' }],
+          });
+        const mine = Array.from({ length: 20 }, (_, i) => ev(account, null, i));
+        await store.events.append(mine);
+        await store.events.append(Array.from({ length: 20 }, (_, i) => ev(account, ws, i)));
+        await store.events.append(Array.from({ length: 20 }, (_, i) => ev(other.id, null, i)));
+        const g = { before: BASE + HOUR + 5 * S, exclude: [] };
+        const owner = { accountId: account, workspaceId: null };
+        assert.equal(await store.retention.countEvents(owner, g), 15);
+        let removed = 0;
+        for (;;) {
+          const n = await store.retention.deleteEvents(owner, g, 4);
+          removed += n;
+          if (n < 4) break;
+        }
+        assert.equal(removed, 15);
+        const all = { since: 0, until: T0 * 2 };
+        const read = async (scope: EventScope) =>
+          (await store.events.query(scope, { filter: all, order: 'ASC', limit: 1000 })).map((e) => e.id).sort();
+        const accountScope: EventScope = { kind: 'account', accountId: account };
+        const workspaceScope: EventScope = { kind: 'workspace', accountId: account, workspaceId: ws };
+        assert.equal((await read(workspaceScope)).length, 20, "the workspace's events stay");
+        assert.deepEqual(
+          (await read(accountScope)).filter((id) => mine.some((e) => e.id === id)),
+          mine
+            .slice(15)
+            .map((e) => e.id)
+            .sort(),
+        );
+        assert.equal((await read({ kind: 'account', accountId: other.id })).length, 20, 'other accounts keep theirs');
+        for (const key of ['time', 'event', 'actor'] as CountKey[]) {
+          const buckets = key === 'time' ? { origin: BASE - HOUR, width: HOUR } : undefined;
+          const viaRollups = await store.events.countBy(accountScope, key, all, buckets);
+          const exact = await store.events.countBy(accountScope, key, { ...all, any_resource: [{}] }, buckets);
+          assert.deepEqual(viaRollups, exact, key);
+        }
       }));
 
     it('finds traces whose terminal root and every span ended before the cutoff', () =>

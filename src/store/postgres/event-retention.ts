@@ -165,7 +165,8 @@ export async function dropEventDaysBefore(
  * remaining event of the key carries a name.
  */
 async function correctRollups(c: pg.PoolClient, ws: number, gone: StoredEvent[]): Promise<void> {
-  const touched = rollupDeltas(gone, () => ({ acct: 0, ws, inWorkspace: true }));
+  // Account-level events (`ws` = −account key) feed the names rollup only.
+  const touched = rollupDeltas(gone, () => ({ acct: 0, ws, inWorkspace: ws >= 0 }));
   for (const a of touched.names) {
     const key = 'ws = $1 AND hour = $2 AND event = $3 AND actor = $4';
     const params = [ws, a.hour, a.event, a.actor];

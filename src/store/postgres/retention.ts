@@ -1,6 +1,6 @@
 /** PostgreSQL: retention settings, sweep records, the sweep lock and the bounded deletions (ADR 42). */
 import { AppError } from '../../domain/errors.ts';
-import type { EventGroup, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
+import type { EventGroup, EventOwner, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
 import { MICROS_PER_DAY, type Micros } from '../../domain/time.ts';
 import type { RetentionStore } from '../contract.ts';
 import {
@@ -91,13 +91,13 @@ export class PgRetention implements RetentionStore {
     return this.logs.countBefore(workspaceId, before);
   }
 
-  async deleteEvents(workspaceId: string, group: EventGroup, limit: number): Promise<number> {
-    const ws = await this.tenancy.key(workspaceId);
+  async deleteEvents(owner: EventOwner, group: EventGroup, limit: number): Promise<number> {
+    const ws = await this.events.tenantKey(owner);
     return ws === undefined || limit <= 0 ? 0 : deleteEventsBefore(this.events, ws, group, limit);
   }
 
-  async countEvents(workspaceId: string, group: EventGroup): Promise<number> {
-    const ws = await this.tenancy.key(workspaceId);
+  async countEvents(owner: EventOwner, group: EventGroup): Promise<number> {
+    const ws = await this.events.tenantKey(owner);
     return ws === undefined ? 0 : countEventsBefore(this.events, ws, group);
   }
 

@@ -6,7 +6,7 @@
  */
 import { tagsOf } from '../../domain/event-derived.ts';
 import type { StoredEvent } from '../../domain/events.ts';
-import type { EventGroup } from '../../domain/retention.ts';
+import type { EventGroup, EventOwner } from '../../domain/retention.ts';
 import { HOUR } from '../shared/event-count-plan.ts';
 import { flowRunEventCounts, rollupDeltas, tagDeltas } from '../shared/event-deltas.ts';
 import { prefixUpperBound, ridHash } from '../shared/event-keys.ts';
@@ -17,9 +17,21 @@ type Param = string | number;
 /** Below this many events a tag's remaining events are read through the related-id index. */
 const TAG_INDEX_READ = 10_000;
 
-function groupWhere(ws: number, g: EventGroup, params: Param[]): string {
-  let where = 'e.ws = ? AND e.occurred < ?';
-  params.push(ws, g.before);
+/** `events.ws` and `acct` of an owner: account-level events are `ws` 0 of their account. */
+interface Tenant {
+  ws: number;
+  acct: number;
+}
+
+function tenantOf(events: SqliteEvents, owner: EventOwner): Tenant | undefined {
+  const ws = owner.workspaceId === null ? 0 : events.tenancyKey(owner.workspaceId);
+  const acct = events.accountKey(owner.accountId);
+  return ws === undefined || acct === undefined ? undefined : { ws, acct };
+}
+
+function groupWhere(t: Tenant, g: EventGroup, params: Param[]): string {
+  let where = 'e.ws = ? AND e.acct = ? AND e.occurred < ?';
+  params.push(t.ws, t.acct, g.before);
   const range = (prefix: string) => {
     const upper = prefixUpperBound(prefix);
     params.push(prefix);
@@ -32,23 +44,24 @@ function groupWhere(ws: number, g: EventGroup, params: Param[]): string {
   return where;
 }
 
-export function countEventsBefore(events: SqliteEvents, workspaceId: string, g: EventGroup): number {
-  const ws = events.tenancyKey(workspaceId);
-  if (ws === undefined) return 0;
+export function countEventsBefore(events: SqliteEvents, owner: EventOwner, g: EventGroup): number {
+  const t = tenantOf(events, owner);
+  if (t === undefined) return 0;
   const params: Param[] = [];
-  const where = groupWhere(ws, g, params);
+  const where = groupWhere(t, g, params);
   return Number(
     (events.db.stmt(`SELECT count(*) AS n FROM events e WHERE ${where}`).get(...params) as { n: number }).n,
   );
 }
 
-export function deleteEventsBefore(events: SqliteEvents, workspaceId: string, g: EventGroup, limit: number): number {
-  const ws = events.tenancyKey(workspaceId);
-  if (ws === undefined || limit <= 0) return 0;
+export function deleteEventsBefore(events: SqliteEvents, owner: EventOwner, g: EventGroup, limit: number): number {
+  const t = tenantOf(events, owner);
+  if (t === undefined || limit <= 0) return 0;
+  const { ws } = t;
   const db = events.db;
   return db.tx(() => {
     const params: Param[] = [];
-    const where = groupWhere(ws, g, params);
+    const where = groupWhere(t, g, params);
     const rows = db
       .stmt(`SELECT ${COLUMNS} FROM events e WHERE ${where} ORDER BY e.occurred, e.id LIMIT ?`)
       .all(...params, limit) as unknown as EventRow[];
@@ -71,7 +84,7 @@ export function deleteEventsBefore(events: SqliteEvents, workspaceId: string, g:
         c.id,
       );
     }
-    recomputeRollups(events, ws, gone);
+    recomputeRollups(events, t, gone);
     recomputeTags(events, ws, gone);
     return gone.length;
   });
@@ -83,9 +96,9 @@ export function deleteEventsBefore(events: SqliteEvents, workspaceId: string, g:
  * seeks). Its latest name stays unless the event that gave it went: deletions go oldest first, so
  * then no remaining event of the key carries a name.
  */
-function recomputeRollups(events: SqliteEvents, ws: number, gone: StoredEvent[]): void {
+function recomputeRollups(events: SqliteEvents, { ws, acct }: Tenant, gone: StoredEvent[]): void {
   const db = events.db;
-  const touched = rollupDeltas(gone, (e) => ({ acct: events.accountKey(e.accountId)!, ws, inWorkspace: true }));
+  const touched = rollupDeltas(gone, () => ({ acct, ws, inWorkspace: ws !== 0 }));
   for (const a of touched.names) {
     const key = 'acct = ? AND ws = ? AND hour = ? AND event = ? AND actor = ?';
     const params = [a.acct, ws, a.hour, a.event, a.actor];
@@ -96,9 +109,9 @@ function recomputeRollups(events: SqliteEvents, ws: number, gone: StoredEvent[])
       (
         db
           .stmt(
-            `SELECT occurred FROM events INDEXED BY events_ws_event WHERE ws = ? AND event = ? AND occurred >= ? AND occurred < ? AND ${actor} ORDER BY occurred ${dir} LIMIT 1`,
+            `SELECT occurred FROM events INDEXED BY events_ws_event WHERE ws = ? AND acct = ? AND event = ? AND occurred >= ? AND occurred < ? AND ${actor} ORDER BY occurred ${dir} LIMIT 1`,
           )
-          .get(ws, a.event, a.hour, a.hour + HOUR, ...(a.actor === '' ? [] : [a.actor])) as
+          .get(ws, acct, a.event, a.hour, a.hour + HOUR, ...(a.actor === '' ? [] : [a.actor])) as
           | { occurred: number }
           | undefined
       )?.occurred;

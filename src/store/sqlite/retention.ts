@@ -1,5 +1,5 @@
 /** SQLite: retention settings, sweep records and the bounded deletions (ADR 42). */
-import type { EventGroup, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
+import type { EventGroup, EventOwner, SweepRecord, WorkspaceRetention } from '../../domain/retention.ts';
 import type { Micros } from '../../domain/time.ts';
 import type { RetentionStore } from '../contract.ts';
 import {
@@ -82,12 +82,12 @@ export class SqliteRetention implements RetentionStore {
     return this.logs.countBefore(workspaceId, before);
   }
 
-  async deleteEvents(workspaceId: string, group: EventGroup, limit: number): Promise<number> {
-    return deleteEventsBefore(this.events, workspaceId, group, limit);
+  async deleteEvents(owner: EventOwner, group: EventGroup, limit: number): Promise<number> {
+    return deleteEventsBefore(this.events, owner, group, limit);
   }
 
-  async countEvents(workspaceId: string, group: EventGroup): Promise<number> {
-    return countEventsBefore(this.events, workspaceId, group);
+  async countEvents(owner: EventOwner, group: EventGroup): Promise<number> {
+    return countEventsBefore(this.events, owner, group);
   }
 
   async dropExpiredPartitions(): Promise<{ partitions: number; rows: Map<string, number> }> {
