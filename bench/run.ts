@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs, USAGE } from './lib/args.ts';
 import { BenchContext, log } from './lib/context.ts';
 import { runMeta, writeSections } from './lib/results.ts';
-import { webUi, workloads } from './workloads/index.ts';
+import { onRequest, webUi, workloads } from './workloads/index.ts';
 import { soak } from './workloads/soak.ts';
 
 /** The whole run is bounded: past this the run stops (and cleans up) whatever it is doing. */
@@ -43,12 +43,12 @@ async function main(): Promise<number> {
     return 2;
   }
   // The soak runs alone (and never by default): it takes as long as it is told to.
-  // The web UI benchmark needs Chromium: it runs with --ui (or --only web-ui), never by default.
+  // The web UI (Chromium) and retention (long) benchmarks run only when asked for, never by default.
   const selected = args.soak
     ? [soak]
     : args.ui
       ? [webUi]
-      : workloads.filter((w) => (args.only.length === 0 && w !== webUi) || args.only.includes(w.name));
+      : workloads.filter((w) => (args.only.length === 0 && !onRequest.includes(w)) || args.only.includes(w.name));
   const ctx = new BenchContext(args);
   const meta = runMeta(args.command, `${ctx.engine}${args.db ? '' : ' (temporary database)'}`);
   const out = resolve(args.out);

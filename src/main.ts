@@ -93,12 +93,16 @@ export async function createSightline(
   const eventSink = opts.eventSink ?? eventWriterSink(eventWriter);
   const keyring = new Keyring(store.keys, log);
   const limits = new RateLimits(config, { onReject: (limit) => metrics.rateLimited(limit) });
+  // Ingest is busy while logs or events keep arriving; the indexer and retention sweeps then pace
+  // themselves and leave it most of the thread.
+  const ingestBusy = () => logWriter.idleMs < 100 || eventWriter.idleMs < 100;
   const retention = new RetentionSchedule(withStore<StoreServices>({ defaults }, store), {
     flags,
     batch: config['retention-batch'],
     intervalSeconds: config['retention-interval'],
     now: opts.clock ?? nowMicros,
     log,
+    busy: ingestBusy,
   });
   const services = withStore<Services>(
     {
@@ -120,8 +124,7 @@ export async function createSightline(
   );
   metrics.watch(services);
   api = await buildApi(services, { logger: opts.logger, prefectUi: prefectUi.ui, metrics });
-  // Ingest is busy while logs keep arriving; the indexer then leaves it most of the thread.
-  const indexer = new TextIndexer(store, { busy: () => logWriter.idleMs < 100 });
+  const indexer = new TextIndexer(store, { busy: ingestBusy });
   indexer.start();
   retention.start();
   const cancelSweeper = startCancelSweeper(services, config['cancel-timeout'] as number);

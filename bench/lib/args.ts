@@ -44,6 +44,8 @@ export const USAGE = `usage: npm run bench -- [options]
                     style, flag and value joined by '=')
   --ui              only the web UI benchmark (Debian's Chromium): scrolling a 1M-line run's logs,
                     jumps, the runs page among 100k runs
+  --retention       only the retention benchmark (same as --only retention): 30 days of --logs
+                    logs and as many events, 20 days swept away while ingesting
   --list            list the workloads and exit
 `;
 
@@ -127,6 +129,9 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
         break;
       case '--ui':
         a.ui = true;
+        break;
+      case '--retention':
+        a.only.push('retention');
         break;
       case '--serve-arg':
         a.serveArgs.push(

@@ -14,9 +14,12 @@ import { logsIngestInstances } from './logs-ingest-instances.ts';
 import { logsText } from './logs-text.ts';
 import { management } from './management.ts';
 import { otlpIngest } from './otlp-ingest.ts';
+import { retention } from './retention.ts';
 import { tracesPage, tracesRecorder } from './traces.ts';
 import { webUi } from './web-ui.ts';
 
+/** Run only when asked for (`--ui`, `--retention`, `--only`): they take long or need Chromium. */
+export const onRequest: Workload[] = [webUi, retention];
 export { webUi };
 
 export const workloads: Workload[] = [
@@ -34,4 +37,5 @@ export const workloads: Workload[] = [
   management,
   agentTools,
   webUi,
+  retention,
 ];

@@ -127,7 +127,9 @@ export interface LogStore {
    */
   getInRun(workspaceId: string, flowRunId: string, id: string): Promise<LogRow | undefined>;
   /**
-   * Moves up to `maxRows` not-yet-indexed logs into the text index; returns how many it indexed.
+   * Moves up to `maxRows` not-yet-indexed logs into the text index (and, where the index is kept
+   * apart from the logs, removes entries of up to `maxRows` deleted ones); returns how many it
+   * indexed or removed, 0 when nothing was left to do.
    * Called by the background indexer, never on the acknowledgement path.
    */
   indexText(maxRows: number): Promise<number>;

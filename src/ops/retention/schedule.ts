@@ -13,6 +13,8 @@ export interface RetentionScheduleOptions {
   batch: number;
   intervalSeconds: number;
   now: () => Micros;
+  /** True while ingest is busy (the sweep then paces itself). */
+  busy?: () => boolean;
   log: OpLog;
 }
 
@@ -64,6 +66,7 @@ export class RetentionSchedule {
       flags: this.opts.flags,
       batch: this.opts.batch,
       now: this.opts.now,
+      busy: this.opts.busy,
     });
     if (sweeps) this.report(sweeps, Date.now() - started);
     return sweeps;

@@ -22,9 +22,11 @@ import { type StoreServices, storeOf } from '../context.ts';
 
 export interface SweepOptions {
   flags: RetentionFlags;
-  /** Rows per transaction (`--retention-batch`). */
+  /** Rows per transaction (`--retention-batch`); fewer while ingest is busy. */
   batch: number;
   now: () => Micros;
+  /** True while ingest is busy: batches then shrink and pause (default: never busy). */
+  busy?: () => boolean;
   /** Count what would go, remove nothing, record nothing. */
   dryRun?: boolean;
 }
@@ -48,6 +50,53 @@ const TRACE_BATCH = 100;
 const TASK_PAGE = 200;
 
 const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** While ingest is busy, a batch aims at this long a transaction… */
+const BUSY_SLICE_MS = 15;
+/** …and the sweep takes at most this share of the time, ingest the rest (ADR 44). */
+const BUSY_SHARE = 0.25;
+const MIN_BATCH = 50;
+
+/**
+ * Paces a sweep's batches: full `--retention-batch` batches back to back while ingest is quiet;
+ * while it is busy, batches sized to last about `BUSY_SLICE_MS` with pauses between them, so that
+ * a deletion never holds ingest's commits up for long (on SQLite they share one thread and one
+ * write lock; on PostgreSQL they share the disk and the table's indexes).
+ */
+class Pacer {
+  private size: number;
+  private readonly max: number;
+  private readonly busy: () => boolean;
+
+  constructor(opts: SweepOptions) {
+    this.max = opts.batch;
+    this.size = opts.batch;
+    this.busy = opts.busy ?? (() => false);
+  }
+
+  /** Runs `work` with this batch's row limit, then yields to ingest; resolves when `work` removed fewer (done). */
+  async batch(work: (limit: number) => Promise<number>): Promise<{ n: number; done: boolean }> {
+    const limit = this.size;
+    const n = await this.step(() => work(limit));
+    return { n, done: n < limit };
+  }
+
+  /** Runs one unit of work (a batch, a run tree), then yields to ingest for as long as pacing asks. */
+  async step<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const r = await work();
+    const spent = performance.now() - started;
+    if (!this.busy()) {
+      this.size = this.max;
+      await yieldToIngest();
+      return r;
+    }
+    const scaled = Math.round((this.size * BUSY_SLICE_MS) / Math.max(spent, 1));
+    this.size = Math.max(MIN_BATCH, Math.min(this.max, scaled, this.size * 2));
+    await new Promise((resolve) => setTimeout(resolve, (spent * (1 - BUSY_SHARE)) / BUSY_SHARE));
+    return r;
+  }
+}
 
 /** Sweeps every workspace; undefined when another sweep holds the lock. */
 export async function sweepRetention(
@@ -155,6 +204,7 @@ async function sweepWorkspace(
   const runsBefore = cutoff(started, policy.runs);
   const logsBefore = cutoff(started, policy.logs);
   const groups = eventGroups(policy, started);
+  const pacer = new Pacer(opts);
   if (opts.dryRun) {
     if (runsBefore !== undefined)
       removed.runs = (await store.retention.expiredTraces(workspaceId, runsBefore, Number.MAX_SAFE_INTEGER)).length;
@@ -172,14 +222,13 @@ async function sweepWorkspace(
         );
         if (roots.length === 0) break;
         for (const root of roots) {
-          const tree = await deleteRunTree(store, workspaceId, root);
+          const tree = await pacer.step(() => deleteRunTree(store, workspaceId, root));
           removed.logs += tree.logs;
           if (tree.spans === 0) failed.add(root);
           else {
             removed.runs++;
             removed.spans += tree.spans;
           }
-          await yieldToIngest();
         }
       }
       // Traces of OTel spans only (a service that is not a flow) follow the run setting too.
@@ -190,24 +239,22 @@ async function sweepWorkspace(
         ).filter((id) => !joined.has(id));
         if (traces.length === 0) break;
         for (const trace of traces) {
-          const n = await store.retention.deleteOtelTrace(workspaceId, trace);
+          const n = await pacer.step(() => store.retention.deleteOtelTrace(workspaceId, trace));
           if (n === 0) joined.add(trace);
           removed.spans += n;
-          await yieldToIngest();
         }
       }
     });
   if (logsBefore !== undefined)
     await timed('logs', async () => {
       for (;;) {
-        const n = await store.retention.deleteLogs(workspaceId, logsBefore, opts.batch);
+        const { n, done } = await pacer.batch((limit) => store.retention.deleteLogs(workspaceId, logsBefore, limit));
         removed.logs += n;
-        if (n < opts.batch) break;
-        await yieldToIngest();
+        if (done) break;
       }
     });
   await timed('events', async () => {
-    removed.events += await deleteEvents(store, owner, groups, opts.batch);
+    removed.events += await deleteEvents(store, owner, groups, pacer);
   });
   const sweep = { accountId, workspaceId, policy, started, finished: opts.now(), removed, durations, partitions };
   await store.retention.recordSweep(workspaceId, sweep);
@@ -232,7 +279,7 @@ async function sweepAccountEvents(
   const t = Date.now();
   const events =
     dropped +
-    (opts.dryRun ? await countEvents(store, owner, groups) : await deleteEvents(store, owner, groups, opts.batch));
+    (opts.dryRun ? await countEvents(store, owner, groups) : await deleteEvents(store, owner, groups, new Pacer(opts)));
   return {
     accountId,
     workspaceId: null,
@@ -252,14 +299,13 @@ async function countEvents(store: Store, owner: EventOwner, groups: EventGroup[]
 }
 
 /** Every group's expired events, a batch per transaction, yielding to ingest between batches. */
-async function deleteEvents(store: Store, owner: EventOwner, groups: EventGroup[], batch: number): Promise<number> {
+async function deleteEvents(store: Store, owner: EventOwner, groups: EventGroup[], pacer: Pacer): Promise<number> {
   let removed = 0;
   for (const g of groups)
     for (;;) {
-      const n = await store.retention.deleteEvents(owner, g, batch);
+      const { n, done } = await pacer.batch((limit) => store.retention.deleteEvents(owner, g, limit));
       removed += n;
-      if (n < batch) break;
-      await yieldToIngest();
+      if (done) break;
     }
   return removed;
 }

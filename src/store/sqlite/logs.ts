@@ -386,8 +386,10 @@ export class SqliteLogs implements LogStore {
          FROM logs WHERE ${where} GROUP BY flow_run_id, name`,
       )
       .all(...params) as { flow_run_id: string | null; name: string; n: number; w: number; e: number }[];
-    // The text index (its own file, see text-index.ts) keeps their entries: searches confirm every
-    // candidate against a row of `logs`, so entries of deleted rows never match.
+    // The text index (its own file, written by its worker, see text-index.ts) drops their entries
+    // later, from this queue; meanwhile searches confirm every candidate against a row of `logs`.
+    this.db.stmt('DELETE FROM logs_text_gone WHERE id <= ?').run(this.text.goneUpto());
+    this.db.stmt(`INSERT INTO logs_text_gone (seq) SELECT seq FROM logs WHERE ${where}`).run(...params);
     const maxSeq = () => (this.db.stmt('SELECT max(seq) AS m FROM logs').get() as { m: number | null }).m ?? 0;
     const top = maxSeq();
     const deleted = Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);

@@ -21,22 +21,39 @@ const SCHEMA = `
   CREATE VIRTUAL TABLE IF NOT EXISTS txt.logs_text
     USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram', detail = none);
   INSERT INTO txt.meta (key, value) VALUES ('logs_text_indexed_upto', '0') ON CONFLICT (key) DO NOTHING;
+  INSERT INTO txt.meta (key, value) VALUES ('logs_text_gone_upto', '0') ON CONFLICT (key) DO NOTHING;
 `;
 
 export function textPath(mainPath: string): string {
   return `${mainPath}-text`;
 }
 
+const metaValue = (db: DatabaseSync, key: string) =>
+  Number((db.prepare('SELECT value FROM txt.meta WHERE key = ?').get(key) as { value: string }).value);
+
 /**
  * Indexes up to `maxRows` logs past the watermark on a connection that has the logs as `main` and
- * the index attached as `txt`. A deferred transaction: it writes (and so locks) only `txt`.
+ * the index attached as `txt`, after removing the entries of up to `maxRows` deleted logs (queued
+ * in `main.logs_text_gone` by their deletion). A deferred transaction: it writes (and so locks)
+ * only `txt`; the queue's processed rows are cleared by the main file's writer (`goneUpto`).
+ * Returns how many logs it indexed or removed (0: nothing left to do).
  */
 export function indexChunk(db: DatabaseSync, maxRows: number): number {
   db.exec('BEGIN');
   try {
-    const from = Number(
-      (db.prepare("SELECT value FROM txt.meta WHERE key = 'logs_text_indexed_upto'").get() as { value: string }).value,
-    );
+    const from = metaValue(db, 'logs_text_indexed_upto');
+    const gone = db
+      .prepare(
+        'SELECT max(id) AS upto, count(*) AS n FROM (SELECT id FROM main.logs_text_gone WHERE id > ? ORDER BY id LIMIT ?)',
+      )
+      .get(metaValue(db, 'logs_text_gone_upto'), maxRows) as { upto: number | null; n: number };
+    if (gone.upto) {
+      // Logs past the watermark were never indexed: only entries at or below it exist.
+      db.prepare(
+        'DELETE FROM txt.logs_text WHERE rowid IN (SELECT seq FROM main.logs_text_gone WHERE id > ? AND id <= ? AND seq <= ?)',
+      ).run(metaValue(db, 'logs_text_gone_upto'), gone.upto, from);
+      db.prepare("UPDATE txt.meta SET value = ? WHERE key = 'logs_text_gone_upto'").run(String(gone.upto));
+    }
     const last = db
       .prepare(
         'SELECT max(seq) AS upto, count(*) AS n FROM (SELECT seq FROM main.logs WHERE seq > ? ORDER BY seq LIMIT ?)',
@@ -49,7 +66,7 @@ export function indexChunk(db: DatabaseSync, maxRows: number): number {
       db.prepare("UPDATE txt.meta SET value = ? WHERE key = 'logs_text_indexed_upto'").run(String(last.upto));
     }
     db.exec('COMMIT');
-    return last.n;
+    return last.n + gone.n;
   } catch (err) {
     db.exec('ROLLBACK');
     throw err;
@@ -126,10 +143,12 @@ export class LogTextIndex {
   }
 
   indexedUpto(): number {
-    const row = this.searchDb.stmt("SELECT value FROM txt.meta WHERE key = 'logs_text_indexed_upto'").get() as {
-      value: string;
-    };
-    return Number(row.value);
+    return metaValue(this.searchDb.raw, 'logs_text_indexed_upto');
+  }
+
+  /** How far the index has removed the entries of deleted logs (an id of `logs_text_gone`). */
+  goneUpto(): number {
+    return metaValue(this.searchDb.raw, 'logs_text_gone_upto');
   }
 
   /** Indexes up to `maxRows` logs; resolves with how many it indexed. */
