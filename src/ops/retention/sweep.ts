@@ -56,6 +56,8 @@ const BUSY_SLICE_MS = 15;
 /** …and the sweep takes at most this share of the time, ingest the rest (ADR 44). */
 const BUSY_SHARE = 0.25;
 const MIN_BATCH = 50;
+const FIRST_BUSY_BATCH = 500;
+const BUSY_MEMORY_MS = 2000;
 
 /**
  * Paces a sweep's batches: full `--retention-batch` batches back to back while ingest is quiet;
@@ -67,6 +69,8 @@ class Pacer {
   private size: number;
   private readonly max: number;
   private readonly busy: () => boolean;
+  /** When ingest was last seen busy (ms, `performance.now()`). */
+  private busyAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: SweepOptions) {
     this.max = opts.batch;
@@ -74,8 +78,9 @@ class Pacer {
     this.busy = opts.busy ?? (() => false);
   }
 
-  /** Runs `work` with this batch's row limit, then yields to ingest; resolves when `work` removed fewer (done). */
+  /** Runs `work` with this batch's row limit, then yields to ingest; `done` when it removed fewer. */
   async batch(work: (limit: number) => Promise<number>): Promise<{ n: number; done: boolean }> {
+    if (this.pacing() && this.size > FIRST_BUSY_BATCH) this.size = FIRST_BUSY_BATCH;
     const limit = this.size;
     const n = await this.step(() => work(limit));
     return { n, done: n < limit };
@@ -83,10 +88,14 @@ class Pacer {
 
   /** Runs one unit of work (a batch, a run tree), then yields to ingest for as long as pacing asks. */
   async step<T>(work: () => Promise<T>): Promise<T> {
+    this.pacing();
     const started = performance.now();
     const r = await work();
     const spent = performance.now() - started;
-    if (!this.busy()) {
+    if (process.env.SWEEP_DEBUG)
+      process.stderr.write(`sweep step ${spent.toFixed(1)} ms size ${this.size} busy ${this.busy()}\n`);
+    // A step blocks SQLite's thread: ingest looks idle right after one, so busy is remembered a while.
+    if (!this.pacing()) {
       this.size = this.max;
       await yieldToIngest();
       return r;
@@ -95,6 +104,12 @@ class Pacer {
     this.size = Math.max(MIN_BATCH, Math.min(this.max, scaled, this.size * 2));
     await new Promise((resolve) => setTimeout(resolve, (spent * (1 - BUSY_SHARE)) / BUSY_SHARE));
     return r;
+  }
+
+  private pacing(): boolean {
+    const now = performance.now();
+    if (this.busy()) this.busyAt = now;
+    return now - this.busyAt < BUSY_MEMORY_MS;
   }
 }
 

@@ -207,6 +207,33 @@ export function retentionConformance(open: OpenTestStore): void {
         assert.ok(!tags.results.some((t) => t.name === 'early'), 'a tag whose only events expired disappears');
       }));
 
+    it('keeps a frequent tag true when its oldest events go and older ones of a kept name remain', () =>
+      withAccountStore(open, async (store, account, ws) => {
+        const tag = { 'prefect.resource.id': 'prefect.tag.many', 'prefect.resource.role': 'tag' };
+        // Enough carriers to take the engines' paths for frequent tags; a kept name sits oldest.
+        const evs = Array.from({ length: 700 }, (_, i) =>
+          newEvent(account, ws, i, {
+            occurred: T0 + i * S,
+            event: i < 5 || i % 7 === 0 ? 'keep.x' : 'go.y',
+            related: i % 3 === 2 && i !== 699 ? [] : [tag],
+          }),
+        );
+        for (let i = 0; i < evs.length; i += 100) await store.events.append(evs.slice(i, i + 100));
+        const owner = { accountId: account, workspaceId: ws };
+        const g = { before: T0 + 650 * S, exclude: ['keep.'] };
+        while ((await store.retention.deleteEvents(owner, g, 100)) === 100);
+        const left = evs.filter((e) => e.event === 'keep.x' || e.occurred >= g.before);
+        const mine = left.filter((e) => e.related.length > 0);
+        const tags = await store.tags.list(ws, { sort: 'NAME_ASC', limit: 10, offset: 0 });
+        assert.deepEqual(
+          tags.results.map((t) => [t.name, t.count, t.firstSeen, t.lastSeen]),
+          [['many', mine.length, mine[0].occurred, mine.at(-1)!.occurred]],
+        );
+        // Then the newest carrier goes too (a shorter group over every name): the last end moves.
+        while ((await store.retention.deleteEvents(owner, { before: T0 + 700 * S, exclude: [] }, 100)) === 100);
+        assert.deepEqual((await store.tags.list(ws, { sort: 'NAME_ASC', limit: 10, offset: 0 })).results, []);
+      }));
+
     it("deletes an account's account-level events, leaving its workspaces' and other accounts' events", () =>
       withAccountStore(open, async (store, account, ws) => {
         const other = await store.tenancy.createAccount({ name: 'Other', handle: 'other-retention' });

@@ -101,61 +101,69 @@ export async function dropEventDaysBefore(
   let partitions = 0;
   const rows = new Map<number, number>();
   for (const day of await events.partitions.daysEndingBy(before)) {
-    await events.db.tx(async (c) => {
-      const name = await events.partitions.lockDay(c, day);
-      if (!name) return;
-      const runCounts = new Map<string, FlowRunEventCount>();
-      const tags = new Map<string, { ws: number; name: string; n: number }>();
-      const counted = new Map<number, number>();
-      for (let after = -1; ; ) {
-        const page = (
-          await c.query(
-            `SELECT ws, seq, occurred, resource_id, related FROM ${name} WHERE seq > $1 ORDER BY seq LIMIT ${DAY_READ}`,
-            [after],
-          )
-        ).rows as { ws: number; seq: number; occurred: number; resource_id: string; related: StoredEvent['related'] }[];
-        if (page.length === 0) break;
-        after = page[page.length - 1].seq;
-        for (const r of page) counted.set(r.ws, (counted.get(r.ws) ?? 0) + 1);
-        const wsOf = new Map<StoredEvent, number>();
-        const evs = page.map((r) => {
-          // Only workspace events (ws ≥ 0) feed counters and tags; the id itself is not needed.
-          const e = {
-            workspaceId: r.ws >= 0 ? '' : null,
-            resourceId: r.resource_id,
-            related: r.related,
-            occurred: r.occurred,
-          } as StoredEvent;
-          wsOf.set(e, r.ws);
-          return e;
-        });
-        for (const x of flowRunEventCounts(evs, (e) => wsOf.get(e)!)) {
-          const key = `${x.ws} ${x.id}`;
-          const sum = runCounts.get(key) ?? { ws: x.ws, id: x.id, own: 0, task: 0 };
-          runCounts.set(key, { ...sum, own: sum.own + x.own, task: sum.task + x.task });
-        }
-        for (const t of tagDeltas(evs, (e) => wsOf.get(e)!)) {
-          const key = `${t.ws} ${t.name}`;
-          const sum = tags.get(key) ?? { ws: t.ws, name: t.name, n: 0 };
-          tags.set(key, { ...sum, n: sum.n + t.n });
-        }
-      }
-      await events.partitions.dropDay(c, day);
-      const lo = day * DAY;
-      await c.query('DELETE FROM event_rollup_names WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
-      await c.query('DELETE FROM event_rollup_resources WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
-      const byWs = <T extends { ws: number }>(list: T[]) => {
-        const m = new Map<number, T[]>();
-        for (const x of list) m.set(x.ws, [...(m.get(x.ws) ?? []), x]);
-        return m;
-      };
-      for (const [ws, list] of byWs([...runCounts.values()])) await dropRunCounts(c, ws, list);
-      for (const [ws, list] of byWs([...tags.values()])) await recomputeTags(c, ws, list);
-      for (const [ws, n] of counted) rows.set(ws, (rows.get(ws) ?? 0) + n);
-    });
+    const counted = await events.partitions.retryingDay(() => dropEventDay(events, day));
+    if (!counted) continue;
+    // Counted once the day's transaction committed (a retried attempt counts nothing twice).
+    for (const [ws, n] of counted) rows.set(ws, (rows.get(ws) ?? 0) + n);
     partitions++;
   }
   return { partitions, rows };
+}
+
+/** One day's drop transaction: events per `ws` key, or undefined when the day had no partition (any more). */
+function dropEventDay(events: PgEvents, day: number): Promise<Map<number, number> | undefined> {
+  return events.db.tx(async (c) => {
+    const name = await events.partitions.lockDay(c, day);
+    if (!name) return undefined;
+    const runCounts = new Map<string, FlowRunEventCount>();
+    const tags = new Map<string, { ws: number; name: string; n: number }>();
+    const counted = new Map<number, number>();
+    for (let after = -1; ; ) {
+      const page = (
+        await c.query(
+          `SELECT ws, seq, occurred, resource_id, related FROM ${name} WHERE seq > $1 ORDER BY seq LIMIT ${DAY_READ}`,
+          [after],
+        )
+      ).rows as { ws: number; seq: number; occurred: number; resource_id: string; related: StoredEvent['related'] }[];
+      if (page.length === 0) break;
+      after = page[page.length - 1].seq;
+      for (const r of page) counted.set(r.ws, (counted.get(r.ws) ?? 0) + 1);
+      const wsOf = new Map<StoredEvent, number>();
+      const evs = page.map((r) => {
+        // Only workspace events (ws ≥ 0) feed counters and tags; the id itself is not needed.
+        const e = {
+          workspaceId: r.ws >= 0 ? '' : null,
+          resourceId: r.resource_id,
+          related: r.related,
+          occurred: r.occurred,
+        } as StoredEvent;
+        wsOf.set(e, r.ws);
+        return e;
+      });
+      for (const x of flowRunEventCounts(evs, (e) => wsOf.get(e)!)) {
+        const key = `${x.ws} ${x.id}`;
+        const sum = runCounts.get(key) ?? { ws: x.ws, id: x.id, own: 0, task: 0 };
+        runCounts.set(key, { ...sum, own: sum.own + x.own, task: sum.task + x.task });
+      }
+      for (const t of tagDeltas(evs, (e) => wsOf.get(e)!)) {
+        const key = `${t.ws} ${t.name}`;
+        const sum = tags.get(key) ?? { ws: t.ws, name: t.name, n: 0 };
+        tags.set(key, { ...sum, n: sum.n + t.n });
+      }
+    }
+    await events.partitions.dropDay(c, day);
+    const lo = day * DAY;
+    await c.query('DELETE FROM event_rollup_names WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
+    await c.query('DELETE FROM event_rollup_resources WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
+    const byWs = <T extends { ws: number }>(list: T[]) => {
+      const m = new Map<number, T[]>();
+      for (const x of list) m.set(x.ws, [...(m.get(x.ws) ?? []), x]);
+      return m;
+    };
+    for (const [ws, list] of byWs([...runCounts.values()])) await dropRunCounts(c, ws, list);
+    for (const [ws, list] of byWs([...tags.values()])) await recomputeTags(c, ws, list);
+    return counted;
+  });
 }
 
 /**

@@ -446,22 +446,27 @@ export class PgLogs implements LogStore {
     let partitions = 0;
     const rows = new Map<number, number>();
     for (const day of await this.partitions.daysEndingBy(before)) {
-      await this.db.tx(async (c) => {
-        const name = await this.partitions.lockDay(c, day);
-        if (!name) return;
-        const groups = (
-          await c.query(
-            `SELECT ws, flow_run_id::text AS flow_run_id, name, count(*) AS n,
+      const dropped = await this.partitions.retryingDay(() =>
+        this.db.tx(async (c) => {
+          const name = await this.partitions.lockDay(c, day);
+          if (!name) return false;
+          const groups = (
+            await c.query(
+              `SELECT ws, flow_run_id::text AS flow_run_id, name, count(*) AS n,
                count(*) FILTER (WHERE level >= 30 AND level < 40) AS w, count(*) FILTER (WHERE level >= 40) AS e
              FROM ${name} GROUP BY 1, 2, 3`,
-          )
-        ).rows as (LogGroup & { ws: number })[];
-        await this.partitions.dropDay(c, day);
-        const byWs = new Map<number, LogGroup[]>();
-        for (const g of groups) byWs.set(g.ws, [...(byWs.get(g.ws) ?? []), g]);
-        for (const [ws, list] of byWs) await this.correct(c, ws, list);
-        for (const g of groups) rows.set(g.ws, (rows.get(g.ws) ?? 0) + Number(g.n));
-      });
+            )
+          ).rows as (LogGroup & { ws: number })[];
+          await this.partitions.dropDay(c, day);
+          const byWs = new Map<number, LogGroup[]>();
+          for (const g of groups) byWs.set(g.ws, [...(byWs.get(g.ws) ?? []), g]);
+          for (const [ws, list] of byWs) await this.correct(c, ws, list);
+          return groups;
+        }),
+      );
+      if (!dropped) continue;
+      // Counted once the day's transaction committed (a retried attempt counts nothing twice).
+      for (const g of dropped) rows.set(g.ws, (rows.get(g.ws) ?? 0) + Number(g.n));
       partitions++;
     }
     return { partitions, rows };

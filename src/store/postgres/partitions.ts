@@ -17,6 +17,7 @@ import { formatMicros, MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
 import { LOCK, type PgDb } from './db.ts';
 
 export const PAST_DAYS = 31;
+const DETACH_LOCK_WAIT = '500ms';
 export const FUTURE_DAYS = 2;
 /** After a failed creation (e.g. a racing insert into the default partition), wait before retrying. */
 const RETRY_MS = 30_000;
@@ -170,8 +171,30 @@ export class DayPartitions {
     return name;
   }
 
-  /** Inside `lockDay`'s transaction: detaches and drops the day's partitions (derived tables first). */
+  /**
+   * Runs a day's drop transaction (`lockDay` … `dropDay`), again when it lost a deadlock to a
+   * concurrent writer or waited too long for a lock: DDL and ingest take the same tables' locks in
+   * different orders, and PostgreSQL then aborts one of them. Up to `attempts` tries.
+   */
+  async retryingDay<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (i >= attempts || (code !== '40P01' && code !== '55P03')) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 * i));
+      }
+    }
+  }
+
+  /**
+   * Inside `lockDay`'s transaction: detaches and drops the day's partitions (derived tables first).
+   * Detaching locks the parent table exclusively, queueing every write behind it: it waits for
+   * that lock at most `DETACH_LOCK_WAIT` (then `retryingDay` tries again), so ingest never does long.
+   */
   async dropDay(c: pg.PoolClient, day: number): Promise<void> {
+    await c.query(`SET LOCAL lock_timeout = '${DETACH_LOCK_WAIT}'`);
     for (const { name: table } of [...this.tables].reverse()) {
       const p = partitionName(table, day);
       if (!(await this.db.one('SELECT to_regclass($1) AS r', [p], c))?.r) continue;

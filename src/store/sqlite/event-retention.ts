@@ -14,8 +14,8 @@ import { COLUMNS, type EventRow, type SqliteEvents } from './events.ts';
 
 type Param = string | number;
 
-/** Below this many events a tag's remaining events are read through the related-id index. */
-const TAG_INDEX_READ = 10_000;
+/** Below this many events a tag is read again whole; above, its count is decremented and its ends looked up. */
+const TAG_INDEX_READ = 500;
 
 /** `events.ws` and `acct` of an owner: account-level events are `ws` 0 of their account. */
 interface Tenant {
@@ -147,17 +147,27 @@ function recomputeRollups(events: SqliteEvents, { ws, acct }: Tenant, gone: Stor
 }
 
 /**
- * Tags of the deleted events that are still in the index: count, first and last seen read again
- * from the remaining events (a tag the user deleted is not brought back; one without events goes).
+ * Tags of the deleted events that are still in the index (a tag the user deleted is not brought
+ * back; one without events goes). A rare tag is read again whole through the related-id index;
+ * a frequent one keeps its decremented count and has an end looked up only when a deleted event
+ * was that end — walking the time index from the old end, where a frequent tag shows up soon.
  */
 function recomputeTags(events: SqliteEvents, ws: number, gone: StoredEvent[]): void {
   const db = events.db;
   for (const t of tagDeltas(gone, () => ws)) {
-    const row = db.stmt('SELECT n FROM tags WHERE ws = ? AND name = ?').get(ws, t.name) as { n: number } | undefined;
+    const row = db.stmt('SELECT n, first_seen, last_seen FROM tags WHERE ws = ? AND name = ?').get(ws, t.name) as
+      | { n: number; first_seen: number; last_seen: number }
+      | undefined;
     if (!row) continue;
     const n = row.n - t.n;
-    const seen =
-      n <= 0 ? undefined : n <= TAG_INDEX_READ ? tagSeenByIndex(events, ws, t.name) : tagSeenByScan(events, ws, t.name);
+    let seen: { n?: number; first: number; last: number } | undefined;
+    if (n <= 0) seen = undefined;
+    else if (n <= TAG_INDEX_READ) seen = tagSeenByIndex(events, ws, t.name);
+    else {
+      const first = t.first > row.first_seen ? row.first_seen : tagEdgeNear(events, ws, t.name, row.first_seen, 'ASC');
+      const last = t.last < row.last_seen ? row.last_seen : tagEdgeNear(events, ws, t.name, row.last_seen, 'DESC');
+      seen = first === undefined ? undefined : { first, last: last ?? first };
+    }
     if (!seen) db.stmt('DELETE FROM tags WHERE ws = ? AND name = ?').run(ws, t.name);
     else
       db.stmt('UPDATE tags SET n = ?, first_seen = ?, last_seen = ? WHERE ws = ? AND name = ?').run(
@@ -195,20 +205,29 @@ function tagSeenByIndex(
   return { n: rows.length, first, last };
 }
 
-/** A frequent tag: its earliest and latest remaining events, walking the time index from each end. */
-function tagSeenByScan(
+/** Events read walking the time index before falling back to the tag's related-id index. */
+const EDGE_WALK = 2_000;
+
+/**
+ * A frequent tag's earliest (ASC) or latest (DESC) remaining event, walking the time index from
+ * `from` (no remaining event of the tag lies beyond it); after `EDGE_WALK` events without one, its
+ * events are ordered through the related-id index.
+ */
+function tagEdgeNear(
   events: SqliteEvents,
   ws: number,
   name: string,
-): { n?: number; first: number; last: number } | undefined {
-  const edge = (dir: 'ASC' | 'DESC') => {
-    const stmt = events.db.stmt(
-      `SELECT e.occurred, e.related FROM events e WHERE e.ws = ? AND e.seq IN (SELECT seq FROM event_related WHERE rid_hash = ?) ORDER BY e.occurred ${dir}`,
-    );
-    for (const r of stmt.iterate(ws, ridHash(`prefect.tag.${name}`)) as Iterable<EventRow>)
-      if (carries(name)(r)) return r.occurred;
-    return undefined;
-  };
-  const first = edge('ASC');
-  return first === undefined ? undefined : { first, last: edge('DESC') ?? first };
+  from: number,
+  dir: 'ASC' | 'DESC',
+): number | undefined {
+  const near = events.db.stmt(
+    `SELECT e.occurred, e.related FROM events e INDEXED BY events_ws_occurred WHERE e.ws = ? AND e.occurred ${dir === 'ASC' ? '>=' : '<='} ? ORDER BY e.occurred ${dir} LIMIT ${EDGE_WALK}`,
+  );
+  for (const r of near.iterate(ws, from) as Iterable<EventRow>) if (carries(name)(r)) return r.occurred;
+  const stmt = events.db.stmt(
+    `SELECT e.occurred, e.related FROM events e WHERE e.ws = ? AND e.seq IN (SELECT seq FROM event_related WHERE rid_hash = ?) ORDER BY e.occurred ${dir}`,
+  );
+  for (const r of stmt.iterate(ws, ridHash(`prefect.tag.${name}`)) as Iterable<EventRow>)
+    if (carries(name)(r)) return r.occurred;
+  return undefined;
 }

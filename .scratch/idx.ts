@@ -1,0 +1,17 @@
+import { openStore } from '/work/main/src/store/open.ts';
+import { nowMicros } from '/work/main/src/domain/time.ts';
+import { LogDataset, nextNewLogs } from '/work/main/bench/workloads/logs-data.ts';
+import { DbCpuSampler, postmasterPid } from '/work/main/bench/lib/db-cpu.ts';
+const url = process.argv[2];
+const store = await openStore({ url, pool: 3 });
+const { workspace } = await store.tenancy.ensureDefaults();
+const data = new LogDataset({ total: 100000, end: nowMicros(), spanMicros: 7 * 86_400_000_000 });
+while (data.generated < 100000) await store.logs.append(nextNewLogs(data, 1000, workspace.id));
+const cpu = new DbCpuSampler(await postmasterPid(url));
+const t0 = performance.now();
+let n = 0, k;
+while ((k = await store.logs.indexText(5000)) > 0) n += k;
+const s = (performance.now() - t0) / 1000;
+const { dbCores } = cpu.stop();
+console.log(`indexed ${n} in ${s.toFixed(2)} s: ${(s * 1e6 / n).toFixed(1)} µs/log wall, db CPU ${(dbCores! * s * 1e6 / n).toFixed(1)} µs/log`);
+await store.close();

@@ -1,0 +1,31 @@
+import pg from '/work/main/node_modules/pg/lib/index.js';
+import { openStore } from '/work/main/src/store/open.ts';
+import { nowMicros } from '/work/main/src/domain/time.ts';
+import { EventDataset } from '/work/main/bench/workloads/events-data.ts';
+import { toNewEvent } from '/work/main/src/domain/events/event.ts';
+import { parseIsoMicros } from '/work/main/src/domain/time.ts';
+const url = process.argv[2];
+const store = await openStore({ url, pool: 3 });
+const { account, workspace } = await store.tenancy.ensureDefaults();
+const data = new EventDataset({ total: 30000, end: nowMicros(), spanMicros: 7 * 86_400_000_000, payloadBytes: [1000, 3000] });
+const batches = [] as any[];
+const tenant = { accountId: account.id, workspaceId: workspace.id };
+while (data.generated < 30000) batches.push(data.next(200).map((e: any) => toNewEvent({ ...e, occurred: parseIsoMicros(e.occurred) }, tenant, nowMicros())));
+await store.events.append(batches.shift());
+// instrument
+const times = new Map<string, number>();
+const orig = (pg.Client.prototype as any).query;
+(pg.Client.prototype as any).query = function (q: any, v: any, cb: any) {
+  const text = typeof q === 'string' ? q : q?.text;
+  const key = String(text).replace(/\s+/g, ' ').slice(0, 60);
+  const t = performance.now();
+  const r = orig.call(this, q, v, cb);
+  if (r && typeof r.then === 'function') r.then(() => times.set(key, (times.get(key) ?? 0) + performance.now() - t), () => {});
+  return r;
+};
+const t0 = performance.now();
+for (const b of batches) await store.events.append(b);
+const total = performance.now() - t0;
+console.log('total ms', total.toFixed(0), 'µs/log', (total * 1000 / 29800).toFixed(1));
+for (const [k, v] of [...times].sort((a, b) => b[1] - a[1])) console.log((v * 1000 / 29800).toFixed(1).padStart(6), 'µs/log', k);
+await store.close();
