@@ -51,6 +51,7 @@ import type { SpanOutline, SpanRow } from '../domain/spans/span.ts';
 import type { StateChanges } from '../domain/spans/state-changes.ts';
 import type { Account, NewAccount, NewWorkspace, Workspace } from '../domain/tenancy.ts';
 import type { Micros } from '../domain/time.ts';
+import type { WebhookStore } from './webhooks-contract.ts';
 
 export interface TenancyStore {
   /**
@@ -700,6 +701,8 @@ export interface Store {
   readonly otel: OtelStore;
   readonly downloads: DownloadStore;
   readonly retention: RetentionStore;
+  /** Webhook rules and deliveries (`webhooks-contract.ts`). */
+  readonly webhooks: WebhookStore;
   readonly changes: ChangeFeed;
   /**
    * How many write transactions the engine runs well at once: group commit keeps up to this many

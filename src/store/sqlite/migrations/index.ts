@@ -17,6 +17,7 @@ import { apiKeys } from './0009-api-keys.ts';
 import { flowRunManagement } from './0010-flow-run-management.ts';
 import { otelSpans } from './0011-otel-spans.ts';
 import { retention } from './0012-retention.ts';
+import { webhooks } from './0013-webhooks.ts';
 
 export interface Migration {
   version: number;
@@ -38,6 +39,7 @@ export const migrations: Migration[] = [
   flowRunManagement,
   otelSpans,
   retention,
+  webhooks,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
