@@ -178,6 +178,25 @@ export const serveOptions = {
     default: 600,
     min: 1,
   },
+  'webhook-timeout': {
+    type: 'duration',
+    help: 'How long a webhook target may take to answer a delivery before the attempt counts as failed (and is retried).',
+    default: 10,
+    min: 1,
+  },
+  'webhook-retry-delay': {
+    type: 'duration',
+    help: 'Wait before a failed webhook delivery is tried again; it doubles after each failure (at most an hour), for 24 hours.',
+    default: 10,
+    min: 1,
+  },
+  'webhook-queue': {
+    type: 'int',
+    help: 'Most deliveries of one webhook waiting to succeed; while it is full, newer events wait in the event store.',
+    default: 100,
+    min: 1,
+    max: 10_000,
+  },
   'retention-batch': {
     type: 'int',
     help: 'Rows a retention sweep removes per transaction; ingest commits between batches.',
