@@ -16,25 +16,28 @@ import { findWorkspace } from '../ops/retention/settings.ts';
 import { createWebhook, deleteWebhook, listWebhooks, webhookDeliveries } from '../ops/webhooks/rules.ts';
 
 export const webhooksOptions = {
-  workspace: { type: 'string', help: 'The workspace (id or handle; default: the default workspace).' },
+  workspace: { type: 'string', help: 'The workspace (id or handle); without it, the one made at the first start.' },
   account: { type: 'string', help: "The workspace's account (id or handle), when its handle is not unique." },
-  url: { type: 'string', help: 'create: where deliveries are POSTed (http or https).' },
+  url: { type: 'string', help: 'webhooks create: where deliveries are POSTed (http or https).' },
   event: {
     type: 'list',
-    help: 'create: an event name to deliver, e.g. prefect.flow-run.Failed (repeatable); a shorthand for --filter.',
+    help: 'webhooks create: an event name to deliver, e.g. prefect.flow-run.Failed (repeatable); a shorthand for --filter.',
     default: [],
   },
   filter: {
     type: 'string',
-    help: 'create: the events filter as JSON, as the events API takes it, e.g. {"event":{"prefix":["prefect.flow-run."]}}.',
+    help: 'webhooks create: the events filter as JSON, as the events API takes it, e.g. {"event":{"prefix":["prefect.flow-run."]}}.',
   },
   format: {
     type: 'string',
-    help: 'create: json (the event and a run link) or slack ({text}).',
+    help: 'webhooks create: json (the event and a run link) or slack ({text}).',
     choices: WEBHOOK_FORMATS,
   },
-  secret: { type: 'string', help: 'create: the signing secret (16+ characters; default: a random one, printed once).' },
-  limit: { type: 'int', help: 'deliveries: how many, newest first.', default: 50, min: 1, max: 200 },
+  secret: {
+    type: 'string',
+    help: 'webhooks create: the signing secret, 16 characters or more (default: a random one, printed once).',
+  },
+  limit: { type: 'int', help: 'webhooks deliveries: how many, newest first.', default: 50, min: 1, max: 200 },
   'data-dir': serveOptions['data-dir'],
   db: serveOptions.db,
   sync: serveOptions.sync,
