@@ -6,6 +6,7 @@
  */
 import type { Micros } from '../../domain/time.ts';
 import type { DeliveryOutcome, NewDelivery, NewWebhook, Webhook } from '../../domain/webhooks.ts';
+import type { WebhookStore } from '../contract.ts';
 import {
   ADVANCE_SQL,
   CLAIM_RULES_SQL,
@@ -27,7 +28,6 @@ import {
   ruleOf,
   ruleParams,
 } from '../shared/webhook-sql.ts';
-import type { WebhookStore } from '../webhooks-contract.ts';
 import type { PgDb } from './db.ts';
 import type { PgTenancy } from './tenancy.ts';
 

@@ -1,6 +1,7 @@
 /** SQLite: webhook rules, leases and the delivery log (SQL shared in `shared/webhook-sql.ts`). */
 import type { Micros } from '../../domain/time.ts';
 import type { DeliveryOutcome, NewDelivery, NewWebhook, Webhook } from '../../domain/webhooks.ts';
+import type { WebhookStore } from '../contract.ts';
 import {
   ADVANCE_SQL,
   CLAIM_RULES_SQL,
@@ -24,7 +25,6 @@ import {
   ruleOf,
   ruleParams,
 } from '../shared/webhook-sql.ts';
-import type { WebhookStore } from '../webhooks-contract.ts';
 import type { Db } from './db.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
