@@ -141,7 +141,9 @@ export async function createSightline(
     pollMs: opts.webhookPollMs ?? 1000,
     origin,
     log,
+    onAttempt: (outcome) => metrics.webhookAttempt(outcome),
   });
+  metrics.watchWebhooks(() => webhooks.inFlight.now);
   webhooks.start();
   const cancelSweeper = startCancelSweeper(services, config['cancel-timeout'] as number);
   // Any instance may write any workspace's downloads; --no-download-worker leaves them to others.

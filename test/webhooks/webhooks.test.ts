@@ -236,6 +236,14 @@ forEachEngine('webhooks', (engine) => {
     await until('the 404', async () => (await deliveries(s, rule.id))[0]?.gave_up !== null);
     const [crashed] = await deliveries(s, rule.id);
     assert.deepEqual([crashed.attempts, crashed.status_code, crashed.next_attempt], [1, 404, null]);
+    const metrics = (await s.request('GET', '/metrics')).body;
+    for (const [outcome, n] of [
+      ['delivered', 1],
+      ['retry', 1],
+      ['gave_up', 1],
+    ])
+      assert.match(metrics, new RegExp(`^sightline_webhook_attempts_total\\{outcome="${outcome}"\\} ${n}$`, 'm'));
+    assert.match(metrics, /^sightline_webhook_requests_in_flight 0$/m);
   });
 
   it('keeps its queue bounded for a target that never answers, and loses nothing', async () => {

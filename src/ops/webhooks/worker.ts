@@ -3,8 +3,8 @@
  * is delivering, then per rule: queues the matching events committed after the rule's position
  * into its delivery log (as many as the queue has room for, moving the position in the same
  * transaction), and POSTs the deliveries that are due, a few at a time, each with a timeout.
- * Rounds start on change-feed notices of new events and on a timer (retries, and notices another
- * instance missed). Everything it holds is bounded by `queue` and `concurrency` per rule.
+ * Rounds start on a timer (leases taken and renewed, retries due) and on change-feed notices of new
+ * events while this instance holds rules. Everything it holds is bounded by `queue` and `concurrency` per rule.
  */
 import { createHmac } from 'node:crypto';
 import { parseOrThrow } from '../../domain/errors.ts';
@@ -42,6 +42,8 @@ export interface WebhookWorkerOptions {
   /** The web UI's origin for run links; undefined: no link. */
   origin: () => string | undefined;
   log: OpLog;
+  /** Told each attempt's outcome (the metrics). */
+  onAttempt?: (outcome: 'delivered' | 'retry' | 'gave_up') => void;
 }
 
 export class WebhookWorker {
@@ -54,6 +56,9 @@ export class WebhookWorker {
   private unsubscribe: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  private claimNext = false;
+  /** The rules this instance leases, as of the last claim (positions kept current here). */
+  private held: Webhook[] = [];
   private inFlightNow = 0;
   private peak = 0;
   private readonly filters = new Map<string, ReturnType<typeof resolveFilter>>();
@@ -70,16 +75,21 @@ export class WebhookWorker {
 
   start(): void {
     this.unsubscribe = this.store.changes.subscribe((n) => {
-      if (n.stream === 'events') this.wake();
+      if (n.stream === 'events' && this.held.length) this.wake();
     });
-    this.timer = setInterval(() => this.wake(), this.opts.pollMs);
+    this.timer = setInterval(() => this.wake(true), this.opts.pollMs);
     this.timer.unref();
-    this.wake();
+    this.wake(true);
   }
 
-  /** Starts a round, or another one after the round under way. */
-  wake(): void {
+  /**
+   * Starts a round, or another one after the round under way. `claim`: take and renew leases
+   * first (the timer's rounds; notices of new events only serve the rules held, so ingest's
+   * notices never cause a write).
+   */
+  wake(claim = false): void {
     if (this.stopping.signal.aborted) return;
+    if (claim) this.claimNext = true;
     if (this.running) {
       this.again = true;
       return;
@@ -101,16 +111,26 @@ export class WebhookWorker {
 
   /** One round over the rules this instance holds; true when a rule has more to do at once. */
   private async round(): Promise<boolean> {
-    const now = this.opts.now();
-    const lease = Math.max(60_000, 4 * this.opts.timeoutMs) * 1000;
-    const rules = await this.store.webhooks.claim(this.owner, now, now + lease);
-    for (const id of this.filters.keys()) if (!rules.some((r) => r.id === id)) this.filters.delete(id);
-    const busy = await Promise.all(rules.map((r) => this.serve(r)));
+    if (this.claimNext) {
+      this.claimNext = false;
+      const now = this.opts.now();
+      const lease = Math.max(60_000, 4 * this.opts.timeoutMs) * 1000;
+      this.held = await this.store.webhooks.claim(this.owner, now, now + lease);
+      for (const id of this.filters.keys()) if (!this.held.some((r) => r.id === id)) this.filters.delete(id);
+    }
+    const busy = await Promise.all(this.held.map((r) => this.serve(r)));
     return busy.some(Boolean);
+  }
+
+  /** A write refused: the rule went, or another instance holds it now. Leases are read again. */
+  private lost(rule: Webhook): void {
+    this.held = this.held.filter((r) => r !== rule);
+    this.claimNext = true;
   }
 
   private async serve(rule: Webhook): Promise<boolean> {
     const queued = await this.enqueue(rule);
+    if (!this.held.includes(rule)) return false;
     const due = await this.store.webhooks.due(rule.id, this.opts.now(), this.opts.concurrency);
     await Promise.all(due.map((d) => this.attempt(rule, d)));
     return queued || due.length === this.opts.concurrency;
@@ -165,7 +185,11 @@ export class WebhookWorker {
           const event = renderEvent(e, false) as Parameters<typeof deliveryBody>[1];
           return { eventId: e.id, seq: e.seq, created, body: deliveryBody(rule.format, event, link) };
         });
-        await this.store.webhooks.enqueue(rule.id, this.owner, deliveries, upTo);
+        if (!(await this.store.webhooks.enqueue(rule.id, this.owner, deliveries, upTo))) {
+          this.lost(rule);
+          return false;
+        }
+        rule.position = upTo;
         return upTo < last;
       }
       if (upTo - rule.position <= 1) return false;
@@ -208,12 +232,13 @@ export class WebhookWorker {
       this.inFlightNow--;
     }
     const outcome = outcomeOf(d, d.attempts + 1, answer, this.opts.now(), this.opts.firstRetryMicros);
+    this.opts.onAttempt?.(outcome.delivered !== null ? 'delivered' : outcome.gaveUp !== null ? 'gave_up' : 'retry');
     if (outcome.gaveUp !== null)
       this.opts.log.error(
         { webhook: rule.id, event: d.eventId, status: outcome.status, error: outcome.error },
         `webhook ${rule.id}: gave up delivering event ${d.eventId} after ${outcome.attempts} attempts (${outcome.status ?? outcome.error})`,
       );
-    await this.store.webhooks.record(rule.id, this.owner, outcome);
+    if (!(await this.store.webhooks.record(rule.id, this.owner, outcome))) this.lost(rule);
   }
 
   /** Stops rounds, abandons requests in flight (they stay due) and gives the rules back. */
