@@ -178,6 +178,13 @@ export const serveOptions = {
     default: 600,
     min: 1,
   },
+  'retention-batch': {
+    type: 'int',
+    help: 'Rows a retention sweep removes per transaction; ingest commits between batches.',
+    default: 5000,
+    min: 1,
+    max: 1_000_000,
+  },
   'webhook-timeout': {
     type: 'duration',
     help: 'How long a webhook target may take to answer a delivery before the attempt counts as failed (and is retried).',
@@ -196,13 +203,6 @@ export const serveOptions = {
     default: 100,
     min: 1,
     max: 10_000,
-  },
-  'retention-batch': {
-    type: 'int',
-    help: 'Rows a retention sweep removes per transaction; ingest commits between batches.',
-    default: 5000,
-    min: 1,
-    max: 1_000_000,
   },
   'no-ui': { type: 'bool', help: "Do not serve Sightline's web UI at / on the native port.", default: false },
   'no-download-worker': {

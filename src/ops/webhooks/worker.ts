@@ -136,18 +136,13 @@ export class WebhookWorker {
     return queued || due.length === this.opts.concurrency;
   }
 
-  private filterOf(rule: Webhook) {
+  /** The rule's filter as the store takes it: no time window unless the rule names one. */
+  private filterOf(rule: Webhook, scope: EventScope) {
     let f = this.filters.get(rule.id);
     if (!f) {
       const input = parseOrThrow(eventFilterOssSchema, rule.filter, ['filter']);
-      f = resolveFilter(
-        { ...input, occurred: { since: input.occurred?.since ?? 0, until: input.occurred?.until ?? FOREVER } },
-        {
-          kind: 'workspace',
-          accountId: '',
-          workspaceId: rule.workspaceId,
-        },
-      );
+      const occurred = { since: input.occurred?.since ?? 0, until: input.occurred?.until ?? FOREVER };
+      f = resolveFilter({ ...input, occurred }, scope);
       this.filters.set(rule.id, f);
     }
     return f;
@@ -165,7 +160,7 @@ export class WebhookWorker {
     const workspace = (await this.store.tenancy.listWorkspaces()).find((w) => w.id === rule.workspaceId);
     if (!workspace) return false;
     const scope: EventScope = { kind: 'workspace', accountId: workspace.accountId, workspaceId: workspace.id };
-    const filter = this.filterOf(rule);
+    const filter = this.filterOf(rule, scope);
     let upTo = last;
     for (;;) {
       const rows = await this.store.events.query(scope, {
