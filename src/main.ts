@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { doorOf } from './api/access.ts';
 import { buildApi } from './api/app.ts';
+import { publicOrigin } from './api/link-origin.ts';
 import { ServerMetrics } from './api/metrics.ts';
 import { buildOtlpListener } from './api/otlp/listener.ts';
 import { type PrefectUiSetup, setUpPrefectUi } from './api/prefect-ui/setup.ts';
@@ -26,6 +27,7 @@ import { startCancelSweeper } from './ops/management/actions.ts';
 import { startDownloadWorker } from './ops/management/downloads.ts';
 import { RetentionSchedule } from './ops/retention/schedule.ts';
 import { eventWriterSink } from './ops/runs/event-sink.ts';
+import { WebhookWorker } from './ops/webhooks/worker.ts';
 import type { Store } from './store/contract.ts';
 import { openStore } from './store/open.ts';
 
@@ -39,6 +41,8 @@ export interface Sightline {
   readonly metrics: ServerMetrics;
   /** Retention sweeps on this instance (`--retention-*`). */
   readonly retention: RetentionSchedule;
+  /** Webhook deliveries from this instance (`--webhook-*`). */
+  readonly webhooks: WebhookWorker;
   /** The REST gateway and MCP server, unless `--no-capabilities`. */
   readonly capabilities?: CapabilityService;
   /** Prefect's web UI at `/prefect/` (`--prefect-ui`), and the start-up line about it. */
@@ -58,8 +62,10 @@ export async function createSightline(
     store?: Store;
     env?: Record<string, string | undefined>;
     eventSink?: EventSink;
-    /** Where retention sweeps read the time (tests move it instead of waiting). */
+    /** Where retention sweeps and webhook retries read the time (tests move it instead of waiting). */
     clock?: () => Micros;
+    /** Time between webhook delivery rounds without new events (ms). */
+    webhookPollMs?: number;
   } = {},
 ): Promise<Sightline> {
   // Checked before anything opens: a bad override is a start-up error of the options.
@@ -127,6 +133,21 @@ export async function createSightline(
   const indexer = new TextIndexer(store, { busy: ingestBusy });
   indexer.start();
   retention.start();
+  // Run links point at the web UI: --public-url, else this listener once it listens.
+  const origin = () => publicOrigin(config) ?? s.apiUrl?.slice(0, -'/api'.length);
+  const webhooks = new WebhookWorker(withStore<StoreServices>({ defaults }, store), {
+    now: opts.clock ?? nowMicros,
+    timeoutMs: (config['webhook-timeout'] as number) * 1000,
+    firstRetryMicros: (config['webhook-retry-delay'] as number) * 1_000_000,
+    queue: config['webhook-queue'],
+    concurrency: 4,
+    pollMs: opts.webhookPollMs ?? 1000,
+    origin,
+    log,
+    onAttempt: (outcome) => metrics.webhookAttempt(outcome),
+  });
+  metrics.watchWebhooks(() => webhooks.inFlight.now);
+  webhooks.start();
   const cancelSweeper = startCancelSweeper(services, config['cancel-timeout'] as number);
   // Any instance may write any workspace's downloads; --no-download-worker leaves them to others.
   if (!config['no-download-worker']) downloadWorker = startDownloadWorker(services, config['download-ttl'] as number);
@@ -144,6 +165,7 @@ export async function createSightline(
     indexer,
     metrics,
     retention,
+    webhooks,
     capabilities,
     prefectUi,
     async listen() {
@@ -170,6 +192,7 @@ export async function createSightline(
       await capabilities?.close();
       await otlp?.close();
       await api.close();
+      await webhooks.stop();
       liveLogs.close();
       await logWriter.close();
       await eventWriter.close();

@@ -23,6 +23,7 @@ const COMMANDS = [
   'accounts',
   'workspaces',
   'keys',
+  'webhooks',
   'retention',
   'db',
 ];

@@ -46,6 +46,7 @@ function bodyFor(path: string, ids: Record<string, string>): unknown {
       () => ({ history_start: '2020-01-01T00:00:00Z', history_end: NOW, history_interval_seconds: 86_400 * 365 }),
     ],
     [/\/workspaces\/$/, () => ({ name: 'Second', handle: `second-${randomUUID().slice(0, 8)}` })],
+    [/\/sightline\/webhooks$/, () => ({ url: 'http://127.0.0.1:9/hook' })],
   ];
   return bodies.find(([re]) => re.test(path))?.[1]() ?? {};
 }
@@ -65,7 +66,9 @@ function event(flowRunId: string): Record<string, unknown> {
 function fill(path: string, ids: Record<string, string>): string {
   return path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => {
     if (name === 'id') {
-      const kind = /\/(flow_runs|task_runs|artifacts|flows|flow_run_states|task_run_states)\/\{id\}/.exec(path)?.[1];
+      const kind = /\/(flow_runs|task_runs|artifacts|flows|flow_run_states|task_run_states|webhooks)\/\{id\}/.exec(
+        path,
+      )?.[1];
       const byKind: Record<string, string> = {
         flow_runs: ids.flow_run,
         task_runs: ids.task_run,
@@ -73,6 +76,7 @@ function fill(path: string, ids: Record<string, string>): string {
         flows: ids.flow,
         flow_run_states: ids.flow_run_state,
         task_run_states: ids.task_run_state,
+        webhooks: ids.webhook,
       };
       assert.ok(kind, `no id for ${path}`);
       return byKind[kind];
@@ -193,6 +197,7 @@ forEachEngine('response schemas of /api/openapi.json', (engine) => {
     ids.token = (await call('POST', s.oss(`/sightline/flow_runs/${ids.flow_run}/download-link`), {})).url
       .split('/')
       .pop();
+    ids.webhook = (await call('POST', s.oss('/sightline/webhooks'), bodyFor('/sightline/webhooks', ids))).id;
     ids.download = (await call('GET', s.oss(`/v1/flow-runs/${ids.flow_run}/download`))).data.id;
     await eventually(async () => {
       const job = await call('GET', s.oss(`/v1/file-downloads/${ids.download}`));

@@ -24,7 +24,7 @@ forEachEngine('route table', (engine) => {
   });
   after(() => s.close());
 
-  it('documents a scope for every operation, admin only for workspace creation, DELETE /tags and retention', async () => {
+  it('documents a scope for every operation, admin only for workspace creation, DELETE /tags, retention and webhooks', async () => {
     const doc = JSON.parse((await s.request('GET', '/api/openapi.json')).body) as {
       paths: Record<string, Record<string, { 'x-sightline-scope'?: string }>>;
     };
@@ -38,13 +38,22 @@ forEachEngine('route table', (engine) => {
         if (scope === 'admin') admin.push(`${method.toUpperCase()} ${path}`);
       }
     assert.ok(count > 100, `only ${count} operations documented`);
-    assert.deepEqual(admin.sort(), [
-      'DELETE /api/accounts/{account_id}/workspaces/{workspace_id}/tags',
-      'DELETE /api/tags',
-      'GET /api/accounts/{account_id}/workspaces/{workspace_id}/admin/retention',
-      'GET /api/admin/retention',
-      'POST /api/accounts/{account_id}/workspaces/',
-    ]);
+    assert.deepEqual(
+      admin.sort(),
+      [
+        'DELETE /api/accounts/{account_id}/workspaces/{workspace_id}/tags',
+        'DELETE /api/tags',
+        'GET /api/accounts/{account_id}/workspaces/{workspace_id}/admin/retention',
+        'GET /api/admin/retention',
+        'POST /api/accounts/{account_id}/workspaces/',
+        ...['/api/accounts/{account_id}/workspaces/{workspace_id}', '/api'].flatMap((p) => [
+          `DELETE ${p}/sightline/webhooks/{id}`,
+          `GET ${p}/sightline/webhooks`,
+          `GET ${p}/sightline/webhooks/{id}/deliveries`,
+          `POST ${p}/sightline/webhooks`,
+        ]),
+      ].sort(),
+    );
     assert.equal(doc.paths['/api/logs/filter'].post['x-sightline-scope'], 'read');
     assert.equal(doc.paths['/api/logs/'].post['x-sightline-scope'], 'write');
   });

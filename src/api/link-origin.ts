@@ -18,11 +18,15 @@ export function addressOrigin(address: string | undefined, port: number | undefi
   return `http://${host.includes(':') ? `[${host}]` : host}${port ? `:${port}` : ''}`;
 }
 
+/** The origin `--public-url` gives, if set. A trailing `/api` is accepted: the URL users give the Prefect client. */
+export function publicOrigin(config: Pick<GuardConfig, 'public-url'>): string | undefined {
+  return config['public-url']?.replace(/\/+$/, '').replace(/\/api$/, '') || undefined;
+}
+
 /** Origin (scheme, host, port; no trailing slash) for absolute links in the answer to `req`. */
 export function linkOrigin(config: GuardConfig, req: { raw: IncomingMessage }): string {
-  const configured = config['public-url'];
-  // A trailing `/api` is accepted: the URL users give the Prefect client.
-  if (configured) return configured.replace(/\/+$/, '').replace(/\/api$/, '');
+  const configured = publicOrigin(config);
+  if (configured) return configured;
   const { host, proto } = browserGuard(config).view(req.raw);
   if (host && linkableHost(host, config['allowed-host'])) return `${proto}://${host}`;
   return addressOrigin(req.raw.socket?.localAddress, req.raw.socket?.localPort);

@@ -50,6 +50,7 @@ export class ServerMetrics {
   private readonly ingested: Counter<'kind'>;
   private readonly batches: Histogram<'kind'>;
   private readonly rejections: Counter<'limit'>;
+  private readonly webhookAttempts: Counter<'outcome'>;
   /** Open websockets by route (`/logs/out`, …), whatever their path family. */
   private readonly sockets = new Map<string, Set<TrackedSocket>>();
   /** Label children by key: looking labels up per request costs more than the increment. */
@@ -90,6 +91,12 @@ export class ServerMetrics {
       labelNames: ['limit'],
       registers,
     });
+    this.webhookAttempts = new Counter({
+      name: 'sightline_webhook_attempts_total',
+      help: 'Webhook delivery attempts made by this instance, by outcome (delivered, retry, gave_up).',
+      labelNames: ['outcome'],
+      registers,
+    });
     const sockets = this.sockets;
     new Gauge({
       name: 'sightline_websocket_connections',
@@ -122,6 +129,23 @@ export class ServerMetrics {
         return n;
       },
     );
+  }
+
+  /** A webhook delivery attempt's outcome. */
+  webhookAttempt(outcome: 'delivered' | 'retry' | 'gave_up'): void {
+    this.webhookAttempts.inc({ outcome });
+  }
+
+  /** The webhook requests this instance has in flight, read at scrape time. */
+  watchWebhooks(inFlight: () => number): void {
+    new Gauge({
+      name: 'sightline_webhook_requests_in_flight',
+      help: 'Webhook deliveries this instance is sending now.',
+      registers: [this.registry],
+      collect() {
+        this.set(inFlight());
+      },
+    });
   }
 
   /** Gauges of the server's writers and database, read at scrape time. */

@@ -20,6 +20,7 @@ commands:
   accounts    Create and list accounts (--data-dir or --db: works beside a running server).
   workspaces  Create and list workspaces; set a workspace's own retention.
   keys        Create, list and revoke API keys (for --auth).
+  webhooks    Create, list and delete webhooks on events (--data-dir or --db); show their deliveries.
   backup      Copy the embedded database to a file while servers keep writing (--to FILE).
   restore     Restore a backup into --data-dir (--from FILE; servers stopped).
   retention   retention run: sweep now by the retention settings (--dry-run prints what would go).
@@ -40,6 +41,7 @@ const commands: Record<string, Command> = {
   accounts: async (argv, env) => (await import('./admin.ts')).accounts(argv, env),
   workspaces: async (argv, env) => (await import('./admin.ts')).workspaces(argv, env),
   keys: async (argv, env) => (await import('./admin.ts')).keys(argv, env),
+  webhooks: async (argv, env) => (await import('./webhooks.ts')).webhooks(argv, env),
   backup: async (argv, env) => (await import('./backup.ts')).backup(argv, env),
   restore: async (argv, env) => (await import('./backup.ts')).restore(argv, env),
   retention: async (argv, env) => (await import('./retention.ts')).retention(argv, env),

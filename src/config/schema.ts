@@ -185,6 +185,25 @@ export const serveOptions = {
     min: 1,
     max: 1_000_000,
   },
+  'webhook-timeout': {
+    type: 'duration',
+    help: 'How long a webhook target may take to answer a delivery before the attempt counts as failed (and is retried).',
+    default: 10,
+    min: 1,
+  },
+  'webhook-retry-delay': {
+    type: 'duration',
+    help: 'Wait before a failed webhook delivery is tried again; it doubles after each failure (at most an hour), for 24 hours.',
+    default: 10,
+    min: 1,
+  },
+  'webhook-queue': {
+    type: 'int',
+    help: 'Most deliveries of one webhook waiting to succeed; while it is full, newer events wait in the event store.',
+    default: 100,
+    min: 1,
+    max: 10_000,
+  },
   'no-ui': { type: 'bool', help: "Do not serve Sightline's web UI at / on the native port.", default: false },
   'no-download-worker': {
     type: 'bool',

@@ -31,6 +31,8 @@ export interface TestWiring {
   eventSink?: EventSink;
   /** The time retention sweeps read (tests move it instead of waiting). */
   clock?: () => number;
+  /** Time between webhook delivery rounds without new events (ms). */
+  webhookPollMs?: number;
 }
 
 export async function startServer(
@@ -58,7 +60,11 @@ export async function startServer(
 }
 
 export async function startWithConfig(config: ServeConfig, wiring: TestWiring = {}): Promise<TestServer> {
-  const app = await createSightline(config, { eventSink: wiring.eventSink, clock: wiring.clock });
+  const app = await createSightline(config, {
+    eventSink: wiring.eventSink,
+    clock: wiring.clock,
+    webhookPollMs: wiring.webhookPollMs,
+  });
   const { account, workspace } = app.services.defaults;
   const prefix = (w: string) => `/api/accounts/${account.id}/workspaces/${w}`;
   return {

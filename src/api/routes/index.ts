@@ -20,6 +20,7 @@ import { runSupportRoutes } from './run-support.ts';
 import { sightlineUiFixedRoutes, sightlineUiRoutes } from './sightline-ui.ts';
 import { taskRunRoutes } from './task-runs.ts';
 import { traceRoutes } from './traces.ts';
+import { webhookRoutes } from './webhooks.ts';
 import { workspaceRoutes } from './workspaces.ts';
 
 export const apiRoutes: RouteDef[] = [
@@ -39,6 +40,7 @@ export const apiRoutes: RouteDef[] = [
   ...agentRoutes,
   ...prefectUiRoutes,
   ...sightlineUiRoutes,
+  ...webhookRoutes,
 ];
 
 /** Routes outside the two path families: they address an account, or the caller. */

@@ -53,7 +53,7 @@ const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve)
 
 /** While ingest is busy, a batch aims at this long a transaction… */
 const BUSY_SLICE_MS = 15;
-/** …and the sweep takes at most this share of the time, ingest the rest (ADR 44). */
+/** …and the sweep takes at most this share of the time, ingest the rest (ADR 46). */
 const BUSY_SHARE = 0.25;
 const MIN_BATCH = 50;
 const FIRST_BUSY_BATCH = 500;
@@ -92,7 +92,6 @@ class Pacer {
     const started = performance.now();
     const r = await work();
     const spent = performance.now() - started;
-    if (process.env.SWEEP_DEBUG)
       process.stderr.write(`sweep step ${spent.toFixed(1)} ms size ${this.size} busy ${this.busy()}\n`);
     // A step blocks SQLite's thread: ingest looks idle right after one, so busy is remembered a while.
     if (!this.pacing()) {

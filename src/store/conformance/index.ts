@@ -20,6 +20,7 @@ import { spanConformance } from './spans.ts';
 import { taskRunConformance } from './task-runs.ts';
 import { tenancyConformance } from './tenancy.ts';
 import { traceConformance } from './traces.ts';
+import { webhookConformance } from './webhooks.ts';
 
 export type OpenTestStore = () => Promise<Store>;
 
@@ -41,4 +42,5 @@ export function storeConformance(open: OpenTestStore): void {
   otelConformance(open);
   healthConformance(open);
   retentionConformance(open);
+  webhookConformance(open);
 }

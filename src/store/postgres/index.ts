@@ -32,6 +32,7 @@ import { PgTags } from './tags.ts';
 import { taskRunRecorderProjection } from './task-run-projection.ts';
 import { PgTaskRuns } from './task-runs.ts';
 import { PgTenancy } from './tenancy.ts';
+import { PgWebhooks } from './webhooks.ts';
 
 function redact(url: string): string {
   try {
@@ -92,6 +93,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     otel: new PgOtel(db, tenancy, spans.projection),
     downloads: new PgDownloads(db, tenancy),
     retention: new PgRetention(db, tenancy, logs, events),
+    webhooks: new PgWebhooks(db, tenancy),
     changes,
     // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.
     writeConcurrency: Math.max(1, Math.min(4, opts.poolSize - 2)),

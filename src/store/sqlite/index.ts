@@ -28,6 +28,7 @@ import { SqliteTaskRuns } from './task-runs.ts';
 import { SqliteTenancy } from './tenancy.ts';
 import { LogTextIndex } from './text-index.ts';
 import type { TextPlanLimits } from './text-plan.ts';
+import { SqliteWebhooks } from './webhooks.ts';
 
 export interface SqliteOptions {
   /** File path, or `:memory:`. */
@@ -76,6 +77,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     otel: new SqliteOtel(db, tenancy, spans.projection),
     downloads: new SqliteDownloads(db, tenancy),
     retention: new SqliteRetention(db, opts.path, tenancy, logs, events),
+    webhooks: new SqliteWebhooks(db, tenancy),
     changes: new MemoryChangeFeed(),
     async close() {
       await text.close();

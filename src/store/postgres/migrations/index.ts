@@ -20,6 +20,7 @@ import { apiKeys } from './0010-api-keys.ts';
 import { flowRunManagement } from './0011-flow-run-management.ts';
 import { otelSpans } from './0012-otel-spans.ts';
 import { retention } from './0013-retention.ts';
+import { webhooks } from './0014-webhooks.ts';
 
 export interface Migration {
   version: number;
@@ -42,6 +43,7 @@ export const migrations: Migration[] = [
   flowRunManagement,
   otelSpans,
   retention,
+  webhooks,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

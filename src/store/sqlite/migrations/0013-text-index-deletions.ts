@@ -1,5 +1,5 @@
 /**
- * Deleted logs leave the text index (ADR 44): a deletion queues the `seq` of every log it removes;
+ * Deleted logs leave the text index (ADR 46): a deletion queues the `seq` of every log it removes;
  * the text index's worker removes their entries and records how far it got in the index file.
  */
 import type { Migration } from './index.ts';

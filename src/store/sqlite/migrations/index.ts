@@ -18,6 +18,7 @@ import { flowRunManagement } from './0010-flow-run-management.ts';
 import { otelSpans } from './0011-otel-spans.ts';
 import { retention } from './0012-retention.ts';
 import { textIndexDeletions } from './0013-text-index-deletions.ts';
+import { webhooks } from './0014-webhooks.ts';
 
 export interface Migration {
   version: number;
@@ -40,6 +41,7 @@ export const migrations: Migration[] = [
   otelSpans,
   retention,
   textIndexDeletions,
+  webhooks,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
