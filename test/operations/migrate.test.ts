@@ -28,7 +28,7 @@ async function stop(s: Served): Promise<void> {
 }
 
 /** The answers compared between the two servers: every read the API serves over the copied data. */
-async function answers(api: string, runs: string[]): Promise<unknown> {
+async function answers(api: string, runs: string[]): Promise<{ compared: unknown; nextPage: string }> {
   const logs = [];
   for (let offset = 0; ; offset += 200) {
     const page = await json(`${api}/logs/filter`, { logs: { flow_run_id: { any_: runs } }, limit: 200, offset });
@@ -51,7 +51,8 @@ async function answers(api: string, runs: string[]): Promise<unknown> {
   const page = await json(`${events}/filter`, { filter: since, limit: 50 });
   eventPages.push(page.events);
   // The next page's token, signed with the token secret, is followed on each server.
-  if (page.next_page) eventPages.push((await json(page.next_page)).events);
+  assert.ok(page.next_page, 'more than one page of events');
+  eventPages.push((await json(page.next_page)).events);
   const all = {
     logs,
     text: await json(`${api}/logs/filter`, { logs: { text: { query: 'crash' } }, limit: 20 }),
@@ -64,7 +65,10 @@ async function answers(api: string, runs: string[]): Promise<unknown> {
   };
   // What grows with the clock: a running run's estimates, a cursor's expiry.
   const clocked = (k: string) => k.startsWith('estimated_') || k.endsWith('_cursor') || k === 'next_page';
-  return JSON.parse(JSON.stringify(all, (k, v) => (clocked(k) ? undefined : v)));
+  return {
+    compared: JSON.parse(JSON.stringify(all, (k, v) => (clocked(k) ? undefined : v))),
+    nextPage: page.next_page,
+  };
 }
 
 forEngine('postgres', 'sightline migrate from SQLite', (engine) => {
@@ -159,7 +163,7 @@ forEngine('postgres', 'sightline migrate from SQLite', (engine) => {
     assert.match(other.stderr, /holds a migration from another store/);
 
     server = await startServer(['--data-dir', data]);
-    let expected: unknown;
+    let expected: Awaited<ReturnType<typeof answers>>;
     try {
       expected = await answers(server.lines.api, runs!);
     } finally {
@@ -167,9 +171,25 @@ forEngine('postgres', 'sightline migrate from SQLite', (engine) => {
     }
     server = await startServer(['--db', to]);
     try {
-      assert.deepEqual(await answers(server.lines.api, runs!), expected);
+      const api = server.lines.api;
+      assert.deepEqual((await answers(api, runs!)).compared, expected!.compared);
+      // A page token the SQLite server signed is accepted by the PostgreSQL one: the secret came along.
+      const token = new URL(expected!.nextPage);
+      const followed = await json(`${new URL(api).origin}${token.pathname}${token.search}`);
+      assert.deepEqual(followed.events, (expected!.compared as { eventPages: unknown[] }).eventPages[1]);
     } finally {
       await stop(server);
     }
+
+    // A copy that differs from its source (a row lost behind the copied position) fails the check.
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: to });
+    await c.connect();
+    await c.query('DELETE FROM logs WHERE seq = (SELECT min(seq) FROM logs)');
+    await c.end();
+    const lost = await run(args);
+    assert.equal(lost.code, 1, lost.stderr);
+    assert.match(lost.stdout, /\n {2}logs +3,000 +2,999 .* DIFFERENT\n/);
+    assert.match(lost.stderr, /the copy differs from the source/);
   });
 });
