@@ -59,7 +59,7 @@ function print(r: MigrateReport): void {
       `  ${c.kind.padEnd(24)} ${int(c.source.count).padStart(12)} ${int(c.target.count).padStart(12)}  ${c.source.checksum}  ${c.target.checksum}  ${c.ok ? 'ok' : 'DIFFERENT'}`,
   );
   process.stdout.write(
-    `${r.resumed ? 'continued' : 'copied'} ${int(r.copied)} records in ${(r.ms / 1000).toFixed(1)} s (source id ${r.sourceId})\n` +
+    `${r.resumed ? 'continued' : 'copied'} ${int(r.copied)} records in ${(r.copyMs / 1000).toFixed(1)} s, checked in ${(r.verifyMs / 1000).toFixed(1)} s (source id ${r.sourceId})\n` +
       `  ${'kind'.padEnd(24)} ${'source'.padStart(12)} ${'target'.padStart(12)}  checksums\n${lines.join('\n')}\n`,
   );
 }
