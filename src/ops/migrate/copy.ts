@@ -45,7 +45,16 @@ async function storeId(store: Store): Promise<string> {
     .slice(0, 32);
 }
 
-const keyOf = (k: MigrationKind, r: Record<string, MigrationValue>) => k.key.map((c) => r[c]);
+/** A kind's records in key order, `batch` at a time, after the key `after`. */
+async function* batches(store: Store, k: MigrationKind, batch: number, after?: MigrationValue[]) {
+  for (;;) {
+    const records = await store.migration.exportBatch(k.table, after, batch);
+    if (records.length) yield records;
+    if (records.length < batch) return;
+    const last = records[records.length - 1];
+    after = k.key.map((c) => last[c]);
+  }
+}
 
 /** Refuses a target holding another store's data; records where the target's data comes from. */
 async function claimTarget(to: Store, sourceId: string): Promise<boolean> {
@@ -78,17 +87,12 @@ export async function copyStore(
   }
   let copied = 0;
   for (const k of MIGRATION_KINDS) {
-    const kind = k.table;
-    let after = k.replace ? undefined : await to.migration.lastKey(kind);
-    for (;;) {
-      const records = await from.migration.exportBatch(kind, after, opts.batch);
-      if (!records.length) break;
-      const added = await to.migration.importBatch(kind, records);
+    const after = k.replace ? undefined : await to.migration.lastKey(k.table);
+    for await (const records of batches(from, k, opts.batch, after)) {
+      const added = await to.migration.importBatch(k.table, records);
       copied += added;
       done += added;
-      after = keyOf(k, records[records.length - 1]);
       opts.onProgress?.({ kind: k.table, done, total, copied, ms: Date.now() - started });
-      if (records.length < opts.batch) break;
     }
   }
   await to.migration.finishImport();
@@ -109,16 +113,11 @@ export async function copyStore(
 
 /** How many records of a kind a store holds and a hash over them in key order, read in batches. */
 async function summary(store: Store, k: MigrationKind, batch: number): Promise<{ count: number; checksum: string }> {
-  const kind = k.table;
   const hash = createHash('sha256');
   let count = 0;
-  let after: MigrationValue[] | undefined;
-  for (;;) {
-    const records = await store.migration.exportBatch(kind, after, batch);
+  for await (const records of batches(store, k, batch)) {
     for (const r of records) hash.update(`${canonicalRecord(k, r)}\n`);
     count += records.length;
-    if (records.length < batch) break;
-    after = keyOf(k, records[records.length - 1]);
   }
   return { count, checksum: hash.digest('hex').slice(0, 16) };
 }
