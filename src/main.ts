@@ -25,6 +25,7 @@ import { LiveHub } from './ops/live/hub.ts';
 import { logLiveSource } from './ops/logs/live-logs.ts';
 import { startCancelSweeper } from './ops/management/actions.ts';
 import { startDownloadWorker } from './ops/management/downloads.ts';
+import { copyStore, type MigrateReport } from './ops/migrate/copy.ts';
 import { RetentionSchedule } from './ops/retention/schedule.ts';
 import { eventWriterSink } from './ops/runs/event-sink.ts';
 import { WebhookWorker } from './ops/webhooks/worker.ts';
@@ -221,6 +222,28 @@ export async function openAdministration(
   } catch (err) {
     await store.close();
     throw err;
+  }
+}
+
+/**
+ * `sightline migrate`: copies the store at `fromUrl` into the (empty, or partly copied from the same
+ * source) store at `toUrl` and verifies the copy. No server may be writing to either meanwhile.
+ */
+export async function migrateStore(
+  fromUrl: string,
+  toUrl: string,
+  opts: Parameters<typeof copyStore>[2],
+): Promise<MigrateReport> {
+  const from = await openStore({ url: fromUrl, sync: 'normal', pool: 2 });
+  try {
+    const to = await openStore({ url: toUrl, sync: 'normal', pool: 4 });
+    try {
+      return await copyStore(from, to, opts);
+    } finally {
+      await to.close();
+    }
+  } finally {
+    await from.close();
   }
 }
 

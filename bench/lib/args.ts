@@ -46,6 +46,8 @@ export const USAGE = `usage: npm run bench -- [options]
                     jumps, the runs page among 100k runs
   --retention       only the retention benchmark (same as --only retention): 30 days of --logs
                     logs and as many events, 20 days swept away while ingesting
+  --migrate         only the migration benchmark: 'sightline migrate' of --logs logs and a fifth
+                    as many events from SQLite into its own throwaway PostgreSQL cluster
   --list            list the workloads and exit
 `;
 
@@ -132,6 +134,9 @@ export function parseArgs(argv: string[]): BenchArgs | 'help' | 'list' {
         break;
       case '--retention':
         a.only.push('retention');
+        break;
+      case '--migrate':
+        a.only.push('migrate');
         break;
       case '--serve-arg':
         a.serveArgs.push(

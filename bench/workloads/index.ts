@@ -13,13 +13,14 @@ import { logsIngest } from './logs-ingest.ts';
 import { logsIngestInstances } from './logs-ingest-instances.ts';
 import { logsText } from './logs-text.ts';
 import { management } from './management.ts';
+import { migrate } from './migrate.ts';
 import { otlpIngest } from './otlp-ingest.ts';
 import { retention } from './retention.ts';
 import { tracesPage, tracesRecorder } from './traces.ts';
 import { webUi } from './web-ui.ts';
 
-/** Run only when asked for (`--ui`, `--retention`, `--only`): they take long or need Chromium. */
-export const onRequest: Workload[] = [webUi, retention];
+/** Run only when asked for (`--ui`, `--retention`, `--migrate`, `--only`): they take long, need Chromium or start their own PostgreSQL. */
+export const onRequest: Workload[] = [webUi, retention, migrate];
 export { webUi };
 
 export const workloads: Workload[] = [
@@ -38,4 +39,5 @@ export const workloads: Workload[] = [
   agentTools,
   webUi,
   retention,
+  migrate,
 ];

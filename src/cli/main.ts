@@ -23,6 +23,7 @@ commands:
   webhooks    Create, list and delete webhooks on events (--data-dir or --db); show their deliveries.
   backup      Copy the embedded database to a file while servers keep writing (--to FILE).
   restore     Restore a backup into --data-dir (--from FILE; servers stopped).
+  migrate     Copy an SQLite store into PostgreSQL (--from sqlite:<path> --to postgres://…), verified.
   retention   retention run: sweep now by the retention settings (--dry-run prints what would go).
   db          db vacuum: shrink an SQLite database after retention (servers stopped).
 
@@ -44,6 +45,7 @@ const commands: Record<string, Command> = {
   webhooks: async (argv, env) => (await import('./webhooks.ts')).webhooks(argv, env),
   backup: async (argv, env) => (await import('./backup.ts')).backup(argv, env),
   restore: async (argv, env) => (await import('./backup.ts')).restore(argv, env),
+  migrate: async (argv, env) => (await import('./migrate.ts')).migrate(argv, env),
   retention: async (argv, env) => (await import('./retention.ts')).retention(argv, env),
   db: async (argv, env) => (await import('./retention.ts')).db(argv, env),
 };

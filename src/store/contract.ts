@@ -25,6 +25,7 @@ import type {
 } from '../domain/events.ts';
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../domain/logs.ts';
 import type { DownloadJob, DownloadStatus, NewDownload } from '../domain/management/downloads.ts';
+import type { KindName, MigrationRecord, MigrationValue } from '../domain/migration.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../domain/observed-loggers.ts';
 import type { OtelSpanRow } from '../domain/otlp/spans.ts';
 import type { EventGroup, EventOwner, SweepRecord, WorkspaceRetention } from '../domain/retention.ts';
@@ -722,6 +723,36 @@ export interface WebhookStore {
   deliveries(workspaceId: string, id: string, page: { limit: number; offset: number }): Promise<WebhookDelivery[]>;
 }
 
+/**
+ * For `sightline migrate` (ADR 45): a raw export, in the engine-neutral shapes of
+ * `domain/migration.ts`, and an idempotent import of every stored record, keeping ids, times,
+ * sequence numbers and counters. Only the migration writes records this way.
+ */
+export interface MigrationStore {
+  /**
+   * Up to `limit` records of `kind` in key order, starting strictly after the key `after` (its
+   * values in the kind's key order; undefined starts at the first).
+   */
+  exportBatch(kind: KindName, after: MigrationValue[] | undefined, limit: number): Promise<MigrationRecord[]>;
+  /**
+   * Stores records exported by another store, as they are, in one transaction; records whose key
+   * is already stored are skipped (so a resumed copy doubles nothing). Returns how many were new.
+   */
+  importBatch(kind: KindName, records: MigrationRecord[]): Promise<number>;
+  /** The highest key stored for `kind` (where a resumed copy continues), undefined when none. */
+  lastKey(kind: KindName): Promise<MigrationValue[] | undefined>;
+  /** How many records of `kind` are stored. */
+  count(kind: KindName): Promise<number>;
+  /**
+   * After an import: moves the engine's own counters (sequences, identity keys) past the imported
+   * values, so that new writes continue after them.
+   */
+  finishImport(): Promise<void>;
+  /** The id of the store this one was migrated from (recorded by `markSource`), if any. */
+  source(): Promise<string | undefined>;
+  markSource(id: string): Promise<void>;
+}
+
 /** What operators watch about the database itself (readiness and `/metrics`), read on demand. */
 export interface StoreHealth {
   /**
@@ -754,6 +785,8 @@ export interface Store {
   readonly retention: RetentionStore;
   readonly webhooks: WebhookStore;
   readonly changes: ChangeFeed;
+  /** Raw export and import for `sightline migrate` (`MigrationStore`). */
+  readonly migration: MigrationStore;
   /**
    * How many write transactions the engine runs well at once: group commit keeps up to this many
    * flushes in flight under load. Absent = 1 (SQLite: one writer).

@@ -12,6 +12,7 @@ import { keyConformance } from './keys.ts';
 import { logMatchConformance } from './log-match.ts';
 import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
+import { migrationConformance } from './migration.ts';
 import { otelConformance } from './otel.ts';
 import { retentionConformance } from './retention.ts';
 import { runHistoryConformance } from './run-history.ts';
@@ -43,4 +44,5 @@ export function storeConformance(open: OpenTestStore): void {
   healthConformance(open);
   retentionConformance(open);
   webhookConformance(open);
+  migrationConformance(open);
 }

@@ -23,6 +23,7 @@ import { PgFlows } from './flows.ts';
 import { postgresHealth } from './health.ts';
 import { PgKeys } from './keys.ts';
 import { PgLogs } from './logs.ts';
+import { PgMigration } from './migration.ts';
 import { migrate } from './migrations/index.ts';
 import { PgOtel } from './otel.ts';
 import { PgRetention } from './retention.ts';
@@ -95,6 +96,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     retention: new PgRetention(db, tenancy, logs, events),
     webhooks: new PgWebhooks(db, tenancy),
     changes,
+    migration: new PgMigration(db, { logs: logs.partitions, events: events.partitions }),
     // Concurrent inserts use more of the database's cores; reads keep the rest of the pool.
     writeConcurrency: Math.max(1, Math.min(4, opts.poolSize - 2)),
     close() {

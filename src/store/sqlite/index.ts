@@ -17,6 +17,7 @@ import { SqliteFlows } from './flows.ts';
 import { sqliteHealth } from './health.ts';
 import { SqliteKeys } from './keys.ts';
 import { SqliteLogs } from './logs.ts';
+import { SqliteMigration } from './migration.ts';
 import { migrate } from './migrations/index.ts';
 import { SqliteOtel } from './otel.ts';
 import { SqliteRetention } from './retention.ts';
@@ -79,6 +80,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     retention: new SqliteRetention(db, opts.path, tenancy, logs, events),
     webhooks: new SqliteWebhooks(db, tenancy),
     changes: new MemoryChangeFeed(),
+    migration: new SqliteMigration(db),
     async close() {
       await text.close();
       db.close();
