@@ -339,6 +339,37 @@ const kinds = {
     },
   },
   download_chunks: { key: ['download_id', 'n'], columns: { download_id: 'text', n: 'int', data: 'bytes' } },
+  webhooks: {
+    key: ['id'],
+    columns: {
+      id: 'text',
+      ws: 'int',
+      filter: 'text',
+      url: 'text',
+      format: 'text',
+      secret: 'text',
+      created: 'int',
+      position: 'int',
+      lease_owner: 'text',
+      lease_until: 'int',
+    },
+  },
+  webhook_deliveries: {
+    key: ['webhook_id', 'event_id'],
+    columns: {
+      webhook_id: 'text',
+      event_id: 'text',
+      seq: 'int',
+      body: 'text',
+      created: 'int',
+      attempts: 'int',
+      status: 'int',
+      error: 'text',
+      next_attempt: 'int',
+      delivered: 'int',
+      gave_up: 'int',
+    },
+  },
   // The page-token secret, so that page tokens and cursors issued by the source keep working.
   meta: {
     key: ['key'],

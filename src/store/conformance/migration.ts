@@ -113,6 +113,17 @@ export function migrationConformance(open: OpenTestStore): void {
           rateLimitRequests: 10,
           rateLimitItems: null,
         });
+        const hook = await from.webhooks.create(ws, {
+          id: '00000000-0000-4000-8000-00000000bbbb',
+          filter: { event: { name: ['prefect.flow-run.Failed'] } },
+          url: 'http://127.0.0.1:9/hook',
+          format: 'json',
+          secret: 's'.repeat(32),
+          created: T0,
+          position: 0,
+        });
+        await from.webhooks.claim('source', T0, T0 + 60_000_000);
+        await from.webhooks.enqueue(hook.id, 'source', [{ eventId: 'e1', seq: 1, body: '{}', created: T0 }], 1);
         const secret = await from.tenancy.tokenSecret();
         await to.tenancy.tokenSecret(); // the target's own secret is replaced by the source's
 
