@@ -6,6 +6,7 @@
  * cycles. Ingest latency is split by whether the request was sent before or during the sweep.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { formatMicros, type Micros, nowMicros, parseIsoMicros } from '../../src/domain/time.ts';
 import { openStore } from '../../src/store/open.ts';
 import { trackChild } from '../lib/cleanup.ts';
@@ -214,7 +215,10 @@ async function sqliteCycles(ctx: BenchContext, n: number): Promise<string> {
       // Keep cycle i and i − 1: the cutoff is the start of day i − 1.
       const keepSeconds = Math.ceil((nowMicros() - (base + (i - 1) * DAY)) / 1e6);
       await cli(['retention', 'run', '--db', server.db, '--retention-logs', `${keepSeconds}s`]);
-      sizes.push(mb(await databaseSize(server)));
+      const file = server.db.slice('sqlite:'.length);
+      const size = (suffix: string) => (existsSync(file + suffix) ? statSync(file + suffix).size : 0);
+      const [main, wal, text] = [size(''), size('-wal'), size('-text') + size('-text-wal')];
+      sizes.push(`${mb(main + wal + text)} (${mb(main)} + WAL ${mb(wal)} + text ${mb(text)})`);
       log(`   cycle ${i + 1}: ${sizes.at(-1)}`);
     }
   } finally {
@@ -222,8 +226,9 @@ async function sqliteCycles(ctx: BenchContext, n: number): Promise<string> {
     await server.stop();
   }
   return (
-    `SQLite file size (database, WAL and text index) after each of ${CYCLES} cycles of ${int(per)} logs in, ` +
-    `everything older than two cycles out (\`sightline retention run\` beside the running server; ${formatMicros(base)} onwards):\n\n` +
-    `| cycle | ${sizes.map((_, i) => i + 1).join(' | ')} |\n| --- |${' --- |'.repeat(sizes.length)}\n| size | ${sizes.join(' | ')} |`
+    `SQLite files after each of ${CYCLES} cycles of ${int(per)} logs in, everything older than two cycles ` +
+    `out (\`sightline retention run\` beside the running server; ${formatMicros(base)} onwards): total ` +
+    '(database + its WAL + text index with its WAL).\n\n| cycle | files |\n| --- | --- |\n' +
+    sizes.map((s, i) => `| ${i + 1} | ${s} |`).join('\n')
   );
 }
