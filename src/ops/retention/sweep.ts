@@ -92,7 +92,6 @@ class Pacer {
     const started = performance.now();
     const r = await work();
     const spent = performance.now() - started;
-    process.stderr.write(`sweep step ${spent.toFixed(1)} ms size ${this.size} busy ${this.busy()}\n`);
     // A step blocks SQLite's thread: ingest looks idle right after one, so busy is remembered a while.
     if (!this.pacing()) {
       this.size = this.max;
