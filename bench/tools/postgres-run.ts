@@ -16,6 +16,7 @@ const GROUPS = [
   'events-ingest',
   'events-queries',
   'traces-recorder,traces-page',
+  'retention',
 ];
 
 const args = process.argv.slice(2);
