@@ -96,9 +96,21 @@ export class PgDb {
 
   /**
    * Runs `fn` in a transaction on one pooled connection (READ COMMITTED): commits when it
-   * resolves, rolls back when it throws.
+   * resolves, rolls back when it throws. A transaction PostgreSQL chose as a deadlock's victim is
+   * run again (twice at most): ingest and retention's corrections update the same statistics rows,
+   * and a writer must not fail a client's request for it. `fn` therefore does database work only.
    */
   async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.txOnce(fn);
+      } catch (err) {
+        if (attempt >= 3 || (err as { code?: string }).code !== '40P01') throw err;
+      }
+    }
+  }
+
+  private async txOnce<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     let c: pg.PoolClient;
     try {
       c = await this.pool.connect();

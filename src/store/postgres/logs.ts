@@ -474,11 +474,12 @@ export class PgLogs implements LogStore {
 
   /** The statistics kept at ingest, once the logs of `groups` are gone from workspace `ws`. */
   private async correct(c: pg.PoolClient, ws: number, groups: LogGroup[]): Promise<void> {
+    // The workspace's logger rows are the ones ingest updates too: they come last, in name order,
+    // so that this transaction holds their locks briefly and in the order writers take them.
     const perRun = new Map<string, { n: number; w: number; e: number }>();
-    const loggers = new Set<string>();
+    const loggers = new Map<string, number>();
     for (const g of groups) {
-      loggers.add(g.name);
-      await c.query('UPDATE log_loggers SET count = count - $1 WHERE ws = $2 AND name = $3', [g.n, ws, g.name]);
+      loggers.set(g.name, (loggers.get(g.name) ?? 0) + Number(g.n));
       if (g.flow_run_id === null) continue;
       await c.query('UPDATE log_run_loggers SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3 AND name = $4', [
         g.n,
@@ -500,20 +501,6 @@ export class PgLogs implements LogStore {
       const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0 };
       perRun.set(g.flow_run_id, { n: sum.n + Number(g.n), w: sum.w + Number(g.w), e: sum.e + Number(g.e) });
     }
-    for (const name of loggers) {
-      // `logs_ws_logger` (ws, name, timestamp) finds each end at once.
-      await c.query(
-        `WITH s AS (SELECT (SELECT min("timestamp") FROM logs WHERE ws = $1 AND name = $2) AS lo,
-                           (SELECT max("timestamp") FROM logs WHERE ws = $1 AND name = $2) AS hi)
-         UPDATE log_loggers SET first_seen = s.lo, last_seen = s.hi FROM s WHERE ws = $1 AND name = $2 AND s.lo IS NOT NULL`,
-        [ws, name],
-      );
-      await c.query(
-        `DELETE FROM log_loggers WHERE ws = $1 AND name = $2
-           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND name = $2))`,
-        [ws, name],
-      );
-    }
     for (const [flowRunId, { n, w, e }] of perRun) {
       await c.query(
         'UPDATE log_run_stats SET count = count - $1, warn_count = warn_count - $2, error_count = error_count - $3 WHERE ws = $4 AND flow_run_id = $5',
@@ -524,6 +511,21 @@ export class PgLogs implements LogStore {
         `UPDATE log_run_stats SET max_seq = m FROM (SELECT max(seq) AS m FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid) s
          WHERE ws = $1 AND flow_run_id = $2 AND m IS NOT NULL`,
         [ws, flowRunId],
+      );
+    }
+    for (const name of [...loggers.keys()].sort()) {
+      // `logs_ws_logger` (ws, name, timestamp) finds each end at once.
+      await c.query(
+        `WITH s AS (SELECT (SELECT min("timestamp") FROM logs WHERE ws = $1 AND name = $2) AS lo,
+                           (SELECT max("timestamp") FROM logs WHERE ws = $1 AND name = $2) AS hi)
+         UPDATE log_loggers SET count = count - $3, first_seen = coalesce(s.lo, first_seen), last_seen = coalesce(s.hi, last_seen)
+         FROM s WHERE ws = $1 AND name = $2`,
+        [ws, name, loggers.get(name)],
+      );
+      await c.query(
+        `DELETE FROM log_loggers WHERE ws = $1 AND name = $2
+           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND name = $2))`,
+        [ws, name],
       );
     }
   }
