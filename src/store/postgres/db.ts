@@ -157,6 +157,8 @@ export const LOCK = {
   tenancy: lockKey(2n),
   partitions: lockKey(3n),
   retention: lockKey(4n),
+  /** Held shared by each text-index transaction, exclusively by a day drop (ADR 46). */
+  textIndex: lockKey(5n),
 } as const;
 
 /** The key that serialises a workspace's OTel span writes (`otel.ts`): the workspace in the low bits. */

@@ -151,7 +151,8 @@ function dropEventDay(events: PgEvents, day: number): Promise<Map<number, number
         tags.set(key, { ...sum, n: sum.n + t.n });
       }
     }
-    await events.partitions.dropDay(c, day);
+    // Corrections first, reading around the doomed day: detaching locks the parent table
+    // exclusively until commit, and ingest waits for that lock, so it comes last.
     const lo = day * DAY;
     await c.query('DELETE FROM event_rollup_names WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
     await c.query('DELETE FROM event_rollup_resources WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
@@ -161,7 +162,8 @@ function dropEventDay(events: PgEvents, day: number): Promise<Map<number, number
       return m;
     };
     for (const [ws, list] of byWs([...runCounts.values()])) await dropRunCounts(c, ws, list);
-    for (const [ws, list] of byWs([...tags.values()])) await recomputeTags(c, ws, list);
+    for (const [ws, list] of byWs([...tags.values()])) await recomputeTags(c, ws, list, { lo, hi: lo + DAY });
+    await events.partitions.dropDay(c, day);
     return counted;
   });
 }
@@ -230,7 +232,14 @@ const CARRIES =
  * from the remaining events (a tag the user deleted is not brought back; one without events goes).
  * A frequent tag keeps its decremented count and has its two ends found in time order.
  */
-async function recomputeTags(c: pg.PoolClient, ws: number, gone: { name: string; n: number }[]): Promise<void> {
+async function recomputeTags(
+  c: pg.PoolClient,
+  ws: number,
+  gone: { name: string; n: number }[],
+  outside?: { lo: number; hi: number },
+): Promise<void> {
+  // With `outside`, the events that remain are those outside that range (a day about to be dropped).
+  const keep = outside ? ` AND (e.occurred < ${outside.lo} OR e.occurred >= ${outside.hi})` : '';
   for (const t of gone) {
     const row = (await c.query('SELECT n FROM tags WHERE ws = $1 AND name = $2', [ws, t.name])).rows[0] as
       | { n: number }
@@ -238,7 +247,7 @@ async function recomputeTags(c: pg.PoolClient, ws: number, gone: { name: string;
     if (!row) continue;
     const n = Number(row.n) - t.n;
     const params = [ws, ridHash(`prefect.tag.${t.name}`), `prefect.tag.${t.name}`];
-    const base = `FROM events e WHERE e.ws = $1 AND e.rid_hashes && ARRAY[$2::bigint] AND ${CARRIES}`;
+    const base = `FROM events e WHERE e.ws = $1 AND e.rid_hashes && ARRAY[$2::bigint] AND ${CARRIES}${keep}`;
     let seen: { n: number; first: number | null; last: number | null };
     if (n > TAG_FULL_READ) {
       const edge = async (dir: string) =>

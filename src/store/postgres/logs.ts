@@ -3,9 +3,10 @@ import type pg from 'pg';
 import type { LogFilter, LogQuery, LogRow, NewLog } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
+import { MICROS_PER_DAY } from '../../domain/time.ts';
 import type { LevelHistogram, LogStore, RunLogStats } from '../contract.ts';
 import { logRow } from '../shared/log-rows.ts';
-import type { PgDb } from './db.ts';
+import { LOCK, type PgDb } from './db.ts';
 import { param } from './dialect.ts';
 import * as stats from './log-stats.ts';
 import { DayPartitions } from './partitions.ts';
@@ -341,6 +342,8 @@ export class PgLogs implements LogStore {
    */
   async indexText(maxRows: number): Promise<number> {
     return this.db.tx(async (c) => {
+      // A day drop waits for this transaction here instead of at DETACH, where ingest would queue behind it.
+      await c.query('SELECT pg_advisory_xact_lock_shared($1)', [LOCK.textIndex]);
       // The state row is missing in a new database and after a crash (unlogged): start from 0.
       await c.query("INSERT INTO text_index_state (name, upto) VALUES ('logs', 0) ON CONFLICT (name) DO NOTHING");
       const wm = await this.db.one<{ upto: number }>(
@@ -457,10 +460,13 @@ export class PgLogs implements LogStore {
              FROM ${name} GROUP BY 1, 2, 3`,
             )
           ).rows as (LogGroup & { ws: number })[];
-          await this.partitions.dropDay(c, day);
+          // Corrections first, reading around the doomed day: detaching locks the parent table
+          // exclusively until commit, and ingest waits for that lock, so it comes last.
           const byWs = new Map<number, LogGroup[]>();
           for (const g of groups) byWs.set(g.ws, [...(byWs.get(g.ws) ?? []), g]);
-          for (const [ws, list] of byWs) await this.correct(c, ws, list);
+          const outside = { lo: day * MICROS_PER_DAY, hi: (day + 1) * MICROS_PER_DAY };
+          for (const [ws, list] of byWs) await this.correct(c, ws, list, outside);
+          await this.partitions.dropDay(c, day);
           return groups;
         }),
       );
@@ -472,8 +478,18 @@ export class PgLogs implements LogStore {
     return { partitions, rows };
   }
 
-  /** The statistics kept at ingest, once the logs of `groups` are gone from workspace `ws`. */
-  private async correct(c: pg.PoolClient, ws: number, groups: LogGroup[]): Promise<void> {
+  /**
+   * The statistics kept at ingest, once the logs of `groups` are gone from workspace `ws`; with
+   * `outside`, the logs that remain are those outside that time range (a day about to be dropped).
+   */
+  private async correct(
+    c: pg.PoolClient,
+    ws: number,
+    groups: LogGroup[],
+    outside?: { lo: number; hi: number },
+  ): Promise<void> {
+    // Both bounds are integers of ours, not input: inlined, they let the planner prune the day.
+    const keep = outside ? ` AND ("timestamp" < ${outside.lo} OR "timestamp" >= ${outside.hi})` : '';
     // The workspace's logger rows are the ones ingest updates too: they come last, in name order,
     // so that this transaction holds their locks briefly and in the order writers take them.
     const perRun = new Map<string, { n: number; w: number; e: number }>();
@@ -488,14 +504,14 @@ export class PgLogs implements LogStore {
         g.name,
       ]);
       await c.query(
-        `WITH s AS (SELECT min("timestamp") AS lo, max("timestamp") AS hi FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3)
+        `WITH s AS (SELECT min("timestamp") AS lo, max("timestamp") AS hi FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3${keep})
          UPDATE log_run_loggers SET first_seen = s.lo, last_seen = s.hi FROM s
          WHERE ws = $1 AND flow_run_id = $2 AND name = $3 AND s.lo IS NOT NULL`,
         [ws, g.flow_run_id, g.name],
       );
       await c.query(
         `DELETE FROM log_run_loggers WHERE ws = $1 AND flow_run_id = $2 AND name = $3
-           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3))`,
+           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3${keep}))`,
         [ws, g.flow_run_id, g.name],
       );
       const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0 };
@@ -508,7 +524,7 @@ export class PgLogs implements LogStore {
       );
       await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2 AND count <= 0', [ws, flowRunId]);
       await c.query(
-        `UPDATE log_run_stats SET max_seq = m FROM (SELECT max(seq) AS m FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid) s
+        `UPDATE log_run_stats SET max_seq = m FROM (SELECT max(seq) AS m FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid${keep}) s
          WHERE ws = $1 AND flow_run_id = $2 AND m IS NOT NULL`,
         [ws, flowRunId],
       );
@@ -516,15 +532,15 @@ export class PgLogs implements LogStore {
     for (const name of [...loggers.keys()].sort()) {
       // `logs_ws_logger` (ws, name, timestamp) finds each end at once.
       await c.query(
-        `WITH s AS (SELECT (SELECT min("timestamp") FROM logs WHERE ws = $1 AND name = $2) AS lo,
-                           (SELECT max("timestamp") FROM logs WHERE ws = $1 AND name = $2) AS hi)
+        `WITH s AS (SELECT (SELECT min("timestamp") FROM logs WHERE ws = $1 AND name = $2${keep}) AS lo,
+                           (SELECT max("timestamp") FROM logs WHERE ws = $1 AND name = $2${keep}) AS hi)
          UPDATE log_loggers SET count = count - $3, first_seen = coalesce(s.lo, first_seen), last_seen = coalesce(s.hi, last_seen)
          FROM s WHERE ws = $1 AND name = $2`,
         [ws, name, loggers.get(name)],
       );
       await c.query(
         `DELETE FROM log_loggers WHERE ws = $1 AND name = $2
-           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND name = $2))`,
+           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND name = $2${keep}))`,
         [ws, name],
       );
     }

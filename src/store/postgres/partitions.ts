@@ -162,6 +162,9 @@ export class DayPartitions {
    */
   async lockDay(c: pg.PoolClient, day: number): Promise<string | undefined> {
     await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK.partitions]);
+    // Text indexing holds a long lock on `logs_text`: the drop waits for it here, not at DETACH.
+    if (this.tables.some((t) => t.name === 'logs_text'))
+      await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK.textIndex]);
     const name = partitionName(this.tables[0].name, day);
     if (!(await this.db.one('SELECT to_regclass($1) AS r', [name], c))?.r) return undefined;
     for (const { name: table } of this.tables) {
