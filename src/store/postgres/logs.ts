@@ -426,7 +426,8 @@ export class PgLogs implements LogStore {
     const groups = (
       await c.query(
         `SELECT l.flow_run_id::text AS flow_run_id, l.name, count(*) AS n,
-           count(*) FILTER (WHERE l.level >= 30 AND l.level < 40) AS w, count(*) FILTER (WHERE l.level >= 40) AS e
+           count(*) FILTER (WHERE l.level >= 30 AND l.level < 40) AS w, count(*) FILTER (WHERE l.level >= 40) AS e,
+           min(l."timestamp") AS lo, max(l."timestamp") AS hi, max(l.seq) AS s
          FROM logs l WHERE l.ws = $1 AND ${match} GROUP BY 1, 2`,
         params,
       )
@@ -456,7 +457,8 @@ export class PgLogs implements LogStore {
           const groups = (
             await c.query(
               `SELECT ws, flow_run_id::text AS flow_run_id, name, count(*) AS n,
-               count(*) FILTER (WHERE level >= 30 AND level < 40) AS w, count(*) FILTER (WHERE level >= 40) AS e
+               count(*) FILTER (WHERE level >= 30 AND level < 40) AS w, count(*) FILTER (WHERE level >= 40) AS e,
+               min("timestamp") AS lo, max("timestamp") AS hi, max(seq) AS s
              FROM ${name} GROUP BY 1, 2, 3`,
             )
           ).rows as (LogGroup & { ws: number })[];
@@ -492,7 +494,7 @@ export class PgLogs implements LogStore {
     const keep = outside ? ` AND ("timestamp" < ${outside.lo} OR "timestamp" >= ${outside.hi})` : '';
     // The workspace's logger rows are the ones ingest updates too: they come last, in name order,
     // so that this transaction holds their locks briefly and in the order writers take them.
-    const perRun = new Map<string, { n: number; w: number; e: number }>();
+    const perRun = new Map<string, { n: number; w: number; e: number; s: number }>();
     const loggers = new Map<string, number>();
     for (const g of groups) {
       loggers.set(g.name, (loggers.get(g.name) ?? 0) + Number(g.n));
@@ -503,30 +505,40 @@ export class PgLogs implements LogStore {
         g.flow_run_id,
         g.name,
       ]);
+      // An end is read again only when a removed log was that end (a day drop removes the oldest
+      // logs: most runs' ends lie elsewhere, and each read scans the run's logs).
       await c.query(
-        `WITH s AS (SELECT min("timestamp") AS lo, max("timestamp") AS hi FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3${keep})
-         UPDATE log_run_loggers SET first_seen = s.lo, last_seen = s.hi FROM s
-         WHERE ws = $1 AND flow_run_id = $2 AND name = $3 AND s.lo IS NOT NULL`,
-        [ws, g.flow_run_id, g.name],
+        `UPDATE log_run_loggers SET
+           first_seen = coalesce((SELECT min("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3${keep}), first_seen),
+           last_seen = coalesce((SELECT max("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3${keep}), last_seen)
+         WHERE ws = $1 AND flow_run_id = $2 AND name = $3
+           AND (first_seen BETWEEN $4 AND $5 OR last_seen BETWEEN $4 AND $5)`,
+        [ws, g.flow_run_id, g.name, g.lo, g.hi],
       );
       await c.query(
         `DELETE FROM log_run_loggers WHERE ws = $1 AND flow_run_id = $2 AND name = $3
            AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3${keep}))`,
         [ws, g.flow_run_id, g.name],
       );
-      const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0 };
-      perRun.set(g.flow_run_id, { n: sum.n + Number(g.n), w: sum.w + Number(g.w), e: sum.e + Number(g.e) });
+      const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0, s: 0 };
+      perRun.set(g.flow_run_id, {
+        n: sum.n + Number(g.n),
+        w: sum.w + Number(g.w),
+        e: sum.e + Number(g.e),
+        s: Math.max(sum.s, Number(g.s)),
+      });
     }
-    for (const [flowRunId, { n, w, e }] of perRun) {
+    for (const [flowRunId, { n, w, e, s }] of perRun) {
       await c.query(
         'UPDATE log_run_stats SET count = count - $1, warn_count = warn_count - $2, error_count = error_count - $3 WHERE ws = $4 AND flow_run_id = $5',
         [n, w, e, ws, flowRunId],
       );
       await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2 AND count <= 0', [ws, flowRunId]);
+      // Read again only when the highest removed seq was the run's highest.
       await c.query(
-        `UPDATE log_run_stats SET max_seq = m FROM (SELECT max(seq) AS m FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid${keep}) s
-         WHERE ws = $1 AND flow_run_id = $2 AND m IS NOT NULL`,
-        [ws, flowRunId],
+        `UPDATE log_run_stats SET max_seq = coalesce((SELECT max(seq) FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid${keep}), max_seq)
+         WHERE ws = $1 AND flow_run_id = $2 AND max_seq <= $3`,
+        [ws, flowRunId, s],
       );
     }
     for (const name of [...loggers.keys()].sort()) {
@@ -554,4 +566,8 @@ interface LogGroup {
   n: number;
   w: number;
   e: number;
+  /** Earliest and latest `timestamp`, highest `seq` of the removed logs. */
+  lo: number;
+  hi: number;
+  s: number;
 }
