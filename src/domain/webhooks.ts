@@ -93,15 +93,7 @@ export interface NewDelivery {
 }
 
 /** What one attempt came to: written to the delivery log. */
-export interface DeliveryOutcome {
-  eventId: string;
-  attempts: number;
-  status: number | null;
-  error: string | null;
-  nextAttempt: Micros | null;
-  delivered: Micros | null;
-  gaveUp: Micros | null;
-}
+export type DeliveryOutcome = Omit<WebhookDelivery, 'seq' | 'created'>;
 
 /**
  * Whether an answer (or none: `status` undefined) is worth another attempt: 5xx, 408, 429 and
