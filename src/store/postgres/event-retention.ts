@@ -89,7 +89,7 @@ async function dropRunCounts(c: pg.PoolClient, ws: number, counts: FlowRunEventC
 const DAY_READ = 5000;
 
 /**
- * Retention on whole days (ADR 43): detaches and drops every day partition of events that ends at
+ * Retention on whole days (ADR 43): empties, then drops, every day partition of events that ends at
  * or before `before` — no row deletes — in one transaction per day: its hours' rollups go whole,
  * per-run counters drop by its events, and the tags it carried are recomputed. Account-scope events
  * of those days go too. Returns how many days went, and events per tenant key.
@@ -98,74 +98,65 @@ export async function dropEventDaysBefore(
   events: PgEvents,
   before: number,
 ): Promise<{ partitions: number; rows: Map<number, number> }> {
-  let partitions = 0;
+  const { partitions, counted } = await events.partitions.expireDays(before, takeEventDay);
   const rows = new Map<number, number>();
-  for (const day of await events.partitions.daysEndingBy(before)) {
-    const counted = await events.partitions.retryingDay(() => dropEventDay(events, day));
-    if (!counted) continue;
-    // Counted once the day's transaction committed (a retried attempt counts nothing twice).
-    for (const [ws, n] of counted) rows.set(ws, (rows.get(ws) ?? 0) + n);
-    partitions++;
-  }
+  for (const day of counted) for (const [ws, n] of day) rows.set(ws, (rows.get(ws) ?? 0) + n);
   return { partitions, rows };
 }
 
-/** One day's drop transaction: events per `ws` key, or undefined when the day had no partition (any more). */
-function dropEventDay(events: PgEvents, day: number): Promise<Map<number, number> | undefined> {
-  return events.db.tx(async (c) => {
-    const name = await events.partitions.lockDay(c, day);
-    if (!name) return undefined;
-    const runCounts = new Map<string, FlowRunEventCount>();
-    const tags = new Map<string, { ws: number; name: string; n: number }>();
-    const counted = new Map<number, number>();
-    for (let after = -1; ; ) {
-      const page = (
-        await c.query(
-          `SELECT ws, seq, occurred, resource_id, related FROM ${name} WHERE seq > $1 ORDER BY seq LIMIT ${DAY_READ}`,
-          [after],
-        )
-      ).rows as { ws: number; seq: number; occurred: number; resource_id: string; related: StoredEvent['related'] }[];
-      if (page.length === 0) break;
-      after = page[page.length - 1].seq;
-      for (const r of page) counted.set(r.ws, (counted.get(r.ws) ?? 0) + 1);
-      const wsOf = new Map<StoredEvent, number>();
-      const evs = page.map((r) => {
-        // Only workspace events (ws ≥ 0) feed counters and tags; the id itself is not needed.
-        const e = {
-          workspaceId: r.ws >= 0 ? '' : null,
-          resourceId: r.resource_id,
-          related: r.related,
-          occurred: r.occurred,
-        } as StoredEvent;
-        wsOf.set(e, r.ws);
-        return e;
-      });
-      for (const x of flowRunEventCounts(evs, (e) => wsOf.get(e)!)) {
-        const key = `${x.ws} ${x.id}`;
-        const sum = runCounts.get(key) ?? { ws: x.ws, id: x.id, own: 0, task: 0 };
-        runCounts.set(key, { ...sum, own: sum.own + x.own, task: sum.task + x.task });
-      }
-      for (const t of tagDeltas(evs, (e) => wsOf.get(e)!)) {
-        const key = `${t.ws} ${t.name}`;
-        const sum = tags.get(key) ?? { ws: t.ws, name: t.name, n: 0 };
-        tags.set(key, { ...sum, n: sum.n + t.n });
-      }
+/**
+ * Inside a day's expiry transaction: takes the events of partition `name` off the derived tables.
+ * Events per `ws` key, or undefined when the partition holds none.
+ */
+async function takeEventDay(c: pg.PoolClient, name: string, day: number): Promise<Map<number, number> | undefined> {
+  const runCounts = new Map<string, FlowRunEventCount>();
+  const tags = new Map<string, { ws: number; name: string; n: number }>();
+  const counted = new Map<number, number>();
+  for (let after = -1; ; ) {
+    const page = (
+      await c.query(
+        `SELECT ws, seq, occurred, resource_id, related FROM ${name} WHERE seq > $1 ORDER BY seq LIMIT ${DAY_READ}`,
+        [after],
+      )
+    ).rows as { ws: number; seq: number; occurred: number; resource_id: string; related: StoredEvent['related'] }[];
+    if (page.length === 0) break;
+    after = page[page.length - 1].seq;
+    for (const r of page) counted.set(r.ws, (counted.get(r.ws) ?? 0) + 1);
+    const wsOf = new Map<StoredEvent, number>();
+    const evs = page.map((r) => {
+      // Only workspace events (ws ≥ 0) feed counters and tags; the id itself is not needed.
+      const e = {
+        workspaceId: r.ws >= 0 ? '' : null,
+        resourceId: r.resource_id,
+        related: r.related,
+        occurred: r.occurred,
+      } as StoredEvent;
+      wsOf.set(e, r.ws);
+      return e;
+    });
+    for (const x of flowRunEventCounts(evs, (e) => wsOf.get(e)!)) {
+      const key = `${x.ws} ${x.id}`;
+      const sum = runCounts.get(key) ?? { ws: x.ws, id: x.id, own: 0, task: 0 };
+      runCounts.set(key, { ...sum, own: sum.own + x.own, task: sum.task + x.task });
     }
-    // Corrections first, reading around the doomed day: detaching locks the parent table
-    // exclusively until commit, and ingest waits for that lock, so it comes last.
-    const lo = day * DAY;
-    await c.query('DELETE FROM event_rollup_names WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
-    await c.query('DELETE FROM event_rollup_resources WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
-    const byWs = <T extends { ws: number }>(list: T[]) => {
-      const m = new Map<number, T[]>();
-      for (const x of list) m.set(x.ws, [...(m.get(x.ws) ?? []), x]);
-      return m;
-    };
-    for (const [ws, list] of byWs([...runCounts.values()])) await dropRunCounts(c, ws, list);
-    for (const [ws, list] of byWs([...tags.values()])) await recomputeTags(c, ws, list, { lo, hi: lo + DAY });
-    await events.partitions.dropDay(c, day);
-    return counted;
-  });
+    for (const t of tagDeltas(evs, (e) => wsOf.get(e)!)) {
+      const key = `${t.ws} ${t.name}`;
+      const sum = tags.get(key) ?? { ws: t.ws, name: t.name, n: 0 };
+      tags.set(key, { ...sum, n: sum.n + t.n });
+    }
+  }
+  if (!counted.size) return undefined;
+  const lo = day * DAY;
+  await c.query('DELETE FROM event_rollup_names WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
+  await c.query('DELETE FROM event_rollup_resources WHERE hour >= $1 AND hour < $2', [lo, lo + DAY]);
+  const byWs = <T extends { ws: number }>(list: T[]) => {
+    const m = new Map<number, T[]>();
+    for (const x of list) m.set(x.ws, [...(m.get(x.ws) ?? []), x]);
+    return m;
+  };
+  for (const [ws, list] of byWs([...runCounts.values()])) await dropRunCounts(c, ws, list);
+  for (const [ws, list] of byWs([...tags.values()])) await recomputeTags(c, ws, list, { lo, hi: lo + DAY });
+  return counted;
 }
 
 /**

@@ -442,41 +442,30 @@ export class PgLogs implements LogStore {
   }
 
   /**
-   * Retention on whole days: detaches and drops every day partition (with its text index
-   * partition) that ends at or before `before` — no row deletes — after taking the statistics of
-   * its rows off, in one transaction per day. Returns how many days went, and rows per workspace key.
+   * Retention on whole days (ADR 43): empties every day partition (with its text index partition)
+   * that ends at or before `before` — no row deletes — after taking the statistics of its rows off,
+   * in one transaction per day, and drops the empty ones. Returns how many days went, and rows per
+   * workspace key.
    */
   async dropDaysBefore(before: number): Promise<{ partitions: number; rows: Map<number, number> }> {
-    let partitions = 0;
+    const { partitions, counted } = await this.partitions.expireDays(before, async (c, name, day) => {
+      const groups = (
+        await c.query(
+          `SELECT ws, flow_run_id::text AS flow_run_id, name, count(*) AS n,
+           count(*) FILTER (WHERE level >= 30 AND level < 40) AS w, count(*) FILTER (WHERE level >= 40) AS e,
+           min("timestamp") AS lo, max("timestamp") AS hi, max(seq) AS s
+         FROM ${name} GROUP BY 1, 2, 3`,
+        )
+      ).rows as (LogGroup & { ws: number })[];
+      if (!groups.length) return undefined;
+      const byWs = new Map<number, LogGroup[]>();
+      for (const g of groups) byWs.set(g.ws, [...(byWs.get(g.ws) ?? []), g]);
+      const outside = { lo: day * MICROS_PER_DAY, hi: (day + 1) * MICROS_PER_DAY };
+      for (const [ws, list] of byWs) await this.correct(c, ws, list, outside);
+      return groups;
+    });
     const rows = new Map<number, number>();
-    for (const day of await this.partitions.daysEndingBy(before)) {
-      const dropped = await this.partitions.retryingDay(() =>
-        this.db.tx(async (c) => {
-          const name = await this.partitions.lockDay(c, day);
-          if (!name) return false;
-          const groups = (
-            await c.query(
-              `SELECT ws, flow_run_id::text AS flow_run_id, name, count(*) AS n,
-               count(*) FILTER (WHERE level >= 30 AND level < 40) AS w, count(*) FILTER (WHERE level >= 40) AS e,
-               min("timestamp") AS lo, max("timestamp") AS hi, max(seq) AS s
-             FROM ${name} GROUP BY 1, 2, 3`,
-            )
-          ).rows as (LogGroup & { ws: number })[];
-          // Corrections first, reading around the doomed day: detaching locks the parent table
-          // exclusively until commit, and ingest waits for that lock, so it comes last.
-          const byWs = new Map<number, LogGroup[]>();
-          for (const g of groups) byWs.set(g.ws, [...(byWs.get(g.ws) ?? []), g]);
-          const outside = { lo: day * MICROS_PER_DAY, hi: (day + 1) * MICROS_PER_DAY };
-          for (const [ws, list] of byWs) await this.correct(c, ws, list, outside);
-          await this.partitions.dropDay(c, day);
-          return groups;
-        }),
-      );
-      if (!dropped) continue;
-      // Counted once the day's transaction committed (a retried attempt counts nothing twice).
-      for (const g of dropped) rows.set(g.ws, (rows.get(g.ws) ?? 0) + Number(g.n));
-      partitions++;
-    }
+    for (const g of counted.flat()) rows.set(g.ws, (rows.get(g.ws) ?? 0) + Number(g.n));
     return { partitions, rows };
   }
 

@@ -17,7 +17,10 @@ import { formatMicros, MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
 import { LOCK, type PgDb } from './db.ts';
 
 export const PAST_DAYS = 31;
-const DETACH_LOCK_WAIT = '500ms';
+/** How long a day's transaction waits for a lock on its partitions before it is retried. */
+const DAY_LOCK_WAIT = '500ms';
+/** How long dropping an empty day waits for the parent table's lock (every insert queues behind it). */
+const DETACH_LOCK_WAIT = '100ms';
 export const FUTURE_DAYS = 2;
 /** After a failed creation (e.g. a racing insert into the default partition), wait before retrying. */
 const RETRY_MS = 30_000;
@@ -156,15 +159,52 @@ export class DayPartitions {
   }
 
   /**
-   * Inside a transaction: takes the partition lock and blocks writes into the day's partitions
-   * (SHARE), so that what is read of them before `dropDay` is all they hold. The first table's
-   * partition name, or undefined when the day has none (any more).
+   * Retention on whole days (ADR 43): every day partition ending at or before `before` is emptied,
+   * one transaction per day, then the empty ones are dropped where their lock can be had at once.
+   * Inside each day's transaction the partitions are locked against writes (SHARE) and
+   * `takeShare(c, name, day)` takes their rows' share off the derived tables, returning what it
+   * counted — undefined for a day without rows, which is left alone. The day is then truncated:
+   * TRUNCATE locks only the day's own partitions, while DETACH would lock the parent table and
+   * queue every insert behind it (under continuous ingest it seldom got that lock at all).
+   * Returns how many days were emptied or dropped, and each emptied day's count.
    */
-  async lockDay(c: pg.PoolClient, day: number): Promise<string | undefined> {
+  async expireDays<R>(
+    before: number,
+    takeShare: (c: pg.PoolClient, name: string, day: number) => Promise<R | undefined>,
+  ): Promise<{ partitions: number; counted: R[] }> {
+    const gone = new Set<number>();
+    const counted: R[] = [];
+    for (const day of await this.daysEndingBy(before)) {
+      const r = await this.retryingDay(() =>
+        this.db.tx(async (c) => {
+          const name = await this.lockDay(c, day);
+          const share = name === undefined ? undefined : await takeShare(c, name, day);
+          if (share === undefined) return undefined;
+          await c.query(`TRUNCATE ${this.tables.map((t) => partitionName(t.name, day)).join(', ')}`);
+          return share;
+        }),
+      );
+      // Counted once the day's transaction committed (a retried attempt counts nothing twice).
+      if (r === undefined) continue;
+      counted.push(r);
+      gone.add(day);
+    }
+    for (const day of await this.dropEmptyDays(before)) gone.add(day);
+    return { partitions: gone.size, counted };
+  }
+
+  /**
+   * Takes the partition lock and blocks writes into the day's partitions (SHARE), so that what is
+   * read of them is all they hold. The first table's partition name, or undefined when the day has
+   * none (any more).
+   */
+  private async lockDay(c: pg.PoolClient, day: number): Promise<string | undefined> {
     await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK.partitions]);
-    // Text indexing holds a long lock on `logs_text`: the drop waits for it here, not at DETACH.
+    // Text indexing holds a long lock on `logs_text`: the day waits for it here, not at TRUNCATE.
     if (this.tables.some((t) => t.name === 'logs_text'))
       await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK.textIndex]);
+    // A writer into an old day (late data) holds its partition: wait for it briefly, then retry.
+    await c.query(`SET LOCAL lock_timeout = '${DAY_LOCK_WAIT}'`);
     const name = partitionName(this.tables[0].name, day);
     if (!(await this.db.one('SELECT to_regclass($1) AS r', [name], c))?.r) return undefined;
     for (const { name: table } of this.tables) {
@@ -175,11 +215,11 @@ export class DayPartitions {
   }
 
   /**
-   * Runs a day's drop transaction (`lockDay` … `dropDay`), again when it lost a deadlock to a
-   * concurrent writer or waited too long for a lock: DDL and ingest take the same tables' locks in
-   * different orders, and PostgreSQL then aborts one of them. Up to `attempts` tries.
+   * Runs a day's transaction again when it lost a deadlock to a concurrent writer or waited too
+   * long for a lock: DDL and ingest take the same tables' locks in different orders, and PostgreSQL
+   * then aborts one of them. Up to `attempts` tries.
    */
-  async retryingDay<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  private async retryingDay<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
     for (let i = 1; ; i++) {
       try {
         return await fn();
@@ -192,18 +232,42 @@ export class DayPartitions {
   }
 
   /**
-   * Inside `lockDay`'s transaction: detaches and drops the day's partitions (derived tables first).
-   * Detaching locks the parent table exclusively, queueing every write behind it: it waits for
-   * that lock at most `DETACH_LOCK_WAIT` (then `retryingDay` tries again), so ingest never does long.
+   * Detaches and drops the empty partitions of days ending by `before` (derived tables first), one
+   * try each: detaching locks the parent table exclusively, queueing every write behind it, so it
+   * waits for that lock `DETACH_LOCK_WAIT` at most and otherwise leaves the day to the next sweep —
+   * an empty partition costs nothing meanwhile. The days dropped.
    */
-  async dropDay(c: pg.PoolClient, day: number): Promise<void> {
-    await c.query(`SET LOCAL lock_timeout = '${DETACH_LOCK_WAIT}'`);
-    for (const { name: table } of [...this.tables].reverse()) {
-      const p = partitionName(table, day);
-      if (!(await this.db.one('SELECT to_regclass($1) AS r', [p], c))?.r) continue;
-      await c.query(`ALTER TABLE ${table} DETACH PARTITION ${p}`);
-      await c.query(`DROP TABLE ${p}`);
+  private async dropEmptyDays(before: number): Promise<number[]> {
+    const dropped: number[] = [];
+    for (const day of await this.daysEndingBy(before)) {
+      try {
+        const ok = await this.db.tx(async (c) => {
+          if (!(await this.lockDay(c, day))) return false;
+          for (const { name: table } of this.tables) {
+            const p = partitionName(table, day);
+            if (
+              (await this.db.one('SELECT to_regclass($1) AS r', [p], c))?.r &&
+              (await c.query(`SELECT 1 FROM ${p} LIMIT 1`)).rows.length
+            )
+              return false; // rows arrived for the day since: the next sweep empties it first
+          }
+          await c.query(`SET LOCAL lock_timeout = '${DETACH_LOCK_WAIT}'`);
+          for (const { name: table } of [...this.tables].reverse()) {
+            const p = partitionName(table, day);
+            if (!(await this.db.one('SELECT to_regclass($1) AS r', [p], c))?.r) continue;
+            await c.query(`ALTER TABLE ${table} DETACH PARTITION ${p}`);
+            await c.query(`DROP TABLE ${p}`);
+          }
+          return true;
+        });
+        if (!ok) continue;
+        this.known.delete(day);
+        dropped.push(day);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== '40P01' && code !== '55P03') throw err;
+      }
     }
-    this.known.delete(day);
+    return dropped;
   }
 }
