@@ -74,6 +74,12 @@ export class PgDb {
     // An idle client that loses its connection (server restart) is dropped by the pool; without a
     // listener the error would crash the process.
     this.pool.on('error', () => {});
+    // The pool removes its listener while a client is checked out, and `pool.connect()` hands the
+    // client over a promise: when a release and the server's "terminating connection" arrive in one
+    // socket read (a loaded machine), the client is re-acquired and emits 'error' before its new
+    // owner's listener is attached. A listener for the client's whole life closes that gap; the
+    // error still reaches the failed query, and the pool discards the client at release.
+    this.pool.on('connect', (c) => c.on('error', () => {}));
   }
 
   /** A new unpooled client with this pool's type parsing (for LISTEN). */
