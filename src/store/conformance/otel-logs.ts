@@ -109,6 +109,5 @@ export function otelLogsConformance(open: OpenTestStore): void {
         assert.equal((await logOf(store, ws, log.id))?.flow_run_id, null);
         assert.equal(await store.logs.runStats(ws, fr), undefined);
       }));
-
   });
 }
