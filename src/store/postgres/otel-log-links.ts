@@ -42,8 +42,12 @@ export async function readSpanRuns(q: Queryable, ws: number, spanIds: string[]):
  */
 export async function settleWaiting(c: Queryable, logs: NewLog[], keyOf: (l: NewLog) => number): Promise<NewLog[]> {
   const spans = new Map<number, string[]>();
-  for (const l of logs)
-    if (l.otlp?.waitFor) spans.set(keyOf(l), [...(spans.get(keyOf(l)) ?? []), l.otlp.waitFor.spanId]);
+  for (const l of logs) {
+    if (!l.otlp?.waitFor) continue;
+    const ids = spans.get(keyOf(l));
+    if (ids) ids.push(l.otlp.waitFor.spanId);
+    else spans.set(keyOf(l), [l.otlp.waitFor.spanId]);
+  }
   if (spans.size === 0) return logs;
   const runs = new Map<number, Map<string, SpanRuns>>();
   for (const [ws, ids] of [...spans].sort((a, b) => a[0] - b[0])) {
@@ -112,7 +116,7 @@ export async function linkWaitingLogs(
   const r = await c.query(
     `SELECT seq, span_id, "timestamp", link_until FROM otel_log_pending WHERE ws = $1 AND span_id IN (
        SELECT unnest($2::text[]) UNION SELECT otel_span_id FROM otel_links WHERE ws = $1 AND run_id = ANY($3::text[]))
-`,
+     ORDER BY seq`,
     [ws, [...spans], [...runs]],
   );
   const waiting = r.rows as { seq: number; span_id: string; timestamp: number; link_until: number }[];

@@ -57,8 +57,12 @@ export function readSpanRuns(db: Db, ws: number, spanIds: string[]): Map<string,
  */
 export function settleWaiting(db: Db, logs: NewLog[], keyOf: (l: NewLog) => number): NewLog[] {
   const spans = new Map<number, string[]>();
-  for (const l of logs)
-    if (l.otlp?.waitFor) spans.set(keyOf(l), [...(spans.get(keyOf(l)) ?? []), l.otlp.waitFor.spanId]);
+  for (const l of logs) {
+    if (!l.otlp?.waitFor) continue;
+    const ids = spans.get(keyOf(l));
+    if (ids) ids.push(l.otlp.waitFor.spanId);
+    else spans.set(keyOf(l), [l.otlp.waitFor.spanId]);
+  }
   if (spans.size === 0) return logs;
   const runs = new Map<number, Map<string, SpanRuns>>();
   for (const [ws, ids] of spans) {
