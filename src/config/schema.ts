@@ -116,6 +116,12 @@ export const serveOptions = {
     default: 64 * 1024 * 1024,
     min: 1024,
   },
+  'otlp-link-window': {
+    type: 'duration',
+    help: 'How long an OTLP log record whose span has not joined a run waits for it: when the span joins a run in that time the record is linked to the run (0 or off = never; ADR 48).',
+    default: 3600,
+    off: true,
+  },
   'graph-max-nodes': {
     type: 'int',
     help: "Most nodes a flow run's graph (graph-v2) may have; a larger one is refused with 400 (Prefect's default).",

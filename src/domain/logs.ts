@@ -36,8 +36,16 @@ export interface LogRow {
   worker_id: string | null;
 }
 
-/** A log ready to be appended (everything but `seq`, which the store assigns). */
-export type NewLog = Omit<LogRow, 'seq'> & { workspaceId: string };
+/**
+ * A log ready to be appended (everything but `seq`, which the store assigns). `otlp` marks an OTLP
+ * log record: the append records its id in the same transaction (ADR 41), and, with `waitFor`, that
+ * it waits for that OTel span (UUID form) to join a run until `until` (ADR 48).
+ */
+export type NewLog = Omit<LogRow, 'seq'> & { workspaceId: string; otlp?: OtlpLogMark };
+
+export interface OtlpLogMark {
+  waitFor?: { spanId: string; until: Micros };
+}
 
 const idAny = object({ any_: optional(array(uuid())) });
 

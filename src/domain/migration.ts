@@ -318,6 +318,10 @@ const kinds = {
   },
   otel_links: { key: ['ws', 'otel_span_id'], columns: { ws: 'int', otel_span_id: 'text', run_id: 'text' } },
   otel_log_ids: { key: ['ws', 'id'], columns: { ws: 'int', id: 'text', stored: 'int' } },
+  otel_log_pending: {
+    key: ['ws', 'seq'],
+    columns: { ws: 'int', seq: 'int', span_id: 'text', timestamp: 'int', link_until: 'int' },
+  },
   downloads: {
     key: ['ws', 'id'],
     columns: {

@@ -109,6 +109,14 @@ export interface LogStore {
    * concurrent writers (PostgreSQL) positions can commit out of order: only a `ChangeNotice`'s
    * `maxSeq` promises that nothing below it is still to come. PostgreSQL stores logs in day
    * partitions; retention will drop whole partitions (ADR 8).
+   *
+   * OTLP records (`NewLog.otlp`, ADR 41 and 48), in the same transaction: their ids are recorded
+   * (`OtelStore.knownLogIds`). A record with `waitFor` whose span (`OtelStore.runsOfSpans`) has
+   * joined a run by then is stored with that run's ids; else it waits until `waitFor.until`: when
+   * its span joins a run before then — through any write that links or places OTel spans or writes
+   * the run — that write's transaction gives the log the run's ids, and `runStats`, the per-run
+   * `observedLoggers` and every read by run follow (the workspace's logger statistics counted it
+   * already). A waiting log removed by retention stops waiting.
    */
   append(logs: NewLog[]): Promise<LogRow[]>;
   /**
@@ -528,10 +536,8 @@ export interface OtelStore {
    * (stored, or earlier in `spans`) is not stored. Returns the indexes of those not stored.
    */
   writeSpans(workspaceId: string, spans: OtelSpanRow[]): Promise<number[]>;
-  /** Of these log ids, those recorded by `rememberLogIds`. */
+  /** Of these log ids, those of OTLP log records appended (`NewLog.otlp`, recorded by `LogStore.append`). */
   knownLogIds(workspaceId: string, ids: string[]): Promise<Set<string>>;
-  /** Records the ids of OTLP log records whose append has committed. */
-  rememberLogIds(workspaceId: string, ids: string[], stored: Micros): Promise<void>;
   /**
    * The runs OTel spans (UUID form) belong to, for those joined to one: a run's own OTel span, or
    * an `otel` span beneath a run (its nearest run ancestor). A task run gives its flow run too.

@@ -1,8 +1,9 @@
 /**
  * OTLP log records → Prefect logs, through the log writer like `POST /logs/` (ADR 41). A record's
- * id is a hash of its content: one already stored (an exporter's retry) or in flight in this
- * instance is not written again. Runs come from the record's `prefect.*` attributes, else from the
- * run its span belongs to when that span is known.
+ * id is a hash of its content: one already stored (an exporter's retry; the append records the ids)
+ * or in flight in this instance is not written again. Runs come from the record's `prefect.*`
+ * attributes, else from the run its span belongs to; a record whose span has not joined a run
+ * waits for it within `--otlp-link-window` (ADR 48).
  */
 
 import type { NewLog } from '../../domain/logs.ts';
@@ -43,11 +44,18 @@ export async function receiveLogRecords(ctx: OpContext, records: OtlpLogRecord[]
       [...byId.values()].filter((r) => r.spanId !== '').map((r) => otelSpanUuid(r.spanId)),
     );
     const created = nowMicros();
+    // Records whose span has not joined a run wait for it that long (`--otlp-link-window`; 0 = not at all).
+    const window = ctx.services.config['otlp-link-window'] * 1_000_000;
     const rows: NewLog[] = [];
     for (const [id, r] of byId) {
       let runs = attributeRuns(r);
-      if (runs.flow_run_id === null && runs.task_run_id === null && r.spanId !== '')
-        runs = bySpan.get(otelSpanUuid(r.spanId)) ?? runs;
+      let otlp: NewLog['otlp'] = {};
+      if (runs.flow_run_id === null && runs.task_run_id === null && r.spanId !== '') {
+        const spanId = otelSpanUuid(r.spanId);
+        const joined = bySpan.get(spanId);
+        if (joined) runs = joined;
+        else if (window > 0) otlp = { waitFor: { spanId, until: created + window } };
+      }
       rows.push({
         workspaceId: ws,
         id,
@@ -59,10 +67,10 @@ export async function receiveLogRecords(ctx: OpContext, records: OtlpLogRecord[]
         flow_run_id: runs.flow_run_id,
         task_run_id: runs.task_run_id,
         worker_id: null,
+        otlp,
       });
     }
     await ctx.services.logWriter.add(rows);
-    await store.otel.rememberLogIds(ws, ids, created);
   } finally {
     for (const id of ids) busy.delete(id);
   }

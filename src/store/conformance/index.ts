@@ -14,6 +14,7 @@ import { logStatsConformance } from './log-stats.ts';
 import { logConformance } from './logs.ts';
 import { migrationConformance } from './migration.ts';
 import { otelConformance } from './otel.ts';
+import { otelLogsConformance } from './otel-logs.ts';
 import { retentionConformance } from './retention.ts';
 import { runHistoryConformance } from './run-history.ts';
 import { runListConformance } from './run-list.ts';
@@ -41,6 +42,7 @@ export function storeConformance(open: OpenTestStore): void {
   runListConformance(open);
   spanConformance(open);
   otelConformance(open);
+  otelLogsConformance(open);
   healthConformance(open);
   retentionConformance(open);
   webhookConformance(open);

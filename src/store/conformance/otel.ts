@@ -5,11 +5,11 @@ import type { Store } from '../contract.ts';
 import type { OpenTestStore } from './index.ts';
 import { flow, flowRun, otherWorkspace, state, taskRun, withStore } from './run-fixtures.ts';
 
-const T1 = otelTraceUuid('11111111111111111111111111111111');
+export const T1 = otelTraceUuid('11111111111111111111111111111111');
 const T2 = otelTraceUuid('22222222222222222222222222222222');
-const id = (n: number) => otelSpanUuid(n.toString(16).padStart(16, '0'));
+export const id = (n: number) => otelSpanUuid(n.toString(16).padStart(16, '0'));
 
-function row(trace: string, span: number, parent: number | null, name = `s${span}`): OtelSpanRow {
+export function row(trace: string, span: number, parent: number | null, name = `s${span}`): OtelSpanRow {
   return {
     span_id: id(span),
     otel_trace_id: trace,
@@ -81,16 +81,6 @@ export function otelConformance(open: OpenTestStore): void {
         assert.ok(states.some((s) => s.state_type === 'FAILED' && s.state_name === 'Error'));
       }));
 
-    it('remembers log ids per workspace', () =>
-      withStore(open, async (store, ws) => {
-        const other = await otherWorkspace(store);
-        assert.deepEqual(await store.otel.knownLogIds(ws, ['a', 'b']), new Set());
-        await store.otel.rememberLogIds(ws, ['a', 'b'], 1);
-        await store.otel.rememberLogIds(ws, ['b'], 2);
-        assert.deepEqual(await store.otel.knownLogIds(ws, ['a', 'b', 'c']), new Set(['a', 'b']));
-        assert.deepEqual(await store.otel.knownLogIds(other.id, ['a']), new Set());
-      }));
-
     it("finds the runs of OTel spans: a run's own span by its label or prefect.run.id, a span beneath a run", () =>
       withStore(open, async (store, ws) => {
         const { fr, tr } = await runsWithOtelLabels(store, ws);
@@ -134,7 +124,7 @@ export function otelConformance(open: OpenTestStore): void {
 }
 
 /** A flow run and a task run whose `__OTEL_TRACEPARENT` names OTel span 10. */
-async function runsWithOtelLabels(store: Store, ws: string): Promise<{ fr: string; tr: string }> {
+export async function runsWithOtelLabels(store: Store, ws: string): Promise<{ fr: string; tr: string }> {
   const f = flow(`otel-${Math.random()}`);
   await store.flows.upsert(ws, f);
   const fr = flowRun(f.id);

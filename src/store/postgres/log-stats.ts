@@ -6,12 +6,11 @@
  * takes its row locks in key order, and the three tables are always updated in the same order,
  * so two writers wait for each other but never deadlock.
  */
-import type pg from 'pg';
 import type { LogRow } from '../../domain/logs.ts';
 import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-loggers.ts';
 import type { RunLogStats } from '../contract.ts';
 import { aggregateLogStats, type LoggerDelta } from '../shared/log-stats.ts';
-import type { PgDb } from './db.ts';
+import type { PgDb, Queryable } from './db.ts';
 import { param } from './dialect.ts';
 import { committedUpto } from './streams.ts';
 
@@ -45,8 +44,17 @@ function loggerColumns(ds: LoggerDelta[], withRun: boolean): unknown[][] {
   return [...cols, ds.map((d) => d.count), ds.map((d) => d.firstSeen), ds.map((d) => d.lastSeen)];
 }
 
-/** Inside the append transaction `c`: `keys[i]` is the workspace key of `rows[i]`. */
-export async function updateLogStats(c: pg.PoolClient, rows: LogRow[], keys: number[]): Promise<void> {
+/**
+ * Inside the transaction `c` (an append's, or a late link's, see `otel-log-links.ts`): `keys[i]` is
+ * the workspace key of `rows[i]`. `workspace: false` leaves the workspace's logger counts alone:
+ * logs already counted there that now joined a run.
+ */
+export async function updateLogStats(
+  c: Queryable,
+  rows: Pick<LogRow, 'seq' | 'level' | 'name' | 'timestamp' | 'flow_run_id'>[],
+  keys: number[],
+  workspace = true,
+): Promise<void> {
   const delta = aggregateLogStats(rows, keys);
   // JavaScript's `<` on strings is UTF-16 order; ties between key orders across writers only need
   // to be consistent, not to match the collation.
@@ -62,7 +70,7 @@ export async function updateLogStats(c: pg.PoolClient, rows: LogRow[], keys: num
     ]);
   }
   const loggers = delta.loggers.sort(byKey);
-  if (loggers.length) await c.query(UPSERT_LOGGERS, loggerColumns(loggers, false));
+  if (loggers.length && workspace) await c.query(UPSERT_LOGGERS, loggerColumns(loggers, false));
   const runLoggers = delta.runLoggers.sort(byKey);
   if (runLoggers.length) await c.query(UPSERT_RUN_LOGGERS, loggerColumns(runLoggers, true));
 }

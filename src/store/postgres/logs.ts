@@ -9,6 +9,7 @@ import { logRow } from '../shared/log-rows.ts';
 import { LOCK, type PgDb } from './db.ts';
 import { param } from './dialect.ts';
 import * as stats from './log-stats.ts';
+import { recordOtlpLogs, settleWaiting } from './otel-log-links.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';
@@ -54,19 +55,20 @@ export class PgLogs implements LogStore {
     this.partitions = new DayPartitions(db, [{ name: 'logs' }, { name: 'logs_text', unlogged: true }]);
   }
 
-  async append(logs: NewLog[]): Promise<LogRow[]> {
-    if (logs.length === 0) return [];
-    const n = logs.length;
+  async append(batch: NewLog[]): Promise<LogRow[]> {
+    if (batch.length === 0) return [];
+    const n = batch.length;
     const wsKeys = new Map<string, number>();
-    for (const l of logs) {
+    for (const l of batch) {
       if (wsKeys.has(l.workspaceId)) continue;
       const k = await this.tenancy.key(l.workspaceId);
       if (k === undefined) throw new Error(`unknown workspace ${l.workspaceId}`);
       wsKeys.set(l.workspaceId, k);
     }
-    await this.partitions.ensureFor(logs.map((l) => l.timestamp));
+    await this.partitions.ensureFor(batch.map((l) => l.timestamp));
     const cols: unknown[][] = Array.from({ length: 11 }, () => new Array(n));
     return this.db.tx(async (c) => {
+      const logs = await settleWaiting(c, batch, (l) => wsKeys.get(l.workspaceId)!);
       const seqs = await allocateSeqs(c, 'logs', n);
       const out: LogRow[] = new Array(n);
       for (let i = 0; i < n; i++) {
@@ -86,6 +88,7 @@ export class PgLogs implements LogStore {
       }
       await c.query(INSERT, cols);
       await stats.updateLogStats(c, out, cols[0] as number[]);
+      await recordOtlpLogs(c, logs, out, cols[0] as number[]);
       return out;
     });
   }
@@ -436,6 +439,10 @@ export class PgLogs implements LogStore {
       `DELETE FROM logs_text t USING logs l WHERE l.ws = $1 AND ${match} AND t.ws = l.ws AND t."timestamp" = l."timestamp" AND t.seq = l.seq`,
       params,
     );
+    await c.query(
+      `DELETE FROM otel_log_pending p USING logs l WHERE l.ws = $1 AND ${match} AND p.ws = l.ws AND p.seq = l.seq`,
+      params,
+    );
     const r = await c.query(`DELETE FROM logs l WHERE l.ws = $1 AND ${match}`, params);
     await this.correct(c, ws, groups);
     return r.rowCount ?? 0;
@@ -462,6 +469,10 @@ export class PgLogs implements LogStore {
       for (const g of groups) byWs.set(g.ws, [...(byWs.get(g.ws) ?? []), g]);
       const outside = { lo: day * MICROS_PER_DAY, hi: (day + 1) * MICROS_PER_DAY };
       for (const [ws, list] of byWs) await this.correct(c, ws, list, outside);
+      await c.query('DELETE FROM otel_log_pending WHERE "timestamp" >= $1 AND "timestamp" < $2', [
+        outside.lo,
+        outside.hi,
+      ]);
       return groups;
     });
     const rows = new Map<number, number>();

@@ -3,8 +3,8 @@ import type { OtelSpanRow } from '../../domain/otlp/spans.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { OtelStore, SpanRuns } from '../contract.ts';
 import { otelColumns } from '../shared/otel-columns.ts';
-import { candidateRuns, spanRuns } from '../shared/otel-runs.ts';
 import { otelLockKey, type PgDb } from './db.ts';
+import { readSpanRuns } from './otel-log-links.ts';
 import { insertRows } from './recordset.ts';
 import type { PgSpanProjection } from './span-projection.ts';
 import type { PgTenancy } from './tenancy.ts';
@@ -71,45 +71,8 @@ export class PgOtel implements OtelStore {
     return new Set((r.rows as { id: string }[]).map((x) => x.id));
   }
 
-  async rememberLogIds(workspaceId: string, ids: string[], stored: number): Promise<void> {
-    const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined || ids.length === 0) return;
-    await this.db.pool.query(
-      'INSERT INTO otel_log_ids (ws, id, stored) SELECT $1, id, $3 FROM unnest($2::text[]) id ON CONFLICT DO NOTHING',
-      [ws, ids, stored],
-    );
-  }
-
   async runsOfSpans(workspaceId: string, spanIds: string[]): Promise<Map<string, SpanRuns>> {
     const ws = await this.tenancy.key(workspaceId);
-    if (ws === undefined || spanIds.length === 0) return new Map();
-    const ids = [...new Set(spanIds)];
-    const [l, s] = await Promise.all([
-      this.db.pool.query(
-        'SELECT otel_span_id, run_id FROM otel_links WHERE ws = $1 AND otel_span_id = ANY($2::text[])',
-        [ws, ids],
-      ),
-      this.db.pool.query(
-        "SELECT span_id, path FROM spans WHERE ws = $1 AND span_id = ANY($2::text[]) AND span_type = 'otel'",
-        [ws, ids],
-      ),
-    ]);
-    const linked = new Map(
-      (l.rows as { otel_span_id: string; run_id: string }[]).map((r) => [r.otel_span_id, r.run_id]),
-    );
-    const placed = new Map(
-      (s.rows as { span_id: string; path: string }[]).map((r) => [r.span_id, JSON.parse(r.path) as string[]]),
-    );
-    const runs = candidateRuns(linked, placed);
-    if (!runs.length) return new Map();
-    const [t, f] = await Promise.all([
-      this.db.pool.query('SELECT id, flow_run_id FROM task_runs WHERE ws = $1 AND id = ANY($2::text[])', [ws, runs]),
-      this.db.pool.query('SELECT id FROM flow_runs WHERE ws = $1 AND id = ANY($2::text[])', [ws, runs]),
-    ]);
-    const taskFlow = new Map(
-      (t.rows as { id: string; flow_run_id: string | null }[]).map((r) => [r.id, r.flow_run_id]),
-    );
-    const flowRuns = new Set((f.rows as { id: string }[]).map((r) => r.id));
-    return spanRuns(spanIds, linked, placed, taskFlow, flowRuns);
+    return ws === undefined ? new Map() : readSpanRuns(this.db.pool, ws, spanIds);
   }
 }

@@ -21,6 +21,7 @@ import { nowMicros } from '../../domain/time.ts';
 import { type SpanColumns, sameColumns, spanColumns } from '../shared/span-columns.ts';
 import { Deferred } from '../shared/span-deferred.ts';
 import type { PgDb, Queryable } from './db.ts';
+import { linkWaitingLogs } from './otel-log-links.ts';
 import { updateRows } from './recordset.ts';
 import { insertSpans, type NewSpan, readForUpsert, updateSpans } from './span-rows.ts';
 
@@ -100,6 +101,7 @@ export class PgSpanProjection {
       [ws, links.map((l) => l[0]), links.map((l) => l[1])],
     );
     if (!changed.rows.length) return;
+    for (const r of changed.rows as { otel_span_id: string }[]) this.tx(c).deferred.mayJoin(ws, 'span', r.otel_span_id);
     const children = await c.query(
       'SELECT span_id FROM otel_spans WHERE ws = $1 AND otel_parent_id = ANY($2::text[]) AND run_id IS NULL',
       [ws, (changed.rows as { otel_span_id: string }[]).map((r) => r.otel_span_id)],
@@ -198,6 +200,11 @@ export class PgSpanProjection {
   }
 
   private async flush(c: Queryable, d: Deferred): Promise<void> {
+    await this.flushCounts(c, d);
+    for (const [ws, j] of d.joins()) await linkWaitingLogs(c, ws, j.spans, j.runs);
+  }
+
+  private async flushCounts(c: Queryable, d: Deferred): Promise<void> {
     const parents = d.parents();
     if (parents.length) {
       // Locked in (workspace, id) order, as `Deferred` sorts them: concurrent batches cannot deadlock.
@@ -289,6 +296,8 @@ export class PgSpanProjection {
       const fields = spanFields(source, placement);
       const cols = spanColumns(fields);
       if (old && sameColumns(old, cols)) continue;
+      if (fields.span_type === 'otel') d.mayJoin(ws, 'span', id);
+      else if (!old && fields.span_type !== 'artifact') d.mayJoin(ws, 'run', id);
 
       const before = old ? contributionOf(old as unknown as SpanRow) : undefined;
       const after = contributionOf(fields);
@@ -366,6 +375,8 @@ export class PgSpanProjection {
       depths.push(next.depth);
     }
     if (ids.length === 0) return;
+    const d = this.tx(c).deferred;
+    for (const moved of ids) d.mayJoin(ws, 'span', moved);
     await c.query(
       `UPDATE spans s SET trace_id = v.trace_id, path = v.path, depth = v.depth, version = s.version + 1, published = $6
        FROM unnest($2::text[], $3::text[], $4::text[], $5::int[]) AS v(span_id, trace_id, path, depth)

@@ -30,6 +30,7 @@ export class Deferred {
   private readonly parentChanges = new Map<string, DeferredParent>();
   private readonly observed = new Map<string, DeferredState>();
   private readonly touched = new Map<string, { ws: number; type: SpanType; id: string }>();
+  private readonly joining = new Map<number, { spans: Set<string>; runs: Set<string> }>();
 
   /** A span whose run changed during a batch: brought up to date once, at the batch's end. */
   touch(ws: number, type: SpanType, id: string): void {
@@ -81,9 +82,26 @@ export class Deferred {
     );
   }
 
+  /**
+   * An OTel span that may have joined a run (linked, placed or moved: `span`), or a new run span
+   * that OTel spans linked to it may have waited for (`run`): log records waiting for those spans
+   * are linked at the end (ADR 48).
+   */
+  mayJoin(ws: number, kind: 'span' | 'run', id: string): void {
+    let j = this.joining.get(ws);
+    if (!j) this.joining.set(ws, (j = { spans: new Set(), runs: new Set() }));
+    (kind === 'span' ? j.spans : j.runs).add(id);
+  }
+
+  /** What `mayJoin` gathered, per workspace in key order. */
+  joins(): [number, { spans: Set<string>; runs: Set<string> }][] {
+    return [...this.joining].sort((a, b) => a[0] - b[0]);
+  }
+
   clear(): void {
     this.parentChanges.clear();
     this.observed.clear();
     this.touched.clear();
+    this.joining.clear();
   }
 }

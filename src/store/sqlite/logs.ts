@@ -4,8 +4,9 @@ import type { ObservedLogger, ObservedLoggerQuery } from '../../domain/observed-
 import { isBlank, parseTextQuery, type TextQuery } from '../../domain/text-query.ts';
 import type { LevelHistogram, LogStore, RunLogStats } from '../contract.ts';
 import { logRow } from '../shared/log-rows.ts';
-import { aggregateLogStats } from '../shared/log-stats.ts';
 import type { Db } from './db.ts';
+import { addLogStats } from './log-stats.ts';
+import { recordOtlpLogs, settleWaiting } from './otel-log-links.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 import { HAYSTACK, type LogTextIndex } from './text-index.ts';
 import { plannable, searchOrdered, type TextPlanLimits } from './text-plan.ts';
@@ -23,16 +24,6 @@ const INSERT_AT =
  * `seq` ever used here, and the next append continues above it.
  */
 const SEQ_FLOOR_KEY = 'logs_seq_floor';
-
-const UPSERT_RUN = `INSERT INTO log_run_stats (ws, flow_run_id, count, max_seq, warn_count, error_count) VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (ws, flow_run_id) DO UPDATE SET count = count + excluded.count, max_seq = max(max_seq, excluded.max_seq),
-    warn_count = warn_count + excluded.warn_count, error_count = error_count + excluded.error_count`;
-const LOGGER_STATS = `count = count + excluded.count, first_seen = min(first_seen, excluded.first_seen),
-  last_seen = max(last_seen, excluded.last_seen)`;
-const UPSERT_LOGGER = `INSERT INTO log_loggers (ws, name, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (ws, name) DO UPDATE SET ${LOGGER_STATS}`;
-const UPSERT_RUN_LOGGER = `INSERT INTO log_run_loggers (ws, flow_run_id, name, count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (ws, flow_run_id, name) DO UPDATE SET ${LOGGER_STATS}`;
 
 type Param = string | number | null;
 const FTS_TABLE = 'txt.logs_text';
@@ -56,17 +47,17 @@ export class SqliteLogs implements LogStore {
     this.textIndexOffThread = text.offThread;
   }
 
-  async append(logs: NewLog[]): Promise<LogRow[]> {
-    if (logs.length === 0) return [];
+  async append(batch: NewLog[]): Promise<LogRow[]> {
+    if (batch.length === 0) return [];
     return this.db.tx(() => {
+      const logs = settleWaiting(this.db, batch, (l) => this.key(l.workspaceId));
       const insert = this.db.stmt(INSERT);
       const out: LogRow[] = new Array(logs.length);
       const keys: number[] = new Array(logs.length);
       let at = this.seqAfterDeletions();
       for (let i = 0; i < logs.length; i++) {
         const l = logs[i];
-        const ws = this.tenancy.key(l.workspaceId);
-        if (ws === undefined) throw new Error(`unknown workspace ${l.workspaceId}`);
+        const ws = this.key(l.workspaceId);
         keys[i] = ws;
         const values = [
           ws,
@@ -84,9 +75,16 @@ export class SqliteLogs implements LogStore {
         at = 0;
         out[i] = logRow(Number(r.lastInsertRowid), l);
       }
-      this.updateStats(out, keys);
+      addLogStats(this.db, out, keys);
+      recordOtlpLogs(this.db, logs, out, keys);
       return out;
     });
+  }
+
+  private key(workspaceId: string): number {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    return ws;
   }
 
   /** The `seq` the next row must take when deletions removed the newest rows, else 0. */
@@ -97,17 +95,6 @@ export class SqliteLogs implements LogStore {
     if (!floor) return 0;
     const top = (this.db.stmt('SELECT max(seq) AS m FROM logs').get() as { m: number | null }).m ?? 0;
     return top < Number(floor.value) ? Number(floor.value) + 1 : 0;
-  }
-
-  /** Per-run counters and logger statistics, inside the append transaction. */
-  private updateStats(rows: LogRow[], keys: number[]): void {
-    const delta = aggregateLogStats(rows, keys);
-    const run = this.db.stmt(UPSERT_RUN);
-    for (const d of delta.runs) run.run(d.ws, d.flowRunId, d.count, d.maxSeq, d.warnings, d.errors);
-    const logger = this.db.stmt(UPSERT_LOGGER);
-    for (const d of delta.loggers) logger.run(d.ws, d.name, d.count, d.firstSeen, d.lastSeen);
-    const runLogger = this.db.stmt(UPSERT_RUN_LOGGER);
-    for (const d of delta.runLoggers) runLogger.run(d.ws, d.flowRunId, d.name, d.count, d.firstSeen, d.lastSeen);
   }
 
   async runStats(workspaceId: string, flowRunId: string): Promise<RunLogStats | undefined> {
@@ -390,6 +377,9 @@ export class SqliteLogs implements LogStore {
     // later, from this queue; meanwhile searches confirm every candidate against a row of `logs`.
     this.db.stmt('DELETE FROM logs_text_gone WHERE id <= ?').run(this.text.goneUpto());
     this.db.stmt(`INSERT INTO logs_text_gone (seq) SELECT seq FROM logs WHERE ${where}`).run(...params);
+    this.db
+      .stmt(`DELETE FROM otel_log_pending WHERE ws = ? AND seq IN (SELECT seq FROM logs WHERE ${where})`)
+      .run(ws, ...params);
     const maxSeq = () => (this.db.stmt('SELECT max(seq) AS m FROM logs').get() as { m: number | null }).m ?? 0;
     const top = maxSeq();
     const deleted = Number(this.db.stmt(`DELETE FROM logs WHERE ${where}`).run(...params).changes);

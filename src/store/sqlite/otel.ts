@@ -3,8 +3,8 @@ import type { OtelSpanRow } from '../../domain/otlp/spans.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { OtelStore, SpanRuns } from '../contract.ts';
 import { otelColumns } from '../shared/otel-columns.ts';
-import { candidateRuns, spanRuns } from '../shared/otel-runs.ts';
 import type { Db } from './db.ts';
+import { readSpanRuns } from './otel-log-links.ts';
 import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
@@ -57,54 +57,8 @@ export class SqliteOtel implements OtelStore {
     return new Set(rows.map((r) => r.id));
   }
 
-  async rememberLogIds(workspaceId: string, ids: string[], stored: number): Promise<void> {
-    const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined || ids.length === 0) return;
-    this.db.tx(() => {
-      const insert = this.db.stmt('INSERT INTO otel_log_ids (ws, id, stored) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-      for (const id of ids) insert.run(ws, id, stored);
-    });
-  }
-
   async runsOfSpans(workspaceId: string, spanIds: string[]): Promise<Map<string, SpanRuns>> {
     const ws = this.tenancy.key(workspaceId);
-    if (ws === undefined || spanIds.length === 0) return new Map();
-    const ids = JSON.stringify([...new Set(spanIds)]);
-    const linked = new Map(
-      (
-        this.db
-          .stmt(
-            'SELECT l.otel_span_id, l.run_id FROM json_each(?) j CROSS JOIN otel_links l WHERE l.ws = ? AND l.otel_span_id = j.value',
-          )
-          .all(ids, ws) as { otel_span_id: string; run_id: string }[]
-      ).map((r) => [r.otel_span_id, r.run_id]),
-    );
-    const placed = new Map(
-      (
-        this.db
-          .stmt(
-            "SELECT s.span_id, s.path FROM json_each(?) j CROSS JOIN spans s WHERE s.ws = ? AND s.span_id = j.value AND s.span_type = 'otel'",
-          )
-          .all(ids, ws) as { span_id: string; path: string }[]
-      ).map((r) => [r.span_id, JSON.parse(r.path) as string[]]),
-    );
-    const runs = JSON.stringify(candidateRuns(linked, placed));
-    const taskFlow = new Map(
-      (
-        this.db
-          .stmt(
-            'SELECT t.id, t.flow_run_id FROM json_each(?) j CROSS JOIN task_runs t WHERE t.ws = ? AND t.id = j.value',
-          )
-          .all(runs, ws) as { id: string; flow_run_id: string | null }[]
-      ).map((r) => [r.id, r.flow_run_id]),
-    );
-    const flowRuns = new Set(
-      (
-        this.db
-          .stmt('SELECT f.id FROM json_each(?) j CROSS JOIN flow_runs f WHERE f.ws = ? AND f.id = j.value')
-          .all(runs, ws) as { id: string }[]
-      ).map((r) => r.id),
-    );
-    return spanRuns(spanIds, linked, placed, taskFlow, flowRuns);
+    return ws === undefined ? new Map() : readSpanRuns(this.db, ws, spanIds);
   }
 }

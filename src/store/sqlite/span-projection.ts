@@ -23,6 +23,7 @@ import { json } from '../shared/run-columns.ts';
 import { SPAN_SELECT, sameColumns, spanColumns } from '../shared/span-columns.ts';
 import { Deferred } from '../shared/span-deferred.ts';
 import type { Db } from './db.ts';
+import { linkWaitingLogs } from './otel-log-links.ts';
 import { type Row, toSpan } from './run-rows.ts';
 import { insertSpan, readSpanSource, updateSpan } from './span-rows.ts';
 
@@ -99,6 +100,7 @@ export class SqliteSpanProjection {
       )
       .run(ws, otelSpan, runId).changes;
     if (!changed) return;
+    this.deferred.mayJoin(ws, 'span', otelSpan);
     const children = this.db
       .stmt('SELECT span_id FROM otel_spans WHERE ws = ? AND otel_parent_id = ? AND run_id IS NULL')
       .all(ws, otelSpan) as { span_id: string }[];
@@ -144,6 +146,7 @@ export class SqliteSpanProjection {
     const now = nowMicros();
     for (const p of this.deferred.parents()) this.adjustParent(p.ws, p.parent, p.changes, now);
     for (const o of this.deferred.states()) this.observeState(o.ws, o.type, o.name, o.first, o.last);
+    for (const [ws, j] of this.deferred.joins()) linkWaitingLogs(this.db, ws, j.spans, j.runs);
   }
 
   /**
@@ -276,6 +279,8 @@ export class SqliteSpanProjection {
     const fields = spanFields(source, placement);
     const columns = spanColumns(fields);
     if (old && sameColumns(old, columns)) return;
+    if (fields.span_type === 'otel') this.deferred.mayJoin(ws, 'span', id);
+    else if (!old && fields.span_type !== 'artifact') this.deferred.mayJoin(ws, 'run', id);
 
     const before = old ? contributionOf(old as unknown as SpanRow) : undefined;
     const after = contributionOf(fields);
@@ -353,6 +358,7 @@ export class SqliteSpanProjection {
       const path = json(next.path);
       if (next.trace_id === r.trace_id && path === r.path) continue;
       update.run(next.trace_id, path, next.depth, now, ws, r.span_id);
+      this.deferred.mayJoin(ws, 'span', r.span_id);
     }
   }
 }

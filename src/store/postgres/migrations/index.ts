@@ -21,6 +21,7 @@ import { flowRunManagement } from './0011-flow-run-management.ts';
 import { otelSpans } from './0012-otel-spans.ts';
 import { retention } from './0013-retention.ts';
 import { webhooks } from './0014-webhooks.ts';
+import { otelLogPending } from './0015-otel-log-pending.ts';
 
 export interface Migration {
   version: number;
@@ -44,6 +45,7 @@ export const migrations: Migration[] = [
   otelSpans,
   retention,
   webhooks,
+  otelLogPending,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

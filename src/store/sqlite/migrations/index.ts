@@ -19,6 +19,7 @@ import { otelSpans } from './0011-otel-spans.ts';
 import { retention } from './0012-retention.ts';
 import { textIndexDeletions } from './0013-text-index-deletions.ts';
 import { webhooks } from './0014-webhooks.ts';
+import { otelLogPending } from './0015-otel-log-pending.ts';
 
 export interface Migration {
   version: number;
@@ -42,6 +43,7 @@ export const migrations: Migration[] = [
   retention,
   textIndexDeletions,
   webhooks,
+  otelLogPending,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
