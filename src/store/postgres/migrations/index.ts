@@ -22,6 +22,7 @@ import { otelSpans } from './0012-otel-spans.ts';
 import { retention } from './0013-retention.ts';
 import { webhooks } from './0014-webhooks.ts';
 import { otelLogPending } from './0015-otel-log-pending.ts';
+import { textIndexBySeq } from './0016-text-index-by-seq.ts';
 
 export interface Migration {
   version: number;
@@ -46,6 +47,7 @@ export const migrations: Migration[] = [
   retention,
   webhooks,
   otelLogPending,
+  textIndexBySeq,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
