@@ -404,7 +404,8 @@ export class PgLogs implements LogStore {
       ).rows as { timestamp: number; seq: number }[];
       if (keys.length === 0) return 0;
       const match = '(l."timestamp", l.seq) IN (SELECT * FROM unnest($2::int8[], $3::int8[]))';
-      return this.remove(c, ws, match, [ws, keys.map((k) => k.timestamp), keys.map((k) => k.seq)]);
+      const within = { lo: Number(keys[0].timestamp), hi: Number(keys[keys.length - 1].timestamp) };
+      return this.remove(c, ws, match, [ws, keys.map((k) => k.timestamp), keys.map((k) => k.seq)], within);
     });
   }
 
@@ -423,9 +424,20 @@ export class PgLogs implements LogStore {
    * the caller's transaction, with their text index rows, and corrects the statistics kept at
    * ingest: counts drop by decrements (concurrent appends on other instances are never overwritten;
    * entries reaching zero disappear), and the first/last seen times of surviving loggers and the
-   * highest `seq` of surviving runs are read again.
+   * highest `seq` of surviving runs are read again. `within`: the removed logs' time range, when
+   * known — inlined (integers of ours) so that the planner reads only the partitions it spans;
+   * keys in an `IN` list prune nothing, and every partition was planned and probed (~1 s for 50
+   * logs over 30 days).
    */
-  private async remove(c: pg.PoolClient, ws: number, match: string, params: unknown[]): Promise<number> {
+  private async remove(
+    c: pg.PoolClient,
+    ws: number,
+    match: string,
+    params: unknown[],
+    within?: { lo: number; hi: number },
+  ): Promise<number> {
+    const range = (alias: string) => (within ? ` AND ${alias}."timestamp" BETWEEN ${within.lo} AND ${within.hi}` : '');
+    match += range('l');
     const groups = (
       await c.query(
         `SELECT l.flow_run_id::text AS flow_run_id, l.name, count(*) AS n,
@@ -436,11 +448,11 @@ export class PgLogs implements LogStore {
       )
     ).rows as LogGroup[];
     await c.query(
-      `DELETE FROM logs_text t USING logs l WHERE l.ws = $1 AND ${match} AND t.ws = l.ws AND t."timestamp" = l."timestamp" AND t.seq = l.seq`,
+      `DELETE FROM logs_text t USING logs l WHERE l.ws = $1 AND ${match} AND t.ws = l.ws AND t."timestamp" = l."timestamp" AND t.seq = l.seq${range('t')}`,
       params,
     );
     await c.query(
-      `DELETE FROM otel_log_pending p USING logs l WHERE l.ws = $1 AND ${match} AND p.ws = l.ws AND p.seq = l.seq`,
+      `DELETE FROM otel_log_pending p USING logs l WHERE l.ws = $1 AND ${match} AND p.ws = l.ws AND p.seq = l.seq${range('p')}`,
       params,
     );
     const r = await c.query(`DELETE FROM logs l WHERE l.ws = $1 AND ${match}`, params);
@@ -492,70 +504,85 @@ export class PgLogs implements LogStore {
   ): Promise<void> {
     // Both bounds are integers of ours, not input: inlined, they let the planner prune the day.
     const keep = outside ? ` AND ("timestamp" < ${outside.lo} OR "timestamp" >= ${outside.hi})` : '';
-    // The workspace's logger rows are the ones ingest updates too: they come last, in name order,
-    // so that this transaction holds their locks briefly and in the order writers take them.
-    const perRun = new Map<string, { n: number; w: number; e: number; s: number }>();
-    const loggers = new Map<string, number>();
-    for (const g of groups) {
-      loggers.set(g.name, (loggers.get(g.name) ?? 0) + Number(g.n));
-      if (g.flow_run_id === null) continue;
-      await c.query('UPDATE log_run_loggers SET count = count - $1 WHERE ws = $2 AND flow_run_id = $3 AND name = $4', [
-        g.n,
-        ws,
-        g.flow_run_id,
-        g.name,
-      ]);
+    // One statement per step over all the groups (a statement per group cost a plan over every
+    // partition each: ~300 ms for 50 logs of 35 runs). Each step touches its keys only.
+    const runLoggers = groups.filter((g) => g.flow_run_id !== null);
+    if (runLoggers.length) {
+      const keys = [ws, runLoggers.map((g) => g.flow_run_id), runLoggers.map((g) => g.name)];
+      await c.query(
+        `UPDATE log_run_loggers r SET count = r.count - d.n
+         FROM unnest($2::uuid[], $3::text[], $4::int8[]) d(run, name, n)
+         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.name = d.name`,
+        [...keys, runLoggers.map((g) => g.n)],
+      );
       // An end is read again only when a removed log was that end (a day drop removes the oldest
       // logs: most runs' ends lie elsewhere, and each read scans the run's logs).
       await c.query(
-        `UPDATE log_run_loggers SET
-           first_seen = coalesce((SELECT min("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3${keep}), first_seen),
-           last_seen = coalesce((SELECT max("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3${keep}), last_seen)
-         WHERE ws = $1 AND flow_run_id = $2 AND name = $3
-           AND (first_seen BETWEEN $4 AND $5 OR last_seen BETWEEN $4 AND $5)`,
-        [ws, g.flow_run_id, g.name, g.lo, g.hi],
+        `UPDATE log_run_loggers r SET
+           first_seen = coalesce((SELECT min("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id AND name = r.name${keep}), r.first_seen),
+           last_seen = coalesce((SELECT max("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id AND name = r.name${keep}), r.last_seen)
+         FROM unnest($2::uuid[], $3::text[], $4::int8[], $5::int8[]) d(run, name, lo, hi)
+         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.name = d.name
+           AND (r.first_seen BETWEEN d.lo AND d.hi OR r.last_seen BETWEEN d.lo AND d.hi)`,
+        [...keys, runLoggers.map((g) => g.lo), runLoggers.map((g) => g.hi)],
       );
       await c.query(
-        `DELETE FROM log_run_loggers WHERE ws = $1 AND flow_run_id = $2 AND name = $3
-           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid AND name = $3${keep}))`,
-        [ws, g.flow_run_id, g.name],
+        `DELETE FROM log_run_loggers r USING unnest($2::uuid[], $3::text[]) d(run, name)
+         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.name = d.name
+           AND (r.count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id AND name = r.name${keep}))`,
+        keys,
       );
-      const sum = perRun.get(g.flow_run_id) ?? { n: 0, w: 0, e: 0, s: 0 };
-      perRun.set(g.flow_run_id, {
+    }
+    const perRun = new Map<string, { n: number; w: number; e: number; s: number }>();
+    for (const g of runLoggers) {
+      const sum = perRun.get(g.flow_run_id!) ?? { n: 0, w: 0, e: 0, s: 0 };
+      perRun.set(g.flow_run_id!, {
         n: sum.n + Number(g.n),
         w: sum.w + Number(g.w),
         e: sum.e + Number(g.e),
         s: Math.max(sum.s, Number(g.s)),
       });
     }
-    for (const [flowRunId, { n, w, e, s }] of perRun) {
+    if (perRun.size) {
+      const runs = [...perRun.keys()];
+      const sums = [...perRun.values()];
       await c.query(
-        'UPDATE log_run_stats SET count = count - $1, warn_count = warn_count - $2, error_count = error_count - $3 WHERE ws = $4 AND flow_run_id = $5',
-        [n, w, e, ws, flowRunId],
+        `UPDATE log_run_stats r SET count = r.count - d.n, warn_count = r.warn_count - d.w, error_count = r.error_count - d.e
+         FROM unnest($2::uuid[], $3::int8[], $4::int8[], $5::int8[]) d(run, n, w, e)
+         WHERE r.ws = $1 AND r.flow_run_id = d.run`,
+        [ws, runs, sums.map((x) => x.n), sums.map((x) => x.w), sums.map((x) => x.e)],
       );
-      await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = $2 AND count <= 0', [ws, flowRunId]);
+      await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = ANY($2::uuid[]) AND count <= 0', [
+        ws,
+        runs,
+      ]);
       // Read again only when the highest removed seq was the run's highest.
       await c.query(
-        `UPDATE log_run_stats SET max_seq = coalesce((SELECT max(seq) FROM logs WHERE ws = $1 AND flow_run_id = $2::uuid${keep}), max_seq)
-         WHERE ws = $1 AND flow_run_id = $2 AND max_seq <= $3`,
-        [ws, flowRunId, s],
+        `UPDATE log_run_stats r SET max_seq = coalesce((SELECT max(seq) FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id${keep}), r.max_seq)
+         FROM unnest($2::uuid[], $3::int8[]) d(run, s)
+         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.max_seq <= d.s`,
+        [ws, runs, sums.map((x) => x.s)],
       );
     }
-    for (const name of [...loggers.keys()].sort()) {
-      // `logs_ws_logger` (ws, name, timestamp) finds each end at once.
-      await c.query(
-        `WITH s AS (SELECT (SELECT min("timestamp") FROM logs WHERE ws = $1 AND name = $2${keep}) AS lo,
-                           (SELECT max("timestamp") FROM logs WHERE ws = $1 AND name = $2${keep}) AS hi)
-         UPDATE log_loggers SET count = count - $3, first_seen = coalesce(s.lo, first_seen), last_seen = coalesce(s.hi, last_seen)
-         FROM s WHERE ws = $1 AND name = $2`,
-        [ws, name, loggers.get(name)],
-      );
-      await c.query(
-        `DELETE FROM log_loggers WHERE ws = $1 AND name = $2
-           AND (count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND name = $2${keep}))`,
-        [ws, name],
-      );
-    }
+    // The workspace's logger rows are the ones ingest updates too: they come last, so that this
+    // transaction holds their locks briefly. `logs_ws_logger` (ws, name, timestamp) finds each end at once.
+    const loggers = new Map<string, number>();
+    for (const g of groups) loggers.set(g.name, (loggers.get(g.name) ?? 0) + Number(g.n));
+    const names = [...loggers.keys()].sort();
+    if (!names.length) return;
+    await c.query(
+      `UPDATE log_loggers g SET count = g.count - d.n,
+         first_seen = coalesce((SELECT min("timestamp") FROM logs WHERE ws = $1 AND name = g.name${keep}), g.first_seen),
+         last_seen = coalesce((SELECT max("timestamp") FROM logs WHERE ws = $1 AND name = g.name${keep}), g.last_seen)
+       FROM unnest($2::text[], $3::int8[]) d(name, n)
+       WHERE g.ws = $1 AND g.name = d.name`,
+      [ws, names, names.map((n) => loggers.get(n))],
+    );
+    await c.query(
+      `DELETE FROM log_loggers g WHERE g.ws = $1 AND g.name = ANY($2::text[])
+         AND (g.count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND name = g.name${keep}))`,
+      [ws, names],
+    );
   }
 }
 
