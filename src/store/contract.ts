@@ -666,6 +666,12 @@ export interface RetentionStore {
    */
   deleteOtelTrace(workspaceId: string, traceId: string): Promise<number>;
   /**
+   * Forgets up to `limit` of the workspace's OTLP log ids (ADR 41) recorded before `before` (when
+   * their records arrived), oldest first: exporters retry within minutes, and ids kept past the
+   * log setting would only grow the table. Returns how many went.
+   */
+  forgetOtelLogIds(workspaceId: string, before: Micros, limit: number): Promise<number>;
+  /**
    * Engines that store `kind` in time partitions (PostgreSQL: logs and events by day, ADR 43)
    * detach and drop every partition that ends at or before `before` — no row deletes — after
    * correcting what was derived from its rows, one transaction per partition. Rows of every

@@ -293,3 +293,34 @@ forEachEngine('OTLP logs', (engine) => {
     }
   });
 });
+
+forEachEngine('OTLP log ids under retention', (engine) => {
+  it('forgets the ids of records past the log setting, so a later re-send is stored again', async () => {
+    // The sweep's clock runs two hours ahead: records arriving now are past a one-hour setting.
+    const server = await startServer(
+      engine,
+      { 'retention-logs': '1h' },
+      { clock: () => (Date.now() + 7_200_000) * 1000 },
+    );
+    after(() => server.close());
+    const base = await server.listen();
+    const body = JSON.stringify(logsExport([record({ body: { stringValue: 'kept until retention' } })]));
+    const send = async () => {
+      const res = await fetch(`${base}/otlp/v1/logs`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(res.status, 200, await res.text());
+    };
+    const stored = async () =>
+      ((await server.request('POST', server.oss('/logs/filter'), { limit: 10 })).json() as Json[]).length;
+    await send();
+    await send();
+    assert.equal(await stored(), 1, 'a re-send within the setting is recognised');
+    assert.ok(await server.app.retention.sweepNow());
+    assert.equal(await stored(), 0);
+    await send();
+    assert.equal(await stored(), 1, 'its id went with the record');
+  });
+});

@@ -204,6 +204,11 @@ async function sweepWorkspace(
         removed.logs += n;
         if (done) break;
       }
+      // The ids that recognise an exporter's retry (ADR 41) go with the log setting too.
+      for (;;) {
+        const { done } = await pacer.batch((limit) => store.retention.forgetOtelLogIds(workspaceId, logsBefore, limit));
+        if (done) break;
+      }
     });
   await timed('events', async () => {
     removed.events += await deleteEvents(store, owner, groups, pacer);

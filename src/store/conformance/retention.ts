@@ -308,6 +308,19 @@ export function retentionConformance(open: OpenTestStore): void {
         assert.deepEqual(await store.retention.expiredTraces((await otherWorkspace(store)).id, cutoff, 10), []);
       }));
 
+    it('forgets OTLP log ids recorded before the cutoff, oldest first, in this workspace only', () =>
+      withStore(open, async (store, ws) => {
+        const other = (await otherWorkspace(store)).id;
+        const at = (w: string, created: number) => log(w, { created, otlp: {} });
+        const [a, b, c, d] = [at(ws, T0), at(ws, T0 + 10), at(ws, T0 + 1000), at(other, T0)];
+        await store.logs.append([a, b, c, d]);
+        assert.equal(await store.retention.forgetOtelLogIds(ws, T0 + 500, 1), 1, 'bounded by the limit');
+        assert.deepEqual(await store.otel.knownLogIds(ws, [a.id, b.id, c.id]), new Set([b.id, c.id]), 'oldest first');
+        assert.equal(await store.retention.forgetOtelLogIds(ws, T0 + 500, 10), 1);
+        assert.deepEqual(await store.otel.knownLogIds(ws, [a.id, b.id, c.id]), new Set([c.id]));
+        assert.deepEqual(await store.otel.knownLogIds(other, [d.id]), new Set([d.id]), 'other workspaces keep theirs');
+      }));
+
     it('finds and deletes traces of OTel spans only by their latest span end, runs and other traces aside', () =>
       withStore(open, async (store, ws) => {
         const span = (trace: string, n: number, parent: number | null, end: number): OtelSpanRow => ({

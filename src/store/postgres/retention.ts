@@ -8,6 +8,7 @@ import {
   DELETE_OTEL_TRACE_SQL,
   EXPIRED_OTEL_TRACES_SQL,
   EXPIRED_TRACES_SQL,
+  FORGET_OTEL_LOG_IDS_SQL,
   LAST_SWEEP_SQL,
   RECORD_SWEEP_SQL,
   SET_SETTINGS_SQL,
@@ -139,6 +140,12 @@ export class PgRetention implements RetentionStore {
     return (await this.db.query<{ trace_id: string }>(EXPIRED_OTEL_TRACES, [ws, before, before, limit])).map(
       (r) => r.trace_id,
     );
+  }
+
+  async forgetOtelLogIds(workspaceId: string, before: Micros, limit: number): Promise<number> {
+    const ws = await this.tenancy.key(workspaceId);
+    if (ws === undefined || limit <= 0) return 0;
+    return (await this.db.pool.query(numbered(FORGET_OTEL_LOG_IDS_SQL), [ws, before, limit])).rowCount ?? 0;
   }
 
   async deleteOtelTrace(workspaceId: string, traceId: string): Promise<number> {

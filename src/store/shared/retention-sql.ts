@@ -34,6 +34,9 @@ export const DELETE_OTEL_TRACE_SQL = [
 ];
 /** Then the spans themselves (workspace key, trace id). */
 export const DELETE_OTEL_SPANS_SQL = `DELETE FROM spans WHERE ws = ? AND trace_id = ? AND span_type = 'otel'`;
+/** The oldest OTLP log ids recorded before a time (workspace key, before, limit). */
+export const FORGET_OTEL_LOG_IDS_SQL = `DELETE FROM otel_log_ids WHERE (ws, id) IN
+  (SELECT ws, id FROM otel_log_ids WHERE ws = ? AND stored < ? ORDER BY stored LIMIT ?)`;
 /** Whether a run has joined the trace since it was found expired (workspace key, trace id). */
 export const TRACE_HAS_RUN_SQL = `SELECT 1 AS x FROM spans WHERE ws = ? AND trace_id = ? AND span_type <> 'otel' LIMIT 1`;
 

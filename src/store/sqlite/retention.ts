@@ -7,6 +7,7 @@ import {
   DELETE_OTEL_TRACE_SQL,
   EXPIRED_OTEL_TRACES_SQL,
   EXPIRED_TRACES_SQL,
+  FORGET_OTEL_LOG_IDS_SQL,
   LAST_SWEEP_SQL,
   RECORD_SWEEP_SQL,
   SET_SETTINGS_SQL,
@@ -124,6 +125,12 @@ export class SqliteRetention implements RetentionStore {
     return (this.db.stmt(EXPIRED_OTEL_TRACES_SQL).all(ws, before, before, limit) as { trace_id: string }[]).map(
       (r) => r.trace_id,
     );
+  }
+
+  async forgetOtelLogIds(workspaceId: string, before: Micros, limit: number): Promise<number> {
+    const ws = this.tenancy.key(workspaceId);
+    if (ws === undefined || limit <= 0) return 0;
+    return Number(this.db.tx(() => this.db.stmt(FORGET_OTEL_LOG_IDS_SQL).run(ws, before, limit).changes));
   }
 
   async deleteOtelTrace(workspaceId: string, traceId: string): Promise<number> {

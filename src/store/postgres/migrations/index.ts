@@ -23,6 +23,7 @@ import { retention } from './0013-retention.ts';
 import { webhooks } from './0014-webhooks.ts';
 import { otelLogPending } from './0015-otel-log-pending.ts';
 import { textIndexBySeq } from './0016-text-index-by-seq.ts';
+import { otelLogIdsByTime } from './0017-otel-log-ids-by-time.ts';
 
 export interface Migration {
   version: number;
@@ -48,6 +49,7 @@ export const migrations: Migration[] = [
   webhooks,
   otelLogPending,
   textIndexBySeq,
+  otelLogIdsByTime,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

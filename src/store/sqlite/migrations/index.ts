@@ -20,6 +20,7 @@ import { retention } from './0012-retention.ts';
 import { textIndexDeletions } from './0013-text-index-deletions.ts';
 import { webhooks } from './0014-webhooks.ts';
 import { otelLogPending } from './0015-otel-log-pending.ts';
+import { otelLogIdsByTime } from './0016-otel-log-ids-by-time.ts';
 
 export interface Migration {
   version: number;
@@ -44,6 +45,7 @@ export const migrations: Migration[] = [
   textIndexDeletions,
   webhooks,
   otelLogPending,
+  otelLogIdsByTime,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
