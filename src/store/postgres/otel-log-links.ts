@@ -5,7 +5,7 @@
 import type { LogRow, NewLog } from '../../domain/logs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { SpanRuns } from '../contract.ts';
-import { candidateRuns, spanRuns } from '../shared/otel-runs.ts';
+import { candidateRuns, settled, spanRuns, waitedSpans } from '../shared/otel-runs.ts';
 import { otelLockKey, type Queryable } from './db.ts';
 import { updateLogStats } from './log-stats.ts';
 
@@ -41,13 +41,7 @@ export async function readSpanRuns(q: Queryable, ws: number, spanIds: string[]):
  * and cannot deadlock.
  */
 export async function settleWaiting(c: Queryable, logs: NewLog[], keyOf: (l: NewLog) => number): Promise<NewLog[]> {
-  const spans = new Map<number, string[]>();
-  for (const l of logs) {
-    if (!l.otlp?.waitFor) continue;
-    const ids = spans.get(keyOf(l));
-    if (ids) ids.push(l.otlp.waitFor.spanId);
-    else spans.set(keyOf(l), [l.otlp.waitFor.spanId]);
-  }
+  const spans = waitedSpans(logs, keyOf);
   if (spans.size === 0) return logs;
   const runs = new Map<number, Map<string, SpanRuns>>();
   for (const [ws, ids] of [...spans].sort((a, b) => a[0] - b[0])) {
@@ -59,10 +53,7 @@ export async function settleWaiting(c: Queryable, logs: NewLog[], keyOf: (l: New
     );
     runs.set(ws, await readSpanRuns(c, ws, ids));
   }
-  return logs.map((l) => {
-    const run = l.otlp?.waitFor && runs.get(keyOf(l))?.get(l.otlp.waitFor.spanId);
-    return run ? { ...l, ...run, otlp: {} } : l;
-  });
+  return settled(logs, keyOf, runs);
 }
 
 /** Last in the append: the ids of OTLP records (`logs[i]` stored as `rows[i]` in workspace `keys[i]`) and their waiting rows. */

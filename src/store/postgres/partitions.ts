@@ -243,18 +243,16 @@ export class DayPartitions {
       try {
         const ok = await this.db.tx(async (c) => {
           if (!(await this.lockDay(c, day))) return false;
+          const parts: { table: string; p: string }[] = [];
           for (const { name: table } of this.tables) {
             const p = partitionName(table, day);
-            if (
-              (await this.db.one('SELECT to_regclass($1) AS r', [p], c))?.r &&
-              (await c.query(`SELECT 1 FROM ${p} LIMIT 1`)).rows.length
-            )
-              return false; // rows arrived for the day since: the next sweep empties it first
+            if (!(await this.db.one('SELECT to_regclass($1) AS r', [p], c))?.r) continue;
+            // Rows arrived for the day since: the next sweep empties it first.
+            if ((await c.query(`SELECT 1 FROM ${p} LIMIT 1`)).rows.length) return false;
+            parts.push({ table, p });
           }
           await c.query(`SET LOCAL lock_timeout = '${DETACH_LOCK_WAIT}'`);
-          for (const { name: table } of [...this.tables].reverse()) {
-            const p = partitionName(table, day);
-            if (!(await this.db.one('SELECT to_regclass($1) AS r', [p], c))?.r) continue;
+          for (const { table, p } of parts.reverse()) {
             await c.query(`ALTER TABLE ${table} DETACH PARTITION ${p}`);
             await c.query(`DROP TABLE ${p}`);
           }

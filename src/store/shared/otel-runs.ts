@@ -1,4 +1,5 @@
 /** Which run an OTel span belongs to (`OtelStore.runsOfSpans`), from rows every engine reads alike. */
+import type { NewLog } from '../../domain/logs.ts';
 import type { SpanRuns } from '../contract.ts';
 
 const OTEL_ID_PREFIX = '00000000-0000-0000-';
@@ -38,4 +39,28 @@ export function candidateRuns(linked: Map<string, string>, placed: Map<string, s
     if (r) runs.add(r);
   }
   return [...runs];
+}
+
+/** The spans that records waiting for one name, per workspace key (the first step of `settleWaiting`). */
+export function waitedSpans(logs: NewLog[], keyOf: (l: NewLog) => number): Map<number, string[]> {
+  const spans = new Map<number, string[]>();
+  for (const l of logs) {
+    if (!l.otlp?.waitFor) continue;
+    const ids = spans.get(keyOf(l));
+    if (ids) ids.push(l.otlp.waitFor.spanId);
+    else spans.set(keyOf(l), [l.otlp.waitFor.spanId]);
+  }
+  return spans;
+}
+
+/** The logs to store: a waiting record whose span has joined a run (`runs`, per workspace key) takes that run instead. */
+export function settled(
+  logs: NewLog[],
+  keyOf: (l: NewLog) => number,
+  runs: Map<number, Map<string, SpanRuns>>,
+): NewLog[] {
+  return logs.map((l) => {
+    const run = l.otlp?.waitFor && runs.get(keyOf(l))?.get(l.otlp.waitFor.spanId);
+    return run ? { ...l, ...run, otlp: {} } : l;
+  });
 }

@@ -7,7 +7,7 @@
 import type { LogRow, NewLog } from '../../domain/logs.ts';
 import { nowMicros } from '../../domain/time.ts';
 import type { SpanRuns } from '../contract.ts';
-import { candidateRuns, spanRuns } from '../shared/otel-runs.ts';
+import { candidateRuns, settled, spanRuns, waitedSpans } from '../shared/otel-runs.ts';
 import type { Db } from './db.ts';
 import { addLogStats } from './log-stats.ts';
 
@@ -56,13 +56,7 @@ export function readSpanRuns(db: Db, ws: number, spanIds: string[]): Map<string,
  * arrivals). Returns the logs to store.
  */
 export function settleWaiting(db: Db, logs: NewLog[], keyOf: (l: NewLog) => number): NewLog[] {
-  const spans = new Map<number, string[]>();
-  for (const l of logs) {
-    if (!l.otlp?.waitFor) continue;
-    const ids = spans.get(keyOf(l));
-    if (ids) ids.push(l.otlp.waitFor.spanId);
-    else spans.set(keyOf(l), [l.otlp.waitFor.spanId]);
-  }
+  const spans = waitedSpans(logs, keyOf);
   if (spans.size === 0) return logs;
   const runs = new Map<number, Map<string, SpanRuns>>();
   for (const [ws, ids] of spans) {
@@ -72,10 +66,7 @@ export function settleWaiting(db: Db, logs: NewLog[], keyOf: (l: NewLog) => numb
     ).run(ws, nowMicros(), 2 * ids.length);
     runs.set(ws, readSpanRuns(db, ws, ids));
   }
-  return logs.map((l) => {
-    const run = l.otlp?.waitFor && runs.get(keyOf(l))?.get(l.otlp.waitFor.spanId);
-    return run ? { ...l, ...run, otlp: {} } : l;
-  });
+  return settled(logs, keyOf, runs);
 }
 
 /** Last in the append: the ids of OTLP records (`logs[i]` stored as `rows[i]` in workspace `keys[i]`) and their waiting rows. */
