@@ -115,6 +115,32 @@ export function otelSpanRow(s: OtlpSpan): OtelSpanRow {
 }
 
 /**
+ * `rows` with every span after its OTel parent when both are in `rows` (otherwise in their order).
+ * Exporters send a span when it ends, so children come first; placed in this order each span is
+ * written once, under a parent already placed, instead of moving its descendants as each ancestor
+ * arrives. A cycle (hostile input) is broken where it is entered.
+ */
+export function parentsFirst<T extends Pick<OtelSpanRow, 'span_id' | 'otel_parent_id'>>(rows: T[]): T[] {
+  const byId = new Map(rows.map((r) => [r.span_id, r]));
+  const out: T[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    // The not yet placed ancestors present in `rows`, nearest first, then placed farthest first.
+    const chain: T[] = [];
+    for (
+      let a: T | undefined = r;
+      a && !seen.has(a.span_id);
+      a = a.otel_parent_id ? byId.get(a.otel_parent_id) : undefined
+    ) {
+      seen.add(a.span_id);
+      chain.push(a);
+    }
+    for (let i = chain.length - 1; i >= 0; i--) out.push(chain[i]);
+  }
+  return out;
+}
+
+/**
  * What an OTel span with `prefect.run.id` adds to its run's span: its attributes (Sightline's own
  * keys win, so they are applied first and overwritten) and its events as `otel.events`.
  */

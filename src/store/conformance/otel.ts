@@ -40,6 +40,14 @@ export function otelConformance(open: OpenTestStore): void {
         assert.equal(leaf?.total_run_time, 1_000_000);
       }));
 
+    it('stores spans whose parents form a cycle in one call, each once, without hanging', () =>
+      withStore(open, async (store, ws) => {
+        // Hostile: 1 under 2 under 1, and 3 under 1; every span is stored.
+        assert.deepEqual(await store.otel.writeSpans(ws, [row(T1, 3, 1), row(T1, 1, 2), row(T1, 2, 1)]), []);
+        for (const n of [1, 2, 3]) assert.equal((await store.spans.get(ws, id(n)))?.span_type, 'otel');
+        assert.equal((await store.spans.get(ws, id(3)))?.parent_span_id, id(1));
+      }));
+
     it('places the same chain written one span per call, children first', () =>
       withStore(open, async (store, ws) => {
         for (const r of [row(T1, 3, 2), row(T1, 2, 1), row(T1, 1, null)]) await store.otel.writeSpans(ws, [r]);

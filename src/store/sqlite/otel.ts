@@ -9,10 +9,11 @@ import type { SqliteSpanProjection } from './span-projection.ts';
 import type { SqliteTenancy } from './tenancy.ts';
 
 const COLUMNS = Object.keys(otelColumns({} as OtelSpanRow, 0));
+// A re-sent span replaces itself; one whose id another trace holds changes nothing (0 rows).
 const UPSERT = `INSERT INTO otel_spans (ws, ${COLUMNS.join(', ')}) VALUES (?, ${COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (ws, span_id) DO UPDATE SET ${COLUMNS.filter((c) => c !== 'span_id')
     .map((c) => `${c} = excluded.${c}`)
-    .join(', ')}`;
+    .join(', ')} WHERE otel_spans.otel_trace_id = excluded.otel_trace_id`;
 
 export class SqliteOtel implements OtelStore {
   private readonly db: Db;
@@ -31,17 +32,12 @@ export class SqliteOtel implements OtelStore {
     return this.db.tx(() => {
       const received = nowMicros();
       const rejected: number[] = [];
-      const traceOf = this.db.stmt('SELECT otel_trace_id FROM otel_spans WHERE ws = ? AND span_id = ?');
       const upsert = this.db.stmt(UPSERT);
       const written: OtelSpanRow[] = [];
       spans.forEach((s, i) => {
-        const stored = traceOf.get(ws, s.span_id) as { otel_trace_id: string } | undefined;
-        if (stored && stored.otel_trace_id !== s.otel_trace_id) rejected.push(i);
-        else {
-          const c = otelColumns(s, received);
-          upsert.run(ws, ...COLUMNS.map((k) => c[k as keyof typeof c]));
-          written.push(s);
-        }
+        const c = otelColumns(s, received);
+        if (upsert.run(ws, ...COLUMNS.map((k) => c[k as keyof typeof c])).changes) written.push(s);
+        else rejected.push(i);
       });
       this.projection.otelSpansChanged(ws, written);
       return rejected;

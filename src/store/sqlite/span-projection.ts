@@ -5,7 +5,7 @@
  * gathered and applied at the end of the hook — or of a `batch` (the recorder's), once per parent
  * and per state pair, in key order.
  */
-import { type OtelSpanRow, otelObserved } from '../../domain/otlp/spans.ts';
+import { type OtelSpanRow, otelObserved, otelSpanSource, parentsFirst } from '../../domain/otlp/spans.ts';
 import type { StateRow } from '../../domain/runs/states.ts';
 import {
   adjustChildCounts,
@@ -38,6 +38,8 @@ export class SqliteSpanProjection {
   private readonly db: Db;
   private readonly deferred = new Deferred();
   private batching = false;
+  /** OTel spans written in this batch, by `ws` and span id: their source needs no read back. */
+  private readonly received = new Map<string, OtelSpanRow>();
 
   constructor(db: Db) {
     this.db = db;
@@ -71,8 +73,9 @@ export class SqliteSpanProjection {
   otelSpansChanged(ws: number, rows: OtelSpanRow[]): void {
     this.batch(() => {
       const now = nowMicros();
-      for (const r of rows) {
+      for (const r of parentsFirst(rows)) {
         if (r.run_id === null) {
+          this.received.set(`${ws}\u0000${r.span_id}`, r);
           this.deferred.observe(ws, otelObserved(r));
           this.touch(ws, 'otel', r.span_id);
           continue;
@@ -126,6 +129,7 @@ export class SqliteSpanProjection {
     } finally {
       this.batching = false;
       this.deferred.clear();
+      this.received.clear();
     }
   }
 
@@ -251,9 +255,21 @@ export class SqliteSpanProjection {
 
   /** Brings one span in line with its source row (removing it when the row is gone). */
   private resync(ws: number, type: SpanType, id: string, now: number): void {
-    const source = readSpanSource(this.db, ws, type, id);
+    const received = type === 'otel' ? this.received.get(`${ws}\u0000${id}`) : undefined;
+    const source = received ? this.receivedSource(ws, received) : readSpanSource(this.db, ws, type, id);
     if (source) this.upsert(ws, source, now);
     else this.remove(ws, [id], now);
+  }
+
+  /** `readSpanSource` of an OTel span just written: only the run its parent stands for is read. */
+  private receivedSource(ws: number, r: OtelSpanRow): SpanSource {
+    const link =
+      r.otel_parent_id === null
+        ? undefined
+        : (this.db.stmt('SELECT run_id FROM otel_links WHERE ws = ? AND otel_span_id = ?').get(ws, r.otel_parent_id) as
+            | { run_id: string }
+            | undefined);
+    return otelSpanSource(r, link?.run_id ?? r.otel_parent_id);
   }
 
   private upsert(ws: number, source: SpanSource, now: number): void {
