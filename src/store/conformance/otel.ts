@@ -111,6 +111,28 @@ export function otelConformance(open: OpenTestStore): void {
         assert.equal((await store.spans.get(ws, fr))?.attributes['otel.kind'], 'internal');
       }));
 
+    it('moves the OTel spans under a run when their parent comes to stand for another run', () =>
+      withStore(open, async (store, ws) => {
+        const { tr } = await runsWithOtelLabels(store, ws);
+        await store.otel.writeSpans(ws, [row(T1, 13, 12), row(T1, 12, 10)]);
+        assert.equal((await store.spans.get(ws, id(12)))?.parent_span_id, tr);
+        // Another run's label now names OTel span 10: the newest link wins, its children follow.
+        const other = flowRun(
+          (await store.flowRuns.get(ws, (await store.taskRuns.get(ws, tr))!.flow_run_id!))!.flow_id,
+        );
+        await store.flowRuns.create(ws, other, state('RUNNING', 2_000_000));
+        const traceparent = `00-${'1'.repeat(32)}-${'0'.repeat(14)}0a-01`;
+        assert.equal(
+          await store.flowRuns.mergeLabels(ws, other.id, { __OTEL_TRACEPARENT: traceparent }, 3_000_000),
+          true,
+        );
+        const moved = await store.spans.get(ws, id(12));
+        assert.equal(moved?.parent_span_id, other.id);
+        assert.equal(moved?.trace_id, (await store.spans.get(ws, other.id))?.trace_id);
+        assert.deepEqual((await store.spans.get(ws, id(13)))?.path, [other.id, id(12)]);
+        assert.equal((await store.spans.get(ws, tr))?.child_count, 0);
+      }));
+
     it('lets the OTel spans beneath a deleted run go with it; other traces stay', () =>
       withStore(open, async (store, ws) => {
         const { fr, tr } = await runsWithOtelLabels(store, ws);

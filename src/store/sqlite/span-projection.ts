@@ -96,17 +96,22 @@ export class SqliteSpanProjection {
    * `prefect.run.id`); when that is news, the OTel spans under it are placed again, under the run.
    */
   private link(ws: number, otelSpan: string, runId: string, now: number): void {
-    const changed = this.db
+    const before = this.db.stmt('SELECT run_id FROM otel_links WHERE ws = ? AND otel_span_id = ?').get(ws, otelSpan) as
+      | { run_id: string }
+      | undefined;
+    if (before?.run_id === runId) return;
+    this.db
       .stmt(
         `INSERT INTO otel_links (ws, otel_span_id, run_id) VALUES (?, ?, ?)
-          ON CONFLICT (ws, otel_span_id) DO UPDATE SET run_id = excluded.run_id WHERE otel_links.run_id <> excluded.run_id`,
+          ON CONFLICT (ws, otel_span_id) DO UPDATE SET run_id = excluded.run_id`,
       )
-      .run(ws, otelSpan, runId).changes;
-    if (!changed) return;
+      .run(ws, otelSpan, runId);
     this.deferred.mayJoin(ws, 'span', otelSpan);
+    // Its OTel children hang under it, or under the run it stood for until now (ADR 50: found by
+    // their spans; resyncing another OTel span of that run changes nothing).
     const children = this.db
-      .stmt('SELECT span_id FROM otel_spans WHERE ws = ? AND otel_parent_id = ? AND run_id IS NULL')
-      .all(ws, otelSpan) as { span_id: string }[];
+      .stmt("SELECT span_id FROM spans WHERE ws = ? AND parent_span_id IN (?, ?) AND span_type = 'otel'")
+      .all(ws, otelSpan, before?.run_id ?? otelSpan) as { span_id: string }[];
     for (const c of children) this.resync(ws, 'otel', c.span_id, now);
   }
 

@@ -21,6 +21,7 @@ import { textIndexDeletions } from './0013-text-index-deletions.ts';
 import { webhooks } from './0014-webhooks.ts';
 import { otelLogPending } from './0015-otel-log-pending.ts';
 import { otelLogIdsByTime } from './0016-otel-log-ids-by-time.ts';
+import { dropOtelParentIndex } from './0017-drop-otel-parent-index.ts';
 
 export interface Migration {
   version: number;
@@ -46,6 +47,7 @@ export const migrations: Migration[] = [
   webhooks,
   otelLogPending,
   otelLogIdsByTime,
+  dropOtelParentIndex,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
