@@ -82,7 +82,8 @@ forEachEngine('retention: SIGKILL mid-sweep', (engine) => {
     child.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL', `the sweep finished before the kill: ${err}`);
     const left = await store.logs.count(ws, { operator: 'and_' });
-    assert.ok(left < total && left > total / 3, `killed mid-way: ${left} of ${total} left`);
+    // Mid-way: some expired logs went, some are still there (how far it got depends on the machine's load).
+    assert.ok(left < total && left > recent, `killed mid-way: ${left} of ${total} left, ${recent} recent`);
     await assertLogsTrue(store, ws, runs);
     // The next sweep resumes and finishes.
     const again = await run([...args.slice(1)], { SIGHTLINE_DB: undefined, SIGHTLINE_DATA_DIR: undefined });
