@@ -32,7 +32,12 @@ async function assertLogsTrue(store: Store, ws: string, runs: string[]): Promise
 forEachEngine('retention: SIGKILL mid-sweep', (engine) => {
   let s: TestServer;
   const runs = ['0b7c5f4e-0c1d-4b59-9a59-3c2f1b6a1001', '0b7c5f4e-0c1d-4b59-9a59-3c2f1b6a1002'];
+  // The retention cutoff is yesterday noon (UTC): expired rows lie before it and kept ones after it
+  // on the same day, so no whole day is expired (PostgreSQL would empty it in one transaction)
+  // whatever the time of day the test runs at.
   const now = Date.now();
+  const cutoff = Math.floor(now / (24 * HOUR)) * 24 * HOUR - 12 * HOUR;
+  const keep = `${Math.round((now - cutoff) / 1000)}s`;
 
   before(async () => {
     s = await startServer(engine);
@@ -41,8 +46,8 @@ forEachEngine('retention: SIGKILL mid-sweep', (engine) => {
         name: LOGGERS[i % 3],
         level: i % 7 === 0 ? 40 : 20,
         message: `line ${b}.${i}`,
-        // Two thirds old (past a 1 h retention by the real clock), one third recent.
-        timestamp: new Date(now - (i % 3 === 2 ? 0.5 : 2 + (b * 1000 + i) / 10_000) * HOUR).toISOString(),
+        // Two thirds old (past the cutoff), one third kept.
+        timestamp: new Date(cutoff + (i % 3 === 2 ? 1 : -(0.1 + (b * 1000 + i) / 10_000)) * HOUR).toISOString(),
         flow_run_id: runs[i % 2],
       }));
       assert.equal((await s.request('POST', s.oss('/logs/'), logs)).statusCode, 201);
@@ -50,7 +55,7 @@ forEachEngine('retention: SIGKILL mid-sweep', (engine) => {
     const events = Array.from({ length: 600 }, (_, i) =>
       ev({
         event: `k.${i % 4}`,
-        occurred: new Date(now - (i % 3 === 2 ? 0.5 : 2 + i / 1000) * HOUR).toISOString(),
+        occurred: new Date(cutoff + (i % 3 === 2 ? 1 : -(0.1 + i / 1000)) * HOUR).toISOString(),
         related: [related(`prefect.tag.t${i % 5}`, 'tag')],
       }),
     );
@@ -64,9 +69,9 @@ forEachEngine('retention: SIGKILL mid-sweep', (engine) => {
     const total = await store.logs.count(ws, { operator: 'and_' });
     const recent = await store.logs.count(ws, {
       operator: 'and_',
-      timestamp: { after_: (now - 0.75 * HOUR) * 1000 },
+      timestamp: { after_: cutoff * 1000 },
     });
-    const args = [CLI, 'retention', 'run', '--db', s.config.db, '--retention-logs', '1h', '--retention-events', '1h'];
+    const args = [CLI, 'retention', 'run', '--db', s.config.db, '--retention-logs', keep, '--retention-events', keep];
     const child = spawn(process.execPath, [...args, '--retention-batch', '7'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => {
