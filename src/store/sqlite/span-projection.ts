@@ -96,10 +96,8 @@ export class SqliteSpanProjection {
    * `prefect.run.id`); when that is news, the OTel spans under it are placed again, under the run.
    */
   private link(ws: number, otelSpan: string, runId: string, now: number): void {
-    const before = this.db.stmt('SELECT run_id FROM otel_links WHERE ws = ? AND otel_span_id = ?').get(ws, otelSpan) as
-      | { run_id: string }
-      | undefined;
-    if (before?.run_id === runId) return;
+    const before = this.linkedRun(ws, otelSpan);
+    if (before === runId) return;
     this.db
       .stmt(
         `INSERT INTO otel_links (ws, otel_span_id, run_id) VALUES (?, ?, ?)
@@ -111,7 +109,7 @@ export class SqliteSpanProjection {
     // their spans; resyncing another OTel span of that run changes nothing).
     const children = this.db
       .stmt("SELECT span_id FROM spans WHERE ws = ? AND parent_span_id IN (?, ?) AND span_type = 'otel'")
-      .all(ws, otelSpan, before?.run_id ?? otelSpan) as { span_id: string }[];
+      .all(ws, otelSpan, before ?? otelSpan) as { span_id: string }[];
     for (const c of children) this.resync(ws, 'otel', c.span_id, now);
   }
 
@@ -268,13 +266,16 @@ export class SqliteSpanProjection {
 
   /** `readSpanSource` of an OTel span just written: only the run its parent stands for is read. */
   private receivedSource(ws: number, r: OtelSpanRow): SpanSource {
-    const link =
-      r.otel_parent_id === null
-        ? undefined
-        : (this.db.stmt('SELECT run_id FROM otel_links WHERE ws = ? AND otel_span_id = ?').get(ws, r.otel_parent_id) as
-            | { run_id: string }
-            | undefined);
-    return otelSpanSource(r, link?.run_id ?? r.otel_parent_id);
+    const run = r.otel_parent_id === null ? undefined : this.linkedRun(ws, r.otel_parent_id);
+    return otelSpanSource(r, run ?? r.otel_parent_id);
+  }
+
+  /** The run OTel span `otelSpan` stands for, if known. */
+  private linkedRun(ws: number, otelSpan: string): string | undefined {
+    const r = this.db.stmt('SELECT run_id FROM otel_links WHERE ws = ? AND otel_span_id = ?').get(ws, otelSpan) as
+      | { run_id: string }
+      | undefined;
+    return r?.run_id;
   }
 
   private upsert(ws: number, source: SpanSource, now: number): void {
