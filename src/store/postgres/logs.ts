@@ -506,13 +506,20 @@ export class PgLogs implements LogStore {
     const keep = outside ? ` AND ("timestamp" < ${outside.lo} OR "timestamp" >= ${outside.hi})` : '';
     // One statement per step over all the groups (a statement per group cost a plan over every
     // partition each: ~300 ms for 50 logs of 35 runs). Each step touches its keys only.
+    // Each table's keys first gather their slots into slot 0 (`mergeSlots`): the steps below touch slot 0 only.
     const runLoggers = groups.filter((g) => g.flow_run_id !== null);
     if (runLoggers.length) {
       const keys = [ws, runLoggers.map((g) => g.flow_run_id), runLoggers.map((g) => g.name)];
+      await stats.mergeSlots(
+        c,
+        'log_run_loggers',
+        '(t.flow_run_id, t.name) IN (SELECT * FROM unnest($2::uuid[], $3::text[]))',
+        keys,
+      );
       await c.query(
         `UPDATE log_run_loggers r SET count = r.count - d.n
          FROM unnest($2::uuid[], $3::text[], $4::int8[]) d(run, name, n)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.name = d.name`,
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run AND r.name = d.name`,
         [...keys, runLoggers.map((g) => g.n)],
       );
       // An end is read again only when a removed log was that end (a day drop removes the oldest
@@ -522,13 +529,13 @@ export class PgLogs implements LogStore {
            first_seen = coalesce((SELECT min("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id AND name = r.name${keep}), r.first_seen),
            last_seen = coalesce((SELECT max("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id AND name = r.name${keep}), r.last_seen)
          FROM unnest($2::uuid[], $3::text[], $4::int8[], $5::int8[]) d(run, name, lo, hi)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.name = d.name
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run AND r.name = d.name
            AND (r.first_seen BETWEEN d.lo AND d.hi OR r.last_seen BETWEEN d.lo AND d.hi)`,
         [...keys, runLoggers.map((g) => g.lo), runLoggers.map((g) => g.hi)],
       );
       await c.query(
         `DELETE FROM log_run_loggers r USING unnest($2::uuid[], $3::text[]) d(run, name)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.name = d.name
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run AND r.name = d.name
            AND (r.count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id AND name = r.name${keep}))`,
         keys,
       );
@@ -546,21 +553,22 @@ export class PgLogs implements LogStore {
     if (perRun.size) {
       const runs = [...perRun.keys()];
       const sums = [...perRun.values()];
+      await stats.mergeSlots(c, 'log_run_stats', 't.flow_run_id = ANY($2::uuid[])', [ws, runs]);
       await c.query(
         `UPDATE log_run_stats r SET count = r.count - d.n, warn_count = r.warn_count - d.w, error_count = r.error_count - d.e
          FROM unnest($2::uuid[], $3::int8[], $4::int8[], $5::int8[]) d(run, n, w, e)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run`,
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run`,
         [ws, runs, sums.map((x) => x.n), sums.map((x) => x.w), sums.map((x) => x.e)],
       );
-      await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = ANY($2::uuid[]) AND count <= 0', [
-        ws,
-        runs,
-      ]);
+      await c.query(
+        'DELETE FROM log_run_stats WHERE ws = $1 AND slot = 0 AND flow_run_id = ANY($2::uuid[]) AND count <= 0',
+        [ws, runs],
+      );
       // Read again only when the highest removed seq was the run's highest.
       await c.query(
         `UPDATE log_run_stats r SET max_seq = coalesce((SELECT max(seq) FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id${keep}), r.max_seq)
          FROM unnest($2::uuid[], $3::int8[]) d(run, s)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.max_seq <= d.s`,
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run AND r.max_seq <= d.s`,
         [ws, runs, sums.map((x) => x.s)],
       );
     }
@@ -570,16 +578,17 @@ export class PgLogs implements LogStore {
     for (const g of groups) loggers.set(g.name, (loggers.get(g.name) ?? 0) + Number(g.n));
     const names = [...loggers.keys()].sort();
     if (!names.length) return;
+    await stats.mergeSlots(c, 'log_loggers', 't.name = ANY($2::text[])', [ws, names]);
     await c.query(
       `UPDATE log_loggers g SET count = g.count - d.n,
          first_seen = coalesce((SELECT min("timestamp") FROM logs WHERE ws = $1 AND name = g.name${keep}), g.first_seen),
          last_seen = coalesce((SELECT max("timestamp") FROM logs WHERE ws = $1 AND name = g.name${keep}), g.last_seen)
        FROM unnest($2::text[], $3::int8[]) d(name, n)
-       WHERE g.ws = $1 AND g.name = d.name`,
+       WHERE g.ws = $1 AND g.slot = 0 AND g.name = d.name`,
       [ws, names, names.map((n) => loggers.get(n))],
     );
     await c.query(
-      `DELETE FROM log_loggers g WHERE g.ws = $1 AND g.name = ANY($2::text[])
+      `DELETE FROM log_loggers g WHERE g.ws = $1 AND g.slot = 0 AND g.name = ANY($2::text[])
          AND (g.count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND name = g.name${keep}))`,
       [ws, names],
     );
