@@ -13,7 +13,7 @@ import { recordOtlpLogs, settleWaiting } from './otel-log-links.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';
-import { indexable, indexMatchSql, scanSql } from './text-search.ts';
+import { indexable, indexMatchSql, nameMatchSql, scanSql } from './text-search.ts';
 
 const COLUMN_NAMES = [
   'seq',
@@ -33,7 +33,11 @@ const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
 const WATERMARK = "coalesce((SELECT upto FROM text_index_state WHERE name = 'logs'), 0)";
 /** Rows a text search checks in order before it turns to the trigram index: the first window, the largest (see `filter`). */
 const SCAN_WINDOWS = [2_000, 50_000];
-const HAY = `lower(l.message || ' ' || l.name)`;
+/** The searched text of a log (alias `a`), and the same text of an indexed one (ADR 49). */
+const hay = (a: string) => `lower(${a}.message || ' ' || ${a}.name)`;
+const HAY = hay('l');
+// Rows indexed before migration 19 hold no name: their text is the whole searched text.
+const INDEXED_HAY = 'coalesce(x.text || lower(x.name), x.text)';
 
 // One statement for the whole batch: parallel arrays, one per column.
 const INSERT = `INSERT INTO logs (ws, seq, id, created, "timestamp", level, name, message, flow_run_id, task_run_id, worker_id)
@@ -129,8 +133,9 @@ export class PgLogs implements LogStore {
    *    range, a small workspace). A term whose density promises a full page from a larger window
    *    (up to the largest) gets one.
    * 2. otherwise (a rare term in many rows), take the candidates from the trigram index for rows
-   *    up to the index watermark, plus the unindexed tail past it, and order those. Without other
-   *    filters than time, the page is cut from the index table before rows are fetched.
+   *    up to the index watermark (with the logs of loggers whose names the terms may reach into:
+   *    the index holds messages only), plus the unindexed tail past it, and order those. Without
+   *    other filters than time, the page is cut from the index table before rows are fetched.
    */
   async filter(workspaceId: string, query: LogQuery): Promise<LogRow[]> {
     const ws = await this.tenancy.key(workspaceId);
@@ -153,14 +158,20 @@ export class PgLogs implements LogStore {
     }
     const wm = await this.db.one<{ upto: number }>(`SELECT ${WATERMARK} AS upto`);
     const onlyTime = !this.conditions({ ...f, text: undefined, timestamp: undefined }, []).length;
-    return this.select(ws, query, text, { indexedUpto: wm!.upto, onlyTime });
+    // After the watermark: every indexed log's logger is in `log_loggers` by now.
+    const p: unknown[] = [ws];
+    const names = await this.db.query<{ name: string }>(
+      `SELECT DISTINCT name FROM log_loggers WHERE ws = $1 AND (${nameMatchSql(text, 'name', p)})`,
+      p,
+    );
+    return this.select(ws, query, text, { indexedUpto: wm!.upto, onlyTime, names: names.map((r) => r.name) });
   }
 
   private select(
     ws: number,
     query: LogQuery,
     text: TextQuery | undefined,
-    how: { indexedUpto?: number; onlyTime?: boolean } = {},
+    how: { indexedUpto?: number; onlyTime?: boolean; names?: string[] } = {},
   ): Promise<LogRow[]> {
     const p: unknown[] = [];
     const wsParam = param(p, ws);
@@ -183,17 +194,26 @@ export class PgLogs implements LogStore {
     base.push(...conds.map((c) => `(${c})`));
     const first = param(p, query.offset + query.limit);
     const upto = param(p, how.indexedUpto);
-    const x = [`x.ws = ${wsParam}`, `x.seq <= ${upto}`, indexMatchSql(text!, 'x.text', p)];
-    const xCursor = this.cursorSql(query, 'x', p);
-    if (xCursor) x.push(xCursor);
+    // Indexed rows of the workspace in the page's range, on alias `a` (logs_text or logs).
     const ts = query.filter.timestamp;
-    if (ts?.after_ !== undefined) x.push(`x."timestamp" >= ${param(p, ts.after_)}`);
-    if (ts?.before_ !== undefined) x.push(`x."timestamp" <= ${param(p, ts.before_)}`);
-    // Indexed text is the same lower-cased text: the exact check can run on it.
-    if (how.onlyTime) x.push(scanSql(text!, 'x.text', p));
-    const candidates = how.onlyTime
-      ? `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')} ${order('x.')} LIMIT ${first})`
-      : `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')})`;
+    const scope = (a: string) => {
+      const c = [`${a}.ws = ${wsParam}`, `${a}.seq <= ${upto}`];
+      const aCursor = this.cursorSql(query, a, p);
+      if (aCursor) c.push(aCursor);
+      if (ts?.after_ !== undefined) c.push(`${a}."timestamp" >= ${param(p, ts.after_)}`);
+      if (ts?.before_ !== undefined) c.push(`${a}."timestamp" <= ${param(p, ts.before_)}`);
+      return c;
+    };
+    const cut = (a: string) => (how.onlyTime ? ` ${order(a)} LIMIT ${first}` : '');
+    const x = [...scope('x'), indexMatchSql(text!, 'x.text', p)];
+    // The index table holds the searched text (message and name): the exact check can run on it.
+    if (how.onlyTime) x.push(scanSql(text!, INDEXED_HAY, p));
+    let candidates = `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')}${cut('x.')})`;
+    // Terms that may match in a logger's name: that logger's logs are candidates too.
+    if (how.names?.length) {
+      const n = [...scope('n'), `n.name = ANY(${param(p, how.names)}::text[])`, scanSql(text!, hay('n'), p)];
+      candidates = `(${candidates} UNION (SELECT n."timestamp", n.seq FROM logs n WHERE ${n.join(' AND ')}${cut('n.')}))`;
+    }
     const textCond = scanSql(text!, HAY, p);
     const sql = `SELECT ${COLUMNS} FROM (
         (SELECT ${QUALIFIED} FROM logs l JOIN ${candidates} x ON l."timestamp" = x."timestamp" AND l.seq = x.seq
@@ -369,8 +389,8 @@ export class PgLogs implements LogStore {
       const upto = n < maxRows ? safe : last!.upto!;
       if (n > 0) {
         await c.query(
-          `INSERT INTO logs_text (ws, "timestamp", seq, text)
-           SELECT ws, "timestamp", seq, lower(message || ' ' || name) FROM logs WHERE seq > $1 AND seq <= $2`,
+          `INSERT INTO logs_text (ws, "timestamp", seq, text, name)
+           SELECT ws, "timestamp", seq, lower(message) || ' ', name FROM logs WHERE seq > $1 AND seq <= $2`,
           [from, upto],
         );
       }

@@ -332,6 +332,13 @@ const QUERIES = [
   'snake_case',
   'rare-token needle',
   '-alpha',
+  // In logger names only, or across the separator between message and name (ADR 49).
+  'audit',
+  '"needle etl.a"',
+  '"db  prefect"',
+  '+needle +audit',
+  'audit -needle',
+  'flow_runs',
 ];
 
 forEngine('postgres', 'PostgreSQL text search', (engine) => {
@@ -348,10 +355,13 @@ forEngine('postgres', 'PostgreSQL text search', (engine) => {
       for (let i = 0; i < 600; i++) {
         // Frequent words everywhere, a rare one every 97th row, ties in timestamps.
         const msg = [words[i % 3], words[3 + (i % 5)], i % 97 === 0 ? 'needle' : ''].join(' ');
-        rows.push({ ...log(ws, msg, t0 + Math.floor(i / 3)), level: (i % 5) * 10 });
+        const name = i % 7 === 0 ? 'etl.Audit' : i % 11 === 0 ? 'Prefect.Flow_Runs' : 'pg';
+        rows.push({ ...log(ws, msg, t0 + Math.floor(i / 3)), level: (i % 5) * 10, name });
       }
       const stored = await store.logs.append(rows.slice(0, 400));
       while ((await store.logs.indexText(150)) > 0);
+      // Half the indexed rows as indexed before migration 19: the whole searched text, no name.
+      await db.query('UPDATE logs_text SET text = text || lower(name), name = NULL WHERE seq % 2 = 0');
       stored.push(...(await store.logs.append(rows.slice(400)))); // an unindexed tail
       const ordered = [...stored].sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
       const { matchesText } = await import('../../domain/text-query.ts');

@@ -25,6 +25,7 @@ import { otelLogPending } from './0015-otel-log-pending.ts';
 import { textIndexBySeq } from './0016-text-index-by-seq.ts';
 import { otelLogIdsByTime } from './0017-otel-log-ids-by-time.ts';
 import { logStatsSlots } from './0018-log-stats-slots.ts';
+import { textIndexWithoutLogger } from './0019-text-index-without-logger.ts';
 
 export interface Migration {
   version: number;
@@ -52,6 +53,7 @@ export const migrations: Migration[] = [
   textIndexBySeq,
   otelLogIdsByTime,
   logStatsSlots,
+  textIndexWithoutLogger,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
