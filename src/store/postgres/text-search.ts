@@ -54,7 +54,8 @@ export function indexMatchSql(q: TextQuery, col: string, p: unknown[]): string {
  * separator is in the indexed `lower(message) || ' '`.)
  */
 export function nameMatchSql(q: TextQuery, name: string, p: unknown[]): string {
-  const lowered = `lower(${name})`;
+  // `log_loggers` sorts names in "C"; lower-case them as the searched text is (the logs' collation).
+  const lowered = `lower(${name} COLLATE "default")`;
   const parts: string[] = [];
   for (const t of [...q.required, ...q.include]) {
     parts.push(`strpos(' ' || ${lowered}, ${param(p, t)}) > 0`);
