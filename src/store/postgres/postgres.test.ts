@@ -8,6 +8,7 @@ import { forEngine } from '../../../test/helpers/engines.ts';
 import { uuid7 } from '../../domain/ids.ts';
 import type { LogQuery, NewLog } from '../../domain/logs.ts';
 import { MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
+import { flow, flowRun, state, T0 } from '../conformance/run-fixtures.ts';
 import type { ChangeNotice, Store } from '../contract.ts';
 import { openStore } from '../open.ts';
 import { PgDb } from './db.ts';
@@ -285,6 +286,55 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
       await store.changes.notify({ workspaceId: workspace.id, stream: 'logs', maxSeq: next.seq });
       await until(() => notices.some((n) => n.maxSeq >= next.seq));
       assert.equal((await listening()).length, 1);
+    } finally {
+      await raw.close();
+      await store.close();
+    }
+  });
+
+  it('adds up log statistics kept in several slots, and retention merges them into one', async () => {
+    const url = await engine.newDatabaseUrl();
+    const store = await openStore({ url });
+    const raw = new PgDb(url, 1);
+    try {
+      const { workspace } = await store.tenancy.ensureDefaults();
+      const ws = workspace.id;
+      const etl = (await store.flows.upsert(ws, flow('etl'))).flow;
+      const { run } = await store.flowRuns.create(ws, flowRun(etl.id), state('PENDING', T0));
+      const at = (level: number, sec: number) => ({ ...log(ws, 'm', T0 + sec), flow_run_id: run.id, level });
+      // Each batch's counts land in its connection's slot; move them away so the next batch adds a row.
+      const moveSlots = () =>
+        Promise.all(
+          ['log_run_stats', 'log_loggers', 'log_run_loggers'].map((t) =>
+            raw.query(`UPDATE ${t} SET slot = slot + 1 WHERE slot = (SELECT max(slot) FROM ${t})`),
+          ),
+        );
+      await store.logs.append([at(30, 1), at(20, 2)]);
+      await moveSlots();
+      const [, late] = await store.logs.append([at(40, 0), at(20, 3)]);
+      const rows = await raw.one<{ n: number }>('SELECT count(*)::int AS n FROM log_run_stats');
+      assert.equal(rows!.n, 2, 'two slots of one run');
+      assert.deepEqual(await store.logs.runStats(ws, run.id), { count: 4, maxSeq: late.seq, warnings: 1, errors: 1 });
+      const logger = { name: 'pg', count: 4, firstSeen: T0, lastSeen: T0 + 3 };
+      assert.deepEqual(await store.logs.observedLoggers(ws, { orderBy: 'NAME_ASC', limit: 10 }), [logger]);
+      assert.deepEqual(await store.logs.observedLoggers(ws, { orderBy: 'NAME_ASC', limit: 10, flowRunIds: [run.id] }), [
+        logger,
+      ]);
+      const listed = await store.flowRuns.list(ws, { descending: true, limit: 10, offset: 0, hasWarnings: true });
+      assert.deepEqual(
+        listed.rows.map((r) => [r.run.id, r.warnings, r.errors]),
+        [[run.id, 1, 1]],
+      );
+      // Retention removes the oldest log (the error) and merges each key's slots into slot 0.
+      assert.equal(await store.retention.deleteLogs(ws, T0 + 1, 10), 1);
+      assert.deepEqual(await store.logs.runStats(ws, run.id), { count: 3, maxSeq: late.seq, warnings: 1, errors: 0 });
+      for (const t of ['log_run_stats', 'log_loggers', 'log_run_loggers'])
+        assert.deepEqual(await raw.query(`SELECT slot FROM ${t}`), [{ slot: 0 }], t);
+      assert.deepEqual((await store.logs.observedLoggers(ws, { orderBy: 'NAME_ASC', limit: 10 }))[0], {
+        ...logger,
+        count: 3,
+        firstSeen: T0 + 1,
+      });
     } finally {
       await raw.close();
       await store.close();
