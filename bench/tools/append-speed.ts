@@ -4,7 +4,8 @@
  * temporary SQLite database, or with `--db URL` on PostgreSQL, where it also prints the database
  * server's CPU µs and WAL bytes per item. For trying changes to the append paths quickly and for
  * the per-item costs in docs/scaling.md; the report's figures come from `npm run bench` (over HTTP).
- * Usage: node bench/tools/append-speed.ts [--kind logs|events] [--logs 200k] [--batch 200] [--writers 1] [--db postgres://…]
+ * `--text-index` (logs) then fills the text index in the server's chunks and prints its cost the same way.
+ * Usage: node bench/tools/append-speed.ts [--kind logs|events] [--logs 200k] [--batch 200] [--writers 1] [--text-index] [--db postgres://…]
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ const batchSize = parseCount(arg('--batch') ?? '200');
 const writers = parseCount(arg('--writers') ?? '1');
 const pgUrl = arg('--db');
 const kind = arg('--kind') ?? 'logs';
+const textIndex = argv.includes('--text-index');
 if (kind !== 'logs' && kind !== 'events') throw new Error(`--kind: logs or events, not '${kind}'`);
 
 const dir = pgUrl ? undefined : tempDir('append');
@@ -58,34 +60,55 @@ const append = (b: NewLog[] | NewEvent[]) =>
 await append(batches.shift()!);
 const counted = total - batchSize;
 
-const walNow = async (): Promise<bigint | undefined> => {
-  if (!pgUrl) return undefined;
+/** One statement on a connection of its own (PostgreSQL). */
+const sql = async (text: string): Promise<Record<string, unknown>[]> => {
   const c = new pg.Client({ connectionString: pgUrl });
   await c.connect();
   try {
-    const { rows } = await c.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS b");
-    return BigInt(rows[0].b);
+    return (await c.query(text)).rows;
   } finally {
     await c.end();
   }
 };
-const wal0 = await walNow();
-const cpu = new DbCpuSampler(pgUrl ? await postmasterPid(pgUrl) : undefined);
-const t0 = performance.now();
+const walNow = async (): Promise<bigint | undefined> =>
+  pgUrl
+    ? BigInt((await sql("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS b"))[0].b as string)
+    : undefined;
+const postmaster = pgUrl ? await postmasterPid(pgUrl) : undefined;
+
+/** Runs `work` over `n` items and prints its rate, database CPU and WAL per item. */
+async function measure(label: string, n: number, work: () => Promise<unknown>): Promise<void> {
+  const wal0 = await walNow();
+  const cpu = new DbCpuSampler(postmaster);
+  const t0 = performance.now();
+  await work();
+  const s = (performance.now() - t0) / 1000;
+  const { dbCores } = cpu.stop();
+  const wal1 = await walNow();
+  const parts = [`${label}: ${Math.round(n / s)} ${kind}/s, ${((s * 1e6) / n).toFixed(1)} µs each`];
+  if (dbCores !== undefined) parts.push(`database CPU ${((dbCores * s * 1e6) / n).toFixed(1)} µs each`);
+  if (wal0 !== undefined && wal1 !== undefined) parts.push(`WAL ${Math.round(Number(wal1 - wal0) / n)} B each`);
+  process.stdout.write(`${parts.join(', ')}\n`);
+}
+
 let next = 0;
-await Promise.all(
-  Array.from({ length: writers }, async () => {
-    while (next < batches.length) await append(batches[next++]);
-  }),
+await measure(`${counted} ${kind} in batches of ${batchSize}, ${writers} writer(s)`, counted, () =>
+  Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (next < batches.length) await append(batches[next++]);
+    }),
+  ),
 );
-const s = (performance.now() - t0) / 1000;
-const { dbCores } = cpu.stop();
-const wal1 = await walNow();
-const parts = [
-  `${counted} ${kind} in batches of ${batchSize}, ${writers} writer(s): ${Math.round(counted / s)} ${kind}/s, ${((s * 1e6) / counted).toFixed(1)} µs each`,
-];
-if (dbCores !== undefined) parts.push(`database CPU ${((dbCores * s * 1e6) / counted).toFixed(1)} µs each`);
-if (wal0 !== undefined && wal1 !== undefined) parts.push(`WAL ${Math.round(Number(wal1 - wal0) / counted)} B each`);
-process.stdout.write(`${parts.join(', ')}\n`);
+if (textIndex && kind === 'logs') {
+  // The server's indexer on PostgreSQL: chunks of 5,000 logs, one transaction each (src/ingest/text-indexer.ts).
+  await measure('text index', total, async () => {
+    while ((await store.logs.indexText(5_000)) > 0);
+    // What is left in the GIN pending lists is merged later (by autovacuum or the next inserts): count it here.
+    if (pgUrl)
+      await sql(
+        "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_am a ON a.oid = (SELECT relam FROM pg_class WHERE oid = i.indexrelid) WHERE a.amname = 'gin' AND i.indrelid::regclass::text LIKE 'logs_text_%'",
+      );
+  });
+}
 await store.close();
 if (dir) rmSync(dir, { recursive: true, force: true });

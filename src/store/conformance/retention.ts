@@ -72,6 +72,39 @@ export function retentionConformance(open: OpenTestStore): void {
         assert.equal(await store.retention.exclusive(async () => 2), 2);
       }));
 
+    it('keeps statistics true when logs of concurrent appends are removed, and after', () =>
+      withStore(open, async (store, ws) => {
+        const runs = [uuid4(), uuid4()];
+        const task = uuid4();
+        // 8 appends at once, over the same runs and loggers (PostgreSQL: in several slots, ADR 49).
+        await Promise.all(
+          Array.from({ length: 8 }, (_, w) =>
+            store.logs.append(
+              Array.from({ length: 30 }, (_, i) =>
+                log(ws, {
+                  flow_run_id: runs[i % 2],
+                  task_run_id: i % 5 === 0 ? task : null,
+                  name: ['a', 'b', 'c'][(i + w) % 3],
+                  level: [20, 30, 40][i % 3],
+                  timestamp: T0 + w * S + i,
+                }),
+              ),
+            ),
+          ),
+        );
+        await assertLogStatsTrue(store, ws, runs);
+        assert.equal(await store.retention.deleteLogs(ws, T0 + 3 * S, 1_000), 90);
+        await assertLogStatsTrue(store, ws, runs);
+        assert.equal(await store.logs.deleteForRuns(ws, { flowRunIds: [], taskRunIds: [task] }), 30);
+        await assertLogStatsTrue(store, ws, runs);
+        await Promise.all(
+          [runs[0], runs[1], runs[0]].map((run, i) =>
+            store.logs.append([log(ws, { flow_run_id: run, name: 'a', level: 40, timestamp: T0 + 9 * S + i })]),
+          ),
+        );
+        await assertLogStatsTrue(store, ws, runs);
+      }));
+
     it('deletes logs older than the cutoff in batches, oldest first, keeping statistics true', () =>
       withStore(open, async (store, ws) => {
         const other = await otherWorkspace(store);

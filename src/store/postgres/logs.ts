@@ -13,7 +13,7 @@ import { recordOtlpLogs, settleWaiting } from './otel-log-links.ts';
 import { DayPartitions } from './partitions.ts';
 import { allocateSeqs, committedUpto } from './streams.ts';
 import type { PgTenancy } from './tenancy.ts';
-import { indexable, indexMatchSql, scanSql } from './text-search.ts';
+import { indexable, indexMatchSql, nameMatchSql, scanSql } from './text-search.ts';
 
 const COLUMN_NAMES = [
   'seq',
@@ -33,7 +33,11 @@ const QUALIFIED = COLUMN_NAMES.map((c) => `l.${c}`).join(', ');
 const WATERMARK = "coalesce((SELECT upto FROM text_index_state WHERE name = 'logs'), 0)";
 /** Rows a text search checks in order before it turns to the trigram index: the first window, the largest (see `filter`). */
 const SCAN_WINDOWS = [2_000, 50_000];
-const HAY = `lower(l.message || ' ' || l.name)`;
+/** The searched text of a log (alias `a`), and the same text of an indexed one (ADR 49). */
+const hay = (a: string) => `lower(${a}.message || ' ' || ${a}.name)`;
+const HAY = hay('l');
+// Rows indexed before migration 19 hold no name: their text is the whole searched text.
+const INDEXED_HAY = 'coalesce(x.text || lower(x.name), x.text)';
 
 // One statement for the whole batch: parallel arrays, one per column.
 const INSERT = `INSERT INTO logs (ws, seq, id, created, "timestamp", level, name, message, flow_run_id, task_run_id, worker_id)
@@ -129,8 +133,9 @@ export class PgLogs implements LogStore {
    *    range, a small workspace). A term whose density promises a full page from a larger window
    *    (up to the largest) gets one.
    * 2. otherwise (a rare term in many rows), take the candidates from the trigram index for rows
-   *    up to the index watermark, plus the unindexed tail past it, and order those. Without other
-   *    filters than time, the page is cut from the index table before rows are fetched.
+   *    up to the index watermark (with the logs of loggers whose names the terms may reach into:
+   *    the index holds messages only), plus the unindexed tail past it, and order those. Without
+   *    other filters than time, the page is cut from the index table before rows are fetched.
    */
   async filter(workspaceId: string, query: LogQuery): Promise<LogRow[]> {
     const ws = await this.tenancy.key(workspaceId);
@@ -153,14 +158,20 @@ export class PgLogs implements LogStore {
     }
     const wm = await this.db.one<{ upto: number }>(`SELECT ${WATERMARK} AS upto`);
     const onlyTime = !this.conditions({ ...f, text: undefined, timestamp: undefined }, []).length;
-    return this.select(ws, query, text, { indexedUpto: wm!.upto, onlyTime });
+    // After the watermark: every indexed log's logger is in `log_loggers` by now.
+    const p: unknown[] = [ws];
+    const names = await this.db.query<{ name: string }>(
+      `SELECT DISTINCT name FROM log_loggers WHERE ws = $1 AND (${nameMatchSql(text, 'name', p)})`,
+      p,
+    );
+    return this.select(ws, query, text, { indexedUpto: wm!.upto, onlyTime, names: names.map((r) => r.name) });
   }
 
   private select(
     ws: number,
     query: LogQuery,
     text: TextQuery | undefined,
-    how: { indexedUpto?: number; onlyTime?: boolean } = {},
+    how: { indexedUpto?: number; onlyTime?: boolean; names?: string[] } = {},
   ): Promise<LogRow[]> {
     const p: unknown[] = [];
     const wsParam = param(p, ws);
@@ -183,17 +194,26 @@ export class PgLogs implements LogStore {
     base.push(...conds.map((c) => `(${c})`));
     const first = param(p, query.offset + query.limit);
     const upto = param(p, how.indexedUpto);
-    const x = [`x.ws = ${wsParam}`, `x.seq <= ${upto}`, indexMatchSql(text!, 'x.text', p)];
-    const xCursor = this.cursorSql(query, 'x', p);
-    if (xCursor) x.push(xCursor);
+    // Indexed rows of the workspace in the page's range, on alias `a` (logs_text or logs).
     const ts = query.filter.timestamp;
-    if (ts?.after_ !== undefined) x.push(`x."timestamp" >= ${param(p, ts.after_)}`);
-    if (ts?.before_ !== undefined) x.push(`x."timestamp" <= ${param(p, ts.before_)}`);
-    // Indexed text is the same lower-cased text: the exact check can run on it.
-    if (how.onlyTime) x.push(scanSql(text!, 'x.text', p));
-    const candidates = how.onlyTime
-      ? `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')} ${order('x.')} LIMIT ${first})`
-      : `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')})`;
+    const scope = (a: string) => {
+      const c = [`${a}.ws = ${wsParam}`, `${a}.seq <= ${upto}`];
+      const aCursor = this.cursorSql(query, a, p);
+      if (aCursor) c.push(aCursor);
+      if (ts?.after_ !== undefined) c.push(`${a}."timestamp" >= ${param(p, ts.after_)}`);
+      if (ts?.before_ !== undefined) c.push(`${a}."timestamp" <= ${param(p, ts.before_)}`);
+      return c;
+    };
+    const cut = (a: string) => (how.onlyTime ? ` ${order(a)} LIMIT ${first}` : '');
+    const x = [...scope('x'), indexMatchSql(text!, 'x.text', p)];
+    // The index table holds the searched text (message and name): the exact check can run on it.
+    if (how.onlyTime) x.push(scanSql(text!, INDEXED_HAY, p));
+    let candidates = `(SELECT x."timestamp", x.seq FROM logs_text x WHERE ${x.join(' AND ')}${cut('x.')})`;
+    // Terms that may match in a logger's name: that logger's logs are candidates too.
+    if (how.names?.length) {
+      const n = [...scope('n'), `n.name = ANY(${param(p, how.names)}::text[])`, scanSql(text!, hay('n'), p)];
+      candidates = `(${candidates} UNION (SELECT n."timestamp", n.seq FROM logs n WHERE ${n.join(' AND ')}${cut('n.')}))`;
+    }
     const textCond = scanSql(text!, HAY, p);
     const sql = `SELECT ${COLUMNS} FROM (
         (SELECT ${QUALIFIED} FROM logs l JOIN ${candidates} x ON l."timestamp" = x."timestamp" AND l.seq = x.seq
@@ -369,8 +389,8 @@ export class PgLogs implements LogStore {
       const upto = n < maxRows ? safe : last!.upto!;
       if (n > 0) {
         await c.query(
-          `INSERT INTO logs_text (ws, "timestamp", seq, text)
-           SELECT ws, "timestamp", seq, lower(message || ' ' || name) FROM logs WHERE seq > $1 AND seq <= $2`,
+          `INSERT INTO logs_text (ws, "timestamp", seq, text, name)
+           SELECT ws, "timestamp", seq, lower(message) || ' ', name FROM logs WHERE seq > $1 AND seq <= $2`,
           [from, upto],
         );
       }
@@ -506,13 +526,20 @@ export class PgLogs implements LogStore {
     const keep = outside ? ` AND ("timestamp" < ${outside.lo} OR "timestamp" >= ${outside.hi})` : '';
     // One statement per step over all the groups (a statement per group cost a plan over every
     // partition each: ~300 ms for 50 logs of 35 runs). Each step touches its keys only.
+    // Each table's keys first gather their slots into slot 0 (`mergeSlots`): the steps below touch slot 0 only.
     const runLoggers = groups.filter((g) => g.flow_run_id !== null);
     if (runLoggers.length) {
       const keys = [ws, runLoggers.map((g) => g.flow_run_id), runLoggers.map((g) => g.name)];
+      await stats.mergeSlots(
+        c,
+        'log_run_loggers',
+        '(t.flow_run_id, t.name) IN (SELECT * FROM unnest($2::uuid[], $3::text[]))',
+        keys,
+      );
       await c.query(
         `UPDATE log_run_loggers r SET count = r.count - d.n
          FROM unnest($2::uuid[], $3::text[], $4::int8[]) d(run, name, n)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.name = d.name`,
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run AND r.name = d.name`,
         [...keys, runLoggers.map((g) => g.n)],
       );
       // An end is read again only when a removed log was that end (a day drop removes the oldest
@@ -522,13 +549,13 @@ export class PgLogs implements LogStore {
            first_seen = coalesce((SELECT min("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id AND name = r.name${keep}), r.first_seen),
            last_seen = coalesce((SELECT max("timestamp") FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id AND name = r.name${keep}), r.last_seen)
          FROM unnest($2::uuid[], $3::text[], $4::int8[], $5::int8[]) d(run, name, lo, hi)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.name = d.name
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run AND r.name = d.name
            AND (r.first_seen BETWEEN d.lo AND d.hi OR r.last_seen BETWEEN d.lo AND d.hi)`,
         [...keys, runLoggers.map((g) => g.lo), runLoggers.map((g) => g.hi)],
       );
       await c.query(
         `DELETE FROM log_run_loggers r USING unnest($2::uuid[], $3::text[]) d(run, name)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.name = d.name
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run AND r.name = d.name
            AND (r.count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id AND name = r.name${keep}))`,
         keys,
       );
@@ -546,21 +573,22 @@ export class PgLogs implements LogStore {
     if (perRun.size) {
       const runs = [...perRun.keys()];
       const sums = [...perRun.values()];
+      await stats.mergeSlots(c, 'log_run_stats', 't.flow_run_id = ANY($2::uuid[])', [ws, runs]);
       await c.query(
         `UPDATE log_run_stats r SET count = r.count - d.n, warn_count = r.warn_count - d.w, error_count = r.error_count - d.e
          FROM unnest($2::uuid[], $3::int8[], $4::int8[], $5::int8[]) d(run, n, w, e)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run`,
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run`,
         [ws, runs, sums.map((x) => x.n), sums.map((x) => x.w), sums.map((x) => x.e)],
       );
-      await c.query('DELETE FROM log_run_stats WHERE ws = $1 AND flow_run_id = ANY($2::uuid[]) AND count <= 0', [
-        ws,
-        runs,
-      ]);
+      await c.query(
+        'DELETE FROM log_run_stats WHERE ws = $1 AND slot = 0 AND flow_run_id = ANY($2::uuid[]) AND count <= 0',
+        [ws, runs],
+      );
       // Read again only when the highest removed seq was the run's highest.
       await c.query(
         `UPDATE log_run_stats r SET max_seq = coalesce((SELECT max(seq) FROM logs WHERE ws = $1 AND flow_run_id = r.flow_run_id${keep}), r.max_seq)
          FROM unnest($2::uuid[], $3::int8[]) d(run, s)
-         WHERE r.ws = $1 AND r.flow_run_id = d.run AND r.max_seq <= d.s`,
+         WHERE r.ws = $1 AND r.slot = 0 AND r.flow_run_id = d.run AND r.max_seq <= d.s`,
         [ws, runs, sums.map((x) => x.s)],
       );
     }
@@ -570,16 +598,17 @@ export class PgLogs implements LogStore {
     for (const g of groups) loggers.set(g.name, (loggers.get(g.name) ?? 0) + Number(g.n));
     const names = [...loggers.keys()].sort();
     if (!names.length) return;
+    await stats.mergeSlots(c, 'log_loggers', 't.name = ANY($2::text[])', [ws, names]);
     await c.query(
       `UPDATE log_loggers g SET count = g.count - d.n,
          first_seen = coalesce((SELECT min("timestamp") FROM logs WHERE ws = $1 AND name = g.name${keep}), g.first_seen),
          last_seen = coalesce((SELECT max("timestamp") FROM logs WHERE ws = $1 AND name = g.name${keep}), g.last_seen)
        FROM unnest($2::text[], $3::int8[]) d(name, n)
-       WHERE g.ws = $1 AND g.name = d.name`,
+       WHERE g.ws = $1 AND g.slot = 0 AND g.name = d.name`,
       [ws, names, names.map((n) => loggers.get(n))],
     );
     await c.query(
-      `DELETE FROM log_loggers g WHERE g.ws = $1 AND g.name = ANY($2::text[])
+      `DELETE FROM log_loggers g WHERE g.ws = $1 AND g.slot = 0 AND g.name = ANY($2::text[])
          AND (g.count <= 0 OR NOT EXISTS (SELECT 1 FROM logs WHERE ws = $1 AND name = g.name${keep}))`,
       [ws, names],
     );

@@ -27,6 +27,15 @@ const SIGNED_WS = new Set<string>(['events', 'event_rollup_names']);
 const MAX_PARAMS = 60_000;
 
 const q = (c: string) => `"${c}"`;
+/** How the slots of a log statistics row add up, per column. */
+const SLOT_SUMS: Record<string, string> = {
+  count: 'sum',
+  warn_count: 'sum',
+  error_count: 'sum',
+  max_seq: 'max',
+  first_seen: 'min',
+  last_seen: 'max',
+};
 
 export class PgMigration implements MigrationStore {
   private readonly db: PgDb;
@@ -67,6 +76,14 @@ export class PgMigration implements MigrationStore {
       else if (k.columns[c] === 'json' || k.columns[c] === 'text') e = `${e}::text`;
       return `${e} AS ${q(c)}`;
     });
+    // Log statistics kept in slots (ADR 49) leave as one record per key: the slots added up.
+    if (types.has('slot')) {
+      const slots = Object.keys(k.columns).map((c) =>
+        k.key.includes(c) ? `t.${q(c)}` : `${SLOT_SUMS[c]}(t.${q(c)})::int8 AS ${q(c)}`,
+      );
+      const grouped = `(SELECT ${slots.join(', ')} FROM ${k.table} t GROUP BY ${k.key.map((c) => `t.${q(c)}`).join(', ')})`;
+      return `(SELECT ${exprs.join(', ')} FROM ${grouped} t)`;
+    }
     return `(SELECT ${exprs.join(', ')} FROM ${k.table} t${kindRows(k)})`;
   }
 

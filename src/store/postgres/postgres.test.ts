@@ -8,6 +8,7 @@ import { forEngine } from '../../../test/helpers/engines.ts';
 import { uuid7 } from '../../domain/ids.ts';
 import type { LogQuery, NewLog } from '../../domain/logs.ts';
 import { MICROS_PER_DAY, nowMicros } from '../../domain/time.ts';
+import { flow, flowRun, state, T0 } from '../conformance/run-fixtures.ts';
 import type { ChangeNotice, Store } from '../contract.ts';
 import { openStore } from '../open.ts';
 import { PgDb } from './db.ts';
@@ -291,6 +292,55 @@ forEngine('postgres', 'PostgreSQL engine', (engine) => {
     }
   });
 
+  it('adds up log statistics kept in several slots, and retention merges them into one', async () => {
+    const url = await engine.newDatabaseUrl();
+    const store = await openStore({ url });
+    const raw = new PgDb(url, 1);
+    try {
+      const { workspace } = await store.tenancy.ensureDefaults();
+      const ws = workspace.id;
+      const etl = (await store.flows.upsert(ws, flow('etl'))).flow;
+      const { run } = await store.flowRuns.create(ws, flowRun(etl.id), state('PENDING', T0));
+      const at = (level: number, sec: number) => ({ ...log(ws, 'm', T0 + sec), flow_run_id: run.id, level });
+      // Each batch's counts land in its connection's slot; move them away so the next batch adds a row.
+      const moveSlots = () =>
+        Promise.all(
+          ['log_run_stats', 'log_loggers', 'log_run_loggers'].map((t) =>
+            raw.query(`UPDATE ${t} SET slot = slot + 1 WHERE slot = (SELECT max(slot) FROM ${t})`),
+          ),
+        );
+      await store.logs.append([at(30, 1), at(20, 2)]);
+      await moveSlots();
+      const [, late] = await store.logs.append([at(40, 0), at(20, 3)]);
+      const rows = await raw.one<{ n: number }>('SELECT count(*)::int AS n FROM log_run_stats');
+      assert.equal(rows!.n, 2, 'two slots of one run');
+      assert.deepEqual(await store.logs.runStats(ws, run.id), { count: 4, maxSeq: late.seq, warnings: 1, errors: 1 });
+      const logger = { name: 'pg', count: 4, firstSeen: T0, lastSeen: T0 + 3 };
+      assert.deepEqual(await store.logs.observedLoggers(ws, { orderBy: 'NAME_ASC', limit: 10 }), [logger]);
+      assert.deepEqual(await store.logs.observedLoggers(ws, { orderBy: 'NAME_ASC', limit: 10, flowRunIds: [run.id] }), [
+        logger,
+      ]);
+      const listed = await store.flowRuns.list(ws, { descending: true, limit: 10, offset: 0, hasWarnings: true });
+      assert.deepEqual(
+        listed.rows.map((r) => [r.run.id, r.warnings, r.errors]),
+        [[run.id, 1, 1]],
+      );
+      // Retention removes the oldest log (the error) and merges each key's slots into slot 0.
+      assert.equal(await store.retention.deleteLogs(ws, T0 + 1, 10), 1);
+      assert.deepEqual(await store.logs.runStats(ws, run.id), { count: 3, maxSeq: late.seq, warnings: 1, errors: 0 });
+      for (const t of ['log_run_stats', 'log_loggers', 'log_run_loggers'])
+        assert.deepEqual(await raw.query(`SELECT slot FROM ${t}`), [{ slot: 0 }], t);
+      assert.deepEqual((await store.logs.observedLoggers(ws, { orderBy: 'NAME_ASC', limit: 10 }))[0], {
+        ...logger,
+        count: 3,
+        firstSeen: T0 + 1,
+      });
+    } finally {
+      await raw.close();
+      await store.close();
+    }
+  });
+
   it('refuses a database migrated by a newer Sightline', async () => {
     const url = await engine.newDatabaseUrl();
     await (await openStore({ url })).close();
@@ -332,6 +382,13 @@ const QUERIES = [
   'snake_case',
   'rare-token needle',
   '-alpha',
+  // In logger names only, or across the separator between message and name (ADR 49).
+  'audit',
+  '"needle etl.a"',
+  '"db  prefect"',
+  '+needle +audit',
+  'audit -needle',
+  'flow_runs',
 ];
 
 forEngine('postgres', 'PostgreSQL text search', (engine) => {
@@ -348,10 +405,13 @@ forEngine('postgres', 'PostgreSQL text search', (engine) => {
       for (let i = 0; i < 600; i++) {
         // Frequent words everywhere, a rare one every 97th row, ties in timestamps.
         const msg = [words[i % 3], words[3 + (i % 5)], i % 97 === 0 ? 'needle' : ''].join(' ');
-        rows.push({ ...log(ws, msg, t0 + Math.floor(i / 3)), level: (i % 5) * 10 });
+        const name = i % 7 === 0 ? 'etl.Audit' : i % 11 === 0 ? 'Prefect.Flow_Runs' : 'pg';
+        rows.push({ ...log(ws, msg, t0 + Math.floor(i / 3)), level: (i % 5) * 10, name });
       }
       const stored = await store.logs.append(rows.slice(0, 400));
       while ((await store.logs.indexText(150)) > 0);
+      // Half the indexed rows as indexed before migration 19: the whole searched text, no name.
+      await db.query('UPDATE logs_text SET text = text || lower(name), name = NULL WHERE seq % 2 = 0');
       stored.push(...(await store.logs.append(rows.slice(400)))); // an unindexed tail
       const ordered = [...stored].sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
       const { matchesText } = await import('../../domain/text-query.ts');

@@ -9,6 +9,11 @@
  *   the acknowledgement path (`indexMatchSql`). It answers only terms with three consecutive ASCII
  *   letters or digits (`indexable`): shorter terms give `pg_trgm` nothing to look up.
  * Every candidate the index returns is checked exactly again, so both ways give the same rows.
+ *
+ * Logs: the index holds the message only (`lower(message) || ' '`), not the logger name every
+ * log repeats (ADR 49: a seventh of the index's work). A term that reaches into the name is found
+ * through the workspace's logger names instead (`nameMatchSql`): the logs of those loggers are
+ * candidates too.
  */
 import type { TextQuery } from '../../domain/text-query.ts';
 import { param } from './dialect.ts';
@@ -40,4 +45,22 @@ export function indexMatchSql(q: TextQuery, col: string, p: unknown[]): string {
   const parts: string[] = q.required.map(like);
   if (q.include.length) parts.push(`(${q.include.map(like).join(' OR ')})`);
   return parts.join(' AND ');
+}
+
+/**
+ * The loggers (`name`, on `log_loggers`) whose logs a positive term may match beyond the message
+ * in `lower(message || ' ' || name)`: the term lies in `' ' || lower(name)`, or it spans the
+ * separator, its part after one of its spaces starting the lower-cased name. (A term ending at the
+ * separator is in the indexed `lower(message) || ' '`.)
+ */
+export function nameMatchSql(q: TextQuery, name: string, p: unknown[]): string {
+  // `log_loggers` sorts names in "C"; lower-case them as the searched text is (the logs' collation).
+  const lowered = `lower(${name} COLLATE "default")`;
+  const parts: string[] = [];
+  for (const t of [...q.required, ...q.include]) {
+    parts.push(`strpos(' ' || ${lowered}, ${param(p, t)}) > 0`);
+    for (let k = t.indexOf(' '); k >= 0 && k < t.length - 1; k = t.indexOf(' ', k + 1))
+      parts.push(`starts_with(${lowered}, ${param(p, t.slice(k + 1))})`);
+  }
+  return parts.join(' OR ');
 }

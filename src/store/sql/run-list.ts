@@ -56,6 +56,7 @@ function where(d: SqlDialect, ws: number, q: RunListQuery, params: unknown[]): s
   if (q.startedBefore !== undefined) c.push(`fr.start_time < ${d.param(params, q.startedBefore)}`);
   if (q.retried !== undefined)
     c.push(`${q.retried ? '' : 'NOT '}EXISTS (SELECT 1 FROM flow_runs r WHERE r.ws = fr.ws AND r.retry_of = fr.id)`);
+  // Counters are never negative, so any row of the run above zero (a slot, ADR 49) means its sum is.
   if (q.hasWarnings !== undefined)
     c.push(
       `${q.hasWarnings ? '' : 'NOT '}EXISTS (SELECT 1 FROM log_run_stats ls WHERE ls.ws = fr.ws
@@ -115,11 +116,13 @@ export async function readRunList(
     ids.push(...(await sectionIds(r, ws, q, false, q.limit - ids.length, Math.max(0, q.offset - started))));
   if (!ids.length) return { rows: [], total };
   const params: unknown[] = [];
-  const select = `SELECT fr.*, ${STATE_COLS}, f.name AS f_name, ls.warn_count AS ls_warn, ls.error_count AS ls_error,
+  // A run's log counters may span several rows (PostgreSQL's slots, ADR 49): added up per run.
+  const logStat = (col: string) =>
+    `(SELECT sum(ls.${col}) FROM log_run_stats ls WHERE ls.ws = fr.ws AND ls.flow_run_id = ${d.logRunId('fr.id')})`;
+  const select = `SELECT fr.*, ${STATE_COLS}, f.name AS f_name, ${logStat('warn_count')} AS ls_warn, ${logStat('error_count')} AS ls_error,
       (SELECT t.flow_run_id FROM task_runs t WHERE t.ws = fr.ws AND t.id = fr.parent_task_run_id) AS parent_flow_run,
       ${NEWEST_RETRY('id')} AS retry_id, ${NEWEST_RETRY('state_type')} AS retry_state
     FROM flow_runs fr JOIN flows f ON f.ws = fr.ws AND f.id = fr.flow_id
-    LEFT JOIN log_run_stats ls ON ls.ws = fr.ws AND ls.flow_run_id = ${d.logRunId('fr.id')}
     LEFT JOIN flow_run_states s ON s.ws = fr.ws AND s.id = fr.state_id
     WHERE fr.ws = ${d.param(params, ws)} AND ${oneOf(d, 'fr.id', ids, params)}`;
   const byId = new Map<string, RunListRow>();

@@ -24,6 +24,8 @@ import { webhooks } from './0014-webhooks.ts';
 import { otelLogPending } from './0015-otel-log-pending.ts';
 import { textIndexBySeq } from './0016-text-index-by-seq.ts';
 import { otelLogIdsByTime } from './0017-otel-log-ids-by-time.ts';
+import { logStatsSlots } from './0018-log-stats-slots.ts';
+import { textIndexWithoutLogger } from './0019-text-index-without-logger.ts';
 
 export interface Migration {
   version: number;
@@ -50,6 +52,8 @@ export const migrations: Migration[] = [
   otelLogPending,
   textIndexBySeq,
   otelLogIdsByTime,
+  logStatsSlots,
+  textIndexWithoutLogger,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
