@@ -94,17 +94,24 @@ export class PgSpanProjection {
   /** Records which runs OTel span ids stand for; OTel spans under a new link are placed again. */
   private async link(c: Queryable, ws: number, links: [string, string][], now: number): Promise<void> {
     if (!links.length) return;
+    // `old` reads the links as they were before the upsert (one snapshot for the whole statement).
     const changed = await c.query(
-      `INSERT INTO otel_links (ws, otel_span_id, run_id) SELECT $1, * FROM unnest($2::text[], $3::text[])
-       ON CONFLICT (ws, otel_span_id) DO UPDATE SET run_id = excluded.run_id WHERE otel_links.run_id <> excluded.run_id
-       RETURNING otel_span_id`,
+      `WITH old AS (SELECT otel_span_id, run_id FROM otel_links WHERE ws = $1 AND otel_span_id = ANY($2::text[])),
+       up AS (
+         INSERT INTO otel_links (ws, otel_span_id, run_id) SELECT $1, * FROM unnest($2::text[], $3::text[])
+         ON CONFLICT (ws, otel_span_id) DO UPDATE SET run_id = excluded.run_id WHERE otel_links.run_id <> excluded.run_id
+         RETURNING otel_span_id)
+       SELECT up.otel_span_id, old.run_id AS before FROM up LEFT JOIN old USING (otel_span_id)`,
       [ws, links.map((l) => l[0]), links.map((l) => l[1])],
     );
     if (!changed.rows.length) return;
-    for (const r of changed.rows as { otel_span_id: string }[]) this.tx(c).deferred.mayJoin(ws, 'span', r.otel_span_id);
+    const rows = changed.rows as { otel_span_id: string; before: string | null }[];
+    for (const r of rows) this.tx(c).deferred.mayJoin(ws, 'span', r.otel_span_id);
+    // Their OTel children hang under them, or under the runs they stood for until now (ADR 50:
+    // found by their spans; resyncing another OTel span of such a run changes nothing).
     const children = await c.query(
-      'SELECT span_id FROM otel_spans WHERE ws = $1 AND otel_parent_id = ANY($2::text[]) AND run_id IS NULL',
-      [ws, (changed.rows as { otel_span_id: string }[]).map((r) => r.otel_span_id)],
+      "SELECT span_id FROM spans WHERE ws = $1 AND parent_span_id = ANY($2::text[]) AND span_type = 'otel'",
+      [ws, rows.flatMap((r) => (r.before === null ? [r.otel_span_id] : [r.otel_span_id, r.before]))],
     );
     if (children.rows.length)
       await this.resync(

@@ -26,6 +26,7 @@ import { textIndexBySeq } from './0016-text-index-by-seq.ts';
 import { otelLogIdsByTime } from './0017-otel-log-ids-by-time.ts';
 import { logStatsSlots } from './0018-log-stats-slots.ts';
 import { textIndexWithoutLogger } from './0019-text-index-without-logger.ts';
+import { dropOtelParentIndex } from './0020-drop-otel-parent-index.ts';
 
 export interface Migration {
   version: number;
@@ -54,6 +55,7 @@ export const migrations: Migration[] = [
   otelLogIdsByTime,
   logStatsSlots,
   textIndexWithoutLogger,
+  dropOtelParentIndex,
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
